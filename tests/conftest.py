@@ -1,0 +1,27 @@
+"""Shared fixtures: every backend test runs on the CPU and, when a GPU answers, on the GPU too."""
+
+import pytest
+
+from solver.backend import CPU, gpu_available, get_backend
+
+_BACKENDS = ["cpu", "gpu"]
+
+
+@pytest.fixture(params=_BACKENDS)
+def backend(request):
+    """The CPU backend, and the GPU backend when CuPy and a device are present (else skipped)."""
+    if request.param == "cpu":
+        return CPU
+    if not gpu_available():
+        pytest.skip("no CuPy or CUDA device on this machine")
+    return get_backend("gpu")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Skip tests marked ``gpu`` cleanly when no GPU is present."""
+    if gpu_available():
+        return
+    skip = pytest.mark.skip(reason="no CuPy or CUDA device on this machine")
+    for item in items:
+        if "gpu" in item.keywords:
+            item.add_marker(skip)
