@@ -1,0 +1,263 @@
+"""Boundary patches on the sides of the Cartesian domain, one small frozen value per kind.
+
+A :class:`Patch` says *where*: a domain side (``"x_min"``, ``"x_max"``, ``"y_min"``, ``"y_max"``,
+``"z_min"``, ``"z_max"``), optionally restricted to a rectangle in the two in-plane coordinates.
+A boundary kind says *what* happens there:
+
+thermal kinds (used by :mod:`solver.energy`)
+    :class:`FixedTemperature`, :class:`HeatFlux`, :class:`Convection`, :class:`Adiabatic`.
+flow kinds (data only; the flow solver gives them their momentum meaning)
+    :class:`Inlet`, :class:`Outlet`, :class:`Wall`, :class:`Symmetry`.
+
+Rules, shared by every solver that reads a boundary list:
+
+* **Later patches override earlier ones** on faces they both cover. A list such as
+  ``[Convection(Patch("z_min"), ...), HeatFlux(Patch("z_max", region=...), ...)]`` therefore
+  works like a painter's algorithm: broad patches first, specific ones after.
+* Overriding is resolved **per equation**. For the energy equation the thermal kinds and
+  :class:`Inlet` (a fixed-temperature advective inflow) and :class:`Outlet` (zero-gradient
+  outflow) take part; :class:`Wall` and :class:`Symmetry` are thermally neutral (they never
+  replace a thermal condition). Faces that no energy patch covers are adiabatic.
+* A face belongs to a patch when its centre lies inside the region (edges included).
+
+Temperatures are in kelvin, heat fluxes in W/m^2 (positive *into* the domain), heat-transfer
+coefficients in W/m^2/K, pressures in Pa, velocities in m/s, flows in m^3/s or kg/s.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+SIDES = ("x_min", "x_max", "y_min", "y_max", "z_min", "z_max")
+AXIS_OF_SIDE = {"x": 0, "y": 1, "z": 2}
+
+# value given either as a constant or as a function of the in-plane face-centre coordinates
+FaceValue = float | Callable[[np.ndarray, np.ndarray], np.ndarray]
+
+
+def side_axis(side: str) -> tuple[int, bool]:
+    """Return ``(axis, is_max)`` of a domain side name such as ``"z_min"``."""
+    if side not in SIDES:
+        raise ValueError(f"unknown side {side!r}; expected one of {SIDES}")
+    return AXIS_OF_SIDE[side[0]], side.endswith("max")
+
+
+def in_plane_axes(side: str) -> tuple[int, int]:
+    """The two axes spanning a side, in increasing order (x sides: (y, z); y: (x, z); z: (x, y))."""
+    axis, _ = side_axis(side)
+    return tuple(a for a in range(3) if a != axis)
+
+
+def side_shape(grid, side: str) -> tuple[int, int]:
+    """Number of faces on ``side``: the grid's cell counts along the two in-plane axes."""
+    a, b = in_plane_axes(side)
+    return grid.shape[a], grid.shape[b]
+
+
+def face_centers(grid, side: str) -> tuple[np.ndarray, np.ndarray]:
+    """In-plane face-centre coordinates [m] of ``side`` as two broadcast 2-D host arrays ('ij')."""
+    a, b = in_plane_axes(side)
+    return np.meshgrid(grid.centers[a], grid.centers[b], indexing="ij")
+
+
+@dataclass(frozen=True)
+class Patch:
+    """Where a boundary condition applies.
+
+    Parameters
+    ----------
+    side : str
+        One of ``"x_min", "x_max", "y_min", "y_max", "z_min", "z_max"``.
+    region : ((float, float), (float, float)) or None
+        Rectangle ``((a0, a1), (b0, b1))`` [m] in the side's two in-plane coordinates, in axis
+        order (x sides: (y, z); y sides: (x, z); z sides: (x, y)). ``None`` covers the whole side.
+    """
+
+    side: str
+    region: tuple[tuple[float, float], tuple[float, float]] | None = None
+
+    def __post_init__(self):
+        side_axis(self.side)
+        if self.region is not None:
+            region = tuple(tuple(float(v) for v in pair) for pair in self.region)
+            if len(region) != 2 or any(len(pair) != 2 for pair in region):
+                raise ValueError(f"patch region must be ((a0, a1), (b0, b1)), got {self.region!r}")
+            if any(lo > hi for lo, hi in region):
+                raise ValueError(f"patch region bounds must be increasing, got {self.region!r}")
+            object.__setattr__(self, "region", region)
+
+    def face_mask(self, grid) -> np.ndarray:
+        """Boolean host mask over the side's faces, shape = the side's two cell counts.
+
+        A face is in the patch when its centre lies inside ``region`` (edges included).
+        Move it to the device with ``grid.backend.asarray(mask)`` when needed.
+        """
+        shape = side_shape(grid, self.side)
+        if self.region is None:
+            return np.ones(shape, dtype=bool)
+        a, b = in_plane_axes(self.side)
+        (a0, a1), (b0, b1) = self.region
+        ca, cb = grid.centers[a], grid.centers[b]
+        in_a = (ca >= a0) & (ca <= a1)
+        in_b = (cb >= b0) & (cb <= b1)
+        return in_a[:, None] & in_b[None, :]
+
+    def area(self, grid) -> float:
+        """Total area [m^2] of the faces in the patch."""
+        a, b = in_plane_axes(self.side)
+        areas = np.outer(grid.widths[a], grid.widths[b])
+        return float(areas[self.face_mask(grid)].sum())
+
+
+def evaluate_face_value(value: FaceValue, grid, side: str) -> np.ndarray:
+    """A constant or a function of the in-plane face-centre coordinates, as a 2-D host array."""
+    shape = side_shape(grid, side)
+    if callable(value):
+        ca, cb = face_centers(grid, side)
+        return np.broadcast_to(np.asarray(value(ca, cb), dtype=np.float64), shape).copy()
+    return np.full(shape, float(value))
+
+
+@dataclass(frozen=True)
+class Boundary:
+    """Base of every boundary kind: a :class:`Patch` and an optional report name."""
+
+    patch: Patch
+    name: str = field(default="", kw_only=True)
+
+
+@dataclass(frozen=True)
+class FixedTemperature(Boundary):
+    """Dirichlet temperature on the patch.
+
+    Parameters
+    ----------
+    temperature : float or callable
+        [K] constant, or ``f(a, b)`` of the in-plane face-centre coordinates [m].
+    """
+
+    temperature: FaceValue
+
+
+@dataclass(frozen=True)
+class HeatFlux(Boundary):
+    """Prescribed heat flux, positive into the domain.
+
+    Parameters
+    ----------
+    heat_flux : float or callable
+        [W/m^2] constant, or ``f(a, b)`` of the in-plane face-centre coordinates [m].
+    """
+
+    heat_flux: FaceValue
+
+
+@dataclass(frozen=True)
+class Convection(Boundary):
+    """Convective exchange ``q = h (T_ambient - T_surface)`` into the domain.
+
+    Parameters
+    ----------
+    h : float
+        [W/m^2/K] heat-transfer coefficient, >= 0.
+    ambient_temperature : float
+        [K] temperature of the surrounding fluid.
+    """
+
+    h: float
+    ambient_temperature: float
+
+    def __post_init__(self):
+        if self.h < 0:
+            raise ValueError(f"heat-transfer coefficient must be >= 0, got {self.h}")
+
+
+@dataclass(frozen=True)
+class Adiabatic(Boundary):
+    """No heat crosses the patch (the default for uncovered faces)."""
+
+
+@dataclass(frozen=True)
+class Inlet(Boundary):
+    """Coolant inflow, given by exactly one of velocity, volumetric flow or mass flow.
+
+    Parameters
+    ----------
+    velocity : float, optional
+        [m/s] mean normal velocity into the domain.
+    volumetric_flow : float, optional
+        [m^3/s] total flow through the patch.
+    mass_flow : float, optional
+        [kg/s] total mass flow through the patch.
+    temperature : float
+        [K] inflow temperature (the energy equation treats the patch as fixed temperature
+        with advective inflow ``F cp T_inlet``).
+    """
+
+    velocity: float | None = None
+    volumetric_flow: float | None = None
+    mass_flow: float | None = None
+    temperature: float = field(kw_only=True)
+
+    def __post_init__(self):
+        given = [v for v in (self.velocity, self.volumetric_flow, self.mass_flow) if v is not None]
+        if len(given) != 1:
+            raise ValueError("Inlet needs exactly one of velocity, volumetric_flow, mass_flow")
+        if given[0] < 0:
+            raise ValueError(f"Inlet flow must be >= 0 (into the domain), got {given[0]}")
+
+
+@dataclass(frozen=True)
+class Outlet(Boundary):
+    """Coolant outflow at a static pressure.
+
+    Parameters
+    ----------
+    pressure : float
+        [Pa] static (gauge) pressure. For energy the patch is zero-gradient (outflow takes the
+        upwind cell temperature; no diffusive flux).
+    """
+
+    pressure: float = 0.0
+
+
+@dataclass(frozen=True)
+class Wall(Boundary):
+    """No-slip wall for the flow; thermally neutral (adiabatic unless a thermal patch is there)."""
+
+
+@dataclass(frozen=True)
+class Symmetry(Boundary):
+    """Symmetry plane for the flow; thermally neutral (adiabatic unless a thermal patch is set)."""
+
+
+THERMAL_KINDS = (FixedTemperature, HeatFlux, Convection, Adiabatic, Inlet, Outlet)
+FLOW_KINDS = (Inlet, Outlet, Wall, Symmetry)
+
+
+def boundary_names(boundaries: Sequence[Boundary]) -> list[str]:
+    """Report names: the given ``name``, else ``"<kind>_<side>"`` made unique with ``_2, _3``."""
+    names: list[str] = []
+    for b in boundaries:
+        base = b.name or f"{type(b).__name__.lower()}_{b.patch.side}"
+        name, n = base, 2
+        while name in names:
+            name, n = f"{base}_{n}", n + 1
+        names.append(name)
+    return names
+
+
+def face_owners(grid, boundaries: Sequence[Boundary], side: str, kinds=THERMAL_KINDS) -> np.ndarray:
+    """Index into ``boundaries`` of the patch that owns each face of ``side`` (-1: none).
+
+    Only boundaries that are instances of ``kinds`` take part; later ones override earlier ones.
+    Returns an int host array of the side's face shape.
+    """
+    owners = np.full(side_shape(grid, side), -1, dtype=np.int64)
+    for index, b in enumerate(boundaries):
+        if isinstance(b, kinds) and b.patch.side == side:
+            owners[b.patch.face_mask(grid)] = index
+    return owners
