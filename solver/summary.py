@@ -1,0 +1,387 @@
+"""The run summary: ``summary.json`` (machine-readable) and the printed text block.
+
+The schema is documented in ``docs/results.md``; :data:`SCHEMA_VERSION` changes when a key is
+renamed or removed (adding keys keeps the version). Temperatures are stored in kelvin with a
+Celsius twin (``*_K`` and ``*_C`` keys); every other number is SI with the unit in the key name
+(``total_heat_W``, ``pressure_drop_Pa``, ``thermal_resistance_K_per_W``, ``timings_s``).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import math
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import __version__
+from .io import ResultDirectory, read_json, to_jsonable, write_json
+from .io import atomic_write_text as _atomic_write_text
+
+SCHEMA = "coolsim-summary"
+SCHEMA_VERSION = 1
+ZERO_CELSIUS = 273.15  # [K]
+
+
+def kelvin_to_celsius(temperature: float) -> float:
+    """Convert a temperature [K] to degrees Celsius."""
+    return float(temperature) - ZERO_CELSIUS
+
+
+def _array_namespace(array):
+    if type(array).__module__.startswith("cupy"):
+        import cupy  # only reached when the array already is a CuPy array
+
+        return cupy
+    return np
+
+
+def _temperature_entry(t_max: float, t_mean: float, t_min: float) -> dict[str, float]:
+    return {
+        "max_temperature_K": t_max,
+        "mean_temperature_K": t_mean,
+        "min_temperature_K": t_min,
+        "max_temperature_C": kelvin_to_celsius(t_max),
+        "mean_temperature_C": kelvin_to_celsius(t_mean),
+        "min_temperature_C": kelvin_to_celsius(t_min),
+    }
+
+
+def region_temperature_stats(temperature, mask, volumes) -> dict[str, float] | None:
+    """Max, volume-weighted mean and min temperature over the cells where ``mask`` is true.
+
+    Parameters
+    ----------
+    temperature : array, shape (nx, ny, nz)
+        Cell temperatures [K] (NumPy or CuPy).
+    mask : bool array, shape (nx, ny, nz)
+        Cells of the region (same array library).
+    volumes : array broadcastable to (nx, ny, nz)
+        Cell volumes [m^3].
+
+    Returns
+    -------
+    dict or None
+        ``max/mean/min_temperature_K`` and ``_C`` and ``volume_m3``; ``None`` for an empty region.
+        Reductions run where the arrays live; only scalars come to the host.
+    """
+    xp = _array_namespace(temperature)
+    mask = xp.asarray(mask, dtype=bool)
+    volume = xp.broadcast_to(xp.asarray(volumes), temperature.shape)
+    if not bool(mask.any()):
+        return None
+    weights = xp.where(mask, volume, 0.0)
+    total_volume = float(weights.sum())
+    selected = temperature[mask]
+    entry = _temperature_entry(float(selected.max()),
+                               float((temperature * weights).sum()) / total_volume,
+                               float(selected.min()))
+    entry["volume_m3"] = total_volume
+    return entry
+
+
+def body_temperature_stats(temperature, material_ids, names: Mapping[int, str] | Sequence[str],
+                           volumes) -> dict[str, dict[str, float]]:
+    """Temperature statistics per body (cells sharing an id in ``material_ids``).
+
+    Parameters
+    ----------
+    temperature : array, shape (nx, ny, nz)
+        Cell temperatures [K].
+    material_ids : int array, shape (nx, ny, nz)
+        Body or material id per cell (``-1`` = empty, skipped).
+    names : mapping of id to name, or sequence indexed by id
+        Name of each id, used as the key of the result.
+    volumes : array broadcastable to (nx, ny, nz)
+        Cell volumes [m^3] (``grid.cell_volumes()``).
+
+    Returns
+    -------
+    dict of str to dict
+        Per name: ``max/mean/min_temperature_K``, the same in C, ``volume_m3``, ``id``. Ids without
+        cells are left out.
+    """
+    items = names.items() if isinstance(names, Mapping) else enumerate(names)
+    stats = {}
+    for body_id, name in items:
+        entry = region_temperature_stats(temperature, material_ids == int(body_id), volumes)
+        if entry is not None:
+            stats[str(name)] = {"id": int(body_id), **entry}
+    return stats
+
+
+def chip_temperature_stats(temperature, chip_masks: Mapping[str, Any], volumes,
+                           powers: Mapping[str, float] | None = None) -> dict[str, dict]:
+    """Temperature statistics per chip (heat-source region).
+
+    Parameters
+    ----------
+    temperature : array, shape (nx, ny, nz)
+        Cell temperatures [K].
+    chip_masks : mapping of str to bool array (nx, ny, nz)
+        Cells of each chip's heat source.
+    volumes : array broadcastable to (nx, ny, nz)
+        Cell volumes [m^3].
+    powers : mapping of str to float, optional
+        Chip power [W], recorded as ``power_W``.
+    """
+    stats = {}
+    for name, mask in chip_masks.items():
+        entry = region_temperature_stats(temperature, mask, volumes)
+        if entry is None:
+            continue
+        if powers and name in powers:
+            entry = {"power_W": float(powers[name]), **entry}
+        stats[name] = entry
+    return stats
+
+
+def energy_balance(heat_in: float, heat_out: Mapping[str, float]) -> dict[str, Any]:
+    """Global energy balance entry.
+
+    Parameters
+    ----------
+    heat_in : float
+        Heat entering the domain [W] (chip powers, volumetric sources, heat flux in).
+    heat_out : mapping of str to float
+        Heat leaving through each boundary patch [W], positive outwards (a patch that brings
+        heat in has a negative value).
+
+    Returns
+    -------
+    dict
+        ``heat_in_W``, ``heat_out_W`` (per patch), ``heat_out_total_W``, ``imbalance_W`` (in minus
+        out) and ``relative_error`` = ``|imbalance| / |heat_in|`` (``None`` when ``heat_in`` is 0).
+    """
+    out_total = float(sum(float(v) for v in heat_out.values()))
+    imbalance = float(heat_in) - out_total
+    relative = abs(imbalance) / abs(float(heat_in)) if heat_in else None
+    return {
+        "heat_in_W": float(heat_in),
+        "heat_out_W": {name: float(v) for name, v in heat_out.items()},
+        "heat_out_total_W": out_total,
+        "imbalance_W": imbalance,
+        "relative_error": relative,
+    }
+
+
+def build_summary(*, case_name: str, backend=None, grid=None, bodies=None, chips=None,
+                  total_heat: float | None = None, energy: Mapping[str, Any] | None = None,
+                  solver: Mapping[str, Any] | None = None,
+                  timings: Mapping[str, float] | None = None,
+                  flow: Mapping[str, Any] | None = None,
+                  materials: Sequence[Mapping[str, Any]] | None = None,
+                  case_file: str | os.PathLike | None = None, case_hash: str | None = None,
+                  **extra: Any) -> dict[str, Any]:
+    """Assemble the summary dictionary (schema in ``docs/results.md``).
+
+    Parameters
+    ----------
+    case_name : str
+        Name of the case (also the results folder name).
+    backend : Backend, optional
+        Recorded through ``backend.describe()``.
+    grid : Grid, optional
+        Recorded through ``grid.describe()``.
+    bodies, chips : dict, optional
+        From :func:`body_temperature_stats` and :func:`chip_temperature_stats`.
+    total_heat : float, optional
+        Total heat input [W]; defaults to ``energy["heat_in_W"]``.
+    energy : dict, optional
+        From :func:`energy_balance`.
+    solver : dict, optional
+        Solver history: ``method``, ``converged``, ``iterations``, ``final_residual``,
+        ``residual_history`` (list of floats) and any settings echoed by the solver.
+    timings : mapping of str to float, optional
+        Wall times [s] per phase (``setup``, ``solve``, ``write``, ``total``...).
+    flow : dict, optional
+        Flow-case metrics: ``pressure_drop_Pa``, ``thermal_resistance_K_per_W``,
+        ``inlet_temperature_K``, ``outlet_temperature_K``, ``mass_flow_kg_per_s``,
+        ``mass_balance_relative_error`` ... (Celsius twins are added for ``*_temperature_K``).
+    materials : sequence of dict, optional
+        Material table ``[{"id": 0, "name": "copper", "kind": "solid"}, ...]``; the renderer
+        uses ``kind`` to find solid cells.
+    case_file, case_hash : optional
+        Where the case came from and its hash (:func:`solver.io.hash_case`).
+    **extra
+        Further top-level entries (kept as given).
+    """
+    summary: dict[str, Any] = {
+        "schema": SCHEMA,
+        "schema_version": SCHEMA_VERSION,
+        "case": {"name": case_name,
+                 "file": os.fspath(case_file) if case_file is not None else None,
+                 "hash": case_hash},
+        "coolsim_version": __version__,
+        "created_utc": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
+        "backend": backend.describe() if backend is not None else None,
+        "grid": grid.describe() if grid is not None else None,
+        "materials": list(materials or []),
+        "bodies": dict(bodies or {}),
+        "chips": dict(chips or {}),
+    }
+    if total_heat is None and energy is not None:
+        total_heat = energy.get("heat_in_W")
+    summary["total_heat_W"] = None if total_heat is None else float(total_heat)
+    summary["energy_balance"] = dict(energy) if energy is not None else None
+    summary["solver"] = dict(solver or {})
+    summary["timings_s"] = {name: float(t) for name, t in (timings or {}).items()}
+    if flow is not None:
+        flow = dict(flow)
+        for key in list(flow):
+            if key.endswith("temperature_K") and flow[key] is not None:
+                flow[key[:-1] + "C"] = kelvin_to_celsius(flow[key])
+        summary["flow"] = flow
+    summary.update(extra)
+    return to_jsonable(summary)
+
+
+# -- text ---------------------------------------------------------------------------------------
+def _num(value: Any, fmt: str) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "-"
+    return format(value, fmt)
+
+
+def _scaled(value: float | None, scale: float) -> float | None:
+    return None if value is None else value * scale
+
+
+def _celsius(entry: Mapping[str, Any], key: str) -> str:
+    kelvin = entry.get(f"{key}_temperature_K")
+    return "-" if kelvin is None else f"{kelvin_to_celsius(kelvin):.2f}"
+
+
+def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
+    """Left-aligned first column, right-aligned numbers."""
+    widths = [max(len(str(row[c])) for row in [headers, *rows]) for c in range(len(headers))]
+    lines = []
+    for row in [headers, *rows]:
+        cells = [str(row[0]).ljust(widths[0])]
+        cells += [str(cell).rjust(width) for cell, width in zip(row[1:], widths[1:], strict=True)]
+        lines.append("  " + "  ".join(cells).rstrip())
+    return lines
+
+
+def format_summary(summary: Mapping[str, Any]) -> str:
+    """Readable text block of a summary: temperatures in C, heat in W, times in s.
+
+    Parameters
+    ----------
+    summary : dict
+        As built by :func:`build_summary` (or read from ``summary.json``).
+
+    Returns
+    -------
+    str
+        Aligned multi-line text (no trailing newline).
+    """
+    lines: list[str] = []
+    case = summary.get("case") or {}
+    backend = summary.get("backend") or {}
+    title = f"coolsim {summary.get('coolsim_version', '?')} | case {case.get('name', '?')}"
+    if backend:
+        title += f" | backend {backend.get('name')} ({backend.get('device')})"
+    lines += [title, "=" * len(title)]
+    grid = summary.get("grid")
+    if grid:
+        shape = " x ".join(str(n) for n in grid.get("shape", []))
+        lines.append(f"grid      {shape} = {grid.get('cells', 0):,} cells, {grid.get('dtype', '')}")
+
+    bodies = summary.get("bodies") or {}
+    if bodies:
+        lines += ["", "Bodies"]
+        rows = [(name, _celsius(b, "max"), _celsius(b, "mean"), _celsius(b, "min"),
+                 _num(_scaled(b.get("volume_m3"), 1e6), ".3f"))
+                for name, b in bodies.items()]
+        lines += _table(("body", "T max [C]", "T mean [C]", "T min [C]", "volume [cm3]"), rows)
+
+    chips = summary.get("chips") or {}
+    if chips:
+        lines += ["", "Chips"]
+        rows = [(name, _num(c.get("power_W"), ".1f"), _celsius(c, "max"), _celsius(c, "mean"))
+                for name, c in chips.items()]
+        lines += _table(("chip", "power [W]", "T max [C]", "T mean [C]"), rows)
+
+    energy = summary.get("energy_balance")
+    if energy or summary.get("total_heat_W") is not None:
+        lines += ["", "Energy balance"]
+        rows = [("total heat [W]", _num(summary.get("total_heat_W"), ".3f"))]
+        if energy:
+            rows.append(("heat in [W]", _num(energy.get("heat_in_W"), ".3f")))
+            rows += [(f"out: {patch} [W]", _num(value, ".3f"))
+                     for patch, value in (energy.get("heat_out_W") or {}).items()]
+            rows.append(("imbalance [W]", _num(energy.get("imbalance_W"), ".3e")))
+            rows.append(("relative error", _num(energy.get("relative_error"), ".2e")))
+        lines += _table(("", ""), rows)[1:]
+
+    flow = summary.get("flow")
+    if flow:
+        lines += ["", "Flow"]
+        labels = [
+            ("pressure_drop_Pa", "pressure drop [kPa]", 1e-3, ".3f"),
+            ("thermal_resistance_K_per_W", "thermal resistance [K/W]", 1.0, ".4f"),
+            ("volumetric_flow_m3_per_s", "flow [L/min]", 6e4, ".3f"),
+            ("mass_flow_kg_per_s", "mass flow [kg/s]", 1.0, ".4g"),
+            ("inlet_temperature_C", "inlet temperature [C]", 1.0, ".2f"),
+            ("outlet_temperature_C", "outlet temperature [C]", 1.0, ".2f"),
+            ("mass_balance_relative_error", "mass balance error", 1.0, ".2e"),
+        ]
+        rows = [(label, _num(_scaled(flow[key], scale), fmt))
+                for key, label, scale, fmt in labels if key in flow]
+        lines += _table(("", ""), rows)[1:]
+
+    solver = summary.get("solver") or {}
+    if solver:
+        state = {True: "converged", False: "NOT converged"}.get(solver.get("converged"), "")
+        text = f"solver    {solver.get('method', '?')}: {state}"
+        if solver.get("iterations") is not None:
+            text += f" after {solver['iterations']} iterations"
+        if solver.get("final_residual") is not None:
+            text += f", final residual {_num(solver['final_residual'], '.2e')}"
+        lines += ["", text.rstrip(": ")]
+
+    timings = summary.get("timings_s") or {}
+    if timings:
+        lines.append("timings   " + "  ".join(f"{name} {t:.2f} s" for name, t in timings.items()))
+    return "\n".join(lines)
+
+
+def write_summary(result_dir: ResultDirectory | str | os.PathLike,
+                  summary: Mapping[str, Any]) -> tuple[Path, Path]:
+    """Write ``summary.json`` and ``summary.txt`` (the :func:`format_summary` text) atomically.
+
+    Parameters
+    ----------
+    result_dir : ResultDirectory or path-like
+        The case's results folder.
+    summary : dict
+        As built by :func:`build_summary`.
+
+    Returns
+    -------
+    tuple of Path
+        ``(summary.json, summary.txt)``.
+    """
+    if not isinstance(result_dir, ResultDirectory):
+        result_dir = ResultDirectory.at(result_dir)
+    json_path = write_json(result_dir.summary, summary)
+    text_path = _atomic_write_text(result_dir.summary_text, format_summary(summary) + "\n")
+    return json_path, text_path
+
+
+def read_summary(result_dir: ResultDirectory | str | os.PathLike) -> dict[str, Any]:
+    """Read ``summary.json`` from a results folder."""
+    if not isinstance(result_dir, ResultDirectory):
+        result_dir = ResultDirectory.at(result_dir)
+    return read_json(result_dir.summary)
+
+
+__all__ = [
+    "SCHEMA_VERSION", "body_temperature_stats", "build_summary", "chip_temperature_stats",
+    "energy_balance", "format_summary", "kelvin_to_celsius", "read_summary",
+    "region_temperature_stats", "write_summary",
+]
