@@ -1,0 +1,250 @@
+"""The ``coolsim`` command line.
+
+::
+
+    coolsim run CASE [--backend auto|cpu|gpu] [--output DIR] [--quiet] [--resume]
+    coolsim check CASE
+    coolsim show RESULT [--no-window]
+    coolsim --version
+
+A problem with the case (a :class:`solver.case.CaseError`, or a materials, geometry or backend error
+raised while a run is set up) is printed as one line on stderr and gives exit code 2, never a
+traceback. The heavy modules (simulation, rendering) are imported only by the command that needs
+them, so ``coolsim check`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import importlib.util
+import math
+import sys
+from pathlib import Path
+
+from solver import __version__
+from solver.case import CaseError, domain_bounds, load_case
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_BAD_INPUT = 2
+
+# (module, exception class) pairs that mean "the user's input is wrong", imported lazily
+_INPUT_ERRORS = (
+    ("solver.materials", "MaterialRangeError"),
+    ("solver.materials", "UnknownMaterialError"),
+    ("solver.geometry", "GeometryError"),
+    ("solver.backend", "BackendError"),
+)
+
+
+def _input_errors() -> tuple[type[BaseException], ...]:
+    """Exception classes reported as one-line input errors (those whose module is installed)."""
+    classes: list[type[BaseException]] = [CaseError]
+    for module_name, class_name in _INPUT_ERRORS:
+        if importlib.util.find_spec(module_name) is None:
+            continue
+        module = importlib.import_module(module_name)
+        cls = getattr(module, class_name, None)
+        if isinstance(cls, type) and issubclass(cls, BaseException):
+            classes.append(cls)
+    return tuple(classes)
+
+
+def _one_line(error: BaseException, prefix: str = "") -> str:
+    text = " ".join(str(error).split()) or type(error).__name__
+    if not isinstance(error, CaseError) and prefix:
+        text = f"{prefix}: {text}"
+    return text
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="coolsim",
+        description="Direct-to-chip liquid cooling: 3D conjugate heat transfer in cold plates and "
+                    "1D rack networks.")
+    parser.add_argument("--version", action="version", version=f"coolsim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="solve a case and write results")
+    run.add_argument("case", metavar="CASE", help="TOML case file")
+    run.add_argument("--backend", choices=("auto", "cpu", "gpu"), default=None,
+                     help="array backend (default: [solver] backend of the case, else auto)")
+    run.add_argument("--output", metavar="DIR", default=None,
+                     help="results directory (default: [output] directory of the case)")
+    run.add_argument("--quiet", action="store_true", help="no progress output")
+    run.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
+
+    check = sub.add_parser("check", help="validate a case without solving it")
+    check.add_argument("case", metavar="CASE", help="TOML case file")
+
+    show = sub.add_parser("show", help="render a result (PNG files, and a window when possible)")
+    show.add_argument("result", metavar="RESULT", help="results directory of a run")
+    show.add_argument("--no-window", action="store_true",
+                      help="only write PNG images off-screen, never open a window")
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run the ``coolsim`` command line.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Arguments without the program name (default: ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        Exit code: 0 success, 1 the command failed, 2 bad input (case file, command line).
+    """
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:
+        return int(exit_.code or 0)
+    command = {"run": _run, "check": _check, "show": _show}[args.command]
+    try:
+        return command(args)
+    except _input_errors() as error:
+        print(_one_line(error, args.case if hasattr(args, "case") else ""), file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def _run(args) -> int:
+    case = load_case(args.case)
+    if importlib.util.find_spec("solver.simulation") is None:
+        print("coolsim run: the simulation pipeline (solver.simulation) is not installed",
+              file=sys.stderr)
+        return EXIT_FAILED
+    simulation = importlib.import_module("solver.simulation")
+    result = simulation.run(case, backend=args.backend or case.solver.backend,
+                            output=args.output, quiet=args.quiet, resume=args.resume)
+    return result if isinstance(result, int) and not isinstance(result, bool) else EXIT_OK
+
+
+def _check(args) -> int:
+    case = load_case(args.case)
+    print(describe_case(case))
+    return EXIT_OK
+
+
+def _show(args) -> int:
+    result = Path(args.result)
+    if not result.exists():
+        print(f"{args.result}: no such results directory", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    if importlib.util.find_spec("solver.render") is None:
+        print("coolsim show: rendering (solver.render) is not installed", file=sys.stderr)
+        return EXIT_FAILED
+    render = importlib.import_module("solver.render")
+    outcome = render.show(result, window=not args.no_window)
+    return outcome if isinstance(outcome, int) and not isinstance(outcome, bool) else EXIT_OK
+
+
+def _mm(value: float) -> str:
+    return f"{value * 1e3:.4g}"
+
+
+def _box_text(box) -> str:
+    if box is None:
+        return "(bounds from the mesh)"
+    lo, hi = box
+    return ("[" + ", ".join(_mm(v) for v in lo) + "] .. [" + ", ".join(_mm(v) for v in hi)
+            + "] mm")
+
+
+def estimated_cells(case) -> int | None:
+    """Cell count of a tensor-product grid snapped to body faces, without growth-ratio grading.
+
+    Per axis, the line between consecutive breakpoints (body faces, refinement boxes, domain ends)
+    is split at ``grid.max_spacing`` or a refinement box's spacing where it overlaps; the count is
+    the product over the three axes. The real grid (``solver.meshing``) also grades spacing by
+    the growth ratio, so it has somewhat more cells: an estimate for ``coolsim check``.
+    """
+    from solver.case import body_bounds
+
+    bounds = domain_bounds(case)
+    if bounds is None:
+        return None
+    lo, hi = bounds
+    cells = 1
+    for axis in range(3):
+        points = {lo[axis], hi[axis]}
+        for body in case.bodies:
+            box = body_bounds(body, case.case_dir)
+            if box is not None:
+                points.update((box[0][axis], box[1][axis]))
+        for box in case.grid.refine:
+            points.update((box.min[axis], box.max[axis]))
+        points = sorted(p for p in points if lo[axis] <= p <= hi[axis])
+        count = 0
+        for a, b in zip(points, points[1:], strict=False):
+            if b - a < case.grid.min_spacing:
+                continue
+            spacing = min([case.grid.max_spacing] + [
+                box.max_spacing for box in case.grid.refine
+                if box.min[axis] < b and box.max[axis] > a])
+            count += math.ceil((b - a) / spacing - 1e-9)
+        cells *= max(count, 1)
+    return cells
+
+
+def describe_case(case) -> str:
+    """A short, human-readable description of a validated case (what ``coolsim check`` prints)."""
+    from solver.case import body_bounds
+
+    lines = [f"{case.name}: OK ({case.source_path or 'in memory'})"]
+    if case.case.description:
+        lines.append(f"  {case.case.description}")
+    solver = case.solver
+    lines.append(f"  physics {solver.physics}, backend {solver.backend}, {solver.dtype}, "
+                 f"linear solver {solver.linear.method}")
+    if solver.physics == "conjugate":
+        lines.append(f"  coolant {case.coolant.name}")
+    lines.append(f"  bodies ({len(case.bodies)}):")
+    for body in case.bodies:
+        lines.append(f"    {body.name:<16} {body.shape:<14} {body.material:<16} "
+                     f"{_box_text(body_bounds(body, case.case_dir))}")
+    if case.chips:
+        lines.append(f"  chips ({len(case.chips)}), total power {case.total_power:.6g} W:")
+        for chip in case.chips:
+            limit = chip.max_temperature - 273.15
+            lines.append(f"    {chip.name:<16} {chip.power:.6g} W in {chip.body}, "
+                         f"limit {limit:.4g} C")
+    else:
+        lines.append("  no chips")
+    lines.append(f"  boundaries ({len(case.boundaries)}; other sides adiabatic):")
+    for boundary in case.boundaries:
+        lines.append(f"    {boundary.name:<16} {boundary.side:<6} {boundary.type}"
+                     f"{_boundary_values(boundary)}")
+    bounds = domain_bounds(case)
+    if bounds is not None:
+        lines.append(f"  domain {_box_text(bounds)}")
+    cells = estimated_cells(case)
+    if cells is not None:
+        lines.append(f"  grid: about {cells:,} cells (max spacing {_mm(case.grid.max_spacing)} mm"
+                     f", snapped to body faces, before growth-ratio grading)")
+    return "\n".join(lines)
+
+
+def _boundary_values(boundary) -> str:
+    kind = boundary.type
+    if kind == "temperature":
+        return f", {boundary.temperature - 273.15:.4g} C"
+    if kind == "heat_flux":
+        return f", {boundary.heat_flux:.6g} W/m2"
+    if kind == "convection":
+        return f", h {boundary.h:.6g} W/m2/K, {boundary.ambient_temperature - 273.15:.4g} C"
+    if kind == "inlet":
+        spec, value = boundary.flow_spec
+        shown = {"velocity": f"{value:.4g} m/s", "volumetric_flow": f"{value * 6e4:.4g} L/min",
+                 "mass_flow": f"{value:.4g} kg/s"}[spec]
+        return f", {shown}, {boundary.temperature - 273.15:.4g} C"
+    if kind == "outlet":
+        return f", {boundary.pressure:.6g} Pa"
+    return ""
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
