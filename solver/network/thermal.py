@@ -1,0 +1,174 @@
+"""Temperatures along the flow for given branch flows: one sparse linear system per pass.
+
+Each node is perfectly mixed: the heat-capacity flow entering it (branches whose *actual* flow
+direction ends there, plus fluid entering from a boundary) leaves at the node temperature
+(upwind by actual flow direction). With ``C_b = |m_b| cp_b`` [W/K]:
+
+    sum_in C_b T_n - sum_in (C_b T_up(b) + Q_b) - C_ext T_ext = 0
+
+where ``Q_b`` [W] is the heat a branch adds (cold plates, heat loads). A counterflow heat
+exchanger moves ``q = eps Cmin (T_hot,in - T_cold,in)`` from its hot to its cold stream
+(effectiveness-NTU), which is linear in the two inlet temperatures, so the whole network stays one
+linear system. Nodes with no through-flow take the mean of their neighbours.
+
+The heat capacity ``cp`` is taken per loop (one value per fluid, evaluated at the loop's mean
+temperature by the caller), which makes the energy balance exact: heat in = heat out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+from scipy.sparse.linalg import spsolve
+
+from solver.network.components import counterflow_effectiveness
+
+MIN_FLOW = 1e-12  # [kg/s] below this a branch carries no heat capacity
+
+
+@dataclass
+class ExchangerState:
+    """Operating state of one heat exchanger [SI]."""
+
+    name: str
+    heat: float  # [W] from hot to cold stream
+    effectiveness: float
+    ntu: float
+    capacity_ratio: float
+    conductance: float  # UA [W/K]
+    hot_in: float  # [K]
+    hot_out: float
+    cold_in: float
+    cold_out: float
+    hot_flow: float  # [kg/s]
+    cold_flow: float
+
+    @property
+    def approach(self) -> float:
+        """Hot outlet minus cold inlet [K] (the CDU approach temperature)."""
+        return self.hot_out - self.cold_in
+
+
+@dataclass
+class ThermalResult:
+    """Node and branch temperatures and exchanger states."""
+
+    node_temperature: np.ndarray  # (nn,) [K]
+    inlet_temperature: np.ndarray  # (nb,) [K] at the upstream end by actual flow
+    outlet_temperature: np.ndarray  # (nb,) [K] at the downstream end
+    heat: np.ndarray  # (nb,) [W] heat added to the fluid in each branch
+    exchangers: list
+    boundary_heat: float  # [W] net enthalpy carried out through boundaries
+    energy_balance_error: float  # relative: |loads - boundary heat| / loads
+
+
+def solve_temperatures(network, mass_flow, cp):
+    """Solve the node temperatures for fixed flows.
+
+    Parameters
+    ----------
+    network : Network
+    mass_flow : ndarray (nb,)
+        [kg/s] branch flows.
+    cp : ndarray (nb,)
+        [J/(kg K)] specific heat in every branch.
+
+    Returns
+    -------
+    ThermalResult
+    """
+    c = network.compile()
+    nn = len(c.node_names)
+    m = np.asarray(mass_flow, dtype=float)
+    forward = m >= 0.0
+    up = np.where(forward, c.inlet, c.outlet)
+    down = np.where(forward, c.outlet, c.inlet)
+    cap = np.abs(m) * cp
+    cap = np.where(np.abs(m) < MIN_FLOW, 0.0, cap)
+    heat = c.heat_input.copy()
+    rows, cols, vals = [down, down], [down, up], [cap, -cap]
+    rhs = np.zeros(nn)
+    np.add.at(rhs, down, heat)
+    # heat exchangers: q = k (T_hot,up - T_cold,up) leaves the hot and enters the cold stream
+    hx_terms = []
+    for hx in network.heat_exchangers:
+        h, k_ = network.branch_index(hx.hot.name), network.branch_index(hx.cold.name)
+        c_h, c_c = cap[h], cap[k_]
+        if c_h <= 0.0 or c_c <= 0.0:
+            hx_terms.append((hx, h, k_, 0.0, 0.0, 0.0, 0.0, 0.0))
+            continue
+        ua = hx.conductance(m[h], m[k_])
+        c_min, c_max = min(c_h, c_c), max(c_h, c_c)
+        ntu = ua / c_min
+        eps = counterflow_effectiveness(ntu, c_min / c_max)
+        k = eps * c_min
+        rows += [np.array([down[h], down[h], down[k_], down[k_]])]
+        cols += [np.array([up[h], up[k_], up[h], up[k_]])]
+        vals += [np.array([k, -k, -k, k])]
+        hx_terms.append((hx, h, k_, k, eps, ntu, c_min / c_max, ua))
+    # boundaries: fluid entering from outside at its boundary temperature
+    net_in = -(c.incidence @ m)  # external inflow needed at each node [kg/s]
+    net_in = np.where(c.fixed | (c.injection != 0.0), net_in, 0.0)
+    has_bc_temp = np.isfinite(c.boundary_temperature)
+    entering = (net_in > MIN_FLOW) & has_bc_temp
+    cp_node = np.zeros(nn)
+    np.maximum.at(cp_node, c.inlet, cp)
+    np.maximum.at(cp_node, c.outlet, cp)
+    c_ext = np.where(entering, net_in * cp_node, 0.0)
+    rows.append(np.flatnonzero(entering))
+    cols.append(np.flatnonzero(entering))
+    vals.append(c_ext[entering])
+    rhs[entering] += c_ext[entering] * c.boundary_temperature[entering]
+    # stagnant nodes (no inflow): mean of the neighbours
+    inflow = np.zeros(nn)
+    np.add.at(inflow, down, cap)
+    inflow += c_ext
+    stagnant = inflow <= 1e-14 * max(float(cap.max(initial=0.0)), 1e-300)
+    if np.any(stagnant):
+        keep = [~stagnant[r] for r in rows]
+        rows = [r[k] for r, k in zip(rows, keep, strict=True)]
+        cols = [cc[k] for cc, k in zip(cols, keep, strict=True)]
+        vals = [v[k] for v, k in zip(vals, keep, strict=True)]
+        rhs[stagnant] = 0.0
+        both_r = np.concatenate([c.inlet, c.outlet])
+        both_c = np.concatenate([c.outlet, c.inlet])
+        sel = stagnant[both_r]
+        degree = np.bincount(both_r[sel], minlength=nn).astype(float)
+        rows += [both_r[sel], np.flatnonzero(stagnant)]
+        cols += [both_c[sel], np.flatnonzero(stagnant)]
+        vals += [-np.ones(sel.sum()), degree[stagnant]]
+        isolated = stagnant & (degree == 0)
+        rows.append(np.flatnonzero(isolated))
+        cols.append(np.flatnonzero(isolated))
+        vals.append(np.ones(isolated.sum()))
+    matrix = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
+                           shape=(nn, nn))
+    t_node = spsolve(matrix.tocsc(), rhs)
+    t_in = t_node[up]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t_out = np.where(cap > 0.0, t_in + heat / np.where(cap > 0, cap, 1.0), t_in)
+    exchangers = []
+    for hx, h, k_, k, eps, ntu, cr, ua in hx_terms:
+        q = k * (t_node[up[h]] - t_node[up[k_]])
+        if cap[h] > 0:
+            t_out[h] = t_in[h] - q / cap[h]
+            t_out[k_] = t_in[k_] + q / cap[k_]
+        heat[h] -= q
+        heat[k_] += q
+        exchangers.append(ExchangerState(hx.name, float(q), float(eps), float(ntu), float(cr),
+                                         float(ua), float(t_in[h]), float(t_out[h]),
+                                         float(t_in[k_]), float(t_out[k_]), float(m[h]),
+                                         float(m[k_])))
+    # energy balance: loads = enthalpy carried out through the boundaries
+    leaving = (net_in < -MIN_FLOW) & (c.fixed | (c.injection != 0.0))
+    boundary_heat = float(np.sum(-net_in[leaving] * cp_node[leaving] * t_node[leaving])
+                          - np.sum(c_ext * np.where(entering, c.boundary_temperature, 0.0)))
+    loads = float(np.sum(c.heat_input))
+    if network.pressure_boundaries or network.flow_boundaries:
+        error = abs(loads - boundary_heat) / max(loads, 1e-300) if loads > 0 else 0.0
+    else:
+        rejected = sum(x.heat for x in exchangers)
+        error = abs(loads - rejected) / loads if loads > 0 else 0.0
+    return ThermalResult(t_node, t_in, t_out, heat, exchangers, boundary_heat, error)
