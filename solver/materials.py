@@ -180,6 +180,8 @@ class Table:
             result = xp.exp(xp.interp(T, temperatures, xp.log(values)))
         else:
             result = xp.exp(xp.interp(xp.log(T), xp.log(temperatures), xp.log(values)))
+        if not is_scalar:
+            result = result.astype(T.dtype, copy=False)  # np.interp always returns float64
         return _finish(result, is_scalar)
 
     def describe(self) -> dict:
@@ -246,8 +248,8 @@ _IF97_REGION1 = (
     (2, 0, -0.30001780793026e-3), (2, 1, 0.47661393906987e-4), (2, 3, -0.44141845330846e-5),
     (2, 17, -0.72694996297594e-15), (3, -4, -0.31679644845054e-4), (3, 0, -0.28270797985312e-5),
     (3, 6, -0.85205128120103e-9), (4, -5, -0.22425281908000e-5), (4, -2, -0.65171222895601e-6),
-    (4, 10, -0.14340523615284e-12), (5, -8, -0.40516996860117e-6), (8, -11, -0.12734301741641e-8),
-    (8, -6, -0.17427001939220e-9), (21, -29, -0.68762131295531e-18),
+    (4, 10, -0.14341729937924e-12), (5, -8, -0.40516996860117e-6), (8, -11, -0.12734301741641e-8),
+    (8, -6, -0.17424871230634e-9), (21, -29, -0.68762131295531e-18),
     (23, -31, 0.14478307828521e-19), (29, -38, 0.26335781662795e-22),
     (30, -39, -0.11947622640071e-22), (31, -40, 0.18228094581404e-23),
     (32, -41, -0.93537087292458e-25),
@@ -1077,6 +1079,9 @@ def get_coolant(name: str) -> Coolant:
         return lookup[key]
     match = _GLYCOL_NAME.match(key)
     if match and float(match.group(2)) <= 60.0:
+        canonical = f"{match.group(1).upper()}{float(match.group(2)):g}"
+        if canonical in COOLANTS:
+            return COOLANTS[canonical]
         mass_fraction = float(match.group(2)) / 100.0
         factory = propylene_glycol if match.group(1) == "pg" else ethylene_glycol
         return factory(mass_fraction)
