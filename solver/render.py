@@ -296,7 +296,8 @@ def _render_streamlines(scene: _Scene, path: Path, window_size) -> Path | None:
     return _save(plotter, path)
 
 
-def show(result_dir, interactive: bool | None = None, stream=None) -> list[Path]:
+def show(result_dir, interactive: bool | None = None, stream=None,
+         window: bool = True) -> list[Path]:
     """Show a result: a PyVista window when a display exists, else PNGs and their paths.
 
     Parameters
@@ -307,6 +308,8 @@ def show(result_dir, interactive: bool | None = None, stream=None) -> list[Path]
         Force the window (``True``) or the PNGs (``False``); by default :func:`has_display`.
     stream : text stream, optional
         Where the PNG paths are printed (standard output by default).
+    window : bool
+        ``False`` never opens a window (``coolsim show --no-window``).
 
     Returns
     -------
@@ -314,7 +317,9 @@ def show(result_dir, interactive: bool | None = None, stream=None) -> list[Path]
         The PNGs written (empty when a window was shown).
     """
     result = _result_dir(result_dir)
-    if interactive is None:
+    if not window:
+        interactive = False
+    elif interactive is None:
         interactive = has_display()
     if not interactive:
         paths = render_result(result)

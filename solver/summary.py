@@ -139,33 +139,100 @@ def chip_temperature_stats(temperature, chip_masks: Mapping[str, Any], volumes,
     return stats
 
 
-def energy_balance(heat_in: float, heat_out: Mapping[str, float]) -> dict[str, Any]:
-    """Global energy balance entry.
+def energy_balance(heat_generated: float, heat_out: Mapping[str, float]) -> dict[str, Any]:
+    """Global energy balance entry of ``summary.json``.
 
     Parameters
     ----------
-    heat_in : float
-        Heat entering the domain [W] (chip powers, volumetric sources, heat flux in).
+    heat_generated : float
+        Heat released inside the domain [W] (chip powers, volumetric sources).
     heat_out : mapping of str to float
         Heat leaving through each boundary patch [W], positive outwards (a patch that brings
-        heat in has a negative value).
+        heat in, e.g. a heat-flux patch or a hot inlet, has a negative value).
 
     Returns
     -------
     dict
-        ``heat_in_W``, ``heat_out_W`` (per patch), ``heat_out_total_W``, ``imbalance_W`` (in minus
-        out) and ``relative_error`` = ``|imbalance| / |heat_in|`` (``None`` when ``heat_in`` is 0).
+        ``heat_generated_W``; ``heat_in_W`` (generated plus the patches bringing heat in);
+        ``heat_out_W`` (per patch, positive outwards); ``heat_out_total_W`` (sum over patches);
+        ``imbalance_W`` = generated - total out; ``relative_error`` = ``|imbalance|`` divided
+        by the larger of total heat in and total heat out (``None`` when both are 0).
     """
-    out_total = float(sum(float(v) for v in heat_out.values()))
-    imbalance = float(heat_in) - out_total
-    relative = abs(imbalance) / abs(float(heat_in)) if heat_in else None
+    flows = {name: float(v) for name, v in heat_out.items()}
+    generated = float(heat_generated)
+    out_total = float(sum(flows.values()))
+    heat_in = max(generated, 0.0) + sum(-v for v in flows.values() if v < 0)
+    heat_leaving = max(-generated, 0.0) + sum(v for v in flows.values() if v > 0)
+    reference = max(heat_in, heat_leaving)
+    imbalance = generated - out_total
     return {
-        "heat_in_W": float(heat_in),
-        "heat_out_W": {name: float(v) for name, v in heat_out.items()},
+        "heat_generated_W": generated,
+        "heat_in_W": heat_in,
+        "heat_out_W": flows,
         "heat_out_total_W": out_total,
         "imbalance_W": imbalance,
-        "relative_error": relative,
+        "relative_error": abs(imbalance) / reference if reference > 0 else None,
     }
+
+
+def energy_balance_from_solver(balance: Mapping[str, Any]) -> dict[str, Any]:
+    """Convert the balance of :mod:`solver.energy` (patch flows positive *into* the domain:
+    ``heat_generated``, ``patch_heat_flows``) into the :func:`energy_balance` entry."""
+    flows = balance.get("patch_heat_flows", {})
+    return energy_balance(balance.get("heat_generated", 0.0),
+                          {name: -float(v) for name, v in flows.items()})
+
+
+def solver_entry(linear_history: Sequence[Mapping[str, Any]],
+                 outer_history: Sequence[float] | None = None, converged: bool | None = None,
+                 settings: Any = None, max_linear_residuals: int = 1000) -> dict[str, Any]:
+    """The ``solver`` entry of ``summary.json`` from a solve's histories.
+
+    Parameters
+    ----------
+    linear_history : sequence of dict
+        One dict per linear solve (``method``, ``iterations``, ``converged``,
+        ``relative_residual``, ``residuals``, ``seconds``), as :mod:`solver.energy` records them.
+    outer_history : sequence of float, optional
+        Outer (non-linear) iteration monitor, e.g. the largest temperature change [K].
+    converged : bool, optional
+        Overall convergence; defaults to the last linear solve's flag.
+    settings : optional
+        Solver settings echoed into the summary (dataclass, pydantic model or dict).
+    max_linear_residuals : int
+        Longest residual history kept per linear solve (the rest is thinned evenly).
+    """
+    solves = []
+    for entry in linear_history:
+        entry = dict(entry)
+        residuals = list(entry.get("residuals") or [])
+        if len(residuals) > max_linear_residuals:
+            keep = np.unique(np.linspace(0, len(residuals) - 1, max_linear_residuals).astype(int))
+            residuals = [residuals[i] for i in keep]
+        entry["residuals"] = residuals
+        solves.append(entry)
+    last = solves[-1] if solves else {}
+    if converged is None:
+        converged = last.get("converged")
+    out: dict[str, Any] = {
+        "method": last.get("method"),
+        "converged": converged,
+        "iterations": int(sum(int(e.get("iterations", 0)) for e in solves)),
+        "outer_iterations": len(outer_history) if outer_history is not None else len(solves),
+        "final_residual": last.get("relative_residual"),
+        "residual_history": last.get("residuals", []),
+        "outer_history": list(outer_history or []),
+        "linear_solves": solves,
+    }
+    if settings is not None:
+        if hasattr(settings, "model_dump"):
+            settings = settings.model_dump(mode="json")
+        elif hasattr(settings, "__dataclass_fields__"):
+            import dataclasses
+
+            settings = dataclasses.asdict(settings)
+        out["settings"] = settings
+    return out
 
 
 def build_summary(*, case_name: str, backend=None, grid=None, bodies=None, chips=None,
@@ -189,7 +256,7 @@ def build_summary(*, case_name: str, backend=None, grid=None, bodies=None, chips
     bodies, chips : dict, optional
         From :func:`body_temperature_stats` and :func:`chip_temperature_stats`.
     total_heat : float, optional
-        Total heat input [W]; defaults to ``energy["heat_in_W"]``.
+        Total heat released [W]; defaults to ``energy["heat_generated_W"]``.
     energy : dict, optional
         From :func:`energy_balance`.
     solver : dict, optional
@@ -224,7 +291,7 @@ def build_summary(*, case_name: str, backend=None, grid=None, bodies=None, chips
         "chips": dict(chips or {}),
     }
     if total_heat is None and energy is not None:
-        total_heat = energy.get("heat_in_W")
+        total_heat = energy.get("heat_generated_W", energy.get("heat_in_W"))
     summary["total_heat_W"] = None if total_heat is None else float(total_heat)
     summary["energy_balance"] = dict(energy) if energy is not None else None
     summary["solver"] = dict(solver or {})
@@ -311,6 +378,7 @@ def format_summary(summary: Mapping[str, Any]) -> str:
         lines += ["", "Energy balance"]
         rows = [("total heat [W]", _num(summary.get("total_heat_W"), ".3f"))]
         if energy:
+            rows.append(("heat generated [W]", _num(energy.get("heat_generated_W"), ".3f")))
             rows.append(("heat in [W]", _num(energy.get("heat_in_W"), ".3f")))
             rows += [(f"out: {patch} [W]", _num(value, ".3f"))
                      for patch, value in (energy.get("heat_out_W") or {}).items()]
@@ -382,6 +450,6 @@ def read_summary(result_dir: ResultDirectory | str | os.PathLike) -> dict[str, A
 
 __all__ = [
     "SCHEMA_VERSION", "body_temperature_stats", "build_summary", "chip_temperature_stats",
-    "energy_balance", "format_summary", "kelvin_to_celsius", "read_summary",
-    "region_temperature_stats", "write_summary",
+    "energy_balance", "energy_balance_from_solver", "format_summary", "kelvin_to_celsius",
+    "read_summary", "region_temperature_stats", "solver_entry", "write_summary",
 ]

@@ -39,10 +39,30 @@ def test_body_and_chip_stats_volume_weighted(stacked):
 
 def test_energy_balance_entry():
     entry = S.energy_balance(1000.0, {"wetted": 999.0, "sides": 0.5})
+    assert entry["heat_generated_W"] == 1000.0 and entry["heat_in_W"] == 1000.0
     assert entry["heat_out_total_W"] == pytest.approx(999.5)
     assert entry["imbalance_W"] == pytest.approx(0.5)
     assert entry["relative_error"] == pytest.approx(5e-4)
+    # heat brought in by a patch (flux on the bottom) counts as heat in
+    entry = S.energy_balance(0.0, {"bottom_flux": -100.0, "wetted": 100.0})
+    assert entry["heat_in_W"] == 100.0 and entry["relative_error"] == 0.0
     assert S.energy_balance(0.0, {})["relative_error"] is None
+
+
+def test_energy_balance_from_solver_flips_patch_sign():
+    balance = {"heat_generated": 1000.0, "patch_heat_flows": {"wetted": -999.9, "sides": 0.0}}
+    entry = S.energy_balance_from_solver(balance)
+    assert entry["heat_out_W"] == {"wetted": 999.9, "sides": -0.0}
+    assert entry["relative_error"] == pytest.approx(1e-4)
+
+
+def test_solver_entry_from_histories():
+    history = [{"method": "pcg", "iterations": 20, "converged": True, "relative_residual": 1e-9,
+                "residuals": list(np.logspace(0, -9, 2000)), "seconds": 0.5}] * 2
+    entry = S.solver_entry(history, outer_history=[1.0, 1e-3], max_linear_residuals=100)
+    assert entry["iterations"] == 40 and entry["outer_iterations"] == 2
+    assert entry["converged"] is True and entry["final_residual"] == 1e-9
+    assert len(entry["residual_history"]) == 100 and entry["residual_history"][-1] == 1e-9
 
 
 def _summary(grid=None, backend=None):
