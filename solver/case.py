@@ -75,6 +75,7 @@ __all__ = [
     "reference_markdown",
     "body_bounds",
     "domain_bounds",
+    "geometry_body",
 ]
 
 # ---------------------------------------------------------------------------------------------
@@ -457,14 +458,15 @@ class FinArrayBody(_BoxLike):
     """Parallel plate fins filling a box envelope, stacked along ``stack_axis``.
 
     ``count`` fins of ``thickness`` are spread evenly so that the outer fins touch the envelope
-    faces; the gaps between fins are not painted (paint a coolant box first).
+    faces (a single fin is centred); the gaps between fins keep what was painted before (paint a
+    coolant box first).
     """
 
     shape: Literal["fin_array"] = Field(description="[-] 'fin_array'")
     count: int = Field(ge=1, description="[-] number of fins")
     thickness: Length = Field(gt=0, description="[m] fin thickness along stack_axis")
-    stack_axis: Axis = Field("y", description="[-] axis along which the fins are stacked (normal "
-                                              "to the fin plates)")
+    stack_axis: Literal["x", "y"] = Field("y", description="[-] axis along which the fins are "
+                                                           "stacked (normal to the fin plates)")
 
     @model_validator(mode="after")
     def _fits(self):
@@ -477,46 +479,53 @@ class FinArrayBody(_BoxLike):
 
 
 class PinFinArrayBody(_BoxLike):
-    """A regular (optionally staggered) array of pins filling a box envelope."""
+    """A regular (optionally staggered) array of pins standing along ``axis`` in a box envelope.
+
+    The pins span the envelope along ``axis``; in the plane normal to it (axes a, b = the two
+    other axes in x, y, z order) their centres form a lattice of pitch (p_a, p_b), centred in the
+    envelope. Only the pins are painted.
+    """
 
     shape: Literal["pin_fin_array"] = Field(description="[-] 'pin_fin_array'")
     diameter: Length = Field(gt=0, description="[m] pin diameter (side length for square pins)")
-    pitch: Length = Field(gt=0, description="[m] centre-to-centre distance between pins")
+    pitch: Point2 = Field(description="[m] centre-to-centre pitch (p_a, p_b) along the two "
+                                      "in-plane axes in x, y, z order")
     axis: Axis = Field("z", description="[-] pin axis")
     pin_shape: Literal["round", "square"] = Field("round", description="[-] pin cross-section")
     staggered: bool = Field(False, description="[-] offset every other row by half a pitch")
 
     @model_validator(mode="after")
     def _fits(self):
-        if self.diameter >= self.pitch:
-            raise _fail("diameter", "pins overlap: diameter must be smaller than pitch",
-                        self.diameter, f"< pitch = {self.pitch:.6g} m")
+        for a, pitch in enumerate(self.pitch):
+            if not pitch > 0:
+                raise _fail("pitch", "pitch must be positive", list(self.pitch), "> 0 m")
+            if self.diameter > pitch:
+                raise _fail("diameter", f"pins overlap: diameter exceeds pitch[{a}]",
+                            self.diameter, f"<= {pitch:.6g} m")
         return self
 
 
 class ChannelArrayBody(_BoxLike):
-    """Straight parallel channels along ``direction`` inside a box envelope.
+    """Straight parallel channels along ``direction`` (x or y) inside a box envelope.
 
     The body is the channels themselves (use material = "coolant" and paint it after the solid
-    block it is cut into); they are spread evenly along ``stack_axis`` and span the envelope in
-    the third axis.
+    block it is cut into). They run through the whole envelope, span its full height in z, and are
+    spread evenly across the other horizontal axis with the outer channels flush with the envelope
+    faces.
     """
 
     shape: Literal["channel_array"] = Field(description="[-] 'channel_array'")
     count: int = Field(ge=1, description="[-] number of channels")
-    width: Length = Field(gt=0, description="[m] channel width along stack_axis")
-    direction: Axis = Field("x", description="[-] flow direction along the channels")
-    stack_axis: Axis = Field("y", description="[-] axis along which the channels are spread")
+    width: Length = Field(gt=0, description="[m] channel width across the flow direction")
+    direction: Literal["x", "y"] = Field("x", description="[-] flow direction along the channels")
 
     @model_validator(mode="after")
     def _fits(self):
-        if self.stack_axis == self.direction:
-            raise _fail("stack_axis", "stack_axis must differ from direction", self.stack_axis,
-                        ", ".join(a for a in AXES if a != self.direction))
-        span = self.extent(self.stack_axis)
+        across = "y" if self.direction == "x" else "x"
+        span = self.extent(across)
         if self.count * self.width > span * (1 + 1e-9):
             raise _fail("width", f"{self.count} channels of this width do not fit in the "
-                                 f"{span:.6g} m envelope along {self.stack_axis}",
+                                 f"{span:.6g} m envelope across the flow (along {across})",
                         self.width, f"count * width <= {span:.6g} m")
         return self
 
@@ -788,7 +797,7 @@ class Case(Section):
             name = self.coolant.name
         spec = self.materials.get(name)
         if spec is None:
-            if name in materials.COOLANTS:
+            if _is_builtin(materials, "get_coolant", name):
                 return materials.get_coolant(name)
             return materials.get_solid(name)
         if spec.kind == "coolant":
@@ -881,32 +890,44 @@ def _walk_location(loc: tuple, data) -> tuple[list, Any]:
     """Turn a pydantic error location into the user's key path and the value found there.
 
     Discriminated unions insert their tag (``'box'``, ``'inlet'``, ``'number'``) into the
-    location; walking the input data alongside tells those apart from real keys.
+    location; walking the schema alongside the data tells those apart from real keys (a tag can
+    have the same spelling as a key, e.g. ``type = "temperature"`` and ``temperature = ...``).
     """
     path: list = []
     node = data
     found = True
-    for position, element in enumerate(loc):
-        last = position == len(loc) - 1
-        if isinstance(element, int) and isinstance(node, list):
-            path.append(element)
-            if 0 <= element < len(node):
-                node = node[element]
-            else:
-                found = False
+    annotation: Any = Case
+    for element in loc:
+        unwrapped = _unwrap(annotation)
+        if _is_union(unwrapped):
+            # a union tag: not part of the user's path
+            annotation = _union_member(unwrapped, element)
             continue
-        if isinstance(node, dict):
-            if element in node:
-                path.append(element)
-                node = node[element]
-                continue
-            if last:
-                path.append(element)
-                found = False
-            # a union tag (or a missing key's parent tag): not part of the user's path
-            continue
-        # node is a scalar: what follows is a union tag
+        path.append(element)
+        annotation = _child_annotation(unwrapped, element)
+        if found and isinstance(node, dict) and element in node:
+            node = node[element]
+        elif found and isinstance(node, list) and isinstance(element, int) \
+                and 0 <= element < len(node):
+            node = node[element]
+        else:
+            found = False
     return path, (node if found else _NOTHING)
+
+
+def _child_annotation(annotation, element):
+    """Annotation of ``element`` (a key or index) inside ``annotation`` (None if unknown)."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        field = annotation.model_fields.get(element) if isinstance(element, str) else None
+        return None if field is None else field.annotation
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is list and args:
+        return args[0]
+    if origin is dict and len(args) == 2:
+        return args[1]
+    if origin is tuple and args and isinstance(element, int):
+        return args[min(element, len(args) - 1)]
+    return None
 
 
 def _format_path(path: list) -> str:
@@ -924,25 +945,11 @@ def _annotation_at(loc: tuple):
     current: Any = Case
     for element in loc:
         current = _unwrap(current)
-        if isinstance(current, type) and issubclass(current, BaseModel):
-            field = current.model_fields.get(element) if isinstance(element, str) else None
-            if field is None:
-                return None
-            current = field.annotation
-            continue
-        origin = typing.get_origin(current)
-        args = typing.get_args(current)
-        if origin is list and isinstance(element, int):
-            current = args[0]
-        elif origin is dict and isinstance(element, str):
-            current = args[1]
-        elif origin is tuple and isinstance(element, int):
-            current = args[min(element, len(args) - 1)]
-        elif _is_union(current):
+        if _is_union(current):
             current = _union_member(current, element)
-            if current is None:
-                return None
         else:
+            current = _child_annotation(current, element)
+        if current is None:
             return None
     return current
 
@@ -986,10 +993,20 @@ def _union_member(annotation, tag):
     return None
 
 
-_BOUNDS = {"greater_than": ">", "greater_than_equal": ">=", "less_than": "<",
-           "less_than_equal": "<="}
 _UNIT_MESSAGE = re.compile(r"^cannot read (.*) as an? (.*?); write a number in SI or "
                            r"'<number> <unit>' with unit one of: (.*)$")
+_BOUND_ERRORS = ("greater_than", "greater_than_equal", "less_than", "less_than_equal")
+
+
+def _field_at(loc: tuple):
+    """The pydantic field addressed by ``loc`` (trailing array indexes skipped), or None."""
+    end = len(loc)
+    while end and isinstance(loc[end - 1], int):
+        end -= 1
+    if not end or not isinstance(loc[end - 1], str):
+        return None
+    model = _model_at(loc[: end - 1])
+    return None if model is None else model.model_fields.get(loc[end - 1])
 
 
 def _case_error_from_validation(error: ValidationError, data, path) -> CaseError:
@@ -997,8 +1014,10 @@ def _case_error_from_validation(error: ValidationError, data, path) -> CaseError
     first = error.errors(include_url=False)[0]
     kind, loc, ctx = first["type"], tuple(first["loc"]), first.get("ctx") or {}
     key_path, value = _walk_location(loc, data)
-    unit = _unit_of(loc)
-    if value is _NOTHING and kind not in ("missing", "union_tag_not_found"):
+    field = _field_at(loc)
+    unit = _unit(field.description or "") if field is not None else ""
+    unit_suffix = f" {unit}" if unit and unit != "-" else ""
+    if value is _NOTHING and kind not in ("missing", "union_tag_not_found", "extra_forbidden"):
         value = first.get("input", _NOTHING)
     message, allowed = first["msg"], None
 
@@ -1010,39 +1029,37 @@ def _case_error_from_validation(error: ValidationError, data, path) -> CaseError
             close = _close_match(str(loc[-1]), list(model.model_fields))
             if close:
                 message = f"unknown key (did you mean '{close}'?)"
-        value = _NOTHING
+    elif kind == "missing" and key_path and isinstance(key_path[-1], int):
+        # a fixed-length array with too few items
+        array = _annotation_at(loc[:-1])
+        count = len(typing.get_args(_unwrap(array))) if array is not None else None
+        key_path, value = key_path[:-1], _lookup(data, key_path[:-1])
+        message = "too few values"
+        allowed = f"exactly {count} values" if count else None
     elif kind == "missing":
-        if key_path and isinstance(key_path[-1], int):
-            message = "too few values"
-            allowed = f"{key_path[-1] + 1} or more values"
-            key_path = key_path[:-1]
-        else:
-            message = "missing required key"
-            model = _model_at(loc[:-1])
-            if model is not None and loc[-1] in model.model_fields:
-                allowed = _type_text(model.model_fields[loc[-1]])
+        is_table = _models_in(field.annotation) if field is not None else []
+        message = "missing required table" if is_table else "missing required key"
+        allowed = _type_text(field) if field is not None and not is_table else None
     elif kind in ("union_tag_invalid", "union_tag_not_found"):
         tag = ctx.get("discriminator", "").strip("'")
         key_path = [*key_path, tag]
         value = _lookup(data, key_path)
-        expected = ctx.get("expected_tags") or _expected_tags(loc, tag)
-        if kind == "union_tag_not_found":
-            message, allowed = f"missing required key '{tag}'", expected
-        else:
-            message, allowed = f"unknown {tag}", expected
+        allowed = _expected_tags(loc, tag) or ctx.get("expected_tags")
+        message = f"missing required key '{tag}'" if kind == "union_tag_not_found" \
+            else f"unknown {tag}"
     elif kind == "literal_error":
         message, allowed = "not an allowed value", ctx.get("expected")
-    elif kind in _BOUNDS:
-        bound = next(iter(ctx.values()))
+    elif kind in _BOUND_ERRORS:
         message = "out of range"
-        allowed = f"{_BOUNDS[kind]} {bound}" + (f" {unit}" if unit and unit != "-" else "")
+        bound = next(iter(ctx.values()), "")
+        allowed = (_range_text(field) if field is not None else f"{bound}") + unit_suffix
     elif kind in ("too_short", "too_long"):
         message = "wrong number of values"
-        if loc and _model_at(loc[:-1]) is not None:
-            field = _model_at(loc[:-1]).model_fields.get(loc[-1])
-            allowed = _type_text(field) if field is not None else None
-        if allowed is None:
-            allowed = first["msg"].replace("should have", "").strip()
+        array = _unwrap(field.annotation) if field is not None else None
+        if typing.get_origin(array) is tuple:
+            allowed = f"exactly {len(typing.get_args(array))} values"
+        else:
+            allowed = _range_text(field) if field is not None else None
     elif kind == "value_error":
         text = str(ctx.get("error", message))
         match = _UNIT_MESSAGE.match(text)
@@ -1062,12 +1079,13 @@ def _case_error_from_validation(error: ValidationError, data, path) -> CaseError
     elif kind == "string_pattern_mismatch":
         message = "not a valid name"
         allowed = "letters, digits, '_', '-', '.' (not starting with '-' or '.')"
-    elif kind.endswith("_type") or kind.endswith("_parsing") or kind == "int_from_float":
+    elif kind.endswith(("_type", "_parsing")) or kind == "int_from_float":
         message = "wrong type"
-        model = _model_at(loc[:-1]) if loc else None
-        field = model.model_fields.get(loc[-1]) if model and isinstance(loc[-1], str) else None
         allowed = _type_text(field) if field is not None else _TYPE_WORDS.get(
             kind.split("_")[0], kind.split("_")[0])
+        if field is not None and typing.get_origin(_unwrap(field.annotation)) in (tuple, list) \
+                and isinstance(loc[-1], int):
+            allowed = _describe(typing.get_args(_unwrap(field.annotation))[0])
     return CaseError(path, _format_path(key_path) or None, message, value, allowed)
 
 
@@ -1090,29 +1108,16 @@ def _lookup(data, key_path: list):
 
 def _expected_tags(loc: tuple, tag: str) -> str | None:
     """The allowed values of the discriminator ``tag`` of the union at ``loc``."""
-    annotation = _annotation_at(loc)
-    while typing.get_origin(annotation) is Annotated:
-        annotation = typing.get_args(annotation)[0]
+    annotation = _unwrap(_annotation_at(loc))
     if not _is_union(annotation):
         return None
     values = []
     for member in typing.get_args(annotation):
         model = _unwrap(member)
-        field = getattr(model, "model_fields", {}).get(tag)
-        if field is not None and typing.get_origin(field.annotation) is Literal:
-            values.extend(typing.get_args(field.annotation))
-    return ", ".join(f"'{v}'" for v in values) or None
-
-
-def _unit_of(loc: tuple) -> str | None:
-    """The bracketed unit of the field at ``loc`` (from its description), if found."""
-    for cut in range(len(loc), 0, -1):
-        if isinstance(loc[cut - 1], str):
-            model = _model_at(loc[: cut - 1])
-            if model is not None and loc[cut - 1] in model.model_fields:
-                return _unit(model.model_fields[loc[cut - 1]].description or "")
-            return None
-    return None
+        member_field = getattr(model, "model_fields", {}).get(tag)
+        if member_field is not None and typing.get_origin(member_field.annotation) is Literal:
+            values.extend(typing.get_args(member_field.annotation))
+    return ", ".join(f'"{v}"' for v in values) or None
 
 
 def _close_match(word: str, candidates: list[str]) -> str | None:
@@ -1150,10 +1155,16 @@ def validate_case(case: Case) -> None:
     """
     err = _error_factory(case._display_path or case.source_path)
     materials = _materials_module()
-    solids = set(getattr(materials, "SOLIDS", {}) or {})
-    coolants = set(getattr(materials, "COOLANTS", {}) or {})
+    solid_names = _canonical(materials, "SOLIDS", "SOLID_ALIASES")
+    coolant_names = _canonical(materials, "COOLANTS", "COOLANT_ALIASES")
     user_solids = {n for n, m in case.materials.items() if m.kind == "solid"}
     user_coolants = {n for n, m in case.materials.items() if m.kind == "coolant"}
+
+    def is_solid(name: str) -> bool:
+        return name in user_solids or _is_builtin(materials, "get_solid", name)
+
+    def is_coolant(name: str) -> bool:
+        return name in user_coolants or _is_builtin(materials, "get_coolant", name)
 
     # names: unique, user materials do not shadow built-ins
     for what, items in (("body", case.bodies), ("chip", case.chips),
@@ -1167,32 +1178,29 @@ def validate_case(case: Case) -> None:
                           item.name, f"a name not already used by another {what}")
             seen[item.name] = i
     for name in case.materials:
-        if name in solids or name in coolants or name == "coolant":
+        if name == "coolant" or _is_builtin(materials, "get_solid", name) or \
+                _is_builtin(materials, "get_coolant", name):
             raise err(f"materials.{name}", "user material shadows a built-in material name", name,
                       "a name that is not built in")
 
-    # the coolant
-    coolant_names = coolants | user_coolants
-    if case.coolant.name not in coolant_names:
-        if case.coolant.name in user_solids or case.coolant.name in solids:
-            raise err("coolant.name", "is a solid, not a coolant", case.coolant.name,
-                      _names(coolant_names))
-        if materials is not None:
-            raise err("coolant.name", "unknown coolant", case.coolant.name,
-                      _names(coolant_names))
+    # the coolant (names are checked only when solver.materials is available)
+    if materials is not None and not is_coolant(case.coolant.name):
+        message = "is a solid, not a coolant" if is_solid(case.coolant.name) \
+            else "unknown coolant"
+        raise err("coolant.name", message, case.coolant.name,
+                  _names(coolant_names | user_coolants) + ", PG<n>, EG<n> (n % by mass)")
 
     # bodies: materials and geometry
-    all_solids = solids | user_solids
+    solids_text = "coolant, " + _names(solid_names | user_solids)
     for i, body in enumerate(case.bodies):
-        if body.is_fluid:
+        if body.is_fluid or materials is None:
             continue
-        if body.material in coolant_names:
+        if is_coolant(body.material) and not is_solid(body.material):
             raise err(f"bodies[{i}].material", "a coolant is not a solid; fluid regions use "
                       "material = \"coolant\" (the coolant is chosen in [coolant])",
-                      body.material, "coolant, " + _names(all_solids))
-        if materials is not None and body.material not in all_solids:
-            raise err(f"bodies[{i}].material", "unknown material", body.material,
-                      "coolant, " + _names(all_solids))
+                      body.material, solids_text)
+        if not is_solid(body.material):
+            raise err(f"bodies[{i}].material", "unknown material", body.material, solids_text)
     bounds = []
     for i, body in enumerate(case.bodies):
         bounds.append(_checked_body_bounds(case, i, body, err))
@@ -1254,14 +1262,31 @@ def validate_case(case: Case) -> None:
                   "a solid material (or set solver.physics = \"conjugate\")")
     if physics == "conjugate":
         if not fluid:
-            raise err("bodies", "conjugate case without a coolant region", None,
-                      "at least one body with material = \"coolant\"")
+            raise err("bodies", "conjugate case without a coolant region",
+                      allowed="at least one body with material = \"coolant\"")
         kinds = {b.type for b in case.boundaries}
         for needed in ("inlet", "outlet"):
             if needed not in kinds:
-                raise err("boundaries", f"conjugate case without an {needed}", None,
-                          f"a [[boundaries]] entry with type = \"{needed}\"")
+                raise err("boundaries", f"conjugate case without an {needed}",
+                          allowed=f"a [[boundaries]] entry with type = \"{needed}\"")
         _check_coolant_temperatures(case, err)
+
+
+def _canonical(materials, registry: str, aliases: str) -> set[str]:
+    """Built-in material names without their aliases (empty without solver.materials)."""
+    names = set(getattr(materials, registry, {}) or {})
+    return names - set(getattr(materials, aliases, {}) or {})
+
+
+def _is_builtin(materials, getter: str, name: str) -> bool:
+    """True when ``solver.materials.<getter>(name)`` knows the material."""
+    if materials is None:
+        return False
+    try:
+        getattr(materials, getter)(name)
+    except materials.UnknownMaterialError:
+        return False
+    return True
 
 
 def _error_factory(path):
@@ -1297,7 +1322,8 @@ def _check_coolant_temperatures(case: Case, err) -> None:
 def body_bounds(body, case_dir: Path | None = None):
     """Axis-aligned bounding box ``((xmin, ymin, zmin), (xmax, ymax, zmax))`` of a body [m].
 
-    Mesh bodies are loaded through :mod:`solver.geometry` (None when it is not available).
+    Mesh bodies are read through :mod:`solver.geometry` (None when it is not installed); a
+    missing or broken mesh raises :class:`solver.geometry.GeometryError`.
     """
     if isinstance(body, _BoxLike):
         return tuple(body.min), tuple(body.max)
@@ -1309,35 +1335,57 @@ def body_bounds(body, case_dir: Path | None = None):
         hi[a] = body.base_center[a] + body.length
         return tuple(lo), tuple(hi)
     if isinstance(body, MeshBody):
-        solid = _load_mesh(body, case_dir or Path.cwd())
-        if solid is None:
+        if _geometry_module() is None:
             return None
-        return _solid_bounds(solid)
+        lo, hi = geometry_body(body, case_dir).bounding_box()
+        return tuple(float(v) for v in lo), tuple(float(v) for v in hi)
     raise TypeError(f"unknown body type {type(body).__name__}")
 
 
-def _load_mesh(body: MeshBody, case_dir: Path):
-    """Load a mesh body through the geometry module; None when that module is not installed."""
-    geometry = _geometry_module()
-    if geometry is None or not hasattr(geometry, "MeshSolid"):
-        return None
-    path = Path(body.file)
-    path = path if path.is_absolute() else case_dir / path
-    solid = geometry.MeshSolid(path, scale=body.scale, translate=tuple(body.translate))
-    if hasattr(solid, "load"):
-        loaded = solid.load()
-        solid = loaded if loaded is not None else solid
-    return solid
+def geometry_body(body, case_dir: Path | None = None):
+    """The :mod:`solver.geometry` object for a case body (SI metres).
 
+    Parameters
+    ----------
+    body : BoxBody, CylinderBody, FinArrayBody, PinFinArrayBody, ChannelArrayBody or MeshBody
+        A validated case body; its ``material`` name is passed through unchanged (``"coolant"``
+        for fluid regions).
+    case_dir : Path, optional
+        Directory that relative mesh paths are resolved against (default: working directory).
 
-def _solid_bounds(solid):
-    bounds = getattr(solid, "bounds", None)
-    if callable(bounds):
-        bounds = bounds()
-    if bounds is None:
-        return None
-    lo, hi = bounds
-    return tuple(float(v) for v in lo), tuple(float(v) for v in hi)
+    Returns
+    -------
+    solver.geometry.Box, Cylinder, FinArray, PinFinArray, ChannelArray or MeshSolid
+
+    Raises
+    ------
+    solver.geometry.GeometryError
+        For a mesh file that is missing, unreadable, not watertight or degenerate.
+    """
+    geometry = importlib.import_module("solver.geometry")
+    common = {"material": body.material, "name": body.name}
+    if isinstance(body, BoxBody):
+        return geometry.Box(tuple(body.min), tuple(body.max), **common)
+    if isinstance(body, CylinderBody):
+        return geometry.Cylinder(tuple(body.base_center), body.axis, body.radius, body.length,
+                                 **common)
+    if isinstance(body, FinArrayBody):
+        return geometry.FinArray(tuple(body.min), tuple(body.max), body.count, body.thickness,
+                                 stack_axis=body.stack_axis, **common)
+    if isinstance(body, PinFinArrayBody):
+        return geometry.PinFinArray(tuple(body.min), tuple(body.max), body.diameter,
+                                    tuple(body.pitch), axis=body.axis, shape=body.pin_shape,
+                                    staggered=body.staggered, **common)
+    if isinstance(body, ChannelArrayBody):
+        return geometry.ChannelArray(tuple(body.min), tuple(body.max), body.count, body.width,
+                                     direction=body.direction, **common)
+    if isinstance(body, MeshBody):
+        path = Path(body.file)
+        if not path.is_absolute():
+            path = (case_dir or Path.cwd()) / path
+        return geometry.MeshSolid(path, body.material, scale=body.scale,
+                                  translate=tuple(body.translate), name=body.name)
+    raise TypeError(f"unknown body type {type(body).__name__}")
 
 
 def _checked_body_bounds(case: Case, i: int, body, err):
@@ -1351,13 +1399,11 @@ def _checked_body_bounds(case: Case, i: int, body, err):
     geometry = _geometry_module()
     if geometry is None:
         return None
-    geometry_error = getattr(geometry, "GeometryError", None)
-    if geometry_error is None:
-        return body_bounds(body, case.case_dir)
     try:
         return body_bounds(body, case.case_dir)
-    except geometry_error as error:
-        raise err(f"bodies[{i}].file", str(error).replace(str(path), body.file), body.file,
+    except geometry.GeometryError as error:
+        text = str(error).replace(str(path), body.file)
+        raise err(f"bodies[{i}].file", text, body.file,
                   "a closed (watertight), non-degenerate surface mesh") from None
 
 
