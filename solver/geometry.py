@@ -591,6 +591,9 @@ _VOLUME_CORNERS = {"tetra": 4, "tetra10": 4, "hexahedron": 8, "hexahedron20": 8,
 _SURFACE_CORNERS = {"triangle": 3, "triangle6": 3, "triangle7": 3, "quad": 4, "quad8": 4,
                     "quad9": 4}
 _IGNORED_CELLS = ("vertex", "line", "line3", "polyline")
+# file extension -> meshio format module
+_MESH_READERS = {".stl": "stl", ".obj": "obj", ".msh": "gmsh", ".vtu": "vtu", ".vtk": "vtk",
+                 ".ply": "ply", ".off": "off"}
 
 
 def _fan(polygons: np.ndarray) -> np.ndarray:
@@ -656,13 +659,20 @@ def _read_cells(path: Path, body: str):
     """Points and triangles of the surface (or volume boundary) stored in a mesh file."""
     import meshio
 
+    suffix = path.suffix.lower()
+    if suffix not in _MESH_READERS:
+        raise GeometryError(f"{body}: mesh file '{path}' has an unsupported extension "
+                            f"'{suffix}'; use one of {sorted(_MESH_READERS)}")
+    # the per-format readers raise instead of printing and exiting like meshio.read does
+    reader = getattr(meshio, _MESH_READERS[suffix]).read
     try:
         with np.errstate(over="ignore"):  # meshio's binary-STL size probe overflows on ASCII files
-            mesh = meshio.read(path)
+            mesh = reader(str(path))
     except Exception as error:  # meshio raises many kinds for unreadable files
+        detail = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
         raise GeometryError(
-            f"{body}: cannot read mesh file '{path}' with meshio ({type(error).__name__}: "
-            f"{error}); supported formats include STL, OBJ, Gmsh .msh (2.2, 4.1) and VTU/VTK"
+            f"{body}: cannot read mesh file '{path}' as {_MESH_READERS[suffix]} with meshio "
+            f"({detail}); is the file complete and in that format?"
         ) from error
     points = np.asarray(mesh.points, dtype=np.float64)
     if points.ndim != 2 or points.shape[1] < 3:
