@@ -592,7 +592,10 @@ def write_multiblock(path: str | os.PathLike, blocks: Mapping[str, Any]) -> Path
 
 # -- checkpoints --------------------------------------------------------------------------------
 def hash_case(case: Any) -> str:
-    """Stable SHA-256 hex digest of a case, for checkpoints and result metadata.
+    """Stable SHA-256 hex digest of any case description (generic fallback).
+
+    Parsed cases have :func:`solver.case.case_hash`, which hashes only what determines the
+    solution; use that for checkpoints of real runs.
 
     Parameters
     ----------
@@ -620,8 +623,9 @@ def save_checkpoint(path: str | os.PathLike, arrays: Mapping[str, Any],
     arrays : mapping of str to array
         State arrays (NumPy or CuPy; copied to the host). Must be finite.
     metadata : mapping
-        JSON-able description; must contain ``"case_hash"`` (see :func:`hash_case`) so a resume
-        with a changed case is refused. Usually also the iteration and residuals.
+        JSON-able description; must contain ``"case_hash"`` (``solver.case.case_hash(case)``, or
+        :func:`hash_case` for other inputs) so a resume with a changed case is refused. Usually
+        also the iteration and residuals.
     backend : Backend, optional
         Backend of the arrays (used for the host copy).
 
