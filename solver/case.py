@@ -819,7 +819,7 @@ class Case(Section):
 # loading and the schema error mapping
 # ---------------------------------------------------------------------------------------------
 
-_TOML_POSITION = re.compile(r"^(.*?)\s*\(at line (\d+), column (\d+)\)\s*$")
+_TOML_POSITION = re.compile(r"^(.*?)\s*\(at (?:line (\d+), column (\d+)|end of document)\)\s*$")
 
 
 def load_case(path: str | Path, check: bool = True) -> Case:
@@ -852,7 +852,11 @@ def load_case(path: str | Path, check: bool = True) -> Case:
     except tomllib.TOMLDecodeError as error:
         match = _TOML_POSITION.match(str(error))
         if match:
-            where = f"line {match.group(2)}, column {match.group(3)}"
+            if match.group(2):
+                where = f"line {match.group(2)}, column {match.group(3)}"
+            else:
+                lines = text.splitlines() or [""]
+                where = f"line {len(lines)}, column {len(lines[-1]) + 1} (end of file)"
             raise CaseError(path, where, f"invalid TOML: {match.group(1)}") from None
         raise CaseError(path, None, f"invalid TOML: {error}") from None
     case = case_from_dict(data, path)

@@ -38,11 +38,16 @@ _INPUT_ERRORS = (
 )
 
 
+def _available(module_name: str) -> bool:
+    """True when ``module_name`` is imported already or can be imported."""
+    return module_name in sys.modules or importlib.util.find_spec(module_name) is not None
+
+
 def _input_errors() -> tuple[type[BaseException], ...]:
     """Exception classes reported as one-line input errors (those whose module is installed)."""
     classes: list[type[BaseException]] = [CaseError]
     for module_name, class_name in _INPUT_ERRORS:
-        if importlib.util.find_spec(module_name) is None:
+        if not _available(module_name):
             continue
         module = importlib.import_module(module_name)
         cls = getattr(module, class_name, None)
@@ -113,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args) -> int:
     case = load_case(args.case)
-    if importlib.util.find_spec("solver.simulation") is None:
+    if not _available("solver.simulation"):
         print("coolsim run: the simulation pipeline (solver.simulation) is not installed",
               file=sys.stderr)
         return EXIT_FAILED
@@ -134,7 +139,7 @@ def _show(args) -> int:
     if not result.exists():
         print(f"{args.result}: no such results directory", file=sys.stderr)
         return EXIT_BAD_INPUT
-    if importlib.util.find_spec("solver.render") is None:
+    if not _available("solver.render"):
         print("coolsim show: rendering (solver.render) is not installed", file=sys.stderr)
         return EXIT_FAILED
     render = importlib.import_module("solver.render")

@@ -1,0 +1,134 @@
+"""The ``coolsim`` command line: malformed cases give one line on stderr and exit code 2."""
+
+import sys
+import types
+from pathlib import Path
+
+import pytest
+
+from solver import __version__
+from solver.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
+BAD_CASES = sorted((ROOT / "tests" / "bad_cases").glob("*.toml"))
+
+
+def expected_key(path: Path) -> str:
+    """Each malformed case states the key path (or TOML position) its error must name."""
+    first = path.read_text().splitlines()[0]
+    assert first.startswith("# expect: "), path.name
+    return first.removeprefix("# expect: ").strip()
+
+
+def test_enough_malformed_cases():
+    assert len(BAD_CASES) >= 15
+
+
+@pytest.mark.parametrize("path", BAD_CASES, ids=[p.stem for p in BAD_CASES])
+def test_malformed_case_gives_one_line_and_exit_2(path, capsys):
+    code = main(["check", str(path)])
+    out, err = capsys.readouterr()
+    assert code == 2
+    assert out == ""
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    line = lines[0]
+    assert "Traceback" not in err
+    assert line.startswith(str(path) + ": ")
+    key = expected_key(path)
+    assert f": {key}:" in line or f": {key}," in line, line
+
+
+def test_check_valid_case_prints_summary(tmp_path, capsys):
+    path = tmp_path / "plate.toml"
+    path.write_text("""
+[case]
+[[bodies]]
+name = "plate"
+material = "copper"
+shape = "box"
+min = [0, 0, 0]
+max = ["30 mm", "30 mm", "4 mm"]
+[[chips]]
+name = "gpu"
+body = "plate"
+power = "1 kW"
+[[boundaries]]
+name = "top"
+side = "z_max"
+type = "temperature"
+temperature = "30 C"
+""")
+    assert main(["check", str(path)]) == 0
+    out, err = capsys.readouterr()
+    assert err == ""
+    assert "plate: OK" in out
+    assert "total power 1000 W" in out
+    assert "cells" in out
+
+
+def test_missing_case_file(tmp_path, capsys):
+    assert main(["check", str(tmp_path / "nope.toml")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not found" in err
+
+
+def test_version(capsys):
+    assert main(["--version"]) == 0
+    assert __version__ in capsys.readouterr().out
+
+
+def test_bad_command_line_is_exit_2(capsys):
+    assert main(["run"]) == 2
+    assert main(["check", "x.toml", "--backend", "gpu"]) == 2
+    capsys.readouterr()
+
+
+@pytest.fixture
+def example_case():
+    return str(ROOT / "cases" / "gpu_die_conduction.toml")
+
+
+def test_run_calls_simulation(monkeypatch, example_case):
+    calls = {}
+
+    def run(case, **kwargs):
+        calls["case"], calls["kwargs"] = case, kwargs
+        return None
+
+    monkeypatch.setitem(sys.modules, "solver.simulation", types.SimpleNamespace(run=run))
+    assert main(["run", example_case, "--backend", "cpu", "--output", "out", "--quiet"]) == 0
+    assert calls["case"].name == "gpu_die_conduction"
+    assert calls["kwargs"] == {"backend": "cpu", "output": "out", "quiet": True, "resume": False}
+
+
+@pytest.mark.parametrize("error", ["case", "range", "geometry"])
+def test_setup_errors_during_run_are_one_line(monkeypatch, capsys, example_case, error):
+    from solver.case import CaseError
+    from solver.geometry import GeometryError
+    from solver.materials import MaterialRangeError
+
+    exceptions = {"case": CaseError("c.toml", "chips[0].power_map", "bad power map"),
+                  "range": MaterialRangeError("coolant 'water': 120 C outside 0 C to 100 C\n"),
+                  "geometry": GeometryError("Box 'lid': min must be below max")}
+
+    def run(case, **kwargs):
+        raise exceptions[error]
+
+    monkeypatch.setitem(sys.modules, "solver.simulation", types.SimpleNamespace(run=run))
+    assert main(["run", example_case]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+
+
+def test_show_calls_render(monkeypatch, tmp_path):
+    calls = {}
+    render = types.SimpleNamespace(show=lambda path, window: calls.update(path=path, window=window))
+    monkeypatch.setitem(sys.modules, "solver.render", render)
+    assert main(["show", str(tmp_path), "--no-window"]) == 0
+    assert calls == {"path": tmp_path, "window": False}
+
+
+def test_show_missing_result(tmp_path, capsys):
+    assert main(["show", str(tmp_path / "none")]) == 2
+    assert capsys.readouterr().err.count("\n") == 1
