@@ -74,6 +74,7 @@ class Progress:
         self._start = self._clock()
         self._last_print: float | None = None
         self._history: deque[tuple[int, float, float]] = deque(maxlen=max(3, window))
+        self.records: list[dict[str, float]] = []
         self._last_line = ""
         self._width = 0
         self._pending = False
@@ -159,6 +160,9 @@ class Progress:
             residuals = {"residual": residuals}
         now = self._clock()
         self._history.append((int(iteration), self._distance(residuals), now))
+        self.records.append({"iteration": int(iteration), "elapsed": now - self._start,
+                             **{name: float(v) for name, v in residuals.items()},
+                             **{name: float(v) for name, v in (monitors or {}).items()}})
         if self.quiet:
             return
         self._last_line = self._line(iteration, residuals, monitors, now - self._start)
@@ -196,6 +200,20 @@ class Progress:
             elapsed = format_duration(self._clock() - self._start)
             self.stream.write(f"{message} ({elapsed})\n")
             self.stream.flush()
+
+    def write_history(self, path, units=None):
+        """Write every update (iteration, elapsed [s], residuals, monitors) as CSV, atomically.
+
+        Parameters
+        ----------
+        path : path-like
+            Destination, usually ``ResultDirectory.history``.
+        units : mapping of str to str, optional
+            Units of residual and monitor columns for the header (``elapsed`` is in s).
+        """
+        from .io import write_csv
+
+        return write_csv(path, self.records, units={"elapsed": "s", **dict(units or {})})
 
     @property
     def elapsed(self) -> float:

@@ -94,3 +94,13 @@ def test_format_duration():
     assert format_duration(3.21) == "3.2s"
     assert format_duration(185) == "3m05s"
     assert format_duration(7620) == "2h07m"
+
+
+def test_history_written_as_csv(tmp_path):
+    stream, clock = io.StringIO(), FakeClock()
+    progress = Progress(1e-12, quiet=True, stream=stream, clock=clock)
+    _run(progress, clock, iterations=3)
+    path = progress.write_history(tmp_path / "history.csv", units={"T_max_C": "C"})
+    lines = path.read_text().splitlines()
+    assert lines[0] == "iteration,elapsed [s],energy,mass,T_max_C [C]"
+    assert lines[1].startswith("1,1.0,0.1,0.01,81.25") and len(lines) == 4
