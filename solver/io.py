@@ -87,6 +87,16 @@ def to_host(array: Any, backend: Backend | None = None) -> np.ndarray:
 
 
 # -- atomic writes ------------------------------------------------------------------------------
+def _read_umask() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return umask
+
+
+# Read once at import: os.umask can only be read by setting it, which is not thread safe.
+_UMASK = _read_umask()
+
+
 def _fsync_directory(folder: Path) -> None:
     """Make a rename durable by syncing its folder (POSIX only; skipped where unsupported)."""
     if os.name != "posix":
@@ -163,9 +173,7 @@ def atomic_open(path: str | os.PathLike, mode: str = "wb", encoding: str | None 
             handle.flush()
             os.fsync(handle.fileno())
         # mkstemp creates the file 0600; give results the usual permissions.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temporary, 0o666 & ~umask)
+        os.chmod(temporary, 0o666 & ~_UMASK)
         os.replace(temporary, path)
         _fsync_directory(path.parent)
     finally:
@@ -334,7 +342,8 @@ def _encode_field_data(field_data: Mapping[str, Any] | None,
     for name, value in (field_data or {}).items():
         if name == _FIELD_DATA_KEY:
             raise ValueError(f"field data name {_FIELD_DATA_KEY!r} is reserved")
-        array = np.asarray(to_host(value)) if not isinstance(value, Mapping) else None
+        numeric = hasattr(value, "shape") or isinstance(value, int | float | np.number)
+        array = np.asarray(to_host(value)) if numeric else None
         if array is not None and array.dtype.kind in "biuf" and array.size > 0:
             out[name] = np.atleast_1d(array)
         else:
@@ -641,7 +650,7 @@ def save_checkpoint(path: str | os.PathLike, arrays: Mapping[str, Any],
             raise ValueError(f"array name {_METADATA_KEY!r} is reserved")
         host[name] = np.asarray(to_host(array, backend))
         _check_finite(name, host[name])
-    document = {"format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION, **metadata}
+    document = {**metadata, "format": CHECKPOINT_FORMAT, "version": CHECKPOINT_VERSION}
     host[_METADATA_KEY] = np.array(dumps_json(document))
     with atomic_open(path, "wb") as handle:
         np.savez(handle, **host)
