@@ -2,9 +2,9 @@
 
 Every property is a function of temperature ``T`` in kelvin. ``T`` may be a Python float, a NumPy
 array or a CuPy array; the result has the same kind (float in, float out; array in, array of the
-same shape, dtype and device out). The formulas use plain arithmetic (Horner polynomials) or
-``xp.interp`` with ``xp`` the array module of ``T``, so the same code runs on the GPU. CuPy is
-never imported here.
+same shape, dtype and device out). The formulas use plain arithmetic (Horner polynomials),
+``xp.interp`` or a uniform-grid lookup, with ``xp`` the array module of ``T``, so the same code
+runs on the GPU. CuPy is never imported here.
 
 Solids
     :class:`Solid` with ``conductivity(T)`` [W/m/K], ``density(T)`` [kg/m3] and
@@ -18,17 +18,19 @@ Coolants
 
     * ``"water"``: liquid water at 0.101325 MPa from the IAPWS formulations: density and specific
       heat from IAPWS-IF97 region 1 (Wagner et al., J. Eng. Gas Turbines Power 122 (2000) 150;
-      within 0.05% of IAPWS-95 here), viscosity from IAPWS 2008 (Huber et al., J. Phys. Chem. Ref.
-      Data 38 (2009) 101; IAPWS R12-08), conductivity from IAPWS 2011 (Huber et al., J. Phys. Chem.
-      Ref. Data 41 (2012) 033102; IAPWS R15-11). The critical enhancement terms (mu2, lambda2) are
-      left out: below 100 C at 0.1 MPa they change the result by less than 0.003%.
+      within 0.002% (density) and 0.06% (specific heat) of IAPWS-95 here), viscosity from
+      IAPWS 2008 (Huber et al., J. Phys. Chem. Ref. Data 38 (2009) 101; IAPWS R12-08),
+      conductivity from IAPWS 2011 (Huber et al., J. Phys. Chem. Ref. Data 41 (2012) 033102;
+      IAPWS R15-11). The critical enhancement terms (mu2, lambda2) are left out: below 100 C at
+      0.1 MPa they change the result by less than 0.003%.
     * ``"PG25"`` etc.: aqueous propylene glycol (``PG``) and ethylene glycol (``EG``), the number
       being the glycol **mass** percentage, from the polynomials of Melinder, *Properties of
       secondary working fluids for indirect systems*, IIR (2010), with the coefficients as
       distributed in CoolProp's incompressible-liquid data (fluids ``MPG`` and ``MEG``), valid
       from the freezing point of the mixture to 100 C and 0-60% glycol by mass.
       Note: some suppliers' "PG25" means 25% glycol **by volume** (about 26% by mass for
-      propylene glycol); check the datasheet and use ``propylene_glycol(mass_fraction)``.
+      propylene glycol); check the datasheet, convert with
+      :func:`mass_fraction_from_volume_fraction` and use ``propylene_glycol(mass_fraction)``.
 
 Property functions do not check their temperature range themselves (a check on a device array
 forces a device-to-host synchronisation); call :meth:`Coolant.check_range` where a temperature
@@ -917,6 +919,36 @@ def _melinder_coolant(fluid: _MelinderFluid, code: str, mass_fraction: float,
                    description=f"{fluid.label} {percent:g}% by mass in water")
 
 
+# Pure-glycol densities at 20 C [kg/m3] (CRC Handbook of Chemistry and Physics: 1,2-propanediol
+# 1.0361 g/cm3, 1,2-ethanediol 1.1135 g/cm3) and water at 20 C (IAPWS-95: 998.21 kg/m3).
+_GLYCOL_DENSITY_20C = {"propylene": 1036.1, "ethylene": 1113.5}
+_WATER_DENSITY_20C = 998.21
+
+
+def mass_fraction_from_volume_fraction(volume_fraction: float, glycol: str = "propylene") -> float:
+    """Glycol mass fraction of a mixture specified by volume (volumes of the pure components
+    before mixing, at 20 C, as suppliers state it).
+
+    Parameters
+    ----------
+    volume_fraction : float
+        Glycol volume fraction [m3/m3], 0 to 1 (0.25 for "25% by volume").
+    glycol : {"propylene", "ethylene"}
+        Which glycol.
+
+    Returns
+    -------
+    float
+        Glycol mass fraction [kg/kg]; 25% by volume propylene glycol is 0.257 by mass.
+    """
+    if glycol not in _GLYCOL_DENSITY_20C:
+        raise ValueError(f"glycol must be one of {tuple(_GLYCOL_DENSITY_20C)}, got {glycol!r}")
+    if not 0.0 <= volume_fraction <= 1.0:
+        raise ValueError(f"volume fraction must be between 0 and 1, got {volume_fraction}")
+    glycol_mass = volume_fraction * _GLYCOL_DENSITY_20C[glycol]
+    return glycol_mass / (glycol_mass + (1.0 - volume_fraction) * _WATER_DENSITY_20C)
+
+
 def propylene_glycol(mass_fraction: float, name: str | None = None) -> Coolant:
     """Aqueous propylene glycol from Melinder (2010), valid from its freezing point to 100 C.
 
@@ -1127,6 +1159,7 @@ __all__ = [
     "ATMOSPHERIC_PRESSURE", "COOLANTS", "COOLANT_ALIASES", "Constant", "Coolant", "IAPWSWater",
     "MaterialRangeError", "Polynomial", "SOLIDS", "SOLID_ALIASES", "Solid", "Table",
     "UnknownMaterialError", "ZERO_CELSIUS", "ethylene_glycol", "get_coolant", "get_solid",
-    "propylene_glycol", "water", "water_conductivity_iapws2011", "water_density_if97",
-    "water_specific_heat_if97", "water_viscosity_iapws2008",
+    "mass_fraction_from_volume_fraction", "propylene_glycol", "water",
+    "water_conductivity_iapws2011", "water_density_if97", "water_specific_heat_if97",
+    "water_viscosity_iapws2008",
 ]

@@ -31,6 +31,7 @@ from solver.materials import (
     ethylene_glycol,
     get_coolant,
     get_solid,
+    mass_fraction_from_volume_fraction,
     propylene_glycol,
     water_conductivity_iapws2011,
     water_density_if97,
@@ -231,6 +232,17 @@ def test_glycol_names_mean_mass_percent():
         get_coolant("PG70")
     with pytest.raises(ValueError, match="mass fraction"):
         propylene_glycol(0.7)
+
+
+def test_volume_to_mass_fraction():
+    """Supplier volume percent to mass fraction with pure densities at 20 C (CRC Handbook:
+    PG 1036.1, EG 1113.5 kg/m3; IAPWS-95 water 998.21): 25% v/v PG = 0.2571 by mass,
+    50% v/v EG = 0.5273 by mass; tolerance 1e-4."""
+    assert mass_fraction_from_volume_fraction(0.25) == pytest.approx(0.2571, abs=1e-4)
+    assert mass_fraction_from_volume_fraction(0.5, "ethylene") == pytest.approx(0.5273, abs=1e-4)
+    assert mass_fraction_from_volume_fraction(0.0) == 0.0
+    with pytest.raises(ValueError):
+        mass_fraction_from_volume_fraction(0.25, "glycerol")
 
 
 # ---------------------------------------------------------------------------------------------
