@@ -1,0 +1,867 @@
+"""Steady incompressible laminar flow on the staggered Cartesian grid with immersed solids.
+
+Discretisation
+--------------
+* **Staggered (MAC) finite volumes.** Pressure lives at cell centres ``(nx, ny, nz)``; the
+  velocity component along axis ``a`` lives on the faces normal to ``a``: ``u`` on x-faces
+  ``(nx+1, ny, nz)``, ``v`` on y-faces ``(nx, ny+1, nz)``, ``w`` on z-faces ``(nx, ny, nz+1)``.
+  The momentum control volume of a face spans from the centre of the cell behind it to the
+  centre of the cell ahead (half cells on the domain boundary); no checkerboard modes.
+* **Immersed solids.** A per-cell ``fluid`` mask. A face velocity is an unknown only when both
+  adjacent cells are fluid; faces touching solid carry zero normal velocity. The tangential
+  no-slip wall sits on the fluid-solid cell face, half a cell from the velocity node: the viscous
+  coefficient there uses the half distance (``mu A / (dy/2)``), as on a domain wall.
+* **Convection.** First-order upwind, or a bounded second-order TVD scheme (van Leer or minmod
+  limited, or plain linear upwind) applied as a deferred correction on top of the upwind matrix.
+  The convective operator is written in its bounded (non-conservative) form
+  ``a_P = sum a_nb``, equal to the conservative one when continuity holds.
+* **Coupling.** SIMPLEC (default) or SIMPLE with implicit under-relaxation of momentum; the
+  pressure correction is symmetric positive definite (Dirichlet ``p' = 0`` on pressure outlets)
+  and solved with :func:`solver.linear.solve` (multigrid-preconditioned CG).
+* **Boundaries.** Inlet: uniform normal velocity scaled to the flow over the fluid faces of the
+  patch, zero tangential velocity. Outlet: fixed static pressure on the boundary face, zero
+  normal gradient of velocity (the outlet face velocity is an unknown of a half control volume
+  driven by ``p_cell - p_outlet``). Wall: no slip (optionally moving). Symmetry: zero normal
+  velocity and zero shear.
+* **Buoyancy.** Optional Boussinesq term ``-rho beta (T - T_ref) g`` per momentum volume.
+
+Units are SI throughout: m, s, kg, Pa, kg/s (mass fluxes), Pa s (dynamic viscosity).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .boundaries import SIDES, side_axis
+from .flow_boundaries import INLET, OUTLET, SYMMETRY, WALL, FlowConditions
+from .operators import NEIGHBOURS, Stencil7
+
+CONVECTION_SCHEMES = ("upwind", "van_leer", "minmod", "linear_upwind")
+ALGORITHMS = ("simplec", "simple")
+
+
+class DivergenceError(RuntimeError):
+    """The flow iteration diverged; the solver keeps the last good state.
+
+    Attributes
+    ----------
+    iteration : int
+        Iteration at which divergence was detected.
+    state : FlowSolution or None
+        The last good state (finite fields), for inspection or restart.
+    """
+
+    def __init__(self, message: str, iteration: int, state=None):
+        super().__init__(message)
+        self.iteration = iteration
+        self.state = state
+
+
+@dataclass(frozen=True)
+class FlowSettings:
+    """Settings of the steady flow solve (frozen; echoed into result metadata).
+
+    Parameters
+    ----------
+    convection : {"van_leer", "minmod", "linear_upwind", "upwind"}
+        Convection scheme. The limited schemes are bounded second order (deferred correction);
+        ``"linear_upwind"`` is unlimited second order; ``"upwind"`` first order.
+    algorithm : {"simplec", "simple"}
+        Pressure-velocity coupling.
+    relax_velocity : float
+        Implicit under-relaxation factor of momentum, 0 < alpha <= 1.
+    relax_pressure : float
+        Pressure under-relaxation (1 for SIMPLEC; about 0.3 for SIMPLE).
+    max_iterations : int
+        Maximum outer (SIMPLE) iterations.
+    tolerance : float
+        Converged when the scaled continuity and momentum residuals fall below it.
+    momentum_sweeps : int
+        Symmetric red-black Gauss-Seidel sweeps per momentum solve (each sweep visits both
+        colours forward then backward).
+    pressure_rtol : float
+        Relative tolerance of the pressure-correction solve per outer iteration.
+    pressure_max_iterations : int
+        Iteration cap of the pressure-correction solve.
+    divergence_factor : float
+        Stop with :class:`DivergenceError` when a residual grows by this factor over its minimum.
+    potential_initialisation : bool
+        Start from the potential flow that satisfies continuity (one pressure-type solve).
+    """
+
+    convection: str = "van_leer"
+    algorithm: str = "simplec"
+    relax_velocity: float = 0.8
+    relax_pressure: float = 1.0
+    max_iterations: int = 1000
+    tolerance: float = 1e-6
+    momentum_sweeps: int = 2
+    pressure_rtol: float = 1e-3
+    pressure_max_iterations: int = 50
+    divergence_factor: float = 1e6
+    potential_initialisation: bool = True
+
+    def __post_init__(self):
+        if self.convection not in CONVECTION_SCHEMES:
+            raise ValueError(f"convection must be one of {CONVECTION_SCHEMES}")
+        if self.algorithm not in ALGORITHMS:
+            raise ValueError(f"algorithm must be one of {ALGORITHMS}")
+        if not 0.0 < self.relax_velocity <= 1.0 or not 0.0 < self.relax_pressure <= 1.0:
+            raise ValueError("under-relaxation factors must lie in (0, 1]")
+        if self.algorithm == "simplec" and self.relax_velocity >= 1.0:
+            raise ValueError("SIMPLEC needs relax_velocity < 1")
+        if self.max_iterations < 1 or self.momentum_sweeps < 1:
+            raise ValueError("max_iterations and momentum_sweeps must be at least 1")
+
+
+@dataclass(frozen=True)
+class FlowResiduals:
+    """Scaled residuals of one outer iteration.
+
+    Attributes
+    ----------
+    iteration : int
+    continuity : float
+        Sum of absolute cell mass imbalances of the predicted velocities over the reference
+        mass flow (inlet flow, or the largest cross-sectional flow in a closed box).
+    momentum : (float, float, float)
+        ``sum |b - A u| / sum |a_P u|`` per component, before the momentum solve.
+    pressure_iterations : int
+        Iterations of the pressure-correction solve.
+    seconds : float
+        Wall time of the iteration.
+    """
+
+    iteration: int
+    continuity: float
+    momentum: tuple[float, float, float]
+    pressure_iterations: int
+    seconds: float
+
+    @property
+    def largest(self) -> float:
+        """The largest of the continuity and momentum residuals."""
+        return max(self.continuity, *self.momentum)
+
+
+@dataclass
+class FlowSolution:
+    """Converged (or last) state of a flow solve.
+
+    Attributes
+    ----------
+    velocity : (u, v, w)
+        Face velocities [m/s] with shapes ``(nx+1,ny,nz)``, ``(nx,ny+1,nz)``, ``(nx,ny,nz+1)``.
+    pressure : array (nx, ny, nz)
+        Static (gauge) pressure [Pa]; 0 in solid cells.
+    mass_flux : (Fx, Fy, Fz)
+        Face mass fluxes [kg/s], positive along +axis, zero on solid faces.
+    iterations : int
+    converged : bool
+    history : list of FlowResiduals
+    pressure_drop : dict
+        Inlet-to-outlet static (area-weighted) and total (flow-weighted) pressure drop [Pa].
+    mass_balance_error : float
+        ``|inflow - outflow| / inflow`` over the domain boundary.
+    seconds : float
+        Wall time of the solve [s].
+    """
+
+    velocity: tuple
+    pressure: object
+    mass_flux: tuple
+    iterations: int
+    converged: bool
+    history: list
+    pressure_drop: dict
+    mass_balance_error: float
+    seconds: float
+    settings: FlowSettings = field(default_factory=FlowSettings)
+
+    def cell_velocity(self):
+        """Cell-centred velocity [m/s], shape ``(nx, ny, nz, 3)`` (mean of opposite faces)."""
+        return cell_velocity(self.velocity)
+
+
+def cell_velocity(velocity):
+    """Average face velocities to cell centres, shape ``(nx, ny, nz, 3)`` [m/s]."""
+    u, v, w = velocity
+    xp = _namespace(u)
+    return xp.stack([0.5 * (u[1:] + u[:-1]), 0.5 * (v[:, 1:] + v[:, :-1]),
+                     0.5 * (w[:, :, 1:] + w[:, :, :-1])], axis=-1)
+
+
+def _namespace(array):
+    from .operators import array_namespace
+
+    return array_namespace(array)
+
+
+def _sl(axis: int, s: slice) -> tuple:
+    """Index tuple that applies slice ``s`` along ``axis`` of a 3-D array."""
+    index = [slice(None)] * 3
+    index[axis] = s
+    return tuple(index)
+
+
+LOWER, UPPER = slice(None, -1), slice(1, None)
+FIRST, LAST = slice(0, 1), slice(-1, None)
+INTERIOR = slice(1, -1)
+
+
+def _half_widths(widths: np.ndarray) -> np.ndarray:
+    """Momentum control-volume widths at the faces of one axis (half cells at the ends) [m]."""
+    return np.concatenate([[0.5 * widths[0]], 0.5 * (widths[:-1] + widths[1:]),
+                           [0.5 * widths[-1]]])
+
+
+def _pad_edge(xp, array, axis: int):
+    """Pad ``array`` by one repeated layer on both ends of ``axis``."""
+    first = array[_sl(axis, FIRST)]
+    last = array[_sl(axis, LAST)]
+    return xp.concatenate([first, array, last], axis=axis)
+
+
+def _pad_zero(xp, array, axis: int):
+    """Pad ``array`` by one layer of zeros on both ends of ``axis``."""
+    shape = list(array.shape)
+    shape[axis] = 1
+    zero = xp.zeros(shape, dtype=array.dtype)
+    return xp.concatenate([zero, array, zero], axis=axis)
+
+
+class _Component:
+    """Geometry, masks and work arrays of the momentum equation of one velocity component."""
+
+    def __init__(self, solver: FlowSolver, axis: int):
+        grid, xp = solver.grid, solver.xp
+        self.axis = a = axis
+        shape = list(grid.shape)
+        shape[a] += 1
+        self.shape = tuple(shape)
+        line = solver._line
+        widths, centers, faces = grid.widths, grid.centers, grid.faces
+        others = [d for d in range(3) if d != a]
+        fluid = solver.fluid
+
+        # unknown faces: both neighbours fluid; boundary faces only on pressure outlets
+        fluid_pad = _pad_zero(xp, fluid, a)
+        self.active = fluid_pad[_sl(a, LOWER)] & fluid_pad[_sl(a, UPPER)]
+        self.fixed = xp.zeros(self.shape, dtype=solver.dtype)
+        self.outlet_pressure = {}
+        for side in (f"{'xyz'[a]}_min", f"{'xyz'[a]}_max"):
+            _, is_max = side_axis(side)
+            cond = solver.conditions.sides[side]
+            layer = _sl(a, LAST if is_max else FIRST)
+            wet = fluid[layer]
+            outlet = xp.asarray(np.expand_dims(cond.kind == OUTLET, a)) & wet
+            self.active[layer] = outlet
+            inflow = np.expand_dims(cond.inflow_velocity * (cond.kind == INLET), a)
+            self.fixed[layer] = xp.asarray(-inflow if is_max else inflow, dtype=solver.dtype)
+            self.outlet_pressure[is_max] = xp.asarray(np.expand_dims(cond.pressure, a),
+                                                      dtype=solver.dtype)
+        self.active_f = self.active.astype(solver.dtype)
+
+        # pressure-force area and control volume
+        self.area = line(widths[others[0]], others[0]) * line(widths[others[1]], others[1])
+        half = _half_widths(widths[a])
+        self.volume = line(half, a) * self.area
+
+        # per direction: geometry of the viscous coefficients and the convection stencil
+        self.directions = []
+        solid = ~fluid
+        solid_node = _pad_edge(xp, solid, a)
+        solid_node = solid_node[_sl(a, LOWER)] & solid_node[_sl(a, UPPER)]
+        for d in range(3):
+            info = {"axis": d}
+            if d == a:
+                b, c = others
+                info["g"] = (line(widths[b], b) * line(widths[c], c)) / line(widths[a], a)
+                node_x = faces[a]
+                face_x = centers[a]
+            else:
+                c = 3 - a - d
+                cross = line(half, a) * line(widths[c], c)
+                info["g"] = cross / line(np.diff(centers[d]), d)
+                info["g_wall_lower"] = cross / line(0.5 * widths[d][:-1], d)
+                info["g_wall_upper"] = cross / line(0.5 * widths[d][1:], d)
+                info["g_min"] = cross / (0.5 * widths[d][0])
+                info["g_max"] = cross / (0.5 * widths[d][-1])
+                # a solid layer beyond the face: wall half a cell from the node
+                info["wall_lower"] = solid_node[_sl(d, UPPER)]
+                info["wall_upper"] = solid_node[_sl(d, LOWER)]
+                for tag, side in (("min", f"{'xyz'[d]}_min"), ("max", f"{'xyz'[d]}_max")):
+                    cond = solver.conditions.sides[side]
+                    kind = np.expand_dims(cond.kind, d)
+                    noslip = (kind == WALL) | (kind == INLET)
+                    inlet = kind == INLET
+                    speed = np.expand_dims(cond.wall_velocity[a], d) * noslip
+                    info[f"noslip_{tag}"] = self._to_nodes(xp, noslip, a, np.logical_or, solver)
+                    info[f"inlet_{tag}"] = self._to_nodes(xp, inlet, a, np.logical_or, solver)
+                    info[f"wall_speed_{tag}"] = self._to_nodes(xp, speed, a, None, solver)
+                node_x = centers[d]
+                face_x = faces[d][1:-1]
+            # node and face coordinates for the TVD correction (mirrored ghost nodes)
+            step_lo = node_x[1] - node_x[0] if node_x.size > 1 else widths[d][0]
+            step_hi = node_x[-1] - node_x[-2] if node_x.size > 1 else widths[d][-1]
+            pad = np.concatenate([[node_x[0] - step_lo], node_x, [node_x[-1] + step_hi]])
+            info["x_lower"] = line(pad[1:-2], d)
+            info["x_upper"] = line(pad[2:-1], d)
+            info["x_lower2"] = line(pad[:-3], d)
+            info["x_upper2"] = line(pad[3:], d)
+            info["x_face"] = line(face_x, d)
+            self.directions.append(info)
+
+        # neighbour masks: couplings to fixed faces move to the right-hand side
+        self.neighbour_active = {}
+        self.neighbour_fixed = {}
+        fixed_only = xp.where(self.active, 0.0, self.fixed)
+        for name in NEIGHBOURS:
+            d, offset = {"x_minus": (0, -1), "x_plus": (0, 1), "y_minus": (1, -1),
+                         "y_plus": (1, 1), "z_minus": (2, -1), "z_plus": (2, 1)}[name]
+            dst, src = (_sl(d, UPPER), _sl(d, LOWER)) if offset < 0 else (_sl(d, LOWER),
+                                                                          _sl(d, UPPER))
+            mask = xp.zeros(self.shape, dtype=solver.dtype)
+            value = xp.zeros(self.shape, dtype=solver.dtype)
+            mask[dst] = self.active_f[src]
+            value[dst] = fixed_only[src]
+            self.neighbour_active[name] = mask
+            self.neighbour_fixed[name] = value
+
+        # red-black colouring of the faces
+        idx = np.indices(self.shape).sum(axis=0) % 2 == 0
+        self.red = xp.asarray(idx) & self.active
+        self.black = xp.asarray(~idx) & self.active
+
+        self.stencil = Stencil7(*(xp.zeros(self.shape, dtype=solver.dtype) for _ in range(7)))
+        self.rhs = xp.zeros(self.shape, dtype=solver.dtype)
+        self.d_coefficient = xp.zeros(self.shape, dtype=solver.dtype)
+
+    @staticmethod
+    def _to_nodes(xp, cell_values, a, combine, solver):
+        """Side values of the cells (f-1, f) combined onto the face nodes along axis ``a``."""
+        pad = np.concatenate([np.take(cell_values, [0], axis=a), cell_values,
+                              np.take(cell_values, [-1], axis=a)], axis=a)
+        lower = np.take(pad, np.arange(pad.shape[a] - 1), axis=a)
+        upper = np.take(pad, np.arange(1, pad.shape[a]), axis=a)
+        if combine is None:
+            values = 0.5 * (lower + upper)
+        else:
+            values = combine(lower, upper)
+        return xp.asarray(values, dtype=solver.dtype)
+
+
+class FlowSolver:
+    """SIMPLE-family solver of steady incompressible laminar flow on a staggered grid.
+
+    Parameters
+    ----------
+    grid : Grid
+        Non-uniform Cartesian grid (carries the backend and dtype).
+    fluid : array of bool, shape (nx, ny, nz)
+        True in coolant cells, False in solid cells.
+    boundaries : sequence of Boundary
+        Flow patches from :mod:`solver.boundaries` (Inlet, Outlet, Wall, Symmetry; also
+        :class:`~solver.flow_boundaries.MovingWall`). Uncovered faces are no-slip walls.
+    density : float
+        [kg/m^3] coolant density (constant: incompressible flow).
+    viscosity : float or array (nx, ny, nz)
+        [Pa s] dynamic viscosity (cell values; only fluid cells matter).
+    settings : FlowSettings
+    gravity : (float, float, float), optional
+        [m/s^2] gravity vector for the Boussinesq buoyancy term.
+    thermal_expansion : float
+        [1/K] volumetric expansion coefficient beta of the coolant (0: no buoyancy).
+    reference_temperature : float
+        [K] temperature at which the buoyancy force vanishes.
+    """
+
+    def __init__(self, grid, fluid, boundaries: Sequence = (), density: float = 1000.0,
+                 viscosity=1e-3, settings: FlowSettings | None = None, gravity=None,
+                 thermal_expansion: float = 0.0, reference_temperature: float = 293.15):
+        self.grid = grid
+        self.xp = xp = grid.backend.xp
+        self.dtype = grid.dtype
+        self.settings = settings or FlowSettings()
+        self.fluid = xp.asarray(fluid).astype(bool)
+        if self.fluid.shape != grid.shape:
+            raise ValueError(f"fluid mask shape {self.fluid.shape} != grid shape {grid.shape}")
+        if not bool(xp.any(self.fluid)):
+            raise ValueError("the fluid mask has no fluid cell")
+        self.density = float(density)
+        self.conditions = FlowConditions(grid, self.fluid, boundaries, self.density)
+        self.gravity = None if gravity is None else tuple(float(g) for g in gravity)
+        self.thermal_expansion = float(thermal_expansion)
+        self.reference_temperature = float(reference_temperature)
+        self.components = [_Component(self, a) for a in range(3)]
+        self.velocity = [comp.fixed.copy() for comp in self.components]
+        self.mass_flux = [xp.zeros(comp.shape, dtype=self.dtype) for comp in self.components]
+        self.pressure = xp.zeros(grid.shape, dtype=self.dtype)
+        self.temperature = None
+        self.history: list[FlowResiduals] = []
+        self.iteration = 0
+        self._pressure_stencil = Stencil7(*(xp.zeros(grid.shape, dtype=self.dtype)
+                                            for _ in range(7)))
+        self._pressure_correction = xp.zeros(grid.shape, dtype=self.dtype)
+        self._good = None
+        self._initial_velocity = [v.copy() for v in self.velocity]
+        self.set_viscosity(viscosity)
+        self._update_mass_flux()
+        self._reference_flow = self._inflow_rate()
+
+    # -- set-up ------------------------------------------------------------------------------
+    def _line(self, values: np.ndarray, axis: int):
+        """A 1-D host array as a backend array broadcast along ``axis``."""
+        shape = [1, 1, 1]
+        shape[axis] = values.size
+        return self.xp.asarray(np.asarray(values).reshape(shape), dtype=self.dtype)
+
+    def set_viscosity(self, viscosity) -> None:
+        """Set the dynamic viscosity [Pa s] (scalar or cell array) and rebuild the viscous terms."""
+        xp = self.xp
+        mu = xp.broadcast_to(xp.asarray(viscosity, dtype=self.dtype), self.grid.shape)
+        fluid_mu = xp.where(self.fluid, mu, 0.0)
+        # solid cells take the mean fluid viscosity (only wall-adjacent averages see them)
+        mean_mu = xp.sum(fluid_mu) / xp.sum(self.fluid)
+        mu = xp.where(self.fluid, mu, mean_mu)
+        for comp in self.components:
+            a = comp.axis
+            mu_nodes = _pad_edge(xp, mu, a)
+            mu_nodes = 0.5 * (mu_nodes[_sl(a, LOWER)] + mu_nodes[_sl(a, UPPER)])
+            for info in comp.directions:
+                d = info["axis"]
+                if d == a:
+                    info["diffusion"] = mu * info["g"]
+                    continue
+                mu_face = 0.5 * (mu_nodes[_sl(d, LOWER)] + mu_nodes[_sl(d, UPPER)])
+                info["diffusion"] = mu_face * info["g"]
+                info["wall_lower_diffusion"] = xp.where(
+                    info["wall_lower"], mu_nodes[_sl(d, LOWER)] * info["g_wall_lower"], 0.0)
+                info["wall_upper_diffusion"] = xp.where(
+                    info["wall_upper"], mu_nodes[_sl(d, UPPER)] * info["g_wall_upper"], 0.0)
+                info["keep_lower"] = (~info["wall_lower"]).astype(self.dtype)
+                info["keep_upper"] = (~info["wall_upper"]).astype(self.dtype)
+                info["diffusion_min"] = info["noslip_min"] * mu_nodes[_sl(d, FIRST)] * info["g_min"]
+                info["diffusion_max"] = info["noslip_max"] * mu_nodes[_sl(d, LAST)] * info["g_max"]
+
+    def set_temperature(self, temperature, coolant=None) -> None:
+        """Take a cell temperature field [K] for buoyancy and, with ``coolant``, viscosity(T)."""
+        self.temperature = self.xp.asarray(temperature, dtype=self.dtype)
+        if coolant is not None:
+            self.set_viscosity(coolant.viscosity(self.temperature))
+
+    # -- fluxes and balances ---------------------------------------------------------------------
+    def _update_mass_flux(self) -> None:
+        for comp, u, flux in zip(self.components, self.velocity, self.mass_flux, strict=True):
+            self.xp.multiply(u, self.density * comp.area, out=flux)
+
+    def _boundary_flows(self) -> tuple[float, float]:
+        """Total inflow and outflow mass rates [kg/s] over the domain boundary."""
+        inflow = outflow = 0.0
+        for side in SIDES:
+            axis, is_max = side_axis(side)
+            flux = self.mass_flux[axis][_sl(axis, LAST if is_max else FIRST)]
+            into = -flux if is_max else flux
+            inflow += float(self.xp.sum(self.xp.maximum(into, 0.0)))
+            outflow += float(self.xp.sum(self.xp.maximum(-into, 0.0)))
+        return inflow, outflow
+
+    def _inflow_rate(self) -> float:
+        inflow, _ = self._boundary_flows()
+        return inflow
+
+    def mass_imbalance(self):
+        """Net mass inflow per cell [kg/s] (inflow minus outflow), shape (nx, ny, nz)."""
+        fx, fy, fz = self.mass_flux
+        return (fx[:-1] - fx[1:]) + (fy[:, :-1] - fy[:, 1:]) + (fz[:, :, :-1] - fz[:, :, 1:])
+
+    def mass_balance_error(self) -> float:
+        """``|inflow - outflow| / inflow`` over the domain boundary (max cell error if closed)."""
+        inflow, outflow = self._boundary_flows()
+        if inflow > 0.0:
+            return abs(inflow - outflow) / inflow
+        worst = float(self.xp.max(self.xp.abs(self.mass_imbalance())))
+        return worst / max(self._reference(), 1e-300)
+
+    def _reference(self) -> float:
+        """Reference mass flow [kg/s] that scales the continuity residual."""
+        if self._reference_flow > 0.0:
+            return self._reference_flow
+        xp = self.xp
+        cross = [float(xp.sum(xp.abs(f))) / max(f.shape[a] - 1, 1)
+                 for a, f in enumerate(self.mass_flux)]
+        return max(cross) or 1.0
+
+    # -- momentum ----------------------------------------------------------------------------
+    def _limited_slope(self, upwind_slope, central_slope):
+        xp = self.xp
+        scheme = self.settings.convection
+        if scheme == "linear_upwind":
+            return upwind_slope
+        if scheme == "minmod":
+            same = upwind_slope * central_slope > 0.0
+            return xp.where(same, xp.sign(central_slope)
+                            * xp.minimum(xp.abs(upwind_slope), xp.abs(central_slope)), 0.0)
+        # van Leer: harmonic mean of the two slopes when they agree in sign, else zero
+        product = upwind_slope * central_slope
+        same = product > 0.0
+        total = xp.where(same, upwind_slope + central_slope, 1.0)
+        return xp.where(same, 2.0 * product / total, 0.0)
+
+    def _deferred_correction(self, phi, info, face_flux, rhs) -> None:
+        """Add ``-F (phi_face_HO - phi_face_upwind)`` of the TVD scheme to ``rhs``."""
+        xp, d = self.xp, info["axis"]
+        padded = _pad_edge(xp, phi, d)
+        lower = phi[_sl(d, LOWER)]
+        upper = phi[_sl(d, UPPER)]
+        lower2 = padded[_sl(d, slice(None, -3))]
+        upper2 = padded[_sl(d, slice(3, None))]
+        central = (upper - lower) / (info["x_upper"] - info["x_lower"])
+        from_lower = self._limited_slope((lower - lower2) / (info["x_lower"] - info["x_lower2"]),
+                                         central) * (info["x_face"] - info["x_lower"])
+        from_upper = self._limited_slope((upper2 - upper) / (info["x_upper2"] - info["x_upper"]),
+                                         central) * (info["x_face"] - info["x_upper"])
+        correction = face_flux * xp.where(face_flux > 0.0, from_lower, from_upper)
+        rhs[_sl(d, LOWER)] -= correction
+        rhs[_sl(d, UPPER)] += correction
+
+    def _assemble_momentum(self, comp: _Component):
+        """Assemble the momentum equation of one component; return its scaled residual."""
+        xp, a = self.xp, comp.axis
+        st, rhs = comp.stencil, comp.rhs
+        names = (("x_minus", "x_plus"), ("y_minus", "y_plus"), ("z_minus", "z_plus"))
+        diag = st.diag
+        diag.fill(0.0)
+        rhs.fill(0.0)
+        phi = self.velocity[a]
+        for info in comp.directions:
+            d = info["axis"]
+            minus = getattr(st, names[d][0])
+            plus = getattr(st, names[d][1])
+            minus.fill(0.0)
+            plus.fill(0.0)
+            # mass flux through the faces of the momentum control volumes
+            if d == a:
+                flux_a = self.mass_flux[a]
+                face_flux = 0.5 * (flux_a[_sl(a, LOWER)] + flux_a[_sl(a, UPPER)])
+            else:
+                nodes = _pad_zero(xp, self.mass_flux[d], a)
+                nodes = 0.5 * (nodes[_sl(a, LOWER)] + nodes[_sl(a, UPPER)])
+                face_flux = nodes[_sl(d, INTERIOR)]
+            # upwind + diffusion coefficients of the two nodes sharing each face
+            to_upper = info["diffusion"] + xp.maximum(-face_flux, 0.0)
+            to_lower = info["diffusion"] + xp.maximum(face_flux, 0.0)
+            if d == a:
+                plus[_sl(d, LOWER)] = to_upper
+                minus[_sl(d, UPPER)] = to_lower
+                diag[_sl(d, LOWER)] += to_upper
+                diag[_sl(d, UPPER)] += to_lower
+            else:
+                # solid beyond the face: no neighbour, wall at half a cell
+                plus[_sl(d, LOWER)] = to_upper * info["keep_lower"]
+                minus[_sl(d, UPPER)] = to_lower * info["keep_upper"]
+                diag[_sl(d, LOWER)] += plus[_sl(d, LOWER)] + info["wall_lower_diffusion"]
+                diag[_sl(d, UPPER)] += minus[_sl(d, UPPER)] + info["wall_upper_diffusion"]
+                # domain sides: no-slip (wall velocity) with inflow, or zero shear
+                inflow_min = info["inlet_min"] * xp.maximum(nodes[_sl(d, FIRST)], 0.0)
+                inflow_max = info["inlet_max"] * xp.maximum(-nodes[_sl(d, LAST)], 0.0)
+                diag[_sl(d, FIRST)] += info["diffusion_min"] + inflow_min
+                diag[_sl(d, LAST)] += info["diffusion_max"] + inflow_max
+                rhs[_sl(d, FIRST)] += info["diffusion_min"] * info["wall_speed_min"]
+                rhs[_sl(d, LAST)] += info["diffusion_max"] * info["wall_speed_max"]
+            if self.settings.convection != "upwind":
+                self._deferred_correction(phi, info, face_flux, rhs)
+
+        # pressure force on the control volume (outlet pressure beyond boundary faces)
+        p = xp.concatenate([comp.outlet_pressure[False], self.pressure,
+                            comp.outlet_pressure[True]], axis=a)
+        rhs += comp.area * (p[_sl(a, LOWER)] - p[_sl(a, UPPER)])
+        # Boussinesq buoyancy -rho beta (T - T_ref) g
+        if self.gravity is not None and self.thermal_expansion and self.temperature is not None:
+            if self.gravity[a] != 0.0:
+                t_nodes = _pad_edge(xp, self.temperature, a)
+                t_nodes = 0.5 * (t_nodes[_sl(a, LOWER)] + t_nodes[_sl(a, UPPER)])
+                rhs -= (self.density * self.thermal_expansion * self.gravity[a]
+                        * (t_nodes - self.reference_temperature) * comp.volume)
+        # couplings to fixed faces (inlets, walls) move to the right-hand side
+        for name in NEIGHBOURS:
+            coefficient = getattr(st, name)
+            rhs += coefficient * comp.neighbour_fixed[name]
+            coefficient *= comp.neighbour_active[name]
+        # fixed faces: identity rows
+        xp.copyto(diag, 1.0, where=~comp.active)
+        xp.copyto(rhs, comp.fixed, where=~comp.active)
+        # scaled residual of the unrelaxed system at the current velocity
+        # (scaled by sum |a_P| U_ref, one velocity scale for all components)
+        residual = st.residual(phi, rhs)
+        scale = float(xp.sum(xp.abs(diag) * comp.active_f)) * self._velocity_scale
+        norm = float(xp.sum(xp.abs(residual) * comp.active_f))
+        return norm / scale if scale > 0.0 else norm
+
+    def _solve_momentum(self, comp: _Component) -> None:
+        """Under-relax, sweep, and store the SIMPLE(C) velocity-correction coefficients."""
+        xp, alpha = self.xp, self.settings.relax_velocity
+        st, rhs, phi = comp.stencil, comp.rhs, self.velocity[comp.axis]
+        # implicit under-relaxation (identity rows are left consistent)
+        st.diag /= alpha
+        rhs += (1.0 - alpha) * st.diag * phi
+        # symmetric red-black Gauss-Seidel sweeps
+        residual = xp.empty_like(phi)
+        for _ in range(self.settings.momentum_sweeps):
+            for colour in (comp.red, comp.black, comp.black, comp.red):
+                st.residual(phi, rhs, out=residual)
+                phi += xp.where(colour, residual / st.diag, 0.0)
+        # velocity-correction coefficient d = A / (a_P - sum a_nb) (SIMPLEC) or A / a_P
+        denominator = st.diag.copy()
+        if self.settings.algorithm == "simplec":
+            for name in NEIGHBOURS:
+                denominator -= getattr(st, name)
+        xp.divide(comp.area * comp.active_f, denominator, out=comp.d_coefficient)
+
+    # -- pressure ----------------------------------------------------------------------------
+    def _assemble_pressure(self, coefficients):
+        """Seven-point pressure-correction operator from face coefficients rho d A [kg/(s Pa)]."""
+        st = self._pressure_stencil
+        names = (("x_minus", "x_plus"), ("y_minus", "y_plus"), ("z_minus", "z_plus"))
+        st.diag.fill(0.0)
+        for a, c in enumerate(coefficients):
+            minus = getattr(st, names[a][0])
+            plus = getattr(st, names[a][1])
+            minus.fill(0.0)
+            plus.fill(0.0)
+            minus[_sl(a, UPPER)] = c[_sl(a, INTERIOR)]
+            plus[_sl(a, LOWER)] = c[_sl(a, INTERIOR)]
+            st.diag += c[_sl(a, LOWER)] + c[_sl(a, UPPER)]
+        # solid (or isolated) cells: p' = 0
+        st.diag += (st.diag <= 0.0)
+        if not self.conditions.has_outlet:
+            # closed box: pin the pressure level at the first fluid cell
+            first = int(np.argmax(self.grid.backend.to_host(self.fluid).ravel()))
+            index = np.unravel_index(first, self.grid.shape)
+            st.diag[index] *= 2.0
+        return st
+
+    def _solve_pressure(self, stencil, rhs):
+        """Solve the pressure-correction system; return (p', iterations)."""
+        import scipy.sparse.linalg as spla
+
+        solution = spla.spsolve(stencil.to_scipy().tocsc(),
+                                self.grid.backend.to_host(rhs).ravel())
+        return self.xp.asarray(solution.reshape(self.grid.shape), dtype=self.dtype), 1
+
+    def _correct(self, d_coefficients, correction_scale=1.0, update_pressure=True):
+        """Solve for p' from the mass imbalance, correct velocities, fluxes and pressure."""
+        xp = self.xp
+        coefficients = [self.density * comp.area * d
+                        for comp, d in zip(self.components, d_coefficients, strict=True)]
+        stencil = self._assemble_pressure(coefficients)
+        imbalance = self.mass_imbalance() * self.fluid
+        p_corr, iterations = self._solve_pressure(stencil, imbalance)
+        p_corr *= self.fluid
+        for comp, u, d in zip(self.components, self.velocity, d_coefficients, strict=True):
+            a = comp.axis
+            padded = _pad_zero(xp, p_corr, a)
+            u += d * (padded[_sl(a, LOWER)] - padded[_sl(a, UPPER)])
+        self._update_mass_flux()
+        if update_pressure:
+            self.pressure += correction_scale * p_corr
+        return imbalance, iterations
+
+    def initialise_potential_flow(self) -> None:
+        """Replace the velocity by the potential flow that carries the inlet flow (continuity)."""
+        distances = []
+        for comp, u in zip(self.components, self.velocity, strict=True):
+            xp = self.xp
+            xp.copyto(u, comp.fixed)
+            half = _half_widths(self.grid.widths[comp.axis])
+            distances.append(comp.area * comp.active_f / self._line(half, comp.axis))
+        self._update_mass_flux()
+        self._correct(distances, update_pressure=False)
+
+    # -- iteration ---------------------------------------------------------------------------
+    def _save_good_state(self) -> None:
+        if self._good is None:
+            self._good = [x.copy() for x in (*self.velocity, self.pressure)]
+            return
+        for saved, current in zip(self._good, (*self.velocity, self.pressure), strict=True):
+            self.xp.copyto(saved, current)
+
+    def _restore_good_state(self) -> None:
+        if self._good is None:
+            return
+        for saved, current in zip(self._good, (*self.velocity, self.pressure), strict=True):
+            self.xp.copyto(current, saved)
+        self._update_mass_flux()
+
+    def iterate(self) -> FlowResiduals:
+        """One SIMPLE(C) outer iteration; returns the residuals."""
+        start = time.perf_counter()
+        xp = self.xp
+        self._velocity_scale = max(float(xp.max(xp.abs(u))) for u in self.velocity) or 1.0
+        momentum = []
+        for comp in self.components:
+            momentum.append(self._assemble_momentum(comp))
+        for comp in self.components:
+            self._solve_momentum(comp)
+        self._update_mass_flux()
+        relax_p = self.settings.relax_pressure
+        imbalance, iterations = self._correct([c.d_coefficient for c in self.components],
+                                              correction_scale=relax_p)
+        continuity = float(self.xp.sum(self.xp.abs(imbalance))) / self._reference()
+        self.iteration += 1
+        residuals = FlowResiduals(self.iteration, continuity, tuple(momentum), iterations,
+                                  time.perf_counter() - start)
+        self.history.append(residuals)
+        return residuals
+
+    def _diverged(self, residuals: FlowResiduals, minimum: float) -> bool:
+        values = (residuals.continuity, *residuals.momentum)
+        if not all(np.isfinite(values)):
+            return True
+        growth = self.settings.divergence_factor * minimum
+        return residuals.iteration > 5 and residuals.largest > growth
+
+    def _divergence_message(self, residuals: FlowResiduals) -> str:
+        s = self.settings
+        inflow = self._reference_flow
+        hints = []
+        if residuals.iteration <= 5:
+            hints.append("the set-up itself (inlet misplaced on solid or facing an outlet, "
+                         "no outlet, or a blocked flow path)")
+        hints.append(f"under-relaxation too high (relax_velocity={s.relax_velocity}, "
+                     f"relax_pressure={s.relax_pressure}); try relax_velocity=0.5")
+        if s.convection != "upwind":
+            hints.append(f"the {s.convection} convection scheme on a coarse grid at high cell "
+                         "Peclet/CFL numbers; try convection='upwind' to start")
+        return (f"flow solve diverged at iteration {residuals.iteration} (continuity "
+                f"{residuals.continuity:.3g}, momentum {max(residuals.momentum):.3g}; "
+                f"inflow {inflow:.3g} kg/s). Likely cause: " + "; or ".join(hints)
+                + ". The last good state is kept.")
+
+    def solve(self, max_iterations: int | None = None,
+              callback: Callable[[FlowResiduals, FlowSolver], bool | None] | None = None
+              ) -> FlowSolution:
+        """Iterate to convergence.
+
+        Parameters
+        ----------
+        max_iterations : int, optional
+            Overrides ``settings.max_iterations``.
+        callback : callable, optional
+            ``callback(residuals, solver)`` after each iteration (progress, monitors); returning
+            True stops the iteration as converged (e.g. when an engineering monitor settled).
+
+        Returns
+        -------
+        FlowSolution
+
+        Raises
+        ------
+        DivergenceError
+            On NaN or residual growth by ``divergence_factor``; the solver keeps the last good
+            state and the exception carries it.
+        """
+        start = time.perf_counter()
+        s = self.settings
+        limit = max_iterations or s.max_iterations
+        if s.potential_initialisation and self.iteration == 0 and self._reference_flow > 0:
+            self.initialise_potential_flow()
+        converged = False
+        minimum = np.inf
+        for _ in range(limit):
+            self._save_good_state()
+            residuals = self.iterate()
+            if self._diverged(residuals, minimum):
+                self._restore_good_state()
+                raise DivergenceError(self._divergence_message(residuals), residuals.iteration,
+                                      self.solution(False, time.perf_counter() - start))
+            minimum = min(minimum, residuals.largest)
+            stop = callback(residuals, self) if callback is not None else False
+            if residuals.largest < s.tolerance or stop:
+                converged = True
+                break
+        return self.solution(converged, time.perf_counter() - start)
+
+    # -- results -----------------------------------------------------------------------------
+    def solution(self, converged: bool, seconds: float) -> FlowSolution:
+        """The current state as a :class:`FlowSolution`."""
+        return FlowSolution(tuple(self.velocity), self.pressure, tuple(self.mass_flux),
+                            self.iteration, converged, list(self.history), self.pressure_drop(),
+                            self.mass_balance_error(), seconds, self.settings)
+
+    def _patch_pressures(self, kind: int):
+        """Area-weighted static, flow-weighted total pressure [Pa] and flow [kg/s] on ``kind``."""
+        xp = self.xp
+        area_sum = static_sum = total_sum = flow_sum = 0.0
+        velocity_cells = cell_velocity(self.velocity)
+        for side in SIDES:
+            cond = self.conditions.sides[side]
+            faces = cond.kind == kind
+            if not np.any(faces):
+                continue
+            axis, is_max = side_axis(side)
+            layer = -1 if is_max else 0
+            fluid = self.grid.backend.to_host(xp.take(self.fluid, layer, axis=axis))
+            faces = faces & fluid
+            areas = self.conditions.face_areas(side)[faces]
+            p_cell = self.grid.backend.to_host(xp.take(self.pressure, layer, axis=axis))
+            if kind == OUTLET:
+                p_face = cond.pressure
+            elif self.grid.shape[axis] > 1:
+                # linear extrapolation of the two cells next to the boundary
+                second = -2 if is_max else 1
+                p_next = self.grid.backend.to_host(xp.take(self.pressure, second, axis=axis))
+                w = self.grid.widths[axis]
+                w0, w1 = (w[-1], w[-2]) if is_max else (w[0], w[1])
+                p_face = p_cell + (p_cell - p_next) * (0.5 * w0) / (0.5 * (w0 + w1))
+                p_face = np.where(fluid & np.take(self.grid.backend.to_host(self.fluid),
+                                                  second, axis=axis), p_face, p_cell)
+            else:
+                p_face = p_cell
+            flux = self.grid.backend.to_host(
+                self.mass_flux[axis][_sl(axis, LAST if is_max else FIRST)]).reshape(p_cell.shape)
+            normal = flux / (self.density * self.conditions.face_areas(side))
+            tangential = self.grid.backend.to_host(xp.take(velocity_cells, layer, axis=axis))
+            speed2 = normal**2 + np.sum(np.delete(tangential, axis, axis=-1) ** 2, axis=-1)
+            total = p_face + 0.5 * self.density * speed2
+            flow = np.abs(flux[faces])
+            area_sum += areas.sum()
+            static_sum += (p_face * np.ones_like(p_cell))[faces] @ areas
+            total_sum += total[faces] @ flow
+            flow_sum += flow.sum()
+        if area_sum == 0.0:
+            return None
+        return static_sum / area_sum, total_sum / flow_sum if flow_sum > 0 else np.nan, flow_sum
+
+    def pressure_drop(self) -> dict:
+        """Inlet-to-outlet pressure drop [Pa]: static (area-weighted) and total (flow-weighted).
+
+        Returns an empty dict when the domain has no inlet or no outlet.
+        """
+        inlet = self._patch_pressures(INLET)
+        outlet = self._patch_pressures(OUTLET)
+        if inlet is None or outlet is None:
+            return {}
+        return {"static": float(inlet[0] - outlet[0]), "total": float(inlet[1] - outlet[1]),
+                "inlet_static": float(inlet[0]), "outlet_static": float(outlet[0]),
+                "mass_flow": float(inlet[2])}
+
+
+def solve_flow(grid, fluid, boundaries: Sequence, density: float, viscosity,
+               settings: FlowSettings | None = None, callback=None, **options) -> FlowSolution:
+    """Solve steady laminar flow; see :class:`FlowSolver` for the parameters.
+
+    Returns
+    -------
+    FlowSolution
+    """
+    solver = FlowSolver(grid, fluid, boundaries, density, viscosity, settings, **options)
+    return solver.solve(callback=callback)
+
+
+__all__ = ["CONVECTION_SCHEMES", "DivergenceError", "FlowResiduals", "FlowSettings",
+           "FlowSolution", "FlowSolver", "SYMMETRY", "cell_velocity", "solve_flow"]

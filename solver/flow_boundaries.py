@@ -1,0 +1,150 @@
+"""Flow boundary conditions on the six domain sides, resolved face by face.
+
+The boundary list of :mod:`solver.boundaries` (``Inlet``, ``Outlet``, ``Wall``, ``Symmetry``;
+later patches override earlier ones) is turned into per-face arrays the flow solver reads:
+a kind code per face of each side, the inflow normal velocity [m/s], the outlet static pressure
+[Pa] and, for moving walls, the wall velocity [m/s]. Faces no flow patch covers are no-slip walls.
+
+An inlet given by volumetric or mass flow gets a uniform normal velocity over the *fluid* faces
+of its patch (faces whose adjacent cell is coolant), so the prescribed flow enters exactly even
+when part of the patch is blocked by solid.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from .boundaries import (
+    FLOW_KINDS,
+    SIDES,
+    Inlet,
+    Outlet,
+    Symmetry,
+    Wall,
+    face_owners,
+    side_axis,
+    side_shape,
+)
+
+WALL, SYMMETRY, INLET, OUTLET = 0, 1, 2, 3
+KIND_NAMES = {WALL: "wall", SYMMETRY: "symmetry", INLET: "inlet", OUTLET: "outlet"}
+
+
+@dataclass(frozen=True)
+class MovingWall(Wall):
+    """No-slip wall that slides in its own plane (e.g. the lid of a driven cavity).
+
+    Parameters
+    ----------
+    velocity : (float, float, float)
+        [m/s] wall velocity; its component normal to the side is ignored.
+    """
+
+    velocity: tuple[float, float, float] = (0.0, 0.0, 0.0)
+
+
+def _boundary_cells(fluid: np.ndarray, side: str) -> np.ndarray:
+    """Fluid mask of the cell layer touching ``side`` (2-D, the side's face shape)."""
+    axis, is_max = side_axis(side)
+    return np.take(fluid, -1 if is_max else 0, axis=axis)
+
+
+@dataclass
+class SideConditions:
+    """Per-face flow conditions of one domain side (host arrays of the side's face shape).
+
+    Attributes
+    ----------
+    kind : int8 array
+        ``WALL``, ``SYMMETRY``, ``INLET`` or ``OUTLET`` per face.
+    inflow_velocity : float array
+        [m/s] normal velocity *into* the domain on inlet faces (0 elsewhere).
+    pressure : float array
+        [Pa] static pressure on outlet faces.
+    wall_velocity : float array, shape (3, n1, n2)
+        [m/s] velocity of moving-wall faces.
+    patch : int array
+        Index of the owning boundary in the list (-1: default wall).
+    """
+
+    kind: np.ndarray
+    inflow_velocity: np.ndarray
+    pressure: np.ndarray
+    wall_velocity: np.ndarray
+    patch: np.ndarray
+
+
+class FlowConditions:
+    """Face-resolved flow boundary conditions of a grid.
+
+    Parameters
+    ----------
+    grid : Grid
+        The computational grid.
+    fluid : array of bool, shape (nx, ny, nz)
+        True in coolant cells (host or device array).
+    boundaries : sequence of Boundary
+        ``Inlet``, ``Outlet``, ``Wall`` (incl. :class:`MovingWall`) and ``Symmetry`` patches;
+        other (thermal) kinds are ignored. Later patches override earlier ones.
+    density : float
+        [kg/m^3] coolant density used to turn an inlet mass flow into a velocity.
+    """
+
+    def __init__(self, grid, fluid, boundaries: Sequence = (), density: float = 1000.0):
+        self.grid = grid
+        self.boundaries = list(boundaries)
+        fluid_host = grid.backend.to_host(fluid).astype(bool)
+        self.sides: dict[str, SideConditions] = {}
+        for side in SIDES:
+            shape = side_shape(grid, side)
+            owners = face_owners(grid, self.boundaries, side, kinds=FLOW_KINDS)
+            kind = np.full(shape, WALL, dtype=np.int8)
+            inflow = np.zeros(shape)
+            pressure = np.zeros(shape)
+            wall_velocity = np.zeros((3,) + shape)
+            wet = _boundary_cells(fluid_host, side)
+            for index in np.unique(owners[owners >= 0]):
+                b = self.boundaries[index]
+                faces = owners == index
+                if isinstance(b, Inlet):
+                    kind[faces] = INLET
+                    inflow[faces] = self._inlet_velocity(b, side, faces & wet, density)
+                elif isinstance(b, Outlet):
+                    kind[faces] = OUTLET
+                    pressure[faces] = b.pressure
+                elif isinstance(b, Symmetry):
+                    kind[faces] = SYMMETRY
+                elif isinstance(b, MovingWall):
+                    wall_velocity[:, faces] = np.asarray(b.velocity, dtype=float)[:, None]
+            # faces in front of solid cells carry no flow whatever the patch says
+            inflow[~wet] = 0.0
+            self.sides[side] = SideConditions(kind, inflow, pressure, wall_velocity, owners)
+
+    def _inlet_velocity(self, inlet: Inlet, side: str, wet_faces: np.ndarray,
+                        density: float) -> float:
+        """Uniform normal velocity [m/s] that carries the inlet's flow over its fluid faces."""
+        if inlet.velocity is not None:
+            return float(inlet.velocity)
+        axis, _ = side_axis(side)
+        a, b = (i for i in range(3) if i != axis)
+        areas = np.outer(self.grid.widths[a], self.grid.widths[b])
+        wet_area = float(areas[wet_faces].sum())
+        if wet_area <= 0.0:
+            raise ValueError(f"inlet on {side} covers no fluid face: is the inlet misplaced?")
+        if inlet.volumetric_flow is not None:
+            return float(inlet.volumetric_flow) / wet_area
+        return float(inlet.mass_flow) / (density * wet_area)
+
+    @property
+    def has_outlet(self) -> bool:
+        """True when at least one face is a pressure outlet (pressure level fixed)."""
+        return any(bool(np.any(s.kind == OUTLET)) for s in self.sides.values())
+
+    def face_areas(self, side: str) -> np.ndarray:
+        """Face areas [m^2] of ``side`` (host array of the side's face shape)."""
+        axis, _ = side_axis(side)
+        a, b = (i for i in range(3) if i != axis)
+        return np.outer(self.grid.widths[a], self.grid.widths[b])
