@@ -236,3 +236,23 @@ def test_checkpoint_roundtrip_and_case_hash(tmp_path, backend):
         io.save_checkpoint(path, bad, {"case_hash": case_hash})
     assert io.load_checkpoint(path)[1]["iteration"] == 42  # old checkpoint intact
     assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.npz"]
+
+
+def test_interface_surface_heat_flux_sign_and_area(tmp_path, grid):
+    """Solid in the lower x-layer i = 0, fluid above: 4 x 5 interface quads normal to x."""
+    solid = np.zeros(SHAPE, dtype=bool)
+    solid[0] = True
+    flows = [np.zeros((2, 4, 5)), np.zeros((3, 3, 5)), np.zeros((3, 4, 4))]
+    areas = np.outer(grid.widths[1], grid.widths[2])
+    flows[0][0] = 2.0 * areas  # 2 W/m^2 from cell i=0 (solid) to i=1 (fluid)
+    surface = io.interface_surface(grid, grid.backend.asarray(solid), flows)
+    assert surface.n_cells == 20
+    np.testing.assert_array_equal(surface.cell_data["normal_axis"], 0)
+    np.testing.assert_allclose(surface.cell_data["wall_heat_flux"], 2.0, rtol=1e-12)
+    assert surface.cell_data["area"].sum() == pytest.approx(areas.sum(), rel=1e-12)
+    np.testing.assert_allclose(surface.points[:, 0], grid.faces[0][1])
+    # the same interface seen from the other side: solid above, flow towards the solid
+    surface = io.interface_surface(grid, ~solid, [-f for f in flows])
+    np.testing.assert_allclose(surface.cell_data["wall_heat_flux"], 2.0, rtol=1e-12)
+    path = io.write_polydata(tmp_path / "wall_heat_flux.vtp", surface)
+    assert pv.read(path).n_cells == 20
