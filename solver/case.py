@@ -580,13 +580,20 @@ class Chip(Section):
     footprint: Footprint | None = Field(None, description="[m] x-y rectangle of the die over which "
                                                           "the power is spread (default: the "
                                                           "whole die body)")
-    power_map: str | None = Field(None, description="[-] CSV grid of relative power density over "
-                                                    "the footprint (rows along y, columns along "
-                                                    "x), relative to the case file; scaled to "
-                                                    "`power`")
+    power_map: str | None = Field(None, description="[-] CSV grid of non-negative relative power "
+                                                    "density over the footprint, one row per "
+                                                    "y-strip (first row = lowest y) and one "
+                                                    "column per x-strip; path relative to the "
+                                                    "case file; scaled to `power`")
     max_temperature: Temperature = Field(DEFAULT_CHIP_LIMIT, gt=0,
                                          description="[K] temperature limit for design checks "
                                                      "(default 95 C)")
+    case_body: str | None = Field(None, description="[-] solid body whose face is the chip 'case' "
+                                                    "for the thermal resistance R = (T_case - "
+                                                    "T_inlet) / power, e.g. the lid (default: "
+                                                    "the die body)")
+    case_side: Side = Field("z_max", description="[-] face of case_body's bounding box on which "
+                                                 "T_case is the area-weighted mean temperature")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -746,6 +753,7 @@ class Case(Section):
 
     _source_path: Path | None = PrivateAttr(None)
     _display_path: str | None = PrivateAttr(None)
+    _raw: dict | None = PrivateAttr(None)
 
     @property
     def source_path(self) -> Path | None:
@@ -887,6 +895,7 @@ def case_from_dict(data: dict, path: str | Path | None = None) -> Case:
     if path is not None:
         case._source_path = Path(path).resolve()
         case._display_path = str(path)
+    case._raw = data
     return case
 
 
@@ -1157,7 +1166,7 @@ def validate_case(case: Case) -> None:
     CaseError
         For the first problem found.
     """
-    err = _error_factory(case._display_path or case.source_path)
+    err = _error_factory(case._display_path or case.source_path, case._raw)
     materials = _materials_module()
     solid_names = _canonical(materials, "SOLIDS", "SOLID_ALIASES")
     coolant_names = _canonical(materials, "COOLANTS", "COOLANT_ALIASES")
@@ -1240,9 +1249,15 @@ def validate_case(case: Case) -> None:
                               f"'{chip.body}' along {AXES[a]}",
                               [list(chip.footprint.min), list(chip.footprint.max)],
                               f"{AXES[a]} within [{box[0][a]:.6g}, {box[1][a]:.6g}] m")
-        if chip.power_map is not None and not case.resolve(chip.power_map).is_file():
-            raise err(f"chips[{i}].power_map", "power-map file not found", chip.power_map,
-                      f"a CSV file relative to {case.case_dir}")
+        if chip.case_body is not None:
+            if chip.case_body not in body_index:
+                raise err(f"chips[{i}].case_body", "unknown body", chip.case_body,
+                          _names(body_index))
+            if case.bodies[body_index[chip.case_body]].is_fluid:
+                raise err(f"chips[{i}].case_body", "the case surface must be on a solid body",
+                          chip.case_body, _names(b.name for b in case.bodies if not b.is_fluid))
+        if chip.power_map is not None:
+            _check_power_map(case, i, chip, err)
 
     # boundaries against the physics
     physics = case.solver.physics
@@ -1259,6 +1274,7 @@ def validate_case(case: Case) -> None:
                       boundary.side, "a region on the side, or another side")
         if boundary.region is None and getattr(boundary, "position", None) is None:
             sides[boundary.side] = i
+    _check_boundaries_in_domain(case, bounds, err)
     fluid = case.fluid_bodies
     if physics == "conduction" and fluid:
         i = case.bodies.index(fluid[0])
@@ -1293,10 +1309,71 @@ def _is_builtin(materials, getter: str, name: str) -> bool:
     return True
 
 
-def _error_factory(path):
+def _check_boundaries_in_domain(case: Case, body_boxes, err) -> None:
+    """Boundary regions must overlap their domain side; port planes must lie inside the domain."""
+    if case.grid.domain is not None:
+        lo, hi = tuple(case.grid.domain.min), tuple(case.grid.domain.max)
+    else:
+        boxes = [b for b in body_boxes if b is not None]
+        if len(boxes) != len(body_boxes):
+            return
+        lo = tuple(min(b[0][a] for b in boxes) for a in range(3))
+        hi = tuple(max(b[1][a] for b in boxes) for a in range(3))
+    for i, boundary in enumerate(case.boundaries):
+        normal = AXES.index(boundary.side[0])
+        tangential = [a for a in range(3) if a != normal]
+        if boundary.region is not None:
+            for k, a in enumerate(tangential):
+                if boundary.region.max[k] <= lo[a] or boundary.region.min[k] >= hi[a]:
+                    raise err(f"boundaries[{i}].region", f"region lies outside the domain side "
+                              f"{boundary.side} along {AXES[a]}",
+                              [list(boundary.region.min), list(boundary.region.max)],
+                              f"{AXES[a]} overlapping [{lo[a]:.6g}, {hi[a]:.6g}] m")
+        position = getattr(boundary, "position", None)
+        if position is not None and not lo[normal] <= position <= hi[normal]:
+            raise err(f"boundaries[{i}].position", "port plane outside the domain", position,
+                      f"{AXES[normal]} within [{lo[normal]:.6g}, {hi[normal]:.6g}] m")
+
+
+def _check_power_map(case: Case, i: int, chip: Chip, err) -> None:
+    """The power map must exist and be a grid of non-negative numbers with a positive sum."""
+    path = case.resolve(chip.power_map)
+    key = f"chips[{i}].power_map"
+    if not path.is_file():
+        raise err(key, "power-map file not found", chip.power_map,
+                  f"a CSV file relative to {case.case_dir}")
+    if importlib.util.find_spec("solver.energy") is None:
+        return
+    energy = importlib.import_module("solver.energy")
+    try:
+        energy.load_power_map(path)
+    except ValueError as error:
+        text = str(error).replace(str(path), chip.power_map)
+        raise err(key, f"unreadable power map: {text}", chip.power_map,
+                  "comma-separated rows of non-negative numbers with a positive sum") from None
+
+
+def _error_factory(path, raw=None):
+    """``err(key, message, value, allowed)`` building CaseErrors for one case.
+
+    When the key names a value in the file (not a whole array item), the value is shown as the
+    user wrote it (``"150 C"``), not in SI.
+    """
     def err(key, message, value=_NOTHING, allowed=None):
+        if raw is not None and value is not _NOTHING and key and not key.endswith("]"):
+            written = _lookup(raw, _parse_key_path(key))
+            if written is not _NOTHING:
+                value = written
         return CaseError(path, key, message, value, allowed)
     return err
+
+
+def _parse_key_path(key: str) -> list:
+    """``"bodies[2].max"`` -> ``["bodies", 2, "max"]``."""
+    parts: list = []
+    for name, index in re.findall(r"([^.\[\]]+)|\[(\d+)\]", key):
+        parts.append(int(index) if index else name)
+    return parts
 
 
 def _names(names) -> str:
