@@ -529,7 +529,7 @@ class Pump(Branch):
         coeffs = np.pad(coeffs, (0, 3 - coeffs.size))
         q_hi = q[-1] * 1.5
         slope = coeffs[1] + 2.0 * coeffs[2] * np.array([0.0, q_hi])
-        if np.any(slope > 0):
+        if np.any(slope > 1e-9 * coeffs[0] / q[-1]):
             raise NetworkError(f"component '{self.name}': pump curve not monotonic: its "
                                "quadratic fit rises with flow between 0 and 1.5x the last point")
         if self.efficiencies is not None:

@@ -1,0 +1,320 @@
+"""Build a :class:`~solver.network.graph.Network` from the ``[network]`` case section.
+
+The rack builder lays out the common direct-to-chip topology::
+
+    CDU: tank -- pump group -- HX hot side -- supply pipe --> supply header (bottom to top)
+         tray k: header tee -- hose -- QD -- plates (parallel or series) -- QD -- hose -- tee
+         return header (U: back down to the bottom, Z: on to the top) -- return pipe --> tank
+    facility water: supply (class temperature; fixed flow or fixed dp with a valve) -- HX cold side
+
+Node positions (metres, z up) are generated so the network can be drawn: headers are vertical
+at x = 0 (supply) and x = 0.6 (return), tray k at height ``k * tray_pitch``, the CDU below.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from solver.network.components import (
+    BRANCH_KINDS,
+    ColdPlate,
+    HeatExchanger,
+    HeatExchangerSide,
+    Pipe,
+    Pump,
+    QuickDisconnect,
+    TeeLeg,
+    Valve,
+)
+from solver.network.controls import PumpSpeedControl, SupplyTemperatureControl
+from solver.network.errors import NetworkError
+from solver.network.graph import ExpansionTank, FlowBoundary, Network, Node, PressureBoundary
+
+DESIGN_DENSITY = 1000.0  # [kg/m3] converts case volumetric flows of boundaries to mass flows
+
+
+@dataclass
+class BuiltNetwork:
+    """A network with its controls and the names the outputs need."""
+
+    network: Network
+    controls: list = field(default_factory=list)
+    tray_inlets: list = field(default_factory=list)  # first branch of each tray (its flow)
+    plates: list = field(default_factory=list)  # cold plate names
+    pump: str = ""
+    exchanger: str = ""
+    supply_node: str = ""  # TCS supply (after the CDU)
+    return_node: str = ""  # TCS return (before the CDU)
+    header_nodes: tuple = ()  # (supply header inlet, return header outlet)
+    facility_supply: str = ""
+    facility_return: str = ""
+
+
+def _explicit(section, built, density):
+    """Add the explicit nodes and components of ``section`` to ``built``."""
+    net = built.network
+    for n in section.nodes:
+        net.nodes.append(Node(n.name, tuple(n.position), n.fluid))
+    known = {n.name for n in net.nodes}
+    for comp in section.components:
+        data = comp.model_dump()
+        kind = data.pop("kind")
+        if kind == "expansion_tank":
+            net.tanks.append(ExpansionTank(**data))
+        elif kind == "pressure_boundary":
+            net.pressure_boundaries.append(PressureBoundary(**data))
+        elif kind == "flow_boundary":
+            flow = data.pop("flow")
+            mass = data.pop("mass_flow")
+            data["mass_flow"] = mass if mass is not None else flow * density
+            net.flow_boundaries.append(FlowBoundary(**data))
+        elif kind == "tee":
+            hub = f"{comp.name}.hub"
+            if hub not in known:
+                pos = comp.position or _position_of(net, comp.branch)
+                fluid = next((n.fluid for n in net.nodes if n.name == comp.branch), "coolant")
+                net.nodes.append(Node(hub, tuple(pos), fluid))
+                known.add(hub)
+            bd = comp.branch_diameter or comp.diameter
+            net.branches += [
+                TeeLeg(f"{comp.name}.run_in", comp.run_in, hub, comp.diameter, comp.k_run,
+                       comp.k_run),
+                TeeLeg(f"{comp.name}.run_out", comp.run_out, hub, comp.diameter, comp.k_run,
+                       comp.k_run),
+                TeeLeg(f"{comp.name}.branch", comp.branch, hub, bd, comp.k_branch_dividing,
+                       comp.k_branch_combining)]
+        elif kind == "heat_exchanger":
+            hot = HeatExchangerSide(f"{comp.name}.hot", comp.hot_inlet, comp.hot_outlet,
+                                    comp.rated_hot_flow, comp.hot_pressure_drop,
+                                    comp.pressure_exponent, "hot", comp.name)
+            cold = HeatExchangerSide(f"{comp.name}.cold", comp.cold_inlet, comp.cold_outlet,
+                                     comp.rated_cold_flow, comp.cold_pressure_drop,
+                                     comp.pressure_exponent, "cold", comp.name)
+            net.branches += [hot, cold]
+            net.heat_exchangers.append(HeatExchanger(
+                comp.name, hot, cold, comp.ua, comp.rated_hot_flow * density,
+                comp.rated_cold_flow * density, comp.ua_exponent))
+            built.exchanger = built.exchanger or comp.name
+        elif kind == "pump":
+            if data["running"] is None:
+                data["running"] = data["count"]
+            data["flows"] = tuple(data["flows"])
+            data["pressures"] = tuple(data["pressures"])
+            if data["efficiencies"] is not None:
+                data["efficiencies"] = tuple(data["efficiencies"])
+            net.branches.append(Pump(**data))
+            built.pump = built.pump or comp.name
+        elif kind in BRANCH_KINDS:
+            for key in ("flows", "pressure_drops", "resistance_flows", "resistances"):
+                if key in data:
+                    data[key] = tuple(data[key])
+            net.branches.append(BRANCH_KINDS[kind](**data))
+            if kind == "cold_plate":
+                built.plates.append(comp.name)
+        else:  # pragma: no cover - the schema's discriminated union prevents this
+            raise NetworkError(f"component '{comp.name}': unknown kind '{kind}'")
+    for ctl in section.controls:
+        built.controls.append(_control(ctl, density))
+
+
+def _control(ctl, density):
+    if ctl.kind == "pump_speed":
+        setpoint = ctl.pressure_setpoint if ctl.target == "differential_pressure" \
+            else ctl.flow_setpoint
+        if setpoint is None:
+            raise NetworkError(f"control '{ctl.name}': give the setpoint for target "
+                               f"'{ctl.target}'")
+        return PumpSpeedControl(ctl.name, ctl.pump, ctl.target, setpoint, ctl.high_node,
+                                ctl.low_node, ctl.component, ctl.min_speed, ctl.max_speed)
+    if ctl.temperature_setpoint is None:
+        raise NetworkError(f"control '{ctl.name}': give temperature_setpoint")
+    if ctl.valve:
+        return SupplyTemperatureControl(ctl.name, ctl.node, ctl.temperature_setpoint,
+                                        valve=ctl.valve, min_value=0.0, max_value=1.0)
+    return SupplyTemperatureControl(ctl.name, ctl.node, ctl.temperature_setpoint,
+                                    flow_boundary=ctl.flow_boundary,
+                                    min_value=ctl.min_flow * density,
+                                    max_value=ctl.max_flow * density)
+
+
+def _position_of(net, name):
+    for n in net.nodes:
+        if n.name == name:
+            return n.position
+    return (0.0, 0.0, 0.0)
+
+
+def _rack(rack, built, density):
+    """Add the rack topology to ``built``."""
+    net = built.network
+    n_trays = rack.trays
+    pitch = rack.tray_pitch
+    x_supply, x_return = 0.0, 0.6
+    top = (n_trays - 1) * pitch
+
+    def node(name, x, y, z, fluid="coolant"):
+        net.nodes.append(Node(name, (x, y, z), fluid))
+        return name
+
+    # headers: supply enters at the bottom (tray 0); U returns at the bottom, Z at the top
+    for k in range(n_trays):
+        node(f"supply.{k}", x_supply, 0.0, k * pitch)
+        node(f"return.{k}", x_return, 0.0, k * pitch)
+    for k in range(n_trays - 1):
+        net.branches.append(Pipe(f"supply_header.{k}", f"supply.{k}", f"supply.{k + 1}",
+                                 pitch, rack.header_diameter, rack.header_roughness, pitch,
+                                 rack.header_run_loss))
+        if rack.manifold == "U":
+            net.branches.append(Pipe(f"return_header.{k}", f"return.{k + 1}", f"return.{k}",
+                                     pitch, rack.header_diameter, rack.header_roughness, -pitch,
+                                     rack.header_run_loss))
+        else:
+            net.branches.append(Pipe(f"return_header.{k}", f"return.{k}", f"return.{k + 1}",
+                                     pitch, rack.header_diameter, rack.header_roughness, pitch,
+                                     rack.header_run_loss))
+    qd = rack.quick_disconnect.model_dump()
+    plates = [(g, i) for g in rack.plates for i in range(g.count)]
+    for k in range(n_trays):
+        z = k * pitch
+        a = node(f"tray.{k}.hose_in", 0.1, 0.0, z)
+        b = node(f"tray.{k}.in", 0.15, 0.0, z)
+        c = node(f"tray.{k}.out", 0.45, 0.0, z)
+        d = node(f"tray.{k}.hose_out", 0.5, 0.0, z)
+        half = rack.branch_length
+        net.branches += [
+            Pipe(f"tray.{k}.supply_hose", f"supply.{k}", a, half, rack.branch_diameter,
+                 rack.branch_roughness, 0.0, rack.tee_branch_loss),
+            QuickDisconnect(f"tray.{k}.supply_qd", a, b, **qd)]
+        built.tray_inlets.append(f"tray.{k}.supply_hose")
+        if rack.arrangement == "parallel":
+            for g, i in plates:
+                name = f"tray.{k}.{g.name}.{i}"
+                net.branches.append(_plate(name, b, c, g))
+                built.plates.append(name)
+        else:
+            prev = b
+            for j, (g, i) in enumerate(plates):
+                nxt = c if j == len(plates) - 1 else node(
+                    f"tray.{k}.between.{j}", 0.15 + 0.3 * (j + 1) / len(plates), 0.0, z)
+                name = f"tray.{k}.{g.name}.{i}"
+                net.branches.append(_plate(name, prev, nxt, g))
+                built.plates.append(name)
+                prev = nxt
+        net.branches += [
+            QuickDisconnect(f"tray.{k}.return_qd", c, d, **qd),
+            Pipe(f"tray.{k}.return_hose", d, f"return.{k}", half, rack.branch_diameter,
+                 rack.branch_roughness, 0.0, rack.tee_branch_loss)]
+    # CDU below the rack: tank at the pump suction
+    cdu = rack.cdu
+    zc = -0.6
+    node("cdu.return", 0.6, 0.0, zc)
+    node("cdu.pump_out", 0.3, 0.0, zc - 0.2)
+    node("cdu.supply", 0.0, 0.0, zc)
+    ret_exit = "return.0" if rack.manifold == "U" else f"return.{n_trays - 1}"
+    ret_rise = zc - (0.0 if rack.manifold == "U" else top)
+    pumps = cdu.pumps
+    running = pumps.count if pumps.running is None else pumps.running
+    net.branches += [
+        Pipe("cdu.supply_pipe", "cdu.supply", "supply.0", cdu.pipe_length, cdu.pipe_diameter,
+             1.5e-6, -zc, cdu.pipe_minor_loss),
+        Pipe("cdu.return_pipe", ret_exit, "cdu.return", cdu.pipe_length, cdu.pipe_diameter,
+             1.5e-6, ret_rise, cdu.pipe_minor_loss),
+        Pump("cdu.pumps", "cdu.return", "cdu.pump_out", tuple(pumps.flows),
+             tuple(pumps.pressures), tuple(pumps.efficiencies) if pumps.efficiencies else None,
+             pumps.speed, pumps.count, running)]
+    hx = cdu.heat_exchanger
+    hot = HeatExchangerSide("cdu.hx.hot", "cdu.pump_out", "cdu.supply", hx.rated_hot_flow,
+                            hx.hot_pressure_drop, hx.pressure_exponent, "hot", "cdu.hx")
+    # facility water
+    fac = rack.facility
+    node("facility.supply", 1.0, 0.0, zc - 0.4, "facility")
+    node("facility.hx_in", 0.8, 0.0, zc - 0.4, "facility")
+    node("facility.return", 1.0, 0.0, zc - 0.2, "facility")
+    cold = HeatExchangerSide("cdu.hx.cold", "facility.hx_in", "facility.return",
+                             hx.rated_cold_flow, hx.cold_pressure_drop, hx.pressure_exponent,
+                             "cold", "cdu.hx")
+    net.branches += [hot, cold]
+    net.heat_exchangers.append(HeatExchanger("cdu.hx", hot, cold, hx.ua,
+                                             hx.rated_hot_flow * density,
+                                             hx.rated_cold_flow * DESIGN_DENSITY,
+                                             hx.ua_exponent))
+    net.tanks.append(ExpansionTank("cdu.tank", "cdu.return", cdu.tank_pressure))
+    t_fac = fac.supply_kelvin()
+    if fac.flow is not None:
+        net.branches.append(Pipe("facility.pipe", "facility.supply", "facility.hx_in", 2.0,
+                                 0.05, 1.5e-6, 0.0, 2.0))
+        net.flow_boundaries.append(FlowBoundary("facility.supply", "facility.supply",
+                                                fac.flow * DESIGN_DENSITY, t_fac))
+        net.pressure_boundaries.append(PressureBoundary("facility.return", "facility.return",
+                                                        2e5, t_fac))
+    else:
+        net.branches.append(Valve("facility.valve", "facility.supply", "facility.hx_in",
+                                  fac.valve_kv, 1.0, "equal_percentage"))
+        net.pressure_boundaries += [
+            PressureBoundary("facility.supply", "facility.supply", 2e5 + fac.pressure_difference,
+                             t_fac),
+            PressureBoundary("facility.return", "facility.return", 2e5, t_fac)]
+    built.pump = "cdu.pumps"
+    built.exchanger = "cdu.hx"
+    built.supply_node = "cdu.supply"
+    built.return_node = "cdu.return"
+    built.header_nodes = ("supply.0", ret_exit)
+    built.facility_supply = "facility.supply"
+    built.facility_return = "facility.return"
+    ctl = rack.controls
+    if ctl.pump_target == "differential_pressure":
+        if ctl.pressure_setpoint is None:
+            raise NetworkError("rack controls: pump_target 'differential_pressure' needs "
+                               "pressure_setpoint")
+        built.controls.append(PumpSpeedControl("pump_dp", "cdu.pumps", "differential_pressure",
+                                               ctl.pressure_setpoint, "supply.0", ret_exit,
+                                               min_speed=ctl.min_speed,
+                                               max_speed=ctl.max_speed))
+    elif ctl.pump_target == "flow":
+        if ctl.flow_setpoint is None:
+            raise NetworkError("rack controls: pump_target 'flow' needs flow_setpoint")
+        built.controls.append(PumpSpeedControl("pump_flow", "cdu.pumps", "flow",
+                                               ctl.flow_setpoint, component="cdu.supply_pipe",
+                                               min_speed=ctl.min_speed,
+                                               max_speed=ctl.max_speed))
+    if ctl.supply_temperature is not None:
+        if fac.flow is not None:
+            built.controls.append(SupplyTemperatureControl(
+                "supply_temperature", "cdu.supply", ctl.supply_temperature,
+                flow_boundary="facility.supply",
+                min_value=ctl.min_facility_flow * DESIGN_DENSITY,
+                max_value=ctl.max_facility_flow * DESIGN_DENSITY))
+        else:
+            built.controls.append(SupplyTemperatureControl(
+                "supply_temperature", "cdu.supply", ctl.supply_temperature,
+                valve="facility.valve", min_value=0.0, max_value=1.0))
+
+
+def _plate(name, inlet, outlet, group):
+    return ColdPlate(name, inlet, outlet, tuple(group.flows), tuple(group.pressure_drops),
+                     group.exponent, group.power, group.resistance,
+                     tuple(group.resistance_flows), tuple(group.resistances))
+
+
+def build_network(section, coolant_density=DESIGN_DENSITY) -> BuiltNetwork:
+    """Build the network described by a :class:`~solver.network.schema.NetworkSection`.
+
+    Parameters
+    ----------
+    section : NetworkSection
+    coolant_density : float
+        [kg/m3] used only to turn volumetric boundary flows and exchanger rated flows of the
+        coolant loop into mass flows (the solve itself uses temperature-dependent density).
+
+    Returns
+    -------
+    BuiltNetwork
+    """
+    built = BuiltNetwork(Network())
+    if section.rack is not None:
+        _rack(section.rack, built, coolant_density)
+    _explicit(section, built, coolant_density)
+    return built
+
+
+__all__ = ["BuiltNetwork", "build_network"]
