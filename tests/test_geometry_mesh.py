@@ -1,0 +1,240 @@
+"""Mesh solids read through meshio: every format paints the same cells, a mesh box paints exactly
+the cells of the equivalent Box, broken meshes raise GeometryError with a useful message.
+
+The sample files are made by ``meshes/make_meshes.py``. Ray parity is exact on tensor grids, so
+the box comparisons demand identical ids (no tolerance), also on grids whose cell centres lie
+exactly on the diagonals of the box's triangles (the tie-breaking case).
+"""
+
+from pathlib import Path
+
+import meshio
+import numpy as np
+import pytest
+
+from solver.geometry import (
+    Box,
+    Cylinder,
+    GeometryError,
+    MeshSolid,
+    body_mask,
+    collect_breakpoints,
+    paint,
+    read_surface,
+)
+from solver.grid import Grid
+from solver.meshing import generate_grid
+
+MESHES = Path(__file__).resolve().parents[1] / "meshes"
+MM = 1e-3
+BOX = Box((0.002, 0.003, 0.001), (0.012, 0.009, 0.005), material="copper", name="box")
+BOX_FILES = ["box.stl", "box.obj", "box.msh", "box.vtu", "box_tetra.vtu", "box_tetra.msh"]
+PORT_FILES = ["port.stl", "port.obj", "port.msh", "port.vtu"]
+
+
+def box_grids():
+    """A snapped graded grid, and a uniform grid whose centres hit the triangle diagonals."""
+    snapped = generate_grid([(0, 14 * MM), (0, 12 * MM), (0, 6 * MM)],
+                            collect_breakpoints([BOX]), 0.4 * MM)
+    # the top and bottom faces are split along the line (2, 3) -> (12, 9) mm; centres at
+    # x = 7 + 0.4 k mm, y = 6 + 0.24 k mm lie on it for every k, and no centre is on a box face
+    diagonal = Grid(7 * MM + 0.4 * MM * (np.arange(-18, 18) - 0.5),
+                    6 * MM + 0.24 * MM * (np.arange(-25, 25) - 0.5),
+                    np.arange(0, 21) * 0.3 * MM)
+    return [snapped, diagonal]
+
+
+@pytest.mark.parametrize("filename", BOX_FILES)
+def test_mesh_box_paints_exactly_the_box_cells(filename):
+    solid = MeshSolid(MESHES / filename, "copper")
+    assert solid.volume() == pytest.approx(BOX.volume(), rel=1e-6)  # STL stores float32
+    for grid in box_grids():
+        expected = body_mask(grid, BOX)
+        assert expected.any()
+        assert np.array_equal(body_mask(grid, solid), expected), filename
+
+
+def test_box_centres_lie_on_triangle_edges_in_the_diagonal_grid():
+    """The second grid really exercises the on-edge tie rule: some column passes through a
+    shared edge of two top-face triangles."""
+    surface = read_surface(MESHES / "box.vtu")
+    top = surface.corners[np.all(surface.corners[:, :, 2] == BOX.max[2], axis=1)]
+    a, b = top[0, :, :2], top[1, :, :2]
+    shared = [p for p in a if any(np.array_equal(p, q) for q in b)]
+    assert len(shared) == 2
+    (x0, y0), (x1, y1) = shared
+    grid = box_grids()[1]
+    x, y = np.meshgrid(grid.centers[0], grid.centers[1], indexing="ij")
+    inside = (x > BOX.min[0]) & (x < BOX.max[0]) & (y > BOX.min[1]) & (y < BOX.max[1])
+    # the same expression as the solver's edge function (endpoints in lexicographic order)
+    on_edge = ((x1 - x0) * (y - y0) - (y1 - y0) * (x - x0) == 0.0) & inside
+    assert on_edge.sum() > 0
+
+
+def test_column_through_a_shared_vertex():
+    """The port's end caps are fans of 48 triangles around the axis: a column exactly on the
+    axis passes through their common vertex and must still count one crossing per cap."""
+    solid = MeshSolid(MESHES / "port.vtu", "copper", scale=1e-3)
+    faces = np.arange(-10.5, 11.0, 1.0) * MM  # symmetric: the middle centre is exactly 0
+    grid = Grid(faces, faces, np.arange(-2, 27) * 0.5 * MM)
+    assert grid.centers[0][10] == 0.0 and grid.centers[1][10] == 0.0
+    column = body_mask(grid, solid)[10, 10]
+    z = grid.centers[2]
+    assert np.array_equal(column, (z > 0) & (z < 12 * MM))
+
+
+@pytest.mark.parametrize("filename", PORT_FILES)
+def test_port_formats_paint_identical_cells(filename):
+    grid = Grid.uniform((20 * MM, 20 * MM, 14 * MM), (40, 40, 28), origin=(-10 * MM, -10 * MM,
+                                                                           -1 * MM))
+    reference = body_mask(grid, MeshSolid(MESHES / "port.vtu", "copper", scale=1e-3))
+    solid = MeshSolid(MESHES / filename, "copper", scale=1e-3)
+    lower, upper = solid.bounding_box()
+    assert lower == pytest.approx((-8 * MM, -8 * MM, 0))
+    assert upper == pytest.approx((8 * MM, 8 * MM, 12 * MM))
+    assert np.array_equal(body_mask(grid, solid), reference)
+
+
+def test_port_matches_its_cylinders():
+    """The 48-sided port against the equivalent stacked cylinders (flange, neck, barb):
+    the polygon area is (N / 2 pi) sin(2 pi / N) = 0.99715 of the circle; the painted volumes
+    agree within 1.5% at 0.25 mm cells and differ only in cells cut by the round walls."""
+    port = MeshSolid(MESHES / "port.stl", "copper", scale=1e-3)
+    cylinders = [Cylinder((0, 0, 0), "z", 8 * MM, 2 * MM, material="copper"),
+                 Cylinder((0, 0, 2 * MM), "z", 4 * MM, 10 * MM, material="copper"),
+                 Cylinder((0, 0, 9 * MM), "z", 5 * MM, 1 * MM, material="copper")]
+    polygon = 48 / (2 * np.pi) * np.sin(2 * np.pi / 48)
+    analytic = np.pi * (64 * 2 + 16 * 9 + 25) * MM ** 3
+    assert port.volume() == pytest.approx(polygon * analytic, rel=1e-6)
+    grid = generate_grid([(-9 * MM, 9 * MM), (-9 * MM, 9 * MM), (-1 * MM, 13 * MM)],
+                         collect_breakpoints([port] + cylinders), 0.25 * MM)
+    mesh_ids = paint(grid, [port], {"copper": 1})
+    primitive_ids = paint(grid, cylinders, {"copper": 1})
+    volumes = np.broadcast_to(np.asarray(grid.cell_volumes()), grid.shape)
+    v_mesh = volumes[mesh_ids == 1].sum()
+    v_primitive = volumes[primitive_ids == 1].sum()
+    assert v_mesh == pytest.approx(v_primitive, rel=0.015)
+    # every differing cell is within one cell of a round wall (r = 4, 5 or 8 mm)
+    x, y, _ = np.meshgrid(*grid.centers, indexing="ij")
+    r = np.hypot(x, y)
+    differs = mesh_ids != primitive_ids
+    near_wall = np.min([np.abs(r - R * MM) for R in (4, 5, 8)], axis=0) < 0.36 * MM
+    assert np.all(near_wall[differs])
+
+
+def test_scale_and_translate():
+    solid = MeshSolid(MESHES / "port.obj", "copper", scale=1e-3, translate=(0.05, 0.0, -0.01))
+    (x0, y0, z0), (x1, y1, z1) = solid.bounding_box()
+    assert (x0, x1) == pytest.approx((0.042, 0.058))
+    assert (z0, z1) == pytest.approx((-0.01, 0.002))
+    assert solid.name == "port"
+    # flat faces normal to z (flange bottom/top, barb, neck top) are breakpoints
+    assert np.allclose(solid.breakpoints("z"), np.array([0, 2, 9, 10, 12]) * MM - 0.01)
+
+
+def test_sphere_from_pyvista_contains_and_volume(tmp_path):
+    """A tessellated sphere (pyvista, 60 x 60): ray parity agrees with |x - c| <= R for every
+    point farther than 1% of R from the sphere; the enclosed volume is within 0.5% of 4/3 pi R^3.
+    Checked on a tensor grid (lattice path) and on scattered points (per-point columns)."""
+    pyvista = pytest.importorskip("pyvista")
+    sphere = pyvista.Sphere(radius=0.3, center=(0.5, 0.5, 0.5), theta_resolution=60,
+                            phi_resolution=60).triangulate()
+    path = tmp_path / "sphere.stl"
+    triangles = sphere.faces.reshape(-1, 4)[:, 1:]
+    meshio.write(path, meshio.Mesh(sphere.points, [("triangle", triangles)]), binary=True)
+    solid = MeshSolid(path, "copper")
+    assert solid.volume() == pytest.approx(4 / 3 * np.pi * 0.3 ** 3, rel=0.005)
+    grid = Grid.uniform((1, 1, 1), (50, 50, 50))
+    x, y, z = np.meshgrid(*grid.centers, indexing="ij")
+    r = np.sqrt((x - 0.5) ** 2 + (y - 0.5) ** 2 + (z - 0.5) ** 2)
+    clear = np.abs(r - 0.3) > 0.003
+    assert np.array_equal(body_mask(grid, solid)[clear], (r <= 0.3)[clear])
+    points = np.random.default_rng(7).uniform(0, 1, (5000, 3))
+    inside = solid.contains(points[:, 0], points[:, 1], points[:, 2])
+    r = np.linalg.norm(points - 0.5, axis=1)
+    clear = np.abs(r - 0.3) > 0.003
+    assert np.array_equal(inside[clear], (r <= 0.3)[clear])
+
+
+# -- broken meshes ----------------------------------------------------------------------------
+
+def test_open_mesh_is_rejected_with_counts():
+    with pytest.raises(GeometryError) as info:
+        MeshSolid(MESHES / "open_box.stl", "copper")
+    message = str(info.value)
+    assert "open_box.stl" in message and "not watertight" in message
+    assert "3 edges belong to only one triangle" in message
+    assert "11 triangles" in message and "does not fill holes" in message
+
+
+def test_degenerate_triangle_is_rejected():
+    with pytest.raises(GeometryError, match=r"degenerate_box\.stl.*1 degenerate \(zero-area\) "
+                                            r"triangles, e\.g\. triangles \[12\]"):
+        MeshSolid(MESHES / "degenerate_box.stl", "copper")
+
+
+def test_inconsistent_orientation_is_rejected():
+    with pytest.raises(GeometryError, match=r"flipped_box\.stl.*inconsistent triangle "
+                                            r"orientation at 3 edges"):
+        MeshSolid(MESHES / "flipped_box.stl", "copper")
+
+
+def test_missing_file_is_rejected(tmp_path):
+    with pytest.raises(GeometryError, match=r"MeshSolid 'plate'.*'.*nowhere\.stl' does not "
+                                            r"exist"):
+        MeshSolid(tmp_path / "nowhere.stl", "copper", name="plate")
+
+
+def test_unreadable_and_unsupported_files(tmp_path):
+    garbage = tmp_path / "garbage.msh"
+    garbage.write_text("this is not a mesh\n")
+    with pytest.raises(GeometryError, match=r"cannot read mesh file '.*garbage\.msh' as gmsh"):
+        MeshSolid(garbage, "copper")
+    text = tmp_path / "notes.txt"
+    text.write_text("x")
+    with pytest.raises(GeometryError, match=r"unsupported extension '\.txt'"):
+        MeshSolid(text, "copper")
+
+
+def test_flat_sheet_has_no_volume(tmp_path):
+    """Two triangles glued back to back are closed and consistent but enclose nothing."""
+    points = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0], [1, 1, 0]], dtype=float)
+    sheet = np.array([[0, 1, 2], [1, 3, 2], [0, 2, 1], [1, 2, 3]])
+    path = tmp_path / "sheet.vtu"
+    meshio.write(path, meshio.Mesh(points, [("triangle", sheet)]))
+    with pytest.raises(GeometryError):
+        MeshSolid(path, "copper")
+
+
+# -- documented repairs -----------------------------------------------------------------------
+
+def perturbed_box_stl(tmp_path, shift):
+    """The sample box written as 12 separate triangles with every corner moved by up to
+    ``shift`` [m], as a sloppy exporter would."""
+    surface = read_surface(MESHES / "box.vtu")
+    corners = surface.corners.reshape(-1, 3)
+    corners = corners + np.random.default_rng(3).uniform(-shift, shift, corners.shape)
+    path = tmp_path / "sloppy.vtu"
+    meshio.write(path, meshio.Mesh(corners, [("triangle", np.arange(36).reshape(12, 3))]))
+    return path
+
+
+def test_vertex_merging_repairs_near_duplicate_corners(tmp_path):
+    path = perturbed_box_stl(tmp_path, 1e-12)
+    # default tolerance 1e-9 x diagonal (~1.2e-11 m) merges the copies of each corner
+    solid = MeshSolid(path, "copper")
+    assert len(solid.surface.points) == 8
+    assert solid.volume() == pytest.approx(BOX.volume(), rel=1e-6)
+    # without merging the 36 separate corners do not form a closed surface
+    with pytest.raises(GeometryError, match="36 edges belong to only one triangle"):
+        MeshSolid(path, "copper", merge_tolerance=0.0)
+
+
+def test_inward_normals_are_flipped(tmp_path):
+    surface = read_surface(MESHES / "box.vtu")
+    path = tmp_path / "inward.vtu"
+    meshio.write(path, meshio.Mesh(surface.points, [("triangle", surface.triangles[:, ::-1])]))
+    solid = MeshSolid(path, "copper")
+    assert solid.volume() == pytest.approx(BOX.volume(), rel=1e-12)
+    grid = box_grids()[0]
+    assert np.array_equal(body_mask(grid, solid), body_mask(grid, BOX))
