@@ -3,7 +3,8 @@
 :func:`render_result` reads ``fields.vtr`` (and the material table from ``summary.json`` or the
 file's field data) and writes into ``images/``:
 
-- ``solid_temperature.png``: temperature [C] on the surfaces of the solid cells;
+- ``solid_temperature.png`` and ``solid_temperature_below.png``: temperature [C] on the surfaces
+  of the solid cells, isometric views from above and from below;
 - ``temperature_slice_x.png``, ``_y``, ``_z``: temperature [C] on the three mid-planes;
 - with a ``velocity`` field: ``velocity_slice_x/y/z.png`` (speed [m/s] on the mid-planes) and
   ``streamlines.png`` (streamlines seeded on the inlet, found as the domain face with the largest
@@ -127,8 +128,8 @@ class _Scene:
     def scalar_bar(self, title: str, fmt: str = "%.1f") -> dict:
         """Horizontal colour bar centred at the bottom of the picture."""
         return {"title": title, "color": "black", "vertical": False, "position_x": 0.25,
-                "position_y": 0.03, "height": 0.08, "width": 0.5, "fmt": fmt,
-                "title_font_size": 18, "label_font_size": 16}
+                "position_y": 0.02, "height": 0.12, "width": 0.5, "fmt": fmt,
+                "title_font_size": 18, "label_font_size": 15}
 
     def occupied_part(self, dataset):
         """Cells of ``dataset`` that are not empty (material >= 0)."""
@@ -178,12 +179,18 @@ class _Scene:
         return pv.PolyData(points)
 
 
-def _isometric(plotter) -> None:
-    """Isometric view, zoomed a little past the bounding-sphere fit."""
+def _isometric(plotter, below: bool = False) -> None:
+    """Isometric view from above (or from below, where a die under a cold plate is seen)."""
     plotter.add_axes(color="black")
     plotter.view_isometric()
+    if below:
+        # mirror the camera through the horizontal mid-plane of the scene
+        focal = np.asarray(plotter.camera.focal_point)
+        position = np.asarray(plotter.camera.position)
+        position[2] = 2 * focal[2] - position[2]
+        plotter.camera.position = position
     plotter.reset_camera()
-    plotter.camera.zoom(1.15)
+    plotter.camera.zoom(1.05)
 
 
 def _save(plotter, path: Path) -> Path:
@@ -214,7 +221,11 @@ def render_result(result_dir, window_size: tuple[int, int] = WINDOW_SIZE) -> lis
     _quiet_vtk()
     scene = _Scene(result)
     result.images.mkdir(parents=True, exist_ok=True)
-    written = [_render_solid_surface(scene, result.image("solid_temperature"), window_size)]
+    written = [
+        _render_solid_surface(scene, result.image("solid_temperature"), window_size),
+        _render_solid_surface(scene, result.image("solid_temperature_below"), window_size,
+                              below=True),
+    ]
     for axis in range(3):
         name = f"temperature_slice_{AXIS_NAMES[axis]}"
         written.append(_render_slice(scene, axis, "temperature_C", "Temperature [C]",
@@ -233,21 +244,23 @@ def render_result(result_dir, window_size: tuple[int, int] = WINDOW_SIZE) -> lis
     return written
 
 
-def _render_solid_surface(scene: _Scene, path: Path, window_size) -> Path:
+def _render_solid_surface(scene: _Scene, path: Path, window_size, below: bool = False) -> Path:
     plotter = scene.plotter(window_size)
+    side = "from below" if below else "from above"
     if scene.solid.any():
         surface = scene.mesh.extract_cells(np.flatnonzero(scene.solid)).extract_surface(
             algorithm="dataset_surface")
         t_max = float(np.asarray(scene.mesh.cell_data["temperature_C"])[scene.solid].max())
         plotter.add_mesh(surface, scalars="temperature_C", cmap=TEMPERATURE_COLORMAP,
                          clim=scene.clim, preference="cell", show_edges=False,
+                         ambient=0.4, diffuse=0.6,  # colours stay readable on faces in shade
                          scalar_bar_args=scene.scalar_bar("Temperature [C]"))
-        title = f"{scene.case_name}: solid temperature, max {t_max:.1f} C"
+        title = f"{scene.case_name}: solid temperature {side}, max {t_max:.1f} C"
     else:
         title = f"{scene.case_name}: no solid cells"
     plotter.add_mesh(scene.mesh.outline(), color="grey")
     plotter.add_text(title, position="upper_left", font_size=12, color="black")
-    _isometric(plotter)
+    _isometric(plotter, below=below)
     return _save(plotter, path)
 
 

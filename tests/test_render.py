@@ -51,8 +51,8 @@ def test_solid_ids_from_material_table():
 def test_render_conduction_result_offscreen(tmp_path):
     result = _synthetic_result(tmp_path, flow=False)
     paths = render.render_result(result)
-    _assert_pngs(paths, ["solid_temperature", "temperature_slice_x", "temperature_slice_y",
-                         "temperature_slice_z"])
+    _assert_pngs(paths, ["solid_temperature", "solid_temperature_below", "temperature_slice_x",
+                         "temperature_slice_y", "temperature_slice_z"])
     assert all(p.parent == result.images for p in paths)
     assert not [p for p in result.images.iterdir() if p.name.startswith(".")]
 
@@ -63,9 +63,9 @@ def test_render_flow_result_adds_velocity_and_streamlines(tmp_path):
     assert seeds is not None and seeds.n_points > 0
     np.testing.assert_allclose(seeds.points[:, 0], 0.04 / 24)  # first cell centres at x_min
     paths = render.render_result(result)
-    _assert_pngs(paths, ["solid_temperature", "temperature_slice_x", "temperature_slice_y",
-                         "temperature_slice_z", "velocity_slice_x", "velocity_slice_y",
-                         "velocity_slice_z", "streamlines"])
+    _assert_pngs(paths, ["solid_temperature", "solid_temperature_below", "temperature_slice_x",
+                         "temperature_slice_y", "temperature_slice_z", "velocity_slice_x",
+                         "velocity_slice_y", "velocity_slice_z", "streamlines"])
 
 
 def test_show_without_display_renders_and_prints(tmp_path, monkeypatch):
