@@ -76,6 +76,8 @@ __all__ = [
     "body_bounds",
     "domain_bounds",
     "geometry_body",
+    "boundary_conditions",
+    "chip_footprint",
 ]
 
 # ---------------------------------------------------------------------------------------------
@@ -625,13 +627,6 @@ class _Boundary(Section):
         return self.type in FLOW_TYPES
 
 
-class _Port(_Boundary):
-    position: Length | None = Field(
-        None, description="[m] coordinate of the patch plane along the side's normal axis, for a "
-                          "port on a face of the geometry inside the domain (default: the "
-                          "domain boundary)")
-
-
 class TemperatureBoundary(_Boundary):
     """Fixed temperature."""
 
@@ -661,7 +656,7 @@ class AdiabaticBoundary(_Boundary):
     type: Literal["adiabatic"] = Field(description="[-] 'adiabatic'")
 
 
-class InletBoundary(_Port):
+class InletBoundary(_Boundary):
     """Coolant inlet: exactly one of velocity, volumetric_flow, mass_flow, and a temperature."""
 
     type: Literal["inlet"] = Field(description="[-] 'inlet'")
@@ -694,7 +689,7 @@ class InletBoundary(_Port):
 FLOW_SPECS = ("velocity", "volumetric_flow", "mass_flow")
 
 
-class OutletBoundary(_Port):
+class OutletBoundary(_Boundary):
     """Coolant outlet at a fixed static pressure."""
 
     type: Literal["outlet"] = Field(description="[-] 'outlet'")
@@ -719,6 +714,10 @@ Boundary = Annotated[
     Field(discriminator="type"),
 ]
 FLOW_TYPES = ("inlet", "outlet", "wall")
+# which equations each boundary type sets (solver.boundaries: wall/symmetry are thermally neutral)
+_EQUATIONS = {"temperature": ("energy",), "heat_flux": ("energy",), "convection": ("energy",),
+              "adiabatic": ("energy",), "inlet": ("energy", "flow"), "outlet": ("energy", "flow"),
+              "wall": ("flow",), "symmetry": ("flow",)}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1261,19 +1260,23 @@ def validate_case(case: Case) -> None:
 
     # boundaries against the physics
     physics = case.solver.physics
-    sides: dict[str, int] = {}
+    whole_side: dict[tuple[str, str], int] = {}
     for i, boundary in enumerate(case.boundaries):
         if physics == "conduction" and boundary.is_flow:
             raise err(f"boundaries[{i}].type", "flow boundary in a conduction case", boundary.type,
                       "temperature, heat_flux, convection, adiabatic, symmetry (or set "
                       "solver.physics = \"conjugate\")")
-        if boundary.region is None and boundary.side in sides and \
-                getattr(boundary, "position", None) is None:
-            j = sides[boundary.side]
-            raise err(f"boundaries[{i}].side", f"side already covered whole by boundaries[{j}]",
-                      boundary.side, "a region on the side, or another side")
-        if boundary.region is None and getattr(boundary, "position", None) is None:
-            sides[boundary.side] = i
+        if boundary.region is not None:
+            continue
+        # a later patch overrides an earlier one per equation: a second whole-side patch for
+        # the same equation would silently void the first
+        for equation in _EQUATIONS[boundary.type]:
+            j = whole_side.get((boundary.side, equation))
+            if j is not None:
+                raise err(f"boundaries[{i}].side", f"side already covered whole by "
+                          f"boundaries[{j}] ({case.boundaries[j].type}) for the {equation} "
+                          "equation", boundary.side, "a region on the side, or another side")
+            whole_side[(boundary.side, equation)] = i
     _check_boundaries_in_domain(case, bounds, err)
     fluid = case.fluid_bodies
     if physics == "conduction" and fluid:
@@ -1329,10 +1332,6 @@ def _check_boundaries_in_domain(case: Case, body_boxes, err) -> None:
                               f"{boundary.side} along {AXES[a]}",
                               [list(boundary.region.min), list(boundary.region.max)],
                               f"{AXES[a]} overlapping [{lo[a]:.6g}, {hi[a]:.6g}] m")
-        position = getattr(boundary, "position", None)
-        if position is not None and not lo[normal] <= position <= hi[normal]:
-            raise err(f"boundaries[{i}].position", "port plane outside the domain", position,
-                      f"{AXES[normal]} within [{lo[normal]:.6g}, {hi[normal]:.6g}] m")
 
 
 def _check_power_map(case: Case, i: int, chip: Chip, err) -> None:
@@ -1467,6 +1466,60 @@ def geometry_body(body, case_dir: Path | None = None):
         return geometry.MeshSolid(path, body.material, scale=body.scale,
                                   translate=tuple(body.translate), name=body.name)
     raise TypeError(f"unknown body type {type(body).__name__}")
+
+
+def boundary_conditions(case: Case) -> list:
+    """The case's boundaries as :mod:`solver.boundaries` objects, in file order.
+
+    File order matters: where patches overlap, later ones override earlier ones (per equation).
+
+    Returns
+    -------
+    list of solver.boundaries.FixedTemperature, HeatFlux, Convection, Adiabatic, Inlet, Outlet,
+    Wall or Symmetry
+    """
+    bc = importlib.import_module("solver.boundaries")
+    result = []
+    for boundary in case.boundaries:
+        region = None
+        if boundary.region is not None:
+            region = tuple(zip(boundary.region.min, boundary.region.max, strict=True))
+        patch = bc.Patch(boundary.side, region)
+        name = {"name": boundary.name}
+        kind = boundary.type
+        if kind == "temperature":
+            result.append(bc.FixedTemperature(patch, boundary.temperature, **name))
+        elif kind == "heat_flux":
+            result.append(bc.HeatFlux(patch, boundary.heat_flux, **name))
+        elif kind == "convection":
+            result.append(bc.Convection(patch, boundary.h, boundary.ambient_temperature, **name))
+        elif kind == "adiabatic":
+            result.append(bc.Adiabatic(patch, **name))
+        elif kind == "inlet":
+            result.append(bc.Inlet(patch, velocity=boundary.velocity,
+                                   volumetric_flow=boundary.volumetric_flow,
+                                   mass_flow=boundary.mass_flow,
+                                   temperature=boundary.temperature, **name))
+        elif kind == "outlet":
+            result.append(bc.Outlet(patch, boundary.pressure, **name))
+        elif kind == "wall":
+            result.append(bc.Wall(patch, **name))
+        elif kind == "symmetry":
+            result.append(bc.Symmetry(patch, **name))
+        else:
+            raise TypeError(f"unknown boundary type {kind!r}")
+    return result
+
+
+def chip_footprint(case: Case, chip: Chip):
+    """The chip's heated rectangle ``((x0, x1), (y0, y1))`` [m] (default: its body's plan).
+
+    This is the ``footprint`` argument of :func:`solver.energy.chip_heat_source`.
+    """
+    if chip.footprint is not None:
+        return tuple(zip(chip.footprint.min, chip.footprint.max, strict=True))
+    lo, hi = body_bounds(case.body(chip.body), case.case_dir)
+    return (lo[0], hi[0]), (lo[1], hi[1])
 
 
 def _checked_body_bounds(case: Case, i: int, body, err):

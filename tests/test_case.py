@@ -331,3 +331,52 @@ def test_reference_doc_is_up_to_date():
     assert committed == reference_markdown(), (
         "docs/case_reference.md is stale: run `python -m solver.case reference > "
         "docs/case_reference.md`")
+
+
+def test_boundary_conditions_adapter(tmp_path):
+    from solver import boundaries as bc
+    from solver.case import boundary_conditions, chip_footprint
+
+    text = CONJUGATE + """
+[[boundaries]]
+name = "walls"
+side = "z_max"
+type = "wall"
+
+[[boundaries]]
+name = "lid"
+side = "z_max"
+type = "convection"
+h = 100
+ambient_temperature = "40 C"
+"""
+    case = load_case(write(tmp_path, text))
+    inlet, outlet, wall, lid = boundary_conditions(case)
+    assert isinstance(inlet, bc.Inlet) and inlet.name == "in"
+    assert inlet.volumetric_flow == pytest.approx(2.5e-5) and inlet.velocity is None
+    assert inlet.patch.side == "x_min"
+    assert np.allclose(inlet.patch.region, ((0.001, 0.009), (0.002, 0.004)))
+    assert isinstance(outlet, bc.Outlet) and outlet.pressure == 0.0
+    assert isinstance(wall, bc.Wall) and wall.patch.region is None
+    assert isinstance(lid, bc.Convection) and lid.ambient_temperature == pytest.approx(313.15)
+    assert np.allclose(chip_footprint(case, case.chips[0]), ((0.01, 0.03), (0.002, 0.008)))
+
+
+def test_chip_footprint_defaults_to_die_plan(tmp_path):
+    from solver.case import chip_footprint
+
+    case = load_case(write(tmp_path, MINIMAL))
+    assert np.allclose(chip_footprint(case, case.chips[0]), ((0.003, 0.007), (0.003, 0.007)))
+
+
+def test_two_whole_side_patches_for_one_equation_are_an_error(tmp_path):
+    text = MINIMAL + """
+[[boundaries]]
+name = "top_again"
+side = "z_max"
+type = "temperature"
+temperature = "30 C"
+"""
+    with pytest.raises(CaseError) as info:
+        load_case(write(tmp_path, text))
+    assert info.value.key_path == "boundaries[1].side"
