@@ -677,7 +677,6 @@ class InletBoundary(_Boundary):
                         allowed="exactly one of " + ", ".join(FLOW_SPECS))
         return self
 
-    @property
     def flow_spec(self) -> tuple[str, float]:
         """``(kind, value)`` of the given flow specification, SI."""
         for key in FLOW_SPECS:

@@ -242,7 +242,7 @@ def _boundary_values(boundary) -> str:
     if kind == "convection":
         return f", h {boundary.h:.6g} W/m2/K, {boundary.ambient_temperature - 273.15:.4g} C"
     if kind == "inlet":
-        spec, value = boundary.flow_spec
+        spec, value = boundary.flow_spec()
         shown = {"velocity": f"{value:.4g} m/s", "volumetric_flow": f"{value * 6e4:.4g} L/min",
                  "mass_flow": f"{value:.4g} kg/s"}[spec]
         return f", {shown}, {boundary.temperature - 273.15:.4g} C"

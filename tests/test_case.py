@@ -142,7 +142,7 @@ def test_flow_units(tmp_path, text, expected):
     spec = "mass_flow" if "kg" in text else "volumetric_flow"
     case = load_case(write(tmp_path, CONJUGATE.replace('volumetric_flow = "1.5 L/min"',
                                                        f"{spec} = {text}")))
-    kind, value = case.boundaries[0].flow_spec
+    kind, value = case.boundaries[0].flow_spec()
     assert kind == spec
     assert value == pytest.approx(expected, rel=1e-12)
 
@@ -151,7 +151,7 @@ def test_conjugate_case(tmp_path):
     case = load_case(write(tmp_path, CONJUGATE))
     assert [b.name for b in case.fluid_bodies] == ["channels"]
     inlet, outlet = case.boundaries
-    assert inlet.flow_spec == ("volumetric_flow", pytest.approx(2.5e-5))
+    assert inlet.flow_spec() == ("volumetric_flow", pytest.approx(2.5e-5))
     assert inlet.temperature == pytest.approx(308.15)
     assert outlet.pressure == 0.0
     assert case.coolant_material().name == "PG25"
