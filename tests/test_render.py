@@ -84,3 +84,13 @@ def test_show_without_display_renders_and_prints(tmp_path, monkeypatch):
 def test_missing_fields_is_a_clear_error(tmp_path):
     with pytest.raises(FileNotFoundError, match="fields.vtr"):
         render.render_result(ResultDirectory(tmp_path, "nothing"))
+
+
+def test_show_window_path_builds_scene(tmp_path, monkeypatch):
+    """The interactive branch, with PyVista forced off-screen so no window opens."""
+    import pyvista as pv
+
+    monkeypatch.setattr(pv, "OFF_SCREEN", True)
+    result = _synthetic_result(tmp_path, flow=True)
+    assert render.show(result, interactive=True) == []
+    assert render.show(result, interactive=True, window=False, stream=io.StringIO())
