@@ -93,6 +93,15 @@ def _strip_offsets(length: float, count: int, thickness: float) -> np.ndarray:
     return np.arange(count) * pitch
 
 
+def _strip_faces(lower: float, upper: float, count: int, thickness: float) -> np.ndarray:
+    """Both faces of every strip [m]; the outer faces equal ``lower`` and ``upper`` exactly."""
+    starts = lower + _strip_offsets(upper - lower, count, thickness)
+    ends = starts + thickness
+    if count > 1:
+        starts[0], ends[-1] = lower, upper
+    return np.concatenate([starts, ends])
+
+
 def _in_strips(s, length: float, count: int, thickness: float):
     """Is local coordinate ``s`` (0..length) inside one of the evenly spread strips?"""
     if count == 1:
@@ -129,7 +138,13 @@ class _Body:
     def breakpoints(self, axis: int | str) -> np.ndarray:
         """Coordinates [m] along ``axis`` that grid lines should snap to (sorted, unique)."""
         a = axis_index(axis)
-        return np.unique(np.asarray(self._breakpoints(a), dtype=np.float64))
+        points = np.asarray(self._breakpoints(a), dtype=np.float64)
+        # faces that coincide with the bounding box up to rounding are put exactly on it
+        lower, upper = self.bounding_box()[0][a], self.bounding_box()[1][a]
+        tolerance = 1e-9 * (upper - lower)
+        points[np.abs(points - lower) <= tolerance] = lower
+        points[np.abs(points - upper) <= tolerance] = upper
+        return np.unique(points)
 
     def _breakpoints(self, axis: int):
         return [self.min[axis], self.max[axis]]
@@ -315,8 +330,8 @@ class FinArray(_Body):
     def _breakpoints(self, axis: int):
         if axis != AXIS_NAMES.index(self.stack_axis):
             return [self.min[axis], self.max[axis]]
-        starts = self.min[axis] + _strip_offsets(self.envelope_length, self.count, self.thickness)
-        return np.concatenate([starts, starts + self.thickness, [self.min[axis], self.max[axis]]])
+        return np.concatenate([_strip_faces(self.min[axis], self.max[axis], self.count,
+                                            self.thickness), [self.min[axis], self.max[axis]]])
 
     def contains(self, x, y, z):
         """True where ``(x, y, z)`` [m] lies inside a fin (fin faces included)."""
@@ -407,8 +422,8 @@ class ChannelArray(_Body):
     def _breakpoints(self, axis: int):
         if axis != self.across_axis:
             return [self.min[axis], self.max[axis]]
-        starts = self.min[axis] + _strip_offsets(self.envelope_width, self.count, self.width)
-        return np.concatenate([starts, starts + self.width, [self.min[axis], self.max[axis]]])
+        return np.concatenate([_strip_faces(self.min[axis], self.max[axis], self.count,
+                                            self.width), [self.min[axis], self.max[axis]]])
 
     def contains(self, x, y, z):
         """True where ``(x, y, z)`` [m] lies inside a channel (channel walls included)."""
