@@ -195,6 +195,39 @@ def estimated_cells(case) -> int | None:
     return cells
 
 
+def grid_preview(case):
+    """The grid report of :mod:`solver.meshing` for ``case`` (1-D face arrays only: cheap).
+
+    Returns
+    -------
+    (dict or None, list of str)
+        :func:`solver.meshing.grid_report` of the grid (None when the meshing module is not
+        installed) and the text of any grid warnings.
+    """
+    if not (_available("solver.meshing") and _available("solver.geometry")):
+        return None, []
+    import warnings
+
+    from solver.case import geometry_body
+
+    geometry = importlib.import_module("solver.geometry")
+    meshing = importlib.import_module("solver.meshing")
+    bodies = [geometry_body(body, case.case_dir) for body in case.bodies]
+    lo, hi = domain_bounds(case)
+    refinements = [(tuple(r.min), tuple(r.max), r.max_spacing) for r in case.grid.refine]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        grid = meshing.generate_grid(
+            tuple(zip(lo, hi, strict=True)), geometry.collect_breakpoints(bodies),
+            max_spacing=case.grid.max_spacing, refinements=refinements,
+            growth_ratio=case.grid.growth_ratio, min_spacing=case.grid.min_spacing,
+            dtype=case.solver.dtype)
+    arrays = (meshing.CONJUGATE_FLOW_ARRAYS if case.solver.physics == "conjugate"
+              else meshing.CONDUCTION_ARRAYS)
+    notes = [" ".join(str(w.message).split()) for w in caught]
+    return meshing.grid_report(grid, arrays_per_cell=arrays), notes
+
+
 def describe_case(case) -> str:
     """A short, human-readable description of a validated case (what ``coolsim check`` prints)."""
     from solver.case import body_bounds
@@ -226,10 +259,16 @@ def describe_case(case) -> str:
     bounds = domain_bounds(case)
     if bounds is not None:
         lines.append(f"  domain {_box_text(bounds)}")
-    cells = estimated_cells(case)
-    if cells is not None:
-        lines.append(f"  grid: about {cells:,} cells (max spacing {_mm(case.grid.max_spacing)} mm"
-                     f", snapped to body faces, before growth-ratio grading)")
+    report, notes = grid_preview(case)
+    if report is not None:
+        lines.append(f"  grid: {report['line'].removeprefix('grid ')}")
+    else:
+        cells = estimated_cells(case)
+        if cells is not None:
+            lines.append(f"  grid: about {cells:,} cells (max spacing "
+                         f"{_mm(case.grid.max_spacing)} mm, snapped to body faces, before "
+                         "growth-ratio grading)")
+    lines.extend(f"  warning: {note}" for note in notes)
     return "\n".join(lines)
 
 
