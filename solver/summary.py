@@ -369,9 +369,14 @@ def format_summary(summary: Mapping[str, Any]) -> str:
     chips = summary.get("chips") or {}
     if chips:
         lines += ["", "Chips"]
+        headers = ("chip", "power [W]", "T max [C]", "T mean [C]")
         rows = [(name, _num(c.get("power_W"), ".1f"), _celsius(c, "max"), _celsius(c, "mean"))
                 for name, c in chips.items()]
-        lines += _table(("chip", "power [W]", "T max [C]", "T mean [C]"), rows)
+        if any(c.get("limit_temperature_K") is not None for c in chips.values()):
+            headers += ("limit [C]", "margin [K]")
+            rows = [(*row, _celsius(c, "limit"), _num(c.get("margin_K"), ".2f"))
+                    for row, c in zip(rows, chips.values(), strict=True)]
+        lines += _table(headers, rows)
 
     energy = summary.get("energy_balance")
     if energy or summary.get("total_heat_W") is not None:

@@ -108,3 +108,12 @@ def test_write_summary_json_schema(tmp_path):
     assert data["materials"][0]["kind"] == "solid"
     assert S.read_summary(result.path) == data
     assert "gpu_die" in text_path.read_text()
+
+
+def test_chip_limits_and_margin_shown_when_present():
+    summary = _summary()
+    summary["chips"]["gpu0"].update(limit_temperature_K=368.15, margin_K=10.0)
+    text = S.format_summary(summary)
+    assert "limit [C]" in text and "margin [K]" in text
+    row = next(line for line in text.splitlines() if line.strip().startswith("gpu0"))
+    assert row.split()[-2:] == ["95.00", "10.00"]
