@@ -103,7 +103,10 @@ def _fsync_directory(folder: Path) -> None:
         return
     fd = os.open(folder, os.O_RDONLY)
     try:
-        os.fsync(fd)
+        # Some file systems (FUSE, network mounts) reject fsync on folders; the rename itself
+        # has already happened, so durability is best effort there.
+        with contextlib.suppress(OSError):
+            os.fsync(fd)
     finally:
         os.close(fd)
 

@@ -256,3 +256,20 @@ def test_interface_surface_heat_flux_sign_and_area(tmp_path, grid):
     np.testing.assert_allclose(surface.cell_data["wall_heat_flux"], 2.0, rtol=1e-12)
     path = io.write_polydata(tmp_path / "wall_heat_flux.vtp", surface)
     assert pv.read(path).n_cells == 20
+
+
+def test_multiblock_failure_keeps_previous_file_and_folder(tmp_path, monkeypatch):
+    vtm = tmp_path / "fields.vtm"
+    io.write_multiblock(vtm, {"surface": pv.Sphere()})
+    before = vtm.read_text()
+
+    def failing_save(self, filename, *args, **kwargs):
+        raise OSError("simulated failure while writing a block")
+
+    monkeypatch.setattr(pv.PolyData, "save", failing_save)
+    with pytest.raises(OSError, match="simulated"):
+        io.write_multiblock(vtm, {"surface": pv.Sphere()})
+    assert vtm.read_text() == before
+    assert pv.read(vtm)["surface"].n_cells == pv.Sphere().n_cells
+    assert sorted(p.name for p in tmp_path.iterdir() if not p.is_dir()) == ["fields.vtm"]
+    assert len([p for p in tmp_path.iterdir() if p.is_dir()]) == 1
