@@ -738,8 +738,10 @@ class Case(Section):
     materials: dict[Name, Material] = Field(default_factory=dict,
                                             description="[-] user-defined materials by name")
     coolant: CoolantChoice = Field(default_factory=CoolantChoice, description="[-] the coolant")
-    bodies: list[Body] = Field(min_length=1, description="[-] geometry, painted in order (later "
-                                                         "bodies overwrite earlier ones)")
+    bodies: list[Body] = Field(default_factory=list,
+                               description="[-] geometry, painted in order (later bodies "
+                                           "overwrite earlier ones); a case needs bodies, a "
+                                           "[network], or both")
     chips: list[Chip] = Field(default_factory=list, description="[-] heat sources")
     boundaries: list[Boundary] = Field(default_factory=list,
                                        description="[-] boundary patches (sides without one are "
@@ -897,7 +899,7 @@ def case_from_dict(data: dict, path: str | Path | None = None) -> Case:
     return case
 
 
-def _walk_location(loc: tuple, data) -> tuple[list, Any]:
+def _walk_location(loc: tuple, data, root=None) -> tuple[list, Any]:
     """Turn a pydantic error location into the user's key path and the value found there.
 
     Discriminated unions insert their tag (``'box'``, ``'inlet'``, ``'number'``) into the
@@ -907,7 +909,7 @@ def _walk_location(loc: tuple, data) -> tuple[list, Any]:
     path: list = []
     node = data
     found = True
-    annotation: Any = Case
+    annotation: Any = root or Case
     for element in loc:
         unwrapped = _unwrap(annotation)
         if _is_union(unwrapped):
@@ -951,9 +953,9 @@ def _format_path(path: list) -> str:
     return text
 
 
-def _annotation_at(loc: tuple):
+def _annotation_at(loc: tuple, root=None):
     """The type annotation addressed by the raw pydantic error location ``loc`` (or None)."""
-    current: Any = Case
+    current: Any = root or Case
     for element in loc:
         current = _unwrap(current)
         if _is_union(current):
@@ -965,9 +967,9 @@ def _annotation_at(loc: tuple):
     return current
 
 
-def _model_at(loc: tuple):
+def _model_at(loc: tuple, root=None):
     """The pydantic model class addressed by the raw error location ``loc`` (or None)."""
-    current = _unwrap(_annotation_at(loc))
+    current = _unwrap(_annotation_at(loc, root))
     return current if isinstance(current, type) and issubclass(current, BaseModel) else None
 
 
@@ -1009,23 +1011,26 @@ _UNIT_MESSAGE = re.compile(r"^cannot read (.*) as an? (.*?); write a number in S
 _BOUND_ERRORS = ("greater_than", "greater_than_equal", "less_than", "less_than_equal")
 
 
-def _field_at(loc: tuple):
+def _field_at(loc: tuple, root=None):
     """The pydantic field addressed by ``loc`` (trailing array indexes skipped), or None."""
     end = len(loc)
     while end and isinstance(loc[end - 1], int):
         end -= 1
     if not end or not isinstance(loc[end - 1], str):
         return None
-    model = _model_at(loc[: end - 1])
+    model = _model_at(loc[: end - 1], root)
     return None if model is None else model.model_fields.get(loc[end - 1])
 
 
-def _case_error_from_validation(error: ValidationError, data, path) -> CaseError:
-    """Map the first pydantic error to a :class:`CaseError` with the user's key path."""
+def _case_error_from_validation(error: ValidationError, data, path, root=None) -> CaseError:
+    """Map the first pydantic error to a :class:`CaseError` with the user's key path.
+
+    ``root`` is the model ``data`` was validated against (default :class:`Case`).
+    """
     first = error.errors(include_url=False)[0]
     kind, loc, ctx = first["type"], tuple(first["loc"]), first.get("ctx") or {}
-    key_path, value = _walk_location(loc, data)
-    field = _field_at(loc)
+    key_path, value = _walk_location(loc, data, root)
+    field = _field_at(loc, root)
     unit = _unit(field.description or "") if field is not None else ""
     unit_suffix = f" {unit}" if unit and unit != "-" else ""
     if value is _NOTHING and kind not in ("missing", "union_tag_not_found", "extra_forbidden"):
@@ -1033,7 +1038,7 @@ def _case_error_from_validation(error: ValidationError, data, path) -> CaseError
     message, allowed = first["msg"], None
 
     if kind == "extra_forbidden":
-        model = _model_at(loc[:-1])
+        model = _model_at(loc[:-1], root)
         message = "unknown key"
         if model is not None:
             allowed = ", ".join(model.model_fields)
@@ -1042,7 +1047,7 @@ def _case_error_from_validation(error: ValidationError, data, path) -> CaseError
                 message = f"unknown key (did you mean '{close}'?)"
     elif kind == "missing" and key_path and isinstance(key_path[-1], int):
         # a fixed-length array with too few items
-        array = _annotation_at(loc[:-1])
+        array = _annotation_at(loc[:-1], root)
         count = len(typing.get_args(_unwrap(array))) if array is not None else None
         key_path, value = key_path[:-1], _lookup(data, key_path[:-1])
         message = "too few values"
@@ -1055,7 +1060,7 @@ def _case_error_from_validation(error: ValidationError, data, path) -> CaseError
         tag = ctx.get("discriminator", "").strip("'")
         key_path = [*key_path, tag]
         value = _lookup(data, key_path)
-        allowed = _expected_tags(loc, tag) or ctx.get("expected_tags")
+        allowed = _expected_tags(loc, tag, root) or ctx.get("expected_tags")
         message = f"missing required key '{tag}'" if kind == "union_tag_not_found" \
             else f"unknown {tag}"
     elif kind == "literal_error":
@@ -1117,9 +1122,9 @@ def _lookup(data, key_path: list):
     return node
 
 
-def _expected_tags(loc: tuple, tag: str) -> str | None:
+def _expected_tags(loc: tuple, tag: str, root=None) -> str | None:
     """The allowed values of the discriminator ``tag`` of the union at ``loc``."""
-    annotation = _unwrap(_annotation_at(loc))
+    annotation = _unwrap(_annotation_at(loc, root))
     if not _is_union(annotation):
         return None
     values = []
@@ -1176,6 +1181,12 @@ def validate_case(case: Case) -> None:
 
     def is_coolant(name: str) -> bool:
         return name in user_coolants or _is_builtin(materials, "get_coolant", name)
+
+    if not case.bodies and case.network is None:
+        raise err("bodies", "nothing to solve: the case has no bodies and no network",
+                  allowed="at least one [[bodies]] entry, or a [network] section")
+    if case.network is not None:
+        _check_network(case, case._display_path or case.source_path)
 
     # names: unique, user materials do not shadow built-ins
     for what, items in (("body", case.bodies), ("chip", case.chips),
@@ -1317,7 +1328,7 @@ def _check_boundaries_in_domain(case: Case, body_boxes, err) -> None:
         lo, hi = tuple(case.grid.domain.min), tuple(case.grid.domain.max)
     else:
         boxes = [b for b in body_boxes if b is not None]
-        if len(boxes) != len(body_boxes):
+        if not boxes or len(boxes) != len(body_boxes):
             return
         lo = tuple(min(b[0][a] for b in boxes) for a in range(3))
         hi = tuple(max(b[1][a] for b in boxes) for a in range(3))
@@ -1331,6 +1342,44 @@ def _check_boundaries_in_domain(case: Case, body_boxes, err) -> None:
                               f"{boundary.side} along {AXES[a]}",
                               [list(boundary.region.min), list(boundary.region.max)],
                               f"{AXES[a]} overlapping [{lo[a]:.6g}, {hi[a]:.6g}] m")
+
+
+def _check_network(case: Case, path) -> None:
+    """Validate ``[network]`` against :class:`solver.network.schema.NetworkSection` when present.
+
+    The ``network`` field of :class:`Case` is still untyped (the lead wires the network schema in);
+    until then this gives ``coolsim check`` the same one-line errors for the network keys.
+    """
+    if isinstance(case.network, BaseModel) or not _available("solver.network.schema"):
+        return
+    schema = importlib.import_module("solver.network.schema")
+    section = getattr(schema, "NetworkSection", None)
+    if section is None:
+        return
+    wrapper = _network_wrapper(section)
+    data = {"network": case.network}
+    try:
+        wrapper.model_validate(data)
+    except ValidationError as error:
+        raise _case_error_from_validation(error, data, path, wrapper) from None
+
+
+def _network_wrapper(section):
+    """A model with a single ``network`` field of type ``section`` (for key paths)."""
+    from pydantic import create_model
+
+    return create_model("NetworkCase", __base__=Section,
+                        network=(section, Field(description="[-] rack network")))
+
+
+def _available(module_name: str) -> bool:
+    """True when ``module_name`` is imported already or can be imported."""
+    if module_name in sys.modules:
+        return True
+    try:
+        return importlib.util.find_spec(module_name) is not None
+    except ModuleNotFoundError:  # a parent package is missing
+        return False
 
 
 def _check_power_map(case: Case, i: int, chip: Chip, err) -> None:

@@ -204,7 +204,7 @@ def grid_preview(case):
         :func:`solver.meshing.grid_report` of the grid (None when the meshing module is not
         installed) and the text of any grid warnings.
     """
-    if not (_available("solver.meshing") and _available("solver.geometry")):
+    if not case.bodies or not (_available("solver.meshing") and _available("solver.geometry")):
         return None, []
     import warnings
 
@@ -240,6 +240,10 @@ def describe_case(case) -> str:
                  f"linear solver {solver.linear.method}")
     if solver.physics == "conjugate":
         lines.append(f"  coolant {case.coolant.name}")
+    if case.network is not None:
+        lines.append(f"  network: {_network_text(case.network)}")
+    if not case.bodies:
+        return "\n".join(lines)
     lines.append(f"  bodies ({len(case.bodies)}):")
     for body in case.bodies:
         lines.append(f"    {body.name:<16} {body.shape:<14} {body.material:<16} "
@@ -270,6 +274,22 @@ def describe_case(case) -> str:
                          "growth-ratio grading)")
     lines.extend(f"  warning: {note}" for note in notes)
     return "\n".join(lines)
+
+
+def _network_text(network) -> str:
+    """One line naming the network's sections (and the rack size when there is a rack)."""
+    data = network.model_dump() if hasattr(network, "model_dump") else dict(network)
+    parts = []
+    for key, value in data.items():
+        if value in (None, [], {}):
+            continue
+        if isinstance(value, list):
+            parts.append(f"{len(value)} {key}")
+        elif key == "rack" and isinstance(value, dict) and "trays" in value:
+            parts.append(f"rack with {value['trays']} trays")
+        else:
+            parts.append(key)
+    return ", ".join(parts) or "(empty)"
 
 
 def _boundary_values(boundary) -> str:
