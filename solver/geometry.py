@@ -926,7 +926,20 @@ def _ray_parity_inside(points, triangles, x, y, z) -> np.ndarray:
     z_cross = (w_a * a[:, 2] + w_b * b[:, 2] + w_c * c[:, 2])[hit] / total[hit]
     cross_column = column[hit]
 
-    # parity: crossings below each query point in its column
+    # tensor-grid fast path: z varies along the last axis only, the same sorted z in every column
+    z_row = z.reshape(-1)
+    if (z.ndim == len(shape) == len(xy_shape) and xy_shape[-1] == 1
+            and all(n == 1 for n in z.shape[:-1]) and np.all(np.diff(z_row) > 0)):
+        nz = z_row.size
+        # a crossing flips the parity of every point at or above it in its column
+        level = np.searchsorted(z_row, z_cross, side="left")
+        keep = level < nz
+        toggles = np.zeros(n_columns * nz, dtype=np.uint8)
+        np.bitwise_xor.at(toggles, cross_column[keep] * nz + level[keep], 1)
+        parity = np.bitwise_xor.accumulate(toggles.reshape(n_columns, nz), axis=1)
+        return parity[column_of_query].reshape(shape).astype(bool)
+
+    # general case: sort crossings and points by (column, z) and count crossings below each point
     query_column = np.broadcast_to(column_of_query.reshape(xy_shape), shape).ravel()
     query_z = np.broadcast_to(z, shape).ravel()
     n_cross = cross_column.size

@@ -95,6 +95,18 @@ def test_port_formats_paint_identical_cells(filename):
     assert np.array_equal(body_mask(grid, solid), reference)
 
 
+def test_tensor_fast_path_equals_general_path():
+    """body_mask uses the per-column fast path (z varies along the last axis only); full 3D
+    coordinate arrays go through the general sort-based path. Both must agree cell by cell."""
+    solid = MeshSolid(MESHES / "port.msh", "copper", scale=1e-3)
+    grid = Grid.uniform((18 * MM, 18 * MM, 14 * MM), (37, 35, 29), origin=(-9 * MM, -9 * MM,
+                                                                           -1 * MM))
+    x, y, z = np.meshgrid(*grid.centers, indexing="ij")
+    general = solid.contains(x, y, z)
+    assert np.array_equal(general, body_mask(grid, solid))
+    assert general.sum() > 1000
+
+
 def test_port_matches_its_cylinders():
     """The 48-sided port against the equivalent stacked cylinders (flange, neck, barb):
     the polygon area is (N / 2 pi) sin(2 pi / N) = 0.99715 of the circle; the painted volumes
