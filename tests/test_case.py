@@ -302,12 +302,17 @@ def test_case_hash(tmp_path):
     assert len(case_hash(base)) == 64
 
 
-def test_example_cases_check():
-    for path in sorted((ROOT / "cases").glob("*.toml")):
-        if "network" in path.name:
-            continue
-        case = load_case(path)
-        assert case.bodies
+@pytest.mark.parametrize("path", sorted((ROOT / "cases").glob("*.toml")),
+                         ids=lambda p: p.stem)
+def test_example_cases_check(path):
+    case = load_case(path)
+    assert case.bodies or case.network is not None
+
+
+def test_empty_case_is_an_error(tmp_path):
+    with pytest.raises(CaseError) as info:
+        load_case(write(tmp_path, "[case]\nname = 'empty'\n"))
+    assert info.value.key_path == "bodies" and "nothing to solve" in str(info.value)
 
 
 def test_every_field_has_a_unit_in_brackets():
