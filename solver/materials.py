@@ -900,7 +900,7 @@ def _melinder_coolant(fluid: _MelinderFluid, code: str, mass_fraction: float,
     if not 0.0 <= mass_fraction <= fluid.x_max:
         raise ValueError(f"{fluid.label} mass fraction must be between 0 and {fluid.x_max} "
                          f"(Melinder 2010 correlation), got {mass_fraction}")
-    percent = round(100.0 * mass_fraction, 6)
+    percent = round(100.0 * mass_fraction, 2)
     name = name or f"{code[1:]}{percent:g}"
 
     def poly(matrix, **kwargs):
