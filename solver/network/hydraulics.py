@@ -109,12 +109,14 @@ class _System:
         m = x[:self.nb]
         dp, ddp = evaluate_laws(self.c, m, self.rho, self.mu)
         at_p = self.a_free_t @ x[self.nb:] + self.at_fixed @ self.p_fixed
+        self.last_dp_scale = float(np.max(np.abs(dp), initial=0.0))
         return np.concatenate([-at_p - dp, self.a_free @ m + self.s]), ddp
 
     def jacobian(self, ddp):
         return sp.bmat([[sp.diags(-ddp), -self.a_free_t], [self.a_free, None]], format="csc")
 
     def scaled_norm(self, f, x, p_scale):
+        p_scale = max(p_scale, self.last_dp_scale)
         m_scale = max(np.max(np.abs(x[:self.nb]), initial=0.0), np.sum(np.abs(self.s)), 1e-12)
         return max(np.max(np.abs(f[:self.nb]), initial=0.0) / p_scale,
                    np.max(np.abs(f[self.nb:]), initial=0.0) / m_scale)

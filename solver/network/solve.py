@@ -141,7 +141,7 @@ def solve_network(network, fluids, settings=CoupledSolve(), x0=None):
                                residuals=history)
         newton_histories.append(history)
         x0 = state_vector(network, hyd)
-        thermal = solve_temperatures(network, hyd.mass_flow, cp)
+        thermal = solve_temperatures(network, hyd.mass_flow, cp, settings.initial_temperature)
         t_branch = 0.5 * (thermal.inlet_temperature + thermal.outlet_temperature)
         weights = np.abs(hyd.mass_flow) + 1e-30
         for key in t_loop:

@@ -24,6 +24,7 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import spsolve
 
 from solver.network.components import counterflow_effectiveness
+from solver.network.errors import NetworkError
 
 MIN_FLOW = 1e-12  # [kg/s] below this a branch carries no heat capacity
 
@@ -64,7 +65,30 @@ class ThermalResult:
     energy_balance_error: float  # relative: |loads - boundary heat| / loads
 
 
-def solve_temperatures(network, mass_flow, cp):
+def _floating_loops(network, c, has_bc_temp):
+    """One node per thermally isolated loop without a boundary temperature."""
+    labels = c.loop_of_node.copy()
+    # loops joined through a heat exchanger share their temperature level
+    for hx in network.heat_exchangers:
+        a = labels[c.inlet[network.branch_index(hx.hot.name)]]
+        b = labels[c.inlet[network.branch_index(hx.cold.name)]]
+        labels[labels == b] = a
+    pinned = []
+    for label in np.unique(labels):
+        members = np.flatnonzero(labels == label)
+        if np.any(has_bc_temp[members]):
+            continue
+        in_loop = np.isin(c.inlet, members)
+        if np.any(c.heat_input[in_loop] > 0.0):
+            names = [c.branch_names[i] for i in np.flatnonzero(in_loop & (c.heat_input > 0))]
+            shown = ", ".join(f"'{n}'" for n in names[:4]) + (" ..." if len(names) > 4 else "")
+            raise NetworkError(f"heat loads {shown} sit in a closed loop with no heat exchanger "
+                               "or boundary to reject the heat")
+        pinned.append(int(members[0]))
+    return pinned
+
+
+def solve_temperatures(network, mass_flow, cp, reference_temperature=300.0):
     """Solve the node temperatures for fixed flows.
 
     Parameters
@@ -74,6 +98,13 @@ def solve_temperatures(network, mass_flow, cp):
         [kg/s] branch flows.
     cp : ndarray (nb,)
         [J/(kg K)] specific heat in every branch.
+    reference_temperature : float
+        [K] level of loops that have no boundary temperature and no heat load.
+
+    Raises
+    ------
+    NetworkError
+        When heat is added to a loop that has no heat exchanger or boundary to reject it.
 
     Returns
     -------
@@ -143,6 +174,14 @@ def solve_temperatures(network, mass_flow, cp):
         rows.append(np.flatnonzero(isolated))
         cols.append(np.flatnonzero(isolated))
         vals.append(np.ones(isolated.sum()))
+    # loops with no boundary temperature (closed, adiabatic, not coupled to one through an
+    # exchanger) have an undetermined level: pin one node to the reference temperature
+    for node in _floating_loops(network, c, has_bc_temp):
+        keep = [r != node for r in rows]
+        rows = [r[k] for r, k in zip(rows, keep, strict=True)] + [np.array([node])]
+        cols = [cc[k] for cc, k in zip(cols, keep, strict=True)] + [np.array([node])]
+        vals = [v[k] for v, k in zip(vals, keep, strict=True)] + [np.array([1.0])]
+        rhs[node] = reference_temperature
     matrix = sp.csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
                            shape=(nn, nn))
     t_node = spsolve(matrix.tocsc(), rhs)
