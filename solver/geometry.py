@@ -12,7 +12,8 @@ four methods:
     :func:`solver.meshing.generate_grid` so every flat face lies exactly on a grid line.
 ``contains(x, y, z)``
     Vectorised host-NumPy inside test on broadcastable coordinate arrays (cell centres), returning
-    a boolean array of the broadcast shape. Points exactly on a face count as inside.
+    a boolean array of the broadcast shape. For the primitives, points exactly on a face count
+    as inside; for mesh solids a point on the surface falls on one side, decided consistently.
 ``volume()``
     Analytic volume [m^3] (for meshes: the enclosed volume of the surface).
 
@@ -709,11 +710,8 @@ def _read_cells(path: Path, body: str):
                             "linear tetra/hexahedron/wedge/pyramid cells")
     if volume_faces:
         # volume mesh: keep the faces that belong to exactly one cell (the boundary)
-        tris = []
-        for faces in volume_faces:
-            tris.append(faces)
         by_size: dict[int, list[np.ndarray]] = {}
-        for faces in tris:
+        for faces in volume_faces:
             by_size.setdefault(faces.shape[1], []).append(faces)
         triangles = []
         for faces in by_size.values():
@@ -1110,7 +1108,5 @@ def collect_breakpoints(bodies: Iterable) -> list[np.ndarray]:
 
 def painted_volumes(grid, ids: np.ndarray, material_index: Mapping[str, int]) -> dict[str, float]:
     """Volume [m^3] painted with each material."""
-    volumes = grid.backend.to_host(grid.cell_volumes()) if grid.backend.is_gpu else \
-        np.asarray(grid.cell_volumes())
-    volumes = np.broadcast_to(volumes, grid.shape)
+    volumes = np.broadcast_to(grid.backend.to_host(grid.cell_volumes()), grid.shape)
     return {name: float(volumes[ids == i].sum()) for name, i in material_index.items()}

@@ -111,8 +111,8 @@ def _interval_faces(length: float, cap: float, start_size: float, end_size: floa
     return np.concatenate([[0.0], np.clip(s, 0.0, L), [L]])
 
 
-def _axis_faces(lower: float, upper: float, points: np.ndarray, caps: np.ndarray,
-                growth_ratio: float, min_spacing: float, axis: str) -> np.ndarray:
+def _axis_faces(points: np.ndarray, caps: np.ndarray, growth_ratio: float, min_spacing: float,
+                axis: str) -> np.ndarray:
     """Graded faces through the snapped ``points`` with per-interval maximum spacing ``caps``."""
     lengths = np.diff(points)
     g = math.log(growth_ratio)
@@ -230,8 +230,7 @@ def generate_grid(bounds, breakpoints: Sequence[Sequence[float]] = ((), (), ()),
         for box_min, box_max, box_spacing in boxes:
             overlap = (box_min[a] < points[1:]) & (box_max[a] > points[:-1])
             caps[overlap] = np.minimum(caps[overlap], box_spacing[a])
-        faces.append(_axis_faces(lower, upper, points, caps, growth_ratio,
-                                 distance, AXIS_NAMES[a]))
+        faces.append(_axis_faces(points, caps, growth_ratio, distance, AXIS_NAMES[a]))
     return Grid(*faces, backend=backend, dtype=dtype)
 
 
