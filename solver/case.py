@@ -78,6 +78,7 @@ __all__ = [
     "geometry_body",
     "boundary_conditions",
     "chip_footprint",
+    "flow_settings",
 ]
 
 # ---------------------------------------------------------------------------------------------
@@ -206,10 +207,11 @@ class LinearSettings(Section):
 class FlowRelaxation(Section):
     """``[solver.flow.relaxation]``: under-relaxation factors of the pressure-velocity coupling."""
 
-    velocity: float = Field(0.7, gt=0, le=1, description="[-] under-relaxation of the momentum "
-                                                          "equations")
-    pressure: float = Field(0.3, gt=0, le=1, description="[-] under-relaxation of the pressure "
-                                                          "correction")
+    velocity: float = Field(0.8, gt=0, le=1, description="[-] under-relaxation of the momentum "
+                                                          "equations (< 1 for SIMPLEC)")
+    pressure: float = Field(1.0, gt=0, le=1, description="[-] under-relaxation of the pressure "
+                                                          "correction (1 for SIMPLEC, about 0.3 "
+                                                          "for SIMPLE)")
 
 
 class FlowTolerances(Section):
@@ -241,10 +243,13 @@ class FlowMonitors(Section):
 class FlowSettings(Section):
     """``[solver.flow]``: steady incompressible flow (used when physics = "conjugate")."""
 
-    scheme: Literal["upwind", "tvd"] = Field(
-        "tvd", description="[-] convection scheme: 'upwind' (first order) or 'tvd' (bounded "
-                           "second order)")
-    max_iterations: int = Field(2000, ge=1, description="[-] maximum outer (pressure-velocity) "
+    scheme: Literal["upwind", "tvd", "van_leer", "minmod", "linear_upwind"] = Field(
+        "tvd", description="[-] convection scheme: 'upwind' (first order), 'tvd' (bounded second "
+                           "order, = 'van_leer'), 'minmod' (bounded, more diffusive), "
+                           "'linear_upwind' (unbounded second order)")
+    algorithm: Literal["simplec", "simple"] = Field("simplec", description="[-] pressure-velocity "
+                                                                          "coupling")
+    max_iterations: int = Field(1000, ge=1, description="[-] maximum outer (pressure-velocity) "
                                                         "iterations")
     relaxation: FlowRelaxation = Field(default_factory=FlowRelaxation,
                                        description="[-] under-relaxation factors")
@@ -252,11 +257,24 @@ class FlowSettings(Section):
                                        description="[-] residual tolerances")
     monitors: FlowMonitors = Field(default_factory=FlowMonitors,
                                    description="[-] engineering monitor tolerances")
+    pressure_rtol: float = Field(1e-3, gt=0, lt=1, description="[-] relative tolerance of the "
+                                                                "pressure-correction solve in "
+                                                                "each outer iteration")
+    pressure_max_iterations: int = Field(50, ge=1, description="[-] iteration cap of each "
+                                                               "pressure-correction solve")
     checkpoint_interval: int = Field(200, ge=0, description="[-] outer iterations between "
                                                             "checkpoints (0: none)")
     gravity: tuple[float, float, float] | None = Field(
         None, description="[m/s2] gravity vector for Boussinesq buoyancy, e.g. [0, 0, -9.81] "
                           "(default: no buoyancy)")
+
+    @model_validator(mode="after")
+    def _simplec_relaxation(self):
+        if self.algorithm == "simplec" and self.relaxation.velocity >= 1.0:
+            raise _fail("relaxation.velocity", "SIMPLEC needs velocity under-relaxation below 1",
+                        self.relaxation.velocity, "relaxation.velocity < 1 (or algorithm = "
+                        "\"simple\")")
+        return self
 
 
 class NonlinearSettings(Section):
@@ -1086,7 +1104,7 @@ def _case_error_from_validation(error: ValidationError, data, path, root=None) -
             message = text
     elif kind == "case_value":
         if ctx.get("key"):
-            key_path = [*key_path, ctx["key"]]
+            key_path = [*key_path, *ctx["key"].split(".")]
             value = _lookup(data, key_path)
         message = ctx.get("message", message)
         allowed = ctx.get("allowed") or None
@@ -1557,6 +1575,25 @@ def boundary_conditions(case: Case) -> list:
         else:
             raise TypeError(f"unknown boundary type {kind!r}")
     return result
+
+
+def flow_settings(case: Case):
+    """``[solver.flow]`` as :class:`solver.flow.FlowSettings`.
+
+    ``"tvd"`` maps to van Leer; the flow solver's single residual tolerance is the smaller of the
+    continuity and momentum tolerances (the energy tolerance and the monitors are applied by the
+    conjugate driver).
+    """
+    flow = importlib.import_module("solver.flow")
+    settings = case.solver.flow
+    scheme = "van_leer" if settings.scheme == "tvd" else settings.scheme
+    return flow.FlowSettings(
+        convection=scheme, algorithm=settings.algorithm,
+        relax_velocity=settings.relaxation.velocity, relax_pressure=settings.relaxation.pressure,
+        max_iterations=settings.max_iterations,
+        tolerance=min(settings.tolerances.continuity, settings.tolerances.momentum),
+        pressure_rtol=settings.pressure_rtol,
+        pressure_max_iterations=settings.pressure_max_iterations)
 
 
 def chip_footprint(case: Case, chip: Chip):

@@ -385,3 +385,25 @@ temperature = "30 C"
     with pytest.raises(CaseError) as info:
         load_case(write(tmp_path, text))
     assert info.value.key_path == "boundaries[1].side"
+
+
+def test_flow_settings_adapter(tmp_path):
+    from solver.case import flow_settings
+
+    text = CONJUGATE.replace('physics = "conjugate"', '''physics = "conjugate"
+
+[solver.flow]
+scheme = "tvd"
+max_iterations = 300
+pressure_rtol = 1e-4
+
+[solver.flow.relaxation]
+velocity = 0.7
+
+[solver.flow.tolerances]
+continuity = 1e-7''')
+    settings = flow_settings(load_case(write(tmp_path, text)))
+    assert settings.convection == "van_leer" and settings.algorithm == "simplec"
+    assert settings.relax_velocity == 0.7 and settings.relax_pressure == 1.0
+    assert settings.max_iterations == 300 and settings.pressure_rtol == 1e-4
+    assert settings.tolerance == 1e-7
