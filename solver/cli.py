@@ -38,6 +38,10 @@ _INPUT_ERRORS = (
 )
 
 
+# run failures that are not bugs: reported as one line with exit code 1
+_RUN_FAILURES = (("solver.flow", "DivergenceError"),)
+
+
 def _available(module_name: str) -> bool:
     """True when ``module_name`` is imported already or can be imported."""
     return module_name in sys.modules or importlib.util.find_spec(module_name) is not None
@@ -45,8 +49,17 @@ def _available(module_name: str) -> bool:
 
 def _input_errors() -> tuple[type[BaseException], ...]:
     """Exception classes reported as one-line input errors (those whose module is installed)."""
-    classes: list[type[BaseException]] = [CaseError]
-    for module_name, class_name in _INPUT_ERRORS:
+    return (CaseError, *_classes(_INPUT_ERRORS))
+
+
+def _run_failures() -> tuple[type[BaseException], ...]:
+    """Exception classes reported as one-line run failures (exit code 1)."""
+    return (NotImplementedError, *_classes(_RUN_FAILURES))
+
+
+def _classes(names) -> tuple[type[BaseException], ...]:
+    classes: list[type[BaseException]] = []
+    for module_name, class_name in names:
         if not _available(module_name):
             continue
         module = importlib.import_module(module_name)
@@ -109,11 +122,19 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exit_:
         return int(exit_.code or 0)
     command = {"run": _run, "check": _check, "show": _show}[args.command]
+    where = getattr(args, "case", "")
     try:
         return command(args)
     except _input_errors() as error:
-        print(_one_line(error, args.case if hasattr(args, "case") else ""), file=sys.stderr)
+        print(_one_line(error, where), file=sys.stderr)
         return EXIT_BAD_INPUT
+    except _run_failures() as error:
+        print(_one_line(error, f"{where}: run failed" if where else "run failed"),
+              file=sys.stderr)
+        return EXIT_FAILED
+    except KeyboardInterrupt:
+        print("coolsim: interrupted", file=sys.stderr)
+        return 130
 
 
 def _run(args) -> int:

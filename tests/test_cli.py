@@ -132,3 +132,13 @@ def test_show_calls_render(monkeypatch, tmp_path):
 def test_show_missing_result(tmp_path, capsys):
     assert main(["show", str(tmp_path / "none")]) == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_unavailable_physics_is_one_line_exit_1(monkeypatch, capsys, example_case):
+    def run(case, **kwargs):
+        raise NotImplementedError("conjugate physics is not available in this build yet")
+
+    monkeypatch.setitem(sys.modules, "solver.simulation", types.SimpleNamespace(run=run))
+    assert main(["run", example_case, "--quiet"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "not available" in err and "Traceback" not in err
