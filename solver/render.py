@@ -100,11 +100,13 @@ class _Scene:
             raise ValueError(f"{result.fields} has no 'temperature' cell array")
         self.mesh.cell_data["temperature_C"] = self.mesh.cell_data["temperature"] - ZERO_CELSIUS
         n_cells = self.mesh.n_cells
-        material = (np.asarray(self.mesh.cell_data["material"]) if "material" in self.mesh.cell_data
-                    else np.zeros(n_cells, dtype=np.int32))
+        if "material" not in self.mesh.cell_data:  # a bare temperature field: all solid
+            self.mesh.cell_data["material"] = np.zeros(n_cells, dtype=np.int32)
+        material = np.asarray(self.mesh.cell_data["material"])
         self.material = material
         self.occupied = material >= 0
-        self.solid = np.isin(material, solid_ids(_material_table(result, metadata), material))
+        self.solid_ids = solid_ids(_material_table(result, metadata), material)
+        self.solid = np.isin(material, self.solid_ids)
         temperature = np.asarray(self.mesh.cell_data["temperature_C"])
         shown = temperature[self.occupied] if self.occupied.any() else temperature
         self.clim = [float(shown.min()), float(shown.max())]
@@ -269,8 +271,14 @@ def _render_slice(scene: _Scene, axis: int, scalars: str, bar_title: str, cmap: 
     plotter = scene.plotter(window_size)
     section, position = scene.mid_slice(axis)
     section = scene.occupied_part(section)
+    fmt = "%.1f" if scalars.startswith("temperature") else "%.3g"
+    if scalars == "speed" and section.n_cells:
+        # speed only in the coolant; solids in grey for context
+        in_solid = np.isin(np.asarray(section.cell_data["material"]), scene.solid_ids)
+        if in_solid.any():
+            plotter.add_mesh(section.extract_cells(np.flatnonzero(in_solid)), color="lightgrey")
+        section = section.extract_cells(np.flatnonzero(~in_solid))
     if section.n_cells:
-        fmt = "%.1f" if scalars.startswith("temperature") else "%.3g"
         plotter.add_mesh(section, scalars=scalars, cmap=cmap, clim=clim, preference="cell",
                          scalar_bar_args=scene.scalar_bar(bar_title, fmt))
     plotter.add_mesh(scene.mesh.outline(), color="grey")

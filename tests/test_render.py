@@ -94,3 +94,13 @@ def test_show_window_path_builds_scene(tmp_path, monkeypatch):
     result = _synthetic_result(tmp_path, flow=True)
     assert render.show(result, interactive=True) == []
     assert render.show(result, interactive=True, window=False, stream=io.StringIO())
+
+
+def test_render_bare_temperature_field(tmp_path):
+    """Fields without a material array or summary: every cell is drawn as solid."""
+    grid = Grid.uniform((0.02, 0.01, 0.004), (8, 4, 3))
+    result = ResultDirectory(tmp_path, "bare").create()
+    temperature = 300.0 + np.arange(96.0).reshape(8, 4, 3)
+    result.write_fields(grid, {"temperature": temperature}, legacy=False)
+    paths = render.render_result(result, window_size=(600, 400))
+    assert len(paths) == 5 and all(p.stat().st_size > 2000 for p in paths)
