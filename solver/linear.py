@@ -1,0 +1,792 @@
+"""Multigrid-class linear solvers for seven-point finite-volume systems.
+
+The systems are those of :class:`~solver.operators.Stencil7`: heat conduction (symmetric, with
+conductivity jumps of 1000:1 and more between copper, TIM and coolant, on stretched grids), the
+pressure correction of the flow solver (symmetric, possibly singular) and advection-diffusion of
+energy (non-symmetric).
+
+Algorithm (cell-centred geometric multigrid with agglomeration)
+---------------------------------------------------------------
+* **Hierarchy.** Each level merges blocks of 2x2x2 cells (or 2x1x1, 2x2x1... when an axis is
+  weakly coupled or has a single cell: semi-coarsening) into one coarse cell; an odd axis leaves
+  a last aggregate of one cell. Prolongation ``P`` is piecewise constant and restriction is its
+  transpose ``R = P^T`` (sum of the fine residuals, i.e. the integrated flux imbalance of the
+  coarse control volume), as in additive-correction multigrid (Hutchinson & Raithby 1986).
+* **Coarse operator.** A seven-point stencil again, built from the fine coefficients by
+  homogenisation: the diffusive (symmetric) part of each coarse face conductance is the
+  series sum of the fine conductances along the path between the two coarse cell centres
+  (half of each aggregate's internal link plus the crossing link), summed in parallel over the
+  fine columns crossing the coarse face; the advective (non-symmetric) excess and the sink
+  ``diag - sum a_nb`` are summed as in the Galerkin product ``R A P``. For a uniform
+  diffusion problem this reproduces the rediscretised coarse operator exactly, whereas the plain
+  Galerkin product of piecewise-constant aggregation over-estimates coarse conductances by 2x
+  (the known slow convergence of unscaled additive correction). Conservation is kept: a
+  zero-row-sum (all-Neumann) operator stays zero-row-sum on every level.
+* **Smoother.** Red-black Gauss-Seidel, colours forward in pre-smoothing and reversed in
+  post-smoothing, so the V-cycle is a symmetric positive definite preconditioner for CG whenever
+  the operator is SPD (any SPD coarse operator keeps the V-cycle SPD).
+* **Coarsest level.** A sparse LU factorisation (SciPy, on the host) of the coarsest stencil; a
+  singular all-Neumann coarsest operator is solved by least squares (dense pseudo-inverse), which
+  keeps the preconditioner positive semi-definite with the constant null space.
+* **Krylov acceleration.** The V-cycle preconditions CG (``"pcg"``, symmetric systems) or
+  BiCGStab (``"bicgstab"``, non-symmetric); ``"multigrid"`` runs V-cycles as a stationary
+  iteration, each correction scaled by the step that minimises the residual norm (the scaled
+  coarse operators over-correct some modes, and the plain cycle can diverge on rough
+  coefficients).
+
+All numerics use the stencil's array namespace (NumPy or CuPy), work arrays are allocated once per
+level, and the residual norm is brought to the host only every ``check_every`` iterations.
+
+Singular systems: for an all-Neumann operator (every row sums to zero) the right-hand side must
+sum to zero; the iterates then converge to one of the solutions (defined up to a constant). The
+flow solver removes the null space with an outlet Dirichlet condition.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.linalg
+import scipy.sparse.linalg as spla
+
+from .operators import NEIGHBOURS, Stencil7, array_namespace
+
+METHODS = ("pcg", "bicgstab", "multigrid")
+SMOOTHERS = ("auto", "point")
+# an axis gets line smoothing where at least LINE_FRACTION of the cells couple LINE_RATIO times
+# more strongly along it than along the other axes
+LINE_RATIO = 4.0
+LINE_FRACTION = 0.01
+
+
+@dataclass(frozen=True)
+class LinearSolve:
+    """Settings of one linear solve (a frozen value object, echoed into result metadata).
+
+    Parameters
+    ----------
+    method : {"pcg", "bicgstab", "multigrid"}
+        Multigrid-preconditioned CG (symmetric systems), multigrid-preconditioned BiCGStab
+        (non-symmetric systems) or plain V-cycles.
+    rtol : float
+        Stop when ``||r|| <= max(rtol * ||r0||, atol)`` (Euclidean norms of ``rhs - A x``).
+    atol : float
+        Absolute residual tolerance, in the units of the assembled equation (e.g. W).
+    max_iterations : int
+        Maximum Krylov iterations (or V-cycles for ``"multigrid"``).
+    pre_sweeps, post_sweeps : int
+        Red-black Gauss-Seidel sweeps before and after the coarse-grid correction.
+    coarsest_size : int
+        Stop coarsening when a level has at most this many cells; it is solved directly.
+    anisotropy_threshold : float
+        An axis is coarsened only where its mean coupling is at least this fraction of the
+        strongest axis' coupling (semi-coarsening for thin layers and stretched cells).
+    smoother : {"auto", "point"}
+        ``"auto"``: red-black point Gauss-Seidel, replaced on a level by zebra line
+        Gauss-Seidel along each axis where cells couple much more strongly (thin layers,
+        stretched cells); ``"point"``: always point smoothing.
+    check_every : int
+        Bring the residual norm to the host (a device synchronisation on the GPU) only every
+        this many iterations; the history then holds one entry per check.
+    """
+
+    method: str = "pcg"
+    rtol: float = 1e-8
+    atol: float = 0.0
+    max_iterations: int = 200
+    pre_sweeps: int = 2
+    post_sweeps: int = 2
+    coarsest_size: int = 512
+    anisotropy_threshold: float = 0.25
+    check_every: int = 1
+    smoother: str = "auto"
+
+    def __post_init__(self):
+        if self.method not in METHODS:
+            raise ValueError(f"method must be one of {METHODS}, got {self.method!r}")
+        if self.smoother not in SMOOTHERS:
+            raise ValueError(f"smoother must be one of {SMOOTHERS}, got {self.smoother!r}")
+        if self.rtol < 0 or self.atol < 0:
+            raise ValueError("rtol and atol must be non-negative")
+        if self.max_iterations < 1 or self.check_every < 1:
+            raise ValueError("max_iterations and check_every must be at least 1")
+        if self.pre_sweeps < 0 or self.post_sweeps < 0 or self.pre_sweeps + self.post_sweeps < 1:
+            raise ValueError("smoothing sweeps must be non-negative and not both zero")
+        if self.coarsest_size < 1:
+            raise ValueError("coarsest_size must be at least 1")
+
+
+@dataclass(frozen=True)
+class SolveInfo:
+    """Outcome of a linear solve.
+
+    Attributes
+    ----------
+    method : str
+        The method that ran.
+    iterations : int
+        Krylov iterations (or V-cycles) performed.
+    converged : bool
+        True when the tolerance was met.
+    initial_residual, final_residual : float
+        Euclidean norm of ``rhs - A x`` at the start and at the end (equation units).
+    relative_residual : float
+        ``final_residual / initial_residual`` (0 when the initial residual is 0).
+    convergence_factor : float
+        Averaged residual reduction per iteration ``relative_residual ** (1 / iterations)``.
+    seconds : float
+        Wall-clock time of the solve, including the multigrid set-up when it was built here.
+    """
+
+    method: str
+    iterations: int
+    converged: bool
+    initial_residual: float
+    final_residual: float
+    relative_residual: float
+    convergence_factor: float
+    seconds: float
+
+
+@dataclass(frozen=True)
+class LevelInfo:
+    """Description of one multigrid level (for reports and tests)."""
+
+    shape: tuple[int, int, int]
+    coarsening: tuple[int, int, int]
+    cells: int
+
+
+# -- coarse operator -------------------------------------------------------------------------
+
+_AXIS_PAIRS = (("x_minus", "x_plus"), ("y_minus", "y_plus"), ("z_minus", "z_plus"))
+
+
+def _pad_to(xp, array, shape):
+    """Zero-pad ``array`` at the upper end of every axis to ``shape``."""
+    if tuple(array.shape) == tuple(shape):
+        return array
+    out = xp.zeros(shape, dtype=array.dtype)
+    out[tuple(slice(0, n) for n in array.shape)] = array
+    return out
+
+
+def _block_sum(array, factors):
+    """Sum ``array`` over blocks of ``factors`` cells (its shape must be divisible by them)."""
+    (nx, ny, nz), (fx, fy, fz) = array.shape, factors
+    return array.reshape(nx // fx, fx, ny // fy, fy, nz // fz, fz).sum(axis=(1, 3, 5))
+
+
+def _take(array, axis, sl):
+    """``array[..., sl, ...]`` with the slice applied along ``axis``."""
+    index = [slice(None)] * 3
+    index[axis] = sl
+    return array[tuple(index)]
+
+
+def coarsen_stencil(stencil: Stencil7, factors: tuple[int, int, int],
+                    sink_scale: float = 0.5) -> Stencil7:
+    """Coarse seven-point stencil of ``stencil`` for aggregates of ``factors`` cells per axis.
+
+    The Galerkin product ``R A P`` of piecewise-constant aggregation, with each diffusive
+    (symmetric) coupling across a face normal to axis ``a`` divided by the aggregation factor
+    ``f_a`` and the sink ``diag - sum a_nb`` multiplied by ``sink_scale``; advective excess
+    couplings are summed unscaled. For uniform diffusion this is the rediscretised coarse
+    operator (a coarse face has the summed area but ``f_a`` times the centre distance; a
+    Dirichlet boundary's half-cell distance doubles), whereas the unscaled product over-estimates
+    conductances by ``f_a`` and makes the correction too small (the slow convergence of plain
+    additive correction; cf. Braess 1995 over-correction).
+
+    Parameters
+    ----------
+    stencil : Stencil7
+        Fine operator, shape ``(nx, ny, nz)``.
+    factors : tuple of int
+        Aggregation factor per axis, 1 or 2. An odd axis coarsened by 2 leaves a last
+        aggregate of one cell.
+    sink_scale : float
+        Factor on the summed sinks: 0.5 suits boundary sinks (Dirichlet or convective
+        conductances folded into ``diag``), 1 suits volumetric sinks.
+
+    Returns
+    -------
+    Stencil7
+        Coarse operator of shape ``ceil(n / f)`` per axis, in the same equation units.
+    """
+    xp = array_namespace(stencil.diag)
+    shape = stencil.shape
+    coarse_shape = tuple(-(-n // f) for n, f in zip(shape, factors, strict=True))
+    padded = tuple(nc * f for nc, f in zip(coarse_shape, factors, strict=True))
+    # sinks, summed over each aggregate
+    sink = stencil.diag - sum(stencil.neighbour(name) for name in NEIGHBOURS)
+    coarse = {"diag": sink_scale * _block_sum(_pad_to(xp, sink, padded), factors)}
+    for axis, (minus_name, plus_name) in enumerate(_AXIS_PAIRS):
+        n, f = shape[axis], factors[axis]
+        plus = stencil.neighbour(plus_name)
+        minus = stencil.neighbour(minus_name)
+        # diffusive part of link i -> i+1: the smaller of both directions; the rest is advective
+        diffusive = xp.maximum(xp.minimum(_take(plus, axis, slice(0, n - 1)),
+                                          _take(minus, axis, slice(1, n))), 0.0)
+        scaled_plus = plus.copy()
+        _take(scaled_plus, axis, slice(0, n - 1))[...] -= (1.0 - 1.0 / f) * diffusive
+        scaled_minus = minus.copy()
+        _take(scaled_minus, axis, slice(1, n))[...] -= (1.0 - 1.0 / f) * diffusive
+        # couplings that cross an aggregate face, summed over the face
+        other = tuple(1 if a == axis else factors[a] for a in range(3))
+        coarse[plus_name] = _block_sum(
+            _take(_pad_to(xp, scaled_plus, padded), axis, slice(f - 1, None, f)), other)
+        coarse[minus_name] = _block_sum(
+            _take(_pad_to(xp, scaled_minus, padded), axis, slice(0, None, f)), other)
+    for name in NEIGHBOURS:
+        coarse["diag"] = coarse["diag"] + coarse[name]
+    return Stencil7(**coarse)
+
+
+# -- one multigrid level -----------------------------------------------------------------------
+
+_SHIFTS = tuple((axis, offset) for axis in range(3) for offset in (-1, 1))  # order of NEIGHBOURS
+
+
+def _shifted(padded, shape, axis, offset, start=(0, 0, 0), step=(1, 1, 1)):
+    """View of a halo-padded array holding the neighbour at ``offset`` along ``axis``.
+
+    ``padded`` has one halo cell on each side; the view covers cells ``start::step`` of the
+    interior of ``shape``.
+    """
+    index = []
+    for a in range(3):
+        lo = 1 + start[a] + (offset if a == axis else 0)
+        index.append(slice(lo, lo + shape[a] - start[a], step[a]))
+    return padded[tuple(index)]
+
+
+def _sub_blocks(level, line_axis):
+    """Red-black sub-lattices (``line_axis`` None) or zebra line sets of a level.
+
+    Yields ``(colour, start, step)``: cells ``start::step``; a colour's blocks never touch
+    each other through the seven-point stencil.
+    """
+    for a in range(2):
+        for b in range(2):
+            for c in range(2):
+                start = [a, b, c]
+                step = [2, 2, 2]
+                if line_axis is not None:
+                    if start[line_axis]:
+                        continue
+                    step[line_axis] = 1
+                if any(s >= n for s, n in zip(start, level.shape, strict=True)):
+                    continue
+                yield (a + b + c) % 2, tuple(start), tuple(step)
+
+
+class _PointSmoother:
+    """Red-black point Gauss-Seidel: each colour is four strided sub-lattices."""
+
+    def __init__(self, level):
+        xp, dtype = level.xp, level.rhs.dtype
+        self.xp = xp
+        self.colours = ([], [])
+        for colour, start, step in _sub_blocks(level, None):
+            sub = tuple(slice(s, None, 2) for s in start)
+            terms = [(xp.ascontiguousarray(coef[sub]),
+                      _shifted(level.x_padded, level.shape, axis, offset, start, step))
+                     for (axis, offset), coef, on in zip(
+                         _SHIFTS, level.coefficients, level.active, strict=True) if on]
+            centre = _shifted(level.x_padded, level.shape, 0, 0, start, step)
+            acc = xp.empty(centre.shape, dtype=dtype)
+            self.colours[colour].append((centre, level.rhs[sub],
+                                         xp.ascontiguousarray(level.inverse[sub]), terms, acc,
+                                         xp.empty_like(acc)))
+
+    def sweep(self, colour: int) -> None:
+        xp = self.xp
+        for centre, rhs, inverse, terms, acc, tmp in self.colours[colour]:
+            # x_P = (rhs + sum a_nb x_nb) / a_P on one sub-lattice
+            acc[...] = rhs
+            for coef, neighbour in terms:
+                xp.multiply(coef, neighbour, out=tmp)
+                acc += tmp
+            xp.multiply(acc, inverse, out=centre)
+
+
+class _LineSmoother:
+    """Zebra line Gauss-Seidel along one axis: each line is solved exactly (Thomas algorithm,
+    vectorised over all lines of a colour); lines of one colour are checkerboarded in the
+    other two axes. Robust where cells are thin across that axis (strong coupling)."""
+
+    def __init__(self, level, axis: int):
+        xp, dtype = level.xp, level.rhs.dtype
+        self.xp = xp
+        self.colours = ([], [])
+        minus = level.coefficients[2 * axis]
+        plus = level.coefficients[2 * axis + 1]
+        for colour, start, step in _sub_blocks(level, axis):
+            sub = tuple(slice(s, None, st) for s, st in zip(start, step, strict=True))
+
+            def moved(array, sub=sub):
+                return xp.moveaxis(array[sub], axis, 0)
+
+            # off-line neighbours, in line-major layout (the line index first)
+            terms = [(xp.ascontiguousarray(moved(coef)), xp.moveaxis(
+                        _shifted(level.x_padded, level.shape, a, offset, start, step), axis, 0))
+                     for (a, offset), coef, on in zip(
+                         _SHIFTS, level.coefficients, level.active, strict=True)
+                     if on and a != axis]
+            centre = xp.moveaxis(_shifted(level.x_padded, level.shape, 0, 0, start, step),
+                                 axis, 0)
+            lower = xp.ascontiguousarray(moved(minus))
+            upper = xp.ascontiguousarray(moved(plus))
+            diag = moved(level.stencil.diag)
+            # Thomas factors: inverse pivots and normalised upper couplings
+            inverse = xp.empty(lower.shape, dtype=dtype)
+            upper_scaled = xp.empty(lower.shape, dtype=dtype)
+            previous = xp.zeros(lower.shape[1:], dtype=dtype)
+            for k in range(lower.shape[0]):
+                pivot = diag[k] - lower[k] * previous
+                ok = xp.abs(pivot) > 1e-12 * xp.abs(diag[k])
+                inverse[k] = xp.where(ok, 1.0 / xp.where(ok, pivot, 1.0), 0.0)
+                upper_scaled[k] = upper[k] * inverse[k]
+                previous = upper_scaled[k]
+            work = xp.empty(lower.shape, dtype=dtype)
+            self.colours[colour].append((centre, moved(level.rhs), terms, lower, inverse,
+                                         upper_scaled, work, xp.empty_like(work),
+                                         xp.empty(lower.shape[1:], dtype=dtype)))
+
+    def sweep(self, colour: int) -> None:
+        xp = self.xp
+        for (centre, rhs, terms, lower, inverse, upper_scaled, work, tmp,
+             row) in self.colours[colour]:
+            # right-hand side of the lines: rhs + off-line neighbour contributions
+            work[...] = rhs
+            for coef, neighbour in terms:
+                xp.multiply(coef, neighbour, out=tmp)
+                work += tmp
+            # forward elimination and back substitution along the lines
+            work[0] *= inverse[0]
+            for k in range(1, work.shape[0]):
+                xp.multiply(lower[k], work[k - 1], out=row)
+                work[k] += row
+                work[k] *= inverse[k]
+            for k in range(work.shape[0] - 2, -1, -1):
+                xp.multiply(upper_scaled[k], work[k + 1], out=row)
+                work[k] += row
+            centre[...] = work
+
+
+def _line_axes(stencil: Stencil7, ratio: float, fraction: float) -> tuple[int, ...]:
+    """Axes along which at least ``fraction`` of the cells couple ``ratio`` times more strongly
+    than along either other axis (thin cells, thin layers): they get line smoothing."""
+    xp = array_namespace(stencil.diag)
+    strength = [xp.abs(stencil.neighbour(m)) + xp.abs(stencil.neighbour(p))
+                for m, p in _AXIS_PAIRS]
+    axes = []
+    for axis in range(3):
+        if stencil.shape[axis] < 2:
+            continue
+        others = xp.maximum(*(strength[a] for a in range(3) if a != axis))
+        strong = float(xp.mean(strength[axis] > ratio * others))
+        if strong >= fraction:
+            axes.append(axis)
+    return tuple(axes)
+
+
+class _Level:
+    """Operator, work arrays and smoothers of one level (allocated once)."""
+
+    def __init__(self, stencil: Stencil7, line_axes=()):
+        xp = array_namespace(stencil.diag)
+        self.xp = xp
+        self.stencil = stencil
+        self.shape = stencil.shape
+        nx, ny, nz = self.shape
+        dtype = stencil.diag.dtype
+        self.coefficients = [stencil.neighbour(name) for name in NEIGHBOURS]
+        self.active = [bool(xp.any(c != 0)) for c in self.coefficients]
+        self.x_padded = xp.zeros((nx + 2, ny + 2, nz + 2), dtype=dtype)
+        self.x = self.x_padded[1:-1, 1:-1, 1:-1]
+        self.rhs = xp.zeros(self.shape, dtype=dtype)
+        self.tmp = xp.empty(self.shape, dtype=dtype)
+        diag = stencil.diag
+        self.inverse = xp.where(diag != 0, 1.0 / xp.where(diag != 0, diag, 1.0), 0.0)
+        self.line_axes = tuple(line_axes)
+        self.smoothers = ([_LineSmoother(self, axis) for axis in self.line_axes]
+                          or [_PointSmoother(self)])
+
+    def smooth(self, sweeps: int, reverse: bool) -> None:
+        """Gauss-Seidel sweeps on ``x`` for ``rhs``; ``reverse`` runs the transposed order
+        (colours and line directions backwards), so pre- and post-smoothing are adjoint."""
+        steps = [(smoother, colour) for smoother in self.smoothers for colour in (0, 1)]
+        if reverse:
+            steps.reverse()
+        for _ in range(sweeps):
+            for smoother, colour in steps:
+                smoother.sweep(colour)
+
+    def apply(self, padded, out):
+        """``out = A x`` for a halo-padded ``x`` (halo zero)."""
+        xp = self.xp
+        xp.multiply(self.stencil.diag, padded[1:-1, 1:-1, 1:-1], out=out)
+        for (axis, offset), coef, on in zip(_SHIFTS, self.coefficients, self.active,
+                                            strict=True):
+            if on:
+                xp.multiply(coef, _shifted(padded, self.shape, axis, offset), out=self.tmp)
+                out -= self.tmp
+        return out
+
+    def residual(self, out):
+        """``out = rhs - A x`` for this level's ``x`` and ``rhs``."""
+        self.apply(self.x_padded, out)
+        self.xp.subtract(self.rhs, out, out=out)
+        return out
+
+
+def _choose_factors(stencil: Stencil7, threshold: float) -> tuple[int, int, int]:
+    """Aggregation factor per axis: 2 where the axis is coupled about as strongly as the
+    strongest axis (mean coefficient per cell at least ``threshold`` times the largest), else 1.
+    """
+    xp = array_namespace(stencil.diag)
+    strength = [float(xp.mean(xp.abs(stencil.neighbour(m)) + xp.abs(stencil.neighbour(p))))
+                if n > 1 else 0.0
+                for (m, p), n in zip(_AXIS_PAIRS, stencil.shape, strict=True)]
+    strongest = max(strength)
+    return tuple(2 if n > 1 and s >= threshold * strongest else 1
+                 for s, n in zip(strength, stencil.shape, strict=True))
+
+
+class _CoarsestSolver:
+    """Direct solve of the coarsest level on the host (sparse LU, or least squares when the
+    operator is singular, i.e. every row sums to zero as for all-Neumann pressure systems)."""
+
+    def __init__(self, stencil: Stencil7):
+        matrix = stencil.to_scipy().tocsc()
+        diag = np.abs(matrix.diagonal())
+        row_sums = np.abs(np.asarray(matrix.sum(axis=1)).ravel())
+        self.singular = bool(np.all(row_sums <= 1e-10 * max(float(diag.max()), 1e-300)))
+        if self.singular:
+            self.pseudo_inverse = scipy.linalg.pinv(matrix.toarray())
+            self.lu = None
+        else:
+            self.lu = spla.splu(matrix)
+
+    def solve(self, rhs: np.ndarray) -> np.ndarray:
+        flat = rhs.ravel()
+        solution = self.pseudo_inverse @ flat if self.singular else self.lu.solve(flat)
+        return solution.reshape(rhs.shape)
+
+
+class Multigrid:
+    """Cell-centred agglomeration multigrid hierarchy of a seven-point operator.
+
+    Built once per operator (build a new one when the coefficients change); usable as a
+    stand-alone solver (:meth:`solve` with plain V-cycles or Krylov acceleration) or as a
+    preconditioner (:meth:`precondition`). See the module docstring for the algorithm.
+
+    Parameters
+    ----------
+    stencil : Stencil7
+        The fine operator (NumPy or CuPy arrays, shape ``(nx, ny, nz)``).
+    settings : LinearSolve
+        Smoothing sweeps, coarsest size and semi-coarsening threshold are taken from here.
+
+    Attributes
+    ----------
+    levels : list of LevelInfo
+        Shape, aggregation factors and cell count of each level, finest first.
+    setup_seconds : float
+        Wall-clock time spent building the hierarchy.
+    """
+
+    def __init__(self, stencil: Stencil7, settings: LinearSolve = LinearSolve()):
+        start = time.perf_counter()
+        self.settings = settings
+        self.stencil = stencil
+        self.xp = array_namespace(stencil.diag)
+        self._levels = []
+        self._factors = []
+        level_stencil = stencil
+        while True:
+            small = int(np.prod(level_stencil.shape)) <= settings.coarsest_size
+            line_axes = () if small or settings.smoother == "point" else _line_axes(
+                level_stencil, LINE_RATIO, LINE_FRACTION)
+            self._levels.append(_Level(level_stencil, line_axes))
+            if small or level_stencil.shape == (1, 1, 1):
+                break
+            factors = _choose_factors(level_stencil, settings.anisotropy_threshold)
+            across = tuple(1 if a in line_axes or n < 2 else 2
+                           for a, n in enumerate(level_stencil.shape))
+            if line_axes and max(across) == 2:
+                # lines solve their axis exactly: coarsen only across the lines
+                factors = across
+            self._factors.append(factors)
+            level_stencil = coarsen_stencil(level_stencil, factors)
+        self._factors.append((1, 1, 1))
+        self._transfers = [self._transfer_views(fine, coarse, factors) for fine, coarse, factors
+                           in zip(self._levels[:-1], self._levels[1:], self._factors,
+                                  strict=False)]
+        self._coarsest = _CoarsestSolver(self._levels[-1].stencil)
+        self.levels = [LevelInfo(lvl.shape, f, int(np.prod(lvl.shape)))
+                       for lvl, f in zip(self._levels, self._factors, strict=True)]
+        self.setup_seconds = time.perf_counter() - start
+
+    def _transfer_views(self, fine: _Level, coarse: _Level, factors):
+        """Work arrays and views for restriction (block sum) and prolongation (injection)."""
+        xp = self.xp
+        padded = tuple(nc * f for nc, f in zip(coarse.shape, factors, strict=True))
+        residual = xp.zeros(padded, dtype=fine.rhs.dtype)
+        blocks = []
+        for nc, f in zip(coarse.shape, factors, strict=True):
+            blocks += [nc, f]
+        correction = fine.x_padded[tuple(slice(1, 1 + p) for p in padded)].reshape(blocks)
+        # the last coarse cell of an odd axis overlaps the upper halo, which is re-zeroed
+        halos = [_take(fine.x_padded, axis, slice(-1, None))
+                 for axis in range(3) if padded[axis] > fine.shape[axis]]
+        return residual, residual.reshape(blocks), residual[tuple(slice(0, n) for n in
+                                                                    fine.shape)], correction, halos
+
+    # -- cycles ------------------------------------------------------------------------------
+    def _cycle(self, index: int) -> None:
+        level = self._levels[index]
+        if index == len(self._levels) - 1:
+            host = self._coarsest.solve(_host(level.rhs))
+            level.x[...] = self.xp.asarray(host, dtype=level.x.dtype)
+            return
+        coarse = self._levels[index + 1]
+        _, residual_blocks, residual, correction, halos = self._transfers[index]
+        # pre-smoothing, restriction of the residual (sum over each aggregate)
+        level.smooth(self.settings.pre_sweeps, reverse=False)
+        level.residual(residual)
+        residual_blocks.sum(axis=(1, 3, 5), out=coarse.rhs)
+        # coarse-grid correction, injected into every cell of the aggregate
+        coarse.x_padded.fill(0)
+        self._cycle(index + 1)
+        correction += coarse.x[:, None, :, None, :, None]
+        for halo in halos:
+            halo.fill(0)
+        # post-smoothing with the colours reversed (symmetric cycle)
+        level.smooth(self.settings.post_sweeps, reverse=True)
+
+    def vcycle(self, rhs, x):
+        """Apply one V-cycle to ``A x = rhs``, updating ``x`` in place.
+
+        Parameters
+        ----------
+        rhs, x : array, shape (nx, ny, nz)
+            Right-hand side (equation units) and current iterate (unknown's units).
+
+        Returns
+        -------
+        array
+            ``x`` (the same object), improved.
+        """
+        finest = self._levels[0]
+        finest.rhs[...] = rhs
+        finest.x[...] = x
+        self._cycle(0)
+        x[...] = finest.x
+        return x
+
+    def precondition(self, r, out=None):
+        """One V-cycle from a zero guess for ``A z = r``: the preconditioner ``z = M^-1 r``.
+
+        Parameters
+        ----------
+        r : array, shape (nx, ny, nz)
+            Residual (equation units).
+        out : array, optional
+            Where to write ``z``; a new array when omitted.
+        """
+        finest = self._levels[0]
+        finest.rhs[...] = r
+        finest.x_padded.fill(0)
+        self._cycle(0)
+        if out is None:
+            return finest.x.copy()
+        out[...] = finest.x
+        return out
+
+    def solve(self, rhs, x0=None, settings: LinearSolve | None = None,
+              residuals: list | None = None):
+        """Solve ``A x = rhs`` with this hierarchy; see :func:`solve` for the arguments."""
+        return _run(self, rhs, x0, settings or self.settings, residuals, 0.0)
+
+
+def _host(array) -> np.ndarray:
+    return array.get() if hasattr(array, "get") else np.asarray(array)
+
+
+# -- Krylov drivers ----------------------------------------------------------------------------
+
+class _History:
+    """Residual norms brought to the host on a schedule, with the stopping test."""
+
+    def __init__(self, xp, settings: LinearSolve, residuals: list | None, r):
+        self.xp = xp
+        self.every = settings.check_every
+        self.residuals = residuals
+        self.initial = float(xp.linalg.norm(r))
+        self.target = max(settings.rtol * self.initial, settings.atol)
+        self.last = self.initial
+        if residuals is not None:
+            residuals.append(self.initial)
+
+    def done(self, r, iteration: int, last_iteration: bool) -> bool:
+        """Record ``||r||`` when due and return True when the tolerance is met."""
+        if iteration % self.every and not last_iteration:
+            return False
+        self.last = float(self.xp.linalg.norm(r))
+        if self.residuals is not None:
+            self.residuals.append(self.last)
+        return self.last <= self.target
+
+
+def _pcg(mg: Multigrid, x, r, history: _History, max_iterations: int) -> int:
+    xp, finest = mg.xp, mg._levels[0]
+    padded = xp.zeros_like(finest.x_padded)
+    p = padded[1:-1, 1:-1, 1:-1]
+    q_padded = xp.zeros_like(padded)
+    q = q_padded[1:-1, 1:-1, 1:-1]
+    z = xp.empty_like(r)
+    tmp = xp.empty_like(r)
+    mg.precondition(r, out=z)
+    p[...] = z
+    rz = xp.vdot(r, z)
+    for k in range(1, max_iterations + 1):
+        # step along p: alpha = (r, z) / (p, A p)
+        finest.apply(padded, q)
+        alpha = rz / xp.vdot(padded, q_padded)
+        xp.multiply(p, alpha, out=tmp)
+        x += tmp
+        xp.multiply(q, alpha, out=tmp)
+        r -= tmp
+        if history.done(r, k, k == max_iterations):
+            return k
+        # new search direction, A-conjugate to the previous ones
+        mg.precondition(r, out=z)
+        rz_new = xp.vdot(r, z)
+        p *= rz_new / rz
+        p += z
+        rz = rz_new
+    return max_iterations
+
+
+def _bicgstab(mg: Multigrid, x, r, history: _History, max_iterations: int) -> int:
+    xp, finest = mg.xp, mg._levels[0]
+    shadow = r.copy()
+    p = xp.zeros_like(r)
+    v = xp.zeros_like(r)
+    t = xp.zeros_like(r)
+    tmp = xp.empty_like(r)
+    p_hat_padded = xp.zeros_like(finest.x_padded)
+    s_hat_padded = xp.zeros_like(finest.x_padded)
+    p_hat = p_hat_padded[1:-1, 1:-1, 1:-1]
+    s_hat = s_hat_padded[1:-1, 1:-1, 1:-1]
+    rho = alpha = omega = 1.0
+    for k in range(1, max_iterations + 1):
+        # p = r + beta (p - omega v), right-preconditioned by one V-cycle
+        rho_new = xp.vdot(shadow, r)
+        beta = (rho_new / rho) * (alpha / omega)
+        xp.multiply(v, omega, out=tmp)
+        p -= tmp
+        p *= beta
+        p += r
+        mg.precondition(p, out=p_hat)
+        finest.apply(p_hat_padded, v)
+        alpha = rho_new / xp.vdot(shadow, v)
+        # half step: s = r - alpha v (kept in r)
+        xp.multiply(v, alpha, out=tmp)
+        r -= tmp
+        xp.multiply(p_hat, alpha, out=tmp)
+        x += tmp
+        if history.done(r, k, False):
+            return k
+        # stabilising step: omega minimises ||s - omega A s_hat||
+        mg.precondition(r, out=s_hat)
+        finest.apply(s_hat_padded, t)
+        omega = xp.vdot(t, r) / xp.vdot(t, t)
+        xp.multiply(s_hat, omega, out=tmp)
+        x += tmp
+        xp.multiply(t, omega, out=tmp)
+        r -= tmp
+        rho = rho_new
+        if history.done(r, k, k == max_iterations):
+            return k
+    return max_iterations
+
+
+def _vcycles(mg: Multigrid, x, r, history: _History, max_iterations: int) -> int:
+    xp, finest = mg.xp, mg._levels[0]
+    padded = xp.zeros_like(finest.x_padded)
+    c = padded[1:-1, 1:-1, 1:-1]
+    ac = xp.empty_like(r)
+    tmp = xp.empty_like(r)
+    for k in range(1, max_iterations + 1):
+        # V-cycle correction c for the residual equation, scaled to minimise ||r - alpha A c||
+        mg.precondition(r, out=c)
+        finest.apply(padded, ac)
+        alpha = xp.vdot(ac, r) / xp.vdot(ac, ac)
+        xp.multiply(c, alpha, out=tmp)
+        x += tmp
+        xp.multiply(ac, alpha, out=tmp)
+        r -= tmp
+        if history.done(r, k, k == max_iterations):
+            return k
+    return max_iterations
+
+
+_DRIVERS = {"pcg": _pcg, "bicgstab": _bicgstab, "multigrid": _vcycles}
+
+
+def _run(mg: Multigrid, rhs, x0, settings: LinearSolve, residuals, setup_seconds: float):
+    start = time.perf_counter()
+    xp = mg.xp
+    dtype = mg._levels[0].x.dtype
+    x = xp.zeros(mg.stencil.shape, dtype=dtype) if x0 is None else xp.array(x0, dtype=dtype)
+    r = mg.stencil.residual(x, xp.asarray(rhs, dtype=dtype))
+    history = _History(xp, settings, residuals, r)
+    iterations = 0
+    if history.initial > history.target:
+        iterations = _DRIVERS[settings.method](mg, x, r, history, settings.max_iterations)
+    # report the true residual, not the recursively updated one
+    final = float(xp.linalg.norm(mg.stencil.residual(x, xp.asarray(rhs, dtype=dtype))))
+    relative = final / history.initial if history.initial > 0 else 0.0
+    factor = relative ** (1.0 / iterations) if iterations else 0.0
+    info = SolveInfo(method=settings.method, iterations=iterations,
+                     converged=final <= max(history.target, history.last),
+                     initial_residual=history.initial, final_residual=final,
+                     relative_residual=relative, convergence_factor=factor,
+                     seconds=setup_seconds + time.perf_counter() - start)
+    return x, info
+
+
+def solve(stencil: Stencil7, rhs, x0=None, settings: LinearSolve = LinearSolve(),
+          residuals: list | None = None):
+    """Solve ``A x = rhs`` for a seven-point operator with multigrid-class work.
+
+    Parameters
+    ----------
+    stencil : Stencil7
+        The operator (NumPy or CuPy arrays, shape ``(nx, ny, nz)``); use ``"pcg"`` only when it
+        is symmetric positive (semi-)definite.
+    rhs : array, shape (nx, ny, nz)
+        Right-hand side in the equation's units (e.g. W for heat conduction).
+    x0 : array, optional
+        Initial guess (warm start) in the unknown's units (e.g. K); zero when omitted. Not
+        modified.
+    settings : LinearSolve
+        Method, tolerances and multigrid parameters.
+    residuals : list, optional
+        When given, the Euclidean residual norm is appended to it: the initial one, then one per
+        check (every ``settings.check_every`` iterations).
+
+    Returns
+    -------
+    x : array, shape (nx, ny, nz)
+        The solution, on the stencil's device.
+    info : SolveInfo
+        Iterations, residuals, averaged convergence factor and time (set-up included).
+    """
+    mg = Multigrid(stencil, settings)
+    return _run(mg, rhs, x0, settings, residuals, mg.setup_seconds)
