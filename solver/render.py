@@ -293,13 +293,23 @@ def _render_slice(scene: _Scene, axis: int, scalars: str, bar_title: str, cmap: 
 
 
 def _render_streamlines(scene: _Scene, path: Path, window_size) -> Path | None:
+    import pyvista as pv
+
     seeds = scene.inlet_seeds()
+    direction, title = "forward", "streamlines from the inlet"
     if seeds is None:
-        return None
+        # No inflow through the domain sides (e.g. a port on a body face): seed in the coolant.
+        speed = np.asarray(scene.mesh.cell_data["speed"])
+        moving = np.flatnonzero(~scene.solid & scene.occupied & (speed > 0.05 * speed.max()))
+        if moving.size == 0:
+            return None
+        pick = moving[np.linspace(0, moving.size - 1, min(moving.size, 200)).astype(int)]
+        seeds = pv.PolyData(scene.mesh.cell_centers().points[pick])
+        direction, title = "both", "streamlines through the coolant"
     flow = scene.mesh.cell_data_to_point_data(pass_cell_data=False)
     size = float(np.linalg.norm(scene.bounds[:, 1] - scene.bounds[:, 0]))
     lines = flow.streamlines_from_source(seeds, vectors="velocity",
-                                         integration_direction="forward",
+                                         integration_direction=direction,
                                          max_length=4.0 * size, compute_vorticity=False)
     plotter = scene.plotter(window_size)
     if scene.solid.any():
@@ -311,8 +321,8 @@ def _render_streamlines(scene: _Scene, path: Path, window_size) -> Path | None:
         plotter.add_mesh(lines, scalars="speed", cmap=SPEED_COLORMAP, line_width=2,
                          scalar_bar_args=scene.scalar_bar("Speed [m/s]", "%.3g"))
     plotter.add_mesh(scene.mesh.outline(), color="grey")
-    plotter.add_text(f"{scene.case_name}: streamlines from the inlet", position="upper_left",
-                     font_size=12, color="black")
+    plotter.add_text(f"{scene.case_name}: {title}", position="upper_left", font_size=12,
+                     color="black")
     _isometric(plotter)
     return _save(plotter, path)
 

@@ -104,3 +104,22 @@ def test_render_bare_temperature_field(tmp_path):
     result.write_fields(grid, {"temperature": temperature}, legacy=False)
     paths = render.render_result(result, window_size=(600, 400))
     assert len(paths) == 5 and all(p.stat().st_size > 2000 for p in paths)
+
+
+def test_streamlines_without_boundary_inflow_seed_in_coolant(tmp_path):
+    """A closed cavity (no flow through the sides): streamlines are still drawn."""
+    grid = Grid.uniform((0.01, 0.01, 0.01), (8, 8, 8))
+    x, y, z = np.meshgrid(*grid.centers, indexing="ij")
+    velocity = np.zeros((8, 8, 8, 3))
+    velocity[..., 0] = -(y - 0.005)  # solid-body rotation about the z axis
+    velocity[..., 1] = x - 0.005
+    velocity[[0, -1]] = 0.0
+    velocity[:, [0, -1]] = 0.0
+    material = np.ones((8, 8, 8), dtype=np.int32)
+    result = ResultDirectory(tmp_path, "cavity").create()
+    result.write_fields(grid, {"temperature": 300.0 + x, "material": material,
+                               "velocity": velocity}, field_data={"materials": MATERIALS},
+                        legacy=False)
+    assert render._Scene(result).inlet_seeds() is None
+    paths = render.render_result(result, window_size=(600, 400))
+    assert paths[-1].name == "streamlines.png" and paths[-1].stat().st_size > 2000
