@@ -201,6 +201,24 @@ def solve_with_controls(network, fluids, controls, settings=None, rtol=1e-6,
                 ctl.apply(network, u)
                 return ctl.measure(solve()) - ctl.setpoint
 
+            # secant steps from the current actuator value (cheap when the response is smooth)
+            u0 = float(np.clip(ctl.current(network), lo, hi))
+            u1 = float(np.clip(u0 + 0.02 * (hi - lo), lo, hi))
+            if u1 == u0:
+                u1 = u0 - 0.02 * (hi - lo)
+            g0, g1 = error, g(u1)
+            for _ in range(12):
+                if abs(g1) <= tolerance(ctl) or g1 == g0:
+                    break
+                u2 = float(np.clip(u1 - g1 * (u1 - u0) / (g1 - g0), lo, hi))
+                if u2 == u1:
+                    break
+                u0, g0, u1, g1 = u1, g1, u2, g(u2)
+            if abs(g1) <= tolerance(ctl):
+                unmet.pop(ctl.name, None)
+                solution = solve()
+                continue
+            # otherwise bracket over the whole actuator range (Brent)
             g_lo, g_hi = g(lo), g(hi)
             if np.sign(g_lo) == np.sign(g_hi):
                 best = lo if abs(g_lo) < abs(g_hi) else hi
@@ -208,7 +226,7 @@ def solve_with_controls(network, fluids, controls, settings=None, rtol=1e-6,
                 unmet[ctl.name] = best
             else:
                 unmet.pop(ctl.name, None)
-                root = brentq(g, lo, hi, xtol=1e-12, rtol=1e-12, maxiter=100)
+                root = brentq(g, lo, hi, xtol=1e-12 * (hi - lo), rtol=1e-10, maxiter=100)
                 ctl.apply(network, root)
             solution = solve()
         if all_ok:
