@@ -594,7 +594,7 @@ class PinFinArray(_Body):
 # Triangulated surfaces read from mesh files
 # ---------------------------------------------------------------------------------------------
 
-# boundary faces of linear volume cells in VTK/meshio vertex order, outward for positive cells
+# faces of linear volume cells in VTK/meshio vertex order (wound outward later, by geometry)
 _VOLUME_CELL_FACES = {
     "tetra": [(0, 2, 1), (0, 1, 3), (1, 2, 3), (2, 0, 3)],
     "hexahedron": [(0, 3, 2, 1), (4, 5, 6, 7), (0, 1, 5, 4), (1, 2, 6, 5), (2, 3, 7, 6),
@@ -619,11 +619,23 @@ def _fan(polygons: np.ndarray) -> np.ndarray:
     return np.stack(tris, axis=1).reshape(-1, 3)
 
 
-def _boundary_faces(kind: str, cells: np.ndarray) -> list[np.ndarray]:
+def _cell_faces(kind: str, cells: np.ndarray, points: np.ndarray) -> list[np.ndarray]:
+    """Faces of linear volume cells, each wound to point away from its cell's centroid.
+
+    Winding by geometry (not by the vertex-order convention) makes the result independent of
+    the convention of the file format (VTK and Gmsh order wedges differently) and of inverted
+    cells; it assumes convex cells, as finite-element meshes have.
+    """
+    centroid = points[cells].mean(axis=1)
     faces = []
-    base = kind.rstrip("0123456789")
-    for face in _VOLUME_CELL_FACES[base]:
-        faces.append(cells[:, face])
+    for face in _VOLUME_CELL_FACES[kind.rstrip("0123456789")]:
+        vertices = cells[:, face]
+        corners = points[vertices]
+        # Newell-style normal of the (possibly quadrilateral) face, summed over its fan
+        normal = sum(np.cross(corners[:, i] - corners[:, 0], corners[:, i + 1] - corners[:, 0])
+                     for i in range(1, len(face) - 1))
+        outward = np.einsum("ij,ij->i", normal, corners.mean(axis=1) - centroid) >= 0
+        faces.append(np.where(outward[:, None], vertices, vertices[:, ::-1]))
     return faces
 
 
@@ -697,7 +709,7 @@ def _read_cells(path: Path, body: str):
     for block in mesh.cells:
         kind, data = block.type, np.asarray(block.data)
         if kind in _VOLUME_CORNERS:
-            volume_faces.extend(_boundary_faces(kind, data[:, :_VOLUME_CORNERS[kind]]))
+            volume_faces.extend(_cell_faces(kind, data[:, :_VOLUME_CORNERS[kind]], points))
         elif kind in _SURFACE_CORNERS:
             surface_tris.append(_fan(data[:, :_SURFACE_CORNERS[kind]]))
         elif kind.startswith("polygon"):

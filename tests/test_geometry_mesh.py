@@ -250,3 +250,56 @@ def test_inward_normals_are_flipped(tmp_path):
     assert solid.volume() == pytest.approx(BOX.volume(), rel=1e-12)
     grid = box_grids()[0]
     assert np.array_equal(body_mask(grid, solid), body_mask(grid, BOX))
+
+
+# -- volume meshes of every linear cell type --------------------------------------------------
+
+def structured_box_cells(kind):
+    """The sample box as a 2 x 2 x 2 structured volume mesh of ``kind`` cells (VTK order)."""
+    axes = [np.linspace(lo, hi, 3) for lo, hi in zip(BOX.min, BOX.max, strict=True)]
+    X, Y, Z = np.meshgrid(*axes, indexing="ij")
+    points = np.column_stack([X.ravel(), Y.ravel(), Z.ravel()])
+    cells = []
+    for i in range(2):
+        for j in range(2):
+            for k in range(2):
+                c = [((i + di) * 3 + (j + dj)) * 3 + (k + dk)
+                     for dk in (0, 1) for di, dj in ((0, 0), (1, 0), (1, 1), (0, 1))]
+                cells.append(c)  # VTK hexahedron: bottom quad, then top quad
+    hexes = np.array(cells)
+    if kind == "hexahedron":
+        return points, hexes
+    if kind == "wedge":
+        # two prisms per hexahedron; the second one in the opposite (Gmsh-like) winding
+        return points, np.concatenate([hexes[:, [0, 1, 2, 4, 5, 6]], hexes[:, [0, 3, 2, 4, 7, 6]]])
+    if kind == "pyramid":
+        # six pyramids per hexahedron with the apex at its centre (an extra node)
+        centres = points[hexes].mean(axis=1)
+        apex = len(points) + np.arange(len(hexes))
+        quads = [(0, 3, 2, 1), (4, 5, 6, 7), (0, 1, 5, 4), (1, 2, 6, 5), (2, 3, 7, 6), (3, 0, 4, 7)]
+        pyramids = np.concatenate([np.column_stack([hexes[:, q], apex]) for q in quads])
+        return np.vstack([points, centres]), pyramids
+    raise ValueError(kind)
+
+
+@pytest.mark.parametrize("kind", ["hexahedron", "wedge", "pyramid"])
+def test_volume_meshes_of_each_cell_type(tmp_path, kind):
+    points, cells = structured_box_cells(kind)
+    path = tmp_path / f"box_{kind}.vtu"
+    meshio.write(path, meshio.Mesh(points, [(kind, cells)]))
+    solid = MeshSolid(path, "copper")
+    assert solid.volume() == pytest.approx(BOX.volume(), rel=1e-12)
+    for grid in box_grids():
+        assert np.array_equal(body_mask(grid, solid), body_mask(grid, BOX))
+
+
+def test_inverted_tetrahedra_are_wound_by_geometry(tmp_path):
+    """Half of the tetrahedra have negative orientation (two vertices swapped): the boundary is
+    still wound consistently because faces are oriented away from each cell's centroid."""
+    mesh = meshio.read(MESHES / "box_tetra.vtu")
+    tets = mesh.cells_dict["tetra"].copy()
+    tets[::2] = tets[::2][:, [1, 0, 2, 3]]
+    path = tmp_path / "inverted.vtu"
+    meshio.write(path, meshio.Mesh(mesh.points, [("tetra", tets)]))
+    solid = MeshSolid(path, "copper")
+    assert solid.volume() == pytest.approx(BOX.volume(), rel=1e-12)
