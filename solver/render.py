@@ -181,6 +181,35 @@ class _Scene:
         return pv.PolyData(points)
 
 
+def vertical_exaggeration(bounds, view: str, max_aspect: float = 4.0) -> float:
+    """Stretch factor for the vertical axis of a planar ``view`` (e.g. ``"xz"``).
+
+    Parameters
+    ----------
+    bounds : array (3, 2)
+        Domain bounds [m].
+    view : str
+        Horizontal then vertical axis letter.
+    max_aspect : float
+        Width over height beyond which the picture is stretched.
+
+    Returns
+    -------
+    float
+        1 when the plane is not thinner than ``max_aspect``, else a round factor (1, 2, 5 times
+        a power of ten) that brings it to between ``max_aspect / 2`` and ``max_aspect`` roughly.
+    """
+    extent = np.asarray(bounds)[:, 1] - np.asarray(bounds)[:, 0]
+    horizontal, vertical = (AXIS_NAMES.index(c) for c in view)
+    aspect = extent[horizontal] / extent[vertical]
+    if aspect <= max_aspect:
+        return 1.0
+    wanted = aspect / (0.6 * max_aspect)
+    decade = 10.0 ** np.floor(np.log10(wanted))
+    factor = max(m * decade for m in (1.0, 2.0, 5.0) if m * decade <= wanted)
+    return float(factor)
+
+
 def _isometric(plotter, below: bool = False) -> None:
     """Isometric view from above (or from below, where a die under a cold plate is seen)."""
     plotter.add_axes(color="black")
@@ -284,8 +313,14 @@ def _render_slice(scene: _Scene, axis: int, scalars: str, bar_title: str, cmap: 
     plotter.add_mesh(scene.mesh.outline(), color="grey")
     label = AXIS_NAMES[axis]
     what = "temperature" if scalars.startswith("temperature") else "speed"
-    plotter.add_text(f"{scene.case_name}: {what}, mid-plane {label} = {position * 1e3:.2f} mm",
-                     position="upper_left", font_size=12, color="black")
+    title = f"{scene.case_name}: {what}, mid-plane {label} = {position * 1e3:.2f} mm"
+    factor = vertical_exaggeration(scene.bounds, _VIEWS[label])
+    if factor > 1:
+        # thin stacks (die, TIM, lid, base) would be a hairline: stretch the vertical axis
+        vertical = AXIS_NAMES.index(_VIEWS[label][1])
+        plotter.set_scale(**{f"{AXIS_NAMES[vertical]}scale": factor}, reset_camera=False)
+        title += f" (vertical scale x{factor:g})"
+    plotter.add_text(title, position="upper_left", font_size=12, color="black")
     plotter.add_axes(color="black")
     # Fill the picture with the plane (parallel projection), leaving room for title and bar.
     plotter.camera.tight(padding=0.25, adjust_render_window=False, view=_VIEWS[label])

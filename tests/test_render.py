@@ -123,3 +123,12 @@ def test_streamlines_without_boundary_inflow_seed_in_coolant(tmp_path):
     assert render._Scene(result).inlet_seeds() is None
     paths = render.render_result(result, window_size=(600, 400))
     assert paths[-1].name == "streamlines.png" and paths[-1].stat().st_size > 2000
+
+
+def test_vertical_exaggeration_for_thin_stacks():
+    plate = np.array([[0.0, 0.06], [0.0, 0.06], [0.0, 0.0085]])  # 60 x 60 x 8.5 mm
+    assert render.vertical_exaggeration(plate, "xy") == 1.0
+    factor = render.vertical_exaggeration(plate, "xz")
+    assert factor == 2.0 and 0.06 / (0.0085 * factor) <= 4.0
+    foil = np.array([[0.0, 0.1], [0.0, 0.1], [0.0, 0.0001]])
+    assert render.vertical_exaggeration(foil, "yz") == 200.0
