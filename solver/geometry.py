@@ -938,7 +938,7 @@ def _ray_parity_inside(points, triangles, x, y, z) -> np.ndarray:
 
     # tensor-grid fast path: z varies along the last axis only, the same sorted z in every column
     z_row = z.reshape(-1)
-    if (z.ndim == len(shape) == len(xy_shape) and xy_shape[-1] == 1
+    if (z.ndim == len(shape) == len(xy_shape) > 0 and xy_shape[-1] == 1
             and all(n == 1 for n in z.shape[:-1]) and np.all(np.diff(z_row) > 0)):
         nz = z_row.size
         # a crossing flips the parity of every point at or above it in its column

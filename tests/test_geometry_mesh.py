@@ -303,3 +303,14 @@ def test_inverted_tetrahedra_are_wound_by_geometry(tmp_path):
     meshio.write(path, meshio.Mesh(mesh.points, [("tetra", tets)]))
     solid = MeshSolid(path, "copper")
     assert solid.volume() == pytest.approx(BOX.volume(), rel=1e-12)
+
+
+def test_contains_accepts_scalars_and_any_broadcast_shape():
+    port = MeshSolid(MESHES / "port.stl", "copper", scale=1e-3)
+    assert port.contains(0.0, 0.0, 5 * MM) and not port.contains(0.0, 0.0, 20 * MM)
+    # radius 7.9 mm is inside the flange (8 mm), 8.1 mm outside
+    assert port.contains(np.array([0.0, 7.9 * MM, 8.1 * MM]), 0.0, 1 * MM).tolist() == [
+        True, True, False]
+    # z varying along the first axis goes through the general path
+    inside = port.contains(np.zeros((2, 1)), np.zeros((1, 3)), np.array([[5 * MM], [20 * MM]]))
+    assert inside.tolist() == [[True] * 3, [False] * 3]
