@@ -277,3 +277,17 @@ def test_fins_that_exactly_fill_the_envelope_are_allowed():
     assert fins.gap == pytest.approx(0.0, abs=1e-15)
     grid = Grid.uniform((1, 1, 1), (8, 2, 2))
     assert body_mask(grid, fins).all()
+
+
+def test_docs_geometry_example_runs():
+    """The example in docs/geometry.md, with one number pinned so the example cannot rot."""
+    from pathlib import Path
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / "geometry.md").read_text()
+    code = text.split("```python\n", 1)[1].split("```", 1)[0]
+    namespace: dict = {}
+    exec(compile(code.replace("print(", "str("), "docs/geometry.md", "exec"), namespace)
+    fins, grid = namespace["fins"], namespace["grid"]
+    volumes = np.broadcast_to(np.asarray(grid.cell_volumes()), grid.shape)
+    assert volumes[fins].sum() == pytest.approx(41 * 2e-4 * 0.05 * 0.003, rel=1e-12)
+    assert set(np.unique(namespace["ids"]).tolist()) == {0, 1}
