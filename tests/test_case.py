@@ -407,3 +407,33 @@ continuity = 1e-7''')
     assert settings.relax_velocity == 0.7 and settings.relax_pressure == 1.0
     assert settings.max_iterations == 300 and settings.pressure_rtol == 1e-4
     assert settings.tolerance == 1e-7
+
+
+@pytest.mark.parametrize("key, written, expected", [
+    ("heat_flux", '"62.5 kW/m2"', 62500.0),
+    ("heat_flux", '"6.25 W/cm2"', 62500.0),
+    ("heat_flux", "-100", -100.0),
+])
+def test_heat_flux_units(tmp_path, key, written, expected):
+    text = MINIMAL.replace('type = "convection"\nh = 1e4\nambient_temperature = "25 C"',
+                           f'type = "heat_flux"\n{key} = {written}')
+    case = load_case(write(tmp_path, text))
+    assert case.boundaries[0].heat_flux == pytest.approx(expected)
+
+
+@pytest.mark.parametrize("written, expected", [
+    ('"28 mm"', 0.028), ('"2.8 cm"', 0.028), ('"1 in"', 0.0254), ("0.028", 0.028),
+    ('"28000 um"', 0.028),
+])
+def test_length_units(tmp_path, written, expected):
+    case = load_case(write(tmp_path, MINIMAL.replace('max = ["10 mm", "10 mm", "2 mm"]',
+                                                     f'max = [{written}, "10 mm", "2 mm"]')))
+    assert case.bodies[0].max[0] == pytest.approx(expected, rel=1e-12)
+
+
+def test_temperature_units(tmp_path):
+    for written, kelvin in (('"25 C"', 298.15), ('"25 degC"', 298.15), ('"300 K"', 300.0),
+                            ("300", 300.0)):
+        case = load_case(write(tmp_path, MINIMAL.replace('ambient_temperature = "25 C"',
+                                                         f"ambient_temperature = {written}")))
+        assert case.boundaries[0].ambient_temperature == pytest.approx(kelvin)
