@@ -1875,6 +1875,7 @@ def reference_markdown() -> str:
         for name, field in fields:
             description = field.description or ""
             text = re.sub(r"^\[[^\]]*\]\s*", "", description).replace("|", "\\|")
+            text = text.replace("<", "\\<")
             lines.append(f"| `{name}` | {_describe(field.annotation, field.metadata)} | "
                          f"{_unit(description)} | {_default_text(field)} | {_range_text(field)} | "
                          f"{text} |")
