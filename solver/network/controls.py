@@ -19,7 +19,7 @@ import numpy as np
 from scipy.optimize import brentq
 
 from solver.network.errors import NetworkError
-from solver.network.solve import CoupledSolve, solve_network
+from solver.network.solve import CoupledSolve, check_fluid_ranges, solve_network
 
 
 @dataclass(frozen=True)
@@ -101,7 +101,7 @@ class SupplyTemperatureControl:
     setpoint: float
     valve: str = ""
     flow_boundary: str = ""
-    min_value: float = 0.0
+    min_value: float = 0.05
     max_value: float = 1.0
 
     def apply(self, network, value):
@@ -174,7 +174,8 @@ def solve_with_controls(network, fluids, controls, settings=None, rtol=1e-6,
     state = {"x0": None}
 
     def solve():
-        sol = solve_network(network, fluids, settings, x0=state["x0"])
+        sol = solve_network(network, fluids, settings, x0=state["x0"],
+                            check_range=not controls)
         fixed = network.compile().fixed
         state["x0"] = np.concatenate([sol.mass_flow, sol.pressure[~fixed]])
         return sol
@@ -231,6 +232,7 @@ def solve_with_controls(network, fluids, controls, settings=None, rtol=1e-6,
             solution = solve()
         if all_ok:
             break
+    check_fluid_ranges(solution, fluids)
     reports = []
     for ctl in controls:
         achieved = ctl.measure(solution)

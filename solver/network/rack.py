@@ -130,7 +130,8 @@ def _control(ctl, density):
         raise NetworkError(f"control '{ctl.name}': give temperature_setpoint")
     if ctl.valve:
         return SupplyTemperatureControl(ctl.name, ctl.node, ctl.temperature_setpoint,
-                                        valve=ctl.valve, min_value=0.0, max_value=1.0)
+                                        valve=ctl.valve, min_value=ctl.min_opening,
+                                        max_value=1.0)
     return SupplyTemperatureControl(ctl.name, ctl.node, ctl.temperature_setpoint,
                                     flow_boundary=ctl.flow_boundary,
                                     min_value=ctl.min_flow * density,
@@ -287,7 +288,7 @@ def _rack(rack, built, density):
         else:
             built.controls.append(SupplyTemperatureControl(
                 "supply_temperature", "cdu.supply", ctl.supply_temperature,
-                valve="facility.valve", min_value=0.0, max_value=1.0))
+                valve="facility.valve", min_value=0.05, max_value=1.0))
 
 
 def _plate(name, inlet, outlet, group):

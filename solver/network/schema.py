@@ -249,6 +249,9 @@ class ControlSection(Section):
     node: str = Field("", description="[-] supply temperature sensor node")
     temperature_setpoint: Temperature | None = Field(None, description="[K] supply temperature")
     valve: str = Field("", description="[-] facility valve actuator")
+    min_opening: Annotated[float, Field(gt=0, le=1)] = Field(
+        0.05, description="[-] smallest valve opening the control may use (a closed facility "
+                          "valve leaves the heat nowhere to go)")
     flow_boundary: str = Field("", description="[-] facility flow-boundary actuator")
     min_flow: VolumetricFlow = Field(0.0, description="[m3/s] facility flow range, low end")
     max_flow: VolumetricFlow = Field(1e-2, description="[m3/s] facility flow range, high end")

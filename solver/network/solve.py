@@ -107,7 +107,7 @@ def _properties(network, fluids, t_branch, t_loop_mean):
     return rho, mu, cp
 
 
-def solve_network(network, fluids, settings=CoupledSolve(), x0=None):
+def solve_network(network, fluids, settings=CoupledSolve(), x0=None, check_range=True):
     """Solve flows, pressures and temperatures of ``network`` consistently.
 
     Parameters
@@ -119,6 +119,9 @@ def solve_network(network, fluids, settings=CoupledSolve(), x0=None):
     settings : CoupledSolve
     x0 : ndarray | None
         Hydraulic warm start (:func:`~solver.network.hydraulics.state_vector`).
+    check_range : bool
+        Check the loop temperatures against the fluids' valid ranges (``MaterialRangeError``);
+        the controls switch it off while they search and check the final state.
 
     Returns
     -------
@@ -160,13 +163,22 @@ def solve_network(network, fluids, settings=CoupledSolve(), x0=None):
         raise NetworkConvergenceError(
             f"hydraulic-thermal iteration did not converge in {settings.max_iterations} "
             f"passes (last dT {picard[-1]:.3e} K)")
-    for key in t_loop:
-        fluid = fluids[key]
-        if hasattr(fluid, "check_range"):
-            fluid.check_range(thermal.node_temperature[np.array(
-                [n.fluid == key for n in network.nodes])], where=f"network loop '{key}'")
-    return NetworkSolution(network, hyd.mass_flow, hyd.pressure, hyd.pressure_drop,
-                           thermal.node_temperature, thermal.inlet_temperature,
-                           thermal.outlet_temperature, thermal.heat, rho, mu, cp,
-                           thermal.exchangers, thermal.energy_balance_error, newton_histories,
-                           picard, len(picard))
+    solution = NetworkSolution(network, hyd.mass_flow, hyd.pressure, hyd.pressure_drop,
+                               thermal.node_temperature, thermal.inlet_temperature,
+                               thermal.outlet_temperature, thermal.heat, rho, mu, cp,
+                               thermal.exchangers, thermal.energy_balance_error, newton_histories,
+                               picard, len(picard))
+    if check_range:
+        check_fluid_ranges(solution, fluids)
+    return solution
+
+
+def check_fluid_ranges(solution, fluids):
+    """Raise the fluid's ``MaterialRangeError`` when a loop leaves its valid temperature range."""
+    network = solution.network
+    for key in {n.fluid for n in network.nodes}:
+        fluid = fluids.get(key)
+        if fluid is None or not hasattr(fluid, "check_range"):
+            continue
+        inside = np.array([n.fluid == key for n in network.nodes])
+        fluid.check_range(solution.node_temperature[inside], where=f"network loop '{key}'")
