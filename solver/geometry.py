@@ -853,7 +853,9 @@ def _owns_edge(p, q):
 
     Equivalent to nudging the point by (-eps, +eps^2): the edge owns it when it runs upward in y,
     or along +x when horizontal. Two triangles on either side of an edge traverse it in opposite
-    directions, so exactly one of them owns it.
+    directions, so exactly one of them owns it. This is the rasterisers' "top-left" fill rule
+    (Pineda, "A parallel algorithm for polygon rasterization", SIGGRAPH 1988), a special case of
+    simulation of simplicity (Edelsbrunner and Muecke, ACM Trans. Graphics 9, 1990).
     """
     dx, dy = q[:, 0] - p[:, 0], q[:, 1] - p[:, 1]
     return (dy > 0) | ((dy == 0) & (dx > 0))

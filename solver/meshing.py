@@ -17,8 +17,10 @@
 4. **Grade.** A spacing field ``h(x) = min(H, e_k + g |x - p_k|)`` over all breakpoints ``p_k``
    with ``g = ln(growth_ratio)`` and ``e_k`` the smaller of the two neighbouring intervals' cap and
    length. In each interval ``n = ceil(integral dx / h)`` cells are placed by equidistributing
-   ``integral dx / h`` (done analytically: ``h`` is piecewise linear), so every cell is at most
-   the local cap and neighbours inside an interval differ by at most ``growth_ratio``. Where a
+   ``integral dx / h`` (the equidistribution principle of adaptive grids, e.g. Thompson, Warsi
+   and Mastin, *Numerical Grid Generation*, 1985; here in closed form, ``h`` being piecewise
+   linear), so every cell is at most the local cap and neighbours inside an interval differ by
+   at most ``growth_ratio`` (geometric cells of ratio ``exp(g c)``, ``c <= 1``). Where a
    breakpoint still sees a larger jump (rounding ``n`` up shrinks one side more than the other),
    its ``e_k`` is lowered to the smaller neighbour cell and the axis rebuilt (each pass is
    vectorised; a row of 500 fins of nearly equal pitch settles in about 0.2 s).
