@@ -70,7 +70,10 @@ def _classes(names) -> tuple[type[BaseException], ...]:
 
 
 def _one_line(error: BaseException, prefix: str = "") -> str:
-    text = " ".join(str(error).split()) or type(error).__name__
+    """The error as one line, prefixed with the case file unless it names the file already."""
+    # KeyError subclasses (UnknownMaterialError) quote their message in str()
+    message = error.args[0] if isinstance(error, KeyError) and error.args else error
+    text = " ".join(str(message).split()) or type(error).__name__
     if not isinstance(error, CaseError) and prefix:
         text = f"{prefix}: {text}"
     return text

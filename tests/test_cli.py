@@ -102,15 +102,18 @@ def test_run_calls_simulation(monkeypatch, example_case):
     assert calls["kwargs"] == {"backend": "cpu", "output": "out", "quiet": True, "resume": False}
 
 
-@pytest.mark.parametrize("error", ["case", "range", "geometry"])
+@pytest.mark.parametrize("error", ["case", "range", "geometry", "unknown", "backend"])
 def test_setup_errors_during_run_are_one_line(monkeypatch, capsys, example_case, error):
+    from solver.backend import BackendError
     from solver.case import CaseError
     from solver.geometry import GeometryError
-    from solver.materials import MaterialRangeError
+    from solver.materials import MaterialRangeError, UnknownMaterialError
 
     exceptions = {"case": CaseError("c.toml", "chips[0].power_map", "bad power map"),
                   "range": MaterialRangeError("coolant 'water': 120 C outside 0 C to 100 C\n"),
-                  "geometry": GeometryError("Box 'lid': min must be below max")}
+                  "geometry": GeometryError("Box 'lid': min must be below max"),
+                  "unknown": UnknownMaterialError("unknown solid 'unobtainium'"),
+                  "backend": BackendError("backend 'gpu' requested but CuPy is not available")}
 
     def run(case, **kwargs):
         raise exceptions[error]
@@ -119,6 +122,7 @@ def test_setup_errors_during_run_are_one_line(monkeypatch, capsys, example_case,
     assert main(["run", example_case]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
+    assert not err.startswith("\"") and not err.startswith(example_case + ": '")
 
 
 def test_show_calls_render(monkeypatch, tmp_path):
