@@ -91,9 +91,13 @@ class FlowConditions:
         other (thermal) kinds are ignored. Later patches override earlier ones.
     density : float
         [kg/m^3] coolant density used to turn an inlet mass flow into a velocity.
+    domain_sides : sequence of str
+        Sides of ``grid`` that lie on the domain boundary; the others (sides of a flow region
+        cropped out of a larger grid, with solid beyond) are walls whatever the patches say.
     """
 
-    def __init__(self, grid, fluid, boundaries: Sequence = (), density: float = 1000.0):
+    def __init__(self, grid, fluid, boundaries: Sequence = (), density: float = 1000.0,
+                 domain_sides: Sequence[str] = SIDES):
         self.grid = grid
         self.boundaries = list(boundaries)
         fluid_host = grid.backend.to_host(fluid).astype(bool)
@@ -101,6 +105,9 @@ class FlowConditions:
         for side in SIDES:
             shape = side_shape(grid, side)
             owners = face_owners(grid, self.boundaries, side, kinds=FLOW_KINDS)
+            if side not in domain_sides:
+                # a side inside the domain (the flow region is cropped): solid beyond, wall
+                owners.fill(-1)
             kind = np.full(shape, WALL, dtype=np.int8)
             inflow = np.zeros(shape)
             pressure = np.zeros(shape)

@@ -1,0 +1,88 @@
+"""Flow part of the OpenFOAM peer unit cell: laminar water in half a skived-fin channel.
+
+Physics: copper plate 40 mm long (flow along x); 2 mm base; a 1 mm x 3 mm water channel beside a
+1 mm fin, modelled as half channel (y 0..0.5 mm, fluid) + half fin (y 0.5..1 mm, copper) between
+symmetry planes; lid (no-slip wall) on top at z = 5 mm. Water rho 997 kg/m^3, mu 8.9e-4 Pa s,
+mean velocity 0.2778 m/s (Re_Dh about 465). Only the coolant cells carry flow; the copper cells
+are immersed solids. Grids as in ../shared/peers/openfoam-coldplate: coarse 40 x (5+5) x (5+15)
+and medium 100 x (10+10) x (10+30) cells.
+
+Run: ``.venv/bin/python benchmarks/flow_unit_cell.py [coarse|medium|fine] [--tolerance 1e-6]``
+Prints one JSON line: grid, cells, iterations, seconds (solve only), seconds per iteration,
+pressure drop (static, total) [Pa], mass balance error, residuals. The OpenFOAM peer reports
+182.2 Pa (coarse) and 191.1 Pa (medium) for the inlet-to-outlet pressure drop.
+Expected runtime: a few seconds (coarse) to tens of seconds (medium) on one CPU core.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import time
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # small BLAS calls: threads only add spin-waits
+
+import numpy as np  # noqa: E402
+
+from solver.boundaries import Inlet, Outlet, Patch, Symmetry, Wall  # noqa: E402
+from solver.flow import FlowSettings, FlowSolver  # noqa: E402
+from solver.grid import Grid  # noqa: E402
+
+LENGTH, BASE, CHANNEL_HEIGHT, HALF_CHANNEL, HALF_FIN = 40e-3, 2e-3, 3e-3, 0.5e-3, 0.5e-3
+RHO, MU, U_MEAN = 997.0, 8.9e-4, 1.0 / 60000.0 / 20 / (1e-3 * 3e-3)
+LEVELS = {"coarse": (40, 5, 5, 15), "medium": (100, 10, 10, 30), "fine": (200, 20, 20, 60)}
+
+
+def unit_cell(level: str):
+    """Grid, fluid mask and flow boundaries of the unit cell at ``level``."""
+    nx, ny, nzb, nzc = LEVELS[level]
+    x = np.linspace(0.0, LENGTH, nx + 1)
+    y = np.concatenate([np.linspace(0.0, HALF_CHANNEL, ny + 1),
+                        np.linspace(HALF_CHANNEL, HALF_CHANNEL + HALF_FIN, ny + 1)[1:]])
+    z = np.concatenate([np.linspace(0.0, BASE, nzb + 1),
+                        np.linspace(BASE, BASE + CHANNEL_HEIGHT, nzc + 1)[1:]])
+    grid = Grid(x, y, z)
+    yc, zc = grid.centers[1], grid.centers[2]
+    fluid = np.broadcast_to((yc < HALF_CHANNEL)[None, :, None] & (zc > BASE)[None, None, :],
+                            grid.shape).copy()
+    channel = ((0.0, HALF_CHANNEL), (BASE, BASE + CHANNEL_HEIGHT))
+    boundaries = [
+        Symmetry(Patch("y_min")), Symmetry(Patch("y_max")), Wall(Patch("z_max")),
+        Inlet(Patch("x_min", region=channel), velocity=U_MEAN, temperature=298.15),
+        Outlet(Patch("x_max", region=channel), pressure=0.0),
+    ]
+    return grid, fluid, boundaries
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("level", nargs="?", default="medium", choices=sorted(LEVELS))
+    parser.add_argument("--tolerance", type=float, default=1e-6)
+    parser.add_argument("--convection", default="linear_upwind")
+    args = parser.parse_args()
+    grid, fluid, boundaries = unit_cell(args.level)
+    settings = FlowSettings(tolerance=args.tolerance, convection=args.convection,
+                            max_iterations=2000)
+    setup = time.perf_counter()
+    solver = FlowSolver(grid, fluid, boundaries, RHO, MU, settings)
+    setup = time.perf_counter() - setup
+    solution = solver.solve()
+    last = solution.history[-1]
+    print(json.dumps({
+        "benchmark": "flow_unit_cell", "level": args.level, "cells": grid.n_cells,
+        "fluid_cells": int(fluid.sum()), "backend": grid.backend.name,
+        "convection": args.convection, "tolerance": args.tolerance,
+        "iterations": solution.iterations, "converged": solution.converged,
+        "setup_seconds": round(setup, 3), "seconds": round(solution.seconds, 3),
+        "seconds_per_iteration": round(solution.seconds / max(solution.iterations, 1), 5),
+        "pressure_drop_static_Pa": round(solution.pressure_drop["static"], 3),
+        "pressure_drop_total_Pa": round(solution.pressure_drop["total"], 3),
+        "mass_balance_error": solution.mass_balance_error,
+        "continuity_residual": last.continuity, "momentum_residual": max(last.momentum),
+        "openfoam_pressure_drop_Pa": {"coarse": 182.2, "medium": 191.1}.get(args.level),
+    }))
+
+
+if __name__ == "__main__":
+    main()
