@@ -314,3 +314,37 @@ def test_contains_accepts_scalars_and_any_broadcast_shape():
     # z varying along the first axis goes through the general path
     inside = port.contains(np.zeros((2, 1)), np.zeros((1, 3)), np.array([[5 * MM], [20 * MM]]))
     assert inside.tolist() == [[True] * 3, [False] * 3]
+
+
+def test_ascii_stl_and_quad_obj(tmp_path):
+    """ASCII STL (meshio's default) and an OBJ made of six quads (fan-split on reading) paint
+    the box's cells exactly."""
+    surface = read_surface(MESHES / "box.vtu")
+    ascii_stl = tmp_path / "ascii.stl"
+    meshio.write(ascii_stl, meshio.Mesh(surface.points, [("triangle", surface.triangles)]),
+                 binary=False)
+    assert ascii_stl.read_text().startswith("solid")
+    (x0, y0, z0), (x1, y1, z1) = BOX.bounding_box()
+    corners = np.array([[x, y, z] for x in (x0, x1) for y in (y0, y1) for z in (z0, z1)])
+    quads = np.array([(0, 1, 3, 2), (4, 6, 7, 5), (0, 4, 5, 1), (2, 3, 7, 6), (0, 2, 6, 4),
+                      (1, 5, 7, 3)])
+    quad_obj = tmp_path / "quads.obj"
+    meshio.write(quad_obj, meshio.Mesh(corners, [("quad", quads)]))
+    grid = box_grids()[1]
+    for path in (ascii_stl, quad_obj):
+        solid = MeshSolid(path, "copper")
+        assert np.array_equal(body_mask(grid, solid), body_mask(grid, BOX)), path.name
+
+
+def test_non_manifold_edge_is_reported(tmp_path):
+    """Two boxes touching along one edge: that edge belongs to four triangles."""
+    first = read_surface(MESHES / "box.vtu")
+    size = np.subtract(BOX.max, BOX.min)
+    shifted = first.points + size * np.array([1, 1, 0])
+    points = np.vstack([first.points, shifted])
+    triangles = np.vstack([first.triangles, first.triangles + len(first.points)])
+    path = tmp_path / "two_boxes.vtu"
+    meshio.write(path, meshio.Mesh(points, [("triangle", triangles)]))
+    with pytest.raises(GeometryError, match=r"0 edges belong to only one triangle .* and 1 "
+                                            r"edges to three or more \(non-manifold\)"):
+        MeshSolid(path, "copper")
