@@ -1030,14 +1030,20 @@ _BOUND_ERRORS = ("greater_than", "greater_than_equal", "less_than", "less_than_e
 
 
 def _field_at(loc: tuple, root=None):
-    """The pydantic field addressed by ``loc`` (trailing array indexes skipped), or None."""
-    end = len(loc)
-    while end and isinstance(loc[end - 1], int):
-        end -= 1
-    if not end or not isinstance(loc[end - 1], str):
-        return None
-    model = _model_at(loc[: end - 1], root)
-    return None if model is None else model.model_fields.get(loc[end - 1])
+    """The last pydantic field on the way to ``loc`` (union tags and array indexes skipped)."""
+    annotation: Any = root or Case
+    found = None
+    for element in loc:
+        unwrapped = _unwrap(annotation)
+        if _is_union(unwrapped):
+            annotation = _union_member(unwrapped, element)
+            continue
+        if isinstance(unwrapped, type) and issubclass(unwrapped, BaseModel):
+            found = unwrapped.model_fields.get(element) if isinstance(element, str) else None
+        annotation = _child_annotation(unwrapped, element)
+        if annotation is None:
+            break
+    return found
 
 
 def _case_error_from_validation(error: ValidationError, data, path, root=None) -> CaseError:
@@ -1100,6 +1106,8 @@ def _case_error_from_validation(error: ValidationError, data, path, root=None) -
         if match:
             message = f"cannot read as a {match.group(2)}"
             allowed = f"a number (SI) or '<number> <unit>' with unit one of {match.group(3)}"
+        elif text.startswith("expected a") and field is not None:
+            message, allowed = "wrong type", _type_text(field)
         else:
             message = text
     elif kind == "case_value":
