@@ -664,18 +664,33 @@ class TriangleSurface:
         return _ray_parity_inside(self.points, self.triangles, x, y, z)
 
 
+def _row_keys(rows: np.ndarray) -> np.ndarray:
+    """One sortable scalar per row, equal exactly when the rows are equal (fast unique)."""
+    rows = np.ascontiguousarray(rows)
+    return rows.view(np.dtype((np.void, rows.dtype.itemsize * rows.shape[1]))).ravel()
+
+
 def _merge_vertices(points: np.ndarray, triangles: np.ndarray, tolerance: float):
-    """Merge vertices closer than ``tolerance`` [m]; return compacted points and triangles."""
+    """Merge vertices closer than ``tolerance`` [m]; return compacted points and triangles.
+
+    Exact duplicates (every STL corner is stored once per triangle) are merged first by sorting;
+    the remaining vertices are clustered with a k-d tree (clusters are connected components of
+    the "closer than tolerance" graph; each takes the position of its lowest-numbered vertex).
+    """
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
     from scipy.spatial import cKDTree
 
+    _, first, exact = np.unique(_row_keys(points), return_index=True, return_inverse=True)
+    points = points[first]
+    triangles = exact.reshape(-1)[triangles]
     n = len(points)
-    pairs = cKDTree(points).query_pairs(tolerance, output_type="ndarray") if tolerance > 0 else \
-        np.zeros((0, 2), dtype=np.int64)
+    if tolerance > 0:
+        pairs = cKDTree(points).query_pairs(tolerance, output_type="ndarray")
+    else:
+        pairs = np.zeros((0, 2), dtype=np.int64)
     graph = coo_matrix((np.ones(len(pairs)), (pairs[:, 0], pairs[:, 1])), shape=(n, n))
     _, label = connected_components(graph, directed=False)
-    # representative of each cluster: its lowest-numbered vertex
     representative = np.full(label.max() + 1, n, dtype=np.int64)
     np.minimum.at(representative, label, np.arange(n))
     triangles = representative[label][triangles]
@@ -729,7 +744,8 @@ def _read_cells(path: Path, body: str):
         for faces in by_size.values():
             faces = np.concatenate(faces)
             key = np.sort(faces, axis=1)
-            _, inverse, counts = np.unique(key, axis=0, return_inverse=True, return_counts=True)
+            _, inverse, counts = np.unique(_row_keys(key), return_inverse=True,
+                                           return_counts=True)
             triangles.append(_fan(faces[counts[inverse.ravel()] == 1]))
         return points[:, :3], np.concatenate(triangles), "volume boundary"
     if not surface_tris:
@@ -802,7 +818,8 @@ def read_surface(path: str | Path, scale: float = 1.0, translate=(0.0, 0.0, 0.0)
     # watertight: every undirected edge shared by exactly two triangles
     directed = np.concatenate([triangles[:, [0, 1]], triangles[:, [1, 2]], triangles[:, [2, 0]]])
     undirected = np.sort(directed, axis=1)
-    _, edge_counts = np.unique(undirected, axis=0, return_counts=True)
+    n_points = np.int64(len(points))
+    _, edge_counts = np.unique(undirected[:, 0] * n_points + undirected[:, 1], return_counts=True)
     open_edges = int(np.sum(edge_counts == 1))
     shared_edges = int(np.sum(edge_counts > 2))
     if open_edges or shared_edges:
@@ -815,7 +832,8 @@ def read_surface(path: str | Path, scale: float = 1.0, translate=(0.0, 0.0, 0.0)
             "does not fill holes")
 
     # consistent orientation: each directed edge appears once (its twin runs the other way)
-    _, directed_counts = np.unique(directed, axis=0, return_counts=True)
+    _, directed_counts = np.unique(directed[:, 0] * n_points + directed[:, 1],
+                                   return_counts=True)
     flipped = int(np.sum(directed_counts > 1))
     if flipped:
         raise GeometryError(
