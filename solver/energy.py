@@ -549,7 +549,7 @@ def _solve_thermal(grid, conductivity, boundaries, heat_source, settings, progre
                     "conductivity")
 
     linear_history, outer_history = [], []
-    converged = not iterative
+    converged = False
     for iteration in range(1, (settings.max_iterations if iterative else 1) + 1):
         stencil, rhs, terms, k, source = _assemble(grid, k, boundaries, heat_source, flux, cp,
                                                    scheme, temperature)
@@ -559,6 +559,7 @@ def _solve_thermal(grid, conductivity, boundaries, heat_source, settings, progre
         new, entry = _linear_solve(stencil, rhs, temperature, settings.linear,
                                    symmetric=flux is None)
         linear_history.append(entry)
+        linear_converged = bool(entry.get("converged", True))
         solid = k > 0
         change = float(xp.max(xp.where(solid, xp.abs(new - temperature), 0.0)))
         outer_history.append(change)
@@ -571,10 +572,12 @@ def _solve_thermal(grid, conductivity, boundaries, heat_source, settings, progre
         _report(progress, iteration, change, {"max_temperature_K": float(xp.max(
             xp.where(solid, temperature, -xp.inf)))})
         if done:
-            converged = True
+            converged = linear_converged
             break
         if variable_k:
             k = _cell_array(grid, conductivity(temperature), "conductivity")
+    if not iterative:
+        converged = linear_converged
 
     # balance from the coefficients of the last assembly (closes to the linear residual)
     generated = float(xp.sum(xp.where(k > 0, source * grid.cell_volumes(), 0.0)))
