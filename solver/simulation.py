@@ -18,10 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import boundaries as bc
 from . import geometry, meshing
 from .backend import Backend, get_backend
-from .case import Case, case_hash, domain_bounds, geometry_body
+from .case import Case, boundary_conditions, case_hash, domain_bounds, geometry_body
 from .energy import ConductionSolve, chip_heat_source, solve_conduction
 from .grid import Grid
 from .io import ResultDirectory
@@ -91,34 +90,6 @@ class SolidModel:
                                                   strict=True))]
 
 
-def build_boundaries(case: Case) -> list:
-    """Translate the case's ``[[boundaries]]`` into :mod:`solver.boundaries` objects."""
-    result = []
-    for b in case.boundaries:
-        region = None
-        if b.region is not None:
-            region = ((b.region.min[0], b.region.max[0]), (b.region.min[1], b.region.max[1]))
-        patch = bc.Patch(b.side, region)
-        if b.type == "temperature":
-            result.append(bc.FixedTemperature(patch, b.temperature, name=b.name))
-        elif b.type == "heat_flux":
-            result.append(bc.HeatFlux(patch, b.heat_flux, name=b.name))
-        elif b.type == "convection":
-            result.append(bc.Convection(patch, b.h, b.ambient_temperature, name=b.name))
-        elif b.type == "adiabatic":
-            result.append(bc.Adiabatic(patch, name=b.name))
-        elif b.type == "inlet":
-            kind, value = b.flow_spec()
-            result.append(bc.Inlet(patch, **{kind: value}, temperature=b.temperature, name=b.name))
-        elif b.type == "outlet":
-            result.append(bc.Outlet(patch, b.pressure, name=b.name))
-        elif b.type == "wall":
-            result.append(bc.Wall(patch, name=b.name))
-        elif b.type == "symmetry":
-            result.append(bc.Symmetry(patch, name=b.name))
-    return result
-
-
 def build_grid(case: Case, bodies: list, backend: Backend) -> Grid:
     """Non-uniform grid snapped to every body face, with the case's spacing and grading."""
     lo, hi = domain_bounds(case)
@@ -154,7 +125,7 @@ def build_solid_model(case: Case, backend: Backend) -> SolidModel:
         heat_source += source
         chip_masks[chip.name] = backend.to_host(source) > 0
     return SolidModel(grid, body_ids, names, materials, heat_source, chip_masks,
-                      build_boundaries(case))
+                      boundary_conditions(case))
 
 
 def _say(quiet: bool, text: str) -> None:
