@@ -681,6 +681,7 @@ def _merge_vertices(points: np.ndarray, triangles: np.ndarray, tolerance: float)
     from scipy.sparse.csgraph import connected_components
     from scipy.spatial import cKDTree
 
+    points = points + 0.0  # -0.0 -> 0.0, so equal coordinates have equal bits
     _, first, exact = np.unique(_row_keys(points), return_index=True, return_inverse=True)
     points = points[first]
     triangles = exact.reshape(-1)[triangles]

@@ -208,13 +208,14 @@ def test_unreadable_and_unsupported_files(tmp_path):
         MeshSolid(text, "copper")
 
 
-def test_flat_sheet_has_no_volume(tmp_path):
-    """Two triangles glued back to back are closed and consistent but enclose nothing."""
+def test_flat_closed_surface_has_no_volume(tmp_path):
+    """A tetrahedron squashed flat (four coplanar corners, no three collinear): closed,
+    consistently wound, every triangle has area, but it encloses nothing."""
     points = np.array([[0, 0, 0], [1, 0, 0], [0, 1, 0], [1, 1, 0]], dtype=float)
-    sheet = np.array([[0, 1, 2], [1, 3, 2], [0, 2, 1], [1, 2, 3]])
-    path = tmp_path / "sheet.vtu"
-    meshio.write(path, meshio.Mesh(points, [("triangle", sheet)]))
-    with pytest.raises(GeometryError):
+    faces = np.array([[0, 2, 1], [0, 1, 3], [1, 2, 3], [2, 0, 3]])
+    path = tmp_path / "flat.vtu"
+    meshio.write(path, meshio.Mesh(points, [("triangle", faces)]))
+    with pytest.raises(GeometryError, match=r"flat\.vtu.*encloses no volume"):
         MeshSolid(path, "copper")
 
 
