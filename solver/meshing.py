@@ -78,15 +78,14 @@ def _merge(points: np.ndarray, lower: float, upper: float, distance: float, axis
         elif p != kept[-1]:
             merged.append((kept[-1], float(p)))
     if upper - kept[-1] < distance and len(kept) > 1:
-        merged.append((kept[-1], upper))
-        kept.pop()
+        merged.append((upper, kept.pop()))
     kept.append(upper)
     tiny = 1e-6 * (upper - lower)
-    real = [(a, b) for a, b in merged if b - a > tiny]
+    real = [(a, b) for a, b in merged if abs(b - a) > tiny]
     if real:
-        listed = ", ".join(f"{a:.6g}/{b:.6g}" for a, b in real[:5])
-        warnings.warn(f"{axis}: {len(real)} breakpoint pairs closer than the merge distance "
-                      f"{distance:.3g} m were merged (kept the first of {listed}); thin layers "
+        listed = ", ".join(f"{a:.6g} m (dropped {b:.6g} m)" for a, b in real[:5])
+        warnings.warn(f"{axis}: {len(real)} breakpoints closer than the merge distance "
+                      f"{distance:.3g} m to a kept line were dropped; kept {listed}; thin layers "
                       "between them are not resolved", GridWarning, stacklevel=3)
     return np.array(kept)
 
