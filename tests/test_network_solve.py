@@ -322,3 +322,75 @@ def test_coupled_solve_settings_are_respected():
     net = rack_like(n_trays=4)
     sol = solve_network(net, FLUIDS, CoupledSolve(temperature_tol=1e-9))
     assert sol.picard_history[-1] < 1e-9
+
+
+def test_full_jacobian_matches_finite_differences_with_momentum_terms():
+    from solver.network.hydraulics import _System
+
+    net = rack_like(n_trays=5)
+    # dividing supply header and combining return header with momentum terms
+    for k in range(1, 5):
+        net.replace_branch(f"sh{k}", momentum_coefficient=-0.8,
+                           momentum_partner=f"sh{k + 1}" if k < 4 else "")
+        net.replace_branch(f"rh{k}", momentum_coefficient=1.1,
+                           momentum_partner=f"rh{k + 1}" if k < 4 else "")
+    c = net.compile()
+    nb = len(net.branches)
+    system = _System(c, np.full(nb, RHO), np.full(nb, 1e-3))
+    rng = np.random.default_rng(3)
+    x = np.concatenate([rng.uniform(-0.05, 0.3, nb), rng.uniform(1e5, 3e5, (~c.fixed).sum())])
+    f, ddp = system.residual(x)
+    jac = system.jacobian(ddp, x[:nb]).toarray()
+    fd = np.empty_like(jac)
+    for j in range(x.size):
+        h = 1e-6 * max(abs(x[j]), 1e-2)
+        xp, xm = x.copy(), x.copy()
+        xp[j] += h
+        xm[j] -= h
+        fd[:, j] = (system.residual(xp)[0] - system.residual(xm)[0]) / (2 * h)
+    scale = np.abs(jac).max(axis=1, keepdims=True) + 1e-30
+    assert np.max(np.abs(jac - fd) / scale) < 1e-5
+
+
+def test_dividing_header_momentum_recovery_is_exact():
+    # frictionless (very short) header segments, laterals drawn as fixed sinks: the static
+    # pressure rises from the inlet to the dead end by beta rho v0^2 (momentum balance,
+    # Bajura & Jones 1976 / Wang 2011 with f = 0)
+    n, q, d, beta = 8, 4e-3, 0.03, 0.7
+    names = [f"s{k}" for k in range(n)]
+    pipes = [Pipe(f"h{k}", f"s{k}", f"s{k + 1}", 1e-9, d, momentum_coefficient=-beta,
+                  momentum_partner=f"h{k + 1}" if k < n - 2 else "") for k in range(n - 1)]
+    sinks = [FlowBoundary(f"lat{k}", f"s{k}", -q * RHO / n) for k in range(n - 1)]
+    net = Network(nodes(*names), pipes,
+                  pressure_boundaries=[PressureBoundary("end", f"s{n - 1}", 0.0)],
+                  flow_boundaries=[FlowBoundary("inlet", "s0", q * RHO), *sinks])
+    sol = solve_network(net, FLUIDS)
+    v0 = (q - q / n) / (np.pi * d * d / 4)
+    assert sol.node_pressure(f"s{n - 1}") - sol.node_pressure("s0") == pytest.approx(
+        beta * RHO * v0**2, rel=1e-6)
+
+
+def test_z_manifold_with_momentum_favours_the_far_end():
+    # Bajura & Jones (1976): in a parallel-flow (Z) manifold dominated by header momentum the
+    # lateral flow grows toward the closed end of the dividing header
+    def laterals(beta):
+        n = 10
+        br, nn = [], []
+        for k in range(n):
+            nn += [Node(f"s{k}"), Node(f"r{k}")]
+            br.append(quadratic(f"lat{k}", f"s{k}", f"r{k}", 2e12))
+            if k < n - 1:
+                br.append(Pipe(f"sh{k}", f"s{k}", f"s{k + 1}", 0.01, 0.02,
+                               momentum_coefficient=-beta,
+                               momentum_partner=f"sh{k + 1}" if k < n - 2 else ""))
+                br.append(Pipe(f"rh{k}", f"r{k}", f"r{k + 1}", 0.01, 0.02,
+                               momentum_coefficient=beta,
+                               momentum_partner=f"rh{k - 1}" if k > 0 else ""))
+        net = Network(nn, br, pressure_boundaries=[PressureBoundary("out", f"r{n - 1}", 0.0)],
+                      flow_boundaries=[FlowBoundary("in", "s0", 2e-3 * RHO)])
+        sol = solve_network(net, FLUIDS)
+        return np.array([sol.flow(f"lat{k}") for k in range(n)])
+
+    plain, momentum = laterals(0.0), laterals(1.0)
+    assert momentum[-1] > momentum[0]
+    assert momentum[-1] / momentum[0] > plain[-1] / plain[0]

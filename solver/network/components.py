@@ -176,6 +176,16 @@ class Pipe(Branch):
         [-] sum of loss coefficients K on the pipe velocity head.
     friction : str
         "churchill" or "colebrook".
+    momentum_coefficient : float
+        [-] header momentum term ``kappa`` (Bajura & Jones 1976; Wang 2011): the pressure drop
+        gains ``kappa * (rho v|v| - rho_p v_p|v_p|)`` with ``v_p`` the velocity in
+        ``momentum_partner`` (0 when empty). A dividing-header segment uses ``kappa = -beta_d``
+        with its downstream neighbour (static pressure recovers as the header slows); a
+        combining-header segment ``kappa = +beta_c`` with its upstream neighbour (pressure is
+        spent accelerating the merged flow). ``beta = 1`` is the momentum-theory value,
+        ``beta = 1/2`` the Bernoulli one.
+    momentum_partner : str
+        Name of the neighbouring pipe of the momentum term.
     """
 
     length: float = 1.0
@@ -184,6 +194,8 @@ class Pipe(Branch):
     elevation_change: float = 0.0
     minor_loss: float = 0.0
     friction: str = "churchill"
+    momentum_coefficient: float = 0.0
+    momentum_partner: str = ""
     kind: ClassVar[str] = "pipe"
     family: ClassVar[str] = "pipe"
 

@@ -115,6 +115,7 @@ class CompiledNetwork:
     branch_fluid: list  # (nb,) fluid key
     loop_of_node: np.ndarray  # (nn,) connected-component label
     boundary_temperature: np.ndarray  # (nn,) [K] (nan where not a boundary)
+    momentum: tuple = ()  # (branch, partner or -1, kappa, area, partner area) arrays
 
 
 @dataclass
@@ -248,10 +249,35 @@ class Network:
         adjacency = sp.coo_matrix((np.ones(nb), (inlet, outlet)), shape=(nn, nn))
         _, labels = connected_components(adjacency, directed=False)
         heat = np.array([b.heat_input for b in self.branches], dtype=float)
+        momentum = self._momentum_terms(names)
         self._compiled = CompiledNetwork(node_names, names, inlet, outlet, incidence, fixed,
                                          fixed_pressure, injection, families, heat, branch_fluid,
-                                         labels, boundary_temperature)
+                                         labels, boundary_temperature, momentum)
         return self._compiled
+
+    def _momentum_terms(self, names):
+        """Arrays of the header momentum terms (see :class:`~solver.network.components.Pipe`)."""
+        position = {name: i for i, name in enumerate(names)}
+        rows = []
+        for i, b in enumerate(self.branches):
+            kappa = getattr(b, "momentum_coefficient", 0.0)
+            if not kappa:
+                continue
+            partner = b.momentum_partner
+            if partner and partner not in position:
+                raise NetworkError(f"component '{b.name}': momentum partner '{partner}' is not "
+                                   "a component of the network")
+            j = position[partner] if partner else -1
+            area_j = self.branches[j].flow_area if j >= 0 else 1.0
+            if area_j is None:
+                raise NetworkError(f"component '{b.name}': momentum partner '{partner}' has no "
+                                   "flow area")
+            rows.append((i, j, kappa, b.flow_area, area_j))
+        if not rows:
+            return ()
+        b_i, p_i, kappa, area, area_p = (np.array(col) for col in zip(*rows, strict=True))
+        return (b_i.astype(np.int64), p_i.astype(np.int64), kappa.astype(float),
+                area.astype(float), area_p.astype(float))
 
     # -------------------------------------------------------------- diagnosing
     def diagnose(self) -> None:

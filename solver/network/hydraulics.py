@@ -77,12 +77,37 @@ class HydraulicResult:
 
 
 def evaluate_laws(compiled, m, rho, mu):
-    """Pressure drop [Pa] and derivative [Pa s/kg] of every branch (vectorised per family)."""
+    """Pressure drop [Pa] and its own-flow derivative [Pa s/kg] of every branch.
+
+    Vectorised per law family, plus the header momentum terms
+    ``kappa (m_b|m_b| / (rho_b A_b^2) - m_p|m_p| / (rho_p A_p^2))`` whose partner derivatives
+    are added by :func:`momentum_jacobian`.
+    """
     dp = np.zeros_like(m)
     ddp = np.zeros_like(m)
     for family, (idx, params) in compiled.families.items():
         dp[idx], ddp[idx] = LAWS[family](params, m[idx], rho[idx], mu[idx])
+    if compiled.momentum:
+        b, p, kappa, area, area_p = compiled.momentum
+        has = p >= 0
+        partner = np.where(has, m[np.where(has, p, 0)], 0.0)
+        rho_p = rho[np.where(has, p, 0)]
+        np.add.at(dp, b, kappa * (m[b] * np.abs(m[b]) / (rho[b] * area**2)
+                                  - partner * np.abs(partner) / (rho_p * area_p**2)))
+        np.add.at(ddp, b, kappa * 2.0 * np.abs(m[b]) / (rho[b] * area**2))
     return dp, ddp
+
+
+def momentum_jacobian(compiled, m, rho):
+    """Off-diagonal derivatives d dp_b / d m_partner of the momentum terms (nb x nb sparse)."""
+    nb = len(compiled.branch_names)
+    if not compiled.momentum:
+        return None
+    b, p, kappa, _, area_p = compiled.momentum
+    has = p >= 0
+    b, p, kappa, area_p = b[has], p[has], kappa[has], area_p[has]
+    values = -kappa * 2.0 * np.abs(m[p]) / (rho[p] * area_p**2)
+    return sp.csr_matrix((values, (b, p)), shape=(nb, nb))
 
 
 class _System:
@@ -112,8 +137,12 @@ class _System:
         self.last_dp_scale = float(np.max(np.abs(dp), initial=0.0))
         return np.concatenate([-at_p - dp, self.a_free @ m + self.s]), ddp
 
-    def jacobian(self, ddp):
-        return sp.bmat([[sp.diags(-ddp), -self.a_free_t], [self.a_free, None]], format="csc")
+    def jacobian(self, ddp, m):
+        block = sp.diags(-ddp)
+        coupling = momentum_jacobian(self.c, m, self.rho)
+        if coupling is not None:
+            block = block - coupling
+        return sp.bmat([[block, -self.a_free_t], [self.a_free, None]], format="csc")
 
     def scaled_norm(self, f, x, p_scale):
         p_scale = max(p_scale, self.last_dp_scale)
@@ -206,7 +235,7 @@ def solve_hydraulics(network, rho, mu, x0=None, settings=HydraulicSolve(), resid
     iterations = 0
     while not converged and iterations < settings.max_iterations:
         # Newton direction from the analytic sparse Jacobian
-        dx = spsolve(system.jacobian(ddp), -f)
+        dx = spsolve(system.jacobian(ddp, x[:nb]), -f)
         if not np.all(np.isfinite(dx)):
             raise NetworkConvergenceError("singular network Jacobian: check for components in "
                                           "series with zero resistance or isolated pieces")

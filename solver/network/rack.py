@@ -161,18 +161,26 @@ def _rack(rack, built, density):
     for k in range(n_trays):
         node(f"supply.{k}", x_supply, 0.0, k * pitch)
         node(f"return.{k}", x_return, 0.0, k * pitch)
+    # momentum terms: a dividing segment recovers pressure with its downstream neighbour, a
+    # combining segment spends it with its upstream neighbour (the far-end segment has none)
+    beta_d, beta_c = rack.header_momentum_dividing, rack.header_momentum_combining
+    last = n_trays - 2
     for k in range(n_trays - 1):
         net.branches.append(Pipe(f"supply_header.{k}", f"supply.{k}", f"supply.{k + 1}",
                                  pitch, rack.header_diameter, rack.header_roughness, pitch,
-                                 rack.header_run_loss))
+                                 rack.header_run_loss, momentum_coefficient=-beta_d,
+                                 momentum_partner=f"supply_header.{k + 1}" if k < last else ""))
         if rack.manifold == "U":
             net.branches.append(Pipe(f"return_header.{k}", f"return.{k + 1}", f"return.{k}",
                                      pitch, rack.header_diameter, rack.header_roughness, -pitch,
-                                     rack.header_run_loss))
+                                     rack.header_run_loss, momentum_coefficient=beta_c,
+                                     momentum_partner=f"return_header.{k + 1}" if k < last
+                                     else ""))
         else:
             net.branches.append(Pipe(f"return_header.{k}", f"return.{k}", f"return.{k + 1}",
                                      pitch, rack.header_diameter, rack.header_roughness, pitch,
-                                     rack.header_run_loss))
+                                     rack.header_run_loss, momentum_coefficient=beta_c,
+                                     momentum_partner=f"return_header.{k - 1}" if k > 0 else ""))
     qd = rack.quick_disconnect.model_dump()
     plates = [(g, i) for g in rack.plates for i in range(g.count)]
     for k in range(n_trays):

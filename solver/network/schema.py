@@ -72,6 +72,10 @@ class PipeSection(_Branch):
     minor_loss: NonNegative = Field(0.0, description="[-] sum of loss coefficients K")
     friction: Literal["churchill", "colebrook"] = Field("churchill",
                                                         description="[-] friction law")
+    momentum_coefficient: float = Field(0.0, description="[-] header momentum kappa "
+                                        "(-beta_d dividing, +beta_c combining)")
+    momentum_partner: str = Field("", description="[-] neighbouring header pipe of the "
+                                  "momentum term")
 
 
 class FittingSection(_Branch):
@@ -369,6 +373,12 @@ class RackSection(Section):
     header_diameter: Length = Field(0.04, description="[m] header inner diameter")
     header_roughness: Length = Field(1.5e-6, description="[m] header roughness")
     header_run_loss: NonNegative = Field(0.2, description="[-] tee run K per header segment")
+    header_momentum_dividing: NonNegative = Field(
+        0.0, description="[-] supply-header momentum coefficient beta_d (pressure recovery as "
+                         "the header slows; 1 = momentum theory, 0.5 = Bernoulli, 0 = off)")
+    header_momentum_combining: NonNegative = Field(
+        0.0, description="[-] return-header momentum coefficient beta_c (pressure spent "
+                         "accelerating the merged flow; 1 = momentum theory, 0 = off)")
     branch_diameter: Length = Field(0.0095, description="[m] tray hose inner diameter")
     branch_length: Length = Field(0.6, description="[m] tray hose length, each way")
     branch_roughness: Length = Field(1e-5, description="[m] hose roughness")
