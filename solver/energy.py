@@ -437,7 +437,9 @@ def _flows_from_terms(grid, temperature, boundaries, terms) -> dict[str, float]:
     flows: dict[str, float] = {}
     unassigned = 0.0
     for t in terms.values():
-        q = t.src - t.coef * temperature[t.slab]
+        # in float64 whatever the grid's precision: src and coef * T nearly cancel
+        q = t.src.astype(xp.float64) - t.coef.astype(xp.float64) * temperature[t.slab].astype(
+            xp.float64)
         for index in np.unique(t.owners):
             mask = grid.backend.asarray(t.owners == index)
             value = float(xp.sum(xp.where(mask, q, 0.0)))
@@ -503,7 +505,7 @@ def _linear_solve(stencil, rhs, x0, settings, symmetric: bool):
         settings = replace(settings, method="bicgstab")
     # absolute floor near round-off of the equation's terms (warm starts make rtol too strict)
     xp = array_namespace(rhs)
-    floor = 1e-14 * float(xp.linalg.norm(stencil.diag * x0))
+    floor = 5.0 * float(np.finfo(rhs.dtype).eps) * float(xp.linalg.norm(stencil.diag * x0))
     if settings.atol < floor:
         settings = replace(settings, atol=floor)
     residuals: list[float] = []
@@ -580,7 +582,8 @@ def _solve_thermal(grid, conductivity, boundaries, heat_source, settings, progre
         converged = linear_converged
 
     # balance from the coefficients of the last assembly (closes to the linear residual)
-    generated = float(xp.sum(xp.where(k > 0, source * grid.cell_volumes(), 0.0)))
+    generated = float(xp.sum(xp.where(k > 0, source * grid.cell_volumes(), 0.0),
+                             dtype=xp.float64))
     terms = _side_terms(grid, k, boundaries, flux, cp, scheme, temperature)
     flows = _flows_from_terms(grid, temperature, boundaries, terms)
     balance = _balance(generated, flows)
