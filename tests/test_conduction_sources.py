@@ -21,7 +21,13 @@ from solver.boundaries import (
     boundary_names,
     face_owners,
 )
-from solver.energy import chip_heat_source, load_power_map, patch_heat_flows, solve_conduction
+from solver.energy import (
+    chip_heat_source,
+    load_power_map,
+    material_conductivity,
+    patch_heat_flows,
+    solve_conduction,
+)
 from solver.grid import Grid
 
 
@@ -134,3 +140,30 @@ def test_overlapping_patches_balance(backend):
     assert result.energy_balance["relative_imbalance"] < 1e-6
     again = patch_heat_flows(grid, result.temperature, 200.0, bcs)
     assert again == pytest.approx(flows, rel=1e-12)
+
+
+def test_material_conductivity_and_progress(backend):
+    """k(T) per material id (empty id -1 gives k = 0); the progress hook sees every Picard pass."""
+    from solver.materials import Solid
+
+    grid = Grid.uniform((0.01, 0.01, 0.004), (4, 4, 4), backend=backend)
+    ids = np.zeros(grid.shape, dtype=np.int32)
+    ids[:, :, 2:] = 1
+    ids[0, 0, :] = -1
+    copper = Solid.constant("cu", 390.0, 8900.0, 385.0)
+    silicon = Solid.from_table("si", [300.0, 400.0], [150.0, 100.0], 2330.0, 700.0)
+    conductivity = material_conductivity(backend.asarray(ids), [copper, silicon])
+    k = backend.to_host(conductivity(grid.full(350.0)))
+    assert k[ids == 0] == pytest.approx(390.0)
+    assert k[ids == 1] == pytest.approx(125.0)
+    assert np.all(k[ids == -1] == 0.0)
+
+    calls = []
+    result = solve_conduction(grid, conductivity,
+                              [Convection(Patch("z_min"), 1e4, 300.0),
+                               HeatFlux(Patch("z_max"), 1e6)], 0.0,
+                              progress=lambda it, residuals, monitors: calls.append(
+                                  (it, residuals["temperature_change_K"])))
+    assert result.converged
+    assert [c[0] for c in calls] == list(range(1, len(result.outer_history) + 1))
+    assert calls[-1][1] < 1e-4
