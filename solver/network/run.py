@@ -49,6 +49,11 @@ def run_network_case(network_section, coolant, output_dir, quiet=False, plots=Tr
     solution, reports = solve_with_controls(built.network, fluids, built.controls, settings)
     summary = summarize(built, solution, reports)
     summary["coolant"] = getattr(coolant, "name", str(coolant))
+    summary["settings"] = {"newton_rtol": settings.hydraulics.rtol,
+                           "newton_max_iterations": settings.hydraulics.max_iterations,
+                           "picard_temperature_tol": settings.temperature_tol,
+                           "picard_flow_rtol": settings.flow_rtol,
+                           "initial_temperature": settings.initial_temperature}
     summary["wall_time"] = time.perf_counter() - start
     files = write_outputs(built, solution, summary, output_dir, plots=plots)
     summary["files"] = {key: str(path) for key, path in files.items()}

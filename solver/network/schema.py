@@ -405,7 +405,7 @@ class NetworkSection(Section):
     rtol: Positive = Field(1e-11, description="[-] Newton tolerance (scaled residual)")
 
     @model_validator(mode="after")
-    def _something(self):
+    def _needs_content(self):
         if self.rack is None and not self.components:
             raise ValueError("network: give [network.rack] or [[network.components]]")
         return self
