@@ -2,9 +2,11 @@
 
 import tomllib
 
+import numpy as np
 import pytest
 
 from solver.materials import get_coolant
+from solver.network.errors import NetworkError
 from solver.network.rack import build_network
 from solver.network.run import run_network_case
 from solver.network.schema import NetworkSection
@@ -200,3 +202,27 @@ def test_unreachable_supply_temperature_is_reported(tmp_path):
     assert not report["met"] and "cannot be met" in report["message"]
     assert report["actuator"] == pytest.approx(1.0)  # valve wide open is the closest state
     assert report["achieved"] > 298.15  # cannot go below the 25 C facility water
+
+
+def test_quick_disconnect_curve_and_pump_heads():
+    sec = NetworkSection(
+        nodes=[{"name": "a"}, {"name": "b"}, {"name": "c"}],
+        components=[
+            {"kind": "pump", "name": "p", "inlet": "a", "outlet": "b",
+             "flows": ["0 L/min", "10 L/min", "20 L/min"], "heads": [10.0, 9.0, 6.0]},
+            {"kind": "quick_disconnect", "name": "qd", "inlet": "b", "outlet": "c",
+             "flows": ["2 L/min", "4 L/min", "8 L/min"],
+             "pressure_drops": ["1 kPa", "3.5 kPa", "12.25 kPa"]},
+        ])
+    built = build_network(sec, coolant_density=1000.0)
+    pump, qd = built.network.branches
+    assert pump.pressures[0] == pytest.approx(1000.0 * 9.80665 * 10.0)
+    # dp = c Q^n through the points: n = log(3.5)/log(2) for both intervals
+    q = 6.0 / 60000.0
+    n = np.log(3.5) / np.log(2.0)
+    expected = 1e3 * (q / (2.0 / 60000.0)) ** n
+    assert qd.pressure_drop(q * 1000.0, 1000.0, 1e-3)[0] == pytest.approx(expected, rel=1e-9)
+    with pytest.raises(NetworkError, match="'p'.*exactly one of pressures or heads"):
+        build_network(NetworkSection(nodes=[{"name": "a"}, {"name": "b"}], components=[
+            {"kind": "pump", "name": "p", "inlet": "a", "outlet": "b",
+             "flows": [0.0, 1e-3], "heads": [10.0, 8.0], "pressures": [1e5, 8e4]}]))

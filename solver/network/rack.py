@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 
 from solver.network.components import (
     BRANCH_KINDS,
+    GRAVITY,
     ColdPlate,
     HeatExchanger,
     HeatExchangerSide,
@@ -25,6 +26,7 @@ from solver.network.components import (
     QuickDisconnect,
     TeeLeg,
     Valve,
+    fit_power_law,
 )
 from solver.network.controls import PumpSpeedControl, SupplyTemperatureControl
 from solver.network.errors import NetworkError
@@ -98,12 +100,15 @@ def _explicit(section, built, density):
         elif kind == "pump":
             if data["running"] is None:
                 data["running"] = data["count"]
+            data["pressures"] = _pump_pressures(comp.name, data["flows"], data["pressures"],
+                                                data.pop("heads"), density)
             data["flows"] = tuple(data["flows"])
-            data["pressures"] = tuple(data["pressures"])
             if data["efficiencies"] is not None:
                 data["efficiencies"] = tuple(data["efficiencies"])
             net.branches.append(Pump(**data))
             built.pump = built.pump or comp.name
+        elif kind == "quick_disconnect":
+            net.branches.append(QuickDisconnect(**_qd_arguments(comp.name, data)))
         elif kind in BRANCH_KINDS:
             for key in ("flows", "pressure_drops", "resistance_flows", "resistances"):
                 if key in data:
@@ -136,6 +141,28 @@ def _control(ctl, density):
                                     flow_boundary=ctl.flow_boundary,
                                     min_value=ctl.min_flow * density,
                                     max_value=ctl.max_flow * density)
+
+
+def _qd_arguments(name, data):
+    """Quick-disconnect keyword arguments; a dP-flow curve becomes a fitted rated point."""
+    data = dict(data)
+    flows, drops = data.pop("flows", None), data.pop("pressure_drops", None)
+    if flows is not None or drops is not None:
+        if flows is None or drops is None:
+            raise NetworkError(f"component '{name}': give both flows and pressure_drops")
+        c, n = fit_power_law(name, flows, drops, data.get("exponent", 2.0))
+        data.update(rated_flow=float(flows[-1]), rated_pressure_drop=c * float(flows[-1]) ** n,
+                    exponent=n)
+    return data
+
+
+def _pump_pressures(name, flows, pressures, heads, density):
+    """Datasheet pressure rises [Pa] from pressures or heads [m]."""
+    if (pressures is None) == (heads is None):
+        raise NetworkError(f"component '{name}': give exactly one of pressures or heads")
+    if pressures is not None:
+        return tuple(pressures)
+    return tuple(density * GRAVITY * h for h in heads)
 
 
 def _position_of(net, name):
@@ -193,7 +220,7 @@ def _rack(rack, built, density):
         net.branches += [
             Pipe(f"tray.{k}.supply_hose", f"supply.{k}", a, half, rack.branch_diameter,
                  rack.branch_roughness, 0.0, rack.tee_branch_loss),
-            QuickDisconnect(f"tray.{k}.supply_qd", a, b, **qd)]
+            QuickDisconnect(f"tray.{k}.supply_qd", a, b, **_qd_arguments("quick_disconnect", qd))]
         built.tray_inlets.append(f"tray.{k}.supply_hose")
         if rack.arrangement == "parallel":
             for g, i in plates:
@@ -210,7 +237,7 @@ def _rack(rack, built, density):
                 built.plates.append(name)
                 prev = nxt
         net.branches += [
-            QuickDisconnect(f"tray.{k}.return_qd", c, d, **qd),
+            QuickDisconnect(f"tray.{k}.return_qd", c, d, **_qd_arguments("quick_disconnect", qd)),
             Pipe(f"tray.{k}.return_hose", d, f"return.{k}", half, rack.branch_diameter,
                  rack.branch_roughness, 0.0, rack.tee_branch_loss)]
     # CDU below the rack: tank at the pump suction
@@ -229,7 +256,8 @@ def _rack(rack, built, density):
         Pipe("cdu.return_pipe", ret_exit, "cdu.return", cdu.pipe_length, cdu.pipe_diameter,
              1.5e-6, ret_rise, cdu.pipe_minor_loss),
         Pump("cdu.pumps", "cdu.return", "cdu.pump_out", tuple(pumps.flows),
-             tuple(pumps.pressures), tuple(pumps.efficiencies) if pumps.efficiencies else None,
+             _pump_pressures("cdu.pumps", pumps.flows, pumps.pressures, pumps.heads, density),
+             tuple(pumps.efficiencies) if pumps.efficiencies else None,
              pumps.speed, pumps.count, running)]
     hx = cdu.heat_exchanger
     hot = HeatExchangerSide("cdu.hx.hot", "cdu.pump_out", "cdu.supply", hx.rated_hot_flow,

@@ -115,6 +115,9 @@ class QuickDisconnectSection(_Branch):
     rated_flow: VolumetricFlow | None = Field(None, description="[m3/s] rated flow")
     rated_pressure_drop: Pressure | None = Field(None, description="[Pa] dp at rated flow")
     exponent: Positive = Field(2.0, description="[-] exponent of the rated-point law")
+    flows: list[VolumetricFlow] | None = Field(None, description="[m3/s] dP-flow curve flows "
+                                               "(fitted dp = c Q^n)")
+    pressure_drops: list[Pressure] | None = Field(None, description="[Pa] dP at those flows")
     diameter: Length = Field(0.0064, description="[m] bore (velocity output)")
 
 
@@ -144,7 +147,10 @@ class PumpSection(_Branch):
 
     kind: Literal["pump"] = "pump"
     flows: list[VolumetricFlow] = Field(description="[m3/s] datasheet flows of one pump")
-    pressures: list[Pressure] = Field(description="[Pa] pressure rise at those flows")
+    pressures: list[Pressure] | None = Field(None, description="[Pa] pressure rise at those "
+                                             "flows")
+    heads: list[Length] | None = Field(None, description="[m] head at those flows (instead "
+                                       "of pressures; converted with the coolant density)")
     efficiencies: list[float] | None = Field(None, description="[-] efficiency at those flows")
     speed: Positive = Field(1.0, description="[-] relative speed")
     count: Annotated[int, Field(ge=1)] = Field(1, description="[-] installed pumps")
@@ -283,6 +289,9 @@ class QuickDisconnectSpec(Section):
     rated_flow: VolumetricFlow | None = Field(None, description="[m3/s] rated flow")
     rated_pressure_drop: Pressure | None = Field(None, description="[Pa] dp at rated flow")
     exponent: Positive = Field(2.0, description="[-] exponent of the rated-point law")
+    flows: list[VolumetricFlow] | None = Field(None, description="[m3/s] dP-flow curve flows "
+                                               "(fitted dp = c Q^n)")
+    pressure_drops: list[Pressure] | None = Field(None, description="[Pa] dP at those flows")
     diameter: Length = Field(0.0064, description="[m] bore")
 
 
@@ -290,7 +299,10 @@ class PumpSpec(Section):
     """CDU pump group."""
 
     flows: list[VolumetricFlow] = Field(description="[m3/s] datasheet flows of one pump")
-    pressures: list[Pressure] = Field(description="[Pa] pressure rise at those flows")
+    pressures: list[Pressure] | None = Field(None, description="[Pa] pressure rise at those "
+                                             "flows")
+    heads: list[Length] | None = Field(None, description="[m] head at those flows (instead "
+                                       "of pressures; converted with the coolant density)")
     efficiencies: list[float] | None = Field(None, description="[-] efficiency at those flows")
     count: Annotated[int, Field(ge=1)] = Field(2, description="[-] installed pumps (N+1)")
     running: Annotated[int, Field(ge=0)] | None = Field(None, description="[-] running pumps")
