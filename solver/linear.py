@@ -49,12 +49,14 @@ from dataclasses import dataclass
 
 import numpy as np
 import scipy.linalg
+import scipy.linalg.lapack
 import scipy.sparse.linalg as spla
 
 from .operators import NEIGHBOURS, Stencil7, array_namespace
 
 METHODS = ("pcg", "bicgstab", "multigrid")
 SMOOTHERS = ("auto", "point")
+CYCLES = ("k", "v")
 # an axis gets line smoothing where at least LINE_FRACTION of the cells couple LINE_RATIO times
 # more strongly along it than along the other axes
 LINE_RATIO = 4.0
@@ -87,6 +89,10 @@ class LinearSolve:
         ``"auto"``: red-black point Gauss-Seidel, replaced on a level by zebra line
         Gauss-Seidel along each axis where cells couple much more strongly (thin layers,
         stretched cells); ``"point"``: always point smoothing.
+    cycle : {"k", "v"}
+        ``"k"``: K-cycle, the coarse-grid problem of every intermediate level is solved by two
+        Krylov steps preconditioned by that level's cycle (level-independent convergence with
+        coefficient jumps); ``"v"``: plain V-cycle (one recursive call per level).
     check_every : int
         Bring the residual norm to the host (a device synchronisation on the GPU) only every
         this many iterations; the history then holds one entry per check.
@@ -102,12 +108,15 @@ class LinearSolve:
     anisotropy_threshold: float = 0.25
     check_every: int = 1
     smoother: str = "auto"
+    cycle: str = "k"
 
     def __post_init__(self):
         if self.method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}, got {self.method!r}")
         if self.smoother not in SMOOTHERS:
             raise ValueError(f"smoother must be one of {SMOOTHERS}, got {self.smoother!r}")
+        if self.cycle not in CYCLES:
+            raise ValueError(f"cycle must be one of {CYCLES}, got {self.cycle!r}")
         if self.rtol < 0 or self.atol < 0:
             raise ValueError("rtol and atol must be non-negative")
         if self.max_iterations < 1 or self.check_every < 1:
@@ -192,12 +201,15 @@ def coarsen_stencil(stencil: Stencil7, factors: tuple[int, int, int],
 
     The Galerkin product ``R A P`` of piecewise-constant aggregation, with each diffusive
     (symmetric) coupling across a face normal to axis ``a`` divided by the aggregation factor
-    ``f_a`` and the sink ``diag - sum a_nb`` multiplied by ``sink_scale``; advective excess
-    couplings are summed unscaled. For uniform diffusion this is the rediscretised coarse
-    operator (a coarse face has the summed area but ``f_a`` times the centre distance; a
-    Dirichlet boundary's half-cell distance doubles), whereas the unscaled product over-estimates
-    conductances by ``f_a`` and makes the correction too small (the slow convergence of plain
-    additive correction; cf. Braess 1995 over-correction).
+    ``f_a``; the sink ``diag - sum a_nb`` of a cell on a grid boundary normal to a coarsened
+    axis is multiplied by ``sink_scale`` (other sinks count as volumetric and are summed as
+    they are); advective excess couplings are summed unscaled.
+
+    For uniform diffusion this is the rediscretised coarse operator: a coarse face has the
+    summed area but ``f_a`` times the centre distance, and a Dirichlet boundary's half-cell
+    distance doubles. The unscaled product over-estimates conductances by ``f_a`` and makes
+    the correction too small (the slow convergence of plain additive correction; cf. the
+    over-correction of Braess 1995).
 
     Parameters
     ----------
@@ -207,8 +219,8 @@ def coarsen_stencil(stencil: Stencil7, factors: tuple[int, int, int],
         Aggregation factor per axis, 1 or 2. An odd axis coarsened by 2 leaves a last
         aggregate of one cell.
     sink_scale : float
-        Factor on the summed sinks: 0.5 suits boundary sinks (Dirichlet or convective
-        conductances folded into ``diag``), 1 suits volumetric sinks.
+        Factor on boundary-cell sinks: 0.5 suits Dirichlet conductances folded into ``diag``
+        (the centre-to-boundary distance doubles), 1 suits weak convective ones (area sums).
 
     Returns
     -------
@@ -219,9 +231,16 @@ def coarsen_stencil(stencil: Stencil7, factors: tuple[int, int, int],
     shape = stencil.shape
     coarse_shape = tuple(-(-n // f) for n, f in zip(shape, factors, strict=True))
     padded = tuple(nc * f for nc, f in zip(coarse_shape, factors, strict=True))
-    # sinks, summed over each aggregate
+    # sinks, summed over each aggregate; those of cells on a boundary normal to a coarsened
+    # axis are taken as boundary conductances (half-cell distance doubles: sink_scale)
     sink = stencil.diag - sum(stencil.neighbour(name) for name in NEIGHBOURS)
-    coarse = {"diag": sink_scale * _block_sum(_pad_to(xp, sink, padded), factors)}
+    scale = xp.ones_like(sink)
+    for axis, f in enumerate(factors):
+        if f == 2:
+            _take(scale, axis, slice(0, 1))[...] = sink_scale
+            _take(scale, axis, slice(-1, None))[...] = sink_scale
+    sink *= scale
+    coarse = {"diag": _block_sum(_pad_to(xp, sink, padded), factors)}
     for axis, (minus_name, plus_name) in enumerate(_AXIS_PAIRS):
         n, f = shape[axis], factors[axis]
         plus = stencil.neighbour(plus_name)
@@ -312,13 +331,64 @@ class _PointSmoother:
             xp.multiply(acc, inverse, out=centre)
 
 
+class _TridiagonalLines:
+    """Many independent tridiagonal systems ``d_k x_k - l_k x_(k-1) - u_k x_(k+1) = b_k``, one
+    per line, the line index last (arrays of shape ``(m1, m2, n)``).
+
+    On the host the lines are concatenated into one system factorised once by LAPACK
+    (``?gttrf``, partial pivoting) and solved by ``?gttrs`` per sweep (SciPy needs three or more
+    unknowns); on a device, and for tiny systems, the Thomas
+    algorithm runs vectorised over the lines (``thomas=True`` selects it on the host too, for
+    parity tests).
+    """
+
+    def __init__(self, lower, diag, upper, thomas: bool | None = None):
+        xp = array_namespace(diag)
+        self.xp = xp
+        self.thomas = (xp is not np or diag.size < 3) if thomas is None else thomas
+        if self.thomas:
+            # Thomas factors: inverse pivots and normalised upper couplings
+            self.lower = lower
+            self.inverse = xp.empty_like(diag)
+            self.upper_scaled = xp.empty_like(diag)
+            previous = xp.zeros_like(diag[..., 0])
+            for k in range(diag.shape[-1]):
+                pivot = diag[..., k] - lower[..., k] * previous
+                ok = xp.abs(pivot) > 1e-12 * xp.abs(diag[..., k])
+                self.inverse[..., k] = xp.where(ok, 1.0 / xp.where(ok, pivot, 1.0), 0.0)
+                self.upper_scaled[..., k] = upper[..., k] * self.inverse[..., k]
+                previous = self.upper_scaled[..., k]
+            self.row = xp.empty_like(diag[..., 0])
+        else:
+            gttrf, self.gttrs = scipy.linalg.lapack.get_lapack_funcs(
+                ("gttrf", "gttrs"), dtype=diag.dtype)
+            self.factors = gttrf(-lower.ravel()[1:], diag.ravel(), -upper.ravel()[:-1])[:5]
+
+    def solve(self, work) -> None:
+        """Overwrite ``work`` (right-hand sides, contiguous) with the solutions."""
+        if not self.thomas:
+            solution, _ = self.gttrs(*self.factors, work.reshape(-1), overwrite_b=True)
+            work.reshape(-1)[...] = solution
+            return
+        xp, row = self.xp, self.row
+        # forward elimination and back substitution along the lines
+        work[..., 0] *= self.inverse[..., 0]
+        for k in range(1, work.shape[-1]):
+            xp.multiply(self.lower[..., k], work[..., k - 1], out=row)
+            work[..., k] += row
+            work[..., k] *= self.inverse[..., k]
+        for k in range(work.shape[-1] - 2, -1, -1):
+            xp.multiply(self.upper_scaled[..., k], work[..., k + 1], out=row)
+            work[..., k] += row
+
+
 class _LineSmoother:
-    """Zebra line Gauss-Seidel along one axis: each line is solved exactly (Thomas algorithm,
-    vectorised over all lines of a colour); lines of one colour are checkerboarded in the
-    other two axes. Robust where cells are thin across that axis (strong coupling)."""
+    """Zebra line Gauss-Seidel along one axis: each line is solved exactly (all lines of a
+    colour at once); lines of one colour are checkerboarded in the other two axes. Robust
+    where cells are thin across that axis (strong coupling)."""
 
     def __init__(self, level, axis: int):
-        xp, dtype = level.xp, level.rhs.dtype
+        xp = level.xp
         self.xp = xp
         self.colours = ([], [])
         minus = level.coefficients[2 * axis]
@@ -327,52 +397,32 @@ class _LineSmoother:
             sub = tuple(slice(s, None, st) for s, st in zip(start, step, strict=True))
 
             def moved(array, sub=sub):
-                return xp.moveaxis(array[sub], axis, 0)
+                return xp.moveaxis(array[sub], axis, -1)
 
-            # off-line neighbours, in line-major layout (the line index first)
+            # off-line neighbours, in a layout with the line index last
             terms = [(xp.ascontiguousarray(moved(coef)), xp.moveaxis(
-                        _shifted(level.x_padded, level.shape, a, offset, start, step), axis, 0))
+                        _shifted(level.x_padded, level.shape, a, offset, start, step), axis, -1))
                      for (a, offset), coef, on in zip(
                          _SHIFTS, level.coefficients, level.active, strict=True)
                      if on and a != axis]
             centre = xp.moveaxis(_shifted(level.x_padded, level.shape, 0, 0, start, step),
-                                 axis, 0)
-            lower = xp.ascontiguousarray(moved(minus))
-            upper = xp.ascontiguousarray(moved(plus))
-            diag = moved(level.stencil.diag)
-            # Thomas factors: inverse pivots and normalised upper couplings
-            inverse = xp.empty(lower.shape, dtype=dtype)
-            upper_scaled = xp.empty(lower.shape, dtype=dtype)
-            previous = xp.zeros(lower.shape[1:], dtype=dtype)
-            for k in range(lower.shape[0]):
-                pivot = diag[k] - lower[k] * previous
-                ok = xp.abs(pivot) > 1e-12 * xp.abs(diag[k])
-                inverse[k] = xp.where(ok, 1.0 / xp.where(ok, pivot, 1.0), 0.0)
-                upper_scaled[k] = upper[k] * inverse[k]
-                previous = upper_scaled[k]
-            work = xp.empty(lower.shape, dtype=dtype)
-            self.colours[colour].append((centre, moved(level.rhs), terms, lower, inverse,
-                                         upper_scaled, work, xp.empty_like(work),
-                                         xp.empty(lower.shape[1:], dtype=dtype)))
+                                 axis, -1)
+            lines = _TridiagonalLines(xp.ascontiguousarray(moved(minus)),
+                                      xp.ascontiguousarray(moved(level.stencil.diag)),
+                                      xp.ascontiguousarray(moved(plus)))
+            work = xp.empty(centre.shape, dtype=level.rhs.dtype)
+            self.colours[colour].append((centre, moved(level.rhs), terms, lines, work,
+                                         xp.empty_like(work)))
 
     def sweep(self, colour: int) -> None:
         xp = self.xp
-        for (centre, rhs, terms, lower, inverse, upper_scaled, work, tmp,
-             row) in self.colours[colour]:
+        for centre, rhs, terms, lines, work, tmp in self.colours[colour]:
             # right-hand side of the lines: rhs + off-line neighbour contributions
             work[...] = rhs
             for coef, neighbour in terms:
                 xp.multiply(coef, neighbour, out=tmp)
                 work += tmp
-            # forward elimination and back substitution along the lines
-            work[0] *= inverse[0]
-            for k in range(1, work.shape[0]):
-                xp.multiply(lower[k], work[k - 1], out=row)
-                work[k] += row
-                work[k] *= inverse[k]
-            for k in range(work.shape[0] - 2, -1, -1):
-                xp.multiply(upper_scaled[k], work[k + 1], out=row)
-                work[k] += row
+            lines.solve(work)
             centre[...] = work
 
 
@@ -527,6 +577,11 @@ class Multigrid:
                            in zip(self._levels[:-1], self._levels[1:], self._factors,
                                   strict=False)]
         self._coarsest = _CoarsestSolver(self._levels[-1].stencil)
+        # K-cycle work vectors (halo-padded, halo zero) on the intermediate levels
+        self._symmetric = settings.method != "bicgstab"
+        self._krylov = [None] + [
+            tuple(self.xp.zeros_like(level.x_padded) for _ in range(5))
+            if settings.cycle == "k" else None for level in self._levels[1:-1]] + [None]
         self.levels = [LevelInfo(lvl.shape, f, int(np.prod(lvl.shape)))
                        for lvl, f in zip(self._levels, self._factors, strict=True)]
         self.setup_seconds = time.perf_counter() - start
@@ -561,12 +616,58 @@ class Multigrid:
         residual_blocks.sum(axis=(1, 3, 5), out=coarse.rhs)
         # coarse-grid correction, injected into every cell of the aggregate
         coarse.x_padded.fill(0)
-        self._cycle(index + 1)
+        if self._krylov[index + 1] is None:
+            self._cycle(index + 1)
+        else:
+            self._krylov_correction(index + 1)
         correction += coarse.x[:, None, :, None, :, None]
         for halo in halos:
             halo.fill(0)
         # post-smoothing with the colours reversed (symmetric cycle)
         level.smooth(self.settings.post_sweeps, reverse=True)
+
+    def _krylov_correction(self, index: int) -> None:
+        """Coarse-grid solve of the K-cycle (Notay & Vassilevski 2008): two Krylov steps on
+        level ``index``, each preconditioned by that level's cycle, so that the correction does
+        not lose quality with the number of levels. Symmetric systems use flexible CG
+        coefficients (energy minimisation), non-symmetric ones GCR (residual minimisation).
+        Coefficients stay device scalars (no host synchronisation)."""
+        xp, level = self.xp, self._levels[index]
+        rhs, v1, v2, w1, w2 = self._krylov[index]
+        inner = (slice(1, -1),) * 3
+        rhs[inner] = level.rhs
+        # first step: v1 = C r, w1 = A v1
+        self._cycle(index)
+        v1[inner] = level.x
+        level.apply(v1, w1[inner])
+        if self._symmetric:
+            rho1 = xp.vdot(v1, w1)
+            a1 = xp.vdot(v1, rhs) / rho1
+        else:
+            rho1 = xp.vdot(w1, w1)
+            a1 = xp.vdot(w1, rhs) / rho1
+        # second step from the updated residual r2 = r - a1 w1
+        rhs -= a1 * w1
+        level.rhs[...] = rhs[inner]
+        level.x_padded.fill(0)
+        self._cycle(index)
+        v2[inner] = level.x
+        level.apply(v2, w2[inner])
+        if self._symmetric:
+            gamma = xp.vdot(v2, w1)
+            rho2 = xp.vdot(v2, w2) - gamma * gamma / rho1
+            a2 = xp.vdot(v2, rhs) / xp.where(rho2 != 0, rho2, 1.0)
+            a1 = a1 - gamma * a2 / rho1
+        else:
+            gamma = xp.vdot(w1, w2) / rho1
+            w2 -= gamma * w1
+            rho2 = xp.vdot(w2, w2)
+            a2 = xp.vdot(w2, rhs) / xp.where(rho2 != 0, rho2, 1.0)
+            a1 = a1 - gamma * a2
+        a2 = xp.where(rho2 != 0, a2, 0.0)
+        # x = a1 v1 + a2 v2
+        xp.multiply(v1[inner], a1, out=level.x)
+        level.x += a2 * v2[inner]
 
     def vcycle(self, rhs, x):
         """Apply one V-cycle to ``A x = rhs``, updating ``x`` in place.
@@ -652,23 +753,22 @@ def _pcg(mg: Multigrid, x, r, history: _History, max_iterations: int) -> int:
     tmp = xp.empty_like(r)
     mg.precondition(r, out=z)
     p[...] = z
-    rz = xp.vdot(r, z)
     for k in range(1, max_iterations + 1):
         # step along p: alpha = (r, z) / (p, A p)
         finest.apply(padded, q)
-        alpha = rz / xp.vdot(padded, q_padded)
+        pq = xp.vdot(padded, q_padded)
+        alpha = xp.vdot(r, z) / pq
         xp.multiply(p, alpha, out=tmp)
         x += tmp
         xp.multiply(q, alpha, out=tmp)
         r -= tmp
         if history.done(r, k, k == max_iterations):
             return k
-        # new search direction, A-conjugate to the previous ones
+        # new direction A-conjugate to the last one; the flexible form (Notay 2000) stays
+        # valid when the K-cycle makes the preconditioner vary between iterations
         mg.precondition(r, out=z)
-        rz_new = xp.vdot(r, z)
-        p *= rz_new / rz
+        p *= -xp.vdot(z, q) / pq
         p += z
-        rz = rz_new
     return max_iterations
 
 
