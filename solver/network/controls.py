@@ -53,21 +53,26 @@ class PumpSpeedControl:
     max_speed: float = 1.2
 
     def apply(self, network, value):
+        """Set the pump group speed [-]."""
         network.replace_branch(self.pump, speed=float(value))
 
     def current(self, network):
+        """Current pump speed [-]."""
         return network.branch(self.pump).speed
 
     def bounds(self):
+        """Actuator range (min, max) [-]."""
         return self.min_speed, self.max_speed
 
     def measure(self, solution):
+        """Measured differential pressure [Pa] or volumetric flow [m3/s]."""
         if self.target == "differential_pressure":
             return solution.node_pressure(self.high_node) - solution.node_pressure(self.low_node)
         i = solution.network.branch_index(self.component)
         return float(solution.volumetric_flow[i])
 
     def validate(self, network):
+        """Raise NetworkError when the pump, nodes or component do not exist."""
         network.branch(self.pump)
         if self.target == "differential_pressure":
             network.node_index(self.high_node)
@@ -105,24 +110,29 @@ class SupplyTemperatureControl:
     max_value: float = 1.0
 
     def apply(self, network, value):
+        """Set the valve opening [-] or the facility mass flow [kg/s]."""
         if self.valve:
             network.replace_branch(self.valve, opening=float(value))
         else:
             network.replace_flow_boundary(self.flow_boundary, float(value))
 
     def current(self, network):
+        """Current valve opening [-] or facility mass flow [kg/s]."""
         if self.valve:
             return network.branch(self.valve).opening
         return next(fb.mass_flow for fb in network.flow_boundaries
                     if fb.name == self.flow_boundary)
 
     def bounds(self):
+        """Actuator range (min, max)."""
         return self.min_value, self.max_value
 
     def measure(self, solution):
+        """Supply temperature at the sensor node [K]."""
         return solution.temperature(self.node)
 
     def validate(self, network):
+        """Raise NetworkError when the node or actuator does not exist."""
         network.node_index(self.node)
         if bool(self.valve) == bool(self.flow_boundary):
             raise NetworkError(f"control '{self.name}': give exactly one of valve or "
