@@ -158,8 +158,13 @@ def summarize(built, solution, reports):
     if built.supply_node and built.return_node:
         t_s = solution.temperature(built.supply_node)
         t_r = solution.temperature(built.return_node)
-        tcs_flow = float(q[net.branch_index("cdu.supply_pipe")]) if any(
-            b.name == "cdu.supply_pipe" for b in net.branches) else float("nan")
+        names = {b.name for b in net.branches}
+        if "cdu.supply_pipe" in names:
+            tcs_flow = float(q[net.branch_index("cdu.supply_pipe")])
+        elif built.exchanger and f"{built.exchanger}.hot" in names:
+            tcs_flow = float(q[net.branch_index(f"{built.exchanger}.hot")])
+        else:
+            tcs_flow = float("nan")
         summary["tcs"] = {"supply_temperature": t_s, "return_temperature": t_r,
                           "delta_t": t_r - t_s, "flow": tcs_flow, "flow_lpm": tcs_flow * LPM,
                           "lpm_per_kw": tcs_flow * LPM / (total_heat / 1e3)

@@ -96,7 +96,10 @@ def _explicit(section, built, density):
             net.heat_exchangers.append(HeatExchanger(
                 comp.name, hot, cold, comp.ua, comp.rated_hot_flow * density,
                 comp.rated_cold_flow * density, comp.ua_exponent))
-            built.exchanger = built.exchanger or comp.name
+            if not built.exchanger:
+                built.exchanger = comp.name
+                built.supply_node = built.supply_node or comp.hot_outlet
+                built.return_node = built.return_node or comp.hot_inlet
         elif kind == "pump":
             if data["running"] is None:
                 data["running"] = data["count"]
