@@ -114,9 +114,11 @@ def _interval_faces(points: np.ndarray, caps: np.ndarray, alpha: np.ndarray, bet
     i = np.arange(k.size) - np.repeat(np.cumsum(n - 1) - (n - 1), n - 1) + 1
     t = i * (total / n)[k]
     a, b, Lk, Hk = alpha[k], beta[k], L[k], H[k]
-    s = np.where(t <= f1[k], a * np.expm1(g * t) / g,
-                 np.where(t <= f2[k], s1[k] + (t - f1[k]) * Hk,
-                          Lk - (top[k] * np.exp(-g * (t - f2[k])) - b) / g))
+    # each piece evaluated only over its own range of t (no overflow in the unused branches)
+    rising = a * np.expm1(g * np.minimum(t, f1[k])) / g
+    constant = s1[k] + (np.clip(t, f1[k], f2[k]) - f1[k]) * Hk
+    falling = Lk - (top[k] * np.exp(-g * np.maximum(t - f2[k], 0.0)) - b) / g
+    s = np.where(t <= f1[k], rising, np.where(t <= f2[k], constant, falling))
     inner = points[k] + np.clip(s, 0.0, Lk)
     # interleave: each interval's start point followed by its inner faces, then the last point
     faces = np.empty(points.size + k.size)

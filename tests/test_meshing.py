@@ -87,7 +87,7 @@ def test_random_breakpoints_respect_all_limits():
         points[2] = np.concatenate([points[2], [0.05, 0.05 + 10 ** rng.uniform(-5.5, -3)]])
         box = ((0.02, 0.03, 0.04), (0.04, 0.05, 0.06))
         with warnings.catch_warnings():
-            warnings.simplefilter("error", GridWarning)
+            warnings.simplefilter("error")  # no GridWarning, no floating-point overflow
             grid = generate_grid([(0, 0.1)] * 3, points, spacing, [(*box, fine)],
                                  growth_ratio=ratio)
         assert grid.max_growth_ratio() <= ratio * SLACK
@@ -111,6 +111,16 @@ def test_many_nearly_equal_intervals_settle():
                              1 * MM, growth_ratio=1.2)
     assert grid.max_growth_ratio() <= 1.2 * SLACK
     assert np.all(np.isin(fins.breakpoints("x"), grid.x_faces))
+
+
+def test_ten_thousand_cells_per_axis_without_overflow():
+    """Long uniform stretches next to a 1 um layer: the closed-form inverse must not overflow
+    in the pieces it does not use (any warning fails the test)."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        grid = generate_grid([(0, 1), (0, 1), (0, 1)], [[0.5, 0.5 + 1e-6], [], []], 1e-4)
+    assert grid.shape[1] == 10000 and grid.max_growth_ratio() <= 1.3 * SLACK
+    assert grid.widths[0].min() == pytest.approx(1e-6)
 
 
 def test_refinement_box_faces_are_lines_and_cells_inside_are_fine():
