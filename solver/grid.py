@@ -100,10 +100,13 @@ class Grid:
         return float(max(ratios)) if ratios else 1.0
 
     def max_aspect_ratio(self) -> float:
-        """Largest cell aspect ratio (longest over shortest side)."""
-        wx, wy, wz = (w.max() for w in self.widths)
-        mx, my, mz = (w.min() for w in self.widths)
-        return float(max(wx, wy, wz) / min(mx, my, mz))
+        """Largest cell aspect ratio (longest over shortest side of one cell).
+
+        On a tensor grid the worst cell pairs the widest cell along one axis with the narrowest
+        along another: ``max over a != b of max(w_a) / min(w_b)``.
+        """
+        w = self.widths
+        return float(max(w[a].max() / w[b].min() for a in range(3) for b in range(3) if a != b))
 
     def locate(self, axis: int, coordinate: float) -> int:
         """Index of the cell along ``axis`` that contains ``coordinate`` [m] (clipped to the grid)."""

@@ -252,17 +252,6 @@ def generate_grid(bounds, breakpoints: Sequence[Sequence[float]] = ((), (), ()),
     return Grid(*faces, backend=backend, dtype=dtype)
 
 
-def cell_aspect_ratio(grid: Grid) -> float:
-    """Largest aspect ratio (longest over shortest side) of any cell of the grid.
-
-    On a tensor grid the worst cell pairs the widest cell along one axis with the narrowest along
-    another, so this is ``max over a != b of max(w_a) / min(w_b)``.
-    """
-    widths = grid.widths
-    return float(max(widths[a].max() / widths[b].min() for a in range(3) for b in range(3)
-                     if a != b))
-
-
 def grid_report(grid: Grid, arrays_per_cell: int = CONDUCTION_ARRAYS) -> dict:
     """Size, quality and memory estimate of a grid, printed before solving.
 
@@ -298,7 +287,7 @@ def grid_report(grid: Grid, arrays_per_cell: int = CONDUCTION_ARRAYS) -> dict:
         "min_spacing_m": float(widths.min()),
         "max_spacing_m": float(widths.max()),
         "max_growth_ratio": grid.max_growth_ratio(),
-        "max_aspect_ratio": cell_aspect_ratio(grid),
+        "max_aspect_ratio": grid.max_aspect_ratio(),
         "arrays_per_cell": int(arrays_per_cell),
         "host_memory_mb": host / 1e6,
         "device_memory_mb": device / 1e6,

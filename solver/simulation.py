@@ -94,8 +94,15 @@ def build_grid(case: Case, bodies: list, backend: Backend) -> Grid:
     """Non-uniform grid snapped to every body face, with the case's spacing and grading."""
     lo, hi = domain_bounds(case)
     refinements = [(tuple(r.min), tuple(r.max), r.max_spacing) for r in case.grid.refine]
+    breakpoints = geometry.collect_breakpoints(bodies)
+    # chip footprint edges become grid lines too, so the heated area is resolved exactly
+    for chip in case.chips:
+        if chip.footprint is not None:
+            for axis in (0, 1):
+                extra = [chip.footprint.min[axis], chip.footprint.max[axis]]
+                breakpoints[axis] = np.union1d(breakpoints[axis], extra)
     return meshing.generate_grid(
-        tuple(zip(lo, hi, strict=True)), geometry.collect_breakpoints(bodies),
+        tuple(zip(lo, hi, strict=True)), breakpoints,
         max_spacing=case.grid.max_spacing, refinements=refinements,
         growth_ratio=case.grid.growth_ratio, min_spacing=case.grid.min_spacing,
         backend=backend, dtype=np.dtype(case.solver.dtype))
@@ -160,8 +167,12 @@ def run(case: Case, backend: str | Backend | None = None, output: str | Path | N
     _say(quiet, f"coolsim: case '{case.name}' on backend {backend.name} ({backend.device})")
     result_dir = ResultDirectory(output or case.output.directory, case.name).create()
 
+    if case.solver.physics == "conjugate":
+        from .coldplate import run_conjugate
+
+        return run_conjugate(case, backend, result_dir, quiet=quiet, resume=resume, start=start)
     if case.solver.physics != "conduction":
-        raise NotImplementedError("conjugate physics is not available in this build yet")
+        raise NotImplementedError(f"physics {case.solver.physics!r} is not available yet")
     del resume  # conduction is a single linear solve: nothing to resume
 
     model = build_solid_model(case, backend)

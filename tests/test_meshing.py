@@ -19,7 +19,6 @@ from solver.meshing import (
     CONJUGATE_FLOW_ARRAYS,
     GridWarning,
     MeshingError,
-    cell_aspect_ratio,
     generate_grid,
     grid_report,
 )
@@ -207,7 +206,7 @@ def test_grid_report_numbers():
     assert report["max_spacing_m"] == pytest.approx(3 * MM)
     assert report["max_growth_ratio"] == pytest.approx(2.0)
     # worst cell: 3 mm wide along x and 0.5 mm along z
-    assert report["max_aspect_ratio"] == pytest.approx(6.0) == cell_aspect_ratio(grid)
+    assert report["max_aspect_ratio"] == pytest.approx(6.0) == grid.max_aspect_ratio()
     # CPU: 12 float64 arrays + one int32 id per cell, all on the host
     assert report["host_memory_mb"] == pytest.approx(6 * (CONDUCTION_ARRAYS * 8 + 4) / 1e6)
     assert report["device_memory_mb"] == 0.0
