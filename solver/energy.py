@@ -401,7 +401,10 @@ def assemble_energy(grid, conductivity, boundaries: Sequence[Boundary], heat_sou
     conductivity : array (nx, ny, nz) or float
         [W/m/K] conductivity of solid and fluid cells; 0 marks empty cells.
     boundaries : sequence of Boundary
-        Patches; ``Inlet`` faces bring ``F cp T_inlet``, ``Outlet`` faces are zero-gradient.
+        Patches; ``Inlet`` faces bring ``F cp T_inlet`` (the flow rate comes from
+        ``mass_flux``; the Inlet's own velocity or flow is the flow solver's input),
+        ``Outlet`` faces are zero-gradient. Inflow through any other face that is not fixed
+        temperature takes the cell value (zero gradient).
     heat_source : array (nx, ny, nz), float or None
         [W/m^3] volumetric heat generation.
     mass_flux : tuple (Fx, Fy, Fz)
