@@ -194,6 +194,9 @@ def _linear_theory_start(system, x, steps):
 def solve_hydraulics(network, rho, mu, x0=None, settings=HydraulicSolve(), residuals=None):
     """Solve the network hydraulics for fixed branch densities and viscosities.
 
+    A warm start that stalls (a strongly changed state, e.g. after large property changes) is
+    abandoned after ``settings.max_iterations // 3`` steps for the linear-theory start.
+
     Parameters
     ----------
     network : Network
@@ -214,6 +217,22 @@ def solve_hydraulics(network, rho, mu, x0=None, settings=HydraulicSolve(), resid
     NetworkConvergenceError
         If Newton does not reach ``settings.rtol``.
     """
+    if x0 is not None:
+        warm = []
+        try:
+            result = _newton(network, rho, mu, x0, settings, warm,
+                             max(settings.max_iterations // 3, 8))
+            if residuals is not None:
+                residuals.extend(warm)
+            return result
+        except NetworkConvergenceError:
+            if residuals is not None:
+                residuals.clear()
+    return _newton(network, rho, mu, None, settings, residuals, settings.max_iterations)
+
+
+def _newton(network, rho, mu, x0, settings, residuals, max_iterations):
+    """Newton iterations from ``x0`` (or the linear-theory start when None)."""
     compiled = network.compile()
     system = _System(compiled, np.asarray(rho, float), np.asarray(mu, float))
     p_scale = _pressure_scale(network, compiled)
@@ -233,7 +252,7 @@ def solve_hydraulics(network, rho, mu, x0=None, settings=HydraulicSolve(), resid
     history.append(norm)
     converged = norm < settings.rtol
     iterations = 0
-    while not converged and iterations < settings.max_iterations:
+    while not converged and iterations < max_iterations:
         # Newton direction from the analytic sparse Jacobian
         dx = spsolve(system.jacobian(ddp, x[:nb]), -f)
         if not np.all(np.isfinite(dx)):

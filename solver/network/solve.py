@@ -101,9 +101,14 @@ def _properties(network, fluids, t_branch, t_loop_mean):
     for key in set(c.branch_fluid):
         sel = keys == key
         fluid = _fluid_for(fluids, key, f"component '{c.branch_names[np.argmax(sel)]}'")
-        rho[sel] = fluid.density(t_branch[sel])
-        mu[sel] = fluid.viscosity(t_branch[sel])
-        cp[sel] = fluid.specific_heat(np.full(sel.sum(), t_loop_mean[key]))
+        # evaluate inside the fluid's valid range while iterating; the converged state is
+        # checked against the range afterwards (check_fluid_ranges)
+        low, high = getattr(fluid, "valid_range", (0.0, np.inf))
+        t_sel = np.clip(t_branch[sel], low, high)
+        t_mean = float(np.clip(t_loop_mean[key], low, high))
+        rho[sel] = fluid.density(t_sel)
+        mu[sel] = fluid.viscosity(t_sel)
+        cp[sel] = fluid.specific_heat(np.full(sel.sum(), t_mean))
     return rho, mu, cp
 
 
