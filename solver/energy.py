@@ -169,6 +169,22 @@ def _check_mass_flux(grid, mass_flux):
     return tuple(fluxes)
 
 
+def _check_no_flow_into_empty(grid, conductivity, mass_flux) -> None:
+    """Mass must not cross faces of empty cells (their rows are identities)."""
+    xp = grid.backend.xp
+    for axis in range(3):
+        empty = conductivity <= 0
+        pad = [(0, 0)] * 3
+        pad[axis] = (1, 0)
+        before = xp.pad(empty, pad)
+        pad[axis] = (0, 1)
+        after = xp.pad(empty, pad)
+        touching = before | after  # faces with an empty cell on either side
+        if bool(xp.any(touching & (mass_flux[axis] != 0))):
+            raise ValueError(f"non-zero mass flux on {_AXIS_NAMES[axis]}-faces of empty cells "
+                             "(conductivity 0); fluxes must vanish outside the fluid")
+
+
 # ---------------------------------------------------------------------------------------------
 # boundary terms (shared by the assembly and the heat-flow report)
 # ---------------------------------------------------------------------------------------------
@@ -319,6 +335,18 @@ def _assemble(grid, conductivity, boundaries, heat_source, mass_flux=None, cp=No
         raise ValueError("the TVD scheme needs the previous temperature iterate (temperature=)")
     if temperature is not None:
         temperature = _cell_array(grid, temperature, "temperature")
+    # inputs must be finite: a NaN would otherwise surface deep inside the linear solver
+    checks = [("conductivity", k), ("heat_source", source)]
+    if mass_flux is not None:
+        checks += [("specific_heat", cp)] + [(f"mass flux {a}", f)
+                                             for a, f in zip(_AXIS_NAMES, mass_flux, strict=True)]
+    for what, arr in checks:
+        if not bool(xp.all(xp.isfinite(arr))):
+            raise ValueError(f"{what} contains NaN or inf values")
+    if bool(xp.any(k < 0)):
+        raise ValueError("conductivity must be >= 0 (0 marks empty cells)")
+    if mass_flux is not None:
+        _check_no_flow_into_empty(grid, k, mass_flux)
     stencil = Stencil7.zeros_like(k)
     rhs = source * grid.cell_volumes()
 
@@ -564,6 +592,9 @@ def _solve_thermal(grid, conductivity, boundaries, heat_source, settings, progre
         new, entry = _linear_solve(stencil, rhs, temperature, settings.linear,
                                    symmetric=flux is None)
         linear_history.append(entry)
+        if not bool(xp.all(xp.isfinite(new))):
+            raise FloatingPointError("the temperature solve produced non-finite values; check "
+                                     "conductivities, sources and boundary values for NaN/inf")
         linear_converged = bool(entry.get("converged", True))
         solid = k > 0
         change = float(xp.max(xp.where(solid, xp.abs(new - temperature), 0.0)))

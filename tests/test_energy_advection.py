@@ -143,3 +143,19 @@ def test_tvd_requires_previous_temperature():
         assemble_energy(grid, 1.0, [], 0.0, flux, 1.0, scheme="tvd")
     with pytest.raises(ValueError, match="shape"):
         assemble_energy(grid, 1.0, [], 0.0, (np.zeros((2, 2, 2)),) + flux[1:], 1.0)
+
+
+def test_bad_inputs_are_reported(backend):
+    """Flow into an empty cell and NaN conductivities give clear errors, never NaN fields."""
+    grid = Grid.uniform((1.0, 1.0, 1.0), (3, 2, 2), backend=backend)
+    k = np.ones(grid.shape)
+    k[2] = 0.0
+    flux = (np.ones((4, 2, 2)), np.zeros((3, 3, 2)), np.zeros((3, 2, 3)))
+    bcs = [FixedTemperature(Patch("x_min"), 300.0)]
+    with pytest.raises(ValueError, match="empty cells"):
+        assemble_energy(grid, backend.asarray(k), bcs, 0.0,
+                        tuple(backend.asarray(f) for f in flux), 1.0)
+    k[2] = np.nan
+    with pytest.raises(ValueError, match="NaN"):
+        solve_energy(grid, backend.asarray(k), bcs, 0.0,
+                     tuple(backend.asarray(f) for f in flux), 1.0)
