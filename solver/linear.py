@@ -203,7 +203,8 @@ def coarsen_stencil(stencil: Stencil7, factors: tuple[int, int, int],
     (symmetric) coupling across a face normal to axis ``a`` divided by the aggregation factor
     ``f_a``; the sink ``diag - sum a_nb`` of a cell on a grid boundary normal to a coarsened
     axis is multiplied by ``sink_scale`` (other sinks count as volumetric and are summed as
-    they are); advective excess couplings are summed unscaled.
+    they are; sinks of isolated cells, whose couplings are all zero, are left out unless the
+    whole aggregate is isolated); advective excess couplings are summed unscaled.
 
     For uniform diffusion this is the rediscretised coarse operator: a coarse face has the
     summed area but ``f_a`` times the centre distance, and a Dirichlet boundary's half-cell
@@ -240,7 +241,14 @@ def coarsen_stencil(stencil: Stencil7, factors: tuple[int, int, int],
             _take(scale, axis, slice(0, 1))[...] = sink_scale
             _take(scale, axis, slice(-1, None))[...] = sink_scale
     sink *= scale
-    coarse = {"diag": _block_sum(_pad_to(xp, sink, padded), factors)}
+    # cells without any coupling (e.g. empty cells kept as identity rows) are solved exactly by
+    # the smoother; their sinks would only corrupt the coarse cell they share with coupled cells
+    isolated = (sum(xp.abs(stencil.neighbour(name)) for name in NEIGHBOURS) == 0).astype(
+        sink.dtype)
+    coupled_sink = _block_sum(_pad_to(xp, sink * (1.0 - isolated), padded), factors)
+    coupled_cells = _block_sum(_pad_to(xp, 1.0 - isolated, padded), factors)
+    isolated_sink = _block_sum(_pad_to(xp, sink * isolated, padded), factors)
+    coarse = {"diag": xp.where(coupled_cells > 0, coupled_sink, isolated_sink)}
     for axis, (minus_name, plus_name) in enumerate(_AXIS_PAIRS):
         n, f = shape[axis], factors[axis]
         plus = stencil.neighbour(plus_name)
