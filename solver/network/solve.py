@@ -142,6 +142,7 @@ def solve_network(network, fluids, settings=CoupledSolve(), x0=None, check_range
     m_old = None
     hyd = thermal = None
     keys = np.array(c.branch_fluid)
+    relax = 1.0
     for _ in range(settings.max_iterations):
         rho, mu, cp = _properties(network, fluids, t_branch, t_loop)
         history = []
@@ -150,7 +151,11 @@ def solve_network(network, fluids, settings=CoupledSolve(), x0=None, check_range
         newton_histories.append(history)
         x0 = state_vector(network, hyd)
         thermal = solve_temperatures(network, hyd.mass_flow, cp, settings.initial_temperature)
-        t_branch = 0.5 * (thermal.inlet_temperature + thermal.outlet_temperature)
+        t_new = 0.5 * (thermal.inlet_temperature + thermal.outlet_temperature)
+        # under-relax the property temperatures when the passes start to diverge
+        if len(picard) >= 2 and picard[-1] > picard[-2]:
+            relax = max(0.5 * relax, 0.05)
+        t_branch = relax * t_new + (1.0 - relax) * t_branch
         weights = np.abs(hyd.mass_flow) + 1e-30
         for key in t_loop:
             sel = keys == key
