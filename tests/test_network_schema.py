@@ -228,3 +228,26 @@ def test_quick_disconnect_curve_and_pump_heads():
         build_network(NetworkSection(nodes=[{"name": "a"}, {"name": "b"}], components=[
             {"kind": "pump", "name": "p", "inlet": "a", "outlet": "b",
              "flows": [0.0, 1e-3], "heads": [10.0, 8.0], "pressures": [1e5, 8e4]}]))
+
+
+def test_automatic_layout_when_no_positions(tmp_path):
+    from solver.network.outputs import layout_positions, network_polydata
+
+    sec = NetworkSection(
+        nodes=[{"name": n} for n in ("a", "b", "c")],
+        components=[
+            {"kind": "pump", "name": "p", "inlet": "a", "outlet": "b",
+             "flows": [0.0, 1e-3, 2e-3], "pressures": [1e5, 8e4, 4e4]},
+            {"kind": "pipe", "name": "l", "inlet": "b", "outlet": "c", "length": 1.0,
+             "diameter": 0.02},
+            {"kind": "heat_load", "name": "h", "inlet": "c", "outlet": "a", "power": 0.0},
+            {"kind": "expansion_tank", "name": "t", "node": "a"}])
+    built = build_network(sec)
+    pos = layout_positions(built.network)
+    assert len({tuple(np.round(p, 9)) for p in pos}) == 3  # distinct points on a circle
+    from solver.materials import Coolant
+    from solver.network.solve import solve_network
+
+    fluid = Coolant.constant("c", 1000.0, 4180.0, 1e-3, 0.6)
+    poly = network_polydata(solve_network(built.network, {"coolant": fluid}))
+    assert poly.n_points == 3 and poly.n_cells == 3
