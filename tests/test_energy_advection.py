@@ -6,6 +6,9 @@ References
   (T - T0)/(TL - T0) = (exp(Pe x/L) - 1)/(exp(Pe) - 1), Patankar (1980), Numerical Heat Transfer
   and Fluid Flow, sec. 5.2-1. First-order upwind converges with order 1, the bounded second-order
   (van Leer limited) scheme with order near 2 on this smooth problem.
+- 3-D manufactured solution (Roache 2002, J. Fluids Eng. 124:4-10) with a constant oblique
+  velocity, variable conductivity and Dirichlet data on every side: checks every axis of the
+  upwind and TVD fluxes on uniform and geometrically stretched grids.
 - Boundedness: oblique advection of a temperature step at negligible diffusion (the "skew step"
   of Raithby (1976), Comput. Methods Appl. Mech. Eng. 9:153-164); a bounded scheme keeps every
   cell between the two inlet temperatures.
@@ -14,7 +17,16 @@ References
 import numpy as np
 import pytest
 
-from solver.boundaries import FixedTemperature, HeatFlux, Inlet, Outlet, Patch
+from solver.boundaries import (
+    AXIS_OF_SIDE,
+    SIDES,
+    FixedTemperature,
+    HeatFlux,
+    Inlet,
+    Outlet,
+    Patch,
+    in_plane_axes,
+)
 from solver.energy import ConductionSolve, assemble_energy, solve_energy
 from solver.grid import Grid
 
@@ -53,6 +65,85 @@ def test_patankar_exponential_order(backend, scheme, order, bound, stretch):
     observed = -np.polyfit(np.log(sizes), np.log(errors), 1)[0]
     assert abs(observed - order) <= 0.2, (observed, errors)
     assert errors[-1] < bound
+
+
+# manufactured solution: rho cp = 1, velocity (4, -2.8, 1.6) m/s, k = 1 + 0.5x + 0.3y^2 + 0.2 sin z
+_VELOCITY = np.array([4.0, -2.8, 1.6])
+
+
+def _t_manufactured(x, y, z):
+    return np.sin(2 * x + 0.5) * np.cos(1.5 * y) * np.exp(0.7 * z)
+
+
+def _k_manufactured(x, y, z):
+    return 1.0 + 0.5 * x + 0.3 * y**2 + 0.2 * np.sin(z)
+
+
+def _s_manufactured(x, y, z):
+    """S = u . grad T - div(k grad T), derived by hand."""
+    t = _t_manufactured(x, y, z)
+    tx = 2 * np.cos(2 * x + 0.5) * np.cos(1.5 * y) * np.exp(0.7 * z)
+    ty = -1.5 * np.sin(2 * x + 0.5) * np.sin(1.5 * y) * np.exp(0.7 * z)
+    tz = 0.7 * t
+    laplacian = (-4.0 - 2.25 + 0.49) * t
+    diffusion = _k_manufactured(x, y, z) * laplacian + 0.5 * tx + 0.6 * y * ty \
+        + 0.2 * np.cos(z) * tz
+    return _VELOCITY[0] * tx + _VELOCITY[1] * ty + _VELOCITY[2] * tz - diffusion
+
+
+def _manufactured_dirichlet(grid, side):
+    axis = AXIS_OF_SIDE[side[0]]
+    value = grid.faces[axis][-1 if side.endswith("max") else 0]
+    a, b = in_plane_axes(side)
+
+    def temperature(ca, cb):
+        coords = [None, None, None]
+        coords[axis], coords[a], coords[b] = value, ca, cb
+        return _t_manufactured(*coords)
+
+    return FixedTemperature(Patch(side), temperature)
+
+
+def _manufactured_error(backend, n, scheme, stretches):
+    faces = []
+    for s in stretches:
+        xi = np.linspace(0.0, 1.0, n + 1)
+        faces.append(xi if s == 0 else np.expm1(s * xi) / np.expm1(s))
+    grid = Grid(*faces, backend=backend)
+    x, y, z = np.meshgrid(*grid.centers, indexing="ij")
+    flux = []
+    for axis in range(3):
+        shape = list(grid.shape)
+        shape[axis] += 1
+        areas = backend.to_host(grid.face_areas(axis))
+        flux.append(backend.asarray(np.broadcast_to(_VELOCITY[axis] * areas, shape).copy()))
+    result = solve_energy(grid, backend.asarray(_k_manufactured(x, y, z)),
+                          [_manufactured_dirichlet(grid, side) for side in SIDES],
+                          backend.asarray(_s_manufactured(x, y, z)), tuple(flux), 1.0, scheme,
+                          settings=ConductionSolve(tolerance=1e-9, max_iterations=100,
+                                                   relaxation=1.0))
+    assert result.converged
+    assert result.energy_balance["relative_imbalance"] < 1e-6
+    volumes = backend.to_host(grid.cell_volumes())
+    error = backend.to_host(result.temperature) - _t_manufactured(x, y, z)
+    return float(np.sqrt(np.sum(volumes * error**2) / np.sum(volumes)))
+
+
+@pytest.mark.parametrize("stretches", [(0.0, 0.0, 0.0), (1.5, -1.0, 2.0)],
+                         ids=["uniform", "stretched"])
+def test_manufactured_advection_diffusion_3d(backend, stretches):
+    """8^3, 16^3, 32^3 cells, cell Peclet 0.5 down to 0.1: TVD order 2 +- 0.15 (measured 2.04
+    and 2.05) with RMS error on 32^3 below 7e-4 (measured 1.9e-4 and 5.2e-4); upwind order in
+    [0.6, 1.2] (measured 0.79 and 0.72, pre-asymptotic first order) and at least 5x the TVD
+    error on 32^3."""
+    sizes = np.array([8, 16, 32])
+    errors = {scheme: [_manufactured_error(backend, n, scheme, stretches) for n in sizes]
+              for scheme in ("upwind", "tvd")}
+    orders = {scheme: -np.polyfit(np.log(sizes), np.log(e), 1)[0] for scheme, e in errors.items()}
+    assert abs(orders["tvd"] - 2.0) <= 0.15, (orders, errors)
+    assert 0.6 <= orders["upwind"] <= 1.2, (orders, errors)
+    assert errors["tvd"][-1] < 7e-4
+    assert errors["upwind"][-1] > 5 * errors["tvd"][-1]
 
 
 def _skew_step(backend, n, scheme):
