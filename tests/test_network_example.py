@@ -53,6 +53,10 @@ def test_example_figures(example):
     assert s["plates"]["max_case_temperature"] - 273.15 == pytest.approx(60.0, abs=0.1)
     assert s["energy_balance_error"] < 1e-6
     assert s["mass_imbalance"] < 1e-10
+    checks = {c["name"]: c for c in s["checks"]}
+    assert checks["flow per heat"]["ok"] and checks["TCS temperature rise"]["ok"]
+    assert checks["CDU approach"]["ok"]
+    assert checks["largest cold-plate pressure drop"]["value"] == pytest.approx(15.45e3, rel=0.01)
 
 
 def test_example_output_files(example):

@@ -193,10 +193,37 @@ def summarize(built, solution, reports):
                              "hottest": built.plates[k],
                              "min_flow_lpm": float(min(plate_flows) * LPM),
                              "max_flow_lpm": float(max(plate_flows) * LPM)}
+    summary["checks"] = design_checks(summary, solution, built)
     summary["controls"] = [{"name": r.name, "setpoint": r.setpoint, "achieved": r.achieved,
                             "actuator": r.actuator, "met": r.met, "message": r.message}
                            for r in reports]
     return summary
+
+
+# OCP / ASHRAE guidance for direct-to-chip TCS loops (see docs/network.md)
+GUIDANCE = {"lpm_per_kw": (1.25, 2.0), "tcs_delta_t": (8.0, 12.0), "cdu_approach": (3.0, 5.0),
+            "plate_pressure_drop": (0.0, 20e3)}
+
+
+def design_checks(summary, solution, built):
+    """Compare the operating point with OCP/ASHRAE guidance; list of dicts with ``ok``."""
+    checks = []
+
+    def add(name, value, low, high, unit):
+        if value is None or not np.isfinite(value):
+            return
+        checks.append({"name": name, "value": float(value), "low": low, "high": high,
+                       "unit": unit, "ok": bool(low <= value <= high)})
+
+    tcs = summary.get("tcs", {})
+    add("flow per heat", tcs.get("lpm_per_kw"), *GUIDANCE["lpm_per_kw"], "L/min/kW")
+    add("TCS temperature rise", tcs.get("delta_t"), *GUIDANCE["tcs_delta_t"], "K")
+    add("CDU approach", summary.get("cdu", {}).get("approach"), *GUIDANCE["cdu_approach"], "K")
+    if built.plates:
+        net = solution.network
+        worst = max(float(solution.pressure_drop[net.branch_index(n)]) for n in built.plates)
+        add("largest cold-plate pressure drop", worst, *GUIDANCE["plate_pressure_drop"], "Pa")
+    return checks
 
 
 def _save_figure(fig, path):
