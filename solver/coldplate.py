@@ -1,0 +1,921 @@
+"""One cold plate as a conjugate model: coolant flow, one temperature field, engineering metrics.
+
+The model
+---------
+* **Regions.** The case bodies are painted on the snapped grid (:func:`solver.simulation.
+  build_solid_model`); cells of bodies whose material is ``"coolant"`` are fluid, every other
+  painted cell is solid, unpainted cells are empty (no physics).
+* **Flow.** Steady laminar incompressible flow on the fluid mask (:class:`solver.flow.FlowSolver`,
+  staggered SIMPLEC, immersed solids) with the coolant density at the inlet temperature.
+* **Energy.** One temperature field over fluid and solids (:func:`solver.energy.solve_energy`)
+  with the face mass fluxes of the flow, upwind or TVD convection as ``[solver.flow] scheme``.
+* **Coolant properties.** First pass: constant properties at the inlet temperature. When the
+  viscosity evaluated on the resulting fluid temperatures differs from the inlet value by more
+  than ``property_tolerance`` (2 % by default) the run couples flow and energy in an outer loop:
+  viscosity ``mu(T)``, specific heat ``cp(T)`` and conductivity ``k(T)`` of the coolant are
+  updated from the temperature field, flow and energy re-solved (warm starts) until the
+  monitors settle between passes. The density stays at its inlet value (incompressible flow:
+  exact mass conservation); buoyancy is not modelled here.
+
+Convergence
+-----------
+The flow iteration stops when the continuity and momentum residuals are below their case
+tolerances **and** the inlet-to-outlet pressure drop changed by less than its relative monitor
+tolerance over the monitor window. The energy solve is a linear solve (upwind) or a converged
+deferred correction (TVD). In a coupled run, passes repeat until the pressure drop, the outlet
+temperature rise and the peak temperature rise change by less than their monitor tolerances
+from one pass to the next. A diverging run (NaN, residual growth) stops with
+:class:`solver.flow.DivergenceError` naming the likely cause; the last good state is kept in the
+checkpoint and no field file is written.
+
+Metrics (``flow`` entry of ``summary.json``)
+--------------------------------------------
+* ``thermal_resistance_K_per_W``: ``R = (T_case - T_inlet) / Q``. ``T_case`` is the area-mean
+  temperature of the chip's case face (``[[chips]] case_body``/``case_side``: by default the top,
+  ``z_max``, face of the die body), evaluated on the face itself (series interpolation between
+  the two cells beside it); ``Q`` is the chip power. Without chips, ``T_case`` is the area-mean
+  face temperature of the heated (positive heat-flux) boundary patches and ``Q`` their heat.
+* ``pressure_drop_Pa`` (static, area-weighted) and ``total_pressure_drop_Pa`` (flow-weighted).
+* ``outlet_temperature_K``: mixing-cup ``sum(F cp T) / sum(F cp)`` over the outflow faces.
+* ``energy_balance_relative_error``: ``|Q_in - m cp (T_out - T_in)| / Q_in``.
+* ``mass_balance_relative_error``: ``|inflow - outflow| / inflow``.
+* ``flow_split``: per channel_array / fin_array body, the mass flow through each channel at the
+  mid-plane of the body's envelope.
+
+Units are SI throughout (m, K, W, Pa, kg/s).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+
+from .boundaries import SIDES, HeatFlux, Inlet, face_owners, side_axis
+from .energy import (
+    ConductionResult,
+    ConductionSolve,
+    assemble_energy,
+    energy_balance,
+    solve_energy,
+)
+from .flow import DivergenceError, FlowSettings, FlowSolver
+from .linear import LinearSolve
+
+PROPERTY_TOLERANCE = 0.02  # relative viscosity variation that switches on flow-energy coupling
+DIRECT_CELLS = 400_000  # largest grid whose energy matrix is factorised directly (CPU)
+
+
+# ---------------------------------------------------------------------------------------------
+# settings
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MonitorSettings:
+    """Relative tolerances of the engineering monitors and the window they are measured over.
+
+    Parameters
+    ----------
+    pressure_drop : float
+        Largest relative change of the pressure drop over ``window`` flow iterations.
+    outlet_temperature : float
+        Largest relative change of the outlet temperature rise (between coupling passes).
+    peak_temperature : float
+        Largest relative change of the peak temperature rise (between coupling passes).
+    window : int
+        Number of iterations over which a change is measured.
+    """
+
+    pressure_drop: float = 1e-4
+    outlet_temperature: float = 1e-4
+    peak_temperature: float = 1e-4
+    window: int = 20
+
+
+@dataclass(frozen=True)
+class ColdPlateSettings:
+    """Settings of a conjugate cold-plate solve (frozen; echoed into the summary).
+
+    Parameters
+    ----------
+    flow : FlowSettings
+        Flow solver settings (its own ``tolerance`` is ignored: the driver decides convergence).
+    energy_scheme : {"upwind", "tvd"}
+        Convection scheme of the energy equation.
+    continuity_tolerance, momentum_tolerance : float
+        Scaled flow residuals at convergence (:class:`solver.flow.FlowResiduals`).
+    energy_rtol : float
+        Relative residual of the energy linear solves.
+    temperature_tolerance : float
+        [K] largest temperature change that ends the TVD deferred correction.
+    monitors : MonitorSettings
+    max_passes : int
+        Largest number of flow-energy passes when coolant properties vary with temperature.
+    property_tolerance : float
+        Relative viscosity variation above which the passes are coupled (see module docstring).
+    checkpoint_interval : int
+        Flow iterations between checkpoints (0: none).
+    """
+
+    flow: FlowSettings = field(default_factory=FlowSettings)
+    energy_scheme: str = "tvd"
+    continuity_tolerance: float = 1e-6
+    momentum_tolerance: float = 1e-6
+    energy_rtol: float = 1e-10
+    temperature_tolerance: float = 1e-3
+    monitors: MonitorSettings = field(default_factory=MonitorSettings)
+    max_passes: int = 20
+    property_tolerance: float = PROPERTY_TOLERANCE
+    checkpoint_interval: int = 200
+
+    def __post_init__(self):
+        if self.energy_scheme not in ("upwind", "tvd"):
+            raise ValueError(f"energy_scheme must be 'upwind' or 'tvd', got {self.energy_scheme}")
+
+
+def settings_from_case(case) -> ColdPlateSettings:
+    """``[solver.flow]`` and ``[solver.nonlinear]`` of a case as :class:`ColdPlateSettings`.
+
+    The flow scheme names map to the energy equation as: ``upwind`` -> upwind, any bounded or
+    second-order scheme -> TVD (van Leer limited).
+    """
+    from .case import flow_settings
+
+    f = case.solver.flow
+    m = f.monitors
+    return ColdPlateSettings(
+        flow=flow_settings(case),
+        energy_scheme="upwind" if f.scheme == "upwind" else "tvd",
+        continuity_tolerance=f.tolerances.continuity, momentum_tolerance=f.tolerances.momentum,
+        energy_rtol=min(f.tolerances.energy, 1e-8),
+        temperature_tolerance=case.solver.nonlinear.tolerance,
+        monitors=MonitorSettings(m.pressure_drop, m.outlet_temperature, m.peak_temperature,
+                                 m.window),
+        max_passes=case.solver.nonlinear.max_iterations,
+        checkpoint_interval=f.checkpoint_interval if case.output.checkpoint else 0)
+
+
+# ---------------------------------------------------------------------------------------------
+# monitors
+# ---------------------------------------------------------------------------------------------
+class Monitor:
+    """History of one engineering quantity and its settling test.
+
+    Parameters
+    ----------
+    tolerance : float
+        Largest relative change over the window.
+    window : int
+        Number of past values the latest one is compared with.
+    """
+
+    def __init__(self, tolerance: float, window: int):
+        self.tolerance = float(tolerance)
+        self.window = int(window)
+        self.values: list[float] = []
+
+    def add(self, value: float) -> None:
+        """Record the latest value."""
+        self.values.append(float(value))
+
+    @property
+    def change(self) -> float:
+        """Largest relative change of the latest value against the last ``window`` values."""
+        if len(self.values) < self.window + 1:
+            return np.inf
+        recent = np.asarray(self.values[-self.window - 1:])
+        scale = abs(recent[-1]) or 1.0
+        return float(np.max(np.abs(recent - recent[-1])) / scale)
+
+    @property
+    def settled(self) -> bool:
+        """True when the latest value is within ``tolerance`` of the last ``window`` values."""
+        return self.change < self.tolerance
+
+
+# ---------------------------------------------------------------------------------------------
+# results
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class ColdPlateResult:
+    """Converged state of a cold plate and its metrics.
+
+    Attributes
+    ----------
+    temperature : array (nx, ny, nz)
+        [K] cell temperatures (backend array).
+    conductivity : array (nx, ny, nz)
+        [W/m/K] conductivity of the last energy assembly.
+    flow : solver.flow.FlowSolution
+        Velocities, pressure and mass fluxes on the full grid.
+    energy : solver.energy.ConductionResult
+        The last energy solve (balance and linear histories).
+    metrics : dict
+        The ``flow`` entry of the summary (see the module docstring).
+    passes : int
+        Flow-energy passes made (1 with constant coolant properties).
+    converged : bool
+    timings : dict
+        [s] ``flow``, ``energy`` and ``total`` wall times.
+    history : list of dict
+        One record per flow iteration and per energy solve.
+    """
+
+    temperature: object
+    conductivity: object
+    flow: object
+    energy: object
+    metrics: dict
+    passes: int
+    converged: bool
+    timings: dict
+    history: list
+
+
+# ---------------------------------------------------------------------------------------------
+# the model
+# ---------------------------------------------------------------------------------------------
+class ColdPlate:
+    """A cold plate set up on a grid: fluid mask, coolant properties, flow and energy solvers.
+
+    Parameters
+    ----------
+    model : solver.simulation.SolidModel
+        Grid, body ids, materials (``Coolant`` objects mark fluid bodies), heat sources, patches.
+    settings : ColdPlateSettings
+    chips : sequence of dict, optional
+        ``{"name", "power" [W], "case_body_id", "case_side"}`` for the thermal resistance.
+    channel_groups : sequence of dict, optional
+        ``{"name", "axis" (flow direction), "min", "max" [m]}`` envelopes for the flow split.
+    """
+
+    def __init__(self, model, settings: ColdPlateSettings | None = None, chips=(),
+                 channel_groups=()):
+        self.model = model
+        self.grid = grid = model.grid
+        self.backend = grid.backend
+        self.xp = grid.backend.xp
+        self.settings = settings or ColdPlateSettings()
+        self.chips = list(chips)
+        self.channel_groups = list(channel_groups)
+        coolant_ids = [i for i, m in enumerate(model.body_materials) if hasattr(m, "viscosity")]
+        if not coolant_ids:
+            raise ValueError("a conjugate case needs at least one body with material 'coolant'")
+        coolants = {id(model.body_materials[i]) for i in coolant_ids}
+        if len(coolants) > 1:
+            raise ValueError("all fluid bodies must share one coolant")
+        self.coolant = model.body_materials[coolant_ids[0]]
+        self.fluid_host = np.isin(model.body_ids, coolant_ids)
+        self.fluid = self.backend.asarray(self.fluid_host)
+        inlets = [b for b in model.boundaries if isinstance(b, Inlet)]
+        if not inlets:
+            raise ValueError("a conjugate case needs an inlet boundary")
+        self.inlet_temperature = float(inlets[0].temperature)
+        t_in = self.inlet_temperature
+        self.density = float(self.coolant.density(t_in))
+        self.viscosity_inlet = float(self.coolant.viscosity(t_in))
+        # the flow solver decides nothing by itself: convergence is checked by this driver
+        flow_settings = replace(self.settings.flow, tolerance=0.0)
+        self.flow = FlowSolver(grid, self.fluid, model.boundaries, self.density,
+                               self.viscosity_inlet, flow_settings)
+        self.temperature = grid.full(t_in)
+        self.coupled = False
+        self._set_properties(self.temperature)
+
+    # -- properties -----------------------------------------------------------------------------
+    def _set_properties(self, temperature) -> None:
+        """Coolant cp and k (and mu when coupled) from ``temperature`` [K]; solid k(T)."""
+        xp = self.xp
+        t_fluid = temperature if self.coupled else self.grid.full(self.inlet_temperature)
+        t_cells = xp.where(self.fluid, t_fluid, temperature)
+        self.conductivity = self.model.conductivity(t_cells)
+        cp = xp.asarray(self.coolant.specific_heat(t_fluid), dtype=self.grid.dtype)
+        self.specific_heat = xp.where(self.fluid, cp, 0.0)
+        if self.coupled:
+            mu = xp.asarray(self.coolant.viscosity(t_fluid), dtype=self.grid.dtype)
+            self.flow.set_viscosity(xp.where(self.fluid, mu, self.viscosity_inlet))
+
+    def viscosity_variation(self, temperature) -> float:
+        """Largest relative deviation of mu(T) over the fluid cells from mu(T_inlet)."""
+        xp = self.xp
+        t = temperature[self.fluid]
+        t_range = xp.asarray([float(xp.min(t)), float(xp.max(t))], dtype=self.grid.dtype)
+        mu = self.backend.to_host(xp.asarray(self.coolant.viscosity(t_range)))
+        return float(np.max(np.abs(mu / self.viscosity_inlet - 1.0)))
+
+    # -- state for checkpoints --------------------------------------------------------------------
+    def state(self) -> dict:
+        """Arrays of the current state (flow region velocities, pressure, temperature)."""
+        u, v, w = self.flow.velocity
+        return {"u": u, "v": v, "w": w, "pressure": self.flow.pressure,
+                "temperature": self.temperature}
+
+    def load_state(self, arrays: dict, metadata: dict) -> None:
+        """Restore a state written by :meth:`state` (resume)."""
+        xp = self.xp
+        for name, current in zip(("u", "v", "w"), self.flow.velocity, strict=True):
+            xp.copyto(current, xp.asarray(arrays[name], dtype=self.grid.dtype))
+        xp.copyto(self.flow.pressure, xp.asarray(arrays["pressure"], dtype=self.grid.dtype))
+        # mass fluxes follow from the restored velocities (FlowSolver keeps F = rho A u)
+        self.flow._update_mass_flux()
+        self.flow.iteration = int(metadata.get("iteration", 0))
+        self.temperature = xp.asarray(arrays["temperature"], dtype=self.grid.dtype)
+        self.coupled = bool(metadata.get("coupled", False))
+        self._set_properties(self.temperature)
+
+    # -- solve ----------------------------------------------------------------------------------
+    def _solve_flow(self, progress, checkpoint, history, monitor_dp: Monitor) -> bool:
+        """Outer SIMPLEC iterations until residuals and the pressure-drop monitor hold."""
+        s = self.settings
+        state = {"converged": False}
+
+        def callback(residuals, solver):
+            dp = solver.pressure_drop().get("static", 0.0)
+            monitor_dp.add(dp)
+            record = {"iteration": residuals.iteration, "continuity": residuals.continuity,
+                      "momentum": max(residuals.momentum), "pressure_drop_Pa": dp}
+            history.append(record)
+            if progress is not None:
+                progress.update(residuals.iteration,
+                                {"continuity": residuals.continuity,
+                                 "momentum": max(residuals.momentum)},
+                                {"dp_Pa": dp, "dp_change": min(monitor_dp.change, 1.0)})
+            if (checkpoint is not None and s.checkpoint_interval
+                    and residuals.iteration % s.checkpoint_interval == 0):
+                checkpoint(self, residuals.iteration)
+            done = (residuals.continuity < s.continuity_tolerance
+                    and max(residuals.momentum) < s.momentum_tolerance and monitor_dp.settled)
+            state["converged"] = done
+            return done
+
+        remaining = max(s.flow.max_iterations - self.flow.iteration, 1)
+        self.flow.solve(max_iterations=remaining, callback=callback)
+        return state["converged"]
+
+    def _solve_energy(self):
+        """Energy over fluid and solids with the current mass fluxes (warm start).
+
+        On the CPU up to ``DIRECT_CELLS`` cells the upwind-plus-diffusion matrix is factorised
+        once (sparse LU) and the TVD deferred correction only changes the right-hand side, so
+        each correction costs one back-substitution; otherwise :func:`solver.energy.solve_energy`
+        (multigrid-preconditioned BiCGStab) solves each correction.
+        """
+        s = self.settings
+        warm = None if self.flow.iteration == 0 else self.temperature
+        if self.backend.name == "cpu" and self.grid.n_cells <= DIRECT_CELLS:
+            result = self._solve_energy_direct(warm)
+        else:
+            linear = LinearSolve(method="bicgstab", rtol=s.energy_rtol, max_iterations=500)
+            settings = ConductionSolve(linear=linear, tolerance=s.temperature_tolerance,
+                                       max_iterations=200, relaxation=0.7)
+            result = solve_energy(self.grid, self.conductivity, self.model.boundaries,
+                                  self.model.heat_source, self._mass_flux(), self.specific_heat,
+                                  scheme=s.energy_scheme, settings=settings, temperature=warm)
+        if not bool(self.xp.all(self.xp.isfinite(result.temperature))):
+            raise DivergenceError(
+                "energy solve produced non-finite temperatures. Likely cause: a flow field far "
+                "from converged (check the continuity residual) or a heat source without a "
+                "path to the coolant; the last good state is kept", self.flow.iteration)
+        return result
+
+    def _solve_energy_direct(self, warm, relaxation: float = 0.7):
+        """Sparse-LU energy solve with TVD deferred correction on the host (NumPy backend)."""
+        from scipy.sparse.linalg import splu
+
+        s = self.settings
+        xp = self.xp
+        flux = self._mass_flux()
+        boundaries, source = self.model.boundaries, self.model.heat_source
+        k, cp = self.conductivity, self.specific_heat
+        temperature = self.grid.full(self.inlet_temperature) if warm is None else warm.copy()
+        # the matrix (upwind convection + diffusion) does not depend on the iterate: factor once
+        stencil, rhs = assemble_energy(self.grid, k, boundaries, source, flux, cp, "upwind")
+        start = time.perf_counter()
+        lu = splu(stencil.to_scipy().tocsc())
+        history = [{"method": "splu", "iterations": 1, "converged": True,
+                    "factor_seconds": time.perf_counter() - start}]
+        conducting = k > 0
+        outer, converged = [], s.energy_scheme == "upwind"
+        iterations = 1 if s.energy_scheme == "upwind" else 200
+        for _ in range(iterations):
+            if s.energy_scheme == "tvd":
+                # deferred correction: high-order face values from the current iterate
+                stencil, rhs = assemble_energy(self.grid, k, boundaries, source, flux, cp,
+                                               "tvd", temperature)
+            new = lu.solve(np.asarray(rhs).ravel()).reshape(self.grid.shape)
+            change = float(xp.max(xp.where(conducting, xp.abs(new - temperature), 0.0)))
+            outer.append(change)
+            history.append({"method": "splu", "iterations": 1, "converged": True,
+                            "relative_residual": float(np.linalg.norm(
+                                stencil.residual(new, rhs)) / max(np.linalg.norm(rhs), 1e-300))})
+            if s.energy_scheme == "upwind" or change < s.temperature_tolerance:
+                temperature = new
+                converged = True
+                break
+            # under-relaxed update damps limiter switching
+            temperature = temperature + relaxation * (new - temperature)
+        balance = energy_balance(self.grid, temperature, k, boundaries, source, flux, cp,
+                                 s.energy_scheme)
+        # empty cells carry the lowest conducting temperature (as solver.energy does)
+        t_min = xp.min(xp.where(conducting, temperature, xp.inf))
+        temperature = xp.where(conducting, temperature, t_min)
+        return ConductionResult(temperature, k, balance, history, outer, converged)
+
+    def _mass_flux(self):
+        return tuple(self.flow._embed(f, a) for a, f in enumerate(self.flow.mass_flux))
+
+    def solve(self, progress=None, checkpoint=None) -> ColdPlateResult:
+        """Solve flow and energy to convergence and evaluate the metrics.
+
+        Parameters
+        ----------
+        progress : solver.progress.Progress, optional
+            Receives one line per flow iteration (residuals, pressure drop) and per pass.
+        checkpoint : callable, optional
+            ``checkpoint(cold_plate, iteration)`` every ``checkpoint_interval`` flow iterations
+            and at the end of each pass.
+
+        Returns
+        -------
+        ColdPlateResult
+
+        Raises
+        ------
+        solver.flow.DivergenceError
+            NaN or residual growth; the state stays at the last good iterate.
+        """
+        start = time.perf_counter()
+        s = self.settings
+        history: list[dict] = []
+        monitor_dp = Monitor(s.monitors.pressure_drop, s.monitors.window)
+        pass_dp = Monitor(s.monitors.pressure_drop, 1)
+        pass_out = Monitor(s.monitors.outlet_temperature, 1)
+        pass_peak = Monitor(s.monitors.peak_temperature, 1)
+        flow_seconds = energy_seconds = 0.0
+        converged = False
+        energy = None
+        passes = 0
+        for passes in range(1, s.max_passes + 1):
+            t0 = time.perf_counter()
+            flow_converged = self._solve_flow(progress, checkpoint, history, monitor_dp)
+            t1 = time.perf_counter()
+            energy = self._solve_energy()
+            self.temperature = energy.temperature
+            energy_seconds += time.perf_counter() - t1
+            flow_seconds += t1 - t0
+            # pass monitors: pressure drop, outlet and peak temperature rises
+            dp = self.flow.pressure_drop().get("static", 0.0)
+            t_out = self.outlet_temperature()
+            t_peak = float(self.xp.max(self.temperature))
+            for monitor, value in ((pass_dp, dp), (pass_out, t_out - self.inlet_temperature),
+                                   (pass_peak, t_peak - self.inlet_temperature)):
+                monitor.add(value)
+            history.append({"iteration": self.flow.iteration, "pass": passes,
+                            "pressure_drop_Pa": dp, "outlet_temperature_K": t_out,
+                            "peak_temperature_K": t_peak,
+                            "energy_imbalance": energy.energy_balance["relative_imbalance"]})
+            if progress is not None:
+                progress.message(
+                    f"pass {passes}: dp {dp:.4g} Pa, outlet {t_out - 273.15:.3f} C, peak "
+                    f"{t_peak - 273.15:.3f} C, energy imbalance "
+                    f"{energy.energy_balance['relative_imbalance']:.2e}")
+            if not self.coupled:
+                variation = self.viscosity_variation(self.temperature)
+                if variation > s.property_tolerance and s.max_passes > 1:
+                    if progress is not None:
+                        progress.message(f"coolant viscosity varies by {100 * variation:.1f} % "
+                                         "over the fluid: coupling flow and energy")
+                    self.coupled = True
+                else:
+                    converged = flow_converged
+                    break
+            elif all(m.settled for m in (pass_dp, pass_out, pass_peak)):
+                converged = flow_converged
+                break
+            self._set_properties(self.temperature)
+            monitor_dp.values.clear()
+            if checkpoint is not None and s.checkpoint_interval:
+                checkpoint(self, self.flow.iteration)
+        solution = self.flow.solution(converged, flow_seconds)
+        metrics = self.metrics(solution, energy)
+        metrics["passes"] = passes
+        metrics["coupled_properties"] = self.coupled
+        timings = {"flow": flow_seconds, "energy": energy_seconds,
+                   "total": time.perf_counter() - start}
+        return ColdPlateResult(self.temperature, energy.conductivity, solution, energy, metrics,
+                               passes, converged, timings, history)
+
+    # -- metrics --------------------------------------------------------------------------------
+    def _boundary_flows(self):
+        """Per domain side: (mass flux leaving the domain [kg/s], boundary cell T, cp) host."""
+        to_host = self.backend.to_host
+        flux = self._mass_flux()
+        t = to_host(self.temperature)
+        cp = to_host(self.specific_heat)
+        for side in SIDES:
+            axis, is_max = side_axis(side)
+            f = to_host(self.xp.take(flux[axis], -1 if is_max else 0, axis=axis))
+            out = f if is_max else -f
+            layer = -1 if is_max else 0
+            yield side, out, np.take(t, layer, axis=axis), np.take(cp, layer, axis=axis)
+
+    def outlet_temperature(self) -> float:
+        """[K] mixing-cup temperature ``sum(F cp T)/sum(F cp)`` over the outflow faces."""
+        heat = capacity = 0.0
+        for _, out, t, cp in self._boundary_flows():
+            leaving = np.clip(out, 0.0, None)
+            heat += float(np.sum(leaving * cp * t))
+            capacity += float(np.sum(leaving * cp))
+        return heat / capacity if capacity > 0 else float("nan")
+
+    def _capacity_rate(self) -> float:
+        """[W/K] ``sum(F cp)`` over the outflow faces."""
+        return sum(float(np.sum(np.clip(out, 0.0, None) * cp))
+                   for _, out, _, cp in self._boundary_flows())
+
+    def _face_temperature(self, mask: np.ndarray, side: str) -> tuple[float, float]:
+        """Area-mean temperature [K] and area [m^2] of the ``side`` faces of a cell set.
+
+        The face temperature between the body cell P and its neighbour N across the face is the
+        series value ``(g_P T_P + g_N T_N)/(g_P + g_N)`` with ``g = k / (half width)``; on the
+        domain boundary, or next to an empty cell, it is the cell value.
+        """
+        axis, is_max = side_axis(side)
+        t = self.backend.to_host(self.temperature)
+        k = self.backend.to_host(self.conductivity)
+        # bring the side's axis last and make "outward" the +index direction
+        moved = [np.moveaxis(a, axis, -1) for a in (mask, t, k)]
+        half = 0.5 * self.grid.widths[axis]
+        if not is_max:
+            moved = [a[..., ::-1] for a in moved]
+            half = half[::-1]
+        m, t, k = moved
+        n = m.shape[-1]
+        present = m.any(axis=-1)
+        # outermost body cell of each column (largest index holding the body)
+        last = n - 1 - np.argmax(m[..., ::-1], axis=-1)
+        t_p = np.take_along_axis(t, last[..., None], -1)[..., 0]
+        k_p = np.take_along_axis(k, last[..., None], -1)[..., 0]
+        nxt = np.minimum(last + 1, n - 1)
+        t_n = np.take_along_axis(t, nxt[..., None], -1)[..., 0]
+        k_n = np.take_along_axis(k, nxt[..., None], -1)[..., 0]
+        g_p = k_p / half[last]
+        g_n = np.where((last + 1 < n) & (k_n > 0), k_n / half[nxt], 0.0)
+        t_face = (g_p * t_p + g_n * t_n) / np.maximum(g_p + g_n, 1e-300)
+        # only the columns whose outermost body cell lies on the body's extreme face
+        top = last.max(where=present, initial=-1)
+        on_face = present & (last == top)
+        a, b = [c for c in range(3) if c != axis]
+        area = np.outer(self.grid.widths[a], self.grid.widths[b])
+        weights = np.where(on_face, area, 0.0)
+        total = weights.sum()
+        return float((weights * t_face).sum() / total), float(total)
+
+    def _heated_patch_temperature(self) -> tuple[float, float]:
+        """Area-mean face temperature [K] and heat [W] of the positive heat-flux patches."""
+        t = self.backend.to_host(self.temperature)
+        k = self.backend.to_host(self.conductivity)
+        weighted = area_sum = heat = 0.0
+        boundaries = self.model.boundaries
+        for side in SIDES:
+            owners = face_owners(self.grid, boundaries, side)
+            axis, is_max = side_axis(side)
+            layer = -1 if is_max else 0
+            t_p = np.take(t, layer, axis=axis)
+            k_p = np.take(k, layer, axis=axis)
+            half = 0.5 * self.grid.widths[axis][layer]
+            a, b = [c for c in range(3) if c != axis]
+            area = np.outer(self.grid.widths[a], self.grid.widths[b])
+            for index, boundary in enumerate(boundaries):
+                if not isinstance(boundary, HeatFlux):
+                    continue
+                faces = (owners == index) & (k_p > 0)
+                q = np.broadcast_to(np.asarray(boundary.heat_flux, dtype=float), faces.shape)
+                faces &= q > 0
+                if not faces.any():
+                    continue
+                # face temperature from the discrete flux: T_f = T_P + q d_P / k_P
+                t_face = t_p + q * half / np.where(k_p > 0, k_p, 1.0)
+                weighted += float(np.sum((t_face * area)[faces]))
+                area_sum += float(np.sum(area[faces]))
+                heat += float(np.sum((q * area)[faces]))
+        if area_sum == 0.0:
+            return float("nan"), 0.0
+        return weighted / area_sum, heat
+
+    def flow_split(self, solution) -> dict:
+        """Mass flow [kg/s] through each channel at the mid-plane of each channel group."""
+        from scipy import ndimage
+
+        out = {}
+        flux = [self.backend.to_host(f) for f in solution.mass_flux]
+        for group in self.channel_groups:
+            axis = group["axis"]
+            lo, hi = np.asarray(group["min"]), np.asarray(group["max"])
+            faces = self.grid.faces[axis]
+            index = int(np.argmin(np.abs(faces - 0.5 * (lo[axis] + hi[axis]))))
+            plane = np.take(flux[axis], index, axis=axis)
+            a, b = [c for c in range(3) if c != axis]
+            ca, cb = self.grid.centers[a], self.grid.centers[b]
+            inside = np.outer((ca > lo[a]) & (ca < hi[a]), (cb > lo[b]) & (cb < hi[b]))
+            cell = min(index, self.grid.shape[axis] - 1)
+            fluid = np.take(self.fluid_host, cell, axis=axis) & inside
+            labels, count = ndimage.label(fluid)
+            # order channels along the in-plane axis (a) they are stacked on
+            flows = [float(plane[labels == i].sum()) for i in range(1, count + 1)]
+            centres = [float(np.mean(np.nonzero(labels == i)[0])) for i in range(1, count + 1)]
+            flows = [f for _, f in sorted(zip(centres, flows, strict=True))]
+            mean = np.mean(flows) if flows else 0.0
+            out[group["name"]] = {
+                "channel_mass_flow_kg_per_s": flows,
+                "maldistribution": float((max(flows) - min(flows)) / mean) if mean else None,
+                "plane_position_m": float(faces[index]), "axis": "xyz"[axis]}
+        return out
+
+    def metrics(self, solution, energy) -> dict:
+        """The ``flow`` summary entry (see the module docstring)."""
+        t_in = self.inlet_temperature
+        t_out = self.outlet_temperature()
+        capacity = self._capacity_rate()
+        balance = energy.energy_balance
+        heat_in = max(balance["heat_generated"], 0.0) + sum(
+            q for name, q in balance["patch_heat_flows"].items()
+            if q > 0 and not self._is_inlet(name))
+        dp = solution.pressure_drop
+        mass_flow = dp.get("mass_flow", 0.0) if dp else 0.0
+        metrics = {
+            "coolant": getattr(self.coolant, "name", "coolant"),
+            "inlet_temperature_K": t_in,
+            "outlet_temperature_K": t_out,
+            "outlet_temperature_rise_K": t_out - t_in,
+            "peak_temperature_K": float(self.xp.max(self.temperature)),
+            "peak_temperature_rise_K": float(self.xp.max(self.temperature)) - t_in,
+            "mass_flow_kg_per_s": mass_flow,
+            "volumetric_flow_L_per_min": mass_flow / self.density * 60000.0,
+            "density_kg_per_m3": self.density,
+            "pressure_drop_Pa": dp.get("static") if dp else None,
+            "total_pressure_drop_Pa": dp.get("total") if dp else None,
+            "heat_input_W": heat_in,
+            "heat_to_coolant_W": capacity * (t_out - t_in),
+            "energy_balance_relative_error": (abs(heat_in - capacity * (t_out - t_in)) / heat_in
+                                              if heat_in > 0 else None),
+            "energy_balance_discrete_relative_error": balance["relative_imbalance"],
+            "mass_balance_relative_error": solution.mass_balance_error,
+            "flow_iterations": solution.iterations,
+            "continuity_residual": solution.history[-1].continuity if solution.history else None,
+            "momentum_residual": (max(solution.history[-1].momentum) if solution.history
+                                  else None),
+            "reynolds_number": self.reynolds_number(mass_flow),
+        }
+        resistances = {}
+        for chip in self.chips:
+            mask = self.model.body_ids == chip["case_body_id"]
+            t_case, area = self._face_temperature(mask, chip["case_side"])
+            resistances[chip["name"]] = {
+                "case_temperature_K": t_case, "case_area_m2": area, "power_W": chip["power"],
+                "thermal_resistance_K_per_W": ((t_case - t_in) / chip["power"]
+                                               if chip["power"] > 0 else None)}
+        if resistances:
+            metrics["chips"] = resistances
+            first = next(iter(resistances.values()))
+            metrics["case_temperature_K"] = first["case_temperature_K"]
+            metrics["thermal_resistance_K_per_W"] = first["thermal_resistance_K_per_W"]
+            metrics["thermal_resistance_definition"] = (
+                "(T_case - T_inlet) / P_chip; T_case = area-mean temperature of the chip's case "
+                "face (case_body/case_side, default the die's z_max face)")
+        else:
+            t_case, heat = self._heated_patch_temperature()
+            metrics["case_temperature_K"] = t_case
+            metrics["thermal_resistance_K_per_W"] = (t_case - t_in) / heat if heat > 0 else None
+            metrics["thermal_resistance_definition"] = (
+                "(T_case - T_inlet) / Q; T_case = area-mean face temperature of the heated "
+                "(positive heat-flux) boundary patches, Q their heat")
+        if self.channel_groups:
+            metrics["flow_split"] = self.flow_split(solution)
+        return metrics
+
+    def _is_inlet(self, name: str) -> bool:
+        from .boundaries import boundary_names
+
+        names = boundary_names(self.model.boundaries)
+        return any(isinstance(b, Inlet) and n == name
+                   for b, n in zip(self.model.boundaries, names, strict=True))
+
+    def reynolds_number(self, mass_flow: float) -> float | None:
+        """Inlet Reynolds number ``rho U D_h / mu`` [-] of the inlet patch as meshed.
+
+        ``D_h = 4 A / P`` of the patch's bounding rectangle; symmetry planes are not mirrored.
+        """
+        for b in self.model.boundaries:
+            if not isinstance(b, Inlet):
+                continue
+            axis, is_max = side_axis(b.patch.side)
+            layer = -1 if is_max else 0
+            faces = b.patch.face_mask(self.grid) & np.take(self.fluid_host, layer, axis=axis)
+            a, c = [d for d in range(3) if d != axis]
+            area = np.outer(self.grid.widths[a], self.grid.widths[c])[faces].sum()
+            rows, cols = np.nonzero(faces)
+            if area <= 0:
+                return None
+            width_a = self.grid.faces[a][rows.max() + 1] - self.grid.faces[a][rows.min()]
+            width_c = self.grid.faces[c][cols.max() + 1] - self.grid.faces[c][cols.min()]
+            hydraulic_diameter = 2.0 * width_a * width_c / (width_a + width_c)
+            velocity = mass_flow / (self.density * area)
+            return float(self.density * velocity * hydraulic_diameter / self.viscosity_inlet)
+        return None
+
+    def interface_heat_flow(self):
+        """Conductive heat flow [W] through every interior face (+axis), for the wall heat flux."""
+        t = self.backend.to_host(self.temperature)
+        k = self.backend.to_host(self.conductivity)
+        flows = []
+        for axis in range(3):
+            half = 0.5 * self.grid.widths[axis]
+            shape = [1, 1, 1]
+            shape[axis] = -1
+            half = half.reshape(shape)
+            lower = [slice(None)] * 3
+            upper = [slice(None)] * 3
+            lower[axis], upper[axis] = slice(None, -1), slice(1, None)
+            lower, upper = tuple(lower), tuple(upper)
+            a, b = [c for c in range(3) if c != axis]
+            area = np.outer(self.grid.widths[a], self.grid.widths[b])
+            area = np.expand_dims(area, axis)
+            # series (harmonic) conductance between neighbouring cells, 0 next to empty cells
+            resistance = (half[lower] / np.where(k[lower] > 0, k[lower], np.inf)
+                          + half[upper] / np.where(k[upper] > 0, k[upper], np.inf))
+            conductance = np.where((k[lower] > 0) & (k[upper] > 0), area / resistance, 0.0)
+            flows.append(conductance * (t[lower] - t[upper]))
+        return tuple(flows)
+
+
+# ---------------------------------------------------------------------------------------------
+# the run pipeline's conjugate branch
+# ---------------------------------------------------------------------------------------------
+def _channel_groups(case) -> list[dict]:
+    groups = []
+    for body in case.bodies:
+        shape = getattr(body, "shape", None)
+        if shape == "channel_array":
+            axis = "xyz".index(body.direction)
+        elif shape == "fin_array":
+            axis = 1 - "xy".index(body.stack_axis)
+        else:
+            continue
+        groups.append({"name": body.name, "axis": axis, "min": tuple(body.min),
+                       "max": tuple(body.max)})
+    return groups
+
+
+def from_case(case, model, settings: ColdPlateSettings | None = None) -> ColdPlate:
+    """A :class:`ColdPlate` for a validated case and its :class:`~solver.simulation.SolidModel`."""
+    chips = []
+    for chip in case.chips:
+        body = chip.case_body or chip.body
+        chips.append({"name": chip.name, "power": float(chip.power),
+                      "case_body_id": model.body_names.index(body), "case_side": chip.case_side})
+    return ColdPlate(model, settings or settings_from_case(case), chips, _channel_groups(case))
+
+
+def _say(quiet: bool, text: str) -> None:
+    if not quiet:
+        print(text, file=sys.stderr, flush=True)
+
+
+def run_conjugate(case, backend, result_dir, quiet: bool = False, resume: bool = False,
+                  start: float | None = None) -> dict:
+    """Solve a ``physics = "conjugate"`` case and write its results (fields, summary, images).
+
+    Parameters
+    ----------
+    case : solver.case.Case
+    backend : solver.backend.Backend
+    result_dir : solver.io.ResultDirectory
+        Created results folder.
+    quiet : bool
+        Print nothing but errors.
+    resume : bool
+        Continue from ``checkpoint.npz`` in the results folder (refused if the case changed).
+    start : float, optional
+        ``time.perf_counter()`` at the start of the run (for the timings).
+
+    Returns
+    -------
+    dict
+        The summary written to ``summary.json``.
+    """
+    from . import meshing
+    from .case import case_hash
+    from .io import interface_surface, load_checkpoint, save_checkpoint, write_polydata
+    from .progress import Progress
+    from .simulation import build_solid_model
+    from .summary import (
+        body_temperature_stats,
+        build_summary,
+        chip_temperature_stats,
+        energy_balance_from_solver,
+        format_summary,
+        solver_entry,
+        write_summary,
+    )
+
+    start = time.perf_counter() if start is None else start
+    model = build_solid_model(case, backend)
+    report = meshing.grid_report(model.grid)
+    _say(quiet, meshing.format_grid_report(report))
+    plate = from_case(case, model)
+    digest = case_hash(case)
+    _say(quiet, f"conjugate: {int(plate.fluid_host.sum()):,} fluid cells, coolant "
+                f"{getattr(plate.coolant, 'name', 'coolant')} (rho {plate.density:.1f} kg/m3, "
+                f"mu {plate.viscosity_inlet:.3e} Pa s at the inlet)")
+    if resume:
+        path = Path(result_dir.checkpoint)
+        if not path.is_file():
+            raise FileNotFoundError(f"no checkpoint to resume from at {path}")
+        arrays, metadata = load_checkpoint(path, digest)
+        plate.load_state(arrays, metadata)
+        _say(quiet, f"resumed from {path} at flow iteration {plate.flow.iteration}")
+
+    def checkpoint(cold_plate, iteration):
+        save_checkpoint(result_dir.checkpoint, cold_plate.state(),
+                        {"case_hash": digest, "iteration": iteration,
+                         "coupled": cold_plate.coupled}, backend)
+
+    use_checkpoint = checkpoint if case.output.checkpoint else None
+    s = plate.settings
+    progress = Progress({"continuity": s.continuity_tolerance,
+                         "momentum": s.momentum_tolerance}, quiet=quiet)
+    setup_seconds = time.perf_counter() - start
+    try:
+        result = plate.solve(progress, use_checkpoint)
+    except DivergenceError as error:
+        # the flow solver restored its last good state: keep it for inspection and resume
+        if use_checkpoint is not None:
+            checkpoint(plate, plate.flow.iteration)
+            raise DivergenceError(f"{error} Checkpoint with the last good state: "
+                                  f"{result_dir.checkpoint}", error.iteration,
+                                  getattr(error, "state", None)) from error
+        raise
+    progress.done("conjugate solve " + ("converged" if result.converged
+                                        else "stopped at max_iterations (not converged)"))
+    if use_checkpoint is not None:
+        checkpoint(plate, plate.flow.iteration)
+    progress.write_history(result_dir.history)
+    solve_seconds = time.perf_counter() - start - setup_seconds
+
+    temperature = backend.to_host(result.temperature)
+    volumes = backend.to_host(model.grid.cell_volumes())
+    if case.output.write_fields:
+        result_dir.write_fields(model.grid, {
+            "temperature": temperature,
+            "material": model.body_ids,
+            "conductivity": backend.to_host(result.conductivity),
+            "heat_source": backend.to_host(model.heat_source),
+            "velocity": backend.to_host(result.flow.cell_velocity()),
+            "pressure": backend.to_host(result.flow.pressure),
+        }, field_data={"materials": model.material_table()})
+        solid = ~plate.fluid_host
+        surface = interface_surface(model.grid, solid, plate.interface_heat_flow())
+        write_polydata(result_dir.interface, surface)
+    limits = {chip.name: chip.max_temperature for chip in case.chips}
+    chips = chip_temperature_stats(temperature, model.chip_masks, volumes,
+                                   {chip.name: chip.power for chip in case.chips})
+    for name, entry in chips.items():
+        entry["limit_temperature_K"] = limits[name]
+        entry["margin_K"] = limits[name] - entry["max_temperature_K"]
+        if name in result.metrics.get("chips", {}):
+            entry.update(result.metrics["chips"][name])
+    solver = solver_entry(result.energy.linear_history, result.energy.outer_history,
+                          result.converged, settings=plate.settings)
+    solver["flow_iterations"] = result.flow.iterations
+    solver["flow_history"] = [{"iteration": h.iteration, "continuity": h.continuity,
+                               "momentum": max(h.momentum),
+                               "pressure_iterations": h.pressure_iterations}
+                              for h in result.flow.history[-200:]]
+    summary = build_summary(
+        case_name=case.name, backend=backend, grid=model.grid,
+        bodies=body_temperature_stats(temperature, model.body_ids, model.body_names, volumes),
+        chips=chips,
+        energy=energy_balance_from_solver(result.energy.energy_balance),
+        solver=solver,
+        timings={"setup": setup_seconds, "solve": solve_seconds, "flow": result.timings["flow"],
+                 "energy": result.timings["energy"], "total": time.perf_counter() - start},
+        flow=result.metrics,
+        materials=model.material_table(),
+        case_file=case.source_path, case_hash=digest,
+        physics="conjugate", grid_report=report,
+    )
+    write_summary(result_dir, summary)
+    if case.output.write_images:
+        from .render import render_result
+
+        render_result(result_dir.path)
+    _say(quiet, format_summary(summary))
+    _say(quiet, f"results: {result_dir.path}")
+    return summary
+
+
+__all__ = ["ColdPlate", "ColdPlateResult", "ColdPlateSettings", "Monitor", "MonitorSettings",
+           "PROPERTY_TOLERANCE", "from_case", "run_conjugate", "settings_from_case"]
