@@ -53,8 +53,7 @@ from .boundaries import (
     in_plane_axes,
     side_axis,
 )
-from .linear import LinearSolve
-from .linear import solve as linear_solve
+from .linear import LinearSolve, Multigrid
 from .operators import Stencil7, array_namespace
 
 SCHEMES = ("upwind", "tvd")
@@ -522,25 +521,26 @@ def energy_balance(grid, temperature, conductivity, boundaries, heat_source, mas
 # ---------------------------------------------------------------------------------------------
 # solves
 # ---------------------------------------------------------------------------------------------
-def _linear_solve(stencil, rhs, x0, settings, symmetric: bool):
-    """One multigrid-class linear solve (warm start ``x0``); returns x and a history entry.
-
-    ``settings=None`` takes MG-preconditioned CG for symmetric systems (conduction) and BiCGStab
-    otherwise, with ``rtol = 1e-10`` so that the energy balance closes far below 1e-6; a
-    ``"pcg"`` request on a non-symmetric (advective) system is switched to ``"bicgstab"``.
-    """
-    method = "pcg" if symmetric else "bicgstab"
+def _linear_settings(settings: LinearSolve | None, symmetric: bool) -> LinearSolve:
+    """MG-preconditioned CG (symmetric) or BiCGStab (advective) with ``rtol = 1e-10`` by default;
+    a ``"pcg"`` request on a non-symmetric system is switched to ``"bicgstab"``."""
     if settings is None:
-        settings = LinearSolve(method=method, rtol=1e-10)
-    elif not symmetric and settings.method == "pcg":
-        settings = replace(settings, method="bicgstab")
+        return LinearSolve(method="pcg" if symmetric else "bicgstab", rtol=1e-10)
+    if not symmetric and settings.method == "pcg":
+        return replace(settings, method="bicgstab")
+    return settings
+
+
+def _linear_solve(multigrid: Multigrid, rhs, x0, settings: LinearSolve):
+    """One multigrid-class solve (warm start ``x0``); returns x and a history entry (dict)."""
     # absolute floor near round-off of the equation's terms (warm starts make rtol too strict)
     xp = array_namespace(rhs)
-    floor = 5.0 * float(np.finfo(rhs.dtype).eps) * float(xp.linalg.norm(stencil.diag * x0))
+    floor = 5.0 * float(np.finfo(rhs.dtype).eps) * float(
+        xp.linalg.norm(multigrid.stencil.diag * x0))
     if settings.atol < floor:
         settings = replace(settings, atol=floor)
     residuals: list[float] = []
-    x, info = linear_solve(stencil, rhs, x0, settings, residuals)
+    x, info = multigrid.solve(rhs, x0, settings, residuals)
     return x, {**asdict(info), "residuals": residuals}
 
 
@@ -583,14 +583,21 @@ def _solve_thermal(grid, conductivity, boundaries, heat_source, settings, progre
 
     linear_history, outer_history = [], []
     converged = False
+    linear_settings = _linear_settings(settings.linear, symmetric=flux is None)
+    multigrid = None
     for iteration in range(1, (settings.max_iterations if iterative else 1) + 1):
         stencil, rhs, terms, k, source = _assemble(grid, k, boundaries, heat_source, flux, cp,
                                                    scheme, temperature)
         if iteration == 1 and not any(bool(xp.any(t.coef > 0)) for t in terms.values()):
             raise ValueError("no fixed temperature, convection or inlet touches a conducting "
                              "cell: the steady temperature is not determined")
-        new, entry = _linear_solve(stencil, rhs, temperature, settings.linear,
-                                   symmetric=flux is None)
+        # the hierarchy is rebuilt only when the matrix changes (k(T)); the TVD deferred
+        # correction changes the right-hand side alone
+        rebuild = multigrid is None or variable_k
+        if rebuild:
+            multigrid = Multigrid(stencil, linear_settings)
+        new, entry = _linear_solve(multigrid, rhs, temperature, linear_settings)
+        entry["setup_seconds"] = multigrid.setup_seconds if rebuild else 0.0
         linear_history.append(entry)
         if not bool(xp.all(xp.isfinite(new))):
             raise FloatingPointError("the temperature solve produced non-finite values; check "
