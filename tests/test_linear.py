@@ -217,7 +217,8 @@ def test_residual_history_and_info(backend):
     _, coefficients, rhs = _jump_problem(16)
     stencil = _on(backend, coefficients)
     residuals = []
-    x, info = solve(stencil, backend.asarray(rhs), residuals=residuals)
+    x, info = solve(stencil, backend.asarray(rhs), settings=LinearSolve(check_every=1),
+                    residuals=residuals)
     assert isinstance(info, SolveInfo) and info.method == "pcg"
     assert len(residuals) == info.iterations + 1
     assert residuals[0] == pytest.approx(info.initial_residual)
