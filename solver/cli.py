@@ -5,6 +5,7 @@
     coolsim run CASE [--backend auto|cpu|gpu] [--output DIR] [--quiet] [--resume]
     coolsim check CASE
     coolsim show RESULT [--no-window]
+    coolsim characterize CASE [--flows "0.5,1,1.5,2 L/min"] [--fit quadratic|power] [--force]
     coolsim --version
 
 A problem with the case (a :class:`solver.case.CaseError`, or a materials, geometry or backend error
@@ -99,6 +100,18 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="validate a case without solving it")
     check.add_argument("case", metavar="CASE", help="TOML case file")
 
+    characterize = sub.add_parser(
+        "characterize", help="cold-plate curves dP(Q), R(Q) over a flow range (stored, reused)")
+    characterize.add_argument("case", metavar="CASE", help="TOML case file of one cold plate")
+    characterize.add_argument("--flows", default="0.5,1,1.5,2 L/min",
+                              help='flows, e.g. "0.5,1,1.5,2 L/min" (default) or SI m3/s')
+    characterize.add_argument("--backend", choices=("auto", "cpu", "gpu"), default=None,
+                              help="array backend (default: [solver] backend of the case)")
+    characterize.add_argument("--fit", choices=("quadratic", "power"), default="quadratic",
+                              help="pressure-drop law: a Q + b Q^2 (default) or a Q^n")
+    characterize.add_argument("--force", action="store_true",
+                              help="recompute even when stored curves match the case")
+
     show = sub.add_parser("show", help="render a result (PNG files, and a window when possible)")
     show.add_argument("result", metavar="RESULT", help="results directory of a run")
     show.add_argument("--no-window", action="store_true",
@@ -124,7 +137,8 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exit_:
         return int(exit_.code or 0)
-    command = {"run": _run, "check": _check, "show": _show}[args.command]
+    command = {"run": _run, "check": _check, "show": _show,
+               "characterize": _characterize}[args.command]
     where = getattr(args, "case", "")
     try:
         return command(args)
@@ -155,6 +169,23 @@ def _run(args) -> int:
 def _check(args) -> int:
     case = load_case(args.case)
     print(describe_case(case))
+    return EXIT_OK
+
+
+def _characterize(args) -> int:
+    from solver import coupling
+
+    case = load_case(args.case)
+    try:
+        flows = coupling.parse_flows(args.flows)
+    except ValueError as error:
+        print(f"{args.case}: --flows: {error}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    curves = coupling.characterize(
+        case, flows, backend=args.backend or case.solver.backend, force=args.force,
+        progress=lambda line: print(line, file=sys.stderr, flush=True))
+    print(coupling.format_curves(curves, args.fit))
+    print(f"curves: {coupling.curves_path(case)} (+ .csv)")
     return EXIT_OK
 
 
