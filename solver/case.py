@@ -53,6 +53,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError, PydanticUndefined
 
 from solver import units
+from solver.network.schema import NetworkSection
 from solver.units import (
     HeatFlux,
     Length,
@@ -765,9 +766,8 @@ class Case(Section):
                                        description="[-] boundary patches (sides without one are "
                                                    "adiabatic)")
     output: OutputSettings = Field(default_factory=OutputSettings, description="[-] output")
-    # TODO(lead): replace Any by solver.network.schema.NetworkSection once the network lands.
-    network: Any | None = Field(None, description="[-] rack network (schema owned by "
-                                                  "solver.network; not validated here yet)")
+    network: NetworkSection | None = Field(
+        None, description="[-] rack network: manifolds, CDU, facility water (docs/network.md)")
 
     _source_path: Path | None = PrivateAttr(None)
     _display_path: str | None = PrivateAttr(None)
@@ -1211,8 +1211,6 @@ def validate_case(case: Case) -> None:
     if not case.bodies and case.network is None:
         raise err("bodies", "nothing to solve: the case has no bodies and no network",
                   allowed="at least one [[bodies]] entry, or a [network] section")
-    if case.network is not None:
-        _check_network(case, case._display_path or case.source_path)
 
     # names: unique, user materials do not shadow built-ins
     for what, items in (("body", case.bodies), ("chip", case.chips),
@@ -1368,34 +1366,6 @@ def _check_boundaries_in_domain(case: Case, body_boxes, err) -> None:
                               f"{boundary.side} along {AXES[a]}",
                               [list(boundary.region.min), list(boundary.region.max)],
                               f"{AXES[a]} overlapping [{lo[a]:.6g}, {hi[a]:.6g}] m")
-
-
-def _check_network(case: Case, path) -> None:
-    """Validate ``[network]`` against :class:`solver.network.schema.NetworkSection` when present.
-
-    The ``network`` field of :class:`Case` is still untyped (the lead wires the network schema in);
-    until then this gives ``coolsim check`` the same one-line errors for the network keys.
-    """
-    if isinstance(case.network, BaseModel) or not _available("solver.network.schema"):
-        return
-    schema = importlib.import_module("solver.network.schema")
-    section = getattr(schema, "NetworkSection", None)
-    if section is None:
-        return
-    wrapper = _network_wrapper(section)
-    data = {"network": case.network}
-    try:
-        wrapper.model_validate(data)
-    except ValidationError as error:
-        raise _case_error_from_validation(error, data, path, wrapper) from None
-
-
-def _network_wrapper(section):
-    """A model with a single ``network`` field of type ``section`` (for key paths)."""
-    from pydantic import create_model
-
-    return create_model("NetworkCase", __base__=Section,
-                        network=(section, Field(description="[-] rack network")))
 
 
 def _available(module_name: str) -> bool:
@@ -1905,7 +1875,6 @@ def reference_markdown() -> str:
             origin = typing.get_origin(_unwrap(field.annotation))
             path = f"{name}[]" if origin is list else f"{name}.<name>" if origin is dict else name
             section(path, model)
-    lines += ["## `network`", "", Case.model_fields["network"].description.split("] ", 1)[1], ""]
     return "\n".join(lines).rstrip() + "\n"
 
 

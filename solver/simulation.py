@@ -167,6 +167,11 @@ def run(case: Case, backend: str | Backend | None = None, output: str | Path | N
     _say(quiet, f"coolsim: case '{case.name}' on backend {backend.name} ({backend.device})")
     result_dir = ResultDirectory(output or case.output.directory, case.name).create()
 
+    if not case.bodies:
+        return run_network(case, result_dir, quiet)
+    if case.network is not None:
+        raise NotImplementedError("cases with both cold-plate bodies and a [network] (the coupled "
+                                  "rack) are not available in this build yet")
     if case.solver.physics == "conjugate":
         from .coldplate import run_conjugate
 
@@ -226,5 +231,20 @@ def run(case: Case, backend: str | Backend | None = None, output: str | Path | N
 
         render_result(result_dir.path)
     _say(quiet, format_summary(summary))
+    _say(quiet, f"results: {result_dir.path}")
+    return summary
+
+
+def run_network(case: Case, result_dir: ResultDirectory, quiet: bool = False) -> dict:
+    """Solve a network-only case (``[network]`` without bodies) into ``result_dir``.
+
+    Writes ``network.csv``, ``network_summary.json``, ``network.vtp`` and plots (see
+    ``docs/network.md``) and returns the network summary.
+    """
+    from .network.outputs import format_network_summary
+    from .network.run import run_network_case
+
+    summary = run_network_case(case.network, case.coolant_material(), result_dir.path, quiet=True)
+    _say(quiet, format_network_summary(summary))
     _say(quiet, f"results: {result_dir.path}")
     return summary

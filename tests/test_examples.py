@@ -27,3 +27,21 @@ def test_gpu_die_conduction_example(tmp_path):
     for name in ("fields.vtr", "fields.vtk", "summary.json", "summary.txt"):
         assert (out / name).is_file(), name
     assert any((out / "images").glob("*.png"))
+
+
+def test_rack_network_example_through_run(tmp_path):
+    """The network-only rack case runs through `coolsim run`'s pipeline; header figures hold.
+
+    Header of cases/rack_network.toml: 82.8 kW, 1.5 L/min/kW, CDU approach about 4 K; mass and
+    energy balances close (issue 4: mass < 1e-10, energy < 1e-6 relative).
+    """
+    case = load_case(CASES / "rack_network.toml")
+    summary = run(case, backend="cpu", output=tmp_path, quiet=True)
+    assert summary["converged"]
+    assert summary["total_heat"] == pytest.approx(82800.0)
+    assert summary["tcs"]["lpm_per_kw"] == pytest.approx(1.5, rel=1e-3)
+    assert summary["cdu"]["approach"] == pytest.approx(4.0, abs=0.05)
+    assert abs(summary["mass_imbalance"]) < 1e-10
+    assert abs(summary["energy_balance_error"]) < 1e-6
+    assert all(check["ok"] for check in summary["checks"])
+    assert (tmp_path / "rack_network" / "network.csv").is_file()

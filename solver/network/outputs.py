@@ -301,3 +301,52 @@ def write_outputs(built, solution, summary, output_dir, plots=True):
             paths["pump_curve_png"] = images / "network_pump_curve.png"
             plot_pump_curve(built, solution, paths["pump_curve_png"])
     return paths
+
+
+def format_network_summary(summary) -> str:
+    """Readable text block of a network summary: flows in L/min, temperatures in C, kPa, kW."""
+
+    def celsius(kelvin):
+        return f"{kelvin - 273.15:.2f} C"
+
+    lines = [f"network: {summary['components']} components, {summary['nodes']} nodes, "
+             f"coolant {summary['coolant']}, heat load {summary['total_heat'] / 1e3:.2f} kW"]
+    pump = summary.get("pump")
+    if pump:
+        lines.append(f"  pump       {pump['name']}: {pump['flow_lpm']:.1f} L/min at "
+                     f"{pump['pressure_rise'] / 1e3:.1f} kPa, speed {pump['speed']:.3f}, "
+                     f"{pump['running']}/{pump['count']} running, "
+                     f"shaft {pump['shaft_power']:.0f} W")
+    cdu = summary.get("cdu")
+    if cdu:
+        lines.append(f"  CDU        {cdu['exchanger']}: "
+                     f"{cdu['heat_rejected'] / 1e3:.2f} kW rejected, "
+                     f"approach {cdu['approach']:.2f} K, effectiveness {cdu['effectiveness']:.3f}")
+    tcs = summary.get("tcs")
+    if tcs:
+        lines.append(f"  TCS        supply {celsius(tcs['supply_temperature'])}, return "
+                     f"{celsius(tcs['return_temperature'])}, rise {tcs['delta_t']:.2f} K, "
+                     f"{tcs['flow_lpm']:.1f} L/min = {tcs['lpm_per_kw']:.2f} L/min/kW")
+    facility = summary.get("facility")
+    if facility:
+        lines.append(f"  facility   supply {celsius(facility['supply_temperature'])}, return "
+                     f"{celsius(facility['return_temperature'])}, {facility['mass_flow']:.3f} kg/s")
+    trays = summary.get("trays")
+    if trays:
+        lines.append(f"  trays      flow min/mean {trays['min_over_mean']:.3f} "
+                     f"({trays['lowest']}), "
+                     f"max/mean {trays['max_over_mean']:.3f} ({trays['highest']})")
+    plates = summary.get("plates")
+    if plates:
+        lines.append(f"  plates     {plates['count']}, hottest case "
+                     f"{celsius(plates['max_case_temperature'])} ({plates['hottest']}), flow "
+                     f"{plates['min_flow_lpm']:.2f}..{plates['max_flow_lpm']:.2f} L/min")
+    for control in summary.get("controls", []):
+        lines.append(f"  control    {control['name']}: {control['message']}")
+    for check in summary.get("checks", []):
+        verdict = "PASS" if check["ok"] else "FAIL"
+        lines.append(f"  check {verdict} {check['name']}: {check['value']:.4g} {check['unit']} "
+                     f"(allowed {check['low']:.4g}..{check['high']:.4g})")
+    lines.append(f"  balance    mass {summary['mass_imbalance']:.1e}, energy "
+                 f"{summary['energy_balance_error']:.1e} (relative)")
+    return "\n".join(lines)

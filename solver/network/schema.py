@@ -64,7 +64,7 @@ class _Branch(Section):
 class PipeSection(_Branch):
     """Straight pipe or hose (Darcy-Weisbach)."""
 
-    kind: Literal["pipe"] = "pipe"
+    kind: Literal["pipe"] = Field("pipe", description="[-] component kind")
     length: Length = Field(description="[m] pipe length")
     diameter: Length = Field(description="[m] inner diameter")
     roughness: Length = Field(1.5e-6, description="[m] absolute wall roughness")
@@ -81,7 +81,7 @@ class PipeSection(_Branch):
 class FittingSection(_Branch):
     """Fitting with a loss coefficient (constant, 2-K or 3-K)."""
 
-    kind: Literal["fitting"] = "fitting"
+    kind: Literal["fitting"] = Field("fitting", description="[-] component kind")
     diameter: Length = Field(description="[m] reference diameter")
     k: NonNegative = Field(0.0, description="[-] constant loss coefficient")
     k1: NonNegative = Field(0.0, description="[-] 2-K/3-K laminar constant K1")
@@ -93,7 +93,7 @@ class FittingSection(_Branch):
 class TeeSection(Section):
     """Tee or header junction: three legs meeting at a hub, direction-dependent K per leg."""
 
-    kind: Literal["tee"] = "tee"
+    kind: Literal["tee"] = Field("tee", description="[-] component kind")
     name: str = Field(description="[-] tee name; legs are '<name>.run_in', '.run_out', '.branch'")
     run_in: str = Field(description="[-] node on the upstream run side")
     run_out: str = Field(description="[-] node on the downstream run side")
@@ -109,7 +109,7 @@ class TeeSection(Section):
 class QuickDisconnectSection(_Branch):
     """Quick disconnect: Kv, Cv, or a rated dp-flow point."""
 
-    kind: Literal["quick_disconnect"] = "quick_disconnect"
+    kind: Literal["quick_disconnect"] = Field("quick_disconnect", description="[-] component kind")
     kv: Positive | None = Field(None, description="[m3/h] flow coefficient at 1 bar")
     cv: Positive | None = Field(None, description="[gpm] flow coefficient at 1 psi")
     rated_flow: VolumetricFlow | None = Field(None, description="[m3/s] rated flow")
@@ -124,7 +124,7 @@ class QuickDisconnectSection(_Branch):
 class ValveSection(_Branch):
     """Valve with Kv, opening and characteristic."""
 
-    kind: Literal["valve"] = "valve"
+    kind: Literal["valve"] = Field("valve", description="[-] component kind")
     kv_max: Positive = Field(description="[m3/h] flow coefficient fully open")
     opening: Annotated[float, Field(ge=0, le=1)] = Field(1.0, description="[-] stroke 0..1")
     characteristic: Literal["linear", "equal_percentage", "quick_opening"] = Field(
@@ -136,7 +136,7 @@ class ValveSection(_Branch):
 class CheckValveSection(_Branch):
     """Check (non-return) valve."""
 
-    kind: Literal["check_valve"] = "check_valve"
+    kind: Literal["check_valve"] = Field("check_valve", description="[-] component kind")
     kv: Positive = Field(description="[m3/h] forward flow coefficient")
     reverse_leak: Positive = Field(1e-4, description="[-] reverse Kv / forward Kv")
     diameter: Length = Field(0.02, description="[m] port diameter (velocity output)")
@@ -145,7 +145,7 @@ class CheckValveSection(_Branch):
 class PumpSection(_Branch):
     """Pump group: datasheet curve of one pump, N+1 units in parallel, speed."""
 
-    kind: Literal["pump"] = "pump"
+    kind: Literal["pump"] = Field("pump", description="[-] component kind")
     flows: list[VolumetricFlow] = Field(description="[m3/s] datasheet flows of one pump")
     pressures: list[Pressure] | None = Field(None, description="[Pa] pressure rise at those "
                                              "flows")
@@ -161,7 +161,7 @@ class PumpSection(_Branch):
 class ColdPlateSection(_Branch):
     """Cold plate: dP(Q) curve, R(Q) curve or fixed R, power."""
 
-    kind: Literal["cold_plate"] = "cold_plate"
+    kind: Literal["cold_plate"] = Field("cold_plate", description="[-] component kind")
     flows: list[VolumetricFlow] = Field(description="[m3/s] dP curve flows")
     pressure_drops: list[Pressure] = Field(description="[Pa] dP at those flows")
     exponent: Positive = Field(1.85, description="[-] dP exponent for a one-point curve")
@@ -174,7 +174,7 @@ class ColdPlateSection(_Branch):
 class HeatLoadSection(_Branch):
     """Heat load with a quadratic dp law."""
 
-    kind: Literal["heat_load"] = "heat_load"
+    kind: Literal["heat_load"] = Field("heat_load", description="[-] component kind")
     power: Power = Field(description="[W] heat added to the coolant")
     rated_flow: VolumetricFlow = Field(1e-3, description="[m3/s] rated flow")
     rated_pressure_drop: Pressure = Field(1.0, description="[Pa] dp at rated flow")
@@ -183,7 +183,7 @@ class HeatLoadSection(_Branch):
 class HeatExchangerSection(Section):
     """Counterflow plate heat exchanger between a hot (TCS) and cold (facility) stream."""
 
-    kind: Literal["heat_exchanger"] = "heat_exchanger"
+    kind: Literal["heat_exchanger"] = Field("heat_exchanger", description="[-] component kind")
     name: str = Field(description="[-] exchanger name; sides are '<name>.hot' and '<name>.cold'")
     hot_inlet: str = Field(description="[-] hot-stream inlet node")
     hot_outlet: str = Field(description="[-] hot-stream outlet node")
@@ -201,7 +201,7 @@ class HeatExchangerSection(Section):
 class ExpansionTankSection(Section):
     """Expansion tank: pressure reference of a closed loop."""
 
-    kind: Literal["expansion_tank"] = "expansion_tank"
+    kind: Literal["expansion_tank"] = Field("expansion_tank", description="[-] component kind")
     name: str = Field(description="[-] name")
     node: str = Field(description="[-] node whose pressure is held")
     pressure: Pressure = Field(1.5e5, description="[Pa] held gauge pressure")
@@ -210,7 +210,8 @@ class ExpansionTankSection(Section):
 class PressureBoundarySection(Section):
     """Fixed pressure (and inflow temperature) at a node."""
 
-    kind: Literal["pressure_boundary"] = "pressure_boundary"
+    kind: Literal["pressure_boundary"] = Field("pressure_boundary",
+                                               description="[-] component kind")
     name: str = Field(description="[-] name")
     node: str = Field(description="[-] node")
     pressure: Pressure = Field(description="[Pa] gauge pressure")
@@ -220,7 +221,7 @@ class PressureBoundarySection(Section):
 class FlowBoundarySection(Section):
     """Fixed flow into the network at a node (facility supply)."""
 
-    kind: Literal["flow_boundary"] = "flow_boundary"
+    kind: Literal["flow_boundary"] = Field("flow_boundary", description="[-] component kind")
     name: str = Field(description="[-] name")
     node: str = Field(description="[-] node")
     flow: VolumetricFlow | None = Field(None, description="[m3/s] volumetric flow in")
