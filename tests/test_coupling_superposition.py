@@ -107,3 +107,125 @@ def test_unknown_chip_is_an_error(backend):
                                arrays["cp"])
     with pytest.raises(KeyError, match="no unit response"):
         responses.temperature({"cpu": 100.0}, 300.0)
+
+
+CONJUGATE_CASE = """
+[case]
+name = "two_chip_plate"
+
+[solver]
+physics = "conjugate"
+
+[solver.flow]
+scheme = "upwind"
+
+[solver.nonlinear]
+max_iterations = 1          # constant coolant properties: one flow-energy pass
+
+[grid]
+max_spacing = "1 mm"
+
+[[bodies]]
+name = "base"
+material = "copper"
+shape = "box"
+min = ["0 mm", "0 mm", "0 mm"]
+max = ["40 mm", "10 mm", "2 mm"]
+
+[[bodies]]
+name = "channel"
+material = "coolant"
+shape = "box"
+min = ["0 mm", "0 mm", "2 mm"]
+max = ["40 mm", "10 mm", "4 mm"]
+
+[[chips]]
+name = "upstream"
+body = "base"
+power = "15 W"
+footprint = { min = ["4 mm", "0 mm"], max = ["14 mm", "10 mm"] }
+
+[[chips]]
+name = "downstream"
+body = "base"
+power = "25 W"
+footprint = { min = ["26 mm", "0 mm"], max = ["36 mm", "10 mm"] }
+
+[[boundaries]]
+name = "inlet"
+type = "inlet"
+side = "x_min"
+region = { min = ["0 mm", "2 mm"], max = ["10 mm", "4 mm"] }
+volumetric_flow = "1 L/min"
+temperature = "35 C"
+
+[[boundaries]]
+name = "outlet"
+type = "outlet"
+side = "x_max"
+region = { min = ["0 mm", "2 mm"], max = ["10 mm", "4 mm"] }
+"""
+
+
+def test_superposition_on_a_solved_cold_plate(tmp_path):
+    """Unit responses from a conjugate cold-plate solve (flow solver + energy) reproduce the
+    plate's own temperature field and a direct energy solve at another power map and inlet
+    temperature, within 0.1 K (issue 5)."""
+    from solver import coldplate
+    from solver.backend import CPU
+    from solver.case import load_case
+    from solver.coupling import unit_responses_from_cold_plate
+    from solver.simulation import build_solid_model
+
+    path = tmp_path / "two_chip_plate.toml"
+    path.write_text(CONJUGATE_CASE)
+    case = load_case(path)
+    model = build_solid_model(case, CPU)
+    plate = coldplate.from_case(case, model)
+    assert plate.settings.energy_scheme == "upwind"
+    result = plate.solve()
+    responses = unit_responses_from_cold_plate(plate, result)
+    t_in = plate.inlet_temperature
+    same = responses.temperature({"upstream": 15.0, "downstream": 25.0}, t_in)
+    assert float(np.max(np.abs(same - result.temperature))) < 0.1
+    # another power map and inlet temperature against a direct solve on the same flow field
+    powers, t_new = {"upstream": 40.0, "downstream": 5.0}, t_in + 5.0
+    source = sum(p * (np.where(model.chip_masks[n], model.heat_source, 0.0)
+                      / {"upstream": 15.0, "downstream": 25.0}[n]) for n, p in powers.items())
+    from dataclasses import replace
+
+    bcs = [replace(b, temperature=t_new) if isinstance(b, Inlet) else b
+           for b in model.boundaries]
+    settings = ConductionSolve(linear=LinearSolve(method="bicgstab", rtol=1e-12,
+                                                  max_iterations=2000), relaxation=1.0)
+    direct = solve_energy(plate.grid, result.conductivity, bcs, source,
+                          tuple(result.flow.mass_flux), plate.specific_heat, scheme="upwind",
+                          settings=settings)
+    superposed = responses.temperature(powers, t_new)
+    error = float(np.max(np.abs(superposed - direct.temperature)))
+    assert float(direct.temperature.max()) - t_new > 5.0
+    assert error < 0.1, f"superposition error {error:.3g} K"
+
+
+def test_characterize_runs_the_cold_plate_model(tmp_path):
+    """The default runner drives solver.coldplate: dP rises and R falls with flow, the outlet
+    temperature rise follows m cp dT = P, and the curves land next to the case."""
+    from solver.case import load_case
+    from solver.coupling import LPM, characterize, curves_path
+
+    path = tmp_path / "two_chip_plate.toml"
+    path.write_text(CONJUGATE_CASE)
+    case = load_case(path)
+    flows = [q / LPM for q in (0.5, 1.0, 2.0)]
+    curves = characterize(case, flows, backend="cpu")
+    assert curves_path(case).is_file()
+    assert np.all(np.diff(curves.pressure_drops) > 0)
+    for chip in ("upstream", "downstream"):
+        assert np.all(np.diff(curves.resistances[chip]) < 0)
+    # outlet rise = P / (m cp) with the coolant's properties at the inlet
+    coolant = case.coolant_material()
+    t_in = curves.inlet_temperature
+    rise = 40.0 / (coolant.density(t_in) * coolant.specific_heat(t_in) * curves.flows)
+    np.testing.assert_allclose(curves.outlet_temperatures - t_in, rise, rtol=5e-3)
+    fit = curves.pressure_drop_fit()
+    assert fit.max_relative_error < 0.05  # laminar plate: dP nearly linear in Q
