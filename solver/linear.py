@@ -14,10 +14,11 @@ Algorithm: cell-centred agglomeration multigrid on the structured grid
   control volume): additive-correction multigrid (Hutchinson & Raithby 1986).
 * **Coarse operator.** Seven-point again (:func:`coarsen_stencil`): the Galerkin product
   ``R A P`` with each diffusive coupling divided by the aggregation factor across its face and
-  Dirichlet-like boundary sinks halved, which for uniform diffusion equals the rediscretised
-  coarse operator (the unscaled product is 2x too stiff, the classic slow convergence of
-  additive correction). Advective couplings and volumetric sinks are summed unscaled; cells
-  without couplings are left out. Zero row sums (all-Neumann) are preserved on every level.
+  boundary sinks in series with half the inward link, which for uniform diffusion equals the
+  rediscretised coarse operator (the unscaled product is 2x too stiff, the classic slow
+  convergence of additive correction). Advective couplings and volumetric sinks are summed
+  unscaled; cells without couplings are left out. Zero row sums (all-Neumann) are preserved on
+  every level.
 * **Smoother.** Red-black point Gauss-Seidel; on levels where cells couple much more strongly
   along one axis (thin layers, stretched cells) zebra line Gauss-Seidel along that axis (exact
   tridiagonal line solves) with coarsening only across the lines, which is robust for any
@@ -203,21 +204,32 @@ def _take(array, axis, sl):
     return array[tuple(index)]
 
 
-def coarsen_stencil(stencil: Stencil7, factors: tuple[int, int, int],
-                    sink_scale: float = 0.5) -> Stencil7:
+def _boundary_sink(xp, sink, link, axis: int, first: bool):
+    """Sinks of the boundary slab of ``axis`` seen from the coarse cell centre: the fine sink
+    (a conductance to an outside node) in series with half the inward link, which the coarse
+    centre lies behind. Non-positive sinks and missing links are left as they are."""
+    slab = _take(sink, axis, slice(0, 1) if first else slice(-1, None))
+    inward = _take(link, axis, slice(0, 1) if first else slice(-1, None))
+    ok = (slab > 0) & (inward > 0)
+    series = 1.0 / (1.0 / xp.where(ok, slab, 1.0) + 0.5 / xp.where(ok, inward, 1.0))
+    return xp.where(ok, series, slab)
+
+
+def coarsen_stencil(stencil: Stencil7, factors: tuple[int, int, int]) -> Stencil7:
     """Coarse seven-point stencil of ``stencil`` for aggregates of ``factors`` cells per axis.
 
-    The Galerkin product ``R A P`` of piecewise-constant aggregation, with each diffusive
-    (symmetric) coupling across a face normal to axis ``a`` divided by the aggregation factor
-    ``f_a``; the sink ``diag - sum a_nb`` of a cell on a grid boundary normal to a coarsened
-    axis is multiplied by ``sink_scale`` (other sinks count as volumetric and are summed as
-    they are; sinks of isolated cells, whose couplings are all zero, are left out unless the
-    whole aggregate is isolated); advective excess couplings are summed unscaled.
+    The Galerkin product ``R A P`` of piecewise-constant aggregation with two geometric
+    corrections for diffusion: each diffusive (symmetric) coupling across a face normal to
+    axis ``a`` is divided by the aggregation factor ``f_a``, and the sink ``diag - sum a_nb`` of
+    a cell on a grid boundary normal to a coarsened axis (a Dirichlet or convective conductance
+    folded into ``diag``) is put in series with half of the cell's inward link. Other sinks
+    count as volumetric and are summed; sinks of isolated cells, whose couplings are all zero,
+    are left out unless the whole aggregate is isolated; advective excess couplings are summed.
 
     For uniform diffusion this is the rediscretised coarse operator: a coarse face has the
-    summed area but ``f_a`` times the centre distance, and a Dirichlet boundary's half-cell
-    distance doubles. The unscaled product over-estimates conductances by ``f_a`` and makes
-    the correction too small (the slow convergence of plain additive correction; cf. the
+    summed area but ``f_a`` times the centre distance, and the coarse centre lies ``f_a`` times
+    further from a boundary. The unscaled product over-estimates conductances by ``f_a`` and
+    makes the correction too small (the slow convergence of plain additive correction; cf. the
     over-correction of Braess 1995).
 
     Parameters
@@ -227,9 +239,6 @@ def coarsen_stencil(stencil: Stencil7, factors: tuple[int, int, int],
     factors : tuple of int
         Aggregation factor per axis, 1 or 2. An odd axis coarsened by 2 leaves a last
         aggregate of one cell.
-    sink_scale : float
-        Factor on boundary-cell sinks: 0.5 suits Dirichlet conductances folded into ``diag``
-        (the centre-to-boundary distance doubles), 1 suits weak convective ones (area sums).
 
     Returns
     -------
@@ -240,23 +249,9 @@ def coarsen_stencil(stencil: Stencil7, factors: tuple[int, int, int],
     shape = stencil.shape
     coarse_shape = tuple(-(-n // f) for n, f in zip(shape, factors, strict=True))
     padded = tuple(nc * f for nc, f in zip(coarse_shape, factors, strict=True))
-    # sinks, summed over each aggregate; those of cells on a boundary normal to a coarsened
-    # axis are taken as boundary conductances (half-cell distance doubles: sink_scale)
     sink = stencil.diag - sum(stencil.neighbour(name) for name in NEIGHBOURS)
-    scale = xp.ones_like(sink)
-    for axis, f in enumerate(factors):
-        if f == 2:
-            _take(scale, axis, slice(0, 1))[...] = sink_scale
-            _take(scale, axis, slice(-1, None))[...] = sink_scale
-    sink *= scale
-    # cells without any coupling (e.g. empty cells kept as identity rows) are solved exactly by
-    # the smoother; their sinks would only corrupt the coarse cell they share with coupled cells
-    isolated = (sum(xp.abs(stencil.neighbour(name)) for name in NEIGHBOURS) == 0).astype(
-        sink.dtype)
-    coupled_sink = _block_sum(_pad_to(xp, sink * (1.0 - isolated), padded), factors)
-    coupled_cells = _block_sum(_pad_to(xp, 1.0 - isolated, padded), factors)
-    isolated_sink = _block_sum(_pad_to(xp, sink * isolated, padded), factors)
-    coarse = {"diag": xp.where(coupled_cells > 0, coupled_sink, isolated_sink)}
+    boundary = sink.copy()
+    coarse = {}
     for axis, (minus_name, plus_name) in enumerate(_AXIS_PAIRS):
         n, f = shape[axis], factors[axis]
         plus = stencil.neighbour(plus_name)
@@ -274,9 +269,26 @@ def coarsen_stencil(stencil: Stencil7, factors: tuple[int, int, int],
             _take(_pad_to(xp, scaled_plus, padded), axis, slice(f - 1, None, f)), other)
         coarse[minus_name] = _block_sum(
             _take(_pad_to(xp, scaled_minus, padded), axis, slice(0, None, f)), other)
+        # boundary sinks on both ends of a coarsened axis (not a one-cell last aggregate)
+        if f == 2 and n > 1:
+            series = _boundary_sink(xp, sink, diffusive, axis, first=True)
+            target = _take(boundary, axis, slice(0, 1))
+            xp.minimum(target, series, out=target)
+            if n % 2 == 0:
+                series = _boundary_sink(xp, sink, diffusive, axis, first=False)
+                target = _take(boundary, axis, slice(-1, None))
+                xp.minimum(target, series, out=target)
+    # cells without any coupling (e.g. empty cells kept as identity rows) are solved exactly by
+    # the smoother; their sinks would only corrupt the coarse cell they share with coupled cells
+    isolated = (sum(xp.abs(stencil.neighbour(name)) for name in NEIGHBOURS) == 0).astype(
+        sink.dtype)
+    coupled_sink = _block_sum(_pad_to(xp, boundary * (1.0 - isolated), padded), factors)
+    coupled_cells = _block_sum(_pad_to(xp, 1.0 - isolated, padded), factors)
+    isolated_sink = _block_sum(_pad_to(xp, sink * isolated, padded), factors)
+    diag = xp.where(coupled_cells > 0, coupled_sink, isolated_sink)
     for name in NEIGHBOURS:
-        coarse["diag"] = coarse["diag"] + coarse[name]
-    return Stencil7(**coarse)
+        diag = diag + coarse[name]
+    return Stencil7(diag=diag, **coarse)
 
 
 # -- one multigrid level -----------------------------------------------------------------------
