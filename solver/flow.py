@@ -153,6 +153,11 @@ class FlowResiduals:
         """The largest of the continuity and momentum residuals."""
         return max(self.continuity, *self.momentum)
 
+    def as_dict(self) -> dict[str, float]:
+        """Residuals by name (``continuity``, ``u``, ``v``, ``w``), e.g. for a progress line."""
+        return {"continuity": self.continuity, "u": self.momentum[0], "v": self.momentum[1],
+                "w": self.momentum[2]}
+
 
 @dataclass
 class FlowSolution:
@@ -813,8 +818,8 @@ class FlowSolver:
                 + ". The last good state is kept.")
 
     def solve(self, max_iterations: int | None = None,
-              callback: Callable[[FlowResiduals, FlowSolver], bool | None] | None = None
-              ) -> FlowSolution:
+              callback: Callable[[FlowResiduals, FlowSolver], bool | None] | None = None,
+              progress=None) -> FlowSolution:
         """Iterate to convergence.
 
         Parameters
@@ -824,6 +829,8 @@ class FlowSolver:
         callback : callable, optional
             ``callback(residuals, solver)`` after each iteration (progress, monitors); returning
             True stops the iteration as converged (e.g. when an engineering monitor settled).
+        progress : solver.progress.Progress, optional
+            Throttled progress line fed with the residuals of every iteration.
 
         Returns
         -------
@@ -850,6 +857,10 @@ class FlowSolver:
                 raise DivergenceError(self._divergence_message(residuals), residuals.iteration,
                                       self.solution(False, time.perf_counter() - start))
             minimum = min(minimum, residuals.largest)
+            if progress is not None:
+                drop = self.pressure_drop()
+                monitors = {"dp_Pa": drop["static"]} if drop else None
+                progress.update(residuals.iteration, residuals.as_dict(), monitors)
             stop = callback(residuals, self) if callback is not None else False
             if residuals.largest < s.tolerance or stop:
                 converged = True

@@ -352,3 +352,17 @@ def test_temperature_dependent_viscosity_is_used():
         assert solution.converged
         scaled.append(solution.pressure_drop["static"] / (mu * velocity))
     assert scaled[1] == pytest.approx(scaled[0], rel=1e-8)
+
+
+def test_progress_records_residuals_and_pressure_drop():
+    """The progress hook receives every iteration's residuals and the pressure-drop monitor."""
+    from solver.progress import Progress
+
+    grid = Grid.uniform((4e-3, 1e-3, 1.25e-4), (12, 6, 1))
+    solver = FlowSolver(grid, np.ones(grid.shape, bool), channel_boundaries(True), RHO, MU,
+                        FlowSettings(tolerance=1e-6))
+    progress = Progress(1e-6, quiet=True)
+    solution = solver.solve(progress=progress)
+    assert len(progress.records) == solution.iterations
+    last = progress.records[-1]
+    assert last["continuity"] < 1e-6 and last["dp_Pa"] == solution.pressure_drop["static"]
