@@ -6,8 +6,8 @@ Sources of the acceptance numbers:
   and the convergence-factor tests of pyamg (``pyamg/classical/tests``), which use the same
   averaged factor and bound;
 - iterations to ``rtol = 1e-8`` roughly independent of the grid size (textbook multigrid
-  optimality, Trottenberg, Oosterlee & Schueller, "Multigrid", 2001, ch. 1-2): at most 3 more
-  iterations on 64^3 (CI) or 128^3 (slow) than on 16^3;
+  optimality, Trottenberg, Oosterlee & Schueller, "Multigrid", 2001, ch. 1-2): counts at
+  16^3, 32^3, 64^3 (CI) and 128^3 (slow) differ by at most 2;
 - agreement with ``scipy.sparse.linalg.spsolve`` on ``Stencil7.to_scipy()`` to 1e-9 of the
   solution's magnitude when solved to ``rtol = 1e-12``.
 """
@@ -142,17 +142,18 @@ def _iterations(backend, n, stretched=False):
 
 @pytest.mark.parametrize("stretched", [False, True])
 def test_iterations_independent_of_size(backend, stretched):
-    """Iterations to 1e-8 at 16^3, 32^3, 64^3 differ by at most 3 (multigrid optimality)."""
+    """Iterations to 1e-8 at 16^3, 32^3, 64^3 differ by at most 2 (multigrid optimality;
+    measured 8, 8, 9 uniform and 6, 7, 6 stretched)."""
     counts = [_iterations(backend, n, stretched) for n in (16, 32, 64)]
-    assert max(counts) - min(counts) <= 3, counts
+    assert max(counts) - min(counts) <= 2, counts
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("stretched", [False, True])
 def test_iterations_independent_of_size_128(backend, stretched):
-    """The same bound up to 128^3 (about 2.1 M cells)."""
+    """The same bound up to 128^3 (about 2.1 M cells; measured 9 iterations uniform)."""
     counts = [_iterations(backend, n, stretched) for n in (16, 128)]
-    assert max(counts) - min(counts) <= 3, counts
+    assert max(counts) - min(counts) <= 2, counts
 
 
 # -- agreement with a direct solver ---------------------------------------------------------------
@@ -310,3 +311,62 @@ def test_zero_rhs_returns_zero(backend):
     x, info = solve(stencil, backend.xp.zeros((5, 4, 3)))
     assert info.iterations == 0 and info.converged
     assert float(backend.xp.abs(x).max()) == 0.0
+
+
+def test_factor_bound_discriminates(backend):
+    """The 0.2 bar is not trivially met: point smoothing with plain V-cycles on the stretched
+    grid (aspect ratio ~70) converges much more slowly than the default line smoothing."""
+    _, coefficients, rhs = _jump_problem(32, stretched=True)
+    settings = LinearSolve(smoother="point", cycle="v", max_iterations=40)
+    _, info = solve(_on(backend, coefficients), backend.asarray(rhs), settings=settings)
+    assert info.convergence_factor > 0.3
+
+
+def test_isolated_cells_do_not_spoil_convergence(backend):
+    """Empty cells kept as identity-like rows (no couplings, diag > 0, as the conduction
+    assembler does outside the solids) share aggregates with conducting cells; the factor
+    stays below 0.2 and the solution matches spsolve."""
+    grid, coefficients, rhs = _jump_problem(24)
+    sink = coefficients["diag"] - sum(coefficients[name] for name in NEIGHBOURS)
+    empty = np.zeros(grid.shape, dtype=bool)
+    empty[:, :7, :9] = True
+    for name, (axis, offset) in zip(NEIGHBOURS, [(a, o) for a in range(3) for o in (-1, 1)],
+                                    strict=True):
+        # no couplings from or into an empty cell
+        coefficients[name][empty | np.roll(empty, -offset, axis=axis)] = 0.0
+    coefficients["diag"] = (sum(coefficients[name] for name in NEIGHBOURS)
+                            + np.where(empty, 6.4, sink))
+    rhs[empty] = 0.0
+    stencil = _on(backend, coefficients)
+    _, info = solve(stencil, backend.asarray(rhs), settings=LinearSolve(rtol=1e-10))
+    assert info.converged and info.convergence_factor <= 0.2
+    reference = spla.spsolve(stencil.to_scipy().tocsc(), rhs.ravel())
+    x, _ = solve(stencil, backend.asarray(rhs), settings=LinearSolve(rtol=1e-12))
+    error = np.max(np.abs(backend.to_host(x).ravel() - reference))
+    assert error <= 1e-9 * np.abs(reference).max()
+
+
+@pytest.mark.parametrize("shape", [(5, 4, 9), (1, 1, 2), (3, 2, 1)])
+def test_line_solver_twins_agree(shape):
+    """The device line solver (vectorised Thomas) and the host one (LAPACK gttrs) agree with a
+    dense solve on random diagonally dominant lines (the NumPy twin of the GPU path)."""
+    from solver.linear import _TridiagonalLines
+
+    rng = np.random.default_rng(11)
+    lower = rng.uniform(0.1, 1.0, shape)
+    upper = rng.uniform(0.1, 1.0, shape)
+    lower[..., 0] = 0.0
+    upper[..., -1] = 0.0
+    diag = lower + upper + rng.uniform(0.01, 1.0, shape)
+    rhs = rng.standard_normal(shape)
+    expected = np.empty(shape)
+    for index in np.ndindex(shape[:-1]):
+        matrix = (np.diag(diag[index]) - np.diag(lower[index][1:], -1)
+                  - np.diag(upper[index][:-1], 1))
+        expected[index] = np.linalg.solve(matrix, rhs[index])
+    for thomas in (True, False):
+        if not thomas and diag.size < 3:
+            continue
+        work = rhs.copy()
+        _TridiagonalLines(lower, diag, upper, thomas=thomas).solve(work)
+        np.testing.assert_allclose(work, expected, rtol=1e-12, atol=1e-12)
