@@ -77,16 +77,17 @@ class LinearSolve:
     Parameters
     ----------
     method : {"pcg", "bicgstab", "multigrid"}
-        Multigrid-preconditioned CG (symmetric systems), multigrid-preconditioned BiCGStab
-        (non-symmetric systems) or plain V-cycles.
+        Multigrid-preconditioned flexible CG (symmetric systems), multigrid-preconditioned
+        BiCGStab (non-symmetric systems) or stationary multigrid cycles (each correction
+        scaled to minimise the residual).
     rtol : float
         Stop when ``||r|| <= max(rtol * ||r0||, atol)`` (Euclidean norms of ``rhs - A x``).
     atol : float
         Absolute residual tolerance, in the units of the assembled equation (e.g. W).
     max_iterations : int
-        Maximum Krylov iterations (or V-cycles for ``"multigrid"``).
+        Maximum Krylov iterations (or cycles for ``"multigrid"``).
     pre_sweeps, post_sweeps : int
-        Red-black Gauss-Seidel sweeps before and after the coarse-grid correction.
+        Gauss-Seidel sweeps (point or line) before and after the coarse-grid correction.
     coarsest_size : int
         Stop coarsening when a level has at most this many cells (at most 2048); it is solved
         directly (dense inverse).
@@ -145,7 +146,7 @@ class SolveInfo:
     method : str
         The method that ran.
     iterations : int
-        Krylov iterations (or V-cycles) performed.
+        Krylov iterations (or multigrid cycles) performed.
     converged : bool
         True when the tolerance was met.
     initial_residual, final_residual : float
@@ -170,11 +171,24 @@ class SolveInfo:
 
 @dataclass(frozen=True)
 class LevelInfo:
-    """Description of one multigrid level (for reports and tests)."""
+    """Description of one multigrid level (for reports and tests).
+
+    Attributes
+    ----------
+    shape : tuple of int
+        Cells per axis.
+    coarsening : tuple of int
+        Aggregation factor per axis towards the next level ((1, 1, 1) on the coarsest).
+    cells : int
+        Number of cells.
+    line_axes : tuple of int
+        Axes smoothed by line Gauss-Seidel on this level (empty: point smoothing).
+    """
 
     shape: tuple[int, int, int]
     coarsening: tuple[int, int, int]
     cells: int
+    line_axes: tuple[int, ...] = ()
 
 
 # -- coarse operator -------------------------------------------------------------------------
@@ -565,7 +579,7 @@ class Multigrid:
     """Cell-centred agglomeration multigrid hierarchy of a seven-point operator.
 
     Built once per operator (build a new one when the coefficients change); usable as a
-    stand-alone solver (:meth:`solve` with plain V-cycles or Krylov acceleration) or as a
+    stand-alone solver (:meth:`solve` with stationary cycles or Krylov acceleration) or as a
     preconditioner (:meth:`precondition`). See the module docstring for the algorithm.
 
     Parameters
@@ -613,10 +627,11 @@ class Multigrid:
         self._coarsest = _CoarsestSolver(self._levels[-1].stencil)
         # K-cycle work vectors (halo-padded, halo zero) on the intermediate levels
         self._symmetric = settings.method != "bicgstab"
-        self._krylov = [None] + [
-            tuple(self.xp.zeros_like(level.x_padded) for _ in range(5))
-            if settings.cycle == "k" else None for level in self._levels[1:-1]] + [None]
-        self.levels = [LevelInfo(lvl.shape, f, int(np.prod(lvl.shape)))
+        last = len(self._levels) - 1
+        self._krylov = [tuple(self.xp.zeros_like(level.x_padded) for _ in range(5))
+                        if settings.cycle == "k" and 0 < i < last else None
+                        for i, level in enumerate(self._levels)]
+        self.levels = [LevelInfo(lvl.shape, f, int(np.prod(lvl.shape)), lvl.line_axes)
                        for lvl, f in zip(self._levels, self._factors, strict=True)]
         self.setup_seconds = time.perf_counter() - start
 
@@ -632,8 +647,8 @@ class Multigrid:
         # the last coarse cell of an odd axis overlaps the upper halo, which is re-zeroed
         halos = [_take(fine.x_padded, axis, slice(-1, None))
                  for axis in range(3) if padded[axis] > fine.shape[axis]]
-        return residual, residual.reshape(blocks), residual[tuple(slice(0, n) for n in
-                                                                    fine.shape)], correction, halos
+        interior = residual[tuple(slice(0, n) for n in fine.shape)]
+        return residual.reshape(blocks), interior, correction, halos
 
     # -- cycles ------------------------------------------------------------------------------
     def _cycle(self, index: int) -> None:
@@ -642,7 +657,7 @@ class Multigrid:
             self._coarsest.solve(level.rhs, level.x)
             return
         coarse = self._levels[index + 1]
-        _, residual_blocks, residual, correction, halos = self._transfers[index]
+        residual_blocks, residual, correction, halos = self._transfers[index]
         # pre-smoothing, restriction of the residual (sum over each aggregate)
         level.smooth(self.settings.pre_sweeps, reverse=False)
         level.residual(residual)
@@ -703,7 +718,10 @@ class Multigrid:
         level.x += a2 * v2[inner]
 
     def vcycle(self, rhs, x):
-        """Apply one V-cycle to ``A x = rhs``, updating ``x`` in place.
+        """Apply one multigrid cycle to ``A x = rhs``, updating ``x`` in place.
+
+        The finest level does smoothing and coarse correction as in a V-cycle; the coarse
+        levels recurse as V- or K-cycles (``settings.cycle``).
 
         Parameters
         ----------
@@ -723,7 +741,7 @@ class Multigrid:
         return x
 
     def precondition(self, r, out=None):
-        """One V-cycle from a zero guess for ``A z = r``: the preconditioner ``z = M^-1 r``.
+        """One cycle from a zero guess for ``A z = r``: the preconditioner ``z = M^-1 r``.
 
         Parameters
         ----------
@@ -814,7 +832,7 @@ def _bicgstab(mg: Multigrid, x, r, history: _History, max_iterations: int) -> in
     s_hat = s_hat_padded[1:-1, 1:-1, 1:-1]
     rho = alpha = omega = 1.0
     for k in range(1, max_iterations + 1):
-        # p = r + beta (p - omega v), right-preconditioned by one V-cycle
+        # p = r + beta (p - omega v), right-preconditioned by one cycle
         rho_new = xp.vdot(shadow, r)
         beta = (rho_new / rho) * (alpha / omega)
         xp.multiply(v, omega, out=tmp)
@@ -852,7 +870,7 @@ def _vcycles(mg: Multigrid, x, r, history: _History, max_iterations: int) -> int
     ac = xp.empty_like(r)
     tmp = xp.empty_like(r)
     for k in range(1, max_iterations + 1):
-        # V-cycle correction c for the residual equation, scaled to minimise ||r - alpha A c||
+        # cycle correction c for the residual equation, scaled to minimise ||r - alpha A c||
         mg.precondition(r, out=c)
         finest.apply(padded, ac)
         alpha = xp.vdot(ac, r) / xp.vdot(ac, ac)
