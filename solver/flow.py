@@ -37,10 +37,10 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .boundaries import SIDES, side_axis
-from .flow_boundaries import INLET, OUTLET, SYMMETRY, WALL, FlowConditions
+from .flow_boundaries import INLET, OUTLET, WALL, FlowConditions, MovingWall
 from .grid import Grid
 from .linear import LinearSolve, Multigrid
-from .operators import NEIGHBOURS, Stencil7
+from .operators import NEIGHBOURS, Stencil7, array_namespace
 
 CONVECTION_SCHEMES = ("upwind", "van_leer", "minmod", "linear_upwind")
 ALGORITHMS = ("simplec", "simple")
@@ -201,15 +201,9 @@ class FlowSolution:
 def cell_velocity(velocity):
     """Average face velocities to cell centres, shape ``(nx, ny, nz, 3)`` [m/s]."""
     u, v, w = velocity
-    xp = _namespace(u)
+    xp = array_namespace(u)
     return xp.stack([0.5 * (u[1:] + u[:-1]), 0.5 * (v[:, 1:] + v[:, :-1]),
                      0.5 * (w[:, :, 1:] + w[:, :, :-1])], axis=-1)
-
-
-def _namespace(array):
-    from .operators import array_namespace
-
-    return array_namespace(array)
 
 
 def _sl(axis: int, s: slice) -> tuple:
@@ -868,11 +862,22 @@ class FlowSolver:
         return self.solution(converged, time.perf_counter() - start)
 
     # -- results -----------------------------------------------------------------------------
+    def mass_flux_on_grid(self) -> tuple:
+        """Face mass fluxes [kg/s] on the full grid (the energy equation's ``mass_flux``)."""
+        return tuple(self._embed(f, a) for a, f in enumerate(self.mass_flux))
+
+    def velocity_on_grid(self) -> tuple:
+        """Face velocities [m/s] on the full grid (zero outside the flow region)."""
+        return tuple(self._embed(u, a) for a, u in enumerate(self.velocity))
+
+    def pressure_on_grid(self):
+        """Cell pressure [Pa] on the full grid (zero in solid cells)."""
+        return self._embed(self.pressure * self.fluid)
+
     def solution(self, converged: bool, seconds: float) -> FlowSolution:
         """The current state as a :class:`FlowSolution`."""
-        return FlowSolution(tuple(self._embed(u, a) for a, u in enumerate(self.velocity)),
-                            self._embed(self.pressure),
-                            tuple(self._embed(f, a) for a, f in enumerate(self.mass_flux)),
+        return FlowSolution(self.velocity_on_grid(), self.pressure_on_grid(),
+                            self.mass_flux_on_grid(),
                             self.iteration, converged, list(self.history), self.pressure_drop(),
                             self.mass_balance_error(), seconds, self.settings)
 
@@ -954,4 +959,4 @@ def solve_flow(grid, fluid, boundaries: Sequence, density: float, viscosity,
 
 
 __all__ = ["CONVECTION_SCHEMES", "DivergenceError", "FlowResiduals", "FlowSettings",
-           "FlowSolution", "FlowSolver", "SYMMETRY", "cell_velocity", "solve_flow"]
+           "FlowSolution", "FlowSolver", "MovingWall", "cell_velocity", "solve_flow"]
