@@ -1,0 +1,156 @@
+"""Independent jobs on Dask (``dask.distributed``): characterization runs, per-plate solves, sweeps.
+
+:func:`map_jobs` runs ``function(item)`` for every item on a Dask cluster and returns the results
+in input order:
+
+* **where**: a :class:`distributed.LocalCluster` of ``n_workers`` single-threaded workers by
+  default (processes, or threads with ``processes=False``), a scheduler address
+  (``"tcp://host:8786"``) for a real cluster, or an existing :class:`distributed.Client`;
+* **GPUs**: when GPUs are present (``gpus=None`` detects them through CuPy) the local cluster
+  gets one worker per GPU, each advertising the worker resource ``GPU=1``, and every job asks
+  for ``{"GPU": 1}``, so no two jobs share a device; the job selects the device of its worker
+  (worker name modulo the device count). On a real cluster start each worker with
+  ``--resources GPU=1`` (and its own ``CUDA_VISIBLE_DEVICES``) and pass ``gpus=True``;
+* **failures**: a job that raises is re-run up to ``retries`` times (Dask's ``retries=``); a job
+  whose worker dies (killed, out of memory) is re-scheduled by the scheduler on another worker,
+  up to ``distributed.scheduler.allowed-failures`` times, which the local cluster sets to
+  ``retries`` as well. A job that still fails raises its exception here: results are never
+  silently dropped.
+
+This is Dask's own scheduler: coolsim adds no scheduler of its own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+
+
+def gpu_count() -> int:
+    """Number of CUDA devices visible through CuPy (0 without CuPy or a device)."""
+    try:
+        from .backend import gpu_available
+
+        if not gpu_available():
+            return 0
+        import cupy
+
+        return int(cupy.cuda.runtime.getDeviceCount())
+    except Exception:  # noqa: BLE001 - any CuPy/driver problem means "no usable GPU"
+        return 0
+
+
+def _run_on_worker(function: Callable, item, use_gpu: bool, device_count: int):
+    """Run one job; with a GPU, first select the device of this worker."""
+    if use_gpu:
+        import cupy
+        from distributed import get_worker
+
+        name = get_worker().name
+        index = name if isinstance(name, int) else sum(map(ord, str(name)))
+        with cupy.cuda.Device(index % max(device_count, 1)):
+            return function(item)
+    return function(item)
+
+
+def local_cluster(n_workers: int = 2, processes: bool = True, gpus: int = 0,
+                  retries: int = 2, **kwargs):
+    """A :class:`distributed.LocalCluster` for coolsim jobs.
+
+    Parameters
+    ----------
+    n_workers : int
+        Workers (each single-threaded: solves use the cores through NumPy/BLAS or the GPU).
+        With ``gpus > 0`` there is one worker per GPU.
+    processes : bool
+        Worker processes (True, isolates crashes) or threads in this process (False, starts
+        faster; for tests and light jobs).
+    gpus : int
+        Devices to give one worker each, with the worker resource ``GPU=1``.
+    retries : int
+        Worker deaths a job may survive (``distributed.scheduler.allowed-failures``).
+    **kwargs
+        Passed to :class:`distributed.LocalCluster`.
+    """
+    import dask
+    from distributed import LocalCluster
+
+    if gpus:
+        n_workers = gpus
+        kwargs.setdefault("resources", {"GPU": 1})
+    with dask.config.set({"distributed.scheduler.allowed-failures": int(retries)}):
+        return LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=processes,
+                            dashboard_address=None, **kwargs)
+
+
+def map_jobs(function: Callable, items: Iterable, scheduler=None, n_workers: int = 2,
+             retries: int = 2, processes: bool = True, gpus: bool | None = None) -> list:
+    """Run ``function(item)`` for every item on Dask; results in input order.
+
+    Parameters
+    ----------
+    function : callable
+        A picklable (module-level) function of one item.
+    items : iterable
+        Job inputs (picklable).
+    scheduler : None, str or distributed.Client
+        None: a local cluster started and closed here; an address: connect to that scheduler;
+        a Client: use it as it is.
+    n_workers : int
+        Workers of the local cluster.
+    retries : int
+        Re-runs of a job that raised, and worker deaths a job may survive (local cluster).
+    processes : bool
+        Local cluster of processes (default) or threads.
+    gpus : bool or None
+        Run every job with the resource ``{"GPU": 1}`` on the device of its worker; None
+        detects GPUs (:func:`gpu_count`).
+
+    Returns
+    -------
+    list
+        ``[function(item) for item in items]``, computed on the cluster.
+
+    Raises
+    ------
+    Exception
+        The exception of a job that still fails after its retries.
+    """
+    from distributed import Client
+
+    items = list(items)
+    if not items:
+        return []
+    devices = gpu_count() if gpus is None or gpus else 0
+    use_gpu = bool(devices) if gpus is None else bool(gpus)
+    cluster = None
+    if isinstance(scheduler, Client):
+        client, own_client = scheduler, False
+    elif scheduler is None:
+        cluster = local_cluster(n_workers, processes, devices if use_gpu else 0, retries)
+        client, own_client = Client(cluster), True
+    else:
+        client, own_client = Client(scheduler), True
+    try:
+        resources = {"GPU": 1} if use_gpu else None
+        futures = client.map(_run_on_worker, [function] * len(items), items,
+                             [use_gpu] * len(items), [devices] * len(items), retries=retries,
+                             pure=False, resources=resources)
+        return client.gather(futures)
+    finally:
+        if own_client:
+            client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def jobs_mapper(scheduler=None, n_workers: int = 2, retries: int = 2, processes: bool = True,
+                gpus: bool | None = None) -> Callable[[Callable, Sequence], list]:
+    """A ``mapper(function, items)`` for :func:`solver.coupling.characterize` and friends."""
+
+    def mapper(function, items):
+        return map_jobs(function, items, scheduler, n_workers, retries, processes, gpus)
+
+    return mapper
+
+
+__all__ = ["gpu_count", "jobs_mapper", "local_cluster", "map_jobs"]

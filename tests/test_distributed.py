@@ -1,0 +1,80 @@
+"""Jobs on a local Dask cluster of 2 workers: order, retries of failing jobs, lost workers."""
+
+import os
+import time
+from pathlib import Path
+
+import pytest
+
+pytest.importorskip("distributed")
+
+from solver.distributed import jobs_mapper, map_jobs  # noqa: E402
+
+
+def square_after(item):
+    """Sleep so later items finish first, then return the square."""
+    value, delay = item
+    time.sleep(delay)
+    return value * value
+
+
+def fails_once(item):
+    """Raise the first time an item is seen (marker file), succeed on the retry."""
+    folder, value = item
+    marker = Path(folder) / f"seen_{value}"
+    if not marker.exists():
+        marker.write_text("x")
+        raise RuntimeError(f"transient failure of job {value}")
+    return 10 * value
+
+
+def always_fails(item):
+    raise ValueError(f"job {item} is broken")
+
+
+def kills_its_worker_once(item):
+    """The first attempt of job 0 kills its worker process outright (no exception)."""
+    folder, value = item
+    marker = Path(folder) / f"killed_{value}"
+    if value == 0 and not marker.exists():
+        marker.write_text("x")
+        os._exit(1)
+    return value + 100
+
+
+def test_results_in_input_order():
+    items = [(i, 0.05 * (4 - i)) for i in range(5)]
+    assert map_jobs(square_after, items, n_workers=2, processes=False) == [0, 1, 4, 9, 16]
+    assert map_jobs(square_after, [], n_workers=2) == []
+
+
+def test_failing_job_is_retried_not_dropped(tmp_path):
+    items = [(str(tmp_path), i) for i in range(4)]
+    assert map_jobs(fails_once, items, n_workers=2, retries=2, processes=False) == [0, 10, 20,
+                                                                                     30]
+    assert len(list(tmp_path.glob("seen_*"))) == 4
+
+
+def test_job_failing_beyond_its_retries_raises():
+    with pytest.raises(ValueError, match="job [12] is broken"):
+        map_jobs(always_fails, [1, 2], n_workers=2, retries=1, processes=False)
+
+
+def test_lost_worker_is_retried(tmp_path):
+    """Worker processes: job 0 kills its worker; the nanny restarts it, the scheduler re-runs
+    the job, and every result comes back in order."""
+    items = [(str(tmp_path), i) for i in range(4)]
+    assert map_jobs(kills_its_worker_once, items, n_workers=2, retries=2,
+                    processes=True) == [100, 101, 102, 103]
+    assert (tmp_path / "killed_0").exists()
+
+
+def test_mapper_drives_characterization(tmp_path):
+    from solver.coupling import characterize
+    from tests.test_coupling import FLOWS, analytic_runner, write_case
+
+    case = write_case(tmp_path)
+    curves = characterize(case, FLOWS, runner=analytic_runner, store=False,
+                          mapper=jobs_mapper(n_workers=2, processes=False))
+    assert curves.flows.size == len(FLOWS)
+    assert curves.pressure_drop_fit().max_relative_error < 1e-10
