@@ -6,6 +6,9 @@
     coolsim check CASE
     coolsim show RESULT [--no-window]
     coolsim characterize CASE [--flows "0.5,1,1.5,2 L/min"] [--fit quadratic|power] [--force]
+                              [--workers N | --scheduler ADDRESS]
+    coolsim scenarios CASE [--scenarios FILE] [--output DIR] [--water-class W32]
+                           [--dew-point "18 C"] [--rack-dp-budget "50 kPa"]
     coolsim --version
 
 A problem with the case (a :class:`solver.case.CaseError`, or a materials, geometry or backend error
@@ -111,6 +114,27 @@ def _parser() -> argparse.ArgumentParser:
                               help="pressure-drop law: a Q + b Q^2 (default) or a Q^n")
     characterize.add_argument("--force", action="store_true",
                               help="recompute even when stored curves match the case")
+    characterize.add_argument("--workers", type=int, default=0, metavar="N",
+                              help="run the solves on a local Dask cluster of N workers")
+    characterize.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                              help="run the solves on the Dask scheduler at ADDRESS "
+                                   "(tcp://host:8786)")
+
+    scenarios = sub.add_parser(
+        "scenarios", help="rack design point and what-if scenarios with design checks")
+    scenarios.add_argument("case", metavar="CASE", help="TOML case file with a [network]")
+    scenarios.add_argument("--scenarios", metavar="FILE", default=None,
+                           help="TOML file of [[scenarios]] tables (default: pump failed, "
+                                "plate 50%% blocked, facility +5 K, power x1.4, a QD missing)")
+    scenarios.add_argument("--output", metavar="DIR", default=None,
+                           help="results directory (default: results/<case>/scenarios)")
+    scenarios.add_argument("--water-class", default=None,
+                           choices=("W17", "W27", "W32", "W40", "W45", "W+"),
+                           help="facility water class to check (default: the case's, if any)")
+    scenarios.add_argument("--dew-point", default=None, metavar="T",
+                           help='room dew point for the dew-point margin check, e.g. "18 C"')
+    scenarios.add_argument("--rack-dp-budget", default=None, metavar="DP",
+                           help='rack pressure-drop budget, e.g. "50 kPa"')
 
     show = sub.add_parser("show", help="render a result (PNG files, and a window when possible)")
     show.add_argument("result", metavar="RESULT", help="results directory of a run")
@@ -138,7 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exit_:
         return int(exit_.code or 0)
     command = {"run": _run, "check": _check, "show": _show,
-               "characterize": _characterize}[args.command]
+               "characterize": _characterize, "scenarios": _scenarios}[args.command]
     where = getattr(args, "case", "")
     try:
         return command(args)
@@ -181,12 +205,50 @@ def _characterize(args) -> int:
     except ValueError as error:
         print(f"{args.case}: --flows: {error}", file=sys.stderr)
         return EXIT_BAD_INPUT
+    mapper = None
+    if args.workers or args.scheduler:
+        from solver.distributed import jobs_mapper
+
+        mapper = jobs_mapper(scheduler=args.scheduler, n_workers=max(args.workers, 1))
     curves = coupling.characterize(
         case, flows, backend=args.backend or case.solver.backend, force=args.force,
-        progress=lambda line: print(line, file=sys.stderr, flush=True))
+        mapper=mapper, progress=lambda line: print(line, file=sys.stderr, flush=True))
     print(coupling.format_curves(curves, args.fit))
     print(f"curves: {coupling.curves_path(case)} (+ .csv)")
     return EXIT_OK
+
+
+def _scenarios(args) -> int:
+    from solver import units
+    from solver.report import DesignLimits
+    from solver.scenarios import (
+        format_comparison,
+        load_scenarios,
+        network_section,
+        run_scenarios,
+        write_scenarios,
+    )
+
+    case = load_case(args.case)
+    section = network_section(case)
+    try:
+        limits = DesignLimits(
+            water_class=args.water_class or (section.rack.facility.water_class
+                                             if section.rack is not None else None),
+            room_dew_point=(None if args.dew_point is None else units.parse_quantity(
+                args.dew_point, units.TEMPERATURE_UNITS, "temperature [K]")),
+            rack_pressure_drop_max=(None if args.rack_dp_budget is None else units.parse_quantity(
+                args.rack_dp_budget, units.PRESSURE_UNITS, "pressure [Pa]")))
+        scenarios = load_scenarios(args.scenarios) if args.scenarios else None
+    except (ValueError, OSError) as error:
+        print(f"{args.case}: {' '.join(str(error).split())}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    study = run_scenarios(section, case.coolant_material(), scenarios, limits, name=case.name)
+    output = Path(args.output) if args.output else Path("results") / case.name / "scenarios"
+    write_scenarios(output, study)
+    print(format_comparison(study))
+    print(f"reports: {output}")
+    return EXIT_OK if study.design.report is not None else EXIT_FAILED
 
 
 def _show(args) -> int:

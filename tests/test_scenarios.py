@@ -229,3 +229,20 @@ def test_solve_rack_does_not_touch_the_built_network(example):
     result = solve_rack(built, section, coolant)
     assert result.summary["tcs"]["flow_lpm"] == pytest.approx(124.2, rel=1e-4)
     assert LPM == 60000.0
+
+
+def test_cli_scenarios(tmp_path, capsys):
+    from solver import cli
+
+    what_if = tmp_path / "what_if.toml"
+    what_if.write_text('[[scenarios]]\nkind = "power_scale"\nname = "spike"\nfactor = 1.4\n')
+    code = cli.main(["scenarios", str(CASE), "--scenarios", str(what_if), "--output",
+                     str(tmp_path / "out"), "--dew-point", "18 C", "--rack-dp-budget", "50 kPa"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert "| design point |" in out.out and "| spike |" in out.out
+    assert (tmp_path / "out" / "spike" / "report.md").is_file()
+    report = (tmp_path / "out" / "design_point" / "report.md").read_text()
+    assert "| dew_point_margin | PASS |" in report
+    assert "| facility_water_class | PASS |" in report  # W32 from the case
+    assert cli.main(["scenarios", str(CASE), "--dew-point", "18 parsecs"]) == 2
