@@ -90,8 +90,9 @@ class FlowSettings:
         Iteration cap of the pressure-correction solve.
     pressure_operator_interval : int
         Rebuild the pressure-correction operator and its multigrid hierarchy from the current
-        momentum coefficients every this many iterations (1: every iteration); in between the
-        frozen coefficients are used. The converged state does not depend on it.
+        momentum coefficients at least every this many iterations (1: every iteration), and
+        whenever a coefficient drifted by more than 10% of the largest; in between the frozen
+        coefficients are used. The converged state does not depend on it.
     divergence_factor : float
         Stop with :class:`DivergenceError` when a residual grows by this factor over its minimum.
     potential_initialisation : bool
@@ -772,8 +773,15 @@ class FlowSolver:
             self._solve_momentum(comp)
         self._update_mass_flux()
         # the pressure operator (and its multigrid hierarchy) is refreshed every few
-        # iterations; in between the velocity corrections use the same frozen d coefficients
+        # iterations, or as soon as a d coefficient drifted by more than 10% of the largest
+        # (frozen d smaller than the consistent one over-corrects the pressure); in between
+        # the velocity corrections use the same frozen d coefficients
         rebuild = self.iteration % self.settings.pressure_operator_interval == 0
+        if not rebuild:
+            xp = self.xp
+            rebuild = any(float(xp.max(xp.abs(c.d_coefficient - c.d_frozen)))
+                          > 0.1 * float(xp.max(c.d_frozen)) for c in self.components
+                          if c.d_frozen.size)
         if rebuild:
             for comp in self.components:
                 self.xp.copyto(comp.d_frozen, comp.d_coefficient)
@@ -802,7 +810,8 @@ class FlowSolver:
             hints.append("the set-up itself (inlet misplaced on solid or facing an outlet, "
                          "no outlet, or a blocked flow path)")
         hints.append(f"under-relaxation too high (relax_velocity={s.relax_velocity}, "
-                     f"relax_pressure={s.relax_pressure}); try relax_velocity=0.5")
+                     f"relax_pressure={s.relax_pressure}); try relax_velocity="
+                     f"{round(0.6 * s.relax_velocity, 2)}")
         if s.convection != "upwind":
             hints.append(f"the {s.convection} convection scheme on a coarse grid at high cell "
                          "Peclet/CFL numbers; try convection='upwind' to start")
