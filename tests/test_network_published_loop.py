@@ -1,11 +1,12 @@
-"""A textbook looped pipe network (Jeppson) against its published solution (issue 4, 0.5%).
+"""Textbook looped pipe networks (Jeppson) against their published solutions (issue 4, 0.5%).
 
 Source
 ------
 Jeppson, R. W. (1974). *Steady Flow Analysis of Pipe Networks: An Instructional Manual*. Utah
 Water Research Laboratory, Reports, Paper 300 (https://digitalcommons.usu.edu/water_rep/300),
-Chapter 5, the linear-theory network program and its example network; the same program is in
-Jeppson, R. W. (1976), *Analysis of Flow in Pipe Networks*, Ann Arbor Science.
+Chapter 5 (linear-theory method) and Chapter 7 (Hardy Cross method): the network programs and
+their example decks; the same programs are in Jeppson, R. W. (1976), *Analysis of Flow in Pipe
+Networks*, Ann Arbor Science.
 
 Seven Darcy-Weisbach pipes (absolute roughness 0.0102 in, friction factor from Colebrook), six
 junctions, two loops; water with kinematic viscosity 1.217e-5 ft2/s; 2000 gpm supplied at
@@ -22,6 +23,16 @@ are those of this reproduction, not read off the book. The same repository's ``c
 repeats the deck with pipe 2 801 ft long instead of 751 ft; both are checked. The documented
 example of that repository (``userdoc/ch5_case_dom_example.txt``) is the 751 ft deck.
 
+A second example, the chapter-7 Hardy Cross program's deck (``tests/test_ch7/ch7_test1.inp`` and
+``.ref.out`` of the same repository): seven Darcy-Weisbach pipes (roughness 0.012 in, Colebrook,
+same viscosity), two loops, given as pipe data, initial flows and the two loop cards only (the
+Hardy Cross input has no junction cards: the external flows are those that the initial flows
+balance). Its graph is rebuilt below from the loop cards; the converged flows depend only on the
+signed pipe sets of the loops and on the junction imbalances of the initial flows, not on how the
+junctions are drawn.
+
+Chapter-5 deck
+--------------
 Junction lines of the deck, ``(unit, n, +/-pipe ...)`` with ``+`` a pipe leaving the junction::
 
     J1 +2000 gpm: +1 +4        J4 -1000 gpm: +3 -4
@@ -37,11 +48,12 @@ Every pipe flow within 0.5 % of the published value (the issue's criterion). The
 carry five significant figures (rounding half-unit below 0.005 %), so 0.5 % is the larger bound and
 is the one asserted. Measured: largest deviation 0.059 % (751 ft deck) and 0.061 % (801 ft deck),
 on pipe 2, the low-resistance link shared by the two loops; the reproduction stopped at a loose
-tolerance while coolsim's Newton solve is converged to round-off.
+tolerance while coolsim's Newton solve is converged to round-off. Chapter-7 Hardy Cross example:
+largest deviation 0.003 %, at the rounding of the published digits.
 
-Only the flows are compared. The head-loss column of the reproduced table is not Darcy-Weisbach
-with Colebrook evaluated at its own flows (it differs from that by 0.5 to 2.7 % pipe by pipe), so
-head losses are checked here only for loop closure.
+Only the flows are compared. The head-loss column of the reproduced chapter-5 table is not
+Darcy-Weisbach with Colebrook evaluated at its own flows (it differs from that by 0.5 to 2.7 %
+pipe by pipe), so head losses are checked here only for loop closure.
 
 How it is encoded in coolsim
 ----------------------------
@@ -129,5 +141,59 @@ def test_jeppson_linear_theory_example_head_losses_close_loops():
     head_loss = sol.pressure_drop / (RHO * G) / FOOT  # [ft]
     assert np.all(head_loss > 0.0)
     for loop in LOOPS:
+        closure = sum(np.sign(j) * head_loss[abs(j) - 1] for j in loop)
+        assert abs(closure) < 1e-9 * head_loss.max()
+
+
+# chapter 7 (Hardy Cross) deck: pipe -> (from, to, diameter [in], length [ft], initial flow [cfs]);
+# loop cards "+1 +2 -3 -4" and "-2 -5 +6 +7" walked in card order give the junctions A..F
+HARDY_CROSS_PIPES = {
+    1: ("A", "B", 12.0, 3000.0, 1.67),
+    2: ("B", "C", 14.0, 2000.0, 3.45),
+    3: ("D", "C", 10.0, 3000.0, 1.00),
+    4: ("A", "D", 10.0, 2000.0, 1.67),
+    5: ("E", "B", 14.0, 3000.0, 1.78),
+    6: ("E", "F", 10.0, 2000.0, 1.56),
+    7: ("F", "C", 12.0, 3000.0, 0.67),
+}
+HARDY_CROSS_ROUGHNESS = 0.012 * INCH  # [m]
+HARDY_CROSS_LOOPS = ((1, 2, -3, -4), (-2, -5, 6, 7))
+# published flows [ft3/s], pipes 1..7 (ch7_test1.ref.out, "Final results")
+HARDY_CROSS_PUBLISHED = (1.7474, 3.4873, 0.92260, 1.5926, 1.7399, 1.6001, 0.71006)
+
+
+def hardy_cross_network():
+    junctions = sorted({n for a, b, *_ in HARDY_CROSS_PIPES.values() for n in (a, b)})
+    # external inflow [cfs] = what the deck's initial flows leave unbalanced at each junction
+    external = dict.fromkeys(junctions, 0.0)
+    for a, b, _, _, q0 in HARDY_CROSS_PIPES.values():
+        external[a] += q0
+        external[b] -= q0
+    branches = [Pipe(f"pipe{j}", a, b, length=length * FOOT, diameter=d * INCH,
+                     roughness=HARDY_CROSS_ROUGHNESS, friction="colebrook")
+                for j, (a, b, d, length, _) in HARDY_CROSS_PIPES.items()]
+    reference = "C"  # the largest demand takes up the balance
+    supplies = [FlowBoundary(f"external_{n}", n, q * CFS * RHO)
+                for n, q in external.items() if n != reference and abs(q) > 1e-12]
+    network = Network([Node(n) for n in junctions], branches,
+                      pressure_boundaries=[PressureBoundary("reference", reference, 0.0)],
+                      flow_boundaries=supplies)
+    return network, external
+
+
+def test_jeppson_hardy_cross_example_flows():
+    network, external = hardy_cross_network()
+    assert external == pytest.approx({"A": 3.34, "B": 0.0, "C": -5.12, "D": -0.67, "E": 3.34,
+                                      "F": -0.89})
+    sol = solve_network(network, {"coolant": WATER})
+    q = sol.volumetric_flow / CFS
+    published = np.array(HARDY_CROSS_PUBLISHED)
+    deviation = np.abs(q / published - 1.0)
+    assert np.all(q > 0.0)
+    assert deviation.max() < 5e-3, f"largest deviation {deviation.max():.2e}"
+    # observed: agreement to the published digits (five significant figures)
+    assert np.all(np.abs(q - published) < 5e-5 + 1e-5 * published)
+    head_loss = sol.pressure_drop / (RHO * G) / FOOT  # [ft]
+    for loop in HARDY_CROSS_LOOPS:
         closure = sum(np.sign(j) * head_loss[abs(j) - 1] for j in loop)
         assert abs(closure) < 1e-9 * head_loss.max()
