@@ -518,15 +518,66 @@ def format_report(report: Mapping, max_rows: int = 40) -> str:
     return "\n".join(lines)
 
 
-def write_report(directory, report: Mapping) -> dict[str, Path]:
-    """Write ``report.json`` and ``report.md`` into ``directory`` (atomic); returns the paths."""
+def plot_chip_temperatures(report: Mapping, path) -> Path:
+    """Bar chart of every chip's temperature [C] (peak when known, else case) with its limit.
+
+    Chips without coolant are drawn at their limit, hatched. Written atomically as PNG.
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from .io import atomic_path
+
+    chips = list(report["chips"])
+    names = [c["name"] for c in chips]
+    limits = [c["limit"] - KELVIN for c in chips]
+    values = [(c["temperature"] if c["temperature"] is not None else c["limit"]) - KELVIN
+              for c in chips]
+    colours = ["tab:red" if c["margin"] is None or c["margin"] < 0 else "tab:blue"
+               for c in chips]
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.12 * len(chips)), 4.0))
+    bars = ax.bar(range(len(chips)), values, color=colours)
+    for bar, chip in zip(bars, chips, strict=True):
+        if chip["temperature"] is None:
+            bar.set_hatch("//")
+            bar.set_alpha(0.5)
+    ax.step(range(len(chips)), limits, where="mid", color="k", linestyle="--", label="limit")
+    ax.set_ylabel("chip temperature [C]")
+    ax.set_title(f"{report['name']}: chip temperatures (peak, else case)")
+    if len(chips) <= 40:
+        ax.set_xticks(range(len(chips)), names, rotation=90, fontsize=6)
+    else:
+        ax.set_xlabel(f"{len(chips)} chips in rack order")
+    low = min(values) if values else 0.0
+    ax.set_ylim(bottom=low - 5.0)
+    ax.legend(loc="lower right")
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110, format="png")
+    plt.close(fig)
+    return Path(path)
+
+
+def write_report(directory, report: Mapping, images: bool = True) -> dict[str, Path]:
+    """Write ``report.json``, ``report.md`` and ``images/chip_temperatures.png`` (atomic).
+
+    Returns the paths by kind (``json``, ``markdown``, ``chip_temperatures_png``).
+    """
     from .io import atomic_write_text, write_json
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    return {"json": write_json(directory / "report.json", report),
-            "markdown": atomic_write_text(directory / "report.md", format_report(report))}
+    paths = {"json": write_json(directory / "report.json", report),
+             "markdown": atomic_write_text(directory / "report.md", format_report(report))}
+    if images and report["chips"]:
+        (directory / "images").mkdir(exist_ok=True)
+        paths["chip_temperatures_png"] = plot_chip_temperatures(
+            report, directory / "images" / "chip_temperatures.png")
+    return paths
 
 
 __all__ = ["Check", "DesignLimits", "WATER_CLASSES", "design_checks", "format_report",
-           "load_network_result", "rack_report", "read_network_csv", "write_report"]
+           "load_network_result", "plot_chip_temperatures", "rack_report", "read_network_csv",
+           "write_report"]

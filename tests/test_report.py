@@ -160,3 +160,5 @@ def test_written_report_and_reading_network_files(rack, tmp_path):
     text = paths["markdown"].read_text()
     assert "## Design checks" in text and "| chip_limits | PASS |" in text
     assert "## Thresholds used" in text and text == format_report(data)
+    png = paths["chip_temperatures_png"]
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
