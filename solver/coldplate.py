@@ -54,7 +54,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .boundaries import SIDES, HeatFlux, Inlet, face_owners, side_axis
+from .boundaries import SIDES, HeatFlux, Inlet, Patch, face_owners, side_axis
 from .energy import (
     ConductionResult,
     ConductionSolve,
@@ -72,6 +72,62 @@ DIRECT_CELLS = 400_000  # largest grid whose energy matrix is factorised directl
 # ---------------------------------------------------------------------------------------------
 # settings
 # ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class FluidFacePatch(Patch):
+    """A patch restricted to the faces whose boundary cell is fluid.
+
+    An inlet rectangle usually spans fins or walls too; the energy equation must see the inlet
+    temperature only where coolant enters (solid faces of the rectangle stay adiabatic).
+
+    Parameters
+    ----------
+    fluid_faces : bool array
+        Host mask over the side's faces, True where the adjacent cell is fluid.
+    """
+
+    fluid_faces: np.ndarray | None = None
+
+    def face_mask(self, grid) -> np.ndarray:
+        """The rectangle's faces whose adjacent cell is fluid (host bool, side face shape)."""
+        return super().face_mask(grid) & self.fluid_faces
+
+
+def nested_dissection(shape, leaf_cells: int = 64) -> np.ndarray:
+    """C-order cell numbers of a tensor grid in geometric nested-dissection order.
+
+    The box is split recursively across its longest axis by a one-cell separator plane; each
+    half is numbered before its separator. Sparse LU in this order fills in like
+    ``O(n^(4/3))`` on 3-D 7-point stencils, far below band or minimum-degree orderings here.
+    """
+    index = np.arange(int(np.prod(shape))).reshape(shape)
+    parts = []
+
+    def dissect(block):
+        if block.size <= leaf_cells:
+            parts.append(block.ravel())
+            return
+        axis = int(np.argmax(block.shape))
+        middle = block.shape[axis] // 2
+        dissect(np.take(block, np.arange(middle), axis=axis))
+        dissect(np.take(block, np.arange(middle + 1, block.shape[axis]), axis=axis))
+        parts.append(np.take(block, [middle], axis=axis).ravel())
+
+    dissect(index)
+    return np.concatenate(parts)
+
+
+def energy_boundaries(boundaries, fluid: np.ndarray) -> list:
+    """Boundaries for the energy equation: inlet patches restricted to fluid faces."""
+    result = []
+    for b in boundaries:
+        if isinstance(b, Inlet):
+            axis, is_max = side_axis(b.patch.side)
+            layer = np.take(fluid, -1 if is_max else 0, axis=axis)
+            b = replace(b, patch=FluidFacePatch(b.patch.side, b.patch.region, layer))
+        result.append(b)
+    return result
+
+
 @dataclass(frozen=True)
 class MonitorSettings:
     """Relative tolerances of the engineering monitors and the window they are measured over.
@@ -280,6 +336,7 @@ class ColdPlate:
         flow_settings = replace(self.settings.flow, tolerance=0.0)
         self.flow = FlowSolver(grid, self.fluid, model.boundaries, self.density,
                                self.viscosity_inlet, flow_settings)
+        self.boundaries = energy_boundaries(model.boundaries, self.fluid_host)
         self.temperature = grid.full(t_in)
         self.coupled = False
         self._set_properties(self.temperature)
@@ -370,7 +427,7 @@ class ColdPlate:
             linear = LinearSolve(method="bicgstab", rtol=s.energy_rtol, max_iterations=500)
             settings = ConductionSolve(linear=linear, tolerance=s.temperature_tolerance,
                                        max_iterations=200, relaxation=0.7)
-            result = solve_energy(self.grid, self.conductivity, self.model.boundaries,
+            result = solve_energy(self.grid, self.conductivity, self.boundaries,
                                   self.model.heat_source, self._mass_flux(), self.specific_heat,
                                   scheme=s.energy_scheme, settings=settings, temperature=warm)
         if not bool(self.xp.all(self.xp.isfinite(result.temperature))):
@@ -380,42 +437,53 @@ class ColdPlate:
                 "path to the coolant; the last good state is kept", self.flow.iteration)
         return result
 
-    def _solve_energy_direct(self, warm, relaxation: float = 0.7):
+    def _solve_energy_direct(self, warm, relaxation: float = 0.8):
         """Sparse-LU energy solve with TVD deferred correction on the host (NumPy backend)."""
         from scipy.sparse.linalg import splu
 
         s = self.settings
         xp = self.xp
         flux = self._mass_flux()
-        boundaries, source = self.model.boundaries, self.model.heat_source
+        boundaries, source = self.boundaries, self.model.heat_source
         k, cp = self.conductivity, self.specific_heat
         temperature = self.grid.full(self.inlet_temperature) if warm is None else warm.copy()
         # the matrix (upwind convection + diffusion) does not depend on the iterate: factor once
         stencil, rhs = assemble_energy(self.grid, k, boundaries, source, flux, cp, "upwind")
         start = time.perf_counter()
-        lu = splu(stencil.to_scipy().tocsc())
-        history = [{"method": "splu", "iterations": 1, "converged": True,
+        order = nested_dissection(self.grid.shape)
+        matrix = stencil.to_scipy()
+        # upwind + diffusion gives an M-matrix: no pivoting, keep the dissection order; single
+        # precision halves the factorisation, the float64 defect correction below removes its
+        # round-off (each correction contracts the error by about 1e-2)
+        lu = splu(matrix[order][:, order].tocsc().astype(np.float32), permc_spec="NATURAL",
+                  diag_pivot_thresh=0.0, options={"SymmetricMode": True})
+        history = [{"method": "splu-float32", "iterations": 1, "converged": True,
                     "factor_seconds": time.perf_counter() - start}]
+
+        def correction(residual):
+            x = np.empty(residual.size)
+            x[order] = lu.solve(np.asarray(residual, dtype=np.float32).ravel()[order])
+            return x.reshape(self.grid.shape)
+
         conducting = k > 0
-        outer, converged = [], s.energy_scheme == "upwind"
-        iterations = 1 if s.energy_scheme == "upwind" else 200
-        for _ in range(iterations):
+        outer, converged = [], False
+        for _ in range(200):
             if s.energy_scheme == "tvd":
                 # deferred correction: high-order face values from the current iterate
                 stencil, rhs = assemble_energy(self.grid, k, boundaries, source, flux, cp,
                                                "tvd", temperature)
-            new = lu.solve(np.asarray(rhs).ravel()).reshape(self.grid.shape)
-            change = float(xp.max(xp.where(conducting, xp.abs(new - temperature), 0.0)))
+            residual = stencil.residual(temperature, rhs)
+            step = correction(residual)
+            change = float(xp.max(xp.where(conducting, xp.abs(step), 0.0)))
             outer.append(change)
-            history.append({"method": "splu", "iterations": 1, "converged": True,
-                            "relative_residual": float(np.linalg.norm(
-                                stencil.residual(new, rhs)) / max(np.linalg.norm(rhs), 1e-300))})
-            if s.energy_scheme == "upwind" or change < s.temperature_tolerance:
-                temperature = new
+            history.append({"method": "splu-float32", "iterations": 1, "converged": True,
+                            "relative_residual": float(np.linalg.norm(residual)
+                                                       / max(np.linalg.norm(rhs), 1e-300))})
+            # under-relaxed update damps limiter switching (TVD)
+            temperature = temperature + (relaxation if s.energy_scheme == "tvd" else 1.0) * step
+            if change < s.temperature_tolerance:
                 converged = True
                 break
-            # under-relaxed update damps limiter switching
-            temperature = temperature + relaxation * (new - temperature)
         balance = energy_balance(self.grid, temperature, k, boundaries, source, flux, cp,
                                  s.energy_scheme)
         # empty cells carry the lowest conducting temperature (as solver.energy does)
@@ -578,7 +646,7 @@ class ColdPlate:
         t = self.backend.to_host(self.temperature)
         k = self.backend.to_host(self.conductivity)
         weighted = area_sum = heat = 0.0
-        boundaries = self.model.boundaries
+        boundaries = self.boundaries
         for side in SIDES:
             owners = face_owners(self.grid, boundaries, side)
             axis, is_max = side_axis(side)
@@ -699,9 +767,9 @@ class ColdPlate:
     def _is_inlet(self, name: str) -> bool:
         from .boundaries import boundary_names
 
-        names = boundary_names(self.model.boundaries)
+        names = boundary_names(self.boundaries)
         return any(isinstance(b, Inlet) and n == name
-                   for b, n in zip(self.model.boundaries, names, strict=True))
+                   for b, n in zip(self.boundaries, names, strict=True))
 
     def reynolds_number(self, mass_flow: float) -> float | None:
         """Inlet Reynolds number ``rho U D_h / mu`` [-] of the inlet patch as meshed.

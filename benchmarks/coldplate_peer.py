@@ -1,0 +1,192 @@
+"""Peer benchmark: the cold-plate unit cell in coolsim and in OpenFOAM, side by side.
+
+Physics: copper plate 40 mm long (flow along x); 2 mm base; half of a 1 mm x 3 mm water channel
+(y 0..0.5 mm) beside half of a 1 mm copper fin (y 0.5..1 mm) between symmetry planes; adiabatic
+no-slip lid at z = 5 mm; 62.5 kW/m^2 into the bottom (2.5 W into the cell); water 25 C at
+0.2778 m/s mean (Re_Dh about 465); constant properties (water rho 997, cp 4181, mu 8.9e-4,
+k 0.607; copper k 401). Grids as the peer's (../shared/peers/openfoam-coldplate): coarse
+40 x (5+5) x (5+15), medium 100 x (10+10) x (10+30), fine 200 x (20+20) x (20+60).
+
+coolsim's time is the wall time (set-up + solve) of a run that stops on its own criteria
+(continuity and momentum residuals, pressure-drop monitor, converged TVD energy); the state it
+stops at is checked against a tightly converged reference run of the same grid: pressure drop and
+peak solid temperature rise within 0.1 % and the energy balance within 0.1 %. OpenFOAM's time is
+the peer's own: ``run.sh`` re-runs each grid to the iteration at which every initial residual
+stayed below 1e-5 (its ``timed`` rows), serial and on 2 MPI ranks.
+
+Run: ``.venv/bin/python benchmarks/coldplate_peer.py [--levels coarse medium] [--openfoam]``
+(``--openfoam`` runs ``run.sh`` first, several minutes; ``--openfoam-results DIR`` reuses a
+previous ``summary.csv``). Prints one JSON line per code, grid and mode. Time it with nothing
+else running (``uptime`` is recorded in each line).
+Expected runtime: coolsim a few seconds per grid (coarse, medium) plus the reference runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import subprocess
+import time
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # small BLAS calls: threads only add spin-waits
+
+import numpy as np  # noqa: E402
+
+from solver.boundaries import HeatFlux, Inlet, Outlet, Patch, Symmetry, Wall  # noqa: E402
+from solver.coldplate import ColdPlate, ColdPlateSettings, MonitorSettings  # noqa: E402
+from solver.flow import FlowSettings  # noqa: E402
+from solver.grid import Grid  # noqa: E402
+from solver.materials import Coolant, Solid  # noqa: E402
+from solver.simulation import SolidModel  # noqa: E402
+
+PEER = Path(__file__).resolve().parents[2] / "shared" / "peers" / "openfoam-coldplate"
+LENGTH, BASE, CHANNEL_HEIGHT, HALF_CHANNEL, HALF_FIN = 40e-3, 2e-3, 3e-3, 0.5e-3, 0.5e-3
+HEAT_FLUX, T_INLET, U_MEAN = 62.5e3, 298.15, 0.2778
+LEVELS = {"coarse": (40, 5, 5, 15), "medium": (100, 10, 10, 30), "fine": (200, 20, 20, 60)}
+
+
+def unit_cell(level: str) -> SolidModel:
+    """The peer's unit cell on its grid ``level`` as a :class:`~solver.simulation.SolidModel`."""
+    nx, ny, nzb, nzc = LEVELS[level]
+    x = np.linspace(0.0, LENGTH, nx + 1)
+    y = np.concatenate([np.linspace(0.0, HALF_CHANNEL, ny + 1),
+                        np.linspace(HALF_CHANNEL, HALF_CHANNEL + HALF_FIN, ny + 1)[1:]])
+    z = np.concatenate([np.linspace(0.0, BASE, nzb + 1),
+                        np.linspace(BASE, BASE + CHANNEL_HEIGHT, nzc + 1)[1:]])
+    grid = Grid(x, y, z)
+    yc, zc = grid.centers[1], grid.centers[2]
+    fluid = (yc < HALF_CHANNEL)[None, :, None] & (zc > BASE)[None, None, :]
+    body_ids = np.where(np.broadcast_to(fluid, grid.shape), 1, 0).astype(np.int32)
+    copper = Solid.constant("copper_peer", 401.0, 8933.0, 385.0)
+    water = Coolant.constant("water_peer", 997.0, 4181.0, 8.9e-4, 0.607)
+    channel = ((0.0, HALF_CHANNEL), (BASE, BASE + CHANNEL_HEIGHT))
+    boundaries = [
+        HeatFlux(Patch("z_min"), HEAT_FLUX, name="heater"),
+        Symmetry(Patch("y_min"), name="symmetry_channel"),
+        Symmetry(Patch("y_max"), name="symmetry_fin"), Wall(Patch("z_max"), name="lid"),
+        Inlet(Patch("x_min", region=channel), velocity=U_MEAN, temperature=T_INLET,
+              name="inlet"),
+        Outlet(Patch("x_max", region=channel), pressure=0.0, name="outlet"),
+    ]
+    return SolidModel(grid, body_ids, ["plate", "channel"], [copper, water], grid.zeros(), {},
+                      boundaries)
+
+
+def settings(tolerance: float, monitor: float, window: int) -> ColdPlateSettings:
+    """Cold-plate settings of the benchmark (TVD energy, linear-upwind momentum like the peer)."""
+    return ColdPlateSettings(
+        flow=FlowSettings(convection="linear_upwind", max_iterations=5000),
+        energy_scheme="tvd", continuity_tolerance=tolerance, momentum_tolerance=tolerance,
+        temperature_tolerance=1e-4, monitors=MonitorSettings(pressure_drop=monitor,
+                                                             window=window),
+        checkpoint_interval=0)
+
+
+def run_coolsim(level: str, tolerance: float, monitor: float, window: int) -> dict:
+    """Set up and solve the unit cell; wall time of set-up plus solve and the metrics."""
+    start = time.perf_counter()
+    plate = ColdPlate(unit_cell(level), settings(tolerance, monitor, window))
+    result = plate.solve()
+    seconds = time.perf_counter() - start
+    m = result.metrics
+    return {"seconds": seconds, "iterations": result.flow.iterations,
+            "flow_seconds": result.timings["flow"], "energy_seconds": result.timings["energy"],
+            "peak_rise_K": m["peak_temperature_rise_K"],
+            "outlet_rise_K": m["outlet_temperature_rise_K"],
+            "pressure_drop_Pa": m["pressure_drop_Pa"],
+            "thermal_resistance_K_per_W": m["thermal_resistance_K_per_W"],
+            "energy_balance": m["energy_balance_relative_error"],
+            "mass_balance": m["mass_balance_relative_error"],
+            "continuity_residual": m["continuity_residual"],
+            "cells": plate.grid.n_cells, "fluid_cells": int(plate.fluid_host.sum())}
+
+
+def run_openfoam(levels, modes, out: Path) -> None:
+    """Run the peer's ``run.sh`` (serial and 2 ranks) for ``levels`` into ``out``."""
+    env = {**os.environ, "LEVELS": " ".join(levels), "MODES": " ".join(modes), "OUT": str(out),
+           "TWO_PASS": " ".join(lv for lv in levels if lv != "fine")}
+    subprocess.run([str(PEER / "run.sh")], env=env, check=True, cwd=PEER)
+
+
+def openfoam_rows(out: Path) -> list[dict]:
+    """Rows of the peer's ``summary.csv`` (timed rows, or watched rows of single-pass levels)."""
+    path = out / "summary.csv"
+    if not path.is_file():
+        return []
+    rows = list(csv.DictReader(path.open()))
+    keep = {}
+    for row in rows:
+        key = (row["level"], row["mode"])
+        if row["timing"] == "timed" or key not in keep:
+            keep[key] = row
+    return list(keep.values())
+
+
+def load() -> str:
+    """The 1-minute load average and core count, as ``uptime`` states it."""
+    return f"load {os.getloadavg()[0]:.2f} on {os.cpu_count()} cores"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--levels", nargs="+", default=["coarse", "medium"],
+                        choices=sorted(LEVELS))
+    parser.add_argument("--tolerance", type=float, default=1e-4,
+                        help="continuity and momentum residual tolerance of the timed run")
+    parser.add_argument("--monitor", type=float, default=2e-4,
+                        help="relative pressure-drop change over the window")
+    parser.add_argument("--window", type=int, default=10)
+    parser.add_argument("--no-reference", action="store_true",
+                        help="skip the tightly converged reference run")
+    parser.add_argument("--openfoam", action="store_true", help="run the OpenFOAM peer first")
+    parser.add_argument("--openfoam-results", type=Path,
+                        default=Path("/tmp/openfoam-coldplate-results"))
+    parser.add_argument("--modes", nargs="+", default=["serial", "parallel"])
+    args = parser.parse_args()
+
+    if args.openfoam:
+        run_openfoam(args.levels, args.modes, args.openfoam_results)
+    foam = {}
+    for row in openfoam_rows(args.openfoam_results):
+        if row["level"] not in args.levels:
+            continue
+        line = {"code": "openfoam-v1912", "level": row["level"], "mode": row["mode"],
+                "ranks": int(row["np"]), "cells": int(row["cells_total"]),
+                "seconds": float(row["wall_s"]), "iterations": int(row["iterations"]),
+                "criterion": "all initial residuals < 1e-5",
+                "peak_rise_K": float(row["Tmax_solid_C"]) - (T_INLET - 273.15),
+                "outlet_rise_K": float(row["dT_bulk_K"]),
+                "pressure_drop_Pa": float(row["dp_Pa"]),
+                "energy_balance": abs(float(row["energy_err_pct"])) / 100.0}
+        foam.setdefault(row["level"], []).append(line)
+        print(json.dumps(line), flush=True)
+
+    for level in args.levels:
+        uptime = load()
+        timed = run_coolsim(level, args.tolerance, args.monitor, args.window)
+        line = {"code": "coolsim", "level": level, "mode": "serial", "ranks": 1,
+                "backend": "cpu", "load": uptime, **timed,
+                "criterion": f"continuity, momentum < {args.tolerance:g}; dp change < "
+                             f"{args.monitor:g} over {args.window} iterations; TVD energy"}
+        if not args.no_reference and level != "fine":
+            reference = run_coolsim(level, 1e-8, 1e-7, 20)
+            deviation = {key: abs(timed[key] / reference[key] - 1.0)
+                         for key in ("pressure_drop_Pa", "peak_rise_K", "outlet_rise_K")}
+            line["deviation_from_converged"] = deviation
+            line["within_0.1_percent"] = bool(max(deviation.values()) < 1e-3
+                                              and timed["energy_balance"] < 1e-3)
+        best = min(foam.get(level, []), key=lambda r: r["seconds"], default=None)
+        if best is not None:
+            line["openfoam_best_seconds"] = best["seconds"]
+            line["speedup_vs_openfoam_best"] = best["seconds"] / timed["seconds"]
+            line["peak_rise_difference"] = timed["peak_rise_K"] / best["peak_rise_K"] - 1.0
+            line["pressure_drop_difference"] = (timed["pressure_drop_Pa"]
+                                                / best["pressure_drop_Pa"] - 1.0)
+        print(json.dumps(line), flush=True)
+
+
+if __name__ == "__main__":
+    main()
