@@ -940,3 +940,217 @@ __all__ = [
     "format_curves", "layout_hash", "parse_flows", "unit_responses",
     "unit_responses_from_cold_plate",
 ]
+
+
+# ---------------------------------------------------------------------------------------------
+# the coupled rack: network with plate curves, 3D solves at the operating points, iterated
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CouplingTolerances:
+    """When the network and the 3D plate solves agree.
+
+    Parameters
+    ----------
+    flow_rtol : float
+        [-] largest change of a plate flow between passes, relative to that flow.
+    temperature_tol : float
+        [K] largest change of a plate inlet temperature between passes.
+    heat_rtol : float
+        [-] largest ``|m cp (T_out - T_in) - P| / P`` of the 3D solves (heat removed by the
+        coolant against the plate power carried by the network).
+    max_passes : int
+        Largest number of network + 3D passes.
+    """
+
+    flow_rtol: float = 1e-3
+    temperature_tol: float = 0.05
+    heat_rtol: float = 5e-3
+    max_passes: int = 10
+
+
+@dataclass
+class CoupledRack:
+    """Outcome of :func:`couple_rack`.
+
+    Attributes
+    ----------
+    result : solver.scenarios.RackResult
+        The last network solve (with the corrected plate curves).
+    plate_curves : dict
+        Corrected curves by plate name (every plate solved in 3D) or group name.
+    operating_points : dict
+        Plate name -> the last :class:`OperatingPoint` solved in 3D there.
+    pressure_drop_factors : dict
+        Plate name -> factor applied to its characterization dP curve.
+    history : list of dict
+        Per pass: largest flow change [-], inlet temperature change [K], heat mismatch [-].
+    converged : bool
+    """
+
+    result: object
+    plate_curves: dict
+    operating_points: dict
+    pressure_drop_factors: dict
+    history: list
+    converged: bool
+
+    def report(self, limits=None, name: str = "rack") -> dict:
+        """The rack report (:func:`solver.report.rack_report`) with the corrected curves."""
+        from .report import rack_report
+
+        return rack_report(self.result.summary, self.result.components, limits,
+                           self.plate_curves, self.result.unserved, name=name)
+
+
+def _plate_group(plate: str, groups) -> str | None:
+    """The group (key of ``groups``) a rack plate belongs to: exact name or a dotted part."""
+    if plate in groups:
+        return plate
+    parts = plate.split(".")
+    return next((g for g in groups if g in parts), None)
+
+
+def _case_at(case, inlet_temperature: float, power: float):
+    """``case`` with its inlets at ``inlet_temperature`` [K], chip powers scaled to ``power``."""
+    total = sum(c.power for c in case.chips)
+    scale = power / total if total > 0 else 0.0
+    chips = [c.model_copy(update={"power": c.power * scale}) for c in case.chips]
+    boundaries = [b.model_copy(update={"temperature": float(inlet_temperature)})
+                  if b.type == "inlet" else b for b in case.boundaries]
+    return case.model_copy(update={"chips": chips, "boundaries": boundaries})
+
+
+def _scaled_curves(curves: PlateCurves, resistance_factors: Mapping[str, float]) -> PlateCurves:
+    return replace(curves, resistances={c: r * resistance_factors.get(c, 1.0)
+                                        for c, r in curves.resistances.items()},
+                   peak_resistances={c: r * resistance_factors.get(c, 1.0)
+                                     for c, r in curves.peak_resistances.items()})
+
+
+def couple_rack(section, coolant, plate_cases: Mapping, flows: Sequence[float], backend="cpu",
+                runner: Runner | None = None, every_plate: bool = False,
+                tolerances: CouplingTolerances = CouplingTolerances(),
+                mapper: Callable | None = None, store: bool = True,
+                progress: Callable[[str], None] | None = None) -> CoupledRack:
+    """Solve the rack with its cold plates consistent between the network and the 3D model.
+
+    1. Characterize each plate case over ``flows`` (:func:`characterize`; stored and reused).
+    2. Solve the network with those curves (``solver.scenarios.with_plate_curves``).
+    3. Solve the plate in 3D at the operating point (flow, inlet temperature, power) of the
+       hottest plate of each group, or of every plate with ``every_plate``; the 3D model sees
+       the real inlet temperature, so temperature-dependent coolant properties enter here.
+    4. Correct the network's dP curve of those plates so that it passes through the 3D
+       pressure drop at the operating point (multiplicative factor), and the chip resistance
+       curves so that they pass through the 3D resistances; repeat from 2 until plate flows and
+       inlet temperatures change by less than the tolerances and every 3D solve removes the
+       plate's power (``heat_rtol``).
+
+    Parameters
+    ----------
+    section : solver.network.schema.NetworkSection
+        A rack (``[network.rack]``) whose plate groups are named like the keys of
+        ``plate_cases``.
+    coolant : solver.materials.Coolant
+        TCS coolant.
+    plate_cases : mapping group name -> solver.case.Case
+        The 3D cold-plate case of each plate group (e.g. ``{"gpu": case}``); groups without a
+        case keep their network curves.
+    flows : sequence of float
+        [m3/s] characterization flows.
+    backend : str or Backend
+        For the runner.
+    runner : callable, optional
+        ``runner(case, flow, backend) -> OperatingPoint`` (default :func:`coldplate_runner`).
+    every_plate : bool
+        3D solve at every plate's operating point instead of one per group.
+    tolerances : CouplingTolerances
+    mapper : callable, optional
+        ``mapper(function, items)`` for the 3D solves of a pass (e.g. Dask).
+    store : bool
+        Store and reuse characterization curves next to the plate cases.
+    progress : callable, optional
+        Receives one line per pass.
+
+    Returns
+    -------
+    CoupledRack
+    """
+    from .scenarios import _rebuilt, build_rack, solve_rack, with_plate_curves
+
+    runner = runner or coldplate_runner
+    base = {g: characterize(c, flows, backend, runner, store=store, mapper=mapper)
+            for g, c in plate_cases.items()}
+    built = build_rack(with_plate_curves(section, base), coolant)
+    plates = [b for b in built.network.branches if b.kind == "cold_plate"]
+    groups = {b.name: _plate_group(b.name, plate_cases) for b in plates}
+    dp_factor = {b.name: 1.0 for b in plates if groups[b.name] is not None}
+    curves_out: dict = dict(base)
+    points: dict = {}
+    history, previous = [], None
+    converged = False
+    result = None
+    for index in range(1, tolerances.max_passes + 1):
+        branches = [replace(b, pressure_drops=tuple(p * dp_factor[b.name]
+                                                    for p in b.pressure_drops))
+                    if b.name in dp_factor else b for b in built.network.branches]
+        result = solve_rack(_rebuilt(built, branches), section, coolant)
+        rows = {r["name"]: r for r in result.components if r.get("kind") == "cold_plate"}
+        state = {n: (float(rows[n]["flow"]), float(rows[n]["inlet_temperature"]))
+                 for n in dp_factor}
+        # the plates solved in 3D: the hottest of each group, or all of them
+        if every_plate:
+            chosen = list(dp_factor)
+        else:
+            chosen = []
+            for group in plate_cases:
+                members = [n for n in dp_factor if groups[n] == group]
+                if members:
+                    chosen.append(max(members, key=lambda n: float(rows[n]["case_temperature"])))
+        items = []
+        for name in chosen:
+            q, t_in = state[name]
+            case = _case_at(plate_cases[groups[name]], t_in, float(rows[name]["heat"]))
+            items.append((runner, case, q, backend))
+        solved = list(mapper(_run_one, items)) if mapper else [_run_one(i) for i in items]
+        heat_mismatch = 0.0
+        for name, point in zip(chosen, solved, strict=True):
+            points[name] = point
+            group = groups[name]
+            ratio = point.pressure_drop / float(rows[name]["pressure_drop"])
+            members = [name] if every_plate else [n for n in dp_factor if groups[n] == group]
+            for member in members:
+                dp_factor[member] *= ratio
+            chars = base[group]
+            factors = {c: ((point.case_temperatures[c] - point.inlet_temperature)
+                           / point.chip_powers[c]) / chars.resistance_fit(c).resistance(
+                               point.flow)
+                       for c in chars.chips if point.chip_powers.get(c, 0.0) > 0}
+            curves_out[name if every_plate else group] = _scaled_curves(chars, factors)
+            rho = float(coolant.density(point.inlet_temperature))
+            cp = float(coolant.specific_heat(point.inlet_temperature))
+            power = sum(point.chip_powers.values())
+            if power > 0:
+                removed = rho * point.flow * cp * (point.outlet_temperature
+                                                   - point.inlet_temperature)
+                heat_mismatch = max(heat_mismatch, abs(removed - power) / power)
+        flow_change = temperature_change = float("inf")
+        if previous is not None:
+            flow_change = max(abs(state[n][0] - previous[n][0]) / max(abs(state[n][0]), 1e-30)
+                              for n in state)
+            temperature_change = max(abs(state[n][1] - previous[n][1]) for n in state)
+        history.append({"pass": index, "flow_change": flow_change,
+                        "inlet_temperature_change": temperature_change,
+                        "heat_mismatch": heat_mismatch, "plates_solved_3d": len(chosen)})
+        if progress:
+            progress(f"coupling pass {index}: flow change {flow_change:.2e}, inlet T change "
+                     f"{temperature_change:.3g} K, heat mismatch {heat_mismatch:.2e}")
+        previous = state
+        if (flow_change < tolerances.flow_rtol
+                and temperature_change < tolerances.temperature_tol
+                and heat_mismatch < tolerances.heat_rtol):
+            converged = True
+            break
+    return CoupledRack(result, curves_out, points, dp_factor, history, converged)
+
+
+__all__ += ["CoupledRack", "CouplingTolerances", "couple_rack"]
