@@ -25,9 +25,9 @@ Algorithm: cell-centred agglomeration multigrid on the structured grid
   aspect ratio along that axis. Pre-smoothing runs the colours forward, post-smoothing
   backward, so the cycle is symmetric for symmetric operators.
 * **Cycle.** K-cycle by default (Notay & Vassilevski 2008): the coarse problem of every
-  intermediate level is solved by two Krylov steps preconditioned by that level's cycle, which
-  keeps the convergence factor from degrading with the number of levels; ``cycle="v"`` gives
-  the plain V-cycle.
+  intermediate level with at most a quarter of the cells of the level above is solved by two
+  Krylov steps preconditioned by that level's cycle, which keeps the convergence factor from
+  degrading with the number of levels; ``cycle="v"`` gives the plain V-cycle.
 * **Coarsest level.** (at most ``coarsest_size`` cells) A dense inverse computed once on the
   host (LU, or the pseudo-inverse when the operator is singular) and applied on the device, so
   a cycle needs no host transfer.
@@ -469,18 +469,25 @@ class _LineSmoother:
 
 
 def _line_axes(stencil: Stencil7, ratio: float, fraction: float) -> tuple[int, ...]:
-    """Axes along which at least ``fraction`` of the cells couple ``ratio`` times more strongly
-    than along either other axis (thin cells, thin layers): they get line smoothing."""
+    """Axes that get line smoothing: where at least ``fraction`` of the cells couple ``ratio``
+    times more strongly along the axis than along either other axis (thin cells, thin
+    layers), or advection dominates diffusion along it (cell Peclet number above 2: the
+    coefficients of a link differ by more than twice their common, diffusive part)."""
     xp = array_namespace(stencil.diag)
     strength = [xp.abs(stencil.neighbour(m)) + xp.abs(stencil.neighbour(p))
                 for m, p in _AXIS_PAIRS]
     axes = []
-    for axis in range(3):
-        if stencil.shape[axis] < 2:
+    for axis, (minus, plus) in enumerate(_AXIS_PAIRS):
+        n = stencil.shape[axis]
+        if n < 2:
             continue
         others = xp.maximum(*(strength[a] for a in range(3) if a != axis))
         strong = float(xp.mean(strength[axis] > ratio * others))
-        if strong >= fraction:
+        up = _take(stencil.neighbour(plus), axis, slice(0, n - 1))
+        down = _take(stencil.neighbour(minus), axis, slice(1, n))
+        advective = float(xp.mean(xp.abs(up - down) > 2.0 * xp.minimum(xp.abs(up),
+                                                                       xp.abs(down))))
+        if strong >= fraction or advective >= fraction:
             axes.append(axis)
     return tuple(axes)
 
@@ -546,6 +553,10 @@ def _choose_factors(stencil: Stencil7, threshold: float) -> tuple[int, int, int]
     strongest = max(strength)
     return tuple(2 if n > 1 and s >= threshold * strongest else 1
                  for s, n in zip(strength, stencil.shape, strict=True))
+
+
+def _cells(level) -> int:
+    return int(np.prod(level.shape))
 
 
 class _CoarsestSolver:
@@ -627,9 +638,12 @@ class Multigrid:
         self._coarsest = _CoarsestSolver(self._levels[-1].stencil)
         # K-cycle work vectors (halo-padded, halo zero) on the intermediate levels
         self._symmetric = settings.method != "bicgstab"
+        # (only where the level has at most a quarter of the cells above it: two visits per
+        # cycle then keep the cost of a cycle proportional to the finest level)
         last = len(self._levels) - 1
         self._krylov = [tuple(self.xp.zeros_like(level.x_padded) for _ in range(5))
-                        if settings.cycle == "k" and 0 < i < last else None
+                        if settings.cycle == "k" and 0 < i < last
+                        and 4 * _cells(level) <= _cells(self._levels[i - 1]) else None
                         for i, level in enumerate(self._levels)]
         self.levels = [LevelInfo(lvl.shape, f, int(np.prod(lvl.shape)), lvl.line_axes)
                        for lvl, f in zip(self._levels, self._factors, strict=True)]
@@ -900,8 +914,10 @@ def _run(mg: Multigrid, rhs, x0, settings: LinearSolve, residuals, setup_seconds
     final = float(xp.linalg.norm(mg.stencil.residual(x, xp.asarray(rhs, dtype=dtype))))
     relative = final / history.initial if history.initial > 0 else 0.0
     factor = relative ** (1.0 / iterations) if iterations else 0.0
-    info = SolveInfo(method=settings.method, iterations=iterations,
-                     converged=final <= max(history.target, history.last),
+    # converged: the stopping test was met and the true residual confirms it (the recursively
+    # updated residual may drift from it by round-off)
+    converged = history.last <= history.target and final <= 10.0 * history.target
+    info = SolveInfo(method=settings.method, iterations=iterations, converged=converged,
                      initial_residual=history.initial, final_residual=final,
                      relative_residual=relative, convergence_factor=factor,
                      seconds=setup_seconds + time.perf_counter() - start)
