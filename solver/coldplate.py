@@ -338,6 +338,7 @@ class ColdPlate:
                                self.viscosity_inlet, flow_settings)
         self.boundaries = energy_boundaries(model.boundaries, self.fluid_host)
         self.temperature = grid.full(t_in)
+        self.start_iteration = 0
         self.coupled = False
         self._set_properties(self.temperature)
 
@@ -377,7 +378,7 @@ class ColdPlate:
         xp.copyto(self.flow.pressure, xp.asarray(arrays["pressure"], dtype=self.grid.dtype))
         # mass fluxes follow from the restored velocities (FlowSolver keeps F = rho A u)
         self.flow._update_mass_flux()
-        self.flow.iteration = int(metadata.get("iteration", 0))
+        self.flow.iteration = self.start_iteration = int(metadata.get("iteration", 0))
         self.temperature = xp.asarray(arrays["temperature"], dtype=self.grid.dtype)
         self.coupled = bool(metadata.get("coupled", False))
         self._set_properties(self.temperature)
@@ -407,7 +408,8 @@ class ColdPlate:
             state["converged"] = done
             return done
 
-        remaining = max(s.flow.max_iterations - self.flow.iteration, 1)
+        # max_iterations counts the iterations of this run (a resumed run gets a fresh budget)
+        remaining = max(s.flow.max_iterations - (self.flow.iteration - self.start_iteration), 1)
         self.flow.solve(max_iterations=remaining, callback=callback)
         return state["converged"]
 
