@@ -930,7 +930,9 @@ def unit_responses_from_cold_plate(plate, result) -> UnitResponses:
             raise ValueError(f"chip {chip['name']!r} has no power: its 1 W source shape is "
                              "unknown")
         sources[chip["name"]] = xp.where(mask, model.heat_source, 0.0) / chip["power"]
-    return unit_responses(plate.grid, result.conductivity, model.boundaries, sources,
+    # the plate's energy boundaries (inlets restricted to fluid faces) when it has its own
+    boundaries = getattr(plate, "boundaries", None) or model.boundaries
+    return unit_responses(plate.grid, result.conductivity, boundaries, sources,
                           tuple(result.flow.mass_flux), plate.specific_heat)
 
 
