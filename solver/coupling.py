@@ -1080,6 +1080,13 @@ def couple_rack(section, coolant, plate_cases: Mapping, flows: Sequence[float], 
     from .scenarios import _rebuilt, build_rack, solve_rack, with_plate_curves
 
     runner = runner or coldplate_runner
+    rack_coolant = getattr(coolant, "name", None)
+    for group, case in plate_cases.items():
+        plate_coolant = getattr(getattr(case, "coolant", None), "name", None)
+        if rack_coolant and plate_coolant and plate_coolant.lower() != rack_coolant.lower():
+            raise ValueError(f"plate group '{group}': its case {case.name!r} uses coolant "
+                             f"{plate_coolant!r} but the rack loop runs {rack_coolant!r}; "
+                             "characterize the plate with the loop's coolant")
     base = {g: characterize(c, flows, backend, runner, store=store, mapper=mapper)
             for g, c in plate_cases.items()}
     built = build_rack(with_plate_curves(section, base), coolant)
@@ -1128,8 +1135,11 @@ def couple_rack(section, coolant, plate_cases: Mapping, flows: Sequence[float], 
                                point.flow)
                        for c in chars.chips if point.chip_powers.get(c, 0.0) > 0}
             curves_out[name if every_plate else group] = _scaled_curves(chars, factors)
-            rho = float(coolant.density(point.inlet_temperature))
-            cp = float(coolant.specific_heat(point.inlet_temperature))
+            # the plate model's own coolant (the same fluid as the loop's, checked above)
+            fluid = plate_cases[group].coolant_material() if hasattr(
+                plate_cases[group], "coolant_material") else coolant
+            rho = float(fluid.density(point.inlet_temperature))
+            cp = float(fluid.specific_heat(point.inlet_temperature))
             power = sum(point.chip_powers.values())
             if power > 0:
                 removed = rho * point.flow * cp * (point.outlet_temperature

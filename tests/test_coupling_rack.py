@@ -48,6 +48,8 @@ PLATE = """
 name = "gpu_plate"
 [solver]
 physics = "conjugate"
+[coolant]
+name = "PG25"
 [[bodies]]
 name = "base"
 material = "copper"
@@ -173,3 +175,37 @@ def test_z_manifold_with_small_header_losses_gives_equal_flows(rack):
     assert spread < 0.01, f"GPU plate flow spread {spread:.3%}"
     summary = coupled.result.summary
     assert summary["cdu"]["heat_rejected"] == pytest.approx(summary["total_heat"], rel=5e-3)
+
+
+def test_plate_coolant_must_match_the_loop(rack, tmp_path):
+    section, coolant, _ = rack
+    (tmp_path / "water_plate.toml").write_text(PLATE.replace('name = "PG25"', 'name = "water"'))
+    water_plate = load_case(tmp_path / "water_plate.toml")
+    with pytest.raises(ValueError, match="uses coolant 'water' but the rack loop runs 'PG25'"):
+        couple_rack(section, coolant, {"gpu": water_plate}, FLOWS, runner=viscous_plate,
+                    store=False)
+
+
+def test_coupled_rack_with_the_conjugate_cold_plate_model(rack, tmp_path):
+    """Two trays of two small two-chip plates solved by solver.coldplate (flow + energy, PG25
+    properties at the inlet temperature the network delivers) inside the rack network: the
+    coupling converges, the plate solves remove their power and the facility takes all of it."""
+    from tests.test_coupling_superposition import CONJUGATE_CASE
+
+    section, coolant, _ = rack
+    text = CONJUGATE_CASE.replace('[[bodies]]', '[coolant]\nname = "PG25"\n\n[[bodies]]', 1)
+    (tmp_path / "small_plate.toml").write_text(text)
+    plate = load_case(tmp_path / "small_plate.toml")
+    gpu = section.rack.plates[0].model_copy(update={"power": 40.0, "count": 2})
+    small = section.model_copy(update={"rack": section.rack.model_copy(
+        update={"trays": 2, "plates": [gpu]})})
+    coupled = couple_rack(small, coolant, {"gpu": plate}, [q / LPM for q in (0.5, 1.0, 2.0)],
+                          tolerances=CouplingTolerances(max_passes=4))
+    assert coupled.converged
+    assert coupled.history[-1]["heat_mismatch"] < 5e-3
+    summary = coupled.result.summary
+    assert summary["cdu"]["heat_rejected"] == pytest.approx(160.0, rel=5e-3)
+    point = next(iter(coupled.operating_points.values()))
+    assert point.inlet_temperature == pytest.approx(summary["tcs"]["supply_temperature"],
+                                                    abs=0.05)
+    assert sum(point.chip_powers.values()) == pytest.approx(40.0)
