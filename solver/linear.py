@@ -51,9 +51,11 @@ residual is about 1e-6.
 
 from __future__ import annotations
 
+import functools
 import math
 import time
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import scipy.linalg
@@ -69,6 +71,25 @@ MAX_COARSEST = 2048  # cells; the coarsest level is solved with a dense inverse
 # more strongly along it than along the other axes
 LINE_RATIO = 4.0
 LINE_FRACTION = 0.01
+KERNEL_FILE = Path(__file__).parent / "kernels" / "smoothers.cu"
+_CUDA_REAL = {"float64": "double", "float32": "float"}
+_THREADS = 256  # CUDA threads per block
+
+
+def cuda_source(dtype) -> str:
+    """CUDA source of the smoother kernels for ``dtype`` (float64 or float32)."""
+    return f"typedef {_CUDA_REAL[np.dtype(dtype).name]} real;\n" + KERNEL_FILE.read_text()
+
+
+@functools.cache
+def _cuda_kernels(xp, dtype_name: str):
+    """Compiled ``(rbgs_colour, thomas_lines)`` kernels for one precision (CuPy only)."""
+    module = xp.RawModule(code=cuda_source(dtype_name))
+    return module.get_function("rbgs_colour"), module.get_function("thomas_lines")
+
+
+def _blocks(count: int) -> tuple[int]:
+    return ((count + _THREADS - 1) // _THREADS,)
 
 
 @dataclass(frozen=True)
@@ -345,12 +366,23 @@ def _sub_blocks(level, line_axis):
 
 
 class _PointSmoother:
-    """Red-black point Gauss-Seidel: each colour is four strided sub-lattices."""
+    """Red-black point Gauss-Seidel. On the host each colour is four strided sub-lattices
+    updated with array operations; on a GPU one CUDA kernel launch updates a colour
+    (``rbgs_colour`` in kernels/smoothers.cu, the same arithmetic)."""
 
     def __init__(self, level):
         xp, dtype = level.xp, level.rhs.dtype
         self.xp = xp
         self.colours = ([], [])
+        if xp is not np:
+            self.kernel = _cuda_kernels(xp, dtype.name)[0]
+            nx, ny, nz = level.shape
+            self.arguments = (xp.ascontiguousarray(level.inverse),
+                              *(xp.ascontiguousarray(c) for c in level.coefficients),
+                              level.rhs, level.x_padded, np.int32(nx), np.int32(ny),
+                              np.int32(nz))
+            self.grid = _blocks(nx * ny * nz)
+            return
         for colour, start, step in _sub_blocks(level, None):
             sub = tuple(slice(s, None, 2) for s in start)
             terms = [(xp.ascontiguousarray(coef[sub]),
@@ -365,6 +397,9 @@ class _PointSmoother:
 
     def sweep(self, colour: int) -> None:
         xp = self.xp
+        if xp is not np:
+            self.kernel(self.grid, (_THREADS,), (*self.arguments, np.int32(colour)))
+            return
         for centre, rhs, inverse, terms, acc, tmp in self.colours[colour]:
             # x_P = (rhs + sum a_nb x_nb) / a_P on one sub-lattice
             acc[...] = rhs
@@ -380,15 +415,19 @@ class _TridiagonalLines:
 
     On the host the lines are concatenated into one system factorised once by LAPACK
     (``?gttrf``, partial pivoting) and solved by ``?gttrs`` per sweep (SciPy needs three or more
-    unknowns); on a device, and for tiny systems, the Thomas
-    algorithm runs vectorised over the lines (``thomas=True`` selects it on the host too, for
-    parity tests).
+    unknowns). On a GPU the Thomas algorithm runs one CUDA thread per line (``thomas_lines`` in
+    kernels/smoothers.cu); its NumPy twin, vectorised over the lines, serves tiny systems and
+    ``thomas=True`` on the host (parity tests).
     """
 
     def __init__(self, lower, diag, upper, thomas: bool | None = None):
         xp = array_namespace(diag)
         self.xp = xp
-        self.thomas = (xp is not np or diag.size < 3) if thomas is None else thomas
+        self.thomas = xp is not np or (diag.size < 3 if thomas is None else thomas)
+        if xp is not np:
+            # one CUDA thread per line (thomas_lines in kernels/smoothers.cu)
+            self.kernel = _cuda_kernels(xp, diag.dtype.name)[1]
+            self.lines = int(np.prod(diag.shape[:-1]))
         if self.thomas:
             # Thomas factors: inverse pivots and normalised upper couplings
             self.lower = lower
@@ -414,6 +453,11 @@ class _TridiagonalLines:
             work.reshape(-1)[...] = solution
             return
         xp, row = self.xp, self.row
+        if xp is not np:
+            self.kernel(_blocks(self.lines), (_THREADS,),
+                        (self.lower, self.inverse, self.upper_scaled, work,
+                         np.int64(self.lines), np.int32(work.shape[-1])))
+            return
         # forward elimination and back substitution along the lines
         work[..., 0] *= self.inverse[..., 0]
         for k in range(1, work.shape[-1]):
