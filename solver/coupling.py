@@ -252,6 +252,10 @@ class OperatingPoint:
         [K] per chip name, the hottest cell of the chip (optional, may be empty).
     channel_velocity : float or None
         [m/s] largest mean coolant velocity in the plate's channels, when known.
+    fields : dict or None
+        Host cell fields of the solve for pictures and the rack scene: ``faces`` (x, y, z
+        face coordinates [m]) and arrays of shape (nx, ny, nz) such as ``temperature`` [K] and
+        ``material`` (body id, -1 empty).
     """
 
     flow: float
@@ -262,6 +266,7 @@ class OperatingPoint:
     chip_powers: dict
     peak_temperatures: dict = field(default_factory=dict)
     channel_velocity: float | None = None
+    fields: dict | None = None
 
 
 @dataclass
@@ -684,11 +689,13 @@ def coldplate_runner(case, flow: float, backend="cpu") -> OperatingPoint:
         cases = {"heater": float(metrics["case_temperature_K"])}
         powers = {"heater": float(metrics["heat_input_W"])}
         peaks = {"heater": float(metrics["peak_temperature_K"])}
+    fields = {"faces": tuple(np.asarray(f) for f in model.grid.faces),
+              "temperature": temperature, "material": np.asarray(model.body_ids)}
     return OperatingPoint(
         flow=float(flow), pressure_drop=float(metrics["pressure_drop_Pa"]),
         inlet_temperature=float(metrics["inlet_temperature_K"]),
         outlet_temperature=float(metrics["outlet_temperature_K"]),
-        case_temperatures=cases, chip_powers=powers, peak_temperatures=peaks)
+        case_temperatures=cases, chip_powers=powers, peak_temperatures=peaks, fields=fields)
 
 
 def _run_one(item):
@@ -1165,4 +1172,54 @@ def couple_rack(section, coolant, plate_cases: Mapping, flows: Sequence[float], 
     return CoupledRack(result, curves_out, points, dp_factor, history, converged)
 
 
-__all__ += ["CoupledRack", "CouplingTolerances", "couple_rack"]
+def rack_scene(path, coupled: CoupledRack, plate_spacing: float = 0.05) -> Path:
+    """Write the whole rack as one multiblock ``.vtm``: the network and the plate fields.
+
+    Blocks: ``network`` (the network polylines with flows, pressures and temperatures, as
+    ``network.vtp``) and one rectilinear grid per plate solved in 3D (``plate_<name>``, cell
+    fields ``temperature`` [K] and ``material``), translated to the plate's place in the rack:
+    the position of its inlet node, plates sharing a node side by side along y every
+    ``plate_spacing`` [m]. Open it in ParaView or with ``pyvista.read``.
+
+    Parameters
+    ----------
+    path : path-like
+        Destination ``.vtm`` (written with :func:`solver.io.write_multiblock`).
+    coupled : CoupledRack
+        Its operating points must carry ``fields`` (the default runner keeps them).
+    plate_spacing : float
+        [m] offset between plates fed from the same node.
+
+    Returns
+    -------
+    Path
+    """
+    import pyvista as pv
+
+    from .io import write_multiblock
+    from .network.outputs import layout_positions, network_polydata
+
+    solution = coupled.result.solution
+    net = solution.network
+    positions = dict(zip((n.name for n in net.nodes), layout_positions(net), strict=True))
+    blocks = {"network": network_polydata(solution)}
+    slots: dict = {}
+    for name, point in coupled.operating_points.items():
+        if not point.fields:
+            continue
+        branch = net.branch(name)
+        origin = np.array(positions[branch.inlet], dtype=float)
+        slot = slots.get(branch.inlet, 0)
+        slots[branch.inlet] = slot + 1
+        x, y, z = (np.asarray(f, dtype=float) for f in point.fields["faces"])
+        grid = pv.RectilinearGrid(x - x[0] + origin[0], y - y[0] + origin[1] + slot
+                                  * plate_spacing, z - z[0] + origin[2])
+        for key in ("temperature", "material"):
+            if key in point.fields:
+                grid.cell_data[key] = np.asarray(point.fields[key]).ravel(order="F")
+        blocks["plate_" + "".join(ch if ch.isalnum() or ch in "_.-" else "_"
+                                  for ch in name)] = grid
+    return write_multiblock(path, blocks)
+
+
+__all__ += ["CoupledRack", "CouplingTolerances", "couple_rack", "rack_scene"]

@@ -9,6 +9,7 @@ agree.
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from solver.case import load_case
@@ -209,3 +210,21 @@ def test_coupled_rack_with_the_conjugate_cold_plate_model(rack, tmp_path):
     assert point.inlet_temperature == pytest.approx(summary["tcs"]["supply_temperature"],
                                                     abs=0.05)
     assert sum(point.chip_powers.values()) == pytest.approx(40.0)
+    # one scene: the network and the plate solved in 3D at its place in the rack
+    import pyvista as pv
+
+    from solver.coupling import rack_scene
+
+    path = rack_scene(tmp_path / "rack.vtm", coupled)
+    scene = pv.read(path)
+    names = [scene.get_block_name(i) for i in range(scene.n_blocks)]
+    assert names[0] == "network" and len(names) == 1 + len(coupled.operating_points)
+    (name, point), = coupled.operating_points.items()
+    block = scene[names[1]]
+    inlet = coupled.result.solution.network.branch(name).inlet
+    node = next(n for n in coupled.result.solution.network.nodes if n.name == inlet)
+    assert block.bounds[0] == pytest.approx(node.position[0])
+    assert block.bounds[4] == pytest.approx(node.position[2])
+    temperature = np.asarray(block.cell_data["temperature"])
+    assert temperature.max() == pytest.approx(point.fields["temperature"].max())
+    assert temperature.min() >= point.inlet_temperature - 1e-6
