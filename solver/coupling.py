@@ -1010,6 +1010,29 @@ class CoupledRack:
         return rack_report(self.result.summary, self.result.components, limits,
                            self.plate_curves, self.result.unserved, name=name)
 
+    def write(self, directory, limits=None, name: str = "rack") -> dict:
+        """Write the report (``report.md``/``.json``, chip chart), the network pictures
+        (``images/rack_temperature.png``, ``images/rack_flow.png``), the hottest 3D plate's
+        temperature map (``images/hottest_plate.png``) and the scene ``rack.vtm``."""
+        from .report import plot_plate_temperature, plot_rack_network, write_report
+
+        directory = Path(directory)
+        paths = write_report(directory, self.report(limits, name))
+        images = directory / "images"
+        images.mkdir(parents=True, exist_ok=True)
+        solution = self.result.solution
+        paths["rack_temperature_png"] = plot_rack_network(
+            solution, images / "rack_temperature.png", "temperature")
+        paths["rack_flow_png"] = plot_rack_network(solution, images / "rack_flow.png", "flow")
+        with_fields = {n: p for n, p in self.operating_points.items() if p.fields}
+        if with_fields:
+            hottest = max(with_fields, key=lambda n: max(with_fields[n].case_temperatures.values(),
+                                                         default=0.0))
+            paths["hottest_plate_png"] = plot_plate_temperature(
+                with_fields[hottest].fields, images / "hottest_plate.png", hottest)
+            paths["scene"] = rack_scene(directory / "rack.vtm", self)
+        return paths
+
 
 def _plate_group(plate: str, groups) -> str | None:
     """The group (key of ``groups``) a rack plate belongs to: exact name or a dotted part."""

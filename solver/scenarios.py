@@ -493,7 +493,8 @@ def _folder(label: str) -> str:
 
 
 def write_scenarios(directory, study: ScenarioStudy) -> dict[str, Path]:
-    """Write ``scenarios.md``, ``scenarios.json`` and ``<scenario>/report.{md,json}``."""
+    """Write ``scenarios.md``, ``scenarios.json`` and ``<scenario>/report.{md,json}`` with its
+    chip chart and ``images/rack_temperature.png``."""
     from .io import atomic_write_text, write_json
 
     directory = Path(directory)
@@ -501,10 +502,14 @@ def write_scenarios(directory, study: ScenarioStudy) -> dict[str, Path]:
     paths = {"markdown": atomic_write_text(directory / "scenarios.md",
                                            format_comparison(study)),
              "json": write_json(directory / "scenarios.json", study.comparison)}
+    from .report import plot_rack_network
+
     for outcome in [study.design, *study.outcomes]:
         if outcome.report is not None:
             folder = directory / _folder(outcome.label)
             paths[outcome.label] = write_report(folder, outcome.report)["markdown"]
+            plot_rack_network(outcome.result.solution, folder / "images" /
+                              "rack_temperature.png", "temperature")
     return paths
 
 
