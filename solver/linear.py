@@ -45,8 +45,9 @@ Singular systems: for an all-Neumann operator (every row sums to zero) the right
 sum to zero (compatible); the iterates then converge to one of the solutions, defined up to a
 constant. The flow solver removes the null space with an outlet Dirichlet condition.
 
-Precision: float64 is the validated default; with float32 stencils the attainable relative
-residual is about 1e-6.
+Precision: float64 is the default. A float32 operator keeps its whole hierarchy (smoothing,
+coarse levels) in float32 while the Krylov iteration, residuals and dot products run in float64
+(mixed-precision refinement); the solution is returned in the operator's dtype.
 """
 
 from __future__ import annotations
@@ -569,15 +570,16 @@ class _Level:
             for smoother, colour in steps:
                 smoother.sweep(colour)
 
-    def apply(self, padded, out):
-        """``out = A x`` for a halo-padded ``x`` (halo zero)."""
+    def apply(self, padded, out, tmp=None):
+        """``out = A x`` for a halo-padded ``x`` (halo zero); ``tmp``: scratch like ``out``."""
         xp = self.xp
+        tmp = self.tmp if tmp is None else tmp
         xp.multiply(self.stencil.diag, padded[1:-1, 1:-1, 1:-1], out=out)
         for (axis, offset), coef, on in zip(_SHIFTS, self.coefficients, self.active,
                                             strict=True):
             if on:
-                xp.multiply(coef, _shifted(padded, self.shape, axis, offset), out=self.tmp)
-                out -= self.tmp
+                xp.multiply(coef, _shifted(padded, self.shape, axis, offset), out=tmp)
+                out -= tmp
         return out
 
     def residual(self, out):
@@ -616,9 +618,10 @@ class _Dot:
     def __call__(self, a, b):
         if self.xp is not np:
             return self.xp.vdot(a, b)
-        work = self.scratch.get(a.shape)
+        key = (a.shape, np.result_type(a, b))
+        work = self.scratch.get(key)
         if work is None:
-            work = self.scratch[a.shape] = np.empty(a.shape, dtype=np.result_type(a, b))
+            work = self.scratch[key] = np.empty(a.shape, dtype=key[1])
         np.multiply(a, b, out=work)
         return work.sum()
 
@@ -879,7 +882,7 @@ class _History:
 
 def _pcg(mg: Multigrid, x, r, history: _History, max_iterations: int) -> int:
     xp, dot, finest = mg.xp, mg._dot, mg._levels[0]
-    padded = xp.zeros_like(finest.x_padded)
+    padded = xp.zeros(finest.x_padded.shape, dtype=r.dtype)
     p = padded[1:-1, 1:-1, 1:-1]
     q_padded = xp.zeros_like(padded)
     q = q_padded[1:-1, 1:-1, 1:-1]
@@ -889,7 +892,7 @@ def _pcg(mg: Multigrid, x, r, history: _History, max_iterations: int) -> int:
     p[...] = z
     for k in range(1, max_iterations + 1):
         # step along p: alpha = (r, z) / (p, A p)
-        finest.apply(padded, q)
+        finest.apply(padded, q, tmp)
         pq = dot(padded, q_padded)
         alpha = dot(r, z) / pq
         xp.multiply(p, alpha, out=tmp)
@@ -913,8 +916,8 @@ def _bicgstab(mg: Multigrid, x, r, history: _History, max_iterations: int) -> in
     v = xp.zeros_like(r)
     t = xp.zeros_like(r)
     tmp = xp.empty_like(r)
-    p_hat_padded = xp.zeros_like(finest.x_padded)
-    s_hat_padded = xp.zeros_like(finest.x_padded)
+    p_hat_padded = xp.zeros(finest.x_padded.shape, dtype=r.dtype)
+    s_hat_padded = xp.zeros(finest.x_padded.shape, dtype=r.dtype)
     p_hat = p_hat_padded[1:-1, 1:-1, 1:-1]
     s_hat = s_hat_padded[1:-1, 1:-1, 1:-1]
     rho = alpha = omega = 1.0
@@ -927,7 +930,7 @@ def _bicgstab(mg: Multigrid, x, r, history: _History, max_iterations: int) -> in
         p *= beta
         p += r
         mg.precondition(p, out=p_hat)
-        finest.apply(p_hat_padded, v)
+        finest.apply(p_hat_padded, v, tmp)
         alpha = rho_new / dot(shadow, v)
         # half step: s = r - alpha v (kept in r)
         xp.multiply(v, alpha, out=tmp)
@@ -938,7 +941,7 @@ def _bicgstab(mg: Multigrid, x, r, history: _History, max_iterations: int) -> in
             return k
         # stabilising step: omega minimises ||s - omega A s_hat||
         mg.precondition(r, out=s_hat)
-        finest.apply(s_hat_padded, t)
+        finest.apply(s_hat_padded, t, tmp)
         omega = dot(t, r) / dot(t, t)
         xp.multiply(s_hat, omega, out=tmp)
         x += tmp
@@ -952,14 +955,14 @@ def _bicgstab(mg: Multigrid, x, r, history: _History, max_iterations: int) -> in
 
 def _vcycles(mg: Multigrid, x, r, history: _History, max_iterations: int) -> int:
     xp, dot, finest = mg.xp, mg._dot, mg._levels[0]
-    padded = xp.zeros_like(finest.x_padded)
+    padded = xp.zeros(finest.x_padded.shape, dtype=r.dtype)
     c = padded[1:-1, 1:-1, 1:-1]
     ac = xp.empty_like(r)
     tmp = xp.empty_like(r)
     for k in range(1, max_iterations + 1):
         # cycle correction c for the residual equation, scaled to minimise ||r - alpha A c||
         mg.precondition(r, out=c)
-        finest.apply(padded, ac)
+        finest.apply(padded, ac, tmp)
         alpha = dot(ac, r) / dot(ac, ac)
         xp.multiply(c, alpha, out=tmp)
         x += tmp
@@ -976,15 +979,19 @@ _DRIVERS = {"pcg": _pcg, "bicgstab": _bicgstab, "multigrid": _vcycles}
 def _run(mg: Multigrid, rhs, x0, settings: LinearSolve, residuals, setup_seconds: float):
     start = time.perf_counter()
     xp = mg.xp
+    # the Krylov iteration and its residuals run in float64 also for a float32 operator (whose
+    # hierarchy then preconditions in float32): mixed-precision refinement
     dtype = mg._levels[0].x.dtype
-    x = xp.zeros(mg.stencil.shape, dtype=dtype) if x0 is None else xp.array(x0, dtype=dtype)
-    r = mg.stencil.residual(x, xp.asarray(rhs, dtype=dtype))
+    work = np.promote_types(dtype, np.float64)
+    x = xp.zeros(mg.stencil.shape, dtype=work) if x0 is None else xp.array(x0, dtype=work)
+    rhs = xp.asarray(rhs, dtype=work)
+    r = mg.stencil.residual(x, rhs)
     history = _History(xp, mg._dot, settings, residuals, r)
     iterations = 0
     if history.initial > history.target:
         iterations = _DRIVERS[settings.method](mg, x, r, history, settings.max_iterations)
     # report the true residual, not the recursively updated one
-    final = mg._dot.norm(mg.stencil.residual(x, xp.asarray(rhs, dtype=dtype)))
+    final = mg._dot.norm(mg.stencil.residual(x, rhs))
     relative = final / history.initial if history.initial > 0 else 0.0
     factor = relative ** (1.0 / iterations) if iterations else 0.0
     # converged: the stopping test was met and the true residual confirms it (the recursively
@@ -994,7 +1001,7 @@ def _run(mg: Multigrid, rhs, x0, settings: LinearSolve, residuals, setup_seconds
                      initial_residual=history.initial, final_residual=final,
                      relative_residual=relative, convergence_factor=factor,
                      seconds=setup_seconds + time.perf_counter() - start)
-    return x, info
+    return x.astype(dtype, copy=False), info
 
 
 def solve(stencil: Stencil7, rhs, x0=None, settings: LinearSolve = LinearSolve(),
