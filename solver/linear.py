@@ -24,10 +24,11 @@ Algorithm: cell-centred agglomeration multigrid on the structured grid
   tridiagonal line solves) with coarsening only across the lines, which is robust for any
   aspect ratio along that axis. Pre-smoothing runs the colours forward, post-smoothing
   backward, so the cycle is symmetric for symmetric operators.
-* **Cycle.** K-cycle by default (Notay & Vassilevski 2008): the coarse problem of every
-  intermediate level with at most a quarter of the cells of the level above is solved by two
-  Krylov steps preconditioned by that level's cycle, which keeps the convergence factor from
-  degrading with the number of levels; ``cycle="v"`` gives the plain V-cycle.
+* **Cycle.** K-cycle by default (Notay & Vassilevski 2008): the coarse problem of an
+  intermediate level is solved by two Krylov steps preconditioned by that level's cycle, which
+  keeps the convergence factor from degrading with the number of levels, wherever the doubled
+  visits keep that level's work per cycle within half the finest level's (all levels below
+  the first with full 2x2x2 coarsening); ``cycle="v"`` gives the plain V-cycle.
 * **Coarsest level.** (at most ``coarsest_size`` cells) A dense inverse computed once on the
   host (LU, or the pseudo-inverse when the operator is singular) and applied on the device, so
   a cycle needs no host transfer.
@@ -714,13 +715,14 @@ class Multigrid:
         self._coarsest = _CoarsestSolver(self._levels[-1].stencil)
         # K-cycle work vectors (halo-padded, halo zero) on the intermediate levels
         self._symmetric = settings.method != "bicgstab"
-        # (only where the level has at most a quarter of the cells above it: two visits per
-        # cycle then keep the cost of a cycle proportional to the finest level)
-        last = len(self._levels) - 1
-        self._krylov = [tuple(self.xp.zeros_like(level.x_padded) for _ in range(5))
-                        if settings.cycle == "k" and 0 < i < last
-                        and 4 * _cells(level) <= _cells(self._levels[i - 1]) else None
-                        for i, level in enumerate(self._levels)]
+        # where the doubled visits keep the level's work per cycle within half the finest
+        # level's (bounded cycle cost also with semi-coarsening, which halves cells per level)
+        self._krylov = [None] * len(self._levels)
+        visits = 1
+        for i, level in enumerate(self._levels[1:-1], start=1):
+            if settings.cycle == "k" and 2 * visits * _cells(level) <= _cells(self._levels[0]) / 2:
+                self._krylov[i] = tuple(self.xp.zeros_like(level.x_padded) for _ in range(5))
+                visits *= 2
         self.levels = [LevelInfo(lvl.shape, f, int(np.prod(lvl.shape)), lvl.line_axes)
                        for lvl, f in zip(self._levels, self._factors, strict=True)]
         self.setup_seconds = time.perf_counter() - start
