@@ -994,6 +994,8 @@ class CoupledRack:
     history : list of dict
         Per pass: largest flow change [-], inlet temperature change [K], heat mismatch [-].
     converged : bool
+    chip_limits : dict
+        [K] chip name -> limit from the plate cases' ``max_temperature``.
     """
 
     result: object
@@ -1002,11 +1004,18 @@ class CoupledRack:
     pressure_drop_factors: dict
     history: list
     converged: bool
+    chip_limits: dict = field(default_factory=dict)
 
     def report(self, limits=None, name: str = "rack") -> dict:
-        """The rack report (:func:`solver.report.rack_report`) with the corrected curves."""
-        from .report import rack_report
+        """The rack report (:func:`solver.report.rack_report`) with the corrected curves.
 
+        Chip limits of the plate cases (``[[chips]] max_temperature``) are added to
+        ``limits.chip_limits`` unless that already names the chip.
+        """
+        from .report import DesignLimits, rack_report
+
+        limits = limits or DesignLimits()
+        limits = replace(limits, chip_limits={**self.chip_limits, **dict(limits.chip_limits)})
         return rack_report(self.result.summary, self.result.components, limits,
                            self.plate_curves, self.result.unserved, name=name)
 
@@ -1192,7 +1201,9 @@ def couple_rack(section, coolant, plate_cases: Mapping, flows: Sequence[float], 
                 and heat_mismatch < tolerances.heat_rtol):
             converged = True
             break
-    return CoupledRack(result, curves_out, points, dp_factor, history, converged)
+    chip_limits = {chip.name: float(chip.max_temperature)
+                   for case in plate_cases.values() for chip in getattr(case, "chips", [])}
+    return CoupledRack(result, curves_out, points, dp_factor, history, converged, chip_limits)
 
 
 def rack_scene(path, coupled: CoupledRack, plate_spacing: float = 0.05) -> Path:

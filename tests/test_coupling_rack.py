@@ -67,6 +67,7 @@ max = ["40 mm", "10 mm", "4 mm"]
 name = "die"
 body = "base"
 power = "600 W"
+max_temperature = "100 C"
 [[chips]]
 name = "hbm"
 body = "base"
@@ -133,7 +134,9 @@ def test_coupled_rack_converges_to_the_plate_model(rack, every_plate):
     r_true = (0.006 + 2e-5 * q**-0.8) * (1.0 - 0.005 * (plate_row["inlet_temperature"] - T_REF))
     assert hottest["case_temperature"] == pytest.approx(
         plate_row["inlet_temperature"] + r_true * 600.0, abs=0.05)
-    assert report["passed"]
+    assert report["passed"], [c for c in report["checks"] if c["passed"] is False]
+    assert hottest["limit"] == pytest.approx(100.0 + KELVIN)  # from the plate case
+    assert chips[hottest["name"].replace("/die", "/hbm")]["limit"] == pytest.approx(95 + KELVIN)
 
 
 def test_u_rack_matches_network_only_with_the_same_curves(rack):
