@@ -416,7 +416,7 @@ class PlateCurves:
                                               if peak_fit is not None else None)}
         return out
 
-    def network_plate(self, form_exponent: bool = True) -> dict:
+    def network_plate(self) -> dict:
         """Keyword arguments for :class:`solver.network.components.ColdPlate` (without names).
 
         The network fits its own ``dP = c Q^n`` and ``R = a Q^-b`` through these points; a
@@ -424,7 +424,6 @@ class PlateCurves:
         plate's total power: ``R_plate = max_i(R_i P_i) / sum_i P_i``, so the network's
         ``T_in + R_plate P_plate`` is the hottest case temperature.
         """
-        del form_exponent
         total = self.total_power
         if total > 0 and self.chips:
             rises = np.max([self.resistances[c] * self.chip_powers[c] for c in self.chips],
