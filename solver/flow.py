@@ -17,7 +17,8 @@ Discretisation
   ``a_P = sum a_nb``, equal to the conservative one when continuity holds.
 * **Coupling.** SIMPLEC (default) or SIMPLE with implicit under-relaxation of momentum; the
   pressure correction is symmetric positive definite (Dirichlet ``p' = 0`` on pressure outlets)
-  and solved with :func:`solver.linear.solve` (multigrid-preconditioned CG).
+  and solved by multigrid-preconditioned CG (:class:`solver.linear.Multigrid`); its operator and
+  hierarchy are rebuilt every few iterations or when the momentum coefficients drift.
 * **Boundaries.** Inlet: uniform normal velocity scaled to the flow over the fluid faces of the
   patch, zero tangential velocity. Outlet: fixed static pressure on the boundary face, zero
   normal gradient of velocity (the outlet face velocity is an unknown of a half control volume
@@ -76,8 +77,8 @@ class FlowSettings:
         Pressure-velocity coupling.
     relax_velocity : float
         Implicit under-relaxation factor of momentum, 0 < alpha <= 1.
-    relax_pressure : float
-        Pressure under-relaxation (1 for SIMPLEC; about 0.3 for SIMPLE).
+    relax_pressure : float, optional
+        Pressure under-relaxation; by default 1 for SIMPLEC and 0.3 for SIMPLE.
     max_iterations : int
         Maximum outer (SIMPLE) iterations.
     tolerance : float
@@ -102,7 +103,7 @@ class FlowSettings:
     convection: str = "van_leer"
     algorithm: str = "simplec"
     relax_velocity: float = 0.8
-    relax_pressure: float = 1.0
+    relax_pressure: float | None = None
     max_iterations: int = 1000
     tolerance: float = 1e-6
     momentum_sweeps: int = 2
@@ -117,6 +118,9 @@ class FlowSettings:
             raise ValueError(f"convection must be one of {CONVECTION_SCHEMES}")
         if self.algorithm not in ALGORITHMS:
             raise ValueError(f"algorithm must be one of {ALGORITHMS}")
+        if self.relax_pressure is None:
+            object.__setattr__(self, "relax_pressure",
+                               1.0 if self.algorithm == "simplec" else 0.3)
         if not 0.0 < self.relax_velocity <= 1.0 or not 0.0 < self.relax_pressure <= 1.0:
             raise ValueError("under-relaxation factors must lie in (0, 1]")
         if self.algorithm == "simplec" and self.relax_velocity >= 1.0:

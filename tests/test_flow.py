@@ -396,3 +396,18 @@ def test_mass_flux_drives_conjugate_energy_balance():
     rise = (outflow * result.temperature[-1]).sum() / outflow.sum() - 300.0
     heat = heat_flux * 8e-3 * 1e-3
     assert rise == pytest.approx(heat / (outflow.sum() * cp), rel=2e-3)
+
+
+def test_simple_and_simplec_reach_the_same_state():
+    """SIMPLE (alpha_u 0.7, alpha_p 0.3 by default) converges to the SIMPLEC solution (1e-6)."""
+    grid = Grid.uniform((6e-3, 1e-3, 1.25e-4), (24, 8, 1))
+    drops = []
+    for settings in (FlowSettings(tolerance=1e-9),
+                     FlowSettings(algorithm="simple", relax_velocity=0.7, tolerance=1e-9,
+                                  max_iterations=5000)):
+        solver = FlowSolver(grid, np.ones(grid.shape, bool), channel_boundaries(True), RHO, MU,
+                            settings)
+        solution = solver.solve()
+        assert solution.converged
+        drops.append(solution.pressure_drop["static"])
+    assert drops[1] == pytest.approx(drops[0], rel=1e-6)
