@@ -194,7 +194,7 @@ def test_coupled_rack_with_the_conjugate_cold_plate_model(rack, tmp_path):
     """Two trays of two small two-chip plates solved by solver.coldplate (flow + energy, PG25
     properties at the inlet temperature the network delivers) inside the rack network: the
     coupling converges, the plate solves remove their power and the facility takes all of it."""
-    from tests.test_coupling_superposition import CONJUGATE_CASE
+    from test_coupling_superposition import CONJUGATE_CASE
 
     section, coolant, _ = rack
     text = CONJUGATE_CASE.replace('[[bodies]]', '[coolant]\nname = "PG25"\n\n[[bodies]]', 1)

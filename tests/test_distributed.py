@@ -70,8 +70,9 @@ def test_lost_worker_is_retried(tmp_path):
 
 
 def test_mapper_drives_characterization(tmp_path):
+    from test_coupling import FLOWS, analytic_runner, write_case
+
     from solver.coupling import characterize
-    from tests.test_coupling import FLOWS, analytic_runner, write_case
 
     case = write_case(tmp_path)
     curves = characterize(case, FLOWS, runner=analytic_runner, store=False,
