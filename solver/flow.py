@@ -874,6 +874,25 @@ class FlowSolver:
                 break
         return self.solution(converged, time.perf_counter() - start)
 
+    def set_state(self, velocity, pressure) -> None:
+        """Restore face velocities (u, v, w) [m/s] and pressure [Pa], e.g. from a checkpoint.
+
+        Arrays may be the flow-region arrays of :attr:`velocity` and :attr:`pressure` or the
+        full-grid arrays of a :class:`FlowSolution`; the mass fluxes are recomputed.
+        """
+        xp = self.xp
+        for comp, current, given in zip(self.components, self.velocity, velocity, strict=True):
+            given = xp.asarray(given, dtype=self.dtype)
+            if given.shape != current.shape:
+                region = list(self.region)
+                a = comp.axis
+                region[a] = slice(region[a].start, region[a].stop + 1)
+                given = given[tuple(region)]
+            xp.copyto(current, given)
+        pressure = xp.asarray(pressure, dtype=self.dtype)
+        xp.copyto(self.pressure, self._crop(pressure))
+        self._update_mass_flux()
+
     # -- results -----------------------------------------------------------------------------
     def mass_flux_on_grid(self) -> tuple:
         """Face mass fluxes [kg/s] on the full grid (the energy equation's ``mass_flux``)."""

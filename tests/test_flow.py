@@ -411,3 +411,16 @@ def test_simple_and_simplec_reach_the_same_state():
         assert solution.converged
         drops.append(solution.pressure_drop["static"])
     assert drops[1] == pytest.approx(drops[0], rel=1e-6)
+
+
+def test_restart_from_a_solution_continues_converged():
+    """set_state with a converged solution's full-grid fields restarts at once converged."""
+    grid = Grid.uniform((6e-3, 1e-3, 1.25e-4), (24, 8, 1))
+    fluid = np.ones(grid.shape, bool)
+    first = solve(grid, fluid, channel_boundaries(True))
+    solver = FlowSolver(grid, fluid, channel_boundaries(True), RHO, MU,
+                        FlowSettings(tolerance=1e-8, potential_initialisation=False))
+    solver.set_state(first.velocity, first.pressure)
+    again = solver.solve()
+    assert again.converged and again.iterations <= 2
+    assert again.pressure_drop["static"] == pytest.approx(first.pressure_drop["static"], rel=1e-8)
