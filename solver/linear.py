@@ -72,7 +72,7 @@ MAX_COARSEST = 2048  # cells; the coarsest level is solved with a dense inverse
 # an axis gets line smoothing where at least LINE_FRACTION of the cells couple LINE_RATIO times
 # more strongly along it than along the other axes
 LINE_RATIO = 4.0
-LINE_FRACTION = 0.01
+LINE_FRACTION = 0.05
 KERNEL_FILE = Path(__file__).parent / "kernels" / "smoothers.cu"
 _CUDA_REAL = {"float64": "double", "float32": "float"}
 _THREADS = 256  # CUDA threads per block
