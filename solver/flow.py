@@ -803,7 +803,8 @@ class FlowSolver:
         values = (residuals.continuity, *residuals.momentum)
         if not all(np.isfinite(values)):
             return True
-        growth = self.settings.divergence_factor * minimum
+        # growth over the smallest residual seen (floored: round-off noise is no divergence)
+        growth = self.settings.divergence_factor * max(minimum, 1e-10)
         return residuals.iteration > 5 and residuals.largest > growth
 
     def _divergence_message(self, residuals: FlowResiduals) -> str:
