@@ -444,6 +444,7 @@ class FlowSolver:
                                             for _ in range(7)))
         self._good = None
         self._multigrid = None
+        self._state_given = False
         self.set_viscosity(viscosity)
         self._update_mass_flux()
         self._reference_flow = self._inflow_rate()
@@ -853,7 +854,8 @@ class FlowSolver:
         start = time.perf_counter()
         s = self.settings
         limit = max_iterations or s.max_iterations
-        if s.potential_initialisation and self.iteration == 0 and self._reference_flow > 0:
+        if (s.potential_initialisation and self.iteration == 0 and not self._state_given
+                and self._reference_flow > 0):
             self.initialise_potential_flow()
         converged = False
         minimum = np.inf
@@ -893,6 +895,7 @@ class FlowSolver:
         pressure = xp.asarray(pressure, dtype=self.dtype)
         xp.copyto(self.pressure, self._crop(pressure))
         self._update_mass_flux()
+        self._state_given = True
 
     # -- results -----------------------------------------------------------------------------
     def mass_flux_on_grid(self) -> tuple:

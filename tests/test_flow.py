@@ -419,7 +419,7 @@ def test_restart_from_a_solution_continues_converged():
     fluid = np.ones(grid.shape, bool)
     first = solve(grid, fluid, channel_boundaries(True))
     solver = FlowSolver(grid, fluid, channel_boundaries(True), RHO, MU,
-                        FlowSettings(tolerance=1e-8, potential_initialisation=False))
+                        FlowSettings(tolerance=1e-8))
     solver.set_state(first.velocity, first.pressure)
     again = solver.solve()
     assert again.converged and again.iterations <= 2
