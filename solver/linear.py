@@ -39,8 +39,9 @@ Algorithm: cell-centred agglomeration multigrid on the structured grid
 
 All numerics use the stencil's array namespace (NumPy or CuPy); work arrays are allocated once per
 level; Krylov coefficients stay on the device, and the residual norm is brought to the host only
-every ``check_every`` iterations. Line solves use LAPACK (``?gttrs``) on the host and a
-vectorised Thomas algorithm on a device.
+every ``check_every`` iterations. On the host, sweeps are strided array operations and line
+solves use LAPACK (``?gttrs``); on a GPU, a red-black colour and a set of line solves are one
+CUDA kernel launch each (``kernels/smoothers.cu``; NumPy twins run the same arithmetic).
 
 Singular systems: for an all-Neumann operator (every row sums to zero) the right-hand side must
 sum to zero (compatible); the iterates then converge to one of the solutions, defined up to a
