@@ -116,7 +116,7 @@ class FlowSettings:
     relax_pressure: float | None = None
     max_iterations: int = 1000
     tolerance: float = 1e-6
-    momentum_sweeps: int = 2
+    momentum_sweeps: int = 4
     pressure_rtol: float = 1e-2
     pressure_max_iterations: int = 50
     pressure_operator_interval: int = 10
