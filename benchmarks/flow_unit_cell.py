@@ -18,8 +18,9 @@ error, residuals. The OpenFOAM peer reports 182.2 Pa (coarse) and 191.1 Pa (medi
 pressure is zero-gradient, i.e. comparable with ``pressure_drop_static_inlet_cells_Pa``.
 With ``--energy`` (default) it adds the energy solve: seconds, peak solid temperature, outlet
 bulk temperature rise and energy balance (OpenFOAM medium: 32.67 C, 1.4392 K, 0.014%).
-Expected runtime (one CPU core, NumPy): about 1 s (coarse flow), 3.5 s flow + 4.5 s energy
-(medium; OpenFOAM needs 27.8 s on 2 ranks), about 2.5 min flow only (fine, 640,000 cells).
+Expected runtime (one CPU core, NumPy, quiet machine): about 1.5 s (coarse), 3 s flow + 4.5 s
+energy (medium; OpenFOAM needs 27.8 s on 2 ranks), about 75 s flow + 45 s energy (fine,
+640,000 cells, which OpenFOAM did not converge in 20 minutes here).
 """
 
 from __future__ import annotations
