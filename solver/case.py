@@ -739,6 +739,123 @@ _EQUATIONS = {"temperature": ("energy",), "heat_flux": ("energy",), "convection"
 
 
 # ---------------------------------------------------------------------------------------------
+# the coupled rack: [coupling], [report], [[scenarios]]
+# ---------------------------------------------------------------------------------------------
+
+
+class CouplingSettings(Section):
+    """``[coupling]``: cold plates of a rack solved in 3D inside the network."""
+
+    flows: list[VolumetricFlow] = Field(
+        [0.5 / 60000, 1.0 / 60000, 1.5 / 60000, 2.5 / 60000], min_length=1,
+        description="[m3/s] characterization flows of each plate case (curves stored next to "
+                    "the plate case, keyed by its geometry hash, computed when missing)")
+    every_plate: bool = Field(False, description="[-] 3D solve at every plate's operating "
+                                                 "point (default: the hottest of each group)")
+    flow_rtol: float = Field(1e-3, gt=0, description="[-] plate flow change between passes")
+    temperature_tol: TemperatureDifference = Field(0.05, gt=0, description="[K] plate inlet "
+                                                   "temperature change between passes")
+    heat_rtol: float = Field(5e-3, gt=0, description="[-] heat removed by each 3D solve vs its "
+                                                     "plate power")
+    max_passes: int = Field(10, ge=1, description="[-] largest number of network + 3D passes")
+    workers: int = Field(0, ge=0, description="[-] Dask local-cluster workers for the 3D solves "
+                                              "(0: serial in this process)")
+    scheduler: str = Field("", description="[-] Dask scheduler address (e.g. "
+                                           "'tcp://head:8786'); overrides workers")
+
+
+class ReportSettings(Section):
+    """``[report]``: design-check thresholds (overriding solver.report.DesignLimits)."""
+
+    room_dew_point: Temperature | None = Field(None, description="[K] room dew point "
+                                               "(dew-point check skipped when absent)")
+    dew_point_margin_min: TemperatureDifference = Field(
+        2.0, ge=0, description="[K] smallest TCS supply margin above the dew point")
+    water_class: Literal["W17", "W27", "W32", "W40", "W45", "W+"] | None = Field(
+        None, description="[-] ASHRAE facility water class checked (default: the rack's "
+                          "facility water_class)")
+    chip_temperature_max: Temperature = Field(95.0 + 273.15, gt=0, description="[K] limit of "
+                                              "chips without their own max_temperature")
+    flow_per_kw_min: float = Field(1.25, ge=0, description="[L/min/kW] OCP flow per heat, low")
+    flow_per_kw_max: float = Field(2.0, ge=0, description="[L/min/kW] OCP flow per heat, high")
+    tcs_rise_min: TemperatureDifference = Field(8.0, ge=0, description="[K] TCS rise band, low")
+    tcs_rise_max: TemperatureDifference = Field(12.0, ge=0, description="[K] TCS rise band, "
+                                                "high")
+    cdu_approach_min: TemperatureDifference = Field(3.0, ge=0, description="[K] CDU approach "
+                                                    "band, low (notes only)")
+    cdu_approach_max: TemperatureDifference = Field(5.0, ge=0, description="[K] CDU approach, "
+                                                    "largest")
+    plate_pressure_drop_max: Pressure = Field(20e3, gt=0, description="[Pa] largest cold-plate "
+                                              "pressure drop")
+    rack_pressure_drop_max: Pressure | None = Field(None, description="[Pa] rack pressure-drop "
+                                                    "budget (not checked when absent)")
+    channel_velocity_max: Velocity = Field(2.5, gt=0, description="[m/s] coolant velocity "
+                                           "limit")
+    heat_balance_tolerance: float = Field(0.005, gt=0, description="[-] chip power vs heat to "
+                                                                   "facility water")
+
+    @model_validator(mode="after")
+    def _bands(self):
+        for low, high in (("flow_per_kw_min", "flow_per_kw_max"),
+                          ("tcs_rise_min", "tcs_rise_max"),
+                          ("cdu_approach_min", "cdu_approach_max")):
+            if getattr(self, low) > getattr(self, high):
+                raise ValueError(f"report: {low} ({getattr(self, low):g}) is above {high} "
+                                 f"({getattr(self, high):g})")
+        return self
+
+
+class _Scenario(Section):
+    name: str = Field("", description="[-] label in the comparison (default: the kind)")
+
+
+class PumpFailedScenario(_Scenario):
+    """A CDU pump trip: ``failed`` running units stop."""
+
+    kind: Literal["pump_failed"] = Field(description="[-] scenario kind")
+    failed: int = Field(1, ge=1, description="[-] units that stop")
+    pump: str = Field("", description="[-] pump component (default: the CDU pumps)")
+
+
+class PlateBlockedScenario(_Scenario):
+    """A cold plate partly blocked: dP(Q) x 1/(1-fraction)^2."""
+
+    kind: Literal["plate_blocked"] = Field(description="[-] scenario kind")
+    plate: str = Field("", description="[-] plate component, e.g. 'tray.5.gpu.2' (default: "
+                                       "the first)")
+    fraction: float = Field(0.5, ge=0, lt=1, description="[-] blocked fraction of the flow "
+                                                         "area")
+
+
+class FacilityOffsetScenario(_Scenario):
+    """Facility water supply temperature raised by ``delta``."""
+
+    kind: Literal["facility_offset"] = Field(description="[-] scenario kind")
+    delta: TemperatureDifference = Field(5.0, description="[K] supply temperature change")
+
+
+class PowerScaleScenario(_Scenario):
+    """Chip powers multiplied by ``factor`` (all plates or the named ones)."""
+
+    kind: Literal["power_scale"] = Field(description="[-] scenario kind")
+    factor: float = Field(1.4, gt=0, description="[-] power factor")
+    plates: list[str] = Field([], description="[-] plate components (default: all)")
+
+
+class QdMissingScenario(_Scenario):
+    """A quick disconnect left unconnected: what it alone fed gets no coolant."""
+
+    kind: Literal["qd_missing"] = Field(description="[-] scenario kind")
+    component: str = Field("", description="[-] quick-disconnect component (default: the "
+                                           "first)")
+
+
+ScenarioSpec = Annotated[
+    PumpFailedScenario | PlateBlockedScenario | FacilityOffsetScenario | PowerScaleScenario
+    | QdMissingScenario, Field(discriminator="kind")]
+
+
+# ---------------------------------------------------------------------------------------------
 # the case
 # ---------------------------------------------------------------------------------------------
 
@@ -768,6 +885,14 @@ class Case(Section):
     output: OutputSettings = Field(default_factory=OutputSettings, description="[-] output")
     network: NetworkSection | None = Field(
         None, description="[-] rack network: manifolds, CDU, facility water (docs/network.md)")
+    coupling: CouplingSettings = Field(default_factory=CouplingSettings,
+                                       description="[-] 3D cold plates inside the rack network "
+                                                   "(plate groups with case = ...)")
+    report: ReportSettings = Field(default_factory=ReportSettings,
+                                   description="[-] design-check thresholds of the rack report")
+    scenarios: list[ScenarioSpec] = Field(default_factory=list,
+                                          description="[-] what-if variations of a rack, solved "
+                                                      "and reported beside the design point")
 
     _source_path: Path | None = PrivateAttr(None)
     _display_path: str | None = PrivateAttr(None)
@@ -1211,6 +1336,7 @@ def validate_case(case: Case) -> None:
     if not case.bodies and case.network is None:
         raise err("bodies", "nothing to solve: the case has no bodies and no network",
                   allowed="at least one [[bodies]] entry, or a [network] section")
+    _check_rack_plates(case, err)
 
     # names: unique, user materials do not shadow built-ins
     for what, items in (("body", case.bodies), ("chip", case.chips),
@@ -1327,6 +1453,40 @@ def validate_case(case: Case) -> None:
                 raise err("boundaries", f"conjugate case without an {needed}",
                           allowed=f"a [[boundaries]] entry with type = \"{needed}\"")
         _check_coolant_temperatures(case, err)
+
+
+def plate_case_files(case: Case) -> dict[str, Path]:
+    """The 3D cold-plate case file of each rack plate group that names one (group -> path)."""
+    rack = case.network.rack if case.network is not None else None
+    if rack is None:
+        return {}
+    return {g.name: case.resolve(g.case) for g in rack.plates if g.case}
+
+
+def _check_rack_plates(case: Case, err) -> None:
+    """Scenarios need a network; plate-group case files exist and are conjugate cold plates."""
+    if case.scenarios and case.network is None:
+        raise err("scenarios", "scenarios vary a rack network, but the case has no [network]",
+                  allowed="a [network] section, or no [[scenarios]]")
+    if case.network is None or case.network.rack is None:
+        return
+    for i, group in enumerate(case.network.rack.plates):
+        if not group.case:
+            continue
+        key = f"network.rack.plates[{i}].case"
+        path = case.resolve(group.case)
+        if not path.is_file():
+            raise err(key, f"cold-plate case file not found ({path})", group.case,
+                      "a TOML case file, relative to this case")
+        plate = load_case(path)
+        if plate.solver.physics != "conjugate":
+            raise err(key, f"plate case {plate.name!r} has physics "
+                           f"{plate.solver.physics!r}", group.case,
+                      'a conjugate cold-plate case ([solver] physics = "conjugate")')
+        if plate.coolant.name.lower() != case.coolant.name.lower():
+            raise err(key, f"plate case {plate.name!r} uses coolant {plate.coolant.name!r} but "
+                           f"the rack loop runs {case.coolant.name!r}", group.case,
+                      "the same [coolant] name in both cases")
 
 
 def _canonical(materials, registry: str, aliases: str) -> set[str]:
@@ -1636,10 +1796,13 @@ def case_hash(case: Case, scope: Literal["full", "geometry"] = "full") -> str:
     ----------
     case : Case
     scope : {"full", "geometry"}
-        ``"geometry"``: grid, materials, coolant, bodies (with the content of mesh files) and
-        solver settings, for characterization curves that are reused across chip powers and inlet
-        conditions. ``"full"`` adds chips (with power-map contents), boundaries and the network,
-        for checkpoints. The backend choice, the output settings and the name/description never
+        ``"geometry"``: grid, materials, coolant, bodies (with the content of mesh files),
+        solver settings, and the layout that fixes a cold plate's curves: chip bodies,
+        footprints, case faces and power-map contents, and the types, sides and regions of the
+        boundary patches (not their values: flow, inlet temperature and chip power are what
+        characterization varies or scales); for characterization curves. ``"full"`` adds chips,
+        boundaries and the network (all values), for checkpoints.
+        The backend choice, the output settings and the name/description never
         enter the hash.
 
     Returns
@@ -1655,10 +1818,20 @@ def case_hash(case: Case, scope: Literal["full", "geometry"] = "full") -> str:
     for body in case.bodies:
         if isinstance(body, MeshBody):
             files[body.file] = _file_digest(case.resolve(body.file))
-    if scope == "full":
-        for chip in case.chips:
-            if chip.power_map:
-                files[chip.power_map] = _file_digest(case.resolve(chip.power_map))
+    if scope == "geometry":
+        # what fixes the curves beyond the flow field: chip footprints and power-map shapes
+        # (powers scale), and where the patches are (their values are what gets varied)
+        data["layout"] = {
+            "chips": [{"name": c.name, "body": c.body, "case_body": c.case_body,
+                       "case_side": c.case_side,
+                       "footprint": None if c.footprint is None
+                       else c.footprint.model_dump(mode="json")} for c in case.chips],
+            "patches": [{"type": b.type, "side": b.side,
+                         "region": None if b.region is None else b.region.model_dump(mode="json")}
+                        for b in case.boundaries]}
+    for chip in case.chips:
+        if chip.power_map:
+            files[chip.power_map] = _file_digest(case.resolve(chip.power_map))
     data["files"] = files
     text = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode()).hexdigest()

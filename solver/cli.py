@@ -124,8 +124,10 @@ def _parser() -> argparse.ArgumentParser:
         "scenarios", help="rack design point and what-if scenarios with design checks")
     scenarios.add_argument("case", metavar="CASE", help="TOML case file with a [network]")
     scenarios.add_argument("--scenarios", metavar="FILE", default=None,
-                           help="TOML file of [[scenarios]] tables (default: pump failed, "
-                                "plate 50%% blocked, facility +5 K, power x1.4, a QD missing)")
+                           help="TOML file of [[scenarios]] tables (default: the case's "
+                                "[[scenarios]], else pump failed, plate 50%% blocked, "
+                                "facility +5 K, "
+                                "power x1.4, a QD missing)")
     scenarios.add_argument("--output", metavar="DIR", default=None,
                            help="results directory (default: results/<case>/scenarios)")
     scenarios.add_argument("--water-class", default=None,
@@ -219,27 +221,39 @@ def _characterize(args) -> int:
 
 
 def _scenarios(args) -> int:
+    from dataclasses import replace
+
     from solver import units
-    from solver.report import DesignLimits
+    from solver.report import design_limits
     from solver.scenarios import (
         format_comparison,
         load_scenarios,
         network_section,
         run_scenarios,
+        scenario_from_dict,
         write_scenarios,
     )
 
     case = load_case(args.case)
     section = network_section(case)
     try:
-        limits = DesignLimits(
-            water_class=args.water_class or (section.rack.facility.water_class
-                                             if section.rack is not None else None),
-            room_dew_point=(None if args.dew_point is None else units.parse_quantity(
-                args.dew_point, units.TEMPERATURE_UNITS, "temperature [K]")),
-            rack_pressure_drop_max=(None if args.rack_dp_budget is None else units.parse_quantity(
-                args.rack_dp_budget, units.PRESSURE_UNITS, "pressure [Pa]")))
-        scenarios = load_scenarios(args.scenarios) if args.scenarios else None
+        # the case's [report] and [[scenarios]] first, then the command-line options
+        overrides = {}
+        if args.water_class:
+            overrides["water_class"] = args.water_class
+        if args.dew_point is not None:
+            overrides["room_dew_point"] = units.parse_quantity(
+                args.dew_point, units.TEMPERATURE_UNITS, "temperature [K]")
+        if args.rack_dp_budget is not None:
+            overrides["rack_pressure_drop_max"] = units.parse_quantity(
+                args.rack_dp_budget, units.PRESSURE_UNITS, "pressure [Pa]")
+        limits = replace(design_limits(case), **overrides)
+        if args.scenarios:
+            scenarios = load_scenarios(args.scenarios)
+        elif case.scenarios:
+            scenarios = [scenario_from_dict(s.model_dump()) for s in case.scenarios]
+        else:
+            scenarios = None
     except (ValueError, OSError) as error:
         print(f"{args.case}: {' '.join(str(error).split())}", file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -15,9 +15,8 @@ A cold plate seen from the rack network is two curves of the coolant flow ``Q`` 
 :class:`PlateCurves`, and stores them next to the case file under
 ``<case stem>.curves/<geometry hash>.json`` (plus a CSV with units). The key is
 :func:`solver.case.case_hash` with ``scope="geometry"`` (grid, materials, coolant, bodies, solver
-settings) together with a digest of the chip footprints and the flow-patch positions, which fix
-the result too but are not in that scope; stored curves are reused when both keys and the flows
-match and recomputed otherwise.
+settings, chip footprints and the positions of the flow patches, which fix the result too);
+stored curves are reused when the key and the flows match and recomputed otherwise.
 
 Superposition
 -------------
@@ -38,8 +37,6 @@ Units are SI (m3/s, Pa, K, W) unless a name says otherwise (``_L_per_min``).
 
 from __future__ import annotations
 
-import hashlib
-import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
@@ -292,9 +289,8 @@ class PlateCurves:
     channel_velocities : numpy.ndarray or None
         [m/s] largest mean channel velocity at each flow, when known.
     case_hash : str
-        ``solver.case.case_hash(case, scope="geometry")`` of the characterized case ("" if none).
-    layout_hash : str
-        Digest of chip footprints and flow-patch positions (see the module docstring).
+        ``solver.case.case_hash(case, scope="geometry")`` of the characterized case ("" if none):
+        geometry, materials, solver settings, chip footprints and patch positions.
     name : str
         Plate (case) name.
     coolant : str
@@ -310,7 +306,6 @@ class PlateCurves:
     peak_resistances: dict = field(default_factory=dict)
     channel_velocities: np.ndarray | None = None
     case_hash: str = ""
-    layout_hash: str = ""
     name: str = "plate"
     coolant: str = ""
 
@@ -462,7 +457,7 @@ class PlateCurves:
         """JSON-ready dictionary (SI units) including the fits."""
         return {
             "format": CURVES_FORMAT, "name": self.name, "coolant": self.coolant,
-            "case_hash": self.case_hash, "layout_hash": self.layout_hash,
+            "case_hash": self.case_hash,
             "units": {"flows": "m3/s", "pressure_drops": "Pa", "resistances": "K/W",
                       "outlet_temperatures": "K", "inlet_temperature": "K",
                       "chip_powers": "W", "channel_velocities": "m/s"},
@@ -485,7 +480,7 @@ class PlateCurves:
         return cls(data["flows"], data["pressure_drops"], data["resistances"],
                    data["outlet_temperatures"], data["inlet_temperature"], data["chip_powers"],
                    data.get("peak_resistances") or {}, data.get("channel_velocities"),
-                   data.get("case_hash", ""), data.get("layout_hash", ""),
+                   data.get("case_hash", ""),
                    data.get("name", "plate"), data.get("coolant", ""))
 
     def write_json(self, path) -> Path:
@@ -572,24 +567,6 @@ def format_curves(curves: PlateCurves, form: str = "quadratic") -> str:
 # characterization
 # ---------------------------------------------------------------------------------------------
 Runner = Callable[..., OperatingPoint]
-
-
-def layout_hash(case) -> str:
-    """Digest of what fixes a plate's curves outside ``case_hash(scope="geometry")``.
-
-    Chip bodies, footprints, power maps (relative shape only) and case faces, and the sides and
-    regions of the boundary patches (not their values: flow, inlet temperature and chip power are
-    what characterization varies or scales).
-    """
-    chips = [{"name": c.name, "body": c.body, "case_body": c.case_body,
-              "case_side": c.case_side,
-              "footprint": None if c.footprint is None else c.footprint.model_dump(mode="json"),
-              "power_map": c.power_map} for c in getattr(case, "chips", [])]
-    patches = [{"type": b.type, "side": b.side,
-                "region": None if b.region is None else b.region.model_dump(mode="json")}
-               for b in getattr(case, "boundaries", [])]
-    text = json.dumps({"chips": chips, "patches": patches}, sort_keys=True)
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def curves_path(case) -> Path:
@@ -732,7 +709,7 @@ def characterize(case, flows: Sequence[float], backend="cpu", runner: Runner | N
     Returns
     -------
     PlateCurves
-        With ``case_hash`` = ``case_hash(case, scope="geometry")`` and ``layout_hash``.
+        With ``case_hash`` = ``case_hash(case, scope="geometry")``.
     """
     from .case import case_hash
 
@@ -740,12 +717,11 @@ def characterize(case, flows: Sequence[float], backend="cpu", runner: Runner | N
     flows = [float(q) for q in flows]
     if not flows or any(q <= 0 for q in flows):
         raise ValueError("characterize needs positive flows")
-    key, layout = case_hash(case, scope="geometry"), layout_hash(case)
+    key = case_hash(case, scope="geometry")
     path = curves_path(case) if store else None
     if path is not None and path.is_file() and not force:
         stored = PlateCurves.read_json(path)
-        if (stored.case_hash == key and stored.layout_hash == layout
-                and stored.flows.size == len(flows)
+        if (stored.case_hash == key and stored.flows.size == len(flows)
                 and np.allclose(stored.flows, sorted(flows), rtol=1e-9, atol=0.0)):
             if progress:
                 progress(f"characterize: reusing {path}")
@@ -761,7 +737,7 @@ def characterize(case, flows: Sequence[float], backend="cpu", runner: Runner | N
     else:
         points = list(mapper(_run_one, items))
     coolant = getattr(getattr(case, "coolant", None), "name", "")
-    curves = PlateCurves.from_points(points, case_hash=key, layout_hash=layout, name=case.name,
+    curves = PlateCurves.from_points(points, case_hash=key, name=case.name,
                                      coolant=coolant)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -945,7 +921,7 @@ def unit_responses_from_cold_plate(plate, result) -> UnitResponses:
 __all__ = [
     "LPM", "OperatingPoint", "PlateCurves", "PressureDropFit", "ResistanceFit", "UnitResponses",
     "characterize", "coldplate_runner", "curves_path", "fit_pressure_drop", "fit_resistance",
-    "format_curves", "layout_hash", "parse_flows", "unit_responses",
+    "format_curves", "parse_flows", "unit_responses",
     "unit_responses_from_cold_plate",
 ]
 
@@ -1125,7 +1101,8 @@ def couple_rack(section, coolant, plate_cases: Mapping, flows: Sequence[float], 
             raise ValueError(f"plate group '{group}': its case {case.name!r} uses coolant "
                              f"{plate_coolant!r} but the rack loop runs {rack_coolant!r}; "
                              "characterize the plate with the loop's coolant")
-    base = {g: characterize(c, flows, backend, runner, store=store, mapper=mapper)
+    base = {g: characterize(c, flows, backend, runner, store=store, mapper=mapper,
+                            progress=progress)
             for g, c in plate_cases.items()}
     built = build_rack(with_plate_curves(section, base), coolant)
     plates = [b for b in built.network.branches if b.kind == "cold_plate"]

@@ -115,6 +115,33 @@ class DesignLimits:
         return float(self.chip_limits.get(chip, self.chip_temperature_max))
 
 
+def design_limits(case) -> DesignLimits:
+    """The :class:`DesignLimits` of a case: its ``[report]`` section over the defaults.
+
+    The water class defaults to the rack's ``[network.rack.facility] water_class``; chip limits
+    are not set here (they come from each plate case's ``max_temperature``).
+
+    Parameters
+    ----------
+    case : solver.case.Case
+
+    Returns
+    -------
+    DesignLimits
+    """
+    settings = case.report
+    water_class = settings.water_class
+    rack = case.network.rack if case.network is not None else None
+    if water_class is None and rack is not None:
+        water_class = rack.facility.water_class
+    names = ("chip_temperature_max", "flow_per_kw_min", "flow_per_kw_max", "tcs_rise_min",
+             "tcs_rise_max", "cdu_approach_min", "cdu_approach_max", "plate_pressure_drop_max",
+             "rack_pressure_drop_max", "channel_velocity_max", "room_dew_point",
+             "dew_point_margin_min", "heat_balance_tolerance")
+    return DesignLimits(water_class=water_class,
+                        **{name: getattr(settings, name) for name in names})
+
+
 @dataclass(frozen=True)
 class Check:
     """One design check: verdict and the numbers behind it.
@@ -515,6 +542,56 @@ def format_report(report: Mapping, max_rows: int = 40) -> str:
     limits = report["limits"]
     lines += ["## Thresholds used", "", "```",
               *[f"{k} = {v}" for k, v in limits.items()], "```", ""]
+    return "\n".join(lines)
+
+
+def format_console(report: Mapping) -> str:
+    """A short plain-text summary of a rack report for the terminal.
+
+    Per chip kind (``gpu``, ``hbm``, a network-only plate group...) its hottest instance with
+    peak (or case) temperature, limit and margin; pump and CDU operating point; TCS and facility
+    temperatures; every design check as PASS / FAIL / n/a.
+    """
+    lines = [f"rack report: {report['name']} ({report['total_power'] / 1e3:.2f} kW of chips)"]
+    worst: dict = {}
+    for chip in report["chips"]:
+        parts = chip["name"].split(".")
+        kind = chip["chip"] if chip["source"] == "curves" else (
+            parts[-2] if len(parts) >= 3 else chip["name"])
+        if chip["margin"] is None:
+            worst[kind] = chip
+        elif kind not in worst or (worst[kind]["margin"] is not None
+                                   and chip["margin"] < worst[kind]["margin"]):
+            worst[kind] = chip
+    for kind, chip in worst.items():
+        if chip["margin"] is None:
+            lines.append(f"  chip {kind:<8} {chip['plate']}: no coolant")
+            continue
+        lines.append(f"  chip {kind:<8} hottest {chip['plate']}: {chip['basis']} "
+                     f"{_celsius(chip['temperature'])} C, limit {_celsius(chip['limit'], '.1f')}"
+                     f" C, margin {chip['margin']:.2f} K")
+    pump, cdu, tcs, facility = (report.get(k) or {} for k in ("pump", "cdu", "tcs", "facility"))
+    if pump:
+        lines.append(f"  pump     {_fmt(pump.get('flow_lpm'), '.1f')} L/min at "
+                     f"{_fmt(_scale(pump.get('pressure_rise'), 1e-3), '.1f')} kPa, speed "
+                     f"{_fmt(pump.get('speed'), '.3f')}, {pump.get('running')}/"
+                     f"{pump.get('count')} running")
+    if cdu:
+        lines.append(f"  CDU      {_fmt(_scale(cdu.get('heat_rejected'), 1e-3), '.2f')} kW to "
+                     f"facility water, approach {_fmt(cdu.get('approach'), '.2f')} K")
+    if tcs:
+        lines.append(f"  TCS      supply {_celsius(tcs.get('supply_temperature'))} C, return "
+                     f"{_celsius(tcs.get('return_temperature'))} C, "
+                     f"{_fmt(tcs.get('lpm_per_kw'), '.2f')} L/min/kW")
+    if facility:
+        lines.append(f"  facility supply {_celsius(facility.get('supply_temperature'))} C, "
+                     f"return {_celsius(facility.get('return_temperature'))} C")
+    for check in report["checks"]:
+        lines.append(f"  check {_verdict(check['passed']).strip('*'):<4} {check['name']}: "
+                     f"{_fmt(check['value'])} {check['unit']} ({check['limit']}) "
+                     f"{check['detail']}")
+    lines.append("  " + ("all design checks pass" if report["passed"]
+                         else "some design checks FAIL"))
     return "\n".join(lines)
 
 

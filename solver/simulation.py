@@ -20,7 +20,15 @@ import numpy as np
 
 from . import geometry, meshing
 from .backend import Backend, get_backend
-from .case import Case, boundary_conditions, case_hash, domain_bounds, geometry_body
+from .case import (
+    Case,
+    boundary_conditions,
+    case_hash,
+    domain_bounds,
+    geometry_body,
+    load_case,
+    plate_case_files,
+)
 from .energy import ConductionSolve, chip_heat_source, solve_conduction
 from .grid import Grid
 from .io import ResultDirectory
@@ -168,6 +176,8 @@ def run(case: Case, backend: str | Backend | None = None, output: str | Path | N
     result_dir = ResultDirectory(output or case.output.directory, case.name).create()
 
     if not case.bodies:
+        if plate_case_files(case):
+            return run_rack(case, backend, result_dir, quiet)
         return run_network(case, result_dir, quiet)
     if case.network is not None:
         raise NotImplementedError("cases with both cold-plate bodies and a [network] (the coupled "
@@ -239,12 +249,154 @@ def run_network(case: Case, result_dir: ResultDirectory, quiet: bool = False) ->
     """Solve a network-only case (``[network]`` without bodies) into ``result_dir``.
 
     Writes ``network.csv``, ``network_summary.json``, ``network.vtp`` and plots (see
-    ``docs/network.md``) and returns the network summary.
+    ``docs/network.md``), and for a rack the design report (``report.md``/``report.json``,
+    checks from :class:`solver.report.DesignLimits` with the case's ``[report]``) and the
+    ``[[scenarios]]`` side by side (``scenarios/``); returns the network summary with
+    ``"report"`` (passed, checks) added for racks.
     """
     from .network.outputs import format_network_summary
     from .network.run import run_network_case
+    from .report import design_limits, format_console, load_network_result, rack_report
+    from .report import write_report as write_rack_report
 
-    summary = run_network_case(case.network, case.coolant_material(), result_dir.path, quiet=True)
-    _say(quiet, format_network_summary(summary))
+    coolant = case.coolant_material()
+    summary = run_network_case(case.network, coolant, result_dir.path, quiet=True)
+    # one set of design checks: the report's (DesignLimits), printed below
+    printed = {k: v for k, v in summary.items() if k != "checks"}
+    _say(quiet, format_network_summary(printed))
+    if case.network.rack is not None:
+        limits = design_limits(case)
+        stored, components = load_network_result(result_dir.path)
+        report = rack_report(stored, components, limits, name=case.name)
+        write_rack_report(result_dir.path, report)
+        _say(quiet, format_console(report))
+        summary["report"] = {"passed": report["passed"], "checks": report["checks"]}
+        if case.scenarios:
+            _run_case_scenarios(case, coolant, limits, None, result_dir.path, quiet)
     _say(quiet, f"results: {result_dir.path}")
     return summary
+
+
+def _scenario_objects(case: Case) -> list:
+    """The ``[[scenarios]]`` of a case as :mod:`solver.scenarios` objects."""
+    from .scenarios import scenario_from_dict
+
+    return [scenario_from_dict(s.model_dump()) for s in case.scenarios]
+
+
+def _run_case_scenarios(case: Case, coolant, limits, plate_curves, folder: Path,
+                        quiet: bool):
+    """Solve the case's scenarios beside the design point into ``folder/scenarios``."""
+    from .scenarios import format_comparison, run_scenarios, write_scenarios
+
+    study = run_scenarios(case.network, coolant, _scenario_objects(case), limits,
+                          plate_curves=plate_curves, name=case.name)
+    write_scenarios(Path(folder) / "scenarios", study)
+    _say(quiet, format_comparison(study))
+    return study
+
+
+def _mapper(case: Case):
+    """The Dask mapper of ``[coupling]`` (None: serial in this process)."""
+    settings = case.coupling
+    if not settings.scheduler and settings.workers == 0:
+        return None
+    from .distributed import jobs_mapper
+
+    return jobs_mapper(scheduler=settings.scheduler or None,
+                       n_workers=max(settings.workers, 1))
+
+
+def run_rack(case: Case, backend: Backend, result_dir: ResultDirectory,
+             quiet: bool = False) -> dict:
+    """Solve a coupled rack: the network with 3D cold plates, report, scene and scenarios.
+
+    The plate groups naming a ``case`` are characterized over ``[coupling] flows`` (curves
+    stored next to each plate case, keyed by its geometry hash, computed when missing), then
+    :func:`solver.coupling.couple_rack` iterates network and 3D plate solves at the operating
+    points until flows, inlet temperatures [K] and heat removed [W] agree. Writes into
+    ``result_dir``: ``network.csv``, ``network_summary.json``, ``network.vtp``, ``report.md``/
+    ``report.json`` with the design checks, ``images/*.png``, ``rack.vtm`` and, when the case
+    lists ``[[scenarios]]``, ``scenarios/`` (scenarios solved with the coupled plate curves).
+
+    Returns
+    -------
+    dict
+        The report (:func:`solver.report.rack_report`) with ``coupling`` (passes, converged,
+        history), ``timings`` [s] and ``files`` added.
+    """
+    from .coupling import CouplingTolerances, couple_rack
+    from .io import write_json
+    from .network.outputs import format_network_summary, write_outputs
+    from .report import design_limits, format_console
+
+    start = time.perf_counter()
+    settings = case.coupling
+    coolant = case.coolant_material()
+    plate_cases = {group: load_case(path) for group, path in plate_case_files(case).items()}
+    tolerances = CouplingTolerances(flow_rtol=settings.flow_rtol,
+                                    temperature_tol=settings.temperature_tol,
+                                    heat_rtol=settings.heat_rtol, max_passes=settings.max_passes)
+    _say(quiet, f"rack: {len(plate_cases)} 3D plate case(s) "
+                f"({', '.join(f'{g}: {c.name}' for g, c in plate_cases.items())}), "
+                f"{len(settings.flows)} characterization flows")
+
+    def say(text):
+        _say(quiet, text)
+
+    coupled = couple_rack(case.network, coolant, plate_cases, settings.flows, backend,
+                          every_plate=settings.every_plate, tolerances=tolerances,
+                          mapper=_mapper(case), progress=say)
+    solve_seconds = time.perf_counter() - start
+    limits = design_limits(case)
+    result = coupled.result
+    summary = dict(result.summary)
+    summary["coolant"] = getattr(coolant, "name", str(coolant))
+    files = write_outputs(result.built, result.solution, summary, result_dir.path)
+    files.update(coupled.write(result_dir.path, limits, name=case.name))
+    report = coupled.report(limits, name=case.name)
+    _say(quiet, format_network_summary({k: v for k, v in summary.items() if k != "checks"}))
+    _say(quiet, format_console(report))
+    if case.scenarios:
+        curves = _scenario_curves(coupled)
+        study = _run_case_scenarios(case, coolant, _with_chip_limits(limits, coupled), curves,
+                                    result_dir.path, quiet)
+        report["scenarios"] = study.comparison
+    report["coupling"] = {"passes": len(coupled.history), "converged": coupled.converged,
+                          "history": coupled.history,
+                          "pressure_drop_factors": coupled.pressure_drop_factors,
+                          "plates_solved_3d": sorted(coupled.operating_points)}
+    report["timings"] = {"coupled_solve": solve_seconds,
+                         "total": time.perf_counter() - start}
+    report["files"] = {k: str(v) for k, v in files.items()}
+    write_json(result_dir.path / "rack_summary.json", report)
+    if not coupled.converged:
+        _say(quiet, f"WARNING: coupling not converged after {len(coupled.history)} passes")
+    _say(quiet, f"rack solved in {report['timings']['total']:.1f} s "
+                f"({len(coupled.history)} coupling passes)")
+    _say(quiet, f"results: {result_dir.path}")
+    return report
+
+
+def _with_chip_limits(limits, coupled):
+    """``limits`` with the plate cases' chip limits added (as :meth:`CoupledRack.report`)."""
+    from dataclasses import replace
+
+    return replace(limits, chip_limits={**coupled.chip_limits, **dict(limits.chip_limits)})
+
+
+def _scenario_curves(coupled) -> dict:
+    """Plate curves for the scenarios: the coupled (3D-corrected) R curves of each group with
+    its dP curve scaled by the coupling's pressure-drop factor (mean over the group)."""
+    from .coupling import _plate_group
+
+    groups: dict = {}
+    for plate, factor in coupled.pressure_drop_factors.items():
+        group = _plate_group(plate, coupled.plate_curves) or plate
+        groups.setdefault(group, []).append(factor)
+    out = {}
+    for name, curves in coupled.plate_curves.items():
+        factors = groups.get(name)
+        out[name] = (curves.scaled_pressure_drop(float(np.mean(factors))) if factors
+                     else curves)
+    return out

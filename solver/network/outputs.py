@@ -19,6 +19,7 @@ import numpy as np
 from solver.io import atomic_path, write_csv, write_json, write_polydata
 from solver.network.graph import FlowBoundary, Network
 from solver.network.hydraulics import solve_hydraulics
+from solver.report import DesignLimits
 
 LPM = 60000.0  # m3/s -> L/min
 
@@ -200,9 +201,14 @@ def summarize(built, solution, reports):
     return summary
 
 
-# OCP / ASHRAE guidance for direct-to-chip TCS loops (see docs/network.md)
-GUIDANCE = {"lpm_per_kw": (1.25, 2.0), "tcs_delta_t": (8.0, 12.0), "cdu_approach": (3.0, 5.0),
-            "plate_pressure_drop": (0.0, 20e3)}
+# OCP / ASHRAE guidance for direct-to-chip TCS loops: the thresholds of the rack report's
+# DesignLimits defaults (solver.report, the one set of design checks; `coolsim run` prints
+# and reports those, with the case's [report] overrides)
+_LIMITS = DesignLimits()
+GUIDANCE = {"lpm_per_kw": (_LIMITS.flow_per_kw_min, _LIMITS.flow_per_kw_max),
+            "tcs_delta_t": (_LIMITS.tcs_rise_min, _LIMITS.tcs_rise_max),
+            "cdu_approach": (_LIMITS.cdu_approach_min, _LIMITS.cdu_approach_max),
+            "plate_pressure_drop": (0.0, _LIMITS.plate_pressure_drop_max)}
 
 
 def design_checks(summary, solution, built):

@@ -274,12 +274,24 @@ class PlateGroupSection(Section):
     name: str = Field(description="[-] group name, e.g. 'gpu'")
     count: Annotated[int, Field(ge=1)] = Field(1, description="[-] plates per tray")
     power: Power = Field(description="[W] heat load per plate")
-    flows: list[VolumetricFlow] = Field(description="[m3/s] dP curve flows")
-    pressure_drops: list[Pressure] = Field(description="[Pa] dP at those flows")
+    case: str | None = Field(
+        None, description="[-] 3D cold-plate case file (relative to the rack case) whose "
+                          "characterization curves replace flows/pressure_drops/resistances, "
+                          "and which is solved at the plate's operating point (coupled rack)")
+    flows: list[VolumetricFlow] = Field([], description="[m3/s] dP curve flows (required "
+                                        "without case)")
+    pressure_drops: list[Pressure] = Field([], description="[Pa] dP at those flows")
     exponent: Positive = Field(1.85, description="[-] dP exponent for a one-point curve")
     resistance: Positive | None = Field(None, description="[K/W] fixed case-to-inlet R")
     resistance_flows: list[VolumetricFlow] = Field([], description="[m3/s] R(Q) curve flows")
     resistances: list[float] = Field([], description="[K/W] R at those flows")
+
+    @model_validator(mode="after")
+    def _curve_or_case(self):
+        if self.case is None and not (self.flows and self.pressure_drops):
+            raise ValueError(f"plate group '{self.name}': give flows and pressure_drops, or "
+                             "case (a 3D cold-plate case file)")
+        return self
 
 
 class QuickDisconnectSpec(Section):
