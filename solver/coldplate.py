@@ -12,10 +12,11 @@ The model
 * **Coolant properties.** First pass: constant properties at the inlet temperature. When the
   viscosity evaluated on the resulting fluid temperatures differs from the inlet value by more
   than ``property_tolerance`` (2 % by default) the run couples flow and energy in an outer loop:
-  viscosity ``mu(T)``, specific heat ``cp(T)`` and conductivity ``k(T)`` of the coolant are
-  updated from the temperature field, flow and energy re-solved (warm starts) until the
-  monitors settle between passes. The density stays at its inlet value (incompressible flow:
-  exact mass conservation); buoyancy is not modelled here.
+  viscosity ``mu(T)`` and conductivity ``k(T)`` of the coolant are updated from the temperature
+  field, flow and energy re-solved (warm starts) until the monitors settle between passes. The
+  density stays at its inlet value (incompressible flow: exact mass conservation) and so does
+  the specific heat (the advected heat ``F cp T`` conserves enthalpy only with one cp); buoyancy
+  is not modelled here.
 
 Convergence
 -----------
@@ -66,7 +67,7 @@ from .flow import DivergenceError, FlowSettings, FlowSolver
 from .linear import LinearSolve
 
 PROPERTY_TOLERANCE = 0.02  # relative viscosity variation that switches on flow-energy coupling
-DIRECT_CELLS = 400_000  # largest grid whose energy matrix is factorised directly (CPU)
+DIRECT_CELLS = 1_000_000  # largest grid whose energy matrix is factorised directly (CPU)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -349,7 +350,9 @@ class ColdPlate:
         t_fluid = temperature if self.coupled else self.grid.full(self.inlet_temperature)
         t_cells = xp.where(self.fluid, t_fluid, temperature)
         self.conductivity = self.model.conductivity(t_cells)
-        cp = xp.asarray(self.coolant.specific_heat(t_fluid), dtype=self.grid.dtype)
+        # cp at the inlet temperature: the advected heat F cp T conserves enthalpy only with
+        # one cp (water and glycol mixes vary by < 1 % over a cold plate's range)
+        cp = float(self.coolant.specific_heat(self.inlet_temperature))
         self.specific_heat = xp.where(self.fluid, cp, 0.0)
         if self.coupled:
             mu = xp.asarray(self.coolant.viscosity(t_fluid), dtype=self.grid.dtype)
@@ -774,24 +777,26 @@ class ColdPlate:
                    for b, n in zip(self.boundaries, names, strict=True))
 
     def reynolds_number(self, mass_flow: float) -> float | None:
-        """Inlet Reynolds number ``rho U D_h / mu`` [-] of the inlet patch as meshed.
+        """Inlet Reynolds number ``rho U D_h / mu`` [-] on the fluid faces of the inlet patch.
 
-        ``D_h = 4 A / P`` of the patch's bounding rectangle; symmetry planes are not mirrored.
+        ``D_h = 4 A / P`` with ``A`` the fluid face area and ``P`` the length of the outline of
+        the fluid faces (several channels: the mean channel); symmetry planes are not mirrored.
         """
-        for b in self.model.boundaries:
+        for b in self.boundaries:
             if not isinstance(b, Inlet):
                 continue
-            axis, is_max = side_axis(b.patch.side)
-            layer = -1 if is_max else 0
-            faces = b.patch.face_mask(self.grid) & np.take(self.fluid_host, layer, axis=axis)
+            axis, _ = side_axis(b.patch.side)
+            faces = b.patch.face_mask(self.grid)
             a, c = [d for d in range(3) if d != axis]
-            area = np.outer(self.grid.widths[a], self.grid.widths[c])[faces].sum()
-            rows, cols = np.nonzero(faces)
+            wa, wc = self.grid.widths[a], self.grid.widths[c]
+            area = np.outer(wa, wc)[faces].sum()
             if area <= 0:
                 return None
-            width_a = self.grid.faces[a][rows.max() + 1] - self.grid.faces[a][rows.min()]
-            width_c = self.grid.faces[c][cols.max() + 1] - self.grid.faces[c][cols.min()]
-            hydraulic_diameter = 2.0 * width_a * width_c / (width_a + width_c)
+            # outline: face edges between fluid and non-fluid (or the patch edge)
+            padded = np.pad(faces, 1)
+            across_a = (padded[1:, 1:-1] != padded[:-1, 1:-1]).sum(axis=0) @ wc
+            across_c = (padded[1:-1, 1:] != padded[1:-1, :-1]).sum(axis=1) @ wa
+            hydraulic_diameter = 4.0 * area / (across_a + across_c)
             velocity = mass_flow / (self.density * area)
             return float(self.density * velocity * hydraulic_diameter / self.viscosity_inlet)
         return None
