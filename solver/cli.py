@@ -417,7 +417,10 @@ def _network_text(network) -> str:
         if isinstance(value, list):
             parts.append(f"{len(value)} {key}")
         elif key == "rack" and isinstance(value, dict) and "trays" in value:
-            parts.append(f"rack with {value['trays']} trays")
+            groups = [f"{g['name']} x{g['count']}" + (f" (3D: {g['case']})" if g.get("case")
+                                                      else "")
+                      for g in value.get("plates", [])]
+            parts.append(f"rack with {value['trays']} trays, plates {', '.join(groups)}")
         else:
             parts.append(key)
     return ", ".join(parts) or "(empty)"

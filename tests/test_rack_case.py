@@ -94,3 +94,17 @@ def test_geometry_hash_covers_footprints_and_patches_not_values():
     other = plate.model_copy(update={"boundaries": [shifted if b is inlet else b
                                                     for b in plate.boundaries]})
     assert case_hash(other, scope="geometry") != key
+
+
+def test_network_only_rack_gets_the_report(tmp_path):
+    """cases/rack_network.toml through `coolsim run`: report.md/.json from the report's
+    DesignLimits (the one set of checks), every check passes or is n/a."""
+    from solver.simulation import run
+
+    summary = run(load_case(CASES / "rack_network.toml"), backend="cpu", output=tmp_path,
+                  quiet=True)
+    folder = tmp_path / "rack_network"
+    assert (folder / "report.md").is_file() and (folder / "report.json").is_file()
+    assert summary["report"]["passed"]
+    names = {c["name"] for c in summary["report"]["checks"]}
+    assert {"chip_limits", "flow_per_kw", "facility_water_class", "heat_balance"} <= names
