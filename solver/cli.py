@@ -2,7 +2,7 @@
 
 ::
 
-    coolsim run CASE [--backend auto|cpu|gpu] [--output DIR] [--quiet] [--resume]
+    coolsim run CASE [--backend auto|cpu|gpu] [--output DIR] [--quiet] [--resume] [--every-plate]
     coolsim check CASE
     coolsim show RESULT [--no-window]
     coolsim characterize CASE [--flows "0.5,1,1.5,2 L/min"] [--fit quadratic|power] [--force]
@@ -99,6 +99,9 @@ def _parser() -> argparse.ArgumentParser:
                      help="results directory (default: [output] directory of the case)")
     run.add_argument("--quiet", action="store_true", help="no progress output")
     run.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
+    run.add_argument("--every-plate", action="store_true",
+                     help="coupled rack: a 3D solve at every plate's operating point (default: "
+                          "[coupling] every_plate, else the hottest plate of each group)")
 
     check = sub.add_parser("check", help="validate a case without solving it")
     check.add_argument("case", metavar="CASE", help="TOML case file")
@@ -182,6 +185,9 @@ def main(argv: list[str] | None = None) -> int:
 
 def _run(args) -> int:
     case = load_case(args.case)
+    if getattr(args, "every_plate", False):
+        coupling = case.coupling.model_copy(update={"every_plate": True})
+        case = case.model_copy(update={"coupling": coupling})
     if not _available("solver.simulation"):
         print("coolsim run: the simulation pipeline (solver.simulation) is not installed",
               file=sys.stderr)
