@@ -821,7 +821,8 @@ class ColdPlate:
             # series (harmonic) conductance between neighbouring cells, 0 next to empty cells
             resistance = (half[lower] / np.where(k[lower] > 0, k[lower], np.inf)
                           + half[upper] / np.where(k[upper] > 0, k[upper], np.inf))
-            conductance = np.where((k[lower] > 0) & (k[upper] > 0), area / resistance, 0.0)
+            both = (k[lower] > 0) & (k[upper] > 0)
+            conductance = np.divide(area, resistance, out=np.zeros(both.shape), where=both)
             flows.append(conductance * (t[lower] - t[upper]))
         return tuple(flows)
 

@@ -1,0 +1,41 @@
+"""Every conjugate example in cases/ runs: balances close and one figure stays pinned.
+
+Energy balance |Q_in - m cp (T_out - T_in)| / Q_in < 0.5 % (issue 3; aim 0.1 %), mass balance
+< 1e-6. Pinned figures are the values measured when the examples were written (stated in the case
+headers); a change beyond the tolerance means the physics or the numerics changed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from solver.case import load_case
+from solver.simulation import run
+
+CASES = Path(__file__).resolve().parents[1] / "cases"
+
+# case file -> (summary "flow" key, pinned value, relative tolerance)
+EXAMPLES = {
+    "coldplate_unit_cell.toml": ("outlet_temperature_rise_K", 1.4392, 2e-3),
+    "coldplate_pinfin.toml": ("pressure_drop_Pa", 612.5, 2e-2),
+    "coldplate_channels.toml": ("thermal_resistance_K_per_W", 0.1420, 2e-2),
+}
+
+
+def quiet_case(name: str):
+    case = load_case(CASES / name)
+    out = case.output.model_copy(update={"write_images": False})
+    return case.model_copy(update={"output": out})
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_example_runs_with_closed_balances(name, tmp_path):
+    summary = run(quiet_case(name), backend="cpu", output=tmp_path, quiet=True)
+    flow = summary["flow"]
+    assert summary["solver"]["converged"]
+    assert flow["energy_balance_relative_error"] < 5e-3
+    assert flow["mass_balance_relative_error"] < 1e-6
+    key, value, tolerance = EXAMPLES[name]
+    assert flow[key] == pytest.approx(value, rel=tolerance)
