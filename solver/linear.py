@@ -781,11 +781,14 @@ class Multigrid:
         self._cycle(index)
         v1[inner] = level.x
         level.apply(v1, w1[inner])
+        # (a zero rho1 means v1 = 0, a zero coarse residual: every coefficient is then 0)
         if self._symmetric:
             rho1 = dot(v1, w1)
+            rho1 = xp.where(rho1 != 0, rho1, 1.0)
             a1 = dot(v1, rhs) / rho1
         else:
             rho1 = dot(w1, w1)
+            rho1 = xp.where(rho1 != 0, rho1, 1.0)
             a1 = dot(w1, rhs) / rho1
         # second step from the updated residual r2 = r - a1 w1
         rhs -= a1 * w1
@@ -924,9 +927,19 @@ def _bicgstab(mg: Multigrid, x, r, history: _History, max_iterations: int) -> in
     p_hat = p_hat_padded[1:-1, 1:-1, 1:-1]
     s_hat = s_hat_padded[1:-1, 1:-1, 1:-1]
     rho = alpha = omega = 1.0
+    shadow_norm = history.initial
     for k in range(1, max_iterations + 1):
         # p = r + beta (p - omega v), right-preconditioned by one cycle
         rho_new = dot(shadow, r)
+        if (k - 1) % history.every == 0 and abs(float(rho_new)) <= 1e-12 * shadow_norm * (
+                history.last):
+            # breakdown (r orthogonal to the shadow residual): restart from the current r
+            shadow[...] = r
+            shadow_norm = history.last
+            p.fill(0)
+            v.fill(0)
+            rho = alpha = omega = 1.0
+            rho_new = dot(shadow, r)
         beta = (rho_new / rho) * (alpha / omega)
         xp.multiply(v, omega, out=tmp)
         p -= tmp

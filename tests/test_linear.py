@@ -446,3 +446,18 @@ def test_float32_operator_mixed_precision(backend):
                              rhs.astype(np.float32).astype(np.float64).ravel())
     error = np.max(np.abs(backend.to_host(x).ravel() - reference))
     assert error <= 2e-6 * np.abs(reference).max()
+
+
+@pytest.mark.parametrize("method", ["pcg", "bicgstab", "multigrid"])
+def test_point_source_without_breakdown(backend, method):
+    """A single-cell right-hand side (zero restricted residuals on parts of the coarse levels,
+    and a BiCGStab shadow residual orthogonal to later residuals) converges with finite
+    values and no division by zero (BiCGStab restarts its shadow residual on breakdown)."""
+    _, coefficients, rhs = _jump_problem(32)
+    rhs[...] = 0.0
+    rhs[0, 0, 0] = 1.0
+    with np.errstate(divide="raise", invalid="raise"):
+        x, info = solve(_on(backend, coefficients), backend.asarray(rhs),
+                        settings=LinearSolve(method=method))
+    assert info.converged
+    assert np.isfinite(backend.to_host(x)).all()
