@@ -272,7 +272,8 @@ def run_network(case: Case, result_dir: ResultDirectory, quiet: bool = False) ->
         _say(quiet, format_console(report))
         summary["report"] = {"passed": report["passed"], "checks": report["checks"]}
         if case.scenarios:
-            _run_case_scenarios(case, coolant, limits, None, result_dir.path, quiet)
+            study = _run_case_scenarios(case, coolant, limits, None, result_dir.path, quiet)
+            _add_scenarios_to_report(result_dir.path, report, study)
     _say(quiet, f"results: {result_dir.path}")
     return summary
 
@@ -294,6 +295,21 @@ def _run_case_scenarios(case: Case, coolant, limits, plate_curves, folder: Path,
     write_scenarios(Path(folder) / "scenarios", study)
     _say(quiet, format_comparison(study))
     return study
+
+
+def _add_scenarios_to_report(folder: Path, report: dict, study) -> None:
+    """Put the scenario comparison into ``report`` and beside the design point in
+    ``report.md``/``report.json`` (details per scenario stay in ``scenarios/``)."""
+    from .io import atomic_write_text, write_json
+    from .scenarios import format_comparison
+
+    report["scenarios"] = study.comparison
+    folder = Path(folder)
+    table = format_comparison(study).replace(
+        "# Scenarios", "## Scenarios (side by side; one report each in scenarios/)", 1)
+    markdown = folder / "report.md"
+    atomic_write_text(markdown, markdown.read_text().rstrip() + "\n\n" + table)
+    write_json(folder / "report.json", report)
 
 
 def _mapper(case: Case):
@@ -361,7 +377,7 @@ def run_rack(case: Case, backend: Backend, result_dir: ResultDirectory,
         curves = _scenario_curves(coupled)
         study = _run_case_scenarios(case, coolant, _with_chip_limits(limits, coupled), curves,
                                     result_dir.path, quiet)
-        report["scenarios"] = study.comparison
+        _add_scenarios_to_report(result_dir.path, report, study)
     report["coupling"] = {"passes": len(coupled.history), "converged": coupled.converged,
                           "history": coupled.history,
                           "pressure_drop_factors": coupled.pressure_drop_factors,

@@ -99,7 +99,11 @@ def test_outputs_report_pictures_scene_scenarios(solved):
         assert (folder / name).is_file(), name
     stored = json.loads((folder / "report.json").read_text())
     assert stored["passed"] and stored["limits"]["water_class"] == "W32"
-    assert "dew_point_margin" in (folder / "report.md").read_text()
+    markdown = (folder / "report.md").read_text()
+    assert "dew_point_margin" in markdown
+    assert "## Scenarios" in markdown and "one pump failed" in markdown
+    assert [row["scenario"] for row in stored["scenarios"]][:2] == ["design point",
+                                                                    "one pump failed"]
 
 
 # measured on the reduced copy (the full example: 88.9 C, 124.2 L/min, 239 Pa)
