@@ -134,11 +134,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--levels", nargs="+", default=["coarse", "medium"],
                         choices=sorted(LEVELS))
-    parser.add_argument("--tolerance", type=float, default=1e-4,
+    parser.add_argument("--tolerance", type=float, default=1e-3,
                         help="continuity and momentum residual tolerance of the timed run")
-    parser.add_argument("--monitor", type=float, default=2e-4,
+    parser.add_argument("--monitor", type=float, default=1e-3,
                         help="relative pressure-drop change over the window")
-    parser.add_argument("--window", type=int, default=10)
+    parser.add_argument("--window", type=int, default=5)
     parser.add_argument("--no-reference", action="store_true",
                         help="skip the tightly converged reference run")
     parser.add_argument("--openfoam", action="store_true", help="run the OpenFOAM peer first")
