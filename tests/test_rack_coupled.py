@@ -109,3 +109,18 @@ def test_outputs_report_pictures_scene_scenarios(solved):
 # measured on the reduced copy (the full example: 88.9 C, 124.2 L/min, 239 Pa)
 PINNED = {"gpu_peak_C": 89.0, "tcs_flow_lpm": 124.3, "gpu_plate_dp_Pa": 239.0,
           "trip_flow_lpm": 100.3, "trip_gpu_peak_C": 90.45}
+
+
+@pytest.mark.slow
+def test_dask_workers_give_the_serial_result(solved, tmp_path):
+    """[coupling] workers = 2: characterization and 3D solves on a local Dask cluster of two
+    workers give the serial result (measured about 50 s on 2 loaded cores)."""
+    serial, _ = solved
+    path = _reduced(tmp_path)
+    path.write_text(path.read_text().replace("every_plate = false",
+                                             "every_plate = false\nworkers = 2"))
+    report = run(load_case(path), backend="cpu", output=tmp_path / "results", quiet=True)
+    peak = max(c["temperature"] for c in report["chips"] if c["chip"] == "gpu")
+    expected = max(c["temperature"] for c in serial["chips"] if c["chip"] == "gpu")
+    assert peak == pytest.approx(expected, abs=1e-6)
+    assert report["coupling"]["converged"]
