@@ -47,6 +47,11 @@ Singular systems: for an all-Neumann operator (every row sums to zero) the right
 sum to zero (compatible); the iterates then converge to one of the solutions, defined up to a
 constant. The flow solver removes the null space with an outlet Dirichlet condition.
 
+Known limitation: the coarsening is chosen per level for the whole grid, so grids stretched
+strongly along two axes in different regions (cell aspect ratios of 30 and more in both x and z)
+converge at only 0.2-0.4 per iteration (local, plane-wise smoothing would be needed); one
+stretched axis (thin layers), jumps and advection-dominated axes are handled.
+
 Precision: float64 is the default. A float32 operator keeps its whole hierarchy (smoothing,
 coarse levels) in float32 while the Krylov iteration, residuals and dot products run in float64
 (mixed-precision refinement); the solution is returned in the operator's dtype.
