@@ -261,8 +261,83 @@ class Cylinder(_Body):
         return float(np.pi * self.radius ** 2 * self.length)
 
 
+class _StripArray(_Body):
+    """Shared behaviour of :class:`FinArray` and :class:`ChannelArray` (not instantiated directly).
+
+    Both are ``count`` equal strips spread evenly across one horizontal axis of a box-shaped
+    envelope, the first and last flush with the envelope faces (see :func:`_strip_offsets`).
+    Subclasses say which axis (``_strip_axis``) and which width (``_strip_width``).
+    """
+
+    def _check_strips(self, axis_field: str, width_field: str, noun: str, preposition: str):
+        """Validate envelope, axis, count and strip width; ``noun`` names the strips in messages."""
+        self._init_common()
+        lower, upper = _check_envelope(self.label, self.min, self.max)
+        object.__setattr__(self, "min", lower)
+        object.__setattr__(self, "max", upper)
+        axis_name = getattr(self, axis_field)
+        if axis_name not in ("x", "y"):
+            raise GeometryError(f"{self.label}: {axis_field} must be 'x' or 'y', "
+                                f"got {axis_name!r}")
+        if int(self.count) != self.count or self.count < 1:
+            raise GeometryError(f"{self.label}: count must be an integer >= 1, got {self.count!r}")
+        object.__setattr__(self, "count", int(self.count))
+        width = getattr(self, width_field)
+        if not np.isfinite(width) or width <= 0:
+            raise GeometryError(f"{self.label}: {width_field} must be > 0 m, got {width!r}")
+        object.__setattr__(self, width_field, float(width))
+        extent = self._strip_extent
+        if self.count * self._strip_width > extent * (1 + 1e-12):
+            raise GeometryError(
+                f"{self.label}: {self.count} {noun} of {self._strip_width:.6g} m do not fit in the "
+                f"{extent:.6g} m envelope {preposition} {axis_name} (count * {width_field} = "
+                f"{self.count * self._strip_width:.6g} m); reduce count or {width_field} or widen "
+                "the envelope")
+
+    @property
+    def _strip_axis(self) -> int:
+        raise NotImplementedError
+
+    @property
+    def _strip_width(self) -> float:
+        raise NotImplementedError
+
+    @property
+    def _strip_extent(self) -> float:
+        """Envelope extent along the strip axis [m]."""
+        a = self._strip_axis
+        return self.max[a] - self.min[a]
+
+    @property
+    def _strip_gap(self) -> float:
+        """Clear distance between neighbouring strips [m] (0 for a single strip)."""
+        if self.count == 1:
+            return 0.0
+        return (self._strip_extent - self.count * self._strip_width) / (self.count - 1)
+
+    def _breakpoints(self, axis: int):
+        if axis != self._strip_axis:
+            return [self.min[axis], self.max[axis]]
+        return np.concatenate([_strip_faces(self.min[axis], self.max[axis], self.count,
+                                            self._strip_width), [self.min[axis], self.max[axis]]])
+
+    def contains(self, x, y, z):
+        """True where ``(x, y, z)`` [m] lies inside a strip (a fin or a channel; faces included)."""
+        coords = (x, y, z)
+        a = self._strip_axis
+        inside = _inside_envelope(x, y, z, self.min, self.max)
+        return inside & _in_strips(coords[a] - self.min[a], self._strip_extent, self.count,
+                                   self._strip_width)
+
+    def volume(self) -> float:
+        """Total volume of the strips (fins or channels) [m^3]."""
+        sizes = np.subtract(self.max, self.min)
+        sizes[self._strip_axis] = self._strip_width
+        return float(self.count * np.prod(sizes))
+
+
 @dataclass(frozen=True)
-class FinArray(_Body):
+class FinArray(_StripArray):
     """Parallel plate fins in a box-shaped envelope.
 
     ``count`` plates of ``thickness`` normal to ``stack_axis`` fill the envelope along the two
@@ -294,63 +369,29 @@ class FinArray(_Body):
     name: str = field(default="", kw_only=True)
 
     def __post_init__(self):
-        self._init_common()
-        lower, upper = _check_envelope(self.label, self.min, self.max)
-        object.__setattr__(self, "min", lower)
-        object.__setattr__(self, "max", upper)
-        if self.stack_axis not in ("x", "y"):
-            raise GeometryError(f"{self.label}: stack_axis must be 'x' or 'y', "
-                                f"got {self.stack_axis!r}")
-        if int(self.count) != self.count or self.count < 1:
-            raise GeometryError(f"{self.label}: count must be an integer >= 1, got {self.count!r}")
-        object.__setattr__(self, "count", int(self.count))
-        if not np.isfinite(self.thickness) or self.thickness <= 0:
-            raise GeometryError(f"{self.label}: thickness must be > 0 m, got {self.thickness!r}")
-        object.__setattr__(self, "thickness", float(self.thickness))
-        length = self.envelope_length
-        if self.count * self.thickness > length * (1 + 1e-12):
-            raise GeometryError(
-                f"{self.label}: {self.count} fins of {self.thickness:.6g} m do not fit in the "
-                f"{length:.6g} m envelope along {self.stack_axis} (count * thickness = "
-                f"{self.count * self.thickness:.6g} m); reduce count or thickness or widen the "
-                "envelope")
+        self._check_strips("stack_axis", "thickness", "fins", "along")
+
+    @property
+    def _strip_axis(self) -> int:
+        return AXIS_NAMES.index(self.stack_axis)
+
+    @property
+    def _strip_width(self) -> float:
+        return self.thickness
 
     @property
     def envelope_length(self) -> float:
         """Envelope length along ``stack_axis`` [m]."""
-        a = AXIS_NAMES.index(self.stack_axis)
-        return self.max[a] - self.min[a]
+        return self._strip_extent
 
     @property
     def gap(self) -> float:
         """Clear gap between neighbouring fins [m] (0 for a single fin)."""
-        if self.count == 1:
-            return 0.0
-        return (self.envelope_length - self.count * self.thickness) / (self.count - 1)
-
-    def _breakpoints(self, axis: int):
-        if axis != AXIS_NAMES.index(self.stack_axis):
-            return [self.min[axis], self.max[axis]]
-        return np.concatenate([_strip_faces(self.min[axis], self.max[axis], self.count,
-                                            self.thickness), [self.min[axis], self.max[axis]]])
-
-    def contains(self, x, y, z):
-        """True where ``(x, y, z)`` [m] lies inside a fin (fin faces included)."""
-        coords = (x, y, z)
-        a = AXIS_NAMES.index(self.stack_axis)
-        inside = _inside_envelope(x, y, z, self.min, self.max)
-        return inside & _in_strips(coords[a] - self.min[a], self.envelope_length, self.count,
-                                   self.thickness)
-
-    def volume(self) -> float:
-        """Total fin volume [m^3]."""
-        sizes = np.subtract(self.max, self.min)
-        sizes[AXIS_NAMES.index(self.stack_axis)] = self.thickness
-        return float(self.count * np.prod(sizes))
+        return self._strip_gap
 
 
 @dataclass(frozen=True)
-class ChannelArray(_Body):
+class ChannelArray(_StripArray):
     """Straight parallel channels of one width in a box-shaped envelope.
 
     ``count`` channels of ``width`` run along ``direction`` through the whole envelope (and its full
@@ -382,25 +423,7 @@ class ChannelArray(_Body):
     name: str = field(default="", kw_only=True)
 
     def __post_init__(self):
-        self._init_common()
-        lower, upper = _check_envelope(self.label, self.min, self.max)
-        object.__setattr__(self, "min", lower)
-        object.__setattr__(self, "max", upper)
-        if self.direction not in ("x", "y"):
-            raise GeometryError(f"{self.label}: direction must be 'x' or 'y', "
-                                f"got {self.direction!r}")
-        if int(self.count) != self.count or self.count < 1:
-            raise GeometryError(f"{self.label}: count must be an integer >= 1, got {self.count!r}")
-        object.__setattr__(self, "count", int(self.count))
-        if not np.isfinite(self.width) or self.width <= 0:
-            raise GeometryError(f"{self.label}: width must be > 0 m, got {self.width!r}")
-        object.__setattr__(self, "width", float(self.width))
-        span = self.envelope_width
-        if self.count * self.width > span * (1 + 1e-12):
-            raise GeometryError(
-                f"{self.label}: {self.count} channels of {self.width:.6g} m do not fit in the "
-                f"{span:.6g} m envelope across {self.direction} (count * width = "
-                f"{self.count * self.width:.6g} m); reduce count or width or widen the envelope")
+        self._check_strips("direction", "width", "channels", "across")
 
     @property
     def across_axis(self) -> int:
@@ -408,37 +431,22 @@ class ChannelArray(_Body):
         return 1 if self.direction == "x" else 0
 
     @property
+    def _strip_axis(self) -> int:
+        return self.across_axis
+
+    @property
+    def _strip_width(self) -> float:
+        return self.width
+
+    @property
     def envelope_width(self) -> float:
         """Envelope extent across the channels [m]."""
-        a = self.across_axis
-        return self.max[a] - self.min[a]
+        return self._strip_extent
 
     @property
     def wall_thickness(self) -> float:
         """Thickness of the walls between channels [m] (0 for a single channel)."""
-        if self.count == 1:
-            return 0.0
-        return (self.envelope_width - self.count * self.width) / (self.count - 1)
-
-    def _breakpoints(self, axis: int):
-        if axis != self.across_axis:
-            return [self.min[axis], self.max[axis]]
-        return np.concatenate([_strip_faces(self.min[axis], self.max[axis], self.count,
-                                            self.width), [self.min[axis], self.max[axis]]])
-
-    def contains(self, x, y, z):
-        """True where ``(x, y, z)`` [m] lies inside a channel (channel walls included)."""
-        coords = (x, y, z)
-        a = self.across_axis
-        inside = _inside_envelope(x, y, z, self.min, self.max)
-        return inside & _in_strips(coords[a] - self.min[a], self.envelope_width, self.count,
-                                   self.width)
-
-    def volume(self) -> float:
-        """Total channel volume [m^3]."""
-        sizes = np.subtract(self.max, self.min)
-        sizes[self.across_axis] = self.width
-        return float(self.count * np.prod(sizes))
+        return self._strip_gap
 
 
 @dataclass(frozen=True)
