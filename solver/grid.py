@@ -55,7 +55,8 @@ class Grid:
     def uniform(cls, lengths, shape, origin=(0.0, 0.0, 0.0), backend: Backend = CPU,
                 dtype=np.float64) -> Grid:
         """Uniform grid of ``shape`` cells over a box of ``lengths`` [m] starting at ``origin``."""
-        faces = [o + np.linspace(0.0, L, n + 1) for o, L, n in zip(origin, lengths, shape, strict=True)]
+        faces = [o + np.linspace(0.0, L, n + 1)
+                 for o, L, n in zip(origin, lengths, shape, strict=True)]
         return cls(*faces, backend=backend, dtype=dtype)
 
     # -- host-side geometry -------------------------------------------------------------------
@@ -96,7 +97,8 @@ class Grid:
 
     def max_growth_ratio(self) -> float:
         """Largest ratio of adjacent cell widths along any axis."""
-        ratios = [np.max(np.maximum(w[1:] / w[:-1], w[:-1] / w[1:])) for w in self.widths if w.size > 1]
+        ratios = [np.max(np.maximum(w[1:] / w[:-1], w[:-1] / w[1:]))
+                  for w in self.widths if w.size > 1]
         return float(max(ratios)) if ratios else 1.0
 
     def max_aspect_ratio(self) -> float:
@@ -109,7 +111,7 @@ class Grid:
         return float(max(w[a].max() / w[b].min() for a in range(3) for b in range(3) if a != b))
 
     def locate(self, axis: int, coordinate: float) -> int:
-        """Index of the cell along ``axis`` that contains ``coordinate`` [m] (clipped to the grid)."""
+        """Index of the cell along ``axis`` containing ``coordinate`` [m] (clipped to the grid)."""
         i = int(np.searchsorted(self.faces[axis], coordinate, side="right")) - 1
         return min(max(i, 0), self.shape[axis] - 1)
 

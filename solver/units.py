@@ -24,8 +24,8 @@ TEMPERATURE_DIFFERENCE_UNITS = {"K": (1.0, 0.0), "C": (1.0, 0.0), "degC": (1.0, 
 VOLUMETRIC_FLOW_UNITS = {"m3/s": (1.0, 0.0), "L/min": (1e-3 / 60.0, 0.0), "L/s": (1e-3, 0.0),
                          "m3/h": (1.0 / 3600.0, 0.0), "gpm": (3.785411784e-3 / 60.0, 0.0)}
 MASS_FLOW_UNITS = {"kg/s": (1.0, 0.0), "g/s": (1e-3, 0.0), "kg/h": (1.0 / 3600.0, 0.0)}
-PRESSURE_UNITS = {"Pa": (1.0, 0.0), "kPa": (1e3, 0.0), "bar": (1e5, 0.0), "psi": (6894.757293168, 0.0),
-                  "mbar": (1e2, 0.0)}
+PRESSURE_UNITS = {"Pa": (1.0, 0.0), "kPa": (1e3, 0.0), "bar": (1e5, 0.0),
+                  "psi": (6894.757293168, 0.0), "mbar": (1e2, 0.0)}
 POWER_UNITS = {"W": (1.0, 0.0), "kW": (1e3, 0.0), "MW": (1e6, 0.0)}
 VELOCITY_UNITS = {"m/s": (1.0, 0.0), "mm/s": (1e-3, 0.0)}
 HEAT_FLUX_UNITS = {"W/m2": (1.0, 0.0), "W/cm2": (1e4, 0.0), "kW/m2": (1e3, 0.0)}

@@ -2,7 +2,7 @@
 
 import pytest
 
-from solver.backend import CPU, gpu_available, get_backend
+from solver.backend import CPU, get_backend, gpu_available
 
 _BACKENDS = ["cpu", "gpu"]
 
