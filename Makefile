@@ -1,10 +1,11 @@
-# coolsim: `make demo` sets up a virtual environment and runs the example case;
+# coolsim: `make demo` sets up a virtual environment and runs the example cases (a 1 kW die in
+# conduction, then the coupled 18-tray rack with 3D cold plates);
 # `make test` sets it up and runs the test suite (the CI subset; `make test-all` adds slow runs).
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-DEMO_CASE ?= cases/gpu_die_conduction.toml
+DEMO_CASES ?= cases/gpu_die_conduction.toml cases/rack_coupled.toml
 
 .PHONY: demo test test-all bench lint clean
 
@@ -15,7 +16,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/coolsim run $(DEMO_CASE)
+	for c in $(DEMO_CASES); do $(BIN)/coolsim run $$c || exit 1; done
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -q -m "not slow"
