@@ -155,8 +155,25 @@ def _circle_area(d):
     return np.pi * d * d / 4.0
 
 
+class _RoundBore(Branch):
+    """Branch with a round bore of ``diameter`` [m] (a field of the subclass).
+
+    Gives :attr:`flow_area` ``pi d^2 / 4`` [m2] and :attr:`hydraulic_diameter` ``d`` [m].
+    """
+
+    @property
+    def flow_area(self):
+        """Bore cross-section ``pi d^2 / 4`` [m2]."""
+        return _circle_area(self.diameter)
+
+    @property
+    def hydraulic_diameter(self):
+        """Bore diameter [m]."""
+        return self.diameter
+
+
 @dataclass(frozen=True)
-class Pipe(Branch):
+class Pipe(_RoundBore):
     """Straight pipe or hose: Darcy-Weisbach friction, minor losses, elevation change.
 
     ``dp = f(Re, eps/D) L/D rho v|v|/2 + K rho v|v|/2 + rho g dz`` with the Darcy friction factor
@@ -206,14 +223,6 @@ class Pipe(Branch):
             raise NetworkError(f"component '{self.name}': unknown friction law "
                                f"'{self.friction}' (use one of {', '.join(FRICTION_LAWS)})")
 
-    @property
-    def flow_area(self):
-        return _circle_area(self.diameter)
-
-    @property
-    def hydraulic_diameter(self):
-        return self.diameter
-
     def law_parameters(self):
         return {"length": self.length, "diameter": self.diameter,
                 "relative_roughness": self.roughness / self.diameter,
@@ -222,7 +231,7 @@ class Pipe(Branch):
 
 
 @dataclass(frozen=True)
-class Fitting(Branch):
+class Fitting(_RoundBore):
     """Fitting (elbow, reducer, strainer) with a loss coefficient K on the velocity head.
 
     ``K = K + K1/Re + Kinf (1 + 1/D_in)`` (Hooper 1981, "2-K") or
@@ -256,14 +265,6 @@ class Fitting(Branch):
         if self.method not in ("constant", "2K", "3K"):
             raise NetworkError(f"component '{self.name}': unknown K method '{self.method}'")
 
-    @property
-    def flow_area(self):
-        return _circle_area(self.diameter)
-
-    @property
-    def hydraulic_diameter(self):
-        return self.diameter
-
     def turbulent_k(self) -> float:
         """High-Reynolds loss coefficient [-]."""
         d_in = self.diameter / 0.0254
@@ -281,7 +282,7 @@ class Fitting(Branch):
 
 
 @dataclass(frozen=True)
-class TeeLeg(Branch):
+class TeeLeg(_RoundBore):
     """One leg of a tee or header junction, from a port node to the junction hub.
 
     Positive flow enters the hub (combining flow through this leg), negative flow leaves it
@@ -305,14 +306,6 @@ class TeeLeg(Branch):
         _positive(self.name, diameter=self.diameter)
         _non_negative(self.name, k_dividing=self.k_dividing, k_combining=self.k_combining)
 
-    @property
-    def flow_area(self):
-        return _circle_area(self.diameter)
-
-    @property
-    def hydraulic_diameter(self):
-        return self.diameter
-
     def law_parameters(self):
         two_a2 = 2.0 * self.flow_area**2
         return {"a_mu": 0.0, "a": 0.0, "b_forward": self.k_combining / two_a2,
@@ -320,7 +313,7 @@ class TeeLeg(Branch):
 
 
 @dataclass(frozen=True)
-class QuickDisconnect(Branch):
+class QuickDisconnect(_RoundBore):
     """Quick disconnect coupling pair: a flow coefficient (Kv or Cv) or a rated dp-flow point.
 
     ``dp = 1 bar * SG * (Q / Kv)^2`` (Q in m3/h) or ``dp = dp_rated (Q / Q_rated)^n``.
@@ -362,14 +355,6 @@ class QuickDisconnect(Branch):
     def family(self):  # noqa: D401 - property overriding the class default
         return "quadratic" if self.rated_flow is None or self.exponent == 2.0 else "power"
 
-    @property
-    def flow_area(self):
-        return _circle_area(self.diameter)
-
-    @property
-    def hydraulic_diameter(self):
-        return self.diameter
-
     def law_parameters(self):
         if self.rated_flow is None:
             kv = self.kv if self.kv is not None else CV_TO_KV * self.cv
@@ -384,7 +369,7 @@ class QuickDisconnect(Branch):
 
 
 @dataclass(frozen=True)
-class Valve(Branch):
+class Valve(_RoundBore):
     """Control or balancing valve: ``Kv(opening)`` with a linear, equal-percentage or
     quick-opening characteristic; ``dp = 1 bar * SG * (Q / Kv)^2`` (Q in m3/h).
 
@@ -422,14 +407,6 @@ class Valve(Branch):
     def is_open(self):
         return self.opening > 0.0
 
-    @property
-    def flow_area(self):
-        return _circle_area(self.diameter)
-
-    @property
-    def hydraulic_diameter(self):
-        return self.diameter
-
     def flow_coefficient(self) -> float:
         """Kv at the current opening [m3/h at 1 bar]."""
         x = self.opening
@@ -448,7 +425,7 @@ class Valve(Branch):
 
 
 @dataclass(frozen=True)
-class CheckValve(Branch):
+class CheckValve(_RoundBore):
     """Non-return valve: Kv in the forward direction, a near-closed leak in reverse.
 
     Parameters
@@ -470,14 +447,6 @@ class CheckValve(Branch):
     @property
     def is_one_way(self):
         return True
-
-    @property
-    def flow_area(self):
-        return _circle_area(self.diameter)
-
-    @property
-    def hydraulic_diameter(self):
-        return self.diameter
 
     def law_parameters(self):
         b = kv_coefficient(self.kv)
