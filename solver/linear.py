@@ -961,34 +961,40 @@ def _bicgstab(mg: Multigrid, x, r, history: _History, max_iterations: int) -> in
         if history.done(r, k, False):
             return k
         # stabilising step: omega minimises ||s - omega A s_hat||
-        mg.precondition(r, out=s_hat)
-        finest.apply(s_hat_padded, t, tmp)
-        omega = dot(t, r) / dot(t, t)
-        xp.multiply(s_hat, omega, out=tmp)
-        x += tmp
-        xp.multiply(t, omega, out=tmp)
-        r -= tmp
+        omega = _minimal_residual_step(mg, s_hat_padded, s_hat, t, x, r, tmp)
         rho = rho_new
         if history.done(r, k, k == max_iterations):
             return k
     return max_iterations
 
 
+def _minimal_residual_step(mg: Multigrid, c_padded, c, ac, x, r, tmp):
+    """One preconditioned minimal-residual step, in place; returns its length ``alpha``.
+
+    ``c`` (the interior view of ``c_padded``) becomes one cycle on the residual ``r``, ``ac`` its
+    image ``A c``; then ``x += alpha c`` and ``r -= alpha A c`` with ``alpha`` minimising
+    ``||r - alpha A c||``. ``tmp`` is scratch of the shape of ``r``.
+    """
+    xp, dot = mg.xp, mg._dot
+    mg.precondition(r, out=c)
+    mg._levels[0].apply(c_padded, ac, tmp)
+    alpha = dot(ac, r) / dot(ac, ac)
+    xp.multiply(c, alpha, out=tmp)
+    x += tmp
+    xp.multiply(ac, alpha, out=tmp)
+    r -= tmp
+    return alpha
+
+
 def _vcycles(mg: Multigrid, x, r, history: _History, max_iterations: int) -> int:
-    xp, dot, finest = mg.xp, mg._dot, mg._levels[0]
+    xp, finest = mg.xp, mg._levels[0]
     padded = xp.zeros(finest.x_padded.shape, dtype=r.dtype)
     c = padded[1:-1, 1:-1, 1:-1]
     ac = xp.empty_like(r)
     tmp = xp.empty_like(r)
     for k in range(1, max_iterations + 1):
         # cycle correction c for the residual equation, scaled to minimise ||r - alpha A c||
-        mg.precondition(r, out=c)
-        finest.apply(padded, ac, tmp)
-        alpha = dot(ac, r) / dot(ac, ac)
-        xp.multiply(c, alpha, out=tmp)
-        x += tmp
-        xp.multiply(ac, alpha, out=tmp)
-        r -= tmp
+        _minimal_residual_step(mg, padded, c, ac, x, r, tmp)
         if history.done(r, k, k == max_iterations):
             return k
     return max_iterations
