@@ -156,6 +156,7 @@ Name = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_][A-Za-z0-9_.\-]*$
 
 Point3 = tuple[Length, Length, Length]
 Point2 = tuple[Length, Length]
+Spacing = Length | tuple[Length, Length, Length]
 Axis = Literal["x", "y", "z"]
 Side = Literal["x_min", "x_max", "y_min", "y_max", "z_min", "z_max"]
 AXES = ("x", "y", "z")
@@ -167,6 +168,21 @@ def _fail(key: str | None, message: str, value=_NOTHING, allowed: str | None = N
     if value is not _NOTHING:
         ctx["value"] = _show(value)
     return PydanticCustomError("case_value", message, ctx)
+
+
+def spacing_per_axis(spacing) -> tuple[float, float, float]:
+    """A ``max_spacing`` value (one length or one per axis) as three lengths [m] (x, y, z)."""
+    if isinstance(spacing, tuple | list):
+        return tuple(float(s) for s in spacing)
+    return (float(spacing),) * 3
+
+
+def _check_spacing(spacing, key: str = "max_spacing"):
+    """Raise unless every entry of a ``max_spacing`` value is positive."""
+    for axis, value in zip(AXES, spacing_per_axis(spacing), strict=True):
+        if not value > 0:
+            where = key if not isinstance(spacing, tuple | list) else f"{key} ({axis})"
+            raise _fail(key, f"{where} must be > 0", value, "> 0 m")
 
 
 def _check_min_max(lo, hi, key: str = "max"):
@@ -310,11 +326,13 @@ class RefineRegion(Section):
 
     min: Point3 = Field(description="[m] lower corner (x, y, z)")
     max: Point3 = Field(description="[m] upper corner (x, y, z)")
-    max_spacing: Length = Field(gt=0, description="[m] largest cell width inside the box")
+    max_spacing: Spacing = Field(description="[m] largest cell width inside the box: one value "
+                                             "or one per axis (x, y, z)")
 
     @model_validator(mode="after")
     def _ordered(self):
         _check_min_max(self.min, self.max)
+        _check_spacing(self.max_spacing)
         return self
 
 
@@ -333,7 +351,9 @@ class DomainBox(Section):
 class GridSettings(Section):
     """``[grid]``: the non-uniform Cartesian grid (lines snap to every body face)."""
 
-    max_spacing: Length = Field(1e-3, gt=0, description="[m] largest cell width")
+    max_spacing: Spacing = Field(1e-3, description="[m] largest cell width: one value or one "
+                                                   "per axis (x, y, z), e.g. "
+                                                   "[\"1 mm\", \"0.1 mm\", \"0.25 mm\"]")
     min_spacing: Length = Field(1e-6, gt=0, description="[m] smallest cell width; geometry "
                                                          "faces closer than this are merged")
     growth_ratio: float = Field(1.2, gt=1, le=3, description="[-] largest ratio of neighbouring "
@@ -344,9 +364,11 @@ class GridSettings(Section):
 
     @model_validator(mode="after")
     def _spacings(self):
-        if self.min_spacing > self.max_spacing:
+        _check_spacing(self.max_spacing)
+        smallest = min(spacing_per_axis(self.max_spacing))
+        if self.min_spacing > smallest:
             raise _fail("min_spacing", "min_spacing exceeds max_spacing", self.min_spacing,
-                        f"<= max_spacing = {self.max_spacing:.6g} m")
+                        f"<= max_spacing = {smallest:.6g} m")
         return self
 
 

@@ -28,6 +28,7 @@ from .case import (
     geometry_body,
     load_case,
     plate_case_files,
+    spacing_per_axis,
 )
 from .energy import ConductionSolve, chip_heat_source, solve_conduction
 from .grid import Grid
@@ -99,9 +100,13 @@ class SolidModel:
 
 
 def build_grid(case: Case, bodies: list, backend: Backend) -> Grid:
-    """Non-uniform grid snapped to every body face, with the case's spacing and grading."""
+    """Non-uniform grid snapped to every body face, with the case's spacing and grading.
+
+    ``max_spacing`` (of the grid and of each refinement box) is one length or one per axis.
+    """
     lo, hi = domain_bounds(case)
-    refinements = [(tuple(r.min), tuple(r.max), r.max_spacing) for r in case.grid.refine]
+    refinements = [(tuple(r.min), tuple(r.max), spacing_per_axis(r.max_spacing))
+                   for r in case.grid.refine]
     breakpoints = geometry.collect_breakpoints(bodies)
     # chip footprint edges become grid lines too, so the heated area is resolved exactly
     for chip in case.chips:
@@ -111,7 +116,7 @@ def build_grid(case: Case, bodies: list, backend: Backend) -> Grid:
                 breakpoints[axis] = np.union1d(breakpoints[axis], extra)
     return meshing.generate_grid(
         tuple(zip(lo, hi, strict=True)), breakpoints,
-        max_spacing=case.grid.max_spacing, refinements=refinements,
+        max_spacing=spacing_per_axis(case.grid.max_spacing), refinements=refinements,
         growth_ratio=case.grid.growth_ratio, min_spacing=case.grid.min_spacing,
         backend=backend, dtype=np.dtype(case.solver.dtype))
 

@@ -437,3 +437,38 @@ def test_temperature_units(tmp_path):
         case = load_case(write(tmp_path, MINIMAL.replace('ambient_temperature = "25 C"',
                                                          f"ambient_temperature = {written}")))
         assert case.boundaries[0].ambient_temperature == pytest.approx(kelvin)
+
+
+def test_per_axis_max_spacing_for_grid_and_refine_boxes(tmp_path):
+    from solver.case import spacing_per_axis
+
+    text = MINIMAL + """
+[grid]
+max_spacing = ["1 mm", "0.1 mm", "0.25 mm"]
+
+[[grid.refine]]
+min = ["1 mm", "1 mm", "0 mm"]
+max = ["2 mm", "2 mm", "1 mm"]
+max_spacing = ["0.5 mm", "0.05 mm", "0.1 mm"]
+"""
+    case = load_case(write(tmp_path, text))
+    assert case.grid.max_spacing == pytest.approx((1e-3, 1e-4, 2.5e-4))
+    assert case.grid.refine[0].max_spacing == pytest.approx((5e-4, 5e-5, 1e-4))
+    assert spacing_per_axis(0.002) == (0.002, 0.002, 0.002)
+    # a scalar is still one value for all three axes
+    scalar = load_case(write(tmp_path, MINIMAL + '\n[grid]\nmax_spacing = "0.5 mm"\n', "s.toml"))
+    assert scalar.grid.max_spacing == pytest.approx(5e-4)
+
+
+@pytest.mark.parametrize("value, fragment", [
+    ('["1 mm", "-0.1 mm", "1 mm"]', "max_spacing (y) must be > 0"),
+    ('["1 mm", "0.1 mm"]', "max_spacing"),
+    ('["1 mm", "0.1 mm", "0.5 um"]', "min_spacing exceeds max_spacing"),
+])
+def test_bad_per_axis_max_spacing_is_a_one_line_error(tmp_path, value, fragment):
+    text = MINIMAL + f"\n[grid]\nmax_spacing = {value}\n"
+    with pytest.raises(CaseError) as info:
+        load_case(write(tmp_path, text))
+    message = str(info.value)
+    assert "\n" not in message and fragment in message
+    assert info.value.key_path.startswith("grid")
