@@ -19,7 +19,8 @@ Discretisation (cell-centred finite volumes on the non-uniform tensor grid):
   non-uniform spacing, clipped to the two cells' values, and adds the difference to upwind by
   deferred correction from the previous ``temperature`` iterate.
 * **Boundaries** follow :mod:`solver.boundaries`: later patches override earlier ones, uncovered
-  faces are adiabatic, ``Inlet`` is fixed temperature with advective inflow ``F cp T_inlet``,
+  faces are adiabatic, ``Inlet`` brings the advective inflow ``F cp T_inlet`` with no diffusive
+  flux across the face (upstream plenum at ``T_inlet``; fixed temperature without mass fluxes),
   ``Outlet`` is zero-gradient (outflow at the upwind value, no diffusion).
 
 Conservation: every interior face contributes the same flux to both cells (also with deferred
@@ -227,6 +228,10 @@ def _side_terms(grid, conductivity, boundaries, mass_flux=None, cp=None, scheme=
             if isinstance(bnd, FixedTemperature | Inlet):
                 t_b = evaluate_face_value(bnd.temperature, grid, side)
                 face_t[mask_host] = t_b[mask_host]
+                if isinstance(bnd, Inlet) and mass_flux is not None:
+                    # inflow condition: the upstream plenum is at T_inlet, the heat crossing
+                    # the face is the advected F cp T_inlet alone (no diffusion back out)
+                    continue
                 g = area * k_p / half
                 coef += xp.where(mask, g, 0.0)
                 src += xp.where(mask, g * grid.backend.asarray(t_b, dtype=grid.dtype), 0.0)
