@@ -1,4 +1,4 @@
-"""Conjugate cold-plate model: monitors, orderings, patches, balances, checkpoints, divergence."""
+"""Conjugate cold-plate model: monitors, patches, balances, checkpoints, divergence."""
 
 from __future__ import annotations
 
@@ -35,11 +35,6 @@ def test_monitor_settles_on_relative_change_over_window():
         monitor.add(value)
     assert monitor.change == pytest.approx(0.03 / 100.03)
     assert monitor.settled
-
-
-def test_nested_dissection_is_a_permutation():
-    order = coldplate.nested_dissection((7, 5, 4), leaf_cells=8)
-    assert np.array_equal(np.sort(order), np.arange(140))
 
 
 def test_inlet_patch_restricted_to_fluid_faces_for_energy():
