@@ -190,3 +190,56 @@ def test_square_duct_h1_uniform_flux_uniform_peripheral_temperature():
     assert np.ptp(values) < 5e-3 * NU_H1_SQUARE
     for value in values:
         assert value == pytest.approx(NU_H1_SQUARE, rel=TOLERANCE), values
+
+
+# -- conjugate: channel between two heated solid walls --------------------------------------------
+def test_conjugate_channel_between_unequal_heated_walls():
+    """Outer surface to bulk temperature difference = q (t_s/k_s + D_h/(Nu_H k_f)), within 2%.
+
+    A 1 mm parallel-plate gap between two solid slabs of different conductivity and thickness
+    (lower: k_s = 10 W/m/K, 0.5 mm; upper: k_s = 2 W/m/K, 1 mm), uniform flux q = 1 kW/m2 into
+    both outer faces. In the developed region each slab passes its q straight to the coolant
+    (axial conduction in the slabs is uniform there), the coolant sees the symmetric H
+    condition, so the 1D series resistance with Nu_H = 140/17 = 8.235 (Shah & London 1978)
+    holds on each side. Differs from
+    tests/test_energy_conjugate.py (prescribed parabola, equal steel walls): the flow comes from
+    coolsim's flow solver on the fluid mask (plug inflow developing inside the gap) and the two
+    walls differ, so the two sides check different solid/fluid resistance ratios (0.08 and 1.6).
+    The slabs act as fins near the inlet and the adiabatic slab ends: the disturbance decays
+    over sqrt(k_s t_s / h) ~ 1.7 mm (lower slab), so the duct is 15 D_h and the check is at
+    x = 6, 7.5 and 9 D_h (2.5 mm from the outlet the lower side is 7% low).
+    Grid 60 x (4 + 16 + 8) x 1, Pe = 100. Measured: lower side -0.05..-0.2%, upper side
+    -0.2..-0.3%; about 2 s.
+    """
+    walls = {"lower": (10.0, 0.5e-3, 4), "upper": (2.0, 1.0e-3, 8)}
+    (k_lo, t_lo, n_lo), (k_up, t_up, n_up) = walls["lower"], walls["upper"]
+    y = np.concatenate([np.linspace(-t_lo, 0.0, n_lo + 1), np.linspace(0.0, GAP, 17)[1:],
+                        np.linspace(GAP, GAP + t_up, n_up + 1)[1:]])
+    grid = Grid(np.linspace(0.0, 15 * DH_PLATES, 61), y, np.array([0.0, GAP / 16]))
+    yc = grid.centers[1]
+    in_gap = (yc > 0.0) & (yc < GAP)
+    fluid = np.broadcast_to(in_gap[None, :, None], grid.shape).copy()
+    conductivity = np.broadcast_to(np.where(in_gap, K_FLUID, np.where(yc < 0.0, k_lo, k_up))
+                                   [None, :, None], grid.shape).copy()
+    gap = ((0.0, GAP), (0.0, GAP / 16))
+    boundaries = [Inlet(Patch("x_min", gap), velocity=_velocity(100.0, DH_PLATES),
+                        temperature=T_IN),
+                  Outlet(Patch("x_max", gap)), Symmetry(Patch("z_min")), Symmetry(Patch("z_max"))]
+    flow = _flow(grid, fluid, boundaries)
+    assert np.all(flow.mass_flux[1][:, : n_lo + 1] == 0.0)  # nothing crosses into the slabs
+    heating = [HeatFlux(Patch("y_min"), FLUX), HeatFlux(Patch("y_max"), FLUX)]
+    result = solve_energy(grid, conductivity, boundaries + heating, None, flow.mass_flux, CP,
+                          "tvd")
+    assert result.converged
+    assert result.energy_balance["relative_imbalance"] < 1e-6
+    t = result.temperature[:, :, 0]
+    bulk = _bulk(flow.mass_flux[0], result.temperature)
+    half = 0.5 * grid.widths[1]
+    outer_lo = t[:, 0] + FLUX * half[0] / k_lo
+    outer_up = t[:, -1] + FLUX * half[-1] / k_up
+    convective = DH_PLATES / (NU_H_PLATES * K_FLUID)  # [m2 K/W]
+    for i in (24, 30, 36):  # x = 6-9 D_h: beyond the entrance and the slab-end (fin) effects
+        assert outer_lo[i] - bulk[i] == pytest.approx(FLUX * (t_lo / k_lo + convective),
+                                                      rel=TOLERANCE)
+        assert outer_up[i] - bulk[i] == pytest.approx(FLUX * (t_up / k_up + convective),
+                                                      rel=TOLERANCE)
