@@ -36,8 +36,11 @@ Metrics (``flow`` entry of ``summary.json``)
   ``z_max``, face of the die body), evaluated on the face itself (series interpolation between
   the two cells beside it); ``Q`` is the chip power. Without chips, ``T_case`` is the area-mean
   face temperature of the heated (positive heat-flux) boundary patches and ``Q`` their heat.
-* ``pressure_drop_Pa`` (static, area-weighted) and ``total_pressure_drop_Pa`` (flow-weighted).
-* ``outlet_temperature_K``: mixing-cup ``sum(F cp T) / sum(F cp)`` over the outflow faces.
+* ``pressure_drop_Pa`` (static, area-weighted, inlet pressure extrapolated to the face) and
+  ``total_pressure_drop_Pa`` (flow-weighted); ``pressure_drop_inlet_cells_Pa`` takes the inlet
+  cells' pressure instead (zero-gradient inlet pressure, OpenFOAM's ``zeroGradient`` convention).
+* ``outlet_temperature_K``: mixing-cup ``sum(F cp T) / sum(F cp)`` over the outflow faces, less
+  any backflow into outlets (which enters at its cell's temperature).
 * ``energy_balance_relative_error``: ``|Q_in - m cp (T_out - T_in)| / Q_in``.
 * ``mass_balance_relative_error``: ``|inflow - outflow| / inflow``.
 * ``flow_split``: per channel_array / fin_array body, the mass flow through each channel at the
@@ -507,7 +510,8 @@ class ColdPlate:
 
     # -- metrics --------------------------------------------------------------------------------
     def _boundary_flows(self):
-        """Per domain side: (mass flux leaving the domain [kg/s], boundary cell T, cp) host."""
+        """Per domain side: (mass flux leaving the domain [kg/s], boundary cell T, cp, inlet
+        face mask) on the host."""
         to_host = self.backend.to_host
         flux = self._mass_flux()
         t = to_host(self.temperature)
@@ -517,21 +521,37 @@ class ColdPlate:
             f = to_host(self.xp.take(flux[axis], -1 if is_max else 0, axis=axis))
             out = f if is_max else -f
             layer = -1 if is_max else 0
-            yield side, out, np.take(t, layer, axis=axis), np.take(cp, layer, axis=axis)
+            owners = face_owners(self.grid, self.boundaries, side)
+            inlet = np.zeros(owners.shape, dtype=bool)
+            for index in np.unique(owners[owners >= 0]):
+                if isinstance(self.boundaries[int(index)], Inlet):
+                    inlet |= owners == index
+            yield (side, out, np.take(t, layer, axis=axis), np.take(cp, layer, axis=axis),
+                   inlet)
+
+    def _net_outflow(self) -> tuple[float, float]:
+        """``(sum F cp T, sum F cp)`` [W, W/K] of the net outflow.
+
+        Outflow faces count at their (upwind) cell value; backflow into an outlet enters at its
+        cell's value (zero gradient, as the energy equation has it) and is subtracted, so that
+        ``m cp (T_out - T_in)`` is exactly the heat the coolant takes up.
+        """
+        heat = capacity = 0.0
+        for _, out, t, cp, inlet in self._boundary_flows():
+            net = np.where(inlet, np.clip(out, 0.0, None), out)
+            heat += float(np.sum(net * cp * t))
+            capacity += float(np.sum(net * cp))
+        return heat, capacity
 
     def outlet_temperature(self) -> float:
-        """[K] mixing-cup temperature ``sum(F cp T)/sum(F cp)`` over the outflow faces."""
-        heat = capacity = 0.0
-        for _, out, t, cp in self._boundary_flows():
-            leaving = np.clip(out, 0.0, None)
-            heat += float(np.sum(leaving * cp * t))
-            capacity += float(np.sum(leaving * cp))
+        """[K] mixing-cup temperature ``sum(F cp T)/sum(F cp)`` of the net outflow (faces
+        leaving the domain minus backflow into outlets, see :meth:`_net_outflow`)."""
+        heat, capacity = self._net_outflow()
         return heat / capacity if capacity > 0 else float("nan")
 
     def _capacity_rate(self) -> float:
-        """[W/K] ``sum(F cp)`` over the outflow faces."""
-        return sum(float(np.sum(np.clip(out, 0.0, None) * cp))
-                   for _, out, _, cp in self._boundary_flows())
+        """[W/K] ``sum(F cp)`` of the net outflow."""
+        return self._net_outflow()[1]
 
     def _face_temperature(self, mask: np.ndarray, side: str) -> tuple[float, float]:
         """Area-mean temperature [K] and area [m^2] of the ``side`` faces of a cell set.
@@ -654,6 +674,7 @@ class ColdPlate:
             "volumetric_flow_L_per_min": mass_flow / self.density * 60000.0,
             "density_kg_per_m3": self.density,
             "pressure_drop_Pa": dp.get("static") if dp else None,
+            "pressure_drop_inlet_cells_Pa": dp.get("static_inlet_cells") if dp else None,
             "total_pressure_drop_Pa": dp.get("total") if dp else None,
             "heat_input_W": heat_in,
             "heat_to_coolant_W": capacity * (t_out - t_in),

@@ -35,7 +35,7 @@ def test_example_runs_with_closed_balances(name, tmp_path):
     summary = run(quiet_case(name), backend="cpu", output=tmp_path, quiet=True)
     flow = summary["flow"]
     assert summary["solver"]["converged"]
-    assert flow["energy_balance_relative_error"] < 5e-3
+    assert flow["energy_balance_relative_error"] < 1e-3  # the aim; the limit is 5e-3
     assert flow["mass_balance_relative_error"] < 1e-6
     key, value, tolerance = EXAMPLES[name]
     assert flow[key] == pytest.approx(value, rel=tolerance)
