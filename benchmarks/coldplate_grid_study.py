@@ -1,18 +1,19 @@
 """Grid study of example (a), cases/coldplate_channels.toml: R and pressure drop on three grids.
 
 Physics: the 1 kW straight-channel copper plate with water at 1.5 L/min (see the case header).
-The case is solved with ``[grid] max_spacing`` set to each of three values (grid lines still
-snap to every body face, so the refinement ratio is only roughly constant); the representative
-spacing of a grid is ``h = (V / N)^(1/3)``. Richardson extrapolation and the observed order follow
+The case's per-axis ``[grid] max_spacing`` (x, y, z) is divided by each of three factors
+(default 1, 1.5, 2.25: refinement ratio 1.5; grid lines still snap to every body face, so the
+ratio is only roughly constant); the representative spacing of a grid is ``h = (V / N)^(1/3)``.
+Richardson extrapolation and the observed order follow
 Celik et al. (2008), "Procedure for estimation and reporting of uncertainty due to
 discretization in CFD applications", J. Fluids Eng. 130(7), 078001: the observed order ``p``
 solves ``p = |ln|e32/e21| + q(p)| / ln r21`` with ``q(p) = ln((r21^p - s)/(r32^p - s))``,
 the extrapolated value is ``(r21^p phi1 - phi2)/(r21^p - 1)`` and the fine-grid convergence
 index ``GCI = 1.25 |(phi1 - phi2)/phi1| / (r21^p - 1)``.
 
-Run: ``.venv/bin/python benchmarks/coldplate_grid_study.py [--spacings 0.6 0.45 0.3]`` (mm).
-Prints one JSON line per grid and one with the extrapolation. Expected runtime: about
-1 to 10 minutes on 2 cores (the finest grid dominates).
+Run: ``.venv/bin/python benchmarks/coldplate_grid_study.py [--factors 1 1.5 2.25]``.
+Prints one JSON line per grid and one with the extrapolation. Expected runtime: tens of minutes
+on 2 cores (the finest grid dominates; see the case header for the default grid's time).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from solver.case import load_case
+from solver.case import load_case, spacing_per_axis
 from solver.simulation import run
 
 CASE = Path(__file__).resolve().parents[1] / "cases" / "coldplate_channels.toml"
@@ -60,22 +61,28 @@ def observed_order(phi, h) -> dict:
     return {"order": p, "extrapolated": extrapolated, "gci_fine": gci, "monotonic": s > 0}
 
 
-def solve(spacing: float, output: Path) -> dict:
-    """Run the case with ``max_spacing = spacing`` [m]; cells, h, R, dp, balances, seconds."""
+def solve(factor: float, output: Path) -> dict:
+    """Run the case with its per-axis ``max_spacing`` divided by ``factor``.
+
+    Returns cells, spacing, R, dp, balances and seconds.
+    """
     case = load_case(CASE)
-    grid = case.grid.model_copy(update={"max_spacing": spacing,
-                                        "min_spacing": min(case.grid.min_spacing, spacing)})
+    spacing = tuple(s / factor for s in spacing_per_axis(case.grid.max_spacing))
+    refine = [box.model_copy(update={"max_spacing": tuple(
+        s / factor for s in spacing_per_axis(box.max_spacing))}) for box in case.grid.refine]
+    grid = case.grid.model_copy(update={"max_spacing": spacing, "refine": refine,
+                                        "min_spacing": min(case.grid.min_spacing, *spacing)})
     out = case.output.model_copy(update={"write_images": False, "write_fields": False,
                                          "checkpoint": False})
     case = case.model_copy(update={"grid": grid, "output": out,
-                                   "name": f"coldplate_channels_{spacing * 1e3:g}mm"})
+                                   "name": f"coldplate_channels_f{factor:g}"})
     start = time.perf_counter()
     summary = run(case, backend="cpu", output=output, quiet=True)
     seconds = time.perf_counter() - start
     cells = summary["grid"]["cells"]
     volume = math.prod(hi - lo for lo, hi in summary["grid"]["bounds_m"])
     flow = summary["flow"]
-    return {"max_spacing_m": spacing, "cells": cells, "volume_m3": volume,
+    return {"factor": factor, "max_spacing_m": list(spacing), "cells": cells, "volume_m3": volume,
             "thermal_resistance_K_per_W": flow["thermal_resistance_K_per_W"],
             "pressure_drop_Pa": flow["pressure_drop_Pa"],
             "peak_temperature_C": flow["peak_temperature_C"],
@@ -88,14 +95,13 @@ def solve(spacing: float, output: Path) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--spacings", nargs=3, type=float, default=[0.6, 0.45, 0.3],
-                        help="three max_spacing values [mm], coarse to fine")
+    parser.add_argument("--factors", nargs=3, type=float, default=[1.0, 1.5, 2.25],
+                        help="three refinement factors of the case's max_spacing, coarse to fine")
     args = parser.parse_args()
-    spacings = sorted((s * 1e-3 for s in args.spacings), reverse=True)
     results = []
     with tempfile.TemporaryDirectory() as folder:
-        for spacing in spacings:
-            entry = solve(spacing, Path(folder))
+        for factor in sorted(args.factors):
+            entry = solve(factor, Path(folder))
             results.append(entry)
             print(json.dumps({"benchmark": "coldplate_grid_study", **entry}), flush=True)
     volume = results[0]["volume_m3"]
