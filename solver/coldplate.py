@@ -142,7 +142,8 @@ class ColdPlateSettings:
     continuity_tolerance, momentum_tolerance : float
         Scaled flow residuals at convergence (:class:`solver.flow.FlowResiduals`).
     energy_rtol : float
-        Relative residual of the energy linear solves.
+        Relative residual of the upwind energy solve; each TVD deferred-correction solve stops
+        at ``max(energy_rtol, CORRECTION_RTOL)`` (the outer loop converges the rest).
     temperature_tolerance : float
         [K] largest temperature change that ends the TVD deferred correction.
     monitors : MonitorSettings
