@@ -272,10 +272,23 @@ def _plate_entries(rows, plate_curves, unserved):
     return plates, chips
 
 
+# Limits are compared with a round-off allowance (relative 1e-9), so a value set exactly at a limit
+# (a W32 facility supply of 32 C) is not failed by the last bit of a unit conversion.
+_ROUND_OFF = 1e-9
+
+
+def _not_above(value, high) -> bool:
+    return value <= high + _ROUND_OFF * max(1.0, abs(high))
+
+
+def _not_below(value, low) -> bool:
+    return value >= low - _ROUND_OFF * max(1.0, abs(low))
+
+
 def _band(name, value, low, high, unit, detail, fail_low=True) -> Check:
     if value is None:
         return Check(name, None, None, f"{low:g} - {high:g}", unit, "not available")
-    passed = value <= high and (value >= low or not fail_low)
+    passed = _not_above(value, high) and (_not_below(value, low) or not fail_low)
     note = detail
     if not fail_low and value < low:
         note += f"; below the typical {low:g} {unit} (passes)"
@@ -285,7 +298,7 @@ def _band(name, value, low, high, unit, detail, fail_low=True) -> Check:
 def _at_most(name, value, high, unit, detail) -> Check:
     if value is None:
         return Check(name, None, None, f"<= {high:g}", unit, "not available")
-    return Check(name, value <= high, value, f"<= {high:g}", unit, detail)
+    return Check(name, _not_above(value, high), value, f"<= {high:g}", unit, detail)
 
 
 def design_checks(report: Mapping, limits: DesignLimits) -> list[Check]:
