@@ -915,7 +915,8 @@ def run_conjugate(case, backend, result_dir, quiet: bool = False, resume: bool =
     solver["flow_iterations"] = result.flow.iterations
     solver["flow_history"] = [{"iteration": h.iteration, "continuity": h.continuity,
                                "momentum": max(h.momentum),
-                               "pressure_iterations": h.pressure_iterations}
+                               "pressure_iterations": h.pressure_iterations,
+                               "pressure_convergence_factor": h.pressure_convergence_factor}
                               for h in result.flow.history[-200:]]
     summary = build_summary(
         case_name=case.name, backend=backend, grid=model.grid,

@@ -155,6 +155,8 @@ class FlowResiduals:
         Iterations of the pressure-correction solve.
     seconds : float
         Wall time of the iteration.
+    pressure_convergence_factor : float
+        Averaged residual reduction per iteration of the pressure-correction solve.
     """
 
     iteration: int
@@ -162,6 +164,7 @@ class FlowResiduals:
     momentum: tuple[float, float, float]
     pressure_iterations: int
     seconds: float
+    pressure_convergence_factor: float = float("nan")
 
     @property
     def largest(self) -> float:
@@ -747,7 +750,7 @@ class FlowSolver:
         self._update_mass_flux()
         if update_pressure:
             self.pressure += correction_scale * p_corr
-        return imbalance, info.iterations
+        return imbalance, info
 
     def initialise_potential_flow(self) -> None:
         """Replace the velocity by the potential flow that carries the inlet flow (continuity)."""
@@ -800,13 +803,13 @@ class FlowSolver:
         if rebuild:
             for comp in self.components:
                 self.xp.copyto(comp.d_frozen, comp.d_coefficient)
-        imbalance, iterations = self._correct([c.d_frozen for c in self.components],
-                                              correction_scale=self.settings.relax_pressure,
-                                              rebuild=rebuild)
+        imbalance, pressure = self._correct([c.d_frozen for c in self.components],
+                                            correction_scale=self.settings.relax_pressure,
+                                            rebuild=rebuild)
         continuity = float(self.xp.sum(self.xp.abs(imbalance))) / self._reference()
         self.iteration += 1
-        residuals = FlowResiduals(self.iteration, continuity, tuple(momentum), iterations,
-                                  time.perf_counter() - start)
+        residuals = FlowResiduals(self.iteration, continuity, tuple(momentum), pressure.iterations,
+                                  time.perf_counter() - start, pressure.convergence_factor)
         self.history.append(residuals)
         return residuals
 
