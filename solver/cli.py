@@ -21,8 +21,6 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import importlib.util
-import math
 import sys
 from pathlib import Path
 
@@ -46,13 +44,8 @@ _INPUT_ERRORS = (
 _RUN_FAILURES = (("solver.flow", "DivergenceError"),)
 
 
-def _available(module_name: str) -> bool:
-    """True when ``module_name`` is imported already or can be imported."""
-    return module_name in sys.modules or importlib.util.find_spec(module_name) is not None
-
-
 def _input_errors() -> tuple[type[BaseException], ...]:
-    """Exception classes reported as one-line input errors (those whose module is installed)."""
+    """Exception classes reported as one-line input errors."""
     return (CaseError, *_classes(_INPUT_ERRORS))
 
 
@@ -64,12 +57,7 @@ def _run_failures() -> tuple[type[BaseException], ...]:
 def _classes(names) -> tuple[type[BaseException], ...]:
     classes: list[type[BaseException]] = []
     for module_name, class_name in names:
-        if not _available(module_name):
-            continue
-        module = importlib.import_module(module_name)
-        cls = getattr(module, class_name, None)
-        if isinstance(cls, type) and issubclass(cls, BaseException):
-            classes.append(cls)
+        classes.append(getattr(importlib.import_module(module_name), class_name))
     return tuple(classes)
 
 
@@ -188,10 +176,6 @@ def _run(args) -> int:
     if getattr(args, "every_plate", False):
         coupling = case.coupling.model_copy(update={"every_plate": True})
         case = case.model_copy(update={"coupling": coupling})
-    if not _available("solver.simulation"):
-        print("coolsim run: the simulation pipeline (solver.simulation) is not installed",
-              file=sys.stderr)
-        return EXIT_FAILED
     simulation = importlib.import_module("solver.simulation")
     result = simulation.run(case, backend=args.backend or case.solver.backend,
                             output=args.output, quiet=args.quiet, resume=args.resume)
@@ -276,9 +260,6 @@ def _show(args) -> int:
     if not result.exists():
         print(f"{args.result}: no such results directory", file=sys.stderr)
         return EXIT_BAD_INPUT
-    if not _available("solver.render"):
-        print("coolsim show: rendering (solver.render) is not installed", file=sys.stderr)
-        return EXIT_FAILED
     render = importlib.import_module("solver.render")
     outcome = render.show(result, window=not args.no_window)
     return outcome if isinstance(outcome, int) and not isinstance(outcome, bool) else EXIT_OK
@@ -296,69 +277,28 @@ def _box_text(box) -> str:
             + "] mm")
 
 
-def estimated_cells(case) -> int | None:
-    """Cell count of a tensor-product grid snapped to body faces, without growth-ratio grading.
-
-    Per axis, the line between consecutive breakpoints (body faces, refinement boxes, domain ends)
-    is split at ``grid.max_spacing`` or a refinement box's spacing where it overlaps; the count is
-    the product over the three axes. The real grid (``solver.meshing``) also grades spacing by
-    the growth ratio, so it has somewhat more cells: an estimate for ``coolsim check``.
-    """
-    from solver.case import body_bounds
-
-    bounds = domain_bounds(case)
-    if bounds is None:
-        return None
-    lo, hi = bounds
-    cells = 1
-    for axis in range(3):
-        points = {lo[axis], hi[axis]}
-        for body in case.bodies:
-            box = body_bounds(body, case.case_dir)
-            if box is not None:
-                points.update((box[0][axis], box[1][axis]))
-        for box in case.grid.refine:
-            points.update((box.min[axis], box.max[axis]))
-        points = sorted(p for p in points if lo[axis] <= p <= hi[axis])
-        count = 0
-        for a, b in zip(points, points[1:], strict=False):
-            if b - a < case.grid.min_spacing:
-                continue
-            spacing = min([case.grid.max_spacing] + [
-                box.max_spacing for box in case.grid.refine
-                if box.min[axis] < b and box.max[axis] > a])
-            count += math.ceil((b - a) / spacing - 1e-9)
-        cells *= max(count, 1)
-    return cells
-
-
 def grid_preview(case):
-    """The grid report of :mod:`solver.meshing` for ``case`` (1-D face arrays only: cheap).
+    """The grid report of :mod:`solver.meshing` for the grid ``coolsim run`` would build.
 
     Returns
     -------
     (dict or None, list of str)
-        :func:`solver.meshing.grid_report` of the grid (None when the meshing module is not
-        installed) and the text of any grid warnings.
+        :func:`solver.meshing.grid_report` of the grid (None for a case without bodies) and the
+        text of any grid warnings.
     """
-    if not case.bodies or not (_available("solver.meshing") and _available("solver.geometry")):
+    if not case.bodies:
         return None, []
     import warnings
 
+    from solver import meshing
+    from solver.backend import CPU
     from solver.case import geometry_body
+    from solver.simulation import build_grid
 
-    geometry = importlib.import_module("solver.geometry")
-    meshing = importlib.import_module("solver.meshing")
     bodies = [geometry_body(body, case.case_dir) for body in case.bodies]
-    lo, hi = domain_bounds(case)
-    refinements = [(tuple(r.min), tuple(r.max), r.max_spacing) for r in case.grid.refine]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        grid = meshing.generate_grid(
-            tuple(zip(lo, hi, strict=True)), geometry.collect_breakpoints(bodies),
-            max_spacing=case.grid.max_spacing, refinements=refinements,
-            growth_ratio=case.grid.growth_ratio, min_spacing=case.grid.min_spacing,
-            dtype=case.solver.dtype)
+        grid = build_grid(case, bodies, CPU)
     arrays = (meshing.CONJUGATE_FLOW_ARRAYS if case.solver.physics == "conjugate"
               else meshing.CONDUCTION_ARRAYS)
     notes = [" ".join(str(w.message).split()) for w in caught]
@@ -403,12 +343,6 @@ def describe_case(case) -> str:
     report, notes = grid_preview(case)
     if report is not None:
         lines.append(f"  grid: {report['line'].removeprefix('grid ')}")
-    else:
-        cells = estimated_cells(case)
-        if cells is not None:
-            lines.append(f"  grid: about {cells:,} cells (max spacing "
-                         f"{_mm(case.grid.max_spacing)} mm, snapped to body faces, before "
-                         "growth-ratio grading)")
     lines.extend(f"  warning: {note}" for note in notes)
     return "\n".join(lines)
 
