@@ -837,7 +837,6 @@ def run_conjugate(case, backend, result_dir, quiet: bool = False, resume: bool =
     from .summary import (
         body_temperature_stats,
         build_summary,
-        chip_temperature_stats,
         energy_balance_from_solver,
         format_summary,
         solver_entry,
@@ -892,22 +891,15 @@ def run_conjugate(case, backend, result_dir, quiet: bool = False, resume: bool =
     volumes = backend.to_host(model.grid.cell_volumes())
     if case.output.write_fields:
         result_dir.write_fields(model.grid, {
-            "temperature": temperature,
-            "material": model.body_ids,
-            "conductivity": backend.to_host(result.conductivity),
-            "heat_source": backend.to_host(model.heat_source),
+            **model.cell_fields(result.temperature, result.conductivity),
             "velocity": backend.to_host(result.flow.cell_velocity()),
             "pressure": backend.to_host(result.flow.pressure),
         }, field_data={"materials": model.material_table()})
         solid = ~plate.fluid_host
         surface = interface_surface(model.grid, solid, plate.interface_heat_flow())
         write_polydata(result_dir.interface, surface)
-    limits = {chip.name: chip.max_temperature for chip in case.chips}
-    chips = chip_temperature_stats(temperature, model.chip_masks, volumes,
-                                   {chip.name: chip.power for chip in case.chips})
+    chips = model.chip_stats(case, result.temperature)
     for name, entry in chips.items():
-        entry["limit_temperature_K"] = limits[name]
-        entry["margin_K"] = limits[name] - entry["max_temperature_K"]
         if name in result.metrics.get("chips", {}):
             entry.update(result.metrics["chips"][name])
     solver = solver_entry(result.energy.linear_history, result.energy.outer_history,

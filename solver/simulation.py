@@ -91,6 +91,26 @@ class SolidModel:
         """True when any painted material has temperature-dependent conductivity."""
         return any(getattr(m, "is_temperature_dependent", False) for m in self.body_materials)
 
+    def cell_fields(self, temperature, conductivity) -> dict:
+        """Host cell arrays written to ``fields.vtr``: temperature [K], material [body id],
+        conductivity [W/m/K], heat_source [W/m3]."""
+        backend = self.grid.backend
+        return {"temperature": backend.to_host(temperature), "material": self.body_ids,
+                "conductivity": backend.to_host(conductivity),
+                "heat_source": backend.to_host(self.heat_source)}
+
+    def chip_stats(self, case: Case, temperature) -> dict:
+        """Per chip: power [W], max/mean temperature [K, C], its limit and the margin [K]."""
+        volumes = self.grid.backend.to_host(self.grid.cell_volumes())
+        chips = chip_temperature_stats(self.grid.backend.to_host(temperature), self.chip_masks,
+                                       volumes, {chip.name: chip.power for chip in case.chips})
+        for chip in case.chips:
+            if chip.name in chips:
+                entry = chips[chip.name]
+                entry["limit_temperature_K"] = chip.max_temperature
+                entry["margin_K"] = chip.max_temperature - entry["max_temperature_K"]
+        return chips
+
     def material_table(self) -> list[dict]:
         """Per body id: name, material, kind (``solid`` or ``coolant``), for results metadata."""
         return [{"id": i, "name": name, "material": getattr(m, "name", str(m)),
@@ -215,22 +235,13 @@ def run(case: Case, backend: str | Backend | None = None, output: str | Path | N
     temperature = backend.to_host(result.temperature)
     volumes = backend.to_host(model.grid.cell_volumes())
     if case.output.write_fields:
-        result_dir.write_fields(model.grid, {
-            "temperature": temperature,
-            "material": model.body_ids,
-            "conductivity": backend.to_host(result.conductivity),
-            "heat_source": backend.to_host(model.heat_source),
-        }, field_data={"materials": model.material_table()})
-    limits = {chip.name: chip.max_temperature for chip in case.chips}
-    chips = chip_temperature_stats(temperature, model.chip_masks, volumes,
-                                   {chip.name: chip.power for chip in case.chips})
-    for name, entry in chips.items():
-        entry["limit_temperature_K"] = limits[name]
-        entry["margin_K"] = limits[name] - entry["max_temperature_K"]
+        result_dir.write_fields(model.grid, model.cell_fields(result.temperature,
+                                                              result.conductivity),
+                                field_data={"materials": model.material_table()})
     summary = build_summary(
         case_name=case.name, backend=backend, grid=model.grid,
         bodies=body_temperature_stats(temperature, model.body_ids, model.body_names, volumes),
-        chips=chips,
+        chips=model.chip_stats(case, result.temperature),
         energy=energy_balance_from_solver(result.energy_balance),
         solver=solver_entry(result.linear_history, result.outer_history, result.converged,
                             settings=linear),
