@@ -53,6 +53,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError, PydanticUndefined
 
 from solver import units
+from solver.io import hash_case
 from solver.network.schema import NetworkSection
 from solver.units import (
     HeatFlux,
@@ -1855,8 +1856,7 @@ def case_hash(case: Case, scope: Literal["full", "geometry"] = "full") -> str:
         if chip.power_map:
             files[chip.power_map] = _file_digest(case.resolve(chip.power_map))
     data["files"] = files
-    text = json.dumps(data, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode()).hexdigest()
+    return hash_case(data)
 
 
 def _file_digest(path: Path) -> str | None:

@@ -673,10 +673,10 @@ def write_multiblock(path: str | os.PathLike, blocks: Mapping[str, Any]) -> Path
 
 # -- checkpoints --------------------------------------------------------------------------------
 def hash_case(case: Any) -> str:
-    """Stable SHA-256 hex digest of any case description (generic fallback).
+    """Stable SHA-256 hex digest of case data (canonical JSON: key order does not matter).
 
-    Parsed cases have :func:`solver.case.case_hash`, which hashes only what determines the
-    solution; use that for checkpoints of real runs.
+    :func:`solver.case.case_hash` selects what determines a solution and digests it here; use it
+    for checkpoints and characterization caches of parsed cases.
 
     Parameters
     ----------

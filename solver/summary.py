@@ -272,7 +272,7 @@ def build_summary(*, case_name: str, backend=None, grid=None, bodies=None, chips
         Material table ``[{"id": 0, "name": "copper", "kind": "solid"}, ...]``; the renderer
         uses ``kind`` to find solid cells.
     case_file, case_hash : optional
-        Where the case came from and its hash (:func:`solver.io.hash_case`).
+        Where the case came from and its hash (:func:`solver.case.case_hash`).
     **extra
         Further top-level entries (kept as given).
     """
