@@ -277,9 +277,7 @@ def run_network(case: Case, result_dir: ResultDirectory, quiet: bool = False) ->
 
     coolant = case.coolant_material()
     summary = run_network_case(case.network, coolant, result_dir.path, quiet=True)
-    # one set of design checks: the report's (DesignLimits), printed below
-    printed = {k: v for k, v in summary.items() if k != "checks"}
-    _say(quiet, format_network_summary(printed))
+    _say(quiet, format_network_summary(summary))
     if case.network.rack is not None:
         limits = design_limits(case)
         stored, components = load_network_result(result_dir.path)

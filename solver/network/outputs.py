@@ -19,7 +19,6 @@ import numpy as np
 from solver.io import atomic_path, write_csv, write_json, write_polydata
 from solver.network.graph import FlowBoundary, Network
 from solver.network.hydraulics import solve_hydraulics
-from solver.report import DesignLimits
 
 LPM = 60000.0  # m3/s -> L/min
 
@@ -194,42 +193,10 @@ def summarize(built, solution, reports):
                              "hottest": built.plates[k],
                              "min_flow_lpm": float(min(plate_flows) * LPM),
                              "max_flow_lpm": float(max(plate_flows) * LPM)}
-    summary["checks"] = design_checks(summary, solution, built)
     summary["controls"] = [{"name": r.name, "setpoint": r.setpoint, "achieved": r.achieved,
                             "actuator": r.actuator, "met": r.met, "message": r.message}
                            for r in reports]
     return summary
-
-
-# OCP / ASHRAE guidance for direct-to-chip TCS loops: the thresholds of the rack report's
-# DesignLimits defaults (solver.report, the one set of design checks; `coolsim run` prints
-# and reports those, with the case's [report] overrides)
-_LIMITS = DesignLimits()
-GUIDANCE = {"lpm_per_kw": (_LIMITS.flow_per_kw_min, _LIMITS.flow_per_kw_max),
-            "tcs_delta_t": (_LIMITS.tcs_rise_min, _LIMITS.tcs_rise_max),
-            "cdu_approach": (_LIMITS.cdu_approach_min, _LIMITS.cdu_approach_max),
-            "plate_pressure_drop": (0.0, _LIMITS.plate_pressure_drop_max)}
-
-
-def design_checks(summary, solution, built):
-    """Compare the operating point with OCP/ASHRAE guidance; list of dicts with ``ok``."""
-    checks = []
-
-    def add(name, value, low, high, unit):
-        if value is None or not np.isfinite(value):
-            return
-        checks.append({"name": name, "value": float(value), "low": low, "high": high,
-                       "unit": unit, "ok": bool(low <= value <= high)})
-
-    tcs = summary.get("tcs", {})
-    add("flow per heat", tcs.get("lpm_per_kw"), *GUIDANCE["lpm_per_kw"], "L/min/kW")
-    add("TCS temperature rise", tcs.get("delta_t"), *GUIDANCE["tcs_delta_t"], "K")
-    add("CDU approach", summary.get("cdu", {}).get("approach"), *GUIDANCE["cdu_approach"], "K")
-    if built.plates:
-        net = solution.network
-        worst = max(float(solution.pressure_drop[net.branch_index(n)]) for n in built.plates)
-        add("largest cold-plate pressure drop", worst, *GUIDANCE["plate_pressure_drop"], "Pa")
-    return checks
 
 
 def _save_figure(fig, path):
@@ -349,10 +316,6 @@ def format_network_summary(summary) -> str:
                      f"{plates['min_flow_lpm']:.2f}..{plates['max_flow_lpm']:.2f} L/min")
     for control in summary.get("controls", []):
         lines.append(f"  control    {control['name']}: {control['message']}")
-    for check in summary.get("checks", []):
-        verdict = "PASS" if check["ok"] else "FAIL"
-        lines.append(f"  check {verdict} {check['name']}: {check['value']:.4g} {check['unit']} "
-                     f"(allowed {check['low']:.4g}..{check['high']:.4g})")
     lines.append(f"  balance    mass {summary['mass_imbalance']:.1e}, energy "
                  f"{summary['energy_balance_error']:.1e} (relative)")
     return "\n".join(lines)
