@@ -290,19 +290,16 @@ def grid_preview(case):
         return None, []
     import warnings
 
-    from solver import meshing
     from solver.backend import CPU
     from solver.case import geometry_body
-    from solver.simulation import build_grid
+    from solver.simulation import build_grid, grid_report
 
     bodies = [geometry_body(body, case.case_dir) for body in case.bodies]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         grid = build_grid(case, bodies, CPU)
-    arrays = (meshing.CONJUGATE_FLOW_ARRAYS if case.solver.physics == "conjugate"
-              else meshing.CONDUCTION_ARRAYS)
     notes = [" ".join(str(w.message).split()) for w in caught]
-    return meshing.grid_report(grid, arrays_per_cell=arrays), notes
+    return grid_report(case, grid), notes
 
 
 def describe_case(case) -> str:

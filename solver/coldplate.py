@@ -833,7 +833,7 @@ def run_conjugate(case, backend, result_dir, quiet: bool = False, resume: bool =
     from .case import case_hash
     from .io import interface_surface, load_checkpoint, save_checkpoint, write_polydata
     from .progress import Progress
-    from .simulation import build_solid_model
+    from .simulation import build_solid_model, grid_report
     from .summary import (
         body_temperature_stats,
         build_summary,
@@ -845,7 +845,7 @@ def run_conjugate(case, backend, result_dir, quiet: bool = False, resume: bool =
 
     start = time.perf_counter() if start is None else start
     model = build_solid_model(case, backend)
-    report = meshing.grid_report(model.grid)
+    report = grid_report(case, model.grid)
     _say(quiet, meshing.format_grid_report(report))
     plate = from_case(case, model)
     digest = case_hash(case)

@@ -141,6 +141,14 @@ def build_grid(case: Case, bodies: list, backend: Backend) -> Grid:
         backend=backend, dtype=np.dtype(case.solver.dtype))
 
 
+def grid_report(case: Case, grid: Grid) -> dict:
+    """The grid report (cells, spacing, memory) with the per-cell array count of the case's
+    physics (conduction or conjugate flow); see :func:`solver.meshing.grid_report`."""
+    arrays = (meshing.CONJUGATE_FLOW_ARRAYS if case.solver.physics == "conjugate"
+              else meshing.CONDUCTION_ARRAYS)
+    return meshing.grid_report(grid, arrays_per_cell=arrays)
+
+
 def build_solid_model(case: Case, backend: Backend) -> SolidModel:
     """Geometry, grid, body ids, materials and chip heat sources for ``case``."""
     bodies = [geometry_body(body, case.case_dir) for body in case.bodies]
@@ -216,7 +224,7 @@ def run(case: Case, backend: str | Backend | None = None, output: str | Path | N
     del resume  # conduction is a single linear solve: nothing to resume
 
     model = build_solid_model(case, backend)
-    report = meshing.grid_report(model.grid)
+    report = grid_report(case, model.grid)
     _say(quiet, meshing.format_grid_report(report))
     setup_seconds = time.perf_counter() - start
 
