@@ -2,6 +2,12 @@
 
 A :class:`Patch` says *where*: a domain side (``"x_min"``, ``"x_max"``, ``"y_min"``, ``"y_max"``,
 ``"z_min"``, ``"z_max"``), optionally restricted to a rectangle in the two in-plane coordinates.
+A flow port (:class:`Inlet`, :class:`Outlet`) may instead sit on a face of the geometry inside the
+domain (a manifold port entering a plenum through its ceiling): ``Patch(side, region, position)``
+puts it on the grid plane at ``position`` [m] normal to the side's axis; ``side`` is then the side
+of the *coolant* the port is on (its outward normal: ``"z_max"`` is a port in a ceiling, flow
+enters downward), and the port covers the plane's faces with coolant on the inner side and solid
+or empty cells on the outer side (:func:`port_faces`).
 A boundary kind says *what* happens there:
 
 thermal kinds (used by :mod:`solver.energy`)
@@ -74,10 +80,14 @@ class Patch:
     region : ((float, float), (float, float)) or None
         Rectangle ``((a0, a1), (b0, b1))`` [m] in the side's two in-plane coordinates, in axis
         order (x sides: (y, z); y sides: (x, z); z sides: (x, y)). ``None`` covers the whole side.
+    position : float or None
+        [m] coordinate of a grid plane inside the domain, normal to the side's axis, on which the
+        patch sits (a face of the geometry); ``None``: on the domain side itself.
     """
 
     side: str
     region: tuple[tuple[float, float], tuple[float, float]] | None = None
+    position: float | None = None
 
     def __post_init__(self):
         side_axis(self.side)
@@ -88,6 +98,32 @@ class Patch:
             if any(lo > hi for lo, hi in region):
                 raise ValueError(f"patch region bounds must be increasing, got {self.region!r}")
             object.__setattr__(self, "region", region)
+
+    @property
+    def on_geometry(self) -> bool:
+        """True for a patch on a face of the geometry inside the domain (``position`` given)."""
+        return self.position is not None
+
+    def plane_index(self, grid) -> int:
+        """Index of the grid plane (face index along the side's axis) the patch lies on.
+
+        The domain side (0 or n) without ``position``; with it, the plane at ``position``,
+        which must be a grid face strictly inside the domain (``ValueError`` otherwise).
+        """
+        axis, is_max = side_axis(self.side)
+        faces = grid.faces[axis]
+        if self.position is None:
+            return faces.size - 1 if is_max else 0
+        index = int(np.argmin(np.abs(faces - self.position)))
+        widths = grid.widths[axis]
+        tolerance = 1e-6 * float(widths[min(index, widths.size - 1)])
+        if abs(faces[index] - self.position) > tolerance:
+            raise ValueError(f"port plane {'xyz'[axis]} = {self.position:.6g} m is not a grid "
+                             f"plane (nearest {faces[index]:.6g} m): snap the grid to it")
+        if not 0 < index < faces.size - 1:
+            raise ValueError(f"port plane {'xyz'[axis]} = {self.position:.6g} m is on the domain "
+                             "boundary: give the port without a position")
+        return index
 
     def face_mask(self, grid) -> np.ndarray:
         """Boolean host mask over the side's faces, shape = the side's two cell counts.
@@ -112,6 +148,33 @@ class Patch:
         return float(areas[self.face_mask(grid)].sum())
 
 
+def port_faces(grid, patch: Patch, fluid) -> tuple[int, int, int, np.ndarray]:
+    """The faces of a port on a face of the geometry (``patch.position`` given).
+
+    Parameters
+    ----------
+    grid : Grid
+    patch : Patch
+        A patch with ``position``; ``side`` is the side of the coolant the port is on.
+    fluid : bool array (nx, ny, nz)
+        True in coolant cells (host or device; only two layers are copied to the host).
+
+    Returns
+    -------
+    axis, face, inner, mask
+        The plane's axis, its face index along that axis, the index of the cell layer on the
+        coolant side, and a host bool mask of the side's face shape: faces in ``region`` with
+        coolant on the inner side and a solid or empty cell on the outer side.
+    """
+    axis, is_max = side_axis(patch.side)
+    face = patch.plane_index(grid)
+    inner, outer = (face - 1, face) if is_max else (face, face - 1)
+    to_host = grid.backend.to_host
+    wet = to_host(grid.backend.xp.take(fluid, inner, axis=axis)).astype(bool)
+    beyond = to_host(grid.backend.xp.take(fluid, outer, axis=axis)).astype(bool)
+    return axis, face, inner, patch.face_mask(grid) & wet & ~beyond
+
+
 def evaluate_face_value(value: FaceValue, grid, side: str) -> np.ndarray:
     """A constant or a function of the in-plane face-centre coordinates, as a 2-D host array."""
     shape = side_shape(grid, side)
@@ -127,6 +190,12 @@ class Boundary:
 
     patch: Patch
     name: str = field(default="", kw_only=True)
+
+    def __post_init__(self):
+        if self.patch.on_geometry and not isinstance(self, Inlet | Outlet):
+            raise ValueError(f"{type(self).__name__}: only inlet and outlet ports can sit on a "
+                             "face of the geometry (patch position); other kinds take a domain "
+                             "side")
 
 
 @dataclass(frozen=True)
@@ -171,6 +240,7 @@ class Convection(Boundary):
     ambient_temperature: float
 
     def __post_init__(self):
+        super().__post_init__()
         if self.h < 0:
             raise ValueError(f"heat-transfer coefficient must be >= 0, got {self.h}")
 
@@ -203,6 +273,7 @@ class Inlet(Boundary):
     temperature: float = field(kw_only=True)
 
     def __post_init__(self):
+        super().__post_init__()
         given = [v for v in (self.velocity, self.volumetric_flow, self.mass_flow) if v is not None]
         if len(given) != 1:
             raise ValueError("Inlet needs exactly one of velocity, volumetric_flow, mass_flow")
@@ -254,10 +325,11 @@ def face_owners(grid, boundaries: Sequence[Boundary], side: str, kinds=THERMAL_K
     """Index into ``boundaries`` of the patch that owns each face of ``side`` (-1: none).
 
     Only boundaries that are instances of ``kinds`` take part; later ones override earlier ones.
+    Patches on faces of the geometry (``position`` given) own no domain-side face.
     Returns an int host array of the side's face shape.
     """
     owners = np.full(side_shape(grid, side), -1, dtype=np.int64)
     for index, b in enumerate(boundaries):
-        if isinstance(b, kinds) and b.patch.side == side:
+        if isinstance(b, kinds) and b.patch.side == side and not b.patch.on_geometry:
             owners[b.patch.face_mask(grid)] = index
     return owners

@@ -698,10 +698,20 @@ class AdiabaticBoundary(_Boundary):
     type: Literal["adiabatic"] = Field(description="[-] 'adiabatic'")
 
 
+PORT_PLANE = ("[m] put the port on a face of the geometry inside the domain instead of on the "
+              "domain side: the grid plane at this coordinate along the side's axis (e.g. the "
+              "ceiling of a plenum under a lid, where a manifold port enters). `side` is then "
+              "the side of the coolant the port is on, i.e. its outward normal ('z_max': a port "
+              "in a ceiling, flow enters downward); the port covers the faces of `region` with "
+              "coolant on that inner side and solid or nothing beyond. Default: on the domain "
+              "side")
+
+
 class InletBoundary(_Boundary):
     """Coolant inlet: exactly one of velocity, volumetric_flow, mass_flow, and a temperature."""
 
     type: Literal["inlet"] = Field(description="[-] 'inlet'")
+    at: Length | None = Field(None, description=PORT_PLANE)
     velocity: Velocity | None = Field(None, gt=0, description="[m/s] uniform inflow velocity "
                                                               "normal to the patch")
     volumetric_flow: VolumetricFlow | None = Field(None, gt=0, description="[m3/s] flow rate "
@@ -734,6 +744,7 @@ class OutletBoundary(_Boundary):
     """Coolant outlet at a fixed static pressure."""
 
     type: Literal["outlet"] = Field(description="[-] 'outlet'")
+    at: Length | None = Field(None, description=PORT_PLANE)
     pressure: Pressure = Field(0.0, description="[Pa] static (gauge) pressure")
 
 
@@ -1449,7 +1460,7 @@ def validate_case(case: Case) -> None:
             raise err(f"boundaries[{i}].type", "flow boundary in a conduction case", boundary.type,
                       "temperature, heat_flux, convection, adiabatic, symmetry (or set "
                       "solver.physics = \"conjugate\")")
-        if boundary.region is not None:
+        if boundary.region is not None or getattr(boundary, "at", None) is not None:
             continue
         # a later patch overrides an earlier one per equation: a second whole-side patch for
         # the same equation would silently void the first
@@ -1542,6 +1553,11 @@ def _check_boundaries_in_domain(case: Case, body_boxes, err) -> None:
     for i, boundary in enumerate(case.boundaries):
         normal = AXES.index(boundary.side[0])
         tangential = [a for a in range(3) if a != normal]
+        at = getattr(boundary, "at", None)
+        if at is not None and not lo[normal] < at < hi[normal]:
+            raise err(f"boundaries[{i}].at", f"port plane is not inside the domain along "
+                      f"{AXES[normal]}", at, f"strictly between {lo[normal]:.6g} and "
+                      f"{hi[normal]:.6g} m (on the domain side itself: leave `at` out)")
         if boundary.region is not None:
             for k, a in enumerate(tangential):
                 if boundary.region.max[k] <= lo[a] or boundary.region.min[k] >= hi[a]:
@@ -1577,6 +1593,13 @@ def _check_power_map(case: Case, i: int, chip: Chip, err) -> None:
         text = str(error).replace(str(path), chip.power_map)
         raise err(key, f"unreadable power map: {text}", chip.power_map,
                   "comma-separated rows of non-negative numbers with a positive sum") from None
+
+
+def case_error(case: Case, key: str, message: str, value=_NOTHING, allowed=None) -> CaseError:
+    """A :class:`CaseError` for a problem found after validation (e.g. against the grid), with
+    the value shown as written in the case file."""
+    return _error_factory(case._display_path or case.source_path, case._raw)(
+        key, message, value, allowed)
 
 
 def _error_factory(path, raw=None):
@@ -1711,7 +1734,7 @@ def boundary_conditions(case: Case) -> list:
         region = None
         if boundary.region is not None:
             region = tuple(zip(boundary.region.min, boundary.region.max, strict=True))
-        patch = bc.Patch(boundary.side, region)
+        patch = bc.Patch(boundary.side, region, getattr(boundary, "at", None))
         name = {"name": boundary.name}
         kind = boundary.type
         if kind == "temperature":

@@ -292,13 +292,15 @@ def grid_preview(case):
 
     from solver.backend import CPU
     from solver.case import geometry_body
-    from solver.simulation import build_grid, grid_report
+    from solver.simulation import build_grid, check_ports, grid_report, paint_bodies
 
     bodies = [geometry_body(body, case.case_dir) for body in case.bodies]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         grid = build_grid(case, bodies, CPU)
     notes = [" ".join(str(w.message).split()) for w in caught]
+    if any(getattr(b, "at", None) is not None for b in case.boundaries):
+        check_ports(case, grid, paint_bodies(grid, bodies))
     return grid_report(case, grid), notes
 
 

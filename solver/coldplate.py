@@ -58,7 +58,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .boundaries import SIDES, HeatFlux, Inlet, Patch, face_owners, side_axis
+from .boundaries import SIDES, HeatFlux, Inlet, Outlet, Patch, face_owners, port_faces, side_axis
 from .energy import (
     ConductionSolve,
     solve_energy,
@@ -99,10 +99,12 @@ def energy_boundaries(boundaries, fluid: np.ndarray) -> list:
     """Boundaries for the energy equation: inlet patches restricted to fluid faces."""
     result = []
     for b in boundaries:
-        if isinstance(b, Inlet):
+        # (ports on faces of the geometry find their coolant faces themselves)
+        if isinstance(b, Inlet) and not b.patch.on_geometry:
             axis, is_max = side_axis(b.patch.side)
             layer = np.take(fluid, -1 if is_max else 0, axis=axis)
-            b = replace(b, patch=FluidFacePatch(b.patch.side, b.patch.region, layer))
+            b = replace(b, patch=FluidFacePatch(b.patch.side, b.patch.region,
+                                                  fluid_faces=layer))
         result.append(b)
     return result
 
@@ -511,8 +513,8 @@ class ColdPlate:
 
     # -- metrics --------------------------------------------------------------------------------
     def _boundary_flows(self):
-        """Per domain side: (mass flux leaving the domain [kg/s], boundary cell T, cp, inlet
-        face mask) on the host."""
+        """Per domain side and port on a geometry face: (mass flux leaving the coolant [kg/s],
+        cell T, cp, inlet face mask) on the host."""
         to_host = self.backend.to_host
         flux = self._mass_flux()
         t = to_host(self.temperature)
@@ -529,6 +531,19 @@ class ColdPlate:
                     inlet |= owners == index
             yield (side, out, np.take(t, layer, axis=axis), np.take(cp, layer, axis=axis),
                    inlet)
+        for b, (axis, face, inner, faces) in self._ports():
+            f = to_host(self.xp.take(flux[axis], face, axis=axis))
+            is_max = side_axis(b.patch.side)[1]
+            out = np.where(faces, f if is_max else -f, 0.0)
+            inlet = faces if isinstance(b, Inlet) else np.zeros_like(faces)
+            yield (b.name, out, np.take(t, inner, axis=axis), np.take(cp, inner, axis=axis),
+                   inlet)
+
+    def _ports(self):
+        """``(boundary, (axis, face, inner layer, face mask))`` of each port on a geometry face."""
+        for b in self.boundaries:
+            if isinstance(b, Inlet | Outlet) and b.patch.on_geometry:
+                yield b, port_faces(self.grid, b.patch, self.fluid_host)
 
     def _net_outflow(self) -> tuple[float, float]:
         """``(sum F cp T, sum F cp)`` [W, W/K] of the net outflow.
@@ -733,7 +748,10 @@ class ColdPlate:
             if not isinstance(b, Inlet):
                 continue
             axis, _ = side_axis(b.patch.side)
-            faces = b.patch.face_mask(self.grid)
+            if b.patch.on_geometry:
+                faces = port_faces(self.grid, b.patch, self.fluid_host)[3]
+            else:
+                faces = b.patch.face_mask(self.grid)
             a, c = [d for d in range(3) if d != axis]
             wa, wc = self.grid.widths[a], self.grid.widths[c]
             area = np.outer(wa, wc)[faces].sum()
@@ -771,6 +789,11 @@ class ColdPlate:
             both = (k[lower] > 0) & (k[upper] > 0)
             conductance = np.divide(area, resistance, out=np.zeros(both.shape), where=both)
             flows.append(conductance * (t[lower] - t[upper]))
+        # port faces are openings, not walls: no heat crosses them by conduction
+        for _, (axis, face, _, faces) in self._ports():
+            index = [slice(None)] * 3
+            index[axis] = face - 1
+            flows[axis][tuple(index)][faces] = 0.0
         return tuple(flows)
 
 

@@ -53,10 +53,12 @@ from .boundaries import (
     FixedTemperature,
     HeatFlux,
     Inlet,
+    Outlet,
     boundary_names,
     evaluate_face_value,
     face_owners,
     in_plane_axes,
+    port_faces,
     side_axis,
 )
 from .linear import LinearSolve, Multigrid
@@ -202,6 +204,30 @@ class _SideTerms:
     src: object
     owners: np.ndarray
     face_temperature: np.ndarray  # [K] on fixed-temperature/inlet faces, NaN elsewhere (host)
+    port: tuple | None = None  # (axis, face index, host mask, is_max) of a port on a geometry face
+
+
+def _advective_terms(xp, f_in, cp_p, face_t, scheme, t_p):
+    """``(coef, src)`` of the advected heat ``F cp T`` through boundary faces [W/K, W].
+
+    ``f_in`` [kg/s] is the mass flux into the domain per face, ``face_t`` [K] the face
+    temperature on fixed-temperature/inlet faces (NaN elsewhere, host), ``t_p`` the cell
+    temperatures (TVD only).
+    """
+    inflow = xp.maximum(f_in, 0.0) * cp_p
+    outflow = xp.maximum(-f_in, 0.0) * cp_p
+    fixed_host = ~np.isnan(face_t)
+    fixed = xp.asarray(fixed_host)
+    t_fixed = xp.asarray(np.where(fixed_host, face_t, 0.0), dtype=cp_p.dtype)
+    # inflow brings the patch temperature, or the cell's own value (zero gradient)
+    src = xp.where(fixed, inflow * t_fixed, 0.0)
+    coef = -xp.where(fixed, 0.0, inflow)
+    # outflow leaves at the upwind (cell) value ...
+    coef = coef + outflow
+    # ... corrected to the known face value on fixed-temperature faces (TVD)
+    if scheme == "tvd" and t_p is not None:
+        src = src - xp.where(fixed, outflow * (t_fixed - t_p), 0.0)
+    return coef, src
 
 
 def _side_terms(grid, conductivity, boundaries, mass_flux=None, cp=None, scheme="upwind",
@@ -250,23 +276,68 @@ def _side_terms(grid, conductivity, boundaries, mass_flux=None, cp=None, scheme=
         # advective inflow/outflow through the side
         if mass_flux is not None:
             f_face = mass_flux[axis][slab]
-            f_in = -f_face if is_max else f_face
-            cp_p = cp[slab]
-            inflow = xp.maximum(f_in, 0.0) * cp_p
-            outflow = xp.maximum(-f_in, 0.0) * cp_p
-            fixed_host = ~np.isnan(face_t)
-            fixed = grid.backend.asarray(fixed_host)
-            t_fixed = grid.backend.asarray(np.where(fixed_host, face_t, 0.0), dtype=grid.dtype)
-            # inflow brings the patch temperature, or the cell's own value (zero gradient)
-            src += xp.where(fixed, inflow * t_fixed, 0.0)
-            coef -= xp.where(fixed, 0.0, inflow)
-            # outflow leaves at the upwind (cell) value ...
-            coef += outflow
-            # ... corrected to the known face value on fixed-temperature faces (TVD)
-            if scheme == "tvd" and temperature is not None:
-                src -= xp.where(fixed, outflow * (t_fixed - temperature[slab]), 0.0)
+            t_p = None if temperature is None else temperature[slab]
+            d_coef, d_src = _advective_terms(xp, -f_face if is_max else f_face, cp[slab],
+                                             face_t, scheme, t_p)
+            coef += d_coef
+            src += d_src
         terms[side] = _SideTerms(slab, coef, src, owners, face_t)
+    if mass_flux is not None:
+        terms.update(_port_terms(grid, boundaries, mass_flux, cp, scheme, temperature))
     return terms
+
+
+def _port_terms(grid, boundaries, mass_flux, cp, scheme, temperature) -> dict[str, _SideTerms]:
+    """Boundary terms of inlet and outlet ports on faces of the geometry.
+
+    A port face sits between a coolant cell and a solid or empty cell; the coolant cell sees the
+    port as a domain-side opening (inlet: ``F cp T_inlet``, no diffusion; outlet: outflow at the
+    cell value) and the cell beyond sees nothing (:func:`_assemble` cuts the face).
+    """
+    xp = grid.backend.xp
+    terms = {}
+    for index, bnd in enumerate(boundaries):
+        if not (isinstance(bnd, Inlet | Outlet) and bnd.patch.on_geometry):
+            continue
+        axis, face, inner, mask = port_faces(grid, bnd.patch, cp > 0)
+        _, is_max = side_axis(bnd.patch.side)
+        slab = _index(axis, inner)
+        face_t = np.full(mask.shape, np.nan)
+        if isinstance(bnd, Inlet):
+            face_t[mask] = evaluate_face_value(bnd.temperature, grid, bnd.patch.side)[mask]
+        f_face = mass_flux[axis][_index(axis, face)]
+        f_in = xp.where(xp.asarray(mask), -f_face if is_max else f_face, 0.0)
+        t_p = None if temperature is None else temperature[slab]
+        coef, src = _advective_terms(xp, f_in, cp[slab], face_t, scheme, t_p)
+        terms[f"port_{index}"] = _SideTerms(slab, coef, src, np.where(mask, index, -1), face_t,
+                                            (axis, face, mask, is_max))
+    return terms
+
+
+def _open_interior_faces(grid, terms, axis: int):
+    """1 on the interior faces normal to ``axis``, 0 on port faces (grid dtype)."""
+    shape = list(grid.shape)
+    shape[axis] += 1
+    ones = [grid.zeros()] * 3
+    ones[axis] = grid.backend.xp.ones(shape, dtype=grid.dtype)
+    return _cut_port_faces(grid, terms, ones, axis)[axis][_index(axis, slice(1, -1))]
+
+
+def _cut_port_faces(grid, terms, arrays, only_axis: int | None = None):
+    """Copies of face arrays (one per axis, full face shape) set to 0 on port faces."""
+    xp = grid.backend.xp
+    arrays = list(arrays)
+    for t in terms.values():
+        if t.port is None:
+            continue
+        axis, face, mask, _ = t.port
+        if only_axis is not None and axis != only_axis:
+            continue
+        keep = xp.asarray(~mask)
+        cut = arrays[axis].copy()
+        cut[_index(axis, face)] = xp.where(keep, cut[_index(axis, face)], 0.0)
+        arrays[axis] = cut
+    return tuple(arrays)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -308,6 +379,22 @@ def _limited_slopes(grid, temperature, axis: int, terms: dict[str, _SideTerms]):
     spacing = grid.backend.asarray(np.diff(coords).reshape(shape), dtype=grid.dtype)
     # one-sided slopes on the non-uniform spacing
     slope = xp.diff(padded, axis=axis) / spacing
+    # at a port on a geometry face, as at a domain side: the inlet temperature on the face,
+    # zero slope at an outlet (the cell beyond the port is no upstream value)
+    for t_port in terms.values():
+        if t_port.port is None or t_port.port[0] != axis:
+            continue
+        _, face, mask, is_max = t_port.port
+        inner = face - 1 if is_max else face
+        cell = temperature[_index(axis, inner)]
+        fixed_host = ~np.isnan(t_port.face_temperature)
+        t_face = grid.backend.asarray(np.where(fixed_host, t_port.face_temperature, 0.0),
+                                      dtype=grid.dtype)
+        half = 0.5 * float(grid.widths[axis][inner])
+        towards = (t_face - cell) / half if is_max else (cell - t_face) / half
+        value = xp.where(grid.backend.asarray(fixed_host), towards, 0.0)
+        at_face = _index(axis, face)
+        slope[at_face] = xp.where(grid.backend.asarray(mask), value, slope[at_face])
     back, fwd = slope[_index(axis, _LO)], slope[_index(axis, _HI)]
     prod = back * fwd
     total = back + fwd
@@ -354,18 +441,24 @@ def _assemble(grid, conductivity, boundaries, heat_source, mass_flux=None, cp=No
             raise ValueError(f"{what} contains NaN or inf values")
     if bool(xp.any(k < 0)):
         raise ValueError("conductivity must be >= 0 (0 marks empty cells)")
-    if mass_flux is not None:
-        _check_no_flow_into_empty(grid, k, mass_flux)
     stencil = Stencil7.zeros_like(k)
     rhs = source * grid.cell_volumes()
 
     terms = _side_terms(grid, k, boundaries, mass_flux, cp, scheme, temperature)
+    ports = any(t.port is not None for t in terms.values())
+    if mass_flux is not None:
+        # port faces belong to their boundary terms: no interior flux across them
+        if ports:
+            mass_flux = _cut_port_faces(grid, terms, mass_flux)
+        _check_no_flow_into_empty(grid, k, mass_flux)
     for axis in range(3):
         lo, hi = _index(axis, _LO), _index(axis, _HI)
         minus = stencil.neighbour(f"{_AXIS_NAMES[axis]}_minus")
         plus = stencil.neighbour(f"{_AXIS_NAMES[axis]}_plus")
-        # diffusion: symmetric harmonic conductances
+        # diffusion: symmetric harmonic conductances (none across port faces)
         g = _face_conductance(grid, k, axis)
+        if ports:
+            g = g * _open_interior_faces(grid, terms, axis)
         plus[lo] += g
         minus[hi] += g
         stencil.diag[lo] += g

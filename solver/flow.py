@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .boundaries import SIDES, side_axis
+from .boundaries import SIDES, Inlet, Outlet, side_axis
 from .flow_boundaries import INLET, OUTLET, WALL, FlowConditions, MovingWall
 from .grid import Grid
 from .linear import LinearSolve, Multigrid
@@ -275,24 +275,33 @@ class _Component:
         fluid_pad = _pad_zero(xp, fluid, a)
         self.active = fluid_pad[_sl(a, LOWER)] & fluid_pad[_sl(a, UPPER)]
         self.fixed = xp.zeros(self.shape, dtype=solver.dtype)
-        self.outlet_pressure = {}
-        for side in (f"{'xyz'[a]}_min", f"{'xyz'[a]}_max"):
-            _, is_max = side_axis(side)
-            cond = solver.conditions.sides[side]
-            layer = _sl(a, LAST if is_max else FIRST)
-            wet = fluid[layer]
-            outlet = xp.asarray(np.expand_dims(cond.kind == OUTLET, a)) & wet
-            self.active[layer] = outlet
-            inflow = np.expand_dims(cond.inflow_velocity * (cond.kind == INLET), a)
-            self.fixed[layer] = xp.asarray(-inflow if is_max else inflow, dtype=solver.dtype)
-            self.outlet_pressure[is_max] = xp.asarray(np.expand_dims(cond.pressure, a),
-                                                      dtype=solver.dtype)
+        # openings normal to this axis (domain sides and ports): outlet faces are unknowns,
+        # inlet faces fixed at the inflow velocity (signed along +axis)
+        for opening in solver.conditions.openings(a):
+            layer = _sl(a, slice(opening.face, opening.face + 1))
+            inner = opening.face - 1 if opening.is_max else opening.face
+            wet = fluid[_sl(a, slice(inner, inner + 1))]
+            outlet = xp.asarray(np.expand_dims(opening.kind == OUTLET, a)) & wet
+            self.active[layer] |= outlet
+            inlet = np.expand_dims(opening.kind == INLET, a)
+            inflow = np.expand_dims(opening.inflow_velocity, a)
+            signed = xp.asarray(-inflow if opening.is_max else inflow, dtype=solver.dtype)
+            self.fixed[layer] = xp.where(xp.asarray(inlet), signed, self.fixed[layer])
+        self.outlet_pressure = {
+            is_max: xp.asarray(np.expand_dims(solver.conditions.sides[side].pressure, a),
+                               dtype=solver.dtype)
+            for is_max, side in ((False, f"{'xyz'[a]}_min"), (True, f"{'xyz'[a]}_max"))}
         self.active_f = self.active.astype(solver.dtype)
 
         # pressure-force area and control volume
         self.area = line(widths[others[0]], others[0]) * line(widths[others[1]], others[1])
-        half = _half_widths(widths[a])
-        self.volume = line(half, a) * self.area
+        half = line(_half_widths(widths[a]), a)
+        if solver.has_outlet_ports:
+            # an outlet port's control volume ends at the port, as on a domain side
+            fluid_half = _pad_zero(xp, solver.fluid_f * line(0.5 * widths[a], a), a)
+            half = xp.where(self.active, fluid_half[_sl(a, LOWER)] + fluid_half[_sl(a, UPPER)],
+                            half)
+        self.volume = half * self.area
 
         # per direction: geometry of the viscous coefficients and the convection stencil
         self.directions = []
@@ -300,6 +309,10 @@ class _Component:
         solid_node = _pad_edge(xp, solid, a)
         solid_node = solid_node[_sl(a, LOWER)] & solid_node[_sl(a, UPPER)]
         for d in range(3):
+            if d != a:
+                # beyond an outlet port (normal d) there is no wall: zero shear, as on a side
+                ghost = _pad_edge(xp, solver.outlet_ghosts[d], a)
+                ghost_node = ghost[_sl(a, LOWER)] & ghost[_sl(a, UPPER)]
             info = {"axis": d}
             if d == a:
                 b, c = others
@@ -308,15 +321,22 @@ class _Component:
                 face_x = centers[a]
             else:
                 c = 3 - a - d
-                cross = line(half, a) * line(widths[c], c)
-                info["g"] = cross / line(np.diff(centers[d]), d)
-                info["g_wall_lower"] = cross / line(0.5 * widths[d][:-1], d)
-                info["g_wall_upper"] = cross / line(0.5 * widths[d][1:], d)
-                info["g_min"] = cross / (0.5 * widths[d][0])
-                info["g_max"] = cross / (0.5 * widths[d][-1])
+                cross = half * line(widths[c], c)
+
+                def at(s, cross=cross, d=d):
+                    # nodes along d (a per-node cross section with outlet ports, else a line)
+                    return cross[_sl(d, s)] if cross.shape[d] == self.shape[d] else cross
+
+                info["g"] = 0.5 * (at(LOWER) + at(UPPER)) / line(np.diff(centers[d]), d)
+                info["g_wall_lower"] = at(LOWER) / line(0.5 * widths[d][:-1], d)
+                info["g_wall_upper"] = at(UPPER) / line(0.5 * widths[d][1:], d)
+                info["g_min"] = at(FIRST) / (0.5 * widths[d][0])
+                info["g_max"] = at(LAST) / (0.5 * widths[d][-1])
                 # a solid layer beyond the face: wall half a cell from the node
                 info["wall_lower"] = solid_node[_sl(d, UPPER)]
                 info["wall_upper"] = solid_node[_sl(d, LOWER)]
+                info["shear_lower"] = info["wall_lower"] & ~ghost_node[_sl(d, UPPER)]
+                info["shear_upper"] = info["wall_upper"] & ~ghost_node[_sl(d, LOWER)]
                 for tag, side in (("min", f"{'xyz'[d]}_min"), ("max", f"{'xyz'[d]}_max")):
                     cond = solver.conditions.sides[side]
                     kind = np.expand_dims(cond.kind, d)
@@ -337,6 +357,10 @@ class _Component:
             info["x_lower2"] = line(pad[:-3], d)
             info["x_upper2"] = line(pad[3:], d)
             info["x_face"] = line(face_x, d)
+            if d == a and (solver.has_outlet_ports or solver.has_inlet_ports):
+                fluid_edge = _pad_edge(xp, fluid, a)
+                info["fluid_before"] = fluid_edge[_sl(a, slice(None, -2))]
+                info["fluid_after"] = fluid_edge[_sl(a, slice(2, None))]
             if d != a:
                 # across the flow a node inside solid is no upwind value (wall half a cell off):
                 # the correction falls back to upwind there, as on a cropped boundary
@@ -430,6 +454,13 @@ class FlowSolver:
         # the flow lives on the bounding box of the fluid cells (solid beyond is a wall)
         cells = np.argwhere(grid.backend.to_host(full_fluid))
         lower, upper = cells.min(axis=0), cells.max(axis=0) + 1
+        # ports on faces of the geometry keep the cell layer beyond their plane in the region
+        for b in boundaries:
+            if isinstance(b, Inlet | Outlet) and b.patch.on_geometry:
+                axis, is_max = side_axis(b.patch.side)
+                face = b.patch.plane_index(grid)
+                lower[axis] = min(lower[axis], face - 1)
+                upper[axis] = max(upper[axis], face + 1)
         if not crop:
             lower, upper = np.zeros(3, dtype=int), np.asarray(grid.shape)
         self.region = tuple(slice(int(lo), int(hi)) for lo, hi in zip(lower, upper, strict=True))
@@ -443,6 +474,7 @@ class FlowSolver:
         self.density = float(density)
         self.conditions = FlowConditions(self.grid, self.fluid, boundaries, self.density,
                                          domain_sides)
+        self._set_up_ports()
         self.gravity = None if gravity is None else tuple(float(g) for g in gravity)
         self.thermal_expansion = float(thermal_expansion)
         self.reference_temperature = float(reference_temperature)
@@ -450,6 +482,7 @@ class FlowSolver:
         self.velocity = [comp.fixed.copy() for comp in self.components]
         self.mass_flux = [xp.zeros(comp.shape, dtype=self.dtype) for comp in self.components]
         self.pressure = xp.zeros(self.grid.shape, dtype=self.dtype)
+        self._apply_ghost_pressure()
         self.temperature = None
         self.history: list[FlowResiduals] = []
         self.iteration = 0
@@ -463,6 +496,37 @@ class FlowSolver:
         self._reference_flow = self._inflow_rate()
 
     # -- set-up ------------------------------------------------------------------------------
+    def _set_up_ports(self) -> None:
+        """Masks of the ports on faces of the geometry (see :mod:`solver.flow_boundaries`).
+
+        An outlet port's face velocity is an unknown driven by the pressure of the fluid cell
+        and the outlet pressure, held in the solid (ghost) cell beyond the port; an inlet port's
+        face velocity is fixed. Links of the momentum and pressure equations through ghost
+        cells are cut, so the port acts exactly as a domain-side opening.
+        """
+        xp = self.xp
+        ports = self.conditions.ports
+        self.has_outlet_ports = any(bool(np.any(p.kind == OUTLET)) for p in ports)
+        self.has_inlet_ports = any(bool(np.any(p.kind == INLET)) for p in ports)
+        ghost_pressure = np.zeros(self.grid.shape)
+        outlet_ghosts = [np.zeros(self.grid.shape, dtype=bool) for _ in range(3)]
+        for port in ports:
+            a = port.axis
+            outer = port.face if port.is_max else port.face - 1
+            index = _sl(a, slice(outer, outer + 1))
+            outlet = np.expand_dims(port.kind == OUTLET, a)
+            ghost_pressure[index] = np.where(outlet, np.expand_dims(port.pressure, a),
+                                             ghost_pressure[index])
+            outlet_ghosts[a][index] |= outlet
+        self.ghost_pressure = xp.asarray(ghost_pressure, dtype=self.dtype)
+        self.outlet_ghosts = [xp.asarray(g) for g in outlet_ghosts]
+        self.fluid_f = self.fluid.astype(self.dtype)
+
+    def _apply_ghost_pressure(self) -> None:
+        """Outlet pressure [Pa] in the ghost cells beyond outlet ports (0 in other solid)."""
+        if self.has_outlet_ports:
+            self.xp.copyto(self.pressure, self.ghost_pressure, where=~self.fluid)
+
     def _line(self, values: np.ndarray, axis: int):
         """A 1-D host array as a backend array broadcast along ``axis``."""
         shape = [1, 1, 1]
@@ -508,9 +572,9 @@ class FlowSolver:
                 mu_face = 0.5 * (mu_nodes[_sl(d, LOWER)] + mu_nodes[_sl(d, UPPER)])
                 info["diffusion"] = mu_face * info["g"]
                 info["wall_lower_diffusion"] = xp.where(
-                    info["wall_lower"], mu_nodes[_sl(d, LOWER)] * info["g_wall_lower"], 0.0)
+                    info["shear_lower"], mu_nodes[_sl(d, LOWER)] * info["g_wall_lower"], 0.0)
                 info["wall_upper_diffusion"] = xp.where(
-                    info["wall_upper"], mu_nodes[_sl(d, UPPER)] * info["g_wall_upper"], 0.0)
+                    info["shear_upper"], mu_nodes[_sl(d, UPPER)] * info["g_wall_upper"], 0.0)
                 info["keep_lower"] = (~info["wall_lower"]).astype(self.dtype)
                 info["keep_upper"] = (~info["wall_upper"]).astype(self.dtype)
                 info["diffusion_min"] = info["noslip_min"] * mu_nodes[_sl(d, FIRST)] * info["g_min"]
@@ -530,10 +594,13 @@ class FlowSolver:
     def _boundary_flows(self) -> tuple[float, float]:
         """Total inflow and outflow mass rates [kg/s] over the domain boundary."""
         inflow = outflow = 0.0
-        for side in SIDES:
-            axis, is_max = side_axis(side)
-            flux = self.mass_flux[axis][_sl(axis, LAST if is_max else FIRST)]
-            into = -flux if is_max else flux
+        for opening in self.conditions.openings():
+            axis = opening.axis
+            flux = self.mass_flux[axis][_sl(axis, slice(opening.face, opening.face + 1))]
+            into = -flux if opening.is_max else flux
+            # only inlet and outlet faces (a port's plane also holds interior fluid faces)
+            into = into * self.xp.asarray(np.expand_dims((opening.kind == INLET)
+                                                         | (opening.kind == OUTLET), axis))
             inflow += float(self.xp.sum(self.xp.maximum(into, 0.0)))
             outflow += float(self.xp.sum(self.xp.maximum(-into, 0.0)))
         return inflow, outflow
@@ -588,6 +655,11 @@ class FlowSolver:
         upper = phi[_sl(d, UPPER)]
         lower2 = padded[_sl(d, slice(None, -3))]
         upper2 = padded[_sl(d, slice(3, None))]
+        if "fluid_before" in info:
+            # a node across a ghost cell (beyond a port) is no upwind value: zero slope there,
+            # as at a domain side
+            lower2 = xp.where(info["fluid_before"], lower2, lower)
+            upper2 = xp.where(info["fluid_after"], upper2, upper)
         central = (upper - lower) / (info["x_upper"] - info["x_lower"])
         from_lower = self._limited_slope((lower - lower2) / (info["x_lower"] - info["x_lower2"]),
                                          central) * (info["x_face"] - info["x_lower"])
@@ -626,6 +698,10 @@ class FlowSolver:
             # upwind + diffusion coefficients of the two nodes sharing each face
             to_upper = info["diffusion"] + xp.maximum(-face_flux, 0.0)
             to_lower = info["diffusion"] + xp.maximum(face_flux, 0.0)
+            if d == a and self.has_outlet_ports:
+                # no link through a ghost cell: an outlet port's face sees only its fluid side
+                to_upper = to_upper * self.fluid_f
+                to_lower = to_lower * self.fluid_f
             if d == a:
                 plus[_sl(d, LOWER)] = to_upper
                 minus[_sl(d, UPPER)] = to_lower
@@ -637,6 +713,10 @@ class FlowSolver:
                 minus[_sl(d, UPPER)] = to_lower * info["keep_upper"]
                 diag[_sl(d, LOWER)] += plus[_sl(d, LOWER)] + info["wall_lower_diffusion"]
                 diag[_sl(d, UPPER)] += minus[_sl(d, UPPER)] + info["wall_upper_diffusion"]
+                if self.has_inlet_ports:
+                    # inflow through an inlet port brings zero tangential momentum
+                    diag[_sl(d, LOWER)] += xp.maximum(-face_flux, 0.0) * (1.0 - info["keep_lower"])
+                    diag[_sl(d, UPPER)] += xp.maximum(face_flux, 0.0) * (1.0 - info["keep_upper"])
                 # domain sides: no-slip (wall velocity) with inflow, or zero shear
                 inflow_min = info["inlet_min"] * xp.maximum(nodes[_sl(d, FIRST)], 0.0)
                 inflow_max = info["inlet_max"] * xp.maximum(-nodes[_sl(d, LAST)], 0.0)
@@ -645,6 +725,8 @@ class FlowSolver:
                 rhs[_sl(d, FIRST)] += info["diffusion_min"] * info["wall_speed_min"]
                 rhs[_sl(d, LAST)] += info["diffusion_max"] * info["wall_speed_max"]
             if self.settings.convection != "upwind":
+                if d == a and self.has_outlet_ports:
+                    face_flux = face_flux * self.fluid_f
                 self._deferred_correction(phi, info, face_flux, rhs)
 
         # pressure force on the control volume (outlet pressure beyond boundary faces)
@@ -706,9 +788,16 @@ class FlowSolver:
             plus = getattr(st, names[a][1])
             minus.fill(0.0)
             plus.fill(0.0)
-            minus[_sl(a, UPPER)] = c[_sl(a, INTERIOR)]
-            plus[_sl(a, LOWER)] = c[_sl(a, INTERIOR)]
-            st.diag += c[_sl(a, LOWER)] + c[_sl(a, UPPER)]
+            link = c[_sl(a, INTERIOR)]
+            if self.has_outlet_ports:
+                # p' = 0 in the ghost cell beyond an outlet port: no link, no ghost row
+                link = link * self.fluid_f[_sl(a, LOWER)] * self.fluid_f[_sl(a, UPPER)]
+            minus[_sl(a, UPPER)] = link
+            plus[_sl(a, LOWER)] = link
+            if self.has_outlet_ports:
+                st.diag += (c[_sl(a, LOWER)] + c[_sl(a, UPPER)]) * self.fluid_f
+            else:
+                st.diag += c[_sl(a, LOWER)] + c[_sl(a, UPPER)]
         # solid (or isolated) cells: decoupled rows with p' = 0. Their diagonal is kept tiny
         # so that multigrid aggregates mixing solid and fluid cells gain no artificial sink.
         scale = float(self.xp.max(st.diag))
@@ -907,6 +996,7 @@ class FlowSolver:
             xp.copyto(current, given)
         pressure = xp.asarray(pressure, dtype=self.dtype)
         xp.copyto(self.pressure, self._crop(pressure))
+        self._apply_ghost_pressure()
         self._update_mass_flux()
         self._state_given = True
 
@@ -933,42 +1023,43 @@ class FlowSolver:
     def _patch_pressures(self, kind: int):
         """Area-weighted static, flow-weighted total pressure [Pa] and flow [kg/s] on ``kind``."""
         xp = self.xp
+        to_host = self.grid.backend.to_host
         area_sum = static_sum = cell_sum = total_sum = flow_sum = 0.0
         velocity_cells = cell_velocity(self.velocity)
-        for side in SIDES:
-            cond = self.conditions.sides[side]
-            faces = cond.kind == kind
+        fluid_host = to_host(self.fluid)
+        pressure = to_host(self.pressure)
+        for opening in self.conditions.openings():
+            faces = opening.kind == kind
             if not np.any(faces):
                 continue
-            axis, is_max = side_axis(side)
-            layer = -1 if is_max else 0
-            fluid = self.grid.backend.to_host(xp.take(self.fluid, layer, axis=axis))
+            axis, face = opening.axis, opening.face
+            # the fluid cell at the opening and the next one inward
+            inner, step = (face - 1, -1) if opening.is_max else (face, 1)
+            fluid = np.take(fluid_host, inner, axis=axis)
             faces = faces & fluid
-            areas = self.conditions.face_areas(side)[faces]
-            p_cell = self.grid.backend.to_host(xp.take(self.pressure, layer, axis=axis))
+            areas = np.outer(*(self.grid.widths[d] for d in range(3) if d != axis))
+            p_cell = np.take(pressure, inner, axis=axis)
+            second = inner + step
             if kind == OUTLET:
-                p_face = cond.pressure
-            elif self.grid.shape[axis] > 1:
-                # linear extrapolation of the two cells next to the boundary
-                second = -2 if is_max else 1
-                p_next = self.grid.backend.to_host(xp.take(self.pressure, second, axis=axis))
-                w = self.grid.widths[axis]
-                w0, w1 = (w[-1], w[-2]) if is_max else (w[0], w[1])
+                p_face = opening.pressure
+            elif 0 <= second < self.grid.shape[axis]:
+                # linear extrapolation of the two cells next to the opening
+                p_next = np.take(pressure, second, axis=axis)
+                w0, w1 = self.grid.widths[axis][inner], self.grid.widths[axis][second]
                 p_face = p_cell + (p_cell - p_next) * (0.5 * w0) / (0.5 * (w0 + w1))
-                p_face = np.where(fluid & np.take(self.grid.backend.to_host(self.fluid),
-                                                  second, axis=axis), p_face, p_cell)
+                p_face = np.where(fluid & np.take(fluid_host, second, axis=axis), p_face, p_cell)
             else:
                 p_face = p_cell
-            flux = self.grid.backend.to_host(
-                self.mass_flux[axis][_sl(axis, LAST if is_max else FIRST)]).reshape(p_cell.shape)
-            normal = flux / (self.density * self.conditions.face_areas(side))
-            tangential = self.grid.backend.to_host(xp.take(velocity_cells, layer, axis=axis))
+            flux = to_host(self.mass_flux[axis][_sl(axis, slice(face, face + 1))]).reshape(
+                p_cell.shape)
+            normal = flux / (self.density * areas)
+            tangential = to_host(xp.take(velocity_cells, inner, axis=axis))
             speed2 = normal**2 + np.sum(np.delete(tangential, axis, axis=-1) ** 2, axis=-1)
             total = p_face + 0.5 * self.density * speed2
             flow = np.abs(flux[faces])
-            area_sum += areas.sum()
-            static_sum += (p_face * np.ones_like(p_cell))[faces] @ areas
-            cell_sum += p_cell[faces] @ areas
+            area_sum += areas[faces].sum()
+            static_sum += (p_face * np.ones_like(p_cell))[faces] @ areas[faces]
+            cell_sum += p_cell[faces] @ areas[faces]
             total_sum += total[faces] @ flow
             flow_sum += flow.sum()
         if area_sum == 0.0:

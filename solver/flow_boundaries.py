@@ -1,4 +1,4 @@
-"""Flow boundary conditions on the six domain sides, resolved face by face.
+"""Flow boundary conditions on the six domain sides and on ports inside, resolved face by face.
 
 The boundary list of :mod:`solver.boundaries` (``Inlet``, ``Outlet``, ``Wall``, ``Symmetry``;
 later patches override earlier ones) is turned into per-face arrays the flow solver reads:
@@ -8,6 +8,11 @@ a kind code per face of each side, the inflow normal velocity [m/s], the outlet 
 An inlet given by volumetric or mass flow gets a uniform normal velocity over the *fluid* faces
 of its patch (faces whose adjacent cell is coolant), so the prescribed flow enters exactly even
 when part of the patch is blocked by solid.
+
+Inlet and outlet ports may also sit on a face of the geometry inside the domain (a patch with
+``position``, see :func:`solver.boundaries.port_faces`): their faces join the same per-face
+arrays as an *opening* of the coolant region, described like a domain side by its axis, the face
+index of its plane and the direction of its outward normal.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from .boundaries import (
     Symmetry,
     Wall,
     face_owners,
+    port_faces,
     side_axis,
     side_shape,
 )
@@ -54,10 +60,17 @@ def _boundary_cells(fluid: np.ndarray, side: str) -> np.ndarray:
 
 @dataclass
 class SideConditions:
-    """Per-face flow conditions of one domain side (host arrays of the side's face shape).
+    """Per-face flow conditions of one opening: a domain side or a port on a face of the
+    geometry (host arrays of the side's face shape).
 
     Attributes
     ----------
+    axis : int
+        Axis normal to the opening.
+    face : int
+        Face index of the opening's plane along ``axis`` (0 or n on the domain sides).
+    is_max : bool
+        True when the outward normal of the coolant points along +axis.
     kind : int8 array
         ``WALL``, ``SYMMETRY``, ``INLET`` or ``OUTLET`` per face.
     inflow_velocity : float array
@@ -70,6 +83,9 @@ class SideConditions:
         Index of the owning boundary in the list (-1: default wall).
     """
 
+    axis: int
+    face: int
+    is_max: bool
     kind: np.ndarray
     inflow_velocity: np.ndarray
     pressure: np.ndarray
@@ -102,6 +118,10 @@ class FlowConditions:
         self.boundaries = list(boundaries)
         fluid_host = grid.backend.to_host(fluid).astype(bool)
         self.sides: dict[str, SideConditions] = {}
+        self.ports: list[SideConditions] = []
+        for index, b in enumerate(self.boundaries):
+            if isinstance(b, Inlet | Outlet) and b.patch.on_geometry:
+                self.ports.append(self._port(index, b, fluid_host, density))
         for side in SIDES:
             shape = side_shape(grid, side)
             owners = face_owners(grid, self.boundaries, side, kinds=FLOW_KINDS)
@@ -128,7 +148,39 @@ class FlowConditions:
                     wall_velocity[:, faces] = np.asarray(b.velocity, dtype=float)[:, None]
             # faces in front of solid cells carry no flow whatever the patch says
             inflow[~wet] = 0.0
-            self.sides[side] = SideConditions(kind, inflow, pressure, wall_velocity, owners)
+            axis, is_max = side_axis(side)
+            face = grid.shape[axis] if is_max else 0
+            self.sides[side] = SideConditions(axis, face, is_max, kind, inflow, pressure,
+                                              wall_velocity, owners)
+
+    def _port(self, index: int, port, fluid: np.ndarray, density: float) -> SideConditions:
+        """The opening of an inlet or outlet port on a face of the geometry."""
+        side = port.patch.side
+        axis, face, _, faces = port_faces(self.grid, port.patch, fluid)
+        if not faces.any():
+            what = "inlet" if isinstance(port, Inlet) else "outlet"
+            raise ValueError(
+                f"{what} port {port.name or side!r} at {'xyz'[axis]} = {port.patch.position:.6g} "
+                f"m covers no face with coolant on its inner side and solid beyond ({side} is the "
+                "coolant side the port is on): is the port misplaced?")
+        shape = side_shape(self.grid, side)
+        kind = np.full(shape, WALL, dtype=np.int8)
+        inflow = np.zeros(shape)
+        pressure = np.zeros(shape)
+        if isinstance(port, Inlet):
+            kind[faces] = INLET
+            inflow[faces] = self._inlet_velocity(port, side, faces, density)
+        else:
+            kind[faces] = OUTLET
+            pressure[faces] = port.pressure
+        owners = np.where(faces, index, -1)
+        return SideConditions(axis, face, side_axis(side)[1], kind, inflow, pressure,
+                              np.zeros((3,) + shape), owners)
+
+    def openings(self, axis: int | None = None) -> list[SideConditions]:
+        """Domain sides and ports (all, or those normal to ``axis``)."""
+        every = list(self.sides.values()) + self.ports
+        return [o for o in every if axis is None or o.axis == axis]
 
     def _inlet_velocity(self, inlet: Inlet, side: str, wet_faces: np.ndarray,
                         density: float) -> float:
@@ -148,7 +200,7 @@ class FlowConditions:
     @property
     def has_outlet(self) -> bool:
         """True when at least one face is a pressure outlet (pressure level fixed)."""
-        return any(bool(np.any(s.kind == OUTLET)) for s in self.sides.values())
+        return any(bool(np.any(s.kind == OUTLET)) for s in self.openings())
 
     def face_areas(self, side: str) -> np.ndarray:
         """Face areas [m^2] of ``side`` (host array of the side's face shape)."""

@@ -23,6 +23,7 @@ from .backend import Backend, get_backend
 from .case import (
     Case,
     boundary_conditions,
+    case_error,
     case_hash,
     domain_bounds,
     geometry_body,
@@ -134,6 +135,11 @@ def build_grid(case: Case, bodies: list, backend: Backend) -> Grid:
             for axis in (0, 1):
                 extra = [chip.footprint.min[axis], chip.footprint.max[axis]]
                 breakpoints[axis] = np.union1d(breakpoints[axis], extra)
+    # so do the planes of ports on faces of the geometry
+    for boundary in case.boundaries:
+        if getattr(boundary, "at", None) is not None:
+            axis = "xyz".index(boundary.side[0])
+            breakpoints[axis] = np.union1d(breakpoints[axis], [boundary.at])
     return meshing.generate_grid(
         tuple(zip(lo, hi, strict=True)), breakpoints,
         max_spacing=spacing_per_axis(case.grid.max_spacing), refinements=refinements,
@@ -149,14 +155,41 @@ def grid_report(case: Case, grid: Grid) -> dict:
     return meshing.grid_report(grid, arrays_per_cell=arrays)
 
 
+def paint_bodies(grid, bodies) -> np.ndarray:
+    """Index of the body owning each cell (later bodies win), -1 where none (host int32)."""
+    # each body gets its own id (geometry.paint keys ids by material)
+    body_ids = np.full(grid.shape, -1, dtype=np.int32)
+    for i, body in enumerate(bodies):
+        body_ids[geometry.body_mask(grid, body)] = i
+    return body_ids
+
+
+def check_ports(case: Case, grid, body_ids: np.ndarray) -> None:
+    """Each port on a face of the geometry (``at``) must cover faces with coolant on its inner
+    side and solid or nothing beyond; otherwise a :class:`~solver.case.CaseError` naming it."""
+    from .boundaries import port_faces
+
+    fluid = np.isin(body_ids, [i for i, b in enumerate(case.bodies) if b.is_fluid])
+    for i, (boundary, patch) in enumerate(zip(case.boundaries, boundary_conditions(case),
+                                              strict=True)):
+        if getattr(boundary, "at", None) is None:
+            continue
+        if not port_faces(grid, patch.patch, fluid)[3].any():
+            axis = boundary.side[0]
+            raise case_error(
+                case, f"boundaries[{i}].at",
+                f"no face of the plane {axis} = {boundary.at:.6g} m inside `region` has coolant "
+                f"on the port's inner side (opposite to side = {boundary.side}) and solid or "
+                "nothing beyond", boundary.at,
+                f"the plane of a coolant face, e.g. a plenum ceiling with side = \"{axis}_max\"")
+
+
 def build_solid_model(case: Case, backend: Backend) -> SolidModel:
     """Geometry, grid, body ids, materials and chip heat sources for ``case``."""
     bodies = [geometry_body(body, case.case_dir) for body in case.bodies]
     grid = build_grid(case, bodies, backend)
-    # each body gets its own id (geometry.paint keys ids by material); later bodies win
-    body_ids = np.full(grid.shape, -1, dtype=np.int32)
-    for i, body in enumerate(bodies):
-        body_ids[geometry.body_mask(grid, body)] = i
+    body_ids = paint_bodies(grid, bodies)
+    check_ports(case, grid, body_ids)
     names = [b.name for b in case.bodies]
     materials = [case.material(b.material) for b in case.bodies]
 

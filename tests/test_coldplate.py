@@ -47,7 +47,7 @@ def test_inlet_patch_restricted_to_fluid_faces_for_energy():
     fluid_layer = plate.fluid_host[0]
     assert mask.any() and not (mask & ~fluid_layer).any()
     # the rectangle itself also covers no solid here, but a wider one would be cut back
-    wide = coldplate.FluidFacePatch("x_min", None, fluid_layer)
+    wide = coldplate.FluidFacePatch("x_min", None, fluid_faces=fluid_layer)
     assert np.array_equal(wide.face_mask(model.grid), fluid_layer)
     assert Patch("x_min").face_mask(model.grid).sum() > fluid_layer.sum()
 
