@@ -123,9 +123,22 @@ def _cells_between(faces: np.ndarray, lower: float, upper: float) -> int:
     return int(np.sum((faces > lower + tol) & (faces < upper - tol))) + 1
 
 
-def level_case(level: GridLevel):
-    """The case with ``level``'s grid settings and no field or image output."""
+def level_case(level: GridLevel, flow_settings: dict | None = None):
+    """The case with ``level``'s grid settings and no field or image output.
+
+    ``flow_settings`` overrides ``[solver.flow]`` keys on every grid, e.g.
+    ``{"pressure_rtol": 1e-4, "relaxation.velocity": 0.6}`` (they change the iteration path,
+    not the converged steady solution).
+    """
     case = load_case(CASE)
+    flow = case.solver.flow
+    for key, value in (flow_settings or {}).items():
+        if key.startswith("relaxation."):
+            relaxation = flow.relaxation.model_copy(update={key.split(".", 1)[1]: value})
+            flow = flow.model_copy(update={"relaxation": relaxation})
+        else:
+            flow = flow.model_copy(update={key: value})
+    case = case.model_copy(update={"solver": case.solver.model_copy(update={"flow": flow})})
     grid = case.grid.model_copy(update={
         "max_spacing": level.max_spacing, "growth_ratio": level.growth_ratio,
         "min_spacing": min(case.grid.min_spacing, *level.max_spacing)})
@@ -158,13 +171,15 @@ def describe_grid(case) -> dict:
             "min_spacing_m": float(min(np.diff(f).min() for f in (x, y, z)))}
 
 
-def solve(level: GridLevel, output: Path) -> dict:
+def solve(level: GridLevel, output: Path, quiet: bool = True,
+          flow_settings: dict | None = None) -> dict:
     """Run the case on ``level``'s grid; returns the grid description, R, dp, balances, seconds."""
-    case = level_case(level)
+    case = level_case(level, flow_settings)
     entry = {"grid": level.name, "max_spacing_m": list(level.max_spacing),
-             "growth_ratio": level.growth_ratio, **describe_grid(case)}
+             "growth_ratio": level.growth_ratio,
+             "flow_settings": flow_settings or {}, **describe_grid(case)}
     start = time.perf_counter()
-    summary = run(case, backend="cpu", output=output, quiet=True)
+    summary = run(case, backend="cpu", output=output, quiet=quiet)
     seconds = time.perf_counter() - start
     if summary["grid"]["cells"] != entry["cells"]:
         raise RuntimeError(f"run built {summary['grid']['cells']} cells, expected {entry['cells']}")
@@ -186,18 +201,36 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dry-run", action="store_true",
                         help="print the three grids (cells, spacings) without solving")
+    parser.add_argument("--progress", action="store_true",
+                        help="print the solver's progress to stderr")
+    parser.add_argument("--flow", nargs="*", default=[], metavar="KEY=VALUE",
+                        help="[solver.flow] overrides on every grid, e.g. pressure_rtol=1e-4 "
+                             "relaxation.velocity=0.6")
+    parser.add_argument("--grids", nargs="+", choices=[g.name for g in GRIDS],
+                        default=[g.name for g in GRIDS],
+                        help="solve only these grids (the extrapolation needs all three)")
     args = parser.parse_args()
     if args.dry_run:
         for level in GRIDS:
             print(json.dumps({"benchmark": "coldplate_grid_study", "grid": level.name,
                               **describe_grid(level_case(level))}), flush=True)
         return
+    flow_settings = {}
+    for item in args.flow:
+        key, _, value = item.partition("=")
+        try:
+            flow_settings[key] = json.loads(value)
+        except json.JSONDecodeError:
+            flow_settings[key] = value
     results = []
     with tempfile.TemporaryDirectory() as folder:
-        for level in GRIDS:
-            entry = solve(level, Path(folder))
+        for level in (g for g in GRIDS if g.name in args.grids):
+            entry = solve(level, Path(folder), quiet=not args.progress,
+                          flow_settings=flow_settings)
             results.append(entry)
             print(json.dumps({"benchmark": "coldplate_grid_study", **entry}), flush=True)
+    if len(results) < 3:
+        return
     fine_first = results[::-1]
     h_pitch = [r["h_pitch_m"] for r in fine_first]
     h_global = [r["h_global_m"] for r in fine_first]
