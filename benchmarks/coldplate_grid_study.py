@@ -67,11 +67,16 @@ pressure_max_iterations=200`` (stall at 7e-3, growing from iteration 160), and i
 with a constant-property coolant at 5.5e-4 Pa s (stall at 4e-2 by iteration 39, residual about 1
 by iteration 69). So the steady iteration loses stability when the viscosity drops (Reynolds
 number rises) on the finer grid, independently of the relaxation, the pressure-solve tolerance
-and the viscosity coupling. A likely cause (not verified: no fields of the unconverged state were
-written) is that the flow behind the blunt 0.3 mm fin ends in the outlet plenum (fin-end
-Reynolds number U t / nu of about 250) is physically unsteady once numerical diffusion is low
-enough, so a steady solution is not reachable there; a finer study needs a time-accurate run or
-tapered fin ends. The refined fine grid (1.03 M cells) was not attempted.
+and the viscosity coupling. Fields written after 400 pass-2 iterations (continuity about 1)
+locate the growing mode in the outlet plenum at the channel exits: the channels stay clean (rms
+v_y 2e-4 m/s), but just past the fin ends (x = 36.4 mm, near the plenum floor, y 7.4-8.8 mm)
+|v_y| reaches 0.27 m/s (half the channel velocity), the plenum has reverse flow down to
+v_x = -0.23 m/s at x = 38.4 mm, and the channels at y 7.6-8.3 mm carry 6 % less flow than the
+others. That fits jets and fin-end wakes that are unstable (fin-end Reynolds number U t / nu of
+about 250 for the 0.3 mm blunt fin ends) once numerical diffusion is low enough, so that a
+steady solution is not reachable at this resolution; a numerical cause in the steady solver is
+not excluded. A finer study needs a time-accurate (time-averaged) run, or a geometry with a
+gentler exit. The refined fine grid (1.03 M cells) was not attempted.
 
 Run: ``.venv/bin/python benchmarks/coldplate_grid_study.py [--set coarse|refined]``
 (``--dry-run`` prints the grids only, ``--progress`` shows the solver's progress on stderr).
