@@ -301,7 +301,9 @@ class ColdPlate:
         coolant_ids = [i for i, m in enumerate(model.body_materials) if hasattr(m, "viscosity")]
         if not coolant_ids:
             raise ValueError("a conjugate case needs at least one body with material 'coolant'")
-        coolants = {id(model.body_materials[i]) for i in coolant_ids}
+        # by name: the case builds a fresh object per body for a user-defined coolant
+        coolants = {getattr(model.body_materials[i], "name", id(model.body_materials[i]))
+                    for i in coolant_ids}
         if len(coolants) > 1:
             raise ValueError("all fluid bodies must share one coolant")
         self.coolant = model.body_materials[coolant_ids[0]]

@@ -177,3 +177,92 @@ def test_port_position_must_be_a_grid_plane_inside_the_domain():
         Patch("y_max", position=0.3e-3 + 1e-5).plane_index(grid)
     with pytest.raises(ValueError, match="on the domain boundary"):
         Patch("y_max", position=0.0).plane_index(grid)
+
+
+CEILING_CASE = """
+[case]
+name = "ceiling_ports"
+
+[solver]
+physics = "conjugate"
+
+[solver.flow]
+scheme = "van_leer"
+
+[grid]
+max_spacing = "1 mm"
+
+[materials.test_fluid]
+kind = "coolant"
+density = 1000.0
+specific_heat = 4000.0
+viscosity = 1e-3
+conductivity = 0.6
+
+[coolant]
+name = "test_fluid"
+
+[[bodies]]
+name = "plate"
+material = "copper"
+shape = "box"
+min = ["0 mm", "0 mm", "0 mm"]
+max = ["20 mm", "10 mm", "4 mm"]
+
+[[bodies]]
+name = "upstream_half"
+material = "coolant"
+shape = "box"
+min = ["1 mm", "1 mm", "1 mm"]
+max = ["10 mm", "9 mm", "3 mm"]
+
+[[bodies]]
+name = "downstream_half"
+material = "coolant"
+shape = "box"
+min = ["10 mm", "1 mm", "1 mm"]
+max = ["19 mm", "9 mm", "3 mm"]
+
+[[boundaries]]
+name = "heater"
+type = "heat_flux"
+side = "z_min"
+heat_flux = "20 W/cm2"
+
+[[boundaries]]
+name = "inlet"
+type = "inlet"
+side = "z_max"
+at = "3 mm"
+region = { min = ["1 mm", "3 mm"], max = ["3 mm", "7 mm"] }
+volumetric_flow = "0.3 L/min"
+temperature = "30 C"
+
+[[boundaries]]
+name = "outlet"
+type = "outlet"
+side = "z_max"
+at = "3 mm"
+region = { min = ["17 mm", "3 mm"], max = ["19 mm", "7 mm"] }
+pressure = "0 Pa"
+"""
+
+
+def test_case_with_ceiling_ports_runs_with_closed_balances(tmp_path):
+    """A case file whose ports enter and leave a plenum through its ceiling (key ``at``), with a
+    user-defined coolant filling two fluid bodies: the coolant takes up the heater's 40 W
+    (Q = m cp dT within 1e-3, the issue's example bound), mass balance < 1e-6."""
+    from solver.case import load_case
+    from solver.simulation import run
+
+    path = tmp_path / "ceiling_ports.toml"
+    path.write_text(CEILING_CASE)
+    summary = run(load_case(path), backend="cpu", output=tmp_path / "results", quiet=True)
+    flow = summary["flow"]
+    assert flow["heat_input_W"] == pytest.approx(20e4 * 0.02 * 0.01, rel=1e-9)
+    assert flow["energy_balance_relative_error"] < 1e-3
+    assert flow["mass_balance_relative_error"] < 1e-6
+    m_dot = 1000.0 * 0.3e-3 / 60
+    assert flow["mass_flow_kg_per_s"] == pytest.approx(m_dot, rel=1e-9)
+    assert flow["outlet_temperature_rise_K"] == pytest.approx(40.0 / (m_dot * 4000.0), rel=1e-3)
+    assert flow["pressure_drop_Pa"] > 0.0
