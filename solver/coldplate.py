@@ -917,7 +917,9 @@ def run_conjugate(case, backend, result_dir, quiet: bool = False, resume: bool =
     if case.output.write_fields:
         result_dir.write_fields(model.grid, {
             **model.cell_fields(result.temperature, result.conductivity),
-            "velocity": backend.to_host(result.flow.cell_velocity()),
+            # coolant cells only (a solid cell behind a port would average its face velocity)
+            "velocity": backend.to_host(result.flow.cell_velocity())
+            * plate.fluid_host[..., None],
             "pressure": backend.to_host(result.flow.pressure),
         }, field_data={"materials": model.material_table()})
         solid = ~plate.fluid_host

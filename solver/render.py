@@ -158,17 +158,19 @@ class _Scene:
         faces = (np.asarray(self.mesh.x), np.asarray(self.mesh.y), np.asarray(self.mesh.z))
         centres = [0.5 * (f[1:] + f[:-1]) for f in faces]
         widths = [np.diff(f) for f in faces]
+        fluid = (self.occupied & ~self.solid).reshape(shape, order="F")
         best = None
         for axis in range(3):
             for index, sign in ((0, 1.0), (-1, -1.0)):
                 layer = sign * np.take(velocity[..., axis], index, axis=axis)
+                layer = np.where(np.take(fluid, index, axis=axis), layer, 0.0)
                 others = [a for a in range(3) if a != axis]
                 area = np.outer(widths[others[0]], widths[others[1]])
                 inflow = float((np.clip(layer, 0.0, None) * area).sum())
                 if inflow > 0 and (best is None or inflow > best[0]):
                     best = (inflow, axis, index, layer, others)
         if best is None:
-            return None
+            return self._port_seeds(velocity, fluid, centres, max_seeds)
         _, axis, index, layer, others = best
         a, b = np.nonzero(layer > 0.05 * layer.max())
         if a.size > max_seeds:
@@ -179,6 +181,31 @@ class _Scene:
         points[:, others[1]] = centres[others[1]][b]
         points[:, axis] = centres[axis][index]
         return pv.PolyData(points)
+
+
+    def _port_seeds(self, velocity, fluid, centres, max_seeds: int):
+        """Seeds in the coolant cells that a port on a face of the geometry feeds: cells next
+        to a solid or empty cell whose velocity leaves it at more than a third of the top speed
+        (at walls the normal velocity is near zero). None when there are none."""
+        import pyvista as pv
+
+        shape = velocity.shape[:3]
+        fast = 0.33 * float(np.linalg.norm(velocity, axis=-1).max())
+        seeds = np.zeros(shape, dtype=bool)
+        for axis in range(3):
+            for step in (1, -1):
+                # the neighbour at -step along axis is not coolant, the flow goes +step
+                behind = np.roll(~fluid, step, axis=axis)
+                edge = [slice(None)] * 3
+                edge[axis] = 0 if step == 1 else -1
+                behind[tuple(edge)] = False
+                seeds |= fluid & behind & (step * velocity[..., axis] > fast)
+        i, j, k = np.nonzero(seeds)
+        if i.size == 0:
+            return None
+        pick = np.linspace(0, i.size - 1, min(i.size, max_seeds)).astype(int)
+        return pv.PolyData(np.column_stack([centres[0][i[pick]], centres[1][j[pick]],
+                                            centres[2][k[pick]]]))
 
 
 def vertical_exaggeration(bounds, view: str, max_aspect: float = 4.0) -> float:

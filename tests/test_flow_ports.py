@@ -266,3 +266,13 @@ def test_case_with_ceiling_ports_runs_with_closed_balances(tmp_path):
     assert flow["mass_flow_kg_per_s"] == pytest.approx(m_dot, rel=1e-9)
     assert flow["outlet_temperature_rise_K"] == pytest.approx(40.0 / (m_dot * 4000.0), rel=1e-3)
     assert flow["pressure_drop_Pa"] > 0.0
+    # the streamlines start at the ceiling port (seeded in the cells it feeds)
+    from solver.io import ResultDirectory
+    from solver.render import _Scene
+
+    seeds = _Scene(ResultDirectory(tmp_path / "results", "ceiling_ports")).inlet_seeds()
+    points = seeds.points
+    assert len(points) > 0
+    assert np.all((points[:, 0] > 1e-3) & (points[:, 0] < 3e-3))
+    assert np.all((points[:, 1] > 3e-3) & (points[:, 1] < 7e-3))
+    assert np.all((points[:, 2] > 2e-3) & (points[:, 2] < 3e-3))
