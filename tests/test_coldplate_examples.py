@@ -19,7 +19,7 @@ CASES = Path(__file__).resolve().parents[1] / "cases"
 # case file -> (summary "flow" key, pinned value, relative tolerance)
 EXAMPLES = {
     "coldplate_unit_cell.toml": ("outlet_temperature_rise_K", 1.4392, 2e-3),
-    "coldplate_pinfin.toml": ("pressure_drop_Pa", 612.5, 2e-2),
+    "coldplate_pinfin.toml": ("thermal_resistance_K_per_W", 0.1852, 2e-2),
     "coldplate_channels.toml": ("thermal_resistance_K_per_W", 0.03661, 2e-2),
 }
 
@@ -27,6 +27,9 @@ EXAMPLES = {
 TEST_GRIDS = {
     # 2 cells across each 0.4 mm channel instead of 4: 110,400 cells, about 38 s on 2 cores
     "coldplate_channels.toml": {"max_spacing": (2e-3, 2e-4, 5e-4)},
+    # coldplate_pinfin.toml runs its own grid (144,970 cells, about 2 min): with 2 cells per
+    # pin (59,000-66,000 cells) its TVD energy solve diverges, and 2 cells per pin along x only
+    # (102,460 cells) saves less than 20 % of the time
 }
 
 
