@@ -8,7 +8,8 @@ iterations per outer iteration, energy-balance and mass-balance errors, thermal 
 and pressure drop [Pa] beside the speed, and the machine load.
 
 Usage: ``python benchmarks/coldplate_examples.py [case.toml ...]`` (default: every
-``cases/coldplate_*.toml``).
+``cases/coldplate_*.toml``; each case header states its measured figures, e.g.
+``cases/coldplate_pinfin.toml``: 144,970 cells, about 2 min on 2 cores).
 """
 
 from __future__ import annotations
@@ -68,6 +69,9 @@ def measure(path: Path) -> dict:
 
 
 def main(argv: list[str]) -> int:
+    if any(a in ("-h", "--help") for a in argv):
+        print(__doc__)
+        return 0
     paths = [Path(a) for a in argv] or sorted(CASES.glob("coldplate_*.toml"))
     for path in paths:
         print(json.dumps(measure(path)), flush=True)
