@@ -212,10 +212,11 @@ class CaseInfo(Section):
 class LinearSettings(Section):
     """``[solver.linear]``: the linear solver for conduction, energy and pressure systems."""
 
-    method: Literal["pcg", "bicgstab", "multigrid"] = Field(
+    method: Literal["pcg", "bicgstab", "fgmres", "multigrid"] = Field(
         "pcg", description="[-] 'pcg' (multigrid-preconditioned conjugate gradients, symmetric "
-                           "systems), 'bicgstab' (non-symmetric, e.g. energy with convection), "
-                           "'multigrid' (stand-alone V-cycles)")
+                           "systems), 'fgmres' or 'bicgstab' (non-symmetric, e.g. energy with "
+                           "convection; flexible GMRES never breaks down), 'multigrid' "
+                           "(stand-alone V-cycles)")
     rtol: float = Field(1e-8, gt=0, lt=1, description="[-] relative residual reduction at which "
                                                        "a linear solve stops")
     max_iterations: int = Field(500, ge=1, description="[-] maximum iterations (or cycles) per "

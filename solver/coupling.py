@@ -852,7 +852,7 @@ def unit_responses(grid, conductivity, boundaries, chip_sources: Mapping[str, ob
     specific_heat : array (nx, ny, nz) or float
         [J/kg/K] constant specific heat of the fluid cells.
     linear : solver.linear.LinearSolve, optional
-        Linear-solver settings (default BiCGStab, rtol 1e-12).
+        Linear-solver settings (default flexible GMRES, rtol 1e-12).
 
     Returns
     -------
@@ -868,7 +868,7 @@ def unit_responses(grid, conductivity, boundaries, chip_sources: Mapping[str, ob
 
     if callable(conductivity):
         raise ValueError("superposition needs constant conductivities (got a callable k(T))")
-    settings = ConductionSolve(linear=linear or LinearSolve(method="bicgstab", rtol=1e-12,
+    settings = ConductionSolve(linear=linear or LinearSolve(method="fgmres", rtol=1e-12,
                                                             max_iterations=2000),
                                relaxation=1.0)
     zero_sources = grid.zeros()

@@ -28,9 +28,9 @@ correction), so the sum of all cell equations is exactly "heat generated + heat 
 boundaries = 0". :func:`patch_heat_flows` evaluates the boundary flows with the very coefficients
 used by the assembly, so the energy balance closes to the linear-solver residual.
 
-Linear systems go to :mod:`solver.linear` (multigrid-preconditioned CG for conduction, BiCGStab
-with advection); the multigrid hierarchy is kept across TVD deferred-correction passes (only the
-right-hand side changes) and rebuilt on each Picard pass for ``k(T)``. In float64 the balance
+Linear systems go to :mod:`solver.linear` (multigrid-preconditioned CG for conduction, flexible
+GMRES with advection); the multigrid hierarchy is kept across TVD deferred-correction passes (only
+the right-hand side changes) and rebuilt on each Picard pass for ``k(T)``. In float64 the balance
 closes to about 1e-10; float32 grids reach about 1e-3 (round-off of ``T`` near 300 K).
 
 All kernels are written against ``grid.backend.xp`` (NumPy or CuPy); the only host work is on
@@ -78,7 +78,7 @@ class ConductionSolve:
     Parameters
     ----------
     linear : solver.linear.LinearSolve or None
-        Linear-solver settings; ``None`` takes MG-preconditioned CG (conduction) or BiCGStab
+        Linear-solver settings; ``None`` takes MG-preconditioned CG (conduction) or flexible GMRES
         (advection) with ``rtol = 1e-10``.
     tolerance : float
         [K] stop when the largest temperature change between outer iterations is below this.
@@ -625,12 +625,12 @@ def energy_balance(grid, temperature, conductivity, boundaries, heat_source, mas
 # solves
 # ---------------------------------------------------------------------------------------------
 def _linear_settings(settings: LinearSolve | None, symmetric: bool) -> LinearSolve:
-    """MG-preconditioned CG (symmetric) or BiCGStab (advective) with ``rtol = 1e-10`` by default;
-    a ``"pcg"`` request on a non-symmetric system is switched to ``"bicgstab"``."""
+    """MG-preconditioned CG (symmetric) or flexible GMRES (advective) with ``rtol = 1e-10`` by
+    default; a ``"pcg"`` request on a non-symmetric system is switched to ``"fgmres"``."""
     if settings is None:
-        return LinearSolve(method="pcg" if symmetric else "bicgstab", rtol=1e-10)
+        return LinearSolve(method="pcg" if symmetric else "fgmres", rtol=1e-10)
     if not symmetric and settings.method == "pcg":
-        return replace(settings, method="bicgstab")
+        return replace(settings, method="fgmres")
     return settings
 
 

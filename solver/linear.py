@@ -71,7 +71,8 @@ import scipy.linalg.lapack
 
 from .operators import NEIGHBOURS, Stencil7, array_namespace
 
-METHODS = ("pcg", "bicgstab", "multigrid")
+METHODS = ("pcg", "bicgstab", "fgmres", "multigrid")
+GMRES_RESTART = 20  # Krylov vectors per FGMRES cycle (2 x 21 arrays of the grid's size)
 SMOOTHERS = ("auto", "point")
 CYCLES = ("k", "v")
 MAX_COARSEST = 2048  # cells; the coarsest level is solved with a dense inverse
@@ -106,10 +107,11 @@ class LinearSolve:
 
     Parameters
     ----------
-    method : {"pcg", "bicgstab", "multigrid"}
+    method : {"pcg", "bicgstab", "fgmres", "multigrid"}
         Multigrid-preconditioned flexible CG (symmetric systems), multigrid-preconditioned
-        BiCGStab (non-symmetric systems) or stationary multigrid cycles (each correction
-        scaled to minimise the residual).
+        BiCGStab or flexible GMRES (non-symmetric systems; FGMRES never breaks down and its
+        residual never grows, at the price of 2 x 21 stored vectors) or stationary multigrid
+        cycles (each correction scaled to minimise the residual).
     rtol : float
         Stop when ``||r|| <= max(rtol * ||r0||, atol)`` (Euclidean norms of ``rhs - A x``).
     atol : float
@@ -720,7 +722,7 @@ class Multigrid:
                                   strict=False)]
         self._coarsest = _CoarsestSolver(self._levels[-1].stencil)
         # K-cycle work vectors (halo-padded, halo zero) on the intermediate levels
-        self._symmetric = settings.method != "bicgstab"
+        self._symmetric = settings.method not in ("bicgstab", "fgmres")
         # where the doubled visits keep the level's work per cycle within half the finest
         # level's (bounded cycle cost also with semi-coarsening, which halves cells per level)
         self._krylov = [None] * len(self._levels)
@@ -968,6 +970,73 @@ def _bicgstab(mg: Multigrid, x, r, history: _History, max_iterations: int) -> in
     return max_iterations
 
 
+def _fgmres(mg: Multigrid, x, r, history: _History, max_iterations: int) -> int:
+    """Restarted flexible GMRES (Saad 1993), right-preconditioned by one cycle per iteration.
+
+    The preconditioned directions ``z_j`` are kept (the K-cycle is a variable preconditioner);
+    the least-squares problem is solved by Givens rotations on the host (small), the update
+    ``x += Z y`` and the true residual ``r -= A Z y`` once per restart cycle.
+    """
+    xp, dot, finest = mg.xp, mg._dot, mg._levels[0]
+    m = GMRES_RESTART
+    basis = [xp.empty_like(r) for _ in range(m + 1)]
+    directions = [xp.zeros(finest.x_padded.shape, dtype=r.dtype) for _ in range(m)]
+    w = xp.empty_like(r)
+    tmp = xp.empty_like(r)
+    update = xp.zeros(finest.x_padded.shape, dtype=r.dtype)
+    inner = (slice(1, -1),) * 3
+    k = 0
+    while k < max_iterations:
+        beta = float(dot.norm(r))
+        if beta == 0.0 or not np.isfinite(beta):
+            return k
+        xp.multiply(r, 1.0 / beta, out=basis[0])
+        hessenberg = np.zeros((m + 1, m))
+        cosines, sines = np.zeros(m), np.zeros(m)
+        g = np.zeros(m + 1)
+        g[0] = beta
+        used = 0
+        for j in range(m):
+            mg.precondition(basis[j], out=directions[j][inner])
+            finest.apply(directions[j], w, tmp)
+            # modified Gram-Schmidt against the basis
+            for i in range(j + 1):
+                hessenberg[i, j] = float(dot(w, basis[i]))
+                w -= hessenberg[i, j] * basis[i]
+            hessenberg[j + 1, j] = float(dot.norm(w))
+            used, k = j + 1, k + 1
+            if hessenberg[j + 1, j] > 0.0:
+                xp.multiply(w, 1.0 / hessenberg[j + 1, j], out=basis[j + 1])
+            # Givens rotations keep the least-squares residual |g[j+1]| current
+            for i in range(j):
+                a, b = hessenberg[i, j], hessenberg[i + 1, j]
+                hessenberg[i, j] = cosines[i] * a + sines[i] * b
+                hessenberg[i + 1, j] = -sines[i] * a + cosines[i] * b
+            a, b = hessenberg[j, j], hessenberg[j + 1, j]
+            radius = float(np.hypot(a, b))
+            cosines[j], sines[j] = (a / radius, b / radius) if radius > 0 else (1.0, 0.0)
+            hessenberg[j, j] = radius
+            hessenberg[j + 1, j] = 0.0
+            g[j + 1] = -sines[j] * g[j]
+            g[j] = cosines[j] * g[j]
+            if abs(g[j + 1]) <= history.target or k >= max_iterations or radius == 0.0:
+                break
+        # y from the triangular system; x += Z y, r -= A Z y (the true residual)
+        y = np.zeros(used)
+        for i in range(used - 1, -1, -1):
+            if hessenberg[i, i] != 0.0:
+                y[i] = (g[i] - hessenberg[i, i + 1:used] @ y[i + 1:]) / hessenberg[i, i]
+        update.fill(0)
+        for i in range(used):
+            update += y[i] * directions[i]
+        x += update[inner]
+        finest.apply(update, w, tmp)
+        r -= w
+        if history.done(r, k, True):
+            return k
+    return max_iterations
+
+
 def _minimal_residual_step(mg: Multigrid, c_padded, c, ac, x, r, tmp):
     """One preconditioned minimal-residual step, in place; returns its length ``alpha``.
 
@@ -1000,7 +1069,7 @@ def _vcycles(mg: Multigrid, x, r, history: _History, max_iterations: int) -> int
     return max_iterations
 
 
-_DRIVERS = {"pcg": _pcg, "bicgstab": _bicgstab, "multigrid": _vcycles}
+_DRIVERS = {"pcg": _pcg, "bicgstab": _bicgstab, "fgmres": _fgmres, "multigrid": _vcycles}
 
 
 def _run(mg: Multigrid, rhs, x0, settings: LinearSolve, residuals, setup_seconds: float):

@@ -164,7 +164,7 @@ SHAPES = [(13, 7, 5), (9, 1, 6), (1, 1, 17), (1, 12, 1), (16, 16, 16), (2, 3, 1)
 
 
 @pytest.mark.parametrize("shape", SHAPES)
-@pytest.mark.parametrize("method", ["pcg", "bicgstab", "multigrid"])
+@pytest.mark.parametrize("method", ["pcg", "bicgstab", "fgmres", "multigrid"])
 def test_matches_spsolve_on_random_spd(backend, shape, method):
     """Random SPD operators (odd sizes, 1-cell directions), several coarse levels forced."""
     coefficients = _random_spd(shape, seed=sum(shape))
@@ -179,7 +179,7 @@ def test_matches_spsolve_on_random_spd(backend, shape, method):
 
 
 @pytest.mark.parametrize("shape", [(13, 7, 5), (24, 9, 1), (16, 16, 16)])
-@pytest.mark.parametrize("method", ["bicgstab", "multigrid"])
+@pytest.mark.parametrize("method", ["bicgstab", "fgmres", "multigrid"])
 def test_matches_spsolve_on_upwind_advection_diffusion(backend, shape, method):
     """Non-symmetric upwind advection-diffusion operators."""
     stencil = _on(backend, _upwind_advection_diffusion(shape, seed=7))
@@ -193,14 +193,15 @@ def test_matches_spsolve_on_upwind_advection_diffusion(backend, shape, method):
     assert error <= 1e-9 * np.max(np.abs(reference))
 
 
+@pytest.mark.parametrize("method", ["bicgstab", "fgmres"])
 @pytest.mark.parametrize("flux", [(10.0, -5.0, 3.0), (100.0, -50.0, 30.0), (30.0, 30.0, 30.0)])
-def test_bicgstab_factor_on_advection_diffusion(backend, flux):
-    """MG-preconditioned BiCGStab reduces the residual >= 5x per iteration at cell Peclet
+def test_krylov_factor_on_advection_diffusion(backend, flux, method):
+    """MG-preconditioned BiCGStab and FGMRES reduce the residual >= 5x per iteration at cell Peclet
     numbers 10 to 100, including flow oblique to every grid axis (advection-dominated axes get
     line smoothing; red-black point smoothing alone gives 0.33 at (30, 30, 30) on 64^3)."""
     stencil = _on(backend, _upwind_advection_diffusion((32, 32, 32), seed=2, flux=flux))
     rhs = backend.asarray(np.random.default_rng(1).standard_normal((32, 32, 32)))
-    _, info = solve(stencil, rhs, settings=LinearSolve(method="bicgstab"))
+    _, info = solve(stencil, rhs, settings=LinearSolve(method=method))
     assert info.converged and info.convergence_factor <= 0.2
 
 
@@ -448,7 +449,7 @@ def test_float32_operator_mixed_precision(backend):
     assert error <= 2e-6 * np.abs(reference).max()
 
 
-@pytest.mark.parametrize("method", ["pcg", "bicgstab", "multigrid"])
+@pytest.mark.parametrize("method", ["pcg", "bicgstab", "fgmres", "multigrid"])
 def test_point_source_without_breakdown(backend, method):
     """A single-cell right-hand side (zero restricted residuals on parts of the coarse levels,
     and a BiCGStab shadow residual orthogonal to later residuals) converges with finite
