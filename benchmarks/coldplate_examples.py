@@ -9,7 +9,7 @@ and pressure drop [Pa] beside the speed, and the machine load.
 
 Usage: ``python benchmarks/coldplate_examples.py [case.toml ...]`` (default: every
 ``cases/coldplate_*.toml``; each case header states its measured figures, e.g.
-``cases/coldplate_pinfin.toml``: 144,970 cells, about 2 min on 2 cores).
+``cases/coldplate_pinfin.toml``: 144,970 cells, about 1.5 min on 2 cores).
 """
 
 from __future__ import annotations
