@@ -35,7 +35,11 @@ the inlet patch, where ``p_rgh`` is zero-gradient, i.e. the inlet cells' value, 
 2.5e-4 (peak) and 1e-3 (dp) of its own converged values; energy balance 6e-8 to 6e-7. The energy
 equation is solved by multigrid-preconditioned BiCGStab (line-smoothed K-cycles): 13-16 TVD
 corrections, 21-36 BiCGStab iterations in all, residual factor 0.006-0.09 per iteration; it is
-about half of coolsim's time (1.9 of 3.7 s on 80,000 cells, 25 of 44 s on 640,000).
+about half of coolsim's time (1.9 of 3.7 s on 80,000 cells, 25 of 44 s on 640,000). Since the
+switch to flexible GMRES (same preconditioner; 2026-11-24, 80,000 cells, quiet machine): 3.38 s
+in all, energy 1.65 s, 15 corrections, 30 FGMRES iterations, factor 0.032; OpenFOAM rerun the
+same day: 61.1 s serial, 242 s on 2 ranks (the peer README's quiet 2-rank best, 27.8 s, is the
+reference: 8.2x).
 """
 
 from __future__ import annotations
@@ -116,7 +120,7 @@ def run_coolsim(level: str, tolerance: float, monitor: float, window: int) -> di
     return {"seconds": seconds, "iterations": result.flow.iterations,
             "flow_seconds": result.timings["flow"], "energy_seconds": result.timings["energy"],
             "energy_corrections": len(result.energy.outer_history),
-            "energy_bicgstab_iterations": sum(h["iterations"] for h in linear),
+            "energy_linear_iterations": sum(h["iterations"] for h in linear),
             "energy_convergence_factor": float(np.median(factors)) if factors else None,
             "peak_rise_K": m["peak_temperature_rise_K"],
             "outlet_rise_K": m["outlet_temperature_rise_K"],
