@@ -75,8 +75,12 @@ v_x = -0.23 m/s at x = 38.4 mm, and the channels at y 7.6-8.3 mm carry 6 % less 
 others. That fits jets and fin-end wakes that are unstable (fin-end Reynolds number U t / nu of
 about 250 for the 0.3 mm blunt fin ends) once numerical diffusion is low enough, so that a
 steady solution is not reachable at this resolution; a numerical cause in the steady solver is
-not excluded. A finer study needs a time-accurate (time-averaged) run, or a geometry with a
-gentler exit. The refined fine grid (1.03 M cells) was not attempted.
+not excluded. With first-order upwind (``--flow scheme=upwind``) the same grid converges in 57 s
+(150 iterations, 5 passes; R 0.03568 K/W, dp 918 Pa, peak 74.19 C), and with minmod pass 1
+converges but pass 2 stalls like van Leer (continuity 6e-3 and rising): the stall needs both the
+bounded second-order scheme and the hotter, less viscous coolant, which fits wakes turning
+unsteady rather than a limiter defect. A finer study needs a time-accurate (time-averaged) run,
+or a geometry with a gentler exit. The refined fine grid (1.03 M cells) was not attempted.
 
 Run: ``.venv/bin/python benchmarks/coldplate_grid_study.py [--set coarse|refined]``
 (``--dry-run`` prints the grids only, ``--progress`` shows the solver's progress on stderr).
