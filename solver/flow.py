@@ -309,10 +309,11 @@ class _Component:
         solid_node = _pad_edge(xp, solid, a)
         solid_node = solid_node[_sl(a, LOWER)] & solid_node[_sl(a, UPPER)]
         for d in range(3):
-            if d != a:
+            shear_node = solid_node
+            if d != a and solver.has_outlet_ports:
                 # beyond an outlet port (normal d) there is no wall: zero shear, as on a side
                 ghost = _pad_edge(xp, solver.outlet_ghosts[d], a)
-                ghost_node = ghost[_sl(a, LOWER)] & ghost[_sl(a, UPPER)]
+                shear_node = solid_node & ~(ghost[_sl(a, LOWER)] & ghost[_sl(a, UPPER)])
             info = {"axis": d}
             if d == a:
                 b, c = others
@@ -335,8 +336,8 @@ class _Component:
                 # a solid layer beyond the face: wall half a cell from the node
                 info["wall_lower"] = solid_node[_sl(d, UPPER)]
                 info["wall_upper"] = solid_node[_sl(d, LOWER)]
-                info["shear_lower"] = info["wall_lower"] & ~ghost_node[_sl(d, UPPER)]
-                info["shear_upper"] = info["wall_upper"] & ~ghost_node[_sl(d, LOWER)]
+                info["shear_lower"] = shear_node[_sl(d, UPPER)]
+                info["shear_upper"] = shear_node[_sl(d, LOWER)]
                 for tag, side in (("min", f"{'xyz'[d]}_min"), ("max", f"{'xyz'[d]}_max")):
                     cond = solver.conditions.sides[side]
                     kind = np.expand_dims(cond.kind, d)
@@ -457,7 +458,7 @@ class FlowSolver:
         # ports on faces of the geometry keep the cell layer beyond their plane in the region
         for b in boundaries:
             if isinstance(b, Inlet | Outlet) and b.patch.on_geometry:
-                axis, is_max = side_axis(b.patch.side)
+                axis = side_axis(b.patch.side)[0]
                 face = b.patch.plane_index(grid)
                 lower[axis] = min(lower[axis], face - 1)
                 upper[axis] = max(upper[axis], face + 1)
@@ -508,6 +509,10 @@ class FlowSolver:
         ports = self.conditions.ports
         self.has_outlet_ports = any(bool(np.any(p.kind == OUTLET)) for p in ports)
         self.has_inlet_ports = any(bool(np.any(p.kind == INLET)) for p in ports)
+        self.fluid_f = self.fluid.astype(self.dtype)
+        self.ghost_pressure = self.outlet_ghosts = None
+        if not self.has_outlet_ports:
+            return
         ghost_pressure = np.zeros(self.grid.shape)
         outlet_ghosts = [np.zeros(self.grid.shape, dtype=bool) for _ in range(3)]
         for port in ports:
@@ -520,7 +525,6 @@ class FlowSolver:
             outlet_ghosts[a][index] |= outlet
         self.ghost_pressure = xp.asarray(ghost_pressure, dtype=self.dtype)
         self.outlet_ghosts = [xp.asarray(g) for g in outlet_ghosts]
-        self.fluid_f = self.fluid.astype(self.dtype)
 
     def _apply_ghost_pressure(self) -> None:
         """Outlet pressure [Pa] in the ghost cells beyond outlet ports (0 in other solid)."""
@@ -789,15 +793,14 @@ class FlowSolver:
             minus.fill(0.0)
             plus.fill(0.0)
             link = c[_sl(a, INTERIOR)]
+            own = c[_sl(a, LOWER)] + c[_sl(a, UPPER)]
             if self.has_outlet_ports:
                 # p' = 0 in the ghost cell beyond an outlet port: no link, no ghost row
                 link = link * self.fluid_f[_sl(a, LOWER)] * self.fluid_f[_sl(a, UPPER)]
+                own = own * self.fluid_f
             minus[_sl(a, UPPER)] = link
             plus[_sl(a, LOWER)] = link
-            if self.has_outlet_ports:
-                st.diag += (c[_sl(a, LOWER)] + c[_sl(a, UPPER)]) * self.fluid_f
-            else:
-                st.diag += c[_sl(a, LOWER)] + c[_sl(a, UPPER)]
+            st.diag += own
         # solid (or isolated) cells: decoupled rows with p' = 0. Their diagonal is kept tiny
         # so that multigrid aggregates mixing solid and fluid cells gain no artificial sink.
         scale = float(self.xp.max(st.diag))
@@ -1026,8 +1029,11 @@ class FlowSolver:
         to_host = self.grid.backend.to_host
         area_sum = static_sum = cell_sum = total_sum = flow_sum = 0.0
         velocity_cells = cell_velocity(self.velocity)
-        fluid_host = to_host(self.fluid)
-        pressure = to_host(self.pressure)
+
+        def layer(array, index, axis):
+            # one cell layer to the host (this runs every iteration: no whole-array copies)
+            return to_host(xp.take(array, index, axis=axis))
+
         for opening in self.conditions.openings():
             faces = opening.kind == kind
             if not np.any(faces):
@@ -1035,25 +1041,25 @@ class FlowSolver:
             axis, face = opening.axis, opening.face
             # the fluid cell at the opening and the next one inward
             inner, step = (face - 1, -1) if opening.is_max else (face, 1)
-            fluid = np.take(fluid_host, inner, axis=axis)
+            fluid = layer(self.fluid, inner, axis)
             faces = faces & fluid
             areas = np.outer(*(self.grid.widths[d] for d in range(3) if d != axis))
-            p_cell = np.take(pressure, inner, axis=axis)
+            p_cell = layer(self.pressure, inner, axis)
             second = inner + step
             if kind == OUTLET:
                 p_face = opening.pressure
             elif 0 <= second < self.grid.shape[axis]:
                 # linear extrapolation of the two cells next to the opening
-                p_next = np.take(pressure, second, axis=axis)
+                p_next = layer(self.pressure, second, axis)
                 w0, w1 = self.grid.widths[axis][inner], self.grid.widths[axis][second]
                 p_face = p_cell + (p_cell - p_next) * (0.5 * w0) / (0.5 * (w0 + w1))
-                p_face = np.where(fluid & np.take(fluid_host, second, axis=axis), p_face, p_cell)
+                p_face = np.where(fluid & layer(self.fluid, second, axis), p_face, p_cell)
             else:
                 p_face = p_cell
             flux = to_host(self.mass_flux[axis][_sl(axis, slice(face, face + 1))]).reshape(
                 p_cell.shape)
             normal = flux / (self.density * areas)
-            tangential = to_host(xp.take(velocity_cells, inner, axis=axis))
+            tangential = layer(velocity_cells, inner, axis)
             speed2 = normal**2 + np.sum(np.delete(tangential, axis, axis=-1) ** 2, axis=-1)
             total = p_face + 0.5 * self.density * speed2
             flow = np.abs(flux[faces])

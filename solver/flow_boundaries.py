@@ -201,9 +201,3 @@ class FlowConditions:
     def has_outlet(self) -> bool:
         """True when at least one face is a pressure outlet (pressure level fixed)."""
         return any(bool(np.any(s.kind == OUTLET)) for s in self.openings())
-
-    def face_areas(self, side: str) -> np.ndarray:
-        """Face areas [m^2] of ``side`` (host array of the side's face shape)."""
-        axis, _ = side_axis(side)
-        a, b = (i for i in range(3) if i != axis)
-        return np.outer(self.grid.widths[a], self.grid.widths[b])
