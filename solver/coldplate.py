@@ -58,7 +58,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .boundaries import SIDES, HeatFlux, Inlet, Outlet, Patch, face_owners, port_faces, side_axis
+from .boundaries import SIDES, HeatFlux, Inlet, Patch, face_owners, port_faces, side_axis
 from .energy import (
     ConductionSolve,
     solve_energy,
@@ -554,7 +554,7 @@ class ColdPlate:
     def _ports(self):
         """``(boundary, (axis, face, inner layer, face mask))`` of each port on a geometry face."""
         for b in self.boundaries:
-            if isinstance(b, Inlet | Outlet) and b.patch.on_geometry:
+            if b.patch.on_geometry:  # only inlets and outlets can be (boundaries.Boundary)
                 yield b, port_faces(self.grid, b.patch, self.fluid_host)
 
     def _net_outflow(self) -> tuple[float, float]:

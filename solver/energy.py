@@ -53,7 +53,6 @@ from .boundaries import (
     FixedTemperature,
     HeatFlux,
     Inlet,
-    Outlet,
     boundary_names,
     evaluate_face_value,
     face_owners,
@@ -297,7 +296,7 @@ def _port_terms(grid, boundaries, mass_flux, cp, scheme, temperature) -> dict[st
     xp = grid.backend.xp
     terms = {}
     for index, bnd in enumerate(boundaries):
-        if not (isinstance(bnd, Inlet | Outlet) and bnd.patch.on_geometry):
+        if not bnd.patch.on_geometry:  # only inlets and outlets can be
             continue
         axis, face, inner, mask = port_faces(grid, bnd.patch, cp > 0)
         _, is_max = side_axis(bnd.patch.side)
@@ -314,30 +313,18 @@ def _port_terms(grid, boundaries, mass_flux, cp, scheme, temperature) -> dict[st
     return terms
 
 
-def _open_interior_faces(grid, terms, axis: int):
-    """1 on the interior faces normal to ``axis``, 0 on port faces (grid dtype)."""
-    shape = list(grid.shape)
-    shape[axis] += 1
-    ones = [grid.zeros()] * 3
-    ones[axis] = grid.backend.xp.ones(shape, dtype=grid.dtype)
-    return _cut_port_faces(grid, terms, ones, axis)[axis][_index(axis, slice(1, -1))]
-
-
-def _cut_port_faces(grid, terms, arrays, only_axis: int | None = None):
-    """Copies of face arrays (one per axis, full face shape) set to 0 on port faces."""
+def _cut_port_faces(grid, terms, faces, axis: int, interior: bool = False):
+    """A copy of ``faces`` (values on the faces normal to ``axis``: all of them, or only the
+    interior ones) that is 0 on the faces of ports on geometry faces."""
     xp = grid.backend.xp
-    arrays = list(arrays)
+    faces = faces.copy()
     for t in terms.values():
-        if t.port is None:
+        if t.port is None or t.port[0] != axis:
             continue
-        axis, face, mask, _ = t.port
-        if only_axis is not None and axis != only_axis:
-            continue
-        keep = xp.asarray(~mask)
-        cut = arrays[axis].copy()
-        cut[_index(axis, face)] = xp.where(keep, cut[_index(axis, face)], 0.0)
-        arrays[axis] = cut
-    return tuple(arrays)
+        _, face, mask, _ = t.port
+        at = _index(axis, face - 1 if interior else face)
+        faces[at] = xp.where(xp.asarray(mask), 0.0, faces[at])
+    return faces
 
 
 # ---------------------------------------------------------------------------------------------
@@ -449,7 +436,8 @@ def _assemble(grid, conductivity, boundaries, heat_source, mass_flux=None, cp=No
     if mass_flux is not None:
         # port faces belong to their boundary terms: no interior flux across them
         if ports:
-            mass_flux = _cut_port_faces(grid, terms, mass_flux)
+            mass_flux = tuple(_cut_port_faces(grid, terms, f, axis)
+                              for axis, f in enumerate(mass_flux))
         _check_no_flow_into_empty(grid, k, mass_flux)
     for axis in range(3):
         lo, hi = _index(axis, _LO), _index(axis, _HI)
@@ -458,7 +446,7 @@ def _assemble(grid, conductivity, boundaries, heat_source, mass_flux=None, cp=No
         # diffusion: symmetric harmonic conductances (none across port faces)
         g = _face_conductance(grid, k, axis)
         if ports:
-            g = g * _open_interior_faces(grid, terms, axis)
+            g = _cut_port_faces(grid, terms, g, axis, interior=True)
         plus[lo] += g
         minus[hi] += g
         stencil.diag[lo] += g

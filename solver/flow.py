@@ -47,7 +47,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .boundaries import SIDES, Inlet, Outlet, side_axis
+from .boundaries import SIDES, side_axis
 from .flow_boundaries import INLET, OUTLET, WALL, FlowConditions, MovingWall
 from .grid import Grid
 from .linear import LinearSolve, Multigrid
@@ -457,7 +457,7 @@ class FlowSolver:
         lower, upper = cells.min(axis=0), cells.max(axis=0) + 1
         # ports on faces of the geometry keep the cell layer beyond their plane in the region
         for b in boundaries:
-            if isinstance(b, Inlet | Outlet) and b.patch.on_geometry:
+            if b.patch.on_geometry:
                 axis = side_axis(b.patch.side)[0]
                 face = b.patch.plane_index(grid)
                 lower[axis] = min(lower[axis], face - 1)

@@ -120,7 +120,7 @@ class FlowConditions:
         self.sides: dict[str, SideConditions] = {}
         self.ports: list[SideConditions] = []
         for index, b in enumerate(self.boundaries):
-            if isinstance(b, Inlet | Outlet) and b.patch.on_geometry:
+            if b.patch.on_geometry:  # inlet and outlet ports only (boundaries.Boundary)
                 self.ports.append(self._port(index, b, fluid_host, density))
         for side in SIDES:
             shape = side_shape(grid, side)
