@@ -669,6 +669,11 @@ class _Boundary(Section):
         """True for the patch kinds that only make sense with coolant flow."""
         return self.type in FLOW_TYPES
 
+    @property
+    def port_plane(self) -> float | None:
+        """[m] ``at`` of an inlet or outlet port on a face of the geometry, else None."""
+        return getattr(self, "at", None)
+
 
 class TemperatureBoundary(_Boundary):
     """Fixed temperature."""
@@ -1461,7 +1466,7 @@ def validate_case(case: Case) -> None:
             raise err(f"boundaries[{i}].type", "flow boundary in a conduction case", boundary.type,
                       "temperature, heat_flux, convection, adiabatic, symmetry (or set "
                       "solver.physics = \"conjugate\")")
-        if boundary.region is not None or getattr(boundary, "at", None) is not None:
+        if boundary.region is not None or boundary.port_plane is not None:
             continue
         # a later patch overrides an earlier one per equation: a second whole-side patch for
         # the same equation would silently void the first
@@ -1554,7 +1559,7 @@ def _check_boundaries_in_domain(case: Case, body_boxes, err) -> None:
     for i, boundary in enumerate(case.boundaries):
         normal = AXES.index(boundary.side[0])
         tangential = [a for a in range(3) if a != normal]
-        at = getattr(boundary, "at", None)
+        at = boundary.port_plane
         if at is not None and not lo[normal] < at < hi[normal]:
             raise err(f"boundaries[{i}].at", f"port plane is not inside the domain along "
                       f"{AXES[normal]}", at, f"strictly between {lo[normal]:.6g} and "
@@ -1735,7 +1740,7 @@ def boundary_conditions(case: Case) -> list:
         region = None
         if boundary.region is not None:
             region = tuple(zip(boundary.region.min, boundary.region.max, strict=True))
-        patch = bc.Patch(boundary.side, region, getattr(boundary, "at", None))
+        patch = bc.Patch(boundary.side, region, boundary.port_plane)
         name = {"name": boundary.name}
         kind = boundary.type
         if kind == "temperature":

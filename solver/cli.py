@@ -299,7 +299,7 @@ def grid_preview(case):
         warnings.simplefilter("always")
         grid = build_grid(case, bodies, CPU)
     notes = [" ".join(str(w.message).split()) for w in caught]
-    if any(getattr(b, "at", None) is not None for b in case.boundaries):
+    if any(b.port_plane is not None for b in case.boundaries):
         check_ports(case, grid, paint_bodies(grid, bodies))
     return grid_report(case, grid), notes
 

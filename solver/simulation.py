@@ -137,9 +137,9 @@ def build_grid(case: Case, bodies: list, backend: Backend) -> Grid:
                 breakpoints[axis] = np.union1d(breakpoints[axis], extra)
     # so do the planes of ports on faces of the geometry
     for boundary in case.boundaries:
-        if getattr(boundary, "at", None) is not None:
+        if boundary.port_plane is not None:
             axis = "xyz".index(boundary.side[0])
-            breakpoints[axis] = np.union1d(breakpoints[axis], [boundary.at])
+            breakpoints[axis] = np.union1d(breakpoints[axis], [boundary.port_plane])
     return meshing.generate_grid(
         tuple(zip(lo, hi, strict=True)), breakpoints,
         max_spacing=spacing_per_axis(case.grid.max_spacing), refinements=refinements,
@@ -172,7 +172,7 @@ def check_ports(case: Case, grid, body_ids: np.ndarray) -> None:
     fluid = np.isin(body_ids, [i for i, b in enumerate(case.bodies) if b.is_fluid])
     for i, (boundary, patch) in enumerate(zip(case.boundaries, boundary_conditions(case),
                                               strict=True)):
-        if getattr(boundary, "at", None) is None:
+        if boundary.port_plane is None:
             continue
         if not port_faces(grid, patch.patch, fluid)[3].any():
             axis = boundary.side[0]
