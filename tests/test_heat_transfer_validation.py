@@ -74,6 +74,19 @@ def _plates(ny: int, nx: int, peclet: float, lengths_dh: float):
     return grid, fluid, boundaries, _flow(grid, fluid, boundaries)
 
 
+def _heated_plates(walls):
+    """Energy on the 40 x 16 x 1 plates (10 D_h, Pe 100) with ``walls``; asserts convergence and
+    a balance < 1e-6; returns the grid, the mid-slab temperature, the bulk temperature per
+    station and the wall-adjacent half widths across the gap."""
+    grid, _, boundaries, flow = _plates(16, 40, 100.0, 10.0)
+    result = solve_energy(grid, np.full(grid.shape, K_FLUID), boundaries + walls, None,
+                          flow.mass_flux, CP, "tvd")
+    assert result.converged
+    assert result.energy_balance["relative_imbalance"] < 1e-6
+    bulk = _bulk(flow.mass_flux[0], result.temperature)
+    return grid, result.temperature[:, :, 0], bulk, 0.5 * grid.widths[1]
+
+
 def test_parallel_plates_constant_wall_temperature():
     """Parallel plates, both walls at T_w: Nu_T = 7.541 (Shah & London 1978) within 2%.
 
@@ -81,15 +94,8 @@ def test_parallel_plates_constant_wall_temperature():
     axial conduction negligible). Local Nu = q_w D_h / (k (T_w - T_b)) from the discrete wall
     flux k (T_w - T_P) / (dy/2) of both walls. Measured 7.542 (0.02%); about 1 s.
     """
-    grid, fluid, boundaries, flow = _plates(16, 40, 100.0, 10.0)
     walls = [FixedTemperature(Patch("y_min"), T_WALL), FixedTemperature(Patch("y_max"), T_WALL)]
-    result = solve_energy(grid, np.full(grid.shape, K_FLUID), boundaries + walls, None,
-                          flow.mass_flux, CP, "tvd")
-    assert result.converged
-    assert result.energy_balance["relative_imbalance"] < 1e-6
-    temperature = result.temperature[:, :, 0]
-    bulk = _bulk(flow.mass_flux[0], result.temperature)
-    half = 0.5 * grid.widths[1]
+    grid, temperature, bulk, half = _heated_plates(walls)
     wall_flux = 0.5 * K_FLUID * ((T_WALL - temperature[:, 0]) / half[0]
                                  + (T_WALL - temperature[:, -1]) / half[-1])
     nusselt = wall_flux * DH_PLATES / (K_FLUID * (T_WALL - bulk))
@@ -105,15 +111,8 @@ def test_parallel_plates_constant_heat_flux():
     is coolsim's own developing flow and the flux sits on the fluid boundary. Grid 40 x 16 x 1,
     duct 10 D_h, Pe = 100. T_w = T_P + q (dy/2) / k. Measured 8.258 (0.27%); about 1 s.
     """
-    grid, fluid, boundaries, flow = _plates(16, 40, 100.0, 10.0)
     walls = [HeatFlux(Patch("y_min"), FLUX), HeatFlux(Patch("y_max"), FLUX)]
-    result = solve_energy(grid, np.full(grid.shape, K_FLUID), boundaries + walls, None,
-                          flow.mass_flux, CP, "tvd")
-    assert result.converged
-    assert result.energy_balance["relative_imbalance"] < 1e-6
-    temperature = result.temperature[:, :, 0]
-    bulk = _bulk(flow.mass_flux[0], result.temperature)
-    half = 0.5 * grid.widths[1]
+    grid, temperature, bulk, half = _heated_plates(walls)
     wall = 0.5 * (temperature[:, 0] + FLUX * half[0] / K_FLUID
                   + temperature[:, -1] + FLUX * half[-1] / K_FLUID)
     nusselt = FLUX * DH_PLATES / (K_FLUID * (wall - bulk))
