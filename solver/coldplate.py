@@ -58,13 +58,13 @@ from pathlib import Path
 
 import numpy as np
 
-from .boundaries import SIDES, HeatFlux, Inlet, Patch, face_owners, port_faces, side_axis
-from .energy import (
+from solver.boundaries import SIDES, HeatFlux, Inlet, Patch, face_owners, port_faces, side_axis
+from solver.energy import (
     ConductionSolve,
     solve_energy,
 )
-from .flow import DivergenceError, FlowSettings, FlowSolver
-from .linear import LinearSolve
+from solver.flow import DivergenceError, FlowSettings, FlowSolver
+from solver.linear import LinearSolve
 
 PROPERTY_TOLERANCE = 0.02  # relative viscosity variation that switches on flow-energy coupling
 # relative residual of each TVD deferred-correction solve: the outer iteration converges the rest
@@ -179,7 +179,7 @@ def settings_from_case(case) -> ColdPlateSettings:
     The flow scheme names map to the energy equation as: ``upwind`` -> upwind, any bounded or
     second-order scheme -> TVD (van Leer limited).
     """
-    from .case import flow_settings
+    from solver.case import flow_settings
 
     f = case.solver.flow
     m = f.monitors
@@ -744,7 +744,7 @@ class ColdPlate:
         return metrics
 
     def _is_inlet(self, name: str) -> bool:
-        from .boundaries import boundary_names
+        from solver.boundaries import boundary_names
 
         names = boundary_names(self.boundaries)
         return any(isinstance(b, Inlet) and n == name
@@ -864,12 +864,12 @@ def run_conjugate(case, backend, result_dir, quiet: bool = False, resume: bool =
     dict
         The summary written to ``summary.json``.
     """
-    from . import meshing
-    from .case import case_hash
-    from .io import interface_surface, load_checkpoint, save_checkpoint, write_polydata
-    from .progress import Progress
-    from .simulation import build_solid_model, grid_report
-    from .summary import (
+    from solver import meshing
+    from solver.case import case_hash
+    from solver.io import interface_surface, load_checkpoint, save_checkpoint, write_polydata
+    from solver.progress import Progress
+    from solver.simulation import build_solid_model, grid_report
+    from solver.summary import (
         body_temperature_stats,
         build_summary,
         energy_balance_from_solver,
@@ -962,7 +962,7 @@ def run_conjugate(case, backend, result_dir, quiet: bool = False, resume: bool =
     )
     write_summary(result_dir, summary)
     if case.output.write_images:
-        from .render import render_result
+        from solver.render import render_result
 
         render_result(result_dir.path)
     _say(quiet, format_summary(summary))

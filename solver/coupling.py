@@ -485,14 +485,14 @@ class PlateCurves:
 
     def write_json(self, path) -> Path:
         """Write :meth:`to_dict` atomically (``solver.io.write_json``)."""
-        from .io import write_json
+        from solver.io import write_json
 
         return write_json(path, self.to_dict())
 
     @classmethod
     def read_json(cls, path) -> PlateCurves:
         """Read curves written by :meth:`write_json`."""
-        from .io import read_json
+        from solver.io import read_json
 
         return cls.from_dict(read_json(path))
 
@@ -523,7 +523,7 @@ class PlateCurves:
         import csv
         import io
 
-        from .io import atomic_write_text
+        from solver.io import atomic_write_text
 
         rows = self.csv_rows()
         buffer = io.StringIO()
@@ -571,7 +571,7 @@ Runner = Callable[..., OperatingPoint]
 
 def curves_path(case) -> Path:
     """Where the curves of ``case`` are stored: ``<case dir>/<stem>.curves/<hash16>.json``."""
-    from .case import case_hash
+    from solver.case import case_hash
 
     stem = case.source_path.stem if case.source_path is not None else case.name
     return case.case_dir / f"{stem}.curves" / f"{case_hash(case, scope='geometry')[:16]}.json"
@@ -583,7 +583,7 @@ def parse_flows(text: str) -> list[float]:
     A unit written after the last number applies to every number; a number may also carry its
     own unit (``"0.5 L/min, 1 L/min"``).
     """
-    from .units import VOLUMETRIC_FLOW_UNITS
+    from solver.units import VOLUMETRIC_FLOW_UNITS
 
     parts = [p.strip() for p in text.split(",") if p.strip()]
     if not parts:
@@ -643,9 +643,9 @@ def coldplate_runner(case, flow: float, backend="cpu") -> OperatingPoint:
     -------
     OperatingPoint
     """
-    from . import coldplate
-    from .backend import get_backend
-    from .simulation import build_solid_model
+    from solver import coldplate
+    from solver.backend import get_backend
+    from solver.simulation import build_solid_model
 
     backend = get_backend(backend) if isinstance(backend, str) else backend
     variant = _with_inlet_flow(case, flow)
@@ -711,7 +711,7 @@ def characterize(case, flows: Sequence[float], backend="cpu", runner: Runner | N
     PlateCurves
         With ``case_hash`` = ``case_hash(case, scope="geometry")``.
     """
-    from .case import case_hash
+    from solver.case import case_hash
 
     runner = runner or coldplate_runner
     flows = [float(q) for q in flows]
@@ -753,7 +753,7 @@ def characterize(case, flows: Sequence[float], backend="cpu", runner: Runner | N
 # ---------------------------------------------------------------------------------------------
 def _zeroed(boundary, inlet_value: float):
     """``boundary`` with its thermal data set to zero (inlets to ``inlet_value`` [K])."""
-    from .boundaries import Convection, FixedTemperature, HeatFlux, Inlet
+    from solver.boundaries import Convection, FixedTemperature, HeatFlux, Inlet
 
     if isinstance(boundary, Inlet):
         return replace(boundary, temperature=float(inlet_value))
@@ -768,7 +768,7 @@ def _zeroed(boundary, inlet_value: float):
 
 def _has_other_data(boundaries) -> bool:
     """True when a boundary other than the inlets carries a non-zero temperature or flux."""
-    from .boundaries import Convection, FixedTemperature, HeatFlux
+    from solver.boundaries import Convection, FixedTemperature, HeatFlux
 
     for b in boundaries:
         value = None
@@ -829,7 +829,7 @@ class UnitResponses:
 
 
 def _namespace(array):
-    from .operators import array_namespace
+    from solver.operators import array_namespace
 
     return array_namespace(array)
 
@@ -863,8 +863,8 @@ def unit_responses(grid, conductivity, boundaries, chip_sources: Mapping[str, ob
     Uses the first-order upwind scheme, which is exactly linear; the TVD scheme's limiter is
     not, so its superposition would only be approximate.
     """
-    from .energy import ConductionSolve, solve_energy
-    from .linear import LinearSolve
+    from solver.energy import ConductionSolve, solve_energy
+    from solver.linear import LinearSolve
 
     if callable(conductivity):
         raise ValueError("superposition needs constant conductivities (got a callable k(T))")
@@ -887,7 +887,7 @@ def unit_responses(grid, conductivity, boundaries, chip_sources: Mapping[str, ob
     inlet = solve([_zeroed(b, 1.0) for b in boundaries], zero_sources)
     base = None
     if _has_other_data(boundaries):
-        from .boundaries import Inlet
+        from solver.boundaries import Inlet
 
         base = solve([replace(b, temperature=0.0) if isinstance(b, Inlet) else b
                       for b in boundaries], zero_sources)
@@ -987,7 +987,7 @@ class CoupledRack:
         Chip limits of the plate cases (``[[chips]] max_temperature``) are added to
         ``limits.chip_limits`` unless that already names the chip.
         """
-        from .report import DesignLimits, rack_report
+        from solver.report import DesignLimits, rack_report
 
         limits = limits or DesignLimits()
         limits = replace(limits, chip_limits={**self.chip_limits, **dict(limits.chip_limits)})
@@ -998,7 +998,7 @@ class CoupledRack:
         """Write the report (``report.md``/``.json``, chip chart), the network pictures
         (``images/rack_temperature.png``, ``images/rack_flow.png``), the hottest 3D plate's
         temperature map (``images/hottest_plate.png``) and the scene ``rack.vtm``."""
-        from .report import plot_plate_temperature, plot_rack_network, write_report
+        from solver.report import plot_plate_temperature, plot_rack_network, write_report
 
         directory = Path(directory)
         paths = write_report(directory, self.report(limits, name))
@@ -1091,7 +1091,7 @@ def couple_rack(section, coolant, plate_cases: Mapping, flows: Sequence[float], 
     -------
     CoupledRack
     """
-    from .scenarios import _rebuilt, build_rack, solve_rack, with_plate_curves
+    from solver.scenarios import _rebuilt, build_rack, solve_rack, with_plate_curves
 
     runner = runner or coldplate_runner
     rack_coolant = getattr(coolant, "name", None)
@@ -1206,8 +1206,8 @@ def rack_scene(path, coupled: CoupledRack, plate_spacing: float = 0.05) -> Path:
     """
     import pyvista as pv
 
-    from .io import write_multiblock
-    from .network.outputs import layout_positions, network_polydata
+    from solver.io import write_multiblock
+    from solver.network.outputs import layout_positions, network_polydata
 
     solution = coupled.result.solution
     net = solution.network

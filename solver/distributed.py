@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable, Sequence
 def gpu_count() -> int:
     """Number of CUDA devices visible through CuPy (0 without CuPy or a device)."""
     try:
-        from .backend import gpu_available
+        from solver.backend import gpu_available
 
         if not gpu_available():
             return 0

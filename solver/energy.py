@@ -45,7 +45,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .boundaries import (
+from solver.boundaries import (
     SIDES,
     THERMAL_KINDS,
     Boundary,
@@ -60,8 +60,8 @@ from .boundaries import (
     port_faces,
     side_axis,
 )
-from .linear import LinearSolve, Multigrid
-from .operators import Stencil7, array_namespace
+from solver.linear import LinearSolve, Multigrid
+from solver.operators import Stencil7, array_namespace
 
 SCHEMES = ("upwind", "tvd")
 _AXIS_NAMES = "xyz"

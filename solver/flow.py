@@ -47,11 +47,11 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .boundaries import SIDES, side_axis
-from .flow_boundaries import INLET, OUTLET, WALL, FlowConditions, MovingWall
-from .grid import Grid
-from .linear import LinearSolve, Multigrid
-from .operators import NEIGHBOURS, Stencil7, array_namespace
+from solver.boundaries import SIDES, side_axis
+from solver.flow_boundaries import INLET, OUTLET, WALL, FlowConditions, MovingWall
+from solver.grid import Grid
+from solver.linear import LinearSolve, Multigrid
+from solver.operators import NEIGHBOURS, Stencil7, array_namespace
 
 CONVECTION_SCHEMES = ("upwind", "van_leer", "minmod", "linear_upwind")
 ALGORITHMS = ("simplec", "simple")

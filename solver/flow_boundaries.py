@@ -22,7 +22,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .boundaries import (
+from solver.boundaries import (
     FLOW_KINDS,
     SIDES,
     Inlet,

@@ -16,7 +16,7 @@ from functools import cached_property
 
 import numpy as np
 
-from .backend import CPU, Backend
+from solver.backend import CPU, Backend
 
 AXES = ("x", "y", "z")
 

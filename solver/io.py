@@ -38,7 +38,7 @@ from xml.sax.saxutils import quoteattr
 
 import numpy as np
 
-from .backend import CPU, Backend
+from solver.backend import CPU, Backend
 
 #: Units of the cell arrays coolsim writes (SI; ``"1"`` means dimensionless or an id).
 FIELD_UNITS: dict[str, str] = {
@@ -477,7 +477,7 @@ class RectilinearFields:
 
     def grid(self, backend: Backend = CPU):
         """The :class:`~solver.grid.Grid` these fields live on."""
-        from .grid import Grid
+        from solver.grid import Grid
 
         return Grid(*self.faces, backend=backend)
 

@@ -69,7 +69,7 @@ import numpy as np
 import scipy.linalg
 import scipy.linalg.lapack
 
-from .operators import NEIGHBOURS, Stencil7, array_namespace
+from solver.operators import NEIGHBOURS, Stencil7, array_namespace
 
 METHODS = ("pcg", "bicgstab", "fgmres", "multigrid")
 GMRES_RESTART = 20  # Krylov vectors per FGMRES cycle (2 x 21 arrays of the grid's size)

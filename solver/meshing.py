@@ -37,9 +37,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .backend import CPU, Backend
-from .geometry import AXIS_NAMES, GeometryError
-from .grid import Grid
+from solver.backend import CPU, Backend
+from solver.geometry import AXIS_NAMES, GeometryError
+from solver.grid import Grid
 
 #: Cell-sized arrays held by a steady conduction solve (temperature, conductivity, source,
 #: 7 stencil coefficients, right-hand side, residual / work), float64 by default.

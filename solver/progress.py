@@ -211,7 +211,7 @@ class Progress:
         units : mapping of str to str, optional
             Units of residual and monitor columns for the header (``elapsed`` is in s).
         """
-        from .io import write_csv
+        from solver.io import write_csv
 
         return write_csv(path, self.records, units={"elapsed": "s", **dict(units or {})})
 

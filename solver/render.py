@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from .io import ResultDirectory, atomic_path, read_json
+from solver.io import ResultDirectory, atomic_path, read_json
 
 ZERO_CELSIUS = 273.15  # [K]
 WINDOW_SIZE = (1200, 800)  # [px]
@@ -89,7 +89,7 @@ class _Scene:
     def __init__(self, result: ResultDirectory):
         import pyvista as pv
 
-        from .io import _decode_field_data
+        from solver.io import _decode_field_data
 
         if not result.fields.exists():
             raise FileNotFoundError(f"no fields to render: {result.fields} does not exist")

@@ -191,7 +191,7 @@ def read_network_csv(path) -> list[dict]:
 
 def load_network_result(directory) -> tuple[dict, list[dict]]:
     """``(summary, component rows)`` of a network run folder (network_summary.json, .csv)."""
-    from .io import read_json
+    from solver.io import read_json
 
     directory = Path(directory)
     return (read_json(directory / "network_summary.json"),
@@ -618,7 +618,7 @@ def plot_chip_temperatures(report: Mapping, path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    from .io import atomic_path
+    from solver.io import atomic_path
 
     chips = list(report["chips"])
     names = [c["name"] for c in chips]
@@ -668,8 +668,8 @@ def plot_rack_network(solution, path, quantity: str = "temperature") -> Path:
     import numpy as np
     from matplotlib.collections import LineCollection
 
-    from .io import atomic_path
-    from .network.outputs import layout_positions
+    from solver.io import atomic_path
+    from solver.network.outputs import layout_positions
 
     net = solution.network
     positions = dict(zip((n.name for n in net.nodes), layout_positions(net), strict=True))
@@ -710,7 +710,7 @@ def plot_plate_temperature(fields: Mapping, path, title: str = "cold plate") -> 
     import matplotlib.pyplot as plt
     import numpy as np
 
-    from .io import atomic_path
+    from solver.io import atomic_path
 
     x, y, _ = (np.asarray(f, dtype=float) for f in fields["faces"])
     temperature = np.asarray(fields["temperature"], dtype=float) - KELVIN
@@ -737,7 +737,7 @@ def write_report(directory, report: Mapping, images: bool = True) -> dict[str, P
 
     Returns the paths by kind (``json``, ``markdown``, ``chip_temperatures_png``).
     """
-    from .io import atomic_write_text, write_json
+    from solver.io import atomic_write_text, write_json
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)

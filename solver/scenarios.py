@@ -29,7 +29,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .report import KELVIN, DesignLimits, rack_report, write_report
+from solver.report import KELVIN, DesignLimits, rack_report, write_report
 
 
 # ---------------------------------------------------------------------------------------------
@@ -60,7 +60,7 @@ class RackResult:
 
 def network_section(case):
     """The ``[network]`` section of a case as :class:`solver.network.schema.NetworkSection`."""
-    from .network.schema import NetworkSection
+    from solver.network.schema import NetworkSection
 
     if case.network is None:
         raise ValueError(f"case {case.name!r} has no [network] section")
@@ -71,7 +71,7 @@ def network_section(case):
 
 def build_rack(section, coolant):
     """Build the network of a ``NetworkSection`` (densities from ``coolant`` at the first guess)."""
-    from .network.rack import build_network
+    from solver.network.rack import build_network
 
     return build_network(section, float(coolant.density(section.initial_temperature)))
 
@@ -89,11 +89,11 @@ def solve_rack(built, section, coolant, unserved=()) -> RackResult:
     unserved : sequence of dict
         Plates cut off by the scenario (carried into the result).
     """
-    from .materials import get_coolant
-    from .network.controls import solve_with_controls
-    from .network.hydraulics import HydraulicSolve
-    from .network.outputs import branch_table, summarize
-    from .network.solve import CoupledSolve
+    from solver.materials import get_coolant
+    from solver.network.controls import solve_with_controls
+    from solver.network.hydraulics import HydraulicSolve
+    from solver.network.outputs import branch_table, summarize
+    from solver.network.solve import CoupledSolve
 
     fluids = {"coolant": coolant, "facility": get_coolant(section.facility_fluid)}
     settings = CoupledSolve(initial_temperature=section.initial_temperature,
@@ -128,7 +128,7 @@ def with_plate_curves(section, plate_curves: Mapping):
 # ---------------------------------------------------------------------------------------------
 def _rebuilt(built, branches=None, flow_boundaries=None, pressure_boundaries=None, nodes=None):
     """A copy of ``built`` with a new :class:`Network` (the original stays untouched)."""
-    from .network.graph import Network
+    from solver.network.graph import Network
 
     net = built.network
     network = Network(list(net.nodes if nodes is None else nodes),
@@ -437,7 +437,7 @@ def run_scenarios(section, coolant, scenarios: Sequence[Scenario] | None = None,
         A scenario whose network cannot be solved (a pump with no running unit, say) is kept
         with its error message, not dropped.
     """
-    from .network.errors import NetworkError
+    from solver.network.errors import NetworkError
 
     scenarios = standard_scenarios() if scenarios is None else list(scenarios)
     limits = limits or DesignLimits()
@@ -495,14 +495,14 @@ def _folder(label: str) -> str:
 def write_scenarios(directory, study: ScenarioStudy) -> dict[str, Path]:
     """Write ``scenarios.md``, ``scenarios.json`` and ``<scenario>/report.{md,json}`` with its
     chip chart and ``images/rack_temperature.png``."""
-    from .io import atomic_write_text, write_json
+    from solver.io import atomic_write_text, write_json
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     paths = {"markdown": atomic_write_text(directory / "scenarios.md",
                                            format_comparison(study)),
              "json": write_json(directory / "scenarios.json", study.comparison)}
-    from .report import plot_rack_network
+    from solver.report import plot_rack_network
 
     for outcome in [study.design, *study.outcomes]:
         if outcome.report is not None:

@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
-from . import geometry, meshing
-from .backend import Backend, get_backend
-from .case import (
+from solver import geometry, meshing
+from solver.backend import Backend, get_backend
+from solver.case import (
     Case,
     boundary_conditions,
     case_error,
@@ -31,12 +31,12 @@ from .case import (
     plate_case_files,
     spacing_per_axis,
 )
-from .energy import ConductionSolve, chip_heat_source, solve_conduction
-from .grid import Grid
-from .io import ResultDirectory
-from .linear import LinearSolve
-from .progress import Progress
-from .summary import (
+from solver.energy import ConductionSolve, chip_heat_source, solve_conduction
+from solver.grid import Grid
+from solver.io import ResultDirectory
+from solver.linear import LinearSolve
+from solver.progress import Progress
+from solver.summary import (
     body_temperature_stats,
     build_summary,
     chip_temperature_stats,
@@ -167,7 +167,7 @@ def paint_bodies(grid, bodies) -> np.ndarray:
 def check_ports(case: Case, grid, body_ids: np.ndarray) -> None:
     """Each port on a face of the geometry (``at``) must cover faces with coolant on its inner
     side and solid or nothing beyond; otherwise a :class:`~solver.case.CaseError` naming it."""
-    from .boundaries import port_faces
+    from solver.boundaries import port_faces
 
     fluid = np.isin(body_ids, [i for i, b in enumerate(case.bodies) if b.is_fluid])
     for i, (boundary, patch) in enumerate(zip(case.boundaries, boundary_conditions(case),
@@ -249,7 +249,7 @@ def run(case: Case, backend: str | Backend | None = None, output: str | Path | N
         raise NotImplementedError("cases with both cold-plate bodies and a [network] (the coupled "
                                   "rack) are not available in this build yet")
     if case.solver.physics == "conjugate":
-        from .coldplate import run_conjugate
+        from solver.coldplate import run_conjugate
 
         return run_conjugate(case, backend, result_dir, quiet=quiet, resume=resume, start=start)
     if case.solver.physics != "conduction":
@@ -294,7 +294,7 @@ def run(case: Case, backend: str | Backend | None = None, output: str | Path | N
     )
     write_summary(result_dir, summary)
     if case.output.write_images:
-        from .render import render_result
+        from solver.render import render_result
 
         render_result(result_dir.path)
     _say(quiet, format_summary(summary))
@@ -311,10 +311,10 @@ def run_network(case: Case, result_dir: ResultDirectory, quiet: bool = False) ->
     ``[[scenarios]]`` side by side (``scenarios/``); returns the network summary with
     ``"report"`` (passed, checks) added for racks.
     """
-    from .network.outputs import format_network_summary
-    from .network.run import run_network_case
-    from .report import design_limits, format_console, load_network_result, rack_report
-    from .report import write_report as write_rack_report
+    from solver.network.outputs import format_network_summary
+    from solver.network.run import run_network_case
+    from solver.report import design_limits, format_console, load_network_result, rack_report
+    from solver.report import write_report as write_rack_report
 
     coolant = case.coolant_material()
     summary = run_network_case(case.network, coolant, result_dir.path, quiet=True)
@@ -335,7 +335,7 @@ def run_network(case: Case, result_dir: ResultDirectory, quiet: bool = False) ->
 
 def _scenario_objects(case: Case) -> list:
     """The ``[[scenarios]]`` of a case as :mod:`solver.scenarios` objects."""
-    from .scenarios import scenario_from_dict
+    from solver.scenarios import scenario_from_dict
 
     return [scenario_from_dict(s.model_dump()) for s in case.scenarios]
 
@@ -343,7 +343,7 @@ def _scenario_objects(case: Case) -> list:
 def _run_case_scenarios(case: Case, coolant, limits, plate_curves, folder: Path,
                         quiet: bool):
     """Solve the case's scenarios beside the design point into ``folder/scenarios``."""
-    from .scenarios import format_comparison, run_scenarios, write_scenarios
+    from solver.scenarios import format_comparison, run_scenarios, write_scenarios
 
     study = run_scenarios(case.network, coolant, _scenario_objects(case), limits,
                           plate_curves=plate_curves, name=case.name)
@@ -355,8 +355,8 @@ def _run_case_scenarios(case: Case, coolant, limits, plate_curves, folder: Path,
 def _add_scenarios_to_report(folder: Path, report: dict, study) -> None:
     """Put the scenario comparison into ``report`` and beside the design point in
     ``report.md``/``report.json`` (details per scenario stay in ``scenarios/``)."""
-    from .io import atomic_write_text, write_json
-    from .scenarios import format_comparison
+    from solver.io import atomic_write_text, write_json
+    from solver.scenarios import format_comparison
 
     report["scenarios"] = study.comparison
     folder = Path(folder)
@@ -372,7 +372,7 @@ def _mapper(case: Case):
     settings = case.coupling
     if not settings.scheduler and settings.workers == 0:
         return None
-    from .distributed import jobs_mapper
+    from solver.distributed import jobs_mapper
 
     return jobs_mapper(scheduler=settings.scheduler or None,
                        n_workers=max(settings.workers, 1))
@@ -396,10 +396,10 @@ def run_rack(case: Case, backend: Backend, result_dir: ResultDirectory,
         The report (:func:`solver.report.rack_report`) with ``coupling`` (passes, converged,
         history), ``timings`` [s] and ``files`` added.
     """
-    from .coupling import CouplingTolerances, couple_rack
-    from .io import write_json
-    from .network.outputs import format_network_summary, write_outputs
-    from .report import design_limits, format_console
+    from solver.coupling import CouplingTolerances, couple_rack
+    from solver.io import write_json
+    from solver.network.outputs import format_network_summary, write_outputs
+    from solver.report import design_limits, format_console
 
     start = time.perf_counter()
     settings = case.coupling
@@ -459,7 +459,7 @@ def _with_chip_limits(limits, coupled):
 def _scenario_curves(coupled) -> dict:
     """Plate curves for the scenarios: the coupled (3D-corrected) R curves of each group with
     its dP curve scaled by the coupling's pressure-drop factor (mean over the group)."""
-    from .coupling import _plate_group
+    from solver.coupling import _plate_group
 
     groups: dict = {}
     for plate, factor in coupled.pressure_drop_factors.items():

@@ -17,9 +17,9 @@ from typing import Any
 
 import numpy as np
 
-from . import __version__
-from .io import ResultDirectory, read_json, to_jsonable, write_json
-from .io import atomic_write_text as _atomic_write_text
+from solver import __version__
+from solver.io import ResultDirectory, read_json, to_jsonable, write_json
+from solver.io import atomic_write_text as _atomic_write_text
 
 SCHEMA = "coolsim-summary"
 SCHEMA_VERSION = 1
