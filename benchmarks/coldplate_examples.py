@@ -24,7 +24,7 @@ from pathlib import Path
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # BLAS threads only add wake-up latency here
 
 from solver.case import load_case  # noqa: E402
-from solver.simulation import run  # noqa: E402
+from solver.pipeline import run
 
 CASES = Path(__file__).resolve().parents[1] / "cases"
 

@@ -101,7 +101,8 @@ import numpy as np
 
 from solver.backend import CPU
 from solver.case import load_case
-from solver.simulation import build_grid, geometry_body, run
+from solver.pipeline import run
+from solver.setup import build_grid, geometry_body
 
 CASE = Path(__file__).resolve().parents[1] / "cases" / "coldplate_channels.toml"
 MAX_ORDER = 20.0  # an observed order above this is reported as "no asymptotic range"

@@ -58,11 +58,12 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # small BLAS calls: threads 
 import numpy as np  # noqa: E402
 
 from solver.boundaries import HeatFlux, Inlet, Outlet, Patch, Symmetry, Wall  # noqa: E402
-from solver.coldplate import ColdPlate, ColdPlateSettings, MonitorSettings  # noqa: E402
-from solver.flow import FlowSettings  # noqa: E402
-from solver.grid import Grid  # noqa: E402
+from solver.grid.grid import Grid
 from solver.materials import Coolant, Solid  # noqa: E402
-from solver.simulation import SolidModel  # noqa: E402
+from solver.models.coldplate.model import ColdPlate
+from solver.models.coldplate.monitors import ColdPlateSettings, MonitorSettings
+from solver.models.conduction import SolidModel
+from solver.models.flow.settings import FlowSettings
 
 PEER = Path(__file__).resolve().parents[2] / "shared" / "peers" / "openfoam-coldplate"
 LENGTH, BASE, CHANNEL_HEIGHT, HALF_CHANNEL, HALF_FIN = 40e-3, 2e-3, 3e-3, 0.5e-3, 0.5e-3
@@ -71,7 +72,9 @@ LEVELS = {"coarse": (40, 5, 5, 15), "medium": (100, 10, 10, 30), "fine": (200, 2
 
 
 def unit_cell(level: str) -> SolidModel:
-    """The peer's unit cell on its grid ``level`` as a :class:`~solver.simulation.SolidModel`."""
+    """The peer's unit cell on its grid ``level`` as a
+    :class:`~solver.models.conduction.SolidModel`.
+    """
     nx, ny, nzb, nzc = LEVELS[level]
     x = np.linspace(0.0, LENGTH, nx + 1)
     y = np.concatenate([np.linspace(0.0, HALF_CHANNEL, ny + 1),

@@ -1,4 +1,4 @@
-"""Benchmark of the multigrid-preconditioned conduction solve (solver/linear.py).
+"""Benchmark of the multigrid-preconditioned conduction solve (solver/numerics/linear).
 
 Physics: steady conduction in a 20 mm cube of a 0.4 W/m/K matrix holding a copper block
 (400 W/m/K, a 1000:1 jump), random volumetric heating of about 1 W/cm^3, T = 0 on the bottom
@@ -26,9 +26,10 @@ import tracemalloc
 import numpy as np
 
 from solver.backend import get_backend
-from solver.grid import Grid
-from solver.linear import LinearSolve, Multigrid
-from solver.operators import Stencil7
+from solver.grid.grid import Grid
+from solver.numerics.linear.multigrid import Multigrid
+from solver.numerics.linear.settings import LinearSolve
+from solver.numerics.stencil import Stencil7
 
 PAIRS = (("x_minus", "x_plus"), ("y_minus", "y_plus"), ("z_minus", "z_plus"))
 

@@ -35,10 +35,11 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # small BLAS calls: threads 
 import numpy as np  # noqa: E402
 
 from solver.boundaries import HeatFlux, Inlet, Outlet, Patch, Symmetry, Wall  # noqa: E402
-from solver.energy import ConductionSolve, solve_energy  # noqa: E402
-from solver.flow import FlowSettings, FlowSolver  # noqa: E402
-from solver.grid import Grid  # noqa: E402
-from solver.linear import LinearSolve  # noqa: E402
+from solver.grid.grid import Grid
+from solver.models.energy.solve import ConductionSolve, solve_energy
+from solver.models.flow.settings import FlowSettings
+from solver.models.flow.simplec import FlowSolver
+from solver.numerics.linear.settings import LinearSolve
 
 LENGTH, BASE, CHANNEL_HEIGHT, HALF_CHANNEL, HALF_FIN = 40e-3, 2e-3, 3e-3, 0.5e-3, 0.5e-3
 RHO, MU, U_MEAN = 997.0, 8.9e-4, 1.0 / 60000.0 / 20 / (1e-3 * 3e-3)

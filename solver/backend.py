@@ -113,3 +113,32 @@ def get_backend(choice: str | Backend = "auto") -> Backend:
     if choice == "gpu":
         raise BackendError("backend 'gpu' requested but CuPy or a CUDA device is not available")
     return CPU
+
+
+def array_namespace(array):
+    """The array module (``numpy`` or ``cupy``) that ``array`` belongs to."""
+    module = type(array).__module__
+    if module.startswith("cupy"):
+        import cupy  # only reached when the array already is a CuPy array
+
+        return cupy
+    return np
+
+
+# -- host transfer ------------------------------------------------------------------------------
+def to_host(array: Any, backend: Backend | None = None) -> np.ndarray:
+    """Return ``array`` as a host NumPy array.
+
+    Parameters
+    ----------
+    array : array_like
+        NumPy or CuPy array, or anything :func:`numpy.asarray` accepts.
+    backend : Backend, optional
+        The backend the array lives on; its ``to_host`` is used when given. Without it a CuPy
+        array is recognised by its module and copied with ``.get()``.
+    """
+    if backend is not None and backend.is_gpu:
+        return backend.to_host(array)
+    if type(array).__module__.startswith("cupy"):
+        return array.get()
+    return (backend or CPU).to_host(array)

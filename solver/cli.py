@@ -20,45 +20,27 @@ them, so ``coolsim check`` stays fast.
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from pathlib import Path
 
 from solver import __version__
-from solver.case import CaseError, domain_bounds, load_case
+from solver.backend import BackendError
+from solver.case.errors import CaseError
+from solver.case.loading import load_case
+from solver.geometry.primitives import GeometryError
+from solver.materials.properties import MaterialRangeError, UnknownMaterialError
+from solver.models.flow.solution import DivergenceError
+from solver.setup import domain_bounds
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 
-# (module, exception class) pairs that mean "the user's input is wrong", imported lazily
-_INPUT_ERRORS = (
-    ("solver.materials", "MaterialRangeError"),
-    ("solver.materials", "UnknownMaterialError"),
-    ("solver.geometry", "GeometryError"),
-    ("solver.backend", "BackendError"),
-)
+# exceptions that mean "the user's input is wrong": one line, exit code 2
+INPUT_ERRORS = (CaseError, MaterialRangeError, UnknownMaterialError, GeometryError, BackendError)
 
-
-# run failures that are not bugs: reported as one line with exit code 1
-_RUN_FAILURES = (("solver.flow", "DivergenceError"),)
-
-
-def _input_errors() -> tuple[type[BaseException], ...]:
-    """Exception classes reported as one-line input errors."""
-    return (CaseError, *_classes(_INPUT_ERRORS))
-
-
-def _run_failures() -> tuple[type[BaseException], ...]:
-    """Exception classes reported as one-line run failures (exit code 1)."""
-    return (NotImplementedError, *_classes(_RUN_FAILURES))
-
-
-def _classes(names) -> tuple[type[BaseException], ...]:
-    classes: list[type[BaseException]] = []
-    for module_name, class_name in names:
-        classes.append(getattr(importlib.import_module(module_name), class_name))
-    return tuple(classes)
+# run failures that are not bugs: one line, exit code 1
+RUN_FAILURES = (NotImplementedError, DivergenceError)
 
 
 def _one_line(error: BaseException, prefix: str = "") -> str:
@@ -154,15 +136,15 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exit_:
         return int(exit_.code or 0)
-    command = {"run": _run, "check": _check, "show": _show,
+    command = {"run": run_krylov, "check": _check, "show": _show,
                "characterize": _characterize, "scenarios": _scenarios}[args.command]
     where = getattr(args, "case", "")
     try:
         return command(args)
-    except _input_errors() as error:
+    except INPUT_ERRORS as error:
         print(_one_line(error, where), file=sys.stderr)
         return EXIT_BAD_INPUT
-    except _run_failures() as error:
+    except RUN_FAILURES as error:
         print(_one_line(error, f"{where}: run failed" if where else "run failed"),
               file=sys.stderr)
         return EXIT_FAILED
@@ -171,14 +153,15 @@ def main(argv: list[str] | None = None) -> int:
         return 130
 
 
-def _run(args) -> int:
+def run_krylov(args) -> int:
     case = load_case(args.case)
     if getattr(args, "every_plate", False):
         coupling = case.coupling.model_copy(update={"every_plate": True})
         case = case.model_copy(update={"coupling": coupling})
-    simulation = importlib.import_module("solver.simulation")
-    result = simulation.run(case, backend=args.backend or case.solver.backend,
-                            output=args.output, quiet=args.quiet, resume=args.resume)
+    from solver import pipeline
+
+    result = pipeline.run(case, backend=args.backend or case.solver.backend,
+                          output=args.output, quiet=args.quiet, resume=args.resume)
     return result if isinstance(result, int) and not isinstance(result, bool) else EXIT_OK
 
 
@@ -214,15 +197,15 @@ def _scenarios(args) -> int:
     from dataclasses import replace
 
     from solver import units
-    from solver.report import design_limits
+    from solver.output.report import design_limits
     from solver.scenarios import (
         format_comparison,
         load_scenarios,
-        network_section,
         run_scenarios,
         scenario_from_dict,
         write_scenarios,
     )
+    from solver.setup import network_section
 
     case = load_case(args.case)
     section = network_section(case)
@@ -260,7 +243,8 @@ def _show(args) -> int:
     if not result.exists():
         print(f"{args.result}: no such results directory", file=sys.stderr)
         return EXIT_BAD_INPUT
-    render = importlib.import_module("solver.render")
+    from solver.output import render
+
     outcome = render.show(result, window=not args.no_window)
     return outcome if isinstance(outcome, int) and not isinstance(outcome, bool) else EXIT_OK
 
@@ -278,12 +262,13 @@ def _box_text(box) -> str:
 
 
 def grid_preview(case):
-    """The grid report of :mod:`solver.meshing` for the grid ``coolsim run`` would build.
+    """The grid report of :mod:`solver.grid.generation` for the grid ``coolsim run`` would build.
 
     Returns
     -------
     (dict or None, list of str)
-        :func:`solver.meshing.grid_report` of the grid (None for a case without bodies) and the
+        :func:`solver.grid.generation.grid_report` of the grid (None for a case without bodies) and
+        the
         text of any grid warnings.
     """
     if not case.bodies:
@@ -291,8 +276,7 @@ def grid_preview(case):
     import warnings
 
     from solver.backend import CPU
-    from solver.case import geometry_body
-    from solver.simulation import build_grid, check_ports, grid_report, paint_bodies
+    from solver.setup import build_grid, check_ports, geometry_body, grid_report, paint_bodies
 
     bodies = [geometry_body(body, case.case_dir) for body in case.bodies]
     with warnings.catch_warnings(record=True) as caught:
@@ -306,7 +290,7 @@ def grid_preview(case):
 
 def describe_case(case) -> str:
     """A short, human-readable description of a validated case (what ``coolsim check`` prints)."""
-    from solver.case import body_bounds
+    from solver.case.validate import body_bounds
 
     lines = [f"{case.name}: OK ({case.source_path or 'in memory'})"]
     if case.case.description:

@@ -21,6 +21,8 @@ from typing import TextIO
 
 import numpy as np
 
+from solver.output.atomic import write_csv
+
 
 def format_duration(seconds: float | None) -> str:
     """``"?"`` for unknown, else ``"42s"``, ``"3m05s"`` or ``"2h07m"``."""
@@ -211,7 +213,6 @@ class Progress:
         units : mapping of str to str, optional
             Units of residual and monitor columns for the header (``elapsed`` is in s).
         """
-        from solver.io import write_csv
 
         return write_csv(path, self.records, units={"elapsed": "s", **dict(units or {})})
 

@@ -16,7 +16,7 @@ is solved; the design point is the unchanged network. Kinds:
 
 :func:`run_scenarios` solves the design point and each scenario (network-only, cold plates from
 their dP and R curves, optionally replaced by :class:`solver.coupling.PlateCurves`), builds a
-:func:`solver.report.rack_report` for each, and a comparison table; :func:`write_scenarios`
+:func:`solver.output.report.rack_report` for each, and a comparison table; :func:`write_scenarios`
 writes ``scenarios.md``/``scenarios.json`` and one report folder per scenario.
 
 Units: SI (K, Pa, m3/s, W).
@@ -26,119 +26,14 @@ from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 
-from solver.report import KELVIN, DesignLimits, rack_report, write_report
-
-
-# ---------------------------------------------------------------------------------------------
-# solving a rack
-# ---------------------------------------------------------------------------------------------
-@dataclass
-class RackResult:
-    """A solved rack: the built network, its solution, summary and component rows.
-
-    Attributes
-    ----------
-    built : solver.network.rack.BuiltNetwork
-    solution : solver.network.NetworkSolution
-    summary : dict
-        :func:`solver.network.outputs.summarize` output.
-    components : list of dict
-        :func:`solver.network.outputs.branch_table` rows.
-    unserved : list of dict
-        Plates cut off from the coolant (``name``, ``power`` [W]).
-    """
-
-    built: object
-    solution: object
-    summary: dict
-    components: list
-    unserved: list = field(default_factory=list)
-
-
-def network_section(case):
-    """The ``[network]`` section of a case as :class:`solver.network.schema.NetworkSection`."""
-    from solver.network.schema import NetworkSection
-
-    if case.network is None:
-        raise ValueError(f"case {case.name!r} has no [network] section")
-    if isinstance(case.network, NetworkSection):
-        return case.network
-    return NetworkSection.model_validate(case.network)
-
-
-def build_rack(section, coolant):
-    """Build the network of a ``NetworkSection`` (densities from ``coolant`` at the first guess)."""
-    from solver.network.rack import build_network
-
-    return build_network(section, float(coolant.density(section.initial_temperature)))
-
-
-def solve_rack(built, section, coolant, unserved=()) -> RackResult:
-    """Solve a built rack network with its controls (as ``run_network_case`` does, no files).
-
-    Parameters
-    ----------
-    built : BuiltNetwork
-    section : NetworkSection
-        For the facility fluid, initial temperature and Newton tolerance.
-    coolant : solver.materials.Coolant
-        The TCS coolant.
-    unserved : sequence of dict
-        Plates cut off by the scenario (carried into the result).
-    """
-    from solver.materials import get_coolant
-    from solver.network.controls import solve_with_controls
-    from solver.network.hydraulics import HydraulicSolve
-    from solver.network.outputs import branch_table, summarize
-    from solver.network.solve import CoupledSolve
-
-    fluids = {"coolant": coolant, "facility": get_coolant(section.facility_fluid)}
-    settings = CoupledSolve(initial_temperature=section.initial_temperature,
-                            hydraulics=HydraulicSolve(rtol=section.rtol))
-    solution, reports = solve_with_controls(built.network, fluids, built.controls, settings)
-    summary = summarize(built, solution, reports)
-    return RackResult(built, solution, summary, branch_table(solution), list(unserved))
-
-
-def with_plate_curves(section, plate_curves: Mapping):
-    """A copy of a rack ``NetworkSection`` whose plate groups take their dP and R curves from
-    :class:`solver.coupling.PlateCurves` (by group name); power and count are kept."""
-    if section.rack is None or not plate_curves:
-        return section
-    groups = []
-    for group in section.rack.plates:
-        curves = plate_curves.get(group.name)
-        if curves is not None:
-            data = curves.network_plate()
-            update = {"flows": list(data["flows"]), "pressure_drops": list(data["pressure_drops"])}
-            if "resistances" in data:
-                update.update(resistance=None, resistance_flows=list(data["resistance_flows"]),
-                              resistances=list(data["resistances"]))
-            group = group.model_copy(update=update)
-        groups.append(group)
-    rack = section.rack.model_copy(update={"plates": groups})
-    return section.model_copy(update={"rack": rack})
-
-
-# ---------------------------------------------------------------------------------------------
-# scenarios
-# ---------------------------------------------------------------------------------------------
-def _rebuilt(built, branches=None, flow_boundaries=None, pressure_boundaries=None, nodes=None):
-    """A copy of ``built`` with a new :class:`Network` (the original stays untouched)."""
-    from solver.network.graph import Network
-
-    net = built.network
-    network = Network(list(net.nodes if nodes is None else nodes),
-                      list(net.branches if branches is None else branches),
-                      list(net.heat_exchangers), list(net.tanks),
-                      list(net.pressure_boundaries if pressure_boundaries is None
-                           else pressure_boundaries),
-                      list(net.flow_boundaries if flow_boundaries is None else flow_boundaries))
-    return replace(built, network=network, controls=list(built.controls),
-                   tray_inlets=list(built.tray_inlets), plates=list(built.plates))
+from solver.coupling.rack import RackResult, build_rack, rebuilt, solve_rack, with_plate_curves
+from solver.network.errors import NetworkError
+from solver.output.atomic import atomic_write_text, write_json
+from solver.output.report import DesignLimits, plot_rack_network, rack_report, write_report
+from solver.units import ZERO_CELSIUS
 
 
 @dataclass(frozen=True)
@@ -176,7 +71,7 @@ class PumpFailure(Scenario):
                     raise ValueError(f"pump '{name}' has only {b.running} running unit(s)")
                 b = replace(b, running=b.running - self.failed)
             branches.append(b)
-        return _rebuilt(built, branches), []
+        return rebuilt(built, branches), []
 
 
 @dataclass(frozen=True)
@@ -202,7 +97,7 @@ class PlateBlockage(Scenario):
             branches.append(b)
         if not found:
             raise ValueError(f"no cold plate named '{target}'")
-        return _rebuilt(built, branches), []
+        return rebuilt(built, branches), []
 
 
 @dataclass(frozen=True)
@@ -222,7 +117,7 @@ class FacilityOffset(Scenario):
 
         flows = [shifted(b) for b in built.network.flow_boundaries]
         pressures = [shifted(b) for b in built.network.pressure_boundaries]
-        return _rebuilt(built, flow_boundaries=flows, pressure_boundaries=pressures), []
+        return rebuilt(built, flow_boundaries=flows, pressure_boundaries=pressures), []
 
 
 @dataclass(frozen=True)
@@ -239,7 +134,7 @@ class PowerScale(Scenario):
             if b.kind in ("cold_plate", "heat_load") and (not self.plates or b.name in self.plates):
                 b = replace(b, power=b.power * self.factor)
             branches.append(b)
-        return _rebuilt(built, branches), []
+        return rebuilt(built, branches), []
 
 
 @dataclass(frozen=True)
@@ -263,7 +158,7 @@ class QuickDisconnectMissing(Scenario):
                     if (b.inlet in dead or b.outlet in dead) and b.kind in ("cold_plate",
                                                                             "heat_load")]
         nodes = [n for n in net.nodes if n.name not in dead]
-        out = _rebuilt(built, branches, nodes=nodes)
+        out = rebuilt(built, branches, nodes=nodes)
         names = {b.name for b in branches}
         out.plates = [p for p in out.plates if p in names]
         out.tray_inlets = [t for t in out.tray_inlets if t in names]
@@ -417,7 +312,7 @@ def run_scenarios(section, coolant, scenarios: Sequence[Scenario] | None = None,
 
     Parameters
     ----------
-    section : solver.network.schema.NetworkSection
+    section : solver.case.network.NetworkSection
         The rack (``[network]``).
     coolant : solver.materials.Coolant
         TCS coolant.
@@ -437,7 +332,6 @@ def run_scenarios(section, coolant, scenarios: Sequence[Scenario] | None = None,
         A scenario whose network cannot be solved (a pump with no running unit, say) is kept
         with its error message, not dropped.
     """
-    from solver.network.errors import NetworkError
 
     scenarios = standard_scenarios() if scenarios is None else list(scenarios)
     limits = limits or DesignLimits()
@@ -459,7 +353,7 @@ def run_scenarios(section, coolant, scenarios: Sequence[Scenario] | None = None,
 
 
 def _c(value) -> str:
-    return "-" if value is None else f"{value - KELVIN:.2f}"
+    return "-" if value is None else f"{value - ZERO_CELSIUS:.2f}"
 
 
 def _n(value, spec=".3g") -> str:
@@ -495,14 +389,12 @@ def _folder(label: str) -> str:
 def write_scenarios(directory, study: ScenarioStudy) -> dict[str, Path]:
     """Write ``scenarios.md``, ``scenarios.json`` and ``<scenario>/report.{md,json}`` with its
     chip chart and ``images/rack_temperature.png``."""
-    from solver.io import atomic_write_text, write_json
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     paths = {"markdown": atomic_write_text(directory / "scenarios.md",
                                            format_comparison(study)),
              "json": write_json(directory / "scenarios.json", study.comparison)}
-    from solver.report import plot_rack_network
 
     for outcome in [study.design, *study.outcomes]:
         if outcome.report is not None:
@@ -511,11 +403,3 @@ def write_scenarios(directory, study: ScenarioStudy) -> dict[str, Path]:
             plot_rack_network(outcome.result.solution, folder / "images" /
                               "rack_temperature.png", "temperature")
     return paths
-
-
-__all__ = ["FacilityOffset", "PlateBlockage", "PowerScale", "PumpFailure",
-           "QuickDisconnectMissing", "RackResult", "SCENARIO_KINDS", "Scenario",
-           "ScenarioOutcome", "ScenarioStudy", "build_rack", "comparison_row",
-           "format_comparison", "load_scenarios", "network_section",
-           "run_scenarios", "scenario_from_dict", "solve_rack", "standard_scenarios",
-           "with_plate_curves", "write_scenarios"]

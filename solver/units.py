@@ -16,10 +16,15 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict
 
+ZERO_CELSIUS = 273.15
+"""[K] 0 C in kelvin."""
+LPM = 60000.0
+"""[L/min per m3/s] volumetric flow conversion."""
+
 # unit -> (scale, offset): SI = value * scale + offset
 LENGTH_UNITS = {"m": (1.0, 0.0), "mm": (1e-3, 0.0), "um": (1e-6, 0.0), "cm": (1e-2, 0.0),
                 "in": (0.0254, 0.0)}
-TEMPERATURE_UNITS = {"K": (1.0, 0.0), "C": (1.0, 273.15), "degC": (1.0, 273.15)}
+TEMPERATURE_UNITS = {"K": (1.0, 0.0), "C": (1.0, ZERO_CELSIUS), "degC": (1.0, ZERO_CELSIUS)}
 TEMPERATURE_DIFFERENCE_UNITS = {"K": (1.0, 0.0), "C": (1.0, 0.0), "degC": (1.0, 0.0)}
 VOLUMETRIC_FLOW_UNITS = {"m3/s": (1.0, 0.0), "L/min": (1e-3 / 60.0, 0.0), "L/s": (1e-3, 0.0),
                          "m3/h": (1.0 / 3600.0, 0.0), "gpm": (3.785411784e-3 / 60.0, 0.0)}
@@ -78,7 +83,7 @@ MassFlow = Annotated[float, _quantity(MASS_FLOW_UNITS, "mass flow [kg/s]")]
 Pressure = Annotated[float, _quantity(PRESSURE_UNITS, "pressure [Pa]")]
 Power = Annotated[float, _quantity(POWER_UNITS, "power [W]")]
 Velocity = Annotated[float, _quantity(VELOCITY_UNITS, "velocity [m/s]")]
-HeatFlux = Annotated[float, _quantity(HEAT_FLUX_UNITS, "heat flux [W/m2]")]
+HeatFluxDensity = Annotated[float, _quantity(HEAT_FLUX_UNITS, "heat flux [W/m2]")]
 
 
 class Section(BaseModel):

@@ -6,18 +6,17 @@ import numpy as np
 import pytest
 from pydantic import ValidationError
 
-from solver import case as case_module
 from solver.case import (
     Case,
     CaseError,
     body_bounds,
     case_from_dict,
     case_hash,
-    domain_bounds,
-    geometry_body,
     load_case,
     reference_markdown,
 )
+from solver.case.introspection import models_in
+from solver.setup import domain_bounds, geometry_body
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -324,7 +323,7 @@ def test_every_field_has_a_unit_in_brackets():
         seen.add(model)
         for name, field in model.model_fields.items():
             assert (field.description or "").startswith("["), f"{model.__name__}.{name}"
-            for child in case_module._models_in(field.annotation):
+            for child in models_in(field.annotation):
                 visit(child)
 
     visit(Case)
@@ -340,7 +339,7 @@ def test_reference_doc_is_up_to_date():
 
 def test_boundary_conditions_adapter(tmp_path):
     from solver import boundaries as bc
-    from solver.case import boundary_conditions, chip_footprint
+    from solver.setup import boundary_conditions, chip_footprint
 
     text = CONJUGATE + """
 [[boundaries]]
@@ -368,7 +367,7 @@ ambient_temperature = "40 C"
 
 
 def test_chip_footprint_defaults_to_die_plan(tmp_path):
-    from solver.case import chip_footprint
+    from solver.setup import chip_footprint
 
     case = load_case(write(tmp_path, MINIMAL))
     assert np.allclose(chip_footprint(case, case.chips[0]), ((0.003, 0.007), (0.003, 0.007)))
@@ -388,7 +387,7 @@ temperature = "30 C"
 
 
 def test_flow_settings_adapter(tmp_path):
-    from solver.case import flow_settings
+    from solver.setup import flow_settings
 
     text = CONJUGATE.replace('physics = "conjugate"', '''physics = "conjugate"
 

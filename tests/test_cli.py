@@ -1,7 +1,5 @@
 """The ``coolsim`` command line: malformed cases give one line on stderr and exit code 2."""
 
-import sys
-import types
 from pathlib import Path
 
 import pytest
@@ -89,14 +87,14 @@ def example_case():
     return str(ROOT / "cases" / "gpu_die_conduction.toml")
 
 
-def test_run_calls_simulation(monkeypatch, example_case):
+def test_run_calls_the_pipeline(monkeypatch, example_case):
     calls = {}
 
     def run(case, **kwargs):
         calls["case"], calls["kwargs"] = case, kwargs
         return None
 
-    monkeypatch.setitem(sys.modules, "solver.simulation", types.SimpleNamespace(run=run))
+    monkeypatch.setattr("solver.pipeline.run", run)
     assert main(["run", example_case, "--backend", "cpu", "--output", "out", "--quiet"]) == 0
     assert calls["case"].name == "gpu_die_conduction"
     assert calls["kwargs"] == {"backend": "cpu", "output": "out", "quiet": True, "resume": False}
@@ -118,7 +116,7 @@ def test_setup_errors_during_run_are_one_line(monkeypatch, capsys, example_case,
     def run(case, **kwargs):
         raise exceptions[error]
 
-    monkeypatch.setitem(sys.modules, "solver.simulation", types.SimpleNamespace(run=run))
+    monkeypatch.setattr("solver.pipeline.run", run)
     assert main(["run", example_case]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "Traceback" not in err
@@ -127,8 +125,8 @@ def test_setup_errors_during_run_are_one_line(monkeypatch, capsys, example_case,
 
 def test_show_calls_render(monkeypatch, tmp_path):
     calls = {}
-    render = types.SimpleNamespace(show=lambda path, window: calls.update(path=path, window=window))
-    monkeypatch.setitem(sys.modules, "solver.render", render)
+    monkeypatch.setattr("solver.output.render.show",
+                        lambda path, window: calls.update(path=path, window=window))
     assert main(["show", str(tmp_path), "--no-window"]) == 0
     assert calls == {"path": tmp_path, "window": False}
 
@@ -142,7 +140,7 @@ def test_unavailable_physics_is_one_line_exit_1(monkeypatch, capsys, example_cas
     def run(case, **kwargs):
         raise NotImplementedError("conjugate physics is not available in this build yet")
 
-    monkeypatch.setitem(sys.modules, "solver.simulation", types.SimpleNamespace(run=run))
+    monkeypatch.setattr("solver.pipeline.run", run)
     assert main(["run", example_case, "--quiet"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "not available" in err and "Traceback" not in err

@@ -7,13 +7,16 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from solver import coldplate
 from solver.backend import get_backend
 from solver.boundaries import Inlet, Patch
 from solver.case import load_case
-from solver.flow import DivergenceError
-from solver.io import load_checkpoint
-from solver.simulation import build_solid_model, run
+from solver.models.coldplate.model import FluidFacePatch
+from solver.models.coldplate.monitors import Monitor
+from solver.models.flow.simplec import FlowSolver
+from solver.models.flow.solution import DivergenceError
+from solver.output.checkpoint import load_checkpoint
+from solver.pipeline import run
+from solver.setup import build_solid_model, from_case
 
 CASES = Path(__file__).resolve().parents[1] / "cases"
 
@@ -27,7 +30,7 @@ def unit_cell_case(**output):
 
 
 def test_monitor_settles_on_relative_change_over_window():
-    monitor = coldplate.Monitor(1e-3, window=3)
+    monitor = Monitor(1e-3, window=3)
     for value in (100.0, 120.0, 110.0):
         monitor.add(value)
     assert not monitor.settled  # fewer than window + 1 values
@@ -40,14 +43,14 @@ def test_monitor_settles_on_relative_change_over_window():
 def test_inlet_patch_restricted_to_fluid_faces_for_energy():
     case = unit_cell_case()
     model = build_solid_model(case, get_backend("cpu"))
-    plate = coldplate.from_case(case, model)
+    plate = from_case(case, model)
     inlet = next(b for b in plate.boundaries if isinstance(b, Inlet))
-    assert isinstance(inlet.patch, coldplate.FluidFacePatch)
+    assert isinstance(inlet.patch, FluidFacePatch)
     mask = inlet.patch.face_mask(model.grid)
     fluid_layer = plate.fluid_host[0]
     assert mask.any() and not (mask & ~fluid_layer).any()
     # the rectangle itself also covers no solid here, but a wider one would be cut back
-    wide = coldplate.FluidFacePatch("x_min", None, fluid_faces=fluid_layer)
+    wide = FluidFacePatch("x_min", None, fluid_faces=fluid_layer)
     assert np.array_equal(wide.face_mask(model.grid), fluid_layer)
     assert Patch("x_min").face_mask(model.grid).sum() > fluid_layer.sum()
 
@@ -103,7 +106,7 @@ def test_checkpoint_and_resume(tmp_path):
 
 def test_divergence_keeps_last_good_state_and_writes_no_fields(tmp_path, monkeypatch):
     case = unit_cell_case()
-    original = coldplate.FlowSolver.iterate
+    original = FlowSolver.iterate
 
     def poisoned(self):
         residuals = original(self)
@@ -113,7 +116,7 @@ def test_divergence_keeps_last_good_state_and_writes_no_fields(tmp_path, monkeyp
                                    residuals.pressure_iterations, residuals.seconds)
         return residuals
 
-    monkeypatch.setattr(coldplate.FlowSolver, "iterate", poisoned)
+    monkeypatch.setattr(FlowSolver, "iterate", poisoned)
     with pytest.raises(DivergenceError, match="Likely cause"):
         run(case, backend="cpu", output=tmp_path, quiet=True)
     result = Path(tmp_path) / "coldplate_unit_cell"

@@ -24,13 +24,10 @@ from solver.boundaries import (
     Patch,
     in_plane_axes,
 )
-from solver.energy import (
-    ConductionSolve,
-    assemble_conduction,
-    material_conductivity,
-    solve_conduction,
-)
-from solver.grid import Grid
+from solver.grid.grid import Grid
+from solver.models.energy.assembly import assemble_conduction
+from solver.models.energy.solve import ConductionSolve, solve_conduction
+from solver.models.energy.sources import material_conductivity
 
 
 def _layered_faces(layers, ratio=1.3):

@@ -21,14 +21,11 @@ from solver.boundaries import (
     boundary_names,
     face_owners,
 )
-from solver.energy import (
-    chip_heat_source,
-    load_power_map,
-    material_conductivity,
-    patch_heat_flows,
-    solve_conduction,
-)
-from solver.grid import Grid
+from solver.case.power_map import load_power_map
+from solver.grid.grid import Grid
+from solver.models.energy.balance import patch_heat_flows
+from solver.models.energy.solve import solve_conduction
+from solver.models.energy.sources import chip_heat_source, material_conductivity
 
 
 def _die_grid(backend):
@@ -80,7 +77,8 @@ def test_power_map_from_csv(tmp_path, backend):
                 backend=backend)
     ids = np.zeros(grid.shape, dtype=np.int32)
     footprint = ((0.006, 0.034), (0.006, 0.034))
-    q = backend.to_host(chip_heat_source(grid, ids, 0, 140.0, footprint, power_map=path))
+    weights = load_power_map(path)
+    q = backend.to_host(chip_heat_source(grid, ids, 0, 140.0, footprint, power_map=weights))
     power = q * backend.to_host(grid.cell_volumes())
     assert power.sum() == pytest.approx(140.0, rel=1e-12)
     # upper-right map cell: x in [0.027, 0.034], y in [0.020, 0.034] (x strips 7 mm wide)

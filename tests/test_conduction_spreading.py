@@ -24,8 +24,8 @@ import numpy as np
 import pytest
 
 from solver.boundaries import Convection, HeatFlux, Patch
-from solver.energy import solve_conduction
-from solver.grid import Grid
+from solver.grid.grid import Grid
+from solver.models.energy.solve import solve_conduction
 
 
 def spreading_mean_rise(a, b, c, d, t, k, h, power, terms=400):

@@ -13,7 +13,6 @@ import pytest
 
 from solver.case import case_hash, load_case
 from solver.coupling import (
-    LPM,
     OperatingPoint,
     PlateCurves,
     characterize,
@@ -22,6 +21,7 @@ from solver.coupling import (
     fit_resistance,
     parse_flows,
 )
+from solver.units import LPM
 
 A, B = 2.0e6, 3.0e11  # [Pa s/m3], [Pa s2/m6]: 1.96 kPa at 0.5 L/min ... about 25 kPa at 2 L/min
 C, D, M = 0.008, 2.0e-5, 0.8  # [K/W], [K/W (m3/s)^m], [-]

@@ -13,12 +13,14 @@ import numpy as np
 import pytest
 
 from solver.case import load_case
-from solver.coupling import LPM, CouplingTolerances, OperatingPoint, couple_rack
-from solver.report import KELVIN, DesignLimits
-from solver.scenarios import build_rack, network_section, solve_rack, with_plate_curves
+from solver.coupling import CouplingTolerances, OperatingPoint, couple_rack
+from solver.coupling.rack import build_rack, solve_rack, with_plate_curves
+from solver.output.report import DesignLimits
+from solver.setup import network_section
+from solver.units import LPM, ZERO_CELSIUS
 
 RACK = Path(__file__).resolve().parents[1] / "cases" / "rack_network.toml"
-T_REF = 35.0 + KELVIN
+T_REF = 35.0 + ZERO_CELSIUS
 A, B = 2.0e7, 2.2e11  # [Pa s/m3], [Pa s2/m6]: about 15 kPa at 1.5 L/min
 
 
@@ -112,7 +114,7 @@ def test_coupled_rack_converges_to_the_plate_model(rack, every_plate):
                 if b.type == "inlet" else b for b in plate.boundaries]}),
             rows[name]["flow"], "cpu")
         assert rows[name]["pressure_drop"] == pytest.approx(again.pressure_drop, rel=1e-4)
-        assert point.inlet_temperature == pytest.approx(36.0 + KELVIN, abs=0.01)
+        assert point.inlet_temperature == pytest.approx(36.0 + ZERO_CELSIUS, abs=0.01)
     # the correction holds the network's own fit error and the viscosity effect at 36 C; the
     # latter alone is the ratio to an isothermal plate's correction: 1 - 0.01 x 1 K
     isothermal = couple_rack(section, coolant, {"gpu": plate}, FLOWS, store=False,
@@ -135,8 +137,9 @@ def test_coupled_rack_converges_to_the_plate_model(rack, every_plate):
     assert hottest["case_temperature"] == pytest.approx(
         plate_row["inlet_temperature"] + r_true * 600.0, abs=0.05)
     assert report["passed"], [c for c in report["checks"] if c["passed"] is False]
-    assert hottest["limit"] == pytest.approx(100.0 + KELVIN)  # from the plate case
-    assert chips[hottest["name"].replace("/die", "/hbm")]["limit"] == pytest.approx(95 + KELVIN)
+    assert hottest["limit"] == pytest.approx(100.0 + ZERO_CELSIUS)  # from the plate case
+    hbm = chips[hottest["name"].replace("/die", "/hbm")]
+    assert hbm["limit"] == pytest.approx(95 + ZERO_CELSIUS)
 
 
 def test_u_rack_matches_network_only_with_the_same_curves(rack):
@@ -191,7 +194,7 @@ def test_plate_coolant_must_match_the_loop(rack, tmp_path):
 
 
 def test_coupled_rack_with_the_conjugate_cold_plate_model(rack, tmp_path):
-    """Two trays of two small two-chip plates solved by solver.coldplate (flow + energy, PG25
+    """Two trays of two small two-chip plates solved by solver.models.coldplate (flow + energy, PG25
     properties at the inlet temperature the network delivers) inside the rack network: the
     coupling converges, the plate solves remove their power and the facility takes all of it."""
     from test_coupling_superposition import CONJUGATE_CASE
@@ -216,7 +219,7 @@ def test_coupled_rack_with_the_conjugate_cold_plate_model(rack, tmp_path):
     # one scene: the network and the plate solved in 3D at its place in the rack
     import pyvista as pv
 
-    from solver.coupling import rack_scene
+    from solver.output.rack_scene import rack_scene
 
     path = rack_scene(tmp_path / "rack.vtm", coupled)
     scene = pv.read(path)

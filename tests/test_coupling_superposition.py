@@ -13,9 +13,9 @@ import pytest
 
 from solver.boundaries import Convection, Inlet, Outlet, Patch
 from solver.coupling import unit_responses
-from solver.energy import ConductionSolve, solve_energy
-from solver.grid import Grid
-from solver.linear import LinearSolve
+from solver.grid.grid import Grid
+from solver.models.energy.solve import ConductionSolve, solve_energy
+from solver.numerics.linear.settings import LinearSolve
 
 RHO, CP_WATER, K_WATER, K_COPPER = 1000.0, 4180.0, 0.6, 400.0
 VELOCITY = 0.05  # [m/s] plug flow
@@ -171,17 +171,16 @@ def test_superposition_on_a_solved_cold_plate(tmp_path):
     """Unit responses from a conjugate cold-plate solve (flow solver + energy) reproduce the
     plate's own temperature field and a direct energy solve at another power map and inlet
     temperature, within 0.1 K (issue 5)."""
-    from solver import coldplate
     from solver.backend import CPU
     from solver.case import load_case
     from solver.coupling import unit_responses_from_cold_plate
-    from solver.simulation import build_solid_model
+    from solver.setup import build_solid_model, from_case
 
     path = tmp_path / "two_chip_plate.toml"
     path.write_text(CONJUGATE_CASE)
     case = load_case(path)
     model = build_solid_model(case, CPU)
-    plate = coldplate.from_case(case, model)
+    plate = from_case(case, model)
     assert plate.settings.energy_scheme == "upwind"
     result = plate.solve()
     responses = unit_responses_from_cold_plate(plate, result)
@@ -211,10 +210,11 @@ def test_superposition_on_a_solved_cold_plate(tmp_path):
 
 
 def test_characterize_runs_the_cold_plate_model(tmp_path):
-    """The default runner drives solver.coldplate: dP rises and R falls with flow, the outlet
+    """The default runner drives solver.models.coldplate: dP rises and R falls with flow, the outlet
     temperature rise follows m cp dT = P, and the curves land next to the case."""
     from solver.case import load_case
-    from solver.coupling import LPM, characterize, curves_path
+    from solver.coupling import characterize, curves_path
+    from solver.units import LPM
 
     path = tmp_path / "two_chip_plate.toml"
     path.write_text(CONJUGATE_CASE)

@@ -27,8 +27,9 @@ from solver.boundaries import (
     Patch,
     in_plane_axes,
 )
-from solver.energy import ConductionSolve, assemble_energy, solve_energy
-from solver.grid import Grid
+from solver.grid.grid import Grid
+from solver.models.energy.assembly import assemble_energy
+from solver.models.energy.solve import ConductionSolve, solve_energy
 
 T0, TL, PECLET = 300.0, 400.0, 10.0
 

@@ -16,8 +16,8 @@ import numpy as np
 import pytest
 
 from solver.boundaries import HeatFlux, Inlet, Outlet, Patch
-from solver.energy import solve_energy
-from solver.grid import Grid
+from solver.grid.grid import Grid
+from solver.models.energy.solve import solve_energy
 
 WALL, HALF_GAP, LENGTH, DEPTH = 0.5e-3, 0.5e-3, 0.03, 1e-3
 K_FLUID, K_WALL, RHO, CP, U_MEAN, FLUX, T_IN = 0.6, 16.0, 1000.0, 4000.0, 0.01, 1e4, 300.0

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from solver.case import load_case
-from solver.simulation import run
+from solver.pipeline import run
 
 CASES = Path(__file__).resolve().parents[1] / "cases"
 

@@ -1,4 +1,4 @@
-"""Validation of the steady laminar flow solver (solver.flow).
+"""Validation of the steady laminar flow solver (solver.models.flow).
 
 References
 ----------
@@ -16,9 +16,11 @@ import numpy as np
 import pytest
 
 from solver.boundaries import Inlet, Outlet, Patch, Symmetry
-from solver.flow import DivergenceError, FlowSettings, FlowSolver, cell_velocity
-from solver.flow_boundaries import MovingWall
-from solver.grid import Grid
+from solver.boundaries.flow import MovingWall
+from solver.grid.grid import Grid
+from solver.models.flow.settings import FlowSettings
+from solver.models.flow.simplec import FlowSolver
+from solver.models.flow.solution import DivergenceError, cell_velocity
 
 RHO, MU, U_IN = 1000.0, 1e-3, 0.01
 MASS_BALANCE = 1e-6
@@ -369,12 +371,13 @@ def test_progress_records_residuals_and_pressure_drop():
 
 
 def test_mass_flux_drives_conjugate_energy_balance():
-    """Contract with solver.energy: the flow's face mass fluxes (zero on solid faces) advect heat
+    """Contract with solver.models.energy: the flow's face mass fluxes (zero on solid faces) advect
+    heat
     through a channel over a heated copper base; the energy balance closes to 1e-9 and the
     outlet bulk temperature rise equals Q / (m_dot cp) within 0.2% (the rest of Q conducts
     back through the fixed-temperature inlet face, Peclet number about 300)."""
     from solver.boundaries import HeatFlux
-    from solver.energy import solve_energy
+    from solver.models.energy.solve import solve_energy
 
     grid = Grid(np.linspace(0, 8e-3, 17), np.linspace(0, 1e-3, 5), np.linspace(0, 2e-3, 9))
     zc = grid.centers[2]

@@ -20,10 +20,12 @@ import numpy as np
 import pytest
 
 from solver.boundaries import HeatFlux, Inlet, Outlet, Patch, Symmetry
-from solver.energy import ConductionSolve, energy_balance, solve_energy
-from solver.flow import FlowSettings, FlowSolver
-from solver.grid import Grid
-from solver.linear import LinearSolve
+from solver.grid.grid import Grid
+from solver.models.energy.balance import energy_balance
+from solver.models.energy.solve import ConductionSolve, solve_energy
+from solver.models.flow.settings import FlowSettings
+from solver.models.flow.simplec import FlowSolver
+from solver.numerics.linear.settings import LinearSolve
 
 RHO, MU, CP, K_FLUID = 1000.0, 1e-3, 4180.0, 0.6
 GAP, LENGTH, BLOCK = 1e-3, 8e-3, 0.5e-3
@@ -253,7 +255,7 @@ def test_case_with_ceiling_ports_runs_with_closed_balances(tmp_path):
     user-defined coolant filling two fluid bodies: the coolant takes up the heater's 40 W
     (Q = m cp dT within 1e-3, the issue's example bound), mass balance < 1e-6."""
     from solver.case import load_case
-    from solver.simulation import run
+    from solver.pipeline import run
 
     path = tmp_path / "ceiling_ports.toml"
     path.write_text(CEILING_CASE)
@@ -267,10 +269,10 @@ def test_case_with_ceiling_ports_runs_with_closed_balances(tmp_path):
     assert flow["outlet_temperature_rise_K"] == pytest.approx(40.0 / (m_dot * 4000.0), rel=1e-3)
     assert flow["pressure_drop_Pa"] > 0.0
     # the streamlines start at the ceiling port (seeded in the cells it feeds)
-    from solver.io import ResultDirectory
-    from solver.render import _Scene
+    from solver.output.render import Scene
+    from solver.output.results import ResultDirectory
 
-    seeds = _Scene(ResultDirectory(tmp_path / "results", "ceiling_ports")).inlet_seeds()
+    seeds = Scene(ResultDirectory(tmp_path / "results", "ceiling_ports")).inlet_seeds()
     points = seeds.points
     assert len(points) > 0
     assert np.all((points[:, 0] > 1e-3) & (points[:, 0] < 3e-3))

@@ -23,8 +23,8 @@ from solver.geometry import (
     paint,
     painted_volumes,
 )
-from solver.grid import Grid
-from solver.meshing import generate_grid
+from solver.grid.generation import generate_grid
+from solver.grid.grid import Grid
 
 MM = 1e-3
 

@@ -22,8 +22,8 @@ from solver.geometry import (
     paint,
     read_surface,
 )
-from solver.grid import Grid
-from solver.meshing import generate_grid
+from solver.grid.generation import generate_grid
+from solver.grid.grid import Grid
 
 MESHES = Path(__file__).resolve().parents[1] / "meshes"
 MM = 1e-3

@@ -1,8 +1,8 @@
 """Fully developed laminar heat transfer and a conjugate channel, solved end to end by coolsim.
 
-The velocity field comes from coolsim's own flow solver (:class:`solver.flow.FlowSolver`,
+The velocity field comes from coolsim's own flow solver (:class:`solver.models.flow.FlowSolver`,
 plug inflow that develops inside the duct) and its face mass fluxes drive
-:func:`solver.energy.solve_energy` (TVD advection). Nu is evaluated from the local wall heat
+:func:`solver.models.energy.solve_energy` (TVD advection). Nu is evaluated from the local wall heat
 flux, the wall temperature and the mixing-cup bulk temperature in the thermally developed
 region (downstream stations between 50% and 80% of the length).
 
@@ -25,9 +25,10 @@ import numpy as np
 import pytest
 
 from solver.boundaries import FixedTemperature, HeatFlux, Inlet, Outlet, Patch, Symmetry
-from solver.energy import solve_energy
-from solver.flow import FlowSettings, FlowSolver
-from solver.grid import Grid
+from solver.grid.grid import Grid
+from solver.models.energy.solve import solve_energy
+from solver.models.flow.settings import FlowSettings
+from solver.models.flow.simplec import FlowSolver
 
 RHO, MU, CP, K_FLUID = 1000.0, 1e-3, 4000.0, 0.4  # Prandtl number 10
 T_IN, T_WALL, FLUX = 300.0, 310.0, 1e3

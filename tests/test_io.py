@@ -12,8 +12,31 @@ import numpy as np
 import pytest
 import pyvista as pv
 
-from solver import io
-from solver.grid import Grid
+from solver.backend import to_host
+from solver.case.hashing import hash_case
+from solver.grid.grid import Grid
+from solver.output.atomic import (
+    atomic_open,
+    atomic_write_bytes,
+    atomic_write_text,
+    write_csv,
+    write_json,
+)
+from solver.output.checkpoint import (
+    CHECKPOINT_VERSION,
+    CheckpointError,
+    load_checkpoint,
+    save_checkpoint,
+)
+from solver.output.results import ResultDirectory
+from solver.output.surfaces import interface_surface
+from solver.output.vtk import (
+    NonFiniteFieldError,
+    read_rectilinear,
+    write_multiblock,
+    write_polydata,
+    write_rectilinear,
+)
 
 SHAPE = (3, 4, 5)
 
@@ -41,14 +64,14 @@ def _fields(grid):
 
 
 def _host(fields):
-    return {name: io.to_host(a) for name, a in fields.items()}
+    return {name: to_host(a) for name, a in fields.items()}
 
 
 def test_vtr_roundtrip_pyvista_index_order(tmp_path, grid):
     fields = _fields(grid)
-    path = io.write_rectilinear(tmp_path / "fields.vtr", grid, fields,
+    path = write_rectilinear(tmp_path / "fields.vtr", grid, fields,
                                 field_data={"materials": [{"id": 0, "name": "copper"}]})
-    back = io.read_rectilinear(path)
+    back = read_rectilinear(path)
     assert back.shape == SHAPE
     for name, array in _host(fields).items():
         np.testing.assert_array_equal(back[name], array)
@@ -70,7 +93,7 @@ def test_vtr_roundtrip_pyvista_index_order(tmp_path, grid):
 
 def test_legacy_vtk_read_by_meshio_in_index_order(tmp_path, grid):
     fields = _fields(grid)
-    path = io.write_rectilinear(tmp_path / "fields.vtk", grid, fields)
+    path = write_rectilinear(tmp_path / "fields.vtk", grid, fields)
     mesh = meshio.read(path)
     hexes = mesh.cells[0].data
     assert hexes.shape == (np.prod(SHAPE), 8)
@@ -87,7 +110,7 @@ def test_legacy_vtk_read_by_meshio_in_index_order(tmp_path, grid):
         assert temperature[c] == host["temperature"][i, j, k]
         np.testing.assert_array_equal(velocity[c], host["velocity"][i, j, k])
     # and our own reader agrees
-    back = io.read_rectilinear(path)
+    back = read_rectilinear(path)
     for name, array in host.items():
         np.testing.assert_array_equal(back[name], array)
 
@@ -95,51 +118,51 @@ def test_legacy_vtk_read_by_meshio_in_index_order(tmp_path, grid):
 def test_vtr_converted_for_meshio_keeps_order(tmp_path, grid):
     """The .vtr read by PyVista and handed to meshio (``pyvista.to_meshio``) keeps cell order."""
     fields = _fields(grid)
-    path = io.write_rectilinear(tmp_path / "fields.vtr", grid, fields)
+    path = write_rectilinear(tmp_path / "fields.vtr", grid, fields)
     mesh = pv.to_meshio(pv.read(path))
     temperature = np.ravel(mesh.cell_data["temperature"][0])
     np.testing.assert_array_equal(temperature, np.ravel(_host(fields)["temperature"], order="F"))
 
 
 def test_result_directory_writes_both_field_files(tmp_path, grid):
-    result = io.ResultDirectory(tmp_path / "results", "plate").create()
+    result = ResultDirectory(tmp_path / "results", "plate").create()
     assert result.images.is_dir()
     paths = result.write_fields(grid, _fields(grid))
     assert paths == [result.fields, result.fields_legacy]
     assert result.summary == tmp_path / "results" / "plate" / "summary.json"
     assert result.image("slice_z") == result.images / "slice_z.png"
-    assert io.ResultDirectory.at(result.path).path == result.path
+    assert ResultDirectory.at(result.path).path == result.path
     with pytest.raises(ValueError, match="folder name"):
-        io.ResultDirectory(tmp_path, "../escape")
+        ResultDirectory(tmp_path, "../escape")
 
 
 def test_nan_field_refused_and_nothing_written(tmp_path, grid):
     fields = _host(_fields(grid))
     fields["temperature"][1, 2, 3] = np.nan
     for name in ("fields.vtr", "fields.vtk"):
-        with pytest.raises(io.NonFiniteFieldError, match=r"'temperature'.*\(1, 2, 3\)"):
-            io.write_rectilinear(tmp_path / name, grid, fields)
+        with pytest.raises(NonFiniteFieldError, match=r"'temperature'.*\(1, 2, 3\)"):
+            write_rectilinear(tmp_path / name, grid, fields)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_wrong_shape_refused(tmp_path, grid):
     with pytest.raises(ValueError, match="shape"):
-        io.write_rectilinear(tmp_path / "f.vtr", grid, {"temperature": np.zeros((4, 3, 5))})
+        write_rectilinear(tmp_path / "f.vtr", grid, {"temperature": np.zeros((4, 3, 5))})
 
 
 def test_atomic_write_keeps_old_file_when_writer_fails(tmp_path):
     path = tmp_path / "summary.json"
-    io.write_json(path, {"ok": 1})
+    write_json(path, {"ok": 1})
     before = path.read_bytes()
 
     class Unserialisable:
         pass
 
     with pytest.raises(TypeError):
-        io.write_json(path, {"ok": 2, "bad": Unserialisable()})
+        write_json(path, {"ok": 2, "bad": Unserialisable()})
     # failure midway through writing the file itself
     with pytest.raises(RuntimeError, match="disk full"):
-        with io.atomic_open(path, "wb") as handle:
+        with atomic_open(path, "wb") as handle:
             handle.write(b'{"ok": 3, "partial')
             raise RuntimeError("disk full")
     assert path.read_bytes() == before
@@ -147,7 +170,7 @@ def test_atomic_write_keeps_old_file_when_writer_fails(tmp_path):
 
 
 def test_atomic_vtk_write_keeps_old_file_when_saving_fails(tmp_path, grid, monkeypatch):
-    path = io.write_rectilinear(tmp_path / "fields.vtr", grid, _fields(grid))
+    path = write_rectilinear(tmp_path / "fields.vtr", grid, _fields(grid))
     before = path.read_bytes()
 
     def failing_save(self, filename, *args, **kwargs):
@@ -157,15 +180,15 @@ def test_atomic_vtk_write_keeps_old_file_when_saving_fails(tmp_path, grid, monke
 
     monkeypatch.setattr(pv.RectilinearGrid, "save", failing_save)
     with pytest.raises(OSError, match="simulated"):
-        io.write_rectilinear(path, grid, _fields(grid))
+        write_rectilinear(path, grid, _fields(grid))
     assert path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["fields.vtr"]
 
 
 def test_atomic_text_and_parent_creation(tmp_path):
-    path = io.atomic_write_text(tmp_path / "a" / "b" / "note.txt", "héllo\n")
+    path = atomic_write_text(tmp_path / "a" / "b" / "note.txt", "héllo\n")
     assert path.read_text(encoding="utf-8") == "héllo\n"
-    io.atomic_write_bytes(path, b"x")
+    atomic_write_bytes(path, b"x")
     assert path.read_bytes() == b"x"
     umask = os.umask(0)
     os.umask(umask)
@@ -173,7 +196,7 @@ def test_atomic_text_and_parent_creation(tmp_path):
 
 
 def test_json_converts_numpy_and_nonfinite(tmp_path):
-    path = io.write_json(tmp_path / "s.json", {
+    path = write_json(tmp_path / "s.json", {
         "n": np.int64(3), "x": np.float32(1.5), "a": np.arange(3), "nan": float("nan"),
         "flag": np.bool_(True), "nested": {1: (np.float64(2.0),)},
     })
@@ -184,28 +207,28 @@ def test_json_converts_numpy_and_nonfinite(tmp_path):
 
 def test_csv_header_has_units(tmp_path):
     columns = {"iteration": [1, 2], "residual": np.array([0.1, 0.01])}
-    path = io.write_csv(tmp_path / "t.csv", columns, units={"residual": "1"})
+    path = write_csv(tmp_path / "t.csv", columns, units={"residual": "1"})
     assert path.read_text().splitlines() == ["iteration,residual [1]", "1,0.1", "2,0.01"]
     rows = [{"branch": "plate1", "flow": 1.5e-5}, {"branch": "plate2", "flow": 1.6e-5}]
-    path = io.write_csv(tmp_path / "n.csv", rows, units={"flow": "m^3/s"})
+    path = write_csv(tmp_path / "n.csv", rows, units={"flow": "m^3/s"})
     assert path.read_text().splitlines()[0] == "branch,flow [m^3/s]"
     with pytest.raises(ValueError, match="lengths"):
-        io.write_csv(tmp_path / "bad.csv", {"a": [1], "b": [1, 2]})
+        write_csv(tmp_path / "bad.csv", {"a": [1], "b": [1, 2]})
 
 
 def test_polydata_and_multiblock(tmp_path, grid):
     surface = pv.Sphere()
     surface.cell_data["wall_heat_flux"] = np.ones(surface.n_cells)
-    io.write_polydata(tmp_path / "wall.vtp", surface)
+    write_polydata(tmp_path / "wall.vtp", surface)
     assert pv.read(tmp_path / "wall.vtp").n_cells == surface.n_cells
     surface.cell_data["wall_heat_flux"][0] = np.inf
-    with pytest.raises(io.NonFiniteFieldError):
-        io.write_polydata(tmp_path / "wall.vtp", surface)
+    with pytest.raises(NonFiniteFieldError):
+        write_polydata(tmp_path / "wall.vtp", surface)
 
-    plate = pv.read(io.write_rectilinear(tmp_path / "f.vtr", grid, _fields(grid)))
+    plate = pv.read(write_rectilinear(tmp_path / "f.vtr", grid, _fields(grid)))
     vtm = tmp_path / "fields.vtm"
-    io.write_multiblock(vtm, {"plate": plate, "surface": pv.Sphere()})
-    io.write_multiblock(vtm, {"plate": plate, "network": pv.Line()})
+    write_multiblock(vtm, {"plate": plate, "surface": pv.Sphere()})
+    write_multiblock(vtm, {"plate": plate, "network": pv.Line()})
     blocks = pv.read(vtm)
     assert blocks.keys() == ["plate", "network"]
     np.testing.assert_array_equal(blocks["plate"].cell_data["temperature"],
@@ -217,24 +240,24 @@ def test_polydata_and_multiblock(tmp_path, grid):
 
 
 def test_checkpoint_roundtrip_and_case_hash(tmp_path, backend):
-    case_hash = io.hash_case({"coldplate": {"base": {"thickness": 0.002}}, "name": "x"})
-    assert case_hash == io.hash_case({"name": "x", "coldplate": {"base": {"thickness": 0.002}}})
+    case_hash = hash_case({"coldplate": {"base": {"thickness": 0.002}}, "name": "x"})
+    assert case_hash == hash_case({"name": "x", "coldplate": {"base": {"thickness": 0.002}}})
     state = {"temperature": backend.asarray(np.linspace(300, 350, 60).reshape(3, 4, 5))}
-    path = io.save_checkpoint(tmp_path / "checkpoint.npz", state,
+    path = save_checkpoint(tmp_path / "checkpoint.npz", state,
                               {"case_hash": case_hash, "iteration": 42}, backend=backend)
-    arrays, metadata = io.load_checkpoint(path, case_hash=case_hash)
-    np.testing.assert_array_equal(arrays["temperature"], io.to_host(state["temperature"]))
-    assert metadata["iteration"] == 42 and metadata["version"] == io.CHECKPOINT_VERSION
+    arrays, metadata = load_checkpoint(path, case_hash=case_hash)
+    np.testing.assert_array_equal(arrays["temperature"], to_host(state["temperature"]))
+    assert metadata["iteration"] == 42 and metadata["version"] == CHECKPOINT_VERSION
 
-    changed = io.hash_case({"coldplate": {"base": {"thickness": 0.003}}, "name": "x"})
-    with pytest.raises(io.CheckpointError, match="different case.*refusing to resume"):
-        io.load_checkpoint(path, case_hash=changed)
+    changed = hash_case({"coldplate": {"base": {"thickness": 0.003}}, "name": "x"})
+    with pytest.raises(CheckpointError, match="different case.*refusing to resume"):
+        load_checkpoint(path, case_hash=changed)
     with pytest.raises(ValueError, match="case_hash"):
-        io.save_checkpoint(tmp_path / "c2.npz", state, {"iteration": 1})
+        save_checkpoint(tmp_path / "c2.npz", state, {"iteration": 1})
     bad = {"temperature": np.full((2, 2), np.nan)}
-    with pytest.raises(io.NonFiniteFieldError):
-        io.save_checkpoint(path, bad, {"case_hash": case_hash})
-    assert io.load_checkpoint(path)[1]["iteration"] == 42  # old checkpoint intact
+    with pytest.raises(NonFiniteFieldError):
+        save_checkpoint(path, bad, {"case_hash": case_hash})
+    assert load_checkpoint(path)[1]["iteration"] == 42  # old checkpoint intact
     assert sorted(p.name for p in tmp_path.iterdir()) == ["checkpoint.npz"]
 
 
@@ -245,22 +268,22 @@ def test_interface_surface_heat_flux_sign_and_area(tmp_path, grid):
     flows = [np.zeros((2, 4, 5)), np.zeros((3, 3, 5)), np.zeros((3, 4, 4))]
     areas = np.outer(grid.widths[1], grid.widths[2])
     flows[0][0] = 2.0 * areas  # 2 W/m^2 from cell i=0 (solid) to i=1 (fluid)
-    surface = io.interface_surface(grid, grid.backend.asarray(solid), flows)
+    surface = interface_surface(grid, grid.backend.asarray(solid), flows)
     assert surface.n_cells == 20
     np.testing.assert_array_equal(surface.cell_data["normal_axis"], 0)
     np.testing.assert_allclose(surface.cell_data["wall_heat_flux"], 2.0, rtol=1e-12)
     assert surface.cell_data["area"].sum() == pytest.approx(areas.sum(), rel=1e-12)
     np.testing.assert_allclose(surface.points[:, 0], grid.faces[0][1])
     # the same interface seen from the other side: solid above, flow towards the solid
-    surface = io.interface_surface(grid, ~solid, [-f for f in flows])
+    surface = interface_surface(grid, ~solid, [-f for f in flows])
     np.testing.assert_allclose(surface.cell_data["wall_heat_flux"], 2.0, rtol=1e-12)
-    path = io.write_polydata(tmp_path / "wall_heat_flux.vtp", surface)
+    path = write_polydata(tmp_path / "wall_heat_flux.vtp", surface)
     assert pv.read(path).n_cells == 20
 
 
 def test_multiblock_failure_keeps_previous_file_and_folder(tmp_path, monkeypatch):
     vtm = tmp_path / "fields.vtm"
-    io.write_multiblock(vtm, {"surface": pv.Sphere()})
+    write_multiblock(vtm, {"surface": pv.Sphere()})
     before = vtm.read_text()
 
     def failing_save(self, filename, *args, **kwargs):
@@ -268,7 +291,7 @@ def test_multiblock_failure_keeps_previous_file_and_folder(tmp_path, monkeypatch
 
     monkeypatch.setattr(pv.PolyData, "save", failing_save)
     with pytest.raises(OSError, match="simulated"):
-        io.write_multiblock(vtm, {"surface": pv.Sphere()})
+        write_multiblock(vtm, {"surface": pv.Sphere()})
     assert vtm.read_text() == before
     assert pv.read(vtm)["surface"].n_cells == pv.Sphere().n_cells
     assert sorted(p.name for p in tmp_path.iterdir() if not p.is_dir()) == ["fields.vtm"]

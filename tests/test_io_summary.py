@@ -5,9 +5,10 @@ import json
 import numpy as np
 import pytest
 
-from solver import summary as S
-from solver.grid import Grid
-from solver.io import ResultDirectory
+from solver.grid.grid import Grid
+from solver.models.temperature_stats import body_temperature_stats, chip_temperature_stats
+from solver.output import summary as S
+from solver.output.results import ResultDirectory
 
 
 @pytest.fixture
@@ -23,7 +24,7 @@ def stacked(backend):
 def test_body_and_chip_stats_volume_weighted(stacked):
     grid, temperature, ids = stacked
     volumes = grid.cell_volumes()
-    bodies = S.body_temperature_stats(temperature, ids, ["base", "die", "unused"], volumes)
+    bodies = body_temperature_stats(temperature, ids, ["base", "die", "unused"], volumes)
     assert set(bodies) == {"base", "die"}
     die = bodies["die"]
     # widths x: 0.01, 0.02 -> weights 1:2, so mean = (350 + 2*360)/3 (exact arithmetic)
@@ -31,7 +32,7 @@ def test_body_and_chip_stats_volume_weighted(stacked):
     assert die["max_temperature_K"] == 360.0 and die["min_temperature_K"] == 350.0
     assert die["max_temperature_C"] == pytest.approx(86.85, abs=1e-12)
     assert die["volume_m3"] == pytest.approx(0.03 * 0.02 * 0.001, rel=1e-14)
-    chips = S.chip_temperature_stats(temperature, {"gpu": ids == 1, "none": ids == 7}, volumes,
+    chips = chip_temperature_stats(temperature, {"gpu": ids == 1, "none": ids == 7}, volumes,
                                      powers={"gpu": 1000.0})
     assert set(chips) == {"gpu"} and chips["gpu"]["power_W"] == 1000.0
     assert chips["gpu"]["mean_temperature_K"] == pytest.approx(die["mean_temperature_K"])

@@ -1,4 +1,4 @@
-"""Multigrid-class linear solvers (solver/linear.py).
+"""Multigrid-class linear solvers (solver/numerics/linear).
 
 Sources of the acceptance numbers:
 - averaged residual reduction per iteration ``(r_k / r_0) ** (1 / k) <= 0.2`` with a 1000:1
@@ -19,9 +19,11 @@ import numpy as np
 import pytest
 import scipy.sparse.linalg as spla
 
-from solver.grid import Grid
-from solver.linear import LinearSolve, Multigrid, SolveInfo, coarsen_stencil, solve
-from solver.operators import NEIGHBOURS, Stencil7
+from solver.grid.grid import Grid
+from solver.numerics.linear.coarsening import coarsen_stencil
+from solver.numerics.linear.multigrid import Multigrid, solve
+from solver.numerics.linear.settings import LinearSolve, SolveInfo
+from solver.numerics.stencil import NEIGHBOURS, Stencil7
 
 COPPER = 400.0  # W/m/K
 MATRIX = 0.4  # W/m/K, a 1000:1 jump
@@ -364,7 +366,7 @@ def test_isolated_cells_do_not_spoil_convergence(backend):
 def test_line_solver_twins_agree(shape):
     """The device line solver (vectorised Thomas) and the host one (LAPACK gttrs) agree with a
     dense solve on random diagonally dominant lines (the NumPy twin of the GPU path)."""
-    from solver.linear import _TridiagonalLines
+    from solver.numerics.linear.smoothers import TridiagonalLines
 
     rng = np.random.default_rng(11)
     lower = rng.uniform(0.1, 1.0, shape)
@@ -382,7 +384,7 @@ def test_line_solver_twins_agree(shape):
         if not thomas and diag.size < 3:
             continue
         work = rhs.copy()
-        _TridiagonalLines(lower, diag, upper, thomas=thomas).solve(work)
+        TridiagonalLines(lower, diag, upper, thomas=thomas).solve(work)
         np.testing.assert_allclose(work, expected, rtol=1e-12, atol=1e-12)
 
 
@@ -392,7 +394,7 @@ def test_line_solver_twins_agree(shape):
 @pytest.mark.parametrize("dtype", ["float64", "float32"])
 def test_cuda_kernels_compile(tmp_path, dtype):
     """The RawModule source compiles for sm_90 (a typo never waits for a GPU to be found)."""
-    from solver.linear import cuda_source
+    from solver.numerics.linear.cuda import cuda_source
 
     source = tmp_path / "smoothers.cu"
     source.write_text(cuda_source(dtype))
@@ -410,7 +412,7 @@ def test_gpu_smoothers_match_numpy_twins(shape):
     """One colour sweep of the rbgs_colour kernel and the zebra line sweep (thomas_lines)
     equal the NumPy sub-lattice sweeps to round-off (1e-12 relative) on random inputs."""
     from solver.backend import CPU, get_backend
-    from solver.linear import _Level
+    from solver.numerics.linear.multigrid import Level
 
     gpu = get_backend("gpu")
     coefficients = _random_spd(shape, seed=5)
@@ -419,9 +421,9 @@ def test_gpu_smoothers_match_numpy_twins(shape):
     rhs = rng.standard_normal(shape)
     results = []
     for backend in (CPU, gpu):
-        level = _Level(_on(backend, coefficients),
+        level = Level(_on(backend, coefficients),
                        line_axes=(2,) if shape[2] > 1 else ())
-        point = _Level(_on(backend, coefficients))
+        point = Level(_on(backend, coefficients))
         for lvl in (level, point):
             lvl.x[...] = backend.asarray(x0)
             lvl.rhs[...] = backend.asarray(rhs)

@@ -13,8 +13,7 @@ import pytest
 
 from solver.backend import Backend
 from solver.geometry import Box, FinArray, collect_breakpoints, paint, painted_volumes
-from solver.grid import Grid
-from solver.meshing import (
+from solver.grid.generation import (
     CONDUCTION_ARRAYS,
     CONJUGATE_FLOW_ARRAYS,
     GridWarning,
@@ -22,6 +21,7 @@ from solver.meshing import (
     generate_grid,
     grid_report,
 )
+from solver.grid.grid import Grid
 
 MM = 1e-3
 SLACK = 1 + 1e-9

@@ -27,10 +27,10 @@ from solver.network.components import (
     TeeLeg,
     Valve,
     counterflow_effectiveness,
-    signed_power,
 )
 from solver.network.errors import NetworkError
 from solver.network.friction import churchill, colebrook
+from solver.network.laws import signed_power
 
 RHO, MU = 998.2, 1.002e-3
 

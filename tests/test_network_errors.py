@@ -7,12 +7,12 @@ messages (and that they are one line) at the library level.
 import pytest
 from pydantic import ValidationError
 
+from solver.case.network import NetworkSection
 from solver.materials import Coolant
 from solver.network.components import HeatLoad, Pipe, Pump, Valve
 from solver.network.errors import NetworkError
 from solver.network.graph import ExpansionTank, FlowBoundary, Network, Node, PressureBoundary
 from solver.network.rack import build_network
-from solver.network.schema import NetworkSection
 from solver.network.solve import solve_network
 
 FLUID = Coolant.constant("test", rho=1000.0, cp=4180.0, mu=1e-3, k=0.6)

@@ -12,10 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from solver.case.network import NetworkSection
 from solver.materials import get_coolant
-from solver.network.run import run_network_case
-from solver.network.schema import NetworkSection
-from solver.report import load_network_result, rack_report
+from solver.output.report import load_network_result, rack_report
+from solver.pipeline import run_network_case
 
 CASE = Path(__file__).resolve().parents[1] / "cases" / "rack_network.toml"
 
@@ -54,7 +54,7 @@ def test_example_figures(example):
     assert s["plates"]["max_case_temperature"] - 273.15 == pytest.approx(60.0, abs=0.1)
     assert s["energy_balance_error"] < 1e-6
     assert s["mass_imbalance"] < 1e-10
-    # design checks come from the rack report (solver.report.DesignLimits defaults)
+    # design checks come from the rack report (solver.output.report.DesignLimits defaults)
     report = rack_report(*load_network_result(out))
     checks = {c["name"]: c for c in report["checks"]}
     assert checks["flow_per_kw"]["passed"] and checks["tcs_temperature_rise"]["passed"]

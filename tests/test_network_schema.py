@@ -5,11 +5,11 @@ import tomllib
 import numpy as np
 import pytest
 
+from solver.case.network import NetworkSection
 from solver.materials import get_coolant
 from solver.network.errors import NetworkError
 from solver.network.rack import build_network
-from solver.network.run import run_network_case
-from solver.network.schema import NetworkSection
+from solver.pipeline import run_network_case
 
 EXPLICIT = """
 [[network.nodes]]
@@ -231,7 +231,7 @@ def test_quick_disconnect_curve_and_pump_heads():
 
 
 def test_automatic_layout_when_no_positions(tmp_path):
-    from solver.network.outputs import layout_positions, network_polydata
+    from solver.output.network import layout_positions, network_polydata
 
     sec = NetworkSection(
         nodes=[{"name": n} for n in ("a", "b", "c")],

@@ -325,7 +325,7 @@ def test_coupled_solve_settings_are_respected():
 
 
 def test_full_jacobian_matches_finite_differences_with_momentum_terms():
-    from solver.network.hydraulics import _System
+    from solver.network.hydraulics import System
 
     net = rack_like(n_trays=5)
     # dividing supply header and combining return header with momentum terms
@@ -336,7 +336,7 @@ def test_full_jacobian_matches_finite_differences_with_momentum_terms():
                            momentum_partner=f"rh{k + 1}" if k < 4 else "")
     c = net.compile()
     nb = len(net.branches)
-    system = _System(c, np.full(nb, RHO), np.full(nb, 1e-3))
+    system = System(c, np.full(nb, RHO), np.full(nb, 1e-3))
     rng = np.random.default_rng(3)
     x = np.concatenate([rng.uniform(-0.05, 0.3, nb), rng.uniform(1e5, 3e5, (~c.fixed).sum())])
     f, ddp = system.residual(x)

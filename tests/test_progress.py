@@ -22,7 +22,7 @@ class TTYStream(io.StringIO):
         return True
 
 
-def _run(progress, clock, iterations=10, seconds_per_iteration=1.0):
+def run_krylov(progress, clock, iterations=10, seconds_per_iteration=1.0):
     """Residual falls one decade per iteration from 1 (geometric convergence)."""
     for iteration in range(1, iterations + 1):
         clock.now += seconds_per_iteration
@@ -33,7 +33,7 @@ def _run(progress, clock, iterations=10, seconds_per_iteration=1.0):
 def test_quiet_prints_nothing():
     stream, clock = io.StringIO(), FakeClock()
     progress = Progress(1e-12, quiet=True, stream=stream, clock=clock)
-    _run(progress, clock)
+    run_krylov(progress, clock)
     progress.message("hello")
     progress.done("converged")
     assert stream.getvalue() == ""
@@ -42,7 +42,7 @@ def test_quiet_prints_nothing():
 def test_log_lines_show_iteration_residual_and_time_left():
     stream, clock = io.StringIO(), FakeClock()
     progress = Progress(1e-12, stream=stream, every_seconds=0.0, clock=clock)
-    _run(progress, clock, iterations=6)
+    run_krylov(progress, clock, iterations=6)
     lines = stream.getvalue().splitlines()
     assert len(lines) == 6 and "\r" not in stream.getvalue()
     assert lines[0].startswith("iter      1") and "energy 1.00e-01" in lines[0]
@@ -58,7 +58,7 @@ def test_log_lines_show_iteration_residual_and_time_left():
 def test_throttled_to_every_seconds_and_done_flushes_last_state():
     stream, clock = io.StringIO(), FakeClock()
     progress = Progress(1e-12, stream=stream, every_seconds=2.5, clock=clock)
-    _run(progress, clock, iterations=6)
+    run_krylov(progress, clock, iterations=6)
     lines = stream.getvalue().splitlines()
     assert [line.split()[1] for line in lines] == ["1", "4"]
     progress.done()
@@ -68,7 +68,7 @@ def test_throttled_to_every_seconds_and_done_flushes_last_state():
 def test_terminal_rewrites_line_in_place():
     stream, clock = TTYStream(), FakeClock()
     progress = Progress(1e-12, stream=stream, every_seconds=0.0, clock=clock)
-    _run(progress, clock, iterations=3)
+    run_krylov(progress, clock, iterations=3)
     text = stream.getvalue()
     assert text.count("\r") == 3 and "\n" not in text
     progress.done("converged")
@@ -99,7 +99,7 @@ def test_format_duration():
 def test_history_written_as_csv(tmp_path):
     stream, clock = io.StringIO(), FakeClock()
     progress = Progress(1e-12, quiet=True, stream=stream, clock=clock)
-    _run(progress, clock, iterations=3)
+    run_krylov(progress, clock, iterations=3)
     path = progress.write_history(tmp_path / "history.csv", units={"T_max_C": "C"})
     lines = path.read_text().splitlines()
     assert lines[0] == "iteration,elapsed [s],energy,mass,T_max_C [C]"

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from solver.case import CaseError, case_hash, load_case
-from solver.report import design_limits
+from solver.output.report import design_limits
 
 CASES = Path(__file__).resolve().parents[1] / "cases"
 
@@ -99,7 +99,7 @@ def test_geometry_hash_covers_footprints_and_patches_not_values():
 def test_network_only_rack_gets_the_report(tmp_path):
     """cases/rack_network.toml through `coolsim run`: report.md/.json from the report's
     DesignLimits (the one set of checks), every check passes or is n/a."""
-    from solver.simulation import run
+    from solver.pipeline import run
 
     summary = run(load_case(CASES / "rack_network.toml"), backend="cpu", output=tmp_path,
                   quiet=True)

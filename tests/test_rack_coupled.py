@@ -1,4 +1,4 @@
-"""The coupled rack example (cases/rack_coupled.toml) run through ``solver.simulation.run``.
+"""The coupled rack example (cases/rack_coupled.toml) run through ``solver.pipeline.run``.
 
 Reduced copy (test only): the GPU plate on a 5 mm grid along the channels (13,860 cells instead
 of 27,900), two characterization flows, and the CDU pumps at a fixed speed (no flow control) so
@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from solver.case import load_case
-from solver.report import KELVIN
-from solver.simulation import run
+from solver.pipeline import run
+from solver.units import ZERO_CELSIUS
 
 CASES = Path(__file__).resolve().parents[1] / "cases"
 FIXED_SPEED = 0.567  # [-] close to the speed the flow control of the example settles at
@@ -65,9 +65,9 @@ def test_pinned_figures(solved):
     assert len(gpus) == 72
     hottest = max(gpus, key=lambda c: c["temperature"])
     assert hottest["basis"] == "peak"
-    assert hottest["temperature"] - KELVIN == pytest.approx(PINNED["gpu_peak_C"], abs=0.5)
+    assert hottest["temperature"] - ZERO_CELSIUS == pytest.approx(PINNED["gpu_peak_C"], abs=0.5)
     assert report["tcs"]["flow_lpm"] == pytest.approx(PINNED["tcs_flow_lpm"], rel=0.02)
-    assert report["tcs"]["supply_temperature"] - KELVIN == pytest.approx(36.0, abs=0.05)
+    assert report["tcs"]["supply_temperature"] - ZERO_CELSIUS == pytest.approx(36.0, abs=0.05)
     gpu_plates = [p for p in report["plates"] if ".gpu." in p["name"]]
     mean_dp = sum(p["pressure_drop"] for p in gpu_plates) / len(gpu_plates)
     assert mean_dp == pytest.approx(PINNED["gpu_plate_dp_Pa"], rel=0.1)
@@ -82,8 +82,8 @@ def test_pump_trip_lowers_flow_heats_chips_and_fails_a_check(solved):
     assert trip["tcs_flow_lpm"] < 0.9 * design["tcs_flow_lpm"]
     assert trip["hottest_chip_temperature"] > design["hottest_chip_temperature"] + 0.5
     assert trip["tcs_flow_lpm"] == pytest.approx(PINNED["trip_flow_lpm"], rel=0.02)
-    assert trip["hottest_chip_temperature"] - KELVIN == pytest.approx(PINNED["trip_gpu_peak_C"],
-                                                                      abs=0.5)
+    assert trip["hottest_chip_temperature"] - ZERO_CELSIUS == \
+        pytest.approx(PINNED["trip_gpu_peak_C"], abs=0.5)
     assert "flow_per_kw" in trip["failed_checks"] and not trip["passed"]
     assert design["passed"]
     hot = rows["facility water +5 K"]

@@ -5,10 +5,10 @@ import io
 import numpy as np
 import pytest
 
-from solver import render
-from solver.grid import Grid
-from solver.io import ResultDirectory
-from solver.summary import build_summary, write_summary
+from solver.grid.grid import Grid
+from solver.output import render
+from solver.output.results import ResultDirectory
+from solver.output.summary import build_summary, write_summary
 
 MATERIALS = [{"id": 0, "name": "copper", "kind": "solid"},
              {"id": 1, "name": "water", "kind": "fluid"}]
@@ -59,7 +59,7 @@ def test_render_conduction_result_offscreen(tmp_path):
 
 def test_render_flow_result_adds_velocity_and_streamlines(tmp_path):
     result = _synthetic_result(tmp_path, flow=True)
-    seeds = render._Scene(result).inlet_seeds()
+    seeds = render.Scene(result).inlet_seeds()
     assert seeds is not None and seeds.n_points > 0
     np.testing.assert_allclose(seeds.points[:, 0], 0.04 / 24)  # first cell centres at x_min
     paths = render.render_result(result)
@@ -120,7 +120,7 @@ def test_streamlines_without_boundary_inflow_seed_in_coolant(tmp_path):
     result.write_fields(grid, {"temperature": 300.0 + x, "material": material,
                                "velocity": velocity}, field_data={"materials": MATERIALS},
                         legacy=False)
-    assert render._Scene(result).inlet_seeds() is None
+    assert render.Scene(result).inlet_seeds() is None
     paths = render.render_result(result, window_size=(600, 400))
     assert paths[-1].name == "streamlines.png" and paths[-1].stat().st_size > 2000
 

@@ -15,16 +15,17 @@ import numpy as np
 import pytest
 
 from solver.case import load_case
-from solver.coupling import LPM, PlateCurves
-from solver.report import (
-    KELVIN,
+from solver.coupling import PlateCurves
+from solver.coupling.rack import build_rack, solve_rack
+from solver.output.report import (
     DesignLimits,
     format_report,
     load_network_result,
     rack_report,
     write_report,
 )
-from solver.scenarios import build_rack, network_section, solve_rack
+from solver.setup import network_section
+from solver.units import LPM, ZERO_CELSIUS
 
 CASE = Path(__file__).resolve().parents[1] / "cases" / "rack_network.toml"
 
@@ -41,7 +42,8 @@ def _checks(report):
     return {c["name"]: c for c in report["checks"]}
 
 
-FULL = DesignLimits(water_class="W32", room_dew_point=18.0 + KELVIN, rack_pressure_drop_max=50e3)
+FULL = DesignLimits(water_class="W32", room_dew_point=18.0 + ZERO_CELSIUS,
+                    rack_pressure_drop_max=50e3)
 
 
 def test_design_point_passes_every_check(rack):
@@ -72,8 +74,8 @@ def test_optional_checks_skip_without_data(rack):
 
 
 @pytest.mark.parametrize("limits, failing", [
-    (replace(FULL, chip_temperature_max=55.0 + KELVIN), "chip_limits"),
-    (replace(FULL, chip_limits={"tray.17.gpu.0": 59.0 + KELVIN}), "chip_limits"),
+    (replace(FULL, chip_temperature_max=55.0 + ZERO_CELSIUS), "chip_limits"),
+    (replace(FULL, chip_limits={"tray.17.gpu.0": 59.0 + ZERO_CELSIUS}), "chip_limits"),
     (replace(FULL, flow_per_kw_min=1.6, flow_per_kw_max=2.0), "flow_per_kw"),
     (replace(FULL, tcs_rise_min=10.0, tcs_rise_max=12.0), "tcs_temperature_rise"),
     (replace(FULL, cdu_approach_min=2.0, cdu_approach_max=3.5), "cdu_approach"),
@@ -81,7 +83,7 @@ def test_optional_checks_skip_without_data(rack):
     (replace(FULL, rack_pressure_drop_max=30e3), "rack_pressure_drop"),
     (replace(FULL, channel_velocity_max=1.5), "channel_velocity"),
     (replace(FULL, water_class="W27"), "facility_water_class"),
-    (replace(FULL, room_dew_point=35.0 + KELVIN), "dew_point_margin"),
+    (replace(FULL, room_dew_point=35.0 + ZERO_CELSIUS), "dew_point_margin"),
 ], ids=lambda v: v if isinstance(v, str) else "")
 def test_each_check_fails_past_its_threshold(rack, limits, failing):
     _, _, result = rack
@@ -144,7 +146,7 @@ def test_chip_temperatures_from_curves(rack):
 
 def test_written_report_and_reading_network_files(rack, tmp_path):
     section, coolant, result = rack
-    from solver.network.run import run_network_case
+    from solver.pipeline import run_network_case
 
     run_network_case(section, coolant, tmp_path / "net", quiet=True, plots=False)
     summary, rows = load_network_result(tmp_path / "net")

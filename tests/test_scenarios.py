@@ -12,28 +12,28 @@ import numpy as np
 import pytest
 
 from solver.case import load_case
-from solver.coupling import LPM, PlateCurves
-from solver.report import KELVIN, DesignLimits
+from solver.coupling import PlateCurves
+from solver.coupling.rack import build_rack, solve_rack
+from solver.output.report import DesignLimits
 from solver.scenarios import (
     FacilityOffset,
     PlateBlockage,
     PowerScale,
     PumpFailure,
     QuickDisconnectMissing,
-    build_rack,
     format_comparison,
     load_scenarios,
-    network_section,
     run_scenarios,
     scenario_from_dict,
-    solve_rack,
     standard_scenarios,
     write_scenarios,
 )
+from solver.setup import network_section
+from solver.units import LPM, ZERO_CELSIUS
 
 CASE = Path(__file__).resolve().parents[1] / "cases" / "rack_network.toml"
 
-LIMITS = DesignLimits(water_class="W32", room_dew_point=18.0 + KELVIN)
+LIMITS = DesignLimits(water_class="W32", room_dew_point=18.0 + ZERO_CELSIUS)
 
 
 @pytest.fixture(scope="module")
@@ -115,7 +115,7 @@ def test_blocked_plate_loses_flow_and_gets_hotter(study):
 def test_facility_water_five_kelvin_warmer(study):
     design, warm = _row(study, "design point"), _row(study, "facility water +5 K")
     report = study.outcome("facility water +5 K").report
-    assert report["facility"]["supply_temperature"] == pytest.approx(37.0 + KELVIN, abs=1e-6)
+    assert report["facility"]["supply_temperature"] == pytest.approx(37.0 + ZERO_CELSIUS, abs=1e-6)
     assert warm["tcs_supply_temperature"] > design["tcs_supply_temperature"] + 1.0
     assert warm["hottest_chip_temperature"] > design["hottest_chip_temperature"] + 1.0
     assert "facility_water_class" in warm["failed_checks"]  # 37 C is above W32
@@ -207,8 +207,8 @@ def test_plate_curves_replace_the_group_curves(example):
     curved = run_scenarios(section, coolant, [], LIMITS, plate_curves={"gpu": curves})
     t_plain = _row(plain, "design point")["hottest_chip_temperature"]
     t_curved = _row(curved, "design point")["hottest_chip_temperature"]
-    rise = t_plain - (36.0 + KELVIN)
-    assert t_curved - (36.0 + KELVIN) == pytest.approx(2.0 * rise, rel=0.1)
+    rise = t_plain - (36.0 + ZERO_CELSIUS)
+    assert t_curved - (36.0 + ZERO_CELSIUS) == pytest.approx(2.0 * rise, rel=0.1)
 
 
 def test_written_comparison(study, tmp_path):

@@ -24,9 +24,8 @@ import numpy as np
 
 from solver.network.errors import NetworkError
 from solver.network.friction import FRICTION_LAWS
+from solver.network.laws import CLOSED_RESISTANCE, evaluate_single
 
-GRAVITY = 9.80665
-CLOSED_RESISTANCE = 1e12  # [Pa s/kg] linear law of a closed valve or a stopped pump
 KV_BAR = 1e5  # Kv is defined with a 1 bar pressure drop ...
 KV_DENSITY = 1000.0  # ... and specific gravity relative to 1000 kg/m3
 CV_TO_KV = 0.865  # Kv [m3/h] = 0.865 Cv [US gpm]
@@ -38,25 +37,6 @@ def kv_coefficient(kv):
     From ``Q [m3/h] = Kv sqrt(dp [bar] / SG)`` with ``SG = rho / 1000`` and ``Q = m / rho``.
     """
     return KV_BAR / KV_DENSITY * 3600.0**2 / np.asarray(kv, dtype=float) ** 2
-
-
-def signed_power(q, n, q0):
-    """Smooth signed power ``sign(q)|q|^n`` and its derivative, regularised below ``q0``.
-
-    For ``|q| < q0`` an odd cubic ``a q + b q^3`` matches value and slope at ``q0``, so the law
-    is C1 and has a finite, non-zero slope at ``q = 0`` (needed by Newton for ``1 < n < 3``).
-    """
-    q = np.asarray(q, dtype=float)
-    aq = np.abs(q)
-    big = aq >= q0
-    safe = np.where(big, aq, 1.0)
-    value = np.where(big, np.sign(q) * safe**n, 0.0)
-    slope = np.where(big, n * safe ** (n - 1.0), 0.0)
-    a = q0 ** (n - 1.0) * (3.0 - n) / 2.0
-    b = (n - 1.0) * q0 ** (n - 3.0) / 2.0
-    value = np.where(big, value, a * q + b * q**3)
-    slope = np.where(big, slope, a + 3.0 * b * q**2)
-    return value, slope
 
 
 def _positive(name, **values):
@@ -146,7 +126,6 @@ class Branch:
 
         Scalar convenience wrapper around the vectorised family law.
         """
-        from solver.network.laws import evaluate_single
 
         return evaluate_single(self, m, rho, mu)
 

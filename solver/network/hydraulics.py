@@ -110,7 +110,7 @@ def momentum_jacobian(compiled, m, rho):
     return sp.csr_matrix((values, (b, p)), shape=(nb, nb))
 
 
-class _System:
+class System:
     """Residual and Jacobian of the hydraulic equations for fixed fluid properties."""
 
     def __init__(self, compiled, rho, mu):
@@ -234,7 +234,7 @@ def solve_hydraulics(network, rho, mu, x0=None, settings=HydraulicSolve(), resid
 def _newton(network, rho, mu, x0, settings, residuals, max_iterations):
     """Newton iterations from ``x0`` (or the linear-theory start when None)."""
     compiled = network.compile()
-    system = _System(compiled, np.asarray(rho, float), np.asarray(mu, float))
+    system = System(compiled, np.asarray(rho, float), np.asarray(mu, float))
     p_scale = _pressure_scale(network, compiled)
     nb = system.nb
     if x0 is None:

@@ -13,8 +13,30 @@ from __future__ import annotations
 
 import numpy as np
 
-from solver.network.components import CLOSED_RESISTANCE, GRAVITY, signed_power
 from solver.network.friction import churchill, colebrook
+
+GRAVITY = 9.80665
+CLOSED_RESISTANCE = 1e12  # [Pa s/kg] linear law of a closed valve or a stopped pump
+
+
+def signed_power(q, n, q0):
+    """Smooth signed power ``sign(q)|q|^n`` and its derivative, regularised below ``q0``.
+
+    For ``|q| < q0`` an odd cubic ``a q + b q^3`` matches value and slope at ``q0``, so the law
+    is C1 and has a finite, non-zero slope at ``q = 0`` (needed by Newton for ``1 < n < 3``).
+    """
+    q = np.asarray(q, dtype=float)
+    aq = np.abs(q)
+    big = aq >= q0
+    safe = np.where(big, aq, 1.0)
+    value = np.where(big, np.sign(q) * safe**n, 0.0)
+    slope = np.where(big, n * safe ** (n - 1.0), 0.0)
+    a = q0 ** (n - 1.0) * (3.0 - n) / 2.0
+    b = (n - 1.0) * q0 ** (n - 3.0) / 2.0
+    value = np.where(big, value, a * q + b * q**3)
+    slope = np.where(big, slope, a + 3.0 * b * q**2)
+    return value, slope
+
 
 FAMILY_KEYS = {
     "pipe": ("length", "diameter", "relative_roughness", "minor_loss", "elevation_change",

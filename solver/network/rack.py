@@ -17,7 +17,6 @@ from dataclasses import dataclass, field
 
 from solver.network.components import (
     BRANCH_KINDS,
-    GRAVITY,
     ColdPlate,
     HeatExchanger,
     HeatExchangerSide,
@@ -31,6 +30,7 @@ from solver.network.components import (
 from solver.network.controls import PumpSpeedControl, SupplyTemperatureControl
 from solver.network.errors import NetworkError
 from solver.network.graph import ExpansionTank, FlowBoundary, Network, Node, PressureBoundary
+from solver.network.laws import GRAVITY
 
 DESIGN_DENSITY = 1000.0  # [kg/m3] converts case volumetric flows of boundaries to mass flows
 
@@ -337,7 +337,7 @@ def _plate(name, inlet, outlet, group):
 
 
 def build_network(section, coolant_density=DESIGN_DENSITY) -> BuiltNetwork:
-    """Build the network described by a :class:`~solver.network.schema.NetworkSection`.
+    """Build the network described by a :class:`~solver.case.network.NetworkSection`.
 
     Parameters
     ----------

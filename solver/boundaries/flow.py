@@ -1,0 +1,102 @@
+"""Flow boundary conditions on the six domain sides and on ports inside, resolved face by face.
+
+The boundary list of :mod:`solver.boundaries` (``Inlet``, ``Outlet``, ``Wall``, ``Symmetry``;
+later patches override earlier ones) is turned into per-face arrays the flow solver reads:
+a kind code per face of each side, the inflow normal velocity [m/s], the outlet static pressure
+[Pa] and, for moving walls, the wall velocity [m/s]. Faces no flow patch covers are no-slip walls.
+
+An inlet given by volumetric or mass flow gets a uniform normal velocity over the *fluid* faces
+of its patch (faces whose adjacent cell is coolant), so the prescribed flow enters exactly even
+when part of the patch is blocked by solid.
+
+Inlet and outlet ports may also sit on a face of the geometry inside the domain (a patch with
+``position``, see :func:`solver.boundaries.port_faces`): their faces join the same per-face
+arrays as an *opening* of the coolant region, described like a domain side by its axis, the face
+index of its plane and the direction of its outward normal.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import ClassVar
+
+from solver.boundaries.patches import Boundary
+
+
+@dataclass(frozen=True)
+class Inlet(Boundary):
+    """Coolant inflow, given by exactly one of velocity, volumetric flow or mass flow.
+
+    Parameters
+    ----------
+    velocity : float, optional
+        [m/s] mean normal velocity into the domain.
+    volumetric_flow : float, optional
+        [m^3/s] total flow through the patch.
+    mass_flow : float, optional
+        [kg/s] total mass flow through the patch.
+    temperature : float
+        [K] inflow temperature (the energy equation treats the patch as fixed temperature
+        with advective inflow ``F cp T_inlet``).
+    """
+
+    port_capable: ClassVar[bool] = True
+    velocity: float | None = None
+    volumetric_flow: float | None = None
+    mass_flow: float | None = None
+    temperature: float = field(kw_only=True)
+
+    def __post_init__(self):
+        super().__post_init__()
+        given = [v for v in (self.velocity, self.volumetric_flow, self.mass_flow) if v is not None]
+        if len(given) != 1:
+            raise ValueError("Inlet needs exactly one of velocity, volumetric_flow, mass_flow")
+        if given[0] < 0:
+            raise ValueError(f"Inlet flow must be >= 0 (into the domain), got {given[0]}")
+
+
+@dataclass(frozen=True)
+class Outlet(Boundary):
+    """Coolant outflow at a static pressure.
+
+    Parameters
+    ----------
+    pressure : float
+        [Pa] static (gauge) pressure. For energy the patch is zero-gradient (outflow takes the
+        upwind cell temperature; no diffusive flux).
+    """
+
+    port_capable: ClassVar[bool] = True
+    pressure: float = 0.0
+
+
+@dataclass(frozen=True)
+class Wall(Boundary):
+    """No-slip wall for the flow; thermally neutral (adiabatic unless a thermal patch is there)."""
+
+
+@dataclass(frozen=True)
+class Symmetry(Boundary):
+    """Symmetry plane for the flow; thermally neutral (adiabatic unless a thermal patch is set)."""
+
+
+FLOW_KINDS = (Inlet, Outlet, Wall, Symmetry)
+
+
+WALL, SYMMETRY, INLET, OUTLET = 0, 1, 2, 3
+
+
+KIND_NAMES = {WALL: "wall", SYMMETRY: "symmetry", INLET: "inlet", OUTLET: "outlet"}
+
+
+@dataclass(frozen=True)
+class MovingWall(Wall):
+    """No-slip wall that slides in its own plane (e.g. the lid of a driven cavity).
+
+    Parameters
+    ----------
+    velocity : (float, float, float)
+        [m/s] wall velocity; its component normal to the side is ignored.
+    """
+
+    velocity: tuple[float, float, float] = (0.0, 0.0, 0.0)

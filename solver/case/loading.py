@@ -1,0 +1,116 @@
+"""Reading a case file: TOML -> typed :class:`~solver.case.schema.Case`, with one-line errors and
+the semantic checks of :mod:`solver.case.validate`."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+from pydantic import (
+    ValidationError,
+)
+
+from solver.case.errors import CaseError, error_factory
+from solver.case.messages import case_error_from_validation
+from solver.case.schema import Case
+from solver.case.validate import validate_case
+
+_TOML_POSITION = re.compile(r"^(.*?)\s*\(at (?:line (\d+), column (\d+)|end of document)\)\s*$")
+
+
+def load_case(path: str | Path, check: bool = True) -> Case:
+    """Read, validate and return the case in ``path``.
+
+    Parameters
+    ----------
+    path : str or Path
+        The TOML case file.
+    check : bool
+        Run the semantic pass :func:`validate_case` (default True).
+
+    Returns
+    -------
+    Case
+
+    Raises
+    ------
+    CaseError
+        For unreadable files, TOML syntax errors (with line and column), schema errors (with the
+        key path, the value and what is allowed) and semantic errors.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise CaseError(path, None, "case file not found" if not path.exists()
+                        else "not a regular file")
+    text = path.read_bytes().decode("utf-8", errors="replace")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        match = _TOML_POSITION.match(str(error))
+        if match:
+            if match.group(2):
+                where = f"line {match.group(2)}, column {match.group(3)}"
+            else:
+                lines = text.splitlines() or [""]
+                where = f"line {len(lines)}, column {len(lines[-1]) + 1} (end of file)"
+            raise CaseError(path, where, f"invalid TOML: {match.group(1)}") from None
+        raise CaseError(path, None, f"invalid TOML: {error}") from None
+    case = case_from_dict(data, path)
+    if check:
+        validate_case(case)
+        _check_rack_plates(case, error_factory(case._display_path or case.source_path,
+                                                case._raw))
+    return case
+
+
+def case_from_dict(data: dict, path: str | Path | None = None) -> Case:
+    """Validate a parsed TOML mapping against the schema (no semantic pass).
+
+    Parameters
+    ----------
+    data : dict
+        The TOML document as read by :func:`tomllib.loads`.
+    path : str or Path, optional
+        The file it came from, for error messages and relative paths.
+
+    Raises
+    ------
+    CaseError
+        For the first schema violation.
+    """
+    try:
+        case = Case.model_validate(data)
+    except ValidationError as error:
+        raise case_error_from_validation(error, data, path) from None
+    if path is not None:
+        case._source_path = Path(path).resolve()
+        case._display_path = str(path)
+    case._raw = data
+    return case
+
+
+def _check_rack_plates(case: Case, err) -> None:
+    """Scenarios need a network; plate-group case files exist and are conjugate cold plates."""
+    if case.scenarios and case.network is None:
+        raise err("scenarios", "scenarios vary a rack network, but the case has no [network]",
+                  allowed="a [network] section, or no [[scenarios]]")
+    if case.network is None or case.network.rack is None:
+        return
+    for i, group in enumerate(case.network.rack.plates):
+        if not group.case:
+            continue
+        key = f"network.rack.plates[{i}].case"
+        path = case.resolve(group.case)
+        if not path.is_file():
+            raise err(key, f"cold-plate case file not found ({path})", group.case,
+                      "a TOML case file, relative to this case")
+        plate = load_case(path)
+        if plate.solver.physics != "conjugate":
+            raise err(key, f"plate case {plate.name!r} has physics "
+                           f"{plate.solver.physics!r}", group.case,
+                      'a conjugate cold-plate case ([solver] physics = "conjugate")')
+        if plate.coolant.name.lower() != case.coolant.name.lower():
+            raise err(key, f"plate case {plate.name!r} uses coolant {plate.coolant.name!r} but "
+                           f"the rack loop runs {case.coolant.name!r}", group.case,
+                      "the same [coolant] name in both cases")

@@ -1,0 +1,138 @@
+"""The typed case: :class:`Case`, the root of the TOML schema (sections, bodies, chips,
+boundaries, network, coupling, report, scenarios)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import (
+    Field,
+    PrivateAttr,
+)
+
+from solver.case.bodies import Body, Boundary, Chip
+from solver.case.network import NetworkSection
+from solver.case.sections import (
+    CaseInfo,
+    ConductivityTable,
+    CoolantChoice,
+    CouplingSection,
+    GridSection,
+    Material,
+    Name,
+    OutputSection,
+    ReportSection,
+    ScenarioSpec,
+    SolverSection,
+)
+from solver.materials.coolants import Coolant
+from solver.materials.registry import get_coolant, get_solid, is_builtin_coolant
+from solver.materials.solids import Solid
+from solver.units import (
+    Section,
+)
+
+
+class Case(Section):
+    """A validated case: every quantity SI, temperatures in kelvin.
+
+    Build one with :func:`load_case`, which also runs the semantic checks of
+    :func:`validate_case` and records :attr:`source_path`.
+    """
+
+    case: CaseInfo = Field(description="[-] name and description")
+    solver: SolverSection = Field(default_factory=SolverSection, description="[-] solver "
+                                                                               "settings")
+    grid: GridSection = Field(default_factory=GridSection, description="[-] grid settings")
+    materials: dict[Name, Material] = Field(default_factory=dict,
+                                            description="[-] user-defined materials by name")
+    coolant: CoolantChoice = Field(default_factory=CoolantChoice, description="[-] the coolant")
+    bodies: list[Body] = Field(default_factory=list,
+                               description="[-] geometry, painted in order (later bodies "
+                                           "overwrite earlier ones); a case needs bodies, a "
+                                           "[network], or both")
+    chips: list[Chip] = Field(default_factory=list, description="[-] heat sources")
+    boundaries: list[Boundary] = Field(default_factory=list,
+                                       description="[-] boundary patches (sides without one are "
+                                                   "adiabatic)")
+    output: OutputSection = Field(default_factory=OutputSection, description="[-] output")
+    network: NetworkSection | None = Field(
+        None, description="[-] rack network: manifolds, CDU, facility water (docs/network.md)")
+    coupling: CouplingSection = Field(default_factory=CouplingSection,
+                                       description="[-] 3D cold plates inside the rack network "
+                                                   "(plate groups with case = ...)")
+    report: ReportSection = Field(default_factory=ReportSection,
+                                   description="[-] design-check thresholds of the rack report")
+    scenarios: list[ScenarioSpec] = Field(default_factory=list,
+                                          description="[-] what-if variations of a rack, solved "
+                                                      "and reported beside the design point")
+
+    _source_path: Path | None = PrivateAttr(None)
+    _display_path: str | None = PrivateAttr(None)
+    _raw: dict | None = PrivateAttr(None)
+
+    @property
+    def source_path(self) -> Path | None:
+        """The case file this case was read from (None when built in memory)."""
+        return self._source_path
+
+    @property
+    def case_dir(self) -> Path:
+        """Directory against which relative paths (meshes, power maps) are resolved."""
+        return self._source_path.parent if self._source_path else Path.cwd()
+
+    @property
+    def name(self) -> str:
+        """The case name: ``[case] name`` or the case file's stem."""
+        if self.case.name:
+            return self.case.name
+        return self._source_path.stem if self._source_path else "case"
+
+    def resolve(self, relative: str) -> Path:
+        """Resolve a path written in the case file against :attr:`case_dir`."""
+        path = Path(relative)
+        return path if path.is_absolute() else self.case_dir / path
+
+    def body(self, name: str):
+        """The body called ``name`` (KeyError when absent)."""
+        for body in self.bodies:
+            if body.name == name:
+                return body
+        raise KeyError(name)
+
+    @property
+    def total_power(self) -> float:
+        """Sum of chip powers [W]."""
+        return float(sum(chip.power for chip in self.chips))
+
+    @property
+    def fluid_bodies(self) -> list:
+        """Bodies filled with coolant."""
+        return [b for b in self.bodies if b.is_fluid]
+
+    def material(self, name: str):
+        """The material object for ``name`` (a :class:`solver.materials.Solid` or ``Coolant``).
+
+        User-defined ``[materials.<name>]`` come first, then the built-ins of
+        :mod:`solver.materials`; ``"coolant"`` is the case's coolant.
+        """
+        if name == "coolant":
+            name = self.coolant.name
+        spec = self.materials.get(name)
+        if spec is None:
+            if is_builtin_coolant(name):
+                return get_coolant(name)
+            return get_solid(name)
+        if spec.kind == "coolant":
+            return Coolant.constant(name, spec.density, spec.specific_heat,
+                                              spec.viscosity, spec.conductivity)
+        if isinstance(spec.conductivity, ConductivityTable):
+            return Solid.from_table(name, list(spec.conductivity.temperatures),
+                                              list(spec.conductivity.values), spec.density,
+                                              spec.specific_heat)
+        return Solid.constant(name, spec.conductivity, spec.density,
+                                        spec.specific_heat)
+
+    def coolant_material(self):
+        """The :class:`solver.materials.Coolant` filling the fluid bodies."""
+        return self.material("coolant")

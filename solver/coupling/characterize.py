@@ -1,0 +1,179 @@
+"""Characterization: one 3D cold-plate solve per flow, gathered into :class:`PlateCurves` and
+stored next to the case file keyed by the geometry hash (reused while it is unchanged)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+import numpy as np
+
+from solver.backend import get_backend
+from solver.case.hashing import case_hash
+from solver.coupling.curves import OperatingPoint, PlateCurves
+from solver.setup import build_solid_model, from_case, with_inlet_flow
+from solver.units import LPM, VOLUMETRIC_FLOW_UNITS
+
+# ---------------------------------------------------------------------------------------------
+# characterization
+# ---------------------------------------------------------------------------------------------
+Runner = Callable[..., OperatingPoint]
+
+
+def curves_path(case) -> Path:
+    """Where the curves of ``case`` are stored: ``<case dir>/<stem>.curves/<hash16>.json``."""
+
+    stem = case.source_path.stem if case.source_path is not None else case.name
+    return case.case_dir / f"{stem}.curves" / f"{case_hash(case, scope='geometry')[:16]}.json"
+
+
+def parse_flows(text: str) -> list[float]:
+    """Flows [m3/s] from text such as ``"0.5,1,1.5,2 L/min"`` or ``"1e-5, 2e-5"`` (SI).
+
+    A unit written after the last number applies to every number; a number may also carry its
+    own unit (``"0.5 L/min, 1 L/min"``).
+    """
+
+    parts = [p.strip() for p in text.split(",") if p.strip()]
+    if not parts:
+        raise ValueError("no flows given")
+    last = parts[-1].split()
+    unit = " ".join(last[1:]) if len(last) > 1 else None
+    flows = []
+    for part in parts:
+        words = part.split()
+        this_unit = " ".join(words[1:]) if len(words) > 1 else unit
+        value = float(words[0])
+        if this_unit is None:
+            flows.append(value)
+            continue
+        if this_unit not in VOLUMETRIC_FLOW_UNITS:
+            raise ValueError(f"unknown flow unit {this_unit!r} (known: "
+                             f"{', '.join(VOLUMETRIC_FLOW_UNITS)})")
+        flows.append(_convert(value, VOLUMETRIC_FLOW_UNITS[this_unit]))
+    if any(q <= 0 for q in flows):
+        raise ValueError("flows must be positive")
+    return flows
+
+
+def _convert(value: float, unit) -> float:
+    """Apply a unit entry of :mod:`solver.units` (a factor or a callable) to ``value``."""
+    if callable(unit):
+        return float(unit(value))
+    if isinstance(unit, tuple):
+        scale, offset = unit
+        return value * scale + offset
+    return value * float(unit)
+
+
+def coldplate_runner(case, flow: float, backend="cpu") -> OperatingPoint:
+    """Solve the conjugate cold plate of ``case`` at ``flow`` [m3/s] with
+    :mod:`solver.models.coldplate`.
+
+    Every inlet boundary of the case is set to the volumetric ``flow``; chip powers and the
+    inlet temperature are those of the case. A case without chips reports its heated
+    (positive heat-flux) patches as one chip called ``"heater"``.
+
+    Returns
+    -------
+    OperatingPoint
+    """
+
+    backend = get_backend(backend) if isinstance(backend, str) else backend
+    variant = with_inlet_flow(case, flow)
+    model = build_solid_model(variant, backend)
+    plate = from_case(variant, model)
+    result = plate.solve()
+    metrics = result.metrics
+    chips = metrics.get("chips", {})
+    temperature = backend.to_host(result.temperature)
+    if chips:
+        cases = {n: float(c["case_temperature_K"]) for n, c in chips.items()}
+        powers = {n: float(c["power_W"]) for n, c in chips.items()}
+        peaks = {name: float(np.max(temperature[mask]))
+                 for name, mask in model.chip_masks.items() if np.any(mask)}
+    else:
+        # no chips: the heated (positive heat-flux) patches act as one chip called "heater"
+        cases = {"heater": float(metrics["case_temperature_K"])}
+        powers = {"heater": float(metrics["heat_input_W"])}
+        peaks = {"heater": float(metrics["peak_temperature_K"])}
+    fields = {"faces": tuple(np.asarray(f) for f in model.grid.faces),
+              "temperature": temperature, "material": np.asarray(model.body_ids)}
+    return OperatingPoint(
+        flow=float(flow), pressure_drop=float(metrics["pressure_drop_Pa"]),
+        inlet_temperature=float(metrics["inlet_temperature_K"]),
+        outlet_temperature=float(metrics["outlet_temperature_K"]),
+        case_temperatures=cases, chip_powers=powers, peak_temperatures=peaks, fields=fields)
+
+
+def run_one(item):
+    """Module-level job for :func:`solver.distributed.map_jobs` (picklable)."""
+    runner, case, flow, backend = item
+    return runner(case, flow, backend)
+
+
+def characterize(case, flows: Sequence[float], backend="cpu", runner: Runner | None = None,
+                 store: bool = True, force: bool = False, mapper: Callable | None = None,
+                 progress: Callable[[str], None] | None = None) -> PlateCurves:
+    """Characterize the cold plate of ``case``: one solve per flow, curves stored and reused.
+
+    Parameters
+    ----------
+    case : solver.case.Case
+        A conjugate cold-plate case (bodies, chips, an inlet and an outlet).
+    flows : sequence of float
+        [m3/s] flows to solve at (see :func:`parse_flows` for text input).
+    backend : str or Backend
+        Passed to the runner.
+    runner : callable, optional
+        ``runner(case, flow, backend) -> OperatingPoint``; default :func:`coldplate_runner`.
+        Tests pass a cheap analytic runner.
+    store : bool
+        Read and write the curves next to the case (:func:`curves_path`, plus ``.csv``).
+    force : bool
+        Recompute even when stored curves match.
+    mapper : callable, optional
+        ``mapper(function, items) -> list`` running the solves, e.g.
+        ``functools.partial(solver.distributed.map_jobs, n_workers=2)``; default serial.
+    progress : callable, optional
+        Receives one line of text per solve.
+
+    Returns
+    -------
+    PlateCurves
+        With ``case_hash`` = ``case_hash(case, scope="geometry")``.
+    """
+
+    runner = runner or coldplate_runner
+    flows = [float(q) for q in flows]
+    if not flows or any(q <= 0 for q in flows):
+        raise ValueError("characterize needs positive flows")
+    key = case_hash(case, scope="geometry")
+    path = curves_path(case) if store else None
+    if path is not None and path.is_file() and not force:
+        stored = PlateCurves.read_json(path)
+        if (stored.case_hash == key and stored.flows.size == len(flows)
+                and np.allclose(stored.flows, sorted(flows), rtol=1e-9, atol=0.0)):
+            if progress:
+                progress(f"characterize: reusing {path}")
+            return stored
+    items = [(runner, case, q, backend) for q in flows]
+    if mapper is None:
+        points = []
+        for item in items:
+            points.append(run_one(item))
+            if progress:
+                p = points[-1]
+                progress(f"characterize: {p.flow * LPM:.4g} L/min, dP {p.pressure_drop:.4g} Pa")
+    else:
+        points = list(mapper(run_one, items))
+    coolant = getattr(getattr(case, "coolant", None), "name", "")
+    curves = PlateCurves.from_points(points, case_hash=key, name=case.name,
+                                     coolant=coolant)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        curves.write_json(path)
+        curves.write_csv(path.with_suffix(".csv"))
+        if progress:
+            progress(f"characterize: wrote {path} and {path.with_suffix('.csv').name}")
+    return curves

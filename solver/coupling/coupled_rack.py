@@ -1,0 +1,300 @@
+"""Cold plates in the rack loop: characterization curves and superposition of chip powers.
+
+Characterization
+----------------
+A cold plate seen from the rack network is two curves of the coolant flow ``Q`` [m3/s]:
+
+* the pressure drop ``dP(Q)`` [Pa], fitted as ``dP = a Q + b Q^2`` (laminar + inertial losses,
+  least squares on relative residuals) or ``dP = a Q^n`` (log-log least squares);
+* the thermal resistance of every chip, OCP definition ``R = (T_case - T_inlet) / P_chip``
+  [K/W], fitted as ``R = c + d Q^-m`` (``c`` the conduction/spreading floor, ``d Q^-m`` the
+  convective part that falls with flow).
+
+:func:`characterize` runs one cold-plate solve per flow through a *runner* callable (the default
+:func:`coldplate_runner` drives :mod:`solver.models.coldplate`), gathers the points in
+:class:`PlateCurves`, and stores them next to the case file under
+``<case stem>.curves/<geometry hash>.json`` (plus a CSV with units). The key is
+:func:`solver.case.case_hash` with ``scope="geometry"`` (grid, materials, coolant, bodies, solver
+settings, chip footprints and the positions of the flow patches, which fix the result too);
+stored curves are reused when the key and the flows match and recomputed otherwise.
+
+Superposition
+-------------
+At a fixed flow field and constant properties the upwind-discretised energy equation is linear
+in the chip powers ``P_i``, the inlet temperature ``T_in`` and the other boundary data, so
+
+``T = T_base + T_in G_in + sum_i P_i G_i``
+
+with ``G_i`` [K/W] the field for 1 W in chip ``i`` (every boundary temperature and flux zero),
+``G_in`` [-] the field for a 1 K inlet (equal to 1 when the inlet is the only thermal boundary)
+and ``T_base`` [K] the field of the remaining boundary data (convection ambients, fixed
+temperatures, heat fluxes). :func:`unit_responses` computes them once per plate and flow with
+:func:`solver.models.energy.solve_energy`; :meth:`UnitResponses.temperature` is then a few array
+multiply-adds for any power map.
+
+Units are SI (m3/s, Pa, K, W) unless a name says otherwise (``_L_per_min``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from solver.coupling.characterize import Runner, characterize, coldplate_runner, run_one
+from solver.coupling.curves import PlateCurves
+from solver.coupling.rack import build_rack, rebuilt, solve_rack, with_plate_curves
+from solver.output.rack_scene import rack_scene
+from solver.output.report import (
+    DesignLimits,
+    plot_plate_temperature,
+    plot_rack_network,
+    rack_report,
+    write_report,
+)
+from solver.setup import case_at
+
+
+# ---------------------------------------------------------------------------------------------
+# the coupled rack: network with plate curves, 3D solves at the operating points, iterated
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CouplingTolerances:
+    """When the network and the 3D plate solves agree.
+
+    Parameters
+    ----------
+    flow_rtol : float
+        [-] largest change of a plate flow between passes, relative to that flow.
+    temperature_tol : float
+        [K] largest change of a plate inlet temperature between passes.
+    heat_rtol : float
+        [-] largest ``|m cp (T_out - T_in) - P| / P`` of the 3D solves (heat removed by the
+        coolant against the plate power carried by the network).
+    max_passes : int
+        Largest number of network + 3D passes.
+    """
+
+    flow_rtol: float = 1e-3
+    temperature_tol: float = 0.05
+    heat_rtol: float = 5e-3
+    max_passes: int = 10
+
+
+@dataclass
+class CoupledRack:
+    """Outcome of :func:`couple_rack`.
+
+    Attributes
+    ----------
+    result : solver.coupling.RackResult
+        The last network solve (with the corrected plate curves).
+    plate_curves : dict
+        Corrected curves by plate name (every plate solved in 3D) or group name.
+    operating_points : dict
+        Plate name -> the last :class:`OperatingPoint` solved in 3D there.
+    pressure_drop_factors : dict
+        Plate name -> factor applied to its characterization dP curve.
+    history : list of dict
+        Per pass: largest flow change [-], inlet temperature change [K], heat mismatch [-].
+    converged : bool
+    chip_limits : dict
+        [K] chip name -> limit from the plate cases' ``max_temperature``.
+    """
+
+    result: object
+    plate_curves: dict
+    operating_points: dict
+    pressure_drop_factors: dict
+    history: list
+    converged: bool
+    chip_limits: dict = field(default_factory=dict)
+
+    def report(self, limits=None, name: str = "rack") -> dict:
+        """The rack report (:func:`solver.output.report.rack_report`) with the corrected curves.
+
+        Chip limits of the plate cases (``[[chips]] max_temperature``) are added to
+        ``limits.chip_limits`` unless that already names the chip.
+        """
+
+        limits = limits or DesignLimits()
+        limits = replace(limits, chip_limits={**self.chip_limits, **dict(limits.chip_limits)})
+        return rack_report(self.result.summary, self.result.components, limits,
+                           self.plate_curves, self.result.unserved, name=name)
+
+    def write(self, directory, limits=None, name: str = "rack") -> dict:
+        """Write the report (``report.md``/``.json``, chip chart), the network pictures
+        (``images/rack_temperature.png``, ``images/rack_flow.png``), the hottest 3D plate's
+        temperature map (``images/hottest_plate.png``) and the scene ``rack.vtm``."""
+
+        directory = Path(directory)
+        paths = write_report(directory, self.report(limits, name))
+        images = directory / "images"
+        images.mkdir(parents=True, exist_ok=True)
+        solution = self.result.solution
+        paths["rack_temperature_png"] = plot_rack_network(
+            solution, images / "rack_temperature.png", "temperature")
+        paths["rack_flow_png"] = plot_rack_network(solution, images / "rack_flow.png", "flow")
+        with_fields = {n: p for n, p in self.operating_points.items() if p.fields}
+        if with_fields:
+            hottest = max(with_fields, key=lambda n: max(with_fields[n].case_temperatures.values(),
+                                                         default=0.0))
+            paths["hottest_plate_png"] = plot_plate_temperature(
+                with_fields[hottest].fields, images / "hottest_plate.png", hottest)
+            paths["scene"] = rack_scene(directory / "rack.vtm", self)
+        return paths
+
+
+def plate_group(plate: str, groups) -> str | None:
+    """The group (key of ``groups``) a rack plate belongs to: exact name or a dotted part."""
+    if plate in groups:
+        return plate
+    parts = plate.split(".")
+    return next((g for g in groups if g in parts), None)
+
+
+def _scaled_curves(curves: PlateCurves, resistance_factors: Mapping[str, float]) -> PlateCurves:
+    return replace(curves, resistances={c: r * resistance_factors.get(c, 1.0)
+                                        for c, r in curves.resistances.items()},
+                   peak_resistances={c: r * resistance_factors.get(c, 1.0)
+                                     for c, r in curves.peak_resistances.items()})
+
+
+def couple_rack(section, coolant, plate_cases: Mapping, flows: Sequence[float], backend="cpu",
+                runner: Runner | None = None, every_plate: bool = False,
+                tolerances: CouplingTolerances = CouplingTolerances(),
+                mapper: Callable | None = None, store: bool = True,
+                progress: Callable[[str], None] | None = None) -> CoupledRack:
+    """Solve the rack with its cold plates consistent between the network and the 3D model.
+
+    1. Characterize each plate case over ``flows`` (:func:`characterize`; stored and reused).
+    2. Solve the network with those curves (``solver.coupling.with_plate_curves``).
+    3. Solve the plate in 3D at the operating point (flow, inlet temperature, power) of the
+       hottest plate of each group, or of every plate with ``every_plate``; the 3D model sees
+       the real inlet temperature, so temperature-dependent coolant properties enter here.
+    4. Correct the network's dP curve of those plates so that it passes through the 3D
+       pressure drop at the operating point (multiplicative factor), and the chip resistance
+       curves so that they pass through the 3D resistances; repeat from 2 until plate flows and
+       inlet temperatures change by less than the tolerances and every 3D solve removes the
+       plate's power (``heat_rtol``).
+
+    Parameters
+    ----------
+    section : solver.case.network.NetworkSection
+        A rack (``[network.rack]``) whose plate groups are named like the keys of
+        ``plate_cases``.
+    coolant : solver.materials.Coolant
+        TCS coolant.
+    plate_cases : mapping group name -> solver.case.Case
+        The 3D cold-plate case of each plate group (e.g. ``{"gpu": case}``); groups without a
+        case keep their network curves.
+    flows : sequence of float
+        [m3/s] characterization flows.
+    backend : str or Backend
+        For the runner.
+    runner : callable, optional
+        ``runner(case, flow, backend) -> OperatingPoint`` (default :func:`coldplate_runner`).
+    every_plate : bool
+        3D solve at every plate's operating point instead of one per group.
+    tolerances : CouplingTolerances
+    mapper : callable, optional
+        ``mapper(function, items)`` for the 3D solves of a pass (e.g. Dask).
+    store : bool
+        Store and reuse characterization curves next to the plate cases.
+    progress : callable, optional
+        Receives one line per pass.
+
+    Returns
+    -------
+    CoupledRack
+    """
+
+    runner = runner or coldplate_runner
+    rack_coolant = getattr(coolant, "name", None)
+    for group, case in plate_cases.items():
+        plate_coolant = getattr(getattr(case, "coolant", None), "name", None)
+        if rack_coolant and plate_coolant and plate_coolant.lower() != rack_coolant.lower():
+            raise ValueError(f"plate group '{group}': its case {case.name!r} uses coolant "
+                             f"{plate_coolant!r} but the rack loop runs {rack_coolant!r}; "
+                             "characterize the plate with the loop's coolant")
+    base = {g: characterize(c, flows, backend, runner, store=store, mapper=mapper,
+                            progress=progress)
+            for g, c in plate_cases.items()}
+    built = build_rack(with_plate_curves(section, base), coolant)
+    plates = [b for b in built.network.branches if b.kind == "cold_plate"]
+    groups = {b.name: plate_group(b.name, plate_cases) for b in plates}
+    dp_factor = {b.name: 1.0 for b in plates if groups[b.name] is not None}
+    curves_out: dict = dict(base)
+    points: dict = {}
+    history, previous = [], None
+    converged = False
+    result = None
+    for index in range(1, tolerances.max_passes + 1):
+        branches = [replace(b, pressure_drops=tuple(p * dp_factor[b.name]
+                                                    for p in b.pressure_drops))
+                    if b.name in dp_factor else b for b in built.network.branches]
+        result = solve_rack(rebuilt(built, branches), section, coolant)
+        rows = {r["name"]: r for r in result.components if r.get("kind") == "cold_plate"}
+        state = {n: (float(rows[n]["flow"]), float(rows[n]["inlet_temperature"]))
+                 for n in dp_factor}
+        # the plates solved in 3D: the hottest of each group, or all of them
+        if every_plate:
+            chosen = list(dp_factor)
+        else:
+            chosen = []
+            for group in plate_cases:
+                members = [n for n in dp_factor if groups[n] == group]
+                if members:
+                    chosen.append(max(members, key=lambda n: float(rows[n]["case_temperature"])))
+        items = []
+        for name in chosen:
+            q, t_in = state[name]
+            case = case_at(plate_cases[groups[name]], t_in, float(rows[name]["heat"]))
+            items.append((runner, case, q, backend))
+        solved = list(mapper(run_one, items)) if mapper else [run_one(i) for i in items]
+        heat_mismatch = 0.0
+        for name, point in zip(chosen, solved, strict=True):
+            points[name] = point
+            group = groups[name]
+            ratio = point.pressure_drop / float(rows[name]["pressure_drop"])
+            members = [name] if every_plate else [n for n in dp_factor if groups[n] == group]
+            for member in members:
+                dp_factor[member] *= ratio
+            chars = base[group]
+            factors = {c: ((point.case_temperatures[c] - point.inlet_temperature)
+                           / point.chip_powers[c]) / chars.resistance_fit(c).resistance(
+                               point.flow)
+                       for c in chars.chips if point.chip_powers.get(c, 0.0) > 0}
+            curves_out[name if every_plate else group] = _scaled_curves(chars, factors)
+            # the plate model's own coolant (the same fluid as the loop's, checked above)
+            fluid = plate_cases[group].coolant_material() if hasattr(
+                plate_cases[group], "coolant_material") else coolant
+            rho = float(fluid.density(point.inlet_temperature))
+            cp = float(fluid.specific_heat(point.inlet_temperature))
+            power = sum(point.chip_powers.values())
+            if power > 0:
+                removed = rho * point.flow * cp * (point.outlet_temperature
+                                                   - point.inlet_temperature)
+                heat_mismatch = max(heat_mismatch, abs(removed - power) / power)
+        flow_change = temperature_change = float("inf")
+        if previous is not None:
+            flow_change = max(abs(state[n][0] - previous[n][0]) / max(abs(state[n][0]), 1e-30)
+                              for n in state)
+            temperature_change = max(abs(state[n][1] - previous[n][1]) for n in state)
+        history.append({"pass": index, "flow_change": flow_change,
+                        "inlet_temperature_change": temperature_change,
+                        "heat_mismatch": heat_mismatch, "plates_solved_3d": len(chosen)})
+        if progress:
+            progress(f"coupling pass {index}: flow change {flow_change:.2e}, inlet T change "
+                     f"{temperature_change:.3g} K, heat mismatch {heat_mismatch:.2e}")
+        previous = state
+        if (flow_change < tolerances.flow_rtol
+                and temperature_change < tolerances.temperature_tol
+                and heat_mismatch < tolerances.heat_rtol):
+            converged = True
+            break
+    chip_limits = {chip.name: float(chip.max_temperature)
+                   for case in plate_cases.values() for chip in getattr(case, "chips", [])}
+    return CoupledRack(result, curves_out, points, dp_factor, history, converged, chip_limits)
+
+

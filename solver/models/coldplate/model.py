@@ -1,0 +1,682 @@
+"""One cold plate as a conjugate model: coolant flow, one temperature field, engineering metrics.
+
+The model
+---------
+* **Regions.** The case bodies are painted on the snapped grid (:func:`solver.pipeline.
+  build_solid_model`); cells of bodies whose material is ``"coolant"`` are fluid, every other
+  painted cell is solid, unpainted cells are empty (no physics).
+* **Flow.** Steady laminar incompressible flow on the fluid mask
+  (:class:`solver.models.flow.FlowSolver`,
+  staggered SIMPLEC, immersed solids) with the coolant density at the inlet temperature.
+* **Energy.** One temperature field over fluid and solids
+  (:func:`solver.models.energy.solve_energy`)
+  with the face mass fluxes of the flow, upwind or TVD convection as ``[solver.flow] scheme``.
+* **Coolant properties.** First pass: constant properties at the inlet temperature. When the
+  viscosity evaluated on the resulting fluid temperatures differs from the inlet value by more
+  than ``property_tolerance`` (2 % by default) the run couples flow and energy in an outer loop:
+  viscosity ``mu(T)`` and conductivity ``k(T)`` of the coolant are updated from the temperature
+  field, flow and energy re-solved (warm starts) until the monitors settle between passes. The
+  density stays at its inlet value (incompressible flow: exact mass conservation) and so does
+  the specific heat (the advected heat ``F cp T`` conserves enthalpy only with one cp); buoyancy
+  is not modelled here.
+
+Convergence
+-----------
+The flow iteration stops when the continuity and momentum residuals are below their case
+tolerances **and** the inlet-to-outlet pressure drop changed by less than its relative monitor
+tolerance over the monitor window. The energy solve is a linear solve (upwind) or a converged
+deferred correction (TVD). In a coupled run, passes repeat until the pressure drop, the outlet
+temperature rise and the peak temperature rise change by less than their monitor tolerances
+from one pass to the next. A diverging run (NaN, residual growth) stops with
+:class:`solver.models.flow.DivergenceError` naming the likely cause; the last good state is kept in
+the
+checkpoint and no field file is written.
+
+Metrics (``flow`` entry of ``summary.json``)
+--------------------------------------------
+* ``thermal_resistance_K_per_W``: ``R = (T_case - T_inlet) / Q``. ``T_case`` is the area-mean
+  temperature of the chip's case face (``[[chips]] case_body``/``case_side``: by default the top,
+  ``z_max``, face of the die body), evaluated on the face itself (series interpolation between
+  the two cells beside it); ``Q`` is the chip power. Without chips, ``T_case`` is the area-mean
+  face temperature of the heated (positive heat-flux) boundary patches and ``Q`` their heat.
+* ``pressure_drop_Pa`` (static, area-weighted, inlet pressure extrapolated to the face) and
+  ``total_pressure_drop_Pa`` (flow-weighted); ``pressure_drop_inlet_cells_Pa`` takes the inlet
+  cells' pressure instead (zero-gradient inlet pressure, OpenFOAM's ``zeroGradient`` convention).
+* ``outlet_temperature_K``: mixing-cup ``sum(F cp T) / sum(F cp)`` over the outflow faces, less
+  any backflow into outlets (which enters at its cell's temperature).
+* ``energy_balance_relative_error``: ``|Q_in - m cp (T_out - T_in)| / Q_in``.
+* ``mass_balance_relative_error``: ``|inflow - outflow| / inflow``.
+* ``flow_split``: per channel_array / fin_array body, the mass flow through each channel at the
+  mid-plane of the body's envelope.
+
+Units are SI throughout (m, K, W, Pa, kg/s).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from solver.boundaries.flow import Inlet
+from solver.boundaries.patches import SIDES, Patch, side_axis
+from solver.boundaries.ports import port_faces
+from solver.boundaries.thermal import HeatFlux, boundary_names, face_owners
+from solver.models.coldplate.monitors import CORRECTION_RTOL, ColdPlateSettings, Monitor
+from solver.models.energy.solve import ConductionSolve, solve_energy
+from solver.models.flow.simplec import FlowSolver
+from solver.models.flow.solution import DivergenceError
+from solver.numerics.linear.settings import LinearSolve
+
+
+# ---------------------------------------------------------------------------------------------
+# settings
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True, eq=False)
+class FluidFacePatch(Patch):
+    """A patch restricted to the faces whose boundary cell is fluid.
+
+    An inlet rectangle usually spans fins or walls too; the energy equation must see the inlet
+    temperature only where coolant enters (solid faces of the rectangle stay adiabatic).
+
+    Parameters
+    ----------
+    fluid_faces : bool array
+        Host mask over the side's faces, True where the adjacent cell is fluid.
+    """
+
+    fluid_faces: np.ndarray | None = None
+
+    def face_mask(self, grid) -> np.ndarray:
+        """The rectangle's faces whose adjacent cell is fluid (host bool, side face shape)."""
+        return super().face_mask(grid) & self.fluid_faces
+
+
+def energy_boundaries(boundaries, fluid: np.ndarray) -> list:
+    """Boundaries for the energy equation: inlet patches restricted to fluid faces."""
+    result = []
+    for b in boundaries:
+        # (ports on faces of the geometry find their coolant faces themselves)
+        if isinstance(b, Inlet) and not b.patch.on_geometry:
+            axis, is_max = side_axis(b.patch.side)
+            layer = np.take(fluid, -1 if is_max else 0, axis=axis)
+            b = replace(b, patch=FluidFacePatch(b.patch.side, b.patch.region,
+                                                  fluid_faces=layer))
+        result.append(b)
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# results
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class ColdPlateResult:
+    """Converged state of a cold plate and its metrics.
+
+    Attributes
+    ----------
+    temperature : array (nx, ny, nz)
+        [K] cell temperatures (backend array).
+    conductivity : array (nx, ny, nz)
+        [W/m/K] conductivity of the last energy assembly.
+    flow : solver.models.flow.FlowSolution
+        Velocities, pressure and mass fluxes on the full grid.
+    energy : solver.models.energy.ConductionResult
+        The last energy solve (balance and linear histories).
+    metrics : dict
+        The ``flow`` entry of the summary (see the module docstring).
+    passes : int
+        Flow-energy passes made (1 with constant coolant properties).
+    converged : bool
+    timings : dict
+        [s] ``flow``, ``energy`` and ``total`` wall times.
+    history : list of dict
+        One record per flow iteration and per energy solve.
+    """
+
+    temperature: object
+    conductivity: object
+    flow: object
+    energy: object
+    metrics: dict
+    passes: int
+    converged: bool
+    timings: dict
+    history: list
+
+
+# ---------------------------------------------------------------------------------------------
+# the model
+# ---------------------------------------------------------------------------------------------
+class ColdPlate:
+    """A cold plate set up on a grid: fluid mask, coolant properties, flow and energy solvers.
+
+    Parameters
+    ----------
+    model : solver.models.conduction.SolidModel
+        Grid, body ids, materials (``Coolant`` objects mark fluid bodies), heat sources, patches.
+    settings : ColdPlateSettings
+    chips : sequence of dict, optional
+        ``{"name", "power" [W], "case_body_id", "case_side"}`` for the thermal resistance.
+    channel_groups : sequence of dict, optional
+        ``{"name", "axis" (flow direction), "min", "max" [m]}`` envelopes for the flow split.
+    """
+
+    def __init__(self, model, settings: ColdPlateSettings | None = None, chips=(),
+                 channel_groups=()):
+        self.model = model
+        self.grid = grid = model.grid
+        self.backend = grid.backend
+        self.xp = grid.backend.xp
+        self.settings = settings or ColdPlateSettings()
+        self.chips = list(chips)
+        self.channel_groups = list(channel_groups)
+        coolant_ids = [i for i, m in enumerate(model.body_materials) if hasattr(m, "viscosity")]
+        if not coolant_ids:
+            raise ValueError("a conjugate case needs at least one body with material 'coolant'")
+        # by name: the case builds a fresh object per body for a user-defined coolant
+        coolants = {getattr(model.body_materials[i], "name", id(model.body_materials[i]))
+                    for i in coolant_ids}
+        if len(coolants) > 1:
+            raise ValueError("all fluid bodies must share one coolant")
+        self.coolant = model.body_materials[coolant_ids[0]]
+        self.fluid_host = np.isin(model.body_ids, coolant_ids)
+        self.fluid = self.backend.asarray(self.fluid_host)
+        inlets = [b for b in model.boundaries if isinstance(b, Inlet)]
+        if not inlets:
+            raise ValueError("a conjugate case needs an inlet boundary")
+        self.inlet_temperature = float(inlets[0].temperature)
+        t_in = self.inlet_temperature
+        self.density = float(self.coolant.density(t_in))
+        self.viscosity_inlet = float(self.coolant.viscosity(t_in))
+        # the flow solver decides nothing by itself: convergence is checked by this driver
+        flow_settings = replace(self.settings.flow, tolerance=0.0)
+        self.flow = FlowSolver(grid, self.fluid, model.boundaries, self.density,
+                               self.viscosity_inlet, flow_settings)
+        self.boundaries = energy_boundaries(model.boundaries, self.fluid_host)
+        self.temperature = grid.full(t_in)
+        self.start_iteration = 0
+        self.coupled = False
+        self._set_properties(self.temperature)
+
+    # -- properties -----------------------------------------------------------------------------
+    def _set_properties(self, temperature) -> None:
+        """Coolant cp and k (and mu when coupled) from ``temperature`` [K]; solid k(T)."""
+        xp = self.xp
+        t_fluid = temperature if self.coupled else self.grid.full(self.inlet_temperature)
+        t_cells = xp.where(self.fluid, t_fluid, temperature)
+        self.conductivity = self.model.conductivity(t_cells)
+        # cp at the inlet temperature: the advected heat F cp T conserves enthalpy only with
+        # one cp (water and glycol mixes vary by < 1 % over a cold plate's range)
+        cp = float(self.coolant.specific_heat(self.inlet_temperature))
+        self.specific_heat = xp.where(self.fluid, cp, 0.0)
+        if self.coupled:
+            mu = xp.asarray(self.coolant.viscosity(t_fluid), dtype=self.grid.dtype)
+            self.flow.set_viscosity(xp.where(self.fluid, mu, self.viscosity_inlet))
+
+    def viscosity_variation(self, temperature) -> float:
+        """Largest relative deviation of mu(T) over the fluid cells from mu(T_inlet)."""
+        xp = self.xp
+        t = temperature[self.fluid]
+        t_range = xp.asarray([float(xp.min(t)), float(xp.max(t))], dtype=self.grid.dtype)
+        mu = self.backend.to_host(xp.asarray(self.coolant.viscosity(t_range)))
+        return float(np.max(np.abs(mu / self.viscosity_inlet - 1.0)))
+
+    # -- state for checkpoints --------------------------------------------------------------------
+    def state(self) -> dict:
+        """Arrays of the current state (flow region velocities, pressure, temperature)."""
+        u, v, w = self.flow.velocity
+        return {"u": u, "v": v, "w": w, "pressure": self.flow.pressure,
+                "temperature": self.temperature}
+
+    def load_state(self, arrays: dict, metadata: dict) -> None:
+        """Restore a state written by :meth:`state` (resume)."""
+        xp = self.xp
+        for name, current in zip(("u", "v", "w"), self.flow.velocity, strict=True):
+            xp.copyto(current, xp.asarray(arrays[name], dtype=self.grid.dtype))
+        xp.copyto(self.flow.pressure, xp.asarray(arrays["pressure"], dtype=self.grid.dtype))
+        # mass fluxes follow from the restored velocities (FlowSolver keeps F = rho A u)
+        self.flow.update_mass_flux()
+        self.flow.iteration = self.start_iteration = int(metadata.get("iteration", 0))
+        self.temperature = xp.asarray(arrays["temperature"], dtype=self.grid.dtype)
+        self.coupled = bool(metadata.get("coupled", False))
+        self._set_properties(self.temperature)
+
+    # -- solve ----------------------------------------------------------------------------------
+    def _solve_flow(self, progress, checkpoint, history, monitor_dp: Monitor) -> bool:
+        """Outer SIMPLEC iterations until residuals and the pressure-drop monitor hold."""
+        s = self.settings
+        state = {"converged": False}
+
+        def callback(residuals, solver):
+            dp = solver.pressure_drop().get("static", 0.0)
+            monitor_dp.add(dp)
+            record = {"iteration": residuals.iteration, "continuity": residuals.continuity,
+                      "momentum": max(residuals.momentum), "pressure_drop_Pa": dp}
+            history.append(record)
+            if progress is not None:
+                progress.update(residuals.iteration,
+                                {"continuity": residuals.continuity,
+                                 "momentum": max(residuals.momentum)},
+                                {"dp_Pa": dp, "dp_change": min(monitor_dp.change, 1.0)})
+            if (checkpoint is not None and s.checkpoint_interval
+                    and residuals.iteration % s.checkpoint_interval == 0):
+                checkpoint(self, residuals.iteration)
+            done = (residuals.continuity < s.continuity_tolerance
+                    and max(residuals.momentum) < s.momentum_tolerance and monitor_dp.settled)
+            state["converged"] = done
+            return done
+
+        # max_iterations counts the iterations of this run (a resumed run gets a fresh budget)
+        remaining = max(s.flow.max_iterations - (self.flow.iteration - self.start_iteration), 1)
+        self.flow.solve(max_iterations=remaining, callback=callback)
+        return state["converged"]
+
+    def _solve_energy(self):
+        """Energy over fluid and solids with the current mass fluxes (warm start).
+
+        :func:`solver.models.energy.solve_energy` with multigrid-preconditioned flexible GMRES
+        (K-cycles, zebra-line smoothing along the advection-dominated and strongly coupled axes),
+        the same path on NumPy and CuPy. FGMRES replaced BiCGStab here: on the pin-fin plate at
+        2 cells per pin BiCGStab stagnated (omega breakdown) under the variable K-cycle and then
+        overflowed; FGMRES is made for variable preconditioners and its residual never grows.
+        The TVD deferred correction (under-relaxed 0.8) re-solves with the hierarchy of the
+        upwind-plus-diffusion matrix; each correction solve only needs ``CORRECTION_RTOL``, the
+        outer loop stops at ``temperature_tolerance``. Upwind is one solve to ``energy_rtol``.
+        """
+        s = self.settings
+        warm = None if self.flow.iteration == 0 else self.temperature
+        tvd = s.energy_scheme == "tvd"
+        rtol = max(s.energy_rtol, CORRECTION_RTOL) if tvd else s.energy_rtol
+        linear = LinearSolve(method="fgmres", rtol=rtol, max_iterations=500, smoother="auto",
+                             cycle="k")
+        settings = ConductionSolve(linear=linear, tolerance=s.temperature_tolerance,
+                                   max_iterations=200, relaxation=0.8,
+                                   initial_temperature=self.inlet_temperature)
+        message = ("energy solve produced {what} temperatures. Likely cause: a flow field far "
+                   "from converged (check the continuity residual) or a heat source without a "
+                   "path to the coolant; the last good state is kept")
+        try:
+            result = solve_energy(self.grid, self.conductivity, self.boundaries,
+                                  self.model.heat_source, self._mass_flux(), self.specific_heat,
+                                  scheme=s.energy_scheme, settings=settings, temperature=warm)
+        except FloatingPointError:
+            raise DivergenceError(message.format(what="non-finite"),
+                                  self.flow.iteration) from None
+        temperature = result.temperature
+        if not bool(self.xp.all(self.xp.isfinite(temperature))):
+            raise DivergenceError(message.format(what="non-finite"), self.flow.iteration)
+        # a steady state of a cold plate lies within a few thousand kelvin of its inlet
+        if float(self.xp.max(self.xp.abs(temperature - self.inlet_temperature))) > 1e4:
+            raise DivergenceError(message.format(what="absurd (> 10,000 K from the inlet)"),
+                                  self.flow.iteration)
+        return result
+
+    def _mass_flux(self):
+        return tuple(self.flow.embed(f, a) for a, f in enumerate(self.flow.mass_flux))
+
+    def solve(self, progress=None, checkpoint=None) -> ColdPlateResult:
+        """Solve flow and energy to convergence and evaluate the metrics.
+
+        Parameters
+        ----------
+        progress : solver.progress.Progress, optional
+            Receives one line per flow iteration (residuals, pressure drop) and per pass.
+        checkpoint : callable, optional
+            ``checkpoint(cold_plate, iteration)`` every ``checkpoint_interval`` flow iterations
+            and at the end of each pass.
+
+        Returns
+        -------
+        ColdPlateResult
+
+        Raises
+        ------
+        solver.models.flow.DivergenceError
+            NaN or residual growth; the state stays at the last good iterate.
+        """
+        start = time.perf_counter()
+        s = self.settings
+        history: list[dict] = []
+        monitor_dp = Monitor(s.monitors.pressure_drop, s.monitors.window)
+        pass_dp = Monitor(s.monitors.pressure_drop, 1)
+        pass_out = Monitor(s.monitors.outlet_temperature, 1)
+        pass_peak = Monitor(s.monitors.peak_temperature, 1)
+        flow_seconds = energy_seconds = 0.0
+        converged = False
+        energy = None
+        passes = 0
+        for passes in range(1, s.max_passes + 1):
+            t0 = time.perf_counter()
+            flow_converged = self._solve_flow(progress, checkpoint, history, monitor_dp)
+            t1 = time.perf_counter()
+            energy = self._solve_energy()
+            self.temperature = energy.temperature
+            energy_seconds += time.perf_counter() - t1
+            flow_seconds += t1 - t0
+            # pass monitors: pressure drop, outlet and peak temperature rises
+            dp = self.flow.pressure_drop().get("static", 0.0)
+            t_out = self.outlet_temperature()
+            t_peak = float(self.xp.max(self.temperature))
+            for monitor, value in ((pass_dp, dp), (pass_out, t_out - self.inlet_temperature),
+                                   (pass_peak, t_peak - self.inlet_temperature)):
+                monitor.add(value)
+            history.append({"iteration": self.flow.iteration, "pass": passes,
+                            "pressure_drop_Pa": dp, "outlet_temperature_K": t_out,
+                            "peak_temperature_K": t_peak,
+                            "energy_imbalance": energy.energy_balance["relative_imbalance"]})
+            if progress is not None:
+                progress.message(
+                    f"pass {passes}: dp {dp:.4g} Pa, outlet {t_out - 273.15:.3f} C, peak "
+                    f"{t_peak - 273.15:.3f} C, energy imbalance "
+                    f"{energy.energy_balance['relative_imbalance']:.2e}")
+            if not self.coupled:
+                variation = self.viscosity_variation(self.temperature)
+                if variation > s.property_tolerance and s.max_passes > 1:
+                    if progress is not None:
+                        progress.message(f"coolant viscosity varies by {100 * variation:.1f} % "
+                                         "over the fluid: coupling flow and energy")
+                    self.coupled = True
+                else:
+                    converged = flow_converged
+                    break
+            elif all(m.settled for m in (pass_dp, pass_out, pass_peak)):
+                converged = flow_converged
+                break
+            self._set_properties(self.temperature)
+            monitor_dp.values.clear()
+            if checkpoint is not None and s.checkpoint_interval:
+                checkpoint(self, self.flow.iteration)
+        solution = self.flow.solution(converged, flow_seconds)
+        metrics = self.metrics(solution, energy)
+        metrics["passes"] = passes
+        metrics["coupled_properties"] = self.coupled
+        timings = {"flow": flow_seconds, "energy": energy_seconds,
+                   "total": time.perf_counter() - start}
+        return ColdPlateResult(self.temperature, energy.conductivity, solution, energy, metrics,
+                               passes, converged, timings, history)
+
+    # -- metrics --------------------------------------------------------------------------------
+    def _boundary_flows(self):
+        """Per domain side and port on a geometry face: (mass flux leaving the coolant [kg/s],
+        cell T, cp, inlet face mask) on the host."""
+        to_host = self.backend.to_host
+        flux = self._mass_flux()
+        t = to_host(self.temperature)
+        cp = to_host(self.specific_heat)
+        for side in SIDES:
+            axis, is_max = side_axis(side)
+            f = to_host(self.xp.take(flux[axis], -1 if is_max else 0, axis=axis))
+            out = f if is_max else -f
+            layer = -1 if is_max else 0
+            owners = face_owners(self.grid, self.boundaries, side)
+            inlet = np.zeros(owners.shape, dtype=bool)
+            for index in np.unique(owners[owners >= 0]):
+                if isinstance(self.boundaries[int(index)], Inlet):
+                    inlet |= owners == index
+            yield (side, out, np.take(t, layer, axis=axis), np.take(cp, layer, axis=axis),
+                   inlet)
+        for b, (axis, face, inner, faces) in self._ports():
+            f = to_host(self.xp.take(flux[axis], face, axis=axis))
+            is_max = side_axis(b.patch.side)[1]
+            out = np.where(faces, f if is_max else -f, 0.0)
+            inlet = faces if isinstance(b, Inlet) else np.zeros_like(faces)
+            yield (b.name, out, np.take(t, inner, axis=axis), np.take(cp, inner, axis=axis),
+                   inlet)
+
+    def _ports(self):
+        """``(boundary, (axis, face, inner layer, face mask))`` of each port on a geometry face."""
+        for b in self.boundaries:
+            if b.patch.on_geometry:  # only inlets and outlets can be (boundaries.Boundary)
+                yield b, port_faces(self.grid, b.patch, self.fluid_host)
+
+    def _net_outflow(self) -> tuple[float, float]:
+        """``(sum F cp T, sum F cp)`` [W, W/K] of the net outflow.
+
+        Outflow faces count at their (upwind) cell value; backflow into an outlet enters at its
+        cell's value (zero gradient, as the energy equation has it) and is subtracted, so that
+        ``m cp (T_out - T_in)`` is exactly the heat the coolant takes up.
+        """
+        heat = capacity = 0.0
+        for _, out, t, cp, inlet in self._boundary_flows():
+            net = np.where(inlet, np.clip(out, 0.0, None), out)
+            heat += float(np.sum(net * cp * t))
+            capacity += float(np.sum(net * cp))
+        return heat, capacity
+
+    def outlet_temperature(self) -> float:
+        """[K] mixing-cup temperature ``sum(F cp T)/sum(F cp)`` of the net outflow (faces
+        leaving the domain minus backflow into outlets, see :meth:`_net_outflow`)."""
+        heat, capacity = self._net_outflow()
+        return heat / capacity if capacity > 0 else float("nan")
+
+    def _capacity_rate(self) -> float:
+        """[W/K] ``sum(F cp)`` of the net outflow."""
+        return self._net_outflow()[1]
+
+    def _face_temperature(self, mask: np.ndarray, side: str) -> tuple[float, float]:
+        """Area-mean temperature [K] and area [m^2] of the ``side`` faces of a cell set.
+
+        The face temperature between the body cell P and its neighbour N across the face is the
+        series value ``(g_P T_P + g_N T_N)/(g_P + g_N)`` with ``g = k / (half width)``; on the
+        domain boundary, or next to an empty cell, it is the cell value.
+        """
+        axis, is_max = side_axis(side)
+        t = self.backend.to_host(self.temperature)
+        k = self.backend.to_host(self.conductivity)
+        # bring the side's axis last and make "outward" the +index direction
+        moved = [np.moveaxis(a, axis, -1) for a in (mask, t, k)]
+        half = 0.5 * self.grid.widths[axis]
+        if not is_max:
+            moved = [a[..., ::-1] for a in moved]
+            half = half[::-1]
+        m, t, k = moved
+        n = m.shape[-1]
+        present = m.any(axis=-1)
+        # outermost body cell of each column (largest index holding the body)
+        last = n - 1 - np.argmax(m[..., ::-1], axis=-1)
+        t_p = np.take_along_axis(t, last[..., None], -1)[..., 0]
+        k_p = np.take_along_axis(k, last[..., None], -1)[..., 0]
+        nxt = np.minimum(last + 1, n - 1)
+        t_n = np.take_along_axis(t, nxt[..., None], -1)[..., 0]
+        k_n = np.take_along_axis(k, nxt[..., None], -1)[..., 0]
+        g_p = k_p / half[last]
+        g_n = np.where((last + 1 < n) & (k_n > 0), k_n / half[nxt], 0.0)
+        t_face = (g_p * t_p + g_n * t_n) / np.maximum(g_p + g_n, 1e-300)
+        # only the columns whose outermost body cell lies on the body's extreme face
+        top = last.max(where=present, initial=-1)
+        on_face = present & (last == top)
+        a, b = [c for c in range(3) if c != axis]
+        area = np.outer(self.grid.widths[a], self.grid.widths[b])
+        weights = np.where(on_face, area, 0.0)
+        total = weights.sum()
+        return float((weights * t_face).sum() / total), float(total)
+
+    def _heated_patch_temperature(self) -> tuple[float, float]:
+        """Area-mean face temperature [K] and heat [W] of the positive heat-flux patches."""
+        t = self.backend.to_host(self.temperature)
+        k = self.backend.to_host(self.conductivity)
+        weighted = area_sum = heat = 0.0
+        boundaries = self.boundaries
+        for side in SIDES:
+            owners = face_owners(self.grid, boundaries, side)
+            axis, is_max = side_axis(side)
+            layer = -1 if is_max else 0
+            t_p = np.take(t, layer, axis=axis)
+            k_p = np.take(k, layer, axis=axis)
+            half = 0.5 * self.grid.widths[axis][layer]
+            a, b = [c for c in range(3) if c != axis]
+            area = np.outer(self.grid.widths[a], self.grid.widths[b])
+            for index, boundary in enumerate(boundaries):
+                if not isinstance(boundary, HeatFlux):
+                    continue
+                faces = (owners == index) & (k_p > 0)
+                q = np.broadcast_to(np.asarray(boundary.heat_flux, dtype=float), faces.shape)
+                faces &= q > 0
+                if not faces.any():
+                    continue
+                # face temperature from the discrete flux: T_f = T_P + q d_P / k_P
+                t_face = t_p + q * half / np.where(k_p > 0, k_p, 1.0)
+                weighted += float(np.sum((t_face * area)[faces]))
+                area_sum += float(np.sum(area[faces]))
+                heat += float(np.sum((q * area)[faces]))
+        if area_sum == 0.0:
+            return float("nan"), 0.0
+        return weighted / area_sum, heat
+
+    def flow_split(self, solution) -> dict:
+        """Mass flow [kg/s] through each channel at the mid-plane of each channel group."""
+        from scipy import ndimage
+
+        out = {}
+        flux = [self.backend.to_host(f) for f in solution.mass_flux]
+        for group in self.channel_groups:
+            axis = group["axis"]
+            lo, hi = np.asarray(group["min"]), np.asarray(group["max"])
+            faces = self.grid.faces[axis]
+            index = int(np.argmin(np.abs(faces - 0.5 * (lo[axis] + hi[axis]))))
+            plane = np.take(flux[axis], index, axis=axis)
+            a, b = [c for c in range(3) if c != axis]
+            ca, cb = self.grid.centers[a], self.grid.centers[b]
+            inside = np.outer((ca > lo[a]) & (ca < hi[a]), (cb > lo[b]) & (cb < hi[b]))
+            cell = min(index, self.grid.shape[axis] - 1)
+            fluid = np.take(self.fluid_host, cell, axis=axis) & inside
+            labels, count = ndimage.label(fluid)
+            # order channels along the in-plane axis (a) they are stacked on
+            flows = [float(plane[labels == i].sum()) for i in range(1, count + 1)]
+            centres = [float(np.mean(np.nonzero(labels == i)[0])) for i in range(1, count + 1)]
+            flows = [f for _, f in sorted(zip(centres, flows, strict=True))]
+            mean = np.mean(flows) if flows else 0.0
+            out[group["name"]] = {
+                "channel_mass_flow_kg_per_s": flows,
+                "maldistribution": float((max(flows) - min(flows)) / mean) if mean else None,
+                "plane_position_m": float(faces[index]), "axis": "xyz"[axis]}
+        return out
+
+    def metrics(self, solution, energy) -> dict:
+        """The ``flow`` summary entry (see the module docstring)."""
+        t_in = self.inlet_temperature
+        t_out = self.outlet_temperature()
+        capacity = self._capacity_rate()
+        balance = energy.energy_balance
+        heat_in = max(balance["heat_generated"], 0.0) + sum(
+            q for name, q in balance["patch_heat_flows"].items()
+            if q > 0 and not self._is_inlet(name))
+        dp = solution.pressure_drop
+        mass_flow = dp.get("mass_flow", 0.0) if dp else 0.0
+        metrics = {
+            "coolant": getattr(self.coolant, "name", "coolant"),
+            "inlet_temperature_K": t_in,
+            "outlet_temperature_K": t_out,
+            "outlet_temperature_rise_K": t_out - t_in,
+            "peak_temperature_K": float(self.xp.max(self.temperature)),
+            "peak_temperature_rise_K": float(self.xp.max(self.temperature)) - t_in,
+            "mass_flow_kg_per_s": mass_flow,
+            "volumetric_flow_L_per_min": mass_flow / self.density * 60000.0,
+            "density_kg_per_m3": self.density,
+            "pressure_drop_Pa": dp.get("static") if dp else None,
+            "pressure_drop_inlet_cells_Pa": dp.get("static_inlet_cells") if dp else None,
+            "total_pressure_drop_Pa": dp.get("total") if dp else None,
+            "heat_input_W": heat_in,
+            "heat_to_coolant_W": capacity * (t_out - t_in),
+            "energy_balance_relative_error": (abs(heat_in - capacity * (t_out - t_in)) / heat_in
+                                              if heat_in > 0 else None),
+            "energy_balance_discrete_relative_error": balance["relative_imbalance"],
+            "mass_balance_relative_error": solution.mass_balance_error,
+            "flow_iterations": solution.iterations,
+            "continuity_residual": solution.history[-1].continuity if solution.history else None,
+            "momentum_residual": (max(solution.history[-1].momentum) if solution.history
+                                  else None),
+            "reynolds_number": self.reynolds_number(mass_flow),
+        }
+        resistances = {}
+        for chip in self.chips:
+            mask = self.model.body_ids == chip["case_body_id"]
+            t_case, area = self._face_temperature(mask, chip["case_side"])
+            resistances[chip["name"]] = {
+                "case_temperature_K": t_case, "case_area_m2": area, "power_W": chip["power"],
+                "thermal_resistance_K_per_W": ((t_case - t_in) / chip["power"]
+                                               if chip["power"] > 0 else None)}
+        if resistances:
+            metrics["chips"] = resistances
+            first = next(iter(resistances.values()))
+            metrics["case_temperature_K"] = first["case_temperature_K"]
+            metrics["thermal_resistance_K_per_W"] = first["thermal_resistance_K_per_W"]
+            metrics["thermal_resistance_definition"] = (
+                "(T_case - T_inlet) / P_chip; T_case = area-mean temperature of the chip's case "
+                "face (case_body/case_side, default the die's z_max face)")
+        else:
+            t_case, heat = self._heated_patch_temperature()
+            metrics["case_temperature_K"] = t_case
+            metrics["thermal_resistance_K_per_W"] = (t_case - t_in) / heat if heat > 0 else None
+            metrics["thermal_resistance_definition"] = (
+                "(T_case - T_inlet) / Q; T_case = area-mean face temperature of the heated "
+                "(positive heat-flux) boundary patches, Q their heat")
+        if self.channel_groups:
+            metrics["flow_split"] = self.flow_split(solution)
+        return metrics
+
+    def _is_inlet(self, name: str) -> bool:
+
+        names = boundary_names(self.boundaries)
+        return any(isinstance(b, Inlet) and n == name
+                   for b, n in zip(self.boundaries, names, strict=True))
+
+    def reynolds_number(self, mass_flow: float) -> float | None:
+        """Inlet Reynolds number ``rho U D_h / mu`` [-] on the fluid faces of the inlet patch.
+
+        ``D_h = 4 A / P`` with ``A`` the fluid face area and ``P`` the length of the outline of
+        the fluid faces (several channels: the mean channel); symmetry planes are not mirrored.
+        """
+        for b in self.boundaries:
+            if not isinstance(b, Inlet):
+                continue
+            axis, _ = side_axis(b.patch.side)
+            if b.patch.on_geometry:
+                faces = port_faces(self.grid, b.patch, self.fluid_host)[3]
+            else:
+                faces = b.patch.face_mask(self.grid)
+            a, c = [d for d in range(3) if d != axis]
+            wa, wc = self.grid.widths[a], self.grid.widths[c]
+            area = np.outer(wa, wc)[faces].sum()
+            if area <= 0:
+                return None
+            # outline: face edges between fluid and non-fluid (or the patch edge)
+            padded = np.pad(faces, 1)
+            across_a = (padded[1:, 1:-1] != padded[:-1, 1:-1]).sum(axis=0) @ wc
+            across_c = (padded[1:-1, 1:] != padded[1:-1, :-1]).sum(axis=1) @ wa
+            hydraulic_diameter = 4.0 * area / (across_a + across_c)
+            velocity = mass_flow / (self.density * area)
+            return float(self.density * velocity * hydraulic_diameter / self.viscosity_inlet)
+        return None
+
+    def interface_heat_flow(self):
+        """Conductive heat flow [W] through every interior face (+axis), for the wall heat flux."""
+        t = self.backend.to_host(self.temperature)
+        k = self.backend.to_host(self.conductivity)
+        flows = []
+        for axis in range(3):
+            half = 0.5 * self.grid.widths[axis]
+            shape = [1, 1, 1]
+            shape[axis] = -1
+            half = half.reshape(shape)
+            lower = [slice(None)] * 3
+            upper = [slice(None)] * 3
+            lower[axis], upper[axis] = slice(None, -1), slice(1, None)
+            lower, upper = tuple(lower), tuple(upper)
+            a, b = [c for c in range(3) if c != axis]
+            area = np.outer(self.grid.widths[a], self.grid.widths[b])
+            area = np.expand_dims(area, axis)
+            # series (harmonic) conductance between neighbouring cells, 0 next to empty cells
+            resistance = (half[lower] / np.where(k[lower] > 0, k[lower], np.inf)
+                          + half[upper] / np.where(k[upper] > 0, k[upper], np.inf))
+            both = (k[lower] > 0) & (k[upper] > 0)
+            conductance = np.divide(area, resistance, out=np.zeros(both.shape), where=both)
+            flows.append(conductance * (t[lower] - t[upper]))
+        # port faces are openings, not walls: no heat crosses them by conduction
+        for _, (axis, face, _, faces) in self._ports():
+            index = [slice(None)] * 3
+            index[axis] = face - 1
+            flows[axis][tuple(index)][faces] = 0.0
+        return tuple(flows)

@@ -1,0 +1,262 @@
+"""Conduction and energy solves: settings, results, and the Picard loop over ``k(T)`` with the
+multigrid-preconditioned Krylov solve inside."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field, replace
+
+import numpy as np
+
+from solver.backend import array_namespace
+from solver.boundaries.flow import Inlet
+from solver.boundaries.patches import Boundary
+from solver.boundaries.thermal import (
+    Convection,
+    FixedTemperature,
+)
+from solver.models.energy.assembly import assemble
+from solver.models.energy.balance import (
+    flows_from_terms,
+    heat_balance,
+)
+from solver.models.energy.terms import cell_array, check_mass_flux, side_terms
+from solver.numerics.linear.multigrid import Multigrid
+from solver.numerics.linear.settings import LinearSolve
+
+
+# ---------------------------------------------------------------------------------------------
+# settings and results
+# ---------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ConductionSolve:
+    """Settings of the non-linear (Picard / deferred-correction) loop around the linear solves.
+
+    Parameters
+    ----------
+    linear : solver.numerics.linear.LinearSolve or None
+        Linear-solver settings; ``None`` takes MG-preconditioned CG (conduction) or flexible GMRES
+        (advection) with ``rtol = 1e-10``.
+    tolerance : float
+        [K] stop when the largest temperature change between outer iterations is below this.
+        Used by temperature-dependent conductivity (Picard) and by the TVD deferred correction.
+    max_iterations : int
+        Maximum number of outer iterations.
+    initial_temperature : float or None
+        [K] starting field; ``None`` takes the mean of the boundary temperatures.
+    relaxation : float
+        Under-relaxation of the outer update ``T <- T + relaxation (T_new - T)``, in (0, 1].
+        Values below 1 damp the limit cycles that limiter switching can cause in the TVD
+        deferred correction.
+    """
+
+    linear: LinearSolve | None = None
+    tolerance: float = 1e-4
+    max_iterations: int = 50
+    initial_temperature: float | None = None
+    relaxation: float = 1.0
+
+    def __post_init__(self):
+        if not 0.0 < self.relaxation <= 1.0:
+            raise ValueError(f"relaxation must be in (0, 1], got {self.relaxation}")
+        if self.tolerance <= 0 or self.max_iterations < 1:
+            raise ValueError("tolerance must be > 0 and max_iterations >= 1")
+
+
+@dataclass
+class ConductionResult:
+    """Outcome of :func:`solve_conduction` or :func:`solve_energy`.
+
+    Attributes
+    ----------
+    temperature : array (nx, ny, nz)
+        [K] cell temperatures on the grid's backend.
+    conductivity : array (nx, ny, nz)
+        [W/m/K] conductivity used in the last assembly.
+    energy_balance : dict
+        ``heat_generated`` [W], ``patch_heat_flows`` {name: W into the domain},
+        ``net_heat`` [W] (generated + all boundary flows), ``reference_heat`` [W] (total heat in),
+        ``relative_imbalance`` = |net| / reference.
+    linear_history : list of dict
+        One entry per linear solve: iterations, converged, relative residual, method, residuals.
+    outer_history : list of float
+        [K] largest temperature change of each outer iteration.
+    converged : bool
+        True when the outer loop met its tolerance (always True for a single linear solve that
+        converged).
+    """
+
+    temperature: object
+    conductivity: object
+    energy_balance: dict
+    linear_history: list = field(default_factory=list)
+    outer_history: list = field(default_factory=list)
+    converged: bool = True
+
+
+# ---------------------------------------------------------------------------------------------
+# solves
+# ---------------------------------------------------------------------------------------------
+def _linear_settings(settings: LinearSolve | None, symmetric: bool) -> LinearSolve:
+    """MG-preconditioned CG (symmetric) or flexible GMRES (advective) with ``rtol = 1e-10`` by
+    default; a ``"pcg"`` request on a non-symmetric system is switched to ``"fgmres"``."""
+    if settings is None:
+        return LinearSolve(method="pcg" if symmetric else "fgmres", rtol=1e-10)
+    if not symmetric and settings.method == "pcg":
+        return replace(settings, method="fgmres")
+    return settings
+
+
+def _linear_solve(multigrid: Multigrid, rhs, x0, settings: LinearSolve):
+    """One multigrid-class solve (warm start ``x0``); returns x and a history entry (dict)."""
+    # absolute floor near round-off of the equation's terms (warm starts make rtol too strict)
+    xp = array_namespace(rhs)
+    floor = 5.0 * float(np.finfo(rhs.dtype).eps) * float(
+        xp.linalg.norm(multigrid.stencil.diag * x0))
+    if settings.atol < floor:
+        settings = replace(settings, atol=floor)
+    residuals: list[float] = []
+    x, info = multigrid.solve(rhs, x0, settings, residuals)
+    return x, {**asdict(info), "residuals": residuals}
+
+
+def _initial_temperature(boundaries, settings: ConductionSolve) -> float:
+    if settings.initial_temperature is not None:
+        return float(settings.initial_temperature)
+    values = []
+    for b in boundaries:
+        if isinstance(b, FixedTemperature | Inlet) and not callable(b.temperature):
+            values.append(float(b.temperature))
+        elif isinstance(b, Convection):
+            values.append(float(b.ambient_temperature))
+    return float(np.mean(values)) if values else 300.0
+
+
+def _report(progress, iteration: int, change: float, monitors: dict) -> None:
+    if progress is None:
+        return
+    if hasattr(progress, "update"):
+        progress.update(iteration, {"temperature_change_K": change}, monitors)
+    else:
+        progress(iteration, {"temperature_change_K": change}, monitors)
+
+
+def _solve_thermal(grid, conductivity, boundaries, heat_source, settings, progress,
+                   mass_flux=None, specific_heat=None, scheme="upwind", temperature=None):
+    xp = grid.backend.xp
+    flux = cp = None
+    if mass_flux is not None:
+        flux = check_mass_flux(grid, mass_flux)
+        cp = cell_array(grid, specific_heat, "specific_heat")
+    variable_k = callable(conductivity)
+    iterative = variable_k or (flux is not None and scheme == "tvd")
+    if temperature is None:
+        temperature = grid.full(_initial_temperature(boundaries, settings))
+    else:
+        temperature = cell_array(grid, temperature, "temperature").copy()
+    k = cell_array(grid, conductivity(temperature) if variable_k else conductivity,
+                    "conductivity")
+
+    linear_history, outer_history = [], []
+    converged = False
+    linear_settings = _linear_settings(settings.linear, symmetric=flux is None)
+    multigrid = None
+    for iteration in range(1, (settings.max_iterations if iterative else 1) + 1):
+        stencil, rhs, terms, k, source = assemble(grid, k, boundaries, heat_source, flux, cp,
+                                                   scheme, temperature)
+        if iteration == 1 and not any(bool(xp.any(t.coef > 0)) for t in terms.values()):
+            raise ValueError("no fixed temperature, convection or inlet touches a conducting "
+                             "cell: the steady temperature is not determined")
+        # the hierarchy is rebuilt only when the matrix changes (k(T)); the TVD deferred
+        # correction changes the right-hand side alone
+        rebuild = multigrid is None or variable_k
+        if rebuild:
+            multigrid = Multigrid(stencil, linear_settings)
+        new, entry = _linear_solve(multigrid, rhs, temperature, linear_settings)
+        entry["setup_seconds"] = multigrid.setup_seconds if rebuild else 0.0
+        linear_history.append(entry)
+        if not bool(xp.all(xp.isfinite(new))):
+            raise FloatingPointError("the temperature solve produced non-finite values; check "
+                                     "conductivities, sources and boundary values for NaN/inf")
+        linear_converged = bool(entry.get("converged", True))
+        solid = k > 0
+        change = float(xp.max(xp.where(solid, xp.abs(new - temperature), 0.0)))
+        outer_history.append(change)
+        # under-relaxed outer update; the converged field is the last linear solution itself
+        done = iterative and change < settings.tolerance
+        if done or not iterative or settings.relaxation == 1.0:
+            temperature = new
+        else:
+            temperature = temperature + settings.relaxation * (new - temperature)
+        _report(progress, iteration, change, {"max_temperature_K": float(xp.max(
+            xp.where(solid, temperature, -xp.inf)))})
+        if done:
+            converged = linear_converged
+            break
+        if variable_k:
+            k = cell_array(grid, conductivity(temperature), "conductivity")
+    if not iterative:
+        converged = linear_converged
+
+    # balance from the coefficients of the last assembly (closes to the linear residual)
+    generated = float(xp.sum(xp.where(k > 0, source * grid.cell_volumes(), 0.0),
+                             dtype=xp.float64))
+    terms = side_terms(grid, k, boundaries, flux, cp, scheme, temperature)
+    flows = flows_from_terms(grid, temperature, boundaries, terms)
+    balance = heat_balance(generated, flows)
+    # empty cells: fill with the lowest conducting-cell temperature
+    solid = k > 0
+    t_min = xp.min(xp.where(solid, temperature, xp.inf))
+    temperature = xp.where(solid, temperature, t_min)
+    return temperature, k, balance, linear_history, outer_history, converged
+
+
+def solve_conduction(grid, conductivity, boundaries: Sequence[Boundary], heat_source=None,
+                     settings: ConductionSolve = ConductionSolve(), progress=None,
+                     temperature=None) -> ConductionResult:
+    """Solve steady heat conduction, with Picard iteration for temperature-dependent conductivity.
+
+    Parameters
+    ----------
+    grid : Grid
+        The grid.
+    conductivity : array (nx, ny, nz), float, or callable
+        [W/m/K] cell conductivities, or ``k(T)`` mapping a temperature field [K] to them (e.g.
+        :func:`material_conductivity`); then ``k`` is re-evaluated and the system reassembled
+        and re-solved (warm start) until the largest temperature change is below
+        ``settings.tolerance``.
+    boundaries : sequence of Boundary
+        Patches; at least one fixed temperature or convection must touch a conducting cell.
+    heat_source : array (nx, ny, nz), float or None
+        [W/m^3] volumetric heat generation (see :func:`chip_heat_source`).
+    settings : ConductionSolve
+        Outer-loop and linear-solver settings.
+    progress : solver.progress.Progress or callable, optional
+        Receives ``(iteration, {"temperature_change_K": dT}, monitors)`` after each solve.
+    temperature : array (nx, ny, nz), optional
+        [K] initial field (warm start).
+
+    Returns
+    -------
+    ConductionResult
+    """
+    out = _solve_thermal(grid, conductivity, boundaries, heat_source, settings, progress,
+                         temperature=temperature)
+    return ConductionResult(*out)
+
+
+def solve_energy(grid, conductivity, boundaries: Sequence[Boundary], heat_source, mass_flux,
+                 specific_heat, scheme: str = "upwind",
+                 settings: ConductionSolve = ConductionSolve(relaxation=0.7), progress=None,
+                 temperature=None) -> ConductionResult:
+    """Solve steady advection-diffusion for a given mass-flux field (see :func:`assemble_energy`).
+
+    Upwind needs one linear solve (plus Picard iterations for a callable conductivity); the TVD
+    scheme iterates its deferred correction until the largest temperature change is below
+    ``settings.tolerance`` [K]; the default under-relaxation 0.7 avoids limiter limit cycles.
+    Parameters as in :func:`assemble_energy` and :func:`solve_conduction`; the energy balance
+    includes the advected heat ``F cp T``.
+    """
+    out = _solve_thermal(grid, conductivity, boundaries, heat_source, settings, progress,
+                         mass_flux, specific_heat, scheme, temperature)
+    return ConductionResult(*out)

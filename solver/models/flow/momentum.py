@@ -1,0 +1,179 @@
+"""One momentum component on the staggered grid: coefficients, deferred-correction TVD
+convection, boundary conditions and the red-black relaxation of its equation."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from solver.boundaries.flow import INLET, OUTLET, WALL
+from solver.models.flow.staggered import (
+    FIRST,
+    LAST,
+    LOWER,
+    UPPER,
+    along_axis,
+    half_widths,
+    pad_edge,
+    pad_zero,
+)
+from solver.numerics.stencil import NEIGHBOURS, Stencil7
+
+if TYPE_CHECKING:  # annotations only: the module above imports this one
+    from solver.models.flow.simplec import FlowSolver
+
+
+class Component:
+    """Geometry, masks and work arrays of the momentum equation of one velocity component."""
+
+    def __init__(self, solver: FlowSolver, axis: int):
+        grid, xp = solver.grid, solver.xp
+        self.axis = a = axis
+        shape = list(grid.shape)
+        shape[a] += 1
+        self.shape = tuple(shape)
+        line = solver._line
+        widths, centers, faces = grid.widths, grid.centers, grid.faces
+        others = [d for d in range(3) if d != a]
+        fluid = solver.fluid
+
+        # unknown faces: both neighbours fluid; boundary faces only on pressure outlets
+        fluid_pad = pad_zero(xp, fluid, a)
+        self.active = fluid_pad[along_axis(a, LOWER)] & fluid_pad[along_axis(a, UPPER)]
+        self.fixed = xp.zeros(self.shape, dtype=solver.dtype)
+        # openings normal to this axis (domain sides and ports): outlet faces are unknowns,
+        # inlet faces fixed at the inflow velocity (signed along +axis)
+        for opening in solver.conditions.openings(a):
+            layer = along_axis(a, slice(opening.face, opening.face + 1))
+            inner = opening.face - 1 if opening.is_max else opening.face
+            wet = fluid[along_axis(a, slice(inner, inner + 1))]
+            outlet = xp.asarray(np.expand_dims(opening.kind == OUTLET, a)) & wet
+            self.active[layer] |= outlet
+            inlet = np.expand_dims(opening.kind == INLET, a)
+            inflow = np.expand_dims(opening.inflow_velocity, a)
+            signed = xp.asarray(-inflow if opening.is_max else inflow, dtype=solver.dtype)
+            self.fixed[layer] = xp.where(xp.asarray(inlet), signed, self.fixed[layer])
+        self.outlet_pressure = {
+            is_max: xp.asarray(np.expand_dims(solver.conditions.sides[side].pressure, a),
+                               dtype=solver.dtype)
+            for is_max, side in ((False, f"{'xyz'[a]}_min"), (True, f"{'xyz'[a]}_max"))}
+        self.active_f = self.active.astype(solver.dtype)
+
+        # pressure-force area and control volume
+        self.area = line(widths[others[0]], others[0]) * line(widths[others[1]], others[1])
+        half = line(half_widths(widths[a]), a)
+        if solver.has_outlet_ports:
+            # an outlet port's control volume ends at the port, as on a domain side
+            fluid_half = pad_zero(xp, solver.fluid_f * line(0.5 * widths[a], a), a)
+            half = xp.where(self.active, fluid_half[along_axis(a, LOWER)]
+                            + fluid_half[along_axis(a, UPPER)], half)
+        self.volume = half * self.area
+
+        # per direction: geometry of the viscous coefficients and the convection stencil
+        self.directions = []
+        solid = ~fluid
+        solid_node = pad_edge(xp, solid, a)
+        solid_node = solid_node[along_axis(a, LOWER)] & solid_node[along_axis(a, UPPER)]
+        for d in range(3):
+            shear_node = solid_node
+            if d != a and solver.has_outlet_ports:
+                # beyond an outlet port (normal d) there is no wall: zero shear, as on a side
+                ghost = pad_edge(xp, solver.outlet_ghosts[d], a)
+                shear_node = solid_node & ~(ghost[along_axis(a, LOWER)]
+                                            & ghost[along_axis(a, UPPER)])
+            info = {"axis": d}
+            if d == a:
+                b, c = others
+                info["g"] = (line(widths[b], b) * line(widths[c], c)) / line(widths[a], a)
+                node_x = faces[a]
+                face_x = centers[a]
+            else:
+                c = 3 - a - d
+                cross = half * line(widths[c], c)
+
+                def at(s, cross=cross, d=d):
+                    # nodes along d (a per-node cross section with outlet ports, else a line)
+                    return cross[along_axis(d, s)] if cross.shape[d] == self.shape[d] else cross
+
+                info["g"] = 0.5 * (at(LOWER) + at(UPPER)) / line(np.diff(centers[d]), d)
+                info["g_wall_lower"] = at(LOWER) / line(0.5 * widths[d][:-1], d)
+                info["g_wall_upper"] = at(UPPER) / line(0.5 * widths[d][1:], d)
+                info["g_min"] = at(FIRST) / (0.5 * widths[d][0])
+                info["g_max"] = at(LAST) / (0.5 * widths[d][-1])
+                # a solid layer beyond the face: wall half a cell from the node
+                info["wall_lower"] = solid_node[along_axis(d, UPPER)]
+                info["wall_upper"] = solid_node[along_axis(d, LOWER)]
+                info["shear_lower"] = shear_node[along_axis(d, UPPER)]
+                info["shear_upper"] = shear_node[along_axis(d, LOWER)]
+                for tag, side in (("min", f"{'xyz'[d]}_min"), ("max", f"{'xyz'[d]}_max")):
+                    cond = solver.conditions.sides[side]
+                    kind = np.expand_dims(cond.kind, d)
+                    noslip = (kind == WALL) | (kind == INLET)
+                    inlet = kind == INLET
+                    speed = np.expand_dims(cond.wall_velocity[a], d) * noslip
+                    info[f"noslip_{tag}"] = self._to_nodes(xp, noslip, a, np.logical_or, solver)
+                    info[f"inlet_{tag}"] = self._to_nodes(xp, inlet, a, np.logical_or, solver)
+                    info[f"wall_speed_{tag}"] = self._to_nodes(xp, speed, a, None, solver)
+                node_x = centers[d]
+                face_x = faces[d][1:-1]
+            # node and face coordinates for the TVD correction (mirrored ghost nodes)
+            step_lo = node_x[1] - node_x[0] if node_x.size > 1 else widths[d][0]
+            step_hi = node_x[-1] - node_x[-2] if node_x.size > 1 else widths[d][-1]
+            pad = np.concatenate([[node_x[0] - step_lo], node_x, [node_x[-1] + step_hi]])
+            info["x_lower"] = line(pad[1:-2], d)
+            info["x_upper"] = line(pad[2:-1], d)
+            info["x_lower2"] = line(pad[:-3], d)
+            info["x_upper2"] = line(pad[3:], d)
+            info["x_face"] = line(face_x, d)
+            if d == a and (solver.has_outlet_ports or solver.has_inlet_ports):
+                fluid_edge = pad_edge(xp, fluid, a)
+                info["fluid_before"] = fluid_edge[along_axis(a, slice(None, -2))]
+                info["fluid_after"] = fluid_edge[along_axis(a, slice(2, None))]
+            if d != a:
+                # across the flow a node inside solid is no upwind value (wall half a cell off):
+                # the correction falls back to upwind there, as on a cropped boundary
+                usable = pad_edge(xp, self.active_f, d)
+                info["usable_lower2"] = usable[along_axis(d, slice(None, -3))]
+                info["usable_upper2"] = usable[along_axis(d, slice(3, None))]
+            self.directions.append(info)
+
+        # neighbour masks: couplings to fixed faces move to the right-hand side
+        self.neighbour_active = {}
+        self.neighbour_fixed = {}
+        fixed_only = xp.where(self.active, 0.0, self.fixed)
+        for name in NEIGHBOURS:
+            d, offset = {"x_minus": (0, -1), "x_plus": (0, 1), "y_minus": (1, -1),
+                         "y_plus": (1, 1), "z_minus": (2, -1), "z_plus": (2, 1)}[name]
+            lower, upper = along_axis(d, LOWER), along_axis(d, UPPER)
+            dst, src = (upper, lower) if offset < 0 else (lower, upper)
+            mask = xp.zeros(self.shape, dtype=solver.dtype)
+            value = xp.zeros(self.shape, dtype=solver.dtype)
+            mask[dst] = self.active_f[src]
+            value[dst] = fixed_only[src]
+            self.neighbour_active[name] = mask
+            self.neighbour_fixed[name] = value
+
+        # red-black colouring of the faces
+        idx = np.indices(self.shape).sum(axis=0) % 2 == 0
+        self.red = (xp.asarray(idx) & self.active).astype(solver.dtype)
+        self.black = (xp.asarray(~idx) & self.active).astype(solver.dtype)
+        self.residual = xp.zeros(self.shape, dtype=solver.dtype)
+
+        self.stencil = Stencil7(*(xp.zeros(self.shape, dtype=solver.dtype) for _ in range(7)))
+        self.rhs = xp.zeros(self.shape, dtype=solver.dtype)
+        self.d_coefficient = xp.zeros(self.shape, dtype=solver.dtype)
+        self.d_frozen = xp.zeros(self.shape, dtype=solver.dtype)
+
+    @staticmethod
+    def _to_nodes(xp, cell_values, a, combine, solver):
+        """Side values of the cells (f-1, f) combined onto the face nodes along axis ``a``."""
+        pad = np.concatenate([np.take(cell_values, [0], axis=a), cell_values,
+                              np.take(cell_values, [-1], axis=a)], axis=a)
+        lower = np.take(pad, np.arange(pad.shape[a] - 1), axis=a)
+        upper = np.take(pad, np.arange(1, pad.shape[a]), axis=a)
+        if combine is None:
+            values = 0.5 * (lower + upper)
+        else:
+            values = combine(lower, upper)
+        return xp.asarray(values, dtype=solver.dtype)

@@ -1,0 +1,8 @@
+"""Numerics shared by the models: 7-point stencils, limiters, and the linear solvers."""
+
+from solver.numerics.limiters import LIMITERS, minmod, van_leer
+from solver.numerics.stencil import NEIGHBOURS, OFFSETS, Stencil7, along_axis
+
+__all__ = [
+    "LIMITERS", "van_leer", "minmod", "NEIGHBOURS", "OFFSETS", "along_axis", "Stencil7"
+]

@@ -1,0 +1,300 @@
+"""Multigrid-class linear solvers for seven-point finite-volume systems.
+
+The systems are those of :class:`~solver.numerics.Stencil7`: heat conduction (symmetric, with
+conductivity jumps of 1000:1 and more between copper, TIM and coolant, on stretched grids), the
+pressure correction of the flow solver (symmetric, possibly singular) and advection-diffusion of
+energy (non-symmetric).
+
+Algorithm: cell-centred agglomeration multigrid on the structured grid
+-----------------------------------------------------------------------
+* **Hierarchy.** Each level merges blocks of 2x2x2 cells into one coarse cell, or fewer axes
+  (semi-coarsening) where an axis is weakly coupled, has a single cell, or is solved by line
+  smoothing; an odd axis leaves a last aggregate of one cell. Prolongation ``P`` is piecewise
+  constant and restriction ``R = P^T`` sums the fine residuals (the flux imbalance of the coarse
+  control volume): additive-correction multigrid (Hutchinson & Raithby 1986).
+* **Coarse operator.** Seven-point again (:func:`coarsen_stencil`): the Galerkin product
+  ``R A P`` with each diffusive coupling divided by the aggregation factor across its face and
+  boundary sinks in series with half the inward link, which for uniform diffusion equals the
+  rediscretised coarse operator (the unscaled product is 2x too stiff, the classic slow
+  convergence of additive correction). Advective couplings and volumetric sinks are summed
+  unscaled; cells without couplings are left out. Zero row sums (all-Neumann) are preserved on
+  every level.
+* **Smoother.** Red-black point Gauss-Seidel; on levels where cells couple much more strongly
+  along one axis (thin layers, stretched cells) zebra line Gauss-Seidel along that axis (exact
+  tridiagonal line solves) with coarsening only across the lines, which is robust for any
+  aspect ratio along that axis. Pre-smoothing runs the colours forward, post-smoothing
+  backward, so the cycle is symmetric for symmetric operators.
+* **Cycle.** K-cycle by default (Notay & Vassilevski 2008): the coarse problem of an
+  intermediate level is solved by two Krylov steps preconditioned by that level's cycle, which
+  keeps the convergence factor from degrading with the number of levels, wherever the doubled
+  visits keep that level's work per cycle within half the finest level's (all levels below
+  the first with full 2x2x2 coarsening); ``cycle="v"`` gives the plain V-cycle.
+* **Coarsest level.** (at most ``coarsest_size`` cells) A dense inverse computed once on the
+  host (LU, or the pseudo-inverse when the operator is singular) and applied on the device, so
+  a cycle needs no host transfer.
+* **Krylov acceleration.** The cycle preconditions flexible CG (``"pcg"``, symmetric systems) or
+  BiCGStab (``"bicgstab"``, non-symmetric); ``"multigrid"`` runs cycles as a stationary
+  iteration, each correction scaled by the step that minimises the residual norm (the scaled
+  coarse operators over-correct some modes, and a plain stationary cycle can diverge).
+
+All numerics use the stencil's array namespace (NumPy or CuPy); work arrays are allocated once per
+level; Krylov coefficients stay on the device, and the residual norm is brought to the host only
+every ``check_every`` iterations. On the host, sweeps are strided array operations and line
+solves use LAPACK (``?gttrs``); on a GPU, a red-black colour and a set of line solves are one
+CUDA kernel launch each (``kernels/smoothers.cu``; NumPy twins run the same arithmetic).
+
+Singular systems: for an all-Neumann operator (every row sums to zero) the right-hand side must
+sum to zero (compatible); the iterates then converge to one of the solutions, defined up to a
+constant. The flow solver removes the null space with an outlet Dirichlet condition.
+
+Known limitation: the coarsening is chosen per level for the whole grid, so grids stretched
+strongly along two axes in different regions (cell aspect ratios of 30 and more in both x and z)
+converge at only 0.2-0.4 per iteration (local, plane-wise smoothing would be needed); one
+stretched axis (thin layers), jumps and advection-dominated axes are handled.
+
+Precision: float64 is the default. A float32 operator keeps its whole hierarchy (smoothing,
+coarse levels) in float32 while the Krylov iteration, residuals and dot products run in float64
+(mixed-precision refinement); the solution is returned in the operator's dtype.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from solver.numerics.linear.settings import GMRES_RESTART, LinearSolve, SolveInfo
+
+if TYPE_CHECKING:  # annotations only: the module above imports this one
+    from solver.numerics.linear.multigrid import DotProduct, Multigrid
+
+
+class _History:
+    """Residual norms brought to the host on a schedule, with the stopping test."""
+
+    def __init__(self, xp, dot: DotProduct, settings: LinearSolve, residuals: list | None, r):
+        self.dot = dot
+        self.every = settings.check_every or (1 if xp is np else 4)
+        self.residuals = residuals
+        self.initial = dot.norm(r)
+        self.target = max(settings.rtol * self.initial, settings.atol)
+        self.last = self.initial
+        if residuals is not None:
+            residuals.append(self.initial)
+
+    def done(self, r, iteration: int, last_iteration: bool) -> bool:
+        """Record ``||r||`` when due and return True when the tolerance is met."""
+        if iteration % self.every and not last_iteration:
+            return False
+        self.last = self.dot.norm(r)
+        if self.residuals is not None:
+            self.residuals.append(self.last)
+        return self.last <= self.target
+
+
+def _pcg(mg: Multigrid, x, r, history: _History, max_iterations: int) -> int:
+    xp, dot, finest = mg.xp, mg._dot, mg._levels[0]
+    padded = xp.zeros(finest.x_padded.shape, dtype=r.dtype)
+    p = padded[1:-1, 1:-1, 1:-1]
+    q_padded = xp.zeros_like(padded)
+    q = q_padded[1:-1, 1:-1, 1:-1]
+    z = xp.empty_like(r)
+    tmp = xp.empty_like(r)
+    mg.precondition(r, out=z)
+    p[...] = z
+    for k in range(1, max_iterations + 1):
+        # step along p: alpha = (r, z) / (p, A p)
+        finest.apply(padded, q, tmp)
+        pq = dot(padded, q_padded)
+        alpha = dot(r, z) / pq
+        xp.multiply(p, alpha, out=tmp)
+        x += tmp
+        xp.multiply(q, alpha, out=tmp)
+        r -= tmp
+        if history.done(r, k, k == max_iterations):
+            return k
+        # new direction A-conjugate to the last one; the flexible form (Notay 2000) stays
+        # valid when the K-cycle makes the preconditioner vary between iterations
+        mg.precondition(r, out=z)
+        p *= -dot(z, q) / pq
+        p += z
+    return max_iterations
+
+
+def _bicgstab(mg: Multigrid, x, r, history: _History, max_iterations: int) -> int:
+    xp, dot, finest = mg.xp, mg._dot, mg._levels[0]
+    shadow = r.copy()
+    p = xp.zeros_like(r)
+    v = xp.zeros_like(r)
+    t = xp.zeros_like(r)
+    tmp = xp.empty_like(r)
+    p_hat_padded = xp.zeros(finest.x_padded.shape, dtype=r.dtype)
+    s_hat_padded = xp.zeros(finest.x_padded.shape, dtype=r.dtype)
+    p_hat = p_hat_padded[1:-1, 1:-1, 1:-1]
+    s_hat = s_hat_padded[1:-1, 1:-1, 1:-1]
+    rho = alpha = omega = 1.0
+    shadow_norm = history.initial
+    for k in range(1, max_iterations + 1):
+        # p = r + beta (p - omega v), right-preconditioned by one cycle
+        rho_new = dot(shadow, r)
+        if (k - 1) % history.every == 0 and abs(float(rho_new)) <= 1e-12 * shadow_norm * (
+                history.last):
+            # breakdown (r orthogonal to the shadow residual): restart from the current r
+            shadow[...] = r
+            shadow_norm = history.last
+            p.fill(0)
+            v.fill(0)
+            rho = alpha = omega = 1.0
+            rho_new = dot(shadow, r)
+        beta = (rho_new / rho) * (alpha / omega)
+        xp.multiply(v, omega, out=tmp)
+        p -= tmp
+        p *= beta
+        p += r
+        mg.precondition(p, out=p_hat)
+        finest.apply(p_hat_padded, v, tmp)
+        alpha = rho_new / dot(shadow, v)
+        # half step: s = r - alpha v (kept in r)
+        xp.multiply(v, alpha, out=tmp)
+        r -= tmp
+        xp.multiply(p_hat, alpha, out=tmp)
+        x += tmp
+        if history.done(r, k, False):
+            return k
+        # stabilising step: omega minimises ||s - omega A s_hat||
+        omega = _minimal_residual_step(mg, s_hat_padded, s_hat, t, x, r, tmp)
+        rho = rho_new
+        if history.done(r, k, k == max_iterations):
+            return k
+    return max_iterations
+
+
+def _fgmres(mg: Multigrid, x, r, history: _History, max_iterations: int) -> int:
+    """Restarted flexible GMRES (Saad 1993), right-preconditioned by one cycle per iteration.
+
+    The preconditioned directions ``z_j`` are kept (the K-cycle is a variable preconditioner);
+    the least-squares problem is solved by Givens rotations on the host (small), the update
+    ``x += Z y`` and the true residual ``r -= A Z y`` once per restart cycle.
+    """
+    xp, dot, finest = mg.xp, mg._dot, mg._levels[0]
+    m = GMRES_RESTART
+    basis = [xp.empty_like(r) for _ in range(m + 1)]
+    directions = [xp.zeros(finest.x_padded.shape, dtype=r.dtype) for _ in range(m)]
+    w = xp.empty_like(r)
+    tmp = xp.empty_like(r)
+    update = xp.zeros(finest.x_padded.shape, dtype=r.dtype)
+    inner = (slice(1, -1),) * 3
+    k = 0
+    while k < max_iterations:
+        beta = float(dot.norm(r))
+        if beta == 0.0 or not np.isfinite(beta):
+            return k
+        xp.multiply(r, 1.0 / beta, out=basis[0])
+        hessenberg = np.zeros((m + 1, m))
+        cosines, sines = np.zeros(m), np.zeros(m)
+        g = np.zeros(m + 1)
+        g[0] = beta
+        used = 0
+        for j in range(m):
+            mg.precondition(basis[j], out=directions[j][inner])
+            finest.apply(directions[j], w, tmp)
+            # modified Gram-Schmidt against the basis
+            for i in range(j + 1):
+                hessenberg[i, j] = float(dot(w, basis[i]))
+                w -= hessenberg[i, j] * basis[i]
+            hessenberg[j + 1, j] = float(dot.norm(w))
+            used, k = j + 1, k + 1
+            if hessenberg[j + 1, j] > 0.0:
+                xp.multiply(w, 1.0 / hessenberg[j + 1, j], out=basis[j + 1])
+            # Givens rotations keep the least-squares residual |g[j+1]| current
+            for i in range(j):
+                a, b = hessenberg[i, j], hessenberg[i + 1, j]
+                hessenberg[i, j] = cosines[i] * a + sines[i] * b
+                hessenberg[i + 1, j] = -sines[i] * a + cosines[i] * b
+            a, b = hessenberg[j, j], hessenberg[j + 1, j]
+            radius = float(np.hypot(a, b))
+            cosines[j], sines[j] = (a / radius, b / radius) if radius > 0 else (1.0, 0.0)
+            hessenberg[j, j] = radius
+            hessenberg[j + 1, j] = 0.0
+            g[j + 1] = -sines[j] * g[j]
+            g[j] = cosines[j] * g[j]
+            if abs(g[j + 1]) <= history.target or k >= max_iterations or radius == 0.0:
+                break
+        # y from the triangular system; x += Z y, r -= A Z y (the true residual)
+        y = np.zeros(used)
+        for i in range(used - 1, -1, -1):
+            if hessenberg[i, i] != 0.0:
+                y[i] = (g[i] - hessenberg[i, i + 1:used] @ y[i + 1:]) / hessenberg[i, i]
+        update.fill(0)
+        for i in range(used):
+            update += y[i] * directions[i]
+        x += update[inner]
+        finest.apply(update, w, tmp)
+        r -= w
+        if history.done(r, k, True):
+            return k
+    return max_iterations
+
+
+def _minimal_residual_step(mg: Multigrid, c_padded, c, ac, x, r, tmp):
+    """One preconditioned minimal-residual step, in place; returns its length ``alpha``.
+
+    ``c`` (the interior view of ``c_padded``) becomes one cycle on the residual ``r``, ``ac`` its
+    image ``A c``; then ``x += alpha c`` and ``r -= alpha A c`` with ``alpha`` minimising
+    ``||r - alpha A c||``. ``tmp`` is scratch of the shape of ``r``.
+    """
+    xp, dot = mg.xp, mg._dot
+    mg.precondition(r, out=c)
+    mg._levels[0].apply(c_padded, ac, tmp)
+    alpha = dot(ac, r) / dot(ac, ac)
+    xp.multiply(c, alpha, out=tmp)
+    x += tmp
+    xp.multiply(ac, alpha, out=tmp)
+    r -= tmp
+    return alpha
+
+
+def _vcycles(mg: Multigrid, x, r, history: _History, max_iterations: int) -> int:
+    xp, finest = mg.xp, mg._levels[0]
+    padded = xp.zeros(finest.x_padded.shape, dtype=r.dtype)
+    c = padded[1:-1, 1:-1, 1:-1]
+    ac = xp.empty_like(r)
+    tmp = xp.empty_like(r)
+    for k in range(1, max_iterations + 1):
+        # cycle correction c for the residual equation, scaled to minimise ||r - alpha A c||
+        _minimal_residual_step(mg, padded, c, ac, x, r, tmp)
+        if history.done(r, k, k == max_iterations):
+            return k
+    return max_iterations
+
+
+_DRIVERS = {"pcg": _pcg, "bicgstab": _bicgstab, "fgmres": _fgmres, "multigrid": _vcycles}
+
+
+def run_krylov(mg: Multigrid, rhs, x0, settings: LinearSolve, residuals, setup_seconds: float):
+    start = time.perf_counter()
+    xp = mg.xp
+    # the Krylov iteration and its residuals run in float64 also for a float32 operator (whose
+    # hierarchy then preconditions in float32): mixed-precision refinement
+    dtype = mg._levels[0].x.dtype
+    work = np.promote_types(dtype, np.float64)
+    x = xp.zeros(mg.stencil.shape, dtype=work) if x0 is None else xp.array(x0, dtype=work)
+    rhs = xp.asarray(rhs, dtype=work)
+    r = mg.stencil.residual(x, rhs)
+    history = _History(xp, mg._dot, settings, residuals, r)
+    iterations = 0
+    if history.initial > history.target:
+        iterations = _DRIVERS[settings.method](mg, x, r, history, settings.max_iterations)
+    # report the true residual, not the recursively updated one
+    final = mg._dot.norm(mg.stencil.residual(x, rhs))
+    relative = final / history.initial if history.initial > 0 else 0.0
+    factor = relative ** (1.0 / iterations) if iterations else 0.0
+    # converged: the stopping test was met and the true residual confirms it (the recursively
+    # updated residual may drift from it by round-off)
+    converged = history.last <= history.target and final <= 10.0 * history.target
+    info = SolveInfo(method=settings.method, iterations=iterations, converged=converged,
+                     initial_residual=history.initial, final_residual=final,
+                     relative_residual=relative, convergence_factor=factor,
+                     seconds=setup_seconds + time.perf_counter() - start)
+    return x.astype(dtype, copy=False), info

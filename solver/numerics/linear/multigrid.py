@@ -1,0 +1,368 @@
+"""The multigrid hierarchy: levels, smoothers chosen by coupling strength, V- and K-cycles and
+the dense coarsest solve."""
+
+from __future__ import annotations
+
+import math
+import time
+
+import numpy as np
+import scipy.linalg
+import scipy.linalg.lapack
+
+from solver.backend import array_namespace
+from solver.numerics.linear.coarsening import choose_factors, coarsen_stencil
+from solver.numerics.linear.krylov import run_krylov
+from solver.numerics.linear.settings import (
+    LINE_FRACTION,
+    LINE_RATIO,
+    LevelInfo,
+    LinearSolve,
+)
+from solver.numerics.linear.smoothers import (
+    SHIFTS,
+    LineSmoother,
+    PointSmoother,
+    shifted,
+    strong_line_axes,
+)
+from solver.numerics.stencil import NEIGHBOURS, Stencil7, along_axis
+
+
+class Level:
+    """Operator, work arrays and smoothers of one level (allocated once)."""
+
+    def __init__(self, stencil: Stencil7, line_axes=()):
+        xp = array_namespace(stencil.diag)
+        self.xp = xp
+        self.stencil = stencil
+        self.shape = stencil.shape
+        nx, ny, nz = self.shape
+        dtype = stencil.diag.dtype
+        self.coefficients = [stencil.neighbour(name) for name in NEIGHBOURS]
+        self.active = [bool(xp.any(c != 0)) for c in self.coefficients]
+        self.x_padded = xp.zeros((nx + 2, ny + 2, nz + 2), dtype=dtype)
+        self.x = self.x_padded[1:-1, 1:-1, 1:-1]
+        self.rhs = xp.zeros(self.shape, dtype=dtype)
+        self.tmp = xp.empty(self.shape, dtype=dtype)
+        diag = stencil.diag
+        self.inverse = xp.where(diag != 0, 1.0 / xp.where(diag != 0, diag, 1.0), 0.0)
+        self.line_axes = tuple(line_axes)
+        self.smoothers = ([LineSmoother(self, axis) for axis in self.line_axes]
+                          or [PointSmoother(self)])
+
+    def smooth(self, sweeps: int, reverse: bool) -> None:
+        """Gauss-Seidel sweeps on ``x`` for ``rhs``; ``reverse`` runs the transposed order
+        (colours and line directions backwards), so pre- and post-smoothing are adjoint."""
+        steps = [(smoother, colour) for smoother in self.smoothers for colour in (0, 1)]
+        if reverse:
+            steps.reverse()
+        for _ in range(sweeps):
+            for smoother, colour in steps:
+                smoother.sweep(colour)
+
+    def apply(self, padded, out, tmp=None):
+        """``out = A x`` for a halo-padded ``x`` (halo zero); ``tmp``: scratch like ``out``."""
+        xp = self.xp
+        tmp = self.tmp if tmp is None else tmp
+        xp.multiply(self.stencil.diag, padded[1:-1, 1:-1, 1:-1], out=out)
+        for (axis, offset), coef, on in zip(SHIFTS, self.coefficients, self.active,
+                                            strict=True):
+            if on:
+                xp.multiply(coef, shifted(padded, self.shape, axis, offset), out=tmp)
+                out -= tmp
+        return out
+
+    def residual(self, out):
+        """``out = rhs - A x`` for this level's ``x`` and ``rhs``."""
+        self.apply(self.x_padded, out)
+        self.xp.subtract(self.rhs, out, out=out)
+        return out
+
+
+class DotProduct:
+    """Dot products ``sum(a * b)`` of equally shaped arrays, as device scalars.
+
+    On the host the product goes through a scratch array and NumPy's pairwise sum instead of
+    BLAS ``dot``: multithreaded BLAS level-1 calls interleaved with other work stall on
+    thread wake-ups (milliseconds each on a loaded machine), and pairwise summation is also
+    more accurate. On a device ``vdot`` is used.
+    """
+
+    def __init__(self, xp):
+        self.xp = xp
+        self.scratch = {}
+
+    def __call__(self, a, b):
+        if self.xp is not np:
+            return self.xp.vdot(a, b)
+        key = (a.shape, np.result_type(a, b))
+        work = self.scratch.get(key)
+        if work is None:
+            work = self.scratch[key] = np.empty(a.shape, dtype=key[1])
+        np.multiply(a, b, out=work)
+        return work.sum()
+
+    def norm(self, a) -> float:
+        """Euclidean norm, brought to the host."""
+        return math.sqrt(float(self(a, a)))
+
+
+def _cells(level) -> int:
+    return int(np.prod(level.shape))
+
+
+class _CoarsestSolver:
+    """Direct solve of the coarsest level as a product with its dense inverse, kept on the
+    device (no host transfer or synchronisation per cycle). The inverse comes from an LU
+    factorisation on the host; a (numerically) singular operator, e.g. all-Neumann pressure
+    systems whose rows sum to zero, gets the pseudo-inverse (least-squares solution orthogonal
+    to the null space). Rows without any entry (empty aggregates) become identity rows."""
+
+    def __init__(self, stencil: Stencil7):
+        xp = array_namespace(stencil.diag)
+        self.shape = stencil.shape
+        matrix = stencil.to_scipy().toarray()
+        empty = ~matrix.any(axis=1)
+        matrix[empty, empty] = 1.0
+        lu, pivots = scipy.linalg.lu_factor(matrix, check_finite=False)
+        pivot_size = np.abs(np.diag(lu))
+        self.singular = bool(pivot_size.min() <= 1e-12 * pivot_size.max())
+        if self.singular:
+            inverse = scipy.linalg.pinv(matrix)
+        else:
+            inverse = scipy.linalg.lu_solve((lu, pivots), np.eye(matrix.shape[0]))
+        self.inverse = xp.asarray(inverse, dtype=stencil.diag.dtype)
+
+    def solve(self, rhs, out) -> None:
+        """``out = A^-1 rhs`` (arrays of the coarsest level's shape, on the device)."""
+        out[...] = (self.inverse @ rhs.reshape(-1)).reshape(self.shape)
+
+
+class Multigrid:
+    """Cell-centred agglomeration multigrid hierarchy of a seven-point operator.
+
+    Built once per operator (build a new one when the coefficients change); usable as a
+    stand-alone solver (:meth:`solve` with stationary cycles or Krylov acceleration) or as a
+    preconditioner (:meth:`precondition`). See the module docstring for the algorithm.
+
+    Parameters
+    ----------
+    stencil : Stencil7
+        The fine operator (NumPy or CuPy arrays, shape ``(nx, ny, nz)``).
+    settings : LinearSolve
+        Smoothing sweeps, coarsest size and semi-coarsening threshold are taken from here.
+
+    Attributes
+    ----------
+    levels : list of LevelInfo
+        Shape, aggregation factors and cell count of each level, finest first.
+    setup_seconds : float
+        Wall-clock time spent building the hierarchy.
+    """
+
+    def __init__(self, stencil: Stencil7, settings: LinearSolve = LinearSolve()):
+        start = time.perf_counter()
+        self.settings = settings
+        self.stencil = stencil
+        self.xp = array_namespace(stencil.diag)
+        self._dot = DotProduct(self.xp)
+        self._levels = []
+        self._factors = []
+        level_stencil = stencil
+        while True:
+            small = int(np.prod(level_stencil.shape)) <= settings.coarsest_size
+            line_axes = () if small or settings.smoother == "point" else strong_line_axes(
+                level_stencil, LINE_RATIO, LINE_FRACTION)
+            self._levels.append(Level(level_stencil, line_axes))
+            if small or level_stencil.shape == (1, 1, 1):
+                break
+            factors = choose_factors(level_stencil, settings.anisotropy_threshold)
+            across = tuple(1 if a in line_axes or n < 2 else 2
+                           for a, n in enumerate(level_stencil.shape))
+            if line_axes and max(across) == 2:
+                # lines solve their axis exactly: coarsen only across the lines
+                factors = across
+            self._factors.append(factors)
+            level_stencil = coarsen_stencil(level_stencil, factors)
+        self._factors.append((1, 1, 1))
+        self._transfers = [self._transfer_views(fine, coarse, factors) for fine, coarse, factors
+                           in zip(self._levels[:-1], self._levels[1:], self._factors,
+                                  strict=False)]
+        self._coarsest = _CoarsestSolver(self._levels[-1].stencil)
+        # K-cycle work vectors (halo-padded, halo zero) on the intermediate levels
+        self._symmetric = settings.method not in ("bicgstab", "fgmres")
+        # where the doubled visits keep the level's work per cycle within half the finest
+        # level's (bounded cycle cost also with semi-coarsening, which halves cells per level)
+        self._krylov = [None] * len(self._levels)
+        visits = 1
+        for i, level in enumerate(self._levels[1:-1], start=1):
+            if settings.cycle == "k" and 2 * visits * _cells(level) <= _cells(self._levels[0]) / 2:
+                self._krylov[i] = tuple(self.xp.zeros_like(level.x_padded) for _ in range(5))
+                visits *= 2
+        self.levels = [LevelInfo(lvl.shape, f, int(np.prod(lvl.shape)), lvl.line_axes)
+                       for lvl, f in zip(self._levels, self._factors, strict=True)]
+        self.setup_seconds = time.perf_counter() - start
+
+    def _transfer_views(self, fine: Level, coarse: Level, factors):
+        """Work arrays and views for restriction (block sum) and prolongation (injection)."""
+        xp = self.xp
+        padded = tuple(nc * f for nc, f in zip(coarse.shape, factors, strict=True))
+        residual = xp.zeros(padded, dtype=fine.rhs.dtype)
+        blocks = []
+        for nc, f in zip(coarse.shape, factors, strict=True):
+            blocks += [nc, f]
+        correction = fine.x_padded[tuple(slice(1, 1 + p) for p in padded)].reshape(blocks)
+        # the last coarse cell of an odd axis overlaps the upper halo, which is re-zeroed
+        halos = [fine.x_padded[along_axis(axis, slice(-1, None))]
+                 for axis in range(3) if padded[axis] > fine.shape[axis]]
+        interior = residual[tuple(slice(0, n) for n in fine.shape)]
+        return residual.reshape(blocks), interior, correction, halos
+
+    # -- cycles ------------------------------------------------------------------------------
+    def _cycle(self, index: int) -> None:
+        level = self._levels[index]
+        if index == len(self._levels) - 1:
+            self._coarsest.solve(level.rhs, level.x)
+            return
+        coarse = self._levels[index + 1]
+        residual_blocks, residual, correction, halos = self._transfers[index]
+        # pre-smoothing, restriction of the residual (sum over each aggregate)
+        level.smooth(self.settings.pre_sweeps, reverse=False)
+        level.residual(residual)
+        residual_blocks.sum(axis=(1, 3, 5), out=coarse.rhs)
+        # coarse-grid correction, injected into every cell of the aggregate
+        coarse.x_padded.fill(0)
+        if self._krylov[index + 1] is None:
+            self._cycle(index + 1)
+        else:
+            self._krylov_correction(index + 1)
+        correction += coarse.x[:, None, :, None, :, None]
+        for halo in halos:
+            halo.fill(0)
+        # post-smoothing with the colours reversed (symmetric cycle)
+        level.smooth(self.settings.post_sweeps, reverse=True)
+
+    def _krylov_correction(self, index: int) -> None:
+        """Coarse-grid solve of the K-cycle (Notay & Vassilevski 2008): two Krylov steps on
+        level ``index``, each preconditioned by that level's cycle, so that the correction does
+        not lose quality with the number of levels. Symmetric systems use flexible CG
+        coefficients (energy minimisation), non-symmetric ones GCR (residual minimisation).
+        Coefficients stay device scalars (no host synchronisation)."""
+        xp, dot, level = self.xp, self._dot, self._levels[index]
+        rhs, v1, v2, w1, w2 = self._krylov[index]
+        inner = (slice(1, -1),) * 3
+        rhs[inner] = level.rhs
+        # first step: v1 = C r, w1 = A v1
+        self._cycle(index)
+        v1[inner] = level.x
+        level.apply(v1, w1[inner])
+        # (a zero rho1 means v1 = 0, a zero coarse residual: every coefficient is then 0)
+        if self._symmetric:
+            rho1 = dot(v1, w1)
+            rho1 = xp.where(rho1 != 0, rho1, 1.0)
+            a1 = dot(v1, rhs) / rho1
+        else:
+            rho1 = dot(w1, w1)
+            rho1 = xp.where(rho1 != 0, rho1, 1.0)
+            a1 = dot(w1, rhs) / rho1
+        # second step from the updated residual r2 = r - a1 w1
+        rhs -= a1 * w1
+        level.rhs[...] = rhs[inner]
+        level.x_padded.fill(0)
+        self._cycle(index)
+        v2[inner] = level.x
+        level.apply(v2, w2[inner])
+        if self._symmetric:
+            gamma = dot(v2, w1)
+            rho2 = dot(v2, w2) - gamma * gamma / rho1
+            a2 = dot(v2, rhs) / xp.where(rho2 != 0, rho2, 1.0)
+            a1 = a1 - gamma * a2 / rho1
+        else:
+            gamma = dot(w1, w2) / rho1
+            w2 -= gamma * w1
+            rho2 = dot(w2, w2)
+            a2 = dot(w2, rhs) / xp.where(rho2 != 0, rho2, 1.0)
+            a1 = a1 - gamma * a2
+        a2 = xp.where(rho2 != 0, a2, 0.0)
+        # x = a1 v1 + a2 v2
+        xp.multiply(v1[inner], a1, out=level.x)
+        level.x += a2 * v2[inner]
+
+    def vcycle(self, rhs, x):
+        """Apply one multigrid cycle to ``A x = rhs``, updating ``x`` in place.
+
+        The finest level does smoothing and coarse correction as in a V-cycle; the coarse
+        levels recurse as V- or K-cycles (``settings.cycle``).
+
+        Parameters
+        ----------
+        rhs, x : array, shape (nx, ny, nz)
+            Right-hand side (equation units) and current iterate (unknown's units).
+
+        Returns
+        -------
+        array
+            ``x`` (the same object), improved.
+        """
+        finest = self._levels[0]
+        finest.rhs[...] = rhs
+        finest.x[...] = x
+        self._cycle(0)
+        x[...] = finest.x
+        return x
+
+    def precondition(self, r, out=None):
+        """One cycle from a zero guess for ``A z = r``: the preconditioner ``z = M^-1 r``.
+
+        Parameters
+        ----------
+        r : array, shape (nx, ny, nz)
+            Residual (equation units).
+        out : array, optional
+            Where to write ``z``; a new array when omitted.
+        """
+        finest = self._levels[0]
+        finest.rhs[...] = r
+        finest.x_padded.fill(0)
+        self._cycle(0)
+        if out is None:
+            return finest.x.copy()
+        out[...] = finest.x
+        return out
+
+    def solve(self, rhs, x0=None, settings: LinearSolve | None = None,
+              residuals: list | None = None):
+        """Solve ``A x = rhs`` with this hierarchy; see :func:`solve` for the arguments."""
+        return run_krylov(self, rhs, x0, settings or self.settings, residuals, 0.0)
+
+
+def solve(stencil: Stencil7, rhs, x0=None, settings: LinearSolve = LinearSolve(),
+          residuals: list | None = None):
+    """Solve ``A x = rhs`` for a seven-point operator with multigrid-class work.
+
+    Parameters
+    ----------
+    stencil : Stencil7
+        The operator (NumPy or CuPy arrays, shape ``(nx, ny, nz)``); use ``"pcg"`` only when it
+        is symmetric positive (semi-)definite.
+    rhs : array, shape (nx, ny, nz)
+        Right-hand side in the equation's units (e.g. W for heat conduction).
+    x0 : array, optional
+        Initial guess (warm start) in the unknown's units (e.g. K); zero when omitted. Not
+        modified.
+    settings : LinearSolve
+        Method, tolerances and multigrid parameters.
+    residuals : list, optional
+        When given, the Euclidean residual norm is appended to it: the initial one, then one per
+        check (every ``settings.check_every`` iterations).
+
+    Returns
+    -------
+    x : array, shape (nx, ny, nz)
+        The solution, on the stencil's device.
+    info : SolveInfo
+        Iterations, residuals, averaged convergence factor and time (set-up included).
+    """
+    mg = Multigrid(stencil, settings)
+    return run_krylov(mg, rhs, x0, settings, residuals, mg.setup_seconds)

@@ -1,0 +1,106 @@
+"""Outputs: atomic writes, VTK fields, checkpoints, the results directory, the summary, the
+rack report with design checks, network tables and pictures."""
+
+from solver.output.atomic import (
+    atomic_open,
+    atomic_path,
+    atomic_write_bytes,
+    atomic_write_text,
+    fsync_directory,
+    read_json,
+    write_csv,
+    write_json,
+)
+from solver.output.checkpoint import (
+    CHECKPOINT_FORMAT,
+    CHECKPOINT_VERSION,
+    CheckpointError,
+    load_checkpoint,
+    save_checkpoint,
+)
+from solver.output.network import (
+    CSV_UNITS,
+    branch_table,
+    format_network_summary,
+    layout_positions,
+    network_polydata,
+    plot_branch_flows,
+    plot_pump_curve,
+    summarize,
+    system_curve,
+    write_outputs,
+)
+from solver.output.rack_scene import rack_scene
+from solver.output.render import (
+    AXIS_NAMES,
+    FLUID_KINDS,
+    SPEED_COLORMAP,
+    TEMPERATURE_COLORMAP,
+    WINDOW_SIZE,
+    Scene,
+    has_display,
+    render_result,
+    show,
+    solid_ids,
+    vertical_exaggeration,
+)
+from solver.output.report import (
+    Check,
+    DesignLimits,
+    curves_for,
+    design_checks,
+    design_limits,
+    format_console,
+    format_report,
+    load_network_result,
+    plot_chip_temperatures,
+    plot_plate_temperature,
+    plot_rack_network,
+    rack_report,
+    read_network_csv,
+    write_report,
+)
+from solver.output.results import ResultDirectory
+from solver.output.summary import (
+    SCHEMA,
+    SCHEMA_VERSION,
+    build_summary,
+    energy_balance,
+    energy_balance_from_solver,
+    format_summary,
+    read_summary,
+    solver_entry,
+    write_summary,
+)
+from solver.output.surfaces import interface_surface
+from solver.output.vtk import (
+    FIELD_UNITS,
+    HostFaces,
+    NonFiniteFieldError,
+    RectilinearFields,
+    check_finite,
+    decode_field_data,
+    host_cell_arrays,
+    read_rectilinear,
+    write_multiblock,
+    write_polydata,
+    write_rectilinear,
+)
+
+__all__ = [
+    "fsync_directory", "atomic_path", "atomic_open", "atomic_write_bytes", "atomic_write_text",
+    "write_json", "read_json", "write_csv", "CHECKPOINT_FORMAT", "CHECKPOINT_VERSION",
+    "CheckpointError", "save_checkpoint", "load_checkpoint", "branch_table", "CSV_UNITS",
+    "system_curve", "layout_positions", "network_polydata", "summarize", "plot_branch_flows",
+    "plot_pump_curve", "write_outputs", "format_network_summary", "rack_scene", "WINDOW_SIZE",
+    "FLUID_KINDS", "AXIS_NAMES", "TEMPERATURE_COLORMAP", "SPEED_COLORMAP", "has_display",
+    "solid_ids", "Scene", "vertical_exaggeration", "render_result", "show", "DesignLimits",
+    "design_limits", "Check", "read_network_csv", "load_network_result", "curves_for",
+    "design_checks", "rack_report", "format_report", "format_console", "plot_chip_temperatures",
+    "plot_rack_network", "plot_plate_temperature", "write_report", "ResultDirectory", "SCHEMA",
+    "SCHEMA_VERSION", "energy_balance", "energy_balance_from_solver", "solver_entry",
+    "build_summary", "format_summary", "write_summary", "read_summary", "interface_surface",
+    "FIELD_UNITS", "NonFiniteFieldError", "check_finite", "host_cell_arrays",
+    "decode_field_data", "write_rectilinear", "RectilinearFields", "read_rectilinear",
+    "write_polydata", "write_multiblock", "HostFaces"
+]

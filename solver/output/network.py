@@ -1,0 +1,321 @@
+"""Network results: per-component/node table, summary, VTK polylines and plots.
+
+All files are written atomically through :mod:`solver.output` (temporary file in the same folder,
+then ``os.replace``):
+
+- ``network.csv``: one row per component and per node (flow, velocity, Re, dp, T in/out, heat);
+- ``network_summary.json``: pump operating point and power, CDU approach and heat rejected,
+  facility return temperature, maldistribution, L/min per kW, TCS dT, controls;
+- ``network.vtp``: the network as VTK lines (one cell per branch) with point and cell data;
+- ``images/network_branch_flows.png`` and ``images/network_pump_curve.png``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from solver.network.graph import FlowBoundary, Network
+from solver.network.hydraulics import solve_hydraulics
+from solver.output.atomic import atomic_path, write_csv, write_json
+from solver.output.vtk import write_polydata
+from solver.units import LPM
+
+
+def branch_table(solution):
+    """Rows (dicts, SI units) for every component of the solved network."""
+    net = solution.network
+    rows = []
+    q = solution.volumetric_flow
+    for i, b in enumerate(net.branches):
+        area, diameter = b.flow_area, b.hydraulic_diameter
+        velocity = q[i] / area if area else float("nan")
+        reynolds = (abs(solution.mass_flow[i]) * diameter / (area * solution.viscosity[i])
+                    if area and diameter else float("nan"))
+        row = {"type": "component", "name": b.name, "kind": b.kind, "inlet": b.inlet,
+               "outlet": b.outlet, "mass_flow": solution.mass_flow[i], "flow": q[i],
+               "flow_lpm": q[i] * LPM, "velocity": velocity, "reynolds": reynolds,
+               "pressure_drop": solution.pressure_drop[i],
+               "inlet_temperature": solution.inlet_temperature[i],
+               "outlet_temperature": solution.outlet_temperature[i],
+               "heat": solution.heat[i], "pressure": float("nan"), "temperature": float("nan"),
+               "case_temperature": float("nan")}
+        if b.kind == "cold_plate":
+            row["case_temperature"] = (solution.inlet_temperature[i]
+                                       + b.thermal_resistance(q[i]) * b.power)
+        rows.append(row)
+    for n_i, node in enumerate(net.nodes):
+        rows.append({"type": "node", "name": node.name, "kind": "node", "inlet": "",
+                     "outlet": "", "pressure": solution.pressure[n_i],
+                     "temperature": solution.node_temperature[n_i]})
+    return rows
+
+
+CSV_UNITS = {"mass_flow": "kg/s", "flow": "m3/s", "flow_lpm": "L/min", "velocity": "m/s",
+             "reynolds": "-", "pressure_drop": "Pa", "inlet_temperature": "K",
+             "outlet_temperature": "K", "heat": "W", "pressure": "Pa", "temperature": "K",
+             "case_temperature": "K"}
+
+
+def system_curve(solution, pump_name, flows):
+    """Pressure the rest of the loop needs [Pa] at each pump flow [m3/s] (system curve).
+
+    The pump branch is replaced by a fixed flow injected at its outlet (and drawn at its inlet
+    when that node's pressure is free), with the converged densities and viscosities.
+    """
+    net = solution.network
+    i = net.branch_index(pump_name)
+    pump = net.branches[i]
+    rest = [j for j in range(len(net.branches)) if j != i]
+    rho = solution.density[rest]
+    mu = solution.viscosity[rest]
+    out = []
+    inlet_fixed = any(t.node == pump.inlet for t in list(net.tanks) + list(net.pressure_boundaries))
+    x0 = None
+    for q in flows:
+        m = float(q * solution.density[i])
+        bounds = [FlowBoundary("system_curve.out", pump.outlet, m)]
+        if not inlet_fixed:
+            bounds.append(FlowBoundary("system_curve.in", pump.inlet, -m))
+        probe = Network(net.nodes, [net.branches[j] for j in rest], net.heat_exchangers,
+                        net.tanks, net.pressure_boundaries,
+                        list(net.flow_boundaries) + bounds)
+        result = solve_hydraulics(probe, rho, mu, x0=x0)
+        c = probe.compile()
+        x0 = np.concatenate([result.mass_flow, result.pressure[~c.fixed]])
+        out.append(float(result.pressure[probe.node_index(pump.outlet)]
+                         - result.pressure[probe.node_index(pump.inlet)]))
+    return np.array(out)
+
+
+def layout_positions(network):
+    """Node positions [m] (nn, 3): from the case, or a circle layout when all are at the origin."""
+    pos = np.array([n.position for n in network.nodes], dtype=float)
+    if np.allclose(pos, 0.0):
+        angle = np.linspace(0.0, 2.0 * np.pi, len(pos), endpoint=False)
+        pos = np.column_stack([np.cos(angle), np.sin(angle), np.zeros_like(angle)])
+    return pos
+
+
+def network_polydata(solution):
+    """The network as :class:`pyvista.PolyData` lines with point (node) and cell (branch) data."""
+    import pyvista as pv
+
+    net = solution.network
+    c = net.compile()
+    points = layout_positions(net)
+    nb = len(net.branches)
+    lines = np.column_stack([np.full(nb, 2), c.inlet, c.outlet]).ravel()
+    poly = pv.PolyData(points, lines=lines)
+    poly.point_data["pressure [Pa]"] = solution.pressure
+    poly.point_data["temperature [K]"] = solution.node_temperature
+    poly.cell_data["mass_flow [kg/s]"] = solution.mass_flow
+    poly.cell_data["flow [L/min]"] = solution.volumetric_flow * LPM
+    poly.cell_data["pressure_drop [Pa]"] = solution.pressure_drop
+    poly.cell_data["inlet_temperature [K]"] = solution.inlet_temperature
+    poly.cell_data["outlet_temperature [K]"] = solution.outlet_temperature
+    poly.cell_data["heat [W]"] = solution.heat
+    kinds = sorted({b.kind for b in net.branches})
+    poly.cell_data["kind_id"] = np.array([kinds.index(b.kind) for b in net.branches])
+    poly.field_data["kinds"] = np.array(kinds)
+    return poly
+
+
+def summarize(built, solution, reports):
+    """Summary dict (SI, plus a few convenience L/min figures) of a solved rack network."""
+    net = solution.network
+    q = solution.volumetric_flow
+    summary = {"converged": True,
+               "newton_iterations": [len(h) - 1 for h in solution.newton_histories],
+               "newton_residuals_last_solve": solution.newton_histories[-1],
+               "picard_iterations": solution.iterations,
+               "energy_balance_error": solution.energy_balance_error,
+               "mass_imbalance": solution.mass_imbalance(),
+               "components": len(net.branches), "nodes": len(net.nodes)}
+    total_heat = float(sum(b.heat_input for b in net.branches))
+    summary["total_heat"] = total_heat
+    if built.pump:
+        i = net.branch_index(built.pump)
+        pump = net.branches[i]
+        rise = -float(solution.pressure_drop[i])
+        hydraulic = rise * float(q[i])
+        eta = pump.efficiency(q[i])
+        summary["pump"] = {"name": pump.name, "flow": float(q[i]), "flow_lpm": float(q[i] * LPM),
+                           "pressure_rise": rise, "speed": pump.speed, "running": pump.running,
+                           "count": pump.count, "hydraulic_power": hydraulic,
+                           "efficiency": eta, "shaft_power": hydraulic / eta}
+    if solution.exchangers:
+        hx = next((x for x in solution.exchangers if x.name == built.exchanger),
+                  solution.exchangers[0])
+        summary["cdu"] = {"exchanger": hx.name, "heat_rejected": hx.heat,
+                          "approach": hx.approach, "effectiveness": hx.effectiveness,
+                          "ntu": hx.ntu, "capacity_ratio": hx.capacity_ratio,
+                          "conductance": hx.conductance}
+        summary["facility"] = {"supply_temperature": hx.cold_in,
+                               "return_temperature": hx.cold_out,
+                               "mass_flow": hx.cold_flow}
+    if built.supply_node and built.return_node:
+        t_s = solution.temperature(built.supply_node)
+        t_r = solution.temperature(built.return_node)
+        names = {b.name for b in net.branches}
+        if "cdu.supply_pipe" in names:
+            tcs_flow = float(q[net.branch_index("cdu.supply_pipe")])
+        elif built.exchanger and f"{built.exchanger}.hot" in names:
+            tcs_flow = float(q[net.branch_index(f"{built.exchanger}.hot")])
+        else:
+            tcs_flow = float("nan")
+        summary["tcs"] = {"supply_temperature": t_s, "return_temperature": t_r,
+                          "delta_t": t_r - t_s, "flow": tcs_flow, "flow_lpm": tcs_flow * LPM,
+                          "lpm_per_kw": tcs_flow * LPM / (total_heat / 1e3)
+                          if total_heat > 0 else float("nan")}
+    if built.header_nodes:
+        hi, lo = built.header_nodes
+        summary["rack_differential_pressure"] = (solution.node_pressure(hi)
+                                                 - solution.node_pressure(lo))
+    if built.tray_inlets:
+        flows = np.array([q[net.branch_index(n)] for n in built.tray_inlets])
+        mean = float(flows.mean())
+        summary["trays"] = {"flows_lpm": (flows * LPM).tolist(),
+                            "min_over_mean": float(flows.min() / mean),
+                            "max_over_mean": float(flows.max() / mean),
+                            "lowest": built.tray_inlets[int(flows.argmin())].split(".sup")[0],
+                            "highest": built.tray_inlets[int(flows.argmax())].split(".sup")[0]}
+    if built.plates:
+        cases, plate_flows = [], []
+        for name in built.plates:
+            i = net.branch_index(name)
+            b = net.branches[i]
+            cases.append(solution.inlet_temperature[i] + b.thermal_resistance(q[i]) * b.power)
+            plate_flows.append(q[i])
+        k = int(np.argmax(cases))
+        summary["plates"] = {"count": len(cases), "max_case_temperature": float(cases[k]),
+                             "hottest": built.plates[k],
+                             "min_flow_lpm": float(min(plate_flows) * LPM),
+                             "max_flow_lpm": float(max(plate_flows) * LPM)}
+    summary["controls"] = [{"name": r.name, "setpoint": r.setpoint, "achieved": r.achieved,
+                            "actuator": r.actuator, "met": r.met, "message": r.message}
+                           for r in reports]
+    return summary
+
+
+def _save_figure(fig, path):
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110, format="png")
+
+
+def plot_branch_flows(built, solution, path):
+    """Bar chart of tray (or all branch) flows [L/min] with the mean."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    net = solution.network
+    names = built.tray_inlets or [b.name for b in net.branches]
+    flows = np.array([solution.volumetric_flow[net.branch_index(n)] for n in names]) * LPM
+    labels = [n.split(".supply_hose")[0] for n in names]
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.35 * len(names)), 4.0))
+    ax.bar(range(len(flows)), flows, color="tab:blue")
+    ax.axhline(flows.mean(), color="k", linestyle="--", label=f"mean {flows.mean():.3g} L/min")
+    ax.set_xticks(range(len(flows)), labels, rotation=90, fontsize=7)
+    ax.set_ylabel("flow [L/min]")
+    ax.set_title("Branch flows")
+    ax.legend()
+    fig.tight_layout()
+    _save_figure(fig, path)
+    plt.close(fig)
+
+
+def plot_pump_curve(built, solution, path):
+    """Pump group curve, system curve and operating point."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    net = solution.network
+    i = net.branch_index(built.pump)
+    pump = net.branches[i]
+    q_op = float(solution.volumetric_flow[i])
+    dp_op = -float(solution.pressure_drop[i])
+    q_max = max(pump.runout_flow(), 1.3 * q_op)
+    q = np.linspace(0.0, q_max, 60)
+    fig, ax = plt.subplots(figsize=(6.0, 4.0))
+    ax.plot(q * LPM, pump.pressure_rise(q) / 1e3, label=f"pumps ({pump.running} running, "
+            f"speed {pump.speed:.3f})")
+    q_sys = np.linspace(0.05 * q_op, min(q_max, 1.5 * q_op), 12)
+    ax.plot(q_sys * LPM, system_curve(solution, built.pump, q_sys) / 1e3, label="system")
+    ax.plot([q_op * LPM], [dp_op / 1e3], "ko", label=f"operating point {q_op * LPM:.4g} L/min, "
+            f"{dp_op / 1e3:.4g} kPa")
+    ax.set_xlabel("flow [L/min]")
+    ax.set_ylabel("pressure rise [kPa]")
+    ax.set_ylim(bottom=0.0)
+    ax.grid(True, alpha=0.3)
+    ax.legend(fontsize=8)
+    fig.tight_layout()
+    _save_figure(fig, path)
+    plt.close(fig)
+
+
+def write_outputs(built, solution, summary, output_dir, plots=True):
+    """Write network.csv, network_summary.json, network.vtp and the plots; returns the paths."""
+    out = Path(output_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    paths = {"csv": write_csv(out / "network.csv", branch_table(solution), CSV_UNITS),
+             "summary": write_json(out / "network_summary.json", summary),
+             "vtp": write_polydata(out / "network.vtp", network_polydata(solution))}
+    if plots:
+        images = out / "images"
+        images.mkdir(exist_ok=True)
+        paths["branch_flows_png"] = images / "network_branch_flows.png"
+        plot_branch_flows(built, solution, paths["branch_flows_png"])
+        if built.pump:
+            paths["pump_curve_png"] = images / "network_pump_curve.png"
+            plot_pump_curve(built, solution, paths["pump_curve_png"])
+    return paths
+
+
+def format_network_summary(summary) -> str:
+    """Readable text block of a network summary: flows in L/min, temperatures in C, kPa, kW."""
+
+    def celsius(kelvin):
+        return f"{kelvin - 273.15:.2f} C"
+
+    lines = [f"network: {summary['components']} components, {summary['nodes']} nodes, "
+             f"coolant {summary['coolant']}, heat load {summary['total_heat'] / 1e3:.2f} kW"]
+    pump = summary.get("pump")
+    if pump:
+        lines.append(f"  pump       {pump['name']}: {pump['flow_lpm']:.1f} L/min at "
+                     f"{pump['pressure_rise'] / 1e3:.1f} kPa, speed {pump['speed']:.3f}, "
+                     f"{pump['running']}/{pump['count']} running, "
+                     f"shaft {pump['shaft_power']:.0f} W")
+    cdu = summary.get("cdu")
+    if cdu:
+        lines.append(f"  CDU        {cdu['exchanger']}: "
+                     f"{cdu['heat_rejected'] / 1e3:.2f} kW rejected, "
+                     f"approach {cdu['approach']:.2f} K, effectiveness {cdu['effectiveness']:.3f}")
+    tcs = summary.get("tcs")
+    if tcs:
+        lines.append(f"  TCS        supply {celsius(tcs['supply_temperature'])}, return "
+                     f"{celsius(tcs['return_temperature'])}, rise {tcs['delta_t']:.2f} K, "
+                     f"{tcs['flow_lpm']:.1f} L/min = {tcs['lpm_per_kw']:.2f} L/min/kW")
+    facility = summary.get("facility")
+    if facility:
+        lines.append(f"  facility   supply {celsius(facility['supply_temperature'])}, return "
+                     f"{celsius(facility['return_temperature'])}, {facility['mass_flow']:.3f} kg/s")
+    trays = summary.get("trays")
+    if trays:
+        lines.append(f"  trays      flow min/mean {trays['min_over_mean']:.3f} "
+                     f"({trays['lowest']}), "
+                     f"max/mean {trays['max_over_mean']:.3f} ({trays['highest']})")
+    plates = summary.get("plates")
+    if plates:
+        lines.append(f"  plates     {plates['count']}, hottest case "
+                     f"{celsius(plates['max_case_temperature'])} ({plates['hottest']}), flow "
+                     f"{plates['min_flow_lpm']:.2f}..{plates['max_flow_lpm']:.2f} L/min")
+    for control in summary.get("controls", []):
+        lines.append(f"  control    {control['name']}: {control['message']}")
+    lines.append(f"  balance    mass {summary['mass_imbalance']:.1e}, energy "
+                 f"{summary['energy_balance_error']:.1e} (relative)")
+    return "\n".join(lines)

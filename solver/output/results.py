@@ -1,0 +1,120 @@
+"""The results directory of a run: paths of fields, summary, images and checkpoints."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from solver.output.vtk import HostFaces, host_cell_arrays, write_rectilinear
+
+
+# -- the results folder -------------------------------------------------------------------------
+class ResultDirectory:
+    """Paths inside ``<root>/<case_name>/``, the results of one case (see ``docs/results.md``).
+
+    Parameters
+    ----------
+    root : path-like
+        Parent folder of all results (``results`` by default in the CLI).
+    case_name : str
+        Case name: a plain folder name (no path separators).
+    """
+
+    def __init__(self, root: str | os.PathLike, case_name: str):
+        if not case_name or case_name in (".", "..") or re.search(r"[/\\\x00]", case_name):
+            raise ValueError(f"case name {case_name!r} cannot be used as a folder name")
+        self.root = Path(root)
+        self.case_name = case_name
+        self.path = self.root / case_name
+
+    @classmethod
+    def at(cls, path: str | os.PathLike) -> ResultDirectory:
+        """The result directory located at ``path`` (e.g. given to ``coolsim show``)."""
+        path = Path(path)
+        return cls(path.parent, path.name)
+
+    def __repr__(self) -> str:
+        return f"ResultDirectory({str(self.path)!r})"
+
+    def __fspath__(self) -> str:
+        return os.fspath(self.path)
+
+    def create(self) -> ResultDirectory:
+        """Create the folder and ``images/``; returns ``self``."""
+        self.images.mkdir(parents=True, exist_ok=True)
+        return self
+
+    def exists(self) -> bool:
+        """True when the folder exists."""
+        return self.path.is_dir()
+
+    @property
+    def fields(self) -> Path:
+        """``fields.vtr``: cell fields on the rectilinear grid (XML VTK)."""
+        return self.path / "fields.vtr"
+
+    @property
+    def fields_legacy(self) -> Path:
+        """``fields.vtk``: the same fields as legacy VTK, readable by meshio."""
+        return self.path / "fields.vtk"
+
+    @property
+    def multiblock(self) -> Path:
+        """``fields.vtm``: multiblock of several plates and the network (later issues)."""
+        return self.path / "fields.vtm"
+
+    @property
+    def interface(self) -> Path:
+        """``wall_heat_flux.vtp``: fluid-solid interface with the wall heat flux [W/m^2]."""
+        return self.path / "wall_heat_flux.vtp"
+
+    @property
+    def summary(self) -> Path:
+        """``summary.json``: machine-readable summary (schema in ``docs/results.md``)."""
+        return self.path / "summary.json"
+
+    @property
+    def summary_text(self) -> Path:
+        """``summary.txt``: the printed summary."""
+        return self.path / "summary.txt"
+
+    @property
+    def history(self) -> Path:
+        """``history.csv``: residuals and monitors per iteration."""
+        return self.path / "history.csv"
+
+    @property
+    def network(self) -> Path:
+        """``network.csv``: per-branch results of the 1D network."""
+        return self.path / "network.csv"
+
+    @property
+    def checkpoint(self) -> Path:
+        """``checkpoint.npz``: solver state for resume."""
+        return self.path / "checkpoint.npz"
+
+    @property
+    def images(self) -> Path:
+        """``images/``: PNG renders."""
+        return self.path / "images"
+
+    def image(self, name: str) -> Path:
+        """Path of ``images/<name>.png``."""
+        return self.images / f"{name}.png"
+
+    def write_fields(self, grid, cell_arrays: Mapping[str, Any],
+                     field_data: Mapping[str, Any] | None = None,
+                     units: Mapping[str, str] | None = None, legacy: bool = True) -> list[Path]:
+        """Write ``fields.vtr`` and, when ``legacy``, ``fields.vtk`` (:func:`write_rectilinear`).
+
+        Both files are checked for non-finite values before either is written.
+        """
+        arrays = host_cell_arrays(grid, cell_arrays)
+        host_grid = HostFaces(tuple(grid.faces))
+        paths = [write_rectilinear(self.fields, host_grid, arrays, field_data, units)]
+        if legacy:
+            paths.append(write_rectilinear(self.fields_legacy, host_grid, arrays))
+        return paths

@@ -1,0 +1,476 @@
+"""The run pipeline: the one place that reads a case, calls the set-up and the models, and
+writes the results.
+
+``run(case)`` is what ``coolsim run CASE`` does, and what scripts and notebooks call:
+
+1. choose the backend (``auto | cpu | gpu``) and report it;
+2. dispatch on what the case holds: a solid in conduction (:func:`run`), a conjugate cold plate
+   (:func:`run_conjugate`), a rack network (:func:`run_network`) or a rack whose plates are 3D
+   cases (:func:`run_rack`);
+3. build the solver objects through :mod:`solver.setup` and solve with :mod:`solver.models`,
+   :mod:`solver.network` and :mod:`solver.coupling`;
+4. write ``results/<case>/`` atomically through :mod:`solver.output` (fields, summary, report,
+   images) and print a readable summary.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import numpy as np
+
+from solver.backend import Backend, get_backend
+from solver.case.hashing import case_hash
+from solver.case.loading import load_case
+from solver.case.schema import Case
+from solver.case.validate import plate_case_files
+from solver.coupling.coupled_rack import CouplingTolerances, couple_rack, plate_group
+from solver.grid import generation as meshing
+from solver.materials.registry import get_coolant
+from solver.models.energy.solve import ConductionSolve, solve_conduction
+from solver.models.flow.solution import DivergenceError
+from solver.models.temperature_stats import body_temperature_stats
+from solver.network.controls import solve_with_controls
+from solver.network.hydraulics import HydraulicSolve
+from solver.network.rack import build_network
+from solver.network.solve import CoupledSolve
+from solver.numerics.linear.settings import LinearSolve
+from solver.output.atomic import atomic_write_text, write_json
+from solver.output.checkpoint import load_checkpoint, save_checkpoint
+from solver.output.network import format_network_summary, summarize, write_outputs
+from solver.output.report import design_limits, format_console, load_network_result, rack_report
+from solver.output.report import write_report as write_rack_report
+from solver.output.results import ResultDirectory
+from solver.output.summary import (
+    build_summary,
+    energy_balance_from_solver,
+    format_summary,
+    solver_entry,
+    write_summary,
+)
+from solver.output.surfaces import interface_surface
+from solver.output.vtk import write_polydata
+from solver.progress import Progress
+from solver.scenarios import format_comparison, run_scenarios, scenario_from_dict, write_scenarios
+from solver.setup import (
+    build_solid_model,
+    from_case,
+    grid_report,
+)
+
+
+def _say(quiet: bool, text: str) -> None:
+    if not quiet:
+        print(text, file=sys.stderr, flush=True)
+
+
+def _finish(case: Case, result_dir: ResultDirectory, summary: dict, quiet: bool) -> dict:
+    """Write ``summary.json``/``summary.txt`` and the pictures, print the summary, return it."""
+    write_summary(result_dir, summary)
+    if case.output.write_images:
+        from solver.output.render import render_result
+
+        render_result(result_dir.path)
+    _say(quiet, format_summary(summary))
+    _say(quiet, f"results: {result_dir.path}")
+    return summary
+
+
+def run(case: Case, backend: str | Backend | None = None, output: str | Path | None = None,
+        quiet: bool = False, resume: bool = False) -> dict:
+    """Solve ``case`` and write its results.
+
+    Parameters
+    ----------
+    case : Case
+        A validated case (:func:`solver.case.load_case`).
+    backend : {"auto", "cpu", "gpu"} or Backend, optional
+        Overrides ``[solver] backend``.
+    output : path, optional
+        Results root (default ``[output] directory``); results go to ``<output>/<case name>/``.
+    quiet : bool
+        Print nothing but errors.
+    resume : bool
+        Continue from the checkpoint in the results folder (conjugate runs).
+
+    Returns
+    -------
+    dict
+        The summary written to ``summary.json``.
+    """
+    start = time.perf_counter()
+    backend = get_backend(backend or case.solver.backend)
+    _say(quiet, f"coolsim: case '{case.name}' on backend {backend.name} ({backend.device})")
+    result_dir = ResultDirectory(output or case.output.directory, case.name).create()
+
+    if not case.bodies:
+        if plate_case_files(case):
+            return run_rack(case, backend, result_dir, quiet)
+        return run_network(case, result_dir, quiet)
+    if case.network is not None:
+        raise NotImplementedError("cases with both cold-plate bodies and a [network] (the coupled "
+                                  "rack) are not available in this build yet")
+    if case.solver.physics == "conjugate":
+        return run_conjugate(case, backend, result_dir, quiet=quiet, resume=resume, start=start)
+    if case.solver.physics != "conduction":
+        raise NotImplementedError(f"physics {case.solver.physics!r} is not available yet")
+    del resume  # conduction is a single linear solve: nothing to resume
+
+    model = build_solid_model(case, backend)
+    report = grid_report(case, model.grid)
+    _say(quiet, meshing.format_grid_report(report))
+    setup_seconds = time.perf_counter() - start
+
+    linear = LinearSolve(method=case.solver.linear.method, rtol=case.solver.linear.rtol,
+                         max_iterations=case.solver.linear.max_iterations)
+    settings = ConductionSolve(linear=linear, tolerance=case.solver.nonlinear.tolerance,
+                               max_iterations=case.solver.nonlinear.max_iterations)
+    progress = Progress(case.solver.nonlinear.tolerance, quiet=quiet)
+    conductivity = (model.conductivity if model.temperature_dependent
+                    else model.conductivity(model.grid.full(300.0)))
+    result = solve_conduction(model.grid, conductivity, model.boundaries, model.heat_source,
+                              settings=settings, progress=progress)
+    progress.done("conduction solved")
+    solve_seconds = time.perf_counter() - start - setup_seconds
+
+    temperature = backend.to_host(result.temperature)
+    volumes = backend.to_host(model.grid.cell_volumes())
+    if case.output.write_fields:
+        result_dir.write_fields(model.grid, model.cell_fields(result.temperature,
+                                                              result.conductivity),
+                                field_data={"materials": model.material_table()})
+    summary = build_summary(
+        case_name=case.name, backend=backend, grid=model.grid,
+        bodies=body_temperature_stats(temperature, model.body_ids, model.body_names, volumes),
+        chips=model.chip_stats(result.temperature),
+        energy=energy_balance_from_solver(result.energy_balance),
+        solver=solver_entry(result.linear_history, result.outer_history, result.converged,
+                            settings=linear),
+        timings={"setup": setup_seconds, "solve": solve_seconds,
+                 "total": time.perf_counter() - start},
+        materials=model.material_table(),
+        case_file=case.source_path, case_hash=case_hash(case),
+        physics="conduction", grid_report=report,
+    )
+    return _finish(case, result_dir, summary, quiet)
+
+
+def run_network(case: Case, result_dir: ResultDirectory, quiet: bool = False) -> dict:
+    """Solve a network-only case (``[network]`` without bodies) into ``result_dir``.
+
+    Writes ``network.csv``, ``network_summary.json``, ``network.vtp`` and plots (see
+    ``docs/network.md``), and for a rack the design report (``report.md``/``report.json``,
+    checks from :class:`solver.output.report.DesignLimits` with the case's ``[report]``) and the
+    ``[[scenarios]]`` side by side (``scenarios/``); returns the network summary with
+    ``"report"`` (passed, checks) added for racks.
+    """
+    coolant = case.coolant_material()
+    summary = run_network_case(case.network, coolant, result_dir.path, quiet=True)
+    _say(quiet, format_network_summary(summary))
+    if case.network.rack is not None:
+        limits = design_limits(case)
+        stored, components = load_network_result(result_dir.path)
+        report = rack_report(stored, components, limits, name=case.name)
+        write_rack_report(result_dir.path, report)
+        _say(quiet, format_console(report))
+        summary["report"] = {"passed": report["passed"], "checks": report["checks"]}
+        if case.scenarios:
+            study = _run_case_scenarios(case, coolant, limits, None, result_dir.path, quiet)
+            _add_scenarios_to_report(result_dir.path, report, study)
+    _say(quiet, f"results: {result_dir.path}")
+    return summary
+
+
+def _scenario_objects(case: Case) -> list:
+    """The ``[[scenarios]]`` of a case as :mod:`solver.scenarios` objects."""
+
+    return [scenario_from_dict(s.model_dump()) for s in case.scenarios]
+
+
+def _run_case_scenarios(case: Case, coolant, limits, plate_curves, folder: Path,
+                        quiet: bool):
+    """Solve the case's scenarios beside the design point into ``folder/scenarios``."""
+
+    study = run_scenarios(case.network, coolant, _scenario_objects(case), limits,
+                          plate_curves=plate_curves, name=case.name)
+    write_scenarios(Path(folder) / "scenarios", study)
+    _say(quiet, format_comparison(study))
+    return study
+
+
+def _add_scenarios_to_report(folder: Path, report: dict, study) -> None:
+    """Put the scenario comparison into ``report`` and beside the design point in
+    ``report.md``/``report.json`` (details per scenario stay in ``scenarios/``)."""
+
+    report["scenarios"] = study.comparison
+    folder = Path(folder)
+    table = format_comparison(study).replace(
+        "# Scenarios", "## Scenarios (side by side; one report each in scenarios/)", 1)
+    markdown = folder / "report.md"
+    atomic_write_text(markdown, markdown.read_text().rstrip() + "\n\n" + table)
+    write_json(folder / "report.json", report)
+
+
+def _mapper(case: Case):
+    """The Dask mapper of ``[coupling]`` (None: serial in this process)."""
+    settings = case.coupling
+    if not settings.scheduler and settings.workers == 0:
+        return None
+    from solver.distributed import jobs_mapper
+
+    return jobs_mapper(scheduler=settings.scheduler or None,
+                       n_workers=max(settings.workers, 1))
+
+
+def run_rack(case: Case, backend: Backend, result_dir: ResultDirectory,
+             quiet: bool = False) -> dict:
+    """Solve a coupled rack: the network with 3D cold plates, report, scene and scenarios.
+
+    The plate groups naming a ``case`` are characterized over ``[coupling] flows`` (curves
+    stored next to each plate case, keyed by its geometry hash, computed when missing), then
+    :func:`solver.coupling.couple_rack` iterates network and 3D plate solves at the operating
+    points until flows, inlet temperatures [K] and heat removed [W] agree. Writes into
+    ``result_dir``: ``network.csv``, ``network_summary.json``, ``network.vtp``, ``report.md``/
+    ``report.json`` with the design checks, ``images/*.png``, ``rack.vtm`` and, when the case
+    lists ``[[scenarios]]``, ``scenarios/`` (scenarios solved with the coupled plate curves).
+
+    Returns
+    -------
+    dict
+        The report (:func:`solver.output.report.rack_report`) with ``coupling`` (passes, converged,
+        history), ``timings`` [s] and ``files`` added.
+    """
+
+    start = time.perf_counter()
+    settings = case.coupling
+    coolant = case.coolant_material()
+    plate_cases = {group: load_case(path) for group, path in plate_case_files(case).items()}
+    tolerances = CouplingTolerances(flow_rtol=settings.flow_rtol,
+                                    temperature_tol=settings.temperature_tol,
+                                    heat_rtol=settings.heat_rtol, max_passes=settings.max_passes)
+    _say(quiet, f"rack: {len(plate_cases)} 3D plate case(s) "
+                f"({', '.join(f'{g}: {c.name}' for g, c in plate_cases.items())}), "
+                f"{len(settings.flows)} characterization flows")
+
+    def say(text):
+        _say(quiet, text)
+
+    coupled = couple_rack(case.network, coolant, plate_cases, settings.flows, backend,
+                          every_plate=settings.every_plate, tolerances=tolerances,
+                          mapper=_mapper(case), progress=say)
+    solve_seconds = time.perf_counter() - start
+    limits = design_limits(case)
+    result = coupled.result
+    summary = dict(result.summary)
+    summary["coolant"] = getattr(coolant, "name", str(coolant))
+    files = write_outputs(result.built, result.solution, summary, result_dir.path)
+    files.update(coupled.write(result_dir.path, limits, name=case.name))
+    report = coupled.report(limits, name=case.name)
+    _say(quiet, format_network_summary({k: v for k, v in summary.items() if k != "checks"}))
+    _say(quiet, format_console(report))
+    if case.scenarios:
+        curves = _scenario_curves(coupled)
+        study = _run_case_scenarios(case, coolant, _with_chip_limits(limits, coupled), curves,
+                                    result_dir.path, quiet)
+        _add_scenarios_to_report(result_dir.path, report, study)
+    report["coupling"] = {"passes": len(coupled.history), "converged": coupled.converged,
+                          "history": coupled.history,
+                          "pressure_drop_factors": coupled.pressure_drop_factors,
+                          "plates_solved_3d": sorted(coupled.operating_points)}
+    report["timings"] = {"coupled_solve": solve_seconds,
+                         "total": time.perf_counter() - start}
+    report["files"] = {k: str(v) for k, v in files.items()}
+    write_json(result_dir.path / "rack_summary.json", report)
+    if not coupled.converged:
+        _say(quiet, f"WARNING: coupling not converged after {len(coupled.history)} passes")
+    _say(quiet, f"rack solved in {report['timings']['total']:.1f} s "
+                f"({len(coupled.history)} coupling passes)")
+    _say(quiet, f"results: {result_dir.path}")
+    return report
+
+
+def _with_chip_limits(limits, coupled):
+    """``limits`` with the plate cases' chip limits added (as :meth:`CoupledRack.report`)."""
+
+    return replace(limits, chip_limits={**coupled.chip_limits, **dict(limits.chip_limits)})
+
+
+def _scenario_curves(coupled) -> dict:
+    """Plate curves for the scenarios: the coupled (3D-corrected) R curves of each group with
+    its dP curve scaled by the coupling's pressure-drop factor (mean over the group)."""
+
+    groups: dict = {}
+    for plate, factor in coupled.pressure_drop_factors.items():
+        group = plate_group(plate, coupled.plate_curves) or plate
+        groups.setdefault(group, []).append(factor)
+    out = {}
+    for name, curves in coupled.plate_curves.items():
+        factors = groups.get(name)
+        out[name] = (curves.scaled_pressure_drop(float(np.mean(factors))) if factors
+                     else curves)
+    return out
+
+
+def run_conjugate(case, backend, result_dir, quiet: bool = False, resume: bool = False,
+                  start: float | None = None) -> dict:
+    """Solve a ``physics = "conjugate"`` case and write its results (fields, summary, images).
+
+    Parameters
+    ----------
+    case : solver.case.Case
+    backend : solver.backend.Backend
+    result_dir : solver.output.ResultDirectory
+        Created results folder.
+    quiet : bool
+        Print nothing but errors.
+    resume : bool
+        Continue from ``checkpoint.npz`` in the results folder (refused if the case changed).
+    start : float, optional
+        ``time.perf_counter()`` at the start of the run (for the timings).
+
+    Returns
+    -------
+    dict
+        The summary written to ``summary.json``.
+    """
+
+    start = time.perf_counter() if start is None else start
+    model = build_solid_model(case, backend)
+    report = grid_report(case, model.grid)
+    _say(quiet, meshing.format_grid_report(report))
+    plate = from_case(case, model)
+    digest = case_hash(case)
+    _say(quiet, f"conjugate: {int(plate.fluid_host.sum()):,} fluid cells, coolant "
+                f"{getattr(plate.coolant, 'name', 'coolant')} (rho {plate.density:.1f} kg/m3, "
+                f"mu {plate.viscosity_inlet:.3e} Pa s at the inlet)")
+    if resume:
+        path = Path(result_dir.checkpoint)
+        if not path.is_file():
+            raise FileNotFoundError(f"no checkpoint to resume from at {path}")
+        arrays, metadata = load_checkpoint(path, digest)
+        plate.load_state(arrays, metadata)
+        _say(quiet, f"resumed from {path} at flow iteration {plate.flow.iteration}")
+
+    def checkpoint(cold_plate, iteration):
+        save_checkpoint(result_dir.checkpoint, cold_plate.state(),
+                        {"case_hash": digest, "iteration": iteration,
+                         "coupled": cold_plate.coupled}, backend)
+
+    use_checkpoint = checkpoint if case.output.checkpoint else None
+    s = plate.settings
+    progress = Progress({"continuity": s.continuity_tolerance,
+                         "momentum": s.momentum_tolerance}, quiet=quiet)
+    setup_seconds = time.perf_counter() - start
+    try:
+        result = plate.solve(progress, use_checkpoint)
+    except DivergenceError as error:
+        # the flow solver restored its last good state: keep it for inspection and resume
+        if use_checkpoint is not None:
+            checkpoint(plate, plate.flow.iteration)
+            raise DivergenceError(f"{error} Checkpoint with the last good state: "
+                                  f"{result_dir.checkpoint}", error.iteration,
+                                  getattr(error, "state", None)) from error
+        raise
+    progress.done("conjugate solve " + ("converged" if result.converged
+                                        else "stopped at max_iterations (not converged)"))
+    if use_checkpoint is not None:
+        checkpoint(plate, plate.flow.iteration)
+    progress.write_history(result_dir.history)
+    solve_seconds = time.perf_counter() - start - setup_seconds
+
+    temperature = backend.to_host(result.temperature)
+    volumes = backend.to_host(model.grid.cell_volumes())
+    if case.output.write_fields:
+        result_dir.write_fields(model.grid, {
+            **model.cell_fields(result.temperature, result.conductivity),
+            # coolant cells only (a solid cell behind a port would average its face velocity)
+            "velocity": backend.to_host(result.flow.cell_velocity())
+            * plate.fluid_host[..., None],
+            "pressure": backend.to_host(result.flow.pressure),
+        }, field_data={"materials": model.material_table()})
+        solid = ~plate.fluid_host
+        surface = interface_surface(model.grid, solid, plate.interface_heat_flow())
+        write_polydata(result_dir.interface, surface)
+    chips = model.chip_stats(result.temperature)
+    for name, entry in chips.items():
+        if name in result.metrics.get("chips", {}):
+            entry.update(result.metrics["chips"][name])
+    solver = solver_entry(result.energy.linear_history, result.energy.outer_history,
+                          result.converged, settings=plate.settings)
+    solver["flow_iterations"] = result.flow.iterations
+    solver["flow_history"] = [{"iteration": h.iteration, "continuity": h.continuity,
+                               "momentum": max(h.momentum),
+                               "pressure_iterations": h.pressure_iterations,
+                               "pressure_convergence_factor": h.pressure_convergence_factor}
+                              for h in result.flow.history[-200:]]
+    summary = build_summary(
+        case_name=case.name, backend=backend, grid=model.grid,
+        bodies=body_temperature_stats(temperature, model.body_ids, model.body_names, volumes),
+        chips=chips,
+        energy=energy_balance_from_solver(result.energy.energy_balance),
+        solver=solver,
+        timings={"setup": setup_seconds, "solve": solve_seconds, "flow": result.timings["flow"],
+                 "energy": result.timings["energy"], "total": time.perf_counter() - start},
+        flow=result.metrics,
+        materials=model.material_table(),
+        case_file=case.source_path, case_hash=digest,
+        physics="conjugate", grid_report=report,
+    )
+    return _finish(case, result_dir, summary, quiet)
+
+
+def run_network_case(network_section, coolant, output_dir, quiet=False, plots=True):
+    """Solve a network case section and write its outputs.
+
+    Parameters
+    ----------
+    network_section : NetworkSection
+        The validated ``[network]`` table.
+    coolant : Coolant
+        Technology-cooling-loop coolant (``solver.materials.get_coolant(name)``).
+    output_dir : path-like
+        Result folder; receives network.csv, network_summary.json, network.vtp, images/.
+    quiet : bool
+        Suppress the one-line progress report.
+    plots : bool
+        Write the PNG plots.
+
+    Returns
+    -------
+    dict
+        The summary (also written to ``network_summary.json``), with ``"files"`` and
+        ``"wall_time"`` [s] added.
+    """
+
+    start = time.perf_counter()
+    t0 = network_section.initial_temperature
+    built = build_network(network_section, float(coolant.density(t0)))
+    fluids = {"coolant": coolant, "facility": get_coolant(network_section.facility_fluid)}
+    settings = CoupledSolve(initial_temperature=t0,
+                            hydraulics=HydraulicSolve(rtol=network_section.rtol))
+    solution, reports = solve_with_controls(built.network, fluids, built.controls, settings)
+    summary = summarize(built, solution, reports)
+    summary["coolant"] = getattr(coolant, "name", str(coolant))
+    summary["settings"] = {"newton_rtol": settings.hydraulics.rtol,
+                           "newton_max_iterations": settings.hydraulics.max_iterations,
+                           "picard_temperature_tol": settings.temperature_tol,
+                           "picard_flow_rtol": settings.flow_rtol,
+                           "initial_temperature": settings.initial_temperature}
+    summary["wall_time"] = time.perf_counter() - start
+    files = write_outputs(built, solution, summary, output_dir, plots=plots)
+    summary["files"] = {key: str(path) for key, path in files.items()}
+    if not quiet:
+        line = [f"network: {len(built.network.branches)} components solved"]
+        if "pump" in summary:
+            p = summary["pump"]
+            line.append(f"pump {p['flow_lpm']:.1f} L/min at {p['pressure_rise'] / 1e3:.1f} kPa")
+        if "cdu" in summary:
+            line.append(f"CDU {summary['cdu']['heat_rejected'] / 1e3:.1f} kW, approach "
+                        f"{summary['cdu']['approach']:.2f} K")
+        if "trays" in summary:
+            line.append(f"tray flow min/mean {summary['trays']['min_over_mean']:.3f}")
+        print(", ".join(line))
+    return summary

@@ -1,0 +1,339 @@
+"""Set-up: the only place that turns a :class:`~solver.case.Case` into solver objects: grid,
+geometry bodies, boundary conditions, flow and cold-plate settings, solid model, the rack
+network section, and case variants at another flow, inlet temperature or power."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from solver import boundaries as bc
+from solver import geometry
+from solver.backend import Backend
+from solver.boundaries.ports import port_faces
+from solver.case.bodies import (
+    BoxBody,
+    ChannelArrayBody,
+    Chip,
+    CylinderBody,
+    FinArrayBody,
+    MeshBody,
+    PinFinArrayBody,
+)
+from solver.case.errors import case_error
+from solver.case.network import NetworkSection
+from solver.case.power_map import load_power_map
+from solver.case.schema import Case
+from solver.case.sections import spacing_per_axis
+from solver.case.validate import body_bounds
+from solver.grid import generation as meshing
+from solver.grid.grid import Grid
+from solver.models.coldplate.model import ColdPlate
+from solver.models.coldplate.monitors import ColdPlateSettings, MonitorSettings
+from solver.models.conduction import SolidModel
+from solver.models.energy.sources import chip_heat_source
+from solver.models.flow.settings import FlowSettings
+
+
+def geometry_body(body, case_dir: Path | None = None):
+    """The :mod:`solver.geometry` object for a case body (SI metres).
+
+    Parameters
+    ----------
+    body : BoxBody, CylinderBody, FinArrayBody, PinFinArrayBody, ChannelArrayBody or MeshBody
+        A validated case body; its ``material`` name is passed through unchanged (``"coolant"``
+        for fluid regions).
+    case_dir : Path, optional
+        Directory that relative mesh paths are resolved against (default: working directory).
+
+    Returns
+    -------
+    solver.geometry.Box, Cylinder, FinArray, PinFinArray, ChannelArray or MeshSolid
+
+    Raises
+    ------
+    solver.geometry.GeometryError
+        For a mesh file that is missing, unreadable, not watertight or degenerate.
+    """
+    common = {"material": body.material, "name": body.name}
+    if isinstance(body, BoxBody):
+        return geometry.Box(tuple(body.min), tuple(body.max), **common)
+    if isinstance(body, CylinderBody):
+        return geometry.Cylinder(tuple(body.base_center), body.axis, body.radius, body.length,
+                                 **common)
+    if isinstance(body, FinArrayBody):
+        return geometry.FinArray(tuple(body.min), tuple(body.max), body.count, body.thickness,
+                                 stack_axis=body.stack_axis, **common)
+    if isinstance(body, PinFinArrayBody):
+        return geometry.PinFinArray(tuple(body.min), tuple(body.max), body.diameter,
+                                    tuple(body.pitch), axis=body.axis, shape=body.pin_shape,
+                                    staggered=body.staggered, **common)
+    if isinstance(body, ChannelArrayBody):
+        return geometry.ChannelArray(tuple(body.min), tuple(body.max), body.count, body.width,
+                                     direction=body.direction, **common)
+    if isinstance(body, MeshBody):
+        path = Path(body.file)
+        if not path.is_absolute():
+            path = (case_dir or Path.cwd()) / path
+        return geometry.MeshSolid(path, body.material, scale=body.scale,
+                                  translate=tuple(body.translate), name=body.name)
+    raise TypeError(f"unknown body type {type(body).__name__}")
+
+
+def boundary_conditions(case: Case) -> list:
+    """The case's boundaries as :mod:`solver.boundaries` objects, in file order.
+
+    File order matters: where patches overlap, later ones override earlier ones (per equation).
+
+    Returns
+    -------
+    list of solver.boundaries.FixedTemperature, HeatFlux, Convection, Adiabatic, Inlet, Outlet,
+    Wall or Symmetry
+    """
+    result = []
+    for boundary in case.boundaries:
+        region = None
+        if boundary.region is not None:
+            region = tuple(zip(boundary.region.min, boundary.region.max, strict=True))
+        patch = bc.Patch(boundary.side, region, boundary.port_plane)
+        name = {"name": boundary.name}
+        kind = boundary.type
+        if kind == "temperature":
+            result.append(bc.FixedTemperature(patch, boundary.temperature, **name))
+        elif kind == "heat_flux":
+            result.append(bc.HeatFlux(patch, boundary.heat_flux, **name))
+        elif kind == "convection":
+            result.append(bc.Convection(patch, boundary.h, boundary.ambient_temperature, **name))
+        elif kind == "adiabatic":
+            result.append(bc.Adiabatic(patch, **name))
+        elif kind == "inlet":
+            result.append(bc.Inlet(patch, velocity=boundary.velocity,
+                                   volumetric_flow=boundary.volumetric_flow,
+                                   mass_flow=boundary.mass_flow,
+                                   temperature=boundary.temperature, **name))
+        elif kind == "outlet":
+            result.append(bc.Outlet(patch, boundary.pressure, **name))
+        elif kind == "wall":
+            result.append(bc.Wall(patch, **name))
+        elif kind == "symmetry":
+            result.append(bc.Symmetry(patch, **name))
+        else:
+            raise TypeError(f"unknown boundary type {kind!r}")
+    return result
+
+
+def flow_settings(case: Case):
+    """``[solver.flow]`` as :class:`solver.models.flow.FlowSettings`.
+
+    ``"tvd"`` maps to van Leer; the flow solver's single residual tolerance is the smaller of the
+    continuity and momentum tolerances (the energy tolerance and the monitors are applied by the
+    conjugate driver).
+    """
+    settings = case.solver.flow
+    scheme = "van_leer" if settings.scheme == "tvd" else settings.scheme
+    return FlowSettings(
+        convection=scheme, algorithm=settings.algorithm,
+        relax_velocity=settings.relaxation.velocity, relax_pressure=settings.relaxation.pressure,
+        max_iterations=settings.max_iterations,
+        tolerance=min(settings.tolerances.continuity, settings.tolerances.momentum),
+        pressure_rtol=settings.pressure_rtol,
+        pressure_max_iterations=settings.pressure_max_iterations)
+
+
+def chip_footprint(case: Case, chip: Chip):
+    """The chip's heated rectangle ``((x0, x1), (y0, y1))`` [m] (default: its body's plan).
+
+    This is the ``footprint`` argument of :func:`solver.models.energy.chip_heat_source`.
+    """
+    if chip.footprint is not None:
+        return tuple(zip(chip.footprint.min, chip.footprint.max, strict=True))
+    lo, hi = body_bounds(case.body(chip.body), case.case_dir)
+    return (lo[0], hi[0]), (lo[1], hi[1])
+
+
+def domain_bounds(case: Case):
+    """The computational box ``(min, max)`` [m]: ``[grid.domain]`` or the bodies' bounding box."""
+    if case.grid.domain is not None:
+        return tuple(case.grid.domain.min), tuple(case.grid.domain.max)
+    boxes = [b for b in (body_bounds(body, case.case_dir) for body in case.bodies) if b]
+    if not boxes:
+        return None
+    lo = tuple(min(b[0][a] for b in boxes) for a in range(3))
+    hi = tuple(max(b[1][a] for b in boxes) for a in range(3))
+    return lo, hi
+
+
+def with_inlet_flow(case, flow: float):
+    """A copy of ``case`` whose (every) inlet boundary prescribes the volumetric ``flow``."""
+    boundaries = []
+    found = False
+    for b in case.boundaries:
+        if b.type == "inlet":
+            b = b.model_copy(update={"velocity": None, "mass_flow": None,
+                                     "volumetric_flow": float(flow)})
+            found = True
+        boundaries.append(b)
+    if not found:
+        raise ValueError(f"case {case.name!r} has no inlet boundary to set the flow on")
+    return case.model_copy(update={"boundaries": boundaries})
+
+
+def case_at(case, inlet_temperature: float, power: float):
+    """``case`` with its inlets at ``inlet_temperature`` [K], chip powers scaled to ``power``."""
+    total = sum(c.power for c in case.chips)
+    scale = power / total if total > 0 else 0.0
+    chips = [c.model_copy(update={"power": c.power * scale}) for c in case.chips]
+    boundaries = [b.model_copy(update={"temperature": float(inlet_temperature)})
+                  if b.type == "inlet" else b for b in case.boundaries]
+    return case.model_copy(update={"chips": chips, "boundaries": boundaries})
+
+
+def network_section(case):
+    """The ``[network]`` section of a case as :class:`solver.case.network.NetworkSection`."""
+
+    if case.network is None:
+        raise ValueError(f"case {case.name!r} has no [network] section")
+    if isinstance(case.network, NetworkSection):
+        return case.network
+    return NetworkSection.model_validate(case.network)
+
+
+def build_grid(case: Case, bodies: list, backend: Backend) -> Grid:
+    """Non-uniform grid snapped to every body face, with the case's spacing and grading.
+
+    ``max_spacing`` (of the grid and of each refinement box) is one length or one per axis.
+    """
+    lo, hi = domain_bounds(case)
+    refinements = [(tuple(r.min), tuple(r.max), spacing_per_axis(r.max_spacing))
+                   for r in case.grid.refine]
+    breakpoints = geometry.collect_breakpoints(bodies)
+    # chip footprint edges become grid lines too, so the heated area is resolved exactly
+    for chip in case.chips:
+        if chip.footprint is not None:
+            for axis in (0, 1):
+                extra = [chip.footprint.min[axis], chip.footprint.max[axis]]
+                breakpoints[axis] = np.union1d(breakpoints[axis], extra)
+    # so do the planes of ports on faces of the geometry
+    for boundary in case.boundaries:
+        if boundary.port_plane is not None:
+            axis = "xyz".index(boundary.side[0])
+            breakpoints[axis] = np.union1d(breakpoints[axis], [boundary.port_plane])
+    return meshing.generate_grid(
+        tuple(zip(lo, hi, strict=True)), breakpoints,
+        max_spacing=spacing_per_axis(case.grid.max_spacing), refinements=refinements,
+        growth_ratio=case.grid.growth_ratio, min_spacing=case.grid.min_spacing,
+        backend=backend, dtype=np.dtype(case.solver.dtype))
+
+
+def grid_report(case: Case, grid: Grid) -> dict:
+    """The grid report (cells, spacing, memory) with the per-cell array count of the case's
+    physics (conduction or conjugate flow); see :func:`solver.grid.generation.grid_report`."""
+    arrays = (meshing.CONJUGATE_FLOW_ARRAYS if case.solver.physics == "conjugate"
+              else meshing.CONDUCTION_ARRAYS)
+    return meshing.grid_report(grid, arrays_per_cell=arrays)
+
+
+def paint_bodies(grid, bodies) -> np.ndarray:
+    """Index of the body owning each cell (later bodies win), -1 where none (host int32)."""
+    # each body gets its own id (geometry.paint keys ids by material)
+    body_ids = np.full(grid.shape, -1, dtype=np.int32)
+    for i, body in enumerate(bodies):
+        body_ids[geometry.body_mask(grid, body)] = i
+    return body_ids
+
+
+def check_ports(case: Case, grid, body_ids: np.ndarray) -> None:
+    """Each port on a face of the geometry (``at``) must cover faces with coolant on its inner
+    side and solid or nothing beyond; otherwise a :class:`~solver.case.CaseError` naming it."""
+
+    fluid = np.isin(body_ids, [i for i, b in enumerate(case.bodies) if b.is_fluid])
+    for i, (boundary, patch) in enumerate(zip(case.boundaries, boundary_conditions(case),
+                                              strict=True)):
+        if boundary.port_plane is None:
+            continue
+        if not port_faces(grid, patch.patch, fluid)[3].any():
+            axis = boundary.side[0]
+            raise case_error(
+                case, f"boundaries[{i}].at",
+                f"no face of the plane {axis} = {boundary.at:.6g} m inside `region` has coolant "
+                f"on the port's inner side (opposite to side = {boundary.side}) and solid or "
+                "nothing beyond", boundary.at,
+                f"the plane of a coolant face, e.g. a plenum ceiling with side = \"{axis}_max\"")
+
+
+def build_solid_model(case: Case, backend: Backend) -> SolidModel:
+    """Geometry, grid, body ids, materials and chip heat sources for ``case``."""
+    bodies = [geometry_body(body, case.case_dir) for body in case.bodies]
+    grid = build_grid(case, bodies, backend)
+    body_ids = paint_bodies(grid, bodies)
+    check_ports(case, grid, body_ids)
+    names = [b.name for b in case.bodies]
+    materials = [case.material(b.material) for b in case.bodies]
+
+    heat_source = grid.zeros()
+    chip_masks = {}
+    for chip in case.chips:
+        body_id = names.index(chip.body)
+        footprint = None
+        if chip.footprint is not None:
+            footprint = ((chip.footprint.min[0], chip.footprint.max[0]),
+                         (chip.footprint.min[1], chip.footprint.max[1]))
+        power_map = load_power_map(case.resolve(chip.power_map)) if chip.power_map else None
+        source = chip_heat_source(grid, body_ids, body_id, chip.power, footprint, power_map)
+        heat_source += source
+        chip_masks[chip.name] = backend.to_host(source) > 0
+    return SolidModel(grid, body_ids, names, materials, heat_source, chip_masks,
+                      boundary_conditions(case),
+                      chip_powers={chip.name: chip.power for chip in case.chips},
+                      chip_limits={chip.name: chip.max_temperature for chip in case.chips})
+
+
+def settings_from_case(case) -> ColdPlateSettings:
+    """``[solver.flow]`` and ``[solver.nonlinear]`` of a case as :class:`ColdPlateSettings`.
+
+    The flow scheme names map to the energy equation as: ``upwind`` -> upwind, any bounded or
+    second-order scheme -> TVD (van Leer limited).
+    """
+    f = case.solver.flow
+    m = f.monitors
+    return ColdPlateSettings(
+        flow=flow_settings(case),
+        energy_scheme="upwind" if f.scheme == "upwind" else "tvd",
+        continuity_tolerance=f.tolerances.continuity, momentum_tolerance=f.tolerances.momentum,
+        energy_rtol=min(f.tolerances.energy, 1e-8),
+        temperature_tolerance=case.solver.nonlinear.tolerance,
+        monitors=MonitorSettings(m.pressure_drop, m.outlet_temperature, m.peak_temperature,
+                                 m.window),
+        max_passes=case.solver.nonlinear.max_iterations,
+        checkpoint_interval=f.checkpoint_interval if case.output.checkpoint else 0)
+
+
+# ---------------------------------------------------------------------------------------------
+# the run pipeline's conjugate branch
+# ---------------------------------------------------------------------------------------------
+def _channel_groups(case) -> list[dict]:
+    groups = []
+    for body in case.bodies:
+        shape = getattr(body, "shape", None)
+        if shape == "channel_array":
+            axis = "xyz".index(body.direction)
+        elif shape == "fin_array":
+            axis = 1 - "xy".index(body.stack_axis)
+        else:
+            continue
+        groups.append({"name": body.name, "axis": axis, "min": tuple(body.min),
+                       "max": tuple(body.max)})
+    return groups
+
+
+def from_case(case, model, settings: ColdPlateSettings | None = None) -> ColdPlate:
+    """A :class:`ColdPlate` for a validated case and its
+    :class:`~solver.models.conduction.SolidModel`.
+    """
+    chips = []
+    for chip in case.chips:
+        body = chip.case_body or chip.body
+        chips.append({"name": chip.name, "power": float(chip.power),
+                      "case_body_id": model.body_names.index(body), "case_side": chip.case_side})
+    return ColdPlate(model, settings or settings_from_case(case), chips, _channel_groups(case))
