@@ -58,12 +58,11 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # small BLAS calls: threads 
 import numpy as np  # noqa: E402
 
 from solver.boundaries import HeatFlux, Inlet, Outlet, Patch, Symmetry, Wall  # noqa: E402
-from solver.grid.grid import Grid
+from solver.grid import Grid
 from solver.materials import Coolant, Solid  # noqa: E402
-from solver.models.coldplate.model import ColdPlate
-from solver.models.coldplate.monitors import ColdPlateSettings, MonitorSettings
+from solver.models.coldplate import ColdPlate, ColdPlateSettings, MonitorSettings
 from solver.models.conduction import SolidModel
-from solver.models.flow.settings import FlowSettings
+from solver.models.flow import FlowSettings
 
 PEER = Path(__file__).resolve().parents[2] / "shared" / "peers" / "openfoam-coldplate"
 LENGTH, BASE, CHANNEL_HEIGHT, HALF_CHANNEL, HALF_FIN = 40e-3, 2e-3, 3e-3, 0.5e-3, 0.5e-3

@@ -26,10 +26,9 @@ import tracemalloc
 import numpy as np
 
 from solver.backend import get_backend
-from solver.grid.grid import Grid
-from solver.numerics.linear.multigrid import Multigrid
-from solver.numerics.linear.settings import LinearSolve
-from solver.numerics.stencil import Stencil7
+from solver.grid import Grid
+from solver.numerics import Stencil7
+from solver.numerics.linear import LinearSolve, Multigrid
 
 PAIRS = (("x_minus", "x_plus"), ("y_minus", "y_plus"), ("z_minus", "z_plus"))
 

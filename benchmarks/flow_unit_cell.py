@@ -35,11 +35,10 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # small BLAS calls: threads 
 import numpy as np  # noqa: E402
 
 from solver.boundaries import HeatFlux, Inlet, Outlet, Patch, Symmetry, Wall  # noqa: E402
-from solver.grid.grid import Grid
-from solver.models.energy.solve import ConductionSolve, solve_energy
-from solver.models.flow.settings import FlowSettings
-from solver.models.flow.simplec import FlowSolver
-from solver.numerics.linear.settings import LinearSolve
+from solver.grid import Grid
+from solver.models.energy import ConductionSolve, solve_energy
+from solver.models.flow import FlowSettings, FlowSolver
+from solver.numerics.linear import LinearSolve
 
 LENGTH, BASE, CHANNEL_HEIGHT, HALF_CHANNEL, HALF_FIN = 40e-3, 2e-3, 3e-3, 0.5e-3, 0.5e-3
 RHO, MU, U_MEAN = 997.0, 8.9e-4, 1.0 / 60000.0 / 20 / (1e-3 * 3e-3)

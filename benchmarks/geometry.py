@@ -27,7 +27,7 @@ from solver.geometry import (
     body_mask,
     collect_breakpoints,
 )
-from solver.grid.generation import generate_grid
+from solver.grid import generate_grid
 
 MM = 1e-3
 MESHES = Path(__file__).resolve().parents[1] / "meshes"

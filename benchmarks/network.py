@@ -30,6 +30,14 @@ import numpy as np  # noqa: E402
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from solver.materials import Coolant, get_coolant  # noqa: E402
+from solver.network import (
+    ExpansionTank,
+    FlowBoundary,
+    Network,
+    Node,
+    PressureBoundary,
+    solve_network,  # noqa: E402
+)
 from solver.network.components import (  # noqa: E402
     ColdPlate,
     HeatExchanger,
@@ -38,15 +46,7 @@ from solver.network.components import (  # noqa: E402
     Pump,
     QuickDisconnect,
 )
-from solver.network.graph import (  # noqa: E402
-    ExpansionTank,
-    FlowBoundary,
-    Network,
-    Node,
-    PressureBoundary,
-)
 from solver.network.hydraulics import solve_hydraulics  # noqa: E402
-from solver.network.solve import solve_network  # noqa: E402
 
 
 def rack_network(rungs=200):

@@ -30,7 +30,7 @@ from solver.case.loading import load_case
 from solver.geometry.primitives import GeometryError
 from solver.materials.properties import MaterialRangeError, UnknownMaterialError
 from solver.models.flow.solution import DivergenceError
-from solver.setup import domain_bounds
+from solver.setup import curves_path, domain_bounds
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -189,7 +189,7 @@ def _characterize(args) -> int:
         case, flows, backend=args.backend or case.solver.backend, force=args.force,
         mapper=mapper, progress=lambda line: print(line, file=sys.stderr, flush=True))
     print(coupling.format_curves(curves, args.fit))
-    print(f"curves: {coupling.curves_path(case)} (+ .csv)")
+    print(f"curves: {curves_path(case)} (+ .csv)")
     return EXIT_OK
 
 
@@ -197,7 +197,7 @@ def _scenarios(args) -> int:
     from dataclasses import replace
 
     from solver import units
-    from solver.output.report import design_limits
+    from solver.pipeline import design_limits
     from solver.scenarios import (
         format_comparison,
         load_scenarios,

@@ -41,7 +41,7 @@ from solver.numerics.linear.settings import LinearSolve
 from solver.output.atomic import atomic_write_text, write_json
 from solver.output.checkpoint import load_checkpoint, save_checkpoint
 from solver.output.network import format_network_summary, summarize, write_outputs
-from solver.output.report import design_limits, format_console, load_network_result, rack_report
+from solver.output.report import DesignLimits, format_console, load_network_result, rack_report
 from solver.output.report import write_report as write_rack_report
 from solver.output.results import ResultDirectory
 from solver.output.summary import (
@@ -77,6 +77,33 @@ def _finish(case: Case, result_dir: ResultDirectory, summary: dict, quiet: bool)
     _say(quiet, format_summary(summary))
     _say(quiet, f"results: {result_dir.path}")
     return summary
+
+
+def design_limits(case) -> DesignLimits:
+    """The :class:`DesignLimits` of a case: its ``[report]`` section over the defaults.
+
+    The water class defaults to the rack's ``[network.rack.facility] water_class``; chip limits
+    are not set here (they come from each plate case's ``max_temperature``).
+
+    Parameters
+    ----------
+    case : solver.case.Case
+
+    Returns
+    -------
+    DesignLimits
+    """
+    settings = case.report
+    water_class = settings.water_class
+    rack = case.network.rack if case.network is not None else None
+    if water_class is None and rack is not None:
+        water_class = rack.facility.water_class
+    names = ("chip_temperature_max", "flow_per_kw_min", "flow_per_kw_max", "tcs_rise_min",
+             "tcs_rise_max", "cdu_approach_min", "cdu_approach_max", "plate_pressure_drop_max",
+             "rack_pressure_drop_max", "channel_velocity_max", "room_dew_point",
+             "dew_point_margin_min", "heat_balance_tolerance")
+    return DesignLimits(water_class=water_class,
+                        **{name: getattr(settings, name) for name in names})
 
 
 def run(case: Case, backend: str | Backend | None = None, output: str | Path | None = None,

@@ -22,6 +22,7 @@ from solver.case.bodies import (
     PinFinArrayBody,
 )
 from solver.case.errors import case_error
+from solver.case.hashing import case_hash
 from solver.case.network import NetworkSection
 from solver.case.power_map import load_power_map
 from solver.case.schema import Case
@@ -337,3 +338,9 @@ def from_case(case, model, settings: ColdPlateSettings | None = None) -> ColdPla
         chips.append({"name": chip.name, "power": float(chip.power),
                       "case_body_id": model.body_names.index(body), "case_side": chip.case_side})
     return ColdPlate(model, settings or settings_from_case(case), chips, _channel_groups(case))
+
+
+def curves_path(case) -> Path:
+    """Where the curves of ``case`` are stored: ``<case dir>/<stem>.curves/<hash16>.json``."""
+    stem = case.source_path.stem if case.source_path is not None else case.name
+    return case.case_dir / f"{stem}.curves" / f"{case_hash(case, scope='geometry')[:16]}.json"

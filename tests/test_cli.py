@@ -8,7 +8,7 @@ from solver import __version__
 from solver.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
-BAD_CASES = sorted((ROOT / "tests" / "bad_cases").glob("*.toml"))
+BAD_CASES = sorted((ROOT / "tests" / "case" / "bad_cases").glob("*.toml"))
 
 
 def expected_key(path: Path) -> str:

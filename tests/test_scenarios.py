@@ -12,9 +12,8 @@ import numpy as np
 import pytest
 
 from solver.case import load_case
-from solver.coupling import PlateCurves
-from solver.coupling.rack import build_rack, solve_rack
-from solver.output.report import DesignLimits
+from solver.coupling import PlateCurves, build_rack, solve_rack
+from solver.output import DesignLimits
 from solver.scenarios import (
     FacilityOffset,
     PlateBlockage,

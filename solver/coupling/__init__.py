@@ -5,7 +5,6 @@ from solver.coupling.characterize import (
     Runner,
     characterize,
     coldplate_runner,
-    curves_path,
     parse_flows,
     run_one,
 )
@@ -28,7 +27,7 @@ from solver.coupling.superposition import (
 )
 
 __all__ = [
-    "Runner", "curves_path", "parse_flows", "coldplate_runner", "run_one", "characterize",
+    "Runner", "parse_flows", "coldplate_runner", "run_one", "characterize",
     "CouplingTolerances", "CoupledRack", "plate_group", "couple_rack", "CURVES_FORMAT",
     "PressureDropFit", "ResistanceFit", "fit_pressure_drop", "fit_resistance", "OperatingPoint",
     "PlateCurves", "format_curves", "RackResult", "build_rack", "solve_rack",

@@ -4,14 +4,13 @@ stored next to the case file keyed by the geometry hash (reused while it is unch
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from pathlib import Path
 
 import numpy as np
 
 from solver.backend import get_backend
 from solver.case.hashing import case_hash
 from solver.coupling.curves import OperatingPoint, PlateCurves
-from solver.setup import build_solid_model, from_case, with_inlet_flow
+from solver.setup import build_solid_model, curves_path, from_case, with_inlet_flow
 from solver.units import LPM, VOLUMETRIC_FLOW_UNITS
 
 # ---------------------------------------------------------------------------------------------
@@ -20,11 +19,6 @@ from solver.units import LPM, VOLUMETRIC_FLOW_UNITS
 Runner = Callable[..., OperatingPoint]
 
 
-def curves_path(case) -> Path:
-    """Where the curves of ``case`` are stored: ``<case dir>/<stem>.curves/<hash16>.json``."""
-
-    stem = case.source_path.stem if case.source_path is not None else case.name
-    return case.case_dir / f"{stem}.curves" / f"{case_hash(case, scope='geometry')[:16]}.json"
 
 
 def parse_flows(text: str) -> list[float]:

@@ -115,31 +115,6 @@ class DesignLimits:
         return float(self.chip_limits.get(chip, self.chip_temperature_max))
 
 
-def design_limits(case) -> DesignLimits:
-    """The :class:`DesignLimits` of a case: its ``[report]`` section over the defaults.
-
-    The water class defaults to the rack's ``[network.rack.facility] water_class``; chip limits
-    are not set here (they come from each plate case's ``max_temperature``).
-
-    Parameters
-    ----------
-    case : solver.case.Case
-
-    Returns
-    -------
-    DesignLimits
-    """
-    settings = case.report
-    water_class = settings.water_class
-    rack = case.network.rack if case.network is not None else None
-    if water_class is None and rack is not None:
-        water_class = rack.facility.water_class
-    names = ("chip_temperature_max", "flow_per_kw_min", "flow_per_kw_max", "tcs_rise_min",
-             "tcs_rise_max", "cdu_approach_min", "cdu_approach_max", "plate_pressure_drop_max",
-             "rack_pressure_drop_max", "channel_velocity_max", "room_dew_point",
-             "dew_point_margin_min", "heat_balance_tolerance")
-    return DesignLimits(water_class=water_class,
-                        **{name: getattr(settings, name) for name in names})
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,126 @@
+"""The coupled rack example (cases/rack_coupled.toml) run through ``solver.pipeline.run``.
+
+Reduced copy (test only): the GPU plate on a 5 mm grid along the channels (13,860 cells instead
+of 27,900), two characterization flows, and the CDU pumps at a fixed speed (no flow control) so
+that a pump trip lowers the flow. Proofs of issue 5: chip power = heat to facility water within
+0.5 %; the coupling converges with every 3D plate solve removing its power; pinned figures; a
+pump trip gives less flow, hotter chips and a failed check; the outputs exist (report, pictures,
+one ``rack.vtm`` scene, scenarios side by side).
+"""
+
+import json
+from pathlib import Path
+
+import pytest
+
+from solver.case import load_case
+from solver.pipeline import run
+from solver.units import ZERO_CELSIUS
+
+CASES = Path(__file__).resolve().parents[2] / "cases"
+FIXED_SPEED = 0.567  # [-] close to the speed the flow control of the example settles at
+
+
+def _reduced(tmp_path) -> Path:
+    plate = (CASES / "rack_gpu_plate.toml").read_text()
+    plate = plate.replace('max_spacing = "2 mm"', 'max_spacing = "5 mm"')
+    (tmp_path / "rack_gpu_plate.toml").write_text(plate)
+    rack = (CASES / "rack_coupled.toml").read_text()
+    replacements = {
+        'flows = ["0.75 L/min", "1.25 L/min", "1.75 L/min", "2.5 L/min"]':
+            'flows = ["1 L/min", "2 L/min"]',
+        'pump_target = "flow"': 'pump_target = "none"',
+        "count = 2\nrunning = 2": f"count = 2\nrunning = 2\nspeed = {FIXED_SPEED}",
+    }
+    for old, new in replacements.items():
+        assert old in rack, old
+        rack = rack.replace(old, new)
+    path = tmp_path / "rack_coupled.toml"
+    path.write_text(rack)
+    return path
+
+
+@pytest.fixture(scope="module")
+def solved(tmp_path_factory):
+    tmp_path = tmp_path_factory.mktemp("rack")
+    case = load_case(_reduced(tmp_path))
+    report = run(case, backend="cpu", output=tmp_path / "results", quiet=True)
+    return report, tmp_path / "results" / "rack_coupled"
+
+
+def test_coupled_energy_balance_and_convergence(solved):
+    report, _ = solved
+    coupling = report["coupling"]
+    assert coupling["converged"]
+    assert coupling["history"][-1]["heat_mismatch"] < 5e-3
+    assert report["total_power"] == pytest.approx(82.8e3)
+    assert report["cdu"]["heat_rejected"] == pytest.approx(report["total_power"], rel=5e-3)
+    checks = {c["name"]: c for c in report["checks"]}
+    assert checks["heat_balance"]["passed"]
+
+
+def test_pinned_figures(solved):
+    report, _ = solved
+    gpus = [c for c in report["chips"] if c["chip"] == "gpu"]
+    assert len(gpus) == 72
+    hottest = max(gpus, key=lambda c: c["temperature"])
+    assert hottest["basis"] == "peak"
+    assert hottest["temperature"] - ZERO_CELSIUS == pytest.approx(PINNED["gpu_peak_C"], abs=0.5)
+    assert report["tcs"]["flow_lpm"] == pytest.approx(PINNED["tcs_flow_lpm"], rel=0.02)
+    assert report["tcs"]["supply_temperature"] - ZERO_CELSIUS == pytest.approx(36.0, abs=0.05)
+    gpu_plates = [p for p in report["plates"] if ".gpu." in p["name"]]
+    mean_dp = sum(p["pressure_drop"] for p in gpu_plates) / len(gpu_plates)
+    assert mean_dp == pytest.approx(PINNED["gpu_plate_dp_Pa"], rel=0.1)
+    assert report["passed"]
+
+
+def test_pump_trip_lowers_flow_heats_chips_and_fails_a_check(solved):
+    report, _ = solved
+    rows = {r["scenario"]: r for r in report["scenarios"]}
+    design, trip = rows["design point"], rows["one pump failed"]
+    assert trip["pump_running"] == 1
+    assert trip["tcs_flow_lpm"] < 0.9 * design["tcs_flow_lpm"]
+    assert trip["hottest_chip_temperature"] > design["hottest_chip_temperature"] + 0.5
+    assert trip["tcs_flow_lpm"] == pytest.approx(PINNED["trip_flow_lpm"], rel=0.02)
+    assert trip["hottest_chip_temperature"] - ZERO_CELSIUS == \
+        pytest.approx(PINNED["trip_gpu_peak_C"], abs=0.5)
+    assert "flow_per_kw" in trip["failed_checks"] and not trip["passed"]
+    assert design["passed"]
+    hot = rows["facility water +5 K"]
+    assert "facility_water_class" in hot["failed_checks"]
+    assert "chip_limits" in rows["power x1.4"]["failed_checks"]
+
+
+def test_outputs_report_pictures_scene_scenarios(solved):
+    _, folder = solved
+    for name in ("report.md", "report.json", "rack.vtm", "network.csv", "rack_summary.json",
+                 "images/chip_temperatures.png", "images/rack_temperature.png",
+                 "images/hottest_plate.png", "scenarios/scenarios.md"):
+        assert (folder / name).is_file(), name
+    stored = json.loads((folder / "report.json").read_text())
+    assert stored["passed"] and stored["limits"]["water_class"] == "W32"
+    markdown = (folder / "report.md").read_text()
+    assert "dew_point_margin" in markdown
+    assert "## Scenarios" in markdown and "one pump failed" in markdown
+    assert [row["scenario"] for row in stored["scenarios"]][:2] == ["design point",
+                                                                    "one pump failed"]
+
+
+# measured on the reduced copy (the full example: 88.9 C, 124.2 L/min, 239 Pa)
+PINNED = {"gpu_peak_C": 89.0, "tcs_flow_lpm": 124.3, "gpu_plate_dp_Pa": 239.0,
+          "trip_flow_lpm": 100.3, "trip_gpu_peak_C": 90.45}
+
+
+@pytest.mark.slow
+def test_dask_workers_give_the_serial_result(solved, tmp_path):
+    """[coupling] workers = 2: characterization and 3D solves on a local Dask cluster of two
+    workers give the serial result (measured about 50 s on 2 loaded cores)."""
+    serial, _ = solved
+    path = _reduced(tmp_path)
+    path.write_text(path.read_text().replace("every_plate = false",
+                                             "every_plate = false\nworkers = 2"))
+    report = run(load_case(path), backend="cpu", output=tmp_path / "results", quiet=True)
+    peak = max(c["temperature"] for c in report["chips"] if c["chip"] == "gpu")
+    expected = max(c["temperature"] for c in serial["chips"] if c["chip"] == "gpu")
+    assert peak == pytest.approx(expected, abs=1e-6)
+    assert report["coupling"]["converged"]

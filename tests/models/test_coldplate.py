@@ -1,0 +1,123 @@
+"""Conjugate cold-plate model: monitors, patches, balances, checkpoints, divergence."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from solver.backend import get_backend
+from solver.boundaries import Inlet, Patch
+from solver.case import load_case
+from solver.models.coldplate import FluidFacePatch, Monitor
+from solver.models.flow import DivergenceError, FlowSolver
+from solver.output import load_checkpoint
+from solver.pipeline import run
+from solver.setup import build_solid_model, from_case
+
+CASES = Path(__file__).resolve().parents[2] / "cases"
+
+
+def unit_cell_case(**output):
+    """The peer unit cell on a 0.5 mm grid (a few thousand cells), no images."""
+    case = load_case(CASES / "coldplate_unit_cell.toml")
+    grid = case.grid.model_copy(update={"max_spacing": 5e-4})
+    out = case.output.model_copy(update={"write_images": False, **output})
+    return case.model_copy(update={"grid": grid, "output": out})
+
+
+def test_monitor_settles_on_relative_change_over_window():
+    monitor = Monitor(1e-3, window=3)
+    for value in (100.0, 120.0, 110.0):
+        monitor.add(value)
+    assert not monitor.settled  # fewer than window + 1 values
+    for value in (100.01, 100.02, 100.0, 100.03):
+        monitor.add(value)
+    assert monitor.change == pytest.approx(0.03 / 100.03)
+    assert monitor.settled
+
+
+def test_inlet_patch_restricted_to_fluid_faces_for_energy():
+    case = unit_cell_case()
+    model = build_solid_model(case, get_backend("cpu"))
+    plate = from_case(case, model)
+    inlet = next(b for b in plate.boundaries if isinstance(b, Inlet))
+    assert isinstance(inlet.patch, FluidFacePatch)
+    mask = inlet.patch.face_mask(model.grid)
+    fluid_layer = plate.fluid_host[0]
+    assert mask.any() and not (mask & ~fluid_layer).any()
+    # the rectangle itself also covers no solid here, but a wider one would be cut back
+    wide = FluidFacePatch("x_min", None, fluid_faces=fluid_layer)
+    assert np.array_equal(wide.face_mask(model.grid), fluid_layer)
+    assert Patch("x_min").face_mask(model.grid).sum() > fluid_layer.sum()
+
+
+def test_unit_cell_balances_and_resistance(tmp_path):
+    summary = run(unit_cell_case(), backend="cpu", output=tmp_path, quiet=True)
+    flow = summary["flow"]
+    # heat in = 62.5 kW/m2 over 40 x 1 mm = 2.5 W; outlet rise = Q / (m cp) (energy balance)
+    assert flow["heat_input_W"] == pytest.approx(2.5, rel=1e-12)
+    assert flow["energy_balance_relative_error"] < 1e-3
+    assert flow["mass_balance_relative_error"] < 1e-6
+    m_cp = flow["mass_flow_kg_per_s"] * 4181.0
+    assert flow["outlet_temperature_rise_K"] == pytest.approx(2.5 / m_cp, rel=1e-3)
+    # R = (mean heated-face temperature - inlet) / Q, and the face is hotter than the coolant
+    assert flow["thermal_resistance_K_per_W"] == pytest.approx(
+        (flow["case_temperature_K"] - flow["inlet_temperature_K"]) / 2.5)
+    assert flow["peak_temperature_K"] > flow["case_temperature_K"] > flow["outlet_temperature_K"]
+    assert flow["pressure_drop_Pa"] > 0 and flow["total_pressure_drop_Pa"] > 0
+    result = Path(tmp_path) / "coldplate_unit_cell"
+    for name in ("fields.vtr", "wall_heat_flux.vtp", "summary.json", "history.csv",
+                 "checkpoint.npz"):
+        assert (result / name).is_file(), name
+
+
+def test_wall_heat_flux_integrates_to_the_heat_input(tmp_path):
+    import pyvista as pv
+
+    run(unit_cell_case(), backend="cpu", output=tmp_path, quiet=True)
+    surface = pv.read(Path(tmp_path) / "coldplate_unit_cell" / "wall_heat_flux.vtp")
+    heat = float(np.sum(surface.cell_data["wall_heat_flux"] * surface.cell_data["area"]))
+    # all 2.5 W cross the fluid-solid interface (the lid and the sides are adiabatic)
+    assert heat == pytest.approx(2.5, rel=5e-3)
+
+
+def test_checkpoint_and_resume(tmp_path):
+    case = unit_cell_case()
+    flow = case.solver.flow.model_copy(update={"checkpoint_interval": 10, "max_iterations": 30})
+    short = case.model_copy(update={"solver": case.solver.model_copy(update={"flow": flow})})
+    first = run(short, backend="cpu", output=tmp_path, quiet=True)
+    assert not first["solver"]["converged"]
+    path = Path(tmp_path) / "coldplate_unit_cell" / "checkpoint.npz"
+    arrays, metadata = load_checkpoint(path)
+    assert metadata["iteration"] == 30 and np.all(np.isfinite(arrays["u"]))
+    # a resume continues from iteration 30 with a fresh iteration budget
+    resumed = run(short, backend="cpu", output=tmp_path, quiet=True, resume=True)
+    assert resumed["flow"]["flow_iterations"] == 60
+    # a changed case refuses the checkpoint
+    other = case.model_copy(update={"solver": case.solver.model_copy(
+        update={"flow": flow.model_copy(update={"max_iterations": 31})})})
+    with pytest.raises(Exception, match="different case"):
+        run(other, backend="cpu", output=tmp_path, quiet=True, resume=True)
+
+
+def test_divergence_keeps_last_good_state_and_writes_no_fields(tmp_path, monkeypatch):
+    case = unit_cell_case()
+    original = FlowSolver.iterate
+
+    def poisoned(self):
+        residuals = original(self)
+        if self.iteration >= 8:
+            self.velocity[0][...] = np.nan
+            return type(residuals)(residuals.iteration, float("nan"), residuals.momentum,
+                                   residuals.pressure_iterations, residuals.seconds)
+        return residuals
+
+    monkeypatch.setattr(FlowSolver, "iterate", poisoned)
+    with pytest.raises(DivergenceError, match="Likely cause"):
+        run(case, backend="cpu", output=tmp_path, quiet=True)
+    result = Path(tmp_path) / "coldplate_unit_cell"
+    assert not (result / "fields.vtr").exists()
+    arrays, metadata = load_checkpoint(result / "checkpoint.npz")
+    assert all(np.all(np.isfinite(a)) for a in arrays.values())

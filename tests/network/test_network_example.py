@@ -1,0 +1,102 @@
+"""The documented rack example runs and reproduces the figures in its header.
+
+``cases/rack_network.toml``: 18 trays x (4 GPU + 2 CPU) cold plates, U manifold, CDU with PG25,
+facility water W32, pump flow and TCS supply temperature controls. Also checks the output files
+(network.csv, network_summary.json, network.vtp, plots) and a Z-type and failed-pump variant.
+"""
+
+import csv
+import json
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from solver.case import NetworkSection
+from solver.materials import get_coolant
+from solver.output import load_network_result, rack_report
+from solver.pipeline import run_network_case
+
+CASE = Path(__file__).resolve().parents[2] / "cases" / "rack_network.toml"
+
+
+def load_section(**rack_changes):
+    data = tomllib.loads(CASE.read_text())
+    data["network"]["rack"].update(rack_changes)
+    return NetworkSection(**data["network"]), get_coolant(data["coolant"]["name"])
+
+
+@pytest.fixture(scope="module")
+def example(tmp_path_factory):
+    out = tmp_path_factory.mktemp("rack_network")
+    section, coolant = load_section()
+    return run_network_case(section, coolant, out, quiet=True), out
+
+
+def test_example_figures(example):
+    s, out = example
+    assert s["total_heat"] == pytest.approx(82.8e3)
+    assert all(c["met"] for c in s["controls"])
+    assert s["tcs"]["flow_lpm"] == pytest.approx(124.2, rel=1e-5)
+    assert s["tcs"]["lpm_per_kw"] == pytest.approx(1.5, rel=1e-5)
+    assert s["tcs"]["supply_temperature"] - 273.15 == pytest.approx(36.0, abs=1e-3)
+    assert s["tcs"]["delta_t"] == pytest.approx(9.95, abs=0.02)
+    assert s["cdu"]["heat_rejected"] == pytest.approx(82.8e3, rel=1e-6)
+    assert s["cdu"]["approach"] == pytest.approx(4.0, abs=1e-3)
+    assert s["pump"]["speed"] == pytest.approx(0.627, abs=2e-3)
+    assert s["pump"]["pressure_rise"] == pytest.approx(67.8e3, rel=5e-3)
+    assert s["rack_differential_pressure"] == pytest.approx(33.1e3, rel=5e-3)
+    assert s["facility"]["mass_flow"] == pytest.approx(1.64, rel=5e-3)
+    assert s["facility"]["return_temperature"] - 273.15 == pytest.approx(44.1, abs=0.05)
+    assert s["trays"]["min_over_mean"] == pytest.approx(0.989, abs=1e-3)
+    assert s["trays"]["max_over_mean"] == pytest.approx(1.029, abs=1e-3)
+    assert s["trays"]["lowest"] == "tray.17"
+    assert s["plates"]["max_case_temperature"] - 273.15 == pytest.approx(60.0, abs=0.1)
+    assert s["energy_balance_error"] < 1e-6
+    assert s["mass_imbalance"] < 1e-10
+    # design checks come from the rack report (solver.output.report.DesignLimits defaults)
+    report = rack_report(*load_network_result(out))
+    checks = {c["name"]: c for c in report["checks"]}
+    assert checks["flow_per_kw"]["passed"] and checks["tcs_temperature_rise"]["passed"]
+    assert checks["cdu_approach"]["passed"]
+    assert checks["plate_pressure_drop"]["value"] == pytest.approx(15.45e3, rel=0.01)
+
+
+def test_example_output_files(example):
+    s, out = example
+    for name in ("network.csv", "network_summary.json", "network.vtp",
+                 "images/network_branch_flows.png", "images/network_pump_curve.png"):
+        assert (out / name).stat().st_size > 0
+    with open(out / "network.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    header = rows[0].keys()
+    for column in ("mass_flow [kg/s]", "velocity [m/s]", "reynolds [-]", "pressure_drop [Pa]",
+                   "inlet_temperature [K]", "outlet_temperature [K]", "heat [W]"):
+        assert column in header
+    kinds = {r["kind"] for r in rows}
+    assert {"pump", "cold_plate", "quick_disconnect", "pipe", "heat_exchanger_side",
+            "node"} <= kinds
+    summary = json.loads((out / "network_summary.json").read_text())
+    assert summary["pump"]["flow_lpm"] == pytest.approx(s["pump"]["flow_lpm"])
+    import pyvista as pv
+
+    poly = pv.read(out / "network.vtp")
+    assert poly.n_cells == s["components"] and poly.n_points == s["nodes"]
+    assert "flow [L/min]" in poly.cell_data and "temperature [K]" in poly.point_data
+    assert not list(out.glob(".*tmp*"))  # atomic writes leave no temporary files
+
+
+def test_z_manifold_and_failed_pump_variants(tmp_path):
+    section, coolant = load_section(manifold="Z")
+    z = run_network_case(section, coolant, tmp_path / "z", quiet=True, plots=False)
+    # Z-type (parallel flow) with friction-dominated headers: the middle trays get least
+    flows = z["trays"]["flows_lpm"]
+    assert flows.index(min(flows)) not in (0, len(flows) - 1)
+    assert z["trays"]["min_over_mean"] > 0.97
+    data = tomllib.loads(CASE.read_text())
+    data["network"]["rack"]["cdu"]["pumps"]["running"] = 1  # N+1: one pump failed
+    failed = run_network_case(NetworkSection(**data["network"]), coolant, tmp_path / "n",
+                              quiet=True, plots=False)
+    assert failed["pump"]["running"] == 1
+    assert all(c["met"] for c in failed["controls"])  # the survivor speeds up
+    assert failed["pump"]["speed"] > 0.627
