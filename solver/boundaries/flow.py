@@ -1,19 +1,5 @@
-"""Flow boundary conditions on the six domain sides and on ports inside, resolved face by face.
-
-The boundary list of :mod:`solver.boundaries` (``Inlet``, ``Outlet``, ``Wall``, ``Symmetry``;
-later patches override earlier ones) is turned into per-face arrays the flow solver reads:
-a kind code per face of each side, the inflow normal velocity [m/s], the outlet static pressure
-[Pa] and, for moving walls, the wall velocity [m/s]. Faces no flow patch covers are no-slip walls.
-
-An inlet given by volumetric or mass flow gets a uniform normal velocity over the *fluid* faces
-of its patch (faces whose adjacent cell is coolant), so the prescribed flow enters exactly even
-when part of the patch is blocked by solid.
-
-Inlet and outlet ports may also sit on a face of the geometry inside the domain (a patch with
-``position``, see :func:`solver.boundaries.port_faces`): their faces join the same per-face
-arrays as an *opening* of the coolant region, described like a domain side by its axis, the face
-index of its plane and the direction of its outward normal.
-"""
+"""Flow boundary kinds: inlet (velocity, volumetric or mass flow, with its temperature),
+outlet (pressure), wall, symmetry and moving wall."""
 
 from __future__ import annotations
 

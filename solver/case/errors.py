@@ -19,7 +19,7 @@ class CaseError(ValueError):
     path : str or Path or None
         The case file.
     key_path : str or None
-        Dotted key path inside the file (``bodies[2].max``, ``solver.numerics.linear.rtol``), or a
+        Dotted key path inside the file (``bodies[2].max``, ``solver.linear.rtol``), or a
         ``line L, column C`` position for TOML syntax errors.
     message : str
         What is wrong.
@@ -97,7 +97,7 @@ def close_match(word: str, candidates: list[str]) -> str | None:
 def case_error(case, key: str, message: str, value=NOTHING, allowed=None) -> CaseError:
     """A :class:`CaseError` for a problem found after validation (e.g. against the grid), with
     the value shown as written in the case file."""
-    return error_factory(case._display_path or case.source_path, case._raw)(
+    return error_factory(case.display_path or case.source_path, case.raw)(
         key, message, value, allowed)
 
 

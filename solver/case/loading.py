@@ -59,8 +59,8 @@ def load_case(path: str | Path, check: bool = True) -> Case:
     case = case_from_dict(data, path)
     if check:
         validate_case(case)
-        _check_rack_plates(case, error_factory(case._display_path or case.source_path,
-                                                case._raw))
+        _check_rack_plates(case, error_factory(case.display_path or case.source_path,
+                                                case.raw))
     return case
 
 
@@ -83,10 +83,7 @@ def case_from_dict(data: dict, path: str | Path | None = None) -> Case:
         case = Case.model_validate(data)
     except ValidationError as error:
         raise case_error_from_validation(error, data, path) from None
-    if path is not None:
-        case._source_path = Path(path).resolve()
-        case._display_path = str(path)
-    case._raw = data
+    case.attach_source(path, data)
     return case
 
 

@@ -71,6 +71,24 @@ class Case(Section):
     _display_path: str | None = PrivateAttr(None)
     _raw: dict | None = PrivateAttr(None)
 
+    def attach_source(self, path: str | Path | None, raw: dict) -> None:
+        """Record the file this case was read from (``path``, None for a mapping) and its parsed
+        TOML mapping ``raw`` (error messages quote the values as written)."""
+        if path is not None:
+            self._source_path = Path(path).resolve()
+            self._display_path = str(path)
+        self._raw = raw
+
+    @property
+    def display_path(self) -> str | None:
+        """The case file path as the user wrote it (for messages), or None."""
+        return self._display_path
+
+    @property
+    def raw(self) -> dict | None:
+        """The parsed TOML mapping as written (before unit conversion), or None."""
+        return self._raw
+
     @property
     def source_path(self) -> Path | None:
         """The case file this case was read from (None when built in memory)."""

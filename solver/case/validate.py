@@ -1,29 +1,6 @@
-"""The case file: TOML schema, loading, validation with one-line errors, and the key reference.
-
-A case is a TOML file read with :mod:`tomllib` (data only: nothing in it is executed) and validated
-into a frozen, typed :class:`Case`. Quantities are SI floats inside the solver; the file may write a
-plain number (taken as SI) or a string with an explicit unit (``"25 C"``, ``"1.5 L/min"``,
-``"28 mm"``, ``"1 kW"``, see :mod:`solver.units`). Temperatures are kelvin inside the solver.
-
-Validation has two passes, both before any solving:
-
-1. the schema (pydantic models built on :class:`solver.units.Section`: unknown keys are errors,
-   types, units, ranges and per-shape / per-boundary-type keys via discriminated unions);
-2. a semantic pass (:func:`validate_case`): duplicate names, unknown materials, power on a fluid,
-   geometry outside the domain, missing mesh or power-map files, non-watertight meshes, flow
-   boundaries in a conduction case, coolant temperatures outside the coolant's valid range.
-
-Every problem is raised as a :class:`CaseError` whose ``str()`` is one line::
-
-    <file>: <key.path>: <message> (got <value>; allowed: <...>)
-
-``python -m solver.case reference`` prints the Markdown key reference generated from the models
-(committed as ``docs/case_reference.md``).
-
-Conventions: the stack axis of a cold plate is z (chip footprints are x-y rectangles); a boundary
-``region`` gives ``min``/``max`` in the two tangential axes of its side in x, y, z order (side
-``x_min``: (y, z); ``y_min``: (x, z); ``z_min``: (x, y)).
-"""
+"""Semantic checks that need the whole case and the files it names (before any solving):
+unique names, known materials, readable meshes and power maps, chips on solids, boundaries
+against the physics and the domain, coolant temperature range."""
 
 from __future__ import annotations
 
@@ -54,7 +31,7 @@ def validate_case(case: Case) -> None:
     CaseError
         For the first problem found.
     """
-    err = error_factory(case._display_path or case.source_path, case._raw)
+    err = error_factory(case.display_path or case.source_path, case.raw)
     solid_names = set(SOLIDS) - set(SOLID_ALIASES)
     coolant_names = set(COOLANTS) - set(COOLANT_ALIASES)
     user_solids = {n for n, m in case.materials.items() if m.kind == "solid"}

@@ -1,21 +1,5 @@
-"""Result files: atomic writes, JSON and CSV tables, VTK fields, checkpoints, the results folder.
-
-Every writer here is atomic: data go to a temporary file in the destination folder, which is
-flushed, ``fsync``-ed and then renamed over the destination with :func:`os.replace`. A reader
-therefore sees either the previous complete file or the new complete file, never a partial one,
-and a failure while writing (an exception during serialisation, a full disk) leaves the previous
-file untouched and no temporary file behind.
-
-Cell fields use the grid's index order ``[i, j, k] = [x, y, z]`` and shape ``(nx, ny, nz)``
-(vectors ``(nx, ny, nz, 3)``). VTK stores cells with ``x`` varying fastest, which is NumPy's
-Fortran order; the conversion happens only in this module (:func:`write_rectilinear`,
-:func:`read_rectilinear`). Arrays that live on a GPU are copied to the host with the grid's
-``backend.to_host``. Fields containing NaN or infinity are refused (:class:`NonFiniteFieldError`):
-a diverged solve keeps its last good state instead of writing garbage as a result.
-
-The layout of ``results/<case>/`` and the ``summary.json`` schema are documented in
-``docs/results.md``.
-"""
+"""VTK fields: rectilinear cell data (``.vtr`` plus legacy ``.vtk``), polydata, multiblock
+scenes, all written atomically and refused when not finite."""
 
 from __future__ import annotations
 

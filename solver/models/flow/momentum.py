@@ -33,7 +33,7 @@ class Component:
         shape = list(grid.shape)
         shape[a] += 1
         self.shape = tuple(shape)
-        line = solver._line
+        line = solver.broadcast_line
         widths, centers, faces = grid.widths, grid.centers, grid.faces
         others = [d for d in range(3) if d != a]
         fluid = solver.fluid

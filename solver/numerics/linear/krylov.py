@@ -1,61 +1,5 @@
-"""Multigrid-class linear solvers for seven-point finite-volume systems.
-
-The systems are those of :class:`~solver.numerics.Stencil7`: heat conduction (symmetric, with
-conductivity jumps of 1000:1 and more between copper, TIM and coolant, on stretched grids), the
-pressure correction of the flow solver (symmetric, possibly singular) and advection-diffusion of
-energy (non-symmetric).
-
-Algorithm: cell-centred agglomeration multigrid on the structured grid
------------------------------------------------------------------------
-* **Hierarchy.** Each level merges blocks of 2x2x2 cells into one coarse cell, or fewer axes
-  (semi-coarsening) where an axis is weakly coupled, has a single cell, or is solved by line
-  smoothing; an odd axis leaves a last aggregate of one cell. Prolongation ``P`` is piecewise
-  constant and restriction ``R = P^T`` sums the fine residuals (the flux imbalance of the coarse
-  control volume): additive-correction multigrid (Hutchinson & Raithby 1986).
-* **Coarse operator.** Seven-point again (:func:`coarsen_stencil`): the Galerkin product
-  ``R A P`` with each diffusive coupling divided by the aggregation factor across its face and
-  boundary sinks in series with half the inward link, which for uniform diffusion equals the
-  rediscretised coarse operator (the unscaled product is 2x too stiff, the classic slow
-  convergence of additive correction). Advective couplings and volumetric sinks are summed
-  unscaled; cells without couplings are left out. Zero row sums (all-Neumann) are preserved on
-  every level.
-* **Smoother.** Red-black point Gauss-Seidel; on levels where cells couple much more strongly
-  along one axis (thin layers, stretched cells) zebra line Gauss-Seidel along that axis (exact
-  tridiagonal line solves) with coarsening only across the lines, which is robust for any
-  aspect ratio along that axis. Pre-smoothing runs the colours forward, post-smoothing
-  backward, so the cycle is symmetric for symmetric operators.
-* **Cycle.** K-cycle by default (Notay & Vassilevski 2008): the coarse problem of an
-  intermediate level is solved by two Krylov steps preconditioned by that level's cycle, which
-  keeps the convergence factor from degrading with the number of levels, wherever the doubled
-  visits keep that level's work per cycle within half the finest level's (all levels below
-  the first with full 2x2x2 coarsening); ``cycle="v"`` gives the plain V-cycle.
-* **Coarsest level.** (at most ``coarsest_size`` cells) A dense inverse computed once on the
-  host (LU, or the pseudo-inverse when the operator is singular) and applied on the device, so
-  a cycle needs no host transfer.
-* **Krylov acceleration.** The cycle preconditions flexible CG (``"pcg"``, symmetric systems) or
-  BiCGStab (``"bicgstab"``, non-symmetric); ``"multigrid"`` runs cycles as a stationary
-  iteration, each correction scaled by the step that minimises the residual norm (the scaled
-  coarse operators over-correct some modes, and a plain stationary cycle can diverge).
-
-All numerics use the stencil's array namespace (NumPy or CuPy); work arrays are allocated once per
-level; Krylov coefficients stay on the device, and the residual norm is brought to the host only
-every ``check_every`` iterations. On the host, sweeps are strided array operations and line
-solves use LAPACK (``?gttrs``); on a GPU, a red-black colour and a set of line solves are one
-CUDA kernel launch each (``kernels/smoothers.cu``; NumPy twins run the same arithmetic).
-
-Singular systems: for an all-Neumann operator (every row sums to zero) the right-hand side must
-sum to zero (compatible); the iterates then converge to one of the solutions, defined up to a
-constant. The flow solver removes the null space with an outlet Dirichlet condition.
-
-Known limitation: the coarsening is chosen per level for the whole grid, so grids stretched
-strongly along two axes in different regions (cell aspect ratios of 30 and more in both x and z)
-converge at only 0.2-0.4 per iteration (local, plane-wise smoothing would be needed); one
-stretched axis (thin layers), jumps and advection-dominated axes are handled.
-
-Precision: float64 is the default. A float32 operator keeps its whole hierarchy (smoothing,
-coarse levels) in float32 while the Krylov iteration, residuals and dot products run in float64
-(mixed-precision refinement); the solution is returned in the operator's dtype.
-"""
+"""Krylov drivers preconditioned by one multigrid cycle: flexible CG, BiCGStab, flexible GMRES,
+and stationary multigrid cycles, with residual histories."""
 
 from __future__ import annotations
 
@@ -94,7 +38,7 @@ class _History:
 
 
 def _pcg(mg: Multigrid, x, r, history: _History, max_iterations: int) -> int:
-    xp, dot, finest = mg.xp, mg._dot, mg._levels[0]
+    xp, dot, finest = mg.xp, mg.dot, mg.hierarchy[0]
     padded = xp.zeros(finest.x_padded.shape, dtype=r.dtype)
     p = padded[1:-1, 1:-1, 1:-1]
     q_padded = xp.zeros_like(padded)
@@ -123,7 +67,7 @@ def _pcg(mg: Multigrid, x, r, history: _History, max_iterations: int) -> int:
 
 
 def _bicgstab(mg: Multigrid, x, r, history: _History, max_iterations: int) -> int:
-    xp, dot, finest = mg.xp, mg._dot, mg._levels[0]
+    xp, dot, finest = mg.xp, mg.dot, mg.hierarchy[0]
     shadow = r.copy()
     p = xp.zeros_like(r)
     v = xp.zeros_like(r)
@@ -177,7 +121,7 @@ def _fgmres(mg: Multigrid, x, r, history: _History, max_iterations: int) -> int:
     the least-squares problem is solved by Givens rotations on the host (small), the update
     ``x += Z y`` and the true residual ``r -= A Z y`` once per restart cycle.
     """
-    xp, dot, finest = mg.xp, mg._dot, mg._levels[0]
+    xp, dot, finest = mg.xp, mg.dot, mg.hierarchy[0]
     m = GMRES_RESTART
     basis = [xp.empty_like(r) for _ in range(m + 1)]
     directions = [xp.zeros(finest.x_padded.shape, dtype=r.dtype) for _ in range(m)]
@@ -244,9 +188,9 @@ def _minimal_residual_step(mg: Multigrid, c_padded, c, ac, x, r, tmp):
     image ``A c``; then ``x += alpha c`` and ``r -= alpha A c`` with ``alpha`` minimising
     ``||r - alpha A c||``. ``tmp`` is scratch of the shape of ``r``.
     """
-    xp, dot = mg.xp, mg._dot
+    xp, dot = mg.xp, mg.dot
     mg.precondition(r, out=c)
-    mg._levels[0].apply(c_padded, ac, tmp)
+    mg.hierarchy[0].apply(c_padded, ac, tmp)
     alpha = dot(ac, r) / dot(ac, ac)
     xp.multiply(c, alpha, out=tmp)
     x += tmp
@@ -256,7 +200,7 @@ def _minimal_residual_step(mg: Multigrid, c_padded, c, ac, x, r, tmp):
 
 
 def _vcycles(mg: Multigrid, x, r, history: _History, max_iterations: int) -> int:
-    xp, finest = mg.xp, mg._levels[0]
+    xp, finest = mg.xp, mg.hierarchy[0]
     padded = xp.zeros(finest.x_padded.shape, dtype=r.dtype)
     c = padded[1:-1, 1:-1, 1:-1]
     ac = xp.empty_like(r)
@@ -277,17 +221,17 @@ def run_krylov(mg: Multigrid, rhs, x0, settings: LinearSolve, residuals, setup_s
     xp = mg.xp
     # the Krylov iteration and its residuals run in float64 also for a float32 operator (whose
     # hierarchy then preconditions in float32): mixed-precision refinement
-    dtype = mg._levels[0].x.dtype
+    dtype = mg.hierarchy[0].x.dtype
     work = np.promote_types(dtype, np.float64)
     x = xp.zeros(mg.stencil.shape, dtype=work) if x0 is None else xp.array(x0, dtype=work)
     rhs = xp.asarray(rhs, dtype=work)
     r = mg.stencil.residual(x, rhs)
-    history = _History(xp, mg._dot, settings, residuals, r)
+    history = _History(xp, mg.dot, settings, residuals, r)
     iterations = 0
     if history.initial > history.target:
         iterations = _DRIVERS[settings.method](mg, x, r, history, settings.max_iterations)
     # report the true residual, not the recursively updated one
-    final = mg._dot.norm(mg.stencil.residual(x, rhs))
+    final = mg.dot.norm(mg.stencil.residual(x, rhs))
     relative = final / history.initial if history.initial > 0 else 0.0
     factor = relative ** (1.0 / iterations) if iterations else 0.0
     # converged: the stopping test was met and the true residual confirms it (the recursively

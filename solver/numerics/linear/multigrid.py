@@ -166,15 +166,15 @@ class Multigrid:
         self.settings = settings
         self.stencil = stencil
         self.xp = array_namespace(stencil.diag)
-        self._dot = DotProduct(self.xp)
-        self._levels = []
+        self.dot = DotProduct(self.xp)
+        self.hierarchy = []
         self._factors = []
         level_stencil = stencil
         while True:
             small = int(np.prod(level_stencil.shape)) <= settings.coarsest_size
             line_axes = () if small or settings.smoother == "point" else strong_line_axes(
                 level_stencil, LINE_RATIO, LINE_FRACTION)
-            self._levels.append(Level(level_stencil, line_axes))
+            self.hierarchy.append(Level(level_stencil, line_axes))
             if small or level_stencil.shape == (1, 1, 1):
                 break
             factors = choose_factors(level_stencil, settings.anisotropy_threshold)
@@ -187,21 +187,22 @@ class Multigrid:
             level_stencil = coarsen_stencil(level_stencil, factors)
         self._factors.append((1, 1, 1))
         self._transfers = [self._transfer_views(fine, coarse, factors) for fine, coarse, factors
-                           in zip(self._levels[:-1], self._levels[1:], self._factors,
+                           in zip(self.hierarchy[:-1], self.hierarchy[1:], self._factors,
                                   strict=False)]
-        self._coarsest = _CoarsestSolver(self._levels[-1].stencil)
+        self._coarsest = _CoarsestSolver(self.hierarchy[-1].stencil)
         # K-cycle work vectors (halo-padded, halo zero) on the intermediate levels
         self._symmetric = settings.method not in ("bicgstab", "fgmres")
         # where the doubled visits keep the level's work per cycle within half the finest
         # level's (bounded cycle cost also with semi-coarsening, which halves cells per level)
-        self._krylov = [None] * len(self._levels)
+        self._krylov = [None] * len(self.hierarchy)
         visits = 1
-        for i, level in enumerate(self._levels[1:-1], start=1):
-            if settings.cycle == "k" and 2 * visits * _cells(level) <= _cells(self._levels[0]) / 2:
+        finest = _cells(self.hierarchy[0])
+        for i, level in enumerate(self.hierarchy[1:-1], start=1):
+            if settings.cycle == "k" and 2 * visits * _cells(level) <= finest / 2:
                 self._krylov[i] = tuple(self.xp.zeros_like(level.x_padded) for _ in range(5))
                 visits *= 2
         self.levels = [LevelInfo(lvl.shape, f, int(np.prod(lvl.shape)), lvl.line_axes)
-                       for lvl, f in zip(self._levels, self._factors, strict=True)]
+                       for lvl, f in zip(self.hierarchy, self._factors, strict=True)]
         self.setup_seconds = time.perf_counter() - start
 
     def _transfer_views(self, fine: Level, coarse: Level, factors):
@@ -221,11 +222,11 @@ class Multigrid:
 
     # -- cycles ------------------------------------------------------------------------------
     def _cycle(self, index: int) -> None:
-        level = self._levels[index]
-        if index == len(self._levels) - 1:
+        level = self.hierarchy[index]
+        if index == len(self.hierarchy) - 1:
             self._coarsest.solve(level.rhs, level.x)
             return
-        coarse = self._levels[index + 1]
+        coarse = self.hierarchy[index + 1]
         residual_blocks, residual, correction, halos = self._transfers[index]
         # pre-smoothing, restriction of the residual (sum over each aggregate)
         level.smooth(self.settings.pre_sweeps, reverse=False)
@@ -249,7 +250,7 @@ class Multigrid:
         not lose quality with the number of levels. Symmetric systems use flexible CG
         coefficients (energy minimisation), non-symmetric ones GCR (residual minimisation).
         Coefficients stay device scalars (no host synchronisation)."""
-        xp, dot, level = self.xp, self._dot, self._levels[index]
+        xp, dot, level = self.xp, self.dot, self.hierarchy[index]
         rhs, v1, v2, w1, w2 = self._krylov[index]
         inner = (slice(1, -1),) * 3
         rhs[inner] = level.rhs
@@ -305,7 +306,7 @@ class Multigrid:
         array
             ``x`` (the same object), improved.
         """
-        finest = self._levels[0]
+        finest = self.hierarchy[0]
         finest.rhs[...] = rhs
         finest.x[...] = x
         self._cycle(0)
@@ -322,7 +323,7 @@ class Multigrid:
         out : array, optional
             Where to write ``z``; a new array when omitted.
         """
-        finest = self._levels[0]
+        finest = self.hierarchy[0]
         finest.rhs[...] = r
         finest.x_padded.fill(0)
         self._cycle(0)
