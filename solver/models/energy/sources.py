@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 
-from solver.backend import array_namespace
+from solver.backend import array_namespace, to_host
 
 
 def material_conductivity(material_ids, materials: Mapping[int, object] | Sequence[object],
@@ -86,7 +86,7 @@ def chip_heat_source(grid, material_ids, body_id: int, power: float, footprint=N
     array (nx, ny, nz)
         [W/m^3] on the grid's backend.
     """
-    ids = material_ids.get() if hasattr(material_ids, "get") else np.asarray(material_ids)
+    ids = to_host(material_ids)
     if footprint is None:
         footprint = (grid.bounds[0], grid.bounds[1])
     (x0, x1), (y0, y1) = footprint
