@@ -107,9 +107,9 @@ def test_parallel_plates_constant_heat_flux():
     """Parallel plates, uniform flux q on both walls: Nu_H = 140/17 = 8.235 (Shah & London
     1978) within 2%.
 
-    Unlike tests/test_energy_conjugate.py (prescribed parabola, conducting walls) the flow here
-    is coolsim's own developing flow and the flux sits on the fluid boundary. Grid 40 x 16 x 1,
-    duct 10 D_h, Pe = 100. T_w = T_P + q (dy/2) / k. Measured 8.258 (0.27%); about 1 s.
+    Unlike tests/models/test_energy_conjugate.py (prescribed parabola, conducting walls) the
+    flow here is coolsim's own developing flow and the flux sits on the fluid boundary. Grid
+    40 x 16 x 1, duct 10 D_h, Pe = 100. T_w = T_P + q (dy/2) / k. Measured 8.258 (0.27%); about 1 s.
     """
     walls = [HeatFlux(Patch("y_min"), FLUX), HeatFlux(Patch("y_max"), FLUX)]
     grid, temperature, bulk, half = _heated_plates(walls)
@@ -200,10 +200,10 @@ def test_conjugate_channel_between_unequal_heated_walls():
     both outer faces. In the developed region each slab passes its q straight to the coolant
     (axial conduction in the slabs is uniform there), the coolant sees the symmetric H
     condition, so the 1D series resistance with Nu_H = 140/17 = 8.235 (Shah & London 1978)
-    holds on each side. Differs from
-    tests/test_energy_conjugate.py (prescribed parabola, equal steel walls): the flow comes from
-    coolsim's flow solver on the fluid mask (plug inflow developing inside the gap) and the two
-    walls differ, so the two sides check different solid/fluid resistance ratios (0.08 and 1.6).
+    holds on each side. Differs from tests/models/test_energy_conjugate.py (prescribed parabola,
+    equal steel walls): the flow comes from coolsim's flow solver on the fluid mask (plug inflow
+    developing inside the gap) and the two walls differ, so the two sides check different
+    solid/fluid resistance ratios (0.08 and 1.6).
     The slabs act as fins near the inlet and the adiabatic slab ends: the disturbance decays
     over sqrt(k_s t_s / h) ~ 1.7 mm (lower slab), so the duct is 15 D_h and the check is at
     x = 6, 7.5 and 9 D_h (2.5 mm from the outlet the lower side is 7% low).

@@ -31,7 +31,7 @@ The flow lives on the bounding box of the fluid cells (solid beyond it is a wall
 returned on the full grid. Units are SI throughout: m, s, kg, Pa, kg/s (mass fluxes), Pa s
 (dynamic viscosity).
 
-Validation (tests/test_flow.py): plane Poiseuille and rectangular ducts against Shah & London
+Validation (tests/models/test_flow.py): plane Poiseuille and rectangular ducts against Shah & London
 (1978) f*Re with observed order 2; lid-driven cavity against Ghia, Ghia & Shin (1982); immersed
 solid walls reproduce walled ducts. Performance (benchmarks/flow_unit_cell.py): about 20 ms per
 iteration on the 80,000-cell peer unit cell (30,000 fluid cells) on one CPU core.

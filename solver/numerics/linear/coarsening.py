@@ -111,14 +111,24 @@ def coarsen_stencil(stencil: Stencil7, factors: tuple[int, int, int]) -> Stencil
     return Stencil7(diag=diag, **coarse)
 
 
-def choose_factors(stencil: Stencil7, threshold: float) -> tuple[int, int, int]:
+def choose_factors(stencil: Stencil7, threshold: float,
+                   exclude: tuple[int, ...] = ()) -> tuple[int, int, int]:
     """Aggregation factor per axis: 2 where the axis is coupled about as strongly as the
-    strongest axis (mean coefficient per cell at least ``threshold`` times the largest), else 1.
+    strongest candidate axis (mean coefficient per cell at least ``threshold`` times the
+    largest), else 1.
+
+    Axes in ``exclude`` (solved exactly by line smoothing) are not coarsened, and the strongest
+    coupling is taken among the others: across the lines, coarsening follows the couplings that
+    the point-wise part of the smoother leaves smooth (semi-coarsening). Without a candidate axis
+    (every other axis is one cell thick) all axes are candidates again.
     """
     xp = array_namespace(stencil.diag)
     strength = [float(xp.mean(xp.abs(stencil.neighbour(m)) + xp.abs(stencil.neighbour(p))))
                 if n > 1 else 0.0
                 for (m, p), n in zip(AXIS_PAIRS, stencil.shape, strict=True)]
-    strongest = max(strength)
-    return tuple(2 if n > 1 and s >= threshold * strongest else 1
-                 for s, n in zip(strength, stencil.shape, strict=True))
+    candidates = [a for a, n in enumerate(stencil.shape) if n > 1 and a not in exclude]
+    if not candidates:
+        candidates = [a for a, n in enumerate(stencil.shape) if n > 1]
+    strongest = max(strength[a] for a in candidates)
+    return tuple(2 if a in candidates and strength[a] >= threshold * strongest else 1
+                 for a in range(3))

@@ -177,12 +177,9 @@ class Multigrid:
             self.hierarchy.append(Level(level_stencil, line_axes))
             if small or level_stencil.shape == (1, 1, 1):
                 break
-            factors = choose_factors(level_stencil, settings.anisotropy_threshold)
-            across = tuple(1 if a in line_axes or n < 2 else 2
-                           for a, n in enumerate(level_stencil.shape))
-            if line_axes and max(across) == 2:
-                # lines solve their axis exactly: coarsen only across the lines
-                factors = across
+            # lines solve their axis exactly: coarsen across them, by coupling strength
+            factors = choose_factors(level_stencil, settings.anisotropy_threshold,
+                                     exclude=line_axes)
             self._factors.append(factors)
             level_stencil = coarsen_stencil(level_stencil, factors)
         self._factors.append((1, 1, 1))
