@@ -307,11 +307,12 @@ def settings_from_case(case) -> ColdPlateSettings:
         monitors=MonitorSettings(m.pressure_drop, m.outlet_temperature, m.peak_temperature,
                                  m.window),
         max_passes=case.solver.nonlinear.max_iterations,
-        checkpoint_interval=f.checkpoint_interval if case.output.checkpoint else 0)
+        checkpoint_interval=f.checkpoint_interval if case.output.checkpoint else 0,
+        gravity=None if f.gravity is None else tuple(f.gravity))
 
 
 # ---------------------------------------------------------------------------------------------
-# the run pipeline's conjugate branch
+# cold plates
 # ---------------------------------------------------------------------------------------------
 def _channel_groups(case) -> list[dict]:
     groups = []

@@ -142,14 +142,13 @@ class Case(Section):
                 return get_coolant(name)
             return get_solid(name)
         if spec.kind == "coolant":
-            return Coolant.constant(name, spec.density, spec.specific_heat,
-                                              spec.viscosity, spec.conductivity)
+            return Coolant.constant(name, spec.density, spec.specific_heat, spec.viscosity,
+                                    spec.conductivity, expansion=spec.thermal_expansion)
         if isinstance(spec.conductivity, ConductivityTable):
             return Solid.from_table(name, list(spec.conductivity.temperatures),
-                                              list(spec.conductivity.values), spec.density,
-                                              spec.specific_heat)
-        return Solid.constant(name, spec.conductivity, spec.density,
-                                        spec.specific_heat)
+                                    list(spec.conductivity.values), spec.density,
+                                    spec.specific_heat)
+        return Solid.constant(name, spec.conductivity, spec.density, spec.specific_heat)
 
     def coolant_material(self):
         """The :class:`solver.materials.Coolant` filling the fluid bodies."""

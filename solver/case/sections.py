@@ -156,8 +156,10 @@ class FlowSection(Section):
     checkpoint_interval: int = Field(200, ge=0, description="[-] outer iterations between "
                                                             "checkpoints (0: none)")
     gravity: tuple[float, float, float] | None = Field(
-        None, description="[m/s2] gravity vector for Boussinesq buoyancy, e.g. [0, 0, -9.81] "
-                          "(default: no buoyancy)")
+        None, description="[m/s2] gravity vector for Boussinesq buoyancy in a conjugate case, "
+                          "e.g. [0, 0, -9.81]: the force -rho beta (T - T_inlet) g, beta of the "
+                          "coolant at the inlet temperature (from its density law, or "
+                          "[materials.<name>] thermal_expansion); default: no buoyancy")
 
     @model_validator(mode="after")
     def _simplec_relaxation(self):
@@ -313,6 +315,9 @@ class CoolantMaterial(Section):
     density: float = Field(gt=0, description="[kg/m3] density")
     specific_heat: float = Field(gt=0, description="[J/(kg K)] specific heat capacity")
     viscosity: float = Field(gt=0, description="[Pa s] dynamic viscosity")
+    thermal_expansion: float | None = Field(
+        None, ge=0, description="[1/K] volumetric thermal-expansion coefficient for buoyancy "
+                                "([solver.flow] gravity); default: none (constant density)")
 
 
 Material = Annotated[SolidMaterial | CoolantMaterial, Field(discriminator="kind")]

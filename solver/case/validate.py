@@ -152,6 +152,15 @@ def validate_case(case: Case) -> None:
         i = case.bodies.index(fluid[0])
         raise err(f"bodies[{i}].material", "coolant region in a conduction case", "coolant",
                   "a solid material (or set solver.physics = \"conjugate\")")
+    gravity = case.solver.flow.gravity
+    if gravity is not None and physics == "conduction":
+        raise err("solver.flow.gravity", "gravity acts on the coolant flow, and a conduction case "
+                  "has none", list(gravity), 'no gravity, or solver.physics = "conjugate"')
+    if gravity is not None and any(gravity) and \
+            case.coolant_material().thermal_expansion(_inlet_temperature(case)) == 0.0:
+        raise err("solver.flow.gravity", f"buoyancy needs a thermal-expansion coefficient, but "
+                  f"coolant '{case.coolant.name}' has a constant density", list(gravity),
+                  f"[materials.{case.coolant.name}] thermal_expansion, or no gravity")
     if physics == "conjugate":
         if not fluid:
             raise err("bodies", "conjugate case without a coolant region",
@@ -270,3 +279,8 @@ def _checked_body_bounds(case: Case, i: int, body, err):
         raise err(f"bodies[{i}].file", text, body.file,
                   "a closed (watertight), non-degenerate surface mesh") from None
 
+
+def _inlet_temperature(case: Case) -> float:
+    """[K] temperature of the first inlet (the buoyancy reference), else 20 C."""
+    inlets = [b.temperature for b in case.boundaries if b.type == "inlet"]
+    return inlets[0] if inlets else 293.15

@@ -13,12 +13,7 @@ from solver.coupling.curves import OperatingPoint, PlateCurves
 from solver.setup import build_solid_model, curves_path, from_case, with_inlet_flow
 from solver.units import LPM, VOLUMETRIC_FLOW_UNITS
 
-# ---------------------------------------------------------------------------------------------
-# characterization
-# ---------------------------------------------------------------------------------------------
 Runner = Callable[..., OperatingPoint]
-
-
 
 
 def parse_flows(text: str) -> list[float]:

@@ -21,9 +21,6 @@ from solver.output.report import (
 from solver.setup import case_at
 
 
-# ---------------------------------------------------------------------------------------------
-# the coupled rack: network with plate curves, 3D solves at the operating points, iterated
-# ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class CouplingTolerances:
     """When the network and the 3D plate solves agree.

@@ -90,7 +90,7 @@ def with_plate_curves(section, plate_curves: Mapping):
 
 
 # ---------------------------------------------------------------------------------------------
-# scenarios
+# variants of a built rack (used by the scenarios)
 # ---------------------------------------------------------------------------------------------
 def rebuilt(built, branches=None, flow_boundaries=None, pressure_boundaries=None, nodes=None):
     """A copy of ``built`` with a new :class:`Network` (the original stays untouched)."""

@@ -15,9 +15,6 @@ from solver.models.energy.solve import ConductionSolve, solve_energy
 from solver.numerics.linear.settings import LinearSolve
 
 
-# ---------------------------------------------------------------------------------------------
-# superposition
-# ---------------------------------------------------------------------------------------------
 def _zeroed(boundary, inlet_value: float):
     """``boundary`` with its thermal data set to zero (inlets to ``inlet_value`` [K])."""
 

@@ -39,6 +39,10 @@ class Coolant:
         Where the values come from.
     description : str
         One line for people, e.g. "propylene glycol 25% by mass in water".
+    expansion : float or None
+        [1/K] volumetric thermal-expansion coefficient for the Boussinesq buoyancy term of a
+        coolant whose density is given as a constant; None derives it from the density law
+        (:meth:`thermal_expansion`).
     """
 
     name: str
@@ -50,6 +54,7 @@ class Coolant:
     freezing_point: float | None = None
     source: str = "user-defined"
     description: str = ""
+    expansion: float | None = None
 
     def __post_init__(self):
         for attribute in ("density", "specific_heat", "viscosity", "conductivity"):
@@ -119,6 +124,18 @@ class Coolant:
         """True if any property varies with temperature."""
         return not all(p.is_constant for p in (self.density, self.specific_heat,
                                                self.viscosity, self.conductivity))
+
+    def thermal_expansion(self, T: float) -> float:
+        """Volumetric thermal-expansion coefficient ``beta = -(1/rho) drho/dT`` [1/K] at ``T``
+        [K]: ``expansion`` when given, else a central difference of the density law over
+        +-0.5 K (one-sided at the ends of ``valid_range``); 0 for a constant density."""
+        if self.expansion is not None:
+            return float(self.expansion)
+        low, high = self.valid_range
+        step = 0.5
+        lower, upper = max(T - step, low), min(T + step, high)
+        rho_lower, rho_upper = float(self.density(lower)), float(self.density(upper))
+        return -(rho_upper - rho_lower) / ((upper - lower) * float(self.density(T)))
 
     def prandtl(self, T):
         """Prandtl number ``cp mu / k`` [-] at ``T`` [K]."""

@@ -17,8 +17,10 @@ The model
   viscosity ``mu(T)`` and conductivity ``k(T)`` of the coolant are updated from the temperature
   field, flow and energy re-solved (warm starts) until the monitors settle between passes. The
   density stays at its inlet value (incompressible flow: exact mass conservation) and so does
-  the specific heat (the advected heat ``F cp T`` conserves enthalpy only with one cp); buoyancy
-  is not modelled here.
+  the specific heat (the advected heat ``F cp T`` conserves enthalpy only with one cp).
+* **Buoyancy.** With ``gravity`` in the settings the momentum equations carry the Boussinesq
+  force ``-rho beta (T - T_inlet) g`` (beta of the coolant at the inlet temperature) and the
+  passes are coupled from the start: each pass's flow sees the previous pass's temperature.
 
 Convergence
 -----------
@@ -71,7 +73,7 @@ from solver.numerics.linear.settings import LinearSolve
 
 
 # ---------------------------------------------------------------------------------------------
-# settings
+# the coolant side of the energy boundaries
 # ---------------------------------------------------------------------------------------------
 @dataclass(frozen=True, eq=False)
 class FluidFacePatch(Patch):
@@ -192,12 +194,20 @@ class ColdPlate:
         self.viscosity_inlet = float(self.coolant.viscosity(t_in))
         # the flow solver decides nothing by itself: convergence is checked by this driver
         flow_settings = replace(self.settings.flow, tolerance=0.0)
+        # Boussinesq buoyancy about the inlet temperature, beta of the coolant there
+        gravity = self.settings.gravity
+        self.buoyant = gravity is not None and any(g != 0.0 for g in gravity)
+        self.thermal_expansion = self.coolant.thermal_expansion(t_in) if self.buoyant else 0.0
         self.flow = FlowSolver(grid, self.fluid, model.boundaries, self.density,
-                               self.viscosity_inlet, flow_settings)
+                               self.viscosity_inlet, flow_settings,
+                               gravity=gravity if self.buoyant else None,
+                               thermal_expansion=self.thermal_expansion,
+                               reference_temperature=t_in)
         self.boundaries = energy_boundaries(model.boundaries, self.fluid_host)
         self.temperature = grid.full(t_in)
         self.start_iteration = 0
-        self.coupled = False
+        # buoyancy couples flow and energy from the first pass on
+        self.coupled = self.buoyant
         self._set_properties(self.temperature)
 
     # -- properties -----------------------------------------------------------------------------
@@ -214,6 +224,8 @@ class ColdPlate:
         if self.coupled:
             mu = xp.asarray(self.coolant.viscosity(t_fluid), dtype=self.grid.dtype)
             self.flow.set_viscosity(xp.where(self.fluid, mu, self.viscosity_inlet))
+        if self.buoyant:
+            self.flow.set_temperature(xp.where(self.fluid, t_fluid, self.inlet_temperature))
 
     def viscosity_variation(self, temperature) -> float:
         """Largest relative deviation of mu(T) over the fluid cells from mu(T_inlet)."""
@@ -615,6 +627,10 @@ class ColdPlate:
                 "(positive heat-flux) boundary patches, Q their heat")
         if self.channel_groups:
             metrics["flow_split"] = self.flow_split(solution)
+        if self.buoyant:
+            metrics["buoyancy"] = {"gravity_m_per_s2": list(self.settings.gravity),
+                                   "thermal_expansion_per_K": self.thermal_expansion,
+                                   "reference_temperature_K": self.inlet_temperature}
         return metrics
 
     def _is_inlet(self, name: str) -> bool:

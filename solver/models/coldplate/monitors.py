@@ -63,6 +63,9 @@ class ColdPlateSettings:
         Relative viscosity variation above which the passes are coupled (see module docstring).
     checkpoint_interval : int
         Flow iterations between checkpoints (0: none).
+    gravity : (float, float, float) or None
+        [m/s2] gravity vector of the Boussinesq buoyancy term (None: no buoyancy). With gravity
+        the passes are always coupled: the flow sees the temperature of the previous pass.
     """
 
     flow: FlowSettings = field(default_factory=FlowSettings)
@@ -75,6 +78,7 @@ class ColdPlateSettings:
     max_passes: int = 20
     property_tolerance: float = PROPERTY_TOLERANCE
     checkpoint_interval: int = 200
+    gravity: tuple[float, float, float] | None = None
 
     def __post_init__(self):
         if self.energy_scheme not in ("upwind", "tvd"):

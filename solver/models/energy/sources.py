@@ -47,7 +47,7 @@ def material_conductivity(material_ids, materials: Mapping[int, object] | Sequen
 
 
 # ---------------------------------------------------------------------------------------------
-# chip heat sources and power maps
+# chip heat sources
 # ---------------------------------------------------------------------------------------------
 def _overlaps(faces: np.ndarray, lo: float, hi: float, n: int) -> np.ndarray:
     """Length [m] of overlap of each cell [faces[i], faces[i+1]] with n equal strips of [lo, hi]."""

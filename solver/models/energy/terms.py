@@ -203,7 +203,7 @@ def cut_port_faces(grid, terms, faces, axis: int, interior: bool = False):
 
 
 # ---------------------------------------------------------------------------------------------
-# assembly
+# face conductances
 # ---------------------------------------------------------------------------------------------
 def face_conductance(grid, conductivity, axis: int):
     """Harmonic-mean conductances [W/K] of the interior faces normal to ``axis``."""
