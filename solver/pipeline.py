@@ -40,6 +40,7 @@ from solver.network.solve import CoupledSolve
 from solver.numerics.linear.settings import LinearSolve
 from solver.output.atomic import atomic_write_text, write_json
 from solver.output.checkpoint import load_checkpoint, save_checkpoint
+from solver.output.convergence import plot_convergence
 from solver.output.network import format_network_summary, summarize, write_outputs
 from solver.output.report import DesignLimits, format_console, load_network_result, rack_report
 from solver.output.report import write_report as write_rack_report
@@ -428,11 +429,24 @@ def run_conjugate(case, backend, result_dir, quiet: bool = False, resume: bool =
     solver = solver_entry(result.energy.linear_history, result.energy.outer_history,
                           result.converged, settings=plate.settings)
     solver["flow_iterations"] = result.flow.iterations
+    pressure = plate.flow.pressure_settings
+    solver["flow_method"] = {
+        "algorithm": plate.settings.flow.algorithm,
+        "convection": plate.settings.flow.convection,
+        "passes": result.passes,
+        "pressure_solver": {"method": pressure.method, "preconditioner": "multigrid",
+                            "cycle": pressure.cycle, "smoother": pressure.smoother}}
     solver["flow_history"] = [{"iteration": h.iteration, "continuity": h.continuity,
                                "momentum": max(h.momentum),
                                "pressure_iterations": h.pressure_iterations,
                                "pressure_convergence_factor": h.pressure_convergence_factor}
                               for h in result.flow.history[-200:]]
+    if case.output.write_images:
+        plot_convergence(progress.records, result_dir.image("convergence"), case.name,
+                         [(h.iteration, h.pressure_convergence_factor)
+                          for h in result.flow.history
+                          if h.pressure_convergence_factor is not None],
+                         [h["iteration"] for h in result.history if "pass" in h])
     summary = build_summary(
         case_name=case.name, backend=backend, grid=model.grid,
         bodies=body_temperature_stats(temperature, model.body_ids, model.body_names, volumes),

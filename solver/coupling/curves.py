@@ -488,7 +488,6 @@ class PlateCurves:
         import csv
         import io
 
-
         rows = self.csv_rows()
         buffer = io.StringIO()
         fits = self.fit_summary()

@@ -34,6 +34,7 @@ from solver.output.checkpoint import (
     load_checkpoint,
     save_checkpoint,
 )
+from solver.output.convergence import plot_convergence
 from solver.output.network import (
     CSV_UNITS,
     branch_table,
@@ -105,17 +106,17 @@ from solver.output.vtk import (
 __all__ = [
     "fsync_directory", "atomic_path", "atomic_open", "atomic_write_bytes", "atomic_write_text",
     "write_json", "read_json", "write_csv", "CHECKPOINT_FORMAT", "CHECKPOINT_VERSION",
-    "CheckpointError", "save_checkpoint", "load_checkpoint", "branch_table", "CSV_UNITS",
-    "system_curve", "layout_positions", "network_polydata", "summarize", "plot_branch_flows",
-    "plot_pump_curve", "write_outputs", "format_network_summary", "rack_scene", "WINDOW_SIZE",
-    "FLUID_KINDS", "AXIS_NAMES", "TEMPERATURE_COLORMAP", "SPEED_COLORMAP", "has_display",
-    "solid_ids", "Scene", "vertical_exaggeration", "render_result", "show", "DesignLimits",
-    "Check", "read_network_csv", "load_network_result", "curves_for", "design_checks",
-    "rack_report", "format_report", "format_console", "plot_chip_temperatures",
-    "plot_rack_network", "plot_plate_temperature", "write_report", "ResultDirectory", "SCHEMA",
-    "SCHEMA_VERSION", "energy_balance", "energy_balance_from_solver", "solver_entry",
-    "build_summary", "format_summary", "write_summary", "read_summary", "interface_surface",
-    "FIELD_UNITS", "NonFiniteFieldError", "check_finite", "host_cell_arrays",
-    "decode_field_data", "write_rectilinear", "RectilinearFields", "read_rectilinear",
-    "write_polydata", "write_multiblock", "HostFaces"
+    "CheckpointError", "save_checkpoint", "load_checkpoint", "plot_convergence", "branch_table",
+    "CSV_UNITS", "system_curve", "layout_positions", "network_polydata", "summarize",
+    "plot_branch_flows", "plot_pump_curve", "write_outputs", "format_network_summary",
+    "rack_scene", "WINDOW_SIZE", "FLUID_KINDS", "AXIS_NAMES", "TEMPERATURE_COLORMAP",
+    "SPEED_COLORMAP", "has_display", "solid_ids", "Scene", "vertical_exaggeration",
+    "render_result", "show", "DesignLimits", "Check", "read_network_csv", "load_network_result",
+    "curves_for", "design_checks", "rack_report", "format_report", "format_console",
+    "plot_chip_temperatures", "plot_rack_network", "plot_plate_temperature", "write_report",
+    "ResultDirectory", "SCHEMA", "SCHEMA_VERSION", "energy_balance",
+    "energy_balance_from_solver", "solver_entry", "build_summary", "format_summary",
+    "write_summary", "read_summary", "interface_surface", "FIELD_UNITS", "NonFiniteFieldError",
+    "check_finite", "host_cell_arrays", "decode_field_data", "write_rectilinear",
+    "RectilinearFields", "read_rectilinear", "write_polydata", "write_multiblock", "HostFaces"
 ]

@@ -39,7 +39,6 @@ def rack_scene(path, coupled: CoupledRack, plate_spacing: float = 0.05) -> Path:
     """
     import pyvista as pv
 
-
     solution = coupled.result.solution
     net = solution.network
     positions = dict(zip((n.name for n in net.nodes), layout_positions(net), strict=True))

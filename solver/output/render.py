@@ -91,7 +91,6 @@ class Scene:
     def __init__(self, result: ResultDirectory):
         import pyvista as pv
 
-
         if not result.fields.exists():
             raise FileNotFoundError(f"no fields to render: {result.fields} does not exist")
         self.result = result
@@ -182,7 +181,6 @@ class Scene:
         points[:, others[1]] = centres[others[1]][b]
         points[:, axis] = centres[axis][index]
         return pv.PolyData(points)
-
 
     def _port_seeds(self, velocity, fluid, centres, max_seeds: int):
         """Seeds in the coolant cells that a port on a face of the geometry feeds: cells next

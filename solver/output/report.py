@@ -592,7 +592,6 @@ def plot_chip_temperatures(report: Mapping, path) -> Path:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-
     chips = list(report["chips"])
     names = [c["name"] for c in chips]
     limits = [c["limit"] - ZERO_CELSIUS for c in chips]
@@ -641,7 +640,6 @@ def plot_rack_network(solution, path, quantity: str = "temperature") -> Path:
     import numpy as np
     from matplotlib.collections import LineCollection
 
-
     net = solution.network
     positions = dict(zip((n.name for n in net.nodes), layout_positions(net), strict=True))
     segments = [(positions[b.inlet][[0, 2]], positions[b.outlet][[0, 2]]) for b in net.branches]
@@ -680,7 +678,6 @@ def plot_plate_temperature(fields: Mapping, path, title: str = "cold plate") -> 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
     import numpy as np
-
 
     x, y, _ = (np.asarray(f, dtype=float) for f in fields["faces"])
     temperature = np.asarray(fields["temperature"], dtype=float) - ZERO_CELSIUS

@@ -266,6 +266,11 @@ def test_case_with_ceiling_ports_runs_with_closed_balances(tmp_path):
     assert flow["mass_flow_kg_per_s"] == pytest.approx(m_dot, rel=1e-9)
     assert flow["outlet_temperature_rise_K"] == pytest.approx(40.0 / (m_dot * 4000.0), rel=1e-3)
     assert flow["pressure_drop_Pa"] > 0.0
+    # the method and its convergence are reported: summary and images/convergence.png
+    method = summary["solver"]["flow_method"]
+    assert method["algorithm"] == "simplec" and method["pressure_solver"]["method"] == "pcg"
+    image = tmp_path / "results" / "ceiling_ports" / "images" / "convergence.png"
+    assert image.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # the streamlines start at the ceiling port (seeded in the cells it feeds)
     from solver.output import ResultDirectory, Scene
 

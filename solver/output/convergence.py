@@ -1,0 +1,77 @@
+"""The convergence picture of a run: residuals, the pressure-drop monitor and the pressure
+multigrid's convergence factor against the outer iteration, with the flow-energy passes marked."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from solver.output.atomic import atomic_path
+
+
+def plot_convergence(records: Sequence[Mapping], path, title: str,
+                     pressure_factors: Sequence[tuple[int, float]] = (),
+                     pass_ends: Sequence[int] = ()) -> Path:
+    """Write ``images/convergence.png``: three stacked panels sharing the iteration axis.
+
+    Parameters
+    ----------
+    records : sequence of mapping
+        One per outer iteration (the rows of ``history.csv``): ``iteration`` and any of the
+        scaled residuals ``continuity``, ``momentum`` [-] and the monitor ``dp_Pa`` [Pa].
+    path : path-like
+        Destination PNG, written atomically.
+    title : str
+        Figure title (the case name).
+    pressure_factors : sequence of (int, float)
+        ``(iteration, factor)`` of the pressure-correction solve, averaged per PCG iteration.
+    pass_ends : sequence of int
+        Iterations at which a flow-energy pass ended (dashed vertical lines).
+
+    Returns
+    -------
+    Path
+    """
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    def series(key):
+        points = [(r["iteration"], r[key]) for r in records
+                  if key in r and r[key] is not None and math.isfinite(r[key])]
+        return [p[0] for p in points], [p[1] for p in points]
+
+    fig, axes = plt.subplots(3, 1, figsize=(7.0, 7.5), sharex=True)
+    residual_axis, monitor_axis, factor_axis = axes
+    for key, label in (("continuity", "continuity"), ("momentum", "momentum (largest)")):
+        x, y = series(key)
+        if x:
+            residual_axis.semilogy(x, [max(v, 1e-300) for v in y], label=label)
+    residual_axis.set_ylabel("scaled residual [-]")
+    residual_axis.legend(loc="upper right")
+    x, y = series("dp_Pa")
+    if x:
+        monitor_axis.plot(x, y, color="tab:green")
+    monitor_axis.set_ylabel("pressure drop [Pa]")
+    if pressure_factors:
+        factor_axis.plot([p[0] for p in pressure_factors], [p[1] for p in pressure_factors],
+                         ".", color="tab:purple", markersize=3)
+    factor_axis.axhline(0.2, color="k", linestyle=":", linewidth=1.0, label="design bar 0.2")
+    factor_axis.set_ylim(0.0, 1.0)
+    factor_axis.set_ylabel("pressure multigrid\nfactor per iteration [-]")
+    factor_axis.set_xlabel("outer (SIMPLEC) iteration")
+    factor_axis.legend(loc="upper right")
+    for ax in axes:
+        ax.grid(True, which="major", alpha=0.3)
+        for end in pass_ends:
+            ax.axvline(end, color="grey", linestyle="--", linewidth=0.8)
+    residual_axis.set_title(f"{title}: convergence"
+                            + (f" ({len(pass_ends)} flow-energy passes, dashed)"
+                               if len(pass_ends) > 1 else ""))
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110, format="png")
+    plt.close(fig)
+    return Path(path)
