@@ -166,10 +166,15 @@ def validate_case(case: Case) -> None:
             raise err("bodies", "conjugate case without a coolant region",
                       allowed="at least one body with material = \"coolant\"")
         kinds = {b.type for b in case.boundaries}
-        for needed in ("inlet", "outlet"):
-            if needed not in kinds:
-                raise err("boundaries", f"conjugate case without an {needed}",
-                          allowed=f"a [[boundaries]] entry with type = \"{needed}\"")
+        closed = not kinds & {"inlet", "outlet"}
+        # a closed domain holds natural convection only: it needs gravity
+        if not (closed and gravity is not None and any(gravity)):
+            for needed in ("inlet", "outlet"):
+                if needed not in kinds:
+                    raise err("boundaries", f"conjugate case without an {needed}",
+                              allowed=f"a [[boundaries]] entry with type = \"{needed}\" (or "
+                                      "no inlet and no outlet with [solver.flow] gravity: "
+                                      "natural convection in a closed domain)")
         _check_coolant_temperatures(case, err)
 
 

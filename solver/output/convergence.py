@@ -1,5 +1,6 @@
-"""The convergence picture of a run: residuals, the pressure-drop monitor and the pressure
-multigrid's convergence factor against the outer iteration, with the flow-energy passes marked."""
+"""The convergence picture of a run: residuals, the pressure-drop monitor (or, in a closed
+domain, the temperature change) and the pressure multigrid's convergence factor against the outer
+iteration, with the flow-energy passes marked."""
 
 from __future__ import annotations
 
@@ -19,7 +20,9 @@ def plot_convergence(records: Sequence[Mapping], path, title: str,
     ----------
     records : sequence of mapping
         One per outer iteration (the rows of ``history.csv``): ``iteration`` and any of the
-        scaled residuals ``continuity``, ``momentum`` [-] and the monitor ``dp_Pa`` [Pa].
+        scaled residuals ``continuity``, ``momentum`` [-] and the monitors ``dp_Pa`` [Pa] and
+        ``dT_K`` [K] (the temperature change of a buoyant flow's coupled energy update; shown
+        when there is no pressure drop).
     path : path-like
         Destination PNG, written atomically.
     title : str
@@ -52,9 +55,14 @@ def plot_convergence(records: Sequence[Mapping], path, title: str,
     residual_axis.set_ylabel("scaled residual [-]")
     residual_axis.legend(loc="upper right")
     x, y = series("dp_Pa")
-    if x:
+    if x and any(y):
         monitor_axis.plot(x, y, color="tab:green")
-    monitor_axis.set_ylabel("pressure drop [Pa]")
+        monitor_axis.set_ylabel("pressure drop [Pa]")
+    else:
+        # a closed domain has no pressure drop: the temperature change per iteration instead
+        x, y = series("dT_K")
+        monitor_axis.semilogy(x, [max(v, 1e-300) for v in y], color="tab:red")
+        monitor_axis.set_ylabel("largest temperature\nchange per iteration [K]")
     if pressure_factors:
         factor_axis.plot([p[0] for p in pressure_factors], [p[1] for p in pressure_factors],
                          ".", color="tab:purple", markersize=3)

@@ -19,8 +19,14 @@ The model
   density stays at its inlet value (incompressible flow: exact mass conservation) and so does
   the specific heat (the advected heat ``F cp T`` conserves enthalpy only with one cp).
 * **Buoyancy.** With ``gravity`` in the settings the momentum equations carry the Boussinesq
-  force ``-rho beta (T - T_inlet) g`` (beta of the coolant at the inlet temperature) and the
-  passes are coupled from the start: each pass's flow sees the previous pass's temperature.
+  force ``-rho beta (T - T_ref) g`` (beta of the coolant at ``T_ref``, the inlet temperature)
+  and temperature and flow are coupled within each outer iteration: after every SIMPLEC
+  iteration the energy equation is solved with the current mass fluxes (warm start, at most
+  three TVD corrections) and its temperature drives the next iteration's buoyancy; the flow
+  has converged when the residuals and the largest temperature change per iteration are
+  below their tolerances. A closed domain (no inlet, no outlet) holds natural convection, with
+  ``T_ref`` the mean fixed wall temperature and the heat through each boundary patch as its
+  metric.
 
 Convergence
 -----------
@@ -64,7 +70,7 @@ import numpy as np
 from solver.boundaries.flow import Inlet
 from solver.boundaries.patches import SIDES, Patch, side_axis
 from solver.boundaries.ports import port_faces
-from solver.boundaries.thermal import HeatFlux, boundary_names, face_owners
+from solver.boundaries.thermal import FixedTemperature, HeatFlux, boundary_names, face_owners
 from solver.models.coldplate.monitors import CORRECTION_RTOL, ColdPlateSettings, Monitor
 from solver.models.energy.solve import ConductionSolve, solve_energy
 from solver.models.flow.simplec import FlowSolver
@@ -186,17 +192,23 @@ class ColdPlate:
         self.fluid_host = np.isin(model.body_ids, coolant_ids)
         self.fluid = self.backend.asarray(self.fluid_host)
         inlets = [b for b in model.boundaries if isinstance(b, Inlet)]
-        if not inlets:
-            raise ValueError("a conjugate case needs an inlet boundary")
-        self.inlet_temperature = float(inlets[0].temperature)
+        gravity = self.settings.gravity
+        self.buoyant = gravity is not None and any(g != 0.0 for g in gravity)
+        # a closed domain (no inlet) carries natural convection only
+        self.closed = not inlets
+        if self.closed and not self.buoyant:
+            raise ValueError("a conjugate case needs an inlet boundary (or gravity, for natural "
+                             "convection in a closed domain)")
+        fixed = [float(b.temperature) for b in model.boundaries if isinstance(b, FixedTemperature)]
+        # reference temperature: the inlet's; in a closed domain the mean fixed wall temperature
+        self.inlet_temperature = (float(inlets[0].temperature) if inlets
+                                  else sum(fixed) / len(fixed) if fixed else 293.15)
         t_in = self.inlet_temperature
         self.density = float(self.coolant.density(t_in))
         self.viscosity_inlet = float(self.coolant.viscosity(t_in))
         # the flow solver decides nothing by itself: convergence is checked by this driver
         flow_settings = replace(self.settings.flow, tolerance=0.0)
-        # Boussinesq buoyancy about the inlet temperature, beta of the coolant there
-        gravity = self.settings.gravity
-        self.buoyant = gravity is not None and any(g != 0.0 for g in gravity)
+        # Boussinesq buoyancy about the reference temperature, beta of the coolant there
         self.thermal_expansion = self.coolant.thermal_expansion(t_in) if self.buoyant else 0.0
         self.flow = FlowSolver(grid, self.fluid, model.boundaries, self.density,
                                self.viscosity_inlet, flow_settings,
@@ -266,17 +278,23 @@ class ColdPlate:
             monitor_dp.add(dp)
             record = {"iteration": residuals.iteration, "continuity": residuals.continuity,
                       "momentum": max(residuals.momentum), "pressure_drop_Pa": dp}
+            monitors = {"dp_Pa": dp, "dp_change": min(monitor_dp.change, 1.0)}
+            settled = monitor_dp.settled
+            if self.buoyant:
+                # buoyancy: temperature and flow coupled within the outer iteration
+                change = self._update_temperature()
+                record["temperature_change_K"] = monitors["dT_K"] = change
+                settled = change < s.temperature_tolerance and (self.closed or settled)
             history.append(record)
             if progress is not None:
                 progress.update(residuals.iteration,
                                 {"continuity": residuals.continuity,
-                                 "momentum": max(residuals.momentum)},
-                                {"dp_Pa": dp, "dp_change": min(monitor_dp.change, 1.0)})
+                                 "momentum": max(residuals.momentum)}, monitors)
             if (checkpoint is not None and s.checkpoint_interval
                     and residuals.iteration % s.checkpoint_interval == 0):
                 checkpoint(self, residuals.iteration)
             done = (residuals.continuity < s.continuity_tolerance
-                    and max(residuals.momentum) < s.momentum_tolerance and monitor_dp.settled)
+                    and max(residuals.momentum) < s.momentum_tolerance and settled)
             state["converged"] = done
             return done
 
@@ -285,7 +303,17 @@ class ColdPlate:
         self.flow.solve(max_iterations=remaining, callback=callback)
         return state["converged"]
 
-    def _solve_energy(self):
+    def _update_temperature(self) -> float:
+        """One energy update inside the outer iteration of a buoyant flow: the energy equation
+        with the current mass fluxes (warm start, at most three TVD corrections), its
+        temperature handed to the flow's buoyancy term; returns the largest change [K]."""
+        result = self._solve_energy(corrections=3)
+        change = float(self.xp.max(self.xp.abs(result.temperature - self.temperature)))
+        self.temperature = result.temperature
+        self._set_properties(self.temperature)
+        return change
+
+    def _solve_energy(self, corrections: int = 200):
         """Energy over fluid and solids with the current mass fluxes (warm start).
 
         :func:`solver.models.energy.solve_energy` with multigrid-preconditioned flexible GMRES
@@ -298,13 +326,13 @@ class ColdPlate:
         outer loop stops at ``temperature_tolerance``. Upwind is one solve to ``energy_rtol``.
         """
         s = self.settings
-        warm = None if self.flow.iteration == 0 else self.temperature
+        warm = None if self.flow.iteration == 0 and not self.buoyant else self.temperature
         tvd = s.energy_scheme == "tvd"
         rtol = max(s.energy_rtol, CORRECTION_RTOL) if tvd else s.energy_rtol
         linear = LinearSolve(method="fgmres", rtol=rtol, max_iterations=500, smoother="auto",
                              cycle="k")
         settings = ConductionSolve(linear=linear, tolerance=s.temperature_tolerance,
-                                   max_iterations=200, relaxation=0.8,
+                                   max_iterations=corrections, relaxation=0.8,
                                    initial_temperature=self.inlet_temperature)
         message = ("energy solve produced {what} temperatures. Likely cause: a flow field far "
                    "from converged (check the continuity residual) or a heat source without a "
@@ -359,6 +387,9 @@ class ColdPlate:
         converged = False
         energy = None
         passes = 0
+        if self.buoyant and self.flow.iteration == 0:
+            # buoyancy from the first iteration on: the temperature of the initial flow
+            self._update_temperature()
         for passes in range(1, s.max_passes + 1):
             t0 = time.perf_counter()
             flow_converged = self._solve_flow(progress, checkpoint, history, monitor_dp)
@@ -369,7 +400,8 @@ class ColdPlate:
             flow_seconds += t1 - t0
             # pass monitors: pressure drop, outlet and peak temperature rises
             dp = self.flow.pressure_drop().get("static", 0.0)
-            t_out = self.outlet_temperature()
+            # a closed domain has no outlet: its mean coolant temperature stands in
+            t_out = self.mean_coolant_temperature() if self.closed else self.outlet_temperature()
             t_peak = float(self.xp.max(self.temperature))
             for monitor, value in ((pass_dp, dp), (pass_out, t_out - self.inlet_temperature),
                                    (pass_peak, t_peak - self.inlet_temperature)):
@@ -393,7 +425,9 @@ class ColdPlate:
                 else:
                     converged = flow_converged
                     break
-            elif all(m.settled for m in (pass_dp, pass_out, pass_peak)):
+            # (a closed domain: no pressure drop, and its mean temperature is the reference)
+            elif all(m.settled for m in ((pass_peak,) if self.closed
+                                         else (pass_dp, pass_out, pass_peak))):
                 converged = flow_converged
                 break
             self._set_properties(self.temperature)
@@ -462,6 +496,12 @@ class ColdPlate:
         leaving the domain minus backflow into outlets, see :meth:`_net_outflow`)."""
         heat, capacity = self._net_outflow()
         return heat / capacity if capacity > 0 else float("nan")
+
+    def mean_coolant_temperature(self) -> float:
+        """[K] volume-weighted mean temperature of the coolant cells."""
+        xp = self.xp
+        volume = self.grid.cell_volumes() * self.fluid
+        return float(xp.sum(self.temperature * volume) / xp.sum(volume))
 
     def _capacity_rate(self) -> float:
         """[W/K] ``sum(F cp)`` of the net outflow."""
@@ -568,6 +608,8 @@ class ColdPlate:
 
     def metrics(self, solution, energy) -> dict:
         """The ``flow`` summary entry (see the module docstring)."""
+        if self.closed:
+            return self._closed_metrics(solution, energy)
         t_in = self.inlet_temperature
         t_out = self.outlet_temperature()
         capacity = self._capacity_rate()
@@ -632,6 +674,34 @@ class ColdPlate:
                                    "thermal_expansion_per_K": self.thermal_expansion,
                                    "reference_temperature_K": self.inlet_temperature}
         return metrics
+
+    def _closed_metrics(self, solution, energy) -> dict:
+        """The ``flow`` entry of natural convection in a closed domain: no inlet, outlet or
+        pressure drop; the heat through every boundary patch [W] (positive into the domain) and
+        the temperatures relative to the reference (the mean fixed wall temperature)."""
+        balance = energy.energy_balance
+        peak = float(self.xp.max(self.temperature))
+        last = solution.history[-1] if solution.history else None
+        return {
+            "coolant": getattr(self.coolant, "name", "coolant"),
+            "closed_domain": True,
+            "reference_temperature_K": self.inlet_temperature,
+            "mean_coolant_temperature_K": self.mean_coolant_temperature(),
+            "peak_temperature_K": peak,
+            "peak_temperature_rise_K": peak - self.inlet_temperature,
+            "density_kg_per_m3": self.density,
+            "boundary_heat_flows_W": dict(balance["patch_heat_flows"]),
+            "energy_balance_discrete_relative_error": balance["relative_imbalance"],
+            "mass_balance_relative_error": solution.mass_balance_error,
+            "flow_iterations": solution.iterations,
+            "continuity_residual": last.continuity if last else None,
+            "momentum_residual": max(last.momentum) if last else None,
+            "max_velocity_m_per_s": max(float(self.xp.max(self.xp.abs(v)))
+                                        for v in solution.velocity),
+            "buoyancy": {"gravity_m_per_s2": list(self.settings.gravity),
+                         "thermal_expansion_per_K": self.thermal_expansion,
+                         "reference_temperature_K": self.inlet_temperature},
+        }
 
     def _is_inlet(self, name: str) -> bool:
 
