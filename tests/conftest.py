@@ -1,8 +1,20 @@
 """Shared fixtures: every backend test runs on the CPU and, when a GPU answers, on the GPU too."""
 
+import importlib.util
+
 import pytest
 
 from solver.backend import CPU, get_backend, gpu_available
+
+if importlib.util.find_spec("cupy") is not None:
+    import cupy
+
+    # the CuPy stand-in (../shared/tools/fakecupy) runs kernels through twins: register ours
+    if hasattr(cupy, "register_twin"):
+        from gpu_twins import TWINS
+
+        for name, twin in TWINS.items():
+            cupy.register_twin(name, twin)
 
 _BACKENDS = ["cpu", "gpu"]
 

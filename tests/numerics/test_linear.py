@@ -401,14 +401,15 @@ def test_cuda_kernels_compile(tmp_path, dtype):
                             timeout=300)
     assert result.returncode == 0, result.stderr
     ptx = (tmp_path / "smoothers.ptx").read_text()
-    assert "rbgs_colour" in ptx and "thomas_lines" in ptx
+    assert all(name in ptx for name in ("rbgs_colour", "thomas_lines", "thomas_factor"))
 
 
 @pytest.mark.gpu
 @pytest.mark.parametrize("shape", [(13, 7, 5), (16, 16, 16), (1, 9, 4)])
 def test_gpu_smoothers_match_numpy_twins(shape):
-    """One colour sweep of the rbgs_colour kernel and the zebra line sweep (thomas_lines)
-    equal the NumPy sub-lattice sweeps to round-off (1e-12 relative) on random inputs."""
+    """One colour sweep of the rbgs_colour kernel and the zebra line sweep (thomas_factor,
+    thomas_lines) equal the NumPy sub-lattice sweeps to round-off (1e-12 relative) on random
+    inputs."""
     from solver.backend import CPU, get_backend
     from solver.numerics.linear import Level
 

@@ -24,9 +24,11 @@ def cuda_source(dtype) -> str:
 
 @functools.cache
 def cuda_kernels(xp, dtype_name: str):
-    """Compiled ``(rbgs_colour, thomas_lines)`` kernels for one precision (CuPy only)."""
+    """Compiled ``(rbgs_colour, thomas_lines, thomas_factor)`` kernels for one precision (CuPy
+    only)."""
     module = xp.RawModule(code=cuda_source(dtype_name))
-    return module.get_function("rbgs_colour"), module.get_function("thomas_lines")
+    return tuple(module.get_function(name)
+                 for name in ("rbgs_colour", "thomas_lines", "thomas_factor"))
 
 
 def launch_blocks(count: int) -> tuple[int]:

@@ -92,6 +92,20 @@ class PointSmoother:
             xp.multiply(acc, inverse, out=centre)
 
 
+def thomas_factors(xp, lower, diag, upper, inverse, upper_scaled) -> None:
+    """Thomas factors of tridiagonal systems ``d x_k - l x_(k-1) - u x_(k+1) = b`` stored with
+    the line index last: ``inverse`` (the inverse pivots, 0 where a pivot vanishes against the
+    diagonal: a decoupled row) and ``upper_scaled`` (``u`` times the inverse pivot), written in
+    place. The NumPy twin of the ``thomas_factor`` kernel (one loop step per line position)."""
+    previous = xp.zeros_like(diag[..., 0])
+    for k in range(diag.shape[-1]):
+        pivot = diag[..., k] - lower[..., k] * previous
+        ok = xp.abs(pivot) > 1e-12 * xp.abs(diag[..., k])
+        inverse[..., k] = xp.where(ok, 1.0 / xp.where(ok, pivot, 1.0), 0.0)
+        upper_scaled[..., k] = upper[..., k] * inverse[..., k]
+        previous = upper_scaled[..., k]
+
+
 class TridiagonalLines:
     """Many independent tridiagonal systems ``d_k x_k - l_k x_(k-1) - u_k x_(k+1) = b_k``, one
     per line, the line index last (arrays of shape ``(m1, m2, n)``).
@@ -107,23 +121,21 @@ class TridiagonalLines:
         xp = array_namespace(diag)
         self.xp = xp
         self.thomas = xp is not np or (diag.size < 3 if thomas is None else thomas)
-        if xp is not np:
-            # one CUDA thread per line (thomas_lines in kernels/smoothers.cu)
-            self.kernel = cuda_kernels(xp, diag.dtype.name)[1]
-            self.lines = int(np.prod(diag.shape[:-1]))
         if self.thomas:
             # Thomas factors: inverse pivots and normalised upper couplings
             self.lower = lower
             self.inverse = xp.empty_like(diag)
             self.upper_scaled = xp.empty_like(diag)
-            previous = xp.zeros_like(diag[..., 0])
-            for k in range(diag.shape[-1]):
-                pivot = diag[..., k] - lower[..., k] * previous
-                ok = xp.abs(pivot) > 1e-12 * xp.abs(diag[..., k])
-                self.inverse[..., k] = xp.where(ok, 1.0 / xp.where(ok, pivot, 1.0), 0.0)
-                self.upper_scaled[..., k] = upper[..., k] * self.inverse[..., k]
-                previous = self.upper_scaled[..., k]
             self.row = xp.empty_like(diag[..., 0])
+        if xp is not np:
+            # one CUDA thread per line (thomas_factor, thomas_lines in kernels/smoothers.cu)
+            _, self.kernel, factor = cuda_kernels(xp, diag.dtype.name)
+            self.lines = int(np.prod(diag.shape[:-1]))
+            factor(launch_blocks(self.lines), (THREADS,),
+                   (lower, diag, upper, self.inverse, self.upper_scaled,
+                    np.int64(self.lines), np.int32(diag.shape[-1])))
+        elif self.thomas:
+            thomas_factors(xp, lower, diag, upper, self.inverse, self.upper_scaled)
         else:
             gttrf, self.gttrs = scipy.linalg.lapack.get_lapack_funcs(
                 ("gttrf", "gttrs"), dtype=diag.dtype)

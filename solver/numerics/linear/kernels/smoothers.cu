@@ -44,6 +44,31 @@ extern "C" __global__ void rbgs_colour(
     x[p] = acc * inverse_diag[c];
 }
 
+// Thomas factors of independent tridiagonal systems d x_k - l x_(k-1) - u x_(k+1) = b, one per
+// thread, each stored contiguously (line index last): the inverse pivots (0 where a pivot
+// vanishes: a decoupled row) and the upper couplings scaled by them. Twin: thomas_factors in
+// solver/numerics/linear/smoothers.py.
+extern "C" __global__ void thomas_factor(
+    const real* __restrict__ lower, const real* __restrict__ diag,
+    const real* __restrict__ upper, real* __restrict__ inverse_pivot,
+    real* __restrict__ upper_scaled, const long long lines, const int n)
+{
+    const long long line = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (line >= lines) {
+        return;
+    }
+    const long long b = line * n;
+    real previous = 0;
+    for (int k = 0; k < n; ++k) {
+        const real pivot = diag[b + k] - lower[b + k] * previous;
+        const real inverse = fabs(pivot) > (real)1e-12 * fabs(diag[b + k]) ? (real)1 / pivot
+                                                                           : (real)0;
+        inverse_pivot[b + k] = inverse;
+        previous = upper[b + k] * inverse;
+        upper_scaled[b + k] = previous;
+    }
+}
+
 // Independent tridiagonal systems, one per thread, each stored contiguously (line index last):
 // forward elimination with precomputed inverse pivots, then back substitution, in place on
 // work (the right-hand sides on entry, the solutions on exit).
