@@ -1,0 +1,96 @@
+"""Outer iterations and time to a converged state on the lid-driven cavity (Ghia et al. 1982).
+
+The 2D cavity (unit square, lid speed 1, one cell deep with symmetry planes) at Reynolds number
+``--re`` on ``n x n`` cells (van Leer convection, SIMPLEC, the flow solver's default settings).
+Every code normalises its residuals differently, so the figure to compare is the number of outer
+iterations to a *converged state*: the first iteration from which the centreline profiles
+u(y) and v(x) stay within ``1e-4`` of the lid speed of those of a tightly converged run (scaled
+residuals 1e-9) on the same grid (issue 10's criterion). Also printed: iterations to the scaled
+residual 1e-6, wall time to the converged state, the largest deviation from Ghia, Ghia & Shin
+(1982) on both centrelines, the mean pressure multigrid factor, and the machine load. The peer
+is OpenFOAM ``simpleFoam`` (``../shared/peers/openfoam-cavity``), run by its own script.
+
+Usage: ``python benchmarks/cavity.py [--re 1000] [--sizes 64 128]`` (about 2 min on 2 cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+from pathlib import Path
+
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # BLAS threads only add wake-up latency here
+
+import numpy as np  # noqa: E402
+
+from solver.boundaries import MovingWall, Patch, Symmetry  # noqa: E402
+from solver.grid import Grid  # noqa: E402
+from solver.models.flow import FlowSettings, FlowSolver  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "models"))
+from test_flow import GHIA_U, GHIA_V, GHIA_X, GHIA_Y  # noqa: E402
+
+STATE_TOLERANCE = 1e-4  # [lid speed] converged-state criterion on the centreline profiles
+
+
+def cavity(reynolds: float, n: int) -> dict:
+    """Solve the cavity to scaled residuals 1e-9, recording the centrelines every iteration."""
+    grid = Grid.uniform((1.0, 1.0, 1.0 / n), (n, n, 1))
+    boundaries = [MovingWall(Patch("y_max"), velocity=(1.0, 0.0, 0.0)),
+                  Symmetry(Patch("z_min")), Symmetry(Patch("z_max"))]
+    solver = FlowSolver(grid, np.ones(grid.shape, bool), boundaries, 1.0, 1.0 / reynolds,
+                        FlowSettings(tolerance=1e-9, max_iterations=20000))
+    profiles, clock, residuals = [], [], []
+    start = time.perf_counter()
+
+    def record(res, flow):
+        u = flow.velocity_on_grid()[0][n // 2, :, 0]
+        v = flow.velocity_on_grid()[1][:, n // 2, 0]
+        profiles.append(np.concatenate([u, v]))
+        clock.append(time.perf_counter() - start)
+        residuals.append(res.largest)
+        return False
+
+    solution = solver.solve(callback=record)
+    final = profiles[-1]
+    deviation = [float(np.max(np.abs(p - final))) for p in profiles]
+    unsettled = [i for i, d in enumerate(deviation) if d > STATE_TOLERANCE]
+    settled = unsettled[-1] + 1 if unsettled else 0
+    to_residual = next((i + 1 for i, r in enumerate(residuals) if r < 1e-6), None)
+    u, v = solution.velocity[0][n // 2, :, 0], solution.velocity[1][:, n // 2, 0]
+    y, x = grid.centers[1], grid.centers[0]
+    u_line = np.interp(GHIA_Y, np.r_[0.0, y, 1.0], np.r_[0.0, u, 1.0])
+    v_line = np.interp(GHIA_X, np.r_[0.0, x, 1.0], np.r_[0.0, v, 0.0])
+    factors = [h.pressure_convergence_factor for h in solution.history
+               if h.pressure_convergence_factor is not None
+               and math.isfinite(h.pressure_convergence_factor)
+               and h.pressure_convergence_factor > 0]
+    return {"benchmark": "cavity", "reynolds": reynolds, "cells": n * n,
+            "converged": solution.converged,
+            "iterations_to_converged_state": settled + 1,
+            "seconds_to_converged_state": round(clock[settled], 3),
+            "iterations_to_residual_1e-6": to_residual,
+            "iterations_to_residual_1e-9": solution.iterations,
+            "max_error_u_vs_ghia": float(np.max(np.abs(u_line - GHIA_U[int(reynolds)]))),
+            "max_error_v_vs_ghia": float(np.max(np.abs(v_line - GHIA_V[int(reynolds)]))),
+            "pressure_convergence_factor_mean": (math.exp(np.mean(np.log(factors)))
+                                                 if factors else None),
+            "load_average_1min": os.getloadavg()[0]}
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--re", type=float, default=1000.0, choices=[100.0, 400.0, 1000.0])
+    parser.add_argument("--sizes", type=int, nargs="+", default=[64, 128])
+    args = parser.parse_args(argv)
+    for n in args.sizes:
+        print(json.dumps(cavity(args.re, n)), flush=True)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
