@@ -268,8 +268,7 @@ def grid_preview(case):
     -------
     (dict or None, list of str)
         :func:`solver.grid.generation.grid_report` of the grid (None for a case without bodies) and
-        the
-        text of any grid warnings.
+        the text of any grid warnings.
     """
     if not case.bodies:
         return None, []

@@ -156,8 +156,7 @@ def validate_case(case: Case) -> None:
     if gravity is not None and physics == "conduction":
         raise err("solver.flow.gravity", "gravity acts on the coolant flow, and a conduction case "
                   "has none", list(gravity), 'no gravity, or solver.physics = "conjugate"')
-    if gravity is not None and any(gravity) and \
-            case.coolant_material().thermal_expansion(_inlet_temperature(case)) == 0.0:
+    if gravity is not None and any(gravity) and not case.coolant_material().expands:
         raise err("solver.flow.gravity", f"buoyancy needs a thermal-expansion coefficient, but "
                   f"coolant '{case.coolant.name}' has a constant density", list(gravity),
                   f"[materials.{case.coolant.name}] thermal_expansion, or no gravity")
@@ -283,9 +282,3 @@ def _checked_body_bounds(case: Case, i: int, body, err):
         text = str(error).replace(str(path), body.file)
         raise err(f"bodies[{i}].file", text, body.file,
                   "a closed (watertight), non-degenerate surface mesh") from None
-
-
-def _inlet_temperature(case: Case) -> float:
-    """[K] temperature of the first inlet (the buoyancy reference), else 20 C."""
-    inlets = [b.temperature for b in case.boundaries if b.type == "inlet"]
-    return inlets[0] if inlets else 293.15

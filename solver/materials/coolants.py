@@ -125,6 +125,14 @@ class Coolant:
         return not all(p.is_constant for p in (self.density, self.specific_heat,
                                                self.viscosity, self.conductivity))
 
+    @property
+    def expands(self) -> bool:
+        """True when the coolant has a nonzero thermal-expansion coefficient: a given
+        ``expansion``, or else a density that varies with temperature."""
+        if self.expansion is not None:
+            return self.expansion != 0.0
+        return not self.density.is_constant
+
     def thermal_expansion(self, T: float) -> float:
         """Volumetric thermal-expansion coefficient ``beta = -(1/rho) drho/dT`` [1/K] at ``T``
         [K]: ``expansion`` when given, else a central difference of the density law over

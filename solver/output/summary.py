@@ -85,8 +85,8 @@ def solver_entry(linear_history: Sequence[Mapping[str, Any]],
     ----------
     linear_history : sequence of dict
         One dict per linear solve (``method``, ``iterations``, ``converged``,
-        ``relative_residual``, ``residuals``, ``seconds``), as :mod:`solver.models.energy` records
-        them.
+        ``relative_residual``, ``residuals``, ``seconds``), as recorded by
+        :mod:`solver.models.energy`.
     outer_history : sequence of float, optional
         Outer (non-linear) iteration monitor, e.g. the largest temperature change [K].
     converged : bool, optional

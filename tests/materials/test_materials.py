@@ -563,6 +563,9 @@ def test_coolant_expansion_given_or_derived():
     table = Coolant.from_table("t", [280.0, 320.0], rho=[1010.0, 990.0], cp=4000.0, mu=1e-3,
                                k=0.6)
     assert table.thermal_expansion(300.0) == pytest.approx(0.5 / 1000.0, rel=1e-12)
+    # whether buoyancy can act at all (checked by the case for [solver.flow] gravity)
+    assert given.expands and table.expands and get_coolant("water").expands
+    assert not Coolant.constant("c", 1000.0, 4000.0, 1e-3, 0.6).expands
 
 
 def test_user_table_coolant():

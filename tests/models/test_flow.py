@@ -369,8 +369,7 @@ def test_progress_records_residuals_and_pressure_drop():
 
 def test_mass_flux_drives_conjugate_energy_balance():
     """Contract with solver.models.energy: the flow's face mass fluxes (zero on solid faces) advect
-    heat
-    through a channel over a heated copper base; the energy balance closes to 1e-9 and the
+    heat through a channel over a heated copper base; the energy balance closes to 1e-9 and the
     outlet bulk temperature rise equals Q / (m_dot cp) within 0.2% (the rest of Q conducts
     back through the fixed-temperature inlet face, Peclet number about 300)."""
     from solver.boundaries import HeatFlux

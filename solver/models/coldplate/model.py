@@ -2,15 +2,15 @@
 
 The model
 ---------
-* **Regions.** The case bodies are painted on the snapped grid (:func:`solver.pipeline.
-  build_solid_model`); cells of bodies whose material is ``"coolant"`` are fluid, every other
-  painted cell is solid, unpainted cells are empty (no physics).
+* **Regions.** The case bodies are painted on the snapped grid
+  (:func:`solver.setup.build_solid_model`); cells of bodies whose material is ``"coolant"`` are
+  fluid, every other painted cell is solid, unpainted cells are empty (no physics).
 * **Flow.** Steady laminar incompressible flow on the fluid mask
-  (:class:`solver.models.flow.FlowSolver`,
-  staggered SIMPLEC, immersed solids) with the coolant density at the inlet temperature.
+  (:class:`solver.models.flow.FlowSolver`, staggered SIMPLEC, immersed solids) with the coolant
+  density at the inlet temperature.
 * **Energy.** One temperature field over fluid and solids
-  (:func:`solver.models.energy.solve_energy`)
-  with the face mass fluxes of the flow, upwind or TVD convection as ``[solver.flow] scheme``.
+  (:func:`solver.models.energy.solve_energy`) with the face mass fluxes of the flow, upwind or
+  TVD convection as ``[solver.flow] scheme``.
 * **Coolant properties.** First pass: constant properties at the inlet temperature. When the
   viscosity evaluated on the resulting fluid temperatures differs from the inlet value by more
   than ``property_tolerance`` (2 % by default) the run couples flow and energy in an outer loop:
@@ -37,8 +37,7 @@ deferred correction (TVD). In a coupled run, passes repeat until the pressure dr
 temperature rise and the peak temperature rise change by less than their monitor tolerances
 from one pass to the next. A diverging run (NaN, residual growth) stops with
 :class:`solver.models.flow.DivergenceError` naming the likely cause; the last good state is kept in
-the
-checkpoint and no field file is written.
+the checkpoint and no field file is written.
 
 Metrics (``flow`` entry of ``summary.json``)
 --------------------------------------------
@@ -670,10 +669,14 @@ class ColdPlate:
         if self.channel_groups:
             metrics["flow_split"] = self.flow_split(solution)
         if self.buoyant:
-            metrics["buoyancy"] = {"gravity_m_per_s2": list(self.settings.gravity),
-                                   "thermal_expansion_per_K": self.thermal_expansion,
-                                   "reference_temperature_K": self.inlet_temperature}
+            metrics["buoyancy"] = self._buoyancy_entry()
         return metrics
+
+    def _buoyancy_entry(self) -> dict:
+        """Gravity [m/s2], thermal-expansion coefficient [1/K] and reference temperature [K]."""
+        return {"gravity_m_per_s2": list(self.settings.gravity),
+                "thermal_expansion_per_K": self.thermal_expansion,
+                "reference_temperature_K": self.inlet_temperature}
 
     def _closed_metrics(self, solution, energy) -> dict:
         """The ``flow`` entry of natural convection in a closed domain: no inlet, outlet or
@@ -698,9 +701,7 @@ class ColdPlate:
             "momentum_residual": max(last.momentum) if last else None,
             "max_velocity_m_per_s": max(float(self.xp.max(self.xp.abs(v)))
                                         for v in solution.velocity),
-            "buoyancy": {"gravity_m_per_s2": list(self.settings.gravity),
-                         "thermal_expansion_per_K": self.thermal_expansion,
-                         "reference_temperature_K": self.inlet_temperature},
+            "buoyancy": self._buoyancy_entry(),
         }
 
     def _is_inlet(self, name: str) -> bool:

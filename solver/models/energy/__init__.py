@@ -29,10 +29,10 @@ boundaries = 0". :func:`patch_heat_flows` evaluates the boundary flows with the 
 used by the assembly, so the energy balance closes to the linear-solver residual.
 
 Linear systems go to :mod:`solver.numerics.linear` (multigrid-preconditioned CG for conduction,
-flexible
-GMRES with advection); the multigrid hierarchy is kept across TVD deferred-correction passes (only
-the right-hand side changes) and rebuilt on each Picard pass for ``k(T)``. In float64 the balance
-closes to about 1e-10; float32 grids reach about 1e-3 (round-off of ``T`` near 300 K).
+flexible GMRES with advection); the multigrid hierarchy is kept across TVD deferred-correction
+passes (only the right-hand side changes) and rebuilt on each Picard pass for ``k(T)``. In
+float64 the balance closes to about 1e-10; float32 grids reach about 1e-3 (round-off of ``T``
+near 300 K).
 
 All kernels are written against ``grid.backend.xp`` (NumPy or CuPy); the only host work is on
 small per-side boundary masks. Units: SI (m, K, W, kg/s, J/kg/K).
