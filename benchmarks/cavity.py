@@ -48,9 +48,8 @@ def cavity(reynolds: float, n: int) -> dict:
     start = time.perf_counter()
 
     def record(res, flow):
-        u = flow.velocity_on_grid()[0][n // 2, :, 0]
-        v = flow.velocity_on_grid()[1][:, n // 2, 0]
-        profiles.append(np.concatenate([u, v]))
+        u, v, _ = flow.velocity_on_grid()
+        profiles.append(np.concatenate([u[n // 2, :, 0], v[:, n // 2, 0]]))
         clock.append(time.perf_counter() - start)
         residuals.append(res.largest)
         return False
