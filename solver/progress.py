@@ -76,6 +76,7 @@ class Progress:
         self._start = self._clock()
         self._last_print: float | None = None
         self._history: deque[tuple[int, float, float]] = deque(maxlen=max(3, window))
+        self._fraction: tuple[float, float] | None = None
         self.records: list[dict[str, float]] = []
         self._last_line = ""
         self._width = 0
@@ -100,7 +101,11 @@ class Progress:
         return worst
 
     def seconds_left(self) -> float | None:
-        """Estimated wall time [s] until the tolerance is met, or ``None`` when not estimable."""
+        """Estimated wall time [s] until the tolerance is met (or, for a run that reports the
+        fraction done, until it is complete), or ``None`` when not estimable."""
+        if self._fraction is not None:
+            fraction, elapsed = self._fraction
+            return elapsed * (1.0 - fraction) / fraction if fraction > 0.0 else None
         points = [(it, d, t) for it, d, t in self._history if math.isfinite(d)]
         if len(points) < 3:
             return None
@@ -146,7 +151,8 @@ class Progress:
         self.stream.flush()
 
     def update(self, iteration: int, residuals: float | Mapping[str, float],
-               monitors: Mapping[str, float] | None = None) -> None:
+               monitors: Mapping[str, float] | None = None,
+               fraction: float | None = None) -> None:
         """Record one iteration and print a line when ``every_seconds`` have passed.
 
         Parameters
@@ -157,10 +163,15 @@ class Progress:
             Current residual(s) (host floats, same normalisation as the tolerance).
         monitors : mapping of str to float, optional
             Engineering monitors printed after the residuals (e.g. ``{"T_max_C": 81.2}``).
+        fraction : float, optional
+            Fraction of the whole run done (a time-accurate run), in (0, 1]: the time left is
+            then extrapolated from it instead of from the residuals' rate.
         """
         if not isinstance(residuals, Mapping):
             residuals = {"residual": residuals}
         now = self._clock()
+        if fraction is not None:
+            self._fraction = (min(max(float(fraction), 0.0), 1.0), now - self._start)
         self._history.append((int(iteration), self._distance(residuals), now))
         self.records.append({"iteration": int(iteration), "elapsed": now - self._start,
                              **{name: float(v) for name, v in residuals.items()},

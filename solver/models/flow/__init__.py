@@ -1,4 +1,5 @@
-"""Steady incompressible laminar flow on the staggered Cartesian grid with immersed solids.
+"""Incompressible laminar flow, steady or time-accurate, on the staggered Cartesian grid with
+immersed solids.
 
 Discretisation
 --------------
@@ -25,18 +26,24 @@ Discretisation
   driven by ``p_cell - p_outlet``). Wall: no slip (optionally moving). Symmetry: zero normal
   velocity and zero shear.
 * **Buoyancy.** Optional Boussinesq term ``-rho beta (T - T_ref) g`` per momentum volume.
+* **Time-accurate mode** (:mod:`~solver.models.flow.time_stepping`). BDF2 (backward-Euler start,
+  variable steps from a Courant target) with SIMPLEC inner iterations per step; time averages
+  of fields and monitors, stopped by a batch-means confidence interval on each monitor's mean.
 
 The flow lives on the bounding box of the fluid cells (solid beyond it is a wall); results are
 returned on the full grid. Units are SI throughout: m, s, kg, Pa, kg/s (mass fluxes), Pa s
 (dynamic viscosity).
 
-Validation (tests/models/test_flow.py): plane Poiseuille and rectangular ducts against Shah & London
-(1978) f*Re with observed order 2; lid-driven cavity against Ghia, Ghia & Shin (1982); immersed
-solid walls reproduce walled ducts. Performance (benchmarks/flow_unit_cell.py): about 20 ms per
-iteration on the 80,000-cell peer unit cell (30,000 fluid cells) on one CPU core.
+Validation (tests/models/test_flow.py): plane Poiseuille and rectangular ducts against Shah &
+London (1978) f*Re with observed order 2; lid-driven cavity against Ghia, Ghia & Shin (1982);
+immersed solid walls reproduce walled ducts. tests/models/test_flow_time.py: second order in time
+on the decaying Taylor-Green vortex; the time average of a steady flow is its steady solution.
+Performance (benchmarks/flow_unit_cell.py): about 20 ms per iteration on the 80,000-cell peer
+unit cell (30,000 fluid cells) on one CPU core.
 
-Limits: steady laminar flow only. Flows that are physically unsteady (e.g. pin arrays at pin
-Reynolds numbers of several hundred) stall at a residual plateau instead of converging.
+Limits: laminar flow. Flows that are physically unsteady (e.g. pin arrays at pin Reynolds
+numbers of several hundred) stall at a residual plateau in the steady mode; the time-accurate
+mode averages them instead.
 """
 
 from solver.models.flow.momentum import Component
@@ -44,9 +51,18 @@ from solver.models.flow.settings import ALGORITHMS, CONVECTION_SCHEMES, FlowSett
 from solver.models.flow.simplec import FlowSolver, solve_flow
 from solver.models.flow.solution import DivergenceError, FlowResiduals, FlowSolution, cell_velocity
 from solver.models.flow.staggered import INTERIOR, half_widths, pad_edge, pad_zero
+from solver.models.flow.time_stepping import (
+    StepRecord,
+    TimeAverage,
+    TimeAveragedFlow,
+    TimeSettings,
+    TimeStepper,
+    run_time_averaged,
+)
 
 __all__ = [
     "Component", "CONVECTION_SCHEMES", "ALGORITHMS", "FlowSettings", "FlowSolver", "solve_flow",
     "DivergenceError", "FlowResiduals", "FlowSolution", "cell_velocity", "INTERIOR",
-    "half_widths", "pad_edge", "pad_zero"
+    "half_widths", "pad_edge", "pad_zero", "StepRecord", "TimeAverage", "TimeAveragedFlow",
+    "TimeSettings", "TimeStepper", "run_time_averaged"
 ]

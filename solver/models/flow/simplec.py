@@ -106,6 +106,7 @@ class FlowSolver:
         self.pressure = xp.zeros(self.grid.shape, dtype=self.dtype)
         self._apply_ghost_pressure()
         self.temperature = None
+        self.unsteady = None
         self.history: list[FlowResiduals] = []
         self.iteration = 0
         self._pressure_stencil = Stencil7(*(xp.zeros(self.grid.shape, dtype=self.dtype)
@@ -207,6 +208,16 @@ class FlowSolver:
                                           * info["g_min"])
                 info["diffusion_max"] = (info["noslip_max"] * mu_nodes[along_axis(d, LAST)]
                                           * info["g_max"])
+
+    def set_unsteady_terms(self, terms) -> None:
+        """Add the discrete time derivative to the momentum equations (None: steady).
+
+        ``terms`` holds one ``(inertia, source)`` pair per component, face arrays in kg/s:
+        ``inertia`` joins the diagonal and ``source`` [kg m/s^2] the right-hand side, so that
+        each row reads ``(a_P + inertia) u - sum a_nb u_nb = b + source`` (see
+        :mod:`solver.models.flow.time_stepping`).
+        """
+        self.unsteady = None if terms is None else list(terms)
 
     def set_temperature(self, temperature, coolant=None) -> None:
         """Take a cell temperature field [K] for buoyancy and, with ``coolant``, viscosity(T)."""
@@ -364,6 +375,10 @@ class FlowSolver:
                 t_nodes = 0.5 * (t_nodes[along_axis(a, LOWER)] + t_nodes[along_axis(a, UPPER)])
                 rhs -= (self.density * self.thermal_expansion * self.gravity[a]
                         * (t_nodes - self.reference_temperature) * comp.volume)
+        if self.unsteady is not None:
+            inertia, source = self.unsteady[a]
+            diag += inertia
+            rhs += source
         # couplings to fixed faces (inlets, walls) move to the right-hand side
         for name in NEIGHBOURS:
             coefficient = getattr(st, name)
@@ -487,6 +502,21 @@ class FlowSolver:
         self._correct(distances, update_pressure=False)
         self._multigrid = None
 
+    def start(self) -> None:
+        """Before the first iteration: the potential-flow initial state, when the settings ask
+        for it, the domain has an inflow and no state was given (no-op otherwise)."""
+        if (self.settings.potential_initialisation and self.iteration == 0
+                and not self._state_given and self._reference_flow > 0):
+            self.initialise_potential_flow()
+
+    def residence_time(self) -> float | None:
+        """Mean residence (flow-through) time [s]: the coolant volume over the volumetric
+        inflow; None for a closed domain."""
+        if self._reference_flow <= 0.0:
+            return None
+        volume = float(self.xp.sum(self.grid.cell_volumes() * self.fluid_f))
+        return volume * self.density / self._reference_flow
+
     # -- iteration ---------------------------------------------------------------------------
     def _save_good_state(self) -> None:
         if self._good is None:
@@ -590,9 +620,7 @@ class FlowSolver:
         start = time.perf_counter()
         s = self.settings
         limit = max_iterations or s.max_iterations
-        if (s.potential_initialisation and self.iteration == 0 and not self._state_given
-                and self._reference_flow > 0):
-            self.initialise_potential_flow()
+        self.start()
         converged = False
         minimum = np.inf
         for _ in range(limit):
