@@ -434,6 +434,7 @@ def run_conjugate(case, backend, result_dir, quiet: bool = False, resume: bool =
         "algorithm": plate.settings.flow.algorithm,
         "convection": plate.settings.flow.convection,
         "passes": result.passes,
+        "mode": "steady" if plate.settings.time is None else "time_averaged",
         "pressure_solver": {"method": pressure.method, "preconditioner": "multigrid",
                             "cycle": pressure.cycle, "smoother": pressure.smoother}}
     solver["flow_history"] = [{"iteration": h.iteration, "continuity": h.continuity,
@@ -442,11 +443,7 @@ def run_conjugate(case, backend, result_dir, quiet: bool = False, resume: bool =
                                "pressure_convergence_factor": h.pressure_convergence_factor}
                               for h in result.flow.history[-200:]]
     if case.output.write_images:
-        plot_convergence(progress.records, result_dir.image("convergence"), case.name,
-                         [(h.iteration, h.pressure_convergence_factor)
-                          for h in result.flow.history
-                          if h.pressure_convergence_factor is not None],
-                         [h["iteration"] for h in result.history if "pass" in h])
+        _plot_convergence(case, result, progress, result_dir, plate.time_average)
     summary = build_summary(
         case_name=case.name, backend=backend, grid=model.grid,
         bodies=body_temperature_stats(temperature, model.body_ids, model.body_names, volumes),
@@ -461,6 +458,28 @@ def run_conjugate(case, backend, result_dir, quiet: bool = False, resume: bool =
         physics="conjugate", grid_report=report,
     )
     return _finish(case, result_dir, summary, quiet)
+
+
+def _plot_convergence(case, result, progress, result_dir, time_average) -> None:
+    """``images/convergence.png`` against the outer iteration, or, for a time-averaged run,
+    against time in flow-through times (the flow iterations mapped to the time of their step)."""
+    factors = [(h.iteration, h.pressure_convergence_factor) for h in result.flow.history
+               if h.pressure_convergence_factor is not None]
+    pass_ends = [h["iteration"] for h in result.history if "pass" in h]
+    if time_average is None:
+        plot_convergence(progress.records, result_dir.image("convergence"), case.name, factors,
+                         pass_ends)
+        return
+    period = time_average.flow_through_time
+    steps = [h for h in result.history if "step" in h]
+    ends = np.array([h["iteration"] for h in steps], dtype=float)
+    times = np.array([h["time_s"] / period for h in steps])
+    start, end = (t / period for t in time_average.averaging_window)
+    plot_convergence(progress.records, result_dir.image("convergence"), case.name,
+                     [(float(np.interp(i, ends, times)), f) for i, f in factors],
+                     [float(np.interp(i, ends, times)) for i in pass_ends],
+                     x_key="t_flow_through", x_label="time [flow-through times]",
+                     averaging=(start, end, time_average.statistics["dp_Pa"].mean))
 
 
 def run_network_case(network_section, coolant, output_dir, quiet=False, plots=True):

@@ -35,6 +35,7 @@ from solver.models.coldplate.monitors import ColdPlateSettings, MonitorSettings
 from solver.models.conduction import SolidModel
 from solver.models.energy.sources import chip_heat_source
 from solver.models.flow.settings import FlowSettings
+from solver.models.flow.time_stepping import TimeSettings
 
 
 def geometry_body(body, case_dir: Path | None = None):
@@ -308,7 +309,13 @@ def settings_from_case(case) -> ColdPlateSettings:
                                  m.window),
         max_passes=case.solver.nonlinear.max_iterations,
         checkpoint_interval=f.checkpoint_interval if case.output.checkpoint else 0,
-        gravity=None if f.gravity is None else tuple(f.gravity))
+        gravity=None if f.gravity is None else tuple(f.gravity),
+        time=time_settings(f.time) if f.mode == "time_averaged" else None)
+
+
+def time_settings(section) -> TimeSettings:
+    """``[solver.flow.time]`` as :class:`~solver.models.flow.TimeSettings`."""
+    return TimeSettings(**section.model_dump())
 
 
 # ---------------------------------------------------------------------------------------------

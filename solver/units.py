@@ -33,6 +33,8 @@ PRESSURE_UNITS = {"Pa": (1.0, 0.0), "kPa": (1e3, 0.0), "bar": (1e5, 0.0),
                   "psi": (6894.757293168, 0.0), "mbar": (1e2, 0.0)}
 POWER_UNITS = {"W": (1.0, 0.0), "kW": (1e3, 0.0), "MW": (1e6, 0.0)}
 VELOCITY_UNITS = {"m/s": (1.0, 0.0), "mm/s": (1e-3, 0.0)}
+TIME_UNITS = {"s": (1.0, 0.0), "ms": (1e-3, 0.0), "us": (1e-6, 0.0), "min": (60.0, 0.0),
+              "h": (3600.0, 0.0)}
 HEAT_FLUX_UNITS = {"W/m2": (1.0, 0.0), "W/cm2": (1e4, 0.0), "kW/m2": (1e3, 0.0)}
 
 _QUANTITY = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-z/0-9]+)\s*$")
@@ -83,6 +85,7 @@ MassFlow = Annotated[float, _quantity(MASS_FLOW_UNITS, "mass flow [kg/s]")]
 Pressure = Annotated[float, _quantity(PRESSURE_UNITS, "pressure [Pa]")]
 Power = Annotated[float, _quantity(POWER_UNITS, "power [W]")]
 Velocity = Annotated[float, _quantity(VELOCITY_UNITS, "velocity [m/s]")]
+Duration = Annotated[float, _quantity(TIME_UNITS, "time [s]")]
 HeatFluxDensity = Annotated[float, _quantity(HEAT_FLUX_UNITS, "heat flux [W/m2]")]
 
 

@@ -17,6 +17,7 @@ from pydantic import (
 
 from solver.case.errors import fail
 from solver.units import (
+    Duration,
     Length,
     Pressure,
     Section,
@@ -131,6 +132,42 @@ class FlowMonitors(Section):
     window: int = Field(20, ge=1, description="[-] iterations over which the changes are measured")
 
 
+class FlowTime(Section):
+    """``[solver.flow.time]``: time stepping and averaging of ``mode = "time_averaged"``.
+
+    Times are counted in flow-through times: the coolant volume over the volumetric flow.
+    """
+
+    cfl: float = Field(1.0, gt=0, le=20, description="[-] target Courant number max |u| dt/dx "
+                                                     "of the adaptive time step")
+    time_step: Duration | None = Field(None, gt=0, description="[s] fixed time step instead of "
+                                                               "the Courant target")
+    max_step_growth: float = Field(1.2, ge=1, lt=2.414, description="[-] largest ratio of two "
+                                                                    "consecutive time steps")
+    inner_iterations: int = Field(30, ge=1, description="[-] cap on the pressure-velocity "
+                                                        "iterations of one time step")
+    inner_tolerance: float = Field(1e-5, gt=0, description="[-] scaled continuity and momentum "
+                                                           "residuals that end a time step")
+    start_up: float = Field(2.0, ge=0, description="[-] flow-through times run before averaging")
+    min_average: float = Field(3.0, ge=0, description="[-] flow-through times averaged at least")
+    max_flow_through_times: float = Field(30.0, gt=0, description="[-] flow-through times at "
+                                                                  "most, start-up included")
+    batches: int = Field(10, ge=2, description="[-] batches of the batch-means confidence "
+                                               "interval of the mean pressure drop")
+    average_tolerance: float = Field(0.01, gt=0, description="[-] averaging stops when the 95 % "
+                                                             "interval of the mean pressure "
+                                                             "drop is within this fraction of "
+                                                             "it")
+
+    @model_validator(mode="after")
+    def _long_enough(self):
+        if self.start_up + self.min_average > self.max_flow_through_times:
+            raise fail("max_flow_through_times", "the run must hold the start-up and the "
+                       "minimum averaging time", self.max_flow_through_times,
+                       f">= start_up + min_average = {self.start_up + self.min_average}")
+        return self
+
+
 class FlowSection(Section):
     """``[solver.flow]``: steady incompressible flow (used when physics = "conjugate")."""
 
@@ -155,6 +192,14 @@ class FlowSection(Section):
                                                                "pressure-correction solve")
     checkpoint_interval: int = Field(200, ge=0, description="[-] outer iterations between "
                                                             "checkpoints (0: none)")
+    mode: Literal["steady", "time_averaged"] = Field(
+        "steady", description="[-] 'steady' (the steady equations, converged) or "
+                              "'time_averaged' (time-accurate BDF2 run, averaged once the "
+                              "start-up has passed; for flows that are unsteady, e.g. wakes "
+                              "behind pins)")
+    time: FlowTime = Field(default_factory=FlowTime, description="[-] time stepping and "
+                                                                 "averaging (mode = "
+                                                                 "'time_averaged')")
     gravity: tuple[float, float, float] | None = Field(
         None, description="[m/s2] gravity vector for Boussinesq buoyancy in a conjugate case, "
                           "e.g. [0, 0, -9.81]: the force -rho beta (T - T_inlet) g, beta of the "

@@ -160,6 +160,14 @@ def validate_case(case: Case) -> None:
         raise err("solver.flow.gravity", f"buoyancy needs a thermal-expansion coefficient, but "
                   f"coolant '{case.coolant.name}' has a constant density", list(gravity),
                   f"[materials.{case.coolant.name}] thermal_expansion, or no gravity")
+    mode = case.solver.flow.mode
+    if mode != "steady" and physics == "conduction":
+        raise err("solver.flow.mode", "a conduction case has no flow to run in time", mode,
+                  '"steady", or solver.physics = "conjugate"')
+    if mode != "steady" and gravity is not None and any(gravity):
+        raise err("solver.flow.mode", "time-averaged flow with buoyancy needs the transient "
+                  "energy equation, which this mode does not solve", mode,
+                  '"steady" with gravity, or no gravity')
     if physics == "conjugate":
         if not fluid:
             raise err("bodies", "conjugate case without a coolant region",

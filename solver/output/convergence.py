@@ -1,6 +1,7 @@
 """The convergence picture of a run: residuals, the pressure-drop monitor (or, in a closed
 domain, the temperature change) and the pressure multigrid's convergence factor against the outer
-iteration, with the flow-energy passes marked."""
+iteration (or, for a time-averaged run, against time with the averaging window shaded and the
+mean pressure drop drawn), with the flow-energy passes marked."""
 
 from __future__ import annotations
 
@@ -12,8 +13,10 @@ from solver.output.atomic import atomic_path
 
 
 def plot_convergence(records: Sequence[Mapping], path, title: str,
-                     pressure_factors: Sequence[tuple[int, float]] = (),
-                     pass_ends: Sequence[int] = ()) -> Path:
+                     pressure_factors: Sequence[tuple[float, float]] = (),
+                     pass_ends: Sequence[float] = (), x_key: str = "iteration",
+                     x_label: str = "outer (SIMPLEC) iteration",
+                     averaging: tuple[float, float, float] | None = None) -> Path:
     """Write ``images/convergence.png``: three stacked panels sharing the iteration axis.
 
     Parameters
@@ -27,10 +30,15 @@ def plot_convergence(records: Sequence[Mapping], path, title: str,
         Destination PNG, written atomically.
     title : str
         Figure title (the case name).
-    pressure_factors : sequence of (int, float)
-        ``(iteration, factor)`` of the pressure-correction solve, averaged per PCG iteration.
-    pass_ends : sequence of int
-        Iterations at which a flow-energy pass ended (dashed vertical lines).
+    pressure_factors : sequence of (float, float)
+        ``(x, factor)`` of the pressure-correction solve, averaged per PCG iteration.
+    pass_ends : sequence of float
+        ``x`` at which a flow-energy pass ended (dashed vertical lines).
+    x_key, x_label : str
+        The record key of the horizontal axis and its label (e.g. ``"t_flow_through"``).
+    averaging : (float, float, float), optional
+        A time-averaged run's window start and end (``x`` units) and mean pressure drop [Pa]:
+        shaded, and the mean drawn.
 
     Returns
     -------
@@ -42,7 +50,7 @@ def plot_convergence(records: Sequence[Mapping], path, title: str,
     import matplotlib.pyplot as plt
 
     def series(key):
-        points = [(r["iteration"], r[key]) for r in records
+        points = [(r[x_key], r[key]) for r in records
                   if key in r and r[key] is not None and math.isfinite(r[key])]
         return [p[0] for p in points], [p[1] for p in points]
 
@@ -52,12 +60,20 @@ def plot_convergence(records: Sequence[Mapping], path, title: str,
         x, y = series(key)
         if x:
             residual_axis.semilogy(x, [max(v, 1e-300) for v in y], label=label)
-    residual_axis.set_ylabel("scaled residual [-]")
+    residual_axis.set_ylabel("scaled residual [-]" if x_key == "iteration"
+                             else "scaled residual at the\nend of each time step [-]")
     residual_axis.legend(loc="upper right")
     x, y = series("dp_Pa")
     if x and any(y):
-        monitor_axis.plot(x, y, color="tab:green")
+        monitor_axis.plot(x, y, color="tab:green", linewidth=1.0)
         monitor_axis.set_ylabel("pressure drop [Pa]")
+        if averaging is not None:
+            start, end, mean = averaging
+            for ax in axes:
+                ax.axvspan(start, end, color="tab:orange", alpha=0.12)
+            monitor_axis.axhline(mean, color="tab:orange", linewidth=1.2,
+                                 label=f"time average {mean:.4g} Pa (shaded window)")
+            monitor_axis.legend(loc="upper right")
     else:
         # a closed domain has no pressure drop: the temperature change per iteration instead
         x, y = series("dT_K")
@@ -69,7 +85,7 @@ def plot_convergence(records: Sequence[Mapping], path, title: str,
     factor_axis.axhline(0.2, color="k", linestyle=":", linewidth=1.0, label="design bar 0.2")
     factor_axis.set_ylim(0.0, 1.0)
     factor_axis.set_ylabel("pressure multigrid\nfactor per iteration [-]")
-    factor_axis.set_xlabel("outer (SIMPLEC) iteration")
+    factor_axis.set_xlabel(x_label)
     factor_axis.legend(loc="upper right")
     for ax in axes:
         ax.grid(True, which="major", alpha=0.3)

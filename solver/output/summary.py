@@ -300,6 +300,17 @@ def format_summary(summary: Mapping[str, Any]) -> str:
         rows = [(label, _num(_scaled(flow[key], scale), fmt))
                 for key, label, scale, fmt in labels if key in flow]
         lines += _table(("", ""), rows)[1:]
+        average = flow.get("time_average")
+        if average:
+            dp = (average.get("statistics") or {}).get("dp_Pa") or {}
+            state = "" if average.get("converged") else ", NOT statistically converged"
+            spans = average["averaged_time_s"] / average["flow_through_time_s"]
+            lines.append(
+                f"  time-averaged over {_num(spans, '.3g')} flow-through times "
+                f"({average['steps']} steps{state}): pressure drop "
+                f"{_num(_scaled(dp.get('mean'), 1e-3), '.4f')} +- "
+                f"{_num(_scaled(dp.get('half_width'), 1e-3), '.2g')} kPa (95 %), rms "
+                f"fluctuation {_num(_scaled(dp.get('rms'), 1e-3), '.2g')} kPa")
 
     solver = summary.get("solver") or {}
     if solver:

@@ -471,3 +471,41 @@ def test_bad_per_axis_max_spacing_is_a_one_line_error(tmp_path, value, fragment)
     message = str(info.value)
     assert "\n" not in message and fragment in message
     assert info.value.key_path.startswith("grid")
+
+
+def test_time_averaged_flow_settings(tmp_path):
+    """[solver.flow] mode and [solver.flow.time] reach the cold-plate settings with units."""
+    from solver.setup import settings_from_case
+
+    text = CONJUGATE.replace('physics = "conjugate"', '''physics = "conjugate"
+
+[solver.flow]
+mode = "time_averaged"
+
+[solver.flow.time]
+time_step = "0.5 ms"
+start_up = 1
+batches = 20''')
+    settings = settings_from_case(load_case(write(tmp_path, text)))
+    assert settings.time.time_step == pytest.approx(5e-4)
+    assert settings.time.start_up == 1.0 and settings.time.batches == 20
+    assert settings_from_case(load_case(write(tmp_path, CONJUGATE))).time is None
+
+
+@pytest.mark.parametrize("section, fragment", [
+    ('[solver.flow]\nmode = "time_averaged"\ngravity = [0, 0, -9.81]',
+     "solver.flow.mode.*transient energy"),
+    ('[solver.flow.time]\nstart_up = 20\nmin_average = 20',
+     "max_flow_through_times.*start-up"),
+    ('[solver.flow.time]\nmax_step_growth = 3', "max_step_growth"),
+])
+def test_bad_time_averaged_settings_are_one_line_errors(tmp_path, section, fragment):
+    text = CONJUGATE.replace('physics = "conjugate"', 'physics = "conjugate"\n\n' + section)
+    with pytest.raises(CaseError, match=fragment):
+        load_case(write(tmp_path, text))
+
+
+def test_time_averaged_mode_in_a_conduction_case_is_an_error(tmp_path):
+    text = MINIMAL + '\n[solver.flow]\nmode = "time_averaged"\n'
+    with pytest.raises(CaseError, match="solver.flow.mode.*no flow"):
+        load_case(write(tmp_path, text))

@@ -121,3 +121,36 @@ def test_divergence_keeps_last_good_state_and_writes_no_fields(tmp_path, monkeyp
     assert not (result / "fields.vtr").exists()
     arrays, metadata = load_checkpoint(result / "checkpoint.npz")
     assert all(np.all(np.isfinite(a)) for a in arrays.values())
+
+
+def test_time_averaged_mode_of_a_steady_plate_equals_the_steady_run(tmp_path):
+    """The unit cell's flow is steady: run time-accurately (Courant 5, 3 flow-through times of
+    start-up) its averaged pressure drop and thermal resistance equal the steady run's (1e-6),
+    the batch-means interval is closed at once, and summary, history and picture say so."""
+    import json
+
+    case = unit_cell_case()
+    steady = run(case, backend="cpu", output=tmp_path / "steady", quiet=True)["flow"]
+    time = case.solver.flow.time.model_copy(update={"cfl": 5.0, "start_up": 3.0,
+                                                    "min_average": 1.0,
+                                                    "inner_tolerance": 1e-7})
+    flow = case.solver.flow.model_copy(update={"mode": "time_averaged", "time": time})
+    timed = case.model_copy(update={
+        "solver": case.solver.model_copy(update={"flow": flow}),
+        "output": case.output.model_copy(update={"write_images": True})})
+    summary = run(timed, backend="cpu", output=tmp_path / "timed", quiet=True)
+    averaged = summary["flow"]
+    assert averaged["pressure_drop_Pa"] == pytest.approx(steady["pressure_drop_Pa"], rel=1e-6)
+    assert averaged["thermal_resistance_K_per_W"] == pytest.approx(
+        steady["thermal_resistance_K_per_W"], rel=1e-6)
+    record = averaged["time_average"]
+    assert record["converged"] and 4.0 <= record["flow_through_times"] < 4.2
+    assert record["statistics"]["dp_Pa"]["mean"] == pytest.approx(averaged["pressure_drop_Pa"],
+                                                                  rel=1e-9)
+    assert summary["solver"]["flow_method"]["mode"] == "time_averaged"
+    result = tmp_path / "timed" / "coldplate_unit_cell"
+    assert "time-averaged over" in (result / "summary.txt").read_text()
+    header = (result / "history.csv").read_text().splitlines()[0]
+    assert "t_flow_through" in header and "courant" in header
+    assert (result / "images" / "convergence.png").stat().st_size > 10_000
+    assert json.loads((result / "summary.json").read_text())["flow"]["time_average"]

@@ -7,10 +7,16 @@ The model
   fluid, every other painted cell is solid, unpainted cells are empty (no physics).
 * **Flow.** Steady laminar incompressible flow on the fluid mask
   (:class:`solver.models.flow.FlowSolver`, staggered SIMPLEC, immersed solids) with the coolant
-  density at the inlet temperature.
+  density at the inlet temperature. With time settings (``[solver.flow] mode =
+  "time_averaged"``) the flow runs time-accurately (BDF2,
+  :mod:`solver.models.flow.time_stepping`) for a start-up and then until the batch-means
+  confidence interval of the mean pressure drop is within its tolerance; the time-averaged
+  fields are the flow result (``time_average`` entry: times, steps, the mean pressure drop, its
+  95 % interval and rms fluctuation).
 * **Energy.** One temperature field over fluid and solids
-  (:func:`solver.models.energy.solve_energy`) with the face mass fluxes of the flow, upwind or
-  TVD convection as ``[solver.flow] scheme``.
+  (:func:`solver.models.energy.solve_energy`) with the face mass fluxes of the flow (the
+  time-averaged ones in the time-averaged mode: the heat carried by the flow's fluctuations is
+  not modelled), upwind or TVD convection as ``[solver.flow] scheme``.
 * **Coolant properties.** First pass: constant properties at the inlet temperature. When the
   viscosity evaluated on the resulting fluid temperatures differs from the inlet value by more
   than ``property_tolerance`` (2 % by default) the run couples flow and energy in an outer loop:
@@ -67,51 +73,16 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from solver.boundaries.flow import Inlet
-from solver.boundaries.patches import SIDES, Patch, side_axis
+from solver.boundaries.patches import SIDES, side_axis
 from solver.boundaries.ports import port_faces
 from solver.boundaries.thermal import FixedTemperature, HeatFlux, boundary_names, face_owners
+from solver.models.coldplate.inlet_faces import energy_boundaries
 from solver.models.coldplate.monitors import CORRECTION_RTOL, ColdPlateSettings, Monitor
 from solver.models.energy.solve import ConductionSolve, solve_energy
 from solver.models.flow.simplec import FlowSolver
 from solver.models.flow.solution import DivergenceError
+from solver.models.flow.time_stepping import TimeStepper, run_time_averaged
 from solver.numerics.linear.settings import LinearSolve
-
-
-# ---------------------------------------------------------------------------------------------
-# the coolant side of the energy boundaries
-# ---------------------------------------------------------------------------------------------
-@dataclass(frozen=True, eq=False)
-class FluidFacePatch(Patch):
-    """A patch restricted to the faces whose boundary cell is fluid.
-
-    An inlet rectangle usually spans fins or walls too; the energy equation must see the inlet
-    temperature only where coolant enters (solid faces of the rectangle stay adiabatic).
-
-    Parameters
-    ----------
-    fluid_faces : bool array
-        Host mask over the side's faces, True where the adjacent cell is fluid.
-    """
-
-    fluid_faces: np.ndarray | None = None
-
-    def face_mask(self, grid) -> np.ndarray:
-        """The rectangle's faces whose adjacent cell is fluid (host bool, side face shape)."""
-        return super().face_mask(grid) & self.fluid_faces
-
-
-def energy_boundaries(boundaries, fluid: np.ndarray) -> list:
-    """Boundaries for the energy equation: inlet patches restricted to fluid faces."""
-    result = []
-    for b in boundaries:
-        # (ports on faces of the geometry find their coolant faces themselves)
-        if isinstance(b, Inlet) and not b.patch.on_geometry:
-            axis, is_max = side_axis(b.patch.side)
-            layer = np.take(fluid, -1 if is_max else 0, axis=axis)
-            b = replace(b, patch=FluidFacePatch(b.patch.side, b.patch.region,
-                                                  fluid_faces=layer))
-        result.append(b)
-    return result
 
 
 # ---------------------------------------------------------------------------------------------
@@ -219,6 +190,7 @@ class ColdPlate:
         self.start_iteration = 0
         # buoyancy couples flow and energy from the first pass on
         self.coupled = self.buoyant
+        self.time_average = None
         self._set_properties(self.temperature)
 
     # -- properties -----------------------------------------------------------------------------
@@ -268,8 +240,11 @@ class ColdPlate:
 
     # -- solve ----------------------------------------------------------------------------------
     def _solve_flow(self, progress, checkpoint, history, monitor_dp: Monitor) -> bool:
-        """Outer SIMPLEC iterations until residuals and the pressure-drop monitor hold."""
+        """Outer SIMPLEC iterations until residuals and the pressure-drop monitor hold (or,
+        with time settings, the time-averaged flow)."""
         s = self.settings
+        if s.time is not None:
+            return self._average_flow_in_time(progress, checkpoint, history)
         state = {"converged": False}
 
         def callback(residuals, solver):
@@ -301,6 +276,40 @@ class ColdPlate:
         remaining = max(s.flow.max_iterations - (self.flow.iteration - self.start_iteration), 1)
         self.flow.solve(max_iterations=remaining, callback=callback)
         return state["converged"]
+
+    def _average_flow_in_time(self, progress, checkpoint, history) -> bool:
+        """Time-accurate flow from the current state (see
+        :func:`solver.models.flow.run_time_averaged`): start-up, then averaging until the mean
+        pressure drop is known to ``average_tolerance``. The flow solver is left at the averaged
+        fields; returns whether the average converged statistically."""
+        s = self.settings
+        # one clock over the passes (each pass starts from the previous pass's average)
+        clock = self.time_average.averaging_window[1] if self.time_average else 0.0
+        stepper = TimeStepper(self.flow, s.time, start_time=clock)
+
+        def pressure_drop():
+            return self.flow.pressure_drop().get("static", 0.0)
+
+        def callback(record, values):
+            history.append({"iteration": self.flow.iteration, **record.as_dict(),
+                            "pressure_drop_Pa": values["dp_Pa"]})
+            if (checkpoint is not None and s.checkpoint_interval
+                    and record.step % s.checkpoint_interval == 0):
+                checkpoint(self, self.flow.iteration)
+
+        average = run_time_averaged(stepper, self.flow.residence_time(),
+                                    {"dp_Pa": pressure_drop}, callback, progress)
+        self.flow.set_state(average.velocity, average.pressure)
+        self.time_average = average
+        if progress is not None:
+            dp = average.statistics.get("dp_Pa")
+            progress.message(
+                f"time average over {average.averaged_time / average.flow_through_time:.3g} "
+                f"flow-through times ({average.steps} steps, {average.inner_iterations} "
+                f"iterations): dp {dp.mean:.5g} +- {dp.half_width:.2g} Pa (95 %), rms "
+                f"{dp.rms:.3g} Pa" + ("" if average.converged else
+                                      " - NOT statistically converged"))
+        return average.converged
 
     def _update_temperature(self) -> float:
         """One energy update inside the outer iteration of a buoyant flow: the energy equation
@@ -670,6 +679,8 @@ class ColdPlate:
             metrics["flow_split"] = self.flow_split(solution)
         if self.buoyant:
             metrics["buoyancy"] = self._buoyancy_entry()
+        if self.time_average is not None:
+            metrics["time_average"] = self.time_average.as_dict()
         return metrics
 
     def _buoyancy_entry(self) -> dict:

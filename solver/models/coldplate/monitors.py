@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from solver.models.flow.settings import FlowSettings
+from solver.models.flow.time_stepping import TimeSettings
 
 PROPERTY_TOLERANCE = 0.02  # relative viscosity variation that switches on flow-energy coupling
 
@@ -66,6 +67,11 @@ class ColdPlateSettings:
     gravity : (float, float, float) or None
         [m/s2] gravity vector of the Boussinesq buoyancy term (None: no buoyancy). With gravity
         the passes are always coupled: the flow sees the temperature of the previous pass.
+    time : TimeSettings or None
+        None: steady flow. Otherwise the flow of each pass runs time-accurately and its time
+        average (fields and pressure drop) is the result; the energy equation is solved on the
+        time-averaged mass fluxes (the heat carried by the fluctuations, the correlation of u'
+        and T', is not modelled).
     """
 
     flow: FlowSettings = field(default_factory=FlowSettings)
@@ -79,8 +85,12 @@ class ColdPlateSettings:
     property_tolerance: float = PROPERTY_TOLERANCE
     checkpoint_interval: int = 200
     gravity: tuple[float, float, float] | None = None
+    time: TimeSettings | None = None
 
     def __post_init__(self):
+        if self.time is not None and self.gravity is not None and any(self.gravity):
+            raise ValueError("time-accurate flow with buoyancy needs the transient energy "
+                             "equation, which the time-averaged mode does not solve")
         if self.energy_scheme not in ("upwind", "tvd"):
             raise ValueError(f"energy_scheme must be 'upwind' or 'tvd', got {self.energy_scheme}")
 

@@ -125,15 +125,17 @@ class TimeStepper:
     reference_velocity : float
         [m/s] velocity scale for the first step when the fluid starts at rest (a lid-driven
         cavity); the Courant number is measured on the current field otherwise.
+    start_time : float
+        [s] the clock at the initial condition.
     """
 
     def __init__(self, flow: FlowSolver, settings: TimeSettings | None = None,
-                 reference_velocity: float = 0.0):
+                 reference_velocity: float = 0.0, start_time: float = 0.0):
         self.flow = flow
         self.xp = xp = flow.xp
         self.settings = settings or TimeSettings()
         self.reference_velocity = float(reference_velocity)
-        self.time = 0.0
+        self.time = float(start_time)
         self.steps = 0
         self.records: list[StepRecord] = []
         self._previous = None  # u^n
@@ -293,7 +295,9 @@ class TimeAveragedFlow:
     """Outcome of :func:`run_time_averaged`.
 
     ``velocity`` [m/s] and ``pressure`` [Pa] are time averages on the flow region;
-    ``statistics`` maps each monitor to its :class:`MeanEstimate`; times are in s.
+    ``statistics`` maps each monitor to its :class:`MeanEstimate`; times are in s: ``time`` the
+    run's length, ``averaged_time`` the part averaged, ``averaging_window`` its start and end on
+    the stepper's clock; ``steps`` and ``inner_iterations`` count this run.
     """
 
     velocity: list
@@ -306,6 +310,7 @@ class TimeAveragedFlow:
     steps: int
     inner_iterations: int
     capped_steps: int
+    averaging_window: tuple[float, float] = (0.0, 0.0)
     records: list[StepRecord] = field(default_factory=list)
 
     def as_dict(self) -> dict:
@@ -314,6 +319,7 @@ class TimeAveragedFlow:
                 "averaged_time_s": self.averaged_time,
                 "flow_through_time_s": self.flow_through_time,
                 "flow_through_times": self.time / self.flow_through_time,
+                "averaging_window_s": list(self.averaging_window),
                 "steps": self.steps, "inner_iterations": self.inner_iterations,
                 "steps_at_inner_cap": self.capped_steps,
                 "statistics": {n: e.as_dict() for n, e in self.statistics.items()}}
@@ -342,7 +348,9 @@ def run_time_averaged(stepper: TimeStepper, flow_through_time: float,
     callback : callable, optional
         ``callback(record, monitor_values)`` after every step.
     progress : solver.progress.Progress, optional
-        One line per step; its time-left estimate is the fraction of the longest run done.
+        One line per step (with the time in flow-through times on the stepper's clock); its
+        time left counts to the earliest end, then to the end that the narrowing of the
+        confidence intervals (as one over the root of the averaged time) predicts.
 
     Returns
     -------
@@ -354,10 +362,11 @@ def run_time_averaged(stepper: TimeStepper, flow_through_time: float,
     period = float(flow_through_time)
     if not period > 0.0:
         raise ValueError("flow_through_time must be positive")
-    origin = stepper.time
+    origin, first_step = stepper.time, stepper.steps
     average_from = origin + s.start_up * period
     earliest_end = average_from + s.min_average * period
     latest_end = origin + s.max_flow_through_times * period
+    expected_end = earliest_end
     average = TimeAverage(stepper.flow)
     statistics: dict[str, MeanEstimate] = {}
     converged = False
@@ -377,18 +386,22 @@ def run_time_averaged(stepper: TimeStepper, flow_through_time: float,
             if progress is not None:
                 progress.update(record.step, {"continuity": record.continuity,
                                               "momentum": record.momentum},
-                                {"t_flow_through": (stepper.time - origin) / period,
+                                {"t_flow_through": stepper.time / period,
                                  "courant": record.courant, **values},
-                                fraction=(stepper.time - origin) / (latest_end - origin))
+                                fraction=(stepper.time - origin) / (expected_end - origin))
             if (stepper.time >= earliest_end - 1e-9 * period
                     and stepper.time - last_check >= 0.1 * period
                     and len(average.weights) >= s.batches):
                 last_check = stepper.time
                 statistics = {name: average.estimate(name, s.batches) for name in monitors}
-                if all(e.relative_half_width <= s.average_tolerance
-                       for e in statistics.values()):
+                worst = max((e.relative_half_width / s.average_tolerance
+                             for e in statistics.values()), default=0.0)
+                if worst <= 1.0:
                     converged = True
                     break
+                # the interval narrows as 1/sqrt(averaged time): the end to expect
+                expected_end = min(max(average_from + average.duration * worst**2,
+                                       stepper.time), latest_end)
     finally:
         stepper.finish()
     if average.duration == 0.0:
@@ -397,5 +410,6 @@ def run_time_averaged(stepper: TimeStepper, flow_through_time: float,
         statistics = {name: average.estimate(name, s.batches) for name in monitors}
     return TimeAveragedFlow(average.velocity, average.pressure, statistics, converged,
                             stepper.time - origin, average.duration, period,
-                            stepper.steps, inner, capped,
-                            list(stepper.records))
+                            stepper.steps - first_step, inner, capped,
+                            (stepper.time - average.duration, stepper.time),
+                            stepper.records[first_step:])
