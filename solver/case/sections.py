@@ -149,6 +149,9 @@ class FlowTime(Section):
     inner_tolerance: float = Field(1e-5, gt=0, description="[-] scaled continuity and momentum "
                                                            "residuals that end a time step")
     start_up: float = Field(2.0, ge=0, description="[-] flow-through times run before averaging")
+    later_start_up: float = Field(1.0, ge=0, description="[-] start-up of the later flow-energy "
+                                                         "passes (they start from the last "
+                                                         "average)")
     min_average: float = Field(3.0, ge=0, description="[-] flow-through times averaged at least")
     max_flow_through_times: float = Field(30.0, gt=0, description="[-] flow-through times at "
                                                                   "most, start-up included")

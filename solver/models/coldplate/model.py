@@ -297,8 +297,10 @@ class ColdPlate:
                     and record.step % s.checkpoint_interval == 0):
                 checkpoint(self, self.flow.iteration)
 
+        # a later pass starts from the last average: a shorter start-up
+        start_up = s.time.later_start_up if self.time_average else s.time.start_up
         average = run_time_averaged(stepper, self.flow.residence_time(),
-                                    {"dp_Pa": pressure_drop}, callback, progress)
+                                    {"dp_Pa": pressure_drop}, callback, progress, start_up)
         self.flow.set_state(average.velocity, average.pressure)
         self.time_average = average
         if progress is not None:

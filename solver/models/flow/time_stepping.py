@@ -56,6 +56,9 @@ class TimeSettings:
         [-] scaled continuity and momentum residuals at which a step has converged.
     start_up : float
         [-] flow-through times run before averaging starts (the start-up transient).
+    later_start_up : float
+        [-] the start-up of a run that starts from an earlier average (a later flow-energy
+        pass of a cold plate whose coolant properties changed).
     min_average : float
         [-] flow-through times averaged at least.
     max_flow_through_times : float
@@ -73,6 +76,7 @@ class TimeSettings:
     inner_iterations: int = 30
     inner_tolerance: float = 1e-5
     start_up: float = 2.0
+    later_start_up: float = 1.0
     min_average: float = 3.0
     max_flow_through_times: float = 30.0
     batches: int = 10
@@ -85,8 +89,9 @@ class TimeSettings:
             raise ValueError("max_step_growth must lie in [1, 2.414) (BDF2 zero-stability)")
         if self.inner_iterations < 1 or self.batches < 2:
             raise ValueError("inner_iterations must be >= 1 and batches >= 2")
-        if min(self.start_up, self.min_average) < 0.0 or self.max_flow_through_times <= 0.0:
-            raise ValueError("start_up and min_average must be >= 0, max_flow_through_times > 0")
+        if (min(self.start_up, self.later_start_up, self.min_average) < 0.0
+                or self.max_flow_through_times <= 0.0):
+            raise ValueError("start-ups and min_average must be >= 0, max_flow_through_times > 0")
         if self.start_up + self.min_average > self.max_flow_through_times:
             raise ValueError("start_up + min_average exceed max_flow_through_times")
 
@@ -328,7 +333,7 @@ class TimeAveragedFlow:
 def run_time_averaged(stepper: TimeStepper, flow_through_time: float,
                       monitors: Mapping[str, Callable[[], float]] | None = None,
                       callback: Callable[[StepRecord, dict], None] | None = None,
-                      progress=None) -> TimeAveragedFlow:
+                      progress=None, start_up: float | None = None) -> TimeAveragedFlow:
     """Step in time, discard the start-up, and average until the monitors' means are known.
 
     Runs ``settings.start_up`` flow-through times, then averages fields and monitors for at
@@ -347,6 +352,8 @@ def run_time_averaged(stepper: TimeStepper, flow_through_time: float,
         Scalar monitors evaluated after every step (e.g. the pressure drop [Pa]).
     callback : callable, optional
         ``callback(record, monitor_values)`` after every step.
+    start_up : float, optional
+        [-] flow-through times before averaging, instead of ``settings.start_up``.
     progress : solver.progress.Progress, optional
         One line per step (with the time in flow-through times on the stepper's clock); its
         time left counts to the earliest end, then to the end that the narrowing of the
@@ -363,7 +370,7 @@ def run_time_averaged(stepper: TimeStepper, flow_through_time: float,
     if not period > 0.0:
         raise ValueError("flow_through_time must be positive")
     origin, first_step = stepper.time, stepper.steps
-    average_from = origin + s.start_up * period
+    average_from = origin + (s.start_up if start_up is None else start_up) * period
     earliest_end = average_from + s.min_average * period
     latest_end = origin + s.max_flow_through_times * period
     expected_end = earliest_end
