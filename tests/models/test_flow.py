@@ -362,7 +362,8 @@ def test_progress_records_residuals_and_pressure_drop():
                         FlowSettings(tolerance=1e-6))
     progress = Progress(1e-6, quiet=True)
     solution = solver.solve(progress=progress)
-    assert len(progress.records) == solution.iterations
+    # one record per outer step: a multigrid cycle here (the region is all coolant)
+    assert solution.cycles > 0 and len(progress.records) == solution.cycles
     last = progress.records[-1]
     assert last["continuity"] < 1e-6 and last["dp_Pa"] == solution.pressure_drop["static"]
 
@@ -421,7 +422,7 @@ def test_restart_from_a_solution_continues_converged():
                         FlowSettings(tolerance=1e-8))
     solver.set_state(first.velocity, first.pressure)
     again = solver.solve()
-    assert again.converged and again.iterations <= 2
+    assert again.converged and (again.cycles or again.iterations) <= 2  # outer steps
     assert again.pressure_drop["static"] == pytest.approx(first.pressure_drop["static"], rel=1e-8)
 
 

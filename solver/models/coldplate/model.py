@@ -245,7 +245,7 @@ class ColdPlate:
         s = self.settings
         if s.time is not None:
             return self._average_flow_in_time(progress, checkpoint, history)
-        state = {"converged": False}
+        state = {"converged": False, "checkpointed": self.flow.iteration}
 
         def callback(residuals, solver):
             dp = solver.pressure_drop().get("static", 0.0)
@@ -264,9 +264,12 @@ class ColdPlate:
                 progress.update(residuals.iteration,
                                 {"continuity": residuals.continuity,
                                  "momentum": max(residuals.momentum)}, monitors)
+            # (a multigrid cycle advances several iterations: checkpoint on crossing a multiple)
             if (checkpoint is not None and s.checkpoint_interval
-                    and residuals.iteration % s.checkpoint_interval == 0):
+                    and residuals.iteration // s.checkpoint_interval
+                    > state["checkpointed"] // s.checkpoint_interval):
                 checkpoint(self, residuals.iteration)
+                state["checkpointed"] = residuals.iteration
             done = (residuals.continuity < s.continuity_tolerance
                     and max(residuals.momentum) < s.momentum_tolerance and settled)
             state["converged"] = done

@@ -11,6 +11,9 @@ CONVECTION_SCHEMES = ("upwind", "van_leer", "minmod", "linear_upwind")
 ALGORITHMS = ("simplec", "simple")
 
 
+METHODS = ("auto", "multigrid", "single_grid")
+
+
 @dataclass(frozen=True)
 class FlowSettings:
     """Settings of the steady flow solve (frozen; echoed into result metadata).
@@ -21,13 +24,20 @@ class FlowSettings:
         Convection scheme. The limited schemes are bounded second order (deferred correction);
         ``"linear_upwind"`` is unlimited second order; ``"upwind"`` first order.
     algorithm : {"simplec", "simple"}
-        Pressure-velocity coupling.
+        Pressure-velocity coupling (the smoother of every multigrid level).
+    method : {"auto", "multigrid", "single_grid"}
+        Outer iteration: ``"multigrid"`` runs nonlinear multigrid (FAS V-cycles,
+        :mod:`solver.models.flow.fas`) with the SIMPLE(C) iterations as smoother, whose cycle
+        count barely grows with the grid; ``"single_grid"`` iterates on the grid alone;
+        ``"auto"`` takes multigrid wherever it applies (a flow region of coolant only, no ports
+        on faces of the geometry, no buoyancy) and the single grid elsewhere.
     relax_velocity : float
         Implicit under-relaxation factor of momentum, 0 < alpha <= 1.
     relax_pressure : float, optional
         Pressure under-relaxation; by default 1 for SIMPLEC and 0.3 for SIMPLE.
     max_iterations : int
-        Maximum outer (SIMPLE) iterations.
+        Maximum outer SIMPLE(C) iterations on the grid (with multigrid: of its finest level,
+        ``pre + post`` = 4 per cycle).
     tolerance : float
         Converged when the scaled continuity and momentum residuals fall below it.
     momentum_sweeps : int
@@ -49,6 +59,7 @@ class FlowSettings:
 
     convection: str = "van_leer"
     algorithm: str = "simplec"
+    method: str = "auto"
     relax_velocity: float = 0.8
     relax_pressure: float | None = None
     max_iterations: int = 1000
@@ -65,6 +76,8 @@ class FlowSettings:
             raise ValueError(f"convection must be one of {CONVECTION_SCHEMES}")
         if self.algorithm not in ALGORITHMS:
             raise ValueError(f"algorithm must be one of {ALGORITHMS}")
+        if self.method not in METHODS:
+            raise ValueError(f"method must be one of {METHODS}")
         if self.relax_pressure is None:
             object.__setattr__(self, "relax_pressure",
                                1.0 if self.algorithm == "simplec" else 0.3)

@@ -12,6 +12,7 @@ from solver.boundaries.flow import INLET, OUTLET
 from solver.boundaries.flow_conditions import FlowConditions
 from solver.boundaries.patches import SIDES, side_axis
 from solver.grid.grid import Grid
+from solver.models.flow.fas import NonlinearMultigrid, fas_applies
 from solver.models.flow.momentum import Component
 from solver.models.flow.settings import FlowSettings
 from solver.models.flow.solution import DivergenceError, FlowResiduals, FlowSolution, cell_velocity
@@ -58,12 +59,15 @@ class FlowSolver:
     crop : bool
         Solve on the bounding box of the fluid cells only (default; the cells beyond are solid,
         so its inner sides are walls). Results are returned on the full grid either way.
+    domain_sides : sequence of str, optional
+        Solve on the whole ``grid`` and take the boundaries only on these sides (the others are
+        walls): a coarse level of :mod:`solver.models.flow.fas` repeats its fine level's sides.
     """
 
     def __init__(self, grid, fluid, boundaries: Sequence = (), density: float = 1000.0,
                  viscosity=1e-3, settings: FlowSettings | None = None, gravity=None,
                  thermal_expansion: float = 0.0, reference_temperature: float = 293.15,
-                 crop: bool = True):
+                 crop: bool = True, domain_sides: Sequence[str] | None = None):
         self.full_grid = grid
         self.xp = xp = grid.backend.xp
         self.dtype = grid.dtype
@@ -83,16 +87,19 @@ class FlowSolver:
                 face = b.patch.plane_index(grid)
                 lower[axis] = min(lower[axis], face - 1)
                 upper[axis] = max(upper[axis], face + 1)
-        if not crop:
+        if not crop or domain_sides is not None:
             lower, upper = np.zeros(3, dtype=int), np.asarray(grid.shape)
         self.region = tuple(slice(int(lo), int(hi)) for lo, hi in zip(lower, upper, strict=True))
         self.grid = Grid(*(f[lo:hi + 1] for f, lo, hi in zip(grid.faces, lower, upper,
                                                               strict=True)),
                          backend=grid.backend, dtype=grid.dtype)
         self.fluid = full_fluid[self.region]
-        domain_sides = [side for side in SIDES
-                        if (upper if side.endswith("max") else lower)[side_axis(side)[0]]
-                        == (grid.shape[side_axis(side)[0]] if side.endswith("max") else 0)]
+        if domain_sides is None:
+            domain_sides = [side for side in SIDES
+                            if (upper if side.endswith("max") else lower)[side_axis(side)[0]]
+                            == (grid.shape[side_axis(side)[0]] if side.endswith("max") else 0)]
+        self.domain_sides = tuple(domain_sides)
+        self.boundaries = tuple(boundaries)
         self.density = float(density)
         self.conditions = FlowConditions(self.grid, self.fluid, boundaries, self.density,
                                          domain_sides)
@@ -107,6 +114,7 @@ class FlowSolver:
         self._apply_ghost_pressure()
         self.temperature = None
         self.unsteady = None
+        self.momentum_source = self.mass_source = None
         self.history: list[FlowResiduals] = []
         self.iteration = 0
         self._pressure_stencil = Stencil7(*(xp.zeros(self.grid.shape, dtype=self.dtype)
@@ -114,9 +122,15 @@ class FlowSolver:
         self._good = None
         self._multigrid = None
         self._state_given = False
+        self._fas = None
         self.set_viscosity(viscosity)
         self.update_mass_flux()
         self._reference_flow = self._inflow_rate()
+        if self.settings.method == "multigrid":
+            applies, reason = fas_applies(self)
+            if not applies:
+                raise ValueError(f"flow method 'multigrid' does not apply here: {reason}; use "
+                                 "method 'auto' or 'single_grid'")
 
     # -- set-up ------------------------------------------------------------------------------
     def _set_up_ports(self) -> None:
@@ -187,6 +201,9 @@ class FlowSolver:
         # solid cells take the mean fluid viscosity (only wall-adjacent averages see them)
         mean_mu = xp.sum(fluid_mu) / xp.sum(self.fluid)
         mu = xp.where(self.fluid, mu, mean_mu)
+        self.viscosity_cells = mu
+        if self._fas is not None:
+            self._fas.set_viscosity()
         for comp in self.components:
             a = comp.axis
             mu_nodes = pad_edge(xp, mu, a)
@@ -218,6 +235,35 @@ class FlowSolver:
         :mod:`solver.models.flow.time_stepping`).
         """
         self.unsteady = None if terms is None else list(terms)
+
+    def set_sources(self, momentum=None, mass=None) -> None:
+        """Fixed sources of a coarse level in nonlinear multigrid (None: none).
+
+        ``momentum`` holds one face array [N] per component, added to the right-hand side of
+        the momentum rows; ``mass`` [kg/s] per cell is added to the net inflow, so continuity
+        reads ``inflow - outflow + mass = 0``.
+        """
+        self.momentum_source = None if momentum is None else list(momentum)
+        self.mass_source = mass
+
+    def residual_fields(self) -> tuple[list, object]:
+        """Residuals of the current state, sources included: per component the momentum
+        residual ``b - A u`` [N] on each face (zero on fixed faces), and the mass residual
+        ``inflow - outflow (+ source)`` [kg/s] per fluid cell."""
+        xp = self.xp
+        self._velocity_scale = max(float(xp.max(xp.abs(u))) for u in self.velocity) or 1.0
+        momentum = []
+        for comp in self.components:
+            self._assemble_momentum(comp)
+            residual = comp.stencil.residual(self.velocity[comp.axis], comp.rhs)
+            momentum.append(residual * comp.active_f)
+        return momentum, self._mass_residual()
+
+    def _mass_residual(self):
+        mass = self.mass_imbalance()
+        if self.mass_source is not None:
+            mass = mass + self.mass_source
+        return mass * self.fluid_f
 
     def set_temperature(self, temperature, coolant=None) -> None:
         """Take a cell temperature field [K] for buoyancy and, with ``coolant``, viscosity(T)."""
@@ -379,6 +425,8 @@ class FlowSolver:
             inertia, source = self.unsteady[a]
             diag += inertia
             rhs += source
+        if self.momentum_source is not None:
+            rhs += self.momentum_source[a]
         # couplings to fixed faces (inlets, walls) move to the right-hand side
         for name in NEIGHBOURS:
             coefficient = getattr(st, name)
@@ -472,7 +520,7 @@ class FlowSolver:
                             for comp, d in zip(self.components, d_coefficients, strict=True)]
             self._multigrid = Multigrid(self._assemble_pressure(coefficients),
                                         self.pressure_settings)
-        imbalance = self.mass_imbalance() * self.fluid
+        imbalance = self._mass_residual()
         p_corr, info = self._multigrid.solve(imbalance)
         p_corr *= self.fluid
         for comp, u, d in zip(self.components, self.velocity, d_coefficients, strict=True):
@@ -508,6 +556,25 @@ class FlowSolver:
         if (self.settings.potential_initialisation and self.iteration == 0
                 and not self._state_given and self._reference_flow > 0):
             self.initialise_potential_flow()
+
+    @property
+    def multigrid(self) -> bool:
+        """Whether :meth:`solve` runs nonlinear multigrid (see ``FlowSettings.method``)."""
+        method = self.settings.method
+        return method == "multigrid" or (method == "auto" and fas_applies(self)[0])
+
+    def _outer_step(self):
+        """One outer step of :meth:`solve`: a SIMPLE(C) iteration or a multigrid cycle."""
+        if not self.multigrid:
+            return self.iterate
+        if self._fas is None:
+            self._fas = NonlinearMultigrid(self)
+        return self._fas.cycle
+
+    @property
+    def cycles(self) -> int:
+        """Nonlinear multigrid cycles run (0 on a single grid)."""
+        return 0 if self._fas is None else self._fas.cycles
 
     def residence_time(self) -> float | None:
         """Mean residence (flow-through) time [s]: the coolant volume over the volumetric
@@ -600,7 +667,8 @@ class FlowSolver:
         Parameters
         ----------
         max_iterations : int, optional
-            Overrides ``settings.max_iterations``.
+            Overrides ``settings.max_iterations`` (SIMPLE(C) iterations on this grid; a
+            multigrid cycle counts its finest level's).
         callback : callable, optional
             ``callback(residuals, solver)`` after each iteration (progress, monitors); returning
             True stops the iteration as converged (e.g. when an engineering monitor settled).
@@ -623,9 +691,11 @@ class FlowSolver:
         self.start()
         converged = False
         minimum = np.inf
-        for _ in range(limit):
+        step = self._outer_step()
+        first = self.iteration
+        while self.iteration - first < limit:
             self._save_good_state()
-            residuals = self.iterate()
+            residuals = step()
             if self._diverged(residuals, minimum):
                 self._restore_good_state()
                 raise DivergenceError(self._divergence_message(residuals), residuals.iteration,
@@ -680,7 +750,7 @@ class FlowSolver:
         return FlowSolution(self.velocity_on_grid(), self.pressure_on_grid(),
                             self.mass_flux_on_grid(),
                             self.iteration, converged, list(self.history), self.pressure_drop(),
-                            self.mass_balance_error(), seconds, self.settings)
+                            self.mass_balance_error(), seconds, self.settings, self.cycles)
 
     def _patch_pressures(self, kind: int):
         """Area-weighted static, flow-weighted total pressure [Pa] and flow [kg/s] on ``kind``."""

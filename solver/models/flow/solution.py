@@ -77,6 +77,7 @@ class FlowSolution:
     mass_flux : (Fx, Fy, Fz)
         Face mass fluxes [kg/s], positive along +axis, zero on solid faces.
     iterations : int
+        SIMPLE(C) iterations on the grid (with multigrid: on its finest level).
     converged : bool
     history : list of FlowResiduals
     pressure_drop : dict
@@ -85,6 +86,9 @@ class FlowSolution:
         ``|inflow - outflow| / inflow`` over the domain boundary.
     seconds : float
         Wall time of the solve [s].
+    settings : FlowSettings
+    cycles : int
+        Nonlinear multigrid cycles (0 on a single grid).
     """
 
     velocity: tuple
@@ -97,6 +101,7 @@ class FlowSolution:
     mass_balance_error: float
     seconds: float
     settings: FlowSettings = field(default_factory=FlowSettings)
+    cycles: int = 0
 
     def cell_velocity(self):
         """Cell-centred velocity [m/s], shape ``(nx, ny, nz, 3)`` (mean of opposite faces)."""
