@@ -15,10 +15,10 @@ Run: ``.venv/bin/python benchmarks/flow_unit_cell.py [coarse|medium|fine] [--tol
 all coolant; ``single_grid``: SIMPLEC alone).
 Prints one JSON line: grid, cells, method, SIMPLEC iterations (of the finest level), multigrid
 cycles, outer steps (cycles, or iterations on a single grid), seconds (solve only), seconds per
-iteration, the outer step and time after which the pressure drop stays within 0.1% of its final value,
-pressure drop (static face-extrapolated, static from the inlet cells, total) [Pa], mass balance
-error, residuals. The OpenFOAM peer reports 182.2 Pa (coarse) and 191.1 Pa (medium): its inlet
-pressure is zero-gradient, i.e. comparable with ``pressure_drop_static_inlet_cells_Pa``.
+iteration, the outer step and time after which the pressure drop stays within 0.1% of its final
+value, pressure drop (static face-extrapolated, static from the inlet cells, total) [Pa], mass
+balance error, residuals. The OpenFOAM peer reports 182.2 Pa (coarse) and 191.1 Pa (medium): its
+inlet pressure is zero-gradient, i.e. comparable with ``pressure_drop_static_inlet_cells_Pa``.
 With ``--energy`` (default) it adds the energy solve: seconds, peak solid temperature, outlet
 bulk temperature rise and energy balance (OpenFOAM medium: 32.67 C, 1.4392 K, 0.014%).
 Expected runtime (one CPU core, NumPy, quiet machine): about 1.5 s (coarse), 3 s flow + 4.5 s

@@ -135,7 +135,7 @@ def flow_settings(case: Case):
     settings = case.solver.flow
     scheme = "van_leer" if settings.scheme == "tvd" else settings.scheme
     return FlowSettings(
-        convection=scheme, algorithm=settings.algorithm,
+        convection=scheme, algorithm=settings.algorithm, method=settings.method,
         relax_velocity=settings.relaxation.velocity, relax_pressure=settings.relaxation.pressure,
         max_iterations=settings.max_iterations,
         tolerance=min(settings.tolerances.continuity, settings.tolerances.momentum),

@@ -180,8 +180,15 @@ class FlowSection(Section):
                            "'linear_upwind' (unbounded second order)")
     algorithm: Literal["simplec", "simple"] = Field("simplec", description="[-] pressure-velocity "
                                                                           "coupling")
+    method: Literal["auto", "multigrid", "single_grid"] = Field(
+        "auto", description="[-] outer iteration: 'multigrid' (nonlinear multigrid, FAS cycles "
+                            "over the pressure-velocity coupling: cycle counts that barely grow "
+                            "with the grid; only where the flow region is all coolant, without "
+                            "ports on faces of the geometry or buoyancy), 'single_grid', or "
+                            "'auto' (multigrid where it applies)")
     max_iterations: int = Field(1000, ge=1, description="[-] maximum outer (pressure-velocity) "
-                                                        "iterations")
+                                                        "iterations (with multigrid: of the "
+                                                        "finest grid, 4 per cycle)")
     relaxation: FlowRelaxation = Field(default_factory=FlowRelaxation,
                                        description="[-] under-relaxation factors")
     tolerances: FlowTolerances = Field(default_factory=FlowTolerances,

@@ -16,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy.special import stdtrit
 
 
 @dataclass(frozen=True)
@@ -98,7 +98,8 @@ def batch_means(values, weights=None, batches: int = 10, confidence: float = 0.9
         raise ValueError("a batch holds no value: use fewer batches or more steps")
     means = np.bincount(index, weights * values, minlength=batches) / batch_weight
     spread = float(np.std(means, ddof=1))
-    half_width = float(stats.t.ppf(0.5 * (1.0 + confidence), batches - 1) * spread
+    # Student's t quantile with batches - 1 degrees of freedom
+    half_width = float(stdtrit(batches - 1, 0.5 * (1.0 + confidence)) * spread
                        / np.sqrt(batches))
     lag1 = np.nan
     if batches >= 3 and spread > 0.0:

@@ -65,14 +65,14 @@ def solve(grid, fluid, boundaries, **settings):
     return solution
 
 
-def plates(ny: int, nx: int = 24, y_faces=None, backend=None):
+def plates(ny: int, nx: int = 24, y_faces=None, backend=None, method: str = "auto"):
     """Plane Poiseuille flow: gap H along y, one symmetric cell along z (a 2-D slab)."""
     gap = 1e-3
     y = np.linspace(0.0, gap, ny + 1) if y_faces is None else y_faces
     grid = Grid(np.linspace(0.0, 6e-3, nx + 1), y, np.array([0.0, gap / ny]),
                 **({} if backend is None else {"backend": backend}))
     fluid = np.ones(grid.shape, bool)
-    solution = solve(grid, fluid, channel_boundaries(True))
+    solution = solve(grid, fluid, channel_boundaries(True), method=method)
     return developed_fre(solution, grid, fluid, 2 * gap, U_IN), solution
 
 
@@ -113,9 +113,12 @@ def test_exact_duct_series_matches_shah_london(aspect, tabulated):
 
 
 # -- plane Poiseuille -----------------------------------------------------------------------------
-def test_plane_poiseuille_friction_within_one_percent():
-    """f*Re = 96 (Shah & London 1978) within 1% on 16 cells across the gap."""
-    fre, solution = plates(16)
+@pytest.mark.parametrize("method", ["multigrid", "single_grid"])
+def test_plane_poiseuille_friction_within_one_percent(method):
+    """f*Re = 96 (Shah & London 1978) within 1% on 16 cells across the gap, with either outer
+    iteration."""
+    fre, solution = plates(16, method=method)
+    assert (solution.cycles > 0) == (method == "multigrid")
     assert abs(fre / 96.0 - 1.0) < 0.01
     # fully developed profile: parabola with the mean velocity, within 1% of the peak
     u = cell_velocity(solution.velocity)[18, :, 0, 0]
@@ -250,7 +253,7 @@ GHIA_V = {
 }
 
 
-def cavity_rms(reynolds: int, n: int, backend=None):
+def cavity_rms(reynolds: int, n: int, backend=None, method: str = "auto"):
     """RMS deviation from Ghia's centreline u(y) and v(x), as fractions of the lid speed."""
     lid, rho = 1.0, 1.0
     grid = Grid.uniform((1.0, 1.0, 1.0 / n), (n, n, 1),
@@ -258,10 +261,11 @@ def cavity_rms(reynolds: int, n: int, backend=None):
     boundaries = [MovingWall(Patch("y_max"), velocity=(lid, 0.0, 0.0)),
                   Symmetry(Patch("z_min")), Symmetry(Patch("z_max"))]
     solver = FlowSolver(grid, np.ones(grid.shape, bool), boundaries, rho, rho * lid / reynolds,
-                        FlowSettings(tolerance=1e-7, max_iterations=6000))
+                        FlowSettings(tolerance=1e-7, max_iterations=6000, method=method))
     solution = solver.solve()
     assert solution.converged
     assert solution.mass_balance_error < MASS_BALANCE
+    assert solver.multigrid == (method != "single_grid")
     to_host = grid.backend.to_host
     u = to_host(solution.velocity[0])[n // 2, :, 0]
     v = to_host(solution.velocity[1])[:, n // 2, 0]
@@ -282,11 +286,19 @@ def test_cavity_re100_against_ghia(backend):
     assert rms_u < 0.01 and rms_v < 0.01
 
 
+def test_cavity_re100_against_ghia_on_a_single_grid():
+    """The same with SIMPLEC alone (no nonlinear multigrid): within 1% of the lid speed."""
+    rms_u, rms_v = cavity_rms(100, 32, method="single_grid")
+    assert rms_u < 0.01 and rms_v < 0.01
+
+
 @pytest.mark.slow
+@pytest.mark.parametrize("method", ["multigrid", "single_grid"])
 @pytest.mark.parametrize("reynolds, n", [(400, 64), (1000, 128)])
-def test_cavity_high_re_against_ghia(reynolds, n):
-    """Re 400 on 64 x 64 and Re 1000 on 128 x 128 cells: centreline RMS within 1% of lid speed."""
-    rms_u, rms_v = cavity_rms(reynolds, n)
+def test_cavity_high_re_against_ghia(reynolds, n, method):
+    """Re 400 on 64 x 64 and Re 1000 on 128 x 128 cells: centreline RMS within 1% of lid speed,
+    with either outer iteration."""
+    rms_u, rms_v = cavity_rms(reynolds, n, method=method)
     assert rms_u < 0.01 and rms_v < 0.01
 
 
