@@ -435,6 +435,8 @@ def run_conjugate(case, backend, result_dir, quiet: bool = False, resume: bool =
         "convection": plate.settings.flow.convection,
         "passes": result.passes,
         "mode": "steady" if plate.settings.time is None else "time_averaged",
+        "outer": "multigrid" if plate.flow.multigrid else "single_grid",
+        "cycles": result.flow.cycles,
         "pressure_solver": {"method": pressure.method, "preconditioner": "multigrid",
                             "cycle": pressure.cycle, "smoother": pressure.smoother}}
     solver["flow_history"] = [{"iteration": h.iteration, "continuity": h.continuity,
