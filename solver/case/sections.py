@@ -183,9 +183,9 @@ class FlowSection(Section):
     method: Literal["auto", "multigrid", "single_grid"] = Field(
         "auto", description="[-] outer iteration: 'multigrid' (nonlinear multigrid, FAS cycles "
                             "over the pressure-velocity coupling: cycle counts that barely grow "
-                            "with the grid; only where the flow region is all coolant, without "
-                            "ports on faces of the geometry or buoyancy), 'single_grid', or "
-                            "'auto' (multigrid where it applies)")
+                            "with the grid; where the grid coarsens 8-fold without merging "
+                            "coolant and solid cells, without ports on faces of the geometry or "
+                            "buoyancy), 'single_grid', or 'auto' (multigrid where it applies)")
     max_iterations: int = Field(1000, ge=1, description="[-] maximum outer (pressure-velocity) "
                                                         "iterations (with multigrid: of the "
                                                         "finest grid, 4 per cycle)")

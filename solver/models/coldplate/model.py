@@ -392,7 +392,9 @@ class ColdPlate:
         start = time.perf_counter()
         s = self.settings
         history: list[dict] = []
-        monitor_dp = Monitor(s.monitors.pressure_drop, s.monitors.window)
+        # the monitor window counts SIMPLEC iterations (a multigrid cycle holds several)
+        window = -(-s.monitors.window // self.flow.iterations_per_step)
+        monitor_dp = Monitor(s.monitors.pressure_drop, window)
         pass_dp = Monitor(s.monitors.pressure_drop, 1)
         pass_out = Monitor(s.monitors.outlet_temperature, 1)
         pass_peak = Monitor(s.monitors.peak_temperature, 1)

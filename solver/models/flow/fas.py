@@ -2,7 +2,9 @@
 iterations as the smoother on every level.
 
 Each level is a :class:`~solver.models.flow.FlowSolver` on a grid coarsened 2:1 along every axis
-that holds an even number of cells (at least 8). One V-cycle on level k:
+that holds an even number of cells (at least 8) and whose neighbouring cell pairs are of one kind
+(coolant or solid), so that every coarse level keeps the fins, pins and walls of the finest
+exactly (semi-coarsening where they are thin). One V-cycle on level k:
 
 1. ``pre`` SIMPLEC iterations;
 2. restrict the state (face velocities flux-weighted, so the coarse mass fluxes are the sums of
@@ -21,9 +23,9 @@ linearly with the cells per side (Brandt, A. (1977) Math. Comp. 31:333-390 for F
 J. H. & Peric, M. (2002) *Computational Methods for Fluid Dynamics*, 3rd ed., section 12.4 for
 multigrid SIMPLE on the lid-driven cavity). Measured: ``benchmarks/cavity.py --method fas``.
 
-Scope: a flow region that is all fluid (a cavity, a channel, the peer unit cell's channel),
-without ports on faces of the geometry, buoyancy or time stepping; :func:`fas_applies` says
-whether a solver qualifies. Units are SI (m/s, Pa, N, kg/s).
+Scope: flows without ports on faces of the geometry, buoyancy or time stepping, on grids with at
+least one axis that coarsens as above; :func:`fas_applies` says whether a solver qualifies.
+Units are SI (m/s, Pa, N, kg/s).
 """
 
 from __future__ import annotations
@@ -36,25 +38,46 @@ from solver.grid.grid import Grid
 from solver.models.flow.staggered import along_axis
 
 MIN_CELLS = 8  # an axis is coarsened only while it holds at least this many (even) cells
+MIN_REDUCTION = 8  # multigrid only where the coarsest level has at most 1/8 of the cells
+MAX_LEVELS = 8
+PRE = POST = 2  # SIMPLEC iterations before and after the coarse-grid correction
 
 
 def fas_applies(flow) -> tuple[bool, str]:
     """Whether nonlinear multigrid can run on ``flow`` (a FlowSolver), and why not."""
-    if not bool(flow.xp.all(flow.fluid)):
-        return False, "the flow region holds solid cells (fins, pins or walls inside it)"
     if flow.has_outlet_ports or flow.has_inlet_ports:
         return False, "the flow has ports on faces of the geometry"
     if flow.gravity is not None and flow.thermal_expansion:
         return False, "the flow is buoyant"
-    if coarse_ratios(flow.grid.shape) is None:
-        return False, "the grid is too small to coarsen"
+    masks = coarse_masks(flow.grid.backend.to_host(flow.fluid))
+    if masks[-1].size * MIN_REDUCTION > masks[0].size:
+        return False, (f"coarsening 2:1 without merging coolant and solid cells reduces the "
+                       f"grid only {masks[0].size / masks[-1].size:.3g}-fold (a coarsest level "
+                       f"of {masks[-1].shape}; multigrid pays from {MIN_REDUCTION}-fold)")
     return True, ""
 
 
-def coarse_ratios(shape) -> tuple[int, int, int] | None:
-    """2 along the axes with an even number of at least MIN_CELLS cells, else 1 (None: none)."""
-    ratios = tuple(2 if n % 2 == 0 and n >= MIN_CELLS else 1 for n in shape)
-    return None if ratios == (1, 1, 1) else ratios
+def coarse_masks(fluid: np.ndarray, max_levels: int = MAX_LEVELS) -> list[np.ndarray]:
+    """The fluid mask of every level, finest first (see :func:`coarse_ratios`)."""
+    masks = [fluid]
+    while len(masks) < max_levels:
+        ratios = coarse_ratios(masks[-1])
+        if ratios is None:
+            break
+        masks.append(masks[-1][tuple(slice(None, None, r) for r in ratios)])
+    return masks
+
+
+def coarse_ratios(fluid: np.ndarray) -> tuple[int, int, int] | None:
+    """Per axis 2 where it holds an even number of at least MIN_CELLS cells and every pair of
+    neighbouring cells along it is of one kind (both coolant or both solid: the coarse cells
+    keep the fins, pins and walls exactly), else 1; None when no axis qualifies."""
+    ratios = []
+    for a, n in enumerate(fluid.shape):
+        pairs = n % 2 == 0 and n >= MIN_CELLS and np.array_equal(
+            fluid[along_axis(a, slice(0, None, 2))], fluid[along_axis(a, slice(1, None, 2))])
+        ratios.append(2 if pairs else 1)
+    return None if ratios == [1, 1, 1] else tuple(ratios)
 
 
 def _block_sum(xp, values, ratios):
@@ -173,8 +196,8 @@ class NonlinearMultigrid:
         Most levels, the finest included.
     """
 
-    def __init__(self, fine, pre: int = 2, post: int = 2, coarsest: int = 10,
-                 max_levels: int = 8):
+    def __init__(self, fine, pre: int = PRE, post: int = POST, coarsest: int = 10,
+                 max_levels: int = MAX_LEVELS):
         applies, reason = fas_applies(fine)
         if not applies:
             raise ValueError(f"nonlinear multigrid does not apply: {reason}")
@@ -185,11 +208,13 @@ class NonlinearMultigrid:
         settings = replace(fine.settings, method="single_grid", potential_initialisation=False)
         while len(self.levels) < max_levels:
             level = self.levels[-1]
-            ratios = coarse_ratios(level.grid.shape)
+            fluid = level.grid.backend.to_host(level.fluid)
+            ratios = coarse_ratios(fluid)
             if ratios is None:
                 break
             transfer = Transfer(level, ratios)
-            coarse = type(fine)(transfer.coarse_grid, np.ones(transfer.coarse_grid.shape, bool),
+            coarse = type(fine)(transfer.coarse_grid, fluid[tuple(slice(None, None, r)
+                                                                  for r in ratios)],
                                 fine.boundaries, fine.density,
                                 transfer.restrict_pressure(level.viscosity_cells), settings,
                                 domain_sides=fine.domain_sides)

@@ -29,8 +29,9 @@ class FlowSettings:
         Outer iteration: ``"multigrid"`` runs nonlinear multigrid (FAS V-cycles,
         :mod:`solver.models.flow.fas`) with the SIMPLE(C) iterations as smoother, whose cycle
         count barely grows with the grid; ``"single_grid"`` iterates on the grid alone;
-        ``"auto"`` takes multigrid wherever it applies (a flow region of coolant only, no ports
-        on faces of the geometry, no buoyancy) and the single grid elsewhere.
+        ``"auto"`` takes multigrid wherever it applies (a grid that coarsens 8-fold without
+        merging coolant and solid cells, no ports on faces of the geometry, no buoyancy) and the
+        single grid elsewhere.
     relax_velocity : float
         Implicit under-relaxation factor of momentum, 0 < alpha <= 1.
     relax_pressure : float, optional

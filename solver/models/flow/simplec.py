@@ -12,7 +12,7 @@ from solver.boundaries.flow import INLET, OUTLET
 from solver.boundaries.flow_conditions import FlowConditions
 from solver.boundaries.patches import SIDES, side_axis
 from solver.grid.grid import Grid
-from solver.models.flow.fas import NonlinearMultigrid, fas_applies
+from solver.models.flow.fas import POST, PRE, NonlinearMultigrid, fas_applies
 from solver.models.flow.momentum import Component
 from solver.models.flow.settings import FlowSettings
 from solver.models.flow.solution import DivergenceError, FlowResiduals, FlowSolution, cell_velocity
@@ -562,6 +562,11 @@ class FlowSolver:
         """Whether :meth:`solve` runs nonlinear multigrid (see ``FlowSettings.method``)."""
         method = self.settings.method
         return method == "multigrid" or (method == "auto" and fas_applies(self)[0])
+
+    @property
+    def iterations_per_step(self) -> int:
+        """SIMPLE(C) iterations on this grid per outer step of :meth:`solve`."""
+        return PRE + POST if self.multigrid else 1
 
     def _outer_step(self):
         """One outer step of :meth:`solve`: a SIMPLE(C) iteration or a multigrid cycle."""
