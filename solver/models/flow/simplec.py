@@ -14,8 +14,9 @@ from solver.boundaries.patches import SIDES, side_axis
 from solver.grid.grid import Grid
 from solver.models.flow.fas import POST, PRE, NonlinearMultigrid, fas_applies
 from solver.models.flow.momentum import Component
+from solver.models.flow.patch_pressures import patch_pressures
 from solver.models.flow.settings import FlowSettings
-from solver.models.flow.solution import DivergenceError, FlowResiduals, FlowSolution, cell_velocity
+from solver.models.flow.solution import DivergenceError, FlowResiduals, FlowSolution
 from solver.models.flow.staggered import (
     FIRST,
     INTERIOR,
@@ -757,56 +758,6 @@ class FlowSolver:
                             self.iteration, converged, list(self.history), self.pressure_drop(),
                             self.mass_balance_error(), seconds, self.settings, self.cycles)
 
-    def _patch_pressures(self, kind: int):
-        """Area-weighted static, flow-weighted total pressure [Pa] and flow [kg/s] on ``kind``."""
-        xp = self.xp
-        to_host = self.grid.backend.to_host
-        area_sum = static_sum = cell_sum = total_sum = flow_sum = 0.0
-        velocity_cells = cell_velocity(self.velocity)
-
-        def layer(array, index, axis):
-            # one cell layer to the host (this runs every iteration: no whole-array copies)
-            return to_host(xp.take(array, index, axis=axis))
-
-        for opening in self.conditions.openings():
-            faces = opening.kind == kind
-            if not np.any(faces):
-                continue
-            axis, face = opening.axis, opening.face
-            # the fluid cell at the opening and the next one inward
-            inner, step = (face - 1, -1) if opening.is_max else (face, 1)
-            fluid = layer(self.fluid, inner, axis)
-            faces = faces & fluid
-            areas = np.outer(*(self.grid.widths[d] for d in range(3) if d != axis))
-            p_cell = layer(self.pressure, inner, axis)
-            second = inner + step
-            if kind == OUTLET:
-                p_face = opening.pressure
-            elif 0 <= second < self.grid.shape[axis]:
-                # linear extrapolation of the two cells next to the opening
-                p_next = layer(self.pressure, second, axis)
-                w0, w1 = self.grid.widths[axis][inner], self.grid.widths[axis][second]
-                p_face = p_cell + (p_cell - p_next) * (0.5 * w0) / (0.5 * (w0 + w1))
-                p_face = np.where(fluid & layer(self.fluid, second, axis), p_face, p_cell)
-            else:
-                p_face = p_cell
-            flux = to_host(self.mass_flux[axis][along_axis(axis, slice(face, face + 1))]).reshape(
-                p_cell.shape)
-            normal = flux / (self.density * areas)
-            tangential = layer(velocity_cells, inner, axis)
-            speed2 = normal**2 + np.sum(np.delete(tangential, axis, axis=-1) ** 2, axis=-1)
-            total = p_face + 0.5 * self.density * speed2
-            flow = np.abs(flux[faces])
-            area_sum += areas[faces].sum()
-            static_sum += (p_face * np.ones_like(p_cell))[faces] @ areas[faces]
-            cell_sum += p_cell[faces] @ areas[faces]
-            total_sum += total[faces] @ flow
-            flow_sum += flow.sum()
-        if area_sum == 0.0:
-            return None
-        total = total_sum / flow_sum if flow_sum > 0 else np.nan
-        return static_sum / area_sum, total, flow_sum, cell_sum / area_sum
-
     def pressure_drop(self) -> dict:
         """Inlet-to-outlet pressure drop [Pa]: static (area-weighted) and total (flow-weighted).
 
@@ -816,8 +767,8 @@ class FlowSolver:
         ``"total"`` adds the dynamic pressure, flow-weighted. ``"mass_flow"`` [kg/s] is the
         inflow. Returns an empty dict when the domain has no inlet or no outlet.
         """
-        inlet = self._patch_pressures(INLET)
-        outlet = self._patch_pressures(OUTLET)
+        inlet = patch_pressures(self, INLET)
+        outlet = patch_pressures(self, OUTLET)
         if inlet is None or outlet is None:
             return {}
         return {"static": float(inlet[0] - outlet[0]), "total": float(inlet[1] - outlet[1]),
