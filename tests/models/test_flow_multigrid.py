@@ -17,7 +17,7 @@ from solver.models.flow.fas import Transfer, coarse_ratios, fas_applies
 RHO, MU = 1000.0, 1e-3
 
 
-def channel(settings=None, shape=(32, 16, 1), fluid=None):
+def channel(settings=None, shape=(64, 16, 1), fluid=None):
     grid = Grid(np.cumsum(np.r_[0.0, np.linspace(1.0, 2.0, shape[0])]) * 2e-4,
                 np.linspace(0.0, 1e-3, shape[1] + 1), np.linspace(0.0, 2.5e-4, shape[2] + 1))
     boundaries = [Inlet(Patch("x_min"), velocity=0.02, temperature=300.0),
@@ -96,7 +96,7 @@ def test_multigrid_and_single_grid_reach_the_same_state():
 def test_solid_blocks_on_even_cells_keep_multigrid():
     """A solid block on whole 2x2 cell pairs survives every coarsening exactly: multigrid runs
     and reaches the single-grid state (pressure drop to 1e-7)."""
-    fluid = np.ones((32, 16, 1), bool)
+    fluid = np.ones((64, 16, 1), bool)
     fluid[8:12, 4:8, :] = False
     drops = []
     for method in ("multigrid", "single_grid"):
@@ -111,7 +111,7 @@ def test_solid_blocks_on_even_cells_keep_multigrid():
 def test_grids_that_do_not_coarsen_stay_on_a_single_grid():
     """A solid block on odd cells: no axis coarsens without merging coolant and solid, so
     'auto' iterates on the single grid and 'multigrid' is refused naming the reason."""
-    fluid = np.ones((32, 16, 1), bool)
+    fluid = np.ones((64, 16, 1), bool)
     fluid[9:12, 5:8, :] = False
     flow = channel(fluid=fluid)
     assert not flow.multigrid and "merging coolant and solid" in fas_applies(flow)[1]

@@ -40,6 +40,7 @@ from solver.models.flow.staggered import along_axis
 MIN_CELLS = 8  # an axis is coarsened only while it holds at least this many (even) cells
 MIN_REDUCTION = 8  # multigrid only where the coarsest level has at most 1/8 of the cells
 MAX_LEVELS = 8
+MIN_COARSEST = 64  # no level below this many cells (the smallest only add launch overhead)
 PRE = POST = 2  # SIMPLEC iterations before and after the coarse-grid correction
 
 
@@ -62,7 +63,7 @@ def coarse_masks(fluid: np.ndarray, max_levels: int = MAX_LEVELS) -> list[np.nda
     masks = [fluid]
     while len(masks) < max_levels:
         ratios = coarse_ratios(masks[-1])
-        if ratios is None:
+        if ratios is None or masks[-1].size // int(np.prod(ratios)) < MIN_COARSEST:
             break
         masks.append(masks[-1][tuple(slice(None, None, r) for r in ratios)])
     return masks
@@ -210,7 +211,7 @@ class NonlinearMultigrid:
             level = self.levels[-1]
             fluid = level.grid.backend.to_host(level.fluid)
             ratios = coarse_ratios(fluid)
-            if ratios is None:
+            if ratios is None or fluid.size // int(np.prod(ratios)) < MIN_COARSEST:
                 break
             transfer = Transfer(level, ratios)
             coarse = type(fine)(transfer.coarse_grid, fluid[tuple(slice(None, None, r)
