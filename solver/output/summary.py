@@ -321,6 +321,14 @@ def format_summary(summary: Mapping[str, Any]) -> str:
         if solver.get("final_residual") is not None:
             text += f", final residual {_num(solver['final_residual'], '.2e')}"
         lines += ["", text.rstrip(": ")]
+        method = solver.get("flow_method")
+        if method:
+            outer = (f"nonlinear multigrid, {method.get('cycles')} cycles "
+                     f"({solver.get('flow_iterations')} SIMPLEC iterations)"
+                     if method.get("outer") == "multigrid"
+                     else f"{solver.get('flow_iterations')} SIMPLEC iterations")
+            lines.append(f"flow      {method.get('mode', 'steady')}: {outer}; flow-energy "
+                         f"passes: {method.get('passes')}")
 
     timings = summary.get("timings_s") or {}
     if timings:
