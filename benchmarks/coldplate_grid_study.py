@@ -193,14 +193,16 @@ def level_case(level: GridLevel, flow_settings: dict | None = None):
 
     ``flow_settings`` overrides ``[solver.flow]`` keys on every grid, e.g.
     ``{"pressure_rtol": 1e-4, "relaxation.velocity": 0.6}`` (they change the iteration path,
-    not the converged steady solution).
+    not the converged steady solution), or ``{"mode": "time_averaged", "time.cfl": 2}`` (the
+    time average, for grids whose steady iteration does not converge).
     """
     case = load_case(CASE)
     flow = case.solver.flow
     for key, value in (flow_settings or {}).items():
-        if key.startswith("relaxation."):
-            relaxation = flow.relaxation.model_copy(update={key.split(".", 1)[1]: value})
-            flow = flow.model_copy(update={"relaxation": relaxation})
+        if "." in key:  # a key of a sub-section: relaxation., tolerances., monitors., time.
+            section, name = key.split(".", 1)
+            part = getattr(flow, section).model_copy(update={name: value})
+            flow = flow.model_copy(update={section: part})
         else:
             flow = flow.model_copy(update={key: value})
     case = case.model_copy(update={"solver": case.solver.model_copy(update={"flow": flow})})
@@ -274,7 +276,7 @@ def main() -> None:
                         help="print the solver's progress to stderr")
     parser.add_argument("--flow", nargs="*", default=[], metavar="KEY=VALUE",
                         help="[solver.flow] overrides on every grid, e.g. pressure_rtol=1e-4 "
-                             "relaxation.velocity=0.6")
+                             "relaxation.velocity=0.6, or mode=time_averaged time.cfl=2")
     parser.add_argument("--grids", nargs="+", choices=["coarse", "medium", "fine"],
                         default=["coarse", "medium", "fine"],
                         help="solve only these grids (the extrapolation needs all three)")
