@@ -7,22 +7,30 @@ SIMPLEC on the single grid. Every code normalises its residuals differently, so 
 compare is the number of outer steps (cycles or iterations) to a *converged state*: the first
 step from which the centreline profiles u(y) and v(x) stay within ``1e-4`` of the lid speed of
 those of a tightly converged run (scaled residuals 1e-9) on the same grid (issue 10's
-criterion). Also printed: iterations to the scaled residual 1e-6, wall time to the converged
-state, the largest deviation from Ghia, Ghia & Shin (1982) on both centrelines, the mean
-pressure multigrid factor, and the machine load. The peer is OpenFOAM ``simpleFoam``
-(``../shared/peers/openfoam-cavity``), run by its own script.
+criterion). Also printed: iterations and wall time to the scaled residual 1e-6, wall time to
+the converged state, the largest deviation from Ghia, Ghia & Shin (1982) on both centrelines,
+the mean pressure multigrid factor, and the machine load.
+
+With ``--peer`` each grid is also run by OpenFOAM ``simpleFoam`` serial through the peer's own
+script (``../shared/peers/openfoam-cavity/run.sh``) in the same benchmark run (it stops at
+initial residuals 1e-6 in its own norm), and a comparison line gives the peer's wall time over
+coolsim's time to the converged state and to its own scaled residual 1e-6.
 
 Usage: ``python benchmarks/cavity.py [--re 1000] [--sizes 64 128] [--methods multigrid
-single_grid]`` (about 2 min on 2 cores).
+single_grid] [--peer]`` (about 2 min on 2 cores without the peer).
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import math
 import os
+import shutil
+import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -38,6 +46,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "models")
 from test_flow import GHIA_U, GHIA_V, GHIA_X, GHIA_Y  # noqa: E402
 
 STATE_TOLERANCE = 1e-4  # [lid speed] converged-state criterion on the centreline profiles
+PEER = Path(__file__).resolve().parents[2] / "shared" / "peers" / "openfoam-cavity" / "run.sh"
 
 
 def cavity(reynolds: float, n: int, method: str) -> dict:
@@ -80,11 +89,30 @@ def cavity(reynolds: float, n: int, method: str) -> dict:
             "simplec_iterations_to_converged_state": iterations[settled],
             "seconds_to_converged_state": round(clock[settled], 3),
             "iterations_to_residual_1e-6": to_residual,
+            "seconds_to_residual_1e-6": (round(clock[to_residual - 1], 3)
+                                         if to_residual else None),
             "iterations_to_residual_1e-9": solution.iterations,
             "max_error_u_vs_ghia": float(np.max(np.abs(u_line - GHIA_U[int(reynolds)]))),
             "max_error_v_vs_ghia": float(np.max(np.abs(v_line - GHIA_V[int(reynolds)]))),
             "pressure_convergence_factor_mean": (math.exp(np.mean(np.log(factors)))
                                                  if factors else None),
+            "load_average_1min": os.getloadavg()[0]}
+
+
+def openfoam(reynolds: float, n: int) -> dict:
+    """The peer's serial ``simpleFoam`` run (its own script; stops at initial residuals 1e-6)."""
+    with tempfile.TemporaryDirectory() as folder:
+        env = dict(os.environ, RES=str(int(reynolds)), NS=str(n), MODES="serial", OUT=folder,
+                   RUNDIR=str(Path(folder) / "run"))
+        subprocess.run(["bash", str(PEER)], env=env, check=True, capture_output=True)
+        with open(Path(folder) / "summary.csv") as table:
+            row = next(csv.DictReader(table))
+    return {"benchmark": "cavity", "code": "openfoam simpleFoam (serial, linearUpwind)",
+            "reynolds": reynolds, "cells": n * n, "wall_seconds": float(row["wall_s"]),
+            "iterations_to_residual_1e-6": int(row["iterations"]),
+            "converged": row["converged"] == "yes",
+            "max_error_u_vs_ghia": float(row["u_maxabs"]),
+            "max_error_v_vs_ghia": float(row["v_maxabs"]),
             "load_average_1min": os.getloadavg()[0]}
 
 
@@ -94,10 +122,30 @@ def main(argv=None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[64, 128])
     parser.add_argument("--methods", nargs="+", default=["multigrid", "single_grid"],
                         choices=["multigrid", "single_grid"])
+    parser.add_argument("--peer", action="store_true",
+                        help="also run OpenFOAM simpleFoam serial on each grid (needs the peer "
+                             "script in ../shared/peers/openfoam-cavity and simpleFoam)")
     args = parser.parse_args(argv)
+    if args.peer and not (PEER.is_file() and shutil.which("simpleFoam")):
+        parser.error(f"--peer needs {PEER} and simpleFoam on the PATH")
     for n in args.sizes:
+        ours = {}
         for method in args.methods:
-            print(json.dumps(cavity(args.re, n, method)), flush=True)
+            ours[method] = cavity(args.re, n, method)
+            print(json.dumps(ours[method]), flush=True)
+        if args.peer:
+            peer = openfoam(args.re, n)
+            print(json.dumps(peer), flush=True)
+            print(json.dumps({
+                "benchmark": "cavity", "comparison": "openfoam wall time / coolsim time",
+                "reynolds": args.re, "cells": n * n,
+                **{f"{method}_to_converged_state": round(
+                    peer["wall_seconds"] / record["seconds_to_converged_state"], 2)
+                   for method, record in ours.items()},
+                **{f"{method}_to_residual_1e-6": round(
+                    peer["wall_seconds"] / record["seconds_to_residual_1e-6"], 2)
+                   for method, record in ours.items() if record["seconds_to_residual_1e-6"]},
+            }), flush=True)
     return 0
 
 
