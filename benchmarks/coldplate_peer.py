@@ -14,7 +14,8 @@ peak solid temperature rise within 0.1 % and the energy balance within 0.1 %. Op
 the peer's own: ``run.sh`` re-runs each grid to the iteration at which every initial residual
 stayed below 1e-5 (its ``timed`` rows), serial and on 2 MPI ranks.
 
-Run: ``.venv/bin/python benchmarks/coldplate_peer.py [--levels coarse medium] [--openfoam]``
+Run: ``.venv/bin/python benchmarks/coldplate_peer.py [--levels coarse medium] [--openfoam]
+[--methods auto multigrid single_grid]``
 (``--openfoam`` runs ``run.sh`` first, several minutes; ``--openfoam-results DIR`` reuses a
 previous ``summary.csv``). Prints one JSON line per code, grid and mode. Time it with nothing
 else running (``uptime`` is recorded in each line).
@@ -99,27 +100,30 @@ def unit_cell(level: str) -> SolidModel:
                       boundaries)
 
 
-def settings(tolerance: float, monitor: float, window: int) -> ColdPlateSettings:
+def settings(tolerance: float, monitor: float, window: int,
+             method: str = "auto") -> ColdPlateSettings:
     """Cold-plate settings of the benchmark (TVD energy, linear-upwind momentum like the peer)."""
     return ColdPlateSettings(
-        flow=FlowSettings(convection="linear_upwind", max_iterations=5000),
+        flow=FlowSettings(convection="linear_upwind", max_iterations=5000, method=method),
         energy_scheme="tvd", continuity_tolerance=tolerance, momentum_tolerance=tolerance,
         temperature_tolerance=1e-4, monitors=MonitorSettings(pressure_drop=monitor,
                                                              window=window),
         checkpoint_interval=0)
 
 
-def run_coolsim(level: str, tolerance: float, monitor: float, window: int) -> dict:
+def run_coolsim(level: str, tolerance: float, monitor: float, window: int,
+                method: str = "auto") -> dict:
     """Set up and solve the unit cell; wall time of set-up plus solve and the metrics."""
     start = time.perf_counter()
-    plate = ColdPlate(unit_cell(level), settings(tolerance, monitor, window))
+    plate = ColdPlate(unit_cell(level), settings(tolerance, monitor, window, method))
     result = plate.solve()
     seconds = time.perf_counter() - start
     m = result.metrics
     linear = result.energy.linear_history
     factors = [(h["residuals"][-1] / h["residuals"][0]) ** (1.0 / h["iterations"])
                for h in linear if h["iterations"] > 0 and h["residuals"][0] > 0]
-    return {"seconds": seconds, "iterations": result.flow.iterations,
+    return {"seconds": seconds, "outer": "multigrid" if plate.flow.multigrid else "single_grid",
+            "iterations": result.flow.iterations, "multigrid_cycles": result.flow.cycles,
             "flow_seconds": result.timings["flow"], "energy_seconds": result.timings["energy"],
             "energy_corrections": len(result.energy.outer_history),
             "energy_linear_iterations": sum(h["iterations"] for h in linear),
@@ -179,6 +183,9 @@ def main() -> None:
     parser.add_argument("--openfoam-results", type=Path,
                         default=Path("/tmp/openfoam-coldplate-results"))
     parser.add_argument("--modes", nargs="+", default=["serial", "parallel"])
+    parser.add_argument("--methods", nargs="+", default=["auto"],
+                        choices=["auto", "multigrid", "single_grid"],
+                        help="coolsim's outer iteration ([solver.flow] method)")
     args = parser.parse_args()
 
     if args.openfoam:
@@ -198,9 +205,9 @@ def main() -> None:
         foam.setdefault(row["level"], []).append(line)
         print(json.dumps(line), flush=True)
 
-    for level in args.levels:
+    for level, method in ((lv, m) for lv in args.levels for m in args.methods):
         uptime = load()
-        timed = run_coolsim(level, args.tolerance, args.monitor, args.window)
+        timed = run_coolsim(level, args.tolerance, args.monitor, args.window, method)
         line = {"code": "coolsim", "level": level, "mode": "serial", "ranks": 1,
                 "backend": "cpu", "load": uptime, **timed,
                 "pressure_drop_definition": "inlet cells' p (zero-gradient inlet, as the peer's "
@@ -209,7 +216,7 @@ def main() -> None:
                 "criterion": f"continuity, momentum < {args.tolerance:g}; dp change < "
                              f"{args.monitor:g} over {args.window} iterations; TVD energy"}
         if not args.no_reference and level != "fine":
-            reference = run_coolsim(level, 1e-8, 1e-7, 20)
+            reference = run_coolsim(level, 1e-8, 1e-7, 20, method)
             deviation = {key: abs(timed[key] / reference[key] - 1.0)
                          for key in ("pressure_drop_Pa", "peak_rise_K", "outlet_rise_K")}
             line["deviation_from_converged"] = deviation
