@@ -64,7 +64,8 @@ class LinearSolve:
     check_every : int or None
         Bring the residual norm to the host (a device synchronisation on the GPU) only every
         this many iterations; the history then holds one entry per check. ``None``: every
-        iteration on the CPU, every 4th on a GPU.
+        iteration on the CPU; on a GPU at most 4 apart, sooner when the measured convergence
+        rate predicts the tolerance is met before then.
     """
 
     method: str = "pcg"

@@ -1,9 +1,10 @@
 // Gauss-Seidel smoother kernels of solver/numerics/linear/smoothers.py (CuPy RawModule, loaded
 // by solver/numerics/linear/cuda.py).
 //
-// The including code prepends "typedef double real;" (or float), so the precision follows the
-// grid's dtype. Each kernel has a NumPy twin in solver/numerics/linear/smoothers.py that runs the
-// same arithmetic (PointSmoother sub-lattice sweeps, TridiagonalLines Thomas recurrence).
+// The including code prepends a typedef that makes `real` double (or float), so the precision
+// follows the grid's dtype. Each kernel has a NumPy twin in solver/numerics/linear/smoothers.py
+// that runs the same arithmetic (PointSmoother sub-lattice sweeps, TridiagonalLines Thomas
+// recurrence).
 //
 // Layout: cell arrays are C-ordered (nx, ny, nz); the unknown x carries one halo cell on every
 // side, shape (nx + 2, ny + 2, nz + 2), and its halo holds zeros.
