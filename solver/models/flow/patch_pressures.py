@@ -7,7 +7,6 @@ from __future__ import annotations
 import numpy as np
 
 from solver.boundaries.flow import OUTLET
-from solver.models.flow.solution import cell_velocity
 from solver.models.flow.staggered import along_axis
 
 
@@ -18,8 +17,6 @@ def patch_pressures(solver, kind: int):
     xp = solver.xp
     to_host = solver.grid.backend.to_host
     area_sum = static_sum = cell_sum = total_sum = flow_sum = 0.0
-    velocity_cells = cell_velocity(solver.velocity)
-
     def layer(array, index, axis):
         # one cell layer to the host (this runs every iteration: no whole-array copies)
         return to_host(xp.take(array, index, axis=axis))
@@ -49,8 +46,7 @@ def patch_pressures(solver, kind: int):
         flux = to_host(solver.mass_flux[axis][along_axis(axis, slice(face, face + 1))]).reshape(
             p_cell.shape)
         normal = flux / (solver.density * areas)
-        tangential = layer(velocity_cells, inner, axis)
-        speed2 = normal**2 + np.sum(np.delete(tangential, axis, axis=-1) ** 2, axis=-1)
+        speed2 = normal**2 + _tangential_speed2(solver, inner, axis, layer)
         total = p_face + 0.5 * solver.density * speed2
         flow = np.abs(flux[faces])
         area_sum += areas[faces].sum()
@@ -62,3 +58,19 @@ def patch_pressures(solver, kind: int):
         return None
     total = total_sum / flow_sum if flow_sum > 0 else np.nan
     return static_sum / area_sum, total, flow_sum, cell_sum / area_sum
+
+
+def _tangential_speed2(solver, index: int, axis: int, layer):
+    """Squared cell-centred velocity along the two other axes [m2/s2] on cell layer ``index``
+    normal to ``axis`` (host), read from the face velocities of that layer only."""
+    total = 0.0
+    for d, u in enumerate(solver.velocity):
+        if d == axis:
+            continue
+        faces = layer(u, index, axis)  # the layer's faces normal to d
+        position = d if d < axis else d - 1
+        n = faces.shape[position] - 1
+        centre = 0.5 * (np.take(faces, np.arange(n), axis=position)
+                        + np.take(faces, np.arange(1, n + 1), axis=position))
+        total = total + centre**2
+    return total
