@@ -17,7 +17,7 @@ initial residuals 1e-6 in its own norm), and a comparison line gives the peer's 
 coolsim's time to the converged state and to its own scaled residual 1e-6.
 
 Usage: ``python benchmarks/cavity.py [--re 1000] [--sizes 64 128] [--methods multigrid
-single_grid] [--peer]`` (about 2 min on 2 cores without the peer).
+single_grid] [--backend cpu|gpu] [--peer]`` (about 2 min on 2 cores without the peer).
 """
 
 from __future__ import annotations
@@ -38,6 +38,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # BLAS threads only add wake
 
 import numpy as np  # noqa: E402
 
+from solver.backend import get_backend  # noqa: E402
 from solver.boundaries import MovingWall, Patch, Symmetry  # noqa: E402
 from solver.grid import Grid  # noqa: E402
 from solver.models.flow import FlowSettings, FlowSolver  # noqa: E402
@@ -49,10 +50,11 @@ STATE_TOLERANCE = 1e-4  # [lid speed] converged-state criterion on the centrelin
 PEER = Path(__file__).resolve().parents[2] / "shared" / "peers" / "openfoam-cavity" / "run.sh"
 
 
-def cavity(reynolds: float, n: int, method: str) -> dict:
+def cavity(reynolds: float, n: int, method: str, backend: str = "cpu") -> dict:
     """Solve the cavity to scaled residuals 1e-9, recording the centrelines every outer step
     (a SIMPLEC iteration, or a multigrid cycle)."""
-    grid = Grid.uniform((1.0, 1.0, 1.0 / n), (n, n, 1))
+    grid = Grid.uniform((1.0, 1.0, 1.0 / n), (n, n, 1), backend=get_backend(backend))
+    to_host = grid.backend.to_host
     boundaries = [MovingWall(Patch("y_max"), velocity=(1.0, 0.0, 0.0)),
                   Symmetry(Patch("z_min")), Symmetry(Patch("z_max"))]
     solver = FlowSolver(grid, np.ones(grid.shape, bool), boundaries, 1.0, 1.0 / reynolds,
@@ -61,7 +63,7 @@ def cavity(reynolds: float, n: int, method: str) -> dict:
     start = time.perf_counter()
 
     def record(res, flow):
-        u, v, _ = flow.velocity_on_grid()
+        u, v, _ = (to_host(a) for a in flow.velocity_on_grid())
         profiles.append(np.concatenate([u[n // 2, :, 0], v[:, n // 2, 0]]))
         clock.append(time.perf_counter() - start)
         residuals.append(res.largest)
@@ -74,7 +76,8 @@ def cavity(reynolds: float, n: int, method: str) -> dict:
     unsettled = [i for i, d in enumerate(deviation) if d > STATE_TOLERANCE]
     settled = unsettled[-1] + 1 if unsettled else 0
     to_residual = next((i + 1 for i, r in enumerate(residuals) if r < 1e-6), None)
-    u, v = solution.velocity[0][n // 2, :, 0], solution.velocity[1][:, n // 2, 0]
+    u = to_host(solution.velocity[0])[n // 2, :, 0]
+    v = to_host(solution.velocity[1])[:, n // 2, 0]
     y, x = grid.centers[1], grid.centers[0]
     u_line = np.interp(GHIA_Y, np.r_[0.0, y, 1.0], np.r_[0.0, u, 1.0])
     v_line = np.interp(GHIA_X, np.r_[0.0, x, 1.0], np.r_[0.0, v, 0.0])
@@ -83,6 +86,7 @@ def cavity(reynolds: float, n: int, method: str) -> dict:
                and math.isfinite(h.pressure_convergence_factor)
                and h.pressure_convergence_factor > 0]
     return {"benchmark": "cavity", "reynolds": reynolds, "cells": n * n,
+            "backend": grid.backend.name,
             "method": "multigrid" if solver.multigrid else "single_grid",
             "converged": solution.converged,
             "iterations_to_converged_state": settled + 1,
@@ -122,6 +126,7 @@ def main(argv=None) -> int:
     parser.add_argument("--sizes", type=int, nargs="+", default=[64, 128])
     parser.add_argument("--methods", nargs="+", default=["multigrid", "single_grid"],
                         choices=["multigrid", "single_grid"])
+    parser.add_argument("--backend", choices=["cpu", "gpu"], default="cpu")
     parser.add_argument("--peer", action="store_true",
                         help="also run OpenFOAM simpleFoam serial on each grid (needs the peer "
                              "script in ../shared/peers/openfoam-cavity and simpleFoam)")
@@ -131,7 +136,7 @@ def main(argv=None) -> int:
     for n in args.sizes:
         ours = {}
         for method in args.methods:
-            ours[method] = cavity(args.re, n, method)
+            ours[method] = cavity(args.re, n, method, args.backend)
             print(json.dumps(ours[method]), flush=True)
         if args.peer:
             peer = openfoam(args.re, n)

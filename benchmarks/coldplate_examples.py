@@ -7,8 +7,8 @@ convergence factor (geometric mean over the outer iterations and its worst value
 iterations per outer iteration, energy-balance and mass-balance errors, thermal resistance [K/W]
 and pressure drop [Pa] beside the speed, and the machine load.
 
-Usage: ``python benchmarks/coldplate_examples.py [case.toml ...]`` (default: every
-``cases/coldplate_*.toml``; each case header states its measured figures, e.g.
+Usage: ``python benchmarks/coldplate_examples.py [--backend cpu|gpu] [case.toml ...]``
+(default: every ``cases/coldplate_*.toml``; each case header states its measured figures, e.g.
 ``cases/coldplate_pinfin.toml``: 144,970 cells, about 1.5 min on 2 cores).
 """
 
@@ -29,13 +29,13 @@ from solver.pipeline import run
 CASES = Path(__file__).resolve().parents[1] / "cases"
 
 
-def measure(path: Path) -> dict:
-    """Run one conjugate case and return its benchmark record."""
+def measure(path: Path, backend: str = "cpu") -> dict:
+    """Run one conjugate case on ``backend`` and return its benchmark record."""
     case = load_case(path)
     case = case.model_copy(update={"output": case.output.model_copy(
         update={"write_images": False})})
     with tempfile.TemporaryDirectory() as folder:
-        summary = run(case, backend="cpu", output=folder, quiet=True)
+        summary = run(case, backend=backend, output=folder, quiet=True)
     solver, timings, flow = summary["solver"], summary["timings_s"], summary.get("flow", {})
     history = solver.get("flow_history", [])
     factors = [h["pressure_convergence_factor"] for h in history
@@ -72,9 +72,14 @@ def main(argv: list[str]) -> int:
     if any(a in ("-h", "--help") for a in argv):
         print(__doc__)
         return 0
+    backend = "cpu"
+    if "--backend" in argv:
+        at = argv.index("--backend")
+        backend = argv[at + 1]
+        argv = argv[:at] + argv[at + 2:]
     paths = [Path(a) for a in argv] or sorted(CASES.glob("coldplate_*.toml"))
     for path in paths:
-        print(json.dumps(measure(path)), flush=True)
+        print(json.dumps(measure(path, backend)), flush=True)
     return 0
 
 

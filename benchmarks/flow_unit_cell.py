@@ -37,6 +37,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # small BLAS calls: threads 
 
 import numpy as np  # noqa: E402
 
+from solver.backend import get_backend  # noqa: E402
 from solver.boundaries import HeatFlux, Inlet, Outlet, Patch, Symmetry, Wall  # noqa: E402
 from solver.grid import Grid
 from solver.models.energy import ConductionSolve, solve_energy
@@ -49,7 +50,7 @@ CP_WATER, K_WATER, K_COPPER, HEAT_FLUX, T_INLET = 4181.0, 0.607, 401.0, 62.5e3, 
 LEVELS = {"coarse": (40, 5, 5, 15), "medium": (100, 10, 10, 30), "fine": (200, 20, 20, 60)}
 
 
-def unit_cell(level: str):
+def unit_cell(level: str, backend: str = "cpu"):
     """Grid, fluid mask and flow boundaries of the unit cell at ``level``."""
     nx, ny, nzb, nzc = LEVELS[level]
     x = np.linspace(0.0, LENGTH, nx + 1)
@@ -57,7 +58,7 @@ def unit_cell(level: str):
                         np.linspace(HALF_CHANNEL, HALF_CHANNEL + HALF_FIN, ny + 1)[1:]])
     z = np.concatenate([np.linspace(0.0, BASE, nzb + 1),
                         np.linspace(BASE, BASE + CHANNEL_HEIGHT, nzc + 1)[1:]])
-    grid = Grid(x, y, z)
+    grid = Grid(x, y, z, backend=get_backend(backend))
     yc, zc = grid.centers[1], grid.centers[2]
     fluid = np.broadcast_to((yc < HALF_CHANNEL)[None, :, None] & (zc > BASE)[None, None, :],
                             grid.shape).copy()
@@ -103,8 +104,9 @@ def main() -> None:
     parser.add_argument("--convection", default="linear_upwind")
     parser.add_argument("--no-energy", dest="energy", action="store_false")
     parser.add_argument("--method", default="auto", choices=["auto", "multigrid", "single_grid"])
+    parser.add_argument("--backend", choices=["cpu", "gpu"], default="cpu")
     args = parser.parse_args()
-    grid, fluid, boundaries = unit_cell(args.level)
+    grid, fluid, boundaries = unit_cell(args.level, args.backend)
     settings = FlowSettings(tolerance=args.tolerance, convection=args.convection,
                             max_iterations=4000, method=args.method)
     setup = time.perf_counter()

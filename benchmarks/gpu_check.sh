@@ -8,7 +8,9 @@
 # 2. the GPU tests (`pytest -m gpu`: every CUDA kernel against its NumPy twin, the flow,
 #    multigrid, time-stepping and energy parity tests) -> gpu_tests.log / gpu_tests.xml;
 # 3. the example plates run as `coolsim run`, CPU then GPU on the same machine, and one JSON
-#    line per run with the wall times, iterations, R and dp from summary.json -> runs.jsonl.
+#    line per run with the wall times, iterations, R and dp from summary.json -> runs.jsonl;
+# 4. the cavity (multigrid, 128^2) and the peer unit cell (80k cells) benchmarks on both
+#    backends -> benchmarks.jsonl.
 #
 # The image there has CuPy but may lack this project's other dependencies and cannot download:
 # put wheels in `.wheels/` (e.g. `pip download -d .wheels pydantic meshio`, ignored by git),
@@ -76,4 +78,14 @@ EOF
   done
 done
 cat "$OUT/runs.jsonl"
+
+# 4. flow benchmarks on both backends (JSON lines): cavity multigrid, peer unit cell
+: > "$OUT/benchmarks.jsonl"
+for backend in cpu gpu; do
+  "$PY" benchmarks/cavity.py --re 1000 --sizes 128 --methods multigrid --backend "$backend" \
+    >> "$OUT/benchmarks.jsonl" 2>> "$OUT/benchmarks.log"
+  "$PY" benchmarks/flow_unit_cell.py medium --backend "$backend" \
+    >> "$OUT/benchmarks.jsonl" 2>> "$OUT/benchmarks.log"
+done
+cat "$OUT/benchmarks.jsonl"
 exit $status

@@ -9,7 +9,8 @@ interval and rms fluctuation of the pressure drop, and whether the average conve
 line compares the two (relative differences). The machine load is stated in every line.
 
 Usage: ``python benchmarks/time_averaged.py [case.toml] [--cfl C] [--start-up N]
-[--min-average N] [--max-flow-through-times N] [--time-only] [--progress] [--passes N]``
+[--min-average N] [--max-flow-through-times N] [--time-only] [--progress] [--passes N]
+[--backend cpu|gpu]``
 (default case
 ``cases/coldplate_pinfin.toml``).
 """
@@ -31,11 +32,11 @@ from solver.pipeline import run
 CASES = Path(__file__).resolve().parents[1] / "cases"
 
 
-def measure(case, label: str, quiet: bool = True) -> dict:
-    """Run ``case`` and return its benchmark record (progress on standard error unless
-    ``quiet``)."""
+def measure(case, label: str, quiet: bool = True, backend: str = "cpu") -> dict:
+    """Run ``case`` on ``backend`` and return its benchmark record (progress on standard error
+    unless ``quiet``)."""
     with tempfile.TemporaryDirectory() as folder:
-        summary = run(case, backend="cpu", output=folder, quiet=quiet)
+        summary = run(case, backend=backend, output=folder, quiet=quiet)
     flow, timings = summary["flow"], summary["timings_s"]
     record = {
         "benchmark": "time_averaged", "case": case.name, "run": label,
@@ -76,6 +77,7 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--max-flow-through-times", type=float, default=30.0)
     parser.add_argument("--time-only", action="store_true", help="skip the steady run")
     parser.add_argument("--progress", action="store_true", help="progress on standard error")
+    parser.add_argument("--backend", choices=["cpu", "gpu"], default="cpu")
     parser.add_argument("--passes", type=int, default=None,
                         help="most flow-energy passes (the case's [solver.nonlinear] "
                              "max_iterations by default)")
@@ -89,14 +91,14 @@ def main(argv: list[str]) -> int:
             update={"nonlinear": nonlinear})})
     records = []
     if not args.time_only:
-        records.append(measure(case, "steady", not args.progress))
+        records.append(measure(case, "steady", not args.progress, args.backend))
         print(json.dumps(records[-1]), flush=True)
     time = case.solver.flow.time.model_copy(update={
         "cfl": args.cfl, "start_up": args.start_up, "min_average": args.min_average,
         "max_flow_through_times": args.max_flow_through_times})
     flow = case.solver.flow.model_copy(update={"mode": "time_averaged", "time": time})
     timed = case.model_copy(update={"solver": case.solver.model_copy(update={"flow": flow})})
-    records.append(measure(timed, "time_averaged", not args.progress))
+    records.append(measure(timed, "time_averaged", not args.progress, args.backend))
     print(json.dumps(records[-1]), flush=True)
     if len(records) == 2:
         steady, averaged = records
