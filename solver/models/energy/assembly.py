@@ -40,10 +40,13 @@ def assemble(grid, conductivity, boundaries, heat_source, mass_flux=None, cp=Non
     if mass_flux is not None:
         checks += [("specific_heat", cp)] + [(f"mass flux {a}", f)
                                              for a, f in zip(AXIS_NAMES, mass_flux, strict=True)]
-    for what, arr in checks:
-        if not bool(xp.all(xp.isfinite(arr))):
+    # every input check in one host transfer
+    finite = grid.backend.to_host(xp.stack([xp.all(xp.isfinite(arr)) for _, arr in checks]
+                                           + [xp.any(k < 0)]))
+    for (what, _), ok in zip(checks, finite[:-1], strict=True):
+        if not ok:
             raise ValueError(f"{what} contains NaN or inf values")
-    if bool(xp.any(k < 0)):
+    if finite[-1]:
         raise ValueError("conductivity must be >= 0 (0 marks empty cells)")
     stencil = Stencil7.zeros_like(k)
     rhs = source * grid.cell_volumes()

@@ -53,15 +53,18 @@ def check_mass_flux(grid, mass_flux):
 def check_no_flow_into_empty(grid, conductivity, mass_flux) -> None:
     """Mass must not cross faces of empty cells (their rows are identities)."""
     xp = grid.backend.xp
+    empty = conductivity <= 0
+    wrong = []
     for axis in range(3):
-        empty = conductivity <= 0
         pad = [(0, 0)] * 3
         pad[axis] = (1, 0)
         before = xp.pad(empty, pad)
         pad[axis] = (0, 1)
         after = xp.pad(empty, pad)
         touching = before | after  # faces with an empty cell on either side
-        if bool(xp.any(touching & (mass_flux[axis] != 0))):
+        wrong.append(xp.any(touching & (mass_flux[axis] != 0)))
+    for axis, bad in enumerate(grid.backend.to_host(xp.stack(wrong))):  # one host transfer
+        if bad:
             raise ValueError(f"non-zero mass flux on {AXIS_NAMES[axis]}-faces of empty cells "
                              "(conductivity 0); fluxes must vanish outside the fluid")
 

@@ -251,8 +251,7 @@ class FlowSolver:
         """Residuals of the current state, sources included: per component the momentum
         residual ``b - A u`` [N] on each face (zero on fixed faces), and the mass residual
         ``inflow - outflow (+ source)`` [kg/s] per fluid cell."""
-        xp = self.xp
-        self._velocity_scale = max(float(xp.max(xp.abs(u))) for u in self.velocity) or 1.0
+        self._velocity_scale = self._speed_scale()
         momentum = []
         for comp in self.components:
             self._assemble_momentum(comp)
@@ -354,7 +353,8 @@ class FlowSolver:
         rhs[along_axis(d, UPPER)] += correction
 
     def _assemble_momentum(self, comp: Component):
-        """Assemble the momentum equation of one component; return its scaled residual."""
+        """Assemble the momentum equation of one component; return its scaled residual (a
+        device scalar)."""
         xp, a = self.xp, comp.axis
         st, rhs = comp.stencil, comp.rhs
         names = (("x_minus", "x_plus"), ("y_minus", "y_plus"), ("z_minus", "z_plus"))
@@ -439,9 +439,10 @@ class FlowSolver:
         # scaled residual of the unrelaxed system at the current velocity
         # (scaled by sum |a_P| U_ref, one velocity scale for all components)
         residual = st.residual(phi, rhs)
-        scale = float(xp.sum(xp.abs(diag) * comp.active_f)) * self._velocity_scale
-        norm = float(xp.sum(xp.abs(residual) * comp.active_f))
-        return norm / scale if scale > 0.0 else norm
+        scale = xp.sum(xp.abs(diag) * comp.active_f) * self._velocity_scale
+        norm = xp.sum(xp.abs(residual) * comp.active_f)
+        # a device scalar: the caller brings all residuals to the host in one transfer
+        return xp.where(scale > 0.0, norm / xp.where(scale > 0.0, scale, 1.0), norm)
 
     def _solve_momentum(self, comp: Component) -> None:
         """Under-relax, sweep, and store the SIMPLE(C) velocity-correction coefficients."""
@@ -605,11 +606,22 @@ class FlowSolver:
             self.xp.copyto(current, saved)
         self.update_mass_flux()
 
+    def _speed_scale(self):
+        """Largest face speed [m/s] as a device scalar (1 when the fluid is at rest)."""
+        xp = self.xp
+        largest = xp.max(xp.stack([xp.max(xp.abs(u)) for u in self.velocity]))
+        return xp.where(largest > 0.0, largest, 1.0)
+
     def iterate(self) -> FlowResiduals:
-        """One SIMPLE(C) outer iteration; returns the residuals."""
+        """One SIMPLE(C) outer iteration; returns the residuals.
+
+        Host synchronisations: one for the pressure-operator drift test (when not rebuilt on
+        schedule), those of the pressure solve's residual checks, and one packed transfer of
+        the scaled residuals at the end.
+        """
         start = time.perf_counter()
         xp = self.xp
-        self._velocity_scale = max(float(xp.max(xp.abs(u))) for u in self.velocity) or 1.0
+        self._velocity_scale = self._speed_scale()
         momentum = []
         for comp in self.components:
             momentum.append(self._assemble_momentum(comp))
@@ -622,19 +634,21 @@ class FlowSolver:
         # the velocity corrections use the same frozen d coefficients
         rebuild = self.iteration % self.settings.pressure_operator_interval == 0
         if not rebuild:
-            xp = self.xp
-            rebuild = any(float(xp.max(xp.abs(c.d_coefficient - c.d_frozen)))
-                          > 0.1 * float(xp.max(c.d_frozen)) for c in self.components
-                          if c.d_frozen.size)
+            drift = [xp.max(xp.abs(c.d_coefficient - c.d_frozen)) > 0.1 * xp.max(c.d_frozen)
+                     for c in self.components if c.d_frozen.size]
+            rebuild = bool(xp.any(xp.stack(drift))) if drift else False
         if rebuild:
             for comp in self.components:
                 self.xp.copyto(comp.d_frozen, comp.d_coefficient)
         imbalance, pressure = self._correct([c.d_frozen for c in self.components],
                                             correction_scale=self.settings.relax_pressure,
                                             rebuild=rebuild)
-        continuity = float(self.xp.sum(self.xp.abs(imbalance))) / self._reference()
+        # every residual to the host in one transfer
+        values = self.grid.backend.to_host(xp.stack([xp.sum(xp.abs(imbalance)), *momentum]))
+        continuity = float(values[0]) / self._reference()
+        momentum = tuple(float(v) for v in values[1:])
         self.iteration += 1
-        residuals = FlowResiduals(self.iteration, continuity, tuple(momentum), pressure.iterations,
+        residuals = FlowResiduals(self.iteration, continuity, momentum, pressure.iterations,
                                   time.perf_counter() - start, pressure.convergence_factor)
         self.history.append(residuals)
         return residuals

@@ -3,7 +3,7 @@ scaled Galerkin 7-point coarse operators."""
 
 from __future__ import annotations
 
-from solver.backend import array_namespace
+from solver.backend import array_namespace, to_host
 from solver.numerics.stencil import NEIGHBOURS, Stencil7, along_axis
 
 AXIS_PAIRS = (("x_minus", "x_plus"), ("y_minus", "y_plus"), ("z_minus", "z_plus"))
@@ -123,9 +123,10 @@ def choose_factors(stencil: Stencil7, threshold: float,
     (every other axis is one cell thick) all axes are candidates again.
     """
     xp = array_namespace(stencil.diag)
-    strength = [float(xp.mean(xp.abs(stencil.neighbour(m)) + xp.abs(stencil.neighbour(p))))
-                if n > 1 else 0.0
-                for (m, p), n in zip(AXIS_PAIRS, stencil.shape, strict=True)]
+    # the mean coupling per axis, brought to the host in one transfer
+    strength = [float(v) if n > 1 else 0.0 for v, n in zip(to_host(xp.stack([
+        xp.mean(xp.abs(stencil.neighbour(m)) + xp.abs(stencil.neighbour(p)))
+        for m, p in AXIS_PAIRS])), stencil.shape, strict=True)]
     candidates = [a for a, n in enumerate(stencil.shape) if n > 1 and a not in exclude]
     if not candidates:
         candidates = [a for a, n in enumerate(stencil.shape) if n > 1]

@@ -10,7 +10,7 @@ import numpy as np
 import scipy.linalg
 import scipy.linalg.lapack
 
-from solver.backend import array_namespace
+from solver.backend import array_namespace, to_host
 from solver.numerics.linear.coarsening import choose_factors, coarsen_stencil
 from solver.numerics.linear.krylov import run_krylov
 from solver.numerics.linear.settings import (
@@ -40,7 +40,9 @@ class Level:
         nx, ny, nz = self.shape
         dtype = stencil.diag.dtype
         self.coefficients = [stencil.neighbour(name) for name in NEIGHBOURS]
-        self.active = [bool(xp.any(c != 0)) for c in self.coefficients]
+        # which neighbours couple at all (one host transfer for the six)
+        self.active = [bool(v) for v in to_host(xp.stack([xp.any(c != 0)
+                                                          for c in self.coefficients]))]
         self.x_padded = xp.zeros((nx + 2, ny + 2, nz + 2), dtype=dtype)
         self.x = self.x_padded[1:-1, 1:-1, 1:-1]
         self.rhs = xp.zeros(self.shape, dtype=dtype)

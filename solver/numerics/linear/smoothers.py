@@ -7,7 +7,7 @@ import numpy as np
 import scipy.linalg
 import scipy.linalg.lapack
 
-from solver.backend import array_namespace
+from solver.backend import array_namespace, to_host
 from solver.numerics.linear.coarsening import AXIS_PAIRS
 from solver.numerics.linear.cuda import THREADS, cuda_kernels, launch_blocks
 from solver.numerics.stencil import Stencil7, along_axis
@@ -222,11 +222,12 @@ def strong_line_axes(stencil: Stencil7, ratio: float, fraction: float) -> tuple[
         if n < 2:
             continue
         others = xp.maximum(*(strength[a] for a in range(3) if a != axis))
-        strong = float(xp.mean(strength[axis] > ratio * others))
         up = stencil.neighbour(plus)[along_axis(axis, slice(0, n - 1))]
         down = stencil.neighbour(minus)[along_axis(axis, slice(1, n))]
-        advective = float(xp.mean(xp.abs(up - down) > 2.0 * xp.minimum(xp.abs(up),
-                                                                       xp.abs(down))))
+        # both fractions to the host in one transfer
+        strong, advective = (float(v) for v in to_host(xp.stack([
+            xp.mean(strength[axis] > ratio * others),
+            xp.mean(xp.abs(up - down) > 2.0 * xp.minimum(xp.abs(up), xp.abs(down)))])))
         if strong >= fraction or advective >= fraction:
             axes.append(axis)
     return tuple(axes)
