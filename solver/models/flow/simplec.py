@@ -16,7 +16,12 @@ from solver.models.flow.fas import POST, PRE, NonlinearMultigrid, fas_applies
 from solver.models.flow.momentum import Component
 from solver.models.flow.patch_pressures import patch_pressures
 from solver.models.flow.settings import FlowSettings
-from solver.models.flow.solution import DivergenceError, FlowResiduals, FlowSolution
+from solver.models.flow.solution import (
+    DivergenceError,
+    FlowResiduals,
+    FlowSolution,
+    divergence_message,
+)
 from solver.models.flow.staggered import (
     FIRST,
     INTERIOR,
@@ -661,24 +666,6 @@ class FlowSolver:
         growth = self.settings.divergence_factor * max(minimum, 1e-10)
         return residuals.iteration > 5 and residuals.largest > growth
 
-    def _divergence_message(self, residuals: FlowResiduals) -> str:
-        s = self.settings
-        inflow = self._reference_flow
-        hints = []
-        if residuals.iteration <= 5:
-            hints.append("the set-up itself (inlet misplaced on solid or facing an outlet, "
-                         "no outlet, or a blocked flow path)")
-        hints.append(f"under-relaxation too high (relax_velocity={s.relax_velocity}, "
-                     f"relax_pressure={s.relax_pressure}); try relax_velocity="
-                     f"{round(0.6 * s.relax_velocity, 2)}")
-        if s.convection != "upwind":
-            hints.append(f"the {s.convection} convection scheme on a coarse grid at high cell "
-                         "Peclet/CFL numbers; try convection='upwind' to start")
-        return (f"flow solve diverged at iteration {residuals.iteration} (continuity "
-                f"{residuals.continuity:.3g}, momentum {max(residuals.momentum):.3g}; "
-                f"inflow {inflow:.3g} kg/s). Likely cause: " + "; or ".join(hints)
-                + ". The last good state is kept.")
-
     def solve(self, max_iterations: int | None = None,
               callback: Callable[[FlowResiduals, FlowSolver], bool | None] | None = None,
               progress=None) -> FlowSolution:
@@ -718,7 +705,9 @@ class FlowSolver:
             residuals = step()
             if self._diverged(residuals, minimum):
                 self._restore_good_state()
-                raise DivergenceError(self._divergence_message(residuals), residuals.iteration,
+                raise DivergenceError(divergence_message(self.settings, residuals,
+                                                         self._reference_flow),
+                                      residuals.iteration,
                                       self.solution(False, time.perf_counter() - start))
             minimum = min(minimum, residuals.largest)
             if progress is not None:

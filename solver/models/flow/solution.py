@@ -114,3 +114,22 @@ def cell_velocity(velocity):
     xp = array_namespace(u)
     return xp.stack([0.5 * (u[1:] + u[:-1]), 0.5 * (v[:, 1:] + v[:, :-1]),
                      0.5 * (w[:, :, 1:] + w[:, :, :-1])], axis=-1)
+
+
+def divergence_message(s, residuals: FlowResiduals, inflow: float) -> str:
+    """The message of a diverged flow solve: where, the residuals and inflow [kg/s], and the
+    likely causes for the settings ``s`` (a FlowSettings)."""
+    hints = []
+    if residuals.iteration <= 5:
+        hints.append("the set-up itself (inlet misplaced on solid or facing an outlet, "
+                     "no outlet, or a blocked flow path)")
+    hints.append(f"under-relaxation too high (relax_velocity={s.relax_velocity}, "
+                 f"relax_pressure={s.relax_pressure}); try relax_velocity="
+                 f"{round(0.6 * s.relax_velocity, 2)}")
+    if s.convection != "upwind":
+        hints.append(f"the {s.convection} convection scheme on a coarse grid at high cell "
+                     "Peclet/CFL numbers; try convection='upwind' to start")
+    return (f"flow solve diverged at iteration {residuals.iteration} (continuity "
+            f"{residuals.continuity:.3g}, momentum {max(residuals.momentum):.3g}; "
+            f"inflow {inflow:.3g} kg/s). Likely cause: " + "; or ".join(hints)
+            + ". The last good state is kept.")
