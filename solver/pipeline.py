@@ -469,8 +469,10 @@ def _plot_convergence(case, result, progress, result_dir, time_average) -> None:
                if h.pressure_convergence_factor is not None]
     pass_ends = [h["iteration"] for h in result.history if "pass" in h]
     if time_average is None:
+        label = ("SIMPLEC iteration on the finest grid (nonlinear multigrid: one point per "
+                 "cycle)" if result.flow.cycles else "outer (SIMPLEC) iteration")
         plot_convergence(progress.records, result_dir.image("convergence"), case.name, factors,
-                         pass_ends)
+                         pass_ends, x_label=label)
         return
     period = time_average.flow_through_time
     steps = [h for h in result.history if "step" in h]
