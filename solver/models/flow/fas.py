@@ -127,9 +127,9 @@ class Transfer:
         ratios[a] = 1
         return tuple(ratios)
 
-    def restrict_pressure(self, pressure):
-        """Volume-weighted mean of the children [Pa]."""
-        return _block_sum(self.xp, pressure * self.volumes, self.ratios) / self.coarse_volumes
+    def restrict_mean(self, values):
+        """Volume-weighted mean of the children (pressure [Pa], viscosity [Pa s])."""
+        return _block_sum(self.xp, values * self.volumes, self.ratios) / self.coarse_volumes
 
     def restrict_cells(self, values):
         """Sum over the children (mass residuals [kg/s])."""
@@ -207,18 +207,14 @@ class NonlinearMultigrid:
         self.transfers: list[Transfer] = []
         # the coarse levels iterate on their own grid only
         settings = replace(fine.settings, method="single_grid", potential_initialisation=False)
-        while len(self.levels) < max_levels:
+        masks = coarse_masks(fine.grid.backend.to_host(fine.fluid), max_levels)
+        for fluid, coarse_fluid in zip(masks[:-1], masks[1:], strict=True):
             level = self.levels[-1]
-            fluid = level.grid.backend.to_host(level.fluid)
-            ratios = coarse_ratios(fluid)
-            if ratios is None or fluid.size // int(np.prod(ratios)) < MIN_COARSEST:
-                break
+            ratios = tuple(n // m for n, m in zip(fluid.shape, coarse_fluid.shape, strict=True))
             transfer = Transfer(level, ratios)
-            coarse = type(fine)(transfer.coarse_grid, fluid[tuple(slice(None, None, r)
-                                                                  for r in ratios)],
-                                fine.boundaries, fine.density,
-                                transfer.restrict_pressure(level.viscosity_cells), settings,
-                                domain_sides=fine.domain_sides)
+            coarse = type(fine)(transfer.coarse_grid, coarse_fluid, fine.boundaries,
+                                fine.density, transfer.restrict_mean(level.viscosity_cells),
+                                settings, domain_sides=fine.domain_sides)
             self.transfers.append(transfer)
             self.levels.append(coarse)
         self.cycles = 0
@@ -227,7 +223,7 @@ class NonlinearMultigrid:
         """Pass the finest level's viscosity [Pa s] down to the coarse levels."""
         for transfer, coarse, fine in zip(self.transfers, self.levels[1:], self.levels[:-1],
                                           strict=True):
-            coarse.set_viscosity(transfer.restrict_pressure(fine.viscosity_cells))
+            coarse.set_viscosity(transfer.restrict_mean(fine.viscosity_cells))
 
     def cycle(self):
         """One V-cycle; returns the FlowResiduals of the finest level's last iteration."""
@@ -246,7 +242,7 @@ class NonlinearMultigrid:
         transfer, coarse = self.transfers[k], self.levels[k + 1]
         momentum, mass = level.residual_fields()
         velocity = [transfer.restrict_velocity(u, a) for a, u in enumerate(level.velocity)]
-        pressure = transfer.restrict_pressure(level.pressure)
+        pressure = transfer.restrict_mean(level.pressure)
         coarse.set_sources(None, None)
         coarse.set_state(velocity, pressure)
         # fixed coarse faces keep their own boundary values

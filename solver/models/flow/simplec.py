@@ -132,11 +132,14 @@ class FlowSolver:
         self.set_viscosity(viscosity)
         self.update_mass_flux()
         self._reference_flow = self._inflow_rate()
-        if self.settings.method == "multigrid":
-            applies, reason = fas_applies(self)
-            if not applies:
-                raise ValueError(f"flow method 'multigrid' does not apply here: {reason}; use "
-                                 "method 'auto' or 'single_grid'")
+        # multigrid: whether solve() runs nonlinear multigrid, decided once (it depends only on
+        # the geometry and the settings; FlowSettings.method)
+        method = self.settings.method
+        applies, reason = fas_applies(self) if method != "single_grid" else (False, "")
+        if method == "multigrid" and not applies:
+            raise ValueError(f"flow method 'multigrid' does not apply here: {reason}; use "
+                             "method 'auto' or 'single_grid'")
+        self.multigrid = applies
 
     # -- set-up ------------------------------------------------------------------------------
     def _set_up_ports(self) -> None:
@@ -563,12 +566,6 @@ class FlowSolver:
         if (self.settings.potential_initialisation and self.iteration == 0
                 and not self._state_given and self._reference_flow > 0):
             self.initialise_potential_flow()
-
-    @property
-    def multigrid(self) -> bool:
-        """Whether :meth:`solve` runs nonlinear multigrid (see ``FlowSettings.method``)."""
-        method = self.settings.method
-        return method == "multigrid" or (method == "auto" and fas_applies(self)[0])
 
     @property
     def iterations_per_step(self) -> int:

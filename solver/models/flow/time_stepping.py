@@ -413,7 +413,8 @@ def run_time_averaged(stepper: TimeStepper, flow_through_time: float,
         stepper.finish()
     if average.duration == 0.0:
         raise ValueError("the run ended before averaging started (start_up too long)")
-    if len(average.weights) >= s.batches:
+    if not converged and len(average.weights) >= s.batches:
+        # (a converged run stopped right after estimating them)
         statistics = {name: average.estimate(name, s.batches) for name in monitors}
     return TimeAveragedFlow(average.velocity, average.pressure, statistics, converged,
                             stepper.time - origin, average.duration, period,
