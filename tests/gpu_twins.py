@@ -3,22 +3,109 @@ build in, for running the GPU path on a CPU: ``FAKECUPY_TWINS=tests/gpu_twins.py
 ``fakecupy_report.py --twins tests/gpu_twins.py``); ``tests/conftest.py`` registers them when the
 stand-in is the ``cupy`` on the path. Calling convention of the stand-in: ``fn(grid, block, args)``
 with every device array as its flat C-ordered NumPy buffer (a view: results are written into it).
+
+Each twin does its arithmetic with the host code of the solver (``Stencil7``, the Thomas
+recurrence of ``solver.numerics.linear.smoothers``), so the stand-in runs checks the kernels'
+indexing (layouts, colours, halos, aggregates) against the host path.
 """
 
 import numpy as np
 
-from solver.numerics.linear.smoothers import thomas_factors
+from solver.numerics.linear.smoothers import thomas_factors, thomas_solve
+from solver.numerics.stencil import NEIGHBOURS, Stencil7
 
 
-def thomas_factor(grid, block, args):
-    """Twin of ``thomas_factor`` (solver/numerics/linear/kernels/smoothers.cu): one tridiagonal
-    system per thread, ``n`` unknowns each, stored line after line."""
-    lower, diag, upper, inverse, upper_scaled, lines, n = args
-    lines, n = int(lines), int(n)
-    assert int(np.prod(grid)) * int(np.prod(block)) >= lines, "launch does not cover the lines"
-    shaped = [a[:lines * n].reshape(lines, n) for a in (lower, diag, upper, inverse,
-                                                          upper_scaled)]
-    thomas_factors(np, *shaped)
+def _covers(grid, block, count):
+    assert int(np.prod(grid)) * int(np.prod(block)) >= count, "launch does not cover the work"
 
 
-TWINS = {"thomas_factor": thomas_factor}
+def _cells(buffer, shape):
+    return buffer[:int(np.prod(shape))].reshape(shape)
+
+
+def _interior(buffer, shape):
+    nx, ny, nz = shape
+    return buffer[:(nx + 2) * (ny + 2) * (nz + 2)].reshape(nx + 2, ny + 2, nz + 2)[
+        1:-1, 1:-1, 1:-1]
+
+
+def _line_layout(array, axis):
+    """``array`` (cell-shaped) with the line axis last."""
+    return np.moveaxis(array, axis, -1)
+
+
+def line_factor(grid, block, args):
+    """Twin of ``line_factor`` (kernels/smoothers.cu): Thomas factors of every line along
+    ``axis``, in the cell layout."""
+    minus, diag, plus, inverse, plus_scaled, lines, nx, ny, nz, axis = args
+    shape, axis = (int(nx), int(ny), int(nz)), int(axis)
+    _covers(grid, block, int(lines))
+    thomas_factors(np, *(_line_layout(_cells(a, shape), axis)
+                         for a in (minus, diag, plus, inverse, plus_scaled)))
+
+
+def zebra_lines(grid, block, args):
+    """Twin of ``zebra_lines`` (kernels/smoothers.cu): the lines of one colour along ``axis``
+    solved with the off-line neighbours of the other colour."""
+    inverse, plus_scaled, *coefficients, rhs, x, lines, nx, ny, nz, axis, colour = args
+    shape, axis = (int(nx), int(ny), int(nz)), int(axis)
+    _covers(grid, block, int(lines))
+    interior = _interior(x, shape)
+    coefficients = [_cells(c, shape) for c in coefficients]
+    # off-line neighbour terms: the operator without diagonal and on-line couplings
+    off_line = {name: (c if name[0] != "xyz"[axis] else np.zeros(shape))
+                for name, c in zip(NEIGHBOURS, coefficients, strict=True)}
+    acc = _cells(rhs, shape) - Stencil7(diag=np.zeros(shape), **off_line).apply(interior)
+    others = [n for a, n in enumerate(shape) if a != axis]
+    selected = (np.add.outer(np.arange(others[0]), np.arange(others[1])) % 2) == int(colour)
+    work = _line_layout(acc, axis)[selected]
+    thomas_solve(np, _line_layout(coefficients[2 * axis], axis)[selected],
+                 _line_layout(_cells(inverse, shape), axis)[selected],
+                 _line_layout(_cells(plus_scaled, shape), axis)[selected], work)
+    _line_layout(interior, axis)[selected] = work
+
+
+def _operator(arrays, shape):
+    return Stencil7(*(_cells(a, shape) for a in arrays))
+
+
+def stencil_apply(grid, block, args):
+    """Twin of ``stencil_apply`` (kernels/stencil.cu): ``out = A x``, ``out`` cell-shaped or
+    halo-padded."""
+    *operator, x, out, nx, ny, nz, out_padded = args
+    shape = (int(nx), int(ny), int(nz))
+    _covers(grid, block, int(np.prod(shape)))
+    target = _interior(out, shape) if int(out_padded) else _cells(out, shape)
+    target[...] = _operator(operator, shape).apply(_interior(x, shape))
+
+
+def residual_restrict(grid, block, args):
+    """Twin of ``residual_restrict`` (kernels/stencil.cu): the residual summed over each
+    aggregate of the next coarser level."""
+    *operator, rhs, x, coarse_rhs, nx, ny, nz, fx, fy, fz, cx, cy, cz = args
+    shape, factors, coarse = ((int(nx), int(ny), int(nz)), (int(fx), int(fy), int(fz)),
+                              (int(cx), int(cy), int(cz)))
+    _covers(grid, block, int(np.prod(coarse)))
+    residual = _operator(operator, shape).residual(_interior(x, shape), _cells(rhs, shape))
+    blocks = np.zeros(tuple(c * f for c, f in zip(coarse, factors, strict=True)))
+    blocks[:shape[0], :shape[1], :shape[2]] = residual
+    _cells(coarse_rhs, coarse)[...] = blocks.reshape(
+        coarse[0], factors[0], coarse[1], factors[1], coarse[2], factors[2]).sum(axis=(1, 3, 5))
+
+
+def prolong_add(grid, block, args):
+    """Twin of ``prolong_add`` (kernels/stencil.cu): every fine cell takes the correction of
+    its aggregate."""
+    coarse_x, x, nx, ny, nz, fx, fy, fz, cy, cz = args
+    shape, factors = (int(nx), int(ny), int(nz)), (int(fx), int(fy), int(fz))
+    _covers(grid, block, int(np.prod(shape)))
+    cx = -(-shape[0] // factors[0])
+    correction = _interior(coarse_x, (cx, int(cy), int(cz)))
+    for axis, f in enumerate(factors):
+        correction = np.repeat(correction, f, axis=axis)
+    _interior(x, shape)[...] += correction[:shape[0], :shape[1], :shape[2]]
+
+
+TWINS = {"line_factor": line_factor, "zebra_lines": zebra_lines,
+         "stencil_apply": stencil_apply, "residual_restrict": residual_restrict,
+         "prolong_add": prolong_add}

@@ -59,14 +59,15 @@ coarse levels) in float32 while the Krylov iteration, residuals and dot products
 
 from solver.numerics.linear.coarsening import AXIS_PAIRS, choose_factors, coarsen_stencil
 from solver.numerics.linear.cuda import (
-    KERNEL_FILE,
+    KERNEL_FILES,
+    KERNEL_NAMES,
     THREADS,
     cuda_kernels,
     cuda_source,
     launch_blocks,
 )
 from solver.numerics.linear.krylov import run_krylov
-from solver.numerics.linear.multigrid import DotProduct, Level, Multigrid, solve
+from solver.numerics.linear.multigrid import DotProduct, Level, Multigrid, Transfer, solve
 from solver.numerics.linear.settings import (
     CYCLES,
     GMRES_RESTART,
@@ -89,8 +90,8 @@ from solver.numerics.linear.smoothers import (
 )
 
 __all__ = [
-    "AXIS_PAIRS", "coarsen_stencil", "choose_factors", "KERNEL_FILE", "THREADS", "cuda_source",
-    "cuda_kernels", "launch_blocks", "run_krylov", "Level", "DotProduct", "Multigrid", "solve",
+    "AXIS_PAIRS", "coarsen_stencil", "choose_factors", "KERNEL_FILES", "KERNEL_NAMES", "THREADS", "cuda_source",
+    "cuda_kernels", "launch_blocks", "run_krylov", "Level", "Transfer", "DotProduct", "Multigrid", "solve",
     "METHODS", "GMRES_RESTART", "SMOOTHERS", "CYCLES", "MAX_COARSEST", "LINE_RATIO",
     "LINE_FRACTION", "LinearSolve", "SolveInfo", "LevelInfo", "SHIFTS", "shifted",
     "PointSmoother", "TridiagonalLines", "LineSmoother", "strong_line_axes"

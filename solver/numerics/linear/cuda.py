@@ -1,5 +1,6 @@
-"""CUDA glue of the smoother kernels: source file, compilation through CuPy's RawModule and
-launch sizes (the NumPy twins live in :mod:`solver.numerics.linear.smoothers`)."""
+"""CUDA glue of the multigrid kernels: source files, compilation through CuPy's RawModule and
+launch sizes (the NumPy twins live in :mod:`solver.numerics.linear.smoothers` and
+:mod:`solver.numerics.linear.multigrid`)."""
 
 from __future__ import annotations
 
@@ -8,8 +9,11 @@ from pathlib import Path
 
 import numpy as np
 
-KERNEL_FILE = Path(__file__).parent / "kernels" / "smoothers.cu"
+KERNEL_FILES = tuple(Path(__file__).parent / "kernels" / name
+                     for name in ("smoothers.cu", "stencil.cu"))
 
+KERNEL_NAMES = ("rbgs_colour", "line_factor", "zebra_lines", "stencil_apply",
+                "residual_restrict", "prolong_add")
 
 _CUDA_REAL = {"float64": "double", "float32": "float"}
 
@@ -18,18 +22,18 @@ THREADS = 256  # CUDA threads per block
 
 
 def cuda_source(dtype) -> str:
-    """CUDA source of the smoother kernels for ``dtype`` (float64 or float32)."""
-    return f"typedef {_CUDA_REAL[np.dtype(dtype).name]} real;\n" + KERNEL_FILE.read_text()
+    """CUDA source of the multigrid kernels for ``dtype`` (float64 or float32)."""
+    return (f"typedef {_CUDA_REAL[np.dtype(dtype).name]} real;\n"
+            + "\n".join(path.read_text() for path in KERNEL_FILES))
 
 
 @functools.cache
-def cuda_kernels(xp, dtype_name: str):
-    """Compiled ``(rbgs_colour, thomas_lines, thomas_factor)`` kernels for one precision (CuPy
-    only)."""
+def cuda_kernels(xp, dtype_name: str) -> dict:
+    """Compiled kernels for one precision, by name (:data:`KERNEL_NAMES`; CuPy only)."""
     module = xp.RawModule(code=cuda_source(dtype_name))
-    return tuple(module.get_function(name)
-                 for name in ("rbgs_colour", "thomas_lines", "thomas_factor"))
+    return {name: module.get_function(name) for name in KERNEL_NAMES}
 
 
 def launch_blocks(count: int) -> tuple[int]:
+    """Grid size (blocks of :data:`THREADS`) covering ``count`` threads."""
     return ((count + THREADS - 1) // THREADS,)

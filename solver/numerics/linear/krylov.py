@@ -80,7 +80,7 @@ def _pcg(mg: Multigrid, x, r, history: _History, max_iterations: int) -> int:
     p[...] = z
     for k in range(1, max_iterations + 1):
         # step along p: alpha = (r, z) / (p, A p)
-        finest.apply(padded, q, tmp)
+        finest.apply(padded, q_padded, tmp)
         pq = dot(padded, q_padded)
         alpha = _ratio(xp, dot(r, z), pq)
         xp.multiply(p, alpha, out=tmp)

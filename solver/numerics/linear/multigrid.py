@@ -12,6 +12,7 @@ import scipy.linalg.lapack
 
 from solver.backend import array_namespace, to_host
 from solver.numerics.linear.coarsening import choose_factors, coarsen_stencil
+from solver.numerics.linear.cuda import THREADS, cuda_kernels, launch_blocks
 from solver.numerics.linear.krylov import run_krylov
 from solver.numerics.linear.settings import (
     LINE_FRACTION,
@@ -30,7 +31,12 @@ from solver.numerics.stencil import NEIGHBOURS, Stencil7, along_axis
 
 
 class Level:
-    """Operator, work arrays and smoothers of one level (allocated once)."""
+    """Operator, work arrays and smoothers of one level (allocated once).
+
+    On a GPU the level also holds its compiled kernels (``kernels``, by name) and the operator
+    as contiguous arrays ``(diag, x_minus, ..., z_plus)`` (``operator``) for them; on the host
+    ``kernels`` is None.
+    """
 
     def __init__(self, stencil: Stencil7, line_axes=()):
         xp = array_namespace(stencil.diag)
@@ -49,6 +55,9 @@ class Level:
         self.tmp = xp.empty(self.shape, dtype=dtype)
         diag = stencil.diag
         self.inverse = xp.where(diag != 0, 1.0 / xp.where(diag != 0, diag, 1.0), 0.0)
+        self.kernels = None if xp is np else cuda_kernels(xp, dtype.name)
+        if self.kernels is not None:
+            self.operator = tuple(xp.ascontiguousarray(a) for a in (diag, *self.coefficients))
         self.line_axes = tuple(line_axes)
         self.smoothers = ([LineSmoother(self, axis) for axis in self.line_axes]
                           or [PointSmoother(self)])
@@ -64,22 +73,82 @@ class Level:
                 smoother.sweep(colour)
 
     def apply(self, padded, out, tmp=None):
-        """``out = A x`` for a halo-padded ``x`` (halo zero); ``tmp``: scratch like ``out``."""
+        """``out = A x`` for a halo-padded ``x`` (halo zero). ``out`` is cell-shaped, or
+        halo-padded (then its interior is written); ``tmp``: scratch of the cell shape.
+
+        On a GPU one ``stencil_apply`` launch, when ``x`` has the level's precision (the
+        float64 Krylov iteration on a float32 hierarchy applies the operator by array
+        operations)."""
         xp = self.xp
+        if self.kernels is not None and padded.dtype == self.rhs.dtype:
+            nx, ny, nz = self.shape
+            self.kernels["stencil_apply"](
+                launch_blocks(nx * ny * nz), (THREADS,),
+                (*self.operator, padded, out, np.int32(nx), np.int32(ny), np.int32(nz),
+                 np.int32(out.shape != self.shape)))
+            return out
+        target = out if out.shape == self.shape else out[1:-1, 1:-1, 1:-1]
         tmp = self.tmp if tmp is None else tmp
-        xp.multiply(self.stencil.diag, padded[1:-1, 1:-1, 1:-1], out=out)
+        xp.multiply(self.stencil.diag, padded[1:-1, 1:-1, 1:-1], out=target)
         for (axis, offset), coef, on in zip(SHIFTS, self.coefficients, self.active,
                                             strict=True):
             if on:
                 xp.multiply(coef, shifted(padded, self.shape, axis, offset), out=tmp)
-                out -= tmp
+                target -= tmp
         return out
 
-    def residual(self, out):
-        """``out = rhs - A x`` for this level's ``x`` and ``rhs``."""
-        self.apply(self.x_padded, out)
-        self.xp.subtract(self.rhs, out, out=out)
-        return out
+
+class Transfer:
+    """Restriction of a level's residual to the next coarser level (the sum over each
+    aggregate) and prolongation of the coarse correction (injected into every cell of the
+    aggregate). On the host through block views of one work array; on a GPU one
+    ``residual_restrict`` and one ``prolong_add`` launch."""
+
+    def __init__(self, fine: Level, coarse: Level, factors):
+        xp = fine.xp
+        self.fine, self.coarse = fine, coarse
+        self.factors = tuple(int(f) for f in factors)
+        if fine.kernels is not None:
+            return
+        padded = tuple(nc * f for nc, f in zip(coarse.shape, factors, strict=True))
+        residual = xp.zeros(padded, dtype=fine.rhs.dtype)
+        blocks = []
+        for nc, f in zip(coarse.shape, factors, strict=True):
+            blocks += [nc, f]
+        self.residual_blocks = residual.reshape(blocks)
+        self.residual = residual[tuple(slice(0, n) for n in fine.shape)]
+        self.correction = fine.x_padded[tuple(slice(1, 1 + p) for p in padded)].reshape(blocks)
+        # the last coarse cell of an odd axis overlaps the upper halo, which is re-zeroed
+        self.halos = [fine.x_padded[along_axis(axis, slice(-1, None))]
+                      for axis in range(3) if padded[axis] > fine.shape[axis]]
+
+    def restrict_residual(self) -> None:
+        """``coarse.rhs = R (fine.rhs - A fine.x)``."""
+        fine, coarse = self.fine, self.coarse
+        if fine.kernels is not None:
+            (nx, ny, nz), (cx, cy, cz) = fine.shape, coarse.shape
+            fine.kernels["residual_restrict"](
+                launch_blocks(cx * cy * cz), (THREADS,),
+                (*fine.operator, fine.rhs, fine.x_padded, coarse.rhs,
+                 *(np.int32(n) for n in (nx, ny, nz, *self.factors, cx, cy, cz))))
+            return
+        fine.apply(fine.x_padded, self.residual)
+        fine.xp.subtract(fine.rhs, self.residual, out=self.residual)
+        self.residual_blocks.sum(axis=(1, 3, 5), out=coarse.rhs)
+
+    def add_correction(self) -> None:
+        """``fine.x += P coarse.x`` (halos stay zero)."""
+        fine, coarse = self.fine, self.coarse
+        if fine.kernels is not None:
+            nx, ny, nz = fine.shape
+            fine.kernels["prolong_add"](
+                launch_blocks(nx * ny * nz), (THREADS,),
+                (coarse.x_padded, fine.x_padded,
+                 *(np.int32(n) for n in (nx, ny, nz, *self.factors, *coarse.shape[1:]))))
+            return
+        self.correction += coarse.x[:, None, :, None, :, None]
+        for halo in self.halos:
+            halo.fill(0)
 
 
 class DotProduct:
@@ -185,7 +254,7 @@ class Multigrid:
             self._factors.append(factors)
             level_stencil = coarsen_stencil(level_stencil, factors)
         self._factors.append((1, 1, 1))
-        self._transfers = [self._transfer_views(fine, coarse, factors) for fine, coarse, factors
+        self._transfers = [Transfer(fine, coarse, factors) for fine, coarse, factors
                            in zip(self.hierarchy[:-1], self.hierarchy[1:], self._factors,
                                   strict=False)]
         self._coarsest = _CoarsestSolver(self.hierarchy[-1].stencil)
@@ -204,42 +273,23 @@ class Multigrid:
                        for lvl, f in zip(self.hierarchy, self._factors, strict=True)]
         self.setup_seconds = time.perf_counter() - start
 
-    def _transfer_views(self, fine: Level, coarse: Level, factors):
-        """Work arrays and views for restriction (block sum) and prolongation (injection)."""
-        xp = self.xp
-        padded = tuple(nc * f for nc, f in zip(coarse.shape, factors, strict=True))
-        residual = xp.zeros(padded, dtype=fine.rhs.dtype)
-        blocks = []
-        for nc, f in zip(coarse.shape, factors, strict=True):
-            blocks += [nc, f]
-        correction = fine.x_padded[tuple(slice(1, 1 + p) for p in padded)].reshape(blocks)
-        # the last coarse cell of an odd axis overlaps the upper halo, which is re-zeroed
-        halos = [fine.x_padded[along_axis(axis, slice(-1, None))]
-                 for axis in range(3) if padded[axis] > fine.shape[axis]]
-        interior = residual[tuple(slice(0, n) for n in fine.shape)]
-        return residual.reshape(blocks), interior, correction, halos
-
     # -- cycles ------------------------------------------------------------------------------
     def _cycle(self, index: int) -> None:
         level = self.hierarchy[index]
         if index == len(self.hierarchy) - 1:
             self._coarsest.solve(level.rhs, level.x)
             return
-        coarse = self.hierarchy[index + 1]
-        residual_blocks, residual, correction, halos = self._transfers[index]
+        coarse, transfer = self.hierarchy[index + 1], self._transfers[index]
         # pre-smoothing, restriction of the residual (sum over each aggregate)
         level.smooth(self.settings.pre_sweeps, reverse=False)
-        level.residual(residual)
-        residual_blocks.sum(axis=(1, 3, 5), out=coarse.rhs)
+        transfer.restrict_residual()
         # coarse-grid correction, injected into every cell of the aggregate
         coarse.x_padded.fill(0)
         if self._krylov[index + 1] is None:
             self._cycle(index + 1)
         else:
             self._krylov_correction(index + 1)
-        correction += coarse.x[:, None, :, None, :, None]
-        for halo in halos:
-            halo.fill(0)
+        transfer.add_correction()
         # post-smoothing with the colours reversed (symmetric cycle)
         level.smooth(self.settings.post_sweeps, reverse=True)
 
@@ -256,7 +306,7 @@ class Multigrid:
         # first step: v1 = C r, w1 = A v1
         self._cycle(index)
         v1[inner] = level.x
-        level.apply(v1, w1[inner])
+        level.apply(v1, w1)
         # (a zero rho1 means v1 = 0, a zero coarse residual: every coefficient is then 0)
         if self._symmetric:
             rho1 = dot(v1, w1)
@@ -272,7 +322,7 @@ class Multigrid:
         level.x_padded.fill(0)
         self._cycle(index)
         v2[inner] = level.x
-        level.apply(v2, w2[inner])
+        level.apply(v2, w2)
         if self._symmetric:
             gamma = dot(v2, w1)
             rho2 = dot(v2, w2) - gamma * gamma / rho1

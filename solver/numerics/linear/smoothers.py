@@ -9,7 +9,7 @@ import scipy.linalg.lapack
 
 from solver.backend import array_namespace, to_host
 from solver.numerics.linear.coarsening import AXIS_PAIRS
-from solver.numerics.linear.cuda import THREADS, cuda_kernels, launch_blocks
+from solver.numerics.linear.cuda import THREADS, launch_blocks
 from solver.numerics.stencil import Stencil7, along_axis
 
 SHIFTS = tuple((axis, offset) for axis in range(3) for offset in (-1, 1))  # order of NEIGHBOURS
@@ -57,13 +57,12 @@ class PointSmoother:
         xp, dtype = level.xp, level.rhs.dtype
         self.xp = xp
         self.colours = ([], [])
-        if xp is not np:
-            self.kernel = cuda_kernels(xp, dtype.name)[0]
+        self.kernel = None  # the device kernel of a sweep
+        if level.kernels is not None:
+            self.kernel = level.kernels["rbgs_colour"]
             nx, ny, nz = level.shape
-            self.arguments = (xp.ascontiguousarray(level.inverse),
-                              *(xp.ascontiguousarray(c) for c in level.coefficients),
-                              level.rhs, level.x_padded, np.int32(nx), np.int32(ny),
-                              np.int32(nz))
+            self.arguments = (level.inverse, *level.operator[1:], level.rhs, level.x_padded,
+                              np.int32(nx), np.int32(ny), np.int32(nz))
             self.grid = launch_blocks(nx * ny * nz)
             return
         for colour, start, step in _sub_blocks(level, None):
@@ -79,10 +78,10 @@ class PointSmoother:
                                          xp.empty_like(acc)))
 
     def sweep(self, colour: int) -> None:
-        xp = self.xp
-        if xp is not np:
+        if self.kernel is not None:
             self.kernel(self.grid, (THREADS,), (*self.arguments, np.int32(colour)))
             return
+        xp = self.xp
         for centre, rhs, inverse, terms, acc, tmp in self.colours[colour]:
             # x_P = (rhs + sum a_nb x_nb) / a_P on one sub-lattice
             acc[...] = rhs
@@ -106,36 +105,35 @@ def thomas_factors(xp, lower, diag, upper, inverse, upper_scaled) -> None:
         previous = upper_scaled[..., k]
 
 
+def thomas_solve(xp, lower, inverse, upper_scaled, work) -> None:
+    """Solve tridiagonal systems factorised by :func:`thomas_factors` in place: ``work`` holds
+    the right-hand sides on entry (line index last) and the solutions on exit. The NumPy twin
+    of the recurrence in the ``zebra_lines`` kernel."""
+    work[..., 0] *= inverse[..., 0]
+    for k in range(1, work.shape[-1]):
+        work[..., k] += lower[..., k] * work[..., k - 1]
+        work[..., k] *= inverse[..., k]
+    for k in range(work.shape[-1] - 2, -1, -1):
+        work[..., k] += upper_scaled[..., k] * work[..., k + 1]
+
+
 class TridiagonalLines:
     """Many independent tridiagonal systems ``d_k x_k - l_k x_(k-1) - u_k x_(k+1) = b_k``, one
-    per line, the line index last (arrays of shape ``(m1, m2, n)``).
+    per line, the line index last (host arrays of shape ``(m1, m2, n)``).
 
-    On the host the lines are concatenated into one system factorised once by LAPACK
-    (``?gttrf``, partial pivoting) and solved by ``?gttrs`` per sweep (SciPy needs three or more
-    unknowns). On a GPU the Thomas algorithm runs one CUDA thread per line (``thomas_lines`` in
-    kernels/smoothers.cu); its NumPy twin, vectorised over the lines, serves tiny systems and
-    ``thomas=True`` on the host (parity tests).
+    The lines are concatenated into one system factorised once by LAPACK (``?gttrf``, partial
+    pivoting) and solved by ``?gttrs`` per sweep (SciPy needs three or more unknowns); the
+    Thomas recurrence (:func:`thomas_factors`, :func:`thomas_solve`: the arithmetic of the
+    GPU kernels) serves tiny systems and ``thomas=True`` (parity tests).
     """
 
     def __init__(self, lower, diag, upper, thomas: bool | None = None):
-        xp = array_namespace(diag)
-        self.xp = xp
-        self.thomas = xp is not np or (diag.size < 3 if thomas is None else thomas)
+        self.thomas = diag.size < 3 if thomas is None else thomas
         if self.thomas:
-            # Thomas factors: inverse pivots and normalised upper couplings
             self.lower = lower
-            self.inverse = xp.empty_like(diag)
-            self.upper_scaled = xp.empty_like(diag)
-            self.row = xp.empty_like(diag[..., 0])
-        if xp is not np:
-            # one CUDA thread per line (thomas_factor, thomas_lines in kernels/smoothers.cu)
-            _, self.kernel, factor = cuda_kernels(xp, diag.dtype.name)
-            self.lines = int(np.prod(diag.shape[:-1]))
-            factor(launch_blocks(self.lines), (THREADS,),
-                   (lower, diag, upper, self.inverse, self.upper_scaled,
-                    np.int64(self.lines), np.int32(diag.shape[-1])))
-        elif self.thomas:
-            thomas_factors(xp, lower, diag, upper, self.inverse, self.upper_scaled)
+            self.inverse = np.empty_like(diag)
+            self.upper_scaled = np.empty_like(diag)
+            thomas_factors(np, lower, diag, upper, self.inverse, self.upper_scaled)
         else:
             gttrf, self.gttrs = scipy.linalg.lapack.get_lapack_funcs(
                 ("gttrf", "gttrs"), dtype=diag.dtype)
@@ -143,38 +141,46 @@ class TridiagonalLines:
 
     def solve(self, work) -> None:
         """Overwrite ``work`` (right-hand sides, contiguous) with the solutions."""
-        if not self.thomas:
-            solution, _ = self.gttrs(*self.factors, work.reshape(-1), overwrite_b=True)
-            work.reshape(-1)[...] = solution
+        if self.thomas:
+            thomas_solve(np, self.lower, self.inverse, self.upper_scaled, work)
             return
-        xp, row = self.xp, self.row
-        if xp is not np:
-            self.kernel(launch_blocks(self.lines), (THREADS,),
-                        (self.lower, self.inverse, self.upper_scaled, work,
-                         np.int64(self.lines), np.int32(work.shape[-1])))
-            return
-        # forward elimination and back substitution along the lines
-        work[..., 0] *= self.inverse[..., 0]
-        for k in range(1, work.shape[-1]):
-            xp.multiply(self.lower[..., k], work[..., k - 1], out=row)
-            work[..., k] += row
-            work[..., k] *= self.inverse[..., k]
-        for k in range(work.shape[-1] - 2, -1, -1):
-            xp.multiply(self.upper_scaled[..., k], work[..., k + 1], out=row)
-            work[..., k] += row
+        solution, _ = self.gttrs(*self.factors, work.reshape(-1), overwrite_b=True)
+        work.reshape(-1)[...] = solution
 
 
 class LineSmoother:
     """Zebra line Gauss-Seidel along one axis: each line is solved exactly (all lines of a
     colour at once); lines of one colour are checkerboarded in the other two axes. Robust
-    where cells are thin across that axis (strong coupling)."""
+    where cells are thin across that axis (strong coupling).
+
+    On the host each colour is a few strided sub-blocks whose lines LAPACK solves; on a GPU
+    one ``zebra_lines`` launch (kernels/smoothers.cu) sweeps a colour, one thread per line, on
+    the Thomas factors that one ``line_factor`` launch computes per operator.
+    """
 
     def __init__(self, level, axis: int):
         xp = level.xp
         self.xp = xp
         self.colours = ([], [])
+        self.kernel = None  # the device kernel of a sweep
         minus = level.coefficients[2 * axis]
         plus = level.coefficients[2 * axis + 1]
+        if level.kernels is not None:
+            nx, ny, nz = level.shape
+            lines = nx * ny * nz // level.shape[axis]
+            inverse_pivot = xp.empty(level.shape, dtype=level.rhs.dtype)
+            plus_scaled = xp.empty_like(inverse_pivot)
+            sizes = (np.int64(lines), np.int32(nx), np.int32(ny), np.int32(nz), np.int32(axis))
+            diag, *coefficients = level.operator
+            level.kernels["line_factor"](
+                launch_blocks(lines), (THREADS,),
+                (coefficients[2 * axis], diag, coefficients[2 * axis + 1], inverse_pivot,
+                 plus_scaled, *sizes))
+            self.kernel = level.kernels["zebra_lines"]
+            self.grid = launch_blocks(lines)
+            self.arguments = (inverse_pivot, plus_scaled, *coefficients, level.rhs,
+                              level.x_padded, *sizes)
+            return
         for colour, start, step in _sub_blocks(level, axis):
             sub = tuple(slice(s, None, st) for s, st in zip(start, step, strict=True))
 
@@ -197,6 +203,9 @@ class LineSmoother:
                                          xp.empty_like(work)))
 
     def sweep(self, colour: int) -> None:
+        if self.kernel is not None:
+            self.kernel(self.grid, (THREADS,), (*self.arguments, np.int32(colour)))
+            return
         xp = self.xp
         for centre, rhs, terms, lines, work, tmp in self.colours[colour]:
             # right-hand side of the lines: rhs + off-line neighbour contributions

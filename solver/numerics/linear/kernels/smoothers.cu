@@ -3,8 +3,8 @@
 //
 // The including code prepends a typedef that makes `real` double (or float), so the precision
 // follows the grid's dtype. Each kernel has a NumPy twin in solver/numerics/linear/smoothers.py
-// that runs the same arithmetic (PointSmoother sub-lattice sweeps, TridiagonalLines Thomas
-// recurrence).
+// that runs the same arithmetic (PointSmoother sub-lattice sweeps; thomas_factors and
+// thomas_solve, the Thomas recurrence, vectorised over the lines of LineSmoother).
 //
 // Layout: cell arrays are C-ordered (nx, ny, nz); the unknown x carries one halo cell on every
 // side, shape (nx + 2, ny + 2, nz + 2), and its halo holds zeros.
@@ -45,49 +45,107 @@ extern "C" __global__ void rbgs_colour(
     x[p] = acc * inverse_diag[c];
 }
 
-// Thomas factors of independent tridiagonal systems d x_k - l x_(k-1) - u x_(k+1) = b, one per
-// thread, each stored contiguously (line index last): the inverse pivots (0 where a pivot
-// vanishes: a decoupled row) and the upper couplings scaled by them. Twin: thomas_factors in
-// solver/numerics/linear/smoothers.py.
-extern "C" __global__ void thomas_factor(
-    const real* __restrict__ lower, const real* __restrict__ diag,
-    const real* __restrict__ upper, real* __restrict__ inverse_pivot,
-    real* __restrict__ upper_scaled, const long long lines, const int n)
+// Zebra line Gauss-Seidel along one axis, on the cell layout (nx, ny, nz): a line runs along
+// `axis` through the cells with fixed indices on the other two axes (a, b) in C order, and its
+// colour is (a + b) % 2, as the sub-blocks of LineSmoother on the host. One thread per line.
+// The tridiagonal system of a line is  diag x_k - minus x_(k-1) - plus x_(k+1) = rhs + the
+// off-line neighbour terms; its Thomas factors (inverse pivots, 0 where a pivot vanishes
+// against the diagonal: a decoupled row, and the plus couplings scaled by them) come from
+// line_factor once per operator.
+struct Line {
+    long long cell;    // first cell of the line in the cell layout
+    long long padded;  // the same cell in the halo-padded layout
+    long long step;    // stride along the line, cell layout
+    long long padded_step;
+    int n;             // cells on the line
+    int colour;
+};
+
+__device__ Line line_of(long long line, int nx, int ny, int nz, int axis)
+{
+    const long long sy = nz, sx = (long long)ny * nz;
+    const long long py = nz + 2, px = (long long)(ny + 2) * (nz + 2);
+    int i = 0, j = 0, k = 0;
+    Line l;
+    if (axis == 0) {
+        j = (int)(line / nz); k = (int)(line % nz);
+        l.step = sx; l.padded_step = px; l.n = nx; l.colour = (j + k) & 1;
+    } else if (axis == 1) {
+        i = (int)(line / nz); k = (int)(line % nz);
+        l.step = sy; l.padded_step = py; l.n = ny; l.colour = (i + k) & 1;
+    } else {
+        i = (int)(line / ny); j = (int)(line % ny);
+        l.step = 1; l.padded_step = 1; l.n = nz; l.colour = (i + j) & 1;
+    }
+    l.cell = i * sx + j * sy + k;
+    l.padded = (i + 1) * px + (j + 1) * py + (k + 1);
+    return l;
+}
+
+extern "C" __global__ void line_factor(
+    const real* __restrict__ minus, const real* __restrict__ diag,
+    const real* __restrict__ plus, real* __restrict__ inverse_pivot,
+    real* __restrict__ plus_scaled, const long long lines,
+    const int nx, const int ny, const int nz, const int axis)
 {
     const long long line = (long long)blockIdx.x * blockDim.x + threadIdx.x;
     if (line >= lines) {
         return;
     }
-    const long long b = line * n;
+    const Line l = line_of(line, nx, ny, nz, axis);
     real previous = 0;
-    for (int k = 0; k < n; ++k) {
-        const real pivot = diag[b + k] - lower[b + k] * previous;
-        const real inverse = fabs(pivot) > (real)1e-12 * fabs(diag[b + k]) ? (real)1 / pivot
-                                                                           : (real)0;
-        inverse_pivot[b + k] = inverse;
-        previous = upper[b + k] * inverse;
-        upper_scaled[b + k] = previous;
+    for (int m = 0; m < l.n; ++m) {
+        const long long c = l.cell + m * l.step;
+        const real pivot = diag[c] - minus[c] * previous;
+        const real inverse = fabs(pivot) > (real)1e-12 * fabs(diag[c]) ? (real)1 / pivot
+                                                                       : (real)0;
+        inverse_pivot[c] = inverse;
+        previous = plus[c] * inverse;
+        plus_scaled[c] = previous;
     }
 }
 
-// Independent tridiagonal systems, one per thread, each stored contiguously (line index last):
-// forward elimination with precomputed inverse pivots, then back substitution, in place on
-// work (the right-hand sides on entry, the solutions on exit).
-extern "C" __global__ void thomas_lines(
-    const real* __restrict__ lower, const real* __restrict__ inverse_pivot,
-    const real* __restrict__ upper_scaled, real* __restrict__ work,
-    const long long lines, const int n)
+extern "C" __global__ void zebra_lines(
+    const real* __restrict__ inverse_pivot, const real* __restrict__ plus_scaled,
+    const real* __restrict__ x_minus, const real* __restrict__ x_plus,
+    const real* __restrict__ y_minus, const real* __restrict__ y_plus,
+    const real* __restrict__ z_minus, const real* __restrict__ z_plus,
+    const real* __restrict__ rhs, real* __restrict__ x, const long long lines,
+    const int nx, const int ny, const int nz, const int axis, const int colour)
 {
     const long long line = (long long)blockIdx.x * blockDim.x + threadIdx.x;
     if (line >= lines) {
         return;
     }
-    const long long b = line * n;
-    work[b] *= inverse_pivot[b];
-    for (int k = 1; k < n; ++k) {
-        work[b + k] = (work[b + k] + lower[b + k] * work[b + k - 1]) * inverse_pivot[b + k];
+    const Line l = line_of(line, nx, ny, nz, axis);
+    if (l.colour != colour) {
+        return;
     }
-    for (int k = n - 2; k >= 0; --k) {
-        work[b + k] += upper_scaled[b + k] * work[b + k + 1];
+    const long long py = nz + 2, px = (long long)(ny + 2) * (nz + 2);
+    const real* minus = axis == 0 ? x_minus : (axis == 1 ? y_minus : z_minus);
+    // forward elimination: right-hand side with the off-line neighbours (the other colour,
+    // not written by this launch), the line's own solution kept in x as it is produced
+    real previous = 0;
+    for (int m = 0; m < l.n; ++m) {
+        const long long c = l.cell + m * l.step;
+        const long long p = l.padded + m * l.padded_step;
+        real acc = rhs[c];
+        if (axis != 0) {
+            acc += x_minus[c] * x[p - px] + x_plus[c] * x[p + px];
+        }
+        if (axis != 1) {
+            acc += y_minus[c] * x[p - py] + y_plus[c] * x[p + py];
+        }
+        if (axis != 2) {
+            acc += z_minus[c] * x[p - 1] + z_plus[c] * x[p + 1];
+        }
+        previous = (acc + minus[c] * previous) * inverse_pivot[c];
+        x[p] = previous;
+    }
+    // back substitution
+    for (int m = l.n - 2; m >= 0; --m) {
+        const long long c = l.cell + m * l.step;
+        const long long p = l.padded + m * l.padded_step;
+        x[p] += plus_scaled[c] * x[p + l.padded_step];
     }
 }
