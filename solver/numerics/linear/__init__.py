@@ -90,9 +90,10 @@ from solver.numerics.linear.smoothers import (
 )
 
 __all__ = [
-    "AXIS_PAIRS", "coarsen_stencil", "choose_factors", "KERNEL_FILES", "KERNEL_NAMES", "THREADS", "cuda_source",
-    "cuda_kernels", "launch_blocks", "run_krylov", "Level", "Transfer", "DotProduct", "Multigrid", "solve",
-    "METHODS", "GMRES_RESTART", "SMOOTHERS", "CYCLES", "MAX_COARSEST", "LINE_RATIO",
-    "LINE_FRACTION", "LinearSolve", "SolveInfo", "LevelInfo", "SHIFTS", "shifted",
-    "PointSmoother", "TridiagonalLines", "LineSmoother", "strong_line_axes"
+    "AXIS_PAIRS", "coarsen_stencil", "choose_factors", "KERNEL_FILES", "KERNEL_NAMES",
+    "THREADS", "cuda_source", "cuda_kernels", "launch_blocks", "run_krylov", "Level",
+    "Transfer", "DotProduct", "Multigrid", "solve", "METHODS", "GMRES_RESTART", "SMOOTHERS",
+    "CYCLES", "MAX_COARSEST", "LINE_RATIO", "LINE_FRACTION", "LinearSolve", "SolveInfo",
+    "LevelInfo", "SHIFTS", "shifted", "PointSmoother", "TridiagonalLines", "LineSmoother",
+    "strong_line_axes"
 ]
