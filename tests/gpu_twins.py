@@ -1,8 +1,10 @@
 """Twins of the project's CUDA kernels that the CuPy stand-in (../shared/tools/fakecupy) does not
-build in, for running the GPU path on a CPU: ``FAKECUPY_TWINS=tests/gpu_twins.py`` (or
-``fakecupy_report.py --twins tests/gpu_twins.py``); ``tests/conftest.py`` registers them when the
-stand-in is the ``cupy`` on the path. Calling convention of the stand-in: ``fn(grid, block, args)``
-with every device array as its flat C-ordered NumPy buffer (a view: results are written into it).
+build in, for running the GPU path on a CPU (the elementwise passes and reductions of
+``solver.numerics.pointwise`` bring their host functions as twins):
+``FAKECUPY_TWINS=tests/gpu_twins.py`` (or ``fakecupy_report.py --twins tests/gpu_twins.py``);
+``tests/conftest.py`` registers them when the stand-in is the ``cupy`` on the path. Calling
+convention of the stand-in: ``fn(grid, block, args)`` with every device array as its flat
+C-ordered NumPy buffer (a view: results are written into it).
 
 Each twin does its arithmetic with the host code of the solver (``Stencil7``, the Thomas
 recurrence of ``solver.numerics.linear.smoothers``), so the stand-in runs checks the kernels'
@@ -11,6 +13,7 @@ indexing (layouts, colours, halos, aggregates) against the host path.
 
 import numpy as np
 
+from solver.numerics import pointwise
 from solver.numerics.linear.smoothers import thomas_factors, thomas_solve
 from solver.numerics.stencil import NEIGHBOURS, Stencil7
 
@@ -108,4 +111,4 @@ def prolong_add(grid, block, args):
 
 TWINS = {"line_factor": line_factor, "zebra_lines": zebra_lines,
          "stencil_apply": stencil_apply, "residual_restrict": residual_restrict,
-         "prolong_add": prolong_add}
+         "prolong_add": prolong_add, **pointwise.TWINS}

@@ -27,6 +27,7 @@ from solver.numerics.linear.smoothers import (
     shifted,
     strong_line_axes,
 )
+from solver.numerics.pointwise import Pointwise, dot_product, safe_ratio
 from solver.numerics.stencil import NEIGHBOURS, Stencil7, along_axis
 
 
@@ -204,10 +205,87 @@ class _CoarsestSolver:
         else:
             inverse = scipy.linalg.lu_solve((lu, pivots), np.eye(matrix.shape[0]))
         self.inverse = xp.asarray(inverse, dtype=stencil.diag.dtype)
+        self.xp = xp
+        self.product = xp.empty(matrix.shape[0], dtype=stencil.diag.dtype)
 
     def solve(self, rhs, out) -> None:
-        """``out = A^-1 rhs`` (arrays of the coarsest level's shape, on the device)."""
-        out[...] = (self.inverse @ rhs.reshape(-1)).reshape(self.shape)
+        """``out = A^-1 rhs`` (arrays of the coarsest level's shape, on the device; ``rhs``
+        contiguous)."""
+        self.xp.matmul(self.inverse, rhs.reshape(-1), out=self.product)
+        out[...] = self.product.reshape(self.shape)
+
+
+def _kcycle_step(w, numerator, denominator, rhs, level_rhs):
+    rhs -= numerator / np.where(denominator != 0, denominator, 1.0) * w
+    level_rhs[...] = rhs
+
+
+# r2 = r - a1 w1 with a1 = num1 / rho1 (rho1 = 0 only where w1 = 0), copied to the level's rhs
+_KCYCLE_STEP = Pointwise(
+    "kcycle_step", "T w, T numerator, T denominator", "T rhs, T level_rhs",
+    "rhs -= numerator / (denominator != 0 ? denominator : (T)1) * w; level_rhs = rhs",
+    _kcycle_step)
+
+
+def _gcr_orthogonalise(w1, gamma, rho1, w2):
+    w2 -= gamma / np.where(rho1 != 0, rho1, 1.0) * w1
+
+
+# w2 -= (w1.w2 / w1.w1) w1
+_GCR_ORTHOGONALISE = Pointwise(
+    "gcr_orthogonalise", "T w1, T gamma, T rho1", "T w2",
+    "w2 -= gamma / (rho1 != 0 ? rho1 : (T)1) * w1", _gcr_orthogonalise)
+
+
+def _kcycle_combine_cg(v1, v2, num1, rho1, gamma, rho2, num2, x):
+    rho = np.where(rho1 != 0, rho1, 1.0)
+    second = rho2 - gamma * gamma / rho
+    a2 = safe_ratio(num2, second)
+    x[...] = (num1 - gamma * a2) / rho * v1 + a2 * v2
+
+
+def _kcycle_combine_gcr(v1, v2, num1, rho1, gamma, rho2, num2, x):
+    rho = np.where(rho1 != 0, rho1, 1.0)
+    a2 = safe_ratio(num2, rho2)
+    x[...] = (num1 - gamma * a2) / rho * v1 + a2 * v2
+
+
+# x = a1 v1 + a2 v2: flexible CG coefficients (rho2 holds v2.A v2 before A-orthogonalisation)
+_KCYCLE_COMBINE_CG = Pointwise(
+    "kcycle_combine_cg", "T v1, T v2, T num1, T rho1, T gamma, T rho2, T num2", "T x",
+    "const T rho = rho1 != 0 ? rho1 : (T)1;"
+    " const T second = rho2 - gamma * gamma / rho;"
+    " const T a2 = second != 0 ? num2 / second : (T)0;"
+    " x = (num1 - gamma * a2) / rho * v1 + a2 * v2", _kcycle_combine_cg)
+
+# x = a1 v1 + a2 v2: GCR coefficients (rho2 = w2.w2 after orthogonalisation against w1)
+_KCYCLE_COMBINE_GCR = Pointwise(
+    "kcycle_combine_gcr", "T v1, T v2, T num1, T rho1, T gamma, T rho2, T num2", "T x",
+    "const T rho = rho1 != 0 ? rho1 : (T)1;"
+    " const T a2 = rho2 != 0 ? num2 / rho2 : (T)0;"
+    " x = (num1 - gamma * a2) / rho * v1 + a2 * v2", _kcycle_combine_gcr)
+
+
+class CapturedCycle:
+    """A multigrid cycle captured once as a CUDA graph and replayed by one host operation.
+
+    Every array the cycle touches is allocated with its hierarchy and every coefficient is a
+    device scalar in a preallocated slot, so the captured launches stay valid for the
+    hierarchy's life. The graph runs on a blocking stream: CUDA orders it after the work queued
+    before on the legacy default stream (where the rest of the solver runs) and that stream's
+    later work after it, so no event is needed.
+    """
+
+    def __init__(self, xp, cycle):
+        self.stream = xp.cuda.Stream()  # blocking (non_blocking=False)
+        with self.stream:
+            self.stream.begin_capture()
+            cycle()
+            self.graph = self.stream.end_capture()
+
+    def launch(self) -> None:
+        """Run the captured cycle."""
+        self.graph.launch(self.stream)
 
 
 class Multigrid:
@@ -258,7 +336,8 @@ class Multigrid:
                            in zip(self.hierarchy[:-1], self.hierarchy[1:], self._factors,
                                   strict=False)]
         self._coarsest = _CoarsestSolver(self.hierarchy[-1].stencil)
-        # K-cycle work vectors (halo-padded, halo zero) on the intermediate levels
+        # K-cycle work vectors (halo-padded, halo zero) and coefficient slots on the
+        # intermediate levels
         self._symmetric = settings.method not in ("bicgstab", "fgmres")
         # where the doubled visits keep the level's work per cycle within half the finest
         # level's (bounded cycle cost also with semi-coarsening, which halves cells per level)
@@ -267,8 +346,11 @@ class Multigrid:
         finest = _cells(self.hierarchy[0])
         for i, level in enumerate(self.hierarchy[1:-1], start=1):
             if settings.cycle == "k" and 2 * visits * _cells(level) <= finest / 2:
-                self._krylov[i] = tuple(self.xp.zeros_like(level.x_padded) for _ in range(5))
+                scalars = self.xp.zeros(5, dtype=level.rhs.dtype)
+                self._krylov[i] = (tuple(self.xp.zeros_like(level.x_padded) for _ in range(5)),
+                                   tuple(scalars[k:k + 1].reshape(()) for k in range(5)))
                 visits *= 2
+        self._graph = None  # the captured preconditioning cycle (GPU)
         self.levels = [LevelInfo(lvl.shape, f, int(np.prod(lvl.shape)), lvl.line_axes)
                        for lvl, f in zip(self.hierarchy, self._factors, strict=True)]
         self.setup_seconds = time.perf_counter() - start
@@ -298,46 +380,38 @@ class Multigrid:
         level ``index``, each preconditioned by that level's cycle, so that the correction does
         not lose quality with the number of levels. Symmetric systems use flexible CG
         coefficients (energy minimisation), non-symmetric ones GCR (residual minimisation).
-        Coefficients stay device scalars (no host synchronisation)."""
-        xp, dot, level = self.xp, self.dot, self.hierarchy[index]
-        rhs, v1, v2, w1, w2 = self._krylov[index]
+        Coefficients stay device scalars in preallocated slots, and the updates are single
+        passes (:data:`_KCYCLE_STEP`, ...): no host synchronisation and no allocation."""
+        xp, level = self.xp, self.hierarchy[index]
+        (rhs, v1, v2, w1, w2), (num1, rho1, gamma, rho2, num2) = self._krylov[index]
         inner = (slice(1, -1),) * 3
         rhs[inner] = level.rhs
-        # first step: v1 = C r, w1 = A v1
+        # first step: v1 = C r, w1 = A v1 (a zero rho1 means v1 = 0: all coefficients are 0)
         self._cycle(index)
         v1[inner] = level.x
         level.apply(v1, w1)
-        # (a zero rho1 means v1 = 0, a zero coarse residual: every coefficient is then 0)
-        if self._symmetric:
-            rho1 = dot(v1, w1)
-            rho1 = xp.where(rho1 != 0, rho1, 1.0)
-            a1 = dot(v1, rhs) / rho1
-        else:
-            rho1 = dot(w1, w1)
-            rho1 = xp.where(rho1 != 0, rho1, 1.0)
-            a1 = dot(w1, rhs) / rho1
+        first = v1 if self._symmetric else w1
+        dot_product(xp, first, w1, out=rho1)
+        dot_product(xp, first, rhs, out=num1)
         # second step from the updated residual r2 = r - a1 w1
-        rhs -= a1 * w1
-        level.rhs[...] = rhs[inner]
+        _KCYCLE_STEP(xp, w1[inner], num1, rho1, rhs[inner], level.rhs)
         level.x_padded.fill(0)
         self._cycle(index)
         v2[inner] = level.x
         level.apply(v2, w2)
         if self._symmetric:
-            gamma = dot(v2, w1)
-            rho2 = dot(v2, w2) - gamma * gamma / rho1
-            a2 = dot(v2, rhs) / xp.where(rho2 != 0, rho2, 1.0)
-            a1 = a1 - gamma * a2 / rho1
+            dot_product(xp, v2, w1, out=gamma)
+            dot_product(xp, v2, w2, out=rho2)
+            dot_product(xp, v2, rhs, out=num2)
+            combine = _KCYCLE_COMBINE_CG
         else:
-            gamma = dot(w1, w2) / rho1
-            w2 -= gamma * w1
-            rho2 = dot(w2, w2)
-            a2 = dot(w2, rhs) / xp.where(rho2 != 0, rho2, 1.0)
-            a1 = a1 - gamma * a2
-        a2 = xp.where(rho2 != 0, a2, 0.0)
+            dot_product(xp, w1, w2, out=gamma)
+            _GCR_ORTHOGONALISE(xp, w1, gamma, rho1, w2)
+            dot_product(xp, w2, w2, out=rho2)
+            dot_product(xp, w2, rhs, out=num2)
+            combine = _KCYCLE_COMBINE_GCR
         # x = a1 v1 + a2 v2
-        xp.multiply(v1[inner], a1, out=level.x)
-        level.x += a2 * v2[inner]
+        combine(xp, v1[inner], v2[inner], num1, rho1, gamma, rho2, num2, level.x)
 
     def vcycle(self, rhs, x):
         """Apply one multigrid cycle to ``A x = rhs``, updating ``x`` in place.
@@ -365,6 +439,9 @@ class Multigrid:
     def precondition(self, r, out=None):
         """One cycle from a zero guess for ``A z = r``: the preconditioner ``z = M^-1 r``.
 
+        On a GPU with ``settings.cuda_graph`` the cycle is captured as a CUDA graph the first
+        time and replayed afterwards (:class:`CapturedCycle`).
+
         Parameters
         ----------
         r : array, shape (nx, ny, nz)
@@ -374,12 +451,20 @@ class Multigrid:
         """
         finest = self.hierarchy[0]
         finest.rhs[...] = r
-        finest.x_padded.fill(0)
-        self._cycle(0)
+        if self.xp is not np and self.settings.cuda_graph:
+            if self._graph is None:
+                self._graph = CapturedCycle(self.xp, self._cycle_from_zero)
+            self._graph.launch()
+        else:
+            self._cycle_from_zero()
         if out is None:
             return finest.x.copy()
         out[...] = finest.x
         return out
+
+    def _cycle_from_zero(self) -> None:
+        self.hierarchy[0].x_padded.fill(0)
+        self._cycle(0)
 
     def solve(self, rhs, x0=None, settings: LinearSolve | None = None,
               residuals: list | None = None):

@@ -66,6 +66,10 @@ class LinearSolve:
         this many iterations; the history then holds one entry per check. ``None``: every
         iteration on the CPU; on a GPU at most 4 apart, sooner when the measured convergence
         rate predicts the tolerance is met before then.
+    cuda_graph : bool
+        On a GPU, capture the preconditioning cycle of a hierarchy as a CUDA graph the first
+        time it runs and replay it afterwards: one host operation per cycle instead of one per
+        kernel launch. No effect on the CPU.
     """
 
     method: str = "pcg"
@@ -79,6 +83,7 @@ class LinearSolve:
     check_every: int | None = None
     smoother: str = "auto"
     cycle: str = "k"
+    cuda_graph: bool = True
 
     def __post_init__(self):
         if self.method not in METHODS:

@@ -1,0 +1,97 @@
+"""Elementwise passes and reductions bound once, as PyFR binds its kernels: each is written as a
+CUDA operation, run as one CuPy ``ElementwiseKernel`` or ``ReductionKernel`` launch on a GPU,
+and as a NumPy function computing the same thing on the host.
+
+A chain of CuPy array expressions costs one launch and one temporary per operator; a pass
+declared here costs one launch and writes into arrays the caller allocated once, so it can also
+run inside a captured CUDA graph. Scalars that stay on the device (Krylov coefficients) are 0-d
+arrays. The host functions are also the kernels' twins for the CuPy stand-in
+(``tests/gpu_twins.py`` collects :data:`TWINS`).
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+import numpy as np
+
+KERNELS: dict[str, Pointwise | Reduction] = {}  # every pass declared, by name
+
+TWINS: dict[str, Callable] = {}  # their host functions in the stand-in's calling convention
+
+
+class Pointwise:
+    """One elementwise pass: ``inputs`` then ``outputs`` (written in place), in CuPy's
+    ``ElementwiseKernel`` parameter syntax, its CUDA ``operation`` and its NumPy ``host``
+    function (called with the same arguments)."""
+
+    def __init__(self, name: str, inputs: str, outputs: str, operation: str,
+                 host: Callable):
+        self.name, self.inputs, self.outputs = name, inputs, outputs
+        self.operation, self.host = operation, host
+        KERNELS[name] = self
+        TWINS[name] = host
+
+    def __call__(self, xp, *arrays) -> None:
+        """Run the pass on ``xp``'s arrays (inputs, then outputs)."""
+        if xp is np:
+            self.host(*arrays)
+        else:
+            self._kernel(xp)(*arrays)
+
+    @functools.cache  # noqa: B019 (a handful of module-level passes, kept for the run)
+    def _kernel(self, xp):
+        return xp.ElementwiseKernel(self.inputs, self.outputs, self.operation, self.name)
+
+    def cuda_check_source(self, real: str = "double") -> str:
+        """A stand-alone CUDA kernel around :attr:`operation`, declared as CuPy declares an
+        elementwise kernel's parameters (inputs by value, outputs by reference), for a
+        compile check with ``nvcc`` on a machine without a GPU."""
+        inputs = [p.split()[-1] for p in self.inputs.split(",")]
+        outputs = [p.split()[-1] for p in self.outputs.split(",")]
+        arguments = ", ".join([f"const T* __restrict__ in_{n}" for n in inputs]
+                              + [f"T* __restrict__ out_{n}" for n in outputs])
+        bindings = " ".join([f"const T {n} = in_{n}[i];" for n in inputs]
+                            + [f"T& {n} = out_{n}[i];" for n in outputs])
+        return (f"typedef {real} T;\n"
+                f'extern "C" __global__ void {self.name}({arguments}, const long long n)\n'
+                "{\n    const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;\n"
+                f"    if (i >= n) return;\n    {bindings}\n    {self.operation};\n}}\n")
+
+
+class Reduction:
+    """A sum over all elements written into a 0-d array ``out``: CuPy ``ReductionKernel``
+    ``(inputs, "T out", map_expression, "a + b", "out = a", "0")`` on a GPU, ``host`` (returning
+    the value) on the host."""
+
+    def __init__(self, name: str, inputs: str, map_expression: str, host: Callable):
+        self.name, self.inputs, self.map_expression, self.host = (
+            name, inputs, map_expression, host)
+        KERNELS[name] = self
+        TWINS[name] = lambda *arrays, axis=None, keepdims=False: host(*arrays)
+
+    def __call__(self, xp, *arrays, out) -> None:
+        """Write the sum into ``out`` (a 0-d array on ``xp``'s device)."""
+        if xp is np:
+            out[...] = self.host(*arrays)
+        else:
+            self._kernel(xp)(*arrays, out=out)
+
+    @functools.cache  # noqa: B019
+    def _kernel(self, xp):
+        return xp.ReductionKernel(self.inputs, "T out", self.map_expression, "a + b",
+                                  "out = a", "0", self.name)
+
+
+def _dot(a, b):
+    return (a * b).sum()
+
+
+dot_product = Reduction("dot_product", "T a, T b", "a * b", _dot)
+
+
+def safe_ratio(numerator, denominator):
+    """``numerator / denominator``, 0 where the denominator is 0 (NumPy)."""
+    nonzero = denominator != 0
+    return np.where(nonzero, numerator / np.where(nonzero, denominator, 1.0), 0.0)
