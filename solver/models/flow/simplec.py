@@ -34,7 +34,7 @@ from solver.models.flow.staggered import (
     pad_zero,
 )
 from solver.numerics.limiters import minmod, van_leer
-from solver.numerics.linear.multigrid import Multigrid
+from solver.numerics.linear.reuse import ReusedMultigrid
 from solver.numerics.linear.settings import LinearSolve
 from solver.numerics.stencil import NEIGHBOURS, Stencil7
 
@@ -126,7 +126,7 @@ class FlowSolver:
         self._pressure_stencil = Stencil7(*(xp.zeros(self.grid.shape, dtype=self.dtype)
                                             for _ in range(7)))
         self._good = None
-        self._multigrid = None
+        self._pressure = None  # the pressure-correction hierarchy, kept between iterations
         self._state_given = False
         self._fas = None
         self.set_viscosity(viscosity)
@@ -521,17 +521,20 @@ class FlowSolver:
                  rebuild=True):
         """Solve for p' from the mass imbalance, correct velocities, fluxes and pressure.
 
-        With ``rebuild=False`` the pressure operator and its multigrid hierarchy of the last
-        rebuild are reused (the caller then passes the same ``d_coefficients`` as then).
+        The pressure operator is assembled again and its hierarchy updated (set up again when
+        the kept structure converges clearly slower: :class:`ReusedMultigrid`); with
+        ``rebuild=False`` both are reused as they are (the caller then passes the same
+        ``d_coefficients`` as the last time).
         """
         xp = self.xp
-        if rebuild or self._multigrid is None:
+        if self._pressure is None:
+            self._pressure = ReusedMultigrid(self.pressure_settings)
+        if rebuild or self._pressure.multigrid is None:
             coefficients = [self.density * comp.area * d
                             for comp, d in zip(self.components, d_coefficients, strict=True)]
-            self._multigrid = Multigrid(self._assemble_pressure(coefficients),
-                                        self.pressure_settings)
+            self._pressure.prepare(self._assemble_pressure(coefficients))
         imbalance = self._mass_residual()
-        p_corr, info = self._multigrid.solve(imbalance)
+        p_corr, info = self._pressure.solve(imbalance)
         p_corr *= self.fluid
         for comp, u, d in zip(self.components, self.velocity, d_coefficients, strict=True):
             a = comp.axis
@@ -546,7 +549,8 @@ class FlowSolver:
     def pressure_operator(self) -> Stencil7 | None:
         """The pressure-correction operator of the last outer iteration [kg/(s Pa)] on the flow
         region (None before the first iteration)."""
-        return None if self._multigrid is None else self._multigrid.stencil
+        return None if self._pressure is None or self._pressure.multigrid is None else (
+            self._pressure.multigrid.stencil)
 
     def initialise_potential_flow(self) -> None:
         """Replace the velocity by the potential flow that carries the inlet flow (continuity)."""
@@ -558,7 +562,7 @@ class FlowSolver:
             distances.append(comp.area * comp.active_f / self.broadcast_line(half, comp.axis))
         self.update_mass_flux()
         self._correct(distances, update_pressure=False)
-        self._multigrid = None
+        self._pressure.reset()
 
     def start(self) -> None:
         """Before the first iteration: the potential-flow initial state, when the settings ask

@@ -68,6 +68,7 @@ from solver.numerics.linear.cuda import (
 )
 from solver.numerics.linear.krylov import run_krylov
 from solver.numerics.linear.multigrid import DotProduct, Level, Multigrid, Transfer, solve
+from solver.numerics.linear.reuse import ReusedMultigrid
 from solver.numerics.linear.settings import (
     CYCLES,
     GMRES_RESTART,
@@ -95,5 +96,5 @@ __all__ = [
     "Transfer", "DotProduct", "Multigrid", "solve", "METHODS", "GMRES_RESTART", "SMOOTHERS",
     "CYCLES", "MAX_COARSEST", "LINE_RATIO", "LINE_FRACTION", "LinearSolve", "SolveInfo",
     "LevelInfo", "SHIFTS", "shifted", "PointSmoother", "TridiagonalLines", "LineSmoother",
-    "strong_line_axes"
+    "strong_line_axes", "ReusedMultigrid"
 ]

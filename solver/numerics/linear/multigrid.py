@@ -47,21 +47,40 @@ class Level:
         nx, ny, nz = self.shape
         dtype = stencil.diag.dtype
         self.coefficients = [stencil.neighbour(name) for name in NEIGHBOURS]
-        # which neighbours couple at all (one host transfer for the six)
-        self.active = [bool(v) for v in to_host(xp.stack([xp.any(c != 0)
-                                                          for c in self.coefficients]))]
         self.x_padded = xp.zeros((nx + 2, ny + 2, nz + 2), dtype=dtype)
         self.x = self.x_padded[1:-1, 1:-1, 1:-1]
         self.rhs = xp.zeros(self.shape, dtype=dtype)
         self.tmp = xp.empty(self.shape, dtype=dtype)
-        diag = stencil.diag
-        self.inverse = xp.where(diag != 0, 1.0 / xp.where(diag != 0, diag, 1.0), 0.0)
+        self.inverse = xp.empty(self.shape, dtype=dtype)
         self.kernels = None if xp is np else cuda_kernels(xp, dtype.name)
         if self.kernels is not None:
-            self.operator = tuple(xp.ascontiguousarray(a) for a in (diag, *self.coefficients))
+            self.operator = tuple(xp.ascontiguousarray(a)
+                                  for a in (stencil.diag, *self.coefficients))
+        self._refresh_operator()
         self.line_axes = tuple(line_axes)
         self.smoothers = ([LineSmoother(self, axis) for axis in self.line_axes]
                           or [PointSmoother(self)])
+
+    def _refresh_operator(self) -> None:
+        xp, diag = self.xp, self.stencil.diag
+        xp.divide(1.0, xp.where(diag != 0, diag, 1.0), out=self.inverse)
+        self.inverse *= diag != 0
+        if self.kernels is not None:
+            for copy, array in zip(self.operator, (diag, *self.coefficients), strict=True):
+                if copy is not array:
+                    copy[...] = array
+            self.active = [True] * len(NEIGHBOURS)  # the kernels take every coupling
+        else:
+            # which neighbours couple at all (host arrays: no transfer)
+            self.active = [bool(c.any()) for c in self.coefficients]
+
+    def refresh(self) -> None:
+        """Take the operator after its coefficients changed in place (same shape and
+        smoothing axes): inverse diagonal and smoother factors again, into the arrays they
+        had (a captured cycle stays valid)."""
+        self._refresh_operator()
+        for smoother in self.smoothers:
+            smoother.refresh(self)
 
     def smooth(self, sweeps: int, reverse: bool) -> None:
         """Gauss-Seidel sweeps on ``x`` for ``rhs``; ``reverse`` runs the transposed order
@@ -193,8 +212,19 @@ class _CoarsestSolver:
 
     def __init__(self, stencil: Stencil7):
         xp = array_namespace(stencil.diag)
-        self.shape = stencil.shape
-        matrix = stencil.to_scipy().toarray()
+        self.xp, self.stencil, self.shape = xp, stencil, stencil.shape
+        cells = int(np.prod(self.shape))
+        self.inverse = xp.empty((cells, cells), dtype=stencil.diag.dtype)
+        self.product = xp.empty(cells, dtype=stencil.diag.dtype)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Invert the operator again after its coefficients changed in place (one transfer
+        each way; the device array is overwritten, not replaced)."""
+        xp, stencil = self.xp, self.stencil
+        host = Stencil7(*to_host(xp.stack([stencil.diag, *(stencil.neighbour(name)
+                                                            for name in NEIGHBOURS)])))
+        matrix = host.to_scipy().toarray()
         empty = ~matrix.any(axis=1)
         matrix[empty, empty] = 1.0
         lu, pivots = scipy.linalg.lu_factor(matrix, check_finite=False)
@@ -204,9 +234,7 @@ class _CoarsestSolver:
             inverse = scipy.linalg.pinv(matrix)
         else:
             inverse = scipy.linalg.lu_solve((lu, pivots), np.eye(matrix.shape[0]))
-        self.inverse = xp.asarray(inverse, dtype=stencil.diag.dtype)
-        self.xp = xp
-        self.product = xp.empty(matrix.shape[0], dtype=stencil.diag.dtype)
+        self.inverse[...] = xp.asarray(inverse, dtype=self.inverse.dtype)
 
     def solve(self, rhs, out) -> None:
         """``out = A^-1 rhs`` (arrays of the coarsest level's shape, on the device; ``rhs``
@@ -353,6 +381,25 @@ class Multigrid:
         self._graph = None  # the captured preconditioning cycle (GPU)
         self.levels = [LevelInfo(lvl.shape, f, int(np.prod(lvl.shape)), lvl.line_axes)
                        for lvl, f in zip(self.hierarchy, self._factors, strict=True)]
+        self.setup_seconds = time.perf_counter() - start
+
+    def update(self) -> None:
+        """Take the finest operator after its coefficients changed in place (same sparsity
+        pattern), keeping the hierarchy's structure: the coarse operators are recomputed with
+        the levels' aggregation factors and smoothing axes, into the arrays they had, then the
+        smoothers and the coarsest inverse. Cheaper than a new hierarchy (no coupling
+        statistics, one host transfer) and a captured cycle stays valid. The structure was
+        chosen for the operator at set-up: build a new hierarchy when the couplings changed
+        character (a convergence factor that degrades says so)."""
+        start = time.perf_counter()
+        for fine, coarse, factors in zip(self.hierarchy[:-1], self.hierarchy[1:],
+                                         self._factors, strict=False):
+            new = coarsen_stencil(fine.stencil, factors)
+            for name in ("diag", *NEIGHBOURS):
+                getattr(coarse.stencil, name)[...] = getattr(new, name)
+        for level in self.hierarchy:
+            level.refresh()
+        self._coarsest.refresh()
         self.setup_seconds = time.perf_counter() - start
 
     # -- cycles ------------------------------------------------------------------------------

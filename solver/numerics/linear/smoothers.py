@@ -54,9 +54,7 @@ class PointSmoother:
     (``rbgs_colour`` in kernels/smoothers.cu, the same arithmetic)."""
 
     def __init__(self, level):
-        xp, dtype = level.xp, level.rhs.dtype
-        self.xp = xp
-        self.colours = ([], [])
+        self.xp = level.xp
         self.kernel = None  # the device kernel of a sweep
         if level.kernels is not None:
             self.kernel = level.kernels["rbgs_colour"]
@@ -65,6 +63,15 @@ class PointSmoother:
                               np.int32(nx), np.int32(ny), np.int32(nz))
             self.grid = launch_blocks(nx * ny * nz)
             return
+        self.refresh(level)
+
+    def refresh(self, level) -> None:
+        """Take the level's operator after its coefficients changed in place (the kernel
+        reads them where they are; the host copies its sub-lattices again)."""
+        if self.kernel is not None:
+            return
+        xp, dtype = self.xp, level.rhs.dtype
+        self.colours = ([], [])
         for colour, start, step in _sub_blocks(level, None):
             sub = tuple(slice(s, None, 2) for s in start)
             terms = [(xp.ascontiguousarray(coef[sub]),
@@ -161,10 +168,8 @@ class LineSmoother:
     def __init__(self, level, axis: int):
         xp = level.xp
         self.xp = xp
-        self.colours = ([], [])
+        self.axis = axis
         self.kernel = None  # the device kernel of a sweep
-        minus = level.coefficients[2 * axis]
-        plus = level.coefficients[2 * axis + 1]
         if level.kernels is not None:
             nx, ny, nz = level.shape
             lines = nx * ny * nz // level.shape[axis]
@@ -172,15 +177,26 @@ class LineSmoother:
             plus_scaled = xp.empty_like(inverse_pivot)
             sizes = (np.int64(lines), np.int32(nx), np.int32(ny), np.int32(nz), np.int32(axis))
             diag, *coefficients = level.operator
-            level.kernels["line_factor"](
-                launch_blocks(lines), (THREADS,),
-                (coefficients[2 * axis], diag, coefficients[2 * axis + 1], inverse_pivot,
-                 plus_scaled, *sizes))
+            self.factor = (level.kernels["line_factor"], launch_blocks(lines), (THREADS,),
+                           (coefficients[2 * axis], diag, coefficients[2 * axis + 1],
+                            inverse_pivot, plus_scaled, *sizes))
             self.kernel = level.kernels["zebra_lines"]
             self.grid = launch_blocks(lines)
             self.arguments = (inverse_pivot, plus_scaled, *coefficients, level.rhs,
                               level.x_padded, *sizes)
+        self.refresh(level)
+
+    def refresh(self, level) -> None:
+        """Factorise the lines of the level's operator again after its coefficients changed
+        in place (into the same arrays on a GPU)."""
+        if self.kernel is not None:
+            kernel, grid, block, arguments = self.factor
+            kernel(grid, block, arguments)
             return
+        xp, axis = self.xp, self.axis
+        self.colours = ([], [])
+        minus = level.coefficients[2 * axis]
+        plus = level.coefficients[2 * axis + 1]
         for colour, start, step in _sub_blocks(level, axis):
             sub = tuple(slice(s, None, st) for s, st in zip(start, step, strict=True))
 

@@ -1,0 +1,52 @@
+"""A multigrid hierarchy kept across a sequence of operators that share one sparsity pattern
+and change their coefficients in place, such as the pressure correction of successive outer
+iterations: set up once, then updated (:meth:`Multigrid.update`), and set up again only when
+the kept structure converges clearly slower than it did after its set-up."""
+
+from __future__ import annotations
+
+from solver.numerics.linear.multigrid import Multigrid
+from solver.numerics.linear.settings import LinearSolve
+from solver.numerics.stencil import Stencil7
+
+SETUP_SLOWDOWN = 1.5  # a new set-up when a solve needs this many times the first's iterations
+
+
+class ReusedMultigrid:
+    """Set-up policy of a hierarchy for operators that change in place.
+
+    The aggregation and smoothing axes chosen at set-up follow the couplings' character
+    (thin layers, advection), which changes slowly between outer iterations; the coefficients
+    are refreshed every time. A new set-up is made when a solve needs more than
+    ``SETUP_SLOWDOWN`` times (and at least one more than) the iterations of the first solve
+    after the last set-up.
+    """
+
+    def __init__(self, settings: LinearSolve):
+        self.settings = settings
+        self.multigrid: Multigrid | None = None
+        self._first_iterations = None  # of the first solve after the last set-up
+        self._setup_due = False
+
+    def prepare(self, stencil: Stencil7) -> Multigrid:
+        """The hierarchy for ``stencil`` (new, or the kept one updated when ``stencil`` is the
+        operator it was built for, changed in place)."""
+        if self.multigrid is None or self._setup_due or self.multigrid.stencil is not stencil:
+            self.multigrid = Multigrid(stencil, self.settings)
+            self._first_iterations = None
+        else:
+            self.multigrid.update()
+        return self.multigrid
+
+    def solve(self, rhs):
+        """Solve with the prepared hierarchy; returns ``(x, SolveInfo)``."""
+        x, info = self.multigrid.solve(rhs)
+        if self._first_iterations is None:
+            self._first_iterations = info.iterations
+        self._setup_due = info.iterations > max(SETUP_SLOWDOWN * self._first_iterations,
+                                                self._first_iterations + 1)
+        return x, info
+
+    def reset(self) -> None:
+        """Forget the hierarchy: the next :meth:`prepare` sets up a new one."""
+        self.multigrid = None
