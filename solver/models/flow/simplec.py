@@ -34,6 +34,7 @@ from solver.models.flow.staggered import (
     pad_zero,
 )
 from solver.numerics.limiters import minmod, van_leer
+from solver.numerics.linear.cuda import cuda_kernels
 from solver.numerics.linear.reuse import ReusedMultigrid
 from solver.numerics.linear.settings import LinearSolve
 from solver.numerics.stencil import NEIGHBOURS, Stencil7
@@ -77,6 +78,8 @@ class FlowSolver:
         self.full_grid = grid
         self.xp = xp = grid.backend.xp
         self.dtype = grid.dtype
+        # compiled CUDA kernels on a GPU (None on the host)
+        self.kernels = None if xp is np else cuda_kernels(xp, np.dtype(self.dtype).name)
         self.settings = settings or FlowSettings()
         full_fluid = xp.asarray(fluid).astype(bool)
         if full_fluid.shape != grid.shape:
@@ -454,25 +457,9 @@ class FlowSolver:
 
     def _solve_momentum(self, comp: Component) -> None:
         """Under-relax, sweep, and store the SIMPLE(C) velocity-correction coefficients."""
-        xp, alpha = self.xp, self.settings.relax_velocity
-        st, rhs, phi = comp.stencil, comp.rhs, self.velocity[comp.axis]
-        # implicit under-relaxation (identity rows are left consistent)
-        st.diag /= alpha
-        rhs += (1.0 - alpha) * st.diag * phi
-        # red-black Gauss-Seidel sweeps (each colour update solves its rows exactly)
-        residual = comp.residual
-        for _ in range(self.settings.momentum_sweeps):
-            for colour in (comp.red, comp.black):
-                st.residual(phi, rhs, out=residual)
-                residual *= colour
-                residual /= st.diag
-                phi += residual
-        # velocity-correction coefficient d = A / (a_P - sum a_nb) (SIMPLEC) or A / a_P
-        denominator = st.diag.copy()
-        if self.settings.algorithm == "simplec":
-            for name in NEIGHBOURS:
-                denominator -= getattr(st, name)
-        xp.divide(comp.area * comp.active_f, denominator, out=comp.d_coefficient)
+        comp.relax(self.velocity[comp.axis], self.settings.relax_velocity,
+                   self.settings.momentum_sweeps, self.settings.algorithm == "simplec",
+                   self.kernels)
 
     # -- pressure ----------------------------------------------------------------------------
     def _assemble_pressure(self, coefficients):

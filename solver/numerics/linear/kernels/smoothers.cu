@@ -149,3 +149,39 @@ extern "C" __global__ void zebra_lines(
         x[p] += plus_scaled[c] * x[p + l.padded_step];
     }
 }
+
+// One colour of red-black Gauss-Seidel in residual form on an unpadded field (the momentum
+// equations of the flow solver, solver/models/flow/simplec.py): on the cells with
+// (i + j + k) % 2 == colour and active != 0,
+//   x_P += (rhs - (diag x_P - sum_nb a_nb x_nb)) / diag,
+// the neighbours summed in the order of Stencil7.residual. Couplings that would reach outside
+// the grid are zero and not read. One thread per cell.
+extern "C" __global__ void rbgs_residual_colour(
+    const real* __restrict__ diag,
+    const real* __restrict__ x_minus, const real* __restrict__ x_plus,
+    const real* __restrict__ y_minus, const real* __restrict__ y_plus,
+    const real* __restrict__ z_minus, const real* __restrict__ z_plus,
+    const real* __restrict__ rhs, const real* __restrict__ active, real* __restrict__ x,
+    const int nx, const int ny, const int nz, const int colour)
+{
+    const long long cells = (long long)nx * ny * nz;
+    const long long c = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (c >= cells) {
+        return;
+    }
+    const int k = (int)(c % nz);
+    const int j = (int)((c / nz) % ny);
+    const int i = (int)(c / ((long long)ny * nz));
+    if (((i + j + k) & 1) != colour || active[c] == (real)0) {
+        return;
+    }
+    const long long sy = nz, sx = (long long)ny * nz;
+    real product = diag[c] * x[c];
+    if (i > 0) product -= x_minus[c] * x[c - sx];
+    if (i < nx - 1) product -= x_plus[c] * x[c + sx];
+    if (j > 0) product -= y_minus[c] * x[c - sy];
+    if (j < ny - 1) product -= y_plus[c] * x[c + sy];
+    if (k > 0) product -= z_minus[c] * x[c - 1];
+    if (k < nz - 1) product -= z_plus[c] * x[c + 1];
+    x[c] += (rhs[c] - product) / diag[c];
+}
