@@ -1,0 +1,155 @@
+"""The CUDA sources themselves, run on the CPU (compiled as C++ by g++, threads one after
+another: ``tests/cuda_on_host.py``), against the NumPy twins that the CuPy stand-in runs and
+the host code of the solver: every raw kernel and every elementwise pass, on random inputs
+with odd sizes, to 1e-12 relative. With the stand-in's tests (twins against the host paths)
+this ties the CUDA source to the CPU path without a GPU; contraction into fused multiply-adds
+is off here, so a GPU may differ by a few ulps."""
+
+import shutil
+
+import numpy as np
+import pytest
+from gpu_twins import TWINS
+
+from solver.numerics.linear import THREADS, cuda_source, launch_blocks
+from solver.numerics.pointwise import KERNELS, Pointwise
+from solver.numerics.stencil import NEIGHBOURS, OFFSETS, along_axis
+
+pytestmark = pytest.mark.skipif(shutil.which("g++") is None, reason="g++ not installed")
+
+SHAPE = (7, 6, 5)
+
+
+@pytest.fixture(scope="module")
+def cuda(tmp_path_factory):
+    from cuda_on_host import HostKernels
+
+    return HostKernels(cuda_source("float64"), tmp_path_factory.mktemp("cuda"))
+
+
+def _operator(shape, seed):
+    """diag and the six couplings (zero where they would reach outside the grid), C-ordered."""
+    rng = np.random.default_rng(seed)
+    couplings = []
+    for name in NEIGHBOURS:
+        axis, offset = OFFSETS[name]
+        c = rng.uniform(0.1, 2.0, shape)
+        c[along_axis(axis, 0 if offset < 0 else -1)] = 0.0
+        couplings.append(c)
+    diag = sum(couplings) + rng.uniform(0.1, 1.0, shape)
+    return [np.ascontiguousarray(a) for a in (diag, *couplings)]
+
+
+def _padded(shape, seed):
+    x = np.zeros(tuple(n + 2 for n in shape))
+    x[1:-1, 1:-1, 1:-1] = np.random.default_rng(seed).standard_normal(shape)
+    return x
+
+
+def _both(cuda, name, count, args):
+    """Run kernel ``name`` through its twin and its CUDA source on copies of ``args``."""
+    grid, block = launch_blocks(count), (THREADS,)
+    flat = [a.ravel().copy() if isinstance(a, np.ndarray) else a for a in args]
+    source = [a.ravel().copy() if isinstance(a, np.ndarray) else a for a in args]
+    TWINS[name](grid, block, flat)
+    cuda[name](grid, block, source)
+    for expected, got in zip(flat, source, strict=True):
+        if isinstance(expected, np.ndarray):
+            np.testing.assert_allclose(got, expected, rtol=1e-12,
+                                       atol=1e-12 * max(np.abs(expected).max(), 1.0))
+    return flat
+
+
+def _sizes(shape):
+    return tuple(np.int32(n) for n in shape)
+
+
+@pytest.mark.parametrize("colour", [0, 1])
+def test_rbgs_colour(cuda, colour):
+    """Point red-black sweep: x_P = (rhs + sum a_nb x_nb) / a_P on one colour."""
+    diag, *couplings = _operator(SHAPE, 1)
+    rhs = np.random.default_rng(2).standard_normal(SHAPE)
+    x = _padded(SHAPE, 3)
+    expected = x.copy()
+    interior = expected[1:-1, 1:-1, 1:-1]
+    acc = rhs.copy()
+    for name, c in zip(NEIGHBOURS, couplings, strict=True):
+        axis, offset = OFFSETS[name]
+        index = [slice(1, -1)] * 3
+        index[axis] = slice(1 + offset, SHAPE[axis] + 1 + offset)
+        acc += c * x[tuple(index)]
+    update = np.indices(SHAPE).sum(axis=0) % 2 == colour
+    interior[update] = (acc / diag)[update]
+    got = x.ravel().copy()
+    cuda["rbgs_colour"](launch_blocks(x.size), (THREADS,),
+                        (1.0 / diag, *couplings, rhs, got, *_sizes(SHAPE), np.int32(colour)))
+    np.testing.assert_allclose(got.reshape(x.shape), expected, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("colour", [0, 1])
+def test_rbgs_residual_colour(cuda, colour):
+    operator = _operator(SHAPE, 4)
+    rng = np.random.default_rng(5)
+    rhs, x = rng.standard_normal(SHAPE), rng.standard_normal(SHAPE)
+    active = (rng.random(SHAPE) < 0.7).astype(float)
+    _both(cuda, "rbgs_residual_colour", x.size,
+          (*operator, rhs, active, x, *_sizes(SHAPE), np.int32(colour)))
+
+
+@pytest.mark.parametrize("axis", [0, 1, 2])
+def test_line_factor_and_zebra_lines(cuda, axis):
+    """Thomas factors of every line along ``axis``, then both colours of zebra sweeps."""
+    diag, *couplings = _operator(SHAPE, 6)
+    lines = int(np.prod(SHAPE)) // SHAPE[axis]
+    sizes = (np.int64(lines), *_sizes(SHAPE), np.int32(axis))
+    inverse, scaled = np.zeros(SHAPE), np.zeros(SHAPE)
+    factors = _both(cuda, "line_factor", lines,
+                    (couplings[2 * axis], diag, couplings[2 * axis + 1], inverse, scaled,
+                     *sizes))
+    rhs = np.random.default_rng(7).standard_normal(SHAPE)
+    for colour in (0, 1):
+        _both(cuda, "zebra_lines", lines,
+              (factors[3], factors[4], *couplings, rhs, _padded(SHAPE, 8 + colour), *sizes,
+               np.int32(colour)))
+
+
+@pytest.mark.parametrize("out_padded", [0, 1])
+def test_stencil_apply(cuda, out_padded):
+    out = np.zeros(tuple(n + 2 for n in SHAPE)) if out_padded else np.zeros(SHAPE)
+    _both(cuda, "stencil_apply", int(np.prod(SHAPE)),
+          (*_operator(SHAPE, 9), _padded(SHAPE, 10), out, *_sizes(SHAPE),
+           np.int32(out_padded)))
+
+
+@pytest.mark.parametrize("factors", [(2, 2, 2), (1, 2, 1), (2, 1, 2)])
+def test_residual_restrict_and_prolong_add(cuda, factors):
+    coarse = tuple(-(-n // f) for n, f in zip(SHAPE, factors, strict=True))
+    rhs = np.random.default_rng(11).standard_normal(SHAPE)
+    _both(cuda, "residual_restrict", int(np.prod(coarse)),
+          (*_operator(SHAPE, 12), rhs, _padded(SHAPE, 13), np.zeros(coarse),
+           *_sizes(SHAPE), *(np.int32(f) for f in factors), *_sizes(coarse)))
+    _both(cuda, "prolong_add", int(np.prod(SHAPE)),
+          (_padded(coarse, 14), _padded(SHAPE, 15), *_sizes(SHAPE),
+           *(np.int32(f) for f in factors), *_sizes(coarse[1:])))
+
+
+@pytest.mark.parametrize("name", sorted(n for n, k in KERNELS.items()
+                                        if isinstance(k, Pointwise)))
+def test_elementwise_operation(tmp_path, name):
+    """Each elementwise pass's CUDA operation (declared as CuPy declares it) equals its host
+    function."""
+    from cuda_on_host import HostKernels
+
+    kernel = KERNELS[name]
+    host = HostKernels(kernel.cuda_check_source("double"), tmp_path)
+    inputs = [p.split()[-1] for p in kernel.inputs.split(",")]
+    outputs = [p.split()[-1] for p in kernel.outputs.split(",")]
+    rng = np.random.default_rng(16)
+    n = 60
+    values = [rng.uniform(0.5, 2.0, n) for _ in inputs]
+    expected = [rng.standard_normal(n) for _ in outputs]
+    got = [e.copy() for e in expected]
+    kernel.host(*values, *expected)
+    host[name](launch_blocks(n), (THREADS,), (*values, *got, np.int64(n)))
+    for e, g in zip(expected, got, strict=True):
+        np.testing.assert_allclose(g, e, rtol=1e-12, atol=1e-12)
