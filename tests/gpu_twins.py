@@ -15,6 +15,7 @@ import numpy as np
 
 import solver.pipeline  # noqa: F401 (imports every module that declares pointwise passes)
 from solver.numerics import pointwise
+from solver.numerics.linear.coarsening import coarsen_stencil
 from solver.numerics.linear.smoothers import thomas_factors, thomas_solve
 from solver.numerics.stencil import NEIGHBOURS, Stencil7
 
@@ -122,7 +123,20 @@ def prolong_add(grid, block, args):
     _interior(x, shape)[...] += correction[:shape[0], :shape[1], :shape[2]]
 
 
-TWINS = {"rbgs_residual_colour": rbgs_residual_colour, "line_factor": line_factor,
+def coarsen_operator(grid, block, args):
+    """Twin of ``coarsen_operator`` (kernels/stencil.cu): the coarse operator of
+    ``coarsen_stencil`` written into the coarse arrays."""
+    operator, coarse_arrays = args[:7], args[7:14]
+    nx, ny, nz, fx, fy, fz, cx, cy, cz = (int(v) for v in args[14:])
+    coarse = (cx, cy, cz)
+    _covers(grid, block, int(np.prod(coarse)))
+    new = coarsen_stencil(_operator(operator, (nx, ny, nz)), (fx, fy, fz))
+    for buffer, name in zip(coarse_arrays, ("diag", *NEIGHBOURS), strict=True):
+        _cells(buffer, coarse)[...] = getattr(new, name)
+
+
+TWINS = {"coarsen_operator": coarsen_operator, "rbgs_residual_colour": rbgs_residual_colour,
+         "line_factor": line_factor,
          "zebra_lines": zebra_lines, "stencil_apply": stencil_apply,
          "residual_restrict": residual_restrict, "prolong_add": prolong_add,
          **pointwise.TWINS}

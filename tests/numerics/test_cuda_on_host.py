@@ -153,3 +153,22 @@ def test_elementwise_operation(tmp_path, name):
     host[name](launch_blocks(n), (THREADS,), (*values, *got, np.int64(n)))
     for e, g in zip(expected, got, strict=True):
         np.testing.assert_allclose(g, e, rtol=1e-12, atol=1e-12)
+
+
+@pytest.mark.parametrize("shape, factors", [((7, 6, 5), (2, 2, 2)), ((8, 6, 5), (2, 1, 2)),
+                                            ((7, 9, 4), (1, 2, 2)), ((6, 1, 5), (2, 1, 2))])
+def test_coarsen_operator(cuda, shape, factors):
+    """The coarse operator (scaled diffusive links, boundary sinks in series, isolated
+    cells) on random couplings, some one-sided (advective excess), some cells isolated."""
+    diag, *couplings = _operator(shape, 17)
+    rng = np.random.default_rng(18)
+    couplings = [c * rng.uniform(0.2, 5.0, shape) for c in couplings]
+    isolated = rng.random(shape) < 0.1
+    for c in couplings:
+        c[isolated] = 0.0
+    diag = sum(couplings) + rng.uniform(0.0, 1.0, shape) * (rng.random(shape) < 0.5)
+    diag[isolated] = 1.0
+    coarse = tuple(-(-n // f) for n, f in zip(shape, factors, strict=True))
+    _both(cuda, "coarsen_operator", int(np.prod(coarse)),
+          (diag, *couplings, *(np.zeros(coarse) for _ in range(7)), *_sizes(shape),
+           *(np.int32(f) for f in factors), *_sizes(coarse)))

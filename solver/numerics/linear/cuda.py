@@ -13,7 +13,7 @@ KERNEL_FILES = tuple(Path(__file__).parent / "kernels" / name
                      for name in ("smoothers.cu", "stencil.cu"))
 
 KERNEL_NAMES = ("rbgs_colour", "rbgs_residual_colour", "line_factor", "zebra_lines",
-                "stencil_apply", "residual_restrict", "prolong_add")
+                "stencil_apply", "residual_restrict", "prolong_add", "coarsen_operator")
 
 _CUDA_REAL = {"float64": "double", "float32": "float"}
 

@@ -394,6 +394,14 @@ class Multigrid:
         start = time.perf_counter()
         for fine, coarse, factors in zip(self.hierarchy[:-1], self.hierarchy[1:],
                                          self._factors, strict=False):
+            if fine.kernels is not None:
+                # one launch per level, into the coarse level's own arrays (coarse operators
+                # come from coarsen_stencil: contiguous, so ``operator`` holds the very arrays)
+                fine.kernels["coarsen_operator"](
+                    launch_blocks(int(np.prod(coarse.shape))), (THREADS,),
+                    (*fine.operator, *coarse.operator,
+                     *(np.int32(n) for n in (*fine.shape, *factors, *coarse.shape))))
+                continue
             new = coarsen_stencil(fine.stencil, factors)
             for name in ("diag", *NEIGHBOURS):
                 getattr(coarse.stencil, name)[...] = getattr(new, name)

@@ -107,3 +107,111 @@ extern "C" __global__ void prolong_add(
                         + (k / fz + 1);
     x[p] += coarse_x[q];
 }
+
+// The coarse operator of coarsen_stencil (solver/numerics/linear/coarsening.py, its twin): for
+// aggregates of fx x fy x fz cells, couplings crossing an aggregate face summed over the face
+// with the diffusive part of each fine link scaled by 1/f along a coarsened axis; the diagonal
+// from the aggregate's sinks (diag - sum a_nb; on a boundary slab of a coarsened axis in series
+// with half the inward link; isolated cells count only where the whole aggregate is isolated)
+// plus the coarse couplings. One thread per coarse cell.
+__device__ __forceinline__ real diffusive_link(const real* __restrict__ plus,
+                                               const real* __restrict__ minus,
+                                               const long long c, const long long step)
+{
+    // the diffusive part of the link from cell c to cell c + step
+    return fmax(fmin(plus[c], minus[c + step]), (real)0);
+}
+
+__device__ __forceinline__ real boundary_series(const real sink, const real inward)
+{
+    return (sink > 0 && inward > 0) ? (real)1 / ((real)1 / sink + (real)0.5 / inward) : sink;
+}
+
+extern "C" __global__ void coarsen_operator(
+    const real* __restrict__ diag,
+    const real* __restrict__ x_minus, const real* __restrict__ x_plus,
+    const real* __restrict__ y_minus, const real* __restrict__ y_plus,
+    const real* __restrict__ z_minus, const real* __restrict__ z_plus,
+    real* __restrict__ coarse_diag,
+    real* __restrict__ coarse_x_minus, real* __restrict__ coarse_x_plus,
+    real* __restrict__ coarse_y_minus, real* __restrict__ coarse_y_plus,
+    real* __restrict__ coarse_z_minus, real* __restrict__ coarse_z_plus,
+    const int nx, const int ny, const int nz, const int fx, const int fy, const int fz,
+    const int cx, const int cy, const int cz)
+{
+    const long long coarse_cells = (long long)cx * cy * cz;
+    const long long cc = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (cc >= coarse_cells) {
+        return;
+    }
+    const int ck = (int)(cc % cz);
+    const int cj = (int)((cc / cz) % cy);
+    const int ci = (int)(cc / ((long long)cy * cz));
+    const int n[3] = {nx, ny, nz};
+    const int f[3] = {fx, fy, fz};
+    const int first[3] = {ci * fx, cj * fy, ck * fz};
+    const long long step[3] = {(long long)ny * nz, nz, 1};
+    const real* minus[3] = {x_minus, y_minus, z_minus};
+    const real* plus[3] = {x_plus, y_plus, z_plus};
+    real coarse_minus[3] = {0, 0, 0}, coarse_plus[3] = {0, 0, 0};
+    real coupled_sink = 0, coupled_cells = 0, isolated_sink = 0;
+    for (int a = 0; a < fx; ++a) {
+        for (int b = 0; b < fy; ++b) {
+            for (int d = 0; d < fz; ++d) {
+                const int index[3] = {first[0] + a, first[1] + b, first[2] + d};
+                if (index[0] >= nx || index[1] >= ny || index[2] >= nz) {
+                    continue;
+                }
+                const long long c = index[0] * step[0] + index[1] * step[1] + index[2];
+                const real sink = diag[c] - (x_minus[c] + x_plus[c] + y_minus[c] + y_plus[c]
+                                             + z_minus[c] + z_plus[c]);
+                const bool isolated = fabs(x_minus[c]) + fabs(x_plus[c]) + fabs(y_minus[c])
+                                      + fabs(y_plus[c]) + fabs(z_minus[c]) + fabs(z_plus[c])
+                                      == (real)0;
+                real boundary = sink;
+                for (int axis = 0; axis < 3; ++axis) {
+                    const int i = index[axis], size = n[axis];
+                    const real shrink = (real)1 - (real)1 / (real)f[axis];
+                    if (f[axis] == 2 && size > 1) {
+                        if (i == 0) {
+                            boundary = fmin(boundary, boundary_series(
+                                sink, diffusive_link(plus[axis], minus[axis], c, step[axis])));
+                        }
+                        if (size % 2 == 0 && i == size - 1) {
+                            boundary = fmin(boundary, boundary_series(
+                                sink, diffusive_link(plus[axis], minus[axis], c - step[axis],
+                                                     step[axis])));
+                        }
+                    }
+                    // couplings across the aggregate's faces, diffusive parts scaled
+                    if (i == first[axis] + f[axis] - 1) {
+                        coarse_plus[axis] += plus[axis][c] - (i < size - 1
+                            ? shrink * diffusive_link(plus[axis], minus[axis], c, step[axis])
+                            : (real)0);
+                    }
+                    if (i == first[axis]) {
+                        coarse_minus[axis] += minus[axis][c] - (i > 0
+                            ? shrink * diffusive_link(plus[axis], minus[axis], c - step[axis],
+                                                      step[axis])
+                            : (real)0);
+                    }
+                }
+                if (isolated) {
+                    isolated_sink += sink;
+                } else {
+                    coupled_sink += boundary;
+                    coupled_cells += 1;
+                }
+            }
+        }
+    }
+    coarse_x_minus[cc] = coarse_minus[0];
+    coarse_x_plus[cc] = coarse_plus[0];
+    coarse_y_minus[cc] = coarse_minus[1];
+    coarse_y_plus[cc] = coarse_plus[1];
+    coarse_z_minus[cc] = coarse_minus[2];
+    coarse_z_plus[cc] = coarse_plus[2];
+    coarse_diag[cc] = (coupled_cells > 0 ? coupled_sink : isolated_sink) + coarse_minus[0]
+                      + coarse_plus[0] + coarse_minus[1] + coarse_plus[1] + coarse_minus[2]
+                      + coarse_plus[2];
+}
