@@ -130,6 +130,7 @@ class FlowSolver:
                                             for _ in range(7)))
         self._good = None
         self._pressure = None  # the pressure-correction hierarchy, kept between iterations
+        self._pin = None  # the cell whose pressure is pinned in a closed box
         self._state_given = False
         self._fas = None
         self.set_viscosity(viscosity)
@@ -484,13 +485,15 @@ class FlowSolver:
             st.diag += own
         # solid (or isolated) cells: decoupled rows with p' = 0. Their diagonal is kept tiny
         # so that multigrid aggregates mixing solid and fluid cells gain no artificial sink.
-        scale = float(self.xp.max(st.diag))
-        st.diag += (st.diag <= 0.0) * (1e-9 * scale if scale > 0.0 else 1.0)
+        xp = self.xp
+        scale = xp.max(st.diag)  # stays on the device
+        st.diag += (st.diag <= 0.0) * xp.where(scale > 0.0, 1e-9 * scale, 1.0)
         if not self.conditions.has_outlet:
             # closed box: pin the pressure level at the first fluid cell
-            first = int(np.argmax(self.grid.backend.to_host(self.fluid).ravel()))
-            index = np.unravel_index(first, self.grid.shape)
-            st.diag[index] *= 2.0
+            if self._pin is None:
+                first = int(np.argmax(self.grid.backend.to_host(self.fluid).ravel()))
+                self._pin = np.unravel_index(first, self.grid.shape)
+            st.diag[self._pin] *= 2.0
         return st
 
     @property

@@ -1,0 +1,98 @@
+"""What the GPU path would cost, measured on a CPU with the CuPy stand-in: kernel launches,
+host synchronisations and transfers per SIMPLEC iteration, and the stand-in's modelled GPU
+wall time, for the example plates.
+
+Each case runs as ``coolsim`` would run it on the GPU backend (images off), through
+``../shared/tools/fakecupy/fakecupy_report.py`` with this project's kernel twins
+(``tests/gpu_twins.py``); the per-iteration figures are those of
+``FlowSolver.iterate`` (host operations: launches, captured-graph launches counted once), the
+totals those of the whole run (flow and energy). The modelled times assume 5, 8 and 12 us of
+host time per operation and an H200-class device (3 TB/s, 2 us per kernel): read them as a
+range, not a prediction (the stand-in's README says what the model leaves out).
+
+Run: ``.venv/bin/python benchmarks/gpu_launches.py [--cases unit_cell channels]
+[--max-iterations N] [--fakecupy ../shared/tools/fakecupy]``. Prints one JSON line per case.
+Expected runtime (2 CPU cores): about 30 s for the unit cell, 3-5 minutes for the channel
+plate (its whole run; ``--max-iterations 10`` for a quick look).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+CASES = {"unit_cell": "cases/coldplate_unit_cell.toml",
+         "channels": "cases/coldplate_channels.toml",
+         "pin_fin": "cases/coldplate_pinfin.toml"}
+ITERATE = "solver.models.flow.simplec.FlowSolver.iterate"
+
+
+def measure(case: str, fakecupy: Path, max_iterations: int | None) -> dict:
+    """Run ``case`` on the stand-in; return the figures of one JSON line."""
+    with tempfile.TemporaryDirectory() as scratch:
+        report = Path(scratch) / "report.json"
+        command = [sys.executable, str(fakecupy / "fakecupy_report.py"), "--twins",
+                   str(ROOT / "tests" / "gpu_twins.py"), "--per-iteration", ITERATE, "--json",
+                   str(report), "--top", "0", "--", str(fakecupy / "run_case.py"),
+                   str(ROOT / CASES[case])]
+        if max_iterations:
+            command += ["--max-iterations", str(max_iterations)]
+        environment = {**os.environ, "OPENBLAS_NUM_THREADS": "1",
+                       "PYTHONPATH": os.pathsep.join([str(fakecupy), str(ROOT)])}
+        done = subprocess.run(command, capture_output=True, text=True, env=environment,
+                              cwd=ROOT)
+        if done.returncode != 0 or not report.exists():
+            return {"case": case, "error": done.stderr[-2000:]}
+        data = json.loads(report.read_text())
+    outcome = json.loads([line for line in done.stdout.splitlines()
+                          if line.startswith("{")][-1])
+    per_call = data["per_iteration"][ITERATE]["per_call"]
+    cells, iterations = outcome["cells"], data["per_iteration"][ITERATE]["calls"]
+    launches = data["launches"]
+    model = data["model"]["by_host_us"]
+    return {
+        "case": case, "cells": cells, "flow_iterations": outcome["flow_iterations"],
+        "simplec_iterations_measured": iterations,
+        "pressure_drop_Pa": outcome["pressure_drop_Pa"],
+        "thermal_resistance_K_per_W": outcome["thermal_resistance_K_per_W"],
+        "per_iteration": {
+            "host_launches": per_call["launches"]["mean"],
+            "graph_launches": per_call["graph"]["mean"],
+            "syncs": per_call["sync"]["mean"],
+            "host_to_device": per_call["h2d"]["mean"],
+            "allocations": per_call["alloc"]["mean"],
+            "modelled_ms": {us: per_call[f"modelled_ms_at_{us}us"]["mean"]
+                            for us in (5, 8, 12)}},
+        "run": {
+            "host_launches": launches["total"], "graph_launches": launches["graph_launches"],
+            "kernels_in_graphs": launches["kernels_in_graph_launches"],
+            "syncs": data["syncs"]["total"], "kernel_bytes": launches["kernel_bytes"],
+            "kernel_bytes_per_cell_and_flow_iteration":
+                launches["kernel_bytes"] / cells / max(outcome["flow_iterations"] or 1, 1),
+            "bandwidth_time_s": launches["kernel_bytes"] / 3.0e12,
+            "modelled_wall_s": {us: model[us]["wall_s"] for us in model},
+            "modelled_gpu_busy_s": model["5"]["gpu_busy_s"]},
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cases", nargs="+", choices=sorted(CASES),
+                        default=["unit_cell", "channels"])
+    parser.add_argument("--max-iterations", type=int)
+    parser.add_argument("--fakecupy", type=Path,
+                        default=ROOT.parent / "shared" / "tools" / "fakecupy")
+    opts = parser.parse_args()
+    for case in opts.cases:
+        print(json.dumps(measure(case, opts.fakecupy.resolve(), opts.max_iterations)),
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()
