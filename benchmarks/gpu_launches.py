@@ -35,6 +35,8 @@ ITERATE = "solver.models.flow.simplec.FlowSolver.iterate"
 
 def measure(case: str, fakecupy: Path, max_iterations: int | None) -> dict:
     """Run ``case`` on the stand-in; return the figures of one JSON line."""
+    if not (fakecupy / "fakecupy_report.py").exists():
+        return {"case": case, "error": f"no CuPy stand-in at {fakecupy} (--fakecupy PATH)"}
     with tempfile.TemporaryDirectory() as scratch:
         report = Path(scratch) / "report.json"
         command = [sys.executable, str(fakecupy / "fakecupy_report.py"), "--twins",

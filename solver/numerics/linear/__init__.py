@@ -40,8 +40,18 @@ Algorithm: cell-centred agglomeration multigrid on the structured grid
 All numerics use the stencil's array namespace (NumPy or CuPy); work arrays are allocated once per
 level; Krylov coefficients stay on the device, and the residual norm is brought to the host only
 every ``check_every`` iterations. On the host, sweeps are strided array operations and line
-solves use LAPACK (``?gttrs``); on a GPU, a red-black colour and a set of line solves are one
-CUDA kernel launch each (``kernels/smoothers.cu``; NumPy twins run the same arithmetic).
+solves use LAPACK (``?gttrs``). On a GPU every pass of the cycle is one kernel launch
+(``kernels/*.cu``: a red-black colour, a zebra colour of line solves, the operator, the
+residual restricted to the next level, the prolonged correction, the coarse operators of an
+update; the K-cycle's coefficient updates are elementwise passes of
+:mod:`solver.numerics.pointwise`), nothing in the cycle allocates, and the preconditioning
+cycle is captured once per hierarchy as a CUDA graph and replayed by one host operation
+(``cuda_graph``). Every kernel has a NumPy twin; ``tests/numerics/test_cuda_on_host.py`` also runs
+the CUDA source itself on the CPU.
+
+A hierarchy can follow an operator whose coefficients change in place (same pattern):
+:meth:`Multigrid.update` recomputes the coarse operators with the kept aggregation and
+smoothing axes; :class:`ReusedMultigrid` sets up again when that converges clearly slower.
 
 Singular systems: for an all-Neumann operator (every row sums to zero) the right-hand side must
 sum to zero (compatible); the iterates then converge to one of the solutions, defined up to a
