@@ -240,8 +240,9 @@ class SolverSection(Section):
     backend: Literal["auto", "cpu", "gpu"] = Field(
         "auto", description="[-] 'auto' (GPU when CuPy and a device answer, else CPU), 'cpu', "
                             "'gpu'; the command line --backend overrides it")
-    dtype: Literal["float64", "float32"] = Field("float64", description="[-] floating-point "
-                                                                         "precision of the fields")
+    dtype: Literal["float64", "float32"] = Field(
+        "float64", description="[-] floating-point precision of the fields; 'float32' "
+                               "(float64 reductions) in conduction cases only")
     physics: Literal["conduction", "conjugate"] = Field(
         "conduction", description="[-] 'conduction' (solids only) or 'conjugate' (coolant flow "
                                   "and heat transfer in fluid and solids)")
