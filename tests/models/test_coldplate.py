@@ -73,6 +73,22 @@ def test_unit_cell_balances_and_resistance(tmp_path):
         assert (result / name).is_file(), name
 
 
+@pytest.mark.gpu
+def test_unit_cell_gpu_run_matches_cpu(tmp_path):
+    """The whole pipeline on the GPU backend (kernels, captured cycles, hierarchies updated
+    in place) gives the CPU's iterations, pressure drop and thermal resistance to 1e-8 and
+    closes the same balances."""
+    results = {backend: run(unit_cell_case(), backend=backend, output=tmp_path / backend,
+                            quiet=True)["flow"] for backend in ("cpu", "gpu")}
+    cpu, gpu = results["cpu"], results["gpu"]
+    assert gpu["flow_iterations"] == cpu["flow_iterations"]
+    for key in ("pressure_drop_Pa", "thermal_resistance_K_per_W", "peak_temperature_K",
+                "outlet_temperature_rise_K"):
+        assert gpu[key] == pytest.approx(cpu[key], rel=1e-8), key
+    assert gpu["energy_balance_relative_error"] < 1e-3
+    assert gpu["mass_balance_relative_error"] < 1e-6
+
+
 def test_wall_heat_flux_integrates_to_the_heat_input(tmp_path):
     import pyvista as pv
 
