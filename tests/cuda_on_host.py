@@ -25,7 +25,8 @@ using std::fabs;
 """
 
 _C_TYPES = {"int": (ctypes.c_int, np.int32), "long long": (ctypes.c_longlong, np.int64),
-            "double": (ctypes.c_double, np.float64), "float": (ctypes.c_float, np.float32)}
+            "double": (ctypes.c_double, np.float64), "float": (ctypes.c_float, np.float32),
+            "bool": (ctypes.c_bool, np.bool_)}
 
 
 def _parameters(source: str, name: str, typedefs: dict) -> list[tuple[bool, str]]:

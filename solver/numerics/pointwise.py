@@ -48,12 +48,12 @@ class Pointwise:
         """A stand-alone CUDA kernel around :attr:`operation`, declared as CuPy declares an
         elementwise kernel's parameters (inputs by value, outputs by reference), for a
         compile check with ``nvcc`` on a machine without a GPU."""
-        inputs = [p.split()[-1] for p in self.inputs.split(",")]
-        outputs = [p.split()[-1] for p in self.outputs.split(",")]
-        arguments = ", ".join([f"const T* __restrict__ in_{n}" for n in inputs]
-                              + [f"T* __restrict__ out_{n}" for n in outputs])
-        bindings = " ".join([f"const T {n} = in_{n}[i];" for n in inputs]
-                            + [f"T& {n} = out_{n}[i];" for n in outputs])
+        inputs = [p.split() for p in self.inputs.split(",")]
+        outputs = [p.split() for p in self.outputs.split(",")]
+        arguments = ", ".join([f"const {t}* __restrict__ in_{n}" for t, n in inputs]
+                              + [f"{t}* __restrict__ out_{n}" for t, n in outputs])
+        bindings = " ".join([f"const {t} {n} = in_{n}[i];" for t, n in inputs]
+                            + [f"{t}& {n} = out_{n}[i];" for t, n in outputs])
         return (f"typedef {real} T;\n"
                 f'extern "C" __global__ void {self.name}({arguments}, const long long n)\n'
                 "{\n    const long long i = (long long)blockIdx.x * blockDim.x + threadIdx.x;\n"

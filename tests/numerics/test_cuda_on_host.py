@@ -142,11 +142,13 @@ def test_elementwise_operation(tmp_path, name):
 
     kernel = KERNELS[name]
     host = HostKernels(kernel.cuda_check_source("double"), tmp_path)
-    inputs = [p.split()[-1] for p in kernel.inputs.split(",")]
+    inputs = [p.split()[0] for p in kernel.inputs.split(",")]
     outputs = [p.split()[-1] for p in kernel.outputs.split(",")]
     rng = np.random.default_rng(16)
     n = 60
-    values = [rng.uniform(0.5, 2.0, n) for _ in inputs]
+    # mixed signs exercise the limiters' and the upwind choice's branches
+    values = [rng.random(n) < 0.5 if kind == "bool" else rng.uniform(0.5, 2.0, n)
+              * rng.choice([-1.0, 1.0], n) for kind in inputs]
     expected = [rng.standard_normal(n) for _ in outputs]
     got = [e.copy() for e in expected]
     kernel.host(*values, *expected)

@@ -18,6 +18,7 @@ from solver.models.flow.staggered import (
     pad_edge,
     pad_zero,
 )
+from solver.numerics.limiters import minmod, van_leer
 from solver.numerics.linear.cuda import THREADS, launch_blocks
 from solver.numerics.pointwise import Pointwise
 from solver.numerics.stencil import NEIGHBOURS, Stencil7
@@ -51,6 +52,73 @@ _CORRECTION_SIMPLEC = Pointwise(
     "d = area * active / (diag - xm - xp - ym - yp - zm - zp)", _correction_simplec)
 _CORRECTION_SIMPLE = Pointwise("correction_simple", "T area, T active, T diag", "T d",
                                "d = area * active / diag", _correction_simple)
+
+
+def _tvd_host(limiter):
+    def correction(lower, upper, lower2, upper2, before, after, x_lower, x_upper, x_lower2,
+                   x_upper2, x_face, flux, usable_lower2, usable_upper2, out):
+        lower2 = np.where(before, lower2, lower)
+        upper2 = np.where(after, upper2, upper)
+        central = (upper - lower) / (x_upper - x_lower)
+        from_lower = limiter(np, (lower - lower2) / (x_lower - x_lower2), central) * (
+            x_face - x_lower)
+        from_upper = limiter(np, (upper2 - upper) / (x_upper2 - x_upper), central) * (
+            x_face - x_upper)
+        from_lower *= usable_lower2
+        from_upper *= usable_upper2
+        out[...] = flux * np.where(flux > 0.0, from_lower, from_upper)
+    return correction
+
+
+def _linear_upwind(xp, upwind, central):
+    return upwind
+
+
+_TVD_LIMITERS = {  # the limited slope of each scheme, in CUDA, with its NumPy twin
+    "van_leer": ("({u} * {c} > 0 ? (T)2 * ({u} * {c}) / ({u} + {c}) : (T)0)", van_leer),
+    "minmod": ("({u} * {c} > 0 ? copysign(fmin(fabs({u}), fabs({c})), {c}) : (T)0)", minmod),
+    "linear_upwind": ("{u}", _linear_upwind)}
+
+
+def _tvd_pass(scheme: str) -> Pointwise:
+    cuda, host = _TVD_LIMITERS[scheme]
+
+    def limited(upwind: str) -> str:
+        return "(" + cuda.replace("{u}", "(" + upwind + ")").replace("{c}", "central") + ")"
+
+    return Pointwise(
+        f"tvd_correction_{scheme}",
+        "T lower, T upper, T lower2_node, T upper2_node, bool before, bool after, T x_lower, "
+        "T x_upper, T x_lower2, T x_upper2, T x_face, T flux, T usable_lower2, "
+        "T usable_upper2", "T out",
+        "const T lower2 = before ? lower2_node : lower;"
+        " const T upper2 = after ? upper2_node : upper;"
+        " const T central = (upper - lower) / (x_upper - x_lower);"
+        f" const T from_lower = {limited('(lower - lower2) / (x_lower - x_lower2)')}"
+        " * (x_face - x_lower) * usable_lower2;"
+        f" const T from_upper = {limited('(upper2 - upper) / (x_upper2 - x_upper)')}"
+        " * (x_face - x_upper) * usable_upper2;"
+        " out = flux * (flux > 0 ? from_lower : from_upper)", _tvd_host(host))
+
+
+# the deferred correction -F (phi_face_TVD - phi_face_upwind) of each convection scheme
+TVD_CORRECTION = {scheme: _tvd_pass(scheme) for scheme in _TVD_LIMITERS}
+
+
+def _fixed_faces(*arrays):
+    fixed, active, (rhs, *couplings) = arrays[:6], arrays[6:12], arrays[12:]
+    for coupling, value, mask in zip(couplings, fixed, active, strict=True):
+        rhs += coupling * value
+        coupling *= mask
+
+
+# couplings to fixed faces (inlets, walls) move to the right-hand side
+_FIXED_FACES = Pointwise(
+    "fixed_faces", ", ".join([f"T fixed_{n}" for n in NEIGHBOURS]
+                             + [f"T active_{n}" for n in NEIGHBOURS]),
+    ", ".join(["T rhs"] + [f"T {n}" for n in NEIGHBOURS]),
+    " ".join(f"rhs += {n} * fixed_{n}; {n} *= active_{n};" for n in NEIGHBOURS),
+    _fixed_faces)
 
 
 class Component:
@@ -237,3 +305,33 @@ class Component:
             _CORRECTION_SIMPLEC(xp, self.area, self.active_f, *operator, self.d_coefficient)
         else:
             _CORRECTION_SIMPLE(xp, self.area, self.active_f, st.diag, self.d_coefficient)
+
+    def deferred_correction(self, phi, info, face_flux, scheme: str) -> None:
+        """Add ``-F (phi_face_TVD - phi_face_upwind)`` of ``scheme`` along ``info``'s axis to
+        the right-hand side, for the face mass fluxes ``face_flux`` [kg/s] (one elementwise
+        pass, then the two sides of each face)."""
+        xp, d, rhs = self.xp, info["axis"], self.rhs
+        padded = pad_edge(xp, phi, d)
+        lower = phi[along_axis(d, LOWER)]
+        upper = phi[along_axis(d, UPPER)]
+        out = info.get("correction")
+        if out is None:
+            out = info["correction"] = xp.empty(face_flux.shape, dtype=phi.dtype)
+        # a node across a ghost cell (beyond a port) is no upwind value: zero slope there
+        # (fluid_before/after); across the flow a node in solid neither (usable_*)
+        everywhere, one = xp.asarray(True), xp.asarray(1.0, dtype=phi.dtype)
+        TVD_CORRECTION[scheme](
+            xp, lower, upper, padded[along_axis(d, slice(None, -3))],
+            padded[along_axis(d, slice(3, None))], info.get("fluid_before", everywhere),
+            info.get("fluid_after", everywhere), info["x_lower"], info["x_upper"],
+            info["x_lower2"], info["x_upper2"], info["x_face"], face_flux,
+            info.get("usable_lower2", one), info.get("usable_upper2", one), out)
+        rhs[along_axis(d, LOWER)] -= out
+        rhs[along_axis(d, UPPER)] += out
+
+    def move_fixed_faces(self) -> None:
+        """Move the couplings to fixed faces (inlets, walls) to the right-hand side."""
+        st = self.stencil
+        _FIXED_FACES(self.xp, *(self.neighbour_fixed[n] for n in NEIGHBOURS),
+                     *(self.neighbour_active[n] for n in NEIGHBOURS), self.rhs,
+                     *(st.neighbour(n) for n in NEIGHBOURS))

@@ -33,11 +33,10 @@ from solver.models.flow.staggered import (
     pad_edge,
     pad_zero,
 )
-from solver.numerics.limiters import minmod, van_leer
 from solver.numerics.linear.cuda import cuda_kernels
 from solver.numerics.linear.reuse import ReusedMultigrid
 from solver.numerics.linear.settings import LinearSolve
-from solver.numerics.stencil import NEIGHBOURS, Stencil7
+from solver.numerics.stencil import Stencil7
 
 
 class FlowSolver:
@@ -330,40 +329,6 @@ class FlowSolver:
         return max(cross) or 1.0
 
     # -- momentum ----------------------------------------------------------------------------
-    def _limited_slope(self, upwind_slope, central_slope):
-        xp = self.xp
-        scheme = self.settings.convection
-        if scheme == "linear_upwind":
-            return upwind_slope
-        if scheme == "minmod":
-            return minmod(xp, upwind_slope, central_slope)
-        return van_leer(xp, upwind_slope, central_slope)
-
-    def _deferred_correction(self, phi, info, face_flux, rhs) -> None:
-        """Add ``-F (phi_face_HO - phi_face_upwind)`` of the TVD scheme to ``rhs``."""
-        xp, d = self.xp, info["axis"]
-        padded = pad_edge(xp, phi, d)
-        lower = phi[along_axis(d, LOWER)]
-        upper = phi[along_axis(d, UPPER)]
-        lower2 = padded[along_axis(d, slice(None, -3))]
-        upper2 = padded[along_axis(d, slice(3, None))]
-        if "fluid_before" in info:
-            # a node across a ghost cell (beyond a port) is no upwind value: zero slope there,
-            # as at a domain side
-            lower2 = xp.where(info["fluid_before"], lower2, lower)
-            upper2 = xp.where(info["fluid_after"], upper2, upper)
-        central = (upper - lower) / (info["x_upper"] - info["x_lower"])
-        from_lower = self._limited_slope((lower - lower2) / (info["x_lower"] - info["x_lower2"]),
-                                         central) * (info["x_face"] - info["x_lower"])
-        from_upper = self._limited_slope((upper2 - upper) / (info["x_upper2"] - info["x_upper"]),
-                                         central) * (info["x_face"] - info["x_upper"])
-        if "usable_lower2" in info:
-            from_lower *= info["usable_lower2"]
-            from_upper *= info["usable_upper2"]
-        correction = face_flux * xp.where(face_flux > 0.0, from_lower, from_upper)
-        rhs[along_axis(d, LOWER)] -= correction
-        rhs[along_axis(d, UPPER)] += correction
-
     def _assemble_momentum(self, comp: Component):
         """Assemble the momentum equation of one component; return its scaled residual (a
         device scalar)."""
@@ -421,7 +386,7 @@ class FlowSolver:
             if self.settings.convection != "upwind":
                 if d == a and self.has_outlet_ports:
                     face_flux = face_flux * self.fluid_f
-                self._deferred_correction(phi, info, face_flux, rhs)
+                comp.deferred_correction(phi, info, face_flux, self.settings.convection)
 
         # pressure force on the control volume (outlet pressure beyond boundary faces)
         p = xp.concatenate([comp.outlet_pressure[False], self.pressure,
@@ -441,10 +406,7 @@ class FlowSolver:
         if self.momentum_source is not None:
             rhs += self.momentum_source[a]
         # couplings to fixed faces (inlets, walls) move to the right-hand side
-        for name in NEIGHBOURS:
-            coefficient = getattr(st, name)
-            rhs += coefficient * comp.neighbour_fixed[name]
-            coefficient *= comp.neighbour_active[name]
+        comp.move_fixed_faces()
         # fixed faces: identity rows
         xp.copyto(diag, 1.0, where=~comp.active)
         xp.copyto(rhs, comp.fixed, where=~comp.active)
