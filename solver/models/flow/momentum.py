@@ -10,6 +10,7 @@ import numpy as np
 from solver.boundaries.flow import INLET, OUTLET, WALL
 from solver.models.flow.staggered import (
     FIRST,
+    INTERIOR,
     LAST,
     LOWER,
     UPPER,
@@ -119,6 +120,71 @@ _FIXED_FACES = Pointwise(
     ", ".join(["T rhs"] + [f"T {n}" for n in NEIGHBOURS]),
     " ".join(f"rhs += {n} * fixed_{n}; {n} *= active_{n};" for n in NEIGHBOURS),
     _fixed_faces)
+
+
+def _upwind(x: str) -> str:
+    """CUDA for ``max(x, 0)`` (the upwind part of a face mass flux)."""
+    return f"({x} > (T)0 ? {x} : (T)0)"
+
+
+def _own_links(flux_lower, flux_upper, diffusion, fluid, face_flux, plus, minus):
+    face_flux[...] = 0.5 * (flux_lower + flux_upper)
+    plus[...] = (diffusion + np.maximum(-face_flux, 0.0)) * fluid
+    minus[...] = (diffusion + np.maximum(face_flux, 0.0)) * fluid
+
+
+# links along the component's own axis: face flux, upwind + diffusion (none through a ghost)
+_OWN_LINKS = Pointwise(
+    "momentum_own_links", "T flux_lower, T flux_upper, T diffusion, T fluid",
+    "T face_flux, T plus, T minus",
+    f"face_flux = (T)0.5 * (flux_lower + flux_upper);"
+    f" plus = (diffusion + {_upwind('-face_flux')}) * fluid;"
+    f" minus = (diffusion + {_upwind('face_flux')}) * fluid", _own_links)
+
+
+def _cross_links(face_flux, diffusion, keep_lower, keep_upper, plus, minus):
+    plus[...] = (diffusion + np.maximum(-face_flux, 0.0)) * keep_lower
+    minus[...] = (diffusion + np.maximum(face_flux, 0.0)) * keep_upper
+
+
+# links across the component's axis (none into solid: the wall is then half a cell off)
+_CROSS_LINKS = Pointwise(
+    "momentum_cross_links", "T face_flux, T diffusion, T keep_lower, T keep_upper",
+    "T plus, T minus",
+    f"plus = (diffusion + {_upwind('-face_flux')}) * keep_lower;"
+    f" minus = (diffusion + {_upwind('face_flux')}) * keep_upper", _cross_links)
+
+
+def _cross_diagonal(link, wall, diag):
+    diag += link + wall
+
+
+def _cross_diagonal_ports(link, wall, face_flux, sign, keep, diag):
+    diag += link + wall
+    diag += np.maximum(sign * face_flux, 0.0) * (1.0 - keep)
+
+
+# one side of the faces across the axis: link + wall diffusion; with inlet ports also the
+# inflow through a port, which brings zero tangential momentum (sign -1 on the lower side,
+# +1 on the upper)
+_CROSS_DIAGONAL = Pointwise("momentum_cross_diagonal", "T link, T wall", "T diag",
+                            "diag += link + wall", _cross_diagonal)
+_CROSS_DIAGONAL_PORTS = Pointwise(
+    "momentum_cross_diagonal_ports", "T link, T wall, T face_flux, T sign, T keep", "T diag",
+    f"diag += link + wall; diag += {_upwind('sign * face_flux')} * ((T)1 - keep)",
+    _cross_diagonal_ports)
+
+
+def _side(diffusion, inlet, nodes, sign, speed, diag, rhs):
+    diag += diffusion + inlet * np.maximum(sign * nodes, 0.0)
+    rhs += diffusion * speed
+
+
+# a domain side across the axis: no-slip at the wall velocity with inflow, or zero shear
+_SIDE = Pointwise(
+    "momentum_side", "T diffusion, T inlet, T nodes, T sign, T speed", "T diag, T rhs",
+    f"diag += diffusion + inlet * {_upwind('sign * nodes')}; rhs += diffusion * speed",
+    _side)
 
 
 class Component:
@@ -335,3 +401,44 @@ class Component:
         _FIXED_FACES(self.xp, *(self.neighbour_fixed[n] for n in NEIGHBOURS),
                      *(self.neighbour_active[n] for n in NEIGHBOURS), self.rhs,
                      *(st.neighbour(n) for n in NEIGHBOURS))
+
+    def links(self, info, mass_flux, fluid, inlet_ports: bool):
+        """Upwind + diffusion couplings along ``info``'s axis into the stencil (its couplings
+        zeroed first), their sum into the diagonal, the side conditions across the axis;
+        returns the face mass fluxes [kg/s]. ``mass_flux``: the cell-face fluxes per axis;
+        ``fluid``: 1 on fluid cells, 0 beyond outlet ports' ghosts (or the scalar 1)."""
+        xp, a, d = self.xp, self.axis, info["axis"]
+        st, diag, rhs = self.stencil, self.stencil.diag, self.rhs
+        minus, plus = st.neighbour(NEIGHBOURS[2 * d]), st.neighbour(NEIGHBOURS[2 * d + 1])
+        minus.fill(0.0)
+        plus.fill(0.0)
+        lower, upper = along_axis(d, LOWER), along_axis(d, UPPER)
+        if d == a:
+            flux = mass_flux[a]
+            face_flux = info.get("face_flux")
+            if face_flux is None:
+                face_flux = info["face_flux"] = xp.empty(plus[lower].shape, dtype=diag.dtype)
+            _OWN_LINKS(xp, flux[lower], flux[upper], info["diffusion"], fluid, face_flux,
+                       plus[lower], minus[upper])
+            diag[lower] += plus[lower]
+            diag[upper] += minus[upper]
+            return face_flux
+        nodes = pad_zero(xp, mass_flux[d], a)
+        nodes = 0.5 * (nodes[along_axis(a, LOWER)] + nodes[along_axis(a, UPPER)])
+        face_flux = nodes[along_axis(d, INTERIOR)]
+        _CROSS_LINKS(xp, face_flux, info["diffusion"], info["keep_lower"], info["keep_upper"],
+                     plus[lower], minus[upper])
+        if inlet_ports:
+            _CROSS_DIAGONAL_PORTS(xp, plus[lower], info["wall_lower_diffusion"], face_flux,
+                                  -1.0, info["keep_lower"], diag[lower])
+            _CROSS_DIAGONAL_PORTS(xp, minus[upper], info["wall_upper_diffusion"], face_flux,
+                                  1.0, info["keep_upper"], diag[upper])
+        else:
+            _CROSS_DIAGONAL(xp, plus[lower], info["wall_lower_diffusion"], diag[lower])
+            _CROSS_DIAGONAL(xp, minus[upper], info["wall_upper_diffusion"], diag[upper])
+        first, last = along_axis(d, FIRST), along_axis(d, LAST)
+        _SIDE(xp, info["diffusion_min"], info["inlet_min"], nodes[first], 1.0,
+              info["wall_speed_min"], diag[first], rhs[first])
+        _SIDE(xp, info["diffusion_max"], info["inlet_max"], nodes[last], -1.0,
+              info["wall_speed_max"], diag[last], rhs[last])
+        return face_flux

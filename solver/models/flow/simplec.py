@@ -334,55 +334,15 @@ class FlowSolver:
         device scalar)."""
         xp, a = self.xp, comp.axis
         st, rhs = comp.stencil, comp.rhs
-        names = (("x_minus", "x_plus"), ("y_minus", "y_plus"), ("z_minus", "z_plus"))
         diag = st.diag
         diag.fill(0.0)
         rhs.fill(0.0)
         phi = self.velocity[a]
         for info in comp.directions:
             d = info["axis"]
-            minus = getattr(st, names[d][0])
-            plus = getattr(st, names[d][1])
-            minus.fill(0.0)
-            plus.fill(0.0)
-            # mass flux through the faces of the momentum control volumes
-            if d == a:
-                flux_a = self.mass_flux[a]
-                face_flux = 0.5 * (flux_a[along_axis(a, LOWER)] + flux_a[along_axis(a, UPPER)])
-            else:
-                nodes = pad_zero(xp, self.mass_flux[d], a)
-                nodes = 0.5 * (nodes[along_axis(a, LOWER)] + nodes[along_axis(a, UPPER)])
-                face_flux = nodes[along_axis(d, INTERIOR)]
-            # upwind + diffusion coefficients of the two nodes sharing each face
-            to_upper = info["diffusion"] + xp.maximum(-face_flux, 0.0)
-            to_lower = info["diffusion"] + xp.maximum(face_flux, 0.0)
-            if d == a and self.has_outlet_ports:
-                # no link through a ghost cell: an outlet port's face sees only its fluid side
-                to_upper = to_upper * self.fluid_f
-                to_lower = to_lower * self.fluid_f
-            if d == a:
-                plus[along_axis(d, LOWER)] = to_upper
-                minus[along_axis(d, UPPER)] = to_lower
-                diag[along_axis(d, LOWER)] += to_upper
-                diag[along_axis(d, UPPER)] += to_lower
-            else:
-                # solid beyond the face: no neighbour, wall at half a cell
-                plus[along_axis(d, LOWER)] = to_upper * info["keep_lower"]
-                minus[along_axis(d, UPPER)] = to_lower * info["keep_upper"]
-                lower, upper = along_axis(d, LOWER), along_axis(d, UPPER)
-                diag[lower] += plus[lower] + info["wall_lower_diffusion"]
-                diag[upper] += minus[upper] + info["wall_upper_diffusion"]
-                if self.has_inlet_ports:
-                    # inflow through an inlet port brings zero tangential momentum
-                    diag[lower] += xp.maximum(-face_flux, 0.0) * (1.0 - info["keep_lower"])
-                    diag[upper] += xp.maximum(face_flux, 0.0) * (1.0 - info["keep_upper"])
-                # domain sides: no-slip (wall velocity) with inflow, or zero shear
-                inflow_min = info["inlet_min"] * xp.maximum(nodes[along_axis(d, FIRST)], 0.0)
-                inflow_max = info["inlet_max"] * xp.maximum(-nodes[along_axis(d, LAST)], 0.0)
-                diag[along_axis(d, FIRST)] += info["diffusion_min"] + inflow_min
-                diag[along_axis(d, LAST)] += info["diffusion_max"] + inflow_max
-                rhs[along_axis(d, FIRST)] += info["diffusion_min"] * info["wall_speed_min"]
-                rhs[along_axis(d, LAST)] += info["diffusion_max"] * info["wall_speed_max"]
+            face_flux = comp.links(info, self.mass_flux,
+                                   self.fluid_f if d == a and self.has_outlet_ports else 1.0,
+                                   self.has_inlet_ports)
             if self.settings.convection != "upwind":
                 if d == a and self.has_outlet_ports:
                     face_flux = face_flux * self.fluid_f
