@@ -385,13 +385,15 @@ class Component:
             out = info["correction"] = xp.empty(face_flux.shape, dtype=phi.dtype)
         # a node across a ghost cell (beyond a port) is no upwind value: zero slope there
         # (fluid_before/after); across the flow a node in solid neither (usable_*)
-        everywhere, one = xp.asarray(True), xp.asarray(1.0, dtype=phi.dtype)
+        if "fluid_before" not in info:  # every node usable: device scalars, made once
+            info["fluid_before"] = info["fluid_after"] = xp.asarray(True)
+        if "usable_lower2" not in info:
+            info["usable_lower2"] = info["usable_upper2"] = xp.asarray(1.0, dtype=phi.dtype)
         TVD_CORRECTION[scheme](
             xp, lower, upper, padded[along_axis(d, slice(None, -3))],
-            padded[along_axis(d, slice(3, None))], info.get("fluid_before", everywhere),
-            info.get("fluid_after", everywhere), info["x_lower"], info["x_upper"],
-            info["x_lower2"], info["x_upper2"], info["x_face"], face_flux,
-            info.get("usable_lower2", one), info.get("usable_upper2", one), out)
+            padded[along_axis(d, slice(3, None))], info["fluid_before"], info["fluid_after"],
+            info["x_lower"], info["x_upper"], info["x_lower2"], info["x_upper2"],
+            info["x_face"], face_flux, info["usable_lower2"], info["usable_upper2"], out)
         rhs[along_axis(d, LOWER)] -= out
         rhs[along_axis(d, UPPER)] += out
 
