@@ -9,8 +9,11 @@
 #    multigrid, time-stepping and energy parity tests) -> gpu_tests.log / gpu_tests.xml;
 # 3. the example plates run as `coolsim run`, CPU then GPU on the same machine, and one JSON
 #    line per run with the wall times, iterations, R and dp from summary.json -> runs.jsonl;
-# 4. the cavity (multigrid, 128^2) and the peer unit cell (80k cells) benchmarks on both
-#    backends -> benchmarks.jsonl.
+# 4. the conduction multigrid (64^3, 128^3, GPU), the cavity (multigrid, 128^2) and the peer
+#    unit cell (80k cells) benchmarks on both backends -> benchmarks.jsonl.
+#
+# If the GPU tests fail in the captured multigrid cycle (CUDA graphs), LinearSolve.cuda_graph
+# = False turns capture off; the parity tests say which kernel differs.
 #
 # The image there has CuPy but may lack this project's other dependencies and cannot download:
 # put wheels in `.wheels/` (e.g. `pip download -d .wheels pydantic meshio`, ignored by git),
@@ -79,8 +82,11 @@ EOF
 done
 cat "$OUT/runs.jsonl"
 
-# 4. flow benchmarks on both backends (JSON lines): cavity multigrid, peer unit cell
+# 4. flow and conduction benchmarks on both backends (JSON lines): cavity multigrid, peer unit
+#    cell, the multigrid conduction solve (with and without the captured cycle on the GPU)
 : > "$OUT/benchmarks.jsonl"
+"$PY" benchmarks/conduction.py --sizes 64 128 --backend gpu \
+  >> "$OUT/benchmarks.jsonl" 2>> "$OUT/benchmarks.log"
 for backend in cpu gpu; do
   "$PY" benchmarks/cavity.py --re 1000 --sizes 128 --methods multigrid --backend "$backend" \
     >> "$OUT/benchmarks.jsonl" 2>> "$OUT/benchmarks.log"

@@ -9,6 +9,20 @@
 // Layout: cell arrays are C-ordered (nx, ny, nz); the unknown x carries one halo cell on every
 // side, shape (nx + 2, ny + 2, nz + 2), and its halo holds zeros.
 
+// Indices (i, j, k) of cell c in the C-ordered layout (nx, ny, nz).
+struct Cell {
+    int i, j, k;
+};
+
+__device__ __forceinline__ Cell cell_of(const long long c, const int ny, const int nz)
+{
+    Cell cell;
+    cell.k = (int)(c % nz);
+    cell.j = (int)((c / nz) % ny);
+    cell.i = (int)(c / ((long long)ny * nz));
+    return cell;
+}
+
 // One colour of red-black point Gauss-Seidel for the seven-point operator
 //   diag x_P - sum_nb a_nb x_nb = rhs:  x_P = (rhs + sum_nb a_nb x_nb) * inverse_diag
 // on the cells with (i + j + k) % 2 == colour. One thread per cell of the grid.
@@ -25,9 +39,8 @@ extern "C" __global__ void rbgs_colour(
     if (c >= cells) {
         return;
     }
-    const int k = (int)(c % nz);
-    const int j = (int)((c / nz) % ny);
-    const int i = (int)(c / ((long long)ny * nz));
+    const Cell cell = cell_of(c, ny, nz);
+    const int i = cell.i, j = cell.j, k = cell.k;
     if (((i + j + k) & 1) != colour) {
         return;
     }
@@ -169,9 +182,8 @@ extern "C" __global__ void rbgs_residual_colour(
     if (c >= cells) {
         return;
     }
-    const int k = (int)(c % nz);
-    const int j = (int)((c / nz) % ny);
-    const int i = (int)(c / ((long long)ny * nz));
+    const Cell cell = cell_of(c, ny, nz);
+    const int i = cell.i, j = cell.j, k = cell.k;
     if (((i + j + k) & 1) != colour || active[c] == (real)0) {
         return;
     }

@@ -2,10 +2,11 @@
 // the operator applied to a halo-padded unknown, and the residual restricted to the next
 // coarser level and the coarse correction prolonged back, each in one launch.
 //
-// The including code prepends a typedef that makes `real` double (or float). Layout as in
+// The including code prepends a typedef that makes `real` double (or float), and this file
+// follows smoothers.cu in one module (it uses its Cell and cell_of). Layout as in
 // smoothers.cu: cell arrays C-ordered (nx, ny, nz); the unknown carries one halo cell on every
-// side, shape (nx + 2, ny + 2, nz + 2), with zeros in the halo. NumPy twins: Level.apply,
-// Level.restrict_residual and Level.add_correction on the host.
+// side, shape (nx + 2, ny + 2, nz + 2), with zeros in the halo. NumPy twins: Level.apply and
+// Transfer.restrict_residual / add_correction on the host, coarsen_stencil.
 
 // (A x)[c] = diag x_P - sum_nb a_nb x_nb for cell (i, j, k) at cell index c
 __device__ __forceinline__ real operator_at(
@@ -39,9 +40,8 @@ extern "C" __global__ void stencil_apply(
     if (c >= cells) {
         return;
     }
-    const int k = (int)(c % nz);
-    const int j = (int)((c / nz) % ny);
-    const int i = (int)(c / ((long long)ny * nz));
+    const Cell cell = cell_of(c, ny, nz);
+    const int i = cell.i, j = cell.j, k = cell.k;
     const long long o = out_padded ? ((long long)(i + 1) * (ny + 2) + (j + 1)) * (nz + 2)
                                          + (k + 1)
                                    : c;
@@ -65,9 +65,8 @@ extern "C" __global__ void residual_restrict(
     if (cc >= coarse_cells) {
         return;
     }
-    const int ck = (int)(cc % cz);
-    const int cj = (int)((cc / cz) % cy);
-    const int ci = (int)(cc / ((long long)cy * cz));
+    const Cell coarse = cell_of(cc, cy, cz);
+    const int ci = coarse.i, cj = coarse.j, ck = coarse.k;
     real sum = 0;
     for (int a = 0; a < fx; ++a) {
         const int i = ci * fx + a;
@@ -99,9 +98,8 @@ extern "C" __global__ void prolong_add(
     if (c >= cells) {
         return;
     }
-    const int k = (int)(c % nz);
-    const int j = (int)((c / nz) % ny);
-    const int i = (int)(c / ((long long)ny * nz));
+    const Cell cell = cell_of(c, ny, nz);
+    const int i = cell.i, j = cell.j, k = cell.k;
     const long long p = ((long long)(i + 1) * (ny + 2) + (j + 1)) * (nz + 2) + (k + 1);
     const long long q = ((long long)(i / fx + 1) * (cy + 2) + (j / fy + 1)) * (cz + 2)
                         + (k / fz + 1);
@@ -144,9 +142,8 @@ extern "C" __global__ void coarsen_operator(
     if (cc >= coarse_cells) {
         return;
     }
-    const int ck = (int)(cc % cz);
-    const int cj = (int)((cc / cz) % cy);
-    const int ci = (int)(cc / ((long long)cy * cz));
+    const Cell coarse = cell_of(cc, cy, cz);
+    const int ci = coarse.i, cj = coarse.j, ck = coarse.k;
     const int n[3] = {nx, ny, nz};
     const int f[3] = {fx, fy, fz};
     const int first[3] = {ci * fx, cj * fy, ck * fz};
