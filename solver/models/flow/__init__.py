@@ -19,7 +19,10 @@ Discretisation
 * **Coupling.** SIMPLEC (default) or SIMPLE with implicit under-relaxation of momentum; the
   pressure correction is symmetric positive definite (Dirichlet ``p' = 0`` on pressure outlets)
   and solved by multigrid-preconditioned CG (:class:`solver.numerics.linear.Multigrid`); its
-  operator and hierarchy are rebuilt every few iterations or when the momentum coefficients drift.
+  operator is assembled again every few iterations or when the momentum coefficients drift, and
+  the hierarchy then updated in place with the structure of its last set-up
+  (:class:`solver.numerics.linear.ReusedMultigrid`: set up again when a solve needs 1.5 times
+  the iterations of the first after the set-up).
 * **Boundaries.** Inlet: uniform normal velocity scaled to the flow over the fluid faces of the
   patch, zero tangential velocity. Outlet: fixed static pressure on the boundary face, zero
   normal gradient of velocity (the outlet face velocity is an unknown of a half control volume
