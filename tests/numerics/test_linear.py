@@ -257,7 +257,8 @@ def test_warm_start_is_honoured(backend):
     # the converged solution as guess: the absolute tolerance is already met
     _, exact = solve(stencil, backend.asarray(rhs), x0=x,
                      settings=LinearSolve(atol=1e-6 * float(np.linalg.norm(rhs))))
-    assert exact.iterations == 0 and exact.converged
+    # (on a GPU the initial norm arrives with the first check, after one iteration)
+    assert exact.iterations == (0 if backend.name == "cpu" else 1) and exact.converged
     # a slightly changed right-hand side from the previous solution: fewer iterations
     rhs2 = rhs * (1.0 + 1e-3 * np.random.default_rng(9).standard_normal(rhs.shape))
     _, warm = solve(stencil, backend.asarray(rhs2), x0=x)
@@ -324,7 +325,8 @@ def test_settings_are_validated(bad):
 def test_zero_rhs_returns_zero(backend):
     stencil = _on(backend, _random_spd((5, 4, 3), seed=1))
     x, info = solve(stencil, backend.xp.zeros((5, 4, 3)))
-    assert info.iterations == 0 and info.converged
+    # (on a GPU the initial norm arrives with the first check: one guarded iteration, 0/0 = 0)
+    assert info.iterations == (0 if backend.name == "cpu" else 1) and info.converged
     assert float(backend.xp.abs(x).max()) == 0.0
 
 

@@ -23,28 +23,48 @@ class _History:
     GPU each check is a host synchronisation, so by default checks are at most 4 iterations
     apart: the first after one iteration, then as far ahead as the measured convergence rate
     predicts the tolerance to be met, so that the reported iteration count is the one a check
-    every iteration would give (to within one) at a fraction of the synchronisations.
+    every iteration would give (to within one) at a fraction of the synchronisations. There the
+    initial norm stays on the device until the first check brings it with the current one (a
+    solve that starts converged then reports one iteration where the CPU reports none).
     """
 
     def __init__(self, xp, dot: DotProduct, settings: LinearSolve, residuals: list | None, r):
-        self.dot = dot
+        self.xp, self.dot, self.settings = xp, dot, settings
         self.every = settings.check_every or (1 if xp is np else 4)
         self.adaptive = settings.check_every is None
         self.residuals = residuals
-        self.initial = dot.norm(r)
-        self.target = max(settings.rtol * self.initial, settings.atol)
-        self.last = self.initial
+        self.initial = self.target = self.last = None
+        self._initial_squared = dot(r, r)
+        if xp is np:
+            self._set_initial(math.sqrt(float(self._initial_squared)))
         self.checked = 0  # iteration of the last check
         self.next = 1 if self.adaptive else self.every
-        if residuals is not None:
-            residuals.append(self.initial)
+
+    def _set_initial(self, value: float) -> None:
+        self.initial = self.last = value
+        self.target = max(self.settings.rtol * value, self.settings.atol)
+        if self.residuals is not None:
+            self.residuals.append(value)
+
+    def known_initial(self) -> float:
+        """The initial norm on the host (a synchronisation on a GPU before the first check)."""
+        if self.initial is None:
+            self._set_initial(math.sqrt(float(self._initial_squared)))
+        return self.initial
 
     def done(self, r, iteration: int, last_iteration: bool) -> bool:
         """Record ``||r||`` when due and return True when the tolerance is met."""
         if iteration < self.next and not last_iteration:
             return False
+        if self.initial is None:
+            # the initial norm travels with the first check: one transfer for both
+            initial, current = to_host(self.xp.stack([self._initial_squared, self.dot(r, r)]))
+            self._set_initial(math.sqrt(float(initial)))
+            current = math.sqrt(float(current))
+        else:
+            current = self.dot.norm(r)
         previous, since = self.last, iteration - self.checked
-        self.last = self.dot.norm(r)
+        self.last = current
         self.checked = iteration
         if self.residuals is not None:
             self.residuals.append(self.last)
@@ -109,7 +129,7 @@ def _bicgstab(mg: Multigrid, x, r, history: _History, max_iterations: int) -> in
     p_hat = p_hat_padded[1:-1, 1:-1, 1:-1]
     s_hat = s_hat_padded[1:-1, 1:-1, 1:-1]
     rho = alpha = omega = 1.0
-    shadow_norm = history.initial
+    shadow_norm = history.known_initial()
     for k in range(1, max_iterations + 1):
         # p = r + beta (p - omega v), right-preconditioned by one cycle
         rho_new = dot(shadow, r)
@@ -167,7 +187,8 @@ def _fgmres(mg: Multigrid, x, r, history: _History, max_iterations: int) -> int:
     inner = (slice(1, -1),) * 3
     k = 0
     while k < max_iterations:
-        beta = float(dot.norm(r))
+        # the first restart's norm is the initial one (on a GPU its one transfer)
+        beta = history.known_initial() if k == 0 else float(dot.norm(r))
         if beta == 0.0 or not np.isfinite(beta):
             return k
         xp.multiply(r, 1.0 / beta, out=basis[0])
@@ -267,7 +288,8 @@ def run_krylov(mg: Multigrid, rhs, x0, settings: LinearSolve, residuals, setup_s
     r = mg.stencil.residual(x, rhs)
     history = _History(xp, mg.dot, settings, residuals, r)
     iterations = 0
-    if history.initial > history.target:
+    # on a GPU the initial norm is known after the first check: the driver always starts
+    if history.initial is None or history.initial > history.target:
         iterations = _DRIVERS[settings.method](mg, x, r, history, settings.max_iterations)
     # report the true residual, not the recursively updated one
     final = mg.dot.norm(mg.stencil.residual(x, rhs))
