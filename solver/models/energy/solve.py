@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field, replace
 
 import numpy as np
 
-from solver.backend import array_namespace
+from solver.backend import array_namespace, to_host
 from solver.boundaries.flow import Inlet
 from solver.boundaries.patches import Boundary
 from solver.boundaries.thermal import (
@@ -175,21 +175,26 @@ def _solve_thermal(grid, conductivity, boundaries, heat_source, settings, progre
         new, entry = _linear_solve(multigrid, rhs, temperature, linear_settings)
         entry["setup_seconds"] = multigrid.setup_seconds if rebuild else 0.0
         linear_history.append(entry)
-        if not bool(xp.all(xp.isfinite(new))):
-            raise FloatingPointError("the temperature solve produced non-finite values; check "
-                                     "conductivities, sources and boundary values for NaN/inf")
         linear_converged = bool(entry.get("converged", True))
         solid = k > 0
-        change = float(xp.max(xp.where(solid, xp.abs(new - temperature), 0.0)))
+        relaxed = (None if not iterative or settings.relaxation == 1.0
+                   else temperature + settings.relaxation * (new - temperature))
+        # finiteness, the change and the peak temperatures to the host in one transfer
+        finite, change, peak_new, peak_relaxed = (float(v) for v in to_host(xp.stack([
+            xp.all(xp.isfinite(new)), xp.max(xp.where(solid, xp.abs(new - temperature), 0.0)),
+            xp.max(xp.where(solid, new, -xp.inf)),
+            xp.max(xp.where(solid, new if relaxed is None else relaxed, -xp.inf))])))
+        if not finite:
+            raise FloatingPointError("the temperature solve produced non-finite values; check "
+                                     "conductivities, sources and boundary values for NaN/inf")
         outer_history.append(change)
         # under-relaxed outer update; the converged field is the last linear solution itself
         done = iterative and change < settings.tolerance
-        if done or not iterative or settings.relaxation == 1.0:
-            temperature = new
+        if done or relaxed is None:
+            temperature, peak = new, peak_new
         else:
-            temperature = temperature + settings.relaxation * (new - temperature)
-        _report(progress, iteration, change, {"max_temperature_K": float(xp.max(
-            xp.where(solid, temperature, -xp.inf)))})
+            temperature, peak = relaxed, peak_relaxed
+        _report(progress, iteration, change, {"max_temperature_K": peak})
         if done:
             converged = linear_converged
             break
