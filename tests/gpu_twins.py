@@ -139,4 +139,4 @@ TWINS = {"coarsen_operator": coarsen_operator, "rbgs_residual_colour": rbgs_resi
          "line_factor": line_factor,
          "zebra_lines": zebra_lines, "stencil_apply": stencil_apply,
          "residual_restrict": residual_restrict, "prolong_add": prolong_add,
-         **pointwise.TWINS}
+         **{name: kernel.twin for name, kernel in pointwise.KERNELS.items()}}

@@ -6,7 +6,7 @@ A chain of CuPy array expressions costs one launch and one temporary per operato
 declared here costs one launch and writes into arrays the caller allocated once, so it can also
 run inside a captured CUDA graph. Scalars that stay on the device (Krylov coefficients) are 0-d
 arrays. The host functions are also the kernels' twins for the CuPy stand-in
-(``tests/gpu_twins.py`` collects :data:`TWINS`).
+(``tests/gpu_twins.py`` collects the ``twin`` of every pass in :data:`KERNELS`).
 """
 
 from __future__ import annotations
@@ -17,8 +17,6 @@ from collections.abc import Callable
 import numpy as np
 
 KERNELS: dict[str, Pointwise | Reduction] = {}  # every pass declared, by name
-
-TWINS: dict[str, Callable] = {}  # their host functions in the stand-in's calling convention
 
 
 class Pointwise:
@@ -31,7 +29,10 @@ class Pointwise:
         self.name, self.inputs, self.outputs = name, inputs, outputs
         self.operation, self.host = operation, host
         KERNELS[name] = self
-        TWINS[name] = host
+
+    def twin(self, *arrays) -> None:
+        """The stand-in's twin: the host function (inputs, then outputs filled in place)."""
+        self.host(*arrays)
 
     def __call__(self, xp, *arrays) -> None:
         """Run the pass on ``xp``'s arrays (inputs, then outputs)."""
@@ -69,7 +70,10 @@ class Reduction:
         self.name, self.inputs, self.map_expression, self.host = (
             name, inputs, map_expression, host)
         KERNELS[name] = self
-        TWINS[name] = lambda *arrays, axis=None, keepdims=False: host(*arrays)
+
+    def twin(self, *arrays, axis=None, keepdims=False):
+        """The stand-in's twin of a full reduction: the host function's value."""
+        return self.host(*arrays)
 
     def __call__(self, xp, *arrays, out) -> None:
         """Write the sum into ``out`` (a 0-d array on ``xp``'s device)."""
@@ -91,7 +95,9 @@ def _dot(a, b):
 dot_product = Reduction("dot_product", "T a, T b", "a * b", _dot)
 
 
-def safe_ratio(numerator, denominator):
-    """``numerator / denominator``, 0 where the denominator is 0 (NumPy)."""
+def safe_ratio(xp, numerator, denominator):
+    """``numerator / denominator`` on ``xp``'s device, 0 where the denominator is 0 (a Krylov
+    solve that converged or broke down between two residual checks then stands still instead of
+    turning into NaN)."""
     nonzero = denominator != 0
-    return np.where(nonzero, numerator / np.where(nonzero, denominator, 1.0), 0.0)
+    return xp.where(nonzero, numerator / xp.where(nonzero, denominator, 1.0), 0.0)

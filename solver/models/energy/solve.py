@@ -179,11 +179,11 @@ def _solve_thermal(grid, conductivity, boundaries, heat_source, settings, progre
         solid = k > 0
         relaxed = (None if not iterative or settings.relaxation == 1.0
                    else temperature + settings.relaxation * (new - temperature))
-        # finiteness, the change and the peak temperatures to the host in one transfer
-        finite, change, peak_new, peak_relaxed = (float(v) for v in to_host(xp.stack([
+        # finiteness, the change and the candidates' peak temperatures in one transfer
+        candidates = [new] if relaxed is None else [new, relaxed]
+        finite, change, *peaks = (float(v) for v in to_host(xp.stack([
             xp.all(xp.isfinite(new)), xp.max(xp.where(solid, xp.abs(new - temperature), 0.0)),
-            xp.max(xp.where(solid, new, -xp.inf)),
-            xp.max(xp.where(solid, new if relaxed is None else relaxed, -xp.inf))])))
+            *(xp.max(xp.where(solid, field, -xp.inf)) for field in candidates)])))
         if not finite:
             raise FloatingPointError("the temperature solve produced non-finite values; check "
                                      "conductivities, sources and boundary values for NaN/inf")
@@ -191,9 +191,9 @@ def _solve_thermal(grid, conductivity, boundaries, heat_source, settings, progre
         # under-relaxed outer update; the converged field is the last linear solution itself
         done = iterative and change < settings.tolerance
         if done or relaxed is None:
-            temperature, peak = new, peak_new
+            temperature, peak = new, peaks[0]
         else:
-            temperature, peak = relaxed, peak_relaxed
+            temperature, peak = relaxed, peaks[1]
         _report(progress, iteration, change, {"max_temperature_K": peak})
         if done:
             converged = linear_converged

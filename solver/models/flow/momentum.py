@@ -127,32 +127,35 @@ def _upwind(x: str) -> str:
     return f"({x} > (T)0 ? {x} : (T)0)"
 
 
-def _own_links(flux_lower, flux_upper, diffusion, fluid, face_flux, plus, minus):
-    face_flux[...] = 0.5 * (flux_lower + flux_upper)
-    plus[...] = (diffusion + np.maximum(-face_flux, 0.0)) * fluid
-    minus[...] = (diffusion + np.maximum(face_flux, 0.0)) * fluid
-
-
-# links along the component's own axis: face flux, upwind + diffusion (none through a ghost)
-_OWN_LINKS = Pointwise(
-    "momentum_own_links", "T flux_lower, T flux_upper, T diffusion, T fluid",
-    "T face_flux, T plus, T minus",
-    f"face_flux = (T)0.5 * (flux_lower + flux_upper);"
-    f" plus = (diffusion + {_upwind('-face_flux')}) * fluid;"
-    f" minus = (diffusion + {_upwind('face_flux')}) * fluid", _own_links)
-
-
 def _cross_links(face_flux, diffusion, keep_lower, keep_upper, plus, minus):
     plus[...] = (diffusion + np.maximum(-face_flux, 0.0)) * keep_lower
     minus[...] = (diffusion + np.maximum(face_flux, 0.0)) * keep_upper
 
 
+def _links_cuda(lower: str, upper: str) -> str:
+    """CUDA of :func:`_cross_links`: upwind + diffusion, kept by the masks of each side."""
+    return (f"plus = (diffusion + {_upwind('-face_flux')}) * {lower};"
+            f" minus = (diffusion + {_upwind('face_flux')}) * {upper}")
+
+
 # links across the component's axis (none into solid: the wall is then half a cell off)
 _CROSS_LINKS = Pointwise(
     "momentum_cross_links", "T face_flux, T diffusion, T keep_lower, T keep_upper",
-    "T plus, T minus",
-    f"plus = (diffusion + {_upwind('-face_flux')}) * keep_lower;"
-    f" minus = (diffusion + {_upwind('face_flux')}) * keep_upper", _cross_links)
+    "T plus, T minus", _links_cuda("keep_lower", "keep_upper"), _cross_links)
+
+
+def _own_links(flux_lower, flux_upper, diffusion, fluid, face_flux, plus, minus):
+    face_flux[...] = 0.5 * (flux_lower + flux_upper)
+    _cross_links(face_flux, diffusion, fluid, fluid, plus, minus)
+
+
+# links along the component's own axis: the face flux, then the links as across the axis
+# with the fluid mask on both sides (no link through an outlet port's ghost)
+_OWN_LINKS = Pointwise(
+    "momentum_own_links", "T flux_lower, T flux_upper, T diffusion, T fluid",
+    "T face_flux, T plus, T minus",
+    "face_flux = (T)0.5 * (flux_lower + flux_upper); " + _links_cuda("fluid", "fluid"),
+    _own_links)
 
 
 def _cross_diagonal(link, wall, diag):

@@ -11,6 +11,7 @@ import numpy as np
 
 from solver.backend import to_host
 from solver.numerics.linear.settings import GMRES_RESTART, LinearSolve, SolveInfo
+from solver.numerics.pointwise import safe_ratio
 
 if TYPE_CHECKING:  # annotations only: the module above imports this one
     from solver.numerics.linear.multigrid import DotProduct, Multigrid
@@ -80,14 +81,6 @@ class _History:
         return False
 
 
-def _ratio(xp, numerator, denominator):
-    """``numerator / denominator`` on the device, 0 where the denominator is 0 (a solve that
-    converged or broke down between two residual checks then stands still instead of turning
-    into NaN)."""
-    nonzero = denominator != 0
-    return xp.where(nonzero, numerator / xp.where(nonzero, denominator, 1.0), 0.0)
-
-
 def _pcg(mg: Multigrid, x, r, history: _History, max_iterations: int) -> int:
     xp, dot, finest = mg.xp, mg.dot, mg.hierarchy[0]
     padded = xp.zeros(finest.x_padded.shape, dtype=r.dtype)
@@ -102,7 +95,7 @@ def _pcg(mg: Multigrid, x, r, history: _History, max_iterations: int) -> int:
         # step along p: alpha = (r, z) / (p, A p)
         finest.apply(padded, q_padded, tmp)
         pq = dot(padded, q_padded)
-        alpha = _ratio(xp, dot(r, z), pq)
+        alpha = safe_ratio(xp, dot(r, z), pq)
         xp.multiply(p, alpha, out=tmp)
         x += tmp
         xp.multiply(q, alpha, out=tmp)
@@ -112,7 +105,7 @@ def _pcg(mg: Multigrid, x, r, history: _History, max_iterations: int) -> int:
         # new direction A-conjugate to the last one; the flexible form (Notay 2000) stays
         # valid when the K-cycle makes the preconditioner vary between iterations
         mg.precondition(r, out=z)
-        p *= -_ratio(xp, dot(z, q), pq)
+        p *= -safe_ratio(xp, dot(z, q), pq)
         p += z
     return max_iterations
 
@@ -142,14 +135,14 @@ def _bicgstab(mg: Multigrid, x, r, history: _History, max_iterations: int) -> in
             v.fill(0)
             rho = alpha = omega = 1.0
             rho_new = dot(shadow, r)
-        beta = _ratio(xp, rho_new * alpha, rho * omega)
+        beta = safe_ratio(xp, rho_new * alpha, rho * omega)
         xp.multiply(v, omega, out=tmp)
         p -= tmp
         p *= beta
         p += r
         mg.precondition(p, out=p_hat)
         finest.apply(p_hat_padded, v, tmp)
-        alpha = _ratio(xp, rho_new, dot(shadow, v))
+        alpha = safe_ratio(xp, rho_new, dot(shadow, v))
         # half step: s = r - alpha v (kept in r)
         xp.multiply(v, alpha, out=tmp)
         r -= tmp
@@ -251,7 +244,7 @@ def _minimal_residual_step(mg: Multigrid, c_padded, c, ac, x, r, tmp):
     xp, dot = mg.xp, mg.dot
     mg.precondition(r, out=c)
     mg.hierarchy[0].apply(c_padded, ac, tmp)
-    alpha = _ratio(xp, dot(ac, r), dot(ac, ac))
+    alpha = safe_ratio(xp, dot(ac, r), dot(ac, ac))
     xp.multiply(c, alpha, out=tmp)
     x += tmp
     xp.multiply(ac, alpha, out=tmp)

@@ -268,13 +268,13 @@ _GCR_ORTHOGONALISE = Pointwise(
 def _kcycle_combine_cg(v1, v2, num1, rho1, gamma, rho2, num2, x):
     rho = np.where(rho1 != 0, rho1, 1.0)
     second = rho2 - gamma * gamma / rho
-    a2 = safe_ratio(num2, second)
+    a2 = safe_ratio(np, num2, second)
     x[...] = (num1 - gamma * a2) / rho * v1 + a2 * v2
 
 
 def _kcycle_combine_gcr(v1, v2, num1, rho1, gamma, rho2, num2, x):
     rho = np.where(rho1 != 0, rho1, 1.0)
-    a2 = safe_ratio(num2, rho2)
+    a2 = safe_ratio(np, num2, rho2)
     x[...] = (num1 - gamma * a2) / rho * v1 + a2 * v2
 
 
