@@ -97,7 +97,7 @@ class ConductionResult:
 # ---------------------------------------------------------------------------------------------
 # solves
 # ---------------------------------------------------------------------------------------------
-def _linear_settings(settings: LinearSolve | None, symmetric: bool) -> LinearSolve:
+def linear_settings(settings: LinearSolve | None, symmetric: bool) -> LinearSolve:
     """MG-preconditioned CG (symmetric) or flexible GMRES (advective) with ``rtol = 1e-10`` by
     default; a ``"pcg"`` request on a non-symmetric system is switched to ``"fgmres"``."""
     if settings is None:
@@ -107,8 +107,10 @@ def _linear_settings(settings: LinearSolve | None, symmetric: bool) -> LinearSol
     return settings
 
 
-def _linear_solve(multigrid: Multigrid, rhs, x0, settings: LinearSolve):
-    """One multigrid-class solve (warm start ``x0``); returns x and a history entry (dict)."""
+def linear_solve(multigrid, rhs, x0, settings: LinearSolve):
+    """One multigrid-class solve of ``multigrid`` (a :class:`Multigrid` or
+    :class:`~solver.numerics.linear.reuse.ReusedMultigrid`) from the warm start ``x0``; returns x
+    and a history entry (dict)."""
     # absolute floor near round-off of the equation's terms (warm starts make rtol too strict)
     xp = array_namespace(rhs)
     floor = 5.0 * float(np.finfo(rhs.dtype).eps) * float(
@@ -159,7 +161,7 @@ def _solve_thermal(grid, conductivity, boundaries, heat_source, settings, progre
 
     linear_history, outer_history = [], []
     converged = False
-    linear_settings = _linear_settings(settings.linear, symmetric=flux is None)
+    solve_settings = linear_settings(settings.linear, symmetric=flux is None)
     multigrid = None
     for iteration in range(1, (settings.max_iterations if iterative else 1) + 1):
         stencil, rhs, terms, k, source = assemble(grid, k, boundaries, heat_source, flux, cp,
@@ -171,8 +173,8 @@ def _solve_thermal(grid, conductivity, boundaries, heat_source, settings, progre
         # correction changes the right-hand side alone
         rebuild = multigrid is None or variable_k
         if rebuild:
-            multigrid = Multigrid(stencil, linear_settings)
-        new, entry = _linear_solve(multigrid, rhs, temperature, linear_settings)
+            multigrid = Multigrid(stencil, solve_settings)
+        new, entry = linear_solve(multigrid, rhs, temperature, solve_settings)
         entry["setup_seconds"] = multigrid.setup_seconds if rebuild else 0.0
         linear_history.append(entry)
         linear_converged = bool(entry.get("converged", True))

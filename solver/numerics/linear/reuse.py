@@ -38,9 +38,15 @@ class ReusedMultigrid:
             self.multigrid.update()
         return self.multigrid
 
-    def solve(self, rhs):
-        """Solve with the prepared hierarchy; returns ``(x, SolveInfo)``."""
-        x, info = self.multigrid.solve(rhs)
+    @property
+    def stencil(self) -> Stencil7:
+        """The operator of the prepared hierarchy."""
+        return self.multigrid.stencil
+
+    def solve(self, rhs, x0=None, settings: LinearSolve | None = None, residuals=None):
+        """Solve with the prepared hierarchy (from ``x0``, zero by default; ``settings`` override
+        the hierarchy's); returns ``(x, SolveInfo)``."""
+        x, info = self.multigrid.solve(rhs, x0, settings, residuals)
         if self._first_iterations is None:
             self._first_iterations = info.iterations
         self._setup_due = info.iterations > max(SETUP_SLOWDOWN * self._first_iterations,

@@ -1,0 +1,384 @@
+"""The energy equation in time: ``C dT/dt + div(F cp T) - div(k grad T) = S(t)`` over solids and
+coolant, integrated with TR-BDF2.
+
+Time integration
+----------------
+TR-BDF2 (Bank et al. 1985; Hosea & Shampine 1996) takes each step ``dt`` in two implicit stages:
+a trapezoidal stage to ``t + gamma dt`` and a BDF2 stage through ``t``, ``t + gamma dt`` and
+``t + dt``. With ``gamma = 2 - sqrt(2)``
+
+* it is second order and L-stable: the stiff modes of thin TIM layers and small die cells are
+  damped, not rung (Crank-Nicolson rings on them);
+* it is one-step and self-starting: no start-up step, and steps may change freely (a power step
+  restarts the steps small; see :class:`solver.numerics.time_steps.TimeSteps`);
+* both stages solve with the same matrix ``A + C V / (d dt)``, ``d = 1 - 1/sqrt(2)``, so one
+  multigrid hierarchy serves the whole step;
+* it conserves energy exactly in its own quadrature: the step equals
+  ``C V (T1 - T0) = dt (w f0 + w f* + d f1)`` with ``w = 1/(2 sqrt(2))``, ``f = b - A T`` the net
+  heat flow of each cell [W]; summed over the cells the interior fluxes cancel, so the stored
+  energy ``sum C V T`` changes by exactly the time integral of (heat generated + heat through the
+  boundaries), to the linear solver's residual. :class:`EnergyAudit` keeps both sides.
+
+Each stage assembles the steady operator at its time (:func:`solver.models.energy.assemble`:
+boundaries, sources and mass fluxes may change in time) and adds the time term. The TVD
+deferred correction is re-evaluated within each stage from the under-relaxed latest temperature
+until it changes by less than ``tolerance``; the step's rates are those of the last system
+solved, whose solution is kept, so the energy audit holds however far the correction went.
+Temperature-dependent conductivity and heat capacity are evaluated at the start of each step:
+lagged by one step, which is first order in time where they vary (exact for constant
+properties); the energy audit then holds for the lagged capacity.
+
+Units: SI (s, K, W, J/m3/K, kg/s).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from solver.boundaries.flow import Inlet
+from solver.models.energy.assembly import assemble
+from solver.models.energy.balance import flows_from_terms, heat_balance
+from solver.models.energy.solve import linear_settings, linear_solve
+from solver.models.energy.terms import cell_array, check_mass_flux, side_terms
+from solver.numerics.linear.reuse import ReusedMultigrid
+from solver.numerics.linear.settings import LinearSolve
+from solver.numerics.stencil import NEIGHBOURS, Stencil7
+
+GAMMA = 2.0 - math.sqrt(2.0)
+"""Fraction of the step taken by the trapezoidal stage."""
+STAGE_WEIGHT = 1.0 / (2.0 * math.sqrt(2.0))
+"""Weight ``w`` of the start and trapezoidal-stage rates in the step's quadrature."""
+END_WEIGHT = 1.0 - 1.0 / math.sqrt(2.0)
+"""Weight ``d`` of the end rate; also the factor of ``dt`` in both stages' time term."""
+
+
+@dataclass
+class EnergyAudit:
+    """Energy bookkeeping of a transient run [J].
+
+    Attributes
+    ----------
+    initial_stored : float
+        [J] ``sum C V T`` at the start (C at the start of each step; see module docstring).
+    stored_change : float
+        [J] sum over the steps of ``sum C V (T1 - T0)``.
+    heat_in : float
+        [J] time integral of heat generated plus heat through all boundaries (the step's
+        quadrature), positive into the domain.
+    generated : float
+        [J] time integral of the heat sources alone.
+    """
+
+    initial_stored: float = 0.0
+    stored_change: float = 0.0
+    heat_in: float = 0.0
+    generated: float = 0.0
+
+    @property
+    def relative_error(self) -> float:
+        """``|stored change - heat in| / max(|heat in|, |generated|, |stored change|)``."""
+        scale = max(abs(self.heat_in), abs(self.generated), abs(self.stored_change)) or 1.0
+        return abs(self.stored_change - self.heat_in) / scale
+
+
+@dataclass
+class TransientSolve:
+    """Settings of the stage solves.
+
+    Parameters
+    ----------
+    linear : LinearSolve or None
+        ``None``: multigrid-preconditioned CG for conduction, flexible GMRES (K-cycles) with
+        advection, ``rtol = 1e-10``.
+    corrections : int
+        Most solves per stage with the TVD deferred correction re-evaluated from the stage's
+        latest (under-relaxed) temperature. The correction is explicit: taken once from the
+        stage's starting guess it limit-cycles at Courant numbers well above 1.
+    tolerance : float
+        [K] stop re-evaluating the correction when the temperature changes by less.
+    relaxation : float
+        Under-relaxation of the guess between corrections, in (0, 1].
+    """
+
+    linear: LinearSolve | None = None
+    corrections: int = 30
+    tolerance: float = 1e-6
+    relaxation: float = 0.7
+
+
+def _at(value, time):
+    return value(time) if callable(value) else value
+
+
+class TransientEnergy:
+    """Energy equation in time on a grid, advanced step by step (TR-BDF2).
+
+    Parameters
+    ----------
+    grid : Grid
+        The grid.
+    conductivity : array, float or callable
+        [W/m/K] cell conductivities (0: empty cell), or ``k(T)`` (lagged by one step).
+    heat_capacity : array, float or callable
+        [J/m3/K] volumetric heat capacity ``rho cp`` of every cell, or ``C(T)`` (lagged).
+    boundaries : sequence of Boundary, or callable
+        Patches, or ``boundaries(t)`` returning them at time ``t`` [s] (an inlet temperature
+        that changes in time).
+    heat_source : array, float, None or callable
+        [W/m3] heat generation, or ``heat_source(t)``.
+    mass_flux : tuple (Fx, Fy, Fz), callable or None
+        [kg/s] face mass fluxes (frozen flow), or ``mass_flux(t)``; ``None``: conduction.
+    specific_heat : array or float
+        [J/kg/K] of the fluid cells (with ``mass_flux``).
+    scheme : {"upwind", "tvd"}
+        Convection scheme.
+    temperature : array or float
+        [K] initial field.
+    settings : TransientSolve
+    time : float
+        [s] time of the initial field.
+    """
+
+    def __init__(self, grid, conductivity, heat_capacity, boundaries, heat_source=None,
+                 mass_flux=None, specific_heat=None, scheme: str = "upwind",
+                 temperature=300.0, settings: TransientSolve | None = None,
+                 time: float = 0.0):
+        self.grid = grid
+        self.xp = grid.backend.xp
+        self.conductivity = conductivity
+        self.heat_capacity = heat_capacity
+        self.boundaries = boundaries
+        self.heat_source = heat_source
+        self.mass_flux = mass_flux
+        self.cp = None if mass_flux is None else cell_array(grid, specific_heat, "specific_heat")
+        self.scheme = scheme if mass_flux is not None else "upwind"
+        self.settings = settings or TransientSolve()
+        self.temperature = cell_array(grid, temperature, "temperature").copy()
+        self.time = float(time)
+        self.linear = linear_settings(self.settings.linear, symmetric=mass_flux is None)
+        self._multigrid = ReusedMultigrid(self.linear)
+        self._operator: Stencil7 | None = None  # the hierarchy's operator, refreshed in place
+        self._operator_step = None  # [s] the step it was made for
+        self.volumes = grid.cell_volumes()
+        self.linear_iterations: list[int] = []
+        k, capacity = self._properties()
+        self.audit = EnergyAudit(initial_stored=self._stored(capacity, k, self.temperature))
+
+    # -- the state --------------------------------------------------------------------------
+    def _properties(self):
+        t = self.temperature
+        k = cell_array(self.grid, _at(self.conductivity, t), "conductivity")
+        capacity = cell_array(self.grid, _at(self.heat_capacity, t), "heat_capacity")
+        return k, capacity
+
+    def _stored(self, capacity, k, temperature) -> float:
+        xp = self.xp
+        return float(xp.sum(xp.where(k > 0, capacity * self.volumes * temperature, 0.0),
+                            dtype=xp.float64))
+
+    def state(self) -> dict:
+        """Arrays and scalars to checkpoint: temperature [K], time [s], the audit [J]."""
+        a = self.audit
+        return {"temperature": self.temperature, "time": self.time,
+                "audit": [a.initial_stored, a.stored_change, a.heat_in, a.generated]}
+
+    def load_state(self, state: dict) -> None:
+        """Continue from a :meth:`state`."""
+        self.temperature = cell_array(self.grid, state["temperature"], "temperature").copy()
+        self.time = float(state["time"])
+        self.audit = EnergyAudit(*(float(v) for v in state["audit"]))
+
+    # -- one stage ---------------------------------------------------------------------------
+    def _system(self, time, k, temperature):
+        """Steady operator, right-hand side and boundary terms at ``time`` [s]."""
+        flux = _at(self.mass_flux, time)
+        if flux is not None:
+            flux = check_mass_flux(self.grid, flux)
+        stencil, rhs, terms, _, source = assemble(
+            self.grid, k, _at(self.boundaries, time), _at(self.heat_source, time), flux,
+            self.cp, self.scheme, temperature)
+        return stencil, rhs, source
+
+    def _rate(self, stencil, rhs, temperature, conducting):
+        """Net heat flow into each cell [W] (``b - A T``; 0 in empty cells)."""
+        return self.xp.where(conducting, rhs - stencil.apply(temperature), 0.0)
+
+    def _refresh_operator(self, stencil, shift) -> None:
+        """The hierarchy's operator ``A + shift`` (set up once, then refreshed in place)."""
+        shifted = [stencil.diag + shift] + [stencil.neighbour(n) for n in NEIGHBOURS]
+        if self._operator is None:
+            self._operator = Stencil7(*(self.xp.array(a) for a in shifted))
+        else:
+            for name, array in zip(("diag", *NEIGHBOURS), shifted, strict=True):
+                getattr(self._operator, name)[...] = array
+        self._multigrid.prepare(self._operator)
+
+    def _solve_stage(self, time, k, shift, extra, guess, refresh=True):
+        """Solve ``(A + shift) T = b + extra`` at ``time``; returns T, the net flows
+        ``b - A T`` [W] of the system solved (the one the step's quadrature uses) and the heat
+        generated [W]."""
+        xp = self.xp
+        conducting = k > 0
+        settings = self.settings
+        passes = settings.corrections if self.scheme == "tvd" else 1
+        for correction in range(1, passes + 1):
+            stencil, rhs, source = self._system(time, k, guess)
+            # the operator changes with the step or with inputs that change in time, never
+            # with the deferred correction (right-hand side only)
+            if correction == 1 and refresh:
+                self._refresh_operator(stencil, shift)
+            temperature, entry = linear_solve(self._multigrid, rhs + extra, guess, self.linear)
+            self.linear_iterations.append(int(entry["iterations"]))
+            if correction == passes:
+                break
+            change = float(xp.max(xp.where(conducting, xp.abs(temperature - guess), 0.0)))
+            if change < settings.tolerance:
+                break
+            # under-relaxed guess for the next correction (limiter switching can cycle)
+            guess = guess + settings.relaxation * (temperature - guess)
+        generated = float(xp.sum(xp.where(conducting, source * self.volumes, 0.0),
+                                 dtype=xp.float64))
+        return temperature, self._rate(stencil, rhs, temperature, conducting), generated
+
+    # -- one step ----------------------------------------------------------------------------
+    def step(self, dt: float, end: float | None = None) -> None:
+        """Advance by ``dt`` [s] (TR-BDF2). ``end`` [s]: the step lands on a breakpoint at that
+        time; its inputs are taken just before it (a jump there belongs to the next step) and
+        the time is set to it exactly."""
+        if not dt > 0.0:
+            raise ValueError(f"time step must be > 0 s, got {dt}")
+        xp = self.xp
+        t0, t_half = self.time, self.time + GAMMA * dt
+        t1 = self.time + dt if end is None else math.nextafter(end, -math.inf)
+        k, capacity = self._properties()
+        conducting = k > 0
+        start = self.temperature
+        stencil, rhs, source = self._system(t0, k, start)
+        rate0 = self._rate(stencil, rhs, start, conducting)
+        generated0 = float(xp.sum(xp.where(conducting, source * self.volumes, 0.0),
+                                  dtype=xp.float64))
+        # both stages: time term C V / (d dt) on the diagonal; the operator is the last step's
+        # unless the step or an input that changes in time changed it
+        shift = xp.where(conducting, capacity * self.volumes / (END_WEIGHT * dt), 0.0)
+        varying = any(callable(v) for v in (self.conductivity, self.heat_capacity,
+                                            self.boundaries, self.mass_flux))
+        refresh = varying or self._operator_step != dt
+        self._operator_step = dt
+        # trapezoidal stage: C V (T* - T0) / (gamma dt / 2) = f0 + f*
+        middle, rate_mid, generated_mid = self._solve_stage(
+            t_half, k, shift, shift * start + rate0, start, refresh)
+        # BDF2 stage: C V (T1 - T0) / (d dt) = (w / d)(f0 + f*) + f1
+        extrapolated = start + (middle - start) / GAMMA
+        final, rate1, generated1 = self._solve_stage(
+            t1, k, shift, shift * start + (STAGE_WEIGHT / END_WEIGHT) * (rate0 + rate_mid),
+            extrapolated)
+        if not bool(xp.all(xp.isfinite(final))):
+            raise FloatingPointError(f"the temperature became non-finite in the step from "
+                                     f"{t0:.6g} s; the state of {t0:.6g} s is kept")
+        w, d = STAGE_WEIGHT, END_WEIGHT
+        net = [float(xp.sum(r, dtype=xp.float64)) for r in (rate0, rate_mid, rate1)]
+        self.audit.heat_in += dt * (w * (net[0] + net[1]) + d * net[2])
+        self.audit.generated += dt * (w * (generated0 + generated_mid) + d * generated1)
+        self.audit.stored_change += float(xp.sum(
+            xp.where(conducting, capacity * self.volumes * (final - start), 0.0),
+            dtype=xp.float64))
+        self.temperature = final
+        self.time = t0 + dt if end is None else end
+
+    def balance(self) -> dict:
+        """Heat flows [W] at the current state: generated, per boundary patch, and the rate of
+        change of stored energy they imply (:func:`solver.models.energy.heat_balance`)."""
+        xp = self.xp
+        k, _ = self._properties()
+        flux = _at(self.mass_flux, self.time)
+        if flux is not None:
+            flux = check_mass_flux(self.grid, flux)
+        boundaries = _at(self.boundaries, self.time)
+        source = _at(self.heat_source, self.time)
+        source = cell_array(self.grid, 0.0 if source is None else source, "heat_source")
+        generated = float(xp.sum(xp.where(k > 0, source * self.volumes, 0.0),
+                                 dtype=xp.float64))
+        terms = side_terms(self.grid, k, boundaries, flux, self.cp, self.scheme,
+                           self.temperature)
+        return heat_balance(generated, flows_from_terms(self.grid, self.temperature, boundaries,
+                                                        terms))
+
+
+@dataclass
+class TransientHistory:
+    """Monitors of a transient run, one record per step (and the initial state).
+
+    Attributes
+    ----------
+    times : list of float
+        [s] time of each record.
+    records : list of dict
+        The monitor values of each record (from the run's ``monitor`` function).
+    steps : int
+        Steps taken.
+    linear_iterations : list of int
+        Linear iterations of every stage solve.
+    """
+
+    times: list = field(default_factory=list)
+    records: list = field(default_factory=list)
+    steps: int = 0
+    linear_iterations: list = field(default_factory=list)
+
+    def series(self, name: str) -> list:
+        """The values of monitor ``name`` over the records."""
+        return [r[name] for r in self.records]
+
+
+def run_transient(energy: TransientEnergy, steps, monitor: Callable | None = None,
+                  breakpoints=(), progress=None, checkpoint=None,
+                  checkpoint_every: int = 0) -> TransientHistory:
+    """Advance ``energy`` from its time to ``steps.end``.
+
+    Parameters
+    ----------
+    energy : TransientEnergy
+    steps : solver.numerics.time_steps.TimeSteps
+        Step sequence; steps restart at ``initial`` on each breakpoint and land on it.
+    monitor : callable, optional
+        ``monitor(temperature, time) -> dict`` of host floats recorded after each step.
+    breakpoints : sequence of float
+        [s] times of jumps and kinks of the inputs (``solver.schedules.breakpoints``).
+    progress : object with ``update(step, residuals, monitors)``, optional
+        Receives ``(step, {"time_s": t}, monitors)`` after each step.
+    checkpoint : callable, optional
+        ``checkpoint(energy, step)`` every ``checkpoint_every`` steps.
+
+    Returns
+    -------
+    TransientHistory
+    """
+    history = TransientHistory()
+
+    def record():
+        history.times.append(energy.time)
+        history.records.append(monitor(energy.temperature, energy.time) if monitor else {})
+
+    record()
+    breaks = tuple(b for b in breakpoints if b > energy.time)
+    dt = None
+    while energy.time < steps.end * (1 - 1e-12):
+        dt = steps.next_step(energy.time, dt, breaks)
+        landing = [b for b in breaks if abs(energy.time + dt - b) <= 1e-9 * dt]
+        energy.step(dt, landing[0] if landing else None)
+        history.steps += 1
+        record()
+        if progress is not None:
+            progress.update(history.steps, {"time_s": energy.time}, history.records[-1])
+        if checkpoint is not None and checkpoint_every and history.steps % checkpoint_every == 0:
+            checkpoint(energy, history.steps)
+    history.linear_iterations = list(energy.linear_iterations)
+    return history
+
+
+def with_inlet_temperature(boundaries, temperature: float) -> list:
+    """``boundaries`` with every inlet's temperature set to ``temperature`` [K]."""
+    return [replace(b, temperature=temperature) if isinstance(b, Inlet) else b
+            for b in boundaries]
