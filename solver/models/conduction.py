@@ -57,6 +57,17 @@ class SolidModel:
             k[cells] = material.conductivity(temperature[cells])
         return k
 
+    def heat_capacity(self, temperature):
+        """Volumetric heat capacity ``rho cp`` [J/m3/K] of each cell at ``temperature`` [K]
+        (0 in empty cells)."""
+        ids = self.grid.backend.asarray(self.body_ids)
+        capacity = self.grid.backend.xp.zeros_like(temperature)
+        for body_id, material in enumerate(self.body_materials):
+            cells = ids == body_id
+            t = temperature[cells]
+            capacity[cells] = material.density(t) * material.specific_heat(t)
+        return capacity
+
     @property
     def temperature_dependent(self) -> bool:
         """True when any painted material has temperature-dependent conductivity."""

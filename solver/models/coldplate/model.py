@@ -352,7 +352,7 @@ class ColdPlate:
                    "path to the coolant; the last good state is kept")
         try:
             result = solve_energy(self.grid, self.conductivity, self.boundaries,
-                                  self.model.heat_source, self._mass_flux(), self.specific_heat,
+                                  self.model.heat_source, self.face_mass_flux(), self.specific_heat,
                                   scheme=s.energy_scheme, settings=settings, temperature=warm)
         except FloatingPointError:
             raise DivergenceError(message.format(what="non-finite"),
@@ -366,7 +366,8 @@ class ColdPlate:
                                   self.flow.iteration)
         return result
 
-    def _mass_flux(self):
+    def face_mass_flux(self):
+        """[kg/s] face mass fluxes of the flow on the full grid (Fx, Fy, Fz)."""
         return tuple(self.flow.embed(f, a) for a, f in enumerate(self.flow.mass_flux))
 
     def solve(self, progress=None, checkpoint=None) -> ColdPlateResult:
@@ -465,7 +466,7 @@ class ColdPlate:
         """Per domain side and port on a geometry face: (mass flux leaving the coolant [kg/s],
         cell T, cp, inlet face mask) on the host."""
         to_host = self.backend.to_host
-        flux = self._mass_flux()
+        flux = self.face_mass_flux()
         t = to_host(self.temperature)
         cp = to_host(self.specific_heat)
         for side in SIDES:
