@@ -3,15 +3,17 @@
 Each step from ``t_n`` to ``t_n+1``:
 
 1. events at or before ``t_n`` fire (pump trips and starts);
-2. boundary schedules are evaluated at the step midpoint (powers, supply temperatures,
+2. pump rotors advance (:mod:`~solver.network.pump_drive`: a powered pump follows its drive, an
+   unpowered one coasts down on its inertia against the hydraulic torque at ``t_n``);
+3. boundary schedules are evaluated at the step midpoint (powers, supply temperatures,
    facility flows; steps land on every breakpoint, so a jump acts exactly from its time on);
-3. the hydraulics are solved quasi-steadily (the flow settles in well under a second) with
+4. the hydraulics are solved quasi-steadily (the flow settles in well under a second) with
    :func:`~solver.network.hydraulics.solve_hydraulics`, warm-started from the previous step,
    and only when an actuator or boundary flow changed;
-4. coolant temperatures advance by one backward-Euler step
+5. coolant temperatures advance by one backward-Euler step
    (:func:`~solver.network.thermal_transient.thermal_step`: capacity, upwind transport,
    mixing, quasi-steady exchanger);
-5. chip temperatures follow from the plates' steady resistance, or from a dynamic model
+6. chip temperatures follow from the plates' steady resistance, or from a dynamic model
    (:class:`DynamicChip`).
 
 Fluid properties (density, viscosity, specific heat per loop) are those of the initial steady
@@ -38,8 +40,9 @@ from typing import Protocol
 import numpy as np
 
 from solver.network.errors import NetworkError
-from solver.network.events import BoundarySchedules, step_times
+from solver.network.events import BoundarySchedules, PumpStart, PumpTrip, step_times
 from solver.network.hydraulics import HydraulicSolve, solve_hydraulics, state_vector
+from solver.network.pump_drive import advance_drive, apply_drive, hydraulic_torque, start_drives
 from solver.network.solve import CoupledSolve, solve_network
 from solver.network.thermal_transient import (
     CellLayout,
@@ -190,8 +193,49 @@ class _Boundaries:
         return changed
 
 
+class _Motors:
+    """Pump drives and the trip / start events that switch them."""
+
+    def __init__(self, network, drives, events):
+        self.states = start_drives(network, drives)
+        by_pump = {state.drive.pump: state for state in self.states}
+        for event in events:
+            if not isinstance(event, PumpTrip | PumpStart):
+                raise NetworkError(f"unknown event {event!r}")
+            if event.pump not in by_pump:
+                raise NetworkError(f"event {type(event).__name__} at {event.time} s: pump "
+                                   f"'{event.pump}' has no PumpDrive")
+        self.pending = sorted(events, key=lambda e: e.time)
+        self.by_pump = by_pump
+
+    def fire(self, t):
+        """Apply the events at or before ``t`` [s] not yet applied."""
+        while self.pending and self.pending[0].time <= t:
+            event = self.pending.pop(0)
+            state = self.by_pump[event.pump]
+            if isinstance(event, PumpTrip):
+                state.trip()
+            else:
+                state.start()
+
+    def advance(self, network, dt, mass_flow, pressure_drop, density):
+        """Advance every rotor over ``dt`` [s]; True when a pump branch changed."""
+        changed = False
+        for state in self.states:
+            i = state.index
+            torque = hydraulic_torque(state, network.branches[i], mass_flow[i],
+                                      pressure_drop[i], density[i])
+            advance_drive(state, dt, torque)
+            changed = apply_drive(network, state) or changed
+        return changed
+
+    def speeds(self):
+        """Pump name -> relative rotor speed [-]."""
+        return {state.drive.pump: state.speed for state in self.states}
+
+
 def simulate_transient(network, fluids, duration, settings=TransientSettings(),
-                       schedules=None, chip_models=None,
+                       schedules=None, events=(), drives=(), chip_models=None,
                        initial_temperature=None) -> TransientResult:
     """Integrate the network in time from its steady state at t = 0.
 
@@ -206,6 +250,10 @@ def simulate_transient(network, fluids, duration, settings=TransientSettings(),
     settings : TransientSettings
     schedules : BoundarySchedules | None
         Powers, boundary temperatures and facility flows in time (None: all constant).
+    events : sequence of PumpTrip | PumpStart
+        Pump motors cut or switched on at given times [s].
+    drives : sequence of PumpDrive
+        Rotor and drive of each pump that changes speed (every pump named by an event).
     chip_models : dict | None
         Plate name -> :class:`DynamicChip` replacing the steady R(Q) chip temperature.
     initial_temperature : float | None
@@ -230,20 +278,25 @@ def simulate_transient(network, fluids, duration, settings=TransientSettings(),
         cells[:] = initial_temperature
         nodes[:] = initial_temperature
     x = state_vector(net, steady)
+    pressure_drop = steady.pressure_drop
+    motors = _Motors(net, drives, events)
     energy0 = float(layout.capacity @ cells)
     heat = boundaries.heat(net, 0.0)
     first = thermal_state(net, layout, m, cp, boundaries.node_temperatures(net, 0.0), cells,
                           nodes)
-    record = _Record(net, plates)
+    record = _Record(net, plates, motors)
     record.add(0.0, m, first, plates.temperatures(first, m, rho, cp, heat), heat, 0.0)
-    times = step_times(duration, settings.dt, schedules.all())
+    times = step_times(duration, settings.dt, schedules.all(), events)
     t = 0.0
     for t_next in times:
         dt = t_next - t
         mid = 0.5 * (t + t_next)
-        if boundaries.update_flows(net, mid):
+        motors.fire(t)
+        changed = motors.advance(net, dt, m, pressure_drop, rho)
+        changed = boundaries.update_flows(net, mid) or changed
+        if changed:
             hyd = solve_hydraulics(net, rho, mu, x0=x, settings=settings.hydraulics)
-            m, x = hyd.mass_flow, state_vector(net, hyd)
+            m, pressure_drop, x = hyd.mass_flow, hyd.pressure_drop, state_vector(net, hyd)
         power_start = boundaries.heat(net, t)
         heat = boundaries.heat(net, mid)
         step = thermal_step(net, layout, m, cp, heat, boundaries.node_temperatures(net, mid),
@@ -259,16 +312,19 @@ def simulate_transient(network, fluids, duration, settings=TransientSettings(),
 class _Record:
     """Rows of the result, appended step by step."""
 
-    def __init__(self, network, plates):
+    def __init__(self, network, plates, motors):
         self.network = network
         self.plates = plates
+        self.motors = motors
         self.rows = []
+        self.speeds = []
 
     def add(self, t, mass_flow, step, chips, heat, stored):
         """Append the state at time ``t`` [s]."""
         self.rows.append((t, mass_flow, step.node_temperature, step.inlet_temperature,
                           step.outlet_temperature, chips, float(np.sum(heat)),
                           -step.boundary_heat_in, step.exchanger_heat, stored))
+        self.speeds.append(self.motors.speeds())
 
     def result(self):
         """The :class:`TransientResult`."""
@@ -278,7 +334,9 @@ class _Record:
                                list(self.plates.names), np.array(cols[5]).reshape(
                                    len(self.rows), -1),
                                np.array(cols[6]), np.array(cols[7]),
-                               np.array(cols[8]).reshape(len(self.rows), -1), np.array(cols[9]))
+                               np.array(cols[8]).reshape(len(self.rows), -1), np.array(cols[9]),
+                               {name: np.array([row[name] for row in self.speeds])
+                                for name in self.motors.speeds()})
 
 
 __all__ = ["TransientSettings", "DynamicChip", "ChipModel", "simulate_transient"]
