@@ -3,23 +3,26 @@
 Each step from ``t_n`` to ``t_n+1``:
 
 1. events at or before ``t_n`` fire (pump trips and starts);
-2. pump rotors advance (:mod:`~solver.network.pump_drive`: a powered pump follows its drive, an
+2. PI controllers sample the state at ``t_n`` and move their actuators
+   (:mod:`~solver.network.pi_control`: pump speed commands, valve openings, facility flows);
+3. pump rotors advance (:mod:`~solver.network.pump_drive`: a powered pump follows its drive, an
    unpowered one coasts down on its inertia against the hydraulic torque at ``t_n``);
-3. boundary schedules are evaluated at the step midpoint (powers, supply temperatures,
+4. boundary schedules are evaluated at the step midpoint (powers, supply temperatures,
    facility flows; steps land on every breakpoint, so a jump acts exactly from its time on);
-4. the hydraulics are solved quasi-steadily (the flow settles in well under a second) with
+5. the hydraulics are solved quasi-steadily (the flow settles in well under a second) with
    :func:`~solver.network.hydraulics.solve_hydraulics`, warm-started from the previous step,
    and only when an actuator or boundary flow changed;
-5. coolant temperatures advance by one backward-Euler step
+6. coolant temperatures advance by one backward-Euler step
    (:func:`~solver.network.thermal_transient.thermal_step`: capacity, upwind transport,
    mixing, quasi-steady exchanger);
-6. chip temperatures follow from the plates' steady resistance, or from a dynamic model
+7. chip temperatures follow from the plates' steady resistance, or from a dynamic model
    (:class:`DynamicChip`).
 
 Fluid properties (density, viscosity, specific heat per loop) are those of the initial steady
-state (:func:`~solver.network.solve.solve_network`) and are held for the run, which keeps the
-discrete energy balance exact. The run starts from that steady state, or from a uniform
-temperature.
+state (:func:`~solver.network.solve.solve_network`, or
+:func:`~solver.network.controls.solve_with_controls` at the controllers' setpoints when there
+are PI controls) and are held for the run, which keeps the discrete energy balance exact. The
+run starts from that steady state, or from a uniform temperature.
 
 Chip temperature from the steady curve. With ``C = |m| cp`` the plate's heat-capacity flow and
 ``T_plate`` its coolant (one well-mixed cell, equal to its outlet),
@@ -39,9 +42,11 @@ from typing import Protocol
 
 import numpy as np
 
+from solver.network.controls import solve_with_controls
 from solver.network.errors import NetworkError
 from solver.network.events import BoundarySchedules, PumpStart, PumpTrip, step_times
 from solver.network.hydraulics import HydraulicSolve, solve_hydraulics, state_vector
+from solver.network.pi_control import Controllers, PlantState
 from solver.network.pump_drive import advance_drive, apply_drive, hydraulic_torque, start_drives
 from solver.network.solve import CoupledSolve, solve_network
 from solver.network.thermal_transient import (
@@ -235,7 +240,7 @@ class _Motors:
 
 
 def simulate_transient(network, fluids, duration, settings=TransientSettings(),
-                       schedules=None, events=(), drives=(), chip_models=None,
+                       schedules=None, events=(), drives=(), controls=(), chip_models=None,
                        initial_temperature=None) -> TransientResult:
     """Integrate the network in time from its steady state at t = 0.
 
@@ -253,7 +258,10 @@ def simulate_transient(network, fluids, duration, settings=TransientSettings(),
     events : sequence of PumpTrip | PumpStart
         Pump motors cut or switched on at given times [s].
     drives : sequence of PumpDrive
-        Rotor and drive of each pump that changes speed (every pump named by an event).
+        Rotor and drive of each pump that changes speed (every pump named by an event or
+        commanded by a PI control).
+    controls : sequence of PIControl
+        PI controllers; the initial state is the steady state at their setpoints.
     chip_models : dict | None
         Plate name -> :class:`DynamicChip` replacing the steady R(Q) chip temperature.
     initial_temperature : float | None
@@ -267,7 +275,11 @@ def simulate_transient(network, fluids, duration, settings=TransientSettings(),
     schedules = schedules if schedules is not None else BoundarySchedules()
     boundaries = _Boundaries(net, schedules)
     boundaries.apply_initial(net)
-    steady = solve_network(net, fluids, settings.steady)
+    if controls:
+        targets = [replace(pi.control, setpoint=pi.setpoint_at(0.0)) for pi in controls]
+        steady, _ = solve_with_controls(net, fluids, targets, settings.steady)
+    else:
+        steady = solve_network(net, fluids, settings.steady)
     rho, mu, cp = steady.density, steady.viscosity, steady.specific_heat
     layout = CellLayout.build(net, settings.capacity, rho, cp)
     plates = _Plates(net, chip_models)
@@ -278,13 +290,14 @@ def simulate_transient(network, fluids, duration, settings=TransientSettings(),
         cells[:] = initial_temperature
         nodes[:] = initial_temperature
     x = state_vector(net, steady)
-    pressure_drop = steady.pressure_drop
+    pressure_drop, pressure = steady.pressure_drop, steady.pressure
     motors = _Motors(net, drives, events)
+    controllers = Controllers(net, controls, motors.states, schedules)
     energy0 = float(layout.capacity @ cells)
     heat = boundaries.heat(net, 0.0)
     first = thermal_state(net, layout, m, cp, boundaries.node_temperatures(net, 0.0), cells,
                           nodes)
-    record = _Record(net, plates, motors)
+    record = _Record(net, plates, motors, controllers)
     record.add(0.0, m, first, plates.temperatures(first, m, rho, cp, heat), heat, 0.0)
     times = step_times(duration, settings.dt, schedules.all(), events)
     t = 0.0
@@ -292,11 +305,13 @@ def simulate_transient(network, fluids, duration, settings=TransientSettings(),
         dt = t_next - t
         mid = 0.5 * (t + t_next)
         motors.fire(t)
-        changed = motors.advance(net, dt, m, pressure_drop, rho)
+        changed = controllers.update(net, PlantState(net, m, pressure, nodes, rho), t, dt)
+        changed = motors.advance(net, dt, m, pressure_drop, rho) or changed
         changed = boundaries.update_flows(net, mid) or changed
         if changed:
             hyd = solve_hydraulics(net, rho, mu, x0=x, settings=settings.hydraulics)
-            m, pressure_drop, x = hyd.mass_flow, hyd.pressure_drop, state_vector(net, hyd)
+            m, pressure_drop, pressure = hyd.mass_flow, hyd.pressure_drop, hyd.pressure
+            x = state_vector(net, hyd)
         power_start = boundaries.heat(net, t)
         heat = boundaries.heat(net, mid)
         step = thermal_step(net, layout, m, cp, heat, boundaries.node_temperatures(net, mid),
@@ -312,12 +327,14 @@ def simulate_transient(network, fluids, duration, settings=TransientSettings(),
 class _Record:
     """Rows of the result, appended step by step."""
 
-    def __init__(self, network, plates, motors):
+    def __init__(self, network, plates, motors, controllers):
         self.network = network
         self.plates = plates
         self.motors = motors
+        self.controllers = controllers
         self.rows = []
         self.speeds = []
+        self.outputs = []
 
     def add(self, t, mass_flow, step, chips, heat, stored):
         """Append the state at time ``t`` [s]."""
@@ -325,6 +342,7 @@ class _Record:
                           step.outlet_temperature, chips, float(np.sum(heat)),
                           -step.boundary_heat_in, step.exchanger_heat, stored))
         self.speeds.append(self.motors.speeds())
+        self.outputs.append(self.controllers.outputs())
 
     def result(self):
         """The :class:`TransientResult`."""
@@ -336,7 +354,9 @@ class _Record:
                                np.array(cols[6]), np.array(cols[7]),
                                np.array(cols[8]).reshape(len(self.rows), -1), np.array(cols[9]),
                                {name: np.array([row[name] for row in self.speeds])
-                                for name in self.motors.speeds()})
+                                for name in self.motors.speeds()},
+                               {name: np.array([row[name] for row in self.outputs])
+                                for name in self.controllers.outputs()})
 
 
 __all__ = ["TransientSettings", "DynamicChip", "ChipModel", "simulate_transient"]
