@@ -13,6 +13,12 @@ thermal     temperatures along the flow, junction mixing, heat exchangers
 solve       the coupled hydraulic-thermal (Picard) solve
 controls    pump speed / facility flow to setpoints
 rack        builder of the common rack topologies
+thermal_transient  coolant heat capacity, pipe transport delay and mixing in time (backward Euler)
+pump_drive  pumps in time: coast-down on inertia, drive ramp and motor lag, N+1 units
+pi_control  PI controllers acting on the steady controls' actuators in time
+events      boundary schedules (powers, supply temperatures, flows) and pump trip / start events
+transient   the time integrator (:func:`simulate_transient`)
+transient_result  the time histories, ride-through time and peak chip temperatures
 schema      the ``[network]`` case-file section
 outputs     network.csv, summary JSON, network.vtp and plots
 run         :func:`run_network_case` used by the CLI
@@ -27,7 +33,9 @@ from solver.network.graph import (
     PressureBoundary,
 )
 from solver.network.solve import CoupledSolve, NetworkSolution, solve_network
+from solver.network.transient import TransientSettings, simulate_transient
+from solver.network.transient_result import TransientResult
 
 __all__ = ["NetworkError", "NetworkConvergenceError", "Network", "Node", "ExpansionTank",
            "PressureBoundary", "FlowBoundary", "CoupledSolve", "NetworkSolution",
-           "solve_network"]
+           "solve_network", "TransientSettings", "TransientResult", "simulate_transient"]

@@ -177,6 +177,17 @@ class Network:
                 return
         raise NetworkError(f"no flow boundary named '{name}' in the network")
 
+    def replace_boundary_temperature(self, name: str, temperature: float) -> None:
+        """Change the temperature [K] of fluid entering through pressure or flow boundary
+        ``name``."""
+        for group in (self.pressure_boundaries, self.flow_boundaries):
+            for i, boundary in enumerate(group):
+                if boundary.name == name:
+                    group[i] = replace(boundary, temperature=float(temperature))
+                    self._compiled = None
+                    return
+        raise NetworkError(f"no pressure or flow boundary named '{name}' in the network")
+
     # ---------------------------------------------------------------- compiling
     def compile(self) -> CompiledNetwork:
         """Check names and build the incidence arrays (cached until the network changes)."""
