@@ -521,7 +521,7 @@ class ColdPlate:
         volume = self.grid.cell_volumes() * self.fluid
         return float(xp.sum(self.temperature * volume) / xp.sum(volume))
 
-    def _capacity_rate(self) -> float:
+    def capacity_rate(self) -> float:
         """[W/K] ``sum(F cp)`` of the net outflow."""
         return self._net_outflow()[1]
 
@@ -630,7 +630,7 @@ class ColdPlate:
             return self._closed_metrics(solution, energy)
         t_in = self.inlet_temperature
         t_out = self.outlet_temperature()
-        capacity = self._capacity_rate()
+        capacity = self.capacity_rate()
         balance = energy.energy_balance
         heat_in = max(balance["heat_generated"], 0.0) + sum(
             q for name, q in balance["patch_heat_flows"].items()

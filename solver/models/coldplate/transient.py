@@ -143,7 +143,8 @@ class PlateTransient:
                              for name, power in model.chip_powers.items() if power > 0}
         self.powers = {name: as_schedule(inputs.chip_power.get(name, power))
                        for name, power in model.chip_powers.items()}
-        self.steady_flow = plate.flow_rate()
+        self.steady_flow = plate.capacity_rate() / float(
+            plate.coolant.specific_heat(plate.inlet_temperature))  # [kg/s]
         start = plate.temperature if temperature is None else temperature
         start = plate.grid.full(float(start)) if np.ndim(start) == 0 else start
         fluid = plate.fluid

@@ -22,8 +22,9 @@ a trapezoidal stage to ``t + gamma dt`` and a BDF2 stage through ``t``, ``t + ga
 Each stage assembles the steady operator at its time (:func:`solver.models.energy.assemble`:
 boundaries, sources and mass fluxes may change in time) and adds the time term. The TVD
 deferred correction is re-evaluated within each stage from the under-relaxed latest temperature
-until it changes by less than ``tolerance``; the step's rates are those of the last system
-solved, whose solution is kept, so the energy audit holds however far the correction went.
+(loose linear solves) until it changes by less than its tolerance, then solved once more with
+the settled correction to the full linear tolerance; the step's rates are those of that last
+system, whose solution is kept, so the energy audit holds however far the correction went.
 Temperature-dependent conductivity and heat capacity are evaluated at the start of each step:
 lagged by one step, which is first order in time where they vary (exact for constant
 properties); the energy audit then holds for the lagged capacity.
@@ -37,6 +38,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
+from solver.backend import to_host
 from solver.boundaries.flow import Inlet
 from solver.models.energy.assembly import assemble
 from solver.models.energy.balance import flows_from_terms, heat_balance
@@ -46,6 +48,7 @@ from solver.numerics.linear.reuse import ReusedMultigrid
 from solver.numerics.linear.settings import LinearSolve
 from solver.numerics.stencil import NEIGHBOURS, Stencil7
 
+CORRECTION_RTOL = 1e-3  # linear tolerance of the deferred-correction solves before the last
 GAMMA = 2.0 - math.sqrt(2.0)
 """Fraction of the step taken by the trapezoidal stage."""
 STAGE_WEIGHT = 1.0 / (2.0 * math.sqrt(2.0))
@@ -96,8 +99,10 @@ class TransientSolve:
         Most solves per stage with the TVD deferred correction re-evaluated from the stage's
         latest (under-relaxed) temperature. The correction is explicit: taken once from the
         stage's starting guess it limit-cycles at Courant numbers well above 1.
-    tolerance : float
-        [K] stop re-evaluating the correction when the temperature changes by less.
+    tolerance, relative_tolerance : float
+        Stop re-evaluating the correction when the temperature changes by less than
+        ``tolerance`` [K] or than ``relative_tolerance`` times the stage's change over the step
+        (a correction needs no more accuracy than the step itself has).
     relaxation : float
         Under-relaxation of the guess between corrections, in (0, 1].
     """
@@ -105,7 +110,8 @@ class TransientSolve:
     linear: LinearSolve | None = None
     corrections: int = 30
     tolerance: float = 1e-6
-    relaxation: float = 0.7
+    relative_tolerance: float = 1e-2
+    relaxation: float = 0.85
 
 
 def _at(value, time):
@@ -158,6 +164,7 @@ class TransientEnergy:
         self.temperature = cell_array(grid, temperature, "temperature").copy()
         self.time = float(time)
         self.linear = linear_settings(self.settings.linear, symmetric=mass_flux is None)
+        self._loose = replace(self.linear, rtol=max(self.linear.rtol, CORRECTION_RTOL))
         self._multigrid = ReusedMultigrid(self.linear)
         self._operator: Stencil7 | None = None  # the hierarchy's operator, refreshed in place
         self._operator_step = None  # [s] the step it was made for
@@ -215,29 +222,39 @@ class TransientEnergy:
                 getattr(self._operator, name)[...] = array
         self._multigrid.prepare(self._operator)
 
-    def _solve_stage(self, time, k, shift, extra, guess, refresh=True):
+    def _solve_stage(self, time, k, shift, extra, guess, start, refresh=True):
         """Solve ``(A + shift) T = b + extra`` at ``time``; returns T, the net flows
         ``b - A T`` [W] of the system solved (the one the step's quadrature uses) and the heat
         generated [W]."""
         xp = self.xp
         conducting = k > 0
         settings = self.settings
-        passes = settings.corrections if self.scheme == "tvd" else 1
-        for correction in range(1, passes + 1):
+        tvd = self.scheme == "tvd"
+        final = not tvd  # the solve whose system the step's quadrature uses
+        for correction in range(1, settings.corrections + 1):
+            final = final or correction == settings.corrections
             stencil, rhs, source = self._system(time, k, guess)
             # the operator changes with the step or with inputs that change in time, never
             # with the deferred correction (right-hand side only)
             if correction == 1 and refresh:
                 self._refresh_operator(stencil, shift)
-            temperature, entry = linear_solve(self._multigrid, rhs + extra, guess, self.linear)
+            # corrections on the way are solved loosely, the last one to the full tolerance
+            linear = self.linear if final else self._loose
+            # empty cells (identity rows) keep their value
+            full = xp.where(conducting, rhs + extra, self._operator.diag * start)
+            temperature, entry = linear_solve(self._multigrid, full, guess, linear)
             self.linear_iterations.append(int(entry["iterations"]))
-            if correction == passes:
+            if final:
                 break
-            change = float(xp.max(xp.where(conducting, xp.abs(temperature - guess), 0.0)))
-            if change < settings.tolerance:
-                break
-            # under-relaxed guess for the next correction (limiter switching can cycle)
-            guess = guess + settings.relaxation * (temperature - guess)
+            # the correction's change against the stage's own change over the step
+            change, step_change = (float(v) for v in to_host(xp.stack([
+                xp.max(xp.where(conducting, xp.abs(temperature - guess), 0.0)),
+                xp.max(xp.where(conducting, xp.abs(temperature - start), 0.0))])))
+            if change < max(settings.tolerance, settings.relative_tolerance * step_change):
+                final, guess = True, temperature
+            else:
+                # under-relaxed guess for the next correction (limiter switching can cycle)
+                guess = guess + settings.relaxation * (temperature - guess)
         generated = float(xp.sum(xp.where(conducting, source * self.volumes, 0.0),
                                  dtype=xp.float64))
         return temperature, self._rate(stencil, rhs, temperature, conducting), generated
@@ -268,12 +285,12 @@ class TransientEnergy:
         self._operator_step = dt
         # trapezoidal stage: C V (T* - T0) / (gamma dt / 2) = f0 + f*
         middle, rate_mid, generated_mid = self._solve_stage(
-            t_half, k, shift, shift * start + rate0, start, refresh)
+            t_half, k, shift, shift * start + rate0, start, start, refresh)
         # BDF2 stage: C V (T1 - T0) / (d dt) = (w / d)(f0 + f*) + f1
         extrapolated = start + (middle - start) / GAMMA
         final, rate1, generated1 = self._solve_stage(
             t1, k, shift, shift * start + (STAGE_WEIGHT / END_WEIGHT) * (rate0 + rate_mid),
-            extrapolated)
+            extrapolated, start, varying)
         if not bool(xp.all(xp.isfinite(final))):
             raise FloatingPointError(f"the temperature became non-finite in the step from "
                                      f"{t0:.6g} s; the state of {t0:.6g} s is kept")
