@@ -6,7 +6,7 @@
     coolsim check CASE
     coolsim show RESULT [--no-window]
     coolsim characterize CASE [--flows "0.5,1,1.5,2 L/min"] [--fit quadratic|power] [--force]
-                              [--workers N | --scheduler ADDRESS]
+                              [--workers N | --scheduler ADDRESS] [--no-impedance]
     coolsim scenarios CASE [--scenarios FILE] [--output DIR] [--water-class W32]
                            [--dew-point "18 C"] [--rack-dp-budget "50 kPa"]
     coolsim --version
@@ -92,6 +92,9 @@ def _parser() -> argparse.ArgumentParser:
     characterize.add_argument("--scheduler", default=None, metavar="ADDRESS",
                               help="run the solves on the Dask scheduler at ADDRESS "
                                    "(tcp://host:8786)")
+    characterize.add_argument("--no-impedance", action="store_true",
+                              help="skip the transient step response Z_th(t) of the chips "
+                                   "(and its Foster fit) at the case's flow")
 
     scenarios = sub.add_parser(
         "scenarios", help="rack design point and what-if scenarios with design checks")
@@ -190,6 +193,18 @@ def _characterize(args) -> int:
         mapper=mapper, progress=lambda line: print(line, file=sys.stderr, flush=True))
     print(coupling.format_curves(curves, args.fit))
     print(f"curves: {curves_path(case)} (+ .csv)")
+    if case.chips and not args.no_impedance:
+        from solver.coupling.impedance import (
+            characterize_impedance,
+            format_impedance,
+            impedance_path,
+        )
+
+        data = characterize_impedance(
+            case, backend=args.backend or case.solver.backend, force=args.force,
+            progress=lambda line: print(line, file=sys.stderr, flush=True))
+        print(format_impedance(data))
+        print(f"thermal impedance: {impedance_path(case)} (+ .csv, .png)")
     return EXIT_OK
 
 

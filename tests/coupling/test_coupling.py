@@ -236,7 +236,8 @@ def test_cli_characterize(tmp_path, capsys, monkeypatch):
 
     case = write_case(tmp_path)
     monkeypatch.setattr(coupling, "coldplate_runner", analytic_runner)
-    code = cli.main(["characterize", str(case.source_path), "--flows", "0.5,1,2 L/min"])
+    code = cli.main(["characterize", str(case.source_path), "--flows", "0.5,1,2 L/min",
+                     "--no-impedance"])
     out = capsys.readouterr()
     assert code == 0, out.err
     assert "pressure_drop" in out.out or "dP" in out.out

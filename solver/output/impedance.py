@@ -1,0 +1,78 @@
+"""Pictures of a plate in time: the thermal impedance ``Z_th(t)`` of each chip with its Foster
+fit, and chip temperatures against time with their limits."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from pathlib import Path
+
+import numpy as np
+
+from solver.output.atomic import atomic_path
+from solver.units import ZERO_CELSIUS
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_impedance(chips: Mapping, path, title: str) -> Path:
+    """Write a PNG of ``Z_th(t)`` [K/W] on a log time axis, computed (dots) and Foster fit
+    (line), one colour per chip; ``chips`` maps a name to ``(times [s], Z_th [K/W],
+    FosterNetwork)``."""
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(7.0, 4.5))
+    for index, (name, (times, impedance, foster)) in enumerate(chips.items()):
+        colour = f"C{index}"
+        ax.semilogx(times, impedance, "o", markersize=3, color=colour, label=f"{name}: 3D")
+        dense = np.geomspace(times[0], times[-1], 400)
+        ax.semilogx(dense, foster.impedance(dense), "-", color=colour, linewidth=1.2,
+                    label=f"{name}: Foster, {len(foster.resistances)} terms")
+    ax.set_xlabel("time after the power step [s]")
+    ax.set_ylabel("thermal impedance Z_th = (T_chip - T_inlet) / P [K/W]")
+    ax.set_title(title)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend(loc="upper left")
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110, format="png")
+    plt.close(fig)
+    return Path(path)
+
+
+def plot_chip_temperatures(times, temperatures: Mapping, limits: Mapping, path, title: str,
+                           power: Mapping | None = None) -> Path:
+    """Write a PNG of each chip's peak temperature [C] against time [s] with its limit drawn
+    (dashed, same colour), and below it the chip powers [W] when given."""
+    plt = _pyplot()
+    rows = 2 if power else 1
+    fig, axes = plt.subplots(rows, 1, figsize=(7.0, 3.2 + 2.3 * (rows - 1)), sharex=True,
+                             squeeze=False)
+    ax = axes[0, 0]
+    for index, (name, values) in enumerate(temperatures.items()):
+        colour = f"C{index}"
+        ax.plot(times, np.asarray(values) - ZERO_CELSIUS, color=colour, label=name)
+        if name in limits and limits[name] is not None:
+            ax.axhline(limits[name] - ZERO_CELSIUS, color=colour, linestyle="--",
+                       linewidth=1.0, label=f"{name} limit")
+    ax.set_ylabel("chip peak temperature [C]")
+    ax.set_title(title)
+    ax.grid(True, alpha=0.3)
+    ax.legend(loc="best")
+    if power:
+        pax = axes[1, 0]
+        for index, (name, values) in enumerate(power.items()):
+            pax.plot(times, values, color=f"C{index}", label=name)
+        pax.set_ylabel("chip power [W]")
+        pax.grid(True, alpha=0.3)
+    axes[-1, 0].set_xlabel("time [s]")
+    fig.tight_layout()
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110, format="png")
+    plt.close(fig)
+    return Path(path)
