@@ -61,6 +61,7 @@ from solver.setup import (
     from_case,
     grid_report,
 )
+from solver.transient_run import format_transient, run_plate_transient
 
 
 def _say(quiet: bool, text: str) -> None:
@@ -459,6 +460,9 @@ def run_conjugate(case, backend, result_dir, quiet: bool = False, resume: bool =
         case_file=case.source_path, case_hash=digest,
         physics="conjugate", grid_report=report,
     )
+    if case.transient is not None:
+        summary["transient"] = run_plate_transient(case, plate, result_dir, quiet, resume)
+        _say(quiet, format_transient(summary["transient"]))
     return _finish(case, result_dir, summary, quiet)
 
 

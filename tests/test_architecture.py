@@ -29,7 +29,8 @@ MAX_LINES = 800
 LOWER = ("solver.numerics", "solver.grid", "solver.geometry", "solver.materials",
          "solver.boundaries", "solver.models", "solver.network")
 UPPER = ("solver.case", "solver.setup", "solver.coupling", "solver.scenarios", "solver.pipeline",
-         "solver.output", "solver.cli", "solver.pipeline", "solver.distributed")
+         "solver.output", "solver.cli", "solver.pipeline", "solver.distributed",
+         "solver.transient_run")
 CASE_MUST_NOT = ("solver.setup", "solver.models", "solver.coupling", "solver.scenarios",
                  "solver.pipeline", "solver.output", "solver.cli", "solver.pipeline")
 # file I/O calls a model may not make

@@ -12,6 +12,7 @@ from pydantic import (
 
 from solver.case.bodies import Body, Boundary, Chip
 from solver.case.network import NetworkSection
+from solver.case.plate_transient import PlateTransientSection
 from solver.case.sections import (
     CaseInfo,
     ConductivityTable,
@@ -66,6 +67,9 @@ class Case(Section):
     scenarios: list[ScenarioSpec] = Field(default_factory=list,
                                           description="[-] what-if variations of a rack, solved "
                                                       "and reported beside the design point")
+    transient: PlateTransientSection | None = Field(
+        None, description="[-] the cold plate in time after its steady solve "
+                          "(docs/transient.md)")
 
     _source_path: Path | None = PrivateAttr(None)
     _display_path: str | None = PrivateAttr(None)

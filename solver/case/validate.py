@@ -189,6 +189,30 @@ def validate_case(case: Case) -> None:
                                       "no inlet and no outlet with [solver.flow] gravity: "
                                       "natural convection in a closed domain)")
         _check_coolant_temperatures(case, err)
+    if case.transient is not None:
+        _check_transient(case, err)
+
+
+def _check_transient(case: Case, err) -> None:
+    """``[transient]`` runs a cold plate: conjugate, not closed, chips and inlets it names."""
+    section = case.transient
+    if case.solver.physics != "conjugate" or not case.bodies:
+        raise err("transient", "a transient run follows the steady solve of a cold plate",
+                  allowed='[solver] physics = "conjugate" with bodies (a rack in time: '
+                          '[network.transient] and its scenarios)')
+    if case.solver.flow.mode != "steady":
+        raise err("transient", "the plate in time freezes the steady flow",
+                  case.solver.flow.mode, '[solver.flow] mode = "steady"')
+    chips = [c.name for c in case.chips]
+    for name in section.chip_power:
+        if name not in chips:
+            raise err(f"transient.chip_power.{name}", "unknown chip", name,
+                      name_list(chips) if chips else "no chips: add [[chips]]")
+    inlets = [b for b in case.boundaries if b.type == "inlet"]
+    for key in ("inlet_temperature", "inlet_flow"):
+        if getattr(section, key) is not None and not inlets:
+            raise err(f"transient.{key}", "the case has no inlet",
+                      allowed="an inlet boundary, or no schedule")
 
 
 def plate_case_files(case: Case) -> dict[str, Path]:

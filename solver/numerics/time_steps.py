@@ -61,9 +61,9 @@ class TimeSteps:
         gap = min(targets) - time
         return gap if gap - step < SLIVER * step else step
 
-    def count(self, breakpoints=()) -> int:
-        """Number of steps the run will take."""
-        time, step, n = 0.0, None, 0
+    def count(self, breakpoints=(), start: float = 0.0) -> int:
+        """Number of steps the run will take from ``start`` [s]."""
+        time, step, n = start, None, 0
         while time < self.end * (1 - 1e-12):
             step = self.next_step(time, step, breakpoints)
             time += step

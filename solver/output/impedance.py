@@ -67,7 +67,7 @@ def plot_chip_temperatures(times, temperatures: Mapping, limits: Mapping, path, 
     if power:
         pax = axes[1, 0]
         for index, (name, values) in enumerate(power.items()):
-            pax.plot(times, values, color=f"C{index}", label=name)
+            pax.plot(times, values, color=f"C{index}", label=name, drawstyle="steps-post")
         pax.set_ylabel("chip power [W]")
         pax.grid(True, alpha=0.3)
     axes[-1, 0].set_xlabel("time [s]")

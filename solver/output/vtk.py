@@ -297,6 +297,18 @@ def _xml_suffix(dataset) -> str:
     raise TypeError(f"cannot store a {type(dataset).__name__} in a multiblock file")
 
 
+def write_time_series(path: str | os.PathLike, entries) -> Path:
+    """Write a ParaView collection (``.pvd``) of ``(time [s], relative file path)`` entries,
+    atomically: ParaView opens it as one data set with its time steps."""
+    lines = ['<?xml version="1.0"?>',
+             '<VTKFile type="Collection" version="0.1" byte_order="LittleEndian">',
+             "  <Collection>"]
+    lines += [f'    <DataSet timestep="{float(t)!r}" group="" part="0" file="{name}"/>'
+              for t, name in entries]
+    lines += ["  </Collection>", "</VTKFile>", ""]
+    return atomic_write_text(path, "\n".join(lines))
+
+
 def write_multiblock(path: str | os.PathLike, blocks: Mapping[str, Any]) -> Path:
     """Write named VTK datasets as a ``.vtm`` multiblock file, safely.
 

@@ -199,12 +199,13 @@ class PlateTransient:
         return {**{name: float(p) for name, p in zip(self.masks, peaks, strict=True)},
                 "outlet_temperature_K": outlet, "coolant_heat_W": heat}
 
-    def run(self, steps: TimeSteps, progress=None, checkpoint=None,
-            checkpoint_every: int = 0) -> PlateTransientResult:
-        """Advance to ``steps.end`` [s]; see :func:`solver.models.energy.run_transient`."""
+    def run(self, steps: TimeSteps, progress=None, checkpoint=None, checkpoint_every: int = 0,
+            history: TransientHistory | None = None) -> PlateTransientResult:
+        """Advance to ``steps.end`` [s] (continuing ``history`` of a resumed run); see
+        :func:`solver.models.energy.transient.run_transient`."""
         history = run_transient(self.energy, steps, self.monitor,
                                 breakpoints(self.inputs.schedules(), steps.end), progress,
-                                checkpoint, checkpoint_every)
+                                checkpoint, checkpoint_every, history)
         chips = {name: np.array(history.series(name)) for name in self.masks}
         return PlateTransientResult(np.array(history.times), chips,
                                     np.array(history.series("outlet_temperature_K")),

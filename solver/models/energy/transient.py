@@ -42,7 +42,13 @@ from solver.backend import to_host
 from solver.boundaries.flow import Inlet
 from solver.models.energy.assembly import assemble
 from solver.models.energy.balance import flows_from_terms, heat_balance
-from solver.models.energy.solve import linear_settings, linear_solve
+from solver.models.energy.solve import (
+    ConductionSolve,
+    linear_settings,
+    linear_solve,
+    solve_conduction,
+    solve_energy,
+)
 from solver.models.energy.terms import cell_array, check_mass_flux, side_terms
 from solver.numerics.linear.reuse import ReusedMultigrid
 from solver.numerics.linear.settings import LinearSolve
@@ -304,6 +310,26 @@ class TransientEnergy:
         self.temperature = final
         self.time = t0 + dt if end is None else end
 
+    def settle(self, time: float | None = None) -> None:
+        """Replace the field by the steady state of the inputs at ``time`` [s] (default: the
+        current time) and restart the energy audit from it."""
+        time = self.time if time is None else time
+        k, _ = self._properties()
+        flux = _at(self.mass_flux, time)
+        source = _at(self.heat_source, time)
+        settings = ConductionSolve(linear=self.linear, tolerance=self.settings.tolerance,
+                                   max_iterations=200, relaxation=self.settings.relaxation)
+        boundaries = _at(self.boundaries, time)
+        if flux is None:
+            result = solve_conduction(self.grid, k, boundaries, source, settings,
+                                      temperature=self.temperature)
+        else:
+            result = solve_energy(self.grid, k, boundaries, source, flux, self.cp, self.scheme,
+                                  settings, temperature=self.temperature)
+        self.temperature = self.xp.where(k > 0, result.temperature, self.temperature)
+        k, capacity = self._properties()
+        self.audit = EnergyAudit(initial_stored=self._stored(capacity, k, self.temperature))
+
     def balance(self) -> dict:
         """Heat flows [W] at the current state: generated, per boundary patch, and the rate of
         change of stored energy they imply (:func:`solver.models.energy.heat_balance`)."""
@@ -350,8 +376,8 @@ class TransientHistory:
 
 
 def run_transient(energy: TransientEnergy, steps, monitor: Callable | None = None,
-                  breakpoints=(), progress=None, checkpoint=None,
-                  checkpoint_every: int = 0) -> TransientHistory:
+                  breakpoints=(), progress=None, checkpoint=None, checkpoint_every: int = 0,
+                  history: TransientHistory | None = None) -> TransientHistory:
     """Advance ``energy`` from its time to ``steps.end``.
 
     Parameters
@@ -363,23 +389,28 @@ def run_transient(energy: TransientEnergy, steps, monitor: Callable | None = Non
         ``monitor(temperature, time) -> dict`` of host floats recorded after each step.
     breakpoints : sequence of float
         [s] times of jumps and kinks of the inputs (``solver.schedules.breakpoints``).
-    progress : object with ``update(step, residuals, monitors)``, optional
-        Receives ``(step, {"time_s": t}, monitors)`` after each step.
+    progress : solver.progress.Progress, optional
+        Receives ``(step, {"time_s": t}, monitors, fraction=steps done / steps in all)`` after
+        each step.
     checkpoint : callable, optional
-        ``checkpoint(energy, step)`` every ``checkpoint_every`` steps.
+        ``checkpoint(energy, history)`` every ``checkpoint_every`` steps.
+    history : TransientHistory, optional
+        The records so far of a resumed run (continued; its initial state is not recorded
+        again).
 
     Returns
     -------
     TransientHistory
     """
-    history = TransientHistory()
-
     def record():
         history.times.append(energy.time)
         history.records.append(monitor(energy.temperature, energy.time) if monitor else {})
 
-    record()
+    if history is None:
+        history = TransientHistory()
+        record()
     breaks = tuple(b for b in breakpoints if b > energy.time)
+    total = steps.count(breaks, energy.time)
     dt = None
     while energy.time < steps.end * (1 - 1e-12):
         dt = steps.next_step(energy.time, dt, breaks)
@@ -388,9 +419,10 @@ def run_transient(energy: TransientEnergy, steps, monitor: Callable | None = Non
         history.steps += 1
         record()
         if progress is not None:
-            progress.update(history.steps, {"time_s": energy.time}, history.records[-1])
+            progress.update(history.steps, {"time_s": energy.time}, history.records[-1],
+                            fraction=history.steps / total)
         if checkpoint is not None and checkpoint_every and history.steps % checkpoint_every == 0:
-            checkpoint(energy, history.steps)
+            checkpoint(energy, history)
     history.linear_iterations = list(energy.linear_iterations)
     return history
 

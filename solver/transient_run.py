@@ -1,0 +1,169 @@
+"""The ``[transient]`` run of a cold plate: set up from the case after the steady solve, run with
+progress and checkpoints, and write its results (see ``docs/transient.md``).
+
+Results in the case's folder:
+
+* ``transient.csv``: per step the time [s], each chip's peak temperature and power, the outlet
+  temperature [K] and the heat taken up by the coolant [W];
+* ``images/transient.png``: chip temperatures against time with their limits, and the powers;
+* ``transient.pvd`` with ``transient/fields_<step>.vtr`` every ``fields_every`` steps (and the
+  last), for ParaView's time controls;
+* the ``transient`` entry of ``summary.json``: per chip the peak temperature, its time, the
+  time it first reaches its limit (or None) and the final temperature; steps, energy audit.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import numpy as np
+
+from solver.case.hashing import case_hash
+from solver.case.schedules import schedule_from_table
+from solver.models.coldplate.transient import PlateInputs, PlateTransient
+from solver.models.energy.transient import TransientHistory
+from solver.numerics.time_steps import TimeSteps
+from solver.output.atomic import write_csv
+from solver.output.checkpoint import load_checkpoint, save_checkpoint
+from solver.output.impedance import plot_chip_temperatures
+from solver.output.vtk import write_rectilinear, write_time_series
+from solver.progress import Progress
+from solver.units import POWER_UNITS, TEMPERATURE_UNITS, VOLUMETRIC_FLOW_UNITS, ZERO_CELSIUS
+
+
+def plate_inputs(case, plate) -> PlateInputs:
+    """The ``[transient]`` schedules of ``case`` in SI; the inlet flow as mass flow [kg/s] at the
+    coolant's inlet density."""
+    section = case.transient
+    powers = {name: schedule_from_table(value, POWER_UNITS, f"transient.chip_power.{name}",
+                                        "power [W]")
+              for name, value in section.chip_power.items()}
+    inlet_temperature = inlet_flow = None
+    if section.inlet_temperature is not None:
+        inlet_temperature = schedule_from_table(section.inlet_temperature, TEMPERATURE_UNITS,
+                                                "transient.inlet_temperature",
+                                                "temperature [K]")
+    if section.inlet_flow is not None:
+        inlet_flow = plate.density * schedule_from_table(
+            section.inlet_flow, VOLUMETRIC_FLOW_UNITS, "transient.inlet_flow",
+            "volumetric flow [m3/s]")
+    return PlateInputs(powers, inlet_temperature, inlet_flow)
+
+
+def time_steps(section) -> TimeSteps:
+    """The step sequence of a ``[transient]`` section."""
+    largest = section.max_step if section.max_step is not None else section.end / 50.0
+    return TimeSteps(section.end, section.initial_step, max(largest, section.initial_step),
+                     section.growth)
+
+
+def _first_crossing(times, values, limit) -> float | None:
+    """[s] first time ``values`` reach ``limit`` (linear between records), or None."""
+    above = np.nonzero(values >= limit)[0]
+    if above.size == 0:
+        return None
+    i = int(above[0])
+    if i == 0:
+        return float(times[0])
+    t0, t1, v0, v1 = times[i - 1], times[i], values[i - 1], values[i]
+    return float(t0 + (limit - v0) / (v1 - v0) * (t1 - t0))
+
+
+def run_plate_transient(case, plate, result_dir, quiet: bool = False,
+                        resume: bool = False) -> dict:
+    """Run the plate of ``case`` (its steady flow solved) through ``[transient]``; write the
+    results into ``result_dir`` and return the summary entry."""
+    section = case.transient
+    start_clock = time.perf_counter()
+    inputs = plate_inputs(case, plate)
+    transient = PlateTransient(plate, inputs, temperature=(
+        plate.inlet_temperature if section.start == "inlet" else None))
+    energy = transient.energy
+    digest = case_hash(case)
+    checkpoint_path = Path(result_dir.path) / "transient_checkpoint.npz"
+    history = None
+    if resume and checkpoint_path.is_file():
+        arrays, metadata = load_checkpoint(checkpoint_path, digest)
+        energy.load_state({"temperature": arrays["temperature"], "time": metadata["time"],
+                           "audit": metadata["audit"]})
+        history = TransientHistory(metadata["times"], metadata["records"], metadata["steps"])
+    elif section.start == "steady":
+        energy.settle(0.0)
+    steps = time_steps(section)
+    backend = plate.backend
+    folder = Path(result_dir.path) / "transient"
+    series: list[tuple[float, str]] = [] if history is None else [
+        tuple(entry) for entry in metadata.get("series", [])]
+
+    def write_field(step: int) -> None:
+        folder.mkdir(exist_ok=True)
+        name = f"fields_{step:06d}.vtr"
+        write_rectilinear(folder / name, plate.grid, {
+            "temperature": backend.to_host(energy.temperature),
+            "material": plate.model.body_ids})
+        series.append((energy.time, f"transient/{name}"))
+
+    def checkpoint(energy_now, history_now) -> None:
+        step = history_now.steps
+        if section.fields_every and step % section.fields_every == 0:
+            write_field(step)
+        if case.output.checkpoint and step % section.checkpoint_every == 0:
+            state = energy_now.state()
+            save_checkpoint(checkpoint_path, {"temperature": state["temperature"]},
+                            {"case_hash": digest, "time": state["time"],
+                             "audit": state["audit"], "steps": step,
+                             "times": history_now.times, "records": history_now.records,
+                             "series": series}, backend)
+
+    progress = Progress(1.0, quiet=quiet)
+    progress.message(f"transient: to {section.end:g} s from {energy.time:g} s, steps "
+                     f"{steps.initial:g} s growing by {steps.growth:g} to {steps.largest:g} s")
+    result = transient.run(steps, progress, checkpoint, 1, history)
+    progress.done(f"transient: {result.history.steps} steps to {result.times[-1]:g} s")
+    if section.fields_every:
+        if not series or series[-1][0] != energy.time:
+            write_field(result.history.steps)
+        write_time_series(Path(result_dir.path) / "transient.pvd", series)
+    powers = {name: np.asarray(transient.powers[name](result.times)) for name in
+              result.chip_temperature}
+    rows = result.rows()
+    for row, index in zip(rows, range(len(rows)), strict=True):
+        row.update({f"{name}_power_W": float(p[index]) for name, p in powers.items()})
+    write_csv(Path(result_dir.path) / "transient.csv", rows)
+    limits = plate.model.chip_limits
+    if case.output.write_images:
+        plot_chip_temperatures(result.times, result.chip_temperature, limits,
+                               result_dir.image("transient"), f"{case.name}: chips in time",
+                               power=powers)
+    chips = {}
+    for name, values in result.chip_temperature.items():
+        peak = int(np.argmax(values))
+        limit = limits.get(name)
+        chips[name] = {"peak_temperature_K": float(values[peak]),
+                       "peak_time_s": float(result.times[peak]),
+                       "final_temperature_K": float(values[-1]),
+                       "limit_temperature_K": limit,
+                       "time_to_limit_s": None if limit is None else _first_crossing(
+                           result.times, values, limit)}
+    return {"end_s": float(result.times[-1]), "steps": result.history.steps,
+            "start": section.start, "chips": chips,
+            "energy_audit_relative_error": result.audit.relative_error,
+            "stored_energy_change_J": result.audit.stored_change,
+            "heat_in_J": result.audit.heat_in,
+            "seconds": time.perf_counter() - start_clock}
+
+
+def format_transient(entry: dict) -> str:
+    """Readable lines of a transient summary entry."""
+    lines = [f"transient: {entry['steps']} steps to {entry['end_s']:g} s in "
+             f"{entry['seconds']:.1f} s; energy audit {entry['energy_audit_relative_error']:.1e}"]
+    for name, chip in entry["chips"].items():
+        limit = chip["time_to_limit_s"]
+        reach = ("never reaches its limit" if limit is None
+                 else f"reaches its limit at {limit:.3g} s")
+        peak, final = (chip[k] - ZERO_CELSIUS for k in ("peak_temperature_K",
+                                                          "final_temperature_K"))
+        lines.append(f"  {name}: peak {peak:.2f} C at {chip['peak_time_s']:.3g} s, final "
+                     f"{final:.2f} C; {reach}")
+    return "\n".join(lines)

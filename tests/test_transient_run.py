@@ -1,0 +1,117 @@
+"""``[transient]`` of a cold-plate case through ``coolsim run`` (solver.transient_run): case
+errors, results written, the limit crossing, checkpoint and resume."""
+
+import copy
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from solver.case import CaseError, case_from_dict
+from solver.case.validate import validate_case
+from solver.models.coldplate.transient import PlateTransient
+from solver.output.atomic import read_json
+from solver.pipeline import run
+
+PLATE = Path(__file__).resolve().parent / "models" / "data" / "small_chip_plate.toml"
+RAW = tomllib.loads(PLATE.read_text())
+
+
+def _case(transient, output=None):
+    raw = copy.deepcopy(RAW)
+    raw["transient"] = transient
+    raw["output"] = output or {"write_images": False, "write_fields": False, "checkpoint": True}
+    case = case_from_dict(raw, PLATE)
+    validate_case(case)
+    return case
+
+
+@pytest.mark.parametrize("transient, key, allowed", [
+    ({"end": "5 s", "chip_power": {"cpu": "10 W"}}, "transient.chip_power.cpu", "die"),
+    ({"end": "5 s", "chip_power": {"die": {"kind": "pulse"}}}, "transient.chip_power.die.kind",
+     "square_wave"),
+    ({"end": "5 s", "chip_power": {"die": {"kind": "step", "before": "1 W", "after": "2 W"}}},
+     "transient.chip_power.die.time", "kind, before, after, time"),
+    ({"end": "1 s", "initial_step": "2 s"}, "transient.initial_step", "<= end"),
+    ({"end": "5 s", "inlet_temperature": {"kind": "ramp", "start_value": "30 C",
+                                          "end_value": "1 kW", "duration": "1 s"}},
+     "transient.inlet_temperature.end_value", "K, C"),
+    ({"end": "5 s", "start": "cold"}, "transient.start", "steady"),
+])
+def test_bad_transient_sections_name_the_key(transient, key, allowed):
+    with pytest.raises(CaseError) as error:
+        _case(transient)
+    text = str(error.value)
+    assert key in text and allowed in text and "small_chip_plate.toml" in text
+
+
+def test_transient_needs_a_cold_plate():
+    raw = copy.deepcopy(RAW)
+    raw["solver"]["physics"] = "conduction"
+    raw["bodies"] = [b for b in raw["bodies"] if b["material"] != "coolant"]
+    raw["boundaries"] = [{"name": "base", "type": "temperature", "side": "z_max",
+                          "temperature": "30 C"}]
+    raw["transient"] = {"end": "5 s"}
+    with pytest.raises(CaseError, match="transient: a transient run follows the steady solve"):
+        validate_case(case_from_dict(raw, PLATE))
+
+
+def test_power_step_run_writes_series_and_finds_the_limit_crossing(tmp_path):
+    """Idle 10 W (steady start) to 60 W at 1 s: the die passes its 95 C limit on the way to its
+    new steady state. The summary's crossing time lies between the CSV records that straddle the
+    limit, the CSV holds the power schedule, the pictures and the field series exist, and the
+    energy audit closes to 1e-6."""
+    case = _case({"end": "8 s", "fields_every": 25, "chip_power": {
+        "die": {"kind": "step", "before": "10 W", "after": "60 W", "time": "1 s"}}},
+        {"write_images": True, "write_fields": True, "checkpoint": False})
+    summary = run(case, backend="cpu", output=tmp_path, quiet=True)
+    entry = summary["transient"]
+    folder = tmp_path / "small_chip_plate"
+    rows = np.genfromtxt(folder / "transient.csv", delimiter=",", names=True)
+    t, die, power = rows["time_s"], rows["die_K"], rows["die_power_W"]
+    assert t[0] == 0.0 and t[-1] == pytest.approx(8.0)
+    assert np.all(power[t < 1.0] == 10.0) and np.all(power[t >= 1.0] == 60.0)
+    chip = entry["chips"]["die"]
+    limit = chip["limit_temperature_K"]
+    assert limit == pytest.approx(368.15)
+    crossing = chip["time_to_limit_s"]
+    i = int(np.argmax(die >= limit))
+    assert die[i - 1] < limit <= die[i] and t[i - 1] <= crossing <= t[i]
+    assert chip["peak_temperature_K"] == pytest.approx(die.max())
+    assert entry["energy_audit_relative_error"] < 1e-6
+    assert (folder / "images" / "transient.png").stat().st_size > 10_000
+    pvd = (folder / "transient.pvd").read_text()
+    assert pvd.count("<DataSet") == len(list((folder / "transient").glob("*.vtr"))) >= 2
+    assert read_json(folder / "summary.json")["transient"]["steps"] == entry["steps"]
+
+
+def test_an_interrupted_run_resumes_from_its_checkpoint(tmp_path, monkeypatch):
+    """A run stopped after step 30 resumes from the checkpoint of step 30 (every 10 steps): its
+    records before the stop are kept, time goes on from there, and the end state equals an
+    uninterrupted run's within 1e-3 K (the steps after the restart differ)."""
+    transient = {"end": "6 s", "checkpoint_every": 10, "chip_power": {
+        "die": {"kind": "ramp", "start_value": "10 W", "end_value": "50 W", "start": "0.5 s",
+                "duration": "2 s"}}}
+    whole = run(_case(transient), backend="cpu", output=tmp_path / "whole", quiet=True)
+    original = PlateTransient.run
+
+    def stopped(self, steps, progress=None, checkpoint=None, every=0, history=None):
+        def stop_after_30(energy, history_now):
+            checkpoint(energy, history_now)
+            if history_now.steps == 30:
+                raise KeyboardInterrupt
+        return original(self, steps, progress, stop_after_30, every, history)
+
+    monkeypatch.setattr(PlateTransient, "run", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        run(_case(transient), backend="cpu", output=tmp_path / "cut", quiet=True)
+    monkeypatch.setattr(PlateTransient, "run", original)
+    resumed = run(_case(transient), backend="cpu", output=tmp_path / "cut", quiet=True,
+                  resume=True)
+    rows = np.genfromtxt(tmp_path / "cut" / "small_chip_plate" / "transient.csv",
+                         delimiter=",", names=True)
+    assert rows["time_s"][0] == 0.0 and np.all(np.diff(rows["time_s"]) > 0)
+    assert resumed["transient"]["steps"] > 30
+    a, b = (s["transient"]["chips"]["die"]["final_temperature_K"] for s in (whole, resumed))
+    assert a == pytest.approx(b, abs=1e-3)
