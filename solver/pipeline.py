@@ -61,7 +61,7 @@ from solver.setup import (
     from_case,
     grid_report,
 )
-from solver.transient_run import format_transient, run_plate_transient
+from solver.transient_run import run_plate_transient
 
 
 def _say(quiet: bool, text: str) -> None:
@@ -462,7 +462,6 @@ def run_conjugate(case, backend, result_dir, quiet: bool = False, resume: bool =
     )
     if case.transient is not None:
         summary["transient"] = run_plate_transient(case, plate, result_dir, quiet, resume)
-        _say(quiet, format_transient(summary["transient"]))
     return _finish(case, result_dir, summary, quiet)
 
 

@@ -56,6 +56,8 @@ class Progress:
         Number of recent updates used for the convergence-rate fit.
     clock : callable, optional
         Monotonic clock returning seconds (for tests); :func:`time.monotonic` by default.
+    counter : str
+        Name of the counter at the start of each line (``"iter"``, ``"step"``).
 
     Examples
     --------
@@ -67,8 +69,9 @@ class Progress:
 
     def __init__(self, total_tolerance: float | Mapping[str, float], quiet: bool = False,
                  stream: TextIO | None = None, every_seconds: float = 0.5, window: int = 50,
-                 clock: Callable[[], float] | None = None):
+                 clock: Callable[[], float] | None = None, counter: str = "iter"):
         self.tolerance = total_tolerance
+        self.counter = counter
         self.quiet = quiet
         self.stream = sys.stderr if stream is None else stream
         self.every_seconds = float(every_seconds)
@@ -134,7 +137,7 @@ class Progress:
 
     def _line(self, iteration: int, residuals: Mapping[str, float],
               monitors: Mapping[str, float] | None, elapsed: float) -> str:
-        parts = [f"iter {iteration:>6d}"]
+        parts = [f"{self.counter} {iteration:>6d}"]
         parts += [f"{name} {float(value):.2e}" for name, value in residuals.items()]
         parts += [f"{name} {self._format_value(value)}" for name, value in (monitors or {}).items()]
         parts.append(f"elapsed {format_duration(elapsed)}")

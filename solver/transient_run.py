@@ -29,7 +29,7 @@ from solver.output.checkpoint import load_checkpoint, save_checkpoint
 from solver.output.impedance import plot_chip_temperatures
 from solver.output.vtk import write_rectilinear, write_time_series
 from solver.progress import Progress
-from solver.units import POWER_UNITS, TEMPERATURE_UNITS, VOLUMETRIC_FLOW_UNITS, ZERO_CELSIUS
+from solver.units import POWER_UNITS, TEMPERATURE_UNITS, VOLUMETRIC_FLOW_UNITS
 
 
 def plate_inputs(case, plate) -> PlateInputs:
@@ -116,7 +116,7 @@ def run_plate_transient(case, plate, result_dir, quiet: bool = False,
                              "times": history_now.times, "records": history_now.records,
                              "series": series}, backend)
 
-    progress = Progress(1.0, quiet=quiet)
+    progress = Progress(1.0, quiet=quiet, counter="step")
     progress.message(f"transient: to {section.end:g} s from {energy.time:g} s, steps "
                      f"{steps.initial:g} s growing by {steps.growth:g} to {steps.largest:g} s")
     result = transient.run(steps, progress, checkpoint, 1, history)
@@ -153,17 +153,3 @@ def run_plate_transient(case, plate, result_dir, quiet: bool = False,
             "heat_in_J": result.audit.heat_in,
             "seconds": time.perf_counter() - start_clock}
 
-
-def format_transient(entry: dict) -> str:
-    """Readable lines of a transient summary entry."""
-    lines = [f"transient: {entry['steps']} steps to {entry['end_s']:g} s in "
-             f"{entry['seconds']:.1f} s; energy audit {entry['energy_audit_relative_error']:.1e}"]
-    for name, chip in entry["chips"].items():
-        limit = chip["time_to_limit_s"]
-        reach = ("never reaches its limit" if limit is None
-                 else f"reaches its limit at {limit:.3g} s")
-        peak, final = (chip[k] - ZERO_CELSIUS for k in ("peak_temperature_K",
-                                                          "final_temperature_K"))
-        lines.append(f"  {name}: peak {peak:.2f} C at {chip['peak_time_s']:.3g} s, final "
-                     f"{final:.2f} C; {reach}")
-    return "\n".join(lines)

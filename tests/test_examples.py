@@ -5,6 +5,7 @@ Pinned figures come from the case headers; the energy-balance bound is issue 2's
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from solver.case import load_case
@@ -45,3 +46,45 @@ def test_rack_network_example_through_run(tmp_path):
     assert abs(summary["energy_balance_error"]) < 1e-6
     assert summary["report"]["passed"], summary["report"]["checks"]
     assert (tmp_path / "rack_network" / "network.csv").is_file()
+
+
+def _training_job(end=None):
+    case = load_case(CASES / "gpu_plate_training_job.toml")
+    if end is None:
+        return case
+    transient = case.transient.model_copy(update={"end": end, "fields_every": 0})
+    output = case.output.model_copy(update={"write_images": False, "write_fields": False})
+    return case.model_copy(update={"transient": transient, "output": output})
+
+
+def test_gpu_plate_training_job_first_second_of_compute(tmp_path):
+    """The training-job plate to 3 s (idle, then 1 s of compute): it starts from the 300 W
+    steady state (50.9 C in the header), heats as soon as compute starts and is still below its
+    1 kW steady peak (87.90 C) and its limit; the energy audit closes to 1e-9."""
+    summary = run(_training_job(3.0), backend="cpu", output=tmp_path, quiet=True)
+    entry = summary["transient"]
+    gpu = entry["chips"]["gpu"]
+    rows = np.genfromtxt(tmp_path / "gpu_plate_training_job" / "transient.csv",
+                         delimiter=",", names=True)
+    idle = rows["gpu_K"][0] - 273.15
+    assert idle == pytest.approx(50.9, abs=0.1)
+    assert np.ptp(rows["gpu_K"][rows["time_s"] <= 2.0]) < 1e-3  # steady while idle
+    assert idle + 20.0 < gpu["final_temperature_K"] - 273.15 < 87.9
+    assert gpu["time_to_limit_s"] is None
+    assert entry["energy_audit_relative_error"] < 1e-9
+
+
+@pytest.mark.slow
+def test_gpu_plate_training_job_example(tmp_path):
+    """The whole example (27 s): header figures (peak 87.90 C at the 1 kW steady value, never at
+    the 95 C limit, 51.4 C after the 5 s checkpoint) within 0.05 K; picture and field series."""
+    summary = run(_training_job(), backend="cpu", output=tmp_path, quiet=True)
+    gpu = summary["transient"]["chips"]["gpu"]
+    assert gpu["peak_temperature_K"] - 273.15 == pytest.approx(87.90, abs=0.05)
+    assert gpu["time_to_limit_s"] is None
+    folder = tmp_path / "gpu_plate_training_job"
+    rows = np.genfromtxt(folder / "transient.csv", delimiter=",", names=True)
+    at_22 = rows["gpu_K"][np.argmin(np.abs(rows["time_s"] - 22.0))] - 273.15
+    assert at_22 == pytest.approx(51.4, abs=0.05)
+    assert (folder / "images" / "transient.png").is_file()
+    assert (folder / "transient.pvd").is_file()

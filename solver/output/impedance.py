@@ -51,7 +51,7 @@ def plot_chip_temperatures(times, temperatures: Mapping, limits: Mapping, path, 
     (dashed, same colour), and below it the chip powers [W] when given."""
     plt = _pyplot()
     rows = 2 if power else 1
-    fig, axes = plt.subplots(rows, 1, figsize=(7.0, 3.2 + 2.3 * (rows - 1)), sharex=True,
+    fig, axes = plt.subplots(rows, 1, figsize=(8.5, 3.2 + 2.3 * (rows - 1)), sharex=True,
                              squeeze=False)
     ax = axes[0, 0]
     for index, (name, values) in enumerate(temperatures.items()):
@@ -63,12 +63,13 @@ def plot_chip_temperatures(times, temperatures: Mapping, limits: Mapping, path, 
     ax.set_ylabel("chip peak temperature [C]")
     ax.set_title(title)
     ax.grid(True, alpha=0.3)
-    ax.legend(loc="best")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
     if power:
         pax = axes[1, 0]
         for index, (name, values) in enumerate(power.items()):
             pax.plot(times, values, color=f"C{index}", label=name, drawstyle="steps-post")
         pax.set_ylabel("chip power [W]")
+        pax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
         pax.grid(True, alpha=0.3)
     axes[-1, 0].set_xlabel("time [s]")
     fig.tight_layout()

@@ -25,6 +25,7 @@ from solver.models.temperature_stats import (
 from solver.output.atomic import atomic_write_text as _atomic_write_text
 from solver.output.atomic import read_json, write_json
 from solver.output.results import ResultDirectory
+from solver.units import ZERO_CELSIUS
 
 SCHEMA = "coolsim-summary"
 
@@ -333,6 +334,27 @@ def format_summary(summary: Mapping[str, Any]) -> str:
     timings = summary.get("timings_s") or {}
     if timings:
         lines.append("timings   " + "  ".join(f"{name} {t:.2f} s" for name, t in timings.items()))
+    if summary.get("transient"):
+        lines += ["", format_transient(summary["transient"])]
+    return "\n".join(lines)
+
+
+def format_transient(entry: Mapping[str, Any]) -> str:
+    """Readable lines of the ``transient`` entry of a summary (a plate in time)."""
+    lines = [f"In time ({entry['start']} start): {entry['steps']} steps to {entry['end_s']:g} s "
+             f"in {entry['seconds']:.1f} s; energy audit "
+             f"{_num(entry['energy_audit_relative_error'], '.1e')}"]
+    rows = []
+    for name, chip in entry["chips"].items():
+        limit = chip["time_to_limit_s"]
+        rows.append([name, _num(chip["peak_temperature_K"] - ZERO_CELSIUS, ".2f"),
+                     _num(chip["peak_time_s"], ".3g"),
+                     _num(chip["final_temperature_K"] - ZERO_CELSIUS, ".2f"),
+                     "-" if chip["limit_temperature_K"] is None
+                     else _num(chip["limit_temperature_K"] - ZERO_CELSIUS, ".2f"),
+                     "never" if limit is None else _num(limit, ".3g")])
+    lines += _table(["chip", "peak [C]", "at [s]", "final [C]", "limit [C]",
+                     "reaches limit at [s]"], rows)
     return "\n".join(lines)
 
 

@@ -187,7 +187,8 @@ class PlateTransient:
 
     # -- monitors and run --------------------------------------------------------------------
     def monitor(self, temperature, time: float) -> dict:
-        """Chip peak temperatures, outlet temperature [K] and coolant heat [W] of a field."""
+        """Chip peak temperatures (``<chip>_K``), outlet temperature [K] and coolant heat [W]
+        of a field."""
         xp, plate = self.plate.xp, self.plate
         peaks = plate.backend.to_host(xp.stack(
             [xp.max(xp.where(mask, temperature, -xp.inf)) for mask in self.masks.values()]))
@@ -196,7 +197,7 @@ class PlateTransient:
         flow = 1.0 if self.inputs.inlet_flow is None else float(
             as_schedule(self.inputs.inlet_flow)(time)) / self.steady_flow
         heat = flow * plate.capacity_rate() * (outlet - self.inlet_temperature(time))
-        return {**{name: float(p) for name, p in zip(self.masks, peaks, strict=True)},
+        return {**{f"{name}_K": float(p) for name, p in zip(self.masks, peaks, strict=True)},
                 "outlet_temperature_K": outlet, "coolant_heat_W": heat}
 
     def run(self, steps: TimeSteps, progress=None, checkpoint=None, checkpoint_every: int = 0,
@@ -206,7 +207,7 @@ class PlateTransient:
         history = run_transient(self.energy, steps, self.monitor,
                                 breakpoints(self.inputs.schedules(), steps.end), progress,
                                 checkpoint, checkpoint_every, history)
-        chips = {name: np.array(history.series(name)) for name in self.masks}
+        chips = {name: np.array(history.series(f"{name}_K")) for name in self.masks}
         return PlateTransientResult(np.array(history.times), chips,
                                     np.array(history.series("outlet_temperature_K")),
                                     np.array(history.series("coolant_heat_W")),

@@ -390,8 +390,8 @@ def run_transient(energy: TransientEnergy, steps, monitor: Callable | None = Non
     breakpoints : sequence of float
         [s] times of jumps and kinks of the inputs (``solver.schedules.breakpoints``).
     progress : solver.progress.Progress, optional
-        Receives ``(step, {"time_s": t}, monitors, fraction=steps done / steps in all)`` after
-        each step.
+        Receives ``(step, {}, {"t_s": t, **monitors}, fraction=steps done / steps in all)``
+        after each step.
     checkpoint : callable, optional
         ``checkpoint(energy, history)`` every ``checkpoint_every`` steps.
     history : TransientHistory, optional
@@ -419,7 +419,7 @@ def run_transient(energy: TransientEnergy, steps, monitor: Callable | None = Non
         history.steps += 1
         record()
         if progress is not None:
-            progress.update(history.steps, {"time_s": energy.time}, history.records[-1],
+            progress.update(history.steps, {}, {"t_s": energy.time, **history.records[-1]},
                             fraction=history.steps / total)
         if checkpoint is not None and checkpoint_every and history.steps % checkpoint_every == 0:
             checkpoint(energy, history)
