@@ -9,8 +9,9 @@
 #    multigrid, time-stepping and energy parity tests) -> gpu_tests.log / gpu_tests.xml;
 # 3. the example plates run as `coolsim run`, CPU then GPU on the same machine, and one JSON
 #    line per run with the wall times, iterations, R and dp from summary.json -> runs.jsonl;
-# 4. the conduction multigrid (64^3, 128^3, GPU), the cavity (multigrid, 128^2) and the peer
-#    unit cell (80k cells) benchmarks on both backends -> benchmarks.jsonl.
+# 4. the conduction multigrid (64^3, 128^3, GPU), the cavity (multigrid, 128^2), the peer
+#    unit cell (80k cells) and the GPU plate's thermal impedance in time benchmarks on both
+#    backends -> benchmarks.jsonl.
 #
 # If the GPU tests fail in the captured multigrid cycle (CUDA graphs), LinearSolve.cuda_graph
 # = False turns capture off; the parity tests say which kernel differs.
@@ -18,7 +19,7 @@
 # The image there has CuPy but may lack this project's other dependencies and cannot download:
 # put wheels in `.wheels/` (e.g. `pip download -d .wheels pydantic meshio`, ignored by git),
 # name `.wheels` in the run's `carry`, and they are installed first. Exit status: that of the
-# GPU tests. Runtime: about 3-5 minutes on an H100 (the plates dominate).
+# GPU tests. Runtime: about 4-6 minutes on an H100 (the plates dominate).
 set -u
 OUT=${OUT:-/tmp/gpu_check}
 PY=${PYTHON:-python3}
@@ -91,6 +92,8 @@ for backend in cpu gpu; do
   "$PY" benchmarks/cavity.py --re 1000 --sizes 128 --methods multigrid --backend "$backend" \
     >> "$OUT/benchmarks.jsonl" 2>> "$OUT/benchmarks.log"
   "$PY" benchmarks/flow_unit_cell.py medium --backend "$backend" \
+    >> "$OUT/benchmarks.jsonl" 2>> "$OUT/benchmarks.log"
+  "$PY" benchmarks/plate_transient.py cases/rack_gpu_plate.toml --backend "$backend" \
     >> "$OUT/benchmarks.jsonl" 2>> "$OUT/benchmarks.log"
 done
 cat "$OUT/benchmarks.jsonl"

@@ -8,8 +8,9 @@ Reported: cells, steps, transient seconds, seconds per step, cell-steps per seco
 iterations per stage solve, the energy audit of the run, the fit error and the thermal
 impedance at its end against the steady resistance; machine and load.
 
-Run: ``.venv/bin/python benchmarks/plate_transient.py [CASE ...]`` (default: the rack example's
-GPU plate, ``cases/rack_gpu_plate.toml``, and the 1,800-cell test plate).
+Run: ``.venv/bin/python benchmarks/plate_transient.py [CASE ...] [--backend cpu|gpu]``
+(default: the rack example's GPU plate, ``cases/rack_gpu_plate.toml``, and the 1,800-cell test
+plate).
 """
 
 from __future__ import annotations
@@ -70,5 +71,11 @@ def measure(path: Path, backend: str = "cpu") -> dict:
 
 
 if __name__ == "__main__":
-    for case_path in [Path(a) for a in sys.argv[1:]] or DEFAULT:
-        print(json.dumps(measure(case_path)), flush=True)
+    import argparse
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("cases", nargs="*", type=Path, help="plate case files")
+    parser.add_argument("--backend", default="cpu", choices=("cpu", "gpu"))
+    args = parser.parse_args()
+    for case_path in args.cases or DEFAULT:
+        print(json.dumps(measure(case_path, args.backend)), flush=True)
