@@ -185,6 +185,23 @@ def _chip_models(built, network, fosters, schedules):
     return models
 
 
+def _design_point(network, fluids, built, units, steady, passes=3):
+    """Set the actuators in place to the design point of the split pump group, so the run
+    starts in equilibrium: the controls solved with unit 0 as the pump actuator, then every
+    running unit set to the mean speed of the running units, a few passes (the speeds meet at
+    the group's controlled speed); the facility flow is left at its controlled value."""
+    controls = [replace(c, pump=units[0]) if isinstance(c, PumpSpeedControl) else c
+                for c in built.controls]
+    running = [u for u in units if network.branches[network.branch_index(u)].running]
+    for _ in range(passes):
+        solve_with_controls(network, fluids, controls, steady)
+        speed = float(np.mean([network.branches[network.branch_index(u)].speed
+                               for u in running]))
+        for unit in running:
+            network.replace_branch(unit, speed=speed)
+    solve_with_controls(network, fluids, controls, steady)
+
+
 def run_transient_scenario(section, coolant, spec, limits, plate_curves=None,
                            fosters=None) -> TransientOutcome:
     """Run one transient scenario of a rack from its steady design point.
@@ -209,10 +226,8 @@ def run_transient_scenario(section, coolant, spec, limits, plate_curves=None,
     steady = CoupledSolve(initial_temperature=section.initial_temperature,
                           hydraulics=HydraulicSolve(rtol=section.rtol))
     fluids = {"coolant": coolant, "facility": get_coolant(section.facility_fluid)}
-    if spec.kind == "facility_loss" and facility_loss_default(spec):
-        # the facility flow falls from its controlled design value (actuators set in place)
-        solve_with_controls(network, fluids, built.controls, steady)
     units = split_pump_group(network, built.pump)
+    _design_point(network, fluids, built, units, steady)
     duration = spec.duration or settings.duration
     schedules, facility_controlled, event_time = _schedules(spec, built, network, duration)
     events = _events(spec, units, network, settings, built)

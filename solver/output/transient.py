@@ -19,6 +19,7 @@ from solver.output.atomic import atomic_path, atomic_write_text, write_csv, writ
 from solver.units import ZERO_CELSIUS
 
 HOTTEST_SHOWN = 5  # chips drawn one by one in the chip panel
+CLIP_ABOVE_LIMIT = 30.0  # [K] the chip panel ends this far above the limit
 
 
 def scenario_folder(label: str) -> str:
@@ -76,8 +77,13 @@ def plot_transient(outcome, path) -> Path:
     limits = sorted({round(v - ZERO_CELSIUS, 6) for v in outcome.limits.values()})
     for k, limit in enumerate(limits):
         ax.axhline(limit, color="k", ls="--", lw=1.0, label="chip limit" if k == 0 else None)
+    top = max(limits) + CLIP_ABOVE_LIMIT
+    if chips.max() > top:
+        ax.set_ylim(chips.min() - 5.0, top)
+        ax.text(0.01, 0.97, f"axis cut at the limit + {CLIP_ABOVE_LIMIT:g} K (peak "
+                f"{chips.max():.0f} C)", transform=ax.transAxes, fontsize=7, va="top")
     ax.set_ylabel("chip temperature [C]")
-    ax.legend(fontsize=7, loc="best")
+    ax.legend(fontsize=7, loc="lower right")
     ax = axes[1]
     for branch, label in ((outcome.tcs_branch, "TCS flow"),
                           (outcome.facility_branch, "facility flow")):
