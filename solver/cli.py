@@ -212,6 +212,7 @@ def _scenarios(args) -> int:
     from dataclasses import replace
 
     from solver import units
+    from solver.case.transient_scenarios import is_transient
     from solver.pipeline import design_limits
     from solver.scenarios import (
         format_comparison,
@@ -238,10 +239,10 @@ def _scenarios(args) -> int:
         limits = replace(design_limits(case), **overrides)
         if args.scenarios:
             scenarios = load_scenarios(args.scenarios)
-        elif case.scenarios:
-            scenarios = [scenario_from_dict(s.model_dump()) for s in case.scenarios]
         else:
-            scenarios = None
+            # the steady ones (scenarios in time run with `coolsim run`)
+            scenarios = [scenario_from_dict(s.model_dump()) for s in case.scenarios
+                         if not is_transient(s)] or None
     except (ValueError, OSError) as error:
         print(f"{args.case}: {' '.join(str(error).split())}", file=sys.stderr)
         return EXIT_BAD_INPUT

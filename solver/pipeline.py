@@ -26,6 +26,7 @@ from solver.backend import Backend, get_backend
 from solver.case.hashing import case_hash
 from solver.case.loading import load_case
 from solver.case.schema import Case
+from solver.case.transient_scenarios import is_transient
 from solver.case.validate import plate_case_files
 from solver.coupling.coupled_rack import CouplingTolerances, couple_rack, plate_group
 from solver.grid import generation as meshing
@@ -53,6 +54,7 @@ from solver.output.summary import (
     write_summary,
 )
 from solver.output.surfaces import interface_surface
+from solver.output.transient import format_transient_table, write_transient_scenarios
 from solver.output.vtk import write_polydata
 from solver.progress import Progress
 from solver.scenarios import format_comparison, run_scenarios, scenario_from_dict, write_scenarios
@@ -62,6 +64,7 @@ from solver.setup import (
     grid_report,
 )
 from solver.transient_run import run_plate_transient
+from solver.transient_scenarios import plate_fosters, run_transient_scenarios
 
 
 def _say(quiet: bool, text: str) -> None:
@@ -193,7 +196,8 @@ def run_network(case: Case, result_dir: ResultDirectory, quiet: bool = False) ->
     Writes ``network.csv``, ``network_summary.json``, ``network.vtp`` and plots (see
     ``docs/network.md``), and for a rack the design report (``report.md``/``report.json``,
     checks from :class:`solver.output.report.DesignLimits` with the case's ``[report]``) and the
-    ``[[scenarios]]`` side by side (``scenarios/``); returns the network summary with
+    ``[[scenarios]]`` side by side (``scenarios/``; those in time in ``transient/``); returns
+    the network summary with
     ``"report"`` (passed, checks) added for racks.
     """
     coolant = case.coolant_material()
@@ -206,17 +210,45 @@ def run_network(case: Case, result_dir: ResultDirectory, quiet: bool = False) ->
         write_rack_report(result_dir.path, report)
         _say(quiet, format_console(report))
         summary["report"] = {"passed": report["passed"], "checks": report["checks"]}
-        if case.scenarios:
+        if _steady_scenarios(case):
             study = _run_case_scenarios(case, coolant, limits, None, result_dir.path, quiet)
             _add_scenarios_to_report(result_dir.path, report, study)
+        _run_case_transient(case, coolant, limits, None, result_dir.path, report, quiet)
     _say(quiet, f"results: {result_dir.path}")
     return summary
 
 
 def _scenario_objects(case: Case) -> list:
-    """The ``[[scenarios]]`` of a case as :mod:`solver.scenarios` objects."""
+    """The steady ``[[scenarios]]`` of a case as :mod:`solver.scenarios` objects."""
 
-    return [scenario_from_dict(s.model_dump()) for s in case.scenarios]
+    return [scenario_from_dict(s.model_dump()) for s in _steady_scenarios(case)]
+
+
+def _steady_scenarios(case: Case) -> list:
+    """The ``[[scenarios]]`` solved as steady variations."""
+    return [s for s in case.scenarios if not is_transient(s)]
+
+
+def _run_case_transient(case: Case, coolant, limits, plate_curves, folder: Path, report: dict,
+                        quiet: bool) -> None:
+    """Run the case's scenarios in time into ``folder/transient`` and add their table to
+    ``report`` and ``report.md``/``report.json`` (nothing when the case has none)."""
+    specs = [s for s in case.scenarios if is_transient(s)]
+    if not specs:
+        return
+    fosters = plate_fosters(case.network, case.resolve)
+    outcomes = run_transient_scenarios(case.network, coolant, specs, limits, plate_curves,
+                                       fosters)
+    write_transient_scenarios(Path(folder) / "transient", outcomes,
+                              images=case.output.write_images)
+    table = format_transient_table([o.row for o in outcomes])
+    _say(quiet, "# Scenarios in time\n\n" + table)
+    report["transient_scenarios"] = [o.row for o in outcomes]
+    markdown = Path(folder) / "report.md"
+    atomic_write_text(markdown, markdown.read_text().rstrip() + "\n\n## Scenarios in time "
+                      "(ride-through from the event to the first chip at its limit; time "
+                      "series and plots in transient/)\n\n" + table)
+    write_json(Path(folder) / "report.json", report)
 
 
 def _run_case_scenarios(case: Case, coolant, limits, plate_curves, folder: Path,
@@ -302,9 +334,12 @@ def run_rack(case: Case, backend: Backend, result_dir: ResultDirectory,
     _say(quiet, format_console(report))
     if case.scenarios:
         curves = _scenario_curves(coupled)
-        study = _run_case_scenarios(case, coolant, _with_chip_limits(limits, coupled), curves,
-                                    result_dir.path, quiet)
-        _add_scenarios_to_report(result_dir.path, report, study)
+        if _steady_scenarios(case):
+            study = _run_case_scenarios(case, coolant, _with_chip_limits(limits, coupled),
+                                        curves, result_dir.path, quiet)
+            _add_scenarios_to_report(result_dir.path, report, study)
+        _run_case_transient(case, coolant, _with_chip_limits(limits, coupled), curves,
+                            result_dir.path, report, quiet)
     report["coupling"] = {"passes": len(coupled.history), "converged": coupled.converged,
                           "history": coupled.history,
                           "pressure_drop_factors": coupled.pressure_drop_factors,

@@ -30,8 +30,9 @@ LOWER = ("solver.numerics", "solver.grid", "solver.geometry", "solver.materials"
          "solver.boundaries", "solver.models", "solver.network")
 UPPER = ("solver.case", "solver.setup", "solver.coupling", "solver.scenarios", "solver.pipeline",
          "solver.output", "solver.cli", "solver.pipeline", "solver.distributed",
-         "solver.transient_run")
+         "solver.transient_run", "solver.transient_scenarios")
 CASE_MUST_NOT = ("solver.setup", "solver.models", "solver.coupling", "solver.scenarios",
+                 "solver.transient_run", "solver.transient_scenarios",
                  "solver.pipeline", "solver.output", "solver.cli", "solver.pipeline")
 # file I/O calls a model may not make
 IO_CALLS = {"open", "write_text", "write_bytes", "read_text", "read_bytes", "savez", "loadtxt",

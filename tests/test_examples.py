@@ -3,6 +3,7 @@
 Pinned figures come from the case headers; the energy-balance bound is issue 2's (< 1e-6).
 """
 
+import json
 from pathlib import Path
 
 import numpy as np
@@ -88,3 +89,42 @@ def test_gpu_plate_training_job_example(tmp_path):
     assert at_22 == pytest.approx(51.4, abs=0.05)
     assert (folder / "images" / "transient.png").is_file()
     assert (folder / "transient.pvd").is_file()
+
+
+@pytest.mark.slow
+def test_rack_1mw_example_runs_its_scenarios_in_time(tmp_path):
+    """cases/rack_1mw.toml (about 70 s on 2 cores): the header's design figures and scenario
+    outcomes hold; every scenario's time series and picture is written."""
+    case = load_case(CASES / "rack_1mw.toml")
+    summary = run(case, backend="cpu", output=tmp_path, quiet=True)
+    assert summary["total_heat"] == pytest.approx(996e3)
+    assert summary["tcs"]["lpm_per_kw"] == pytest.approx(1.35, rel=1e-3)
+    assert summary["cdu"]["approach"] == pytest.approx(4.0, abs=0.05)
+    assert summary["report"]["passed"], summary["report"]["checks"]
+    out = tmp_path / "rack_1mw"
+    rows = {r["scenario"]: r for r in json.loads((out / "report.json").read_text())[
+        "transient_scenarios"]}
+    assert rows["pump trip, standby start"]["ride_through_s"] is None
+    assert rows["all pumps lost"]["ride_through_s"] == pytest.approx(11.3, abs=0.2)
+    assert rows["facility water lost"]["ride_through_s"] == pytest.approx(15.2, abs=0.2)
+    assert rows["GPU plate 80 % blocked"]["ride_through_s"] == pytest.approx(9.2, abs=0.2)
+    assert rows["checkpoint pattern"]["ride_through_s"] is None
+    assert max(r["energy_balance_error"] for r in rows.values()) < 1e-9
+    assert len(list((out / "transient").glob("*/timeseries.csv"))) == 6
+
+
+def test_rack_1mw_pump_trip_rides_through(tmp_path):
+    """The 1 MW rack's pump trip over its first 60 s (a few seconds): the remaining running
+    unit and the standby, PI-driven, keep the TCS flow above 75 % and every chip below its
+    85 C limit (header: hottest 62.35 C before, 65.08 C peak)."""
+    from solver.pipeline import design_limits
+    from solver.transient_scenarios import plate_fosters, run_transient_scenario
+
+    case = load_case(CASES / "rack_1mw.toml")
+    spec = case.scenarios[0].model_copy(update={"duration": 60.0})
+    row = run_transient_scenario(case.network, case.coolant_material(), spec,
+                                 design_limits(case),
+                                 fosters=plate_fosters(case.network, case.resolve)).row
+    assert row["initial_hottest_chip_temperature"] - 273.15 == pytest.approx(62.35, abs=0.01)
+    assert row["peak_chip_temperature"] - 273.15 == pytest.approx(65.08, abs=0.05)
+    assert row["ride_through_s"] is None and row["min_tcs_flow_fraction"] > 0.75

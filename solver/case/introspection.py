@@ -126,7 +126,7 @@ def describe(annotation, metadata=()) -> str:
         return "boolean"
     if annotation is str:
         return "string"
-    if annotation is Any:
+    if annotation is Any or annotation is dict:
         return "table"
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return "table"

@@ -31,6 +31,8 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from solver.case.errors import fail
+from solver.case.network_transient import FosterSpec, NetworkTransientSection
 from solver.units import (
     ZERO_CELSIUS,
     Length,
@@ -286,9 +288,21 @@ class PlateGroupSection(Section):
     resistance: Positive | None = Field(None, description="[K/W] fixed case-to-inlet R")
     resistance_flows: list[VolumetricFlow] = Field([], description="[m3/s] R(Q) curve flows")
     resistances: list[float] = Field([], description="[K/W] R at those flows")
+    trays: list[Annotated[int, Field(ge=0)]] = Field([], description="[-] trays carrying "
+                                                     "this group, 0 = bottom (default: every "
+                                                     "tray; e.g. switch trays)")
+    foster: FosterSpec | None = Field(None, description="[-] thermal impedance of one plate as "
+                                      "a Foster network (transient scenarios)")
+    thermal_impedance: str | None = Field(
+        None, description="[-] JSON file (relative to the case) with the plate's Foster network "
+                          "{resistances_K_per_W = [...], time_constants_s = [...]}, as "
+                          "solver.numerics.FosterNetwork.describe() writes it")
 
     @model_validator(mode="after")
     def _curve_or_case(self):
+        if self.foster is not None and self.thermal_impedance is not None:
+            raise fail("thermal_impedance", "give foster or thermal_impedance, not both",
+                       self.thermal_impedance, "one of foster, thermal_impedance")
         if self.case is None and not (self.flows and self.pressure_drops):
             raise ValueError(f"plate group '{self.name}': give flows and pressure_drops, or "
                              "case (a 3D cold-plate case file)")
@@ -418,6 +432,19 @@ class RackSection(Section):
     controls: RackControlSpec = Field(default_factory=RackControlSpec,
                                       description="[-] controls")
 
+    @model_validator(mode="after")
+    def _every_tray_cooled(self):
+        for j, group in enumerate(self.plates):
+            for k, tray in enumerate(group.trays):
+                if tray >= self.trays:
+                    raise fail(f"plates[{j}].trays[{k}]", "no such tray", tray,
+                               f"0 to {self.trays - 1}")
+        for tray in range(self.trays):
+            if not any(not g.trays or tray in g.trays for g in self.plates):
+                raise fail("plates", f"tray {tray} carries no plate group", allowed="plate "
+                           "groups whose trays cover every tray")
+        return self
+
 
 class NetworkSection(Section):
     """``[network]``: explicit lists and/or a rack builder, plus controls and solver settings."""
@@ -429,6 +456,9 @@ class NetworkSection(Section):
     facility_fluid: str = Field("water", description="[-] facility-water coolant name")
     initial_temperature: Temperature = Field(308.15, description="[K] first property guess")
     rtol: Positive = Field(1e-11, description="[-] Newton tolerance (scaled residual)")
+    transient: NetworkTransientSection = Field(
+        default_factory=NetworkTransientSection,
+        description="[-] time integration of the transient [[scenarios]]")
 
     @model_validator(mode="after")
     def _needs_content(self):

@@ -23,9 +23,9 @@ from solver.case.sections import (
     Name,
     OutputSection,
     ReportSection,
-    ScenarioSpec,
     SolverSection,
 )
+from solver.case.transient_scenarios import AnyScenario
 from solver.materials.coolants import Coolant
 from solver.materials.registry import get_coolant, get_solid, is_builtin_coolant
 from solver.materials.solids import Solid
@@ -64,9 +64,10 @@ class Case(Section):
                                                    "(plate groups with case = ...)")
     report: ReportSection = Field(default_factory=ReportSection,
                                    description="[-] design-check thresholds of the rack report")
-    scenarios: list[ScenarioSpec] = Field(default_factory=list,
-                                          description="[-] what-if variations of a rack, solved "
-                                                      "and reported beside the design point")
+    scenarios: list[AnyScenario] = Field(default_factory=list,
+                                         description="[-] what-if variations of a rack, solved "
+                                                     "and reported beside the design point "
+                                                     "(steady, or in time: docs/network.md)")
     transient: PlateTransientSection | None = Field(
         None, description="[-] the cold plate in time after its steady solve "
                           "(docs/transient.md)")

@@ -11,6 +11,7 @@ from solver.case.errors import error_factory, name_list
 from solver.case.power_map import load_power_map
 from solver.case.schema import Case
 from solver.case.sections import AXES
+from solver.case.transient_scenarios import check_transient_scenarios
 from solver.geometry.mesh import MeshSolid
 from solver.geometry.primitives import GeometryError
 from solver.materials.registry import (
@@ -70,6 +71,8 @@ def validate_case(case: Case) -> None:
             else "unknown coolant"
         raise err("coolant.name", message, case.coolant.name,
                   name_list(coolant_names | user_coolants) + ", PG<n>, EG<n> (n % by mass)")
+
+    check_transient_scenarios(case, err)
 
     # bodies: materials and geometry
     solids_text = "coolant, " + name_list(solid_names | user_solids)

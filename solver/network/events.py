@@ -7,6 +7,8 @@
 - :class:`PumpTrip` / :class:`PumpStart`: a pump's motor loses power at ``time`` (it then coasts
   down on its inertia) or is switched on (a standby pump started after a delay follows its drive
   up to speed). "All pumps lost" is a trip of every pump.
+- :class:`PlateBlocking`: a cold plate's flow area closes by a fraction at ``time`` (debris,
+  a kinked hose): its dP(Q) is scaled by ``1 / (1 - fraction)^2`` from then on.
 
 The time integrator lands a step on every schedule breakpoint and event time
 (:func:`step_times`); within a step a schedule is evaluated at the step's midpoint, so a jump at
@@ -80,6 +82,32 @@ class PumpStart:
     time: float
 
 
+@dataclass(frozen=True)
+class PlateBlocking:
+    """Cold plate ``plate`` loses ``fraction`` of its flow area at ``time`` [s]: its dP(Q) is
+    multiplied by ``1 / (1 - fraction)^2`` (the same flow through the rest; R(Q) unchanged)."""
+
+    plate: str
+    time: float
+    fraction: float
+
+    def __post_init__(self):
+        if not 0.0 <= self.fraction < 1.0:
+            raise NetworkError(f"plate blocking of '{self.plate}': fraction must be in [0, 1), "
+                               f"got {self.fraction}")
+
+    def apply(self, network):
+        """Scale the plate's pressure drops in ``network`` (edited in place)."""
+        i = network.branch_index(self.plate)
+        plate = network.branches[i]
+        if plate.kind != "cold_plate":
+            raise NetworkError(f"plate blocking: '{self.plate}' is a {plate.kind}, not a cold "
+                               "plate")
+        factor = 1.0 / (1.0 - self.fraction) ** 2
+        network.replace_branch(self.plate, pressure_drops=tuple(
+            p * factor for p in plate.pressure_drops))
+
+
 def step_times(duration, dt, schedules=(), events=()):
     """Step end times [s] in ``(0, duration]``: every ``dt`` [s] plus breakpoints and events.
 
@@ -99,4 +127,4 @@ def step_times(duration, dt, schedules=(), events=()):
     return times
 
 
-__all__ = ["BoundarySchedules", "PumpTrip", "PumpStart", "step_times"]
+__all__ = ["BoundarySchedules", "PumpTrip", "PumpStart", "PlateBlocking", "step_times"]

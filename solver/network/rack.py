@@ -212,8 +212,12 @@ def _rack(rack, built, density):
                                      rack.header_run_loss, momentum_coefficient=beta_c,
                                      momentum_partner=f"return_header.{k - 1}" if k > 0 else ""))
     qd = rack.quick_disconnect.model_dump()
-    plates = [(g, i) for g in rack.plates for i in range(g.count)]
     for k in range(n_trays):
+        # plate groups on this tray (a group lists its trays, or is on every tray)
+        plates = [(g, i) for g in rack.plates if not getattr(g, "trays", ()) or k in g.trays
+                  for i in range(g.count)]
+        if not plates:
+            raise NetworkError(f"rack: tray {k} carries no plate group")
         z = k * pitch
         a = node(f"tray.{k}.hose_in", 0.1, 0.0, z)
         b = node(f"tray.{k}.in", 0.15, 0.0, z)

@@ -2,7 +2,7 @@
 
 Each step from ``t_n`` to ``t_n+1``:
 
-1. events at or before ``t_n`` fire (pump trips and starts);
+1. events at or before ``t_n`` fire (pump trips and starts, plate blockings);
 2. PI controllers sample the state at ``t_n`` and move their actuators
    (:mod:`~solver.network.pi_control`: pump speed commands, valve openings, facility flows);
 3. pump rotors advance (:mod:`~solver.network.pump_drive`: a powered pump follows its drive, an
@@ -33,6 +33,13 @@ which is the steady OCP metric ``T_inlet + R(Q) P`` whenever ``R(Q) >= 1 / C`` (
 state ``T_plate = T_inlet + P / C``), and stays at the plate coolant temperature when the flow
 stops, so a stalled plate heats its chip. ``R`` is evaluated at the flow, but not below the
 lowest flow of the plate's R(Q) curve (no extrapolation).
+
+Chip temperature from a dynamic model (:class:`DynamicChip`): ``T_inlet + rise(state)``. With
+``follows_flow`` the model's rise is scaled by ``R(Q) / R_model`` (``R_model`` its steady
+resistance, e.g. a Foster network's ``sum R_i`` characterised at one flow), so its time constants
+are kept while its steady part follows the plate's R(Q) curve as the flow changes, and the chip
+is never below the plate's coolant: ``T_chip = max(T_inlet + R(Q) / R_model rise, T_plate)``
+(a stalled plate heats its chip as in the steady case).
 """
 
 from __future__ import annotations
@@ -44,7 +51,13 @@ import numpy as np
 
 from solver.network.controls import solve_with_controls
 from solver.network.errors import NetworkError
-from solver.network.events import BoundarySchedules, PumpStart, PumpTrip, step_times
+from solver.network.events import (
+    BoundarySchedules,
+    PlateBlocking,
+    PumpStart,
+    PumpTrip,
+    step_times,
+)
 from solver.network.hydraulics import HydraulicSolve, solve_hydraulics, state_vector
 from solver.network.pi_control import Controllers, PlantState
 from solver.network.pump_drive import advance_drive, apply_drive, hydraulic_torque, start_drives
@@ -97,10 +110,15 @@ class ChipModel(Protocol):
 
 @dataclass
 class DynamicChip:
-    """A plate's chip temperature from ``model`` (a :class:`ChipModel`) starting at ``state``."""
+    """A plate's chip temperature from ``model`` (a :class:`ChipModel`) starting at ``state``.
+
+    With ``follows_flow`` the rise is scaled by ``R(Q) / model.steady_resistance`` and kept at or
+    above the plate's coolant (module doc); the model then needs ``steady_resistance`` [K/W].
+    """
 
     model: ChipModel
     state: object
+    follows_flow: bool = False
 
 
 def _copy(network):
@@ -136,13 +154,19 @@ class _Plates:
         """Chip temperatures [K] (n_plates,) for a thermal state and the plate powers [W]."""
         out = np.empty(self.index.size)
         for k, (i, plate) in enumerate(zip(self.index, self.branches, strict=True)):
-            if plate.name in self.models:
-                chip = self.models[plate.name]
-                out[k] = step.inlet_temperature[i] + chip.model.temperature(chip.state)
-                continue
             q = abs(mass_flow[i]) / density[i]
             if len(plate.resistance_flows):
                 q = max(q, min(plate.resistance_flows))
+            if plate.name in self.models:
+                chip = self.models[plate.name]
+                rise = chip.model.temperature(chip.state)
+                if not chip.follows_flow:
+                    out[k] = step.inlet_temperature[i] + rise
+                    continue
+                scale = plate.thermal_resistance(q) / chip.model.steady_resistance
+                out[k] = max(step.inlet_temperature[i] + scale * rise,
+                             step.outlet_temperature[i])
+                continue
             capacity_flow = abs(mass_flow[i]) * specific_heat[i]
             rise = plate.thermal_resistance(q) - (1.0 / capacity_flow if capacity_flow > 0
                                                   else np.inf)
@@ -255,8 +279,8 @@ def simulate_transient(network, fluids, duration, settings=TransientSettings(),
     settings : TransientSettings
     schedules : BoundarySchedules | None
         Powers, boundary temperatures and facility flows in time (None: all constant).
-    events : sequence of PumpTrip | PumpStart
-        Pump motors cut or switched on at given times [s].
+    events : sequence of PumpTrip | PumpStart | PlateBlocking
+        Pump motors cut or switched on, plates blocked, at given times [s].
     drives : sequence of PumpDrive
         Rotor and drive of each pump that changes speed (every pump named by an event or
         commanded by a PI control).
@@ -291,7 +315,9 @@ def simulate_transient(network, fluids, duration, settings=TransientSettings(),
         nodes[:] = initial_temperature
     x = state_vector(net, steady)
     pressure_drop, pressure = steady.pressure_drop, steady.pressure
-    motors = _Motors(net, drives, events)
+    blockings = sorted((e for e in events if isinstance(e, PlateBlocking)),
+                       key=lambda e: e.time)
+    motors = _Motors(net, drives, [e for e in events if not isinstance(e, PlateBlocking)])
     controllers = Controllers(net, controls, motors.states, schedules)
     energy0 = float(layout.capacity @ cells)
     heat = boundaries.heat(net, 0.0)
@@ -305,7 +331,12 @@ def simulate_transient(network, fluids, duration, settings=TransientSettings(),
         dt = t_next - t
         mid = 0.5 * (t + t_next)
         motors.fire(t)
-        changed = controllers.update(net, PlantState(net, m, pressure, nodes, rho), t, dt)
+        changed = False
+        while blockings and blockings[0].time <= t:
+            blockings.pop(0).apply(net)
+            changed = True
+        changed = controllers.update(net, PlantState(net, m, pressure, nodes, rho), t,
+                                     dt) or changed
         changed = motors.advance(net, dt, m, pressure_drop, rho) or changed
         changed = boundaries.update_flows(net, mid) or changed
         if changed:
