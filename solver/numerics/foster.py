@@ -82,6 +82,10 @@ class FosterNetwork:
         return decay * np.asarray(state, dtype=float) + np.array(self.resistances) * (
             (mean_decay - decay) * power_start + (1.0 - mean_decay) * power_end)
 
+    def steady_state(self, power: float) -> np.ndarray:
+        """State [K] after a long time at constant ``power`` [W]: each term at ``R_i P``."""
+        return np.array(self.resistances) * float(power)
+
     @staticmethod
     def temperature(state) -> float:
         """Temperature rise [K] above the coolant of a state: the sum of its terms' rises."""
