@@ -54,7 +54,11 @@ from solver.output.summary import (
     write_summary,
 )
 from solver.output.surfaces import interface_surface
-from solver.output.transient import format_transient_table, write_transient_scenarios
+from solver.output.transient import (
+    format_transient_table,
+    scenario_folder,
+    write_transient_scenarios,
+)
 from solver.output.vtk import write_polydata
 from solver.progress import Progress
 from solver.scenarios import format_comparison, run_scenarios, scenario_from_dict, write_scenarios
@@ -63,8 +67,8 @@ from solver.setup import (
     from_case,
     grid_report,
 )
-from solver.transient_run import run_plate_transient
-from solver.transient_scenarios import plate_fosters, run_transient_scenarios
+from solver.transient_run import replay_plate, run_plate_transient
+from solver.transient_scenarios import group_of, plate_fosters, run_transient_scenarios
 
 
 def _say(quiet: bool, text: str) -> None:
@@ -230,15 +234,32 @@ def _steady_scenarios(case: Case) -> list:
 
 
 def _run_case_transient(case: Case, coolant, limits, plate_curves, folder: Path, report: dict,
-                        quiet: bool) -> None:
+                        quiet: bool, backend=None) -> None:
     """Run the case's scenarios in time into ``folder/transient`` and add their table to
-    ``report`` and ``report.md``/``report.json`` (nothing when the case has none)."""
+    ``report`` and ``report.md``/``report.json`` (nothing when the case has none). In a coupled
+    rack, ``[network.transient] plates_in_3d`` hottest plates of each scenario run again in 3D
+    along their network histories (:func:`solver.transient_run.replay_plate`)."""
     specs = [s for s in case.scenarios if is_transient(s)]
     if not specs:
         return
     fosters = plate_fosters(case.network, case.resolve)
     outcomes = run_transient_scenarios(case.network, coolant, specs, limits, plate_curves,
                                        fosters)
+    count = case.network.transient.plates_in_3d
+    cases = plate_case_files(case)
+    for outcome in outcomes if count and cases and backend is not None else ():
+        peaks = outcome.result.chip_temperature.max(axis=0)
+        hottest = [i for i in np.argsort(peaks)[::-1]
+                   if group_of(outcome.result.plates[i]) in cases][:count]
+        outcome.row["plates_3d"] = []
+        for i in hottest:
+            plate = outcome.result.plates[i]
+            entry = replay_plate(
+                load_case(cases[group_of(plate)]), outcome, plate,
+                Path(folder) / "transient" / scenario_folder(outcome.label) / plate, backend,
+                case.output.write_images)
+            entry["network_peak_temperature_K"] = float(peaks[i])
+            outcome.row["plates_3d"].append(entry)
     write_transient_scenarios(Path(folder) / "transient", outcomes,
                               images=case.output.write_images)
     table = format_transient_table([o.row for o in outcomes])
@@ -339,7 +360,7 @@ def run_rack(case: Case, backend: Backend, result_dir: ResultDirectory,
                                         curves, result_dir.path, quiet)
             _add_scenarios_to_report(result_dir.path, report, study)
         _run_case_transient(case, coolant, _with_chip_limits(limits, coupled), curves,
-                            result_dir.path, report, quiet)
+                            result_dir.path, report, quiet, backend)
     report["coupling"] = {"passes": len(coupled.history), "converged": coupled.converged,
                           "history": coupled.history,
                           "pressure_drop_factors": coupled.pressure_drop_factors,

@@ -10,7 +10,8 @@ Kinds
 * :class:`Constant` ``value``
 * :class:`Step` ``before`` until ``time``, ``after`` from then on
 * :class:`Ramp` ``start_value`` until ``start``, linear to ``end_value`` over ``duration``
-* :class:`Table` piecewise linear through ``(times, values)``, held constant outside
+* :class:`Table` piecewise linear through ``(times, values)``, held constant outside;
+  :class:`Sampled` the same for a signal sampled by another simulation (no breakpoints)
 * :class:`SquareWave` ``low`` and ``high`` alternating with ``period``: high for ``duty *
   period`` at the start of each period from ``start`` on (a training job's compute /
   checkpoint pattern), ``low`` before ``start``
@@ -135,6 +136,15 @@ class Table(Schedule):
 
     def is_constant(self):
         return len(set(self.values)) == 1
+
+
+class Sampled(Table):
+    """A signal sampled by another simulation (a plate's inlet temperature in the network run),
+    piecewise linear through its samples: the samples are no breakpoints (steps need not land on
+    them, nor restart there)."""
+
+    def breakpoints(self, t_end):
+        return ()
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,8 @@ from solver.output.checkpoint import load_checkpoint, save_checkpoint
 from solver.output.impedance import plot_chip_temperatures
 from solver.output.vtk import write_rectilinear, write_time_series
 from solver.progress import Progress
+from solver.schedules import Sampled, as_schedule
+from solver.setup import build_solid_model, case_at, from_case, with_inlet_flow
 from solver.units import POWER_UNITS, TEMPERATURE_UNITS, VOLUMETRIC_FLOW_UNITS
 
 
@@ -68,6 +70,100 @@ def _first_crossing(times, values, limit) -> float | None:
         return float(times[0])
     t0, t1, v0, v1 = times[i - 1], times[i], values[i - 1], values[i]
     return float(t0 + (limit - v0) / (v1 - v0) * (t1 - t0))
+
+
+def _write_series(result, transient, folder: Path, limits: dict, title: str,
+                  images: bool) -> dict:
+    """``transient.csv`` (per record: time, chip peak temperatures and powers, outlet and inlet
+    temperature, coolant heat, inlet mass flow) and ``images/transient.png`` of a plate run into
+    ``folder``; the per-chip entry of the summary (peak, its time, final, limit, first time at
+    the limit)."""
+    powers = {name: np.asarray(transient.powers[name](result.times)) for name in
+              result.chip_temperature}
+    flow = transient.inputs.inlet_flow
+    rows = result.rows()
+    for index, row in enumerate(rows):
+        t = float(result.times[index])
+        row.update({f"{name}_power_W": float(p[index]) for name, p in powers.items()})
+        row["inlet_temperature_K"] = transient.inlet_temperature(t)
+        row["inlet_mass_flow_kg_per_s"] = (transient.steady_flow if flow is None
+                                           else float(as_schedule(flow)(t)))
+    write_csv(folder / "transient.csv", rows)
+    if images:
+        image = folder / "images" / "transient.png"
+        image.parent.mkdir(parents=True, exist_ok=True)
+        plot_chip_temperatures(result.times, result.chip_temperature, limits, image, title,
+                               power=powers)
+    chips = {}
+    for name, values in result.chip_temperature.items():
+        peak = int(np.argmax(values))
+        limit = limits.get(name)
+        chips[name] = {"peak_temperature_K": float(values[peak]),
+                       "peak_time_s": float(result.times[peak]),
+                       "final_temperature_K": float(values[-1]),
+                       "limit_temperature_K": limit,
+                       "time_to_limit_s": None if limit is None else _first_crossing(
+                           result.times, values, limit)}
+    return chips
+
+
+def replay_plate(plate_case, outcome, plate: str, folder: Path, backend,
+                 images: bool = True, fields_every: int = 10) -> dict:
+    """Run a rack plate in 3D along its history in a network scenario.
+
+    The plate's case is solved steadily at the scenario's t = 0 flow, inlet temperature and
+    power, then in time (:class:`PlateTransient`) with its inlet temperature and flow sampled
+    from the network run and its power following the scenario; writes ``transient.csv``,
+    ``images/transient.png`` and a ``transient.pvd`` field series into ``folder``.
+
+    Returns
+    -------
+    dict
+        ``plate``, the chips' entries (peak, its time, time to limit), the energy audit, steps
+        and seconds.
+    """
+    start_clock = time.perf_counter()
+    result = outcome.result
+    index = result.network.branch_index(plate)
+    branch = result.network.branches[index]
+    times = result.time
+    # the network's upwind plate cell: its inlet temperature [K] and mass flow [kg/s]
+    inlet = Sampled(tuple(times), tuple(result.inlet_temperature[:, index]))
+    mass_flow = Sampled(tuple(times), tuple(result.mass_flow[:, index]))
+    power = as_schedule(outcome.powers.get(plate, branch.power))
+    power0 = float(power(0.0))
+    density = float(plate_case.coolant_material().density(inlet(0.0)))
+    variant = with_inlet_flow(case_at(plate_case, inlet(0.0), power0), mass_flow(0.0) / density)
+    model = build_solid_model(variant, backend)
+    cold_plate = from_case(variant, model)
+    cold_plate.solve()
+    shares = {name: p / power0 for name, p in model.chip_powers.items()} if power0 > 0 else {}
+    inputs = PlateInputs({name: share * power for name, share in shares.items()}, inlet,
+                         mass_flow)
+    transient = PlateTransient(cold_plate, inputs)
+    transient.energy.settle(0.0)
+    folder.mkdir(parents=True, exist_ok=True)
+    series: list[tuple[float, str]] = []
+
+    def write_field(energy, history) -> None:
+        if history.steps % fields_every == 0:
+            name = f"fields_{history.steps:06d}.vtr"
+            (folder / "fields").mkdir(exist_ok=True)
+            write_rectilinear(folder / "fields" / name, cold_plate.grid, {
+                "temperature": backend.to_host(energy.temperature),
+                "material": model.body_ids})
+            series.append((energy.time, f"fields/{name}"))
+
+    dt = float(np.min(np.diff(times))) if times.size > 1 else times[-1]
+    steps = TimeSteps(float(times[-1]), min(0.01, dt), dt, 1.3)
+    run = transient.run(steps, None, write_field if fields_every else None, 1)
+    if fields_every:
+        write_time_series(folder / "transient.pvd", series)
+    chips = _write_series(run, transient, folder, model.chip_limits,
+                          f"{plate} in 3D: {outcome.label}", images)
+    return {"plate": plate, "chips": chips, "steps": run.history.steps,
+            "energy_audit_relative_error": run.audit.relative_error,
+            "seconds": time.perf_counter() - start_clock}
 
 
 def run_plate_transient(case, plate, result_dir, quiet: bool = False,
@@ -125,27 +221,8 @@ def run_plate_transient(case, plate, result_dir, quiet: bool = False,
         if not series or series[-1][0] != energy.time:
             write_field(result.history.steps)
         write_time_series(Path(result_dir.path) / "transient.pvd", series)
-    powers = {name: np.asarray(transient.powers[name](result.times)) for name in
-              result.chip_temperature}
-    rows = result.rows()
-    for row, index in zip(rows, range(len(rows)), strict=True):
-        row.update({f"{name}_power_W": float(p[index]) for name, p in powers.items()})
-    write_csv(Path(result_dir.path) / "transient.csv", rows)
-    limits = plate.model.chip_limits
-    if case.output.write_images:
-        plot_chip_temperatures(result.times, result.chip_temperature, limits,
-                               result_dir.image("transient"), f"{case.name}: chips in time",
-                               power=powers)
-    chips = {}
-    for name, values in result.chip_temperature.items():
-        peak = int(np.argmax(values))
-        limit = limits.get(name)
-        chips[name] = {"peak_temperature_K": float(values[peak]),
-                       "peak_time_s": float(result.times[peak]),
-                       "final_temperature_K": float(values[-1]),
-                       "limit_temperature_K": limit,
-                       "time_to_limit_s": None if limit is None else _first_crossing(
-                           result.times, values, limit)}
+    chips = _write_series(result, transient, Path(result_dir.path), plate.model.chip_limits,
+                          f"{case.name}: chips in time", case.output.write_images)
     return {"end_s": float(result.times[-1]), "steps": result.history.steps,
             "start": section.start, "chips": chips,
             "energy_audit_relative_error": result.audit.relative_error,

@@ -35,7 +35,7 @@ Units: SI (s, K, kg/s, m3/s, W).
 from __future__ import annotations
 
 import time as clock
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -78,6 +78,8 @@ class TransientOutcome:
         [s] wall time of the run.
     row : dict
         The summary row (:func:`outcome_row`).
+    powers : dict
+        Plate name -> its power in time [W] (a schedule), for the plates whose power changes.
     """
 
     label: str
@@ -91,6 +93,7 @@ class TransientOutcome:
     pumps: list
     runtime: float
     row: dict
+    powers: dict = field(default_factory=dict)
 
 
 def plate_fosters(section, resolve) -> dict:
@@ -106,7 +109,7 @@ def plate_fosters(section, resolve) -> dict:
     return out
 
 
-def _group_of(plate: str) -> str:
+def group_of(plate: str) -> str:
     """Plate group of a rack plate name ``tray.<k>.<group>.<i>``."""
     return plate.split(".")[2]
 
@@ -118,7 +121,7 @@ def _schedules(spec, built, network, duration):
     if spec.kind == "power_step":
         profile = schedule_from_table(spec.power, None, "power")
         for plate in built.plates:
-            if not spec.groups or _group_of(plate) in spec.groups:
+            if not spec.groups or group_of(plate) in spec.groups:
                 powers[plate] = profile * network.branches[network.branch_index(plate)].power
     elif spec.kind == "facility_loss":
         supply = next(fb for fb in network.flow_boundaries if fb.name == built.facility_supply) \
@@ -175,7 +178,7 @@ def _chip_models(built, network, fosters, schedules):
     steady state for the power at t = 0."""
     models = {}
     for plate in built.plates:
-        foster = fosters.get(_group_of(plate))
+        foster = fosters.get(group_of(plate))
         if foster is None:
             continue
         power = schedules.powers.get(plate, network.branches[network.branch_index(plate)].power)
@@ -249,7 +252,8 @@ def run_transient_scenario(section, coolant, spec, limits, plate_curves=None,
     chip_limits = {plate: limits.chip_limit(plate) for plate in result.plates}
     outcome = TransientOutcome(spec.name or spec.kind, spec.kind, result, event_time,
                                chip_limits, built.supply_node, "cdu.supply_pipe",
-                               f"{built.exchanger}.cold", units, runtime, {})
+                               f"{built.exchanger}.cold", units, runtime, {},
+                               dict(schedules.powers))
     outcome.row = outcome_row(outcome)
     return outcome
 
@@ -291,5 +295,5 @@ def run_transient_scenarios(section, coolant, specs, limits, plate_curves=None,
             for spec in specs]
 
 
-__all__ = ["TransientOutcome", "plate_fosters", "run_transient_scenario", "outcome_row",
-           "run_transient_scenarios"]
+__all__ = ["TransientOutcome", "plate_fosters", "group_of", "run_transient_scenario",
+           "outcome_row", "run_transient_scenarios"]

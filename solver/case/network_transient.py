@@ -70,6 +70,9 @@ class NetworkTransientSection(Section):
                                         "plate")
     plate_heat_capacity: float = Field(0.0, ge=0, description="[J/K] heat capacity of each "
                                        "cold plate's wall (copper), lumped with its coolant")
+    plates_in_3d: int = Field(0, ge=0, description="[-] coupled racks: the hottest plates of "
+                                                   "each scenario (with a 3D case) run again "
+                                                   "in 3D along their network histories")
 
     @model_validator(mode="after")
     def _step_within(self):

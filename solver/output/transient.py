@@ -136,6 +136,21 @@ def format_transient_table(rows) -> str:
             f"{r['peak_time_s']:g} | {r['chips_over_limit']} | "
             f"{r['min_tcs_flow_fraction']:.3f} | {r['min_plate_flow_fraction']:.3f} | "
             f"{r['energy_balance_error']:.1e} | {r['steps']} | {r['runtime_s']:.2f} |")
+    replays = [(r["scenario"], e) for r in rows for e in r.get("plates_3d", ())]
+    if replays:
+        lines += ["", "Plates run again in 3D along their network histories "
+                  "(`transient/<scenario>/<plate>/`: transient.csv, transient.pvd):", "",
+                  "| scenario | plate | chip | 3D peak [C] | at [s] | network peak [C] | "
+                  "3D reaches limit at [s] | steps | runtime [s] |", "|" + "---|" * 9]
+        for scenario, e in replays:
+            for chip, c in e["chips"].items():
+                reach = c["time_to_limit_s"]
+                lines.append(
+                    f"| {scenario} | {e['plate']} | {chip} | "
+                    f"{c['peak_temperature_K'] - ZERO_CELSIUS:.2f} | {c['peak_time_s']:g} | "
+                    f"{e['network_peak_temperature_K'] - ZERO_CELSIUS:.2f} | "
+                    f"{'never' if reach is None else f'{reach:.1f}'} | {e['steps']} | "
+                    f"{e['seconds']:.1f} |")
     return "\n".join(lines) + "\n"
 
 

@@ -9,41 +9,19 @@ one ``rack.vtm`` scene, scenarios side by side).
 """
 
 import json
-from pathlib import Path
 
 import pytest
+from reduced_rack import reduced_rack  # noqa: E402 (tests/coupling on the path)
 
 from solver.case import load_case
 from solver.pipeline import run
 from solver.units import ZERO_CELSIUS
 
-CASES = Path(__file__).resolve().parents[2] / "cases"
-FIXED_SPEED = 0.567  # [-] close to the speed the flow control of the example settles at
-
-
-def _reduced(tmp_path) -> Path:
-    plate = (CASES / "rack_gpu_plate.toml").read_text()
-    plate = plate.replace('max_spacing = "2 mm"', 'max_spacing = "5 mm"')
-    (tmp_path / "rack_gpu_plate.toml").write_text(plate)
-    rack = (CASES / "rack_coupled.toml").read_text()
-    replacements = {
-        'flows = ["0.75 L/min", "1.25 L/min", "1.75 L/min", "2.5 L/min"]':
-            'flows = ["1 L/min", "2 L/min"]',
-        'pump_target = "flow"': 'pump_target = "none"',
-        "count = 2\nrunning = 2": f"count = 2\nrunning = 2\nspeed = {FIXED_SPEED}",
-    }
-    for old, new in replacements.items():
-        assert old in rack, old
-        rack = rack.replace(old, new)
-    path = tmp_path / "rack_coupled.toml"
-    path.write_text(rack)
-    return path
-
 
 @pytest.fixture(scope="module")
 def solved(tmp_path_factory):
     tmp_path = tmp_path_factory.mktemp("rack")
-    case = load_case(_reduced(tmp_path))
+    case = load_case(reduced_rack(tmp_path))
     report = run(case, backend="cpu", output=tmp_path / "results", quiet=True)
     return report, tmp_path / "results" / "rack_coupled"
 
@@ -116,7 +94,7 @@ def test_dask_workers_give_the_serial_result(solved, tmp_path):
     """[coupling] workers = 2: characterization and 3D solves on a local Dask cluster of two
     workers give the serial result (measured about 50 s on 2 loaded cores)."""
     serial, _ = solved
-    path = _reduced(tmp_path)
+    path = reduced_rack(tmp_path)
     path.write_text(path.read_text().replace("every_plate = false",
                                              "every_plate = false\nworkers = 2"))
     report = run(load_case(path), backend="cpu", output=tmp_path / "results", quiet=True)
