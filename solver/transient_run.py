@@ -98,8 +98,10 @@ def _write_series(result, transient, folder: Path, limits: dict, title: str,
     for name, values in result.chip_temperature.items():
         peak = int(np.argmax(values))
         limit = limits.get(name)
+        case = result.case_temperature.get(name)
         chips[name] = {"peak_temperature_K": float(values[peak]),
                        "peak_time_s": float(result.times[peak]),
+                       "peak_case_temperature_K": None if case is None else float(case.max()),
                        "final_temperature_K": float(values[-1]),
                        "limit_temperature_K": limit,
                        "time_to_limit_s": None if limit is None else _first_crossing(

@@ -139,15 +139,19 @@ def format_transient_table(rows) -> str:
     replays = [(r["scenario"], e) for r in rows for e in r.get("plates_3d", ())]
     if replays:
         lines += ["", "Plates run again in 3D along their network histories "
-                  "(`transient/<scenario>/<plate>/`: transient.csv, transient.pvd):", "",
-                  "| scenario | plate | chip | 3D peak [C] | at [s] | network peak [C] | "
-                  "3D reaches limit at [s] | steps | runtime [s] |", "|" + "---|" * 9]
+                  "(`transient/<scenario>/<plate>/`: transient.csv, transient.pvd). The 3D peak "
+                  "is the hottest die cell; the case temperature (the area mean over the case "
+                  "face) is what the network's chip temperature T_in + R(Q) P stands for:", "",
+                  "| scenario | plate | chip | 3D peak [C] | at [s] | 3D case peak [C] | "
+                  "network chip peak [C] | 3D reaches limit at [s] | steps | runtime [s] |",
+                  "|" + "---|" * 10]
         for scenario, e in replays:
             for chip, c in e["chips"].items():
                 reach = c["time_to_limit_s"]
                 lines.append(
                     f"| {scenario} | {e['plate']} | {chip} | "
                     f"{c['peak_temperature_K'] - ZERO_CELSIUS:.2f} | {c['peak_time_s']:g} | "
+                    f"{c['peak_case_temperature_K'] - ZERO_CELSIUS:.2f} | "
                     f"{e['network_peak_temperature_K'] - ZERO_CELSIUS:.2f} | "
                     f"{'never' if reach is None else f'{reach:.1f}'} | {e['steps']} | "
                     f"{e['seconds']:.1f} |")

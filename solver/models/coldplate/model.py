@@ -525,6 +525,13 @@ class ColdPlate:
         """[W/K] ``sum(F cp)`` of the net outflow."""
         return self._net_outflow()[1]
 
+    def case_temperatures(self) -> dict:
+        """Per chip: the area-mean temperature [K] of its case face and the face's area [m^2]
+        (the ``T_case`` of the thermal resistance), at the current temperature field."""
+        return {chip["name"]: self._face_temperature(
+            self.model.body_ids == chip["case_body_id"], chip["case_side"])
+            for chip in self.chips}
+
     def _face_temperature(self, mask: np.ndarray, side: str) -> tuple[float, float]:
         """Area-mean temperature [K] and area [m^2] of the ``side`` faces of a cell set.
 
@@ -663,9 +670,8 @@ class ColdPlate:
             "reynolds_number": self.reynolds_number(mass_flow),
         }
         resistances = {}
-        for chip in self.chips:
-            mask = self.model.body_ids == chip["case_body_id"]
-            t_case, area = self._face_temperature(mask, chip["case_side"])
+        for chip, (t_case, area) in zip(self.chips, self.case_temperatures().values(),
+                                        strict=True):
             resistances[chip["name"]] = {
                 "case_temperature_K": t_case, "case_area_m2": area, "power_W": chip["power"],
                 "thermal_resistance_K_per_W": ((t_case - t_in) / chip["power"]

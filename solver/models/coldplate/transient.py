@@ -80,6 +80,8 @@ class PlateTransientResult:
         [s] time of each record (the start, then every step).
     chip_temperature : dict of str to ndarray
         [K] peak temperature of each chip at each record.
+    case_temperature : dict of str to ndarray
+        [K] case temperature of each chip (area mean over its case face) at each record.
     outlet_temperature : ndarray
         [K] outlet mixing-cup temperature.
     coolant_heat : ndarray
@@ -92,6 +94,7 @@ class PlateTransientResult:
 
     times: np.ndarray
     chip_temperature: dict
+    case_temperature: dict
     outlet_temperature: np.ndarray
     coolant_heat: np.ndarray
     audit: EnergyAudit
@@ -103,6 +106,8 @@ class PlateTransientResult:
         for i, t in enumerate(self.times):
             row = {"time_s": float(t)}
             row.update({f"{name}_K": float(v[i]) for name, v in self.chip_temperature.items()})
+            row.update({f"{name}_case_K": float(v[i])
+                        for name, v in self.case_temperature.items()})
             row["outlet_temperature_K"] = float(self.outlet_temperature[i])
             row["coolant_heat_W"] = float(self.coolant_heat[i])
             out.append(row)
@@ -187,17 +192,20 @@ class PlateTransient:
 
     # -- monitors and run --------------------------------------------------------------------
     def monitor(self, temperature, time: float) -> dict:
-        """Chip peak temperatures (``<chip>_K``), outlet temperature [K] and coolant heat [W]
-        of a field."""
+        """Chip peak temperatures (``<chip>_K``) and case temperatures (``<chip>_case_K``: the
+        T_case of the thermal resistance), outlet temperature [K] and coolant heat [W] of a
+        field."""
         xp, plate = self.plate.xp, self.plate
         peaks = plate.backend.to_host(xp.stack(
             [xp.max(xp.where(mask, temperature, -xp.inf)) for mask in self.masks.values()]))
         plate.temperature = temperature
+        cases = {f"{name}_case_K": t for name, (t, _) in plate.case_temperatures().items()}
         outlet = plate.outlet_temperature()
         flow = 1.0 if self.inputs.inlet_flow is None else float(
             as_schedule(self.inputs.inlet_flow)(time)) / self.steady_flow
         heat = flow * plate.capacity_rate() * (outlet - self.inlet_temperature(time))
         return {**{f"{name}_K": float(p) for name, p in zip(self.masks, peaks, strict=True)},
+                **cases,
                 "outlet_temperature_K": outlet, "coolant_heat_W": heat}
 
     def run(self, steps: TimeSteps, progress=None, checkpoint=None, checkpoint_every: int = 0,
@@ -208,7 +216,9 @@ class PlateTransient:
                                 breakpoints(self.inputs.schedules(), steps.end), progress,
                                 checkpoint, checkpoint_every, history)
         chips = {name: np.array(history.series(f"{name}_K")) for name in self.masks}
-        return PlateTransientResult(np.array(history.times), chips,
+        cases = {chip["name"]: np.array(history.series(f"{chip['name']}_case_K"))
+                 for chip in self.plate.chips}
+        return PlateTransientResult(np.array(history.times), chips, cases,
                                     np.array(history.series("outlet_temperature_K")),
                                     np.array(history.series("coolant_heat_W")),
                                     self.energy.audit, history)
