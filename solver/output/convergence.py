@@ -9,7 +9,7 @@ import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
-from solver.output.atomic import atomic_path
+from solver.output.figures import pyplot, save_figure
 
 
 def plot_convergence(records: Sequence[Mapping], path, title: str,
@@ -44,10 +44,7 @@ def plot_convergence(records: Sequence[Mapping], path, title: str,
     -------
     Path
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     def series(key):
         points = [(r[x_key], r[key]) for r in records
@@ -94,8 +91,4 @@ def plot_convergence(records: Sequence[Mapping], path, title: str,
     residual_axis.set_title(f"{title}: convergence"
                             + (f" ({len(pass_ends)} flow-energy passes, dashed)"
                                if len(pass_ends) > 1 else ""))
-    fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=110, format="png")
-    plt.close(fig)
-    return Path(path)
+    return save_figure(fig, path)

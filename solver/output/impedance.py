@@ -8,15 +8,12 @@ from pathlib import Path
 
 import numpy as np
 
-from solver.output.atomic import atomic_path
+from solver.output.figures import pyplot, save_figure
 from solver.units import ZERO_CELSIUS
 
 
 def _pyplot():
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     return plt
 
@@ -25,7 +22,7 @@ def plot_impedance(chips: Mapping, path, title: str) -> Path:
     """Write a PNG of ``Z_th(t)`` [K/W] on a log time axis, computed (dots) and Foster fit
     (line), one colour per chip; ``chips`` maps a name to ``(times [s], Z_th [K/W],
     FosterNetwork)``."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, ax = plt.subplots(figsize=(7.0, 4.5))
     for index, (name, (times, impedance, foster)) in enumerate(chips.items()):
         colour = f"C{index}"
@@ -38,18 +35,14 @@ def plot_impedance(chips: Mapping, path, title: str) -> Path:
     ax.set_title(title)
     ax.grid(True, which="both", alpha=0.3)
     ax.legend(loc="upper left")
-    fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=110, format="png")
-    plt.close(fig)
-    return Path(path)
+    return save_figure(fig, path)
 
 
 def plot_chip_temperatures(times, temperatures: Mapping, limits: Mapping, path, title: str,
                            power: Mapping | None = None) -> Path:
     """Write a PNG of each chip's peak temperature [C] against time [s] with its limit drawn
     (dashed, same colour), and below it the chip powers [W] when given."""
-    plt = _pyplot()
+    plt = pyplot()
     rows = 2 if power else 1
     fig, axes = plt.subplots(rows, 1, figsize=(8.5, 3.2 + 2.3 * (rows - 1)), sharex=True,
                              squeeze=False)
@@ -72,8 +65,4 @@ def plot_chip_temperatures(times, temperatures: Mapping, limits: Mapping, path, 
         pax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
         pax.grid(True, alpha=0.3)
     axes[-1, 0].set_xlabel("time [s]")
-    fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=110, format="png")
-    plt.close(fig)
-    return Path(path)
+    return save_figure(fig, path)

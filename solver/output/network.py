@@ -18,7 +18,8 @@ import numpy as np
 
 from solver.network.graph import FlowBoundary, Network
 from solver.network.hydraulics import solve_hydraulics
-from solver.output.atomic import atomic_path, write_csv, write_json
+from solver.output.atomic import write_csv, write_json
+from solver.output.figures import pyplot, save_figure
 from solver.output.vtk import write_polydata
 from solver.units import LPM
 
@@ -199,17 +200,9 @@ def summarize(built, solution, reports):
     return summary
 
 
-def _save_figure(fig, path):
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=110, format="png")
-
-
 def plot_branch_flows(built, solution, path):
     """Bar chart of tray (or all branch) flows [L/min] with the mean."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     net = solution.network
     names = built.tray_inlets or [b.name for b in net.branches]
@@ -222,17 +215,12 @@ def plot_branch_flows(built, solution, path):
     ax.set_ylabel("flow [L/min]")
     ax.set_title("Branch flows")
     ax.legend()
-    fig.tight_layout()
-    _save_figure(fig, path)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def plot_pump_curve(built, solution, path):
     """Pump group curve, system curve and operating point."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     net = solution.network
     i = net.branch_index(built.pump)
@@ -253,9 +241,7 @@ def plot_pump_curve(built, solution, path):
     ax.set_ylim(bottom=0.0)
     ax.grid(True, alpha=0.3)
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    _save_figure(fig, path)
-    plt.close(fig)
+    save_figure(fig, path)
 
 
 def write_outputs(built, solution, summary, output_dir, plots=True):

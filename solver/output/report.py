@@ -46,7 +46,8 @@ from pathlib import Path
 
 from solver.case.bodies import DEFAULT_CHIP_LIMIT
 from solver.case.network import WATER_CLASSES
-from solver.output.atomic import atomic_path, atomic_write_text, read_json, write_json
+from solver.output.atomic import atomic_write_text, read_json, write_json
+from solver.output.figures import pyplot, save_figure
 from solver.output.network import layout_positions
 from solver.units import LPM, ZERO_CELSIUS
 
@@ -587,10 +588,7 @@ def plot_chip_temperatures(report: Mapping, path) -> Path:
 
     Chips without coolant are drawn at their limit, hatched. Written atomically as PNG.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     chips = list(report["chips"])
     names = [c["name"] for c in chips]
@@ -615,11 +613,7 @@ def plot_chip_temperatures(report: Mapping, path) -> Path:
     low = min(values) if values else 0.0
     ax.set_ylim(bottom=low - 5.0)
     ax.legend(loc="lower right")
-    fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=110, format="png")
-    plt.close(fig)
-    return Path(path)
+    return save_figure(fig, path)
 
 
 def plot_rack_network(solution, path, quantity: str = "temperature") -> Path:
@@ -633,10 +627,7 @@ def plot_rack_network(solution, path, quantity: str = "temperature") -> Path:
     quantity : {"temperature", "flow"}
         Branch mean temperature [C] or volumetric flow [L/min].
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
     import numpy as np
     from matplotlib.collections import LineCollection
 
@@ -660,11 +651,7 @@ def plot_rack_network(solution, path, quantity: str = "temperature") -> Path:
     ax.set_ylabel("z [m]")
     ax.set_title(f"rack network: {quantity}")
     fig.colorbar(lines, ax=ax, label=label)
-    fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=110, format="png")
-    plt.close(fig)
-    return Path(path)
+    return save_figure(fig, path)
 
 
 def plot_plate_temperature(fields: Mapping, path, title: str = "cold plate") -> Path:
@@ -673,10 +660,7 @@ def plot_plate_temperature(fields: Mapping, path, title: str = "cold plate") -> 
     ``fields`` as :attr:`solver.coupling.OperatingPoint.fields` (``faces`` and ``temperature``,
     optionally ``material`` with -1 for empty cells, which are left blank).
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
     import numpy as np
 
     x, y, _ = (np.asarray(f, dtype=float) for f in fields["faces"])
@@ -692,11 +676,7 @@ def plot_plate_temperature(fields: Mapping, path, title: str = "cold plate") -> 
     ax.set_ylabel("y [mm]")
     ax.set_title(f"{title}: peak temperature over z")
     fig.colorbar(mesh, ax=ax, label="temperature [C]")
-    fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=110, format="png")
-    plt.close(fig)
-    return Path(path)
+    return save_figure(fig, path)
 
 
 def write_report(directory, report: Mapping, images: bool = True) -> dict[str, Path]:

@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from solver.output.atomic import atomic_path, atomic_write_text, write_csv, write_json
+from solver.output.atomic import atomic_write_text, write_csv, write_json
+from solver.output.figures import pyplot, save_figure
 from solver.units import ZERO_CELSIUS
 
 HOTTEST_SHOWN = 5  # chips drawn one by one in the chip panel
@@ -59,10 +60,7 @@ def time_series(outcome) -> tuple[dict, dict]:
 def plot_transient(outcome, path) -> Path:
     """Three panels against time: chips (hottest few, envelope, limit), flows and pump speeds,
     supply temperatures; the event marked. Written atomically as PNG."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot()
 
     result = outcome.result
     t = result.time
@@ -112,11 +110,7 @@ def plot_transient(outcome, path) -> Path:
     ride_text = "never within the horizon" if ride is None else f"{ride:.1f} s"
     axes[0].set_title(f"{outcome.label}: ride-through {ride_text} (event at "
                       f"{outcome.event_time:g} s, grey line)")
-    fig.tight_layout()
-    with atomic_path(path) as tmp:
-        fig.savefig(tmp, dpi=100, format="png")
-    plt.close(fig)
-    return Path(path)
+    return save_figure(fig, path, dpi=100)
 
 
 def _ride_through(row) -> str:
