@@ -338,6 +338,19 @@ def describe_case(case) -> str:
     bounds = domain_bounds(case)
     if bounds is not None:
         lines.append(f"  domain {_box_text(bounds)}")
+    if case.transient is not None:
+        t = case.transient
+        largest = t.max_step if t.max_step is not None else t.end / 50.0
+        lines.append(f"  in time: {t.end:g} s from the {t.start} state, steps {t.initial_step:g} s "
+                     f"growing by {t.growth:g} to {max(largest, t.initial_step):g} s")
+        inputs = {**{f"power of {name}": value for name, value in t.chip_power.items()},
+                  "inlet temperature": t.inlet_temperature, "inlet flow": t.inlet_flow}
+        for what, value in inputs.items():
+            if value is not None:
+                shown = (f"{value.get('kind')} "
+                         + ", ".join(f"{k} {v}" for k, v in value.items() if k != "kind")
+                         if isinstance(value, dict) else str(value))
+                lines.append(f"    {what}: {shown}")
     report, notes = grid_preview(case)
     if report is not None:
         lines.append(f"  grid: {report['line'].removeprefix('grid ')}")

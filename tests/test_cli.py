@@ -37,6 +37,13 @@ def test_malformed_case_gives_one_line_and_exit_2(path, capsys):
     assert f": {key}:" in line or f": {key}," in line, line
 
 
+def test_check_prints_the_plate_in_time(capsys):
+    assert main(["check", str(ROOT / "cases" / "gpu_plate_training_job.toml")]) == 0
+    out = capsys.readouterr().out
+    assert "in time: 27 s from the steady state, steps 0.01 s growing by 1.3 to 1 s" in out
+    assert "power of gpu: square_wave low 300 W, high 1 kW, period 20 s" in out
+
+
 def test_check_valid_case_prints_summary(tmp_path, capsys):
     path = tmp_path / "plate.toml"
     path.write_text("""
