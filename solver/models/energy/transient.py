@@ -53,6 +53,7 @@ from solver.models.energy.terms import cell_array, check_mass_flux, side_terms
 from solver.numerics.linear.reuse import ReusedMultigrid
 from solver.numerics.linear.settings import LinearSolve
 from solver.numerics.stencil import NEIGHBOURS, Stencil7
+from solver.units import ZERO_CELSIUS
 
 CORRECTION_RTOL = 1e-3  # linear tolerance of the deferred-correction solves before the last
 GAMMA = 2.0 - math.sqrt(2.0)
@@ -391,7 +392,7 @@ def run_transient(energy: TransientEnergy, steps, monitor: Callable | None = Non
         [s] times of jumps and kinks of the inputs (``solver.schedules.breakpoints``).
     progress : solver.progress.Progress, optional
         Receives ``(step, {}, {"t_s": t, **monitors}, fraction=steps done / steps in all)``
-        after each step.
+        after each step (monitors ending in ``_K`` shown in C).
     checkpoint : callable, optional
         ``checkpoint(energy, history)`` every ``checkpoint_every`` steps.
     history : TransientHistory, optional
@@ -419,7 +420,10 @@ def run_transient(energy: TransientEnergy, steps, monitor: Callable | None = Non
         history.steps += 1
         record()
         if progress is not None:
-            progress.update(history.steps, {}, {"t_s": energy.time, **history.records[-1]},
+            shown = {(k[:-2] + "_C" if k.endswith("_K") else k):
+                     (v - ZERO_CELSIUS if k.endswith("_K") else v)
+                     for k, v in history.records[-1].items()}
+            progress.update(history.steps, {}, {"t_s": energy.time, **shown},
                             fraction=history.steps / total)
         if checkpoint is not None and checkpoint_every and history.steps % checkpoint_every == 0:
             checkpoint(energy, history)
