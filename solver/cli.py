@@ -341,8 +341,10 @@ def describe_case(case) -> str:
     if case.transient is not None:
         t = case.transient
         largest = t.max_step if t.max_step is not None else t.end / 50.0
+        control = ("" if t.tolerance is None
+                   else f", error-controlled to {t.tolerance:g} K per step")
         lines.append(f"  in time: {t.end:g} s from the {t.start} state, steps {t.initial_step:g} s "
-                     f"growing by {t.growth:g} to {max(largest, t.initial_step):g} s")
+                     f"growing by {t.growth:g} to {max(largest, t.initial_step):g} s{control}")
         inputs = {**{f"power of {name}": value for name, value in t.chip_power.items()},
                   "inlet temperature": t.inlet_temperature, "inlet flow": t.inlet_flow}
         for what, value in inputs.items():

@@ -57,7 +57,7 @@ def time_steps(section) -> TimeSteps:
     """The step sequence of a ``[transient]`` section."""
     largest = section.max_step if section.max_step is not None else section.end / 50.0
     return TimeSteps(section.end, section.initial_step, max(largest, section.initial_step),
-                     section.growth)
+                     section.growth, section.tolerance)
 
 
 def _first_crossing(times, values, limit) -> float | None:

@@ -115,3 +115,19 @@ def test_an_interrupted_run_resumes_from_its_checkpoint(tmp_path, monkeypatch):
     assert resumed["transient"]["steps"] > 30
     a, b = (s["transient"]["chips"]["die"]["final_temperature_K"] for s in (whole, resumed))
     assert a == pytest.approx(b, abs=1e-3)
+
+
+def test_error_controlled_run_from_the_case_file(tmp_path):
+    """``tolerance = "0.01 K"`` in [transient] switches to error-controlled steps: 10 to 60 steps
+    to 4 s (measured 35; a fine run takes 286), and the final die temperature agrees with the
+    fine run (1 ms steps growing by 1.05 to 20 ms) within 5 tolerances (measured 0.016 K)."""
+    step = {"die": {"kind": "step", "before": "10 W", "after": "50 W", "time": "1 s"}}
+    adaptive = run(_case({"end": "4 s", "tolerance": "0.01 K", "growth": 2.0, "max_step": "1 s",
+                          "chip_power": step}), backend="cpu", output=tmp_path / "a",
+                   quiet=True)["transient"]
+    fine = run(_case({"end": "4 s", "initial_step": "1 ms", "growth": 1.05, "max_step": "0.02 s",
+                      "chip_power": step}), backend="cpu", output=tmp_path / "f",
+               quiet=True)["transient"]
+    assert 10 <= adaptive["steps"] <= 60
+    a, f = (r["chips"]["die"]["final_temperature_K"] for r in (adaptive, fine))
+    assert a == pytest.approx(f, abs=5 * 0.01)

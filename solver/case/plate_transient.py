@@ -7,6 +7,7 @@
     initial_step = "1 ms"          # first step, and the step after every jump of an input
     max_step = "0.5 s"
     growth = 1.2                   # factor from one step to the next
+    tolerance = "0.01 K"           # optional: error-controlled steps (growth is then the cap)
     start = "steady"               # the steady state at the inputs' values at t = 0, or "inlet"
     fields_every = 10              # a VTK field every 10 steps (transient.pvd), 0: none
     checkpoint_every = 50          # steps between checkpoints (with [output] checkpoint)
@@ -36,6 +37,7 @@ from solver.units import (
     VOLUMETRIC_FLOW_UNITS,
     Duration,
     Section,
+    TemperatureDifference,
 )
 
 
@@ -48,7 +50,10 @@ class PlateTransientSection(Section):
     max_step: Duration | None = Field(None, gt=0, description="[s] largest time step (default: "
                                                               "end / 50)")
     growth: float = Field(1.2, ge=1, le=2, description="[-] factor from one time step to the "
-                                                       "next")
+                                                       "next (with a tolerance: the largest)")
+    tolerance: TemperatureDifference | None = Field(
+        None, gt=0, description="[K] local error allowed per time step: the step then follows "
+                                "TR-BDF2's error estimate (steps over it are taken again)")
     start: Literal["steady", "inlet"] = Field(
         "steady", description="[-] starting field: the steady state at the inputs' values at "
                               "t = 0, or the whole plate at the inlet temperature")

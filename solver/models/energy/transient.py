@@ -55,6 +55,8 @@ from solver.numerics.linear.settings import LinearSolve
 from solver.numerics.stencil import NEIGHBOURS, Stencil7
 from solver.units import ZERO_CELSIUS
 
+MIN_STEP_FACTOR = 0.2  # an error-controlled step shrinks at most this much at once
+MIN_STEP_FRACTION = 1e-3  # ... and is never rejected below this fraction of the first step
 CORRECTION_RTOL = 1e-3  # linear tolerance of the deferred-correction solves before the last
 GAMMA = 2.0 - math.sqrt(2.0)
 """Fraction of the step taken by the trapezoidal stage."""
@@ -62,6 +64,11 @@ STAGE_WEIGHT = 1.0 / (2.0 * math.sqrt(2.0))
 """Weight ``w`` of the start and trapezoidal-stage rates in the step's quadrature."""
 END_WEIGHT = 1.0 - 1.0 / math.sqrt(2.0)
 """Weight ``d`` of the end rate; also the factor of ``dt`` in both stages' time term."""
+# the step's weights less those of the quadratic through the three rates (third order): their
+# products with the rates estimate the step's local error
+ERROR_WEIGHTS = (STAGE_WEIGHT - (1.0 / 3.0 - (1.0 + GAMMA) / 2.0 + GAMMA) / GAMMA,
+                 STAGE_WEIGHT + 1.0 / (6.0 * GAMMA * (GAMMA - 1.0)),
+                 END_WEIGHT - (1.0 / 3.0 - GAMMA / 2.0) / (1.0 - GAMMA))
 
 
 @dataclass
@@ -177,6 +184,8 @@ class TransientEnergy:
         self._operator_step = None  # [s] the step it was made for
         self.volumes = grid.cell_volumes()
         self.linear_iterations: list[int] = []
+        self.estimate_error = False  # set by run_transient for steps with an error tolerance
+        self.error = None  # [K] local error estimate of the last step
         k, capacity = self._properties()
         self.audit = EnergyAudit(initial_stored=self._stored(capacity, k, self.temperature))
 
@@ -301,6 +310,14 @@ class TransientEnergy:
         if not bool(xp.all(xp.isfinite(final))):
             raise FloatingPointError(f"the temperature became non-finite in the step from "
                                      f"{t0:.6g} s; the state of {t0:.6g} s is kept")
+        if self.estimate_error:
+            # Hosea & Shampine's filtered estimate: (I - d dt J)^-1 dt sum e_j f_j / (C V),
+            # which is (A + C V / (d dt))^-1 sum e_j f_j / d, one loose solve
+            e0, e1, e2 = ERROR_WEIGHTS
+            rhs = xp.where(conducting, (e0 * rate0 + e1 * rate_mid + e2 * rate1) / END_WEIGHT,
+                           0.0)
+            error, _ = linear_solve(self._multigrid, rhs, xp.zeros_like(rhs), self._loose)
+            self.error = float(xp.max(xp.abs(error)))
         w, d = STAGE_WEIGHT, END_WEIGHT
         net = [float(xp.sum(r, dtype=xp.float64)) for r in (rate0, rate_mid, rate1)]
         self.audit.heat_in += dt * (w * (net[0] + net[1]) + d * net[2])
@@ -364,12 +381,15 @@ class TransientHistory:
         Steps taken.
     linear_iterations : list of int
         Linear iterations of every stage solve.
+    rejected : int
+        Steps taken again, shorter, because their error estimate exceeded the tolerance.
     """
 
     times: list = field(default_factory=list)
     records: list = field(default_factory=list)
     steps: int = 0
     linear_iterations: list = field(default_factory=list)
+    rejected: int = 0
 
     def series(self, name: str) -> list:
         """The values of monitor ``name`` over the records."""
@@ -385,7 +405,10 @@ def run_transient(energy: TransientEnergy, steps, monitor: Callable | None = Non
     ----------
     energy : TransientEnergy
     steps : solver.numerics.time_steps.TimeSteps
-        Step sequence; steps restart at ``initial`` on each breakpoint and land on it.
+        Step sequence; steps restart at ``initial`` on each breakpoint and land on it. With a
+        ``tolerance`` [K] the step follows the filtered local error estimate of TR-BDF2
+        (Hosea & Shampine 1996): ``dt_next = dt min(growth, max(0.2, 0.9 (tol/err)^(1/3)))``,
+        and a step whose estimate exceeds the tolerance is taken again with that shorter step.
     monitor : callable, optional
         ``monitor(temperature, time) -> dict`` of host floats recorded after each step.
     breakpoints : sequence of float
@@ -411,20 +434,33 @@ def run_transient(energy: TransientEnergy, steps, monitor: Callable | None = Non
         history = TransientHistory()
         record()
     breaks = tuple(b for b in breakpoints if b > energy.time)
+    start = energy.time
     total = steps.count(breaks, energy.time)
-    dt = None
+    tolerance = steps.tolerance
+    energy.estimate_error = tolerance is not None
+    dt = proposed = None
     while energy.time < steps.end * (1 - 1e-12):
-        dt = steps.next_step(energy.time, dt, breaks)
+        dt = steps.next_step(energy.time, dt, breaks, proposed)
         landing = [b for b in breaks if abs(energy.time + dt - b) <= 1e-9 * dt]
+        before = energy.state()
         energy.step(dt, landing[0] if landing else None)
+        if tolerance is not None:
+            # the usual controller of a second-order method: the error scales as dt^3
+            factor = 0.9 * (tolerance / max(energy.error, 1e-300)) ** (1.0 / 3.0)
+            proposed = dt * min(max(factor, MIN_STEP_FACTOR), max(steps.growth, 1.0))
+            if energy.error > tolerance and dt > MIN_STEP_FRACTION * steps.initial:
+                energy.load_state(before)
+                history.rejected += 1
+                continue
         history.steps += 1
         record()
         if progress is not None:
             shown = {(k[:-2] + "_C" if k.endswith("_K") else k):
                      (v - ZERO_CELSIUS if k.endswith("_K") else v)
                      for k, v in history.records[-1].items()}
-            progress.update(history.steps, {}, {"t_s": energy.time, **shown},
-                            fraction=history.steps / total)
+            done = (history.steps / total if tolerance is None
+                    else (energy.time - start) / max(steps.end - start, 1e-300))
+            progress.update(history.steps, {}, {"t_s": energy.time, **shown}, fraction=done)
         if checkpoint is not None and checkpoint_every and history.steps % checkpoint_every == 0:
             checkpoint(energy, history)
     history.linear_iterations = list(energy.linear_iterations)
