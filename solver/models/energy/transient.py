@@ -241,7 +241,7 @@ class TransientEnergy:
     def _solve_stage(self, time, k, shift, extra, guess, start, refresh=True):
         """Solve ``(A + shift) T = b + extra`` at ``time``; returns T, the net flows
         ``b - A T`` [W] of the system solved (the one the step's quadrature uses) and the heat
-        generated [W]."""
+        generated [W] (a device scalar)."""
         xp = self.xp
         conducting = k > 0
         settings = self.settings
@@ -271,8 +271,7 @@ class TransientEnergy:
             else:
                 # under-relaxed guess for the next correction (limiter switching can cycle)
                 guess = guess + settings.relaxation * (temperature - guess)
-        generated = float(xp.sum(xp.where(conducting, source * self.volumes, 0.0),
-                                 dtype=xp.float64))
+        generated = xp.sum(xp.where(conducting, source * self.volumes, 0.0), dtype=xp.float64)
         return temperature, self._rate(stencil, rhs, temperature, conducting), generated
 
     # -- one step ----------------------------------------------------------------------------
@@ -290,8 +289,7 @@ class TransientEnergy:
         start = self.temperature
         stencil, rhs, source = self._system(t0, k, start)
         rate0 = self._rate(stencil, rhs, start, conducting)
-        generated0 = float(xp.sum(xp.where(conducting, source * self.volumes, 0.0),
-                                  dtype=xp.float64))
+        generated0 = xp.sum(xp.where(conducting, source * self.volumes, 0.0), dtype=xp.float64)
         # both stages: time term C V / (d dt) on the diagonal; the operator is the last step's
         # unless the step or an input that changes in time changed it
         shift = xp.where(conducting, capacity * self.volumes / (END_WEIGHT * dt), 0.0)
@@ -307,9 +305,7 @@ class TransientEnergy:
         final, rate1, generated1 = self._solve_stage(
             t1, k, shift, shift * start + (STAGE_WEIGHT / END_WEIGHT) * (rate0 + rate_mid),
             extrapolated, start, varying)
-        if not bool(xp.all(xp.isfinite(final))):
-            raise FloatingPointError(f"the temperature became non-finite in the step from "
-                                     f"{t0:.6g} s; the state of {t0:.6g} s is kept")
+        error = None
         if self.estimate_error:
             # Hosea & Shampine's filtered estimate: (I - d dt J)^-1 dt sum e_j f_j / (C V),
             # which is (A + C V / (d dt))^-1 sum e_j f_j / d, one loose solve
@@ -317,14 +313,24 @@ class TransientEnergy:
             rhs = xp.where(conducting, (e0 * rate0 + e1 * rate_mid + e2 * rate1) / END_WEIGHT,
                            0.0)
             error, _ = linear_solve(self._multigrid, rhs, xp.zeros_like(rhs), self._loose)
-            self.error = float(xp.max(xp.abs(error)))
+        # finiteness, the step's heat flows, the stored energy change and the error estimate
+        # reach the host in one transfer
+        sums = [xp.sum(r, dtype=xp.float64) for r in (rate0, rate_mid, rate1)]
+        stored = xp.sum(xp.where(conducting, capacity * self.volumes * (final - start), 0.0),
+                        dtype=xp.float64)
+        finite, *values = (float(v) for v in to_host(xp.stack([
+            xp.all(xp.isfinite(final)).astype(xp.float64), *sums, generated0, generated_mid,
+            generated1, stored, xp.max(xp.abs(error)) if error is not None
+            else xp.zeros((), dtype=xp.float64)])))
+        if not finite:
+            raise FloatingPointError(f"the temperature became non-finite in the step from "
+                                     f"{t0:.6g} s; the state of {t0:.6g} s is kept")
+        net0, net_mid, net1, gen0, gen_mid, gen1, stored, largest = values
+        self.error = largest if error is not None else None
         w, d = STAGE_WEIGHT, END_WEIGHT
-        net = [float(xp.sum(r, dtype=xp.float64)) for r in (rate0, rate_mid, rate1)]
-        self.audit.heat_in += dt * (w * (net[0] + net[1]) + d * net[2])
-        self.audit.generated += dt * (w * (generated0 + generated_mid) + d * generated1)
-        self.audit.stored_change += float(xp.sum(
-            xp.where(conducting, capacity * self.volumes * (final - start), 0.0),
-            dtype=xp.float64))
+        self.audit.heat_in += dt * (w * (net0 + net_mid) + d * net1)
+        self.audit.generated += dt * (w * (gen0 + gen_mid) + d * gen1)
+        self.audit.stored_change += stored
         self.temperature = final
         self.time = t0 + dt if end is None else end
 
