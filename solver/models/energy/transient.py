@@ -187,7 +187,8 @@ class TransientEnergy:
         self.estimate_error = False  # set by run_transient for steps with an error tolerance
         self.error = None  # [K] local error estimate of the last step
         k, capacity = self._properties()
-        self.audit = EnergyAudit(initial_stored=self._stored(capacity, k, self.temperature))
+        self.audit = EnergyAudit(initial_stored=float(self._stored(capacity, k > 0,
+                                                                   self.temperature)))
 
     # -- the state --------------------------------------------------------------------------
     def _properties(self):
@@ -196,10 +197,16 @@ class TransientEnergy:
         capacity = cell_array(self.grid, _at(self.heat_capacity, t), "heat_capacity")
         return k, capacity
 
-    def _stored(self, capacity, k, temperature) -> float:
+    def _stored(self, capacity, conducting, temperature):
+        """[J] ``sum C V T`` over the conducting cells (a device scalar)."""
         xp = self.xp
-        return float(xp.sum(xp.where(k > 0, capacity * self.volumes * temperature, 0.0),
-                            dtype=xp.float64))
+        return xp.sum(xp.where(conducting, capacity * self.volumes * temperature, 0.0),
+                      dtype=xp.float64)
+
+    def _generated(self, source, conducting):
+        """[W] heat generated in the conducting cells (a device scalar)."""
+        xp = self.xp
+        return xp.sum(xp.where(conducting, source * self.volumes, 0.0), dtype=xp.float64)
 
     def state(self) -> dict:
         """Arrays and scalars to checkpoint: temperature [K], time [s], the audit [J]."""
@@ -215,11 +222,11 @@ class TransientEnergy:
 
     # -- one stage ---------------------------------------------------------------------------
     def _system(self, time, k, temperature):
-        """Steady operator, right-hand side and boundary terms at ``time`` [s]."""
+        """Steady operator, right-hand side [W] and heat source [W/m3] at ``time`` [s]."""
         flux = _at(self.mass_flux, time)
         if flux is not None:
             flux = check_mass_flux(self.grid, flux)
-        stencil, rhs, terms, _, source = assemble(
+        stencil, rhs, _, _, source = assemble(
             self.grid, k, _at(self.boundaries, time), _at(self.heat_source, time), flux,
             self.cp, self.scheme, temperature)
         return stencil, rhs, source
@@ -271,8 +278,8 @@ class TransientEnergy:
             else:
                 # under-relaxed guess for the next correction (limiter switching can cycle)
                 guess = guess + settings.relaxation * (temperature - guess)
-        generated = xp.sum(xp.where(conducting, source * self.volumes, 0.0), dtype=xp.float64)
-        return temperature, self._rate(stencil, rhs, temperature, conducting), generated
+        return (temperature, self._rate(stencil, rhs, temperature, conducting),
+                self._generated(source, conducting))
 
     # -- one step ----------------------------------------------------------------------------
     def step(self, dt: float, end: float | None = None) -> None:
@@ -289,7 +296,7 @@ class TransientEnergy:
         start = self.temperature
         stencil, rhs, source = self._system(t0, k, start)
         rate0 = self._rate(stencil, rhs, start, conducting)
-        generated0 = xp.sum(xp.where(conducting, source * self.volumes, 0.0), dtype=xp.float64)
+        generated0 = self._generated(source, conducting)
         # both stages: time term C V / (d dt) on the diagonal; the operator is the last step's
         # unless the step or an input that changes in time changed it
         shift = xp.where(conducting, capacity * self.volumes / (END_WEIGHT * dt), 0.0)
@@ -316,8 +323,7 @@ class TransientEnergy:
         # finiteness, the step's heat flows, the stored energy change and the error estimate
         # reach the host in one transfer
         sums = [xp.sum(r, dtype=xp.float64) for r in (rate0, rate_mid, rate1)]
-        stored = xp.sum(xp.where(conducting, capacity * self.volumes * (final - start), 0.0),
-                        dtype=xp.float64)
+        stored = self._stored(capacity, conducting, final - start)
         finite, *values = (float(v) for v in to_host(xp.stack([
             xp.all(xp.isfinite(final)).astype(xp.float64), *sums, generated0, generated_mid,
             generated1, stored, xp.max(xp.abs(error)) if error is not None
@@ -352,12 +358,12 @@ class TransientEnergy:
                                   settings, temperature=self.temperature)
         self.temperature = self.xp.where(k > 0, result.temperature, self.temperature)
         k, capacity = self._properties()
-        self.audit = EnergyAudit(initial_stored=self._stored(capacity, k, self.temperature))
+        self.audit = EnergyAudit(initial_stored=float(self._stored(capacity, k > 0,
+                                                                   self.temperature)))
 
     def balance(self) -> dict:
         """Heat flows [W] at the current state: generated, per boundary patch, and the rate of
         change of stored energy they imply (:func:`solver.models.energy.heat_balance`)."""
-        xp = self.xp
         k, _ = self._properties()
         flux = _at(self.mass_flux, self.time)
         if flux is not None:
@@ -365,8 +371,7 @@ class TransientEnergy:
         boundaries = _at(self.boundaries, self.time)
         source = _at(self.heat_source, self.time)
         source = cell_array(self.grid, 0.0 if source is None else source, "heat_source")
-        generated = float(xp.sum(xp.where(k > 0, source * self.volumes, 0.0),
-                                 dtype=xp.float64))
+        generated = float(self._generated(source, k > 0))
         terms = side_terms(self.grid, k, boundaries, flux, self.cp, self.scheme,
                            self.temperature)
         return heat_balance(generated, flows_from_terms(self.grid, self.temperature, boundaries,
