@@ -80,14 +80,12 @@ def _write_series(result, transient, folder: Path, limits: dict, title: str,
     the limit)."""
     powers = {name: np.asarray(transient.powers[name](result.times)) for name in
               result.chip_temperature}
-    flow = transient.inputs.inlet_flow
     rows = result.rows()
     for index, row in enumerate(rows):
         t = float(result.times[index])
         row.update({f"{name}_power_W": float(p[index]) for name, p in powers.items()})
         row["inlet_temperature_K"] = transient.inlet_temperature(t)
-        row["inlet_mass_flow_kg_per_s"] = (transient.steady_flow if flow is None
-                                           else float(as_schedule(flow)(t)))
+        row["inlet_mass_flow_kg_per_s"] = transient.inlet_mass_flow(t)
     write_csv(folder / "transient.csv", rows)
     if images:
         image = folder / "images" / "transient.png"

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from solver.backend import get_backend
 from solver.case.hashing import case_hash
-from solver.models.coldplate.transient import thermal_impedance
+from solver.models.coldplate.transient import coolant_mass_flow, thermal_impedance
 from solver.numerics.foster import FosterNetwork
 from solver.output.atomic import read_json, write_csv, write_json
 from solver.output.impedance import plot_impedance
@@ -75,10 +75,10 @@ def characterize_impedance(case, backend="cpu", store: bool = True, force: bool 
     if progress:
         progress("thermal impedance: step response of every chip")
     z = thermal_impedance(plate)
-    flow = plate.capacity_rate() / float(plate.coolant.specific_heat(plate.inlet_temperature))
     data = {
         "case": case.name, "case_hash": key,
-        "flow_m3_per_s": flow / plate.density, "inlet_temperature_K": plate.inlet_temperature,
+        "flow_m3_per_s": coolant_mass_flow(plate) / plate.density,
+        "inlet_temperature_K": plate.inlet_temperature,
         "chip_powers_W": {n: float(p) for n, p in model.chip_powers.items()},
         "run": z.pop("_run"),
         "chips": {name: {"foster": entry["foster"].describe(), "fit": _plain(entry["fit"]),

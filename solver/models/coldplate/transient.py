@@ -41,9 +41,9 @@ from solver.models.energy.transient import (
     run_transient,
     with_inlet_temperature,
 )
-from solver.numerics.foster import FosterNetwork, fit_foster
+from solver.numerics.foster import fit_foster
 from solver.numerics.time_steps import TimeSteps
-from solver.schedules import Schedule, as_schedule, breakpoints
+from solver.schedules import as_schedule, breakpoints
 
 
 @dataclass(frozen=True)
@@ -148,13 +148,10 @@ class PlateTransient:
                              for name, power in model.chip_powers.items() if power > 0}
         self.powers = {name: as_schedule(inputs.chip_power.get(name, power))
                        for name, power in model.chip_powers.items()}
-        self.steady_flow = plate.capacity_rate() / float(
-            plate.coolant.specific_heat(plate.inlet_temperature))  # [kg/s]
+        self.steady_flow = coolant_mass_flow(plate)  # [kg/s]
         start = plate.temperature if temperature is None else temperature
         start = plate.grid.full(float(start)) if np.ndim(start) == 0 else start
-        fluid = plate.fluid
-        rho_cp = plate.density * float(plate.coolant.specific_heat(plate.inlet_temperature))
-        capacity = xp.where(fluid, rho_cp, model.heat_capacity(start))
+        capacity = heat_capacity(plate, start)
         flux = plate.face_mass_flux()
         mass_flux = flux if inputs.inlet_flow is None else self._scaled_flux(flux)
         boundaries = (plate.boundaries if inputs.inlet_temperature is None
@@ -172,14 +169,11 @@ class PlateTransient:
         return total
 
     def _boundaries_at(self, time: float):
-        return with_inlet_temperature(self.plate.boundaries,
-                                      float(as_schedule(self.inputs.inlet_temperature)(time)))
+        return with_inlet_temperature(self.plate.boundaries, self.inlet_temperature(time))
 
     def _scaled_flux(self, flux):
-        flow = as_schedule(self.inputs.inlet_flow)
-
         def mass_flux(time):
-            ratio = float(flow(time)) / self.steady_flow
+            ratio = self.inlet_mass_flow(time) / self.steady_flow
             return tuple(f * ratio for f in flux)
 
         return mass_flux
@@ -189,6 +183,11 @@ class PlateTransient:
         value = self.inputs.inlet_temperature
         return self.plate.inlet_temperature if value is None else float(
             as_schedule(value)(time))
+
+    def inlet_mass_flow(self, time: float) -> float:
+        """[kg/s] coolant mass flow at ``time`` [s]."""
+        value = self.inputs.inlet_flow
+        return self.steady_flow if value is None else float(as_schedule(value)(time))
 
     # -- monitors and run --------------------------------------------------------------------
     def monitor(self, temperature, time: float) -> dict:
@@ -201,9 +200,8 @@ class PlateTransient:
         plate.temperature = temperature
         cases = {f"{name}_case_K": t for name, (t, _) in plate.case_temperatures().items()}
         outlet = plate.outlet_temperature()
-        flow = 1.0 if self.inputs.inlet_flow is None else float(
-            as_schedule(self.inputs.inlet_flow)(time)) / self.steady_flow
-        heat = flow * plate.capacity_rate() * (outlet - self.inlet_temperature(time))
+        ratio = self.inlet_mass_flow(time) / self.steady_flow
+        heat = ratio * plate.capacity_rate() * (outlet - self.inlet_temperature(time))
         return {**{f"{name}_K": float(p) for name, p in zip(self.masks, peaks, strict=True)},
                 **cases,
                 "outlet_temperature_K": outlet, "coolant_heat_W": heat}
@@ -224,14 +222,27 @@ class PlateTransient:
                                     self.energy.audit, history)
 
 
+def coolant_mass_flow(plate) -> float:
+    """[kg/s] the coolant mass flow through a solved plate (its net outflow's ``sum F cp``
+    over the specific heat at the inlet temperature)."""
+    return plate.capacity_rate() / float(plate.coolant.specific_heat(plate.inlet_temperature))
+
+
+def heat_capacity(plate, temperature):
+    """[J/m3/K] ``rho cp`` of every cell of a plate: solids from their materials at
+    ``temperature`` [K], the coolant at the inlet temperature (the density and specific heat
+    the flow and the advected heat use, so a uniform field stays uniform)."""
+    rho_cp = plate.density * float(plate.coolant.specific_heat(plate.inlet_temperature))
+    return plate.xp.where(plate.fluid, rho_cp, plate.model.heat_capacity(temperature))
+
+
 def settling_time(plate) -> float:
     """[s] the plate's mean thermal delay: energy stored at its steady state above the inlet
     temperature over the power, ``sum C V (T - T_in) / P``. For a step in power it equals the
     integral of the not-yet-removed fraction of the heat, ``int (1 - Q_out/P) dt``."""
     xp = plate.xp
     model = plate.model
-    rho_cp = plate.density * float(plate.coolant.specific_heat(plate.inlet_temperature))
-    capacity = xp.where(plate.fluid, rho_cp, model.heat_capacity(plate.temperature))
+    capacity = heat_capacity(plate, plate.temperature)
     stored = float(xp.sum(xp.where(plate.conductivity > 0, capacity * plate.grid.cell_volumes()
                                    * (plate.temperature - plate.inlet_temperature), 0.0)))
     power = sum(model.chip_powers.values())
@@ -277,8 +288,3 @@ def thermal_impedance(plate, end: float | None = None, initial_step: float = 1e-
                    "energy_audit_relative_error": result.audit.relative_error}
     return out
 
-
-def foster_response(network: FosterNetwork, times, power: Schedule) -> np.ndarray:
-    """[K] temperature rise of a chip over the coolant for a power history (its Foster network's
-    :meth:`~solver.numerics.foster.FosterNetwork.response`)."""
-    return network.response(np.asarray(times, dtype=float), power)
