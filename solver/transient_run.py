@@ -23,6 +23,7 @@ from solver.case.hashing import case_hash
 from solver.case.schedules import schedule_from_table
 from solver.models.coldplate.transient import PlateInputs, PlateTransient
 from solver.models.energy.transient import TransientHistory
+from solver.numerics.statistics import first_crossing
 from solver.numerics.time_steps import TimeSteps
 from solver.output.atomic import write_csv
 from solver.output.checkpoint import load_checkpoint, save_checkpoint
@@ -60,18 +61,6 @@ def time_steps(section) -> TimeSteps:
                      section.growth, section.tolerance)
 
 
-def _first_crossing(times, values, limit) -> float | None:
-    """[s] first time ``values`` reach ``limit`` (linear between records), or None."""
-    above = np.nonzero(values >= limit)[0]
-    if above.size == 0:
-        return None
-    i = int(above[0])
-    if i == 0:
-        return float(times[0])
-    t0, t1, v0, v1 = times[i - 1], times[i], values[i - 1], values[i]
-    return float(t0 + (limit - v0) / (v1 - v0) * (t1 - t0))
-
-
 def _write_series(result, transient, folder: Path, limits: dict, title: str,
                   images: bool) -> dict:
     """``transient.csv`` (per record: time, chip peak temperatures and powers, outlet and inlet
@@ -102,7 +91,7 @@ def _write_series(result, transient, folder: Path, limits: dict, title: str,
                        "peak_case_temperature_K": None if case is None else float(case.max()),
                        "final_temperature_K": float(values[-1]),
                        "limit_temperature_K": limit,
-                       "time_to_limit_s": None if limit is None else _first_crossing(
+                       "time_to_limit_s": None if limit is None else first_crossing(
                            result.times, values, limit)}
     return chips
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from solver.numerics.statistics import first_crossing
+
 
 @dataclass
 class TransientResult:
@@ -88,21 +90,12 @@ class TransientResult:
 
         The crossing is interpolated linearly between the two recorded steps around it.
         """
-        limits = np.array([limit.get(p, np.inf) if isinstance(limit, dict) else float(limit)
-                           for p in self.plates])
-        first = None
-        for i in range(len(self.plates)):
-            above = np.flatnonzero(self.chip_temperature[:, i] >= limits[i])
-            if not above.size:
-                continue
-            k = int(above[0])
-            if k == 0:
-                return float(self.time[0])
-            t0, t1 = self.time[k - 1], self.time[k]
-            y0, y1 = self.chip_temperature[k - 1, i], self.chip_temperature[k, i]
-            crossing = float(t0 + (limits[i] - y0) / (y1 - y0) * (t1 - t0))
-            first = crossing if first is None else min(first, crossing)
-        return first
+        limits = [limit.get(p, np.inf) if isinstance(limit, dict) else float(limit)
+                  for p in self.plates]
+        crossings = [first_crossing(self.time, self.chip_temperature[:, i], level)
+                     for i, level in enumerate(limits)]
+        crossings = [t for t in crossings if t is not None]
+        return min(crossings) if crossings else None
 
     def energy_change(self):
         """Integral of (heat load - heat removed) over time [J], per recorded step (nt,)."""

@@ -1,5 +1,6 @@
 """Statistics of the time series of an unsteady run: the time-weighted mean of a monitor and the
-confidence interval of that mean by non-overlapping batch means.
+confidence interval of that mean by non-overlapping batch means; the first time a series reaches
+a level (a chip its limit).
 
 A time series of a flow monitor (a pressure drop behind shedding pins, say) is correlated from
 step to step, so the textbook ``s / sqrt(n)`` understates the error of its mean by far. The
@@ -106,3 +107,18 @@ def batch_means(values, weights=None, batches: int = 10, confidence: float = 0.9
         centred = means - means.mean()
         lag1 = float(centred[:-1] @ centred[1:] / (centred @ centred))
     return MeanEstimate(mean, half_width, rms, tuple(float(m) for m in means), lag1, confidence)
+
+
+def first_crossing(times, values, level: float) -> float | None:
+    """[s] the first time ``values`` reach ``level``, linear between the two records around the
+    crossing (``times[0]`` when the first value is already there), or None when they never
+    do."""
+    values = np.asarray(values, dtype=float)
+    above = np.flatnonzero(values >= level)
+    if not above.size:
+        return None
+    k = int(above[0])
+    if k == 0:
+        return float(times[0])
+    t0, t1, v0, v1 = times[k - 1], times[k], values[k - 1], values[k]
+    return float(t0 + (level - v0) / (v1 - v0) * (t1 - t0))

@@ -68,3 +68,14 @@ def test_bad_input_is_refused():
         batch_means([1.0, 2.0], batches=5)
     with pytest.raises(ValueError, match="weights must be positive"):
         batch_means([1.0, 2.0], weights=[1.0, 0.0], batches=2)
+
+
+def test_first_crossing_is_linear_between_records():
+    """Hand values: 1 -> 3 between t = 2 and 4 s reaches 2 at 3 s; a series starting above its
+    level crosses at its first time; one that never reaches it gives None."""
+    from solver.numerics.statistics import first_crossing
+
+    times = [0.0, 2.0, 4.0, 6.0]
+    assert first_crossing(times, [0.0, 1.0, 3.0, 5.0], 2.0) == 3.0
+    assert first_crossing(times, [4.0, 1.0, 3.0, 5.0], 2.0) == 0.0
+    assert first_crossing(times, [0.0, 1.0, 1.5, 1.9], 2.0) is None
