@@ -56,7 +56,6 @@ from solver.output.summary import (
 from solver.output.surfaces import interface_surface
 from solver.output.transient import (
     format_transient_table,
-    scenario_folder,
     write_transient_scenarios,
 )
 from solver.output.vtk import write_polydata
@@ -67,8 +66,8 @@ from solver.setup import (
     from_case,
     grid_report,
 )
-from solver.transient_run import replay_plate, run_plate_transient
-from solver.transient_scenarios import group_of, plate_fosters, run_transient_scenarios
+from solver.transient_run import replay_hottest_plates, run_plate_transient
+from solver.transient_scenarios import plate_fosters, run_transient_scenarios
 
 
 def _say(quiet: bool, text: str) -> None:
@@ -245,31 +244,21 @@ def _run_case_transient(case: Case, coolant, limits, plate_curves, folder: Path,
     fosters = plate_fosters(case.network, case.resolve)
     outcomes = run_transient_scenarios(case.network, coolant, specs, limits, plate_curves,
                                        fosters)
-    count = case.network.transient.plates_in_3d
     cases = plate_case_files(case)
-    for outcome in outcomes if count and cases and backend is not None else ():
-        peaks = outcome.result.chip_temperature.max(axis=0)
-        hottest = [i for i in np.argsort(peaks)[::-1]
-                   if group_of(outcome.result.plates[i]) in cases][:count]
-        outcome.row["plates_3d"] = []
-        for i in hottest:
-            plate = outcome.result.plates[i]
-            entry = replay_plate(
-                load_case(cases[group_of(plate)]), outcome, plate,
-                Path(folder) / "transient" / scenario_folder(outcome.label) / plate, backend,
-                case.output.write_images)
-            entry["network_peak_temperature_K"] = float(peaks[i])
-            outcome.row["plates_3d"].append(entry)
+    if case.network.transient.plates_in_3d and cases and backend is not None:
+        plate_cases = {group: load_case(path) for group, path in cases.items()}
+        for outcome in outcomes:
+            outcome.row["plates_3d"] = replay_hottest_plates(
+                outcome, plate_cases, case.network.transient.plates_in_3d,
+                Path(folder) / "transient", backend, case.output.write_images)
     write_transient_scenarios(Path(folder) / "transient", outcomes,
                               images=case.output.write_images)
     table = format_transient_table([o.row for o in outcomes])
     _say(quiet, "# Scenarios in time\n\n" + table)
     report["transient_scenarios"] = [o.row for o in outcomes]
-    markdown = Path(folder) / "report.md"
-    atomic_write_text(markdown, markdown.read_text().rstrip() + "\n\n## Scenarios in time "
-                      "(ride-through from the event to the first chip at its limit; time "
-                      "series and plots in transient/)\n\n" + table)
-    write_json(Path(folder) / "report.json", report)
+    _append_to_report(folder, report, "## Scenarios in time (ride-through from the event to "
+                      "the first chip at its limit; time series and plots in transient/)\n\n"
+                      + table)
 
 
 def _run_case_scenarios(case: Case, coolant, limits, plate_curves, folder: Path,
@@ -288,12 +277,16 @@ def _add_scenarios_to_report(folder: Path, report: dict, study) -> None:
     ``report.md``/``report.json`` (details per scenario stay in ``scenarios/``)."""
 
     report["scenarios"] = study.comparison
-    folder = Path(folder)
-    table = format_comparison(study).replace(
-        "# Scenarios", "## Scenarios (side by side; one report each in scenarios/)", 1)
-    markdown = folder / "report.md"
-    atomic_write_text(markdown, markdown.read_text().rstrip() + "\n\n" + table)
-    write_json(folder / "report.json", report)
+    _append_to_report(folder, report, format_comparison(study).replace(
+        "# Scenarios", "## Scenarios (side by side; one report each in scenarios/)", 1))
+
+
+def _append_to_report(folder: Path, report: dict, section: str) -> None:
+    """Append ``section`` (markdown) to ``report.md`` and write ``report`` as ``report.json``,
+    both atomically."""
+    markdown = Path(folder) / "report.md"
+    atomic_write_text(markdown, markdown.read_text().rstrip() + "\n\n" + section)
+    write_json(Path(folder) / "report.json", report)
 
 
 def _mapper(case: Case):

@@ -28,10 +28,12 @@ from solver.numerics.time_steps import TimeSteps
 from solver.output.atomic import write_csv
 from solver.output.checkpoint import load_checkpoint, save_checkpoint
 from solver.output.impedance import plot_chip_temperatures
+from solver.output.transient import scenario_folder
 from solver.output.vtk import write_rectilinear, write_time_series
 from solver.progress import Progress
 from solver.schedules import Sampled, as_schedule
 from solver.setup import build_solid_model, case_at, from_case, with_inlet_flow
+from solver.transient_scenarios import group_of
 from solver.units import POWER_UNITS, TEMPERATURE_UNITS, VOLUMETRIC_FLOW_UNITS
 
 
@@ -153,6 +155,26 @@ def replay_plate(plate_case, outcome, plate: str, folder: Path, backend,
     return {"plate": plate, "chips": chips, "steps": run.history.steps,
             "energy_audit_relative_error": run.audit.relative_error,
             "seconds": time.perf_counter() - start_clock}
+
+
+def replay_hottest_plates(outcome, plate_cases: dict, count: int, folder: Path, backend,
+                          images: bool = True) -> list[dict]:
+    """Run the ``count`` hottest plates of a rack scenario that have a 3D case (plate group ->
+    Case in ``plate_cases``) again in 3D along their histories (:func:`replay_plate`), each
+    into ``folder/<scenario>/<plate>/``; returns their entries with the network's chip peak
+    [K] beside the 3D ones."""
+    result = outcome.result
+    peaks = result.chip_temperature.max(axis=0)
+    hottest = [i for i in np.argsort(peaks)[::-1]
+               if group_of(result.plates[i]) in plate_cases][:count]
+    entries = []
+    for i in hottest:
+        plate = result.plates[i]
+        entry = replay_plate(plate_cases[group_of(plate)], outcome, plate,
+                             folder / scenario_folder(outcome.label) / plate, backend, images)
+        entry["network_peak_temperature_K"] = float(peaks[i])
+        entries.append(entry)
+    return entries
 
 
 def run_plate_transient(case, plate, result_dir, quiet: bool = False,
