@@ -353,6 +353,10 @@ def describe_case(case) -> str:
                          + ", ".join(f"{k} {v}" for k, v in value.items() if k != "kind")
                          if isinstance(value, dict) else str(value))
                 lines.append(f"    {what}: {shown}")
+        if t.inlet_flow is not None:
+            lines.append("    flow: " + ("the steady flow scaled with the inlet flow (frozen)"
+                                        if t.flow == "frozen" else
+                                        f"stepped in time, Courant number {t.flow_courant:g}"))
     report, notes = grid_preview(case)
     if report is not None:
         lines.append(f"  grid: {report['line'].removeprefix('grid ')}")

@@ -23,6 +23,7 @@ from solver.case.hashing import case_hash
 from solver.case.schedules import schedule_from_table
 from solver.models.coldplate.transient import PlateInputs, PlateTransient
 from solver.models.energy.transient import TransientHistory
+from solver.models.flow.time_stepping import TimeSettings
 from solver.numerics.statistics import first_crossing
 from solver.numerics.time_steps import TimeSteps
 from solver.output.atomic import write_csv
@@ -185,8 +186,10 @@ def run_plate_transient(case, plate, result_dir, quiet: bool = False,
     start_clock = time.perf_counter()
     inputs = plate_inputs(case, plate)
     transient = PlateTransient(plate, inputs, temperature=(
-        plate.inlet_temperature if section.start == "inlet" else None))
+        plate.inlet_temperature if section.start == "inlet" else None), flow=section.flow,
+        flow_settings=TimeSettings(cfl=section.flow_courant))
     energy = transient.energy
+    flow = transient.flow_in_time
     digest = case_hash(case)
     checkpoint_path = Path(result_dir.path) / "transient_checkpoint.npz"
     history = None
@@ -194,6 +197,8 @@ def run_plate_transient(case, plate, result_dir, quiet: bool = False,
         arrays, metadata = load_checkpoint(checkpoint_path, digest)
         energy.load_state({"temperature": arrays["temperature"], "time": metadata["time"],
                            "audit": metadata["audit"]})
+        if flow is not None:
+            flow.load_state({**arrays, **metadata["flow"]})
         history = TransientHistory(metadata["times"], metadata["records"], metadata["steps"])
     elif section.start == "steady":
         energy.settle(0.0)
@@ -217,11 +222,16 @@ def run_plate_transient(case, plate, result_dir, quiet: bool = False,
             write_field(step)
         if case.output.checkpoint and step % section.checkpoint_every == 0:
             state = energy_now.state()
-            save_checkpoint(checkpoint_path, {"temperature": state["temperature"]},
+            arrays, flow_scalars = {"temperature": state["temperature"]}, None
+            if flow is not None:
+                flow_state = flow.state()
+                arrays.update({k: flow_state[k] for k in ("u", "v", "w", "pressure")})
+                flow_scalars = {k: flow_state[k] for k in ("time", "settled", "factor")}
+            save_checkpoint(checkpoint_path, arrays,
                             {"case_hash": digest, "time": state["time"],
                              "audit": state["audit"], "steps": step,
                              "times": history_now.times, "records": history_now.records,
-                             "series": series}, backend)
+                             "series": series, "flow": flow_scalars}, backend)
 
     progress = Progress(1.0, quiet=quiet, counter="step")
     progress.message(f"transient: to {section.end:g} s from {energy.time:g} s, steps "
@@ -235,7 +245,8 @@ def run_plate_transient(case, plate, result_dir, quiet: bool = False,
     chips = _write_series(result, transient, Path(result_dir.path), plate.model.chip_limits,
                           f"{case.name}: chips in time", case.output.write_images)
     return {"end_s": float(result.times[-1]), "steps": result.history.steps,
-            "start": section.start, "chips": chips,
+            "start": section.start, "flow": section.flow if flow is not None else "frozen",
+            "flow_steps": 0 if flow is None else flow.flow_steps, "chips": chips,
             "energy_audit_relative_error": result.audit.relative_error,
             "stored_energy_change_J": result.audit.stored_change,
             "heat_in_J": result.audit.heat_in,

@@ -14,6 +14,8 @@
     inlet_temperature = { kind = "step", before = "35 C", after = "40 C", time = "5 s" }
     inlet_flow = { kind = "ramp", start_value = "1.5 L/min", end_value = "0.5 L/min",
                    start = "10 s", duration = "2 s" }
+    flow = "time-accurate"         # the flow stepped in time with inlet_flow (default "frozen")
+    flow_courant = 1.0             # Courant number of the time-accurate flow's steps
 
     [transient.chip_power]
     gpu = { kind = "square_wave", low = "300 W", high = "1 kW", period = "10 s", duty = 0.8 }
@@ -67,12 +69,21 @@ class PlateTransientSection(Section):
         None, description="[K] coolant inlet temperature in time (schedule)")
     inlet_flow: schedule_field(VOLUMETRIC_FLOW_UNITS, "volumetric flow [m3/s]") | None = Field(
         None, description="[m3/s] coolant inlet flow in time (schedule)")
+    flow: Literal["frozen", "time-accurate"] = Field(
+        "frozen", description="[-] how the flow follows inlet_flow: the steady flow scaled "
+                              "(frozen), or the flow stepped in time to each flow rate's own "
+                              "pattern (time-accurate, BDF2; held while settled)")
+    flow_courant: float = Field(1.0, gt=0, le=20, description="[-] Courant number of the "
+                                                              "time-accurate flow's steps")
 
     @model_validator(mode="after")
     def _steps_fit(self):
         if self.initial_step > self.end:
             raise fail("initial_step", "the first time step is longer than the run",
                        self.initial_step, f"<= end = {self.end} s")
+        if self.flow == "time-accurate" and self.inlet_flow is None:
+            raise fail("flow", "a time-accurate flow needs an inlet_flow schedule to follow",
+                       self.flow, "'frozen', or give transient.inlet_flow")
         if self.max_step is not None and self.max_step < self.initial_step:
             raise fail("max_step", "the largest time step is below the first", self.max_step,
                        f">= initial_step = {self.initial_step} s")

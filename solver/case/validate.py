@@ -204,7 +204,7 @@ def _check_transient(case: Case, err) -> None:
                   allowed='[solver] physics = "conjugate" with bodies (a rack in time: '
                           '[network.transient] and its scenarios)')
     if case.solver.flow.mode != "steady":
-        raise err("transient", "the plate in time freezes the steady flow",
+        raise err("transient", "the plate in time starts from the steady flow",
                   case.solver.flow.mode, '[solver.flow] mode = "steady"')
     chips = [c.name for c in case.chips]
     for name in section.chip_power:

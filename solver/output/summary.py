@@ -344,6 +344,9 @@ def format_transient(entry: Mapping[str, Any]) -> str:
     lines = [f"In time ({entry['start']} start): {entry['steps']} steps to {entry['end_s']:g} s "
              f"in {entry['seconds']:.1f} s; energy audit "
              f"{_num(entry['energy_audit_relative_error'], '.1e')}"]
+    if entry.get("flow") == "time-accurate":
+        lines.append(f"Flow stepped in time with the inlet flow: {entry['flow_steps']} flow "
+                     f"steps")
     rows = []
     for name, chip in entry["chips"].items():
         limit = chip["time_to_limit_s"]

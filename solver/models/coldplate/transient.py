@@ -3,11 +3,17 @@ solids and coolant integrated with :mod:`solver.models.energy.transient`.
 
 Model
 -----
-* **Flow frozen at its steady state.** The face mass fluxes are those of the plate's steady flow,
-  scaled by ``inlet flow(t) / steady inlet flow`` when the flow changes in time. Scaling keeps the
-  velocity field's shape, which is exact for creeping (Stokes) flow and a fair approximation for
-  the laminar flows of cold plates, whose flow patterns change slowly with the flow rate; the
-  flow settles within the coolant's transit time (milliseconds), far quicker than the solids heat.
+* **Flow**, one of two (``flow``):
+
+  - ``"frozen"`` (default): the face mass fluxes are those of the plate's steady flow, scaled by
+    ``inlet flow(t) / steady inlet flow`` when the flow changes in time. Scaling keeps the
+    velocity field's shape, which is exact for creeping (Stokes) flow and a fair approximation
+    for the laminar flows of cold plates, whose flow patterns change slowly with the flow rate.
+  - ``"time-accurate"``: the plate's flow is stepped in time with its inlet flow
+    (:class:`solver.models.coldplate.flow_in_time.PlateFlowInTime`, BDF2), held while it is
+    settled; at a new flow rate it reaches that rate's own flow pattern (recirculation and
+    wakes change with the Reynolds number), which the scaled flow does not. Coolant properties
+    stay those of the steady solve.
 * **Heat capacity.** ``rho cp`` of every solid from its material at the starting temperature;
   the coolant's ``rho cp`` at the inlet temperature (the density and specific heat the flow and
   the advected heat ``F cp T`` use, so a uniform field stays uniform).
@@ -33,6 +39,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from solver.models.coldplate.flow_in_time import PlateFlowInTime
 from solver.models.energy.transient import (
     EnergyAudit,
     TransientEnergy,
@@ -44,6 +51,8 @@ from solver.models.energy.transient import (
 from solver.numerics.foster import fit_foster
 from solver.numerics.time_steps import TimeSteps
 from solver.schedules import as_schedule, breakpoints
+
+FLOW_MODES = ("frozen", "time-accurate")
 
 
 @dataclass(frozen=True)
@@ -127,10 +136,17 @@ class PlateTransient:
         [K] starting field; the plate's current temperature by default.
     settings : TransientSolve, optional
         Stage-solve settings.
+    flow : {"frozen", "time-accurate"}
+        How the flow follows the inlet flow (see the module docstring).
+    flow_settings : solver.models.flow.time_stepping.TimeSettings, optional
+        Courant target and inner iterations of the time-accurate flow.
     """
 
     def __init__(self, plate, inputs: PlateInputs = PlateInputs(), temperature=None,
-                 settings: TransientSolve | None = None):
+                 settings: TransientSolve | None = None, flow: str = "frozen",
+                 flow_settings=None):
+        if flow not in FLOW_MODES:
+            raise ValueError(f"flow must be one of {FLOW_MODES}, got {flow!r}")
         self.plate = plate
         self.inputs = inputs
         model, xp = plate.model, plate.xp
@@ -152,8 +168,15 @@ class PlateTransient:
         start = plate.temperature if temperature is None else temperature
         start = plate.grid.full(float(start)) if np.ndim(start) == 0 else start
         capacity = heat_capacity(plate, start)
-        flux = plate.face_mass_flux()
-        mass_flux = flux if inputs.inlet_flow is None else self._scaled_flux(flux)
+        self.flow_in_time = None
+        if inputs.inlet_flow is None:
+            mass_flux = plate.face_mass_flux()
+        elif flow == "time-accurate":
+            self.flow_in_time = PlateFlowInTime(plate, as_schedule(inputs.inlet_flow),
+                                                self.steady_flow, flow_settings)
+            mass_flux = self.flow_in_time
+        else:
+            mass_flux = self._scaled_flux(plate.face_mass_flux())
         boundaries = (plate.boundaries if inputs.inlet_temperature is None
                       else self._boundaries_at)
         self.energy = TransientEnergy(
@@ -200,7 +223,9 @@ class PlateTransient:
         plate.temperature = temperature
         cases = {f"{name}_case_K": t for name, (t, _) in plate.case_temperatures().items()}
         outlet = plate.outlet_temperature()
-        ratio = self.inlet_mass_flow(time) / self.steady_flow
+        # the plate's own flow is the frozen one, or the time-accurate flow at ``time``
+        ratio = (1.0 if self.flow_in_time is not None
+                 else self.inlet_mass_flow(time) / self.steady_flow)
         heat = ratio * plate.capacity_rate() * (outlet - self.inlet_temperature(time))
         return {**{f"{name}_K": float(p) for name, p in zip(self.masks, peaks, strict=True)},
                 **cases,
@@ -213,6 +238,8 @@ class PlateTransient:
         history = run_transient(self.energy, steps, self.monitor,
                                 breakpoints(self.inputs.schedules(), steps.end), progress,
                                 checkpoint, checkpoint_every, history)
+        if self.flow_in_time is not None:
+            self.flow_in_time.finish()
         chips = {name: np.array(history.series(f"{name}_K")) for name in self.masks}
         cases = {chip["name"]: np.array(history.series(f"{chip['name']}_case_K"))
                  for chip in self.plate.chips}

@@ -132,6 +132,7 @@ class FlowSolver:
         self._pin = None  # the cell whose pressure is pinned in a closed box
         self._state_given = False
         self._fas = None
+        self._design_inflow = None  # inlet values of the boundary conditions (scale_inflow)
         self.set_viscosity(viscosity)
         self.update_mass_flux()
         self._reference_flow = self._inflow_rate()
@@ -247,6 +248,27 @@ class FlowSolver:
         :mod:`solver.models.flow.time_stepping`).
         """
         self.unsteady = None if terms is None else list(terms)
+
+    def scale_inflow(self, factor: float) -> None:
+        """Set every inlet's velocity to ``factor`` [-] times its boundary condition's (the
+        inflow of a flow that changes in time); outlets, walls and the residual scales stay.
+
+        Only inlet faces hold non-zero fixed velocities (walls fix the normal velocity at 0),
+        so the fixed values, their couplings moved to the right-hand side and the inlet face
+        velocities are scaled from the boundary conditions' values, kept at the first call.
+        """
+        xp = self.xp
+        if self._design_inflow is None:
+            self._design_inflow = [(comp.fixed.copy(), {name: value.copy() for name, value
+                                                        in comp.neighbour_fixed.items()})
+                                   for comp in self.components]
+        for comp, u, (fixed, couplings) in zip(self.components, self.velocity,
+                                               self._design_inflow, strict=True):
+            xp.multiply(fixed, factor, out=comp.fixed)
+            for name, value in couplings.items():
+                xp.multiply(value, factor, out=comp.neighbour_fixed[name])
+            xp.copyto(u, comp.fixed, where=~comp.active)
+        self.update_mass_flux()
 
     def set_sources(self, momentum=None, mass=None) -> None:
         """Fixed sources of a coarse level in nonlinear multigrid (None: none).

@@ -158,6 +158,38 @@ class TimeStepper:
         """Take the flow's current state as a new initial condition (next step: backward Euler)."""
         self._previous = self._before = self._last_step = None
 
+    def state(self) -> dict:
+        """A copy of the flow and of the stepper's history (for :meth:`load_state`)."""
+        def copies(arrays):
+            return None if arrays is None else [a.copy() for a in arrays]
+
+        return {"time": self.time, "steps": self.steps, "records": len(self.records),
+                "last_step": self._last_step, "previous": copies(self._previous),
+                "before": copies(self._before), "velocity": copies(self.flow.velocity),
+                "pressure": self.flow.pressure.copy()}
+
+    def load_state(self, state: dict) -> None:
+        """Return to a state of :meth:`state` (a step taken again from there)."""
+        xp, flow = self.xp, self.flow
+        self.time, self.steps, self._last_step = state["time"], state["steps"], \
+            state["last_step"]
+        del self.records[state["records"]:]
+        self._previous = None if state["previous"] is None else [
+            a.copy() for a in state["previous"]]
+        self._before = None if state["before"] is None else [a.copy() for a in state["before"]]
+        for u, saved in zip(flow.velocity, state["velocity"], strict=True):
+            xp.copyto(u, saved)
+        xp.copyto(flow.pressure, state["pressure"])
+        flow.update_mass_flux()
+
+    def velocity_change(self) -> float:
+        """[m/s] the largest change of a face velocity over the last step (0 before one)."""
+        if self._before is None or self._previous is None:
+            return 0.0
+        xp = self.xp
+        return float(xp.max(xp.stack([xp.max(xp.abs(new - old)) for new, old
+                                      in zip(self._previous, self._before, strict=True)])))
+
     def courant_rate(self) -> float:
         """[1/s] largest ``|u| / dx`` over the unknown faces (Courant number per second)."""
         xp = self.xp
