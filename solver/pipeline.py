@@ -18,6 +18,7 @@ from __future__ import annotations
 import sys
 import time
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -66,8 +67,12 @@ from solver.setup import (
     from_case,
     grid_report,
 )
-from solver.transient_run import replay_hottest_plates, run_plate_transient
-from solver.transient_scenarios import plate_fosters, run_transient_scenarios
+from solver.transient_run import replay_and_correct, run_plate_transient
+from solver.transient_scenarios import (
+    plate_fosters,
+    run_transient_scenario,
+    run_transient_scenarios,
+)
 
 
 def _say(quiet: bool, text: str) -> None:
@@ -237,7 +242,8 @@ def _run_case_transient(case: Case, coolant, limits, plate_curves, folder: Path,
     """Run the case's scenarios in time into ``folder/transient`` and add their table to
     ``report`` and ``report.md``/``report.json`` (nothing when the case has none). In a coupled
     rack, ``[network.transient] plates_in_3d`` hottest plates of each scenario run again in 3D
-    along their network histories (:func:`solver.transient_run.replay_plate`)."""
+    along their network histories, and with ``correct_network`` their coolant heat corrects the
+    network (:func:`solver.transient_run.replay_and_correct`)."""
     specs = [s for s in case.scenarios if is_transient(s)]
     if not specs:
         return
@@ -245,12 +251,20 @@ def _run_case_transient(case: Case, coolant, limits, plate_curves, folder: Path,
     outcomes = run_transient_scenarios(case.network, coolant, specs, limits, plate_curves,
                                        fosters)
     cases = plate_case_files(case)
-    if case.network.transient.plates_in_3d and cases and backend is not None:
+    settings = case.network.transient
+    if settings.plates_in_3d and cases and backend is not None:
         plate_cases = {group: load_case(path) for group, path in cases.items()}
-        for outcome in outcomes:
-            outcome.row["plates_3d"] = replay_hottest_plates(
-                outcome, plate_cases, case.network.transient.plates_in_3d,
-                Path(folder) / "transient", backend, case.output.write_images)
+        for index, (spec, outcome) in enumerate(zip(specs, outcomes, strict=True)):
+            rerun = None if not settings.correct_network else partial(
+                run_transient_scenario, case.network, coolant, spec, limits, plate_curves,
+                fosters)
+            outcome, entries, correction = replay_and_correct(
+                outcome, plate_cases, settings.plates_in_3d, Path(folder) / "transient",
+                backend, rerun, case.output.write_images)
+            outcome.row["plates_3d"] = entries
+            if correction is not None:
+                outcome.row["network_corrected_by_3d"] = correction
+            outcomes[index] = outcome
     write_transient_scenarios(Path(folder) / "transient", outcomes,
                               images=case.output.write_images)
     table = format_transient_table([o.row for o in outcomes])

@@ -37,6 +37,10 @@ from solver.setup import build_solid_model, case_at, from_case, with_inlet_flow
 from solver.transient_scenarios import group_of
 from solver.units import POWER_UNITS, TEMPERATURE_UNITS, VOLUMETRIC_FLOW_UNITS
 
+# [K] largest change of a replayed plate's inlet temperature history at which the network
+# corrected by the 3D plates is accepted
+CORRECTION_TOLERANCE = 0.01
+
 
 def plate_inputs(case, plate) -> PlateInputs:
     """The ``[transient]`` schedules of ``case`` in SI; the inlet flow as mass flow [kg/s] at the
@@ -100,7 +104,7 @@ def _write_series(result, transient, folder: Path, limits: dict, title: str,
 
 
 def replay_plate(plate_case, outcome, plate: str, folder: Path, backend,
-                 images: bool = True, fields_every: int = 10) -> dict:
+                 images: bool = True, fields_every: int = 10):
     """Run a rack plate in 3D along its history in a network scenario.
 
     The plate's case is solved steadily at the scenario's t = 0 flow, inlet temperature and
@@ -110,9 +114,11 @@ def replay_plate(plate_case, outcome, plate: str, folder: Path, backend,
 
     Returns
     -------
-    dict
+    entry : dict
         ``plate``, the chips' entries (peak, its time, time to limit), the energy audit, steps
         and seconds.
+    run : solver.models.coldplate.transient.PlateTransientResult
+        The plate's histories (its coolant heat [W] for :func:`replay_and_correct`).
     """
     start_clock = time.perf_counter()
     result = outcome.result
@@ -155,27 +161,71 @@ def replay_plate(plate_case, outcome, plate: str, folder: Path, backend,
                           f"{plate} in 3D: {outcome.label}", images)
     return {"plate": plate, "chips": chips, "steps": run.history.steps,
             "energy_audit_relative_error": run.audit.relative_error,
-            "seconds": time.perf_counter() - start_clock}
+            "seconds": time.perf_counter() - start_clock}, run
 
 
 def replay_hottest_plates(outcome, plate_cases: dict, count: int, folder: Path, backend,
-                          images: bool = True) -> list[dict]:
+                          images: bool = True) -> list[tuple[dict, object]]:
     """Run the ``count`` hottest plates of a rack scenario that have a 3D case (plate group ->
     Case in ``plate_cases``) again in 3D along their histories (:func:`replay_plate`), each
-    into ``folder/<scenario>/<plate>/``; returns their entries with the network's chip peak
-    [K] beside the 3D ones."""
+    into ``folder/<scenario>/<plate>/``; returns each one's entry, with the network's chip peak
+    [K] beside the 3D ones, and its histories."""
     result = outcome.result
     peaks = result.chip_temperature.max(axis=0)
     hottest = [i for i in np.argsort(peaks)[::-1]
                if group_of(result.plates[i]) in plate_cases][:count]
-    entries = []
+    replays = []
     for i in hottest:
         plate = result.plates[i]
-        entry = replay_plate(plate_cases[group_of(plate)], outcome, plate,
-                             folder / scenario_folder(outcome.label) / plate, backend, images)
+        entry, run = replay_plate(plate_cases[group_of(plate)], outcome, plate,
+                                  folder / scenario_folder(outcome.label) / plate, backend,
+                                  images)
         entry["network_peak_temperature_K"] = float(peaks[i])
-        entries.append(entry)
-    return entries
+        replays.append((entry, run))
+    return replays
+
+
+def replay_and_correct(outcome, plate_cases: dict, count: int, folder: Path, backend,
+                       rerun=None, images: bool = True,
+                       tolerance: float = CORRECTION_TOLERANCE, max_passes: int = 3):
+    """Replay a scenario's hottest plates in 3D and correct the network with them.
+
+    Each pass replays the ``count`` hottest plates (:func:`replay_hottest_plates`) and, with
+    ``rerun``, runs the network scenario again with those plates' coolant heat in time taken
+    from their 3D solves (``rerun(coolant_heat)``, plate name -> Schedule [W]; the 3D plate
+    stores part of a power step in its solids and hands it to the coolant later, where the
+    network's plate is a lumped cell). Passes stop when no replayed plate's inlet temperature
+    history moved by more than ``tolerance`` [K] at any time (the replays then stand for the
+    corrected network), or after ``max_passes``.
+
+    Returns
+    -------
+    outcome : TransientOutcome
+        The corrected network run (``outcome`` itself without ``rerun``).
+    entries : list of dict
+        The replays' entries (:func:`replay_plate`).
+    correction : dict or None
+        ``passes``, ``largest_inlet_change_K`` of the last pass and ``converged``; None without
+        ``rerun``.
+    """
+    passes = 0
+    while True:
+        replays = replay_hottest_plates(outcome, plate_cases, count, folder, backend, images)
+        passes += 1
+        if rerun is None or not replays:
+            return outcome, [entry for entry, _ in replays], None
+        heat = {entry["plate"]: Sampled(tuple(run.times), tuple(run.coolant_heat))
+                for entry, run in replays}
+        corrected = rerun(heat)
+        network = outcome.result.network
+        columns = [network.branch_index(plate) for plate in heat]
+        change = float(np.max(np.abs(corrected.result.inlet_temperature[:, columns]
+                                     - outcome.result.inlet_temperature[:, columns])))
+        outcome = corrected
+        if change < tolerance or passes >= max_passes:
+            return outcome, [entry for entry, _ in replays], {
+                "passes": passes, "largest_inlet_change_K": change,
+                "converged": change < tolerance}
 
 
 def run_plate_transient(case, plate, result_dir, quiet: bool = False,

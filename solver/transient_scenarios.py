@@ -57,6 +57,10 @@ from solver.numerics.foster import FosterNetwork
 from solver.schedules import Step
 from solver.units import TEMPERATURE_UNITS, VOLUMETRIC_FLOW_UNITS
 
+# [m3] the network cell of a plate whose coolant heat comes from its 3D solve in time: the 3D
+# plate held its coolant, so the cell passes the heat through (a millilitre's thousandth)
+PASS_THROUGH_VOLUME = 1e-9
+
 
 @dataclass
 class TransientOutcome:
@@ -206,7 +210,7 @@ def _design_point(network, fluids, built, units, steady, passes=3):
 
 
 def run_transient_scenario(section, coolant, spec, limits, plate_curves=None,
-                           fosters=None) -> TransientOutcome:
+                           fosters=None, coolant_heat=None) -> TransientOutcome:
     """Run one transient scenario of a rack from its steady design point.
 
     Parameters
@@ -222,6 +226,11 @@ def run_transient_scenario(section, coolant, spec, limits, plate_curves=None,
         Plate group -> :class:`solver.coupling.PlateCurves` replacing the network curves.
     fosters : dict, optional
         Plate group -> FosterNetwork (:func:`plate_fosters`).
+    coolant_heat : dict, optional
+        Plate name -> heat into its coolant in time [W] from its 3D solve in time
+        (:func:`solver.transient_run.replay_and_correct`). Such a plate's network cell holds
+        no wall heat and a negligible coolant volume (``PASS_THROUGH_VOLUME``): the 3D plate
+        stored its heat on the way; its chip keeps the scenario's power.
     """
     settings = section.transient
     built = build_rack(with_plate_curves(section, plate_curves or {}), coolant)
@@ -233,14 +242,18 @@ def run_transient_scenario(section, coolant, spec, limits, plate_curves=None,
     _design_point(network, fluids, built, units, steady)
     duration = spec.duration or settings.duration
     schedules, facility_controlled, event_time = _schedules(spec, built, network, duration)
+    coolant_heat = dict(coolant_heat or {})
+    schedules = replace(schedules, coolant_heat=coolant_heat)
     events = _events(spec, units, network, settings, built)
     if events:
         event_time = min(e.time for e in events)
     drives = [PumpDrive(u, settings.rotor_inertia, ramp_rate=settings.ramp_rate,
                         motor_time_constant=settings.motor_time_constant) for u in units]
-    capacity = ThermalCapacity(volumes=dict.fromkeys(built.plates, settings.plate_volume),
-                               wall_heat_capacities=dict.fromkeys(
-                                   built.plates, settings.plate_heat_capacity))
+    capacity = ThermalCapacity(
+        volumes={p: PASS_THROUGH_VOLUME if p in coolant_heat else settings.plate_volume
+                 for p in built.plates},
+        wall_heat_capacities={p: 0.0 if p in coolant_heat else settings.plate_heat_capacity
+                              for p in built.plates})
     start = clock.perf_counter()
     result = simulate_transient(
         network, fluids, duration,

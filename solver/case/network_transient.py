@@ -73,6 +73,10 @@ class NetworkTransientSection(Section):
     plates_in_3d: int = Field(0, ge=0, description="[-] coupled racks: the hottest plates of "
                                                    "each scenario (with a 3D case) run again "
                                                    "in 3D along their network histories")
+    correct_network: bool = Field(True, description="[-] with plates_in_3d: run the scenario's "
+                                  "network again with the coolant heat of the plates run in 3D "
+                                  "(their solids' heat storage in time), until their inlet "
+                                  "temperatures change by less than 0.01 K (at most 3 passes)")
 
     @model_validator(mode="after")
     def _step_within(self):

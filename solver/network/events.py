@@ -37,11 +37,16 @@ class BoundarySchedules:
         Pressure or flow boundary name -> temperature of the fluid entering there [K].
     flows : dict
         Flow boundary name -> mass flow into the network [kg/s].
+    coolant_heat : dict
+        Cold plate name -> heat entering its coolant [W] where that differs from the chip's
+        power (``powers``): the coolant heat of a plate solved in 3D in time, whose solids
+        store part of the power on the way.
     """
 
     powers: dict = field(default_factory=dict)
     temperatures: dict = field(default_factory=dict)
     flows: dict = field(default_factory=dict)
+    coolant_heat: dict = field(default_factory=dict)
 
     def validate(self, network):
         """Raise NetworkError for names that are not a heated branch or a boundary."""
@@ -50,6 +55,10 @@ class BoundarySchedules:
             if name not in heated:
                 raise NetworkError(f"power schedule for '{name}': not a cold plate or heat "
                                    "load of the network")
+        for name in self.coolant_heat:
+            if name not in {b.name for b in network.branches if b.kind == "cold_plate"}:
+                raise NetworkError(f"coolant heat schedule for '{name}': not a cold plate of "
+                                   "the network")
         ends = {x.name for x in network.pressure_boundaries + network.flow_boundaries}
         for name in self.temperatures:
             if name not in ends:
@@ -62,7 +71,8 @@ class BoundarySchedules:
 
     def all(self):
         """Every schedule (for their breakpoints)."""
-        return [as_schedule(s) for group in (self.powers, self.temperatures, self.flows)
+        return [as_schedule(s) for group in (self.powers, self.temperatures, self.flows,
+                                             self.coolant_heat)
                 for s in group.values()]
 
 

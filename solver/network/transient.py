@@ -8,7 +8,8 @@ Each step from ``t_n`` to ``t_n+1``:
 3. pump rotors advance (:mod:`~solver.network.pump_drive`: a powered pump follows its drive, an
    unpowered one coasts down on its inertia against the hydraulic torque at ``t_n``);
 4. boundary schedules are evaluated at the step midpoint (powers, supply temperatures,
-   facility flows; steps land on every breakpoint, so a jump acts exactly from its time on);
+   facility flows, and the coolant heat of plates solved in 3D where given; steps land on every
+   breakpoint, so a jump acts exactly from its time on);
 5. the hydraulics are solved quasi-steadily (the flow settles in well under a second) with
    :func:`~solver.network.hydraulics.solve_hydraulics`, warm-started from the previous step,
    and only when an actuator or boundary flow changed;
@@ -183,6 +184,8 @@ class _Boundaries:
                        for n, s in schedules.powers.items()}
         self.temperatures = {n: as_schedule(s) for n, s in schedules.temperatures.items()}
         self.flows = {n: as_schedule(s) for n, s in schedules.flows.items()}
+        self.coolant_heat = {network.branch_index(n): as_schedule(s)
+                             for n, s in schedules.coolant_heat.items()}
 
     def apply_initial(self, network):
         """Set the t = 0 values on the network itself (for the initial steady state)."""
@@ -199,6 +202,16 @@ class _Boundaries:
         for i, s in self.powers.items():
             heat[i] = s(t)
         return heat
+
+    def coolant(self, heat, t):
+        """Heat entering the coolant of every branch at ``t`` [s] (nb,) [W]: ``heat`` (the
+        chip powers) where no coolant heat is given."""
+        if not self.coolant_heat:
+            return heat
+        coolant = heat.copy()
+        for i, s in self.coolant_heat.items():
+            coolant[i] = s(t)
+        return coolant
 
     def node_temperatures(self, network, t):
         """Boundary temperature of every node at ``t`` [s] (nn,) [K] (nan off boundaries)."""
@@ -324,7 +337,8 @@ def simulate_transient(network, fluids, duration, settings=TransientSettings(),
     first = thermal_state(net, layout, m, cp, boundaries.node_temperatures(net, 0.0), cells,
                           nodes)
     record = _Record(net, plates, motors, controllers)
-    record.add(0.0, m, first, plates.temperatures(first, m, rho, cp, heat), heat, 0.0)
+    record.add(0.0, m, first, plates.temperatures(first, m, rho, cp, heat),
+               boundaries.coolant(heat, 0.0), 0.0)
     times = step_times(duration, settings.dt, schedules.all(), events)
     t = 0.0
     for t_next in times:
@@ -345,12 +359,13 @@ def simulate_transient(network, fluids, duration, settings=TransientSettings(),
             x = state_vector(net, hyd)
         power_start = boundaries.heat(net, t)
         heat = boundaries.heat(net, mid)
-        step = thermal_step(net, layout, m, cp, heat, boundaries.node_temperatures(net, mid),
-                            cells, nodes, dt)
+        coolant = boundaries.coolant(heat, mid)
+        step = thermal_step(net, layout, m, cp, coolant,
+                            boundaries.node_temperatures(net, mid), cells, nodes, dt)
         cells, nodes = step.cell_temperature, step.node_temperature
         plates.advance(dt, power_start, 2.0 * heat - power_start)
         chips = plates.temperatures(step, m, rho, cp, heat)
-        record.add(t_next, m, step, chips, heat, float(layout.capacity @ cells) - energy0)
+        record.add(t_next, m, step, chips, coolant, float(layout.capacity @ cells) - energy0)
         t = t_next
     return record.result()
 

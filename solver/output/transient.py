@@ -149,6 +149,15 @@ def format_transient_table(rows) -> str:
                     f"{e['network_peak_temperature_K'] - ZERO_CELSIUS:.2f} | "
                     f"{'never' if reach is None else f'{reach:.1f}'} | {e['steps']} | "
                     f"{e['seconds']:.1f} |")
+    corrected = [(r["scenario"], r["network_corrected_by_3d"]) for r in rows
+                 if r.get("network_corrected_by_3d")]
+    if corrected:
+        lines += ["", "The network was run again with the coolant heat of its plates run in 3D "
+                  "(their solids store part of a power change on the way to the coolant):"]
+        lines += [f"- {scenario}: {c['passes']} pass(es), the replayed plates' inlet "
+                  f"temperatures then moved by at most {c['largest_inlet_change_K']:.2g} K"
+                  + ("" if c["converged"] else " (not within 0.01 K: the 3D replays may not "
+                     "match the network above)") for scenario, c in corrected]
     return "\n".join(lines) + "\n"
 
 
