@@ -30,14 +30,17 @@ from solver.case.loading import load_case
 from solver.geometry.primitives import GeometryError
 from solver.materials.properties import MaterialRangeError, UnknownMaterialError
 from solver.models.flow.solution import DivergenceError
+from solver.output.checkpoint import CheckpointError, Interrupted
 from solver.setup import curves_path, domain_bounds
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), after a checkpoint where the run keeps one
 
 # exceptions that mean "the user's input is wrong": one line, exit code 2
-INPUT_ERRORS = (CaseError, MaterialRangeError, UnknownMaterialError, GeometryError, BackendError)
+INPUT_ERRORS = (CaseError, MaterialRangeError, UnknownMaterialError, GeometryError, BackendError,
+                CheckpointError)
 
 # run failures that are not bugs: one line, exit code 1
 RUN_FAILURES = (NotImplementedError, DivergenceError)
@@ -139,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
         args = parser.parse_args(argv)
     except SystemExit as exit_:
         return int(exit_.code or 0)
-    command = {"run": run_krylov, "check": _check, "show": _show,
+    command = {"run": _run, "check": _check, "show": _show,
                "characterize": _characterize, "scenarios": _scenarios}[args.command]
     where = getattr(args, "case", "")
     try:
@@ -151,12 +154,15 @@ def main(argv: list[str] | None = None) -> int:
         print(_one_line(error, f"{where}: run failed" if where else "run failed"),
               file=sys.stderr)
         return EXIT_FAILED
+    except Interrupted as interrupt:
+        print(f"coolsim: {interrupt}", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except KeyboardInterrupt:
         print("coolsim: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
 
 
-def run_krylov(args) -> int:
+def _run(args) -> int:
     case = load_case(args.case)
     if getattr(args, "every_plate", False):
         coupling = case.coupling.model_copy(update={"every_plate": True})
@@ -261,7 +267,11 @@ def _show(args) -> int:
         return EXIT_BAD_INPUT
     from solver.output import render
 
-    outcome = render.show(result, window=not args.no_window)
+    try:
+        outcome = render.show(result, window=not args.no_window)
+    except FileNotFoundError as error:
+        print(str(error), file=sys.stderr)
+        return EXIT_BAD_INPUT
     return outcome if isinstance(outcome, int) and not isinstance(outcome, bool) else EXIT_OK
 
 

@@ -41,7 +41,13 @@ from solver.network.rack import build_network
 from solver.network.solve import CoupledSolve
 from solver.numerics.linear.settings import LinearSolve
 from solver.output.atomic import atomic_write_text, write_json
-from solver.output.checkpoint import load_checkpoint, save_checkpoint
+from solver.output.checkpoint import (
+    CheckpointError,
+    Interrupted,
+    load_checkpoint,
+    resume_command,
+    save_checkpoint,
+)
 from solver.output.convergence import plot_convergence
 from solver.output.network import format_network_summary, summarize, write_outputs
 from solver.output.report import DesignLimits, format_console, load_network_result, rack_report
@@ -147,6 +153,9 @@ def run(case: Case, backend: str | Backend | None = None, output: str | Path | N
     result_dir = ResultDirectory(output or case.output.directory, case.name).create()
 
     if not case.bodies:
+        if resume:
+            raise CheckpointError("--resume: rack and network runs keep no checkpoint (a coupled "
+                                  "rack re-uses its cached plate curves; run without --resume)")
         if plate_case_files(case):
             return run_rack(case, backend, result_dir, quiet)
         return run_network(case, result_dir, quiet)
@@ -157,7 +166,9 @@ def run(case: Case, backend: str | Backend | None = None, output: str | Path | N
         return run_conjugate(case, backend, result_dir, quiet=quiet, resume=resume, start=start)
     if case.solver.physics != "conduction":
         raise NotImplementedError(f"physics {case.solver.physics!r} is not available yet")
-    del resume  # conduction is a single linear solve: nothing to resume
+    if resume:
+        raise CheckpointError("--resume: a conduction case is one linear solve, with nothing to "
+                              "resume (run it without --resume)")
 
     model = build_solid_model(case, backend)
     report = grid_report(case, model.grid)
@@ -440,8 +451,6 @@ def run_conjugate(case, backend, result_dir, quiet: bool = False, resume: bool =
                 f"mu {plate.viscosity_inlet:.3e} Pa s at the inlet)")
     if resume:
         path = Path(result_dir.checkpoint)
-        if not path.is_file():
-            raise FileNotFoundError(f"no checkpoint to resume from at {path}")
         arrays, metadata = load_checkpoint(path, digest)
         plate.load_state(arrays, metadata)
         _say(quiet, f"resumed from {path} at flow iteration {plate.flow.iteration}")
@@ -458,6 +467,13 @@ def run_conjugate(case, backend, result_dir, quiet: bool = False, resume: bool =
     setup_seconds = time.perf_counter() - start
     try:
         result = plate.solve(progress, use_checkpoint)
+    except KeyboardInterrupt:
+        # Ctrl-C in the middle of an iteration: back to the state before it, kept for --resume
+        plate.flow.restore_good_state()
+        checkpoint(plate, plate.flow.iteration)
+        raise Interrupted(f"interrupted at flow iteration {plate.flow.iteration}; checkpoint "
+                          f"{result_dir.checkpoint}; continue with: "
+                          f"{resume_command(case, result_dir)}") from None
     except DivergenceError as error:
         # the flow solver restored its last good state: keep it for inspection and resume
         if use_checkpoint is not None:

@@ -27,7 +27,12 @@ from solver.models.flow.time_stepping import TimeSettings
 from solver.numerics.statistics import first_crossing
 from solver.numerics.time_steps import TimeSteps
 from solver.output.atomic import write_csv
-from solver.output.checkpoint import load_checkpoint, save_checkpoint
+from solver.output.checkpoint import (
+    Interrupted,
+    load_checkpoint,
+    resume_command,
+    save_checkpoint,
+)
 from solver.output.impedance import plot_chip_temperatures
 from solver.output.transient import scenario_folder
 from solver.output.vtk import write_rectilinear, write_time_series
@@ -266,27 +271,41 @@ def run_plate_transient(case, plate, result_dir, quiet: bool = False,
             "material": plate.model.body_ids})
         series.append((energy.time, f"transient/{name}"))
 
+    last = {}  # the state and records of the last step done (for an interrupt)
+
+    def save(state: dict, flow_state, history_now) -> None:
+        arrays, flow_scalars = {"temperature": state["temperature"]}, None
+        if flow_state is not None:
+            arrays.update({k: flow_state[k] for k in ("u", "v", "w", "pressure")})
+            flow_scalars = {k: flow_state[k] for k in ("time", "settled", "factor")}
+        save_checkpoint(checkpoint_path, arrays,
+                        {"case_hash": digest, "time": state["time"], "audit": state["audit"],
+                         "steps": history_now.steps, "times": history_now.times,
+                         "records": history_now.records, "series": series,
+                         "flow": flow_scalars}, backend)
+
     def checkpoint(energy_now, history_now) -> None:
         step = history_now.steps
+        last.update(state=energy_now.state(), history=history_now)
         if section.fields_every and step % section.fields_every == 0:
             write_field(step)
         if case.output.checkpoint and step % section.checkpoint_every == 0:
-            state = energy_now.state()
-            arrays, flow_scalars = {"temperature": state["temperature"]}, None
-            if flow is not None:
-                flow_state = flow.state()
-                arrays.update({k: flow_state[k] for k in ("u", "v", "w", "pressure")})
-                flow_scalars = {k: flow_state[k] for k in ("time", "settled", "factor")}
-            save_checkpoint(checkpoint_path, arrays,
-                            {"case_hash": digest, "time": state["time"],
-                             "audit": state["audit"], "steps": step,
-                             "times": history_now.times, "records": history_now.records,
-                             "series": series, "flow": flow_scalars}, backend)
+            save(last["state"], None if flow is None else flow.state(), history_now)
 
     progress = Progress(1.0, quiet=quiet, counter="step")
     progress.message(f"transient: to {section.end:g} s from {energy.time:g} s, steps "
                      f"{steps.initial:g} s growing by {steps.growth:g} to {steps.largest:g} s")
-    result = transient.run(steps, progress, checkpoint, 1, history)
+    try:
+        result = transient.run(steps, progress, checkpoint, 1, history)
+    except KeyboardInterrupt:
+        if not last:
+            raise
+        # the last step done (the interrupted one is dropped), its flow too
+        state = last["state"]
+        save(state, None if flow is None else flow.state_at(state["time"]), last["history"])
+        raise Interrupted(f"interrupted at t = {state['time']:.6g} s of the transient; "
+                          f"checkpoint {checkpoint_path}; continue with: "
+                          f"{resume_command(case, result_dir)}") from None
     progress.done(f"transient: {result.history.steps} steps to {result.times[-1]:g} s")
     if section.fields_every:
         if not series or series[-1][0] != energy.time:

@@ -1,5 +1,6 @@
 """The ``coolsim`` command line: malformed cases give one line on stderr and exit code 2."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -151,3 +152,75 @@ def test_unavailable_physics_is_one_line_exit_1(monkeypatch, capsys, example_cas
     assert main(["run", example_case, "--quiet"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "not available" in err and "Traceback" not in err
+
+
+PLATE = ROOT / "tests" / "models" / "data" / "small_chip_plate.toml"
+
+
+@pytest.mark.parametrize("case", [PLATE, ROOT / "cases" / "rack_network.toml",
+                                  ROOT / "cases" / "gpu_die_conduction.toml"],
+                         ids=["plate", "network", "conduction"])
+def test_resume_without_a_checkpoint_is_one_line_exit_2(case, tmp_path, capsys):
+    """``--resume`` where there is nothing to resume: one line naming the case, exit 2."""
+    code = main(["run", str(case), "--output", str(tmp_path), "--quiet", "--resume"])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    (line,) = err.splitlines()
+    assert line.startswith(str(case)) and "--resume" in line
+
+
+def test_ctrl_c_leaves_a_checkpoint_that_resume_continues(tmp_path, capsys, monkeypatch):
+    """Ctrl-C (KeyboardInterrupt, what SIGINT raises in Python's main thread) in the middle of a
+    flow iteration: the state before that iteration is written as the checkpoint, the message
+    names it and the command that continues, exit 130; ``--resume`` then finishes from that
+    iteration (the run's iterations continue the count)."""
+    from solver.models.flow.simplec import FlowSolver
+
+    iterate = FlowSolver.iterate
+
+    def interrupted(self):
+        if self.iteration == 40:
+            raise KeyboardInterrupt
+        return iterate(self)
+
+    monkeypatch.setattr(FlowSolver, "iterate", interrupted)
+    code = main(["run", str(PLATE), "--output", str(tmp_path), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 130
+    checkpoint = tmp_path / "small_chip_plate" / "checkpoint.npz"
+    assert checkpoint.is_file()
+    assert f"interrupted at flow iteration 40; checkpoint {checkpoint}" in err
+    assert f"coolsim run {PLATE} --output {tmp_path} --resume" in err
+    monkeypatch.setattr(FlowSolver, "iterate", iterate)
+    assert main(["run", str(PLATE), "--output", str(tmp_path), "--quiet", "--resume"]) == 0
+    summary = json.loads((tmp_path / "small_chip_plate" / "summary.json").read_text())
+    assert summary["solver"]["flow_history"][0]["iteration"] > 40
+
+
+def test_show_works_on_network_results_and_refuses_other_folders(tmp_path, capsys,
+                                                                  monkeypatch):
+    """``show`` on a network run (no fields.vtr): without a window it lists the pictures and the
+    report the run wrote; with one it opens the network coloured by temperature; a folder with
+    nothing of coolsim's is one line, exit 2."""
+    assert main(["run", str(ROOT / "cases" / "rack_network.toml"), "--output", str(tmp_path),
+                 "--quiet"]) == 0
+    capsys.readouterr()
+    folder = tmp_path / "rack_network"
+    assert main(["show", str(folder), "--no-window"]) == 0
+    listed = capsys.readouterr().out.splitlines()
+    assert str(folder / "report.md") in listed
+    assert str(folder / "images" / "network_pump_curve.png") in listed
+    import pyvista as pv
+
+    from solver.output import render
+
+    shown = {}
+    monkeypatch.setattr(pv.DataSet, "plot",
+                        lambda mesh, **options: shown.update(mesh=mesh, **options),
+                        raising=False)
+    assert render.show(folder, interactive=True) == []
+    assert shown["scalars"].lower().startswith("temperature") and shown["mesh"].n_cells > 0
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["show", str(empty), "--no-window"]) == 2
+    assert capsys.readouterr().err.count("\n") == 1

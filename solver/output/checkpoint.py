@@ -27,7 +27,18 @@ _METADATA_KEY = "__coolsim_metadata__"
 
 
 class CheckpointError(RuntimeError):
-    """A checkpoint cannot be used: unknown format or version, or written for another case."""
+    """A checkpoint cannot be used: missing, unknown format or version, or written for another
+    case."""
+
+
+class Interrupted(KeyboardInterrupt):
+    """A run stopped by the user (Ctrl-C) after writing a checkpoint; the message says where it
+    stopped, where the checkpoint is and how to resume."""
+
+
+def resume_command(case, result_dir) -> str:
+    """The command line that continues ``case`` from its checkpoint in ``result_dir``."""
+    return f"coolsim run {case.source_path} --output {result_dir.root} --resume"
 
 
 def save_checkpoint(path: str | os.PathLike, arrays: Mapping[str, Any],
@@ -88,9 +99,12 @@ def load_checkpoint(path: str | os.PathLike,
     Raises
     ------
     CheckpointError
-        Unknown format or version, or a case hash mismatch.
+        No file, unknown format or version, or a case hash mismatch.
     """
     path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"--resume: no checkpoint at {path} (runs write one with [output] "
+                              "checkpoint = true, and when interrupted with Ctrl-C)")
     with np.load(path, allow_pickle=False) as data:
         if _METADATA_KEY not in data.files:
             raise CheckpointError(f"{path} is not a coolsim checkpoint (no metadata)")

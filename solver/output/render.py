@@ -11,7 +11,9 @@ file's field data) and writes into ``images/``:
   inflow, over translucent solids).
 
 All temperature pictures share one colour range, so they can be compared. :func:`show` opens a
-window when a display exists and otherwise renders the PNGs and prints their paths.
+window when a display exists and otherwise renders the PNGs and prints their paths; a result
+without ``fields.vtr`` (a network or rack run) shows its network in the window, or else the
+paths of the pictures and reports it wrote.
 """
 
 from __future__ import annotations
@@ -388,6 +390,37 @@ def _render_streamlines(scene: Scene, path: Path, window_size) -> Path | None:
     return _save(plotter, path)
 
 
+# what a run without a 3D field writes that a person reads: its pictures, reports and network
+NETWORK_FILES = ("network.vtp", "rack.vtm")
+REPORTS = ("report.md", "rack_report.md", "summary.txt")
+
+
+def _show_pictures(result: ResultDirectory, interactive: bool, stream) -> list[Path]:
+    """A result without ``fields.vtr`` (a network or rack run): its network in a window when a
+    display exists, else the paths of the pictures and reports it wrote (nothing rendered)."""
+    network = next((result.path / n for n in NETWORK_FILES if (result.path / n).exists()),
+                   None)
+    if interactive and network is not None:
+        import pyvista as pv
+
+        mesh = pv.read(network)
+        mesh = mesh.combine() if isinstance(mesh, pv.MultiBlock) else mesh
+        names = [n for n in mesh.array_names if n.lower().startswith("temperature")]
+        mesh.plot(scalars=names[0] if names else None, cmap=TEMPERATURE_COLORMAP,
+                  line_width=4, title=f"coolsim: {result.case_name}")
+        return []
+    files = sorted(result.images.glob("*.png")) if result.images.is_dir() else []
+    files += [result.path / n for n in REPORTS if (result.path / n).exists()]
+    if not files:
+        raise FileNotFoundError(f"{result.path}: nothing to show (no fields.vtr, pictures or "
+                                "reports: is this a coolsim results folder?)")
+    out = sys.stdout if stream is None else stream
+    for path in files:
+        out.write(f"{path}\n")
+    out.flush()
+    return [f for f in files if f.suffix == ".png"]
+
+
 def show(result_dir, interactive: bool | None = None, stream=None,
          window: bool = True) -> list[Path]:
     """Show a result: a PyVista window when a display exists, else PNGs and their paths.
@@ -413,6 +446,8 @@ def show(result_dir, interactive: bool | None = None, stream=None,
         interactive = False
     elif interactive is None:
         interactive = has_display()
+    if not result.fields.exists():
+        return _show_pictures(result, interactive, stream)
     if not interactive:
         paths = render_result(result)
         out = sys.stdout if stream is None else stream

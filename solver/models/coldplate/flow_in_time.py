@@ -185,6 +185,18 @@ class PlateFlowInTime:
         return {"u": u, "v": v, "w": w, "pressure": flow.pressure,
                 "time": self.stepper.time, "settled": self.settled, "factor": self.factor}
 
+    def state_at(self, time: float) -> dict:
+        """:meth:`state` at ``time`` [s]: now, or the saved state of that time (the start of an
+        energy step that an interrupt cut short)."""
+        if self._close(self.stepper.time, time):
+            return self.state()
+        for saved_time, saved, settled, factor in self._snapshots:
+            if self._close(saved_time, time):
+                u, v, w = saved["velocity"]
+                return {"u": u, "v": v, "w": w, "pressure": saved["pressure"],
+                        "time": saved_time, "settled": settled, "factor": factor}
+        raise ValueError(f"the flow kept no state at t = {time:.6g} s")
+
     def load_state(self, state: dict) -> None:
         """Continue from a :meth:`state` (the next flow step starts with backward Euler)."""
         xp, flow = self.plate.xp, self.plate.flow

@@ -539,7 +539,9 @@ class FlowSolver:
         for saved, current in zip(self._good, (*self.velocity, self.pressure), strict=True):
             self.xp.copyto(saved, current)
 
-    def _restore_good_state(self) -> None:
+    def restore_good_state(self) -> None:
+        """Return to the state before the last outer iteration (after a divergence or an
+        interrupt in the middle of one)."""
         if self._good is None:
             return
         for saved, current in zip(self._good, (*self.velocity, self.pressure), strict=True):
@@ -639,7 +641,7 @@ class FlowSolver:
             self._save_good_state()
             residuals = step()
             if self._diverged(residuals, minimum):
-                self._restore_good_state()
+                self.restore_good_state()
                 raise DivergenceError(divergence_message(self.settings, residuals,
                                                          self._reference_flow),
                                       residuals.iteration,
