@@ -70,7 +70,8 @@ def _parser() -> argparse.ArgumentParser:
                      help="array backend (default: [solver] backend of the case, else auto)")
     run.add_argument("--output", metavar="DIR", default=None,
                      help="results directory (default: [output] directory of the case)")
-    run.add_argument("--quiet", action="store_true", help="no progress output")
+    run.add_argument("--quiet", action="store_true",
+                     help="no progress on stderr (the summary and results folder still print)")
     run.add_argument("--resume", action="store_true", help="continue from the last checkpoint")
     run.add_argument("--every-plate", action="store_true",
                      help="coupled rack: a 3D solve at every plate's operating point (default: "

@@ -82,8 +82,14 @@ from solver.transient_scenarios import (
 
 
 def _say(quiet: bool, text: str) -> None:
+    """Progress and set-up lines: standard error, unless ``quiet``."""
     if not quiet:
         print(text, file=sys.stderr, flush=True)
+
+
+def _tell(text: str) -> None:
+    """Results (summaries, reports, the results folder): standard output, also when quiet."""
+    print(text, flush=True)
 
 
 def _finish(case: Case, result_dir: ResultDirectory, summary: dict, quiet: bool) -> dict:
@@ -93,8 +99,8 @@ def _finish(case: Case, result_dir: ResultDirectory, summary: dict, quiet: bool)
         from solver.output.render import render_result
 
         render_result(result_dir.path)
-    _say(quiet, format_summary(summary))
-    _say(quiet, f"results: {result_dir.path}")
+    _tell(format_summary(summary))
+    _tell(f"results: {result_dir.path}")
     return summary
 
 
@@ -138,7 +144,8 @@ def run(case: Case, backend: str | Backend | None = None, output: str | Path | N
     output : path, optional
         Results root (default ``[output] directory``); results go to ``<output>/<case name>/``.
     quiet : bool
-        Print nothing but errors.
+        No progress lines (summaries, reports and the results folder still go to standard
+        output).
     resume : bool
         Continue from the checkpoint in the results folder (conjugate runs).
 
@@ -221,19 +228,19 @@ def run_network(case: Case, result_dir: ResultDirectory, quiet: bool = False) ->
     """
     coolant = case.coolant_material()
     summary = run_network_case(case.network, coolant, result_dir.path, quiet=True)
-    _say(quiet, format_network_summary(summary))
+    _tell(format_network_summary(summary))
     if case.network.rack is not None:
         limits = design_limits(case)
         stored, components = load_network_result(result_dir.path)
         report = rack_report(stored, components, limits, name=case.name)
         write_rack_report(result_dir.path, report)
-        _say(quiet, format_console(report))
+        _tell(format_console(report))
         summary["report"] = {"passed": report["passed"], "checks": report["checks"]}
         if _steady_scenarios(case):
             study = _run_case_scenarios(case, coolant, limits, None, result_dir.path, quiet)
             _add_scenarios_to_report(result_dir.path, report, study)
         _run_case_transient(case, coolant, limits, None, result_dir.path, report, quiet)
-    _say(quiet, f"results: {result_dir.path}")
+    _tell(f"results: {result_dir.path}")
     return summary
 
 
@@ -279,7 +286,7 @@ def _run_case_transient(case: Case, coolant, limits, plate_curves, folder: Path,
     write_transient_scenarios(Path(folder) / "transient", outcomes,
                               images=case.output.write_images)
     table = format_transient_table([o.row for o in outcomes])
-    _say(quiet, "# Scenarios in time\n\n" + table)
+    _tell("# Scenarios in time\n\n" + table)
     report["transient_scenarios"] = [o.row for o in outcomes]
     _append_to_report(folder, report, "## Scenarios in time (ride-through from the event to "
                       "the first chip at its limit; time series and plots in transient/)\n\n"
@@ -293,7 +300,7 @@ def _run_case_scenarios(case: Case, coolant, limits, plate_curves, folder: Path,
     study = run_scenarios(case.network, coolant, _scenario_objects(case), limits,
                           plate_curves=plate_curves, name=case.name)
     write_scenarios(Path(folder) / "scenarios", study)
-    _say(quiet, format_comparison(study))
+    _tell(format_comparison(study))
     return study
 
 
@@ -369,8 +376,8 @@ def run_rack(case: Case, backend: Backend, result_dir: ResultDirectory,
     files = write_outputs(result.built, result.solution, summary, result_dir.path)
     files.update(coupled.write(result_dir.path, limits, name=case.name))
     report = coupled.report(limits, name=case.name)
-    _say(quiet, format_network_summary({k: v for k, v in summary.items() if k != "checks"}))
-    _say(quiet, format_console(report))
+    _tell(format_network_summary({k: v for k, v in summary.items() if k != "checks"}))
+    _tell(format_console(report))
     if case.scenarios:
         curves = _scenario_curves(coupled)
         if _steady_scenarios(case):
@@ -388,10 +395,10 @@ def run_rack(case: Case, backend: Backend, result_dir: ResultDirectory,
     report["files"] = {k: str(v) for k, v in files.items()}
     write_json(result_dir.path / "rack_summary.json", report)
     if not coupled.converged:
-        _say(quiet, f"WARNING: coupling not converged after {len(coupled.history)} passes")
-    _say(quiet, f"rack solved in {report['timings']['total']:.1f} s "
-                f"({len(coupled.history)} coupling passes)")
-    _say(quiet, f"results: {result_dir.path}")
+        _tell(f"WARNING: coupling not converged after {len(coupled.history)} passes")
+    _tell(f"rack solved in {report['timings']['total']:.1f} s "
+          f"({len(coupled.history)} coupling passes)")
+    _tell(f"results: {result_dir.path}")
     return report
 
 
@@ -428,7 +435,8 @@ def run_conjugate(case, backend, result_dir, quiet: bool = False, resume: bool =
     result_dir : solver.output.ResultDirectory
         Created results folder.
     quiet : bool
-        Print nothing but errors.
+        No progress lines (summaries, reports and the results folder still go to standard
+        output).
     resume : bool
         Continue from ``checkpoint.npz`` in the results folder (refused if the case changed).
     start : float, optional

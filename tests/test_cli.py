@@ -224,3 +224,22 @@ def test_show_works_on_network_results_and_refuses_other_folders(tmp_path, capsy
     empty.mkdir()
     assert main(["show", str(empty), "--no-window"]) == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_summary_on_stdout_progress_on_stderr_and_quiet_keeps_the_summary(tmp_path, capfd):
+    """The summary and the results folder go to standard output, progress to standard error;
+    ``--quiet`` drops the progress and keeps the summary and the results folder."""
+    case = str(ROOT / "cases" / "gpu_die_conduction.toml")
+    assert main(["run", case, "--output", str(tmp_path / "a")]) == 0
+    out, err = capfd.readouterr()
+    assert f"results: {tmp_path / 'a' / 'gpu_die_conduction'}" in out
+    assert "coolsim: case 'gpu_die_conduction'" in err and "results:" not in err
+    assert main(["run", case, "--output", str(tmp_path / "b"), "--quiet"]) == 0
+    quiet_out, quiet_err = capfd.readouterr()
+    assert quiet_err == ""
+    def lines(text, folder):  # the summary without its timings line
+        return [line for line in text.replace(str(folder), "").splitlines()
+                if "total" not in line]
+
+    assert lines(quiet_out, tmp_path / "b") == lines(out, tmp_path / "a")
+    assert "results:" in quiet_out
