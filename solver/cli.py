@@ -20,6 +20,7 @@ them, so ``coolsim check`` stays fast.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -155,6 +156,11 @@ def main(argv: list[str] | None = None) -> int:
         print(_one_line(error, f"{where}: run failed" if where else "run failed"),
               file=sys.stderr)
         return EXIT_FAILED
+    except BrokenPipeError:
+        # the reader of standard output went away (``coolsim run CASE | head``): the run is
+        # done and written; silence the rest (the Python documentation's recipe, signal module)
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return EXIT_OK
     except Interrupted as interrupt:
         print(f"coolsim: {interrupt}", file=sys.stderr)
         return EXIT_INTERRUPTED

@@ -58,6 +58,7 @@ from solver.output.summary import (
     energy_balance_from_solver,
     format_summary,
     solver_entry,
+    summary_verdict,
     write_summary,
 )
 from solver.output.surfaces import interface_surface
@@ -93,7 +94,9 @@ def _tell(text: str) -> None:
 
 
 def _finish(case: Case, result_dir: ResultDirectory, summary: dict, quiet: bool) -> dict:
-    """Write ``summary.json``/``summary.txt`` and the pictures, print the summary, return it."""
+    """Write ``summary.json``/``summary.txt`` (with the design verdict) and the pictures, print
+    the summary, return it."""
+    summary["verdict"] = summary_verdict(summary)
     write_summary(result_dir, summary)
     if case.output.write_images:
         from solver.output.render import render_result

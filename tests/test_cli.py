@@ -243,3 +243,20 @@ def test_summary_on_stdout_progress_on_stderr_and_quiet_keeps_the_summary(tmp_pa
 
     assert lines(quiet_out, tmp_path / "b") == lines(out, tmp_path / "a")
     assert "results:" in quiet_out
+
+
+def test_summary_leads_with_the_verdict(tmp_path, capsys):
+    """A plate whose die runs over its limit (the 50 W test plate: about 106 C against 95 C)
+    leads its summary with FAIL and the overshoot; one within its limits with PASS and its
+    smallest margin; summary.json holds the verdict."""
+    assert main(["run", str(PLATE), "--output", str(tmp_path), "--quiet"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    summary = json.loads((tmp_path / "small_chip_plate" / "summary.json").read_text())
+    over = -summary["chips"]["die"]["margin_K"]
+    assert over > 5.0
+    assert summary["verdict"]["status"] == "FAIL"
+    assert out[2] == f"FAIL: chip die is {over:.2f} K over its limit at the steady state"
+    assert main(["run", str(ROOT / "cases" / "gpu_die_conduction.toml"), "--output",
+                 str(tmp_path), "--quiet"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[2].startswith("PASS: every chip within its limit; the smallest margin is")

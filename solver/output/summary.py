@@ -228,6 +228,28 @@ def _table(headers: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     return lines
 
 
+def summary_verdict(summary: Mapping[str, Any]) -> dict:
+    """The design verdict of a plate run: ``status`` ``"FAIL"`` when a chip is over its limit
+    at the steady state or reaches it in time (``[transient]``), ``"PASS"`` when every chip with a
+    limit stays under it, ``"n/a"`` when no chip has a limit; ``reasons``: one line each."""
+    chips = summary.get("chips") or {}
+    limited = {name: c for name, c in chips.items() if c.get("limit_temperature_K") is not None}
+    reasons = [f"chip {name} is {-c['margin_K']:.2f} K over its limit at the steady state"
+               for name, c in limited.items() if c.get("margin_K") is not None
+               and c["margin_K"] < 0.0]
+    timed = (summary.get("transient") or {}).get("chips") or {}
+    reasons += [f"chip {name} reaches its limit at t = {c['time_to_limit_s']:.3g} s in time"
+                for name, c in timed.items() if c.get("time_to_limit_s") is not None]
+    if reasons:
+        return {"status": "FAIL", "reasons": reasons}
+    if not limited:
+        return {"status": "n/a", "reasons": ["no chip has a limit (max_temperature)"]}
+    margin = min((c["margin_K"], name) for name, c in limited.items()
+                 if c.get("margin_K") is not None)
+    return {"status": "PASS", "reasons": [f"every chip within its limit; the smallest margin "
+                                          f"is {margin[0]:.2f} K ({margin[1]})"]}
+
+
 def format_summary(summary: Mapping[str, Any]) -> str:
     """Readable text block of a summary: temperatures in C, heat in W, times in s.
 
@@ -248,6 +270,9 @@ def format_summary(summary: Mapping[str, Any]) -> str:
     if backend:
         title += f" | backend {backend.get('name')} ({backend.get('device')})"
     lines += [title, "=" * len(title)]
+    verdict = summary_verdict(summary)
+    if verdict["status"] != "n/a":
+        lines.append(f"{verdict['status']}: " + "; ".join(verdict["reasons"]))
     grid = summary.get("grid")
     if grid:
         shape = " x ".join(str(n) for n in grid.get("shape", []))

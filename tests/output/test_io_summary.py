@@ -118,3 +118,18 @@ def test_chip_limits_and_margin_shown_when_present():
     assert "limit [C]" in text and "margin [K]" in text
     row = next(line for line in text.splitlines() if line.strip().startswith("gpu0"))
     assert row.split()[-2:] == ["95.00", "10.00"]
+
+
+def test_verdict_fails_on_a_limit_reached_in_time_and_is_na_without_limits():
+    """A chip under its limit at the steady state that reaches it during [transient] fails the
+    plate; chips without a limit give no verdict."""
+    from solver.output.summary import summary_verdict
+
+    chips = {"die": {"max_temperature_K": 360.0, "limit_temperature_K": 368.15,
+                     "margin_K": 8.15}}
+    assert summary_verdict({"chips": chips})["status"] == "PASS"
+    timed = {"chips": chips, "transient": {"chips": {"die": {"time_to_limit_s": 2.5}}}}
+    verdict = summary_verdict(timed)
+    assert verdict == {"status": "FAIL",
+                       "reasons": ["chip die reaches its limit at t = 2.5 s in time"]}
+    assert summary_verdict({"chips": {"die": {"max_temperature_K": 360.0}}})["status"] == "n/a"
