@@ -256,6 +256,14 @@ def test_summary_leads_with_the_verdict(tmp_path, capsys):
     assert over > 5.0
     assert summary["verdict"]["status"] == "FAIL"
     assert out[2] == f"FAIL: chip die is {over:.2f} K over its limit at the steady state"
+    # heat reads as heat: the coolant's share, not enthalpy flows from 0 K per patch; the flow in
+    # L/min and the split between the channels
+    text = "\n".join(out)
+    heat = summary["flow"]["heat_to_coolant_W"]
+    assert "heat to coolant [W]" in text and f"{heat:.3f}" in text
+    assert "out: inlet" not in text and "heat in [W]" not in text
+    assert "flow [L/min]                 0.200" in text
+    assert "flow split (channels): 4 channels, smallest/largest 1.000" in text
     assert main(["run", str(ROOT / "cases" / "gpu_die_conduction.toml"), "--output",
                  str(tmp_path), "--quiet"]) == 0
     out = capsys.readouterr().out.splitlines()

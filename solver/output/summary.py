@@ -304,9 +304,17 @@ def format_summary(summary: Mapping[str, Any]) -> str:
         rows = [("total heat [W]", _num(summary.get("total_heat_W"), ".3f"))]
         if energy:
             rows.append(("heat generated [W]", _num(energy.get("heat_generated_W"), ".3f")))
-            rows.append(("heat in [W]", _num(energy.get("heat_in_W"), ".3f")))
-            rows += [(f"out: {patch} [W]", _num(value, ".3f"))
-                     for patch, value in (energy.get("heat_out_W") or {}).items()]
+            flow = summary.get("flow") or {}
+            if "heat_to_coolant_W" in flow:
+                # the patches' flows are enthalpy flows from 0 K with coolant: only their sum,
+                # and the coolant's share, read as heat (summary.json keeps each patch's)
+                rows.append(("heat to coolant [W]", _num(flow["heat_to_coolant_W"], ".3f")))
+                rows.append(("heat out, all patches [W]",
+                             _num(energy.get("heat_out_total_W"), ".3f")))
+            else:
+                rows.append(("heat in [W]", _num(energy.get("heat_in_W"), ".3f")))
+                rows += [(f"out: {patch} [W]", _num(value, ".3f"))
+                         for patch, value in (energy.get("heat_out_W") or {}).items()]
             rows.append(("imbalance [W]", _num(energy.get("imbalance_W"), ".3e")))
             rows.append(("relative error", _num(energy.get("relative_error"), ".2e")))
         lines += _table(("", ""), rows)[1:]
@@ -317,15 +325,23 @@ def format_summary(summary: Mapping[str, Any]) -> str:
         labels = [
             ("pressure_drop_Pa", "pressure drop [kPa]", 1e-3, ".3f"),
             ("thermal_resistance_K_per_W", "thermal resistance [K/W]", 1.0, ".4f"),
-            ("volumetric_flow_m3_per_s", "flow [L/min]", 6e4, ".3f"),
+            ("volumetric_flow_L_per_min", "flow [L/min]", 1.0, ".3f"),
             ("mass_flow_kg_per_s", "mass flow [kg/s]", 1.0, ".4g"),
+            ("reynolds_number", "Reynolds number (inlet)", 1.0, ".0f"),
             ("inlet_temperature_C", "inlet temperature [C]", 1.0, ".2f"),
             ("outlet_temperature_C", "outlet temperature [C]", 1.0, ".2f"),
             ("mass_balance_relative_error", "mass balance error", 1.0, ".2e"),
         ]
         rows = [(label, _num(_scaled(flow[key], scale), fmt))
-                for key, label, scale, fmt in labels if key in flow]
+                for key, label, scale, fmt in labels if flow.get(key) is not None]
         lines += _table(("", ""), rows)[1:]
+        for name, split in (flow.get("flow_split") or {}).items():
+            channels = split.get("channel_mass_flow_kg_per_s") or []
+            if channels:
+                spread = split.get("maldistribution")
+                lines.append(f"  flow split ({name}): {len(channels)} channels, smallest/largest "
+                             f"{min(channels) / max(channels):.3f}, (max - min)/mean "
+                             f"{_num(spread, '.2g')}")
         average = flow.get("time_average")
         if average:
             dp = (average.get("statistics") or {}).get("dp_Pa") or {}
