@@ -318,7 +318,7 @@ def design_checks(report: Mapping, limits: DesignLimits) -> list[Check]:
     rack_dp = _finite(report.get("rack_differential_pressure"))
     if limits.rack_pressure_drop_max is None:
         checks.append(Check("rack_pressure_drop", None, rack_dp, "no budget set", "Pa",
-                            "set DesignLimits.rack_pressure_drop_max"))
+                            "set [report] rack_pressure_drop_max"))
     else:
         checks.append(_at_most("rack_pressure_drop", rack_dp, limits.rack_pressure_drop_max,
                                "Pa", "supply header inlet to return header outlet"))
@@ -334,7 +334,8 @@ def design_checks(report: Mapping, limits: DesignLimits) -> list[Check]:
     supply = _finite(facility.get("supply_temperature"))
     if limits.water_class is None:
         checks.append(Check("facility_water_class", None, _celsius_value(supply),
-                            "no class set", "C", "set DesignLimits.water_class"))
+                            "no class set", "C",
+                            "set [report] water_class or [network.rack.facility] water_class"))
     elif limits.water_class == "W+":
         checks.append(Check("facility_water_class", supply is not None, _celsius_value(supply),
                             "W+: no upper bound", "C", "facility supply"))
@@ -344,7 +345,8 @@ def design_checks(report: Mapping, limits: DesignLimits) -> list[Check]:
                                f"facility supply against {limits.water_class}"))
     if limits.room_dew_point is None:
         checks.append(Check("dew_point_margin", None, None,
-                            f">= {limits.dew_point_margin_min:g}", "K", "no room dew point given"))
+                            f">= {limits.dew_point_margin_min:g}", "K",
+                            "no room dew point: set [report] room_dew_point"))
     else:
         t_supply = _finite(tcs.get("supply_temperature"))
         margin = None if t_supply is None else t_supply - limits.room_dew_point
