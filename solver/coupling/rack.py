@@ -101,6 +101,7 @@ def rebuilt(built, branches=None, flow_boundaries=None, pressure_boundaries=None
                       list(net.heat_exchangers), list(net.tanks),
                       list(net.pressure_boundaries if pressure_boundaries is None
                            else pressure_boundaries),
-                      list(net.flow_boundaries if flow_boundaries is None else flow_boundaries))
+                      list(net.flow_boundaries if flow_boundaries is None else flow_boundaries),
+                      list(net.junctions))
     return replace(built, network=network, controls=list(built.controls),
                    tray_inlets=list(built.tray_inlets), plates=list(built.plates))

@@ -288,3 +288,37 @@ def test_u_header_maldistribution_matches_an_independent_model():
     assert ratio == pytest.approx(ratio_ref, rel=0.02)
     assert np.max(np.abs(take_offs / reference - 1)) < 1e-6
     assert_quadratic(history, 1e-11)
+
+
+def test_rack_variants_keep_their_junctions():
+    """The scenario variants of a built rack and the pump's system curve solve the same
+    junctions as the rack itself (a variant without them would change the design point)."""
+    import tomllib
+    from pathlib import Path
+
+    from solver.case import NetworkSection
+    from solver.coupling.rack import rebuilt
+    from solver.network.rack import build_network
+    from solver.output.network import system_curve
+
+    case = Path(__file__).resolve().parents[2] / "cases" / "rack_network.toml"
+    data = tomllib.loads(case.read_text())["network"]
+    data["rack"].update(trays=3, controls={})
+    built = build_network(NetworkSection(**data))
+    assert len(built.network.junctions) == 6
+    variant = rebuilt(built)
+    assert variant.network.junctions == built.network.junctions
+    nb = len(built.network.branches)
+    rho, mu = np.full(nb, RHO), np.full(nb, MU)
+    a = solve_hydraulics(built.network, rho, mu)
+    b = solve_hydraulics(variant.network, rho, mu)
+    assert np.allclose(a.mass_flow, b.mass_flow, rtol=1e-12, atol=0.0)
+
+    class Solution:  # the fields system_curve reads
+        network, density, viscosity = built.network, rho, mu
+
+    pump = built.network.branch_index("cdu.pumps")
+    q = a.mass_flow[pump] / RHO
+    # the system curve through the operating point: its pressure rise there is the pump's
+    assert system_curve(Solution, "cdu.pumps", [q])[0] == pytest.approx(-a.pressure_drop[pump],
+                                                                        rel=1e-6)
