@@ -322,3 +322,18 @@ def test_rack_variants_keep_their_junctions():
     # the system curve through the operating point: its pressure rise there is the pump's
     assert system_curve(Solution, "cdu.pumps", [q])[0] == pytest.approx(-a.pressure_drop[pump],
                                                                         rel=1e-6)
+
+
+def test_rack_with_crane_take_offs_converges_quadratically_from_a_cold_start():
+    """The example rack (18 trays, 36 Crane junctions) from the linear-theory start."""
+    import tomllib
+    from pathlib import Path
+
+    from solver.case import NetworkSection
+    from solver.network.rack import build_network
+
+    case = Path(__file__).resolve().parents[2] / "cases" / "rack_network.toml"
+    built = build_network(NetworkSection(**tomllib.loads(case.read_text())["network"]))
+    assert len(built.network.junctions) == 36
+    _, history = solve(built.network, rtol=1e-12)
+    assert_quadratic(history, 1e-12)
