@@ -54,7 +54,7 @@ and 90 degrees).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -113,6 +113,22 @@ class Junction:
     def legs(self):
         """Branch names ``(run_a, run_b, side)`` (``""`` for a capped run)."""
         return (self.run_a, self.run_b, self.side)
+
+
+def junctions_on(junctions, branch_names):
+    """The junctions that remain when only ``branch_names`` are left of a network.
+
+    A removed run leg becomes a capped run; a junction that lost its side leg (a cut-off
+    take-off: Crane's run coefficients vanish at ``q = 0``) or both run legs is dropped.
+    """
+    names = set(branch_names)
+    kept = []
+    for junction in junctions:
+        run_a = junction.run_a if junction.run_a in names else ""
+        run_b = junction.run_b if junction.run_b in names else ""
+        if junction.side in names and (run_a or run_b):
+            kept.append(replace(junction, run_a=run_a, run_b=run_b))
+    return kept
 
 
 # ------------------------------------------------------------------ Crane TP-410 coefficients

@@ -18,6 +18,7 @@ import numpy as np
 
 from solver.network.graph import FlowBoundary, Network
 from solver.network.hydraulics import solve_hydraulics
+from solver.network.junctions import junctions_on
 from solver.output.atomic import write_csv, write_json
 from solver.output.figures import pyplot, save_figure
 from solver.output.vtk import write_polydata
@@ -82,7 +83,7 @@ def system_curve(solution, pump_name, flows):
         probe = Network(net.nodes, [net.branches[j] for j in rest], net.heat_exchangers,
                         net.tanks, net.pressure_boundaries,
                         list(net.flow_boundaries) + bounds,
-                        [j for j in net.junctions if pump.name not in j.legs])
+                        junctions_on(net.junctions, [net.branches[j].name for j in rest]))
         result = solve_hydraulics(probe, rho, mu, x0=x0)
         c = probe.compile()
         x0 = np.concatenate([result.mass_flow, result.pressure[~c.fixed]])

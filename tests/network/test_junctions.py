@@ -313,6 +313,11 @@ def test_rack_variants_keep_their_junctions():
     a = solve_hydraulics(built.network, rho, mu)
     b = solve_hydraulics(variant.network, rho, mu)
     assert np.allclose(a.mass_flow, b.mass_flow, rtol=1e-12, atol=0.0)
+    # a variant without tray 0's supply hose (a cut-off take-off) drops that junction only
+    cut = rebuilt(built, [br for br in built.network.branches
+                          if br.name != "tray.0.supply_hose"])
+    assert [j.name for j in cut.network.junctions] == [j.name for j in built.network.junctions
+                                                       if j.name != "supply.0"]
 
     class Solution:  # the fields system_curve reads
         network, density, viscosity = built.network, rho, mu
