@@ -12,7 +12,8 @@ References
   These printed results are as transcribed in the docstrings of C. Bell's ``fluids`` library
   (fluids/fittings.py, K_*_Crane; the run value of 7-35 appears there as "0.03258", a misprint of
   the 0.3258 its own doctest returns). They carry four significant figures: tolerance 5e-4.
-  The Crane text states no accuracy for its tee coefficients.
+  No accuracy of the tee coefficients is stated with them in the sources available here, so
+  the tolerance is the printing precision, not a data scatter.
 - At other flow fractions the expected coefficients below are Crane's printed formulas evaluated
   by hand (the arithmetic is in the comments), not by the code under test; the network reproduces
   them to round-off (1e-9), which checks the assembly (common-leg choice, signs, velocity heads,
