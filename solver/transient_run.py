@@ -177,7 +177,9 @@ def replay_hottest_plates(outcome, plate_cases: dict, count: int, folder: Path, 
     [K] beside the 3D ones, and its histories."""
     result = outcome.result
     peaks = result.chip_temperature.max(axis=0)
-    hottest = [i for i in np.argsort(peaks)[::-1]
+    # hottest first; identical parallel plates tie exactly, the first listed goes first (as
+    # the scenario row's hottest chip)
+    hottest = [i for i in np.argsort(-peaks, kind="stable")
                if group_of(result.plates[i]) in plate_cases][:count]
     replays = []
     for i in hottest:

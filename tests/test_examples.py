@@ -105,9 +105,9 @@ def test_rack_1mw_example_runs_its_scenarios_in_time(tmp_path):
     rows = {r["scenario"]: r for r in json.loads((out / "report.json").read_text())[
         "transient_scenarios"]}
     assert rows["pump trip, standby start"]["ride_through_s"] is None
-    assert rows["all pumps lost"]["ride_through_s"] == pytest.approx(11.3, abs=0.2)
-    assert rows["facility water lost"]["ride_through_s"] == pytest.approx(15.2, abs=0.2)
-    assert rows["GPU plate 80 % blocked"]["ride_through_s"] == pytest.approx(9.2, abs=0.2)
+    assert rows["all pumps lost"]["ride_through_s"] == pytest.approx(11.8, abs=0.2)
+    assert rows["facility water lost"]["ride_through_s"] == pytest.approx(14.9, abs=0.2)
+    assert rows["GPU plate 80 % blocked"]["ride_through_s"] == pytest.approx(10.3, abs=0.2)
     assert rows["checkpoint pattern"]["ride_through_s"] is None
     assert max(r["energy_balance_error"] for r in rows.values()) < 1e-9
     assert len(list((out / "transient").glob("*/timeseries.csv"))) == 6
@@ -116,7 +116,7 @@ def test_rack_1mw_example_runs_its_scenarios_in_time(tmp_path):
 def test_rack_1mw_pump_trip_rides_through(tmp_path):
     """The 1 MW rack's pump trip over its first 60 s (a few seconds): the remaining running
     unit and the standby, PI-driven, keep the TCS flow above 75 % and every chip below its
-    85 C limit (header: hottest 62.35 C before, 65.08 C peak)."""
+    85 C limit (header: hottest 61.68 C before, 64.55 C peak)."""
     from solver.pipeline import design_limits
     from solver.transient_scenarios import plate_fosters, run_transient_scenario
 
@@ -125,6 +125,6 @@ def test_rack_1mw_pump_trip_rides_through(tmp_path):
     row = run_transient_scenario(case.network, case.coolant_material(), spec,
                                  design_limits(case),
                                  fosters=plate_fosters(case.network, case.resolve)).row
-    assert row["initial_hottest_chip_temperature"] - 273.15 == pytest.approx(62.35, abs=0.01)
-    assert row["peak_chip_temperature"] - 273.15 == pytest.approx(65.08, abs=0.05)
+    assert row["initial_hottest_chip_temperature"] - 273.15 == pytest.approx(61.68, abs=0.01)
+    assert row["peak_chip_temperature"] - 273.15 == pytest.approx(64.55, abs=0.05)
     assert row["ride_through_s"] is None and row["min_tcs_flow_fraction"] > 0.75

@@ -73,8 +73,8 @@ class PipeSection(_Branch):
     roughness: Length = Field(1.5e-6, description="[m] absolute wall roughness")
     elevation_change: Length = Field(0.0, description="[m] outlet height minus inlet height")
     minor_loss: NonNegative = Field(0.0, description="[-] sum of loss coefficients K")
-    friction: Literal["churchill", "colebrook"] = Field("churchill",
-                                                        description="[-] friction law")
+    friction: Literal["churchill", "colebrook"] | None = Field(
+        None, description="[-] Darcy friction law; default: [network] friction")
     momentum_coefficient: float = Field(0.0, description="[-] header momentum kappa "
                                         "(-beta_d dividing, +beta_c combining)")
     momentum_partner: str = Field("", description="[-] neighbouring header pipe of the "
@@ -91,10 +91,18 @@ class FittingSection(_Branch):
     k_inf: NonNegative = Field(0.0, description="[-] 2-K/3-K constant K_inf")
     k_d: NonNegative = Field(0.0, description="[-] 3-K diameter constant K_d")
     method: Literal["constant", "2K", "3K"] = Field("constant", description="[-] K model")
+    nominal_size: Positive | None = Field(
+        None, description="[in] nominal pipe size of the 3-K method (Darby 2001); default: the "
+                          "NPS whose schedule-40 bore is nearest to diameter")
 
 
 class TeeSection(Section):
-    """Tee or header junction: three legs meeting at a hub, direction-dependent K per leg."""
+    """Tee or header junction: three legs meeting at a hub.
+
+    ``model = "constant"``: one K per leg on its own velocity, by direction (``k_run``,
+    ``k_branch_dividing``, ``k_branch_combining``); ``"crane"``: Crane TP-410 (2009) losses that
+    follow the flow split and the branch-to-run area ratio (solver.network.junctions).
+    """
 
     kind: Literal["tee"] = Field("tee", description="[-] component kind")
     name: str = Field(description="[-] tee name; legs are '<name>.run_in', '.run_out', '.branch'")
@@ -107,6 +115,21 @@ class TeeSection(Section):
     k_branch_dividing: NonNegative = Field(1.0, description="[-] loss into the branch")
     k_branch_combining: NonNegative = Field(1.0, description="[-] loss from the branch")
     position: tuple[float, float, float] | None = Field(None, description="[m] hub position")
+    model: Literal["constant", "crane"] = Field(
+        "constant", description="[-] junction losses: constant K per leg, or Crane TP-410 "
+                                "(2009) K of the flow split and area ratio")
+    angle: Annotated[float, Field(gt=0, le=90)] = Field(
+        90.0, description="[deg] branch angle to the run (crane model; 90 tee, 30-60 wye)")
+
+    @model_validator(mode="after")
+    def _constant_keys_only_with_constant(self):
+        if self.model != "constant":
+            for key in ("k_run", "k_branch_dividing", "k_branch_combining"):
+                if key in self.model_fields_set:
+                    raise fail(key, f"is a constant-K setting; model '{self.model}' computes "
+                               "the losses from the flow split", allowed="model = 'constant' "
+                               "or no k_* keys")
+        return self
 
 
 class QuickDisconnectSection(_Branch):
@@ -412,6 +435,13 @@ class RackSection(Section):
     tray_pitch: Length = Field(0.0889, description="[m] vertical spacing of trays (2U)")
     header_diameter: Length = Field(0.04, description="[m] header inner diameter")
     header_roughness: Length = Field(1.5e-6, description="[m] header roughness")
+    header_junctions: Literal["crane", "constant"] = Field(
+        "crane", description="[-] header take-off tees: Crane TP-410 (2009) losses that follow "
+                             "the flow split (default), or constant K (header_run_loss, "
+                             "tee_branch_loss, header_momentum_*)")
+    friction: Literal["churchill", "colebrook"] | None = Field(
+        None, description="[-] Darcy friction law of the rack's pipes and hoses; default: "
+                          "[network] friction")
     header_run_loss: NonNegative = Field(0.2, description="[-] tee run K per header segment")
     header_momentum_dividing: NonNegative = Field(
         0.0, description="[-] supply-header momentum coefficient beta_d (pressure recovery as "
@@ -431,6 +461,19 @@ class RackSection(Section):
     facility: FacilitySpec = Field(description="[-] facility water")
     controls: RackControlSpec = Field(default_factory=RackControlSpec,
                                       description="[-] controls")
+
+    @model_validator(mode="after")
+    def _constant_junction_keys(self):
+        if self.header_junctions == "constant":
+            return self
+        for key in ("header_run_loss", "tee_branch_loss", "header_momentum_dividing",
+                    "header_momentum_combining"):
+            if key in self.model_fields_set:
+                raise fail(key, f"is a constant-K header setting; header_junctions "
+                           f"'{self.header_junctions}' takes the tee losses and the header's "
+                           "pressure recovery from the flow split", allowed="header_junctions "
+                           "= 'constant' or no such key")
+        return self
 
     @model_validator(mode="after")
     def _every_tray_cooled(self):
@@ -454,6 +497,10 @@ class NetworkSection(Section):
     controls: list[ControlSection] = Field([], description="[-] explicit controls")
     rack: RackSection | None = Field(None, description="[-] rack builder")
     facility_fluid: str = Field("water", description="[-] facility-water coolant name")
+    friction: Literal["churchill", "colebrook"] = Field(
+        "churchill", description="[-] default Darcy friction law of pipes: Churchill (1977), "
+                                 "one formula for all regimes, or laminar 64/Re + Colebrook "
+                                 "(1939)")
     initial_temperature: Temperature = Field(308.15, description="[K] first property guess")
     rtol: Positive = Field(1e-11, description="[-] Newton tolerance (scaled residual)")
     transient: NetworkTransientSection = Field(

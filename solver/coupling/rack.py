@@ -10,6 +10,7 @@ from solver.materials.registry import get_coolant
 from solver.network.controls import solve_with_controls
 from solver.network.graph import Network
 from solver.network.hydraulics import HydraulicSolve
+from solver.network.junctions import junctions_on
 from solver.network.rack import build_network
 from solver.network.solve import CoupledSolve
 from solver.output.network import branch_table, summarize
@@ -96,11 +97,12 @@ def rebuilt(built, branches=None, flow_boundaries=None, pressure_boundaries=None
     """A copy of ``built`` with a new :class:`Network` (the original stays untouched)."""
 
     net = built.network
-    network = Network(list(net.nodes if nodes is None else nodes),
-                      list(net.branches if branches is None else branches),
+    branches = list(net.branches if branches is None else branches)
+    network = Network(list(net.nodes if nodes is None else nodes), branches,
                       list(net.heat_exchangers), list(net.tanks),
                       list(net.pressure_boundaries if pressure_boundaries is None
                            else pressure_boundaries),
-                      list(net.flow_boundaries if flow_boundaries is None else flow_boundaries))
+                      list(net.flow_boundaries if flow_boundaries is None else flow_boundaries),
+                      junctions_on(net.junctions, [b.name for b in branches]))
     return replace(built, network=network, controls=list(built.controls),
                    tray_inlets=list(built.tray_inlets), plates=list(built.plates))

@@ -25,6 +25,7 @@ import numpy as np
 from solver.network.errors import NetworkError
 from solver.network.friction import FRICTION_LAWS
 from solver.network.laws import CLOSED_RESISTANCE, evaluate_single
+from solver.network.pipe_sizes import nominal_size
 
 KV_BAR = 1e5  # Kv is defined with a 1 bar pressure drop ...
 KV_DENSITY = 1000.0  # ... and specific gravity relative to 1000 kg/m3
@@ -156,7 +157,8 @@ class Pipe(_RoundBore):
     """Straight pipe or hose: Darcy-Weisbach friction, minor losses, elevation change.
 
     ``dp = f(Re, eps/D) L/D rho v|v|/2 + K rho v|v|/2 + rho g dz`` with the Darcy friction factor
-    from Churchill (1977) (all regimes, smooth) or laminar 64/Re + Colebrook (1939).
+    from Churchill (1977) (all regimes, smooth; the default) or laminar 64/Re + Colebrook (1939)
+    (the ``friction`` field, reported per pipe in the network table).
 
     Parameters
     ----------
@@ -213,8 +215,10 @@ class Pipe(_RoundBore):
 class Fitting(_RoundBore):
     """Fitting (elbow, reducer, strainer) with a loss coefficient K on the velocity head.
 
-    ``K = K + K1/Re + Kinf (1 + 1/D_in)`` (Hooper 1981, "2-K") or
-    ``K = K + K1/Re + Kinf (1 + Kd / D_in^0.3)`` (Darby 2001, "3-K"), D_in the diameter in inches.
+    ``K = K + K1/Re + Kinf (1 + 1/D_in)`` (Hooper 1981, "2-K", ``D_in`` the inner diameter in
+    inches) or ``K = K + K1/Re + Kinf (1 + Kd / D_n^0.3)`` (Darby 2001, "3-K", ``D_n`` the
+    nominal pipe size in inches, as Darby's method defines it: ``nominal_size``, or the NPS whose
+    schedule-40 bore is nearest to ``diameter``, :func:`~solver.network.pipe_sizes.nominal_size`).
     ``dp = K rho v|v| / 2``.
 
     Parameters
@@ -227,6 +231,8 @@ class Fitting(_RoundBore):
         [-] 2-K / 3-K constants (0 by default).
     method : str
         "constant", "2K" or "3K".
+    nominal_size : float | None
+        [in] nominal pipe size of the 3-K method (None: from the schedule-40 table).
     """
 
     diameter: float = 0.01
@@ -236,10 +242,11 @@ class Fitting(_RoundBore):
     k_d: float = 0.0
     method: str = "constant"
     elevation_change: float = 0.0
+    nominal_size: float | None = None
     kind: ClassVar[str] = "fitting"
 
     def __post_init__(self):
-        _positive(self.name, diameter=self.diameter)
+        _positive(self.name, diameter=self.diameter, nominal_size=self.nominal_size)
         _non_negative(self.name, k=self.k, k1=self.k1, k_inf=self.k_inf, k_d=self.k_d)
         if self.method not in ("constant", "2K", "3K"):
             raise NetworkError(f"component '{self.name}': unknown K method '{self.method}'")
@@ -250,7 +257,8 @@ class Fitting(_RoundBore):
         if self.method == "2K":
             return self.k + self.k_inf * (1.0 + 1.0 / d_in)
         if self.method == "3K":
-            return self.k + self.k_inf * (1.0 + self.k_d / d_in**0.3)
+            d_n = self.nominal_size or nominal_size(self.diameter, f"component '{self.name}'")
+            return self.k + self.k_inf * (1.0 + self.k_d / d_n**0.3)
         return self.k
 
     def law_parameters(self):

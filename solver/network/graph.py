@@ -23,6 +23,7 @@ from scipy.sparse.csgraph import connected_components
 
 from solver.network.components import Branch, HeatExchanger
 from solver.network.errors import NetworkError
+from solver.network.junctions import compile_junctions
 from solver.network.laws import stack_parameters
 
 
@@ -116,6 +117,7 @@ class CompiledNetwork:
     loop_of_node: np.ndarray  # (nn,) connected-component label
     boundary_temperature: np.ndarray  # (nn,) [K] (nan where not a boundary)
     momentum: tuple = ()  # (branch, partner or -1, kappa, area, partner area) arrays
+    junctions: object = None  # CompiledJunctions of the split-dependent junctions, or None
 
 
 @dataclass
@@ -138,6 +140,7 @@ class Network:
     tanks: list = field(default_factory=list)
     pressure_boundaries: list = field(default_factory=list)
     flow_boundaries: list = field(default_factory=list)
+    junctions: list = field(default_factory=list)
     _compiled: CompiledNetwork | None = field(default=None, init=False, repr=False)
 
     # ------------------------------------------------------------------ editing
@@ -261,9 +264,13 @@ class Network:
         _, labels = connected_components(adjacency, directed=False)
         heat = np.array([b.heat_input for b in self.branches], dtype=float)
         momentum = self._momentum_terms(names)
+        junctions = (compile_junctions(self.junctions, names,
+                                       [b.inlet for b in self.branches],
+                                       [b.outlet for b in self.branches])
+                     if self.junctions else None)
         self._compiled = CompiledNetwork(node_names, names, inlet, outlet, incidence, fixed,
                                          fixed_pressure, injection, families, heat, branch_fluid,
-                                         labels, boundary_temperature, momentum)
+                                         labels, boundary_temperature, momentum, junctions)
         return self._compiled
 
     def _momentum_terms(self, names):

@@ -9,8 +9,12 @@ Unknowns ``x = [m (nb), p_free (nf)]``. Equations, with ``A`` the node-branch in
 for every node whose pressure is free (``s_n`` the fixed injections). The Jacobian is sparse and
 analytic,
 
-    J = [[ -diag(d dp/dm),  -A_free^T ],
-         [  A_free,          0        ]],
+    J = [[ -diag(d dp/dm) - C,  -A_free^T ],
+         [  A_free,              0        ]],
+
+where ``C`` holds the derivatives of a branch's pressure drop with respect to other branches'
+flows: the header momentum terms and the split-dependent junctions
+(:mod:`solver.network.junctions`), whose leg losses depend on the flows of all three legs.
 
 solved with ``scipy.sparse.linalg.spsolve``. A few steps of the linear theory method (Wood &
 Charles 1972: each law replaced by its secant through the current flow) give a robust start when
@@ -27,6 +31,7 @@ import scipy.sparse as sp
 from scipy.sparse.linalg import spsolve
 
 from solver.network.errors import NetworkConvergenceError
+from solver.network.junctions import junction_terms
 from solver.network.laws import LAWS
 
 
@@ -81,7 +86,8 @@ def evaluate_laws(compiled, m, rho, mu):
 
     Vectorised per law family, plus the header momentum terms
     ``kappa (m_b|m_b| / (rho_b A_b^2) - m_p|m_p| / (rho_p A_p^2))`` whose partner derivatives
-    are added by :func:`momentum_jacobian`.
+    are added by :func:`coupling_jacobian`, and the junction loss terms (their own-flow
+    derivatives too are left to :func:`coupling_jacobian`).
     """
     dp = np.zeros_like(m)
     ddp = np.zeros_like(m)
@@ -95,19 +101,33 @@ def evaluate_laws(compiled, m, rho, mu):
         np.add.at(dp, b, kappa * (m[b] * np.abs(m[b]) / (rho[b] * area**2)
                                   - partner * np.abs(partner) / (rho_p * area_p**2)))
         np.add.at(ddp, b, kappa * 2.0 * np.abs(m[b]) / (rho[b] * area**2))
+    if compiled.junctions is not None:
+        rows, terms, *_ = junction_terms(compiled.junctions, m, rho)
+        np.add.at(dp, rows, terms)
     return dp, ddp
 
 
-def momentum_jacobian(compiled, m, rho):
-    """Off-diagonal derivatives d dp_b / d m_partner of the momentum terms (nb x nb sparse)."""
+def coupling_jacobian(compiled, m, rho):
+    """Derivatives d dp_b / d m_c not in :func:`evaluate_laws`' own-flow derivative (nb x nb
+    sparse, or None): the momentum terms' partner entries and every junction entry."""
     nb = len(compiled.branch_names)
-    if not compiled.momentum:
+    rows, cols, values = [], [], []
+    if compiled.momentum:
+        b, p, kappa, _, area_p = compiled.momentum
+        has = p >= 0
+        b, p, kappa, area_p = b[has], p[has], kappa[has], area_p[has]
+        rows.append(b)
+        cols.append(p)
+        values.append(-kappa * 2.0 * np.abs(m[p]) / (rho[p] * area_p**2))
+    if compiled.junctions is not None:
+        _, _, j_rows, j_cols, j_values = junction_terms(compiled.junctions, m, rho)
+        rows.append(j_rows)
+        cols.append(j_cols)
+        values.append(j_values)
+    if not rows:
         return None
-    b, p, kappa, _, area_p = compiled.momentum
-    has = p >= 0
-    b, p, kappa, area_p = b[has], p[has], kappa[has], area_p[has]
-    values = -kappa * 2.0 * np.abs(m[p]) / (rho[p] * area_p**2)
-    return sp.csr_matrix((values, (b, p)), shape=(nb, nb))
+    return sp.csr_matrix((np.concatenate(values), (np.concatenate(rows), np.concatenate(cols))),
+                         shape=(nb, nb))
 
 
 class System:
@@ -139,7 +159,7 @@ class System:
 
     def jacobian(self, ddp, m):
         block = sp.diags(-ddp)
-        coupling = momentum_jacobian(self.c, m, self.rho)
+        coupling = coupling_jacobian(self.c, m, self.rho)
         if coupling is not None:
             block = block - coupling
         return sp.bmat([[block, -self.a_free_t], [self.a_free, None]], format="csc")

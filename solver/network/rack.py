@@ -30,6 +30,7 @@ from solver.network.components import (
 from solver.network.controls import PumpSpeedControl, SupplyTemperatureControl
 from solver.network.errors import NetworkError
 from solver.network.graph import ExpansionTank, FlowBoundary, Network, Node, PressureBoundary
+from solver.network.junctions import Junction
 from solver.network.laws import GRAVITY
 
 DESIGN_DENSITY = 1000.0  # [kg/m3] converts case volumetric flows of boundaries to mass flows
@@ -71,20 +72,10 @@ def _explicit(section, built, density):
             data["mass_flow"] = mass if mass is not None else flow * density
             net.flow_boundaries.append(FlowBoundary(**data))
         elif kind == "tee":
-            hub = f"{comp.name}.hub"
-            if hub not in known:
-                pos = comp.position or _position_of(net, comp.branch)
-                fluid = next((n.fluid for n in net.nodes if n.name == comp.branch), "coolant")
-                net.nodes.append(Node(hub, tuple(pos), fluid))
-                known.add(hub)
-            bd = comp.branch_diameter or comp.diameter
-            net.branches += [
-                TeeLeg(f"{comp.name}.run_in", comp.run_in, hub, comp.diameter, comp.k_run,
-                       comp.k_run),
-                TeeLeg(f"{comp.name}.run_out", comp.run_out, hub, comp.diameter, comp.k_run,
-                       comp.k_run),
-                TeeLeg(f"{comp.name}.branch", comp.branch, hub, bd, comp.k_branch_dividing,
-                       comp.k_branch_combining)]
+            _tee(comp, net, known)
+        elif kind == "pipe":
+            data["friction"] = data["friction"] or section.friction
+            net.branches.append(Pipe(**data))
         elif kind == "heat_exchanger":
             hot = HeatExchangerSide(f"{comp.name}.hot", comp.hot_inlet, comp.hot_outlet,
                                     comp.rated_hot_flow, comp.hot_pressure_drop,
@@ -123,6 +114,28 @@ def _explicit(section, built, density):
             raise NetworkError(f"component '{comp.name}': unknown kind '{kind}'")
     for ctl in section.controls:
         built.controls.append(_control(ctl, density))
+
+
+def _tee(comp, net, known):
+    """Add an explicit tee: a hub node, three legs and, for a split-dependent model, a
+    :class:`~solver.network.junctions.Junction` at the hub (the legs then carry no own K)."""
+    hub = f"{comp.name}.hub"
+    if hub not in known:
+        pos = comp.position or _position_of(net, comp.branch)
+        fluid = next((n.fluid for n in net.nodes if n.name == comp.branch), "coolant")
+        net.nodes.append(Node(hub, tuple(pos), fluid))
+        known.add(hub)
+    bd = comp.branch_diameter or comp.diameter
+    constant = comp.model == "constant"
+    k_run = comp.k_run if constant else 0.0
+    k_div = comp.k_branch_dividing if constant else 0.0
+    k_com = comp.k_branch_combining if constant else 0.0
+    legs = (f"{comp.name}.run_in", f"{comp.name}.run_out", f"{comp.name}.branch")
+    net.branches += [TeeLeg(legs[0], comp.run_in, hub, comp.diameter, k_run, k_run),
+                     TeeLeg(legs[1], comp.run_out, hub, comp.diameter, k_run, k_run),
+                     TeeLeg(legs[2], comp.branch, hub, bd, k_div, k_com)]
+    if not constant:
+        net.junctions.append(Junction(comp.name, hub, *legs, comp.diameter, bd, comp.angle))
 
 
 def _control(ctl, density):
@@ -175,8 +188,34 @@ def _position_of(net, name):
     return (0.0, 0.0, 0.0)
 
 
-def _rack(rack, built, density):
-    """Add the rack topology to ``built``."""
+def _header_junctions(rack):
+    """Crane junctions at every take-off of the two headers (tray 0 at the header inlet).
+
+    A supply node joins the segment below (the CDU supply pipe at tray 0), the segment above
+    (none at the top: the last take-off is a turn into the hose) and the tray's supply hose;
+    return nodes likewise, with the CDU return pipe at the exit end (tray 0 for U, the top for Z).
+    """
+    n = rack.trays
+    d_run, d_side = rack.header_diameter, rack.branch_diameter
+    out = []
+    for k in range(n):
+        below = f"supply_header.{k - 1}" if k > 0 else "cdu.supply_pipe"
+        above = f"supply_header.{k}" if k < n - 1 else ""
+        out.append(Junction(f"supply.{k}", f"supply.{k}", below, above,
+                            f"tray.{k}.supply_hose", d_run, d_side))
+        if rack.manifold == "U":
+            below = f"return_header.{k - 1}" if k > 0 else "cdu.return_pipe"
+            above = f"return_header.{k}" if k < n - 1 else ""
+        else:
+            below = f"return_header.{k - 1}" if k > 0 else ""
+            above = f"return_header.{k}" if k < n - 1 else "cdu.return_pipe"
+        out.append(Junction(f"return.{k}", f"return.{k}", below, above,
+                            f"tray.{k}.return_hose", d_run, d_side))
+    return out
+
+
+def _rack(rack, built, density, friction):
+    """Add the rack topology to ``built``; ``friction`` names the pipes' friction law."""
     net = built.network
     n_trays = rack.trays
     pitch = rack.tray_pitch
@@ -191,26 +230,35 @@ def _rack(rack, built, density):
     for k in range(n_trays):
         node(f"supply.{k}", x_supply, 0.0, k * pitch)
         node(f"return.{k}", x_return, 0.0, k * pitch)
-    # momentum terms: a dividing segment recovers pressure with its downstream neighbour, a
-    # combining segment spends it with its upstream neighbour (the far-end segment has none)
-    beta_d, beta_c = rack.header_momentum_dividing, rack.header_momentum_combining
+    # constant junctions: a tee run K per header segment, optional momentum terms (a dividing
+    # segment recovers pressure with its downstream neighbour, a combining segment spends it
+    # with its upstream neighbour); Crane junctions carry both in their split-dependent K
+    constant = rack.header_junctions == "constant"
+    beta_d, beta_c = ((rack.header_momentum_dividing, rack.header_momentum_combining)
+                      if constant else (0.0, 0.0))
+    run_loss = rack.header_run_loss if constant else 0.0
+    take_off_loss = rack.tee_branch_loss if constant else 0.0
     last = n_trays - 2
     for k in range(n_trays - 1):
         net.branches.append(Pipe(f"supply_header.{k}", f"supply.{k}", f"supply.{k + 1}",
                                  pitch, rack.header_diameter, rack.header_roughness, pitch,
-                                 rack.header_run_loss, momentum_coefficient=-beta_d,
-                                 momentum_partner=f"supply_header.{k + 1}" if k < last else ""))
+                                 run_loss, friction, momentum_coefficient=-beta_d,
+                                 momentum_partner=f"supply_header.{k + 1}"
+                                 if k < last else ""))
         if rack.manifold == "U":
             net.branches.append(Pipe(f"return_header.{k}", f"return.{k + 1}", f"return.{k}",
                                      pitch, rack.header_diameter, rack.header_roughness, -pitch,
-                                     rack.header_run_loss, momentum_coefficient=beta_c,
-                                     momentum_partner=f"return_header.{k + 1}" if k < last
-                                     else ""))
+                                     run_loss, friction, momentum_coefficient=beta_c,
+                                     momentum_partner=f"return_header.{k + 1}"
+                                     if k < last else ""))
         else:
             net.branches.append(Pipe(f"return_header.{k}", f"return.{k}", f"return.{k + 1}",
                                      pitch, rack.header_diameter, rack.header_roughness, pitch,
-                                     rack.header_run_loss, momentum_coefficient=beta_c,
-                                     momentum_partner=f"return_header.{k - 1}" if k > 0 else ""))
+                                     run_loss, friction, momentum_coefficient=beta_c,
+                                     momentum_partner=f"return_header.{k - 1}"
+                                     if k > 0 else ""))
+    if not constant:
+        net.junctions += _header_junctions(rack)
     qd = rack.quick_disconnect.model_dump()
     for k in range(n_trays):
         # plate groups on this tray (a group lists its trays, or is on every tray)
@@ -226,7 +274,7 @@ def _rack(rack, built, density):
         half = rack.branch_length
         net.branches += [
             Pipe(f"tray.{k}.supply_hose", f"supply.{k}", a, half, rack.branch_diameter,
-                 rack.branch_roughness, 0.0, rack.tee_branch_loss),
+                 rack.branch_roughness, 0.0, take_off_loss, friction),
             QuickDisconnect(f"tray.{k}.supply_qd", a, b, **_qd_arguments("quick_disconnect", qd))]
         built.tray_inlets.append(f"tray.{k}.supply_hose")
         if rack.arrangement == "parallel":
@@ -246,7 +294,7 @@ def _rack(rack, built, density):
         net.branches += [
             QuickDisconnect(f"tray.{k}.return_qd", c, d, **_qd_arguments("quick_disconnect", qd)),
             Pipe(f"tray.{k}.return_hose", d, f"return.{k}", half, rack.branch_diameter,
-                 rack.branch_roughness, 0.0, rack.tee_branch_loss)]
+                 rack.branch_roughness, 0.0, take_off_loss, friction)]
     # CDU below the rack: tank at the pump suction
     cdu = rack.cdu
     zc = -0.6
@@ -259,9 +307,9 @@ def _rack(rack, built, density):
     running = pumps.count if pumps.running is None else pumps.running
     net.branches += [
         Pipe("cdu.supply_pipe", "cdu.supply", "supply.0", cdu.pipe_length, cdu.pipe_diameter,
-             1.5e-6, -zc, cdu.pipe_minor_loss),
+             1.5e-6, -zc, cdu.pipe_minor_loss, friction),
         Pipe("cdu.return_pipe", ret_exit, "cdu.return", cdu.pipe_length, cdu.pipe_diameter,
-             1.5e-6, ret_rise, cdu.pipe_minor_loss),
+             1.5e-6, ret_rise, cdu.pipe_minor_loss, friction),
         Pump("cdu.pumps", "cdu.return", "cdu.pump_out", tuple(pumps.flows),
              _pump_pressures("cdu.pumps", pumps.flows, pumps.pressures, pumps.heads, density),
              tuple(pumps.efficiencies) if pumps.efficiencies else None,
@@ -286,7 +334,7 @@ def _rack(rack, built, density):
     t_fac = fac.supply_kelvin()
     if fac.flow is not None:
         net.branches.append(Pipe("facility.pipe", "facility.supply", "facility.hx_in", 2.0,
-                                 0.05, 1.5e-6, 0.0, 2.0))
+                                 0.05, 1.5e-6, 0.0, 2.0, friction))
         net.flow_boundaries.append(FlowBoundary("facility.supply", "facility.supply",
                                                 fac.flow * DESIGN_DENSITY, t_fac))
         net.pressure_boundaries.append(PressureBoundary("facility.return", "facility.return",
@@ -356,7 +404,7 @@ def build_network(section, coolant_density=DESIGN_DENSITY) -> BuiltNetwork:
     """
     built = BuiltNetwork(Network())
     if section.rack is not None:
-        _rack(section.rack, built, coolant_density)
+        _rack(section.rack, built, coolant_density, section.rack.friction or section.friction)
     _explicit(section, built, coolant_density)
     return built
 

@@ -127,7 +127,8 @@ def _copy(network):
     return replace(network, nodes=list(network.nodes), branches=list(network.branches),
                    heat_exchangers=list(network.heat_exchangers), tanks=list(network.tanks),
                    pressure_boundaries=list(network.pressure_boundaries),
-                   flow_boundaries=list(network.flow_boundaries))
+                   flow_boundaries=list(network.flow_boundaries),
+                   junctions=list(network.junctions))
 
 
 class _Plates:

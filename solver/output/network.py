@@ -18,6 +18,7 @@ import numpy as np
 
 from solver.network.graph import FlowBoundary, Network
 from solver.network.hydraulics import solve_hydraulics
+from solver.network.junctions import junctions_on
 from solver.output.atomic import write_csv, write_json
 from solver.output.figures import pyplot, save_figure
 from solver.output.vtk import write_polydata
@@ -41,7 +42,7 @@ def branch_table(solution):
                "inlet_temperature": solution.inlet_temperature[i],
                "outlet_temperature": solution.outlet_temperature[i],
                "heat": solution.heat[i], "pressure": float("nan"), "temperature": float("nan"),
-               "case_temperature": float("nan")}
+               "case_temperature": float("nan"), "friction_law": getattr(b, "friction", "")}
         if b.kind == "cold_plate":
             row["case_temperature"] = (solution.inlet_temperature[i]
                                        + b.thermal_resistance(q[i]) * b.power)
@@ -49,7 +50,7 @@ def branch_table(solution):
     for n_i, node in enumerate(net.nodes):
         rows.append({"type": "node", "name": node.name, "kind": "node", "inlet": "",
                      "outlet": "", "pressure": solution.pressure[n_i],
-                     "temperature": solution.node_temperature[n_i]})
+                     "temperature": solution.node_temperature[n_i], "friction_law": ""})
     return rows
 
 
@@ -81,7 +82,8 @@ def system_curve(solution, pump_name, flows):
             bounds.append(FlowBoundary("system_curve.in", pump.inlet, -m))
         probe = Network(net.nodes, [net.branches[j] for j in rest], net.heat_exchangers,
                         net.tanks, net.pressure_boundaries,
-                        list(net.flow_boundaries) + bounds)
+                        list(net.flow_boundaries) + bounds,
+                        junctions_on(net.junctions, [net.branches[j].name for j in rest]))
         result = solve_hydraulics(probe, rho, mu, x0=x0)
         c = probe.compile()
         x0 = np.concatenate([result.mass_flow, result.pressure[~c.fixed]])
@@ -123,6 +125,15 @@ def network_polydata(solution):
     return poly
 
 
+def friction_laws(network):
+    """Pipes per Darcy friction law, ``{"churchill": [names], "colebrook": [names]}``."""
+    laws = {}
+    for b in network.branches:
+        if b.kind == "pipe":
+            laws.setdefault(b.friction, []).append(b.name)
+    return laws
+
+
 def summarize(built, solution, reports):
     """Summary dict (SI, plus a few convenience L/min figures) of a solved rack network."""
     net = solution.network
@@ -133,7 +144,9 @@ def summarize(built, solution, reports):
                "picard_iterations": solution.iterations,
                "energy_balance_error": solution.energy_balance_error,
                "mass_imbalance": solution.mass_imbalance(),
-               "components": len(net.branches), "nodes": len(net.nodes)}
+               "components": len(net.branches), "nodes": len(net.nodes),
+               "friction_laws": friction_laws(net),
+               "split_junctions": len(net.junctions)}
     total_heat = float(sum(b.heat_input for b in net.branches))
     summary["total_heat"] = total_heat
     if built.pump:
@@ -262,6 +275,9 @@ def write_outputs(built, solution, summary, output_dir, plots=True):
     return paths
 
 
+FRICTION_NAMES = {"churchill": "Churchill (1977)", "colebrook": "laminar 64/Re + Colebrook (1939)"}
+
+
 def format_network_summary(summary) -> str:
     """Readable text block of a network summary: flows in L/min, temperatures in C, kPa, kW."""
 
@@ -300,6 +316,13 @@ def format_network_summary(summary) -> str:
         lines.append(f"  plates     {plates['count']}, hottest case "
                      f"{celsius(plates['max_case_temperature'])} ({plates['hottest']}), flow "
                      f"{plates['min_flow_lpm']:.2f}..{plates['max_flow_lpm']:.2f} L/min")
+    laws = summary.get("friction_laws")
+    if laws:
+        lines.append("  friction   " + ", ".join(f"{FRICTION_NAMES[law]} for {len(names)} pipes"
+                                              for law, names in sorted(laws.items())))
+    if summary.get("split_junctions"):
+        lines.append(f"  junctions  {summary['split_junctions']} tees with Crane TP-410 (2009) "
+                     "losses of the flow split")
     for control in summary.get("controls", []):
         lines.append(f"  control    {control['name']}: {control['message']}")
     lines.append(f"  balance    mass {summary['mass_imbalance']:.1e}, energy "

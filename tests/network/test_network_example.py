@@ -43,13 +43,13 @@ def test_example_figures(example):
     assert s["tcs"]["delta_t"] == pytest.approx(9.95, abs=0.02)
     assert s["cdu"]["heat_rejected"] == pytest.approx(82.8e3, rel=1e-6)
     assert s["cdu"]["approach"] == pytest.approx(4.0, abs=1e-3)
-    assert s["pump"]["speed"] == pytest.approx(0.627, abs=2e-3)
-    assert s["pump"]["pressure_rise"] == pytest.approx(67.8e3, rel=5e-3)
-    assert s["rack_differential_pressure"] == pytest.approx(33.1e3, rel=5e-3)
+    assert s["pump"]["speed"] == pytest.approx(0.624, abs=2e-3)
+    assert s["pump"]["pressure_rise"] == pytest.approx(66.9e3, rel=5e-3)
+    assert s["rack_differential_pressure"] == pytest.approx(32.2e3, rel=5e-3)
     assert s["facility"]["mass_flow"] == pytest.approx(1.64, rel=5e-3)
     assert s["facility"]["return_temperature"] - 273.15 == pytest.approx(44.1, abs=0.05)
-    assert s["trays"]["min_over_mean"] == pytest.approx(0.989, abs=1e-3)
-    assert s["trays"]["max_over_mean"] == pytest.approx(1.029, abs=1e-3)
+    assert s["trays"]["min_over_mean"] == pytest.approx(0.995, abs=1e-3)
+    assert s["trays"]["max_over_mean"] == pytest.approx(1.012, abs=1e-3)
     assert s["trays"]["lowest"] == "tray.17"
     assert s["plates"]["max_case_temperature"] - 273.15 == pytest.approx(60.0, abs=0.1)
     assert s["energy_balance_error"] < 1e-6
@@ -59,7 +59,7 @@ def test_example_figures(example):
     checks = {c["name"]: c for c in report["checks"]}
     assert checks["flow_per_kw"]["passed"] and checks["tcs_temperature_rise"]["passed"]
     assert checks["cdu_approach"]["passed"]
-    assert checks["plate_pressure_drop"]["value"] == pytest.approx(15.45e3, rel=0.01)
+    assert checks["plate_pressure_drop"]["value"] == pytest.approx(14.98e3, rel=0.01)
 
 
 def test_example_output_files(example):
@@ -71,8 +71,11 @@ def test_example_output_files(example):
         rows = list(csv.DictReader(handle))
     header = rows[0].keys()
     for column in ("mass_flow [kg/s]", "velocity [m/s]", "reynolds [-]", "pressure_drop [Pa]",
-                   "inlet_temperature [K]", "outlet_temperature [K]", "heat [W]"):
+                   "inlet_temperature [K]", "outlet_temperature [K]", "heat [W]", "friction_law"):
         assert column in header
+    # every pipe says which friction law it used (the default, Churchill 1977)
+    assert {r["friction_law"] for r in rows if r["kind"] == "pipe"} == {"churchill"}
+    assert s["split_junctions"] == 36  # Crane take-off tees on both headers, 18 trays
     kinds = {r["kind"] for r in rows}
     assert {"pump", "cold_plate", "quick_disconnect", "pipe", "heat_exchanger_side",
             "node"} <= kinds
@@ -89,9 +92,10 @@ def test_example_output_files(example):
 def test_z_manifold_and_failed_pump_variants(tmp_path):
     section, coolant = load_section(manifold="Z")
     z = run_network_case(section, coolant, tmp_path / "z", quiet=True, plots=False)
-    # Z-type (parallel flow) with friction-dominated headers: the middle trays get least
+    # Z-type (parallel flow): the supply header's pressure recovery, carried by the Crane
+    # take-off losses, favours the far end (Bajura & Jones 1976): flows rise along the header
     flows = z["trays"]["flows_lpm"]
-    assert flows.index(min(flows)) not in (0, len(flows) - 1)
+    assert flows == sorted(flows)
     assert z["trays"]["min_over_mean"] > 0.97
     data = tomllib.loads(CASE.read_text())
     data["network"]["rack"]["cdu"]["pumps"]["running"] = 1  # N+1: one pump failed
@@ -99,4 +103,4 @@ def test_z_manifold_and_failed_pump_variants(tmp_path):
                               quiet=True, plots=False)
     assert failed["pump"]["running"] == 1
     assert all(c["met"] for c in failed["controls"])  # the survivor speeds up
-    assert failed["pump"]["speed"] > 0.627
+    assert failed["pump"]["speed"] > 0.624
