@@ -29,15 +29,14 @@ from solver.case.schema import Case
 from solver.case.transient_scenarios import is_transient
 from solver.case.validate import plate_case_files
 from solver.coupling.coupled_rack import CouplingTolerances, couple_rack, plate_group
+from solver.coupling.rack import solve_settings
 from solver.grid import generation as meshing
 from solver.materials.registry import get_coolant
 from solver.models.energy.solve import ConductionSolve, solve_conduction
 from solver.models.flow.solution import DivergenceError
 from solver.models.temperature_stats import body_temperature_stats
 from solver.network.controls import solve_with_controls
-from solver.network.hydraulics import HydraulicSolve
 from solver.network.rack import build_network
-from solver.network.solve import CoupledSolve
 from solver.numerics.linear.settings import LinearSolve
 from solver.output.atomic import atomic_write_text, write_json
 from solver.output.checkpoint import load_checkpoint, save_checkpoint
@@ -563,10 +562,9 @@ def run_network_case(network_section, coolant, output_dir, quiet=False, plots=Tr
 
     start = time.perf_counter()
     t0 = network_section.initial_temperature
-    built = build_network(network_section, float(coolant.density(t0)))
+    built = build_network(network_section, float(coolant.density(t0)), coolant)
     fluids = {"coolant": coolant, "facility": get_coolant(network_section.facility_fluid)}
-    settings = CoupledSolve(initial_temperature=t0,
-                            hydraulics=HydraulicSolve(rtol=network_section.rtol))
+    settings = solve_settings(network_section)
     solution, reports = solve_with_controls(built.network, fluids, built.controls, settings)
     summary = summarize(built, solution, reports)
     summary["coolant"] = getattr(coolant, "name", str(coolant))

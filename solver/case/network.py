@@ -288,6 +288,11 @@ class PlateGroupSection(Section):
     resistance: Positive | None = Field(None, description="[K/W] fixed case-to-inlet R")
     resistance_flows: list[VolumetricFlow] = Field([], description="[m3/s] R(Q) curve flows")
     resistances: list[float] = Field([], description="[K/W] R at those flows")
+    curve_temperatures: list[Temperature] = Field(
+        [], description="[K] mean coolant temperature of each dP point (one value: all of "
+                        "them); dP then follows the coolant's viscosity and density at the "
+                        "operating temperature (default: none, the curve is used as given; "
+                        "a characterized case fills it)")
     trays: list[Annotated[int, Field(ge=0)]] = Field([], description="[-] trays carrying "
                                                      "this group, 0 = bottom (default: every "
                                                      "tray; e.g. switch trays)")
@@ -303,6 +308,10 @@ class PlateGroupSection(Section):
         if self.foster is not None and self.thermal_impedance is not None:
             raise fail("thermal_impedance", "give foster or thermal_impedance, not both",
                        self.thermal_impedance, "one of foster, thermal_impedance")
+        if self.curve_temperatures and len(self.curve_temperatures) not in (
+                1, len(self.flows)):
+            raise fail("curve_temperatures", "give one temperature, or one per dP point",
+                       self.curve_temperatures, f"1 or {len(self.flows)} values")
         if self.case is None and not (self.flows and self.pressure_drops):
             raise ValueError(f"plate group '{self.name}': give flows and pressure_drops, or "
                              "case (a 3D cold-plate case file)")
@@ -456,6 +465,9 @@ class NetworkSection(Section):
     facility_fluid: str = Field("water", description="[-] facility-water coolant name")
     initial_temperature: Temperature = Field(308.15, description="[K] first property guess")
     rtol: Positive = Field(1e-11, description="[-] Newton tolerance (scaled residual)")
+    pump_heat: bool = Field(True, description="[-] add each pump's shaft power Q dP / eta to "
+                                              "the coolant at the pump (dry motor: its own "
+                                              "losses go to the air)")
     transient: NetworkTransientSection = Field(
         default_factory=NetworkTransientSection,
         description="[-] time integration of the transient [[scenarios]]")

@@ -5,7 +5,9 @@ Families (``dp = p_inlet - p_outlet`` [Pa] as a function of the mass flow ``m`` 
 - ``pipe``: Darcy-Weisbach with Churchill or Colebrook friction, minor losses, elevation.
 - ``quadratic``: ``dp = (a_mu mu / rho + a) m + b / rho^k m|m| + rho g dz`` with ``b`` chosen by the
   flow direction (``b_forward`` for m > 0, ``b_reverse`` otherwise), ``k = 1 + b_over_rho2``.
-- ``power``: ``dp = c sign(Q)|Q|^n`` with ``Q = m / rho``, regularised below ``q0``.
+- ``power``: ``dp = c phi sign(Q)|Q|^n`` with ``Q = m / rho``, regularised below ``q0``;
+  ``phi = (rho / rho_0)^(n-1) (mu / mu_0)^(2-n)`` when reference properties are given (a cold
+  plate characterized at another temperature), else 1.
 - ``pump``: ``dp = -s^2 (c0 + c1 x + c2 x^2)``, ``x = Q / (n s)``; a stopped group is closed.
 """
 
@@ -42,7 +44,7 @@ FAMILY_KEYS = {
     "pipe": ("length", "diameter", "relative_roughness", "minor_loss", "elevation_change",
              "colebrook"),
     "quadratic": ("a_mu", "a", "b_forward", "b_reverse", "elevation_change", "b_over_rho2"),
-    "power": ("coefficient", "exponent", "q0"),
+    "power": ("coefficient", "exponent", "q0", "reference_density", "reference_viscosity"),
     "pump": ("c0", "c1", "c2", "n_speed", "speed", "closed"),
 }
 
@@ -89,7 +91,12 @@ def quadratic_law(p, m, rho, mu):
 def power_law(p, m, rho, mu):
     """Signed power law in volumetric flow [Pa] and derivative [Pa s/kg]."""
     value, slope = signed_power(m / rho, p["exponent"], p["q0"])
-    return p["coefficient"] * value, p["coefficient"] * slope / rho
+    n = p["exponent"]
+    corrected = p["reference_density"] > 0.0
+    rho_0 = np.where(corrected, p["reference_density"], rho)
+    mu_0 = np.where(corrected, p["reference_viscosity"], mu)
+    coefficient = p["coefficient"] * (rho / rho_0) ** (n - 1.0) * (mu / mu_0) ** (2.0 - n)
+    return coefficient * value, coefficient * slope / rho
 
 
 def pump_law(p, m, rho, mu):

@@ -175,7 +175,7 @@ def _position_of(net, name):
     return (0.0, 0.0, 0.0)
 
 
-def _rack(rack, built, density):
+def _rack(rack, built, density, coolant):
     """Add the rack topology to ``built``."""
     net = built.network
     n_trays = rack.trays
@@ -232,7 +232,7 @@ def _rack(rack, built, density):
         if rack.arrangement == "parallel":
             for g, i in plates:
                 name = f"tray.{k}.{g.name}.{i}"
-                net.branches.append(_plate(name, b, c, g))
+                net.branches.append(_plate(name, b, c, g, coolant))
                 built.plates.append(name)
         else:
             prev = b
@@ -240,7 +240,7 @@ def _rack(rack, built, density):
                 nxt = c if j == len(plates) - 1 else node(
                     f"tray.{k}.between.{j}", 0.15 + 0.3 * (j + 1) / len(plates), 0.0, z)
                 name = f"tray.{k}.{g.name}.{i}"
-                net.branches.append(_plate(name, prev, nxt, g))
+                net.branches.append(_plate(name, prev, nxt, g, coolant))
                 built.plates.append(name)
                 prev = nxt
         net.branches += [
@@ -334,13 +334,21 @@ def _rack(rack, built, density):
                 valve="facility.valve", min_value=0.05, max_value=1.0))
 
 
-def _plate(name, inlet, outlet, group):
+def _plate(name, inlet, outlet, group, coolant):
+    reference = {}
+    if group.curve_temperatures and coolant is not None:
+        temperatures = list(group.curve_temperatures)
+        temperatures *= len(group.flows) if len(temperatures) == 1 else 1
+        reference = {"reference_densities": tuple(float(coolant.density(t))
+                                                  for t in temperatures),
+                     "reference_viscosities": tuple(float(coolant.viscosity(t))
+                                                    for t in temperatures)}
     return ColdPlate(name, inlet, outlet, tuple(group.flows), tuple(group.pressure_drops),
                      group.exponent, group.power, group.resistance,
-                     tuple(group.resistance_flows), tuple(group.resistances))
+                     tuple(group.resistance_flows), tuple(group.resistances), **reference)
 
 
-def build_network(section, coolant_density=DESIGN_DENSITY) -> BuiltNetwork:
+def build_network(section, coolant_density=DESIGN_DENSITY, coolant=None) -> BuiltNetwork:
     """Build the network described by a :class:`~solver.case.network.NetworkSection`.
 
     Parameters
@@ -349,6 +357,10 @@ def build_network(section, coolant_density=DESIGN_DENSITY) -> BuiltNetwork:
     coolant_density : float
         [kg/m3] used only to turn volumetric boundary flows and exchanger rated flows of the
         coolant loop into mass flows (the solve itself uses temperature-dependent density).
+    coolant : Coolant, optional
+        The loop's coolant: the density and viscosity at a plate group's ``curve_temperatures``
+        make its dP curve follow the operating temperature
+        (:class:`~solver.network.components.ColdPlate`); without it no correction.
 
     Returns
     -------
@@ -356,7 +368,7 @@ def build_network(section, coolant_density=DESIGN_DENSITY) -> BuiltNetwork:
     """
     built = BuiltNetwork(Network())
     if section.rack is not None:
-        _rack(section.rack, built, coolant_density)
+        _rack(section.rack, built, coolant_density, coolant)
     _explicit(section, built, coolant_density)
     return built
 

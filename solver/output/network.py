@@ -4,7 +4,9 @@ All files are written atomically through :mod:`solver.output` (temporary file in
 then ``os.replace``):
 
 - ``network.csv``: one row per component and per node (flow, velocity, Re, dp, T in/out, heat);
-- ``network_summary.json``: pump operating point and power, CDU approach and heat rejected,
+- ``network_summary.json``: pump operating point, power and heat into the coolant
+  (``pump_heat``: the shaft power, see :mod:`solver.network.thermal`), CDU approach and heat
+  rejected,
   facility return temperature, maldistribution, L/min per kW, TCS dT, controls;
 - ``network.vtp``: the network as VTK lines (one cell per branch) with point and cell data;
 - ``images/network_branch_flows.png`` and ``images/network_pump_curve.png``.
@@ -136,6 +138,7 @@ def summarize(built, solution, reports):
                "components": len(net.branches), "nodes": len(net.nodes)}
     total_heat = float(sum(b.heat_input for b in net.branches))
     summary["total_heat"] = total_heat
+    summary["pump_heat"] = solution.pump_heat
     if built.pump:
         i = net.branch_index(built.pump)
         pump = net.branches[i]
@@ -145,7 +148,8 @@ def summarize(built, solution, reports):
         summary["pump"] = {"name": pump.name, "flow": float(q[i]), "flow_lpm": float(q[i] * LPM),
                            "pressure_rise": rise, "speed": pump.speed, "running": pump.running,
                            "count": pump.count, "hydraulic_power": hydraulic,
-                           "efficiency": eta, "shaft_power": hydraulic / eta}
+                           "efficiency": eta, "shaft_power": hydraulic / eta,
+                           "heat_to_coolant": float(solution.heat[i])}
     if solution.exchangers:
         hx = next((x for x in solution.exchangers if x.name == built.exchanger),
                   solution.exchangers[0])
@@ -275,7 +279,8 @@ def format_network_summary(summary) -> str:
         lines.append(f"  pump       {pump['name']}: {pump['flow_lpm']:.1f} L/min at "
                      f"{pump['pressure_rise'] / 1e3:.1f} kPa, speed {pump['speed']:.3f}, "
                      f"{pump['running']}/{pump['count']} running, "
-                     f"shaft {pump['shaft_power']:.0f} W")
+                     f"shaft {pump['shaft_power']:.0f} W, "
+                     f"{pump['heat_to_coolant']:.0f} W of it heating the coolant")
     cdu = summary.get("cdu")
     if cdu:
         lines.append(f"  CDU        {cdu['exchanger']}: "
