@@ -41,7 +41,12 @@ from solver.numerics.linear.settings import LinearSolve
 from solver.output.atomic import atomic_write_text, write_json
 from solver.output.checkpoint import load_checkpoint, save_checkpoint
 from solver.output.convergence import plot_convergence
-from solver.output.network import format_network_summary, summarize, write_outputs
+from solver.output.network import (
+    coolant_entries,
+    format_network_summary,
+    summarize,
+    write_outputs,
+)
 from solver.output.report import DesignLimits, format_console, load_network_result, rack_report
 from solver.output.report import write_report as write_rack_report
 from solver.output.results import ResultDirectory
@@ -67,6 +72,12 @@ from solver.setup import (
 )
 from solver.transient_run import replay_hottest_plates, run_plate_transient
 from solver.transient_scenarios import plate_fosters, run_transient_scenarios
+
+
+def _described(coolant) -> str:
+    """`` (<description>)`` of a coolant that has one (a glycol's basis and both fractions)."""
+    description = getattr(coolant, "description", "")
+    return f" ({description})" if description else ""
 
 
 def _say(quiet: bool, text: str) -> None:
@@ -339,7 +350,6 @@ def run_rack(case: Case, backend: Backend, result_dir: ResultDirectory,
     limits = design_limits(case)
     result = coupled.result
     summary = dict(result.summary)
-    summary["coolant"] = getattr(coolant, "name", str(coolant))
     files = write_outputs(result.built, result.solution, summary, result_dir.path)
     files.update(coupled.write(result_dir.path, limits, name=case.name))
     report = coupled.report(limits, name=case.name)
@@ -421,7 +431,8 @@ def run_conjugate(case, backend, result_dir, quiet: bool = False, resume: bool =
     plate = from_case(case, model)
     digest = case_hash(case)
     _say(quiet, f"conjugate: {int(plate.fluid_host.sum()):,} fluid cells, coolant "
-                f"{getattr(plate.coolant, 'name', 'coolant')} (rho {plate.density:.1f} kg/m3, "
+                f"{getattr(plate.coolant, 'name', 'coolant')}"
+                f"{_described(plate.coolant)} (rho {plate.density:.1f} kg/m3, "
                 f"mu {plate.viscosity_inlet:.3e} Pa s at the inlet)")
     if resume:
         path = Path(result_dir.checkpoint)
@@ -567,7 +578,7 @@ def run_network_case(network_section, coolant, output_dir, quiet=False, plots=Tr
     settings = solve_settings(network_section)
     solution, reports = solve_with_controls(built.network, fluids, built.controls, settings)
     summary = summarize(built, solution, reports)
-    summary["coolant"] = getattr(coolant, "name", str(coolant))
+    summary.update(coolant_entries(coolant))
     summary["settings"] = {"newton_rtol": settings.hydraulics.rtol,
                            "newton_max_iterations": settings.hydraulics.max_iterations,
                            "picard_temperature_tol": settings.temperature_tol,

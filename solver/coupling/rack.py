@@ -12,7 +12,7 @@ from solver.network.graph import Network
 from solver.network.hydraulics import HydraulicSolve
 from solver.network.rack import build_network
 from solver.network.solve import CoupledSolve
-from solver.output.network import branch_table, summarize
+from solver.output.network import branch_table, coolant_entries, summarize
 
 
 # ---------------------------------------------------------------------------------------------
@@ -74,6 +74,7 @@ def solve_rack(built, section, coolant, unserved=()) -> RackResult:
     solution, reports = solve_with_controls(built.network, fluids, built.controls,
                                             solve_settings(section))
     summary = summarize(built, solution, reports)
+    summary.update(coolant_entries(coolant))
     return RackResult(built, solution, summary, branch_table(solution), list(unserved))
 
 

@@ -125,6 +125,14 @@ def network_polydata(solution):
     return poly
 
 
+def coolant_entries(coolant) -> dict:
+    """Summary entries naming the loop's coolant: ``coolant`` (name), ``coolant_description``
+    and, for a glycol, ``coolant_concentration`` (basis, mass and volume fractions)."""
+    return {"coolant": getattr(coolant, "name", str(coolant)),
+            "coolant_description": getattr(coolant, "description", ""),
+            "coolant_concentration": getattr(coolant, "concentration", None)}
+
+
 def summarize(built, solution, reports):
     """Summary dict (SI, plus a few convenience L/min figures) of a solved rack network."""
     net = solution.network
@@ -187,17 +195,23 @@ def summarize(built, solution, reports):
                             "lowest": built.tray_inlets[int(flows.argmin())].split(".sup")[0],
                             "highest": built.tray_inlets[int(flows.argmax())].split(".sup")[0]}
     if built.plates:
-        cases, plate_flows = [], []
+        cases, plate_flows, factors = [], [], []
         for name in built.plates:
             i = net.branch_index(name)
             b = net.branches[i]
             cases.append(solution.inlet_temperature[i] + b.thermal_resistance(q[i]) * b.power)
             plate_flows.append(q[i])
+            factors.append(b.property_factor(solution.density[i], solution.viscosity[i]))
         k = int(np.argmax(cases))
         summary["plates"] = {"count": len(cases), "max_case_temperature": float(cases[k]),
                              "hottest": built.plates[k],
                              "min_flow_lpm": float(min(plate_flows) * LPM),
-                             "max_flow_lpm": float(max(plate_flows) * LPM)}
+                             "max_flow_lpm": float(max(plate_flows) * LPM),
+                             "pressure_drop_correction": {
+                                 "min": float(min(factors)), "max": float(max(factors)),
+                                 "hottest": float(factors[k]),
+                                 "law": "dP = c (rho/rho_0)^(n-1) (mu/mu_0)^(2-n) Q^n, "
+                                        "rho_0, mu_0 at the curve's temperatures"}}
     summary["controls"] = [{"name": r.name, "setpoint": r.setpoint, "achieved": r.achieved,
                             "actuator": r.actuator, "met": r.met, "message": r.message}
                            for r in reports]
@@ -272,8 +286,11 @@ def format_network_summary(summary) -> str:
     def celsius(kelvin):
         return f"{kelvin - 273.15:.2f} C"
 
+    described = (f" ({summary['coolant_description']})"
+                 if summary.get("coolant_description") else "")
     lines = [f"network: {summary['components']} components, {summary['nodes']} nodes, "
-             f"coolant {summary['coolant']}, heat load {summary['total_heat'] / 1e3:.2f} kW"]
+             f"coolant {summary['coolant']}{described}, heat load "
+             f"{summary['total_heat'] / 1e3:.2f} kW"]
     pump = summary.get("pump")
     if pump:
         lines.append(f"  pump       {pump['name']}: {pump['flow_lpm']:.1f} L/min at "
@@ -305,6 +322,11 @@ def format_network_summary(summary) -> str:
         lines.append(f"  plates     {plates['count']}, hottest case "
                      f"{celsius(plates['max_case_temperature'])} ({plates['hottest']}), flow "
                      f"{plates['min_flow_lpm']:.2f}..{plates['max_flow_lpm']:.2f} L/min")
+        correction = plates.get("pressure_drop_correction")
+        if correction:
+            lines.append(f"  plate dP   x {correction['min']:.4f}..{correction['max']:.4f} for "
+                         "the coolant's viscosity and density at the operating temperature "
+                         "vs. the curves' (1: curves without a temperature)")
     for control in summary.get("controls", []):
         lines.append(f"  control    {control['name']}: {control['message']}")
     lines.append(f"  balance    mass {summary['mass_imbalance']:.1e}, energy "

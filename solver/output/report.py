@@ -435,7 +435,11 @@ def rack_report(summary: Mapping, components: Sequence[Mapping], limits: DesignL
               "tcs": summary.get("tcs"),
               "rack_differential_pressure": summary.get("rack_differential_pressure"),
               "controls": summary.get("controls", []), "velocities": velocities,
-              "total_power": total_power, "pump_heat": summary.get("pump_heat", 0.0)}
+              "total_power": total_power, "pump_heat": summary.get("pump_heat", 0.0),
+              "coolant": summary.get("coolant"),
+              "coolant_description": summary.get("coolant_description"),
+              "plate_pressure_drop_correction": (summary.get("plates") or {}).get(
+                  "pressure_drop_correction")}
     checks = design_checks(report, limits)
     report["checks"] = [asdict(c) for c in checks]
     report["passed"] = all(c.passed is not False for c in checks)
@@ -483,6 +487,10 @@ def format_report(report: Mapping, max_rows: int = 40) -> str:
     lines = [f"# Rack report: {report['name']}", ""]
     verdict = "all design checks pass" if report["passed"] else "some design checks FAIL"
     lines += [f"**{verdict}** ({report['total_power'] / 1e3:.2f} kW of chip power)", ""]
+    if report.get("coolant"):
+        described = (f" ({report['coolant_description']})"
+                     if report.get("coolant_description") else "")
+        lines += [f"Coolant: {report['coolant']}{described}", ""]
     lines += ["## Design checks", ""]
     lines += _table(["check", "result", "value", "criterion", "unit", "detail"],
                     [[c["name"], _verdict(c["passed"]), _fmt(c["value"]), c["limit"], c["unit"],
@@ -505,6 +513,11 @@ def format_report(report: Mapping, max_rows: int = 40) -> str:
                       _celsius(p["inlet_temperature"]), _celsius(p["outlet_temperature"]),
                       _fmt(p["resistance"], ".4g"), _fmt(p["channel_velocity"], ".3g")]
                      for p in plates[:max_rows]])
+    correction = report.get("plate_pressure_drop_correction")
+    if correction:
+        lines += ["", f"Plate dP curves corrected from the coolant state of their points to the "
+                  f"operating one: x {correction['min']:.4f} to {correction['max']:.4f} "
+                  f"({correction['law']}; 1 for curves given without a temperature).", ""]
     trays = report.get("trays")
     if trays:
         lines += ["## Branches (trays)", "",
@@ -547,6 +560,8 @@ def format_console(report: Mapping) -> str:
     temperatures; every design check as PASS / FAIL / n/a.
     """
     lines = [f"rack report: {report['name']} ({report['total_power'] / 1e3:.2f} kW of chips)"]
+    if report.get("coolant_description"):
+        lines.append(f"  coolant  {report['coolant']}: {report['coolant_description']}")
     worst: dict = {}
     for chip in report["chips"]:
         parts = chip["name"].split(".")
