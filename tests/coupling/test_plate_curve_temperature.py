@@ -111,3 +111,10 @@ def test_curve_characterized_at_25_c_predicts_the_3d_pressure_drop_at_45_c(pg25_
           f"({uncorrected / point.pressure_drop - 1:+.2%}), exponent {plate.fit[1]:.3f}")
     assert corrected == pytest.approx(point.pressure_drop, rel=0.03)
     assert uncorrected / point.pressure_drop - 1.0 > 0.10
+    # R(Q) is not corrected: what the 45 C solve gives against the 25 C fit R = c + d Q^-m,
+    # whose flow-dependent part d Q^-m is all a Prandtl/conductivity correction could act on
+    fit = curves.resistance_fit("die")
+    r_3d = (point.case_temperatures["die"] - point.inlet_temperature) / point.chip_powers["die"]
+    print(f"R at 45 C {r_3d:.4f} K/W, 25 C fit {fit.resistance(flow):.4f} K/W "
+          f"({fit.resistance(flow) / r_3d - 1:+.2%}), of it flow-dependent "
+          f"{fit.d * flow ** -fit.m:.4f} K/W")
