@@ -52,7 +52,7 @@ class BuiltNetwork:
     facility_return: str = ""
 
 
-def _explicit(section, built, density):
+def _explicit(section, built, density, coolant):
     """Add the explicit nodes and components of ``section`` to ``built``."""
     net = built.network
     for n in section.nodes:
@@ -113,6 +113,9 @@ def _explicit(section, built, density):
         elif kind == "quick_disconnect":
             net.branches.append(QuickDisconnect(**_qd_arguments(comp.name, data)))
         elif kind in BRANCH_KINDS:
+            if kind == "cold_plate":
+                data.update(_curve_reference(data["flows"], data.pop("curve_temperatures"),
+                                             coolant))
             for key in ("flows", "pressure_drops", "resistance_flows", "resistances"):
                 if key in data:
                     data[key] = tuple(data[key])
@@ -334,18 +337,22 @@ def _rack(rack, built, density, coolant):
                 valve="facility.valve", min_value=0.05, max_value=1.0))
 
 
+def _curve_reference(flows, curve_temperatures, coolant) -> dict:
+    """A cold plate's reference densities and viscosities: the coolant at the curve's
+    temperatures (one for every point, or one per point); none without both."""
+    if not curve_temperatures or coolant is None:
+        return {}
+    temperatures = list(curve_temperatures)
+    temperatures *= len(flows) if len(temperatures) == 1 else 1
+    return {"reference_densities": tuple(float(coolant.density(t)) for t in temperatures),
+            "reference_viscosities": tuple(float(coolant.viscosity(t)) for t in temperatures)}
+
+
 def _plate(name, inlet, outlet, group, coolant):
-    reference = {}
-    if group.curve_temperatures and coolant is not None:
-        temperatures = list(group.curve_temperatures)
-        temperatures *= len(group.flows) if len(temperatures) == 1 else 1
-        reference = {"reference_densities": tuple(float(coolant.density(t))
-                                                  for t in temperatures),
-                     "reference_viscosities": tuple(float(coolant.viscosity(t))
-                                                    for t in temperatures)}
     return ColdPlate(name, inlet, outlet, tuple(group.flows), tuple(group.pressure_drops),
                      group.exponent, group.power, group.resistance,
-                     tuple(group.resistance_flows), tuple(group.resistances), **reference)
+                     tuple(group.resistance_flows), tuple(group.resistances),
+                     **_curve_reference(group.flows, group.curve_temperatures, coolant))
 
 
 def build_network(section, coolant_density=DESIGN_DENSITY, coolant=None) -> BuiltNetwork:
@@ -369,7 +376,7 @@ def build_network(section, coolant_density=DESIGN_DENSITY, coolant=None) -> Buil
     built = BuiltNetwork(Network())
     if section.rack is not None:
         _rack(section.rack, built, coolant_density, coolant)
-    _explicit(section, built, coolant_density)
+    _explicit(section, built, coolant_density, coolant)
     return built
 
 
