@@ -92,21 +92,15 @@ _MELINDER_SOURCE = ("Melinder, Properties of secondary working fluids for indire
 def _melinder_coolant(fluid: _MelinderFluid, code: str, fraction: float, name: str | None,
                       basis: str) -> Coolant:
     glycol = fluid.label.split()[0]
-    if basis == "volume":
-        if not 0.0 <= fraction <= 1.0:
-            raise ValueError(f"volume fraction must be between 0 and 1, got {fraction}")
-        volume_fraction = fraction
-        mass_fraction = mass_fraction_from_volume_fraction(fraction, glycol)
-    elif basis == "mass":
-        mass_fraction = fraction
-        volume_fraction = None
-    else:
+    if basis not in ("mass", "volume"):
         raise ValueError(f"basis must be 'mass' or 'volume', got {basis!r}")
+    mass_fraction = (mass_fraction_from_volume_fraction(fraction, glycol) if basis == "volume"
+                     else fraction)
     if not 0.0 <= mass_fraction <= fluid.x_max:
         raise ValueError(f"{fluid.label} mass fraction must be between 0 and {fluid.x_max} "
                          f"(Melinder 2010 correlation), got {mass_fraction:.4g}")
-    if volume_fraction is None:
-        volume_fraction = volume_fraction_from_mass_fraction(mass_fraction, glycol)
+    volume_fraction = (fraction if basis == "volume"
+                       else volume_fraction_from_mass_fraction(mass_fraction, glycol))
     percent = round(100.0 * fraction, 2)
     if basis == "volume":
         name = name or f"{code[1:]}{percent:g}%vol"
@@ -143,6 +137,15 @@ _GLYCOL_DENSITY_20C = {"propylene": 1036.1, "ethylene": 1113.5}
 _WATER_DENSITY_20C = 998.21
 
 
+def _pure_glycol_density(glycol: str, fraction: float, basis: str) -> float:
+    """[kg/m3] of the pure glycol at 20 C, after checking the glycol and the fraction."""
+    if glycol not in _GLYCOL_DENSITY_20C:
+        raise ValueError(f"glycol must be one of {tuple(_GLYCOL_DENSITY_20C)}, got {glycol!r}")
+    if not 0.0 <= fraction <= 1.0:
+        raise ValueError(f"{basis} fraction must be between 0 and 1, got {fraction}")
+    return _GLYCOL_DENSITY_20C[glycol]
+
+
 def mass_fraction_from_volume_fraction(volume_fraction: float, glycol: str = "propylene") -> float:
     """Glycol mass fraction of a mixture specified by volume (volumes of the pure components
     before mixing, at 20 C, as suppliers state it).
@@ -159,11 +162,7 @@ def mass_fraction_from_volume_fraction(volume_fraction: float, glycol: str = "pr
     float
         Glycol mass fraction [kg/kg]; 25% by volume propylene glycol is 0.257 by mass.
     """
-    if glycol not in _GLYCOL_DENSITY_20C:
-        raise ValueError(f"glycol must be one of {tuple(_GLYCOL_DENSITY_20C)}, got {glycol!r}")
-    if not 0.0 <= volume_fraction <= 1.0:
-        raise ValueError(f"volume fraction must be between 0 and 1, got {volume_fraction}")
-    glycol_mass = volume_fraction * _GLYCOL_DENSITY_20C[glycol]
+    glycol_mass = volume_fraction * _pure_glycol_density(glycol, volume_fraction, "volume")
     return glycol_mass / (glycol_mass + (1.0 - volume_fraction) * _WATER_DENSITY_20C)
 
 
@@ -177,11 +176,7 @@ def volume_fraction_from_mass_fraction(mass_fraction: float, glycol: str = "prop
     float
         [m3/m3]; 25% by mass propylene glycol is 0.243 by volume.
     """
-    if glycol not in _GLYCOL_DENSITY_20C:
-        raise ValueError(f"glycol must be one of {tuple(_GLYCOL_DENSITY_20C)}, got {glycol!r}")
-    if not 0.0 <= mass_fraction <= 1.0:
-        raise ValueError(f"mass fraction must be between 0 and 1, got {mass_fraction}")
-    glycol_volume = mass_fraction / _GLYCOL_DENSITY_20C[glycol]
+    glycol_volume = mass_fraction / _pure_glycol_density(glycol, mass_fraction, "mass")
     return glycol_volume / (glycol_volume + (1.0 - mass_fraction) / _WATER_DENSITY_20C)
 
 
