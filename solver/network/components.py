@@ -24,7 +24,7 @@ import numpy as np
 
 from solver.network.errors import NetworkError
 from solver.network.friction import FRICTION_LAWS
-from solver.network.laws import CLOSED_RESISTANCE, evaluate_single
+from solver.network.laws import CLOSED_RESISTANCE, evaluate_single, property_factor
 
 KV_BAR = 1e5  # Kv is defined with a 1 bar pressure drop ...
 KV_DENSITY = 1000.0  # ... and specific gravity relative to 1000 kg/m3
@@ -647,11 +647,7 @@ class ColdPlate(Branch):
         """[-] ``(rho / rho_0)^(n-1) (mu / mu_0)^(2-n)``: the dP curve's change from the
         characterization's coolant properties to ``density`` [kg/m3] and ``viscosity``
         [Pa s] (1 without reference properties)."""
-        rho_0, mu_0 = self.reference
-        if rho_0 <= 0.0:
-            return 1.0
-        n = self.fit[1]
-        return (density / rho_0) ** (n - 1.0) * (viscosity / mu_0) ** (2.0 - n)
+        return float(property_factor(self.fit[1], density, viscosity, *self.reference))
 
     def law_parameters(self):
         c, n, _, _ = self.fit

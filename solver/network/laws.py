@@ -88,14 +88,22 @@ def quadratic_law(p, m, rho, mu):
     return dp, ddp
 
 
+def property_factor(exponent, rho, mu, rho_0, mu_0):
+    """``(rho / rho_0)^(n-1) (mu / mu_0)^(2-n)`` [-]: a power-law curve ``dp = c Q^n`` taken
+    with a coolant of density ``rho_0`` [kg/m3] and viscosity ``mu_0`` [Pa s], used with one of
+    ``rho``, ``mu`` (friction factor ~ Re^(n-2)); 1 where ``rho_0`` is 0 (no reference)."""
+    corrected = np.asarray(rho_0) > 0.0
+    rho_0 = np.where(corrected, rho_0, rho)
+    mu_0 = np.where(corrected, mu_0, mu)
+    return (rho / rho_0) ** (exponent - 1.0) * (mu / mu_0) ** (2.0 - exponent)
+
+
 def power_law(p, m, rho, mu):
     """Signed power law in volumetric flow [Pa] and derivative [Pa s/kg]."""
     value, slope = signed_power(m / rho, p["exponent"], p["q0"])
-    n = p["exponent"]
-    corrected = p["reference_density"] > 0.0
-    rho_0 = np.where(corrected, p["reference_density"], rho)
-    mu_0 = np.where(corrected, p["reference_viscosity"], mu)
-    coefficient = p["coefficient"] * (rho / rho_0) ** (n - 1.0) * (mu / mu_0) ** (2.0 - n)
+    coefficient = p["coefficient"] * property_factor(p["exponent"], rho, mu,
+                                                     p["reference_density"],
+                                                     p["reference_viscosity"])
     return coefficient * value, coefficient * slope / rho
 
 
