@@ -330,8 +330,10 @@ def describe_case(case) -> str:
     solver = case.solver
     lines.append(f"  physics {solver.physics}, backend {solver.backend}, {solver.dtype}, "
                  f"linear solver {solver.linear.method}")
-    if solver.physics == "conjugate":
-        lines.append(f"  coolant {case.coolant.name}")
+    if solver.physics == "conjugate" or case.network is not None:
+        coolant = case.coolant_material()
+        described = f" ({coolant.description})" if coolant.description else ""
+        lines.append(f"  coolant {coolant.name}{described}")
     if case.network is not None:
         lines.append(f"  network: {_network_text(case.network)}")
     if not case.bodies:

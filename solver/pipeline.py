@@ -30,15 +30,14 @@ from solver.case.schema import Case
 from solver.case.transient_scenarios import is_transient
 from solver.case.validate import plate_case_files
 from solver.coupling.coupled_rack import CouplingTolerances, couple_rack, plate_group
+from solver.coupling.rack import solve_settings
 from solver.grid import generation as meshing
 from solver.materials.registry import get_coolant
 from solver.models.energy.solve import ConductionSolve, solve_conduction
 from solver.models.flow.solution import DivergenceError
 from solver.models.temperature_stats import body_temperature_stats
 from solver.network.controls import solve_with_controls
-from solver.network.hydraulics import HydraulicSolve
 from solver.network.rack import build_network
-from solver.network.solve import CoupledSolve
 from solver.numerics.linear.settings import LinearSolve
 from solver.output.atomic import atomic_write_text, write_json
 from solver.output.checkpoint import (
@@ -49,7 +48,12 @@ from solver.output.checkpoint import (
     save_checkpoint,
 )
 from solver.output.convergence import plot_convergence
-from solver.output.network import format_network_summary, summarize, write_outputs
+from solver.output.network import (
+    coolant_entries,
+    format_network_summary,
+    summarize,
+    write_outputs,
+)
 from solver.output.report import DesignLimits, format_console, load_network_result, rack_report
 from solver.output.report import write_report as write_rack_report
 from solver.output.results import ResultDirectory
@@ -80,6 +84,12 @@ from solver.transient_scenarios import (
     run_transient_scenario,
     run_transient_scenarios,
 )
+
+
+def _described(coolant) -> str:
+    """`` (<description>)`` of a coolant that has one (a glycol's basis and both fractions)."""
+    description = getattr(coolant, "description", "")
+    return f" ({description})" if description else ""
 
 
 def _say(quiet: bool, text: str) -> None:
@@ -375,7 +385,6 @@ def run_rack(case: Case, backend: Backend, result_dir: ResultDirectory,
     limits = design_limits(case)
     result = coupled.result
     summary = dict(result.summary)
-    summary["coolant"] = getattr(coolant, "name", str(coolant))
     files = write_outputs(result.built, result.solution, summary, result_dir.path)
     files.update(coupled.write(result_dir.path, limits, name=case.name))
     report = coupled.report(limits, name=case.name)
@@ -458,7 +467,8 @@ def run_conjugate(case, backend, result_dir, quiet: bool = False, resume: bool =
     plate = from_case(case, model)
     digest = case_hash(case)
     _say(quiet, f"conjugate: {int(plate.fluid_host.sum()):,} fluid cells, coolant "
-                f"{getattr(plate.coolant, 'name', 'coolant')} (rho {plate.density:.1f} kg/m3, "
+                f"{getattr(plate.coolant, 'name', 'coolant')}"
+                f"{_described(plate.coolant)} (rho {plate.density:.1f} kg/m3, "
                 f"mu {plate.viscosity_inlet:.3e} Pa s at the inlet)")
     if resume:
         path = Path(result_dir.checkpoint)
@@ -604,13 +614,12 @@ def run_network_case(network_section, coolant, output_dir, quiet=False, plots=Tr
 
     start = time.perf_counter()
     t0 = network_section.initial_temperature
-    built = build_network(network_section, float(coolant.density(t0)))
+    built = build_network(network_section, float(coolant.density(t0)), coolant)
     fluids = {"coolant": coolant, "facility": get_coolant(network_section.facility_fluid)}
-    settings = CoupledSolve(initial_temperature=t0,
-                            hydraulics=HydraulicSolve(rtol=network_section.rtol))
+    settings = solve_settings(network_section)
     solution, reports = solve_with_controls(built.network, fluids, built.controls, settings)
     summary = summarize(built, solution, reports)
-    summary["coolant"] = getattr(coolant, "name", str(coolant))
+    summary.update(coolant_entries(coolant))
     summary["settings"] = {"newton_rtol": settings.hydraulics.rtol,
                            "newton_max_iterations": settings.hydraulics.max_iterations,
                            "picard_temperature_tol": settings.temperature_tol,

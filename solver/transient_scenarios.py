@@ -42,15 +42,13 @@ import numpy as np
 from solver.case.network_transient import load_foster_file
 from solver.case.schedules import schedule_from_table
 from solver.case.transient_scenarios import facility_loss_default
-from solver.coupling.rack import build_rack, with_plate_curves
+from solver.coupling.rack import build_rack, solve_settings, with_plate_curves
 from solver.materials.registry import get_coolant
 from solver.network.controls import PumpSpeedControl, solve_with_controls
 from solver.network.events import BoundarySchedules, PlateBlocking, PumpStart, PumpTrip
-from solver.network.hydraulics import HydraulicSolve
 from solver.network.pi_control import PIControl
 from solver.network.pump_drive import PumpDrive, split_pump_group
 from solver.network.rack import DESIGN_DENSITY
-from solver.network.solve import CoupledSolve
 from solver.network.thermal_transient import ThermalCapacity
 from solver.network.transient import DynamicChip, TransientSettings, simulate_transient
 from solver.numerics.foster import FosterNetwork
@@ -235,8 +233,7 @@ def run_transient_scenario(section, coolant, spec, limits, plate_curves=None,
     settings = section.transient
     built = build_rack(with_plate_curves(section, plate_curves or {}), coolant)
     network = built.network
-    steady = CoupledSolve(initial_temperature=section.initial_temperature,
-                          hydraulics=HydraulicSolve(rtol=section.rtol))
+    steady = solve_settings(section)
     fluids = {"coolant": coolant, "facility": get_coolant(section.facility_fluid)}
     units = split_pump_group(network, built.pump)
     _design_point(network, fluids, built, units, steady)

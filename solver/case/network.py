@@ -184,6 +184,22 @@ class PumpSection(_Branch):
                                                         "(default: all installed)")
 
 
+def _curve_temperatures_field():
+    return Field([], description="[K] mean coolant temperature of each dP point (one value: all "
+                                 "of them); dP then follows the coolant's viscosity and density "
+                                 "at the operating temperature (default: none, the curve is "
+                                 "used as given; a characterized case fills it)")
+
+
+def _check_curve_temperatures(section):
+    """One-line error unless ``curve_temperatures`` is empty, one value or one per dP point."""
+    if section.curve_temperatures and len(section.curve_temperatures) not in (
+            1, len(section.flows)):
+        raise fail("curve_temperatures", "give one temperature, or one per dP point",
+                   section.curve_temperatures,
+                   "1 value" if len(section.flows) <= 1 else f"1 or {len(section.flows)} values")
+
+
 class ColdPlateSection(_Branch):
     """Cold plate: dP(Q) curve, R(Q) curve or fixed R, power."""
 
@@ -195,6 +211,12 @@ class ColdPlateSection(_Branch):
     resistance: Positive | None = Field(None, description="[K/W] fixed case-to-inlet R")
     resistance_flows: list[VolumetricFlow] = Field([], description="[m3/s] R(Q) curve flows")
     resistances: list[float] = Field([], description="[K/W] R at those flows")
+    curve_temperatures: list[Temperature] = _curve_temperatures_field()
+
+    @model_validator(mode="after")
+    def _curve_temperatures(self):
+        _check_curve_temperatures(self)
+        return self
 
 
 class HeatLoadSection(_Branch):
@@ -311,6 +333,7 @@ class PlateGroupSection(Section):
     resistance: Positive | None = Field(None, description="[K/W] fixed case-to-inlet R")
     resistance_flows: list[VolumetricFlow] = Field([], description="[m3/s] R(Q) curve flows")
     resistances: list[float] = Field([], description="[K/W] R at those flows")
+    curve_temperatures: list[Temperature] = _curve_temperatures_field()
     trays: list[Annotated[int, Field(ge=0)]] = Field([], description="[-] trays carrying "
                                                      "this group, 0 = bottom (default: every "
                                                      "tray; e.g. switch trays)")
@@ -326,6 +349,7 @@ class PlateGroupSection(Section):
         if self.foster is not None and self.thermal_impedance is not None:
             raise fail("thermal_impedance", "give foster or thermal_impedance, not both",
                        self.thermal_impedance, "one of foster, thermal_impedance")
+        _check_curve_temperatures(self)
         if self.case is None and not (self.flows and self.pressure_drops):
             raise ValueError(f"plate group '{self.name}': give flows and pressure_drops, or "
                              "case (a 3D cold-plate case file)")
@@ -503,6 +527,9 @@ class NetworkSection(Section):
                                  "(1939)")
     initial_temperature: Temperature = Field(308.15, description="[K] first property guess")
     rtol: Positive = Field(1e-11, description="[-] Newton tolerance (scaled residual)")
+    pump_heat: bool = Field(True, description="[-] add each pump's shaft power Q dP / eta to "
+                                              "the coolant at the pump (dry motor: its own "
+                                              "losses go to the air)")
     transient: NetworkTransientSection = Field(
         default_factory=NetworkTransientSection,
         description="[-] time integration of the transient [[scenarios]]")

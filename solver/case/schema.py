@@ -141,6 +141,8 @@ class Case(Section):
         """
         if name == "coolant":
             name = self.coolant.name
+            if self.coolant.basis is not None and name not in self.materials:
+                return get_coolant(name, basis=self.coolant.basis)
         spec = self.materials.get(name)
         if spec is None:
             if is_builtin_coolant(name):

@@ -320,7 +320,12 @@ class CoolantChoice(Section):
 
     name: str = Field("water", min_length=1,
                       description="[-] built-in coolant ('water', 'PG25', ...) or a "
-                                  "[materials.<name>] with kind = 'coolant'")
+                                  "[materials.<name>] with kind = 'coolant'; 'PG<n>'/'EG<n>' "
+                                  "is n % glycol by mass, 'PG<n> %vol' by volume")
+    basis: Literal["mass", "volume"] | None = Field(
+        None, description="[-] concentration basis of a PG<n>/EG<n> name: 'mass' (the default) "
+                          "or 'volume' (of glycol and water before mixing, as coolant data "
+                          "sheets state it; converted with the densities of both at 20 C)")
 
 
 class ConductivityTable(Section):

@@ -14,13 +14,17 @@ from solver.case.sections import AXES
 from solver.case.transient_scenarios import check_transient_scenarios
 from solver.geometry.mesh import MeshSolid
 from solver.geometry.primitives import GeometryError
+from solver.materials.properties import UnknownMaterialError
 from solver.materials.registry import (
     COOLANT_ALIASES,
     COOLANTS,
     SOLID_ALIASES,
     SOLIDS,
+    get_coolant,
+    glycol_basis,
     is_builtin_coolant,
     is_builtin_solid,
+    is_glycol_name,
 )
 
 
@@ -65,7 +69,23 @@ def validate_case(case: Case) -> None:
             raise err(f"materials.{name}", "user material shadows a built-in material name", name,
                       "a name that is not built in")
 
-    # the coolant
+    # the coolant, and the basis of a glycol's concentration
+    basis, stated = case.coolant.basis, glycol_basis(case.coolant.name)
+    if basis is not None and (case.coolant.name in user_coolants
+                              or not is_glycol_name(case.coolant.name)):
+        raise err("coolant.basis", "a concentration basis applies to PG<n>/EG<n> glycol names "
+                  f"only (coolant.name is {case.coolant.name!r})", basis,
+                  "no basis for this coolant")
+    if basis is not None and stated is not None and basis != stated:
+        raise err("coolant.basis", f"contradicts coolant.name {case.coolant.name!r}, which "
+                  f"states its concentration by {stated}", basis, f"'{stated}' or no basis")
+    if is_glycol_name(case.coolant.name) and case.coolant.name not in user_coolants:
+        try:
+            get_coolant(case.coolant.name, basis=basis)
+        except UnknownMaterialError:
+            raise err("coolant.name", "glycol concentration outside the correlation's range",
+                      case.coolant.name, "0-60 % glycol by mass (Melinder 2010), up to "
+                      "about 59 % by volume") from None
     if not is_coolant(case.coolant.name):
         message = "is a solid, not a coolant" if is_solid(case.coolant.name) \
             else "unknown coolant"

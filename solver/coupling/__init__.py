@@ -53,7 +53,14 @@ from solver.coupling.curves import (
     fit_resistance,
     format_curves,
 )
-from solver.coupling.rack import RackResult, build_rack, rebuilt, solve_rack, with_plate_curves
+from solver.coupling.rack import (
+    RackResult,
+    build_rack,
+    rebuilt,
+    solve_rack,
+    solve_settings,
+    with_plate_curves,
+)
 from solver.coupling.superposition import (
     UnitResponses,
     unit_responses,
@@ -64,7 +71,7 @@ __all__ = [
     "Runner", "parse_flows", "coldplate_runner", "run_one", "characterize",
     "CouplingTolerances", "CoupledRack", "plate_group", "couple_rack", "CURVES_FORMAT",
     "PressureDropFit", "ResistanceFit", "fit_pressure_drop", "fit_resistance", "OperatingPoint",
-    "PlateCurves", "format_curves", "RackResult", "build_rack", "solve_rack",
+    "PlateCurves", "format_curves", "RackResult", "build_rack", "solve_rack", "solve_settings",
     "with_plate_curves", "rebuilt", "UnitResponses", "unit_responses",
     "unit_responses_from_cold_plate"
 ]

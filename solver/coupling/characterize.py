@@ -95,6 +95,14 @@ def coldplate_runner(case, flow: float, backend="cpu") -> OperatingPoint:
         case_temperatures=cases, chip_powers=powers, peak_temperatures=peaks, fields=fields)
 
 
+def coolant_name(case) -> str:
+    """The name of the coolant a plate case solves with (``"PG25"``; ``"PG25%vol"`` for 25 %
+    by volume, whether the name or ``[coolant] basis`` says so); "" without one."""
+    if hasattr(case, "coolant_material"):
+        return case.coolant_material().name
+    return getattr(getattr(case, "coolant", None), "name", "")
+
+
 def run_one(item):
     """Module-level job for :func:`solver.distributed.map_jobs` (picklable)."""
     runner, case, flow, backend = item
@@ -156,9 +164,8 @@ def characterize(case, flows: Sequence[float], backend="cpu", runner: Runner | N
                 progress(f"characterize: {p.flow * LPM:.4g} L/min, dP {p.pressure_drop:.4g} Pa")
     else:
         points = list(mapper(run_one, items))
-    coolant = getattr(getattr(case, "coolant", None), "name", "")
     curves = PlateCurves.from_points(points, case_hash=key, name=case.name,
-                                     coolant=coolant)
+                                     coolant=coolant_name(case))
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         curves.write_json(path)

@@ -7,7 +7,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from solver.coupling.characterize import Runner, characterize, coldplate_runner, run_one
+from solver.coupling.characterize import (
+    Runner,
+    characterize,
+    coldplate_runner,
+    coolant_name,
+    run_one,
+)
 from solver.coupling.curves import PlateCurves
 from solver.coupling.rack import build_rack, rebuilt, solve_rack, with_plate_curves
 from solver.output.rack_scene import rack_scene
@@ -175,7 +181,7 @@ def couple_rack(section, coolant, plate_cases: Mapping, flows: Sequence[float], 
     runner = runner or coldplate_runner
     rack_coolant = getattr(coolant, "name", None)
     for group, case in plate_cases.items():
-        plate_coolant = getattr(getattr(case, "coolant", None), "name", None)
+        plate_coolant = coolant_name(case)
         if rack_coolant and plate_coolant and plate_coolant.lower() != rack_coolant.lower():
             raise ValueError(f"plate group '{group}': its case {case.name!r} uses coolant "
                              f"{plate_coolant!r} but the rack loop runs {rack_coolant!r}; "

@@ -378,9 +378,18 @@ class PlateCurves:
                                               if peak_fit is not None else None)}
         return out
 
-    def network_plate(self) -> dict:
-        """Keyword arguments for :class:`solver.network.components.ColdPlate` (without names).
+    @property
+    def mean_temperatures(self) -> np.ndarray:
+        """[K] mean coolant temperature of each solve, ``(T_inlet + T_outlet) / 2``: where the
+        coolant's viscosity and density are taken for the dP curve's temperature correction."""
+        return 0.5 * (self.inlet_temperature + self.outlet_temperatures)
 
+    def network_plate(self) -> dict:
+        """Curve keys of a rack plate group (``solver.case.network.PlateGroupSection``).
+
+        ``curve_temperatures`` are the :attr:`mean_temperatures` of the solves, so that the
+        network's dP curve follows the coolant's viscosity and density at the operating
+        temperature (:class:`solver.network.components.ColdPlate`).
         The network fits its own ``dP = c Q^n`` and ``R = a Q^-b`` through these points; a
         plate with several chips gets the resistance of its hottest chip per watt of the
         plate's total power: ``R_plate = max_i(R_i P_i) / sum_i P_i``, so the network's
@@ -395,6 +404,7 @@ class PlateCurves:
             plate_r = None
         kwargs = {"flows": tuple(float(q) for q in self.flows),
                   "pressure_drops": tuple(float(p) for p in self.pressure_drops),
+                  "curve_temperatures": tuple(float(t) for t in self.mean_temperatures),
                   "power": total}
         if plate_r is not None:
             kwargs["resistance_flows"] = kwargs["flows"]

@@ -13,7 +13,7 @@ from solver.network.hydraulics import HydraulicSolve
 from solver.network.junctions import junctions_on
 from solver.network.rack import build_network
 from solver.network.solve import CoupledSolve
-from solver.output.network import branch_table, summarize
+from solver.output.network import branch_table, coolant_entries, summarize
 
 
 # ---------------------------------------------------------------------------------------------
@@ -42,10 +42,19 @@ class RackResult:
     unserved: list = field(default_factory=list)
 
 
+def solve_settings(section) -> CoupledSolve:
+    """The network solve settings of a ``NetworkSection``: first property guess, Newton
+    tolerance and pump heat."""
+
+    return CoupledSolve(initial_temperature=section.initial_temperature,
+                        hydraulics=HydraulicSolve(rtol=section.rtol),
+                        pump_heat=section.pump_heat)
+
+
 def build_rack(section, coolant):
     """Build the network of a ``NetworkSection`` (densities from ``coolant`` at the first guess)."""
 
-    return build_network(section, float(coolant.density(section.initial_temperature)))
+    return build_network(section, float(coolant.density(section.initial_temperature)), coolant)
 
 
 def solve_rack(built, section, coolant, unserved=()) -> RackResult:
@@ -63,10 +72,10 @@ def solve_rack(built, section, coolant, unserved=()) -> RackResult:
     """
 
     fluids = {"coolant": coolant, "facility": get_coolant(section.facility_fluid)}
-    settings = CoupledSolve(initial_temperature=section.initial_temperature,
-                            hydraulics=HydraulicSolve(rtol=section.rtol))
-    solution, reports = solve_with_controls(built.network, fluids, built.controls, settings)
+    solution, reports = solve_with_controls(built.network, fluids, built.controls,
+                                            solve_settings(section))
     summary = summarize(built, solution, reports)
+    summary.update(coolant_entries(coolant))
     return RackResult(built, solution, summary, branch_table(solution), list(unserved))
 
 
@@ -80,7 +89,8 @@ def with_plate_curves(section, plate_curves: Mapping):
         curves = plate_curves.get(group.name)
         if curves is not None:
             data = curves.network_plate()
-            update = {"flows": list(data["flows"]), "pressure_drops": list(data["pressure_drops"])}
+            update = {"flows": list(data["flows"]), "pressure_drops": list(data["pressure_drops"]),
+                      "curve_temperatures": list(data["curve_temperatures"])}
             if "resistances" in data:
                 update.update(resistance=None, resistance_flows=list(data["resistance_flows"]),
                               resistances=list(data["resistances"]))

@@ -28,9 +28,11 @@ Coolants
       secondary working fluids for indirect systems*, IIR (2010), with the coefficients as
       distributed in CoolProp's incompressible-liquid data (fluids ``MPG`` and ``MEG``), valid
       from the freezing point of the mixture to 100 C and 0-60% glycol by mass.
-      Note: some suppliers' "PG25" means 25% glycol **by volume** (about 26% by mass for
-      propylene glycol); check the datasheet, convert with
-      :func:`mass_fraction_from_volume_fraction` and use ``propylene_glycol(mass_fraction)``.
+      Some suppliers' "PG25" means 25% glycol **by volume** (25.7% by mass for propylene
+      glycol): name it ``"PG25 %vol"`` (or ``"PG25 vol%"``, ``"PG 25% by volume"``), or
+      ``get_coolant("PG25", basis="volume")``, or ``propylene_glycol(0.25, basis="volume")``;
+      the volume fraction (of the pure components before mixing, at 20 C) is converted with
+      :func:`mass_fraction_from_volume_fraction`.
 
 Property functions do not check their temperature range themselves (a check on a device array
 forces a device-to-host synchronisation); call :meth:`Coolant.check_range` where a temperature
@@ -46,6 +48,7 @@ from solver.materials.glycols import (
     ethylene_glycol,
     mass_fraction_from_volume_fraction,
     propylene_glycol,
+    volume_fraction_from_mass_fraction,
 )
 from solver.materials.properties import (
     ATMOSPHERIC_PRESSURE,
@@ -80,7 +83,8 @@ from solver.materials.water import (
 )
 
 __all__ = [
-    "Coolant", "mass_fraction_from_volume_fraction", "propylene_glycol", "ethylene_glycol",
+    "Coolant", "mass_fraction_from_volume_fraction", "volume_fraction_from_mass_fraction",
+    "propylene_glycol", "ethylene_glycol",
     "ATMOSPHERIC_PRESSURE", "MaterialRangeError", "UnknownMaterialError", "prepare", "finish",
     "Constant", "Table", "Polynomial", "as_property", "check_valid_range", "SOLIDS",
     "SOLID_ALIASES", "COOLANTS", "COOLANT_ALIASES", "get_solid", "is_builtin_solid",

@@ -4,7 +4,7 @@ their valid range."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -43,6 +43,10 @@ class Coolant:
         [1/K] volumetric thermal-expansion coefficient for the Boussinesq buoyancy term of a
         coolant whose density is given as a constant; None derives it from the density law
         (:meth:`thermal_expansion`).
+    concentration : dict or None
+        A glycol solution's make-up: ``glycol``, ``basis`` ("mass" or "volume": how its name
+        states the concentration), ``mass_fraction`` [kg/kg] and ``volume_fraction`` [m3/m3]
+        (None for other coolants).
     """
 
     name: str
@@ -55,6 +59,7 @@ class Coolant:
     source: str = "user-defined"
     description: str = ""
     expansion: float | None = None
+    concentration: dict | None = field(default=None, compare=False)
 
     def __post_init__(self):
         for attribute in ("density", "specific_heat", "viscosity", "conductivity"):
@@ -170,6 +175,7 @@ class Coolant:
         return {"name": self.name, "kind": "coolant", "description": self.description,
                 "source": self.source, "valid_range_K": list(self.valid_range),
                 "freezing_point_K": self.freezing_point,
+                "concentration": self.concentration,
                 "temperature_dependent": self.is_temperature_dependent,
                 "density_kg_per_m3": self.density.describe(),
                 "specific_heat_J_per_kg_K": self.specific_heat.describe(),

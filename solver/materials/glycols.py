@@ -1,5 +1,6 @@
-"""Propylene- and ethylene-glycol solutions from Melinder (2010), 20-50 % by mass, and the
-volume-to-mass fraction conversion."""
+"""Propylene- and ethylene-glycol solutions from Melinder (2010), 0-60 % by mass, and the
+conversions between a concentration by volume (of the pure components before mixing, as coolant
+data sheets state it) and by mass (what the correlation takes)."""
 
 from __future__ import annotations
 
@@ -88,13 +89,27 @@ _MELINDER_SOURCE = ("Melinder, Properties of secondary working fluids for indire
                     "incompressible fluid {code})")
 
 
-def _melinder_coolant(fluid: _MelinderFluid, code: str, mass_fraction: float,
-                      name: str | None) -> Coolant:
+def _melinder_coolant(fluid: _MelinderFluid, code: str, fraction: float, name: str | None,
+                      basis: str) -> Coolant:
+    glycol = fluid.label.split()[0]
+    if basis not in ("mass", "volume"):
+        raise ValueError(f"basis must be 'mass' or 'volume', got {basis!r}")
+    mass_fraction = (mass_fraction_from_volume_fraction(fraction, glycol) if basis == "volume"
+                     else fraction)
     if not 0.0 <= mass_fraction <= fluid.x_max:
         raise ValueError(f"{fluid.label} mass fraction must be between 0 and {fluid.x_max} "
-                         f"(Melinder 2010 correlation), got {mass_fraction}")
-    percent = round(100.0 * mass_fraction, 2)
-    name = name or f"{code[1:]}{percent:g}"
+                         f"(Melinder 2010 correlation), got {mass_fraction:.4g}")
+    volume_fraction = (fraction if basis == "volume"
+                       else volume_fraction_from_mass_fraction(mass_fraction, glycol))
+    percent = round(100.0 * fraction, 2)
+    if basis == "volume":
+        name = name or f"{code[1:]}{percent:g}%vol"
+        description = (f"{fluid.label} {percent:g}% by volume ({100.0 * mass_fraction:.2f}% by "
+                       "mass) in water")
+    else:
+        name = name or f"{code[1:]}{percent:g}"
+        description = (f"{fluid.label} {percent:g}% by mass ({100.0 * volume_fraction:.2f}% by "
+                       "volume) in water")
 
     def poly(matrix, **kwargs):
         return Polynomial(fluid.temperature_coefficients(matrix, mass_fraction), fluid.T_base,
@@ -108,8 +123,10 @@ def _melinder_coolant(fluid: _MelinderFluid, code: str, mass_fraction: float,
                    conductivity=poly(fluid.conductivity),
                    valid_range=(max(freezing_point, ZERO_CELSIUS - 50.0), fluid.T_max),
                    freezing_point=freezing_point,
-                   source=_MELINDER_SOURCE.format(code=code),
-                   description=f"{fluid.label} {percent:g}% by mass in water")
+                   source=_MELINDER_SOURCE.format(code=code), description=description,
+                   concentration={"glycol": fluid.label, "basis": basis,
+                                  "mass_fraction": mass_fraction,
+                                  "volume_fraction": volume_fraction})
 
 
 # Pure-glycol densities at 20 C [kg/m3] (CRC Handbook of Chemistry and Physics: 1,2-propanediol
@@ -118,6 +135,15 @@ _GLYCOL_DENSITY_20C = {"propylene": 1036.1, "ethylene": 1113.5}
 
 
 _WATER_DENSITY_20C = 998.21
+
+
+def _pure_glycol_density(glycol: str, fraction: float, basis: str) -> float:
+    """[kg/m3] of the pure glycol at 20 C, after checking the glycol and the fraction."""
+    if glycol not in _GLYCOL_DENSITY_20C:
+        raise ValueError(f"glycol must be one of {tuple(_GLYCOL_DENSITY_20C)}, got {glycol!r}")
+    if not 0.0 <= fraction <= 1.0:
+        raise ValueError(f"{basis} fraction must be between 0 and 1, got {fraction}")
+    return _GLYCOL_DENSITY_20C[glycol]
 
 
 def mass_fraction_from_volume_fraction(volume_fraction: float, glycol: str = "propylene") -> float:
@@ -136,44 +162,60 @@ def mass_fraction_from_volume_fraction(volume_fraction: float, glycol: str = "pr
     float
         Glycol mass fraction [kg/kg]; 25% by volume propylene glycol is 0.257 by mass.
     """
-    if glycol not in _GLYCOL_DENSITY_20C:
-        raise ValueError(f"glycol must be one of {tuple(_GLYCOL_DENSITY_20C)}, got {glycol!r}")
-    if not 0.0 <= volume_fraction <= 1.0:
-        raise ValueError(f"volume fraction must be between 0 and 1, got {volume_fraction}")
-    glycol_mass = volume_fraction * _GLYCOL_DENSITY_20C[glycol]
+    glycol_mass = volume_fraction * _pure_glycol_density(glycol, volume_fraction, "volume")
     return glycol_mass / (glycol_mass + (1.0 - volume_fraction) * _WATER_DENSITY_20C)
 
 
-def propylene_glycol(mass_fraction: float, name: str | None = None) -> Coolant:
+def volume_fraction_from_mass_fraction(mass_fraction: float, glycol: str = "propylene") -> float:
+    """Glycol volume fraction (pure components before mixing, at 20 C) of a mixture of glycol
+    mass fraction ``mass_fraction`` [kg/kg]; the inverse of
+    :func:`mass_fraction_from_volume_fraction`.
+
+    Returns
+    -------
+    float
+        [m3/m3]; 25% by mass propylene glycol is 0.243 by volume.
+    """
+    glycol_volume = mass_fraction / _pure_glycol_density(glycol, mass_fraction, "mass")
+    return glycol_volume / (glycol_volume + (1.0 - mass_fraction) / _WATER_DENSITY_20C)
+
+
+def propylene_glycol(fraction: float, name: str | None = None, basis: str = "mass") -> Coolant:
     """Aqueous propylene glycol from Melinder (2010), valid from its freezing point to 100 C.
 
     Parameters
     ----------
-    mass_fraction : float
-        Glycol mass fraction [kg/kg], 0 to 0.6 (0.25 for "PG25" by mass). For a supplier's
-        volume percentage, convert to mass first (25% by volume is about 26% by mass).
+    fraction : float
+        Glycol fraction [-]: by mass [kg/kg], 0 to 0.6 (0.25 for "PG25"), or with
+        ``basis="volume"`` by volume [m3/m3] of the pure components before mixing (converted
+        with :func:`mass_fraction_from_volume_fraction`: 25% by volume is 25.7% by mass).
     name : str, optional
-        Coolant name; default ``"PG<percent>"``.
+        Coolant name; default ``"PG<percent>"`` by mass, ``"PG<percent>%vol"`` by volume.
+    basis : {"mass", "volume"}
+        What ``fraction`` measures.
 
     Returns
     -------
     Coolant
+        With ``concentration``: the basis and both fractions.
     """
-    return _melinder_coolant(_MELINDER_PG, "MPG", mass_fraction, name)
+    return _melinder_coolant(_MELINDER_PG, "MPG", fraction, name, basis)
 
 
-def ethylene_glycol(mass_fraction: float, name: str | None = None) -> Coolant:
+def ethylene_glycol(fraction: float, name: str | None = None, basis: str = "mass") -> Coolant:
     """Aqueous ethylene glycol from Melinder (2010), valid from its freezing point to 100 C.
 
     Parameters
     ----------
-    mass_fraction : float
-        Glycol mass fraction [kg/kg], 0 to 0.6.
+    fraction : float
+        Glycol fraction [-] by mass (0 to 0.6), or by volume with ``basis="volume"``.
     name : str, optional
-        Coolant name; default ``"EG<percent>"``.
+        Coolant name; default ``"EG<percent>"`` by mass, ``"EG<percent>%vol"`` by volume.
+    basis : {"mass", "volume"}
+        What ``fraction`` measures.
 
     Returns
     -------
     Coolant
     """
-    return _melinder_coolant(_MELINDER_EG, "MEG", mass_fraction, name)
+    return _melinder_coolant(_MELINDER_EG, "MEG", fraction, name, basis)

@@ -6,7 +6,11 @@ from __future__ import annotations
 import re
 
 from solver.materials.coolants import Coolant
-from solver.materials.glycols import ethylene_glycol, propylene_glycol
+from solver.materials.glycols import (
+    ethylene_glycol,
+    mass_fraction_from_volume_fraction,
+    propylene_glycol,
+)
 from solver.materials.properties import UnknownMaterialError
 from solver.materials.solids import Solid, builtin_solids
 from solver.materials.water import water
@@ -74,7 +78,26 @@ def get_solid(name: str) -> Solid:
             "Define other solids with constant properties or a conductivity table.") from None
 
 
-_GLYCOL_NAME = re.compile(r"^(pg|eg)_?(\d+(?:\.\d+)?)$")
+# "PG25", "pg_25", "PG 25 %vol", "PG25 vol%", "PG 25% by volume", "EG30 wt%", "PG25 %mass"
+_GLYCOL_NAME = re.compile(r"^(pg|eg)[\s_-]*(\d+(?:\.\d+)?)\s*%?\s*"
+                          r"(vol|v/v|by\s+volume|mass|wt|w/w|by\s+mass|by\s+weight)?\s*%?$")
+
+_VOLUME_WORDS = ("vol", "v/v")
+
+
+def glycol_basis(name: str) -> str | None:
+    """The concentration basis a glycol name states: ``"volume"`` ("PG25 %vol"), ``"mass"``
+    ("PG25 wt%"), or None when it states none ("PG25", which means mass) or is no glycol name."""
+    match = _GLYCOL_NAME.match(str(name).strip().lower())
+    if not match or not match.group(3):
+        return None
+    return "volume" if match.group(3).startswith(_VOLUME_WORDS) or "volume" in match.group(3) \
+        else "mass"
+
+
+def is_glycol_name(name: str) -> bool:
+    """True for a ``PG<n>``/``EG<n>`` name, with or without a basis ("PG25", "PG 25 %vol")."""
+    return bool(_GLYCOL_NAME.match(str(name).strip().lower()))
 
 
 def is_builtin_solid(name: str) -> bool:
@@ -82,38 +105,74 @@ def is_builtin_solid(name: str) -> bool:
     return _normalise(name) in {_normalise(key) for key in SOLIDS}
 
 
+def _glycol_mass_fraction(percent: float, glycol: str, basis: str) -> float:
+    fraction = percent / 100.0
+    if basis == "mass":
+        return fraction
+    return mass_fraction_from_volume_fraction(min(fraction, 1.0), glycol)
+
+
 def is_builtin_coolant(name: str) -> bool:
-    """True when :func:`get_coolant` knows ``name`` (registry names, ``PG<n>``, ``EG<n>``)."""
+    """True when :func:`get_coolant` knows ``name`` (registry names, ``PG<n>``, ``EG<n>``, with
+    an optional basis such as ``"PG25 %vol"``), within the 0-60 % by mass of the correlation."""
     key = _normalise(name)
     if key in {_normalise(k) for k in COOLANTS}:
         return True
-    match = _GLYCOL_NAME.match(key)
-    return bool(match) and float(match.group(2)) <= 60.0
+    match = _GLYCOL_NAME.match(str(name).strip().lower())
+    if not match:
+        return False
+    glycol = "propylene" if match.group(1) == "pg" else "ethylene"
+    basis = glycol_basis(name) or "mass"
+    return _glycol_mass_fraction(float(match.group(2)), glycol, basis) <= 0.6
 
 
-def get_coolant(name: str) -> Coolant:
+def get_coolant(name: str, basis: str | None = None) -> Coolant:
     """The built-in coolant called ``name`` (case-insensitive).
 
     Besides the registry names, ``"PG<n>"`` and ``"EG<n>"`` give propylene or ethylene glycol
-    with ``n`` percent glycol **by mass** (0-60), e.g. ``"PG35"``.
+    with ``n`` percent glycol **by mass** (0-60), e.g. ``"PG35"``; ``"PG25 %vol"`` (also
+    ``"PG25 vol%"``, ``"PG 25% by volume"``) or ``basis="volume"`` means ``n`` percent by
+    volume of the pure components before mixing (converted to mass with the densities of
+    glycol and water, :func:`~solver.materials.glycols.mass_fraction_from_volume_fraction`).
+
+    Parameters
+    ----------
+    name : str
+    basis : {"mass", "volume"}, optional
+        Concentration basis of a glycol name that states none (default mass).
 
     Raises
     ------
     UnknownMaterialError
         If there is no such coolant; the message lists the available names.
+    ValueError
+        If ``basis`` contradicts the basis written in the name, or is given for a coolant that
+        is no glycol.
     """
+    stated = glycol_basis(name)
+    if basis is not None and basis not in ("mass", "volume"):
+        raise ValueError(f"basis must be 'mass' or 'volume', got {basis!r}")
+    if basis is not None and stated is not None and basis != stated:
+        raise ValueError(f"coolant {name!r} states its concentration by {stated}, "
+                         f"not by {basis}")
+    if basis is not None and not is_glycol_name(name):
+        raise ValueError(f"a concentration basis applies to PG<n>/EG<n> glycols only, not to "
+                         f"{name!r}")
+    basis = stated or basis or "mass"
     key = _normalise(name)
     lookup = {_normalise(k): coolant for k, coolant in COOLANTS.items()}
-    if key in lookup:
+    if key in lookup and basis == "mass":
         return lookup[key]
-    match = _GLYCOL_NAME.match(key)
-    if match and float(match.group(2)) <= 60.0:
-        canonical = f"{match.group(1).upper()}{float(match.group(2)):g}"
-        if canonical in COOLANTS:
+    match = _GLYCOL_NAME.match(str(name).strip().lower())
+    glycol = "propylene" if match and match.group(1) == "pg" else "ethylene"
+    if match and _glycol_mass_fraction(float(match.group(2)), glycol, basis) <= 0.6:
+        percent = float(match.group(2))
+        canonical = f"{match.group(1).upper()}{percent:g}"
+        if basis == "mass" and canonical in COOLANTS:
             return COOLANTS[canonical]
-        mass_fraction = float(match.group(2)) / 100.0
         factory = propylene_glycol if match.group(1) == "pg" else ethylene_glycol
-        return factory(mass_fraction)
+        return factory(percent / 100.0, basis=basis)
     raise UnknownMaterialError(
         f"unknown coolant {name!r}; available: {_available(COOLANTS, COOLANT_ALIASES)}; "
-        "'PG<n>' / 'EG<n>' give propylene / ethylene glycol with n% glycol by mass (0-60).")
+        "'PG<n>' / 'EG<n>' give propylene / ethylene glycol with n% glycol by mass (0-60), "
+        "'PG<n> %vol' n% by volume.")

@@ -24,7 +24,7 @@ import numpy as np
 
 from solver.network.errors import NetworkError
 from solver.network.friction import FRICTION_LAWS
-from solver.network.laws import CLOSED_RESISTANCE, evaluate_single
+from solver.network.laws import CLOSED_RESISTANCE, evaluate_single, property_factor
 from solver.network.pipe_sizes import nominal_size
 
 KV_BAR = 1e5  # Kv is defined with a 1 bar pressure drop ...
@@ -541,6 +541,15 @@ class Pump(Branch):
         x = float(q) / (max(self.running, 1) * self.speed)
         return float(np.clip(np.interp(x, self.flows, self.efficiencies), 0.05, 1.0))
 
+    def shaft_power(self, q, pressure_rise) -> float:
+        """Shaft power [W] of the running group: hydraulic power over the pump efficiency,
+        ``q * pressure_rise / efficiency(q)``, with ``q`` [m3/s] the group flow and
+        ``pressure_rise`` [Pa]; 0 when no unit runs or the group does not raise the pressure."""
+        hydraulic = float(q) * float(pressure_rise)
+        if not self.is_open or hydraulic <= 0.0:
+            return 0.0
+        return hydraulic / self.efficiency(q)
+
     def law_parameters(self):
         c0, c1, c2 = self.coefficients
         if not self.is_open:
@@ -559,6 +568,22 @@ class ColdPlate(Branch):
     ``power`` to the coolant; its case temperature is ``T_case = T_inlet + R(Q) * power``
     (OCP metric, R = (T_case - T_inlet) / Q).
 
+    Viscosity and density. With the coolant properties at each curve point
+    (``reference_densities``, ``reference_viscosities``) the power law is read as a friction
+    factor that follows a power of the Reynolds number, ``f ~ Re^(n-2)``, so that
+
+        dp = c (rho / rho_0)^(n-1) (mu / mu_0)^(2-n) Q^n
+
+    with ``rho_0, mu_0`` the geometric means of the points' properties: ``n = 1`` is wholly
+    viscous (Hagen-Poiseuille, dp ~ mu Q), ``n = 2`` wholly inertial (dp ~ rho V^2 ~ rho Q^2),
+    and an exponent between weighs the two. ``c, n`` are fitted in these similarity variables
+    (``Q rho / mu`` against ``dp rho / mu^2``, log-log), and the branch law evaluates the
+    factor with the density and viscosity of its coolant at its operating temperature. Without
+    them the curve holds at every temperature (no correction). The thermal resistance is not
+    corrected: ``R = a Q^-b`` has no flow-independent (conduction) part to keep apart from the
+    convective one, and the R(Q) points are case-to-inlet values that carry the coolant's own
+    caloric rise.
+
     Parameters
     ----------
     flows, pressure_drops : tuple of float
@@ -571,6 +596,9 @@ class ColdPlate(Branch):
         [K/W] fixed case-to-inlet thermal resistance.
     resistance_flows, resistances : tuple of float
         [m3/s], [K/W] R(Q) curve points.
+    reference_densities, reference_viscosities : tuple of float
+        [kg/m3], [Pa s] coolant density and viscosity at each dP point (at its mean coolant
+        temperature); empty: no viscosity and density correction.
     """
 
     flows: tuple = (1.0 / 60000.0,)
@@ -580,14 +608,31 @@ class ColdPlate(Branch):
     resistance: float | None = None
     resistance_flows: tuple = ()
     resistances: tuple = ()
+    reference_densities: tuple = ()
+    reference_viscosities: tuple = ()
     kind: ClassVar[str] = "cold_plate"
     family: ClassVar[str] = "power"
     fit: tuple = field(init=False, repr=False, compare=False, default=())
+    reference: tuple = field(init=False, repr=False, compare=False, default=(0.0, 0.0))
 
     def __post_init__(self):
         _non_negative(self.name, power=self.power)
         _positive(self.name, resistance=self.resistance)
-        c, n = fit_power_law(self.name, self.flows, self.pressure_drops, self.exponent)
+        flows, drops = self.flows, self.pressure_drops
+        if len(self.reference_densities) or len(self.reference_viscosities):
+            rho = np.asarray(self.reference_densities, dtype=float)
+            mu = np.asarray(self.reference_viscosities, dtype=float)
+            if rho.size != len(flows) or mu.size != len(flows) or np.any(rho <= 0) \
+                    or np.any(mu <= 0):
+                raise NetworkError(f"component '{self.name}': reference densities and "
+                                   "viscosities need one positive value per dP point")
+            rho_0, mu_0 = float(np.exp(np.mean(np.log(rho)))), float(np.exp(np.mean(np.log(mu))))
+            ratio = (rho / rho_0) / (mu / mu_0)
+            # similarity variables: dp r / v^2 = c (Q r / v)^n with r = rho/rho_0, v = mu/mu_0
+            flows = np.asarray(flows, dtype=float) * ratio
+            drops = np.asarray(drops, dtype=float) * ratio / (mu / mu_0)
+            object.__setattr__(self, "reference", (rho_0, mu_0))
+        c, n = fit_power_law(self.name, flows, drops, self.exponent)
         if len(self.resistance_flows):
             a, b = fit_power_law(self.name, self.resistance_flows, self.resistances, 0.0)
         elif self.resistance is not None:
@@ -606,9 +651,17 @@ class ColdPlate(Branch):
         q = max(abs(float(q)), 1e-12)
         return a * q**b
 
+    def property_factor(self, density, viscosity) -> float:
+        """[-] ``(rho / rho_0)^(n-1) (mu / mu_0)^(2-n)``: the dP curve's change from the
+        characterization's coolant properties to ``density`` [kg/m3] and ``viscosity``
+        [Pa s] (1 without reference properties)."""
+        return float(property_factor(self.fit[1], density, viscosity, *self.reference))
+
     def law_parameters(self):
         c, n, _, _ = self.fit
-        return {"coefficient": c, "exponent": n, "q0": 1e-3 * float(np.max(self.flows))}
+        rho_0, mu_0 = self.reference
+        return {"coefficient": c, "exponent": n, "q0": 1e-3 * float(np.max(self.flows)),
+                "reference_density": rho_0, "reference_viscosity": mu_0}
 
 
 @dataclass(frozen=True)

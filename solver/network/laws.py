@@ -5,7 +5,9 @@ Families (``dp = p_inlet - p_outlet`` [Pa] as a function of the mass flow ``m`` 
 - ``pipe``: Darcy-Weisbach with Churchill or Colebrook friction, minor losses, elevation.
 - ``quadratic``: ``dp = (a_mu mu / rho + a) m + b / rho^k m|m| + rho g dz`` with ``b`` chosen by the
   flow direction (``b_forward`` for m > 0, ``b_reverse`` otherwise), ``k = 1 + b_over_rho2``.
-- ``power``: ``dp = c sign(Q)|Q|^n`` with ``Q = m / rho``, regularised below ``q0``.
+- ``power``: ``dp = c phi sign(Q)|Q|^n`` with ``Q = m / rho``, regularised below ``q0``;
+  ``phi = (rho / rho_0)^(n-1) (mu / mu_0)^(2-n)`` when reference properties are given (a cold
+  plate characterized at another temperature), else 1.
 - ``pump``: ``dp = -s^2 (c0 + c1 x + c2 x^2)``, ``x = Q / (n s)``; a stopped group is closed.
 """
 
@@ -42,7 +44,7 @@ FAMILY_KEYS = {
     "pipe": ("length", "diameter", "relative_roughness", "minor_loss", "elevation_change",
              "colebrook"),
     "quadratic": ("a_mu", "a", "b_forward", "b_reverse", "elevation_change", "b_over_rho2"),
-    "power": ("coefficient", "exponent", "q0"),
+    "power": ("coefficient", "exponent", "q0", "reference_density", "reference_viscosity"),
     "pump": ("c0", "c1", "c2", "n_speed", "speed", "closed"),
 }
 
@@ -86,10 +88,23 @@ def quadratic_law(p, m, rho, mu):
     return dp, ddp
 
 
+def property_factor(exponent, rho, mu, rho_0, mu_0):
+    """``(rho / rho_0)^(n-1) (mu / mu_0)^(2-n)`` [-]: a power-law curve ``dp = c Q^n`` taken
+    with a coolant of density ``rho_0`` [kg/m3] and viscosity ``mu_0`` [Pa s], used with one of
+    ``rho``, ``mu`` (friction factor ~ Re^(n-2)); 1 where ``rho_0`` is 0 (no reference)."""
+    corrected = np.asarray(rho_0) > 0.0
+    rho_0 = np.where(corrected, rho_0, rho)
+    mu_0 = np.where(corrected, mu_0, mu)
+    return (rho / rho_0) ** (exponent - 1.0) * (mu / mu_0) ** (2.0 - exponent)
+
+
 def power_law(p, m, rho, mu):
     """Signed power law in volumetric flow [Pa] and derivative [Pa s/kg]."""
     value, slope = signed_power(m / rho, p["exponent"], p["q0"])
-    return p["coefficient"] * value, p["coefficient"] * slope / rho
+    coefficient = p["coefficient"] * property_factor(p["exponent"], rho, mu,
+                                                     p["reference_density"],
+                                                     p["reference_viscosity"])
+    return coefficient * value, coefficient * slope / rho
 
 
 def pump_law(p, m, rho, mu):

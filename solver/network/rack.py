@@ -53,7 +53,7 @@ class BuiltNetwork:
     facility_return: str = ""
 
 
-def _explicit(section, built, density):
+def _explicit(section, built, density, coolant):
     """Add the explicit nodes and components of ``section`` to ``built``."""
     net = built.network
     for n in section.nodes:
@@ -104,6 +104,9 @@ def _explicit(section, built, density):
         elif kind == "quick_disconnect":
             net.branches.append(QuickDisconnect(**_qd_arguments(comp.name, data)))
         elif kind in BRANCH_KINDS:
+            if kind == "cold_plate":
+                data.update(_curve_reference(data["flows"], data.pop("curve_temperatures"),
+                                             coolant))
             for key in ("flows", "pressure_drops", "resistance_flows", "resistances"):
                 if key in data:
                     data[key] = tuple(data[key])
@@ -214,8 +217,9 @@ def _header_junctions(rack):
     return out
 
 
-def _rack(rack, built, density, friction):
-    """Add the rack topology to ``built``; ``friction`` names the pipes' friction law."""
+def _rack(rack, built, density, friction, coolant):
+    """Add the rack topology to ``built``; ``friction`` names the pipes' friction law,
+    ``coolant`` the loop's coolant (the plates' curve-temperature correction)."""
     net = built.network
     n_trays = rack.trays
     pitch = rack.tray_pitch
@@ -280,7 +284,7 @@ def _rack(rack, built, density, friction):
         if rack.arrangement == "parallel":
             for g, i in plates:
                 name = f"tray.{k}.{g.name}.{i}"
-                net.branches.append(_plate(name, b, c, g))
+                net.branches.append(_plate(name, b, c, g, coolant))
                 built.plates.append(name)
         else:
             prev = b
@@ -288,7 +292,7 @@ def _rack(rack, built, density, friction):
                 nxt = c if j == len(plates) - 1 else node(
                     f"tray.{k}.between.{j}", 0.15 + 0.3 * (j + 1) / len(plates), 0.0, z)
                 name = f"tray.{k}.{g.name}.{i}"
-                net.branches.append(_plate(name, prev, nxt, g))
+                net.branches.append(_plate(name, prev, nxt, g, coolant))
                 built.plates.append(name)
                 prev = nxt
         net.branches += [
@@ -382,13 +386,25 @@ def _rack(rack, built, density, friction):
                 valve="facility.valve", min_value=0.05, max_value=1.0))
 
 
-def _plate(name, inlet, outlet, group):
+def _curve_reference(flows, curve_temperatures, coolant) -> dict:
+    """A cold plate's reference densities and viscosities: the coolant at the curve's
+    temperatures (one for every point, or one per point); none without both."""
+    if not curve_temperatures or coolant is None:
+        return {}
+    temperatures = list(curve_temperatures)
+    temperatures *= len(flows) if len(temperatures) == 1 else 1
+    return {"reference_densities": tuple(float(coolant.density(t)) for t in temperatures),
+            "reference_viscosities": tuple(float(coolant.viscosity(t)) for t in temperatures)}
+
+
+def _plate(name, inlet, outlet, group, coolant):
     return ColdPlate(name, inlet, outlet, tuple(group.flows), tuple(group.pressure_drops),
                      group.exponent, group.power, group.resistance,
-                     tuple(group.resistance_flows), tuple(group.resistances))
+                     tuple(group.resistance_flows), tuple(group.resistances),
+                     **_curve_reference(group.flows, group.curve_temperatures, coolant))
 
 
-def build_network(section, coolant_density=DESIGN_DENSITY) -> BuiltNetwork:
+def build_network(section, coolant_density=DESIGN_DENSITY, coolant=None) -> BuiltNetwork:
     """Build the network described by a :class:`~solver.case.network.NetworkSection`.
 
     Parameters
@@ -397,6 +413,10 @@ def build_network(section, coolant_density=DESIGN_DENSITY) -> BuiltNetwork:
     coolant_density : float
         [kg/m3] used only to turn volumetric boundary flows and exchanger rated flows of the
         coolant loop into mass flows (the solve itself uses temperature-dependent density).
+    coolant : Coolant, optional
+        The loop's coolant: the density and viscosity at a plate group's ``curve_temperatures``
+        make its dP curve follow the operating temperature
+        (:class:`~solver.network.components.ColdPlate`); without it no correction.
 
     Returns
     -------
@@ -404,8 +424,9 @@ def build_network(section, coolant_density=DESIGN_DENSITY) -> BuiltNetwork:
     """
     built = BuiltNetwork(Network())
     if section.rack is not None:
-        _rack(section.rack, built, coolant_density, section.rack.friction or section.friction)
-    _explicit(section, built, coolant_density)
+        _rack(section.rack, built, coolant_density, section.rack.friction or section.friction,
+              coolant)
+    _explicit(section, built, coolant_density, coolant)
     return built
 
 

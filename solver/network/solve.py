@@ -1,6 +1,8 @@
 """Coupled hydraulic-thermal solve: Newton hydraulics and linear thermal pass in a Picard loop.
 
-Fluid properties are evaluated at the computed temperatures and fed back into the hydraulics:
+The pumps' shaft power enters the coolant at the pumps (``CoupledSolve.pump_heat``,
+:func:`solver.network.thermal.pump_heat`). Fluid properties are evaluated at the computed
+temperatures and fed back into the hydraulics:
 density and viscosity per branch at the branch mean temperature, specific heat per loop at the
 loop's flow-weighted mean temperature (so the energy balance is exact). The loop stops when
 temperatures change by less than ``temperature_tol`` and flows by less than ``flow_rtol``.
@@ -14,7 +16,7 @@ import numpy as np
 
 from solver.network.errors import NetworkConvergenceError, NetworkError
 from solver.network.hydraulics import HydraulicSolve, solve_hydraulics, state_vector
-from solver.network.thermal import solve_temperatures
+from solver.network.thermal import pump_heat, solve_temperatures
 
 
 @dataclass(frozen=True)
@@ -31,6 +33,9 @@ class CoupledSolve:
     initial_temperature : float
         [K] temperature used for the first property evaluation.
     hydraulics : HydraulicSolve
+    pump_heat : bool
+        Add each pump's shaft power to the coolant
+        (:func:`solver.network.thermal.pump_heat`).
     """
 
     temperature_tol: float = 1e-7
@@ -38,6 +43,7 @@ class CoupledSolve:
     max_iterations: int = 40
     initial_temperature: float = 308.15
     hydraulics: HydraulicSolve = field(default_factory=HydraulicSolve)
+    pump_heat: bool = True
 
 
 @dataclass
@@ -60,6 +66,7 @@ class NetworkSolution:
     newton_histories: list  # one residual history per hydraulic solve
     picard_history: list  # max temperature change per outer iteration
     iterations: int
+    pump_heat: float = 0.0  # [W] shaft power of the pumps added to the coolant
 
     @property
     def volumetric_flow(self):
@@ -150,7 +157,10 @@ def solve_network(network, fluids, settings=CoupledSolve(), x0=None, check_range
                                residuals=history)
         newton_histories.append(history)
         x0 = state_vector(network, hyd)
-        thermal = solve_temperatures(network, hyd.mass_flow, cp, settings.initial_temperature)
+        added = (pump_heat(network, hyd.mass_flow, hyd.pressure_drop, rho)
+                 if settings.pump_heat else None)
+        thermal = solve_temperatures(network, hyd.mass_flow, cp, settings.initial_temperature,
+                                     added)
         t_new = 0.5 * (thermal.inlet_temperature + thermal.outlet_temperature)
         # under-relax the property temperatures when the passes start to diverge
         if len(picard) >= 2 and picard[-1] > picard[-2]:
@@ -177,7 +187,7 @@ def solve_network(network, fluids, settings=CoupledSolve(), x0=None, check_range
                                thermal.node_temperature, thermal.inlet_temperature,
                                thermal.outlet_temperature, thermal.heat, rho, mu, cp,
                                thermal.exchangers, thermal.energy_balance_error, newton_histories,
-                               picard, len(picard))
+                               picard, len(picard), thermal.pump_heat)
     if check_range:
         check_fluid_ranges(solution, fluids)
     return solution

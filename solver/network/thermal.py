@@ -11,6 +11,14 @@ exchanger moves ``q = eps Cmin (T_hot,in - T_cold,in)`` from its hot to its cold
 (effectiveness-NTU), which is linear in the two inlet temperatures, so the whole network stays one
 linear system. Nodes with no through-flow take the mean of their neighbours.
 
+Pump heat. A pump's shaft power ``P = Q dp / eta`` [W] all ends up in the coolant: the part
+``Q dp (1/eta - 1)`` lost inside the pump (hydraulic, leakage and disc-friction losses) heats the
+liquid passing through it, and the hydraulic power ``Q dp`` is dissipated by friction in the
+loop the pump drives. The network has no per-branch viscous heating, so the whole shaft power is
+added at the pump (:func:`pump_heat`); the motor's own losses are not (a dry, air-cooled motor,
+as on CDU pumps; a wet-rotor pump would add them too). The choice moves where the hydraulic part
+appears along the loop, not how much heat the loop rejects.
+
 The heat capacity ``cp`` is taken per loop (one value per fluid, evaluated at the loop's mean
 temperature by the caller), which makes the energy balance exact: heat in = heat out.
 """
@@ -63,10 +71,12 @@ class ThermalResult:
     exchangers: list
     boundary_heat: float  # [W] net enthalpy carried out through boundaries
     energy_balance_error: float  # relative: |loads - boundary heat| / loads
+    pump_heat: float = 0.0  # [W] of the loads, the heat added by the pumps (flow_heat)
 
 
 def _floating_loops(network, c, has_bc_temp):
-    """One node per thermally isolated loop without a boundary temperature."""
+    """One node per thermally isolated loop without a boundary temperature, and the branches
+    of those loops (bool mask (nb,))."""
     labels = c.loop_of_node.copy()
     # loops joined through a heat exchanger share their temperature level
     for hx in network.heat_exchangers:
@@ -74,6 +84,7 @@ def _floating_loops(network, c, has_bc_temp):
         b = labels[c.inlet[network.branch_index(hx.cold.name)]]
         labels[labels == b] = a
     pinned = []
+    isolated = np.zeros(len(c.branch_names), dtype=bool)
     for label in np.unique(labels):
         members = np.flatnonzero(labels == label)
         if np.any(has_bc_temp[members]):
@@ -85,10 +96,36 @@ def _floating_loops(network, c, has_bc_temp):
             raise NetworkError(f"heat loads {shown} sit in a closed loop with no heat exchanger "
                                "or boundary to reject the heat")
         pinned.append(int(members[0]))
-    return pinned
+        isolated |= in_loop
+    return pinned, isolated
 
 
-def solve_temperatures(network, mass_flow, cp, reference_temperature=300.0):
+def pump_heat(network, mass_flow, pressure_drop, density):
+    """Heat every pump adds to the coolant [W]: its shaft power ``Q dp / eta`` (module notes).
+
+    Parameters
+    ----------
+    network : Network
+    mass_flow : ndarray (nb,)
+        [kg/s] branch flows.
+    pressure_drop : ndarray (nb,)
+        [Pa] branch pressure drops (negative across a pump that raises the pressure).
+    density : ndarray (nb,)
+        [kg/m3] coolant density in every branch.
+
+    Returns
+    -------
+    ndarray (nb,)
+        [W] shaft power of each pump branch, 0 for every other branch.
+    """
+    heat = np.zeros(len(network.branches))
+    for i, branch in enumerate(network.branches):
+        if branch.kind == "pump":
+            heat[i] = branch.shaft_power(mass_flow[i] / density[i], -pressure_drop[i])
+    return heat
+
+
+def solve_temperatures(network, mass_flow, cp, reference_temperature=300.0, flow_heat=None):
     """Solve the node temperatures for fixed flows.
 
     Parameters
@@ -100,6 +137,9 @@ def solve_temperatures(network, mass_flow, cp, reference_temperature=300.0):
         [J/(kg K)] specific heat in every branch.
     reference_temperature : float
         [K] level of loops that have no boundary temperature and no heat load.
+    flow_heat : ndarray (nb,) | None
+        [W] heat that depends on the operating point (pump heat, :func:`pump_heat`), added to
+        the branches' own heat inputs.
 
     Raises
     ------
@@ -118,7 +158,15 @@ def solve_temperatures(network, mass_flow, cp, reference_temperature=300.0):
     down = np.where(forward, c.outlet, c.inlet)
     cap = np.abs(m) * cp
     cap = np.where(np.abs(m) < MIN_FLOW, 0.0, cap)
+    has_bc_temp = np.isfinite(c.boundary_temperature)
+    # loops with no boundary temperature (closed, adiabatic, not coupled to one through an
+    # exchanger) have an undetermined level: one node is pinned to the reference temperature;
+    # they reject no heat, so no pump heat is added there (it has no steady state)
+    pinned, isolated = _floating_loops(network, c, has_bc_temp)
     heat = c.heat_input.copy()
+    if flow_heat is not None:
+        flow_heat = np.where(isolated, 0.0, flow_heat)
+        heat += flow_heat
     rows, cols, vals = [down, down], [down, up], [cap, -cap]
     rhs = np.zeros(nn)
     np.add.at(rhs, down, heat)
@@ -142,7 +190,6 @@ def solve_temperatures(network, mass_flow, cp, reference_temperature=300.0):
     # boundaries: fluid entering from outside at its boundary temperature
     net_in = -(c.incidence @ m)  # external inflow needed at each node [kg/s]
     net_in = np.where(c.fixed | (c.injection != 0.0), net_in, 0.0)
-    has_bc_temp = np.isfinite(c.boundary_temperature)
     entering = (net_in > MIN_FLOW) & has_bc_temp
     cp_node = np.zeros(nn)
     np.maximum.at(cp_node, c.inlet, cp)
@@ -174,9 +221,7 @@ def solve_temperatures(network, mass_flow, cp, reference_temperature=300.0):
         rows.append(np.flatnonzero(isolated))
         cols.append(np.flatnonzero(isolated))
         vals.append(np.ones(isolated.sum()))
-    # loops with no boundary temperature (closed, adiabatic, not coupled to one through an
-    # exchanger) have an undetermined level: pin one node to the reference temperature
-    for node in _floating_loops(network, c, has_bc_temp):
+    for node in pinned:
         keep = [r != node for r in rows]
         rows = [r[k] for r, k in zip(rows, keep, strict=True)] + [np.array([node])]
         cols = [cc[k] for cc, k in zip(cols, keep, strict=True)] + [np.array([node])]
@@ -204,10 +249,11 @@ def solve_temperatures(network, mass_flow, cp, reference_temperature=300.0):
     leaving = (net_in < -MIN_FLOW) & (c.fixed | (c.injection != 0.0))
     boundary_heat = float(np.sum(-net_in[leaving] * cp_node[leaving] * t_node[leaving])
                           - np.sum(c_ext * np.where(entering, c.boundary_temperature, 0.0)))
-    loads = float(np.sum(c.heat_input))
+    loads = float(np.sum(c.heat_input) + (0.0 if flow_heat is None else np.sum(flow_heat)))
     if network.pressure_boundaries or network.flow_boundaries:
         error = abs(loads - boundary_heat) / max(loads, 1e-300) if loads > 0 else 0.0
     else:
         rejected = sum(x.heat for x in exchangers)
         error = abs(loads - rejected) / loads if loads > 0 else 0.0
-    return ThermalResult(t_node, t_in, t_out, heat, exchangers, boundary_heat, error)
+    added = 0.0 if flow_heat is None else float(np.sum(flow_heat))
+    return ThermalResult(t_node, t_in, t_out, heat, exchangers, boundary_heat, error, added)

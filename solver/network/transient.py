@@ -13,7 +13,9 @@ Each step from ``t_n`` to ``t_n+1``:
 5. the hydraulics are solved quasi-steadily (the flow settles in well under a second) with
    :func:`~solver.network.hydraulics.solve_hydraulics`, warm-started from the previous step,
    and only when an actuator or boundary flow changed;
-6. coolant temperatures advance by one backward-Euler step
+6. coolant temperatures advance by one backward-Euler step, with the branch heat inputs at the
+   step midpoint plus the pumps' shaft power on the step's flows (``CoupledSolve.pump_heat``
+   of the steady settings, :func:`~solver.network.thermal.pump_heat`)
    (:func:`~solver.network.thermal_transient.thermal_step`: capacity, upwind transport,
    mixing, quasi-steady exchanger);
 7. chip temperatures follow from the plates' steady resistance, or from a dynamic model
@@ -63,6 +65,7 @@ from solver.network.hydraulics import HydraulicSolve, solve_hydraulics, state_ve
 from solver.network.pi_control import Controllers, PlantState
 from solver.network.pump_drive import advance_drive, apply_drive, hydraulic_torque, start_drives
 from solver.network.solve import CoupledSolve, solve_network
+from solver.network.thermal import pump_heat
 from solver.network.thermal_transient import (
     CellLayout,
     ThermalCapacity,
@@ -334,12 +337,19 @@ def simulate_transient(network, fluids, duration, settings=TransientSettings(),
     motors = _Motors(net, drives, [e for e in events if not isinstance(e, PlateBlocking)])
     controllers = Controllers(net, controls, motors.states, schedules)
     energy0 = float(layout.capacity @ cells)
-    heat = boundaries.heat(net, 0.0)
+
+    def heat_at(t, mass_flow, pressure_drop):
+        # branch heat inputs at time t, plus the pumps' shaft power as the steady state had it
+        pumps = (pump_heat(net, mass_flow, pressure_drop, rho) if settings.steady.pump_heat
+                 else np.zeros(len(net.branches)))
+        return boundaries.heat(net, t) + pumps, float(np.sum(pumps))
+
+    heat, pumps = heat_at(0.0, m, pressure_drop)
     first = thermal_state(net, layout, m, cp, boundaries.node_temperatures(net, 0.0), cells,
                           nodes)
     record = _Record(net, plates, motors, controllers)
     record.add(0.0, m, first, plates.temperatures(first, m, rho, cp, heat),
-               boundaries.coolant(heat, 0.0), 0.0)
+               boundaries.coolant(heat, 0.0), 0.0, pumps)
     times = step_times(duration, settings.dt, schedules.all(), events)
     t = 0.0
     for t_next in times:
@@ -359,14 +369,15 @@ def simulate_transient(network, fluids, duration, settings=TransientSettings(),
             m, pressure_drop, pressure = hyd.mass_flow, hyd.pressure_drop, hyd.pressure
             x = state_vector(net, hyd)
         power_start = boundaries.heat(net, t)
-        heat = boundaries.heat(net, mid)
+        heat, pumps = heat_at(mid, m, pressure_drop)
         coolant = boundaries.coolant(heat, mid)
         step = thermal_step(net, layout, m, cp, coolant,
                             boundaries.node_temperatures(net, mid), cells, nodes, dt)
         cells, nodes = step.cell_temperature, step.node_temperature
         plates.advance(dt, power_start, 2.0 * heat - power_start)
         chips = plates.temperatures(step, m, rho, cp, heat)
-        record.add(t_next, m, step, chips, coolant, float(layout.capacity @ cells) - energy0)
+        record.add(t_next, m, step, chips, coolant, float(layout.capacity @ cells) - energy0,
+                   pumps)
         t = t_next
     return record.result()
 
@@ -383,11 +394,11 @@ class _Record:
         self.speeds = []
         self.outputs = []
 
-    def add(self, t, mass_flow, step, chips, heat, stored):
-        """Append the state at time ``t`` [s]."""
+    def add(self, t, mass_flow, step, chips, heat, stored, pumps):
+        """Append the state at time ``t`` [s] (``pumps``: the pump heat [W] within ``heat``)."""
         self.rows.append((t, mass_flow, step.node_temperature, step.inlet_temperature,
                           step.outlet_temperature, chips, float(np.sum(heat)),
-                          -step.boundary_heat_in, step.exchanger_heat, stored))
+                          -step.boundary_heat_in, step.exchanger_heat, stored, pumps))
         self.speeds.append(self.motors.speeds())
         self.outputs.append(self.controllers.outputs())
 
@@ -403,7 +414,8 @@ class _Record:
                                {name: np.array([row[name] for row in self.speeds])
                                 for name in self.motors.speeds()},
                                {name: np.array([row[name] for row in self.outputs])
-                                for name in self.controllers.outputs()})
+                                for name in self.controllers.outputs()},
+                               np.array(cols[10]))
 
 
 __all__ = ["TransientSettings", "DynamicChip", "ChipModel", "simulate_transient"]

@@ -39,13 +39,15 @@ class TransientResult:
     actuators : dict
         Controller name -> (nt,) actuator value (speed [-], opening [-] or flow [kg/s]).
     heat_load : ndarray (nt,)
-        [W] heat added by plates and loads.
+        [W] heat added by plates, loads and pumps (their shaft power).
     heat_removed : ndarray (nt,)
         [W] net enthalpy carried out through the boundaries (facility water).
     exchanger_heat : ndarray (nt, n_exchangers)
         [W] hot-to-cold duty of each heat exchanger.
     stored_energy : ndarray (nt,)
         [J] heat stored in coolant and walls, relative to the initial state.
+    pump_heat : ndarray (nt,)
+        [W] of ``heat_load``, the pumps' shaft power (empty when not recorded).
     """
 
     network: object
@@ -62,6 +64,7 @@ class TransientResult:
     stored_energy: np.ndarray
     pump_speed: dict = field(default_factory=dict)
     actuators: dict = field(default_factory=dict)
+    pump_heat: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     def flow(self, name):
         """Mass flow history [kg/s] of branch ``name``."""

@@ -4,7 +4,9 @@ All files are written atomically through :mod:`solver.output` (temporary file in
 then ``os.replace``):
 
 - ``network.csv``: one row per component and per node (flow, velocity, Re, dp, T in/out, heat);
-- ``network_summary.json``: pump operating point and power, CDU approach and heat rejected,
+- ``network_summary.json``: pump operating point, power and heat into the coolant
+  (``pump_heat``: the shaft power, see :mod:`solver.network.thermal`), CDU approach and heat
+  rejected,
   facility return temperature, maldistribution, L/min per kW, TCS dT, controls;
 - ``network.vtp``: the network as VTK lines (one cell per branch) with point and cell data;
 - ``images/network_branch_flows.png`` and ``images/network_pump_curve.png``.
@@ -134,6 +136,14 @@ def friction_laws(network):
     return laws
 
 
+def coolant_entries(coolant) -> dict:
+    """Summary entries naming the loop's coolant: ``coolant`` (name), ``coolant_description``
+    and, for a glycol, ``coolant_concentration`` (basis, mass and volume fractions)."""
+    return {"coolant": getattr(coolant, "name", str(coolant)),
+            "coolant_description": getattr(coolant, "description", ""),
+            "coolant_concentration": getattr(coolant, "concentration", None)}
+
+
 def summarize(built, solution, reports):
     """Summary dict (SI, plus a few convenience L/min figures) of a solved rack network."""
     net = solution.network
@@ -149,6 +159,7 @@ def summarize(built, solution, reports):
                "split_junctions": len(net.junctions)}
     total_heat = float(sum(b.heat_input for b in net.branches))
     summary["total_heat"] = total_heat
+    summary["pump_heat"] = solution.pump_heat
     if built.pump:
         i = net.branch_index(built.pump)
         pump = net.branches[i]
@@ -158,7 +169,8 @@ def summarize(built, solution, reports):
         summary["pump"] = {"name": pump.name, "flow": float(q[i]), "flow_lpm": float(q[i] * LPM),
                            "pressure_rise": rise, "speed": pump.speed, "running": pump.running,
                            "count": pump.count, "hydraulic_power": hydraulic,
-                           "efficiency": eta, "shaft_power": hydraulic / eta}
+                           "efficiency": eta, "shaft_power": hydraulic / eta,
+                           "heat_to_coolant": float(solution.heat[i])}
     if solution.exchangers:
         hx = next((x for x in solution.exchangers if x.name == built.exchanger),
                   solution.exchangers[0])
@@ -196,17 +208,23 @@ def summarize(built, solution, reports):
                             "lowest": built.tray_inlets[int(flows.argmin())].split(".sup")[0],
                             "highest": built.tray_inlets[int(flows.argmax())].split(".sup")[0]}
     if built.plates:
-        cases, plate_flows = [], []
+        cases, plate_flows, factors = [], [], []
         for name in built.plates:
             i = net.branch_index(name)
             b = net.branches[i]
             cases.append(solution.inlet_temperature[i] + b.thermal_resistance(q[i]) * b.power)
             plate_flows.append(q[i])
+            factors.append(b.property_factor(solution.density[i], solution.viscosity[i]))
         k = int(np.argmax(cases))
         summary["plates"] = {"count": len(cases), "max_case_temperature": float(cases[k]),
                              "hottest": built.plates[k],
                              "min_flow_lpm": float(min(plate_flows) * LPM),
-                             "max_flow_lpm": float(max(plate_flows) * LPM)}
+                             "max_flow_lpm": float(max(plate_flows) * LPM),
+                             "pressure_drop_correction": {
+                                 "min": float(min(factors)), "max": float(max(factors)),
+                                 "hottest": float(factors[k]),
+                                 "law": "dP = c (rho/rho_0)^(n-1) (mu/mu_0)^(2-n) Q^n, "
+                                        "rho_0, mu_0 at the curve's temperatures"}}
     summary["controls"] = [{"name": r.name, "setpoint": r.setpoint, "achieved": r.achieved,
                             "actuator": r.actuator, "met": r.met, "message": r.message}
                            for r in reports]
@@ -284,14 +302,18 @@ def format_network_summary(summary) -> str:
     def celsius(kelvin):
         return f"{kelvin - 273.15:.2f} C"
 
+    described = (f" ({summary['coolant_description']})"
+                 if summary.get("coolant_description") else "")
     lines = [f"network: {summary['components']} components, {summary['nodes']} nodes, "
-             f"coolant {summary['coolant']}, heat load {summary['total_heat'] / 1e3:.2f} kW"]
+             f"coolant {summary['coolant']}{described}, heat load "
+             f"{summary['total_heat'] / 1e3:.2f} kW"]
     pump = summary.get("pump")
     if pump:
         lines.append(f"  pump       {pump['name']}: {pump['flow_lpm']:.1f} L/min at "
                      f"{pump['pressure_rise'] / 1e3:.1f} kPa, speed {pump['speed']:.3f}, "
                      f"{pump['running']}/{pump['count']} running, "
-                     f"shaft {pump['shaft_power']:.0f} W")
+                     f"shaft {pump['shaft_power']:.0f} W, "
+                     f"{pump['heat_to_coolant']:.0f} W of it heating the coolant")
     cdu = summary.get("cdu")
     if cdu:
         lines.append(f"  CDU        {cdu['exchanger']}: "
@@ -316,6 +338,11 @@ def format_network_summary(summary) -> str:
         lines.append(f"  plates     {plates['count']}, hottest case "
                      f"{celsius(plates['max_case_temperature'])} ({plates['hottest']}), flow "
                      f"{plates['min_flow_lpm']:.2f}..{plates['max_flow_lpm']:.2f} L/min")
+        correction = plates.get("pressure_drop_correction")
+        if correction:
+            lines.append(f"  plate dP   x {correction['min']:.4f}..{correction['max']:.4f} for "
+                         "the coolant's viscosity and density at the operating temperature "
+                         "vs. the curves' (1: curves without a temperature)")
     laws = summary.get("friction_laws")
     if laws:
         lines.append("  friction   " + ", ".join(f"{FRICTION_NAMES[law]} for {len(names)} pipes"

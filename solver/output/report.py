@@ -24,7 +24,9 @@ channel_velocity         largest coolant velocity in the loop (pipes, hoses, QDs
                          channels when known) <= 2.5 m/s
 facility_water_class     facility supply <= the ASHRAE W-class maximum (W17..W45)
 dew_point_margin         TCS supply >= room dew point + 2 K (when a dew point is given)
-heat_balance             |chip power - heat to facility water| / chip power <= 0.5 %
+heat_balance             |chip power + pump heat - heat to facility water| / (chip power +
+                         pump heat) <= 0.5 % (pump heat: the shaft power, which the network
+                         adds to the coolant)
 controls                 every control setpoint met
 =======================  ===============================================================
 
@@ -358,9 +360,11 @@ def design_checks(report: Mapping, limits: DesignLimits) -> list[Check]:
     power = _finite(report.get("total_power"))
     rejected = _finite(cdu.get("heat_rejected"))
     if power and rejected is not None:
-        error = abs(power - rejected) / power
+        pump_heat = _finite(report.get("pump_heat")) or 0.0
+        error = abs(power + pump_heat - rejected) / (power + pump_heat)
         checks.append(_at_most("heat_balance", error, limits.heat_balance_tolerance, "-",
-                               f"chip power {power / 1e3:.3f} kW, to facility water "
+                               f"chip power {power / 1e3:.3f} kW + pump heat "
+                               f"{pump_heat / 1e3:.3f} kW, to facility water "
                                f"{rejected / 1e3:.3f} kW"))
     else:
         checks.append(Check("heat_balance", None, None,
@@ -433,7 +437,11 @@ def rack_report(summary: Mapping, components: Sequence[Mapping], limits: DesignL
               "tcs": summary.get("tcs"),
               "rack_differential_pressure": summary.get("rack_differential_pressure"),
               "controls": summary.get("controls", []), "velocities": velocities,
-              "total_power": total_power}
+              "total_power": total_power, "pump_heat": summary.get("pump_heat", 0.0),
+              "coolant": summary.get("coolant"),
+              "coolant_description": summary.get("coolant_description"),
+              "plate_pressure_drop_correction": (summary.get("plates") or {}).get(
+                  "pressure_drop_correction")}
     checks = design_checks(report, limits)
     report["checks"] = [asdict(c) for c in checks]
     report["passed"] = all(c.passed is not False for c in checks)
@@ -481,6 +489,10 @@ def format_report(report: Mapping, max_rows: int = 40) -> str:
     lines = [f"# Rack report: {report['name']}", ""]
     verdict = "all design checks pass" if report["passed"] else "some design checks FAIL"
     lines += [f"**{verdict}** ({report['total_power'] / 1e3:.2f} kW of chip power)", ""]
+    if report.get("coolant"):
+        described = (f" ({report['coolant_description']})"
+                     if report.get("coolant_description") else "")
+        lines += [f"Coolant: {report['coolant']}{described}", ""]
     lines += ["## Design checks", ""]
     lines += _table(["check", "result", "value", "criterion", "unit", "detail"],
                     [[c["name"], _verdict(c["passed"]), _fmt(c["value"]), c["limit"], c["unit"],
@@ -503,6 +515,11 @@ def format_report(report: Mapping, max_rows: int = 40) -> str:
                       _celsius(p["inlet_temperature"]), _celsius(p["outlet_temperature"]),
                       _fmt(p["resistance"], ".4g"), _fmt(p["channel_velocity"], ".3g")]
                      for p in plates[:max_rows]])
+    correction = report.get("plate_pressure_drop_correction")
+    if correction:
+        lines += ["", f"Plate dP curves corrected from the coolant state of their points to the "
+                  f"operating one: x {correction['min']:.4f} to {correction['max']:.4f} "
+                  f"({correction['law']}; 1 for curves given without a temperature).", ""]
     trays = report.get("trays")
     if trays:
         lines += ["## Branches (trays)", "",
@@ -513,11 +530,13 @@ def format_report(report: Mapping, max_rows: int = 40) -> str:
     pump, cdu, facility, tcs = (report.get(k) or {} for k in ("pump", "cdu", "facility", "tcs"))
     if pump:
         lines += ["## Pump", "", *_table(
-            ["flow [L/min]", "rise [kPa]", "speed [-]", "running", "shaft power [W]"],
+            ["flow [L/min]", "rise [kPa]", "speed [-]", "running", "shaft power [W]",
+             "heat to coolant [W]"],
             [[_fmt(pump.get("flow_lpm"), ".1f"), _fmt(_scale(pump.get("pressure_rise"), 1e-3),
                                                       ".1f"),
               _fmt(pump.get("speed"), ".3f"), f"{pump.get('running')}/{pump.get('count')}",
-              _fmt(pump.get("shaft_power"), ".0f")]])]
+              _fmt(pump.get("shaft_power"), ".0f"),
+              _fmt(pump.get("heat_to_coolant"), ".0f")]])]
     if cdu or tcs:
         lines += ["## CDU and facility water", "", *_table(
             ["heat rejected [kW]", "approach [K]", "TCS supply [C]", "TCS return [C]",
@@ -543,6 +562,8 @@ def format_console(report: Mapping) -> str:
     temperatures; every design check as PASS / FAIL / n/a.
     """
     lines = [f"rack report: {report['name']} ({report['total_power'] / 1e3:.2f} kW of chips)"]
+    if report.get("coolant_description"):
+        lines.append(f"  coolant  {report['coolant']}: {report['coolant_description']}")
     worst: dict = {}
     for chip in report["chips"]:
         parts = chip["name"].split(".")
@@ -565,7 +586,8 @@ def format_console(report: Mapping) -> str:
         lines.append(f"  pump     {_fmt(pump.get('flow_lpm'), '.1f')} L/min at "
                      f"{_fmt(_scale(pump.get('pressure_rise'), 1e-3), '.1f')} kPa, speed "
                      f"{_fmt(pump.get('speed'), '.3f')}, {pump.get('running')}/"
-                     f"{pump.get('count')} running")
+                     f"{pump.get('count')} running, "
+                     f"{_fmt(pump.get('heat_to_coolant'), '.0f')} W into the coolant")
     if cdu:
         lines.append(f"  CDU      {_fmt(_scale(cdu.get('heat_rejected'), 1e-3), '.2f')} kW to "
                      f"facility water, approach {_fmt(cdu.get('approach'), '.2f')} K")

@@ -322,6 +322,8 @@ def format_summary(summary: Mapping[str, Any]) -> str:
     flow = summary.get("flow")
     if flow:
         lines += ["", "Flow"]
+        if flow.get("coolant_description"):
+            lines.append(f"  coolant {flow['coolant']}: {flow['coolant_description']}")
         labels = [
             ("pressure_drop_Pa", "pressure drop [kPa]", 1e-3, ".3f"),
             ("thermal_resistance_K_per_W", "thermal resistance [K/W]", 1.0, ".4f"),

@@ -157,6 +157,19 @@ def test_conjugate_case(tmp_path):
     assert case.chips[0].footprint.max == pytest.approx((0.03, 0.008))
 
 
+@pytest.mark.parametrize("coolant", ['name = "PG25"\nbasis = "volume"',
+                                     'name = "PG 25 %vol"', 'name = "PG25 vol%"\nbasis = "volume"'])
+def test_coolant_by_volume(tmp_path, coolant):
+    """[coolant] basis = "volume" or a '%vol' name: 25 % glycol by volume (25.71 % by mass),
+    what the coolant, its curve files and the summaries name."""
+    case = load_case(write(tmp_path, CONJUGATE.replace('name = "PG25"', coolant, 1)))
+    material = case.coolant_material()
+    assert material.name == "PG25%vol"
+    assert material.concentration["basis"] == "volume"
+    assert material.concentration["mass_fraction"] == pytest.approx(0.25705, abs=1e-5)
+    assert "25% by volume (25.71% by mass)" in material.description
+
+
 def test_user_materials_resolve(tmp_path):
     text = MINIMAL.replace('material = "copper"', 'material = "alloy"') + """
 [materials.alloy]

@@ -154,6 +154,9 @@ def test_network_plate_arguments():
     curves = PlateCurves.from_points([analytic_runner(None, q, "cpu") for q in FLOWS])
     kwargs = curves.network_plate()
     assert kwargs["power"] == POWER
+    # the dP points carry their mean coolant temperature (inlet and outlet averaged)
+    assert kwargs.pop("curve_temperatures") == pytest.approx(
+        0.5 * (T_IN + curves.outlet_temperatures))
     from solver.network.components import ColdPlate
 
     plate = ColdPlate("p", "a", "b", **kwargs)

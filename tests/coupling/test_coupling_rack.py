@@ -21,6 +21,7 @@ from solver.coupling import (
     solve_rack,
     with_plate_curves,
 )
+from solver.materials import Coolant
 from solver.output import DesignLimits
 from solver.setup import network_section
 from solver.units import LPM, ZERO_CELSIUS
@@ -151,8 +152,11 @@ def test_coupled_rack_converges_to_the_plate_model(rack, every_plate):
 def test_u_rack_matches_network_only_with_the_same_curves(rack):
     """A plate whose dP is an exact power law (the network's own law) and without temperature
     dependence: the coupled result is the network-only result with the characterized curves
-    (issue 5: a U-type case matches network-only)."""
-    section, coolant, plate = rack
+    (issue 5: a U-type case matches network-only). The loop's coolant has constant properties
+    (PG25's at 35 C), as the plate's dP has no temperature dependence: the network's viscosity
+    and density correction of the curve (solver.network.components.ColdPlate) is then 1."""
+    section, _, plate = rack
+    coolant = Coolant.constant("PG25", RHO, CP, 1.7e-3, 0.48)
 
     isothermal = plate_model(0.0, 0.0, power_law=True)
     coupled = couple_rack(section, coolant, {"gpu": plate}, FLOWS, runner=isothermal,
@@ -217,7 +221,9 @@ def test_coupled_rack_with_the_conjugate_cold_plate_model(rack, tmp_path):
     assert coupled.converged
     assert coupled.history[-1]["heat_mismatch"] < 5e-3
     summary = coupled.result.summary
-    assert summary["cdu"]["heat_rejected"] == pytest.approx(160.0, rel=5e-3)
+    # the facility takes the plates' heat and the pump's shaft power
+    assert summary["cdu"]["heat_rejected"] == pytest.approx(160.0 + summary["pump_heat"],
+                                                            rel=5e-3)
     point = next(iter(coupled.operating_points.values()))
     assert point.inlet_temperature == pytest.approx(summary["tcs"]["supply_temperature"],
                                                     abs=0.05)

@@ -188,7 +188,8 @@ def test_explicit_case_solves_with_controls(tmp_path):
     assert controls["dp_control"]["met"] and controls["t_control"]["met"]
     assert controls["dp_control"]["achieved"] == pytest.approx(60e3, rel=1e-5)
     assert controls["t_control"]["achieved"] == pytest.approx(303.15, abs=1e-3)
-    assert summary["cdu"]["heat_rejected"] == pytest.approx(5000.0, rel=1e-6)
+    assert summary["cdu"]["heat_rejected"] == pytest.approx(5000.0 + summary["pump_heat"],
+                                                            rel=1e-6)
     assert summary["tcs"]["supply_temperature"] == pytest.approx(303.15, abs=1e-3)
     assert summary["tcs"]["delta_t"] > 0 and summary["tcs"]["lpm_per_kw"] > 0
     assert summary["energy_balance_error"] < 1e-6
@@ -228,6 +229,37 @@ def test_quick_disconnect_curve_and_pump_heads():
         build_network(NetworkSection(nodes=[{"name": "a"}, {"name": "b"}], components=[
             {"kind": "pump", "name": "p", "inlet": "a", "outlet": "b",
              "flows": [0.0, 1e-3], "heads": [10.0, 8.0], "pressures": [1e5, 8e4]}]))
+
+
+def test_cold_plate_curve_temperatures():
+    """An explicit cold plate with curve_temperatures: the network takes the coolant's density
+    and viscosity there as the curve's reference (ColdPlate), so at that temperature the curve
+    is unchanged and at 45 C it follows (rho/rho_0)^(n-1) (mu/mu_0)^(2-n) (PG25, Melinder
+    2010; exact algebra, 1e-12); a wrong count is a one-line error naming the key."""
+    plate = {"kind": "cold_plate", "name": "cp", "inlet": "a", "outlet": "b",
+             "flows": ["0.5 L/min", "1.5 L/min"], "pressure_drops": ["1 kPa", "3.9 kPa"],
+             "curve_temperatures": ["25 C"]}
+    sec = NetworkSection(nodes=[{"name": "a"}, {"name": "b"}], components=[plate])
+    pg25 = get_coolant("PG25")
+    cold_plate, = build_network(sec, 1000.0, pg25).network.branches
+    n = np.log(3.9) / np.log(3.0)
+    t_ref, t_hot = 298.15, 318.15
+    rho_0, mu_0 = float(pg25.density(t_ref)), float(pg25.viscosity(t_ref))
+    q = 1.0 / 60000.0
+    at_reference = 1e3 * (q / (0.5 / 60000.0)) ** n
+    assert cold_plate.pressure_drop(q * rho_0, rho_0, mu_0)[0] == pytest.approx(at_reference,
+                                                                               rel=1e-12)
+    rho, mu = float(pg25.density(t_hot)), float(pg25.viscosity(t_hot))
+    factor = (rho / rho_0) ** (n - 1.0) * (mu / mu_0) ** (2.0 - n)
+    assert cold_plate.pressure_drop(q * rho, rho, mu)[0] == pytest.approx(at_reference * factor,
+                                                                         rel=1e-12)
+    assert factor < 0.7  # PG25's viscosity falls by 40 % from 25 to 45 C
+    # without the coolant (or without temperatures) the curve is used as given
+    plain, = build_network(sec, 1000.0).network.branches
+    assert plain.pressure_drop(q * rho, rho, mu)[0] == pytest.approx(at_reference, rel=1e-12)
+    with pytest.raises(ValueError, match="one per dP point"):
+        NetworkSection(nodes=[{"name": "a"}, {"name": "b"}], components=[
+            {**plate, "curve_temperatures": ["25 C", "30 C", "35 C"]}])
 
 
 def test_automatic_layout_when_no_positions(tmp_path):

@@ -244,7 +244,7 @@ def test_mass_and_energy_balance_with_temperature_dependent_water():
     assert sol.mass_imbalance() < 1e-10
     assert sol.energy_balance_error < 1e-6
     hx = sol.exchangers[0]
-    assert hx.heat == pytest.approx(12 * 1000.0, rel=1e-6)
+    assert hx.heat == pytest.approx(12 * 1000.0 + sol.pump_heat, rel=1e-6)
     # properties were fed back: each branch density matches water at its mean temperature
     t_mean = 0.5 * (sol.inlet_temperature + sol.outlet_temperature)
     assert np.max(np.abs(sol.density / water.density(t_mean) - 1.0)) < 1e-8
@@ -435,3 +435,35 @@ def test_cold_start_on_random_looped_grids(seed):
     c = net.compile()
     imbalance = (c.incidence @ res.mass_flow)[~c.fixed]
     assert np.max(np.abs(imbalance)) < 1e-10 * np.max(np.abs(res.mass_flow))
+
+
+def test_pump_heat_is_the_shaft_power_and_the_loop_balance_closes():
+    """Pump heat (solver.network.thermal.pump_heat): the group's shaft power Q dp / eta enters
+    the coolant at the pump. Checked against the arithmetic done here by hand: eta interpolated
+    linearly between the datasheet points (0.6 at 0.5 L/s, 0.5 at 1 L/s), Q and dp of the
+    solve; tolerance 1e-12 (same arithmetic). The loop's energy balance: the exchanger rejects
+    the plate power plus the pump heat, to 1e-9 relative (the thermal pass is one exact linear
+    solve with one cp per loop), and the coolant warms across the pump by P / (m cp)."""
+    net = rack_like()
+    net.replace_branch("pump", efficiencies=(0.3, 0.6, 0.5))
+    water = get_coolant("water")
+    fluids = {"coolant": water, "facility": water}
+    sol = solve_network(net, fluids, CoupledSolve(temperature_tol=1e-10))
+    i = net.branch_index("pump")
+    q = float(sol.volumetric_flow[i])
+    rise = -float(sol.pressure_drop[i])
+    assert 5e-4 < q < 1e-3
+    eta = 0.6 + (0.5 - 0.6) * (q - 5e-4) / (1e-3 - 5e-4)
+    shaft = q * rise / eta
+    assert sol.pump_heat == pytest.approx(shaft, rel=1e-12)
+    assert sol.heat[i] == pytest.approx(shaft, rel=1e-12)
+    plates = 12 * 1000.0
+    assert sol.exchangers[0].heat == pytest.approx(plates + shaft, rel=1e-9)
+    assert sol.energy_balance_error < 1e-9
+    warming = sol.outlet_temperature[i] - sol.inlet_temperature[i]
+    assert warming == pytest.approx(shaft / (sol.mass_flow[i] * sol.specific_heat[i]), rel=1e-9)
+    # switched off, the exchanger rejects the plate power alone and the pump adds nothing
+    off = solve_network(net, fluids, CoupledSolve(temperature_tol=1e-10, pump_heat=False))
+    assert off.pump_heat == 0.0
+    assert off.exchangers[0].heat == pytest.approx(plates, rel=1e-9)
+    assert off.outlet_temperature[i] == pytest.approx(off.inlet_temperature[i], abs=1e-12)

@@ -131,9 +131,13 @@ def test_long_times_reproduce_the_steady_network():
         case = steady.inlet_temperature[i] + net.branches[i].thermal_resistance(
             steady.volumetric_flow[i]) * net.branches[i].power
         assert run.chip(name)[-1] == pytest.approx(case, abs=1e-8)
-    # started at the steady state, the run stays there
+    # started at the steady state, the run stays there; both add the pumps' shaft power
+    # (solver.network.thermal.pump_heat) to the coolant, the same on the same flows
     still = simulate_transient(net, FLUIDS, 30.0, TransientSettings(dt=1.0))
     assert np.max(np.abs(still.node_temperature - steady.node_temperature)) < 1e-9
+    assert steady.pump_heat > 0.0
+    assert still.pump_heat == pytest.approx(np.full(still.time.size, steady.pump_heat),
+                                            rel=1e-9)
 
 
 class OneTermFoster:

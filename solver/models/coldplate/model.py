@@ -646,6 +646,7 @@ class ColdPlate:
         mass_flow = dp.get("mass_flow", 0.0) if dp else 0.0
         metrics = {
             "coolant": getattr(self.coolant, "name", "coolant"),
+            "coolant_description": getattr(self.coolant, "description", ""),
             "inlet_temperature_K": t_in,
             "outlet_temperature_K": t_out,
             "outlet_temperature_rise_K": t_out - t_in,
@@ -714,6 +715,7 @@ class ColdPlate:
         last = solution.history[-1] if solution.history else None
         return {
             "coolant": getattr(self.coolant, "name", "coolant"),
+            "coolant_description": getattr(self.coolant, "description", ""),
             "closed_domain": True,
             "reference_temperature_K": self.inlet_temperature,
             "mean_coolant_temperature_K": self.mean_coolant_temperature(),
