@@ -74,7 +74,12 @@ def check_no_flow_into_empty(grid, conductivity, mass_flux) -> None:
 # ---------------------------------------------------------------------------------------------
 @dataclass
 class SideTerms:
-    """Per-side linearised boundary heat flow ``q_in = src - coef * T_P`` [W] on each face."""
+    """Per-side linearised boundary heat flow ``q_in = src - coef * T_P`` [W] on each face.
+
+    With convection the advective parts are kept on the device (uploaded once), so that the
+    right side can be evaluated at another temperature (the TVD correction on fixed-temperature
+    faces) without host transfers: :meth:`source`.
+    """
 
     slab: tuple
     coef: object
@@ -82,14 +87,31 @@ class SideTerms:
     owners: np.ndarray
     face_temperature: np.ndarray  # [K] on fixed-temperature/inlet faces, NaN elsewhere (host)
     port: tuple | None = None  # (axis, face index, host mask, is_max) of a port on a geometry face
+    fixed: object = None  # device mask of the fixed-temperature/inlet faces (with convection)
+    face_value: object = None  # [K] device face temperature there, 0 elsewhere
+    port_mask: object = None  # device mask of a port's faces
+    diffusive_src: object = None  # [W] src of the diffusive exchange alone (domain sides)
+    inflow_src: object = None  # [W] heat advected in through fixed-temperature faces
+    outflow: object = None  # [W/K] F cp leaving through each face (TVD only)
+
+    def source(self, xp, temperature):
+        """[W] ``src`` with the TVD face correction evaluated at ``temperature`` [K] (the
+        kept ``src`` where no outflow meets a fixed-temperature face)."""
+        if self.outflow is None or not np.any(~np.isnan(self.face_temperature)):
+            return self.src
+        tvd = xp.where(self.fixed, self.outflow * (self.face_value - temperature[self.slab]),
+                       0.0)
+        advected = self.inflow_src - tvd
+        return advected if self.diffusive_src is None else self.diffusive_src + advected
 
 
 def _advective_terms(xp, f_in, cp_p, face_t, scheme, t_p):
-    """``(coef, src)`` of the advected heat ``F cp T`` through boundary faces [W/K, W].
+    """``(coef, src, parts)`` of the advected heat ``F cp T`` through boundary faces
+    [W/K, W]; ``parts`` are the :class:`SideTerms` fields that re-evaluate ``src``.
 
     ``f_in`` [kg/s] is the mass flux into the domain per face, ``face_t`` [K] the face
     temperature on fixed-temperature/inlet faces (NaN elsewhere, host), ``t_p`` the cell
-    temperatures (TVD only).
+    temperatures (TVD only; ``None``: ``src`` without the TVD face correction).
     """
     inflow = xp.maximum(f_in, 0.0) * cp_p
     outflow = xp.maximum(-f_in, 0.0) * cp_p
@@ -101,10 +123,12 @@ def _advective_terms(xp, f_in, cp_p, face_t, scheme, t_p):
     coef = -xp.where(fixed, 0.0, inflow)
     # outflow leaves at the upwind (cell) value ...
     coef = coef + outflow
+    parts = {"fixed": fixed, "face_value": t_fixed, "inflow_src": src,
+             "outflow": outflow if scheme == "tvd" else None}
     # ... corrected to the known face value on fixed-temperature faces (TVD)
     if scheme == "tvd" and t_p is not None:
         src = src - xp.where(fixed, outflow * (t_fixed - t_p), 0.0)
-    return coef, src
+    return coef, src, parts
 
 
 def side_terms(grid, conductivity, boundaries, mass_flux=None, cp=None, scheme="upwind",
@@ -122,6 +146,7 @@ def side_terms(grid, conductivity, boundaries, mass_flux=None, cp=None, scheme="
         coef = xp.zeros_like(k_p)
         src = xp.zeros_like(k_p)
         face_t = np.full(owners.shape, np.nan)
+        parts = {}
 
         # diffusive exchange with the patch, one boundary kind at a time
         for index in np.unique(owners[owners >= 0]):
@@ -154,11 +179,12 @@ def side_terms(grid, conductivity, boundaries, mass_flux=None, cp=None, scheme="
         if mass_flux is not None:
             f_face = mass_flux[axis][slab]
             t_p = None if temperature is None else temperature[slab]
-            d_coef, d_src = _advective_terms(xp, -f_face if is_max else f_face, cp[slab],
-                                             face_t, scheme, t_p)
+            d_coef, d_src, parts = _advective_terms(xp, -f_face if is_max else f_face,
+                                                    cp[slab], face_t, scheme, t_p)
             coef += d_coef
-            src += d_src
-        terms[side] = SideTerms(slab, coef, src, owners, face_t)
+            parts["diffusive_src"] = src
+            src = src + d_src
+        terms[side] = SideTerms(slab, coef, src, owners, face_t, **parts)
     if mass_flux is not None:
         terms.update(_port_terms(grid, boundaries, mass_flux, cp, scheme, temperature))
     return terms
@@ -183,11 +209,13 @@ def _port_terms(grid, boundaries, mass_flux, cp, scheme, temperature) -> dict[st
         if isinstance(bnd, Inlet):
             face_t[mask] = evaluate_face_value(bnd.temperature, grid, bnd.patch.side)[mask]
         f_face = mass_flux[axis][along_axis(axis, face)]
-        f_in = xp.where(xp.asarray(mask), -f_face if is_max else f_face, 0.0)
+        port_mask = xp.asarray(mask)
+        f_in = xp.where(port_mask, -f_face if is_max else f_face, 0.0)
         t_p = None if temperature is None else temperature[slab]
-        coef, src = _advective_terms(xp, f_in, cp[slab], face_t, scheme, t_p)
+        coef, src, parts = _advective_terms(xp, f_in, cp[slab], face_t, scheme, t_p)
         terms[f"port_{index}"] = SideTerms(slab, coef, src, np.where(mask, index, -1), face_t,
-                                            (axis, face, mask, is_max))
+                                            (axis, face, mask, is_max), port_mask=port_mask,
+                                            **parts)
     return terms
 
 
@@ -199,9 +227,9 @@ def cut_port_faces(grid, terms, faces, axis: int, interior: bool = False):
     for t in terms.values():
         if t.port is None or t.port[0] != axis:
             continue
-        _, face, mask, _ = t.port
+        face = t.port[1]
         at = along_axis(axis, face - 1 if interior else face)
-        faces[at] = xp.where(xp.asarray(mask), 0.0, faces[at])
+        faces[at] = xp.where(t.port_mask, 0.0, faces[at])
     return faces
 
 
