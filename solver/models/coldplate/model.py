@@ -462,12 +462,12 @@ class ColdPlate:
                                passes, converged, timings, history)
 
     # -- metrics --------------------------------------------------------------------------------
-    def _boundary_flows(self):
+    def _boundary_flows(self, field=None):
         """Per domain side and port on a geometry face: (mass flux leaving the coolant [kg/s],
-        cell T, cp, inlet face mask) on the host."""
+        the cells' values of ``field`` (default: T), cp, inlet face mask) on the host."""
         to_host = self.backend.to_host
         flux = self.face_mass_flux()
-        t = to_host(self.temperature)
+        t = to_host(self.temperature) if field is None else field
         cp = to_host(self.specific_heat)
         for side in SIDES:
             axis, is_max = side_axis(side)
@@ -509,6 +509,18 @@ class ColdPlate:
             capacity += float(np.sum(net * cp))
         return heat, capacity
 
+    def outflow_weights(self):
+        """``(cells, weights)``: the outlet temperature [K] is ``sum(weights * T.flat[cells])
+        / sum(weights)``, the weights [W/K] being the ``F cp`` of the net outflow
+        (:meth:`_net_outflow`) and their sum :meth:`capacity_rate` (host arrays)."""
+        index = np.arange(self.grid.n_cells, dtype=np.float64).reshape(self.grid.shape)
+        cells, weights = [], []
+        for _, out, at, cp, inlet in self._boundary_flows(index):
+            net = np.where(inlet, np.clip(out, 0.0, None), out) * cp
+            cells.append(at[net != 0].astype(np.int64))
+            weights.append(net[net != 0])
+        return np.concatenate(cells), np.concatenate(weights)
+
     def outlet_temperature(self) -> float:
         """[K] mixing-cup temperature ``sum(F cp T)/sum(F cp)`` of the net outflow (faces
         leaving the domain minus backflow into outlets, see :meth:`_net_outflow`)."""
@@ -528,47 +540,54 @@ class ColdPlate:
     def case_temperatures(self) -> dict:
         """Per chip: the area-mean temperature [K] of its case face and the face's area [m^2]
         (the ``T_case`` of the thermal resistance), at the current temperature field."""
-        return {chip["name"]: self._face_temperature(
-            self.model.body_ids == chip["case_body_id"], chip["case_side"])
-            for chip in self.chips}
+        t = self.backend.to_host(self.temperature).ravel()
+        return {name: (float(np.sum(weights * t[cells])), area)
+                for name, (cells, weights, area) in self.case_face_weights().items()}
 
-    def _face_temperature(self, mask: np.ndarray, side: str) -> tuple[float, float]:
-        """Area-mean temperature [K] and area [m^2] of the ``side`` faces of a cell set.
+    def case_face_weights(self) -> dict:
+        """Per chip: ``(cells, weights, area)`` with its case temperature [K] the weighted sum
+        ``sum(weights * T.flat[cells])`` of the cell temperatures (host arrays) and the case
+        face's area [m^2], at the current conductivity (:meth:`_face_weights`)."""
+        return {chip["name"]: self._face_weights(self.model.body_ids == chip["case_body_id"],
+                                                 chip["case_side"])
+                for chip in self.chips}
+
+    def _face_weights(self, mask: np.ndarray, side: str):
+        """Cells and weights of the area-mean temperature [K] of the ``side`` faces of a cell
+        set, and their area [m^2].
 
         The face temperature between the body cell P and its neighbour N across the face is the
         series value ``(g_P T_P + g_N T_N)/(g_P + g_N)`` with ``g = k / (half width)``; on the
         domain boundary, or next to an empty cell, it is the cell value.
         """
         axis, is_max = side_axis(side)
-        t = self.backend.to_host(self.temperature)
         k = self.backend.to_host(self.conductivity)
+        cells = np.arange(k.size).reshape(k.shape)
         # bring the side's axis last and make "outward" the +index direction
-        moved = [np.moveaxis(a, axis, -1) for a in (mask, t, k)]
+        moved = [np.moveaxis(a, axis, -1) for a in (mask, cells, k)]
         half = 0.5 * self.grid.widths[axis]
         if not is_max:
             moved = [a[..., ::-1] for a in moved]
             half = half[::-1]
-        m, t, k = moved
+        m, cells, k = moved
         n = m.shape[-1]
         present = m.any(axis=-1)
         # outermost body cell of each column (largest index holding the body)
         last = n - 1 - np.argmax(m[..., ::-1], axis=-1)
-        t_p = np.take_along_axis(t, last[..., None], -1)[..., 0]
-        k_p = np.take_along_axis(k, last[..., None], -1)[..., 0]
         nxt = np.minimum(last + 1, n - 1)
-        t_n = np.take_along_axis(t, nxt[..., None], -1)[..., 0]
-        k_n = np.take_along_axis(k, nxt[..., None], -1)[..., 0]
+        c_p, c_n = (np.take_along_axis(cells, i[..., None], -1)[..., 0] for i in (last, nxt))
+        k_p, k_n = (np.take_along_axis(k, i[..., None], -1)[..., 0] for i in (last, nxt))
         g_p = k_p / half[last]
         g_n = np.where((last + 1 < n) & (k_n > 0), k_n / half[nxt], 0.0)
-        t_face = (g_p * t_p + g_n * t_n) / np.maximum(g_p + g_n, 1e-300)
         # only the columns whose outermost body cell lies on the body's extreme face
         top = last.max(where=present, initial=-1)
         on_face = present & (last == top)
         a, b = [c for c in range(3) if c != axis]
-        area = np.outer(self.grid.widths[a], self.grid.widths[b])
-        weights = np.where(on_face, area, 0.0)
-        total = weights.sum()
-        return float((weights * t_face).sum() / total), float(total)
+        area = np.where(on_face, np.outer(self.grid.widths[a], self.grid.widths[b]), 0.0)
+        total = area.sum()
+        share = (area / total / np.maximum(g_p + g_n, 1e-300))[on_face]
+        return (np.concatenate([c_p[on_face], c_n[on_face]]),
+                np.concatenate([share * g_p[on_face], share * g_n[on_face]]), float(total))
 
     def _heated_patch_temperature(self) -> tuple[float, float]:
         """Area-mean face temperature [K] and heat [W] of the positive heat-flux patches."""

@@ -93,20 +93,22 @@ def energy_operator(grid, conductivity, terms, mass_flux=None, cp=None):
     return stencil, mass_flux
 
 
-def right_side(grid, empty, source, terms, sources, mass_flux=None, cp=None, scheme="upwind",
-               temperature=None):
-    """[W] the right side: heat generated (``source`` [W/m3]), the TVD deferred correction at
-    ``temperature`` [K] (with ``mass_flux`` cut at ports, :func:`energy_operator`) and the
-    boundary ``sources`` [W] of ``terms``; 0 in the ``empty`` cells."""
+def right_side(grid, empty, volumes, source, terms, sources, mass_flux=None, cp=None,
+               scheme="upwind", temperature=None):
+    """[W] the right side: heat generated (``source`` [W/m3] in cells of ``volumes`` [m3]),
+    the TVD deferred correction at ``temperature`` [K] (with ``mass_flux`` cut at ports,
+    :func:`energy_operator`) and the boundary ``sources`` [W] of ``terms`` (those that add
+    heat); 0 in the ``empty`` cells."""
     xp = grid.backend.xp
-    rhs = source * grid.cell_volumes()
+    rhs = source * volumes
     if mass_flux is not None and scheme == "tvd":
         for axis in range(3):
             correction = advection_correction(grid, temperature, mass_flux[axis], cp, axis, terms)
             rhs[along_axis(axis, LO)] -= correction
             rhs[along_axis(axis, HI)] += correction
     for t, src in zip(terms.values(), sources, strict=True):
-        rhs[t.slab] += src
+        if t.adds_heat:
+            rhs[t.slab] += src
     return xp.where(empty, 0.0, rhs)
 
 
@@ -125,8 +127,8 @@ def assemble(grid, conductivity, boundaries, heat_source, mass_flux=None, cp=Non
     check_inputs(grid, k, source, mass_flux, cp)
     terms = side_terms(grid, k, boundaries, mass_flux, cp, scheme, temperature)
     stencil, mass_flux = energy_operator(grid, k, terms, mass_flux, cp)
-    rhs = right_side(grid, k <= 0, source, terms, [t.src for t in terms.values()], mass_flux,
-                     cp, scheme, temperature)
+    rhs = right_side(grid, k <= 0, grid.cell_volumes(), source, terms,
+                     [t.src for t in terms.values()], mass_flux, cp, scheme, temperature)
     return stencil, rhs, terms, k, source
 
 
@@ -171,6 +173,7 @@ class KeptAssembly:
         self.version = 0  # counts the operators assembled
         self._inputs = None  # (conductivity, mass flux, boundaries) of the kept terms
         self._flux = self._empty = None
+        self._volumes = grid.cell_volumes()
 
     def prepare(self, conductivity, boundaries, mass_flux=None) -> Stencil7:
         """The operator [W/K] for ``conductivity`` [W/m/K] (cell array), ``boundaries`` and
@@ -202,9 +205,10 @@ class KeptAssembly:
         xp = self.grid.backend.xp
         if self.scheme == "tvd" and self._flux is not None and temperature is None:
             raise ValueError("the TVD scheme needs the previous temperature iterate")
-        sources = [t.source(xp, temperature) for t in self.terms.values()]
-        return right_side(self.grid, self._empty, source, self.terms, sources, self._flux,
-                          self.cp, self.scheme, temperature)
+        sources = [t.source(xp, temperature) if t.adds_heat else None
+                   for t in self.terms.values()]
+        return right_side(self.grid, self._empty, self._volumes, source, self.terms, sources,
+                          self._flux, self.cp, self.scheme, temperature)
 
 
 def assemble_conduction(grid, conductivity, boundaries: Sequence[Boundary], heat_source=None):

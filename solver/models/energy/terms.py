@@ -93,6 +93,7 @@ class SideTerms:
     diffusive_src: object = None  # [W] src of the diffusive exchange alone (domain sides)
     inflow_src: object = None  # [W] heat advected in through fixed-temperature faces
     outflow: object = None  # [W/K] F cp leaving through each face (TVD only)
+    adds_heat: bool = True  # False: src is 0 on every face (known on the host)
 
     def source(self, xp, temperature):
         """[W] ``src`` with the TVD face correction evaluated at ``temperature`` [K] (the
@@ -147,6 +148,7 @@ def side_terms(grid, conductivity, boundaries, mass_flux=None, cp=None, scheme="
         src = xp.zeros_like(k_p)
         face_t = np.full(owners.shape, np.nan)
         parts = {}
+        exchange = False  # some face exchanges heat with its patch
 
         # diffusive exchange with the patch, one boundary kind at a time
         for index in np.unique(owners[owners >= 0]):
@@ -160,16 +162,19 @@ def side_terms(grid, conductivity, boundaries, mass_flux=None, cp=None, scheme="
                     # inflow condition: the upstream plenum is at T_inlet, the heat crossing
                     # the face is the advected F cp T_inlet alone (no diffusion back out)
                     continue
+                exchange = True
                 g = area * k_p / half
                 coef += xp.where(mask, g, 0.0)
                 src += xp.where(mask, g * grid.backend.asarray(t_b, dtype=grid.dtype), 0.0)
             elif isinstance(bnd, Convection):
                 # series resistance 1/h + d/k between ambient and cell centre
+                exchange = True
                 den = k_p + bnd.h * half
                 g = area * bnd.h * k_p / xp.where(den > 0, den, 1.0)
                 coef += xp.where(mask, g, 0.0)
                 src += xp.where(mask, g * bnd.ambient_temperature, 0.0)
             elif isinstance(bnd, HeatFlux):
+                exchange = True
                 q = grid.backend.asarray(evaluate_face_value(bnd.heat_flux, grid, side),
                                          dtype=grid.dtype)
                 src += xp.where(mask & (k_p > 0), q * area, 0.0)
@@ -184,7 +189,8 @@ def side_terms(grid, conductivity, boundaries, mass_flux=None, cp=None, scheme="
             coef += d_coef
             parts["diffusive_src"] = src
             src = src + d_src
-        terms[side] = SideTerms(slab, coef, src, owners, face_t, **parts)
+        adds_heat = exchange or (mass_flux is not None and not np.all(np.isnan(face_t)))
+        terms[side] = SideTerms(slab, coef, src, owners, face_t, adds_heat=adds_heat, **parts)
     if mass_flux is not None:
         terms.update(_port_terms(grid, boundaries, mass_flux, cp, scheme, temperature))
     return terms
@@ -215,7 +221,7 @@ def _port_terms(grid, boundaries, mass_flux, cp, scheme, temperature) -> dict[st
         coef, src, parts = _advective_terms(xp, f_in, cp[slab], face_t, scheme, t_p)
         terms[f"port_{index}"] = SideTerms(slab, coef, src, np.where(mask, index, -1), face_t,
                                             (axis, face, mask, is_max), port_mask=port_mask,
-                                            **parts)
+                                            adds_heat=isinstance(bnd, Inlet), **parts)
     return terms
 
 

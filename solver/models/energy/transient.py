@@ -285,10 +285,12 @@ class TransientEnergy:
             if correction == 1 and (refresh or self._operator_version != self._assembly.version
                                     or (self._varying() and self._multigrid.setup_due)):
                 self._refresh_operator(stencil, shift)
+            if correction == 1:
+                held = self._operator.diag * start
             # corrections on the way are solved loosely, the last one to the full tolerance
             linear = self.linear if final else self._loose
             # empty cells (identity rows) keep their value
-            full = xp.where(conducting, rhs + extra, self._operator.diag * start)
+            full = xp.where(conducting, rhs + extra, held)
             temperature, entry = linear_solve(self._multigrid, full, guess, linear)
             self.linear_iterations.append(int(entry["iterations"]))
             if final:
