@@ -57,7 +57,9 @@ def _one_sided_slopes(grid, temperature, axis: int, terms: dict[str, SideTerms])
     for side in (lo_side, hi_side):
         t_side = terms[side]
         cell = temperature[t_side.slab]
-        ghosts.append(xp.expand_dims(xp.where(t_side.fixed, t_side.face_value, cell), axis))
+        ghost = (xp.where(t_side.fixed, t_side.face_value, cell) if t_side.has_fixed_faces
+                 else cell)
+        ghosts.append(xp.expand_dims(ghost, axis))
     padded = xp.concatenate([ghosts[0], temperature, ghosts[1]], axis=axis)
     # one-sided slopes on the non-uniform spacing
     slope = xp.diff(padded, axis=axis) / grid.node_spacing_array(axis)
@@ -67,12 +69,14 @@ def _one_sided_slopes(grid, temperature, axis: int, terms: dict[str, SideTerms])
         if t_port.port is None or t_port.port[0] != axis:
             continue
         _, face, _, is_max = t_port.port
-        inner = face - 1 if is_max else face
-        cell = temperature[along_axis(axis, inner)]
-        half = 0.5 * float(grid.widths[axis][inner])
-        t_face = t_port.face_value
-        towards = (t_face - cell) / half if is_max else (cell - t_face) / half
-        value = xp.where(t_port.fixed, towards, 0.0)
+        value = 0.0
+        if t_port.has_fixed_faces:
+            inner = face - 1 if is_max else face
+            cell = temperature[along_axis(axis, inner)]
+            half = 0.5 * float(grid.widths[axis][inner])
+            t_face = t_port.face_value
+            towards = (t_face - cell) / half if is_max else (cell - t_face) / half
+            value = xp.where(t_port.fixed, towards, 0.0)
         at_face = along_axis(axis, face)
         slope[at_face] = xp.where(t_port.port_mask, value, slope[at_face])
     return slope

@@ -43,11 +43,12 @@ def check_inputs(grid, conductivity, heat_source=None, mass_flux=None, cp=None) 
         raise ValueError("conductivity must be >= 0 (0 marks empty cells)")
 
 
-def energy_operator(grid, conductivity, terms, mass_flux=None, cp=None):
+def energy_operator(grid, conductivity, terms, mass_flux=None, cp=None, solid_cells=None):
     """The seven-point operator [W/K] of conduction (with upwind convection when ``mass_flux``
     is given) and the boundary terms ``terms`` (:func:`side_terms`), with identity rows scaled
     to the mean diagonal in empty cells; returns it and the mass fluxes with the faces of ports
-    on geometry faces cut (the interior fluxes the TVD correction uses)."""
+    on geometry faces cut (the interior fluxes the TVD correction uses). ``solid_cells``: the
+    number of conducting cells, when known (else counted: a host transfer)."""
     xp = grid.backend.xp
     stencil = Stencil7.zeros_like(conductivity)
     ports = any(t.port is not None for t in terms.values())
@@ -85,11 +86,11 @@ def energy_operator(grid, conductivity, terms, mass_flux=None, cp=None):
     # identity rows for empty cells, scaled to the mean diagonal
     empty = conductivity <= 0
     solid = ~empty
-    n_solid = int(xp.count_nonzero(solid))
+    n_solid = int(xp.count_nonzero(solid)) if solid_cells is None else solid_cells
     if n_solid == 0:
         raise ValueError("no cell has a positive conductivity: nothing to solve")
-    scale = float(xp.sum(xp.where(solid, stencil.diag, 0.0))) / n_solid or 1.0
-    stencil.diag[...] = xp.where(empty, scale, stencil.diag)
+    scale = xp.sum(xp.where(solid, stencil.diag, 0.0)) / n_solid  # on the device
+    stencil.diag[...] = xp.where(empty, xp.where(scale != 0.0, scale, 1.0), stencil.diag)
     return stencil, mass_flux
 
 
@@ -174,26 +175,32 @@ class KeptAssembly:
         self._inputs = None  # (conductivity, mass flux, boundaries) of the kept terms
         self._flux = self._empty = None
         self._volumes = grid.cell_volumes()
+        self._uploads: dict = {}  # of the boundaries' terms (terms.side_terms' ``kept``)
+        self._solid_cells = None  # (conductivity, its number of conducting cells)
 
     def prepare(self, conductivity, boundaries, mass_flux=None) -> Stencil7:
         """The operator [W/K] for ``conductivity`` [W/m/K] (cell array), ``boundaries`` and
         ``mass_flux`` [kg/s] (checked face arrays or ``None``), kept or assembled again."""
         boundaries = list(boundaries)
-        same_arrays = False
-        if self._inputs is not None:
-            k, flux, kept = self._inputs
-            same_arrays = conductivity is k and _same_arrays(mass_flux, flux)
-            if same_arrays and boundaries == kept:
-                return self.stencil
+        k, flux, before = self._inputs or (None, None, None)
+        same_arrays = conductivity is k and _same_arrays(mass_flux, flux)
+        if same_arrays and boundaries == before:
+            return self.stencil
         new_operator = not (same_arrays and _operator_kinds(boundaries)
-                            == _operator_kinds(self._inputs[2]))
+                            == _operator_kinds(before))
+        if boundaries != before:
+            self._uploads = {}
         grid = self.grid
         if new_operator:
             check_inputs(grid, conductivity, None, mass_flux, self.cp)
-        self.terms = side_terms(grid, conductivity, boundaries, mass_flux, self.cp, self.scheme)
+        self.terms = side_terms(grid, conductivity, boundaries, mass_flux, self.cp, self.scheme,
+                                kept=self._uploads)
         if new_operator:
+            if self._solid_cells is None or self._solid_cells[0] is not conductivity:
+                self._solid_cells = (conductivity, int(grid.backend.xp.count_nonzero(
+                    conductivity > 0)))
             self.stencil, self._flux = energy_operator(grid, conductivity, self.terms,
-                                                       mass_flux, self.cp)
+                                                       mass_flux, self.cp, self._solid_cells[1])
             self._empty = conductivity <= 0
             self.version += 1
         self._inputs = (conductivity, mass_flux, boundaries)

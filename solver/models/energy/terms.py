@@ -95,10 +95,15 @@ class SideTerms:
     outflow: object = None  # [W/K] F cp leaving through each face (TVD only)
     adds_heat: bool = True  # False: src is 0 on every face (known on the host)
 
+    @property
+    def has_fixed_faces(self) -> bool:
+        """True when some face has a fixed (patch or inlet) temperature."""
+        return not np.all(np.isnan(self.face_temperature))
+
     def source(self, xp, temperature):
         """[W] ``src`` with the TVD face correction evaluated at ``temperature`` [K] (the
         kept ``src`` where no outflow meets a fixed-temperature face)."""
-        if self.outflow is None or not np.any(~np.isnan(self.face_temperature)):
+        if self.outflow is None or not self.has_fixed_faces:
             return self.src
         tvd = xp.where(self.fixed, self.outflow * (self.face_value - temperature[self.slab]),
                        0.0)
@@ -106,19 +111,32 @@ class SideTerms:
         return advected if self.diffusive_src is None else self.diffusive_src + advected
 
 
-def _advective_terms(xp, f_in, cp_p, face_t, scheme, t_p):
+def _kept(kept: dict | None, key, make):
+    """``make()``, made once per ``key`` when the caller keeps ``kept`` (host-to-device copies
+    of the boundaries' masks and values, valid while the boundaries stay the same)."""
+    if kept is None:
+        return make()
+    if key not in kept:
+        kept[key] = make()
+    return kept[key]
+
+
+def _advective_terms(grid, f_in, cp_p, face_t, scheme, t_p, kept=None, key=()):
     """``(coef, src, parts)`` of the advected heat ``F cp T`` through boundary faces
     [W/K, W]; ``parts`` are the :class:`SideTerms` fields that re-evaluate ``src``.
 
     ``f_in`` [kg/s] is the mass flux into the domain per face, ``face_t`` [K] the face
     temperature on fixed-temperature/inlet faces (NaN elsewhere, host), ``t_p`` the cell
-    temperatures (TVD only; ``None``: ``src`` without the TVD face correction).
+    temperatures (TVD only; ``None``: ``src`` without the TVD face correction); ``kept`` and
+    ``key``: see :func:`_kept`.
     """
+    xp = grid.backend.xp
     inflow = xp.maximum(f_in, 0.0) * cp_p
     outflow = xp.maximum(-f_in, 0.0) * cp_p
     fixed_host = ~np.isnan(face_t)
-    fixed = xp.asarray(fixed_host)
-    t_fixed = xp.asarray(np.where(fixed_host, face_t, 0.0), dtype=cp_p.dtype)
+    fixed = _kept(kept, (*key, "fixed"), lambda: xp.asarray(fixed_host))
+    t_fixed = _kept(kept, (*key, "face_value"), lambda: xp.asarray(
+        np.where(fixed_host, face_t, 0.0), dtype=cp_p.dtype))
     # inflow brings the patch temperature, or the cell's own value (zero gradient)
     src = xp.where(fixed, inflow * t_fixed, 0.0)
     coef = -xp.where(fixed, 0.0, inflow)
@@ -133,15 +151,23 @@ def _advective_terms(xp, f_in, cp_p, face_t, scheme, t_p):
 
 
 def side_terms(grid, conductivity, boundaries, mass_flux=None, cp=None, scheme="upwind",
-                temperature=None) -> dict[str, SideTerms]:
+                temperature=None, kept: dict | None = None) -> dict[str, SideTerms]:
+    """The boundary terms of every domain side and port (:class:`SideTerms`) for the
+    conductivity [W/m/K], mass fluxes [kg/s] and cp [J/kg/K] given, with the TVD face correction
+    at ``temperature`` [K] when given; ``kept``: a dict the caller keeps while ``boundaries``
+    stay the same, holding what was copied to the device (masks, face values) for the next
+    call."""
     xp = grid.backend.xp
+    asarray = grid.backend.asarray
     terms = {}
     for side in SIDES:
         axis, is_max = side_axis(side)
         slab = along_axis(axis, -1 if is_max else 0)
         a, b = in_plane_axes(side)
         owners = face_owners(grid, boundaries, side)
-        area = grid.backend.asarray(np.outer(grid.widths[a], grid.widths[b]), dtype=grid.dtype)
+        area = _kept(kept, (side, "area"), lambda: asarray(np.outer(grid.widths[a],
+                                                                     grid.widths[b]),
+                                                            dtype=grid.dtype))
         half = 0.5 * float(grid.widths[axis][-1 if is_max else 0])
         k_p = conductivity[slab]
         coef = xp.zeros_like(k_p)
@@ -154,7 +180,7 @@ def side_terms(grid, conductivity, boundaries, mass_flux=None, cp=None, scheme="
         for index in np.unique(owners[owners >= 0]):
             bnd = boundaries[int(index)]
             mask_host = owners == index
-            mask = grid.backend.asarray(mask_host)
+            mask = _kept(kept, (side, int(index), "mask"), lambda: asarray(mask_host))
             if isinstance(bnd, FixedTemperature | Inlet):
                 t_b = evaluate_face_value(bnd.temperature, grid, side)
                 face_t[mask_host] = t_b[mask_host]
@@ -165,7 +191,9 @@ def side_terms(grid, conductivity, boundaries, mass_flux=None, cp=None, scheme="
                 exchange = True
                 g = area * k_p / half
                 coef += xp.where(mask, g, 0.0)
-                src += xp.where(mask, g * grid.backend.asarray(t_b, dtype=grid.dtype), 0.0)
+                t_device = _kept(kept, (side, int(index), "temperature"),
+                                 lambda: asarray(t_b, dtype=grid.dtype))
+                src += xp.where(mask, g * t_device, 0.0)
             elif isinstance(bnd, Convection):
                 # series resistance 1/h + d/k between ambient and cell centre
                 exchange = True
@@ -175,8 +203,8 @@ def side_terms(grid, conductivity, boundaries, mass_flux=None, cp=None, scheme="
                 src += xp.where(mask, g * bnd.ambient_temperature, 0.0)
             elif isinstance(bnd, HeatFlux):
                 exchange = True
-                q = grid.backend.asarray(evaluate_face_value(bnd.heat_flux, grid, side),
-                                         dtype=grid.dtype)
+                q = _kept(kept, (side, int(index), "heat_flux"), lambda: asarray(
+                    evaluate_face_value(bnd.heat_flux, grid, side), dtype=grid.dtype))
                 src += xp.where(mask & (k_p > 0), q * area, 0.0)
             # Adiabatic and Outlet: no diffusive flux
 
@@ -184,19 +212,20 @@ def side_terms(grid, conductivity, boundaries, mass_flux=None, cp=None, scheme="
         if mass_flux is not None:
             f_face = mass_flux[axis][slab]
             t_p = None if temperature is None else temperature[slab]
-            d_coef, d_src, parts = _advective_terms(xp, -f_face if is_max else f_face,
-                                                    cp[slab], face_t, scheme, t_p)
+            d_coef, d_src, parts = _advective_terms(grid, -f_face if is_max else f_face,
+                                                    cp[slab], face_t, scheme, t_p, kept, (side,))
             coef += d_coef
             parts["diffusive_src"] = src
             src = src + d_src
         adds_heat = exchange or (mass_flux is not None and not np.all(np.isnan(face_t)))
         terms[side] = SideTerms(slab, coef, src, owners, face_t, adds_heat=adds_heat, **parts)
     if mass_flux is not None:
-        terms.update(_port_terms(grid, boundaries, mass_flux, cp, scheme, temperature))
+        terms.update(_port_terms(grid, boundaries, mass_flux, cp, scheme, temperature, kept))
     return terms
 
 
-def _port_terms(grid, boundaries, mass_flux, cp, scheme, temperature) -> dict[str, SideTerms]:
+def _port_terms(grid, boundaries, mass_flux, cp, scheme, temperature,
+                kept=None) -> dict[str, SideTerms]:
     """Boundary terms of inlet and outlet ports on faces of the geometry.
 
     A port face sits between a coolant cell and a solid or empty cell; the coolant cell sees the
@@ -208,17 +237,19 @@ def _port_terms(grid, boundaries, mass_flux, cp, scheme, temperature) -> dict[st
     for index, bnd in enumerate(boundaries):
         if not bnd.patch.on_geometry:  # only inlets and outlets can be
             continue
-        axis, face, inner, mask = port_faces(grid, bnd.patch, cp > 0)
+        axis, face, inner, mask = _kept(kept, (index, "port_faces"),
+                                        lambda: port_faces(grid, bnd.patch, cp > 0))
         _, is_max = side_axis(bnd.patch.side)
         slab = along_axis(axis, inner)
         face_t = np.full(mask.shape, np.nan)
         if isinstance(bnd, Inlet):
             face_t[mask] = evaluate_face_value(bnd.temperature, grid, bnd.patch.side)[mask]
         f_face = mass_flux[axis][along_axis(axis, face)]
-        port_mask = xp.asarray(mask)
+        port_mask = _kept(kept, (index, "port_mask"), lambda: xp.asarray(mask))
         f_in = xp.where(port_mask, -f_face if is_max else f_face, 0.0)
         t_p = None if temperature is None else temperature[slab]
-        coef, src, parts = _advective_terms(xp, f_in, cp[slab], face_t, scheme, t_p)
+        coef, src, parts = _advective_terms(grid, f_in, cp[slab], face_t, scheme, t_p, kept,
+                                            (index,))
         terms[f"port_{index}"] = SideTerms(slab, coef, src, np.where(mask, index, -1), face_t,
                                             (axis, face, mask, is_max), port_mask=port_mask,
                                             adds_heat=isinstance(bnd, Inlet), **parts)

@@ -296,9 +296,8 @@ class TransientEnergy:
             if final:
                 break
             # the correction's change against the stage's own change over the step
-            change, step_change = (float(v) for v in to_host(xp.stack([
-                xp.max(xp.where(conducting, xp.abs(temperature - guess), 0.0)),
-                xp.max(xp.where(conducting, xp.abs(temperature - start), 0.0))])))
+            changes = xp.where(conducting, xp.abs(temperature - xp.stack([guess, start])), 0.0)
+            change, step_change = (float(v) for v in to_host(xp.max(changes, axis=(1, 2, 3))))
             if change < max(settings.tolerance, settings.relative_tolerance * step_change):
                 final, guess = True, temperature
             else:
