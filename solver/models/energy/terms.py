@@ -111,13 +111,13 @@ class SideTerms:
         return advected if self.diffusive_src is None else self.diffusive_src + advected
 
 
-def _kept(kept: dict | None, key, make):
-    """``make()``, made once per ``key`` when the caller keeps ``kept`` (host-to-device copies
-    of the boundaries' masks and values, valid while the boundaries stay the same)."""
+def _kept(kept: dict | None, key, make, *args):
+    """``make(*args)``, made once per ``key`` when the caller keeps ``kept`` (host-to-device
+    copies of the boundaries' masks and values, valid while the boundaries stay the same)."""
     if kept is None:
-        return make()
+        return make(*args)
     if key not in kept:
-        kept[key] = make()
+        kept[key] = make(*args)
     return kept[key]
 
 
@@ -134,9 +134,9 @@ def _advective_terms(grid, f_in, cp_p, face_t, scheme, t_p, kept=None, key=()):
     inflow = xp.maximum(f_in, 0.0) * cp_p
     outflow = xp.maximum(-f_in, 0.0) * cp_p
     fixed_host = ~np.isnan(face_t)
-    fixed = _kept(kept, (*key, "fixed"), lambda: xp.asarray(fixed_host))
-    t_fixed = _kept(kept, (*key, "face_value"), lambda: xp.asarray(
-        np.where(fixed_host, face_t, 0.0), dtype=cp_p.dtype))
+    fixed = _kept(kept, (*key, "fixed"), xp.asarray, fixed_host)
+    t_fixed = _kept(kept, (*key, "face_value"), xp.asarray, np.where(fixed_host, face_t, 0.0),
+                    cp_p.dtype)
     # inflow brings the patch temperature, or the cell's own value (zero gradient)
     src = xp.where(fixed, inflow * t_fixed, 0.0)
     coef = -xp.where(fixed, 0.0, inflow)
@@ -165,9 +165,8 @@ def side_terms(grid, conductivity, boundaries, mass_flux=None, cp=None, scheme="
         slab = along_axis(axis, -1 if is_max else 0)
         a, b = in_plane_axes(side)
         owners = face_owners(grid, boundaries, side)
-        area = _kept(kept, (side, "area"), lambda: asarray(np.outer(grid.widths[a],
-                                                                     grid.widths[b]),
-                                                            dtype=grid.dtype))
+        area = _kept(kept, (side, "area"), asarray, np.outer(grid.widths[a], grid.widths[b]),
+                     grid.dtype)
         half = 0.5 * float(grid.widths[axis][-1 if is_max else 0])
         k_p = conductivity[slab]
         coef = xp.zeros_like(k_p)
@@ -180,7 +179,7 @@ def side_terms(grid, conductivity, boundaries, mass_flux=None, cp=None, scheme="
         for index in np.unique(owners[owners >= 0]):
             bnd = boundaries[int(index)]
             mask_host = owners == index
-            mask = _kept(kept, (side, int(index), "mask"), lambda: asarray(mask_host))
+            mask = _kept(kept, (side, int(index), "mask"), asarray, mask_host)
             if isinstance(bnd, FixedTemperature | Inlet):
                 t_b = evaluate_face_value(bnd.temperature, grid, side)
                 face_t[mask_host] = t_b[mask_host]
@@ -191,8 +190,8 @@ def side_terms(grid, conductivity, boundaries, mass_flux=None, cp=None, scheme="
                 exchange = True
                 g = area * k_p / half
                 coef += xp.where(mask, g, 0.0)
-                t_device = _kept(kept, (side, int(index), "temperature"),
-                                 lambda: asarray(t_b, dtype=grid.dtype))
+                t_device = _kept(kept, (side, int(index), "temperature"), asarray, t_b,
+                                 grid.dtype)
                 src += xp.where(mask, g * t_device, 0.0)
             elif isinstance(bnd, Convection):
                 # series resistance 1/h + d/k between ambient and cell centre
@@ -203,8 +202,8 @@ def side_terms(grid, conductivity, boundaries, mass_flux=None, cp=None, scheme="
                 src += xp.where(mask, g * bnd.ambient_temperature, 0.0)
             elif isinstance(bnd, HeatFlux):
                 exchange = True
-                q = _kept(kept, (side, int(index), "heat_flux"), lambda: asarray(
-                    evaluate_face_value(bnd.heat_flux, grid, side), dtype=grid.dtype))
+                q = _kept(kept, (side, int(index), "heat_flux"), asarray,
+                          evaluate_face_value(bnd.heat_flux, grid, side), grid.dtype)
                 src += xp.where(mask & (k_p > 0), q * area, 0.0)
             # Adiabatic and Outlet: no diffusive flux
 
@@ -237,15 +236,15 @@ def _port_terms(grid, boundaries, mass_flux, cp, scheme, temperature,
     for index, bnd in enumerate(boundaries):
         if not bnd.patch.on_geometry:  # only inlets and outlets can be
             continue
-        axis, face, inner, mask = _kept(kept, (index, "port_faces"),
-                                        lambda: port_faces(grid, bnd.patch, cp > 0))
+        axis, face, inner, mask = _kept(kept, (index, "port_faces"), port_faces, grid,
+                                        bnd.patch, cp > 0)
         _, is_max = side_axis(bnd.patch.side)
         slab = along_axis(axis, inner)
         face_t = np.full(mask.shape, np.nan)
         if isinstance(bnd, Inlet):
             face_t[mask] = evaluate_face_value(bnd.temperature, grid, bnd.patch.side)[mask]
         f_face = mass_flux[axis][along_axis(axis, face)]
-        port_mask = _kept(kept, (index, "port_mask"), lambda: xp.asarray(mask))
+        port_mask = _kept(kept, (index, "port_mask"), xp.asarray, mask)
         f_in = xp.where(port_mask, -f_face if is_max else f_face, 0.0)
         t_p = None if temperature is None else temperature[slab]
         coef, src, parts = _advective_terms(grid, f_in, cp[slab], face_t, scheme, t_p, kept,
