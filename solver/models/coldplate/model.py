@@ -78,6 +78,7 @@ from solver.boundaries.ports import port_faces
 from solver.boundaries.thermal import FixedTemperature, HeatFlux, boundary_names, face_owners
 from solver.models.coldplate.inlet_faces import energy_boundaries
 from solver.models.coldplate.monitors import CORRECTION_RTOL, ColdPlateSettings, Monitor
+from solver.models.coldplate.probes import face_weights
 from solver.models.energy.solve import ConductionSolve, solve_energy
 from solver.models.flow.simplec import FlowSolver
 from solver.models.flow.solution import DivergenceError
@@ -548,46 +549,10 @@ class ColdPlate:
         """Per chip: ``(cells, weights, area)`` with its case temperature [K] the weighted sum
         ``sum(weights * T.flat[cells])`` of the cell temperatures (host arrays) and the case
         face's area [m^2], at the current conductivity (:meth:`_face_weights`)."""
-        return {chip["name"]: self._face_weights(self.model.body_ids == chip["case_body_id"],
-                                                 chip["case_side"])
-                for chip in self.chips}
-
-    def _face_weights(self, mask: np.ndarray, side: str):
-        """Cells and weights of the area-mean temperature [K] of the ``side`` faces of a cell
-        set, and their area [m^2].
-
-        The face temperature between the body cell P and its neighbour N across the face is the
-        series value ``(g_P T_P + g_N T_N)/(g_P + g_N)`` with ``g = k / (half width)``; on the
-        domain boundary, or next to an empty cell, it is the cell value.
-        """
-        axis, is_max = side_axis(side)
         k = self.backend.to_host(self.conductivity)
-        cells = np.arange(k.size).reshape(k.shape)
-        # bring the side's axis last and make "outward" the +index direction
-        moved = [np.moveaxis(a, axis, -1) for a in (mask, cells, k)]
-        half = 0.5 * self.grid.widths[axis]
-        if not is_max:
-            moved = [a[..., ::-1] for a in moved]
-            half = half[::-1]
-        m, cells, k = moved
-        n = m.shape[-1]
-        present = m.any(axis=-1)
-        # outermost body cell of each column (largest index holding the body)
-        last = n - 1 - np.argmax(m[..., ::-1], axis=-1)
-        nxt = np.minimum(last + 1, n - 1)
-        c_p, c_n = (np.take_along_axis(cells, i[..., None], -1)[..., 0] for i in (last, nxt))
-        k_p, k_n = (np.take_along_axis(k, i[..., None], -1)[..., 0] for i in (last, nxt))
-        g_p = k_p / half[last]
-        g_n = np.where((last + 1 < n) & (k_n > 0), k_n / half[nxt], 0.0)
-        # only the columns whose outermost body cell lies on the body's extreme face
-        top = last.max(where=present, initial=-1)
-        on_face = present & (last == top)
-        a, b = [c for c in range(3) if c != axis]
-        area = np.where(on_face, np.outer(self.grid.widths[a], self.grid.widths[b]), 0.0)
-        total = area.sum()
-        share = (area / total / np.maximum(g_p + g_n, 1e-300))[on_face]
-        return (np.concatenate([c_p[on_face], c_n[on_face]]),
-                np.concatenate([share * g_p[on_face], share * g_n[on_face]]), float(total))
+        return {chip["name"]: face_weights(self.grid, self.model.body_ids == chip["case_body_id"],
+                                           k, chip["case_side"])
+                for chip in self.chips}
 
     def _heated_patch_temperature(self) -> tuple[float, float]:
         """Area-mean face temperature [K] and heat [W] of the positive heat-flux patches."""

@@ -5,6 +5,46 @@ from __future__ import annotations
 
 import numpy as np
 
+from solver.boundaries.patches import side_axis
+
+
+def face_weights(grid, mask: np.ndarray, conductivity: np.ndarray, side: str):
+    """``(cells, weights, area)``: the area-mean temperature [K] of the ``side`` faces of the
+    cell set ``mask`` is ``sum(weights * T.flat[cells])``; ``area`` [m^2] is theirs (host
+    arrays; ``conductivity`` [W/m/K] on the host).
+
+    The face temperature between the body cell P and its neighbour N across the face is the
+    series value ``(g_P T_P + g_N T_N)/(g_P + g_N)`` with ``g = k / (half width)``; on the
+    domain boundary, or next to an empty cell, it is the cell value. Only the columns whose
+    outermost body cell lies on the body's extreme face count.
+    """
+    axis, is_max = side_axis(side)
+    cells = np.arange(conductivity.size).reshape(conductivity.shape)
+    # bring the side's axis last and make "outward" the +index direction
+    moved = [np.moveaxis(a, axis, -1) for a in (mask, cells, conductivity)]
+    half = 0.5 * grid.widths[axis]
+    if not is_max:
+        moved = [a[..., ::-1] for a in moved]
+        half = half[::-1]
+    m, cells, k = moved
+    n = m.shape[-1]
+    present = m.any(axis=-1)
+    # outermost body cell of each column (largest index holding the body)
+    last = n - 1 - np.argmax(m[..., ::-1], axis=-1)
+    nxt = np.minimum(last + 1, n - 1)
+    c_p, c_n = (np.take_along_axis(cells, i[..., None], -1)[..., 0] for i in (last, nxt))
+    k_p, k_n = (np.take_along_axis(k, i[..., None], -1)[..., 0] for i in (last, nxt))
+    g_p = k_p / half[last]
+    g_n = np.where((last + 1 < n) & (k_n > 0), k_n / half[nxt], 0.0)
+    top = last.max(where=present, initial=-1)
+    on_face = present & (last == top)
+    a, b = [c for c in range(3) if c != axis]
+    area = np.where(on_face, np.outer(grid.widths[a], grid.widths[b]), 0.0)
+    total = area.sum()
+    share = (area / total / np.maximum(g_p + g_n, 1e-300))[on_face]
+    return (np.concatenate([c_p[on_face], c_n[on_face]]),
+            np.concatenate([share * g_p[on_face], share * g_n[on_face]]), float(total))
+
 
 class PlateProbes:
     """Chip peak temperatures, chip case temperatures and the outlet mixing-cup temperature
