@@ -19,8 +19,14 @@ a trapezoidal stage to ``t + gamma dt`` and a BDF2 stage through ``t``, ``t + ga
   energy ``sum C V T`` changes by exactly the time integral of (heat generated + heat through the
   boundaries), to the linear solver's residual. :class:`EnergyAudit` keeps both sides.
 
-Each stage assembles the steady operator at its time (:func:`solver.models.energy.assemble`:
-boundaries, sources and mass fluxes may change in time) and adds the time term. The TVD
+Each stage takes the steady operator at its time and adds the time term. The operator and the
+boundary terms are kept between stages, corrections and steps
+(:class:`~solver.models.energy.assembly.KeptAssembly`): assembled again only when the
+conductivity or the mass fluxes change (a ``k(T)`` or an inlet flow in time) or a boundary's
+kind changes, the boundary terms alone when a boundary value changes (an inlet temperature in
+time); heat sources and the TVD correction touch the right side only, which is re-evaluated
+from the kept device arrays with no host transfer. The inputs are evaluated once per stage
+time. The TVD
 deferred correction is re-evaluated within each stage from the under-relaxed latest temperature
 (loose linear solves) until it changes by less than its tolerance, then solved once more with
 the settled correction to the full linear tolerance; the step's rates are those of that last
