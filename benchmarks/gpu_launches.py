@@ -11,14 +11,17 @@ host time per operation and an H200-class device (3 TB/s, 2 us per kernel): read
 range, not a prediction (the stand-in's README says what the model leaves out).
 
 The ``plate_transient`` case runs ``benchmarks/plate_transient_steps.py`` (the 1,800-cell test
-plate, TVD, 12 steps of 20 ms with a chip power step) and reports per transient step the
-figures of ``TransientEnergy.step`` plus those of the plate's monitor (``PlateTransient.monitor``,
-one call per step), counted after the steady solve; ``host_to_device_largest_step`` is the
-step with the most host-to-device copies (the first: uploads at set-up) and
-``host_to_device_other_steps`` the copies of all the other steps together.
+plate, TVD, 12 steps of 20 ms, the chip from 10 to 50 W at 20 ms) and reports per transient
+step the figures of ``TransientEnergy.step`` plus those of the plate's monitor
+(``PlateTransient.monitor``, one call per step), counted after the steady solve;
+``--transient-inputs inlet`` or ``flow`` also warms the inlet by 2 K, or halves the inlet
+flow, at 40 ms. ``host_to_device_largest_step`` is the step with the most host-to-device
+copies (the first: uploads at set-up), ``host_to_device_other_steps`` the copies of all the
+other steps together.
 
 Run: ``.venv/bin/python benchmarks/gpu_launches.py [--cases unit_cell channels
-plate_transient] [--max-iterations N] [--fakecupy ../shared/tools/fakecupy]``. Prints one JSON
+plate_transient] [--max-iterations N] [--transient-inputs power|inlet|flow]
+[--fakecupy ../shared/tools/fakecupy]``. Prints one JSON
 line per case. Expected runtime (2 CPU cores): about 30 s for the unit cell, 3-5 minutes for
 the channel plate (its whole run; ``--max-iterations 10`` for a quick look), 10 s for the
 transient steps.
@@ -97,8 +100,9 @@ def _per_call(data: dict, qualname: str, key: str) -> float:
     return data["per_iteration"][qualname]["per_call"][key]["mean"]
 
 
-def measure_transient(fakecupy: Path) -> dict:
-    """Run the test plate's transient steps on the stand-in; the figures per step."""
+def measure_transient(fakecupy: Path, inputs: str = "power") -> dict:
+    """Run the test plate's transient steps on the stand-in (``inputs``: see
+    ``plate_transient_steps.py``); the figures per step."""
     if not (fakecupy / "fakecupy_report.py").exists():
         return {"case": "plate_transient",
                 "error": f"no CuPy stand-in at {fakecupy} (--fakecupy PATH)"}
@@ -107,7 +111,8 @@ def measure_transient(fakecupy: Path) -> dict:
         command = [sys.executable, str(fakecupy / "fakecupy_report.py"), "--twins",
                    str(ROOT / "tests" / "gpu_twins.py"), "--per-iteration", STEP,
                    "--per-iteration", MONITOR, "--json", str(report), "--top", "0", "--",
-                   str(ROOT / "benchmarks" / "plate_transient_steps.py"), "--backend", "gpu"]
+                   str(ROOT / "benchmarks" / "plate_transient_steps.py"), "--backend", "gpu",
+                   "--inputs", inputs]
         environment = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "FAKECUPY_MIXED": "raise",
                        "PYTHONPATH": os.pathsep.join([str(fakecupy), str(ROOT)])}
         done = subprocess.run(command, capture_output=True, text=True, env=environment,
@@ -123,7 +128,8 @@ def measure_transient(fakecupy: Path) -> dict:
         return round(_per_call(data, STEP, key) + _per_call(data, MONITOR, key), 2)
 
     return {
-        "case": "plate_transient", "cells": outcome["cells"], "steps": outcome["steps"],
+        "case": "plate_transient", "inputs": inputs, "cells": outcome["cells"],
+        "steps": outcome["steps"],
         "stage_solves": outcome["stage_solves"],
         "linear_iterations": outcome["linear_iterations"],
         "per_step": {
@@ -145,11 +151,14 @@ def main() -> None:
     parser.add_argument("--cases", nargs="+", choices=sorted([*CASES, "plate_transient"]),
                         default=["unit_cell", "channels"])
     parser.add_argument("--max-iterations", type=int)
+    parser.add_argument("--transient-inputs", default="power", choices=("power", "inlet", "flow"),
+                        help="inputs in time of the plate_transient case")
     parser.add_argument("--fakecupy", type=Path,
                         default=ROOT.parent / "shared" / "tools" / "fakecupy")
     opts = parser.parse_args()
     for case in opts.cases:
-        figures = (measure_transient(opts.fakecupy.resolve()) if case == "plate_transient"
+        figures = (measure_transient(opts.fakecupy.resolve(), opts.transient_inputs)
+                   if case == "plate_transient"
                    else measure(case, opts.fakecupy.resolve(), opts.max_iterations))
         print(json.dumps(figures), flush=True)
 
