@@ -144,10 +144,19 @@ def test_gpu_run_matches_the_cpu_run(plate):
 def test_probes_of_a_uniform_field_read_its_temperature(plate):
     """The device monitors are weighted means: a uniform field reads its own temperature at the
     chip's peak, its case face and the outlet (to 1e-12 K), and the outflow weights add up to
-    the plate's capacity rate sum(F cp) of the net outflow (to 1e-12 relative)."""
-    transient = PlateTransient(plate)
-    peaks, cases, outlet = transient.probes(plate.grid.full(321.0))
+    the plate's capacity rate sum(F cp) of the net outflow (to 1e-12 relative), also when made
+    on the device from mass fluxes passed in, which then give the plate's own outlet
+    temperature of its steady field (to 1e-12 K)."""
+    probes = PlateTransient(plate).probes
+    peaks, cases, outlet, capacity = probes(plate.grid.full(321.0))
     assert peaks["die"] == pytest.approx(321.0, abs=1e-12)
     assert cases["die"] == pytest.approx(321.0, abs=1e-12)
     assert outlet == pytest.approx(321.0, abs=1e-12)
-    assert transient.probes.capacity_rate == pytest.approx(plate.capacity_rate(), rel=1e-12)
+    assert capacity == pytest.approx(plate.capacity_rate(), rel=1e-12)
+    # with the flow's own mass fluxes (a flow that changes shape): the same outlet, from the
+    # steady field the plate's own outlet temperature, to 1e-12 K
+    _, _, outlet, capacity = probes(plate.grid.full(321.0), plate.face_mass_flux())
+    assert outlet == pytest.approx(321.0, abs=1e-12)
+    assert capacity == pytest.approx(plate.capacity_rate(), rel=1e-12)
+    steady = probes(plate.steady_temperature, plate.face_mass_flux())[2]
+    assert steady == pytest.approx(plate.outlet_temperature(), abs=1e-12)

@@ -463,32 +463,43 @@ class ColdPlate:
                                passes, converged, timings, history)
 
     # -- metrics --------------------------------------------------------------------------------
-    def _boundary_flows(self, field=None):
-        """Per domain side and port on a geometry face: (mass flux leaving the coolant [kg/s],
-        the cells' values of ``field`` (default: T), cp, inlet face mask) on the host."""
-        to_host = self.backend.to_host
-        flux = self.face_mass_flux()
-        t = to_host(self.temperature) if field is None else field
-        cp = to_host(self.specific_heat)
+    def outflow_faces(self) -> dict:
+        """The coolant's faces on the domain sides and on ports, as host arrays: ``cells``
+        (flat index of the cell inside), ``axis`` and ``faces`` (flat index into the face mass
+        flux normal to ``axis``), ``sign`` (+1 where a positive flux leaves the domain, -1
+        where it enters) and ``inlet`` (inlet faces), grouped by axis. With the face mass fluxes
+        ``F`` the net outflow of a face is ``n = sign F``, clipped at 0 on inlet faces (see
+        :meth:`_net_outflow`)."""
+        shape, cells = self.grid.shape, np.arange(self.grid.n_cells).reshape(self.grid.shape)
+        fluid = self.fluid_host
+        entries = []
+
+        def add(axis, face, inner, faces, sign, inlet):
+            flux_shape = [*shape]
+            flux_shape[axis] += 1
+            face_index = np.arange(int(np.prod(flux_shape))).reshape(flux_shape)
+            faces = faces & np.take(fluid, inner, axis=axis)
+            count = int(faces.sum())
+            entries.append((np.take(cells, inner, axis=axis)[faces], np.full(count, axis),
+                            np.take(face_index, face, axis=axis)[faces], np.full(count, sign),
+                            inlet[faces]))
+
         for side in SIDES:
             axis, is_max = side_axis(side)
-            f = to_host(self.xp.take(flux[axis], -1 if is_max else 0, axis=axis))
-            out = f if is_max else -f
-            layer = -1 if is_max else 0
             owners = face_owners(self.grid, self.boundaries, side)
             inlet = np.zeros(owners.shape, dtype=bool)
             for index in np.unique(owners[owners >= 0]):
                 if isinstance(self.boundaries[int(index)], Inlet):
                     inlet |= owners == index
-            yield (side, out, np.take(t, layer, axis=axis), np.take(cp, layer, axis=axis),
-                   inlet)
+            add(axis, shape[axis] if is_max else 0, shape[axis] - 1 if is_max else 0,
+                np.ones(owners.shape, dtype=bool), 1.0 if is_max else -1.0, inlet)
         for b, (axis, face, inner, faces) in self._ports():
-            f = to_host(self.xp.take(flux[axis], face, axis=axis))
-            is_max = side_axis(b.patch.side)[1]
-            out = np.where(faces, f if is_max else -f, 0.0)
-            inlet = faces if isinstance(b, Inlet) else np.zeros_like(faces)
-            yield (b.name, out, np.take(t, inner, axis=axis), np.take(cp, inner, axis=axis),
-                   inlet)
+            add(axis, face, inner, faces, 1.0 if side_axis(b.patch.side)[1] else -1.0,
+                faces if isinstance(b, Inlet) else np.zeros_like(faces))
+        columns = [np.concatenate(c) for c in zip(*entries, strict=True)]
+        order = np.argsort(columns[1], kind="stable")
+        return dict(zip(("cells", "axis", "faces", "sign", "inlet"),
+                        (c[order] for c in columns), strict=True))
 
     def _ports(self):
         """``(boundary, (axis, face, inner layer, face mask))`` of each port on a geometry face."""
@@ -503,24 +514,15 @@ class ColdPlate:
         cell's value (zero gradient, as the energy equation has it) and is subtracted, so that
         ``m cp (T_out - T_in)`` is exactly the heat the coolant takes up.
         """
-        heat = capacity = 0.0
-        for _, out, t, cp, inlet in self._boundary_flows():
-            net = np.where(inlet, np.clip(out, 0.0, None), out)
-            heat += float(np.sum(net * cp * t))
-            capacity += float(np.sum(net * cp))
-        return heat, capacity
-
-    def outflow_weights(self):
-        """``(cells, weights)``: the outlet temperature [K] is ``sum(weights * T.flat[cells])
-        / sum(weights)``, the weights [W/K] being the ``F cp`` of the net outflow
-        (:meth:`_net_outflow`) and their sum :meth:`capacity_rate` (host arrays)."""
-        index = np.arange(self.grid.n_cells, dtype=np.float64).reshape(self.grid.shape)
-        cells, weights = [], []
-        for _, out, at, cp, inlet in self._boundary_flows(index):
-            net = np.where(inlet, np.clip(out, 0.0, None), out) * cp
-            cells.append(at[net != 0].astype(np.int64))
-            weights.append(net[net != 0])
-        return np.concatenate(cells), np.concatenate(weights)
+        to_host = self.backend.to_host
+        faces = self.outflow_faces()
+        flux = [to_host(f).ravel() for f in self.face_mass_flux()]
+        out = faces["sign"] * np.concatenate([flux[a][faces["faces"][faces["axis"] == a]]
+                                              for a in range(3)])
+        net = np.where(faces["inlet"], np.clip(out, 0.0, None), out)
+        weights = net * to_host(self.specific_heat).ravel()[faces["cells"]]
+        t = to_host(self.temperature).ravel()[faces["cells"]]
+        return float(np.sum(weights * t)), float(np.sum(weights))
 
     def outlet_temperature(self) -> float:
         """[K] mixing-cup temperature ``sum(F cp T)/sum(F cp)`` of the net outflow (faces

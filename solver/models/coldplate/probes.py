@@ -51,28 +51,36 @@ class PlateProbes:
     [K] of a plate's temperature fields.
 
     The case and outlet temperatures are weighted sums of cell temperatures
-    (:meth:`ColdPlate.case_face_weights`, :meth:`ColdPlate.outflow_weights`): their cells
-    and weights are uploaded once, so a field costs one gather, one small matrix product, a
-    maximum per chip and one transfer to the host.
+    (:meth:`ColdPlate.case_face_weights`, :meth:`ColdPlate.outflow_faces` with the plate's
+    face mass fluxes at set-up): their cells and weights are uploaded once, so a field costs
+    one gather, one small matrix product, a maximum per chip and one transfer to the host.
+    The outlet temperature does not change when the mass fluxes are scaled; for a flow whose
+    shape changes, pass its mass fluxes (the outflow weights are then made on the device).
 
     Parameters
     ----------
     plate : ColdPlate
-        The plate (its conductivity and steady mass fluxes set the weights).
+        The plate (its conductivity and mass fluxes set the weights).
     masks : mapping of chip name to device bool array
         The heated cells of each chip (the peak is their hottest cell).
     """
 
     def __init__(self, plate, masks):
-        self.xp = plate.xp
+        self.xp = xp = plate.xp
         self.backend = plate.backend
         self.masks = dict(masks)
         cases = plate.case_face_weights()
         self.case_names = list(cases)
-        outlet_cells, outlet_weights = plate.outflow_weights()
-        self.capacity_rate = float(np.sum(outlet_weights))  # [W/K] sum F cp of the outflow
-        groups = [(c, w) for c, w, _ in cases.values()]
-        groups.append((outlet_cells, outlet_weights / self.capacity_rate))
+        faces = plate.outflow_faces()
+        # the outflow's faces on the device, for mass fluxes that change shape
+        self.faces = {name: self.backend.asarray(array) for name, array in faces.items()
+                      if name != "axis"}
+        self.faces["cp"] = plate.specific_heat.reshape(-1)[self.faces["cells"]]
+        self.axis_counts = [int(np.sum(faces["axis"] == a)) for a in range(3)]
+        weights = self._outflow_weights(plate.face_mass_flux())
+        self.capacity_rate = float(self.backend.to_host(xp.sum(weights)))  # [W/K] sum F cp
+        outlet = self.backend.to_host(weights) / self.capacity_rate
+        groups = [(c, w) for c, w, _ in cases.values()] + [(faces["cells"], outlet)]
         sizes = [c.size for c, _ in groups]
         matrix = np.zeros((len(groups), sum(sizes)))
         for row, ((_, weights), begin) in enumerate(zip(groups, np.cumsum([0, *sizes[:-1]]),
@@ -81,14 +89,34 @@ class PlateProbes:
         self.cells = self.backend.asarray(np.concatenate([c for c, _ in groups]))
         self.matrix = self.backend.asarray(matrix, dtype=plate.grid.dtype)
 
-    def __call__(self, temperature) -> tuple[dict, dict, float]:
-        """``(peaks, case temperatures, outlet temperature)`` [K] of ``temperature``: dicts
-        by chip name and a float, in one host transfer."""
+    def _outflow_weights(self, mass_flux):
+        """[W/K] ``F cp`` of the net outflow through each outflow face (device)."""
+        xp, faces = self.xp, self.faces
+        begin = np.cumsum([0, *self.axis_counts])
+        out = faces["sign"] * xp.concatenate([
+            flux.reshape(-1)[faces["faces"][begin[a]:begin[a + 1]]]
+            for a, flux in enumerate(mass_flux)])
+        return xp.where(faces["inlet"], xp.maximum(out, 0.0), out) * faces["cp"]
+
+    def __call__(self, temperature, mass_flux=None) -> tuple[dict, dict, float, float]:
+        """``(peaks, case temperatures, outlet temperature, capacity rate)`` of
+        ``temperature``: [K] by chip name, the outlet [K] and ``sum F cp`` [W/K] of the net
+        outflow, in one host transfer; ``mass_flux`` [kg/s]: the flow's face mass fluxes now,
+        when they changed shape since set-up (else the capacity rate is the set-up one)."""
         xp = self.xp
         peaks = [xp.max(xp.where(mask, temperature, -xp.inf)) for mask in self.masks.values()]
         weighted = self.matrix @ temperature.reshape(-1)[self.cells]
-        values = self.backend.to_host(xp.concatenate([xp.stack(peaks), weighted]))
-        chips = len(self.masks)
+        extra = []
+        if mass_flux is not None:
+            weights = self._outflow_weights(mass_flux)
+            capacity = xp.sum(weights)
+            t_cells = temperature.reshape(-1)[self.faces["cells"]]
+            extra = [xp.stack([xp.sum(weights * t_cells) / capacity, capacity])]
+        values = self.backend.to_host(xp.concatenate([xp.stack(peaks), weighted, *extra]))
+        chips, cases = len(self.masks), len(self.case_names)
+        outlet, capacity = ((values[-2], values[-1]) if mass_flux is not None
+                            else (values[chips + cases], self.capacity_rate))
         return (dict(zip(self.masks, (float(v) for v in values[:chips]), strict=True)),
-                dict(zip(self.case_names, (float(v) for v in values[chips:-1]), strict=True)),
-                float(values[-1]))
+                dict(zip(self.case_names, (float(v) for v in values[chips:chips + cases]),
+                         strict=True)),
+                float(outlet), float(capacity))

@@ -198,9 +198,9 @@ class PlateTransient:
         field, reduced on the device and brought to the host in one transfer
         (:class:`~solver.models.coldplate.probes.PlateProbes`)."""
         self.plate.temperature = temperature
-        peaks, cases, outlet = self.probes(temperature)
+        peaks, cases, outlet, capacity = self.probes(temperature)
         ratio = self.inlet_mass_flow(time) / self.steady_flow
-        heat = ratio * self.probes.capacity_rate * (outlet - self.inlet_temperature(time))
+        heat = ratio * capacity * (outlet - self.inlet_temperature(time))
         return {**{f"{name}_K": p for name, p in peaks.items()},
                 **{f"{name}_case_K": t for name, t in cases.items()},
                 "outlet_temperature_K": outlet, "coolant_heat_W": heat}
