@@ -4,9 +4,10 @@ For each plate case: the steady conjugate solve (timed apart), then its thermal 
 (:func:`solver.models.coldplate.transient.thermal_impedance`: every chip stepped from zero to its
 power, TR-BDF2 steps from 0.1 ms growing by 1.15 to 12 settling times) and the Foster fit.
 
-Reported: cells, steps, transient seconds, seconds per step, cell-steps per second, linear
-iterations per stage solve, the energy audit of the run, the fit error and the thermal
-impedance at its end against the steady resistance; machine and load.
+Reported: cells, steps, transient seconds, seconds per step (wall clock, and the process's CPU
+time, which a shared machine's load disturbs less), cell-steps per second, the energy audit of
+the run, the fit error and the thermal impedance at its end against the steady resistance;
+machine and load.
 
 Run: ``.venv/bin/python benchmarks/plate_transient.py [CASE ...] [--backend cpu|gpu]``
 (default: the rack example's GPU plate, ``cases/rack_gpu_plate.toml``, and the 1,800-cell test
@@ -50,9 +51,9 @@ def measure(path: Path, backend: str = "cpu") -> dict:
     steady = {name: (float(np.max(plate.backend.to_host(plate.temperature)[mask]))
                      - plate.inlet_temperature) / model.chip_powers[name]
               for name, mask in model.chip_masks.items()}
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     z = thermal_impedance(plate)
-    seconds = time.perf_counter() - start
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
     run = z.pop("_run")
     cells = int(np.prod(model.grid.shape))
     chips = {name: {"fit_terms": e["fit"]["terms"],
@@ -64,6 +65,7 @@ def measure(path: Path, backend: str = "cpu") -> dict:
             "settling_time_s": settling_time(plate), "simulated_s": run["end_s"],
             "steps": run["steps"], "transient_seconds": round(seconds, 3),
             "seconds_per_step": round(seconds / run["steps"], 4),
+            "cpu_seconds_per_step": round(cpu_seconds / run["steps"], 4),
             "cell_steps_per_second": round(cells * run["steps"] / seconds),
             "energy_audit_relative_error": run["energy_audit_relative_error"], "chips": chips,
             "machine": f"{platform.node()} {os.cpu_count()} cores",

@@ -115,15 +115,31 @@ class Grid:
         i = int(np.searchsorted(self.faces[axis], coordinate, side="right")) - 1
         return min(max(i, 0), self.shape[axis] - 1)
 
-    # -- device-side arrays -------------------------------------------------------------------
+    # -- device-side arrays (uploaded once, kept: callers must not modify them) -------------
     def _broadcast(self, values: np.ndarray, axis: int):
         shape = [1, 1, 1]
         shape[axis] = values.size
         return self.backend.asarray(values.reshape(shape), dtype=self.dtype)
 
+    @cached_property
+    def _device_widths(self) -> tuple:
+        return tuple(self._broadcast(w, axis) for axis, w in enumerate(self.widths))
+
+    @cached_property
+    def _device_node_spacings(self) -> tuple:
+        return tuple(self._broadcast(np.diff(np.concatenate([f[:1], c, f[-1:]])), axis)
+                     for axis, (f, c) in enumerate(zip(self.faces, self.centers, strict=True)))
+
     def width_array(self, axis: int):
-        """Cell widths along ``axis`` as a broadcastable backend array [m]."""
-        return self._broadcast(self.widths[axis], axis)
+        """Cell widths along ``axis`` as a broadcastable backend array [m] (kept on the
+        device: do not modify)."""
+        return self._device_widths[axis]
+
+    def node_spacing_array(self, axis: int):
+        """Distances [m] between adjacent nodes along ``axis``, the nodes being the first face,
+        every cell centre and the last face (``n + 1`` values), as a broadcastable backend
+        array (kept on the device: do not modify)."""
+        return self._device_node_spacings[axis]
 
     def cell_volumes(self):
         """Cell volumes [m^3], shape ``(nx, ny, nz)``, on the backend."""

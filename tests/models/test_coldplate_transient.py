@@ -109,3 +109,54 @@ def test_steady_state_holds_and_an_inlet_step_shifts_every_temperature(plate):
     assert result.coolant_heat[-1] == pytest.approx(50.0, rel=1e-3)
     assert 0.5 in [pytest.approx(t) for t in result.times]
     plate.temperature = steady
+
+
+@pytest.mark.gpu
+def test_gpu_run_matches_the_cpu_run(plate):
+    """The plate in time on the GPU backend (operator kept on the device, monitors reduced
+    there) gives the CPU's records: 10 to 50 W at 20 ms and the inlet flow halved at 40 ms (the
+    convective operator assembled again), six 20 ms steps from each backend's own steady
+    state. Bar 1e-5 K: the TVD deferred correction of each stage stops at 1e-6 K, so the two
+    backends may end their corrections an iteration apart (measured 2.1e-11 K for the peak,
+    2.1e-11 K for the case, 9e-12 K for the outlet under the CuPy stand-in); energy audit
+    within 1e-10."""
+    case = load_case(CASE)
+    gpu_plate = from_case(case, build_solid_model(case, get_backend("gpu")))
+    assert gpu_plate.solve().converged
+    results = []
+    for each in (plate, gpu_plate):
+        flow = PlateTransient(each).steady_flow
+        inputs = PlateInputs(chip_power={"die": Step(10.0, 50.0, 0.02)},
+                             inlet_flow=Step(flow, 0.5 * flow, 0.04))
+        start = each.steady_temperature if each is plate else each.temperature
+        results.append(PlateTransient(each, inputs, temperature=start).run(
+            TimeSteps(0.12, 0.02)))
+    plate.temperature = plate.steady_temperature
+    cpu, gpu = results
+    assert gpu.audit.relative_error < 1e-10
+    assert len(gpu.times) == len(cpu.times) == 7
+    for got, want in ((gpu.chip_temperature["die"], cpu.chip_temperature["die"]),
+                      (gpu.case_temperature["die"], cpu.case_temperature["die"]),
+                      (gpu.outlet_temperature, cpu.outlet_temperature)):
+        np.testing.assert_allclose(got, want, rtol=0.0, atol=1e-5)
+
+
+def test_probes_of_a_uniform_field_read_its_temperature(plate):
+    """The device monitors are weighted means: a uniform field reads its own temperature at the
+    chip's peak, its case face and the outlet (to 1e-12 K), and the outflow weights add up to
+    the plate's capacity rate sum(F cp) of the net outflow (to 1e-12 relative), also when made
+    on the device from mass fluxes passed in, which then give the plate's own outlet
+    temperature of its steady field (to 1e-12 K)."""
+    probes = PlateTransient(plate).probes
+    peaks, cases, outlet, capacity = probes(plate.grid.full(321.0))
+    assert peaks["die"] == pytest.approx(321.0, abs=1e-12)
+    assert cases["die"] == pytest.approx(321.0, abs=1e-12)
+    assert outlet == pytest.approx(321.0, abs=1e-12)
+    assert capacity == pytest.approx(plate.capacity_rate(), rel=1e-12)
+    # with the flow's own mass fluxes (a flow that changes shape): the same outlet, from the
+    # steady field the plate's own outlet temperature, to 1e-12 K
+    _, _, outlet, capacity = probes(plate.grid.full(321.0), plate.face_mass_flux())
+    assert outlet == pytest.approx(321.0, abs=1e-12)
+    assert capacity == pytest.approx(plate.capacity_rate(), rel=1e-12)
+    steady = probes(plate.steady_temperature, plate.face_mass_flux())[2]
+    assert steady == pytest.approx(plate.outlet_temperature(), abs=1e-12)

@@ -16,7 +16,7 @@ def test_passes_are_declared():
     """The K-cycle's passes are registered (the stand-in finds their twins by name)."""
     assert {"kcycle_step", "gcr_orthogonalise", "kcycle_combine_cg", "kcycle_combine_gcr",
             "under_relax", "correction_simplec", "fixed_faces",
-            "tvd_correction_van_leer"} <= set(ELEMENTWISE)
+            "tvd_correction_van_leer", "energy_tvd_face_correction"} <= set(ELEMENTWISE)
 
 
 @pytest.mark.skipif(shutil.which("nvcc") is None, reason="nvcc not installed")

@@ -78,6 +78,7 @@ from solver.boundaries.ports import port_faces
 from solver.boundaries.thermal import FixedTemperature, HeatFlux, boundary_names, face_owners
 from solver.models.coldplate.inlet_faces import energy_boundaries
 from solver.models.coldplate.monitors import CORRECTION_RTOL, ColdPlateSettings, Monitor
+from solver.models.coldplate.probes import face_weights
 from solver.models.energy.solve import ConductionSolve, solve_energy
 from solver.models.flow.simplec import FlowSolver
 from solver.models.flow.solution import DivergenceError
@@ -462,32 +463,43 @@ class ColdPlate:
                                passes, converged, timings, history)
 
     # -- metrics --------------------------------------------------------------------------------
-    def _boundary_flows(self):
-        """Per domain side and port on a geometry face: (mass flux leaving the coolant [kg/s],
-        cell T, cp, inlet face mask) on the host."""
-        to_host = self.backend.to_host
-        flux = self.face_mass_flux()
-        t = to_host(self.temperature)
-        cp = to_host(self.specific_heat)
+    def outflow_faces(self) -> dict:
+        """The coolant's faces on the domain sides and on ports, as host arrays: ``cells``
+        (flat index of the cell inside), ``axis`` and ``faces`` (flat index into the face mass
+        flux normal to ``axis``), ``sign`` (+1 where a positive flux leaves the domain, -1
+        where it enters) and ``inlet`` (inlet faces), grouped by axis. With the face mass fluxes
+        ``F`` the net outflow of a face is ``n = sign F``, clipped at 0 on inlet faces (see
+        :meth:`_net_outflow`)."""
+        shape, cells = self.grid.shape, np.arange(self.grid.n_cells).reshape(self.grid.shape)
+        fluid = self.fluid_host
+        entries = []
+
+        def add(axis, face, inner, faces, sign, inlet):
+            flux_shape = [*shape]
+            flux_shape[axis] += 1
+            face_index = np.arange(int(np.prod(flux_shape))).reshape(flux_shape)
+            faces = faces & np.take(fluid, inner, axis=axis)
+            count = int(faces.sum())
+            entries.append((np.take(cells, inner, axis=axis)[faces], np.full(count, axis),
+                            np.take(face_index, face, axis=axis)[faces], np.full(count, sign),
+                            inlet[faces]))
+
         for side in SIDES:
             axis, is_max = side_axis(side)
-            f = to_host(self.xp.take(flux[axis], -1 if is_max else 0, axis=axis))
-            out = f if is_max else -f
-            layer = -1 if is_max else 0
             owners = face_owners(self.grid, self.boundaries, side)
             inlet = np.zeros(owners.shape, dtype=bool)
             for index in np.unique(owners[owners >= 0]):
                 if isinstance(self.boundaries[int(index)], Inlet):
                     inlet |= owners == index
-            yield (side, out, np.take(t, layer, axis=axis), np.take(cp, layer, axis=axis),
-                   inlet)
+            add(axis, shape[axis] if is_max else 0, shape[axis] - 1 if is_max else 0,
+                np.ones(owners.shape, dtype=bool), 1.0 if is_max else -1.0, inlet)
         for b, (axis, face, inner, faces) in self._ports():
-            f = to_host(self.xp.take(flux[axis], face, axis=axis))
-            is_max = side_axis(b.patch.side)[1]
-            out = np.where(faces, f if is_max else -f, 0.0)
-            inlet = faces if isinstance(b, Inlet) else np.zeros_like(faces)
-            yield (b.name, out, np.take(t, inner, axis=axis), np.take(cp, inner, axis=axis),
-                   inlet)
+            add(axis, face, inner, faces, 1.0 if side_axis(b.patch.side)[1] else -1.0,
+                faces if isinstance(b, Inlet) else np.zeros_like(faces))
+        columns = [np.concatenate(c) for c in zip(*entries, strict=True)]
+        order = np.argsort(columns[1], kind="stable")
+        return dict(zip(("cells", "axis", "faces", "sign", "inlet"),
+                        (c[order] for c in columns), strict=True))
 
     def _ports(self):
         """``(boundary, (axis, face, inner layer, face mask))`` of each port on a geometry face."""
@@ -502,12 +514,15 @@ class ColdPlate:
         cell's value (zero gradient, as the energy equation has it) and is subtracted, so that
         ``m cp (T_out - T_in)`` is exactly the heat the coolant takes up.
         """
-        heat = capacity = 0.0
-        for _, out, t, cp, inlet in self._boundary_flows():
-            net = np.where(inlet, np.clip(out, 0.0, None), out)
-            heat += float(np.sum(net * cp * t))
-            capacity += float(np.sum(net * cp))
-        return heat, capacity
+        to_host = self.backend.to_host
+        faces = self.outflow_faces()
+        flux = [to_host(f).ravel() for f in self.face_mass_flux()]
+        out = faces["sign"] * np.concatenate([flux[a][faces["faces"][faces["axis"] == a]]
+                                              for a in range(3)])
+        net = np.where(faces["inlet"], np.clip(out, 0.0, None), out)
+        weights = net * to_host(self.specific_heat).ravel()[faces["cells"]]
+        t = to_host(self.temperature).ravel()[faces["cells"]]
+        return float(np.sum(weights * t)), float(np.sum(weights))
 
     def outlet_temperature(self) -> float:
         """[K] mixing-cup temperature ``sum(F cp T)/sum(F cp)`` of the net outflow (faces
@@ -528,47 +543,18 @@ class ColdPlate:
     def case_temperatures(self) -> dict:
         """Per chip: the area-mean temperature [K] of its case face and the face's area [m^2]
         (the ``T_case`` of the thermal resistance), at the current temperature field."""
-        return {chip["name"]: self._face_temperature(
-            self.model.body_ids == chip["case_body_id"], chip["case_side"])
-            for chip in self.chips}
+        t = self.backend.to_host(self.temperature).ravel()
+        return {name: (float(np.sum(weights * t[cells])), area)
+                for name, (cells, weights, area) in self.case_face_weights().items()}
 
-    def _face_temperature(self, mask: np.ndarray, side: str) -> tuple[float, float]:
-        """Area-mean temperature [K] and area [m^2] of the ``side`` faces of a cell set.
-
-        The face temperature between the body cell P and its neighbour N across the face is the
-        series value ``(g_P T_P + g_N T_N)/(g_P + g_N)`` with ``g = k / (half width)``; on the
-        domain boundary, or next to an empty cell, it is the cell value.
-        """
-        axis, is_max = side_axis(side)
-        t = self.backend.to_host(self.temperature)
+    def case_face_weights(self) -> dict:
+        """Per chip: ``(cells, weights, area)`` with its case temperature [K] the weighted sum
+        ``sum(weights * T.flat[cells])`` of the cell temperatures (host arrays) and the case
+        face's area [m^2], at the current conductivity (:meth:`_face_weights`)."""
         k = self.backend.to_host(self.conductivity)
-        # bring the side's axis last and make "outward" the +index direction
-        moved = [np.moveaxis(a, axis, -1) for a in (mask, t, k)]
-        half = 0.5 * self.grid.widths[axis]
-        if not is_max:
-            moved = [a[..., ::-1] for a in moved]
-            half = half[::-1]
-        m, t, k = moved
-        n = m.shape[-1]
-        present = m.any(axis=-1)
-        # outermost body cell of each column (largest index holding the body)
-        last = n - 1 - np.argmax(m[..., ::-1], axis=-1)
-        t_p = np.take_along_axis(t, last[..., None], -1)[..., 0]
-        k_p = np.take_along_axis(k, last[..., None], -1)[..., 0]
-        nxt = np.minimum(last + 1, n - 1)
-        t_n = np.take_along_axis(t, nxt[..., None], -1)[..., 0]
-        k_n = np.take_along_axis(k, nxt[..., None], -1)[..., 0]
-        g_p = k_p / half[last]
-        g_n = np.where((last + 1 < n) & (k_n > 0), k_n / half[nxt], 0.0)
-        t_face = (g_p * t_p + g_n * t_n) / np.maximum(g_p + g_n, 1e-300)
-        # only the columns whose outermost body cell lies on the body's extreme face
-        top = last.max(where=present, initial=-1)
-        on_face = present & (last == top)
-        a, b = [c for c in range(3) if c != axis]
-        area = np.outer(self.grid.widths[a], self.grid.widths[b])
-        weights = np.where(on_face, area, 0.0)
-        total = weights.sum()
-        return float((weights * t_face).sum() / total), float(total)
+        return {chip["name"]: face_weights(self.grid, self.model.body_ids == chip["case_body_id"],
+                                           k, chip["case_side"])
+                for chip in self.chips}
 
     def _heated_patch_temperature(self) -> tuple[float, float]:
         """Area-mean face temperature [K] and heat [W] of the positive heat-flux patches."""

@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from solver.models.coldplate.flow_in_time import PlateFlowInTime
+from solver.models.coldplate.probes import PlateProbes
 from solver.models.energy.transient import (
     EnergyAudit,
     TransientEnergy,
@@ -155,6 +156,7 @@ class PlateTransient:
             raise ValueError(f"chip power schedules name unknown chips {sorted(unknown)}; "
                              f"chips: {sorted(model.chip_powers)}")
         self.masks = {name: plate.backend.asarray(mask) for name, mask in model.chip_masks.items()}
+        self.probes = PlateProbes(plate, self.masks)
         overlap = sum(mask.astype(int) for mask in model.chip_masks.values())
         if np.any(overlap > 1):
             raise ValueError("chips share heated cells: their powers cannot follow separate "
@@ -216,19 +218,18 @@ class PlateTransient:
     def monitor(self, temperature, time: float) -> dict:
         """Chip peak temperatures (``<chip>_K``) and case temperatures (``<chip>_case_K``: the
         T_case of the thermal resistance), outlet temperature [K] and coolant heat [W] of a
-        field."""
-        xp, plate = self.plate.xp, self.plate
-        peaks = plate.backend.to_host(xp.stack(
-            [xp.max(xp.where(mask, temperature, -xp.inf)) for mask in self.masks.values()]))
-        plate.temperature = temperature
-        cases = {f"{name}_case_K": t for name, (t, _) in plate.case_temperatures().items()}
-        outlet = plate.outlet_temperature()
-        # the plate's own flow is the frozen one, or the time-accurate flow at ``time``
+        field, reduced on the device and brought to the host in one transfer
+        (:class:`~solver.models.coldplate.probes.PlateProbes`)."""
+        self.plate.temperature = temperature
+        # the plate's own flow is the frozen one (its outflow weights kept), or the
+        # time-accurate flow at ``time`` (weights from its fluxes now)
+        flux = None if self.flow_in_time is None else self.plate.face_mass_flux()
+        peaks, cases, outlet, capacity = self.probes(temperature, flux)
         ratio = (1.0 if self.flow_in_time is not None
                  else self.inlet_mass_flow(time) / self.steady_flow)
-        heat = ratio * plate.capacity_rate() * (outlet - self.inlet_temperature(time))
-        return {**{f"{name}_K": float(p) for name, p in zip(self.masks, peaks, strict=True)},
-                **cases,
+        heat = ratio * capacity * (outlet - self.inlet_temperature(time))
+        return {**{f"{name}_K": p for name, p in peaks.items()},
+                **{f"{name}_case_K": t for name, t in cases.items()},
                 "outlet_temperature_K": outlet, "coolant_heat_W": heat}
 
     def run(self, steps: TimeSteps, progress=None, checkpoint=None, checkpoint_every: int = 0,

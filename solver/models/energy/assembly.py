@@ -24,47 +24,46 @@ from solver.numerics.stencil import Stencil7
 SCHEMES = ("upwind", "tvd")
 
 
-def assemble(grid, conductivity, boundaries, heat_source, mass_flux=None, cp=None,
-              scheme="upwind", temperature=None):
+def check_inputs(grid, conductivity, heat_source=None, mass_flux=None, cp=None) -> None:
+    """Raise ``ValueError`` on a non-finite input or a negative conductivity (every check in
+    one host transfer): a NaN would otherwise surface deep inside the linear solver."""
     xp = grid.backend.xp
-    k = cell_array(grid, conductivity, "conductivity")
-    source = cell_array(grid, heat_source if heat_source is not None else 0.0, "heat_source")
-    if scheme not in SCHEMES:
-        raise ValueError(f"scheme must be one of {SCHEMES}, got {scheme!r}")
-    if scheme == "tvd" and mass_flux is not None and temperature is None:
-        raise ValueError("the TVD scheme needs the previous temperature iterate (temperature=)")
-    if temperature is not None:
-        temperature = cell_array(grid, temperature, "temperature")
-    # inputs must be finite: a NaN would otherwise surface deep inside the linear solver
-    checks = [("conductivity", k), ("heat_source", source)]
+    checks = [("conductivity", conductivity)]
+    if heat_source is not None:
+        checks.append(("heat_source", heat_source))
     if mass_flux is not None:
         checks += [("specific_heat", cp)] + [(f"mass flux {a}", f)
                                              for a, f in zip(AXIS_NAMES, mass_flux, strict=True)]
-    # every input check in one host transfer
     finite = grid.backend.to_host(xp.stack([xp.all(xp.isfinite(arr)) for _, arr in checks]
-                                           + [xp.any(k < 0)]))
+                                           + [xp.any(conductivity < 0)]))
     for (what, _), ok in zip(checks, finite[:-1], strict=True):
         if not ok:
             raise ValueError(f"{what} contains NaN or inf values")
     if finite[-1]:
         raise ValueError("conductivity must be >= 0 (0 marks empty cells)")
-    stencil = Stencil7.zeros_like(k)
-    rhs = source * grid.cell_volumes()
 
-    terms = side_terms(grid, k, boundaries, mass_flux, cp, scheme, temperature)
+
+def energy_operator(grid, conductivity, terms, mass_flux=None, cp=None, solid_cells=None):
+    """The seven-point operator [W/K] of conduction (with upwind convection when ``mass_flux``
+    is given) and the boundary terms ``terms`` (:func:`side_terms`), with identity rows scaled
+    to the mean diagonal in empty cells; returns it and the mass fluxes with the faces of ports
+    on geometry faces cut (the interior fluxes the TVD correction uses). ``solid_cells``: the
+    number of conducting cells, when known (else counted: a host transfer)."""
+    xp = grid.backend.xp
+    stencil = Stencil7.zeros_like(conductivity)
     ports = any(t.port is not None for t in terms.values())
     if mass_flux is not None:
         # port faces belong to their boundary terms: no interior flux across them
         if ports:
             mass_flux = tuple(cut_port_faces(grid, terms, f, axis)
                               for axis, f in enumerate(mass_flux))
-        check_no_flow_into_empty(grid, k, mass_flux)
+        check_no_flow_into_empty(grid, conductivity, mass_flux)
     for axis in range(3):
         lo, hi = along_axis(axis, LO), along_axis(axis, HI)
         minus = stencil.neighbour(f"{AXIS_NAMES[axis]}_minus")
         plus = stencil.neighbour(f"{AXIS_NAMES[axis]}_plus")
         # diffusion: symmetric harmonic conductances (none across port faces)
-        g = face_conductance(grid, k, axis)
+        g = face_conductance(grid, conductivity, axis)
         if ports:
             g = cut_port_faces(grid, terms, g, axis, interior=True)
         plus[lo] += g
@@ -81,26 +80,142 @@ def assemble(grid, conductivity, boundaries, heat_source, mass_flux=None, cp=Non
         plus[lo] += f_bwd
         minus[hi] += f_fwd
         stencil.diag[hi] += f_bwd
-        if scheme == "tvd":
-            correction = advection_correction(grid, temperature, mass_flux[axis], cp, axis, terms)
-            rhs[lo] -= correction
-            rhs[hi] += correction
-
     # boundary faces
     for t in terms.values():
         stencil.diag[t.slab] += t.coef
-        rhs[t.slab] += t.src
-
     # identity rows for empty cells, scaled to the mean diagonal
-    empty = k <= 0
+    empty = conductivity <= 0
     solid = ~empty
-    n_solid = int(xp.count_nonzero(solid))
+    n_solid = int(xp.count_nonzero(solid)) if solid_cells is None else solid_cells
     if n_solid == 0:
         raise ValueError("no cell has a positive conductivity: nothing to solve")
-    scale = float(xp.sum(xp.where(solid, stencil.diag, 0.0))) / n_solid or 1.0
-    stencil.diag[...] = xp.where(empty, scale, stencil.diag)
-    rhs = xp.where(empty, 0.0, rhs)
+    scale = xp.sum(xp.where(solid, stencil.diag, 0.0)) / n_solid  # on the device
+    stencil.diag[...] = xp.where(empty, xp.where(scale != 0.0, scale, 1.0), stencil.diag)
+    return stencil, mass_flux
+
+
+def right_side(grid, empty, volumes, source, terms, sources, mass_flux=None, cp=None,
+               scheme="upwind", temperature=None):
+    """[W] the right side: heat generated (``source`` [W/m3] in cells of ``volumes`` [m3]),
+    the TVD deferred correction at ``temperature`` [K] (with ``mass_flux`` cut at ports,
+    :func:`energy_operator`) and the boundary ``sources`` [W] of ``terms`` (those that add
+    heat); 0 in the ``empty`` cells."""
+    xp = grid.backend.xp
+    rhs = source * volumes
+    if mass_flux is not None and scheme == "tvd":
+        for axis in range(3):
+            correction = advection_correction(grid, temperature, mass_flux[axis], cp, axis, terms)
+            rhs[along_axis(axis, LO)] -= correction
+            rhs[along_axis(axis, HI)] += correction
+    for t, src in zip(terms.values(), sources, strict=True):
+        if t.adds_heat:
+            rhs[t.slab] += src
+    return xp.where(empty, 0.0, rhs)
+
+
+def assemble(grid, conductivity, boundaries, heat_source, mass_flux=None, cp=None,
+              scheme="upwind", temperature=None):
+    """The seven-point system of the energy equation: operator [W/K], right side [W], the
+    boundary terms, the conductivity and the heat source as backend arrays."""
+    k = cell_array(grid, conductivity, "conductivity")
+    source = cell_array(grid, heat_source if heat_source is not None else 0.0, "heat_source")
+    if scheme not in SCHEMES:
+        raise ValueError(f"scheme must be one of {SCHEMES}, got {scheme!r}")
+    if scheme == "tvd" and mass_flux is not None and temperature is None:
+        raise ValueError("the TVD scheme needs the previous temperature iterate (temperature=)")
+    if temperature is not None:
+        temperature = cell_array(grid, temperature, "temperature")
+    check_inputs(grid, k, source, mass_flux, cp)
+    terms = side_terms(grid, k, boundaries, mass_flux, cp, scheme, temperature)
+    stencil, mass_flux = energy_operator(grid, k, terms, mass_flux, cp)
+    rhs = right_side(grid, k <= 0, grid.cell_volumes(), source, terms,
+                     [t.src for t in terms.values()], mass_flux, cp, scheme, temperature)
     return stencil, rhs, terms, k, source
+
+
+def _operator_kinds(boundaries) -> list:
+    """What of ``boundaries`` the operator depends on: each one's kind, patch and
+    heat-transfer coefficient (temperatures and heat fluxes touch the right side only)."""
+    return [(type(b), b.patch, getattr(b, "h", None)) for b in boundaries]
+
+
+def _same_arrays(a, b) -> bool:
+    if a is None or b is None:
+        return a is b
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
+
+
+class KeptAssembly:
+    """The energy system of a grid kept between solves whose inputs change little: the operator
+    and the boundary terms are assembled once and kept; only the right side is evaluated for
+    each heat source and temperature (the TVD deferred correction), from the kept device
+    arrays, with no host transfer.
+
+    The operator is assembled again when the conductivity or the mass-flux arrays are other
+    objects than the last ones, or a boundary's kind, patch or heat-transfer coefficient
+    changed; the boundary terms alone when only a boundary value changed (an inlet
+    temperature). The input checks run at each new operator.
+
+    Parameters
+    ----------
+    grid : Grid
+    cp : array or None
+        [J/kg/K] specific heat of the cells (with convection).
+    scheme : {"upwind", "tvd"}
+        Convection scheme.
+    """
+
+    def __init__(self, grid, cp=None, scheme: str = "upwind"):
+        if scheme not in SCHEMES:
+            raise ValueError(f"scheme must be one of {SCHEMES}, got {scheme!r}")
+        self.grid, self.cp, self.scheme = grid, cp, scheme
+        self.stencil: Stencil7 | None = None
+        self.terms: dict | None = None
+        self.version = 0  # counts the operators assembled
+        self._inputs = None  # (conductivity, mass flux, boundaries) of the kept terms
+        self._flux = self._empty = None
+        self._volumes = grid.cell_volumes()
+        self._uploads: dict = {}  # of the boundaries' terms (terms.side_terms' ``kept``)
+        self._solid_cells = None  # (conductivity, its number of conducting cells)
+
+    def prepare(self, conductivity, boundaries, mass_flux=None) -> Stencil7:
+        """The operator [W/K] for ``conductivity`` [W/m/K] (cell array), ``boundaries`` and
+        ``mass_flux`` [kg/s] (checked face arrays or ``None``), kept or assembled again."""
+        boundaries = list(boundaries)
+        k, flux, before = self._inputs or (None, None, None)
+        same_arrays = conductivity is k and _same_arrays(mass_flux, flux)
+        if same_arrays and boundaries == before:
+            return self.stencil
+        new_operator = not (same_arrays and _operator_kinds(boundaries)
+                            == _operator_kinds(before))
+        if boundaries != before:
+            self._uploads = {}
+        grid = self.grid
+        if new_operator:
+            check_inputs(grid, conductivity, None, mass_flux, self.cp)
+        self.terms = side_terms(grid, conductivity, boundaries, mass_flux, self.cp, self.scheme,
+                                kept=self._uploads)
+        if new_operator:
+            if self._solid_cells is None or self._solid_cells[0] is not conductivity:
+                self._solid_cells = (conductivity, int(grid.backend.xp.count_nonzero(
+                    conductivity > 0)))
+            self.stencil, self._flux = energy_operator(grid, conductivity, self.terms,
+                                                       mass_flux, self.cp, self._solid_cells[1])
+            self._empty = conductivity <= 0
+            self.version += 1
+        self._inputs = (conductivity, mass_flux, boundaries)
+        return self.stencil
+
+    def right_side(self, source, temperature=None):
+        """[W] the right side for the heat ``source`` [W/m3] and (TVD) the ``temperature`` [K]
+        of the deferred correction, with the operator of the last :meth:`prepare`."""
+        xp = self.grid.backend.xp
+        if self.scheme == "tvd" and self._flux is not None and temperature is None:
+            raise ValueError("the TVD scheme needs the previous temperature iterate")
+        sources = [t.source(xp, temperature) if t.adds_heat else None
+                   for t in self.terms.values()]
+        return right_side(self.grid, self._empty, self._volumes, source, self.terms, sources,
+                          self._flux, self.cp, self.scheme, temperature)
 
 
 def assemble_conduction(grid, conductivity, boundaries: Sequence[Boundary], heat_source=None):

@@ -19,8 +19,14 @@ a trapezoidal stage to ``t + gamma dt`` and a BDF2 stage through ``t``, ``t + ga
   energy ``sum C V T`` changes by exactly the time integral of (heat generated + heat through the
   boundaries), to the linear solver's residual. :class:`EnergyAudit` keeps both sides.
 
-Each stage assembles the steady operator at its time (:func:`solver.models.energy.assemble`:
-boundaries, sources and mass fluxes may change in time) and adds the time term. The TVD
+Each stage takes the steady operator at its time and adds the time term. The operator and the
+boundary terms are kept between stages, corrections and steps
+(:class:`~solver.models.energy.assembly.KeptAssembly`): assembled again only when the
+conductivity or the mass fluxes change (a ``k(T)`` or an inlet flow in time) or a boundary's
+kind changes, the boundary terms alone when a boundary value changes (an inlet temperature in
+time); heat sources and the TVD correction touch the right side only, which is re-evaluated
+from the kept device arrays with no host transfer. The inputs are evaluated once per stage
+time. The TVD
 deferred correction is re-evaluated within each stage from the under-relaxed latest temperature
 (loose linear solves) until it changes by less than its tolerance, then solved once more with
 the settled correction to the full linear tolerance; the step's rates are those of that last
@@ -40,7 +46,7 @@ from dataclasses import dataclass, field, replace
 
 from solver.backend import to_host
 from solver.boundaries.flow import Inlet
-from solver.models.energy.assembly import assemble
+from solver.models.energy.assembly import KeptAssembly
 from solver.models.energy.balance import flows_from_terms, heat_balance
 from solver.models.energy.solve import (
     ConductionSolve,
@@ -182,6 +188,13 @@ class TransientEnergy:
         self._multigrid = ReusedMultigrid(self.linear)
         self._operator: Stencil7 | None = None  # the hierarchy's operator, refreshed in place
         self._operator_step = None  # [s] the step it was made for
+        self._operator_version = None  # ... and the version of the kept assembly's operator
+        self._assembly = KeptAssembly(grid, self.cp, self.scheme)
+        self._inputs: dict = {}  # time [s] -> (boundaries, heat source, mass flux) there
+        # inputs that do not change in time, as backend arrays once (kept by the assembly)
+        self._fixed = {name: cell_array(grid, value, name) for name, value in (
+            ("conductivity", conductivity), ("heat_capacity", heat_capacity))
+            if not callable(value)}
         self.volumes = grid.cell_volumes()
         self.linear_iterations: list[int] = []
         self.estimate_error = False  # set by run_transient for steps with an error tolerance
@@ -193,8 +206,10 @@ class TransientEnergy:
     # -- the state --------------------------------------------------------------------------
     def _properties(self):
         t = self.temperature
-        k = cell_array(self.grid, _at(self.conductivity, t), "conductivity")
-        capacity = cell_array(self.grid, _at(self.heat_capacity, t), "heat_capacity")
+        k, capacity = (self._fixed[name] if name in self._fixed
+                       else cell_array(self.grid, value(t), name)
+                       for name, value in (("conductivity", self.conductivity),
+                                           ("heat_capacity", self.heat_capacity)))
         return k, capacity
 
     def _stored(self, capacity, conducting, temperature):
@@ -221,15 +236,26 @@ class TransientEnergy:
         self.audit = EnergyAudit(*(float(v) for v in state["audit"]))
 
     # -- one stage ---------------------------------------------------------------------------
+    def _inputs_at(self, time):
+        """Boundaries, heat source [W/m3] and mass fluxes [kg/s] at ``time`` [s], evaluated
+        once per time (the stages' deferred corrections share them)."""
+        if time not in self._inputs:
+            flux = _at(self.mass_flux, time)
+            source = _at(self.heat_source, time)
+            if len(self._inputs) >= 3:  # a step's three times
+                del self._inputs[next(iter(self._inputs))]
+            self._inputs[time] = (
+                _at(self.boundaries, time),
+                cell_array(self.grid, 0.0 if source is None else source, "heat_source"),
+                None if flux is None else check_mass_flux(self.grid, flux))
+        return self._inputs[time]
+
     def _system(self, time, k, temperature):
-        """Steady operator, right-hand side [W] and heat source [W/m3] at ``time`` [s]."""
-        flux = _at(self.mass_flux, time)
-        if flux is not None:
-            flux = check_mass_flux(self.grid, flux)
-        stencil, rhs, _, _, source = assemble(
-            self.grid, k, _at(self.boundaries, time), _at(self.heat_source, time), flux,
-            self.cp, self.scheme, temperature)
-        return stencil, rhs, source
+        """Steady operator (kept while its inputs stay), right-hand side [W] and heat source
+        [W/m3] at ``time`` [s]."""
+        boundaries, source, flux = self._inputs_at(time)
+        stencil = self._assembly.prepare(k, boundaries, flux)
+        return stencil, self._assembly.right_side(source, temperature), source
 
     def _rate(self, stencil, rhs, temperature, conducting):
         """Net heat flow into each cell [W] (``b - A T``; 0 in empty cells)."""
@@ -237,6 +263,7 @@ class TransientEnergy:
 
     def _refresh_operator(self, stencil, shift) -> None:
         """The hierarchy's operator ``A + shift`` (set up once, then refreshed in place)."""
+        self._operator_version = self._assembly.version
         shifted = [stencil.diag + shift] + [stencil.neighbour(n) for n in NEIGHBOURS]
         if self._operator is None:
             self._operator = Stencil7(*(self.xp.array(a) for a in shifted))
@@ -248,7 +275,9 @@ class TransientEnergy:
     def _solve_stage(self, time, k, shift, extra, guess, start, refresh=True):
         """Solve ``(A + shift) T = b + extra`` at ``time``; returns T, the net flows
         ``b - A T`` [W] of the system solved (the one the step's quadrature uses) and the heat
-        generated [W] (a device scalar)."""
+        generated [W] (a device scalar). The hierarchy's operator is refreshed when
+        ``refresh``, when the assembly's operator changed, or when inputs change in time and a
+        new hierarchy is due."""
         xp = self.xp
         conducting = k > 0
         settings = self.settings
@@ -259,20 +288,22 @@ class TransientEnergy:
             stencil, rhs, source = self._system(time, k, guess)
             # the operator changes with the step or with inputs that change in time, never
             # with the deferred correction (right-hand side only)
-            if correction == 1 and refresh:
+            if correction == 1 and (refresh or self._operator_version != self._assembly.version
+                                    or (self._varying() and self._multigrid.setup_due)):
                 self._refresh_operator(stencil, shift)
+            if correction == 1:
+                held = self._operator.diag * start
             # corrections on the way are solved loosely, the last one to the full tolerance
             linear = self.linear if final else self._loose
             # empty cells (identity rows) keep their value
-            full = xp.where(conducting, rhs + extra, self._operator.diag * start)
+            full = xp.where(conducting, rhs + extra, held)
             temperature, entry = linear_solve(self._multigrid, full, guess, linear)
             self.linear_iterations.append(int(entry["iterations"]))
             if final:
                 break
             # the correction's change against the stage's own change over the step
-            change, step_change = (float(v) for v in to_host(xp.stack([
-                xp.max(xp.where(conducting, xp.abs(temperature - guess), 0.0)),
-                xp.max(xp.where(conducting, xp.abs(temperature - start), 0.0))])))
+            changes = xp.where(conducting, xp.abs(temperature - xp.stack([guess, start])), 0.0)
+            change, step_change = (float(v) for v in to_host(xp.max(changes, axis=(1, 2, 3))))
             if change < max(settings.tolerance, settings.relative_tolerance * step_change):
                 final, guess = True, temperature
             else:
@@ -280,6 +311,11 @@ class TransientEnergy:
                 guess = guess + settings.relaxation * (temperature - guess)
         return (temperature, self._rate(stencil, rhs, temperature, conducting),
                 self._generated(source, conducting))
+
+    def _varying(self) -> bool:
+        """True when an input of the operator may change in time."""
+        return any(callable(v) for v in (self.conductivity, self.heat_capacity,
+                                         self.boundaries, self.mass_flux))
 
     # -- one step ----------------------------------------------------------------------------
     def step(self, dt: float, end: float | None = None) -> None:
@@ -300,9 +336,7 @@ class TransientEnergy:
         # both stages: time term C V / (d dt) on the diagonal; the operator is the last step's
         # unless the step or an input that changes in time changed it
         shift = xp.where(conducting, capacity * self.volumes / (END_WEIGHT * dt), 0.0)
-        varying = any(callable(v) for v in (self.conductivity, self.heat_capacity,
-                                            self.boundaries, self.mass_flux))
-        refresh = varying or self._operator_step != dt
+        refresh = callable(self.heat_capacity) or self._operator_step != dt
         self._operator_step = dt
         # trapezoidal stage: C V (T* - T0) / (gamma dt / 2) = f0 + f*
         middle, rate_mid, generated_mid = self._solve_stage(
@@ -311,7 +345,7 @@ class TransientEnergy:
         extrapolated = start + (middle - start) / GAMMA
         final, rate1, generated1 = self._solve_stage(
             t1, k, shift, shift * start + (STAGE_WEIGHT / END_WEIGHT) * (rate0 + rate_mid),
-            extrapolated, start, varying)
+            extrapolated, start, False)
         error = None
         if self.estimate_error:
             # Hosea & Shampine's filtered estimate: (I - d dt J)^-1 dt sum e_j f_j / (C V),

@@ -39,6 +39,12 @@ class ReusedMultigrid:
         return self.multigrid
 
     @property
+    def setup_due(self) -> bool:
+        """True when the next :meth:`prepare` makes a new hierarchy (the last solve converged
+        too slowly for the kept one)."""
+        return self._setup_due
+
+    @property
     def stencil(self) -> Stencil7:
         """The operator of the prepared hierarchy."""
         return self.multigrid.stencil
