@@ -12,6 +12,7 @@ from solver.case import CaseError, case_from_dict
 from solver.case.validate import validate_case
 from solver.models.coldplate.transient import PlateTransient
 from solver.output.atomic import read_json
+from solver.output.checkpoint import load_checkpoint
 from solver.pipeline import run
 
 PLATE = Path(__file__).resolve().parent / "models" / "data" / "small_chip_plate.toml"
@@ -25,6 +26,35 @@ def _case(transient, output=None):
     case = case_from_dict(raw, PLATE)
     validate_case(case)
     return case
+
+
+def _stopped_and_resumed(transient, stop_at, tmp_path, monkeypatch):
+    """Run ``transient`` whole, then again stopped by Ctrl-C after step ``stop_at`` and resumed;
+    returns both summaries and the resumed run's CSV rows. The checkpoint left by the interrupt
+    holds step ``stop_at``."""
+    whole = run(_case(transient), backend="cpu", output=tmp_path / "whole", quiet=True)
+    original = PlateTransient.run
+
+    def stopped(self, steps, progress=None, checkpoint=None, every=0, history=None):
+        def stop(energy, history_now):
+            checkpoint(energy, history_now)
+            if history_now.steps == stop_at:
+                raise KeyboardInterrupt
+        return original(self, steps, progress, stop, every, history)
+
+    monkeypatch.setattr(PlateTransient, "run", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        run(_case(transient), backend="cpu", output=tmp_path / "cut", quiet=True)
+    # the interrupt kept the last step done, also between checkpoints
+    _, metadata = load_checkpoint(tmp_path / "cut" / "small_chip_plate"
+                                  / "transient_checkpoint.npz")
+    assert metadata["steps"] == stop_at
+    monkeypatch.setattr(PlateTransient, "run", original)
+    resumed = run(_case(transient), backend="cpu", output=tmp_path / "cut", quiet=True,
+                  resume=True)
+    rows = np.genfromtxt(tmp_path / "cut" / "small_chip_plate" / "transient.csv",
+                         delimiter=",", names=True)
+    return whole, resumed, rows
 
 
 @pytest.mark.parametrize("transient, key, allowed", [
@@ -93,24 +123,7 @@ def test_an_interrupted_run_resumes_from_its_checkpoint(tmp_path, monkeypatch):
     transient = {"end": "6 s", "checkpoint_every": 10, "chip_power": {
         "die": {"kind": "ramp", "start_value": "10 W", "end_value": "50 W", "start": "0.5 s",
                 "duration": "2 s"}}}
-    whole = run(_case(transient), backend="cpu", output=tmp_path / "whole", quiet=True)
-    original = PlateTransient.run
-
-    def stopped(self, steps, progress=None, checkpoint=None, every=0, history=None):
-        def stop_after_30(energy, history_now):
-            checkpoint(energy, history_now)
-            if history_now.steps == 30:
-                raise KeyboardInterrupt
-        return original(self, steps, progress, stop_after_30, every, history)
-
-    monkeypatch.setattr(PlateTransient, "run", stopped)
-    with pytest.raises(KeyboardInterrupt):
-        run(_case(transient), backend="cpu", output=tmp_path / "cut", quiet=True)
-    monkeypatch.setattr(PlateTransient, "run", original)
-    resumed = run(_case(transient), backend="cpu", output=tmp_path / "cut", quiet=True,
-                  resume=True)
-    rows = np.genfromtxt(tmp_path / "cut" / "small_chip_plate" / "transient.csv",
-                         delimiter=",", names=True)
+    whole, resumed, rows = _stopped_and_resumed(transient, 30, tmp_path, monkeypatch)
     assert rows["time_s"][0] == 0.0 and np.all(np.diff(rows["time_s"]) > 0)
     assert resumed["transient"]["steps"] > 30
     a, b = (s["transient"]["chips"]["die"]["final_temperature_K"] for s in (whole, resumed))
@@ -136,32 +149,16 @@ def test_error_controlled_run_from_the_case_file(tmp_path):
 def test_time_accurate_flow_from_the_case_file_checkpoints_and_resumes(tmp_path, monkeypatch):
     """``flow = "time-accurate"``: the flow halved at 0.5 s is stepped in time (flow steps taken
     and recorded in the summary) under error-controlled energy steps (steps taken again restore
-    the flow of their start); a run stopped after step 12 resumes from its checkpoint, flow state
-    included, and ends within 1e-3 K of the uninterrupted run."""
+    the flow of their start); a run stopped by Ctrl-C after step 13 (between checkpoints every
+    4 steps) keeps that step in its checkpoint, flow state included, and resumed ends within
+    1e-3 K of the uninterrupted run."""
     transient = {"end": "2 s", "tolerance": "0.01 K", "growth": 2.0, "checkpoint_every": 4,
                  "flow": "time-accurate", "inlet_flow": {
                      "kind": "step", "before": "0.2 L/min", "after": "0.1 L/min",
                      "time": "0.5 s"}}
-    whole = run(_case(transient), backend="cpu", output=tmp_path / "whole", quiet=True)
+    whole, resumed, rows = _stopped_and_resumed(transient, 13, tmp_path, monkeypatch)
     entry = whole["transient"]
     assert entry["flow"] == "time-accurate" and entry["flow_steps"] > 10
-    original = PlateTransient.run
-
-    def stopped(self, steps, progress=None, checkpoint=None, every=0, history=None):
-        def stop_after_12(energy, history_now):
-            checkpoint(energy, history_now)
-            if history_now.steps == 12:
-                raise KeyboardInterrupt
-        return original(self, steps, progress, stop_after_12, every, history)
-
-    monkeypatch.setattr(PlateTransient, "run", stopped)
-    with pytest.raises(KeyboardInterrupt):
-        run(_case(transient), backend="cpu", output=tmp_path / "cut", quiet=True)
-    monkeypatch.setattr(PlateTransient, "run", original)
-    resumed = run(_case(transient), backend="cpu", output=tmp_path / "cut", quiet=True,
-                  resume=True)
-    rows = np.genfromtxt(tmp_path / "cut" / "small_chip_plate" / "transient.csv",
-                         delimiter=",", names=True)
     flow = rows["inlet_mass_flow_kg_per_s"]
     assert flow[-1] == pytest.approx(0.5 * flow[0], rel=1e-12)
     a, b = (s["transient"]["chips"]["die"]["final_temperature_K"] for s in (whole, resumed))
