@@ -343,3 +343,38 @@ def test_rack_with_crane_take_offs_converges_quadratically_from_a_cold_start():
     assert len(built.network.junctions) == 36
     _, history = solve(built.network, rtol=1e-12)
     assert_quadratic(history, 1e-12)
+
+
+# Crane TP-410 (2009) coefficients as an independent implementation computes them: C. Bell's
+# ``fluids`` 1.3.1 (fluids/fittings.py, K_branch_converging_Crane, K_run_converging_Crane,
+# K_branch_diverging_Crane, K_run_diverging_Crane; values printed by it, run diameter 1, the
+# branch flow fraction q of the combined flow), at q = 0.1, 0.25, 0.4, 0.5, 0.6, 0.75, 0.9.
+FRACTIONS = (0.1, 0.25, 0.4, 0.5, 0.6, 0.75, 0.9)
+FLUIDS_CRANE = [
+    ("branch_converging", 1.0, 90.0, (-0.4941, -0.0421875, 0.2376, 0.4125, 0.572, 0.790625,
+                                      0.9845)),
+    ("run_converging", 1.0, 90.0, (0.145, 0.325, 0.46, 0.525, 0.57, 0.6, 0.585)),
+    ("branch_diverging", 1.0, 90.0, (1.006009, 1.0378515625, 1.098304, 1.155625, 1.227664,
+                                     1.3659765625, 1.545049)),
+    ("run_diverging", 1.0, 90.0, (-0.016, -0.0625, -0.064, 0, 0.0216, 0.084375, 0.1944)),
+    ("branch_converging", 0.5, 45.0, (-0.5164, 0.5225, 1.9376, 3.09, 4.4096, 6.7025, 9.3716)),
+    ("run_converging", 0.5, 45.0, (0.1336, 0.085, -0.2624, -0.66, -1.1904, -2.235, -3.5784)),
+    ("branch_diverging", 0.5, 45.0, (0.612144012302, 0.541852454805, 1.06375180617,
+                                     1.84583694397, 2.86100433276, 4.89375541595,
+                                     7.53850649914)),
+    ("run_diverging", 0.5, 45.0, (0.004, 0.025, 0.064, 0.1, 0.144, 0.225, 0.324)),
+]
+
+
+@pytest.mark.parametrize("name, beta, angle, expected", FLUIDS_CRANE,
+                         ids=[f"{n}-beta{b}-{a:g}deg" for n, b, a, _ in FLUIDS_CRANE])
+def test_crane_coefficients_agree_with_an_independent_implementation(name, beta, angle,
+                                                                     expected):
+    """Dividing and combining, branch and run, a 90-degree equal tee and a 45-degree wye with a
+    half-diameter branch, at seven flow fractions: the coefficients equal those of C. Bell's
+    ``fluids`` (an implementation of the same Crane formulas written independently) to 1e-9
+    (printed to 12 digits)."""
+    from solver.network import junctions
+
+    k, _ = getattr(junctions, name)(np.array(FRACTIONS), beta**2, angle)
+    np.testing.assert_allclose(k, expected, rtol=0.0, atol=1e-9)
