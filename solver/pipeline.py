@@ -108,7 +108,8 @@ def _finish(case: Case, result_dir: ResultDirectory, summary: dict, quiet: bool)
     the summary, return it."""
     summary["verdict"] = summary_verdict(summary)
     write_summary(result_dir, summary)
-    if case.output.write_images:
+    if case.output.write_images and case.output.write_fields:
+        # the 3D pictures are rendered from fields.vtr (the other pictures need no fields)
         from solver.output.render import render_result
 
         render_result(result_dir.path)

@@ -40,7 +40,7 @@ from solver.progress import Progress
 from solver.schedules import Sampled, as_schedule
 from solver.setup import build_solid_model, case_at, from_case, with_inlet_flow
 from solver.transient_scenarios import group_of
-from solver.units import POWER_UNITS, TEMPERATURE_UNITS, VOLUMETRIC_FLOW_UNITS
+from solver.units import POWER_UNITS, TEMPERATURE_UNITS, VOLUMETRIC_FLOW_UNITS, ZERO_CELSIUS
 
 # [K] largest change of a replayed plate's inlet temperature history at which the network
 # corrected by the 3D plates is accepted
@@ -91,8 +91,19 @@ def _write_series(result, transient, folder: Path, limits: dict, title: str,
     if images:
         image = folder / "images" / "transient.png"
         image.parent.mkdir(parents=True, exist_ok=True)
+        inlet = np.array([row["inlet_temperature_K"] for row in rows]) - ZERO_CELSIUS
+        flow = np.array([row["inlet_mass_flow_kg_per_s"] for row in rows])
+        # the inputs that change, each in its own panel (flow in L/min at the inlet density)
+        varying = {}
+        if np.ptp(inlet) > 0.0:
+            varying["inlet temperature [C]"] = inlet
+        if np.ptp(flow) > 0.0:
+            varying["inlet flow [L/min]"] = flow / transient.plate.density * 6e4
+        # the powers when one changes, or when nothing else does
+        changing = {n: p for n, p in powers.items() if np.ptp(p) > 0.0}
         plot_chip_temperatures(result.times, result.chip_temperature, limits, image, title,
-                               power=powers)
+                               power=changing or (None if varying else powers),
+                               inputs=varying)
     chips = {}
     for name, values in result.chip_temperature.items():
         peak = int(np.argmax(values))

@@ -268,3 +268,20 @@ def test_summary_leads_with_the_verdict(tmp_path, capsys):
                  str(tmp_path), "--quiet"]) == 0
     out = capsys.readouterr().out.splitlines()
     assert out[2].startswith("PASS: every chip within its limit; the smallest margin is")
+
+
+def test_pictures_without_fields_skip_the_3d_renders(tmp_path):
+    """``write_images = true`` with ``write_fields = false``: the run writes its plots and skips
+    the renders of fields.vtr (it used to stop with FileNotFoundError after solving)."""
+    import tomllib
+
+    from solver.case import case_from_dict
+    from solver.pipeline import run
+
+    raw = tomllib.loads(PLATE.read_text())
+    raw["output"] = {"write_images": True, "write_fields": False, "checkpoint": False}
+    run(case_from_dict(raw, PLATE), backend="cpu", output=tmp_path, quiet=True)
+    folder = tmp_path / "small_chip_plate"
+    assert (folder / "images" / "convergence.png").is_file()
+    assert not (folder / "fields.vtr").exists()
+    assert not (folder / "images" / "solid_temperature.png").exists()

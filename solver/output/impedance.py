@@ -39,11 +39,13 @@ def plot_impedance(chips: Mapping, path, title: str) -> Path:
 
 
 def plot_chip_temperatures(times, temperatures: Mapping, limits: Mapping, path, title: str,
-                           power: Mapping | None = None) -> Path:
+                           power: Mapping | None = None, inputs: Mapping | None = None) -> Path:
     """Write a PNG of each chip's peak temperature [C] against time [s] with its limit drawn
-    (dashed, same colour), and below it the chip powers [W] when given."""
+    (dashed, same colour), below it the chip powers [W] when given, and one panel per other
+    input in ``inputs`` (axis label -> values at ``times``, e.g. the inlet flow in L/min)."""
     plt = pyplot()
-    rows = 2 if power else 1
+    inputs = dict(inputs or {})
+    rows = 1 + bool(power) + len(inputs)
     fig, axes = plt.subplots(rows, 1, figsize=(8.5, 3.2 + 2.3 * (rows - 1)), sharex=True,
                              squeeze=False)
     ax = axes[0, 0]
@@ -64,5 +66,9 @@ def plot_chip_temperatures(times, temperatures: Mapping, limits: Mapping, path, 
         pax.set_ylabel("chip power [W]")
         pax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small")
         pax.grid(True, alpha=0.3)
+    for iax, (label, values) in zip(axes[1 + bool(power):, 0], inputs.items(), strict=True):
+        iax.plot(times, values, color="k")
+        iax.set_ylabel(label)
+        iax.grid(True, alpha=0.3)
     axes[-1, 0].set_xlabel("time [s]")
     return save_figure(fig, path)
