@@ -205,7 +205,7 @@ def _characterize(args) -> int:
         case, flows, backend=args.backend or case.solver.backend, force=args.force,
         mapper=mapper, progress=lambda line: print(line, file=sys.stderr, flush=True))
     print(coupling.format_curves(curves, args.fit))
-    print(f"curves: {curves_path(case)} (+ .csv)")
+    print(f"curves: {curves_path(case, flows)} (+ .csv)")
     if case.chips and not args.no_impedance:
         from solver.coupling.impedance import (
             characterize_impedance,

@@ -4,6 +4,8 @@ network section, and case variants at another flow, inlet temperature or power."
 
 from __future__ import annotations
 
+import hashlib
+import os
 from pathlib import Path
 
 import numpy as np
@@ -348,7 +350,26 @@ def from_case(case, model, settings: ColdPlateSettings | None = None) -> ColdPla
     return ColdPlate(model, settings or settings_from_case(case), chips, _channel_groups(case))
 
 
-def curves_path(case) -> Path:
-    """Where the curves of ``case`` are stored: ``<case dir>/<stem>.curves/<hash16>.json``."""
+def cache_root() -> Path:
+    """Where coolsim keeps what it can compute again but would rather reuse (plate curves and
+    thermal impedances): ``$COOLSIM_CACHE``, else ``$XDG_CACHE_HOME/coolsim``, else
+    ``~/.cache/coolsim``; never inside the case folders."""
+    if os.environ.get("COOLSIM_CACHE"):
+        return Path(os.environ["COOLSIM_CACHE"])
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "coolsim"
+
+
+def plate_cache(case) -> Path:
+    """The cache folder of a plate case's geometry: ``<cache>/plates/<stem>-<geometry hash16>``
+    (:func:`cache_root`)."""
     stem = case.source_path.stem if case.source_path is not None else case.name
-    return case.case_dir / f"{stem}.curves" / f"{case_hash(case, scope='geometry')[:16]}.json"
+    return cache_root() / "plates" / f"{stem}-{case_hash(case, scope='geometry')[:16]}"
+
+
+def curves_path(case, flows) -> Path:
+    """Where the curves of ``case`` characterized at ``flows`` [m3/s] are stored:
+    ``<plate cache>/curves-<flows hash12>.json`` (one file per set of flows, so curves at other
+    flows never replace them)."""
+    text = ",".join(f"{q:.9e}" for q in sorted(float(q) for q in flows))
+    return plate_cache(case) / f"curves-{hashlib.sha256(text.encode()).hexdigest()[:12]}.json"

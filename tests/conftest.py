@@ -1,6 +1,7 @@
 """Shared fixtures: every backend test runs on the CPU and, when a GPU answers, on the GPU too."""
 
 import importlib.util
+import os
 
 import pytest
 
@@ -27,6 +28,25 @@ def backend(request):
     if not gpu_available():
         pytest.skip("no CuPy or CUDA device on this machine")
     return get_backend("gpu")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _session_cache(tmp_path_factory):
+    """Plate curves and impedances of this test session go to a cache of its own (never the
+    user's ``~/.cache/coolsim``); module fixtures that characterize share it."""
+    previous = os.environ.get("COOLSIM_CACHE")
+    os.environ["COOLSIM_CACHE"] = str(tmp_path_factory.mktemp("coolsim_cache"))
+    yield
+    if previous is None:
+        os.environ.pop("COOLSIM_CACHE", None)
+    else:
+        os.environ["COOLSIM_CACHE"] = previous
+
+
+@pytest.fixture(autouse=True)
+def _test_cache(_session_cache, tmp_path, monkeypatch):
+    """Each test its own cache, as each test's case folder used to hold its curves."""
+    monkeypatch.setenv("COOLSIM_CACHE", str(tmp_path / "coolsim_cache"))
 
 
 def pytest_collection_modifyitems(config, items):

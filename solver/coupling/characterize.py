@@ -126,7 +126,8 @@ def characterize(case, flows: Sequence[float], backend="cpu", runner: Runner | N
         ``runner(case, flow, backend) -> OperatingPoint``; default :func:`coldplate_runner`.
         Tests pass a cheap analytic runner.
     store : bool
-        Read and write the curves next to the case (:func:`curves_path`, plus ``.csv``).
+        Read and write the curves in the plate cache, one file per geometry and set of flows
+        (:func:`solver.setup.curves_path`, plus ``.csv``; never inside the case folders).
     force : bool
         Recompute even when stored curves match.
     mapper : callable, optional
@@ -146,7 +147,7 @@ def characterize(case, flows: Sequence[float], backend="cpu", runner: Runner | N
     if not flows or any(q <= 0 for q in flows):
         raise ValueError("characterize needs positive flows")
     key = case_hash(case, scope="geometry")
-    path = curves_path(case) if store else None
+    path = curves_path(case, flows) if store else None
     if path is not None and path.is_file() and not force:
         stored = PlateCurves.read_json(path)
         if (stored.case_hash == key and stored.flows.size == len(flows)

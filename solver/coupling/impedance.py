@@ -1,13 +1,15 @@
 """Thermal impedance of a cold plate: the transient step response ``Z_th(t)`` of every chip at
-the case's flow, its Foster fit, stored next to the case and reused while the case is unchanged.
+the case's flow, its Foster fit, stored in the plate cache (outside the case folders) and reused
+while the case is unchanged.
 
 Written by ``coolsim characterize`` beside the steady curves:
 
-* ``<stem>.curves/<hash16>.impedance.json``: per chip the Foster network (resistances [K/W],
+* ``<plate cache>/impedance-<hash16>.json`` (:func:`solver.setup.plate_cache`, outside the case
+  folders): per chip the Foster network (resistances [K/W],
   time constants [s]), the fit report and the steady resistance; the flow [m3/s], inlet
   temperature [K] and chip powers [W] of the run; the case hash the data belong to;
-* ``<hash16>.impedance.csv``: ``time_s`` and ``Z_th`` [K/W] of each chip;
-* ``<hash16>.impedance.png``: ``Z_th(t)`` on a log time axis with the Foster fit.
+* ``impedance-<hash16>.csv``: ``time_s`` and ``Z_th`` [K/W] of each chip;
+* ``impedance-<hash16>.png``: ``Z_th(t)`` on a log time axis with the Foster fit.
 
 The network reads the Foster networks with :func:`read_foster_networks` to use a plate as a
 reduced-order transient element.
@@ -24,13 +26,13 @@ from solver.models.coldplate.transient import coolant_mass_flow, thermal_impedan
 from solver.numerics.foster import FosterNetwork
 from solver.output.atomic import read_json, write_csv, write_json
 from solver.output.impedance import plot_impedance
-from solver.setup import build_solid_model, curves_path, from_case
+from solver.setup import build_solid_model, from_case, plate_cache
 
 
 def impedance_path(case) -> Path:
-    """Where the thermal impedance of ``case`` is stored (beside its curves)."""
-    curves = curves_path(case)
-    return curves.with_name(curves.stem + ".impedance.json")
+    """Where the thermal impedance of ``case`` is stored: beside its curves, keyed by the whole
+    case (its flow and powers set the step response), ``<plate cache>/impedance-<hash16>.json``."""
+    return plate_cache(case) / f"impedance-{case_hash(case)[:16]}.json"
 
 
 def characterize_impedance(case, backend="cpu", store: bool = True, force: bool = False,

@@ -20,7 +20,7 @@ from solver.coupling import (
     fit_resistance,
     parse_flows,
 )
-from solver.setup import curves_path
+from solver.setup import cache_root, curves_path
 from solver.units import LPM
 
 A, B = 2.0e6, 3.0e11  # [Pa s/m3], [Pa s2/m6]: 1.96 kPa at 0.5 L/min ... about 25 kPa at 2 L/min
@@ -180,11 +180,13 @@ def test_characterize_stores_reuses_and_recomputes(tmp_path):
     analytic_runner.calls = 0
     curves = characterize(case, FLOWS, runner=analytic_runner)
     assert analytic_runner.calls == len(FLOWS)
-    path = curves_path(case)
+    path = curves_path(case, FLOWS)
     assert path.is_file() and path.with_suffix(".csv").is_file()
-    assert path.parent == tmp_path / "plate.curves"
+    # in the plate cache, keyed by geometry and flows, never beside the case
+    assert path.parent == cache_root() / "plates" / f"plate-{curves.case_hash[:16]}"
+    assert not any(p.suffix in (".json", ".csv") for p in tmp_path.rglob("*")
+                   if cache_root() not in p.parents)
     assert curves.case_hash == case_hash(case, scope="geometry")
-    assert path.name.startswith(curves.case_hash[:16])
     fit = curves.pressure_drop_fit()
     assert fit.a == pytest.approx(A, rel=1e-8) and fit.max_relative_error < 1e-10
 
@@ -194,8 +196,12 @@ def test_characterize_stores_reuses_and_recomputes(tmp_path):
     assert analytic_runner.calls == len(FLOWS)
     np.testing.assert_array_equal(reused.pressure_drops, curves.pressure_drops)
 
-    # other flows, a geometry change, a solver-setting change, or force: recomputed
+    # other flows, a geometry change, a solver-setting change, or force: recomputed; curves at
+    # other flows are stored beside the first, which stay and are reused
     characterize(again, FLOWS[:3], runner=analytic_runner)
+    assert analytic_runner.calls == len(FLOWS) + 3
+    assert curves_path(again, FLOWS[:3]) != path and path.is_file()
+    characterize(again, FLOWS, runner=analytic_runner)
     assert analytic_runner.calls == len(FLOWS) + 3
     longer = write_case(tmp_path, length="50 mm")
     assert case_hash(longer, scope="geometry") != curves.case_hash
@@ -244,7 +250,7 @@ def test_cli_characterize(tmp_path, capsys, monkeypatch):
     out = capsys.readouterr()
     assert code == 0, out.err
     assert "pressure_drop" in out.out or "dP" in out.out
-    assert curves_path(case).with_suffix(".csv").is_file()
+    assert curves_path(case, parse_flows("0.5, 1, 2 L/min")).with_suffix(".csv").is_file()
     assert cli.main(["characterize", str(case.source_path), "--flows", "1, 2 gallons"]) == 2
 
 

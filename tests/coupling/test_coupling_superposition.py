@@ -211,7 +211,7 @@ def test_superposition_on_a_solved_cold_plate(tmp_path):
 
 def test_characterize_runs_the_cold_plate_model(tmp_path):
     """The default runner drives solver.models.coldplate: dP rises and R falls with flow, the outlet
-    temperature rise follows m cp dT = P, and the curves land next to the case."""
+    temperature rise follows m cp dT = P, and the curves land in the plate cache."""
     from solver.case import load_case
     from solver.coupling import characterize
     from solver.setup import curves_path
@@ -222,7 +222,7 @@ def test_characterize_runs_the_cold_plate_model(tmp_path):
     case = load_case(path)
     flows = [q / LPM for q in (0.5, 1.0, 2.0)]
     curves = characterize(case, flows, backend="cpu")
-    assert curves_path(case).is_file()
+    assert curves_path(case, flows).is_file()
     assert np.all(np.diff(curves.pressure_drops) > 0)
     for chip in ("upstream", "downstream"):
         assert np.all(np.diff(curves.resistances[chip]) < 0)
