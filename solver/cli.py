@@ -301,7 +301,8 @@ def grid_preview(case):
     -------
     (dict or None, list of str)
         :func:`solver.grid.generation.grid_report` of the grid (None for a case without bodies) and
-        the text of any grid warnings.
+        the text of any grid warnings and, for a cold plate, of its adequacy warnings
+        (:func:`solver.adequacy.plate_warnings`).
     """
     if not case.bodies:
         return None, []
@@ -315,8 +316,17 @@ def grid_preview(case):
         warnings.simplefilter("always")
         grid = build_grid(case, bodies, CPU)
     notes = [" ".join(str(w.message).split()) for w in caught]
+    body_ids = paint_bodies(grid, bodies)
     if any(b.port_plane is not None for b in case.boundaries):
-        check_ports(case, grid, paint_bodies(grid, bodies))
+        check_ports(case, grid, body_ids)
+    if case.solver.physics == "conjugate":
+        import numpy as np
+
+        from solver.adequacy import plate_warnings
+        from solver.setup import boundary_conditions
+
+        fluid = np.isin(body_ids, [i for i, b in enumerate(case.bodies) if b.is_fluid])
+        notes += plate_warnings(grid, boundary_conditions(case), fluid)
     return grid_report(case, grid), notes
 
 

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from solver.adequacy import plate_warnings
 from solver.backend import Backend, get_backend
 from solver.case.hashing import case_hash
 from solver.case.loading import load_case
@@ -471,6 +472,9 @@ def run_conjugate(case, backend, result_dir, quiet: bool = False, resume: bool =
                 f"{getattr(plate.coolant, 'name', 'coolant')}"
                 f"{_described(plate.coolant)} (rho {plate.density:.1f} kg/m3, "
                 f"mu {plate.viscosity_inlet:.3e} Pa s at the inlet)")
+    adequacy = plate_warnings(model.grid, model.boundaries, plate.fluid_host)
+    for note in adequacy:
+        _say(quiet, f"warning: {note}")
     if resume:
         path = Path(result_dir.checkpoint)
         arrays, metadata = load_checkpoint(path, digest)
@@ -561,6 +565,7 @@ def run_conjugate(case, backend, result_dir, quiet: bool = False, resume: bool =
         case_file=case.source_path, case_hash=digest,
         physics="conjugate", grid_report=report,
     )
+    summary["warnings"] = adequacy
     if case.transient is not None:
         summary["transient"] = run_plate_transient(case, plate, result_dir, quiet, resume)
     return _finish(case, result_dir, summary, quiet)

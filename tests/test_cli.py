@@ -256,6 +256,10 @@ def test_summary_leads_with_the_verdict(tmp_path, capsys):
     assert over > 5.0
     assert summary["verdict"]["status"] == "FAIL"
     assert out[2] == f"FAIL: chip die is {over:.2f} K over its limit at the steady state"
+    # the adequacy warnings follow the verdict, in the printed summary and in summary.json
+    assert [line.startswith("warning: ") for line in out[3:5]] == [True, True]
+    assert summary["warnings"][0].startswith("coolant passages under-resolved")
+    assert "opens directly onto 4 separate passages" in summary["warnings"][1]
     # heat reads as heat: the coolant's share, not enthalpy flows from 0 K per patch; the flow in
     # L/min and the split between the channels
     text = "\n".join(out)

@@ -273,6 +273,7 @@ def format_summary(summary: Mapping[str, Any]) -> str:
     verdict = summary_verdict(summary)
     if verdict["status"] != "n/a":
         lines.append(f"{verdict['status']}: " + "; ".join(verdict["reasons"]))
+    lines += [f"warning: {note}" for note in summary.get("warnings") or ()]
     grid = summary.get("grid")
     if grid:
         shape = " x ".join(str(n) for n in grid.get("shape", []))
