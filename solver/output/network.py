@@ -21,6 +21,7 @@ import numpy as np
 from solver.network.graph import FlowBoundary, Network
 from solver.network.hydraulics import solve_hydraulics
 from solver.network.junctions import junctions_on
+from solver.network.ranges import curve_extrapolations
 from solver.output.atomic import write_csv, write_json
 from solver.output.figures import pyplot, save_figure
 from solver.output.vtk import write_polydata
@@ -156,7 +157,8 @@ def summarize(built, solution, reports):
                "mass_imbalance": solution.mass_imbalance(),
                "components": len(net.branches), "nodes": len(net.nodes),
                "friction_laws": friction_laws(net),
-               "split_junctions": len(net.junctions)}
+               "split_junctions": len(net.junctions),
+               "warnings": curve_extrapolations(net, q)}
     total_heat = float(sum(b.heat_input for b in net.branches))
     summary["total_heat"] = total_heat
     summary["pump_heat"] = solution.pump_heat
@@ -354,4 +356,5 @@ def format_network_summary(summary) -> str:
         lines.append(f"  control    {control['name']}: {control['message']}")
     lines.append(f"  balance    mass {summary['mass_imbalance']:.1e}, energy "
                  f"{summary['energy_balance_error']:.1e} (relative)")
+    lines += [f"  warning    {note}" for note in summary.get("warnings") or ()]
     return "\n".join(lines)
