@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 
 from solver.adequacy import plate_warnings
-from solver.backend import Backend, get_backend
+from solver.backend import CPU, Backend, get_backend
 from solver.case.hashing import case_hash
 from solver.case.loading import load_case
 from solver.case.schema import Case
@@ -386,6 +386,9 @@ def run_rack(case: Case, backend: Backend, result_dir: ResultDirectory,
     solve_seconds = time.perf_counter() - start
     limits = design_limits(case)
     result = coupled.result
+    # the 3D plates' own adequacy warnings join the network's, in the summary and the report
+    result.summary["warnings"] = [*result.summary.get("warnings", ()),
+                                  *_plate_case_warnings(plate_cases)]
     summary = dict(result.summary)
     files = write_outputs(result.built, result.solution, summary, result_dir.path)
     files.update(coupled.write(result_dir.path, limits, name=case.name))
@@ -436,6 +439,19 @@ def _scenario_curves(coupled) -> dict:
         out[name] = (curves.scaled_pressure_drop(float(np.mean(factors))) if factors
                      else curves)
     return out
+
+
+def _plate_case_warnings(plate_cases: dict) -> list[str]:
+    """The adequacy warnings (:func:`solver.adequacy.plate_warnings`) of each 3D plate case of a
+    rack, prefixed with its plate group and case."""
+    notes = []
+    for group, plate_case in plate_cases.items():
+        model = build_solid_model(plate_case, CPU)
+        fluid = np.isin(model.body_ids,
+                        [i for i, b in enumerate(plate_case.bodies) if b.is_fluid])
+        notes += [f"3D plate of group '{group}' ({plate_case.name}): {note}"
+                  for note in plate_warnings(model.grid, model.boundaries, fluid)]
+    return notes
 
 
 def run_conjugate(case, backend, result_dir, quiet: bool = False, resume: bool = False,

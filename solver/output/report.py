@@ -441,7 +441,8 @@ def rack_report(summary: Mapping, components: Sequence[Mapping], limits: DesignL
               "coolant": summary.get("coolant"),
               "coolant_description": summary.get("coolant_description"),
               "plate_pressure_drop_correction": (summary.get("plates") or {}).get(
-                  "pressure_drop_correction")}
+                  "pressure_drop_correction"),
+              "warnings": list(summary.get("warnings") or ())}
     checks = design_checks(report, limits)
     report["checks"] = [asdict(c) for c in checks]
     report["passed"] = all(c.passed is not False for c in checks)
@@ -493,6 +494,8 @@ def format_report(report: Mapping, max_rows: int = 40) -> str:
         described = (f" ({report['coolant_description']})"
                      if report.get("coolant_description") else "")
         lines += [f"Coolant: {report['coolant']}{described}", ""]
+    if report.get("warnings"):
+        lines += ["## Warnings", ""] + [f"- {note}" for note in report["warnings"]] + [""]
     lines += ["## Design checks", ""]
     lines += _table(["check", "result", "value", "criterion", "unit", "detail"],
                     [[c["name"], _verdict(c["passed"]), _fmt(c["value"]), c["limit"], c["unit"],
@@ -562,6 +565,7 @@ def format_console(report: Mapping) -> str:
     temperatures; every design check as PASS / FAIL / n/a.
     """
     lines = [f"rack report: {report['name']} ({report['total_power'] / 1e3:.2f} kW of chips)"]
+    lines += [f"  warning  {note}" for note in report.get("warnings") or ()]
     if report.get("coolant_description"):
         lines.append(f"  coolant  {report['coolant']}: {report['coolant_description']}")
     worst: dict = {}

@@ -56,6 +56,18 @@ def test_pinned_figures(solved):
     assert report["passed"]
 
 
+def test_report_says_the_3d_plate_is_under_resolved(solved):
+    """The reduced rack's GPU plate (one cell across its 0.5 mm channels, the inlet on the 40
+    channel ends) gets the plate adequacy warnings in the rack report and report.md, named by
+    its group (solver.adequacy; tests/test_adequacy.py tests the warnings themselves)."""
+    report, folder = solved
+    notes = [w for w in report["warnings"] if w.startswith("3D plate of group 'gpu'")]
+    assert len(notes) == 2
+    assert "coolant passages under-resolved" in notes[0]
+    assert "opens directly onto 40 separate passages" in notes[1]
+    assert notes[0] in (folder / "report.md").read_text()
+
+
 def test_pump_trip_lowers_flow_heats_chips_and_fails_a_check(solved):
     report, _ = solved
     rows = {r["scenario"]: r for r in report["scenarios"]}

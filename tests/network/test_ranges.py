@@ -38,7 +38,7 @@ def test_plates_and_pumps_beyond_their_data_are_named_with_the_numbers():
 def test_the_1mw_rack_pumps_run_past_their_datasheet(tmp_path):
     """The 1 MW example (steady, its scenarios left out): two running pumps at speed 0.707
     deliver 1353 L/min, 956.9 L/min per pump at datasheet speed (affinity laws), past the
-    datasheet's last point at 900 L/min; the network summary says so."""
+    datasheet's last point at 900 L/min; the network summary and the rack report say so."""
     import tomllib
     from pathlib import Path
 
@@ -52,3 +52,6 @@ def test_the_1mw_rack_pumps_run_past_their_datasheet(tmp_path):
     summary = run(case_from_dict(raw, path), output=tmp_path, quiet=True)
     (note,) = [w for w in summary["warnings"] if w.startswith("pump")]
     assert "956.9 L/min per pump" in note and "against data up to 900 L/min" in note
+    # and the rack report carries it under its own heading
+    report = (tmp_path / "rack_1mw" / "report.md").read_text()
+    assert f"## Warnings\n\n- {note}" in report
