@@ -393,7 +393,9 @@ def run_rack(case: Case, backend: Backend, result_dir: ResultDirectory,
     files = write_outputs(result.built, result.solution, summary, result_dir.path)
     files.update(coupled.write(result_dir.path, limits, name=case.name))
     report = coupled.report(limits, name=case.name)
-    _tell(format_network_summary({k: v for k, v in summary.items() if k != "checks"}))
+    # the warnings once, in the rack report's lines
+    _tell(format_network_summary({k: v for k, v in summary.items()
+                                  if k not in ("checks", "warnings")}))
     _tell(format_console(report))
     if case.scenarios:
         curves = _scenario_curves(coupled)
