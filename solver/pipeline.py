@@ -247,6 +247,7 @@ def run_network(case: Case, result_dir: ResultDirectory, quiet: bool = False) ->
     if case.network.rack is not None:
         limits = design_limits(case)
         stored, components = load_network_result(result_dir.path)
+        stored.update(case_file=str(case.source_path), case_hash=case_hash(case))
         report = rack_report(stored, components, limits, name=case.name)
         write_rack_report(result_dir.path, report)
         _tell(format_console(report))
@@ -389,6 +390,7 @@ def run_rack(case: Case, backend: Backend, result_dir: ResultDirectory,
     # the 3D plates' own adequacy warnings join the network's, in the summary and the report
     result.summary["warnings"] = [*result.summary.get("warnings", ()),
                                   *_plate_case_warnings(plate_cases)]
+    result.summary.update(case_file=str(case.source_path), case_hash=case_hash(case))
     summary = dict(result.summary)
     files = write_outputs(result.built, result.solution, summary, result_dir.path)
     files.update(coupled.write(result_dir.path, limits, name=case.name))
@@ -405,10 +407,6 @@ def run_rack(case: Case, backend: Backend, result_dir: ResultDirectory,
             _add_scenarios_to_report(result_dir.path, report, study)
         _run_case_transient(case, coolant, _with_chip_limits(limits, coupled), curves,
                             result_dir.path, report, quiet, backend)
-    report["coupling"] = {"passes": len(coupled.history), "converged": coupled.converged,
-                          "history": coupled.history,
-                          "pressure_drop_factors": coupled.pressure_drop_factors,
-                          "plates_solved_3d": sorted(coupled.operating_points)}
     report["timings"] = {"coupled_solve": solve_seconds,
                          "total": time.perf_counter() - start}
     report["files"] = {k: str(v) for k, v in files.items()}

@@ -88,8 +88,13 @@ class CoupledRack:
 
         limits = limits or DesignLimits()
         limits = replace(limits, chip_limits={**self.chip_limits, **dict(limits.chip_limits)})
-        return rack_report(self.result.summary, self.result.components, limits,
-                           self.plate_curves, self.result.unserved, name=name)
+        report = rack_report(self.result.summary, self.result.components, limits,
+                             self.plate_curves, self.result.unserved, name=name)
+        report["coupling"] = {"passes": len(self.history), "converged": self.converged,
+                              "history": self.history,
+                              "pressure_drop_factors": self.pressure_drop_factors,
+                              "plates_solved_3d": sorted(self.operating_points)}
+        return report
 
     def write(self, directory, limits=None, name: str = "rack") -> dict:
         """Write the report (``report.md``/``.json``, chip chart), the network pictures

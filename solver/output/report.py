@@ -44,8 +44,10 @@ import csv
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 
+from solver import __version__
 from solver.case.bodies import DEFAULT_CHIP_LIMIT
 from solver.case.network import WATER_CLASSES
 from solver.output.atomic import atomic_write_text, read_json, write_json
@@ -252,6 +254,8 @@ def _plate_entries(rows, plate_curves, unserved):
 # Limits are compared with a round-off allowance (relative 1e-9), so a value set exactly at a limit
 # (a W32 facility supply of 32 C) is not failed by the last bit of a unit conversion.
 _ROUND_OFF = 1e-9
+# rows of the hottest-chip list in report.md (the kind and tray tables summarise the rest)
+HOTTEST_CHIPS = 12
 
 
 def _not_above(value, high) -> bool:
@@ -442,7 +446,10 @@ def rack_report(summary: Mapping, components: Sequence[Mapping], limits: DesignL
               "coolant_description": summary.get("coolant_description"),
               "plate_pressure_drop_correction": (summary.get("plates") or {}).get(
                   "pressure_drop_correction"),
-              "warnings": list(summary.get("warnings") or ())}
+              "warnings": list(summary.get("warnings") or ()),
+              "case_file": summary.get("case_file"), "case_hash": summary.get("case_hash"),
+              "coolsim_version": __version__,
+              "made": f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC"}
     checks = design_checks(report, limits)
     report["checks"] = [asdict(c) for c in checks]
     report["passed"] = all(c.passed is not False for c in checks)
@@ -481,6 +488,113 @@ def _first(items, max_rows: int) -> str:
     return f", first {max_rows} of {len(items)}" if len(items) > max_rows else ""
 
 
+def _shown(check: Mapping) -> tuple[str, str, str]:
+    """``(value, criterion, unit)`` of a check as people read them: pressures in kPa (the
+    report's JSON keeps Pa), other values to four figures."""
+    value, limit, unit = check["value"], check["limit"], check["unit"]
+    if unit != "Pa":
+        return _fmt(value), limit, unit
+    words = limit.split(" ")
+    if len(words) == 2 and words[0] in ("<=", ">="):
+        try:
+            limit = f"{words[0]} {float(words[1]) / 1e3:g}"
+        except ValueError:
+            pass
+    return _fmt(_scale(value, 1e-3), ".3g"), limit, "kPa"
+
+
+def _provenance(report: Mapping) -> list[str]:
+    """Markdown: what produced the report and from what (version, date, case, inputs), and which
+    figures are 3D and which curve-based, with the coupling's convergence."""
+    sources: dict = {}
+    for chip in report["chips"]:
+        sources.setdefault(chip["source"], set()).add(chip_kind(chip))
+    lines = ["## How these figures were made", "",
+             f"- coolsim {report.get('coolsim_version', '?')}, {report.get('made', '?')}"
+             + (f"; case `{report['case_file']}` (hash {report['case_hash'][:16]})"
+                if report.get("case_file") else "")]
+    trays = report.get("trays") or {}
+    lines.append(f"- {len(report['plates'])} cold plates, {len(report['chips'])} chips, "
+                 f"{report['total_power'] / 1e3:.2f} kW"
+                 + (f", {len(trays.get('flows_lpm') or ())} trays" if trays else ""))
+    if "curves" in sources:
+        lines.append(f"- 3D-characterized plates ({', '.join(sorted(sources['curves']))}): "
+                     "their dP and R curves come from 3D conjugate solves; the hottest "
+                     "plates' chip peaks from a 3D solve at their operating point")
+    if "network" in sources:
+        lines.append(f"- curve-based plates ({', '.join(sorted(sources['network']))}): case "
+                     "temperature T_in + R(Q) P from the plate's R(Q) curve (no 3D model)")
+    coupling = report.get("coupling")
+    if coupling:
+        last = coupling["history"][-1] if coupling["history"] else {}
+        state = "converged" if coupling["converged"] else "NOT converged"
+        lines.append(f"- network and 3D plates coupled: {state} in {coupling['passes']} "
+                     f"passes (last flow change {_fmt(last.get('flow_change'), '.2g')}, "
+                     f"heat mismatch {_fmt(last.get('heat_mismatch'), '.2g')}); plates "
+                     f"solved in 3D: {', '.join(coupling['plates_solved_3d']) or 'none'}")
+    return lines + [""]
+
+
+def chip_kind(chip: Mapping) -> str:
+    """The kind of a report chip: its name on a 3D plate (``gpu``), else the plate group the
+    plate name carries (``tray.3.cpu.0`` -> ``cpu``)."""
+    parts = chip["name"].split(".")
+    return chip["chip"] if chip["source"] == "curves" else (
+        parts[-2] if len(parts) >= 3 else chip["name"])
+
+
+def _tray(chip: Mapping) -> str:
+    parts = chip["plate"].split(".")
+    return ".".join(parts[:2]) if len(parts) >= 3 else "-"
+
+
+def _chip_groups(chips) -> list[str]:
+    """Markdown: the chips by kind (count, ranges, smallest margin, hottest) and by tray (the
+    hottest of each kind), so that a rack of near-identical chips reads in a few rows."""
+    kinds: dict = {}
+    for chip in chips:
+        kinds.setdefault(chip_kind(chip), []).append(chip)
+
+    def hottest_value(c):
+        value = c["peak_temperature"] if c["peak_temperature"] is not None else \
+            c["case_temperature"]
+        return -float("inf") if value is None else value
+
+    def span(values):
+        values = [v for v in values if v is not None]
+        return (f"{_celsius(min(values))}..{_celsius(max(values))}" if values else "-")
+
+    rows = []
+    for kind, group in kinds.items():
+        margins = [c["margin"] for c in group if c["margin"] is not None]
+        hottest = max(group, key=hottest_value)
+        rows.append([kind, len(group), _fmt(sum(c["power"] for c in group) / len(group), ".1f"),
+                     span(c["case_temperature"] for c in group),
+                     span(c["peak_temperature"] for c in group),
+                     _fmt(min(margins), ".2f") if margins else "-",
+                     f"{len(group) - len(margins)}" if len(margins) < len(group) else "0",
+                     hottest["plate"]])
+    lines = ["## Chips by kind", ""]
+    lines += _table(["kind", "count", "power [W] (mean)", "case [C]", "peak [C]",
+                     "smallest margin [K]", "without coolant", "hottest"], rows)
+    trays = sorted({_tray(c) for c in chips if _tray(c) != "-"},
+                   key=lambda t: int(t.split(".")[1]) if t.split(".")[1].isdigit() else 0)
+    if trays:
+        header = ["tray"] + [f"{kind} hottest [C]" for kind in kinds]
+        table = []
+        for tray in trays:
+            row = [tray]
+            for group in kinds.values():
+                members = [c for c in group if _tray(c) == tray]
+                row.append(_celsius(hottest_value(max(members, key=hottest_value)))
+                           if members and hottest_value(max(members, key=hottest_value))
+                           > -float("inf") else "-")
+            table.append(row)
+        lines += ["## Chips by tray (the hottest of each kind: peak where solved in 3D, else "
+                  "case)", ""] + _table(header, table)
+    return lines
+
+
 def _verdict(passed) -> str:
     return {True: "PASS", False: "**FAIL**", None: "n/a"}[passed]
 
@@ -494,21 +608,25 @@ def format_report(report: Mapping, max_rows: int = 40) -> str:
         described = (f" ({report['coolant_description']})"
                      if report.get("coolant_description") else "")
         lines += [f"Coolant: {report['coolant']}{described}", ""]
+    lines += _provenance(report)
     if report.get("warnings"):
         lines += ["## Warnings", ""] + [f"- {note}" for note in report["warnings"]] + [""]
     lines += ["## Design checks", ""]
     lines += _table(["check", "result", "value", "criterion", "unit", "detail"],
-                    [[c["name"], _verdict(c["passed"]), _fmt(c["value"]), c["limit"], c["unit"],
-                      c["detail"]] for c in report["checks"]])
+                    [[c["name"], _verdict(c["passed"]), *_shown(c), c["detail"]]
+                     for c in report["checks"]])
+    lines += _chip_groups(report["chips"])
     chips = sorted(report["chips"], key=lambda c: (c["margin"] is not None,
                                                    c["margin"] if c["margin"] is not None else 0))
-    lines += [f"## Chips (hottest first{_first(chips, max_rows)})", ""]
+    shown = min(max_rows, HOTTEST_CHIPS)
+    lines += [f"## Hottest chips (hottest first{_first(chips, shown)}; every chip in "
+              "report.json)", ""]
     lines += _table(["chip", "power [W]", "case [C]", "peak [C]", "limit [C]", "margin [K]",
                      "R [K/W]"],
                     [[c["name"], _fmt(c["power"], ".1f"), _celsius(c["case_temperature"]),
                       _celsius(c["peak_temperature"]), _celsius(c["limit"], ".1f"),
                       _fmt(c["margin"], ".2f") if c["margin"] is not None else "no coolant",
-                      _fmt(c["resistance"], ".4g")] for c in chips[:max_rows]])
+                      _fmt(c["resistance"], ".4g")] for c in chips[:shown]])
     plates = sorted(report["plates"], key=lambda p: p["flow"])
     lines += [f"## Cold plates (lowest flow first{_first(plates, max_rows)})", ""]
     lines += _table(["plate", "flow [L/min]", "dP [kPa]", "T_in [C]", "T_out [C]",
@@ -570,9 +688,7 @@ def format_console(report: Mapping) -> str:
         lines.append(f"  coolant  {report['coolant']}: {report['coolant_description']}")
     worst: dict = {}
     for chip in report["chips"]:
-        parts = chip["name"].split(".")
-        kind = chip["chip"] if chip["source"] == "curves" else (
-            parts[-2] if len(parts) >= 3 else chip["name"])
+        kind = chip_kind(chip)
         if chip["margin"] is None:
             worst[kind] = chip
         elif kind not in worst or (worst[kind]["margin"] is not None
@@ -603,9 +719,9 @@ def format_console(report: Mapping) -> str:
         lines.append(f"  facility supply {_celsius(facility.get('supply_temperature'))} C, "
                      f"return {_celsius(facility.get('return_temperature'))} C")
     for check in report["checks"]:
+        value, limit, unit = _shown(check)
         lines.append(f"  check {_verdict(check['passed']).strip('*'):<4} {check['name']}: "
-                     f"{_fmt(check['value'])} {check['unit']} ({check['limit']}) "
-                     f"{check['detail']}")
+                     f"{value} {unit} ({limit}) {check['detail']}")
     lines.append("  " + ("all design checks pass" if report["passed"]
                          else "some design checks FAIL"))
     return "\n".join(lines)
