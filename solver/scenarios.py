@@ -32,7 +32,8 @@ from pathlib import Path
 from solver.coupling.rack import RackResult, build_rack, rebuilt, solve_rack, with_plate_curves
 from solver.network.errors import NetworkError
 from solver.output.atomic import atomic_write_text, write_json
-from solver.output.report import DesignLimits, plot_rack_network, rack_report, write_report
+from solver.output.rack_pictures import plot_rack_network
+from solver.output.report import DesignLimits, rack_report, write_report
 from solver.units import ZERO_CELSIUS
 
 

@@ -16,11 +16,10 @@ from solver.coupling.characterize import (
 )
 from solver.coupling.curves import PlateCurves
 from solver.coupling.rack import build_rack, rebuilt, solve_rack, with_plate_curves
+from solver.output.rack_pictures import plot_plate_temperature, plot_rack_network
 from solver.output.rack_scene import rack_scene
 from solver.output.report import (
     DesignLimits,
-    plot_plate_temperature,
-    plot_rack_network,
     rack_report,
     write_report,
 )

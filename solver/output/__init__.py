@@ -47,6 +47,7 @@ from solver.output.network import (
     system_curve,
     write_outputs,
 )
+from solver.output.rack_pictures import plot_plate_temperature, plot_rack_network
 from solver.output.rack_scene import rack_scene
 from solver.output.render import (
     AXIS_NAMES,
@@ -70,8 +71,6 @@ from solver.output.report import (
     format_report,
     load_network_result,
     plot_chip_temperatures,
-    plot_plate_temperature,
-    plot_rack_network,
     rack_report,
     read_network_csv,
     write_report,
