@@ -12,6 +12,8 @@ every plate summary carries, each with the number and what to change.
   onto several coolant passages that do not touch there, the boundary condition imposes the same
   velocity on each: the flow split between them is set by the case, not computed (a plate's
   distribution needs its inlet plenum or manifold in the model).
+* **Beyond laminar flow.** After the solve: an inlet Reynolds number above 2300, the end of
+  laminar duct flow, where the laminar flow model does not hold.
 
 Units: m (lengths), cells (counts).
 """
@@ -28,6 +30,7 @@ from solver.boundaries.thermal import face_owners
 
 MIN_CELLS_ACROSS = 4  # [-] cells across a passage for laminar dP and heat transfer
 UNDER_RESOLVED_SHARE = 0.25  # [-] share of coolant cells below that before a warning
+LAMINAR_REYNOLDS = 2300  # [-] end of laminar flow in ducts (e.g. Incropera, sec. 8.1.1)
 
 
 def run_lengths(mask: np.ndarray, axis: int, mirrored=(False, False)) -> np.ndarray:
@@ -85,6 +88,17 @@ def inlet_passages(grid, boundaries, fluid: np.ndarray) -> dict[str, int]:
     return out
 
 
+def flow_warnings(metrics: dict) -> list[str]:
+    """Warnings from a solved plate's flow metrics (``ColdPlate.metrics``): an inlet Reynolds
+    number beyond laminar flow in ducts (about 2300), where the laminar model does not hold."""
+    reynolds = metrics.get("reynolds_number")
+    if reynolds is None or reynolds <= LAMINAR_REYNOLDS:
+        return []
+    return [f"inlet Reynolds number {reynolds:,.0f} is beyond laminar duct flow (about "
+            f"{LAMINAR_REYNOLDS:,}): coolsim's flow model is laminar, so pressure drop and heat "
+            "transfer are not to be trusted; check the inlet flow"]
+
+
 def plate_warnings(grid, boundaries, fluid: np.ndarray) -> list[str]:
     """The adequacy warnings of a cold plate's grid and inlets (see the module docstring)."""
     notes = []
@@ -108,5 +122,5 @@ def plate_warnings(grid, boundaries, fluid: np.ndarray) -> list[str]:
     return notes
 
 
-__all__ = ["MIN_CELLS_ACROSS", "run_lengths", "cells_across", "symmetry_sides",
-           "inlet_passages", "plate_warnings"]
+__all__ = ["MIN_CELLS_ACROSS", "LAMINAR_REYNOLDS", "run_lengths", "cells_across",
+           "symmetry_sides", "inlet_passages", "plate_warnings", "flow_warnings"]

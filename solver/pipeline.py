@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from solver.adequacy import plate_warnings
+from solver.adequacy import flow_warnings, plate_warnings
 from solver.backend import CPU, Backend, get_backend
 from solver.case.hashing import case_hash
 from solver.case.loading import load_case
@@ -581,7 +581,10 @@ def run_conjugate(case, backend, result_dir, quiet: bool = False, resume: bool =
         case_file=case.source_path, case_hash=digest,
         physics="conjugate", grid_report=report,
     )
-    summary["warnings"] = adequacy
+    beyond = flow_warnings(result.metrics)
+    for note in beyond:
+        _say(quiet, f"warning: {note}")
+    summary["warnings"] = [*adequacy, *beyond]
     if case.transient is not None:
         summary["transient"] = run_plate_transient(case, plate, result_dir, quiet, resume)
     return _finish(case, result_dir, summary, quiet)

@@ -11,6 +11,7 @@ schema; they convert on validation so the typed case always holds SI floats.
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Annotated
 
@@ -40,6 +41,13 @@ HEAT_FLUX_UNITS = {"W/m2": (1.0, 0.0), "W/cm2": (1e4, 0.0), "kW/m2": (1e3, 0.0)}
 _QUANTITY = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([A-Za-z/0-9]+)\s*$")
 
 
+def _finite(number: float, value, what: str) -> float:
+    if not math.isfinite(number):
+        raise ValueError(f"{value!r} is not a finite {what}: write a number that fits a "
+                         "double (|x| < 1.8e308), not inf or nan")
+    return number
+
+
 def parse_quantity(value, units: dict[str, tuple[float, float]], what: str) -> float:
     """Convert a number (taken as SI) or a ``"<number> <unit>"`` string to an SI float.
 
@@ -60,12 +68,12 @@ def parse_quantity(value, units: dict[str, tuple[float, float]], what: str) -> f
     if isinstance(value, bool):
         raise ValueError(f"expected a {what} (number or string with unit), got a boolean")
     if isinstance(value, int | float):
-        return float(value)
+        return _finite(float(value), value, what)
     if isinstance(value, str):
         match = _QUANTITY.match(value)
         if match and match.group(2) in units:
             scale, offset = units[match.group(2)]
-            return float(match.group(1)) * scale + offset
+            return _finite(float(match.group(1)) * scale + offset, value, what)
         allowed = ", ".join(units)
         raise ValueError(f"cannot read {value!r} as a {what}; write a number in SI or "
                          f"'<number> <unit>' with unit one of: {allowed}")
@@ -96,4 +104,5 @@ class Section(BaseModel):
     the key reference in ``docs/case_reference.md`` is generated from them.
     """
 
-    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True,
+                              allow_inf_nan=False)

@@ -63,3 +63,15 @@ def test_adequate_examples_are_silent():
     assert symmetry_sides(None, boundary_conditions(unit_cell))[1] == (True, True)
     assert _warnings(unit_cell) == []
     assert _warnings(load_case(ROOT / "cases" / "coldplate_channels.toml")) == []
+
+
+def test_a_flow_beyond_laminar_is_flagged():
+    """Duct flow stops being laminar near Re = 2300 (Incropera & DeWitt, Fundamentals of Heat
+    and Mass Transfer, sec. 8.1.1): above it the laminar model is flagged; the test plate's
+    0.2 L/min (Re about 700) and a closed box (no Reynolds number) are not."""
+    from solver.adequacy import flow_warnings
+
+    (note,) = flow_warnings({"reynolds_number": 5200.0})
+    assert note.startswith("inlet Reynolds number 5,200 is beyond laminar duct flow")
+    assert flow_warnings({"reynolds_number": 694.0}) == []
+    assert flow_warnings({"reynolds_number": None}) == []
