@@ -289,3 +289,19 @@ def test_pictures_without_fields_skip_the_3d_renders(tmp_path):
     assert (folder / "images" / "convergence.png").is_file()
     assert not (folder / "fields.vtr").exists()
     assert not (folder / "images" / "solid_temperature.png").exists()
+
+
+def test_a_power_map_that_is_not_numbers_is_named_not_echoed(tmp_path, capsys):
+    """A power map pointing at a file that is not a CSV grid (here a text file standing for any
+    file on the machine): one line naming the key and the file, exit 2, and nothing of the
+    file's contents in the message."""
+    secret = tmp_path / "notes.txt"
+    secret.write_text("root:x:0:0:secret line\n")
+    text = PLATE.read_text().replace('power = "50 W"',
+                                     f'power = "50 W"\npower_map = "{secret}"')
+    case = tmp_path / "plate.toml"
+    case.write_text(text)
+    assert main(["check", str(case)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "chips[0].power_map" in err and str(secret) in err
+    assert "secret" not in err.replace(str(secret), "") and "root:x" not in err

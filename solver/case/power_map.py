@@ -21,7 +21,12 @@ def load_power_map(path: str | Path) -> np.ndarray:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"power map {path} not found")
-    values = np.loadtxt(path, delimiter=",", comments="#", ndmin=2)
+    try:
+        values = np.loadtxt(path, delimiter=",", comments="#", ndmin=2)
+    except (ValueError, UnicodeDecodeError):
+        # NumPy's message quotes the offending text: never echo a file's contents
+        raise ValueError(f"power map {path} is not a comma-separated grid of numbers "
+                         "(one row per y-strip)") from None
     if values.size == 0 or not np.all(np.isfinite(values)):
         raise ValueError(f"power map {path} must be a non-empty grid of finite numbers")
     if np.any(values < 0) or values.sum() <= 0:
