@@ -27,6 +27,7 @@ from solver.boundaries.flow import Inlet, Symmetry
 from solver.boundaries.patches import side_axis
 from solver.boundaries.ports import port_faces
 from solver.boundaries.thermal import face_owners
+from solver.setup import boundary_conditions, fluid_cells
 
 MIN_CELLS_ACROSS = 4  # [-] cells across a passage for laminar dP and heat transfer
 UNDER_RESOLVED_SHARE = 0.25  # [-] share of coolant cells below that before a warning
@@ -88,6 +89,12 @@ def inlet_passages(grid, boundaries, fluid: np.ndarray) -> dict[str, int]:
     return out
 
 
+def case_warnings(case, grid, body_ids: np.ndarray) -> list[str]:
+    """:func:`plate_warnings` of a plate case on its grid painted with its bodies
+    (``coolsim check``, a coupled rack's 3D plates)."""
+    return plate_warnings(grid, boundary_conditions(case), fluid_cells(case, body_ids))
+
+
 def flow_warnings(metrics: dict) -> list[str]:
     """Warnings from a solved plate's flow metrics (``ColdPlate.metrics``): an inlet Reynolds
     number beyond laminar flow in ducts (about 2300), where the laminar model does not hold."""
@@ -123,4 +130,5 @@ def plate_warnings(grid, boundaries, fluid: np.ndarray) -> list[str]:
 
 
 __all__ = ["MIN_CELLS_ACROSS", "LAMINAR_REYNOLDS", "run_lengths", "cells_across",
-           "symmetry_sides", "inlet_passages", "plate_warnings", "flow_warnings"]
+           "symmetry_sides", "inlet_passages", "plate_warnings", "case_warnings",
+           "flow_warnings"]

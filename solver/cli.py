@@ -320,13 +320,9 @@ def grid_preview(case):
     if any(b.port_plane is not None for b in case.boundaries):
         check_ports(case, grid, body_ids)
     if case.solver.physics == "conjugate":
-        import numpy as np
+        from solver.adequacy import case_warnings
 
-        from solver.adequacy import plate_warnings
-        from solver.setup import boundary_conditions
-
-        fluid = np.isin(body_ids, [i for i, b in enumerate(case.bodies) if b.is_fluid])
-        notes += plate_warnings(grid, boundary_conditions(case), fluid)
+        notes += case_warnings(case, grid, body_ids)
     return grid_report(case, grid), notes
 
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
-from solver.adequacy import flow_warnings, plate_warnings
+from solver.adequacy import case_warnings, flow_warnings, plate_warnings
 from solver.backend import CPU, Backend, get_backend
 from solver.case.hashing import case_hash
 from solver.case.loading import load_case
@@ -442,15 +442,13 @@ def _scenario_curves(coupled) -> dict:
 
 
 def _plate_case_warnings(plate_cases: dict) -> list[str]:
-    """The adequacy warnings (:func:`solver.adequacy.plate_warnings`) of each 3D plate case of a
+    """The adequacy warnings (:func:`solver.adequacy.case_warnings`) of each 3D plate case of a
     rack, prefixed with its plate group and case."""
     notes = []
     for group, plate_case in plate_cases.items():
         model = build_solid_model(plate_case, CPU)
-        fluid = np.isin(model.body_ids,
-                        [i for i, b in enumerate(plate_case.bodies) if b.is_fluid])
         notes += [f"3D plate of group '{group}' ({plate_case.name}): {note}"
-                  for note in plate_warnings(model.grid, model.boundaries, fluid)]
+                  for note in case_warnings(plate_case, model.grid, model.body_ids)]
     return notes
 
 

@@ -247,11 +247,17 @@ def paint_bodies(grid, bodies) -> np.ndarray:
     return body_ids
 
 
+def fluid_cells(case: Case, body_ids: np.ndarray) -> np.ndarray:
+    """True in the cells of the case's coolant bodies (``body_ids`` from :func:`paint_bodies`
+    or a solid model)."""
+    return np.isin(body_ids, [i for i, b in enumerate(case.bodies) if b.is_fluid])
+
+
 def check_ports(case: Case, grid, body_ids: np.ndarray) -> None:
     """Each port on a face of the geometry (``at``) must cover faces with coolant on its inner
     side and solid or nothing beyond; otherwise a :class:`~solver.case.CaseError` naming it."""
 
-    fluid = np.isin(body_ids, [i for i, b in enumerate(case.bodies) if b.is_fluid])
+    fluid = fluid_cells(case, body_ids)
     for i, (boundary, patch) in enumerate(zip(case.boundaries, boundary_conditions(case),
                                               strict=True)):
         if boundary.port_plane is None:

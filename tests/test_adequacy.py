@@ -13,7 +13,7 @@ from pathlib import Path
 
 import numpy as np
 
-from solver.adequacy import cells_across, plate_warnings, run_lengths, symmetry_sides
+from solver.adequacy import case_warnings, cells_across, run_lengths, symmetry_sides
 from solver.backend import CPU
 from solver.case import case_from_dict, load_case
 from solver.setup import boundary_conditions, build_solid_model
@@ -24,8 +24,7 @@ PLATE = ROOT / "tests" / "models" / "data" / "small_chip_plate.toml"
 
 def _warnings(case):
     model = build_solid_model(case, CPU)
-    fluid = np.isin(model.body_ids, [i for i, b in enumerate(case.bodies) if b.is_fluid])
-    return plate_warnings(model.grid, boundary_conditions(case), fluid)
+    return case_warnings(case, model.grid, model.body_ids)
 
 
 def test_run_lengths_by_hand():

@@ -85,10 +85,6 @@ class PlateFlowInTime:
         self.advance(time)
         return self.plate.face_mass_flux()
 
-    def mass_flow(self) -> float:
-        """[kg/s] the inlet mass flow of the current flow state."""
-        return self.factor * self.design_flow
-
     # -- stepping ----------------------------------------------------------------------------
     def _factor_at(self, time: float) -> float:
         return float(self.inlet_flow(time)) / self.design_flow
@@ -166,8 +162,9 @@ class PlateFlowInTime:
             callback=lambda residuals, _: residuals.largest < STEADY_RESIDUAL).converged)
 
     def _settling(self, changed: bool) -> bool:
-        """Whether the velocity change still to come is below the tolerance (one host
-        transfer: the last step's largest change; see the module docstring)."""
+        """Whether the velocity change still to come is below the tolerance (two host
+        transfers: the last step's largest change and the largest speed; see the module
+        docstring)."""
         change, last = self.stepper.velocity_change(), self._last_change
         self._last_change = None if changed else change
         if changed or last is None or not change < last:
