@@ -196,12 +196,8 @@ class PlateFlowInTime:
 
     def load_state(self, state: dict) -> None:
         """Continue from a :meth:`state` (the next flow step starts with backward Euler)."""
-        xp, flow = self.plate.xp, self.plate.flow
         self._set_factor(float(state["factor"]))
-        for name, u in zip(("u", "v", "w"), flow.velocity, strict=True):
-            xp.copyto(u, xp.asarray(state[name], dtype=u.dtype))
-        xp.copyto(flow.pressure, xp.asarray(state["pressure"], dtype=flow.pressure.dtype))
-        flow.update_mass_flux()
+        self.plate.flow.set_state([state[name] for name in ("u", "v", "w")], state["pressure"])
         self.stepper.time = float(state["time"])
         self.stepper.restart()
         self.settled = bool(state["settled"])

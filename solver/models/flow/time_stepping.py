@@ -119,6 +119,11 @@ class StepRecord:
                 "converged": self.converged}
 
 
+def _copies(arrays):
+    """Copies of a list of arrays (None stays None)."""
+    return None if arrays is None else [a.copy() for a in arrays]
+
+
 class TimeStepper:
     """BDF2 time integration of a :class:`FlowSolver` (see the module docstring).
 
@@ -160,27 +165,18 @@ class TimeStepper:
 
     def state(self) -> dict:
         """A copy of the flow and of the stepper's history (for :meth:`load_state`)."""
-        def copies(arrays):
-            return None if arrays is None else [a.copy() for a in arrays]
-
         return {"time": self.time, "steps": self.steps, "records": len(self.records),
-                "last_step": self._last_step, "previous": copies(self._previous),
-                "before": copies(self._before), "velocity": copies(self.flow.velocity),
+                "last_step": self._last_step, "previous": _copies(self._previous),
+                "before": _copies(self._before), "velocity": _copies(self.flow.velocity),
                 "pressure": self.flow.pressure.copy()}
 
     def load_state(self, state: dict) -> None:
         """Return to a state of :meth:`state` (a step taken again from there)."""
-        xp, flow = self.xp, self.flow
         self.time, self.steps, self._last_step = state["time"], state["steps"], \
             state["last_step"]
         del self.records[state["records"]:]
-        self._previous = None if state["previous"] is None else [
-            a.copy() for a in state["previous"]]
-        self._before = None if state["before"] is None else [a.copy() for a in state["before"]]
-        for u, saved in zip(flow.velocity, state["velocity"], strict=True):
-            xp.copyto(u, saved)
-        xp.copyto(flow.pressure, state["pressure"])
-        flow.update_mass_flux()
+        self._previous, self._before = _copies(state["previous"]), _copies(state["before"])
+        self.flow.set_state(state["velocity"], state["pressure"])
 
     def velocity_change(self) -> float:
         """[m/s] the largest change of a face velocity over the last step (0 before one)."""
