@@ -40,7 +40,13 @@ from solver.progress import Progress
 from solver.schedules import Sampled, as_schedule
 from solver.setup import build_solid_model, case_at, from_case, with_inlet_flow
 from solver.transient_scenarios import group_of
-from solver.units import POWER_UNITS, TEMPERATURE_UNITS, VOLUMETRIC_FLOW_UNITS, ZERO_CELSIUS
+from solver.units import (
+    LPM,
+    POWER_UNITS,
+    TEMPERATURE_UNITS,
+    VOLUMETRIC_FLOW_UNITS,
+    ZERO_CELSIUS,
+)
 
 # [K] largest change of a replayed plate's inlet temperature history at which the network
 # corrected by the 3D plates is accepted
@@ -98,7 +104,7 @@ def _write_series(result, transient, folder: Path, limits: dict, title: str,
         if np.ptp(inlet) > 0.0:
             varying["inlet temperature [C]"] = inlet
         if np.ptp(flow) > 0.0:
-            varying["inlet flow [L/min]"] = flow / transient.plate.density * 6e4
+            varying["inlet flow [L/min]"] = flow / transient.plate.density * LPM
         # the powers when one changes, or when nothing else does
         changing = {n: p for n, p in powers.items() if np.ptp(p) > 0.0}
         plot_chip_temperatures(result.times, result.chip_temperature, limits, image, title,

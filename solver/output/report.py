@@ -554,10 +554,10 @@ def _chip_groups(chips) -> list[str]:
     for chip in chips:
         kinds.setdefault(chip_kind(chip), []).append(chip)
 
-    def hottest_value(c):
-        value = c["peak_temperature"] if c["peak_temperature"] is not None else \
-            c["case_temperature"]
-        return -float("inf") if value is None else value
+    def hottest(group):
+        # a chip's ``temperature``: its peak where known, else its case (None without coolant)
+        known = [c["temperature"] for c in group if c["temperature"] is not None]
+        return max(known, default=None)
 
     def span(values):
         values = [v for v in values if v is not None]
@@ -566,13 +566,13 @@ def _chip_groups(chips) -> list[str]:
     rows = []
     for kind, group in kinds.items():
         margins = [c["margin"] for c in group if c["margin"] is not None]
-        hottest = max(group, key=hottest_value)
+        top = hottest(group)
         rows.append([kind, len(group), _fmt(sum(c["power"] for c in group) / len(group), ".1f"),
                      span(c["case_temperature"] for c in group),
                      span(c["peak_temperature"] for c in group),
                      _fmt(min(margins), ".2f") if margins else "-",
-                     f"{len(group) - len(margins)}" if len(margins) < len(group) else "0",
-                     hottest["plate"]])
+                     len(group) - len(margins),
+                     next((c["plate"] for c in group if c["temperature"] == top), "-")])
     lines = ["## Chips by kind", ""]
     lines += _table(["kind", "count", "power [W] (mean)", "case [C]", "peak [C]",
                      "smallest margin [K]", "without coolant", "hottest"], rows)
@@ -582,13 +582,8 @@ def _chip_groups(chips) -> list[str]:
         header = ["tray"] + [f"{kind} hottest [C]" for kind in kinds]
         table = []
         for tray in trays:
-            row = [tray]
-            for group in kinds.values():
-                members = [c for c in group if _tray(c) == tray]
-                row.append(_celsius(hottest_value(max(members, key=hottest_value)))
-                           if members and hottest_value(max(members, key=hottest_value))
-                           > -float("inf") else "-")
-            table.append(row)
+            table.append([tray] + [_celsius(hottest([c for c in group if _tray(c) == tray]))
+                                   for group in kinds.values()])
         lines += ["## Chips by tray (the hottest of each kind: peak where solved in 3D, else "
                   "case)", ""] + _table(header, table)
     return lines
