@@ -177,7 +177,17 @@ def default_text(field) -> str:
         return f"{value:g} ({value - 273.15:g} C)"
     if isinstance(value, float):
         return f"{value:g}"
+    if isinstance(value, list) and value and all(isinstance(v, float) for v in value):
+        return _float_list_text(value, field.description or "")
     return show(value)
+
+
+def _float_list_text(values: list[float], description: str) -> str:
+    """A default list of SI numbers, with volumetric flows also in L/min (``[m3/s]`` keys)."""
+    text = "[" + ", ".join(f"{v:.4g}" for v in values) + "]"
+    if description.startswith("[m3/s]"):
+        text += " (" + ", ".join(f"{v * units.LPM:g}" for v in values) + " L/min)"
+    return text
 
 
 def models_in(annotation):

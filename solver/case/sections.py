@@ -389,8 +389,9 @@ class CouplingSection(Section):
 
     flows: list[VolumetricFlow] = Field(
         [0.5 / 60000, 1.0 / 60000, 1.5 / 60000, 2.5 / 60000], min_length=1,
-        description="[m3/s] characterization flows of each plate case (curves stored next to "
-                    "the plate case, keyed by its geometry hash, computed when missing)")
+        description="[m3/s] characterization flows of each plate case (curves kept in the user "
+                    "cache, keyed by the plate's geometry and these flows, computed when "
+                    "missing)")
     every_plate: bool = Field(False, description="[-] 3D solve at every plate's operating "
                                                  "point (default: the hottest of each group)")
     flow_rtol: float = Field(1e-3, gt=0, description="[-] plate flow change between passes")
