@@ -37,6 +37,10 @@ PICTURES_HEADING = "## Pictures"
 IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
                ".svg": "image/svg+xml"}
 VERDICT_CLASSES = {"FAIL": "fail", "PASS": "pass", "n/a": "na"}
+# a table cell read as a number (right-aligned): 12, -3.5, 6.8e-15, 1,000.0, a range 51.0..59.9,
+# or "-" for a missing one
+NUMBER = re.compile(r"^(-|[-+]?[\d,]*\.?\d+(e[-+]?\d+)?(\.\.[-+]?[\d,]*\.?\d+(e[-+]?\d+)?)?)$",
+                    re.IGNORECASE)
 
 STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", Helvetica, Arial, sans-serif;
@@ -53,8 +57,8 @@ p.verdict strong { font-weight: bold; }
 table { border-collapse: collapse; margin: 0.5em 0 1em 0; font-size: 0.9em; }
 th, td { border: 1px solid #bbb; padding: 0.2em 0.6em; }
 th { background: #eef1f4; text-align: left; }
-td { text-align: right; font-variant-numeric: tabular-nums; }
-td:first-child { text-align: left; }
+td { text-align: left; }
+td.number { text-align: right; font-variant-numeric: tabular-nums; }
 tr:nth-child(even) td { background: #f7f8fa; }
 code, pre { background: #f2f2f2; border-radius: 3px; font-size: 0.9em; }
 pre { padding: 0.6em; overflow-x: auto; }
@@ -152,6 +156,13 @@ def _inline_pictures(tokens: list[Token], directory: Path) -> None:
             token.children[index] = text
 
 
+def _align_numbers(tokens: list[Token]) -> None:
+    """Mark the table cells that hold a number (class ``number``: right-aligned)."""
+    for opening, content in zip(tokens, tokens[1:], strict=False):
+        if opening.type == "td_open" and NUMBER.match(content.content.strip()):
+            opening.attrSet("class", "number")
+
+
 def _mark_verdict(tokens: list[Token], status: str) -> None:
     """Give the first paragraph (the verdict headline under the title) its banner class."""
     for token in tokens:
@@ -180,6 +191,7 @@ def report_html(markdown: str, directory, status: str) -> str:
     tokens = parser.parse(markdown)
     _inline_pictures(tokens, Path(directory))
     _mark_verdict(tokens, status)
+    _align_numbers(tokens)
     title = next((tokens[i + 1].content for i, t in enumerate(tokens)
                   if t.type == "heading_open" and t.tag == "h1"), "coolsim report")
     body = parser.renderer.render(tokens, parser.options, {})

@@ -594,8 +594,10 @@ def _verdict(passed) -> str:
 def format_report(report: Mapping, max_rows: int = 40) -> str:
     """The report as Markdown: checks first, then chips, plates, trays, pump, CDU, facility."""
     lines = [f"# Rack report: {report['name']}", ""]
-    verdict = "all design checks pass" if report["passed"] else "some design checks FAIL"
-    lines += [f"**{verdict}** ({report['total_power'] / 1e3:.2f} kW of chip power)", ""]
+    failed = [c["name"] for c in report["checks"] if c["passed"] is False]
+    verdict = ("**PASS**: all design checks pass" if report["passed"]
+               else f"**FAIL**: design checks failed: {', '.join(failed)}")
+    lines += [f"{verdict} ({report['total_power'] / 1e3:.2f} kW of chip power)", ""]
     if report.get("coolant"):
         described = (f" ({report['coolant_description']})"
                      if report.get("coolant_description") else "")
