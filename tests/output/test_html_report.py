@@ -140,6 +140,21 @@ def test_passing_plate_gets_a_pass_banner(tmp_path):
     assert "## Pictures" not in (folder / "report.md").read_text()  # no images/ folder
 
 
+def test_plate_reaching_its_limit_in_time_fails_with_the_time():
+    summary = _plate_summary(margin=14.6)
+    limit = summary["chips"][HOSTILE]["limit_temperature_K"]
+    summary["transient"] = {
+        "start": "steady", "steps": 40, "end_s": 10.0, "seconds": 1.5,
+        "energy_audit_relative_error": 1e-7,
+        "chips": {"gpu": {"peak_temperature_K": limit + 3.0, "peak_time_s": 8.0,
+                          "final_temperature_K": limit + 2.0, "limit_temperature_K": limit,
+                          "time_to_limit_s": 2.5}}}
+    summary["verdict"] = summary_verdict(summary)
+    markdown = format_plate_report(summary)
+    assert markdown.splitlines()[2] == "**FAIL**: chip gpu reaches its limit at t = 2.5 s in time"
+    assert "## In time" in markdown and "reaches limit at [s]" in markdown
+
+
 def test_failing_rack_report_opens_with_fail_and_embeds_every_picture(failing_rack):
     markdown = (failing_rack / "report.md").read_text()
     assert markdown.splitlines()[2].startswith("**FAIL**: design checks failed: chip_limits")
