@@ -53,7 +53,8 @@ def _heat_and_flow(summary: Mapping) -> list[str]:
     """Markdown: heat released and where it went, and the coolant flow figures."""
     energy = summary.get("energy_balance") or {}
     flow = summary.get("flow") or {}
-    rows = [["heat released in the bodies (chips, sources) [W]", _number(summary.get("total_heat_W"), ".1f")]]
+    rows = [["heat released in the bodies (chips, sources) [W]",
+             _number(summary.get("total_heat_W"), ".1f")]]
     if flow:
         rows.append(["heat to coolant [W]", _number(flow.get("heat_to_coolant_W"), ".1f")])
     else:
