@@ -11,8 +11,8 @@ the pipeline appends: scenarios, scenarios in time). :func:`write_report_pages` 
   text is escaped, never passed through), so ``report.html`` holds exactly the tables of
   ``report.md``;
 * inlines every picture as a base64 ``data:`` URI and the style sheet in a ``<style>`` element:
-  the page loads nothing from anywhere (an image that is not a file inside the result folder is
-  left out, with its text in its place) and opens in any browser, also when mailed alone;
+  the page loads nothing from anywhere (an image that is not a PNG file inside the result folder
+  is left out, with its text in its place) and opens in any browser, also when mailed alone;
 * shows the report's verdict headline (by convention the first paragraph, right under the title)
   as a banner: red for FAIL, green for PASS, grey for n/a. The verdict itself is passed in from
   the report's data, not read back from the text.
@@ -26,6 +26,7 @@ import base64
 import html
 import re
 from pathlib import Path
+from urllib.parse import quote, unquote
 
 from markdown_it import MarkdownIt
 from markdown_it.token import Token
@@ -33,9 +34,6 @@ from markdown_it.token import Token
 from solver.output.atomic import atomic_write_text
 
 PICTURES_HEADING = "## Pictures"
-# picture types a browser shows from a data: URI, by file suffix
-IMAGE_TYPES = {".png": "image/png", ".jpg": "image/jpeg", ".jpeg": "image/jpeg",
-               ".svg": "image/svg+xml"}
 VERDICT_CLASSES = {"FAIL": "fail", "PASS": "pass", "n/a": "na"}
 # a table cell read as a number (right-aligned): 12, -3.5, 6.8e-15, 1,000.0, a range 51.0..59.9,
 # or "-" for a missing one
@@ -63,7 +61,6 @@ tr:nth-child(even) td { background: #f7f8fa; }
 code, pre { background: #f2f2f2; border-radius: 3px; font-size: 0.9em; }
 pre { padding: 0.6em; overflow-x: auto; }
 img { max-width: 100%; height: auto; border: 1px solid #ddd; }
-.missing { color: #c00000; font-style: italic; }
 """
 
 
@@ -118,24 +115,25 @@ def with_pictures(markdown: str, directory) -> str:
         return text
     lines = ["", PICTURES_HEADING, ""]
     for picture in found:
-        lines += [f"### {caption(picture)}", "", f"![{caption(picture)}](images/{picture.name})",
-                  ""]
+        lines += [f"### {caption(picture)}", "",
+                  f"![{caption(picture)}](images/{quote(picture.name)})", ""]
     return text + "\n".join(lines)
 
 
 def _data_uri(directory: Path, source: str) -> str | None:
-    """The ``data:`` URI of the picture ``source`` (a path relative to ``directory``), or None
-    when it is not a picture file inside ``directory`` (a web address, ``..``, missing)."""
+    """The ``data:`` URI of the PNG picture ``source`` (a percent-encoded path relative to
+    ``directory``), or None when it is not a PNG file inside ``directory`` (a web address,
+    ``..``, missing)."""
+    source = unquote(source)
     if re.match(r"^[a-zA-Z][a-zA-Z0-9+.-]*:", source) or source.startswith(("/", "\\")):
         return None
     root = directory.resolve()
     path = (root / source).resolve()
     if not path.is_relative_to(root) or not path.is_file():
         return None
-    kind = IMAGE_TYPES.get(path.suffix.lower())
-    if kind is None:
+    if path.suffix.lower() != ".png":
         return None
-    return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+    return f"data:image/png;base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
 
 
 def _inline_pictures(tokens: list[Token], directory: Path) -> None:

@@ -177,6 +177,14 @@ def test_pictures_stay_one_section_at_the_end(failing_plate):
     assert again.index("## Scenarios") < again.index("## Pictures")
 
 
+def test_a_picture_named_with_spaces_is_linked_and_inlined(tmp_path):
+    _green_square(tmp_path / "images" / "plate (top view).png")
+    paths = write_report_pages(tmp_path, "# r\n\n**PASS**: fine\n", "PASS")
+    assert "![plate (top view)](images/plate%20%28top%20view%29.png)" in \
+        paths["markdown"].read_text()
+    assert [s[:22] for s in _images(paths["html"].read_text())] == ["data:image/png;base64,"]
+
+
 def test_only_pictures_inside_the_result_are_inlined(tmp_path):
     folder = tmp_path / "result"
     _green_square(tmp_path / "outside.png")
