@@ -40,7 +40,7 @@ from solver.models.temperature_stats import body_temperature_stats
 from solver.network.controls import solve_with_controls
 from solver.network.rack import build_network
 from solver.numerics.linear.settings import LinearSolve
-from solver.output.atomic import atomic_write_text, write_json
+from solver.output.atomic import write_json
 from solver.output.checkpoint import (
     CheckpointError,
     Interrupted,
@@ -49,12 +49,14 @@ from solver.output.checkpoint import (
     save_checkpoint,
 )
 from solver.output.convergence import plot_convergence
+from solver.output.html_report import verdict_status, without_pictures, write_report_pages
 from solver.output.network import (
     coolant_entries,
     format_network_summary,
     summarize,
     write_outputs,
 )
+from solver.output.plate_report import write_plate_report
 from solver.output.report import DesignLimits, format_console, load_network_result, rack_report
 from solver.output.report import write_report as write_rack_report
 from solver.output.results import ResultDirectory
@@ -105,8 +107,8 @@ def _tell(text: str) -> None:
 
 
 def _finish(case: Case, result_dir: ResultDirectory, summary: dict, quiet: bool) -> dict:
-    """Write ``summary.json``/``summary.txt`` (with the design verdict) and the pictures, print
-    the summary, return it."""
+    """Write ``summary.json``/``summary.txt`` (with the design verdict), the pictures and then
+    ``report.md``/``report.html`` (with the pictures), print the summary, return it."""
     summary["verdict"] = summary_verdict(summary)
     write_summary(result_dir, summary)
     if case.output.write_images and case.output.write_fields:
@@ -114,6 +116,7 @@ def _finish(case: Case, result_dir: ResultDirectory, summary: dict, quiet: bool)
         from solver.output.render import render_result
 
         render_result(result_dir.path)
+    write_plate_report(result_dir.path, summary)
     _tell(format_summary(summary))
     _tell(f"results: {result_dir.path}")
     return summary
@@ -330,10 +333,11 @@ def _add_scenarios_to_report(folder: Path, report: dict, study) -> None:
 
 
 def _append_to_report(folder: Path, report: dict, section: str) -> None:
-    """Append ``section`` (markdown) to ``report.md`` and write ``report`` as ``report.json``,
-    both atomically."""
-    markdown = Path(folder) / "report.md"
-    atomic_write_text(markdown, markdown.read_text().rstrip() + "\n\n" + section)
+    """Append ``section`` (markdown) to ``report.md`` (its pictures stay last), write
+    ``report.html`` again and ``report`` as ``report.json``, all atomically."""
+    markdown = without_pictures((Path(folder) / "report.md").read_text())
+    write_report_pages(folder, markdown.rstrip() + "\n\n" + section,
+                       verdict_status(report["passed"]))
     write_json(Path(folder) / "report.json", report)
 
 

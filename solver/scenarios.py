@@ -400,7 +400,9 @@ def write_scenarios(directory, study: ScenarioStudy) -> dict[str, Path]:
     for outcome in [study.design, *study.outcomes]:
         if outcome.report is not None:
             folder = directory / _folder(outcome.label)
-            paths[outcome.label] = write_report(folder, outcome.report)["markdown"]
+            (folder / "images").mkdir(parents=True, exist_ok=True)
+            # the picture first: the report embeds every picture of its folder
             plot_rack_network(outcome.result.solution, folder / "images" /
                               "rack_temperature.png", "temperature")
+            paths[outcome.label] = write_report(folder, outcome.report)["markdown"]
     return paths

@@ -96,12 +96,12 @@ class CoupledRack:
         return report
 
     def write(self, directory, limits=None, name: str = "rack") -> dict:
-        """Write the report (``report.md``/``.json``, chip chart), the network pictures
+        """Write the report (``report.md``/``.html``/``.json``, chip chart), the network pictures
         (``images/rack_temperature.png``, ``images/rack_flow.png``), the hottest 3D plate's
         temperature map (``images/hottest_plate.png``) and the scene ``rack.vtm``."""
 
         directory = Path(directory)
-        paths = write_report(directory, self.report(limits, name))
+        paths = {}
         images = directory / "images"
         images.mkdir(parents=True, exist_ok=True)
         solution = self.result.solution
@@ -115,6 +115,8 @@ class CoupledRack:
             paths["hottest_plate_png"] = plot_plate_temperature(
                 with_fields[hottest].fields, images / "hottest_plate.png", hottest)
             paths["scene"] = rack_scene(directory / "rack.vtm", self)
+        # the report last: it embeds every picture of images/
+        paths.update(write_report(directory, self.report(limits, name)))
         return paths
 
 

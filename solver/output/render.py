@@ -392,7 +392,7 @@ def _render_streamlines(scene: Scene, path: Path, window_size) -> Path | None:
 
 # what a run without a 3D field writes that a person reads: its pictures, reports and network
 NETWORK_FILES = ("network.vtp", "rack.vtm")
-REPORTS = ("report.md", "rack_report.md", "summary.txt")
+REPORTS = ("report.md", "report.html", "rack_report.md", "summary.txt")
 
 
 def _show_pictures(result: ResultDirectory, interactive: bool, stream) -> list[Path]:

@@ -50,8 +50,9 @@ from pathlib import Path
 from solver import __version__
 from solver.case.bodies import DEFAULT_CHIP_LIMIT
 from solver.case.network import WATER_CLASSES
-from solver.output.atomic import atomic_write_text, read_json, write_json
+from solver.output.atomic import read_json, write_json
 from solver.output.figures import pyplot, save_figure
+from solver.output.html_report import markdown_table, verdict_status, write_report_pages
 from solver.units import LPM, ZERO_CELSIUS
 
 
@@ -477,10 +478,7 @@ def _celsius(value, spec: str = ".2f") -> str:
     return _fmt(_celsius_value(value), spec)
 
 
-def _table(headers, rows) -> list[str]:
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    return lines + [""]
+_table = markdown_table
 
 
 def _first(items, max_rows: int) -> str:
@@ -596,8 +594,10 @@ def _verdict(passed) -> str:
 def format_report(report: Mapping, max_rows: int = 40) -> str:
     """The report as Markdown: checks first, then chips, plates, trays, pump, CDU, facility."""
     lines = [f"# Rack report: {report['name']}", ""]
-    verdict = "all design checks pass" if report["passed"] else "some design checks FAIL"
-    lines += [f"**{verdict}** ({report['total_power'] / 1e3:.2f} kW of chip power)", ""]
+    failed = [c["name"] for c in report["checks"] if c["passed"] is False]
+    verdict = ("**PASS**: all design checks pass" if report["passed"]
+               else f"**FAIL**: design checks failed: {', '.join(failed)}")
+    lines += [f"{verdict} ({report['total_power'] / 1e3:.2f} kW of chip power)", ""]
     if report.get("coolant"):
         described = (f" ({report['coolant_description']})"
                      if report.get("coolant_description") else "")
@@ -755,19 +755,22 @@ def plot_chip_temperatures(report: Mapping, path) -> Path:
 
 
 def write_report(directory, report: Mapping, images: bool = True) -> dict[str, Path]:
-    """Write ``report.json``, ``report.md`` and ``images/chip_temperatures.png`` (atomic).
+    """Write ``report.json``, ``images/chip_temperatures.png``, then ``report.md`` and
+    ``report.html`` with every picture then in ``images/`` (atomic; write the other pictures
+    first).
 
-    Returns the paths by kind (``json``, ``markdown``, ``chip_temperatures_png``).
+    Returns the paths by kind (``json``, ``markdown``, ``html``, ``chip_temperatures_png``).
     """
 
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    paths = {"json": write_json(directory / "report.json", report),
-             "markdown": atomic_write_text(directory / "report.md", format_report(report))}
+    paths = {"json": write_json(directory / "report.json", report)}
     if images and report["chips"]:
         (directory / "images").mkdir(exist_ok=True)
         paths["chip_temperatures_png"] = plot_chip_temperatures(
             report, directory / "images" / "chip_temperatures.png")
+    paths.update(write_report_pages(directory, format_report(report),
+                                    verdict_status(report["passed"])))
     return paths
 
 

@@ -23,6 +23,7 @@ from solver.output import (
     rack_report,
     write_report,
 )
+from solver.output.html_report import with_pictures
 from solver.setup import network_section
 from solver.units import LPM, ZERO_CELSIUS
 
@@ -160,6 +161,9 @@ def test_written_report_and_reading_network_files(rack, tmp_path):
     assert data["passed"] is True and len(data["checks"]) == 11
     text = paths["markdown"].read_text()
     assert "## Design checks" in text and "| chip_limits | PASS |" in text
-    assert "## Thresholds used" in text and text == format_report(data)
+    # report.md: the report of the data as written, and its pictures
+    assert "## Thresholds used" in text
+    assert text == with_pictures(format_report(data), tmp_path / "out")
+    assert "![chip temperatures](images/chip_temperatures.png)" in text
     png = paths["chip_temperatures_png"]
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and png.stat().st_size > 5000
