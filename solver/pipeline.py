@@ -541,7 +541,9 @@ def run_conjugate(case, backend, result_dir, quiet: bool = False, resume: bool =
             "pressure": backend.to_host(result.flow.pressure),
         }, field_data={"materials": model.material_table()}, body_names=model.body_names)
         solid = ~plate.fluid_host
-        surface = interface_surface(model.grid, solid, plate.interface_heat_flow())
+        surface = interface_surface(model.grid, solid, plate.interface_heat_flow(),
+                                    result.temperature, result.conductivity,
+                                    result.flow.mass_flux)
         write_polydata(result_dir.interface, surface)
     chips = model.chip_stats(result.temperature)
     for name, entry in chips.items():
