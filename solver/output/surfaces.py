@@ -29,7 +29,7 @@ def local_bulk_temperature(fluid, temperature, mass_flux) -> np.ndarray:
     cell-centred mass flow along the axis (the mean of the two face fluxes [kg/s]); a region
     without flow along the axis gets its plain mean. Where the flow runs along the main axis
     this is the textbook bulk temperature (Incropera et al., *Fundamentals of Heat and Mass
-    Transfer*, 6th ed., eq. 8.25); in plenums and turns, where it runs across, it is only a
+    Transfer*, 6th ed., section 8.2.1); in plenums and turns, where it runs across, it is only a
     section average.
 
     Parameters
