@@ -106,7 +106,7 @@ from solver.output.vtk import (
     host_cell_arrays,
     read_rectilinear,
     read_units,
-    set_body_names,
+    set_name_table,
     set_units,
     write_multiblock,
     write_polydata,
@@ -130,5 +130,5 @@ __all__ = [
     "check_finite", "host_cell_arrays", "decode_field_data", "write_rectilinear",
     "RectilinearFields", "read_rectilinear", "write_polydata", "write_multiblock", "HostFaces",
     "NETWORK_UNITS", "PARALLEL_SPACING", "parallel_offsets", "plate_spacing", "SURFACE_UNITS",
-    "local_bulk_temperature", "main_flow_axis", "read_units", "set_body_names", "set_units",
+    "local_bulk_temperature", "main_flow_axis", "read_units", "set_name_table", "set_units",
 ]

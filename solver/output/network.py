@@ -25,7 +25,7 @@ from solver.network.junctions import junctions_on
 from solver.network.ranges import curve_extrapolations
 from solver.output.atomic import write_csv, write_json
 from solver.output.figures import pyplot, save_figure
-from solver.output.vtk import set_units, write_polydata
+from solver.output.vtk import set_name_table, set_units, write_polydata
 from solver.units import LPM
 
 
@@ -106,10 +106,9 @@ def layout_positions(network):
 
 
 #: Units of the arrays of ``network.vtp`` (SI), recorded in its field data.
-NETWORK_UNITS = {"pressure": "Pa", "temperature": "K", "node_name": "1", "mass_flow": "kg/s",
+NETWORK_UNITS = {"pressure": "Pa", "temperature": "K", "node_id": "1", "mass_flow": "kg/s",
                  "volume_flow": "m3/s", "pressure_drop": "Pa", "inlet_temperature": "K",
-                 "outlet_temperature": "K", "heat": "W", "component_name": "1",
-                 "component_kind": "1"}
+                 "outlet_temperature": "K", "heat": "W", "component_id": "1", "kind_id": "1"}
 
 #: [m] default distance between the lines of branches that join the same two nodes.
 PARALLEL_SPACING = 0.05
@@ -154,11 +153,13 @@ def network_polydata(solution, spacing: float = PARALLEL_SPACING):
     :data:`BEND` of its length and back, through two extra points after the nodes, so that
     each branch is its own visible line. Arrays (units in :data:`NETWORK_UNITS`, recorded in
     the field data by :func:`~solver.output.vtk.set_units`): point data ``pressure``,
-    ``temperature`` and ``node_name`` (``""`` on bend points, whose pressure and temperature
-    are interpolated linearly from the branch's inlet to its outlet, as ParaView does along
-    a line); cell data ``mass_flow``, ``volume_flow``, ``pressure_drop``,
-    ``inlet_temperature``, ``outlet_temperature``, ``heat``, ``component_name`` and
-    ``component_kind``.
+    ``temperature`` and ``node_id`` (-1 on bend points, whose pressure and temperature are
+    interpolated linearly from the branch's inlet to its outlet, as ParaView does along a
+    line); cell data ``mass_flow``, ``volume_flow``, ``pressure_drop``, ``inlet_temperature``,
+    ``outlet_temperature``, ``heat``, ``component_id`` (the branch index, the row order of
+    ``network.csv``) and ``kind_id``. The names are field-data string arrays indexed by the
+    ids (:func:`~solver.output.vtk.set_name_table`): ``node_names``, ``component_names`` and
+    ``component_kinds``.
     """
     import pyvista as pv
 
@@ -169,7 +170,7 @@ def network_polydata(solution, spacing: float = PARALLEL_SPACING):
     points = [nodes]
     pressure = [np.asarray(solution.pressure, dtype=float)]
     temperature = [np.asarray(solution.node_temperature, dtype=float)]
-    names = [n.name for n in net.nodes]
+    node_ids = [np.arange(len(nodes))]
     lines = []
     count = len(nodes)
     for i, (a, b) in enumerate(zip(c.inlet, c.outlet, strict=True)):
@@ -181,21 +182,26 @@ def network_polydata(solution, spacing: float = PARALLEL_SPACING):
         pressure.append(pressure[0][a] + fractions * (pressure[0][b] - pressure[0][a]))
         t_in, t_out = solution.inlet_temperature[i], solution.outlet_temperature[i]
         temperature.append(t_in + fractions * (t_out - t_in))
-        names += ["", ""]
+        node_ids.append(np.full(2, -1))
         lines.append([4, a, count, count + 1, b])
         count += 2
     poly = pv.PolyData(np.vstack(points), lines=np.concatenate(lines))
     poly.point_data["pressure"] = np.concatenate(pressure)
     poly.point_data["temperature"] = np.concatenate(temperature)
-    poly.point_data["node_name"] = np.array(names, dtype=str)
+    poly.point_data["node_id"] = np.concatenate(node_ids).astype(np.int32)
     poly.cell_data["mass_flow"] = solution.mass_flow
     poly.cell_data["volume_flow"] = solution.volumetric_flow
     poly.cell_data["pressure_drop"] = solution.pressure_drop
     poly.cell_data["inlet_temperature"] = solution.inlet_temperature
     poly.cell_data["outlet_temperature"] = solution.outlet_temperature
     poly.cell_data["heat"] = solution.heat
-    poly.cell_data["component_name"] = np.array([b.name for b in net.branches], dtype=str)
-    poly.cell_data["component_kind"] = np.array([b.kind for b in net.branches], dtype=str)
+    poly.cell_data["component_id"] = np.arange(len(net.branches), dtype=np.int32)
+    kinds = sorted({b.kind for b in net.branches})
+    poly.cell_data["kind_id"] = np.array([kinds.index(b.kind) for b in net.branches],
+                                         dtype=np.int32)
+    set_name_table(poly, "node_id", "node_names", [n.name for n in net.nodes])
+    set_name_table(poly, "component_id", "component_names", [b.name for b in net.branches])
+    set_name_table(poly, "kind_id", "component_kinds", kinds)
     set_units(poly, NETWORK_UNITS)
     return poly
 

@@ -13,7 +13,7 @@ from solver.output.network import (
     network_polydata,
     parallel_offsets,
 )
-from solver.output.vtk import FIELD_UNITS, set_body_names, set_units, write_multiblock
+from solver.output.vtk import FIELD_UNITS, set_name_table, set_units, write_multiblock
 
 if TYPE_CHECKING:  # annotations only: the module above imports this one
     from solver.coupling.coupled_rack import CoupledRack
@@ -46,8 +46,8 @@ def rack_scene(path, coupled: CoupledRack) -> Path:
 
     Blocks: ``network`` (as ``network.vtp``: :func:`~solver.output.network.network_polydata`)
     and one rectilinear grid per plate solved in 3D (``plate_<name>``) with the cell arrays of
-    ``fields.vtr`` (``temperature`` [K], ``velocity`` [m/s], ``pressure`` [Pa], ``body_id``,
-    ``body_name``) and field data ``body_names``, ``component_name`` and the unit table. The
+    ``fields.vtr`` (``temperature`` [K], ``velocity`` [m/s], ``pressure`` [Pa], ``body_id``)
+    and field data ``body_names``, ``component_name`` and the unit table. The
     network's node temperatures and the plates' cell temperatures share the array name
     ``temperature``, so ParaView colours the scene with one colour bar.
 
@@ -95,7 +95,7 @@ def rack_scene(path, coupled: CoupledRack) -> Path:
         if "material" in fields:
             grid.cell_data["body_id"] = np.asarray(fields["material"]).ravel(order="F")
             if "body_names" in fields:
-                set_body_names(grid, fields["body_names"])
+                set_name_table(grid, "body_id", "body_names", fields["body_names"])
         grid.field_data["component_name"] = np.array([name])
         set_units(grid, {key: FIELD_UNITS[key] for key in grid.cell_data.keys()})
         blocks[_block_name(name)] = grid

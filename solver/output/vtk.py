@@ -33,7 +33,6 @@ from solver.output.atomic import (
 FIELD_UNITS: dict[str, str] = {
     "temperature": "K",
     "body_id": "1",
-    "body_name": "1",
     "conductivity": "W/(m K)",
     "heat_source": "W/m3",
     "velocity": "m/s",
@@ -156,20 +155,21 @@ def read_units(dataset) -> dict[str, str]:
                     (str(u) for u in dataset.field_data[UNIT_VALUES]), strict=True))
 
 
-def set_body_names(dataset, body_names: Sequence[str]) -> None:
-    """Name the bodies of a data set whose cell array ``body_id`` indexes ``body_names``.
+def set_name_table(dataset, ids: str, table: str, names: Sequence[str]) -> None:
+    """Name the integer ids of the point or cell array ``ids`` of ``dataset``: the field-data
+    string array ``table`` holds the name of id ``i`` at entry ``i`` (-1: nothing).
 
-    Adds the field-data string array ``body_names`` (entry ``i`` names body id ``i``) and the
-    cell-data string array ``body_name`` (``""`` in empty cells, id -1), which ParaView colours
-    by (categorical colours, one legend entry per body) and labels cells with.
+    Names stay in the field data, never as point or cell string arrays: VTK 9.7 filters that
+    interpolate (probe, resample, stream tracer, point-to-cell conversion) crash on those
+    (pyvista issues 9210 and 9227).
     """
-    names = np.array(list(body_names), dtype=str)
-    ids = np.asarray(dataset.cell_data["body_id"])
-    if ids.size and ids.max() >= names.size:
-        raise ValueError(f"body id {int(ids.max())} has no name ({names.size} names given)")
-    dataset.field_data["body_names"] = names
-    # id -1 (empty) picks the "" appended after the last name
-    dataset.cell_data["body_name"] = np.append(names, "")[ids]
+    data = dataset.cell_data if ids in dataset.cell_data.keys() else dataset.point_data
+    values = np.asarray(data[ids])
+    names = np.array(list(names), dtype=str)
+    if values.size and values.max() >= names.size:
+        raise ValueError(f"{ids} {int(values.max())} has no name in {table!r} "
+                         f"({names.size} names given)")
+    dataset.field_data[table] = names
 
 
 def _legacy_rectilinear_bytes(faces, arrays: Mapping[str, np.ndarray]) -> bytes:
@@ -221,8 +221,8 @@ def write_rectilinear(path: str | os.PathLike, grid, cell_arrays: Mapping[str, A
         Units of the cell arrays not in :data:`FIELD_UNITS` (or overriding it); every array
         needs one. Stored as the field-data unit table (:func:`set_units`).
     body_names : sequence of str, optional
-        Names of the body ids in the cell array ``body_id``: adds ``body_names`` (field data)
-        and ``body_name`` (cell data) (:func:`set_body_names`). Not stored in ``.vtk``.
+        Names of the body ids in the cell array ``body_id``, stored as the field-data string
+        array ``body_names`` (:func:`set_name_table`). Not stored in ``.vtk``.
 
     Returns
     -------
@@ -246,7 +246,7 @@ def write_rectilinear(path: str | os.PathLike, grid, cell_arrays: Mapping[str, A
     for name, array in arrays.items():
         mesh.cell_data[name] = _to_vtk_order(array)
     if body_names is not None and "body_id" in arrays:
-        set_body_names(mesh, body_names)
+        set_name_table(mesh, "body_id", "body_names", body_names)
     for name, value in _encode_field_data(field_data).items():
         mesh.field_data[name] = value
     set_units(mesh, {**{name: FIELD_UNITS[name] for name in mesh.cell_data.keys()

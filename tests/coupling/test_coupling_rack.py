@@ -240,12 +240,12 @@ def test_coupled_rack_with_the_conjugate_cold_plate_model(rack, tmp_path):
     (name, point), = coupled.operating_points.items()
     block = scene[names[1]]
     # centred on its own line of the network (two parallel plates: offset sideways)
-    ids = scene["network"].get_cell(list(scene["network"].cell_data["component_name"])
+    ids = scene["network"].get_cell(list(scene["network"].field_data["component_names"])
                                     .index(name)).point_ids
     middle = scene["network"].points[ids[1:3]].mean(axis=0)
     np.testing.assert_allclose(np.asarray(block.bounds).reshape(3, 2).mean(axis=1), middle,
                                atol=1e-12)
-    assert {"temperature", "velocity", "pressure", "body_name"} <= set(block.cell_data.keys())
+    assert {"temperature", "velocity", "pressure", "body_id"} <= set(block.cell_data.keys())
     temperature = np.asarray(block.cell_data["temperature"])
     assert temperature.max() == pytest.approx(point.fields["temperature"].max())
     assert temperature.min() >= point.inlet_temperature - 1e-6

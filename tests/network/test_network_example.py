@@ -92,22 +92,26 @@ def test_example_output_files(example):
     assert poly.n_points == s["nodes"] + 2 * 6 * 18
     units = dict(zip(poly.field_data["array_names"], poly.field_data["array_units"],
                      strict=True))
-    assert units == {"pressure": "Pa", "temperature": "K", "node_name": "1",
+    assert units == {"pressure": "Pa", "temperature": "K", "node_id": "1",
                      "mass_flow": "kg/s", "volume_flow": "m3/s", "pressure_drop": "Pa",
                      "inlet_temperature": "K", "outlet_temperature": "K", "heat": "W",
-                     "component_name": "1", "component_kind": "1"}
+                     "component_id": "1", "kind_id": "1"}
     assert set(units) == set(poly.point_data.keys()) | set(poly.cell_data.keys())
-    names = list(poly.cell_data["component_name"])
+    # names: field-data tables indexed by the integer id arrays (no string point/cell arrays)
+    names = [str(poly.field_data["component_names"][i]) for i in poly.cell_data["component_id"]]
     assert names == [r["name"] for r in rows if r["type"] == "component"]
+    kinds = [str(poly.field_data["component_kinds"][i]) for i in poly.cell_data["kind_id"]]
+    assert kinds == [r["kind"] for r in rows if r["type"] == "component"]
     flows = {r["name"]: float(r["flow [m3/s]"]) for r in rows if r["type"] == "component"}
     np.testing.assert_allclose(poly.cell_data["volume_flow"], [flows[n] for n in names],
                                rtol=1e-9)  # SI m3/s, as network.csv
-    assert poly.cell_data["component_kind"][names.index("tray.0.gpu.0")] == "cold_plate"
-    assert list(poly.point_data["node_name"][: s["nodes"]]) == [
+    node_ids = np.asarray(poly.point_data["node_id"])
+    assert [str(poly.field_data["node_names"][i]) for i in node_ids[node_ids >= 0]] == [
         r["name"] for r in rows if r["type"] == "node"]
+    assert all(poly[n].dtype.kind in "biuf" for n in units)
     # the parallel plates of a tray are distinct lines: only their two end nodes are shared
     plates = [i for i, n in enumerate(names) if n.startswith("tray.3.")
-              and poly.cell_data["component_kind"][i] == "cold_plate"]
+              and kinds[i] == "cold_plate"]
     cells = [poly.get_cell(i).point_ids for i in plates]
     assert all(len(c) == 4 and c[0] == cells[0][0] and c[-1] == cells[0][-1] for c in cells)
     middles = np.array([poly.points[c[1:3]].mean(axis=0) for c in cells])

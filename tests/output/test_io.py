@@ -90,8 +90,9 @@ def test_vtr_roundtrip_pyvista_index_order(tmp_path, grid):
 
 def test_vtr_names_its_bodies_and_the_unit_of_every_array(tmp_path, grid):
     """ParaView conventions (docs/results.md): the field-data unit table names each array's SI
-    unit; ``body_id`` comes with the field-data table ``body_names`` and the per-cell string
-    array ``body_name`` (ParaView colours and labels by it; "" in empty cells)."""
+    unit; ``body_id`` comes with the field-data table ``body_names``; no point or cell array
+    holds strings (VTK 9.7's probe and stream tracer crash on them, pyvista issues 9210/9227),
+    so probing the file works."""
     ids = np.where(np.arange(np.prod(SHAPE)).reshape(SHAPE) % 4 == 3, -1,
                    np.arange(np.prod(SHAPE)).reshape(SHAPE) % 3).astype(np.int32)
     path = write_rectilinear(tmp_path / "fields.vtr", grid, {
@@ -99,16 +100,16 @@ def test_vtr_names_its_bodies_and_the_unit_of_every_array(tmp_path, grid):
         body_names=["base", "channels", "die"])
     mesh = pv.read(path)
     assert list(mesh.field_data["body_names"]) == ["base", "channels", "die"]
-    names = np.asarray(mesh.cell_data["body_name"])
-    expected = np.array(["base", "channels", "die", ""])[np.ravel(ids, order="F")]
-    np.testing.assert_array_equal(names, expected)
+    np.testing.assert_array_equal(mesh.cell_data["body_id"], np.ravel(ids, order="F"))
+    assert all(np.asarray(mesh.cell_data[n]).dtype.kind in "biuf" for n in mesh.cell_data)
+    assert mesh.sample(mesh).n_points == mesh.n_points  # VTK's probe: no string array to crash
     units = dict(zip(mesh.field_data["array_names"], mesh.field_data["array_units"],
                      strict=True))
-    assert units == {"temperature": "K", "body_id": "1", "body_name": "1"}
+    assert units == {"temperature": "K", "body_id": "1"}
     assert read_units(mesh) == units
     with pytest.raises(ValueError, match="no unit given for the array"):
         write_rectilinear(tmp_path / "bad.vtr", grid, {"mystery": np.zeros(SHAPE)})
-    with pytest.raises(ValueError, match="body id 2 has no name"):
+    with pytest.raises(ValueError, match="body_id 2 has no name in 'body_names'"):
         write_rectilinear(tmp_path / "bad.vtr", grid, {"body_id": ids}, body_names=["a", "b"])
 
 
