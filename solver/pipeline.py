@@ -217,7 +217,8 @@ def run(case: Case, backend: str | Backend | None = None, output: str | Path | N
     if case.output.write_fields:
         result_dir.write_fields(model.grid, model.cell_fields(result.temperature,
                                                               result.conductivity),
-                                field_data={"materials": model.material_table()})
+                                field_data={"materials": model.material_table()},
+                                body_names=model.body_names)
     summary = build_summary(
         case_name=case.name, backend=backend, grid=model.grid,
         bodies=body_temperature_stats(temperature, model.body_ids, model.body_names, volumes),
@@ -542,9 +543,11 @@ def run_conjugate(case, backend, result_dir, quiet: bool = False, resume: bool =
             "velocity": backend.to_host(result.flow.cell_velocity())
             * plate.fluid_host[..., None],
             "pressure": backend.to_host(result.flow.pressure),
-        }, field_data={"materials": model.material_table()})
+        }, field_data={"materials": model.material_table()}, body_names=model.body_names)
         solid = ~plate.fluid_host
-        surface = interface_surface(model.grid, solid, plate.interface_heat_flow())
+        surface = interface_surface(model.grid, solid, plate.interface_heat_flow(),
+                                    result.temperature, result.conductivity,
+                                    result.flow.mass_flux)
         write_polydata(result_dir.interface, surface)
     chips = model.chip_stats(result.temperature)
     for name, entry in chips.items():

@@ -171,7 +171,7 @@ def replay_plate(plate_case, outcome, plate: str, folder: Path, backend,
             (folder / "fields").mkdir(exist_ok=True)
             write_rectilinear(folder / "fields" / name, cold_plate.grid, {
                 "temperature": backend.to_host(energy.temperature),
-                "material": model.body_ids})
+                "body_id": model.body_ids}, body_names=model.body_names)
             series.append((energy.time, f"fields/{name}"))
 
     dt = float(np.min(np.diff(times))) if times.size > 1 else times[-1]
@@ -287,7 +287,7 @@ def run_plate_transient(case, plate, result_dir, quiet: bool = False,
         name = f"fields_{step:06d}.vtr"
         write_rectilinear(folder / name, plate.grid, {
             "temperature": backend.to_host(energy.temperature),
-            "material": plate.model.body_ids})
+            "body_id": plate.model.body_ids}, body_names=plate.model.body_names)
         series.append((energy.time, f"transient/{name}"))
 
     last = {}  # the state and records of the last step done (for an interrupt)

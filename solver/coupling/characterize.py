@@ -87,7 +87,12 @@ def coldplate_runner(case, flow: float, backend="cpu") -> OperatingPoint:
         powers = {"heater": float(metrics["heat_input_W"])}
         peaks = {"heater": float(metrics["peak_temperature_K"])}
     fields = {"faces": tuple(np.asarray(f) for f in model.grid.faces),
-              "temperature": temperature, "material": np.asarray(model.body_ids)}
+              "temperature": temperature, "material": np.asarray(model.body_ids),
+              "body_names": list(model.body_names),
+              # coolant cells only, as in fields.vtr
+              "velocity": backend.to_host(result.flow.cell_velocity())
+              * plate.fluid_host[..., None],
+              "pressure": backend.to_host(result.flow.pressure)}
     return OperatingPoint(
         flow=float(flow), pressure_drop=float(metrics["pressure_drop_Pa"]),
         inlet_temperature=float(metrics["inlet_temperature_K"]),

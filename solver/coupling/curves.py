@@ -218,8 +218,9 @@ class OperatingPoint:
         [m/s] largest mean coolant velocity in the plate's channels, when known.
     fields : dict or None
         Host cell fields of the solve for pictures and the rack scene: ``faces`` (x, y, z
-        face coordinates [m]) and arrays of shape (nx, ny, nz) such as ``temperature`` [K] and
-        ``material`` (body id, -1 empty).
+        face coordinates [m]), arrays of shape (nx, ny, nz) such as ``temperature`` [K],
+        ``material`` (body id, -1 empty) and ``pressure`` [Pa], ``velocity`` [m/s]
+        (nx, ny, nz, 3), and ``body_names`` (the name of each body id).
     """
 
     flow: float

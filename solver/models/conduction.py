@@ -74,10 +74,10 @@ class SolidModel:
         return any(getattr(m, "is_temperature_dependent", False) for m in self.body_materials)
 
     def cell_fields(self, temperature, conductivity) -> dict:
-        """Host cell arrays written to ``fields.vtr``: temperature [K], material [body id],
-        conductivity [W/m/K], heat_source [W/m3]."""
+        """Host cell arrays written to ``fields.vtr``: temperature [K], body_id (index into
+        ``body_names``, -1 empty), conductivity [W/m/K], heat_source [W/m3]."""
         backend = self.grid.backend
-        return {"temperature": backend.to_host(temperature), "material": self.body_ids,
+        return {"temperature": backend.to_host(temperature), "body_id": self.body_ids,
                 "conductivity": backend.to_host(conductivity),
                 "heat_source": backend.to_host(self.heat_source)}
 

@@ -37,10 +37,13 @@ from solver.output.checkpoint import (
 from solver.output.convergence import plot_convergence
 from solver.output.network import (
     CSV_UNITS,
+    NETWORK_UNITS,
+    PARALLEL_SPACING,
     branch_table,
     format_network_summary,
     layout_positions,
     network_polydata,
+    parallel_offsets,
     plot_branch_flows,
     plot_pump_curve,
     summarize,
@@ -48,7 +51,7 @@ from solver.output.network import (
     write_outputs,
 )
 from solver.output.rack_pictures import plot_plate_temperature, plot_rack_network
-from solver.output.rack_scene import rack_scene
+from solver.output.rack_scene import plate_spacing, rack_scene
 from solver.output.render import (
     AXIS_NAMES,
     FLUID_KINDS,
@@ -87,7 +90,12 @@ from solver.output.summary import (
     solver_entry,
     write_summary,
 )
-from solver.output.surfaces import interface_surface
+from solver.output.surfaces import (
+    SURFACE_UNITS,
+    interface_surface,
+    local_bulk_temperature,
+    main_flow_axis,
+)
 from solver.output.vtk import (
     FIELD_UNITS,
     HostFaces,
@@ -97,6 +105,9 @@ from solver.output.vtk import (
     decode_field_data,
     host_cell_arrays,
     read_rectilinear,
+    read_units,
+    set_name_table,
+    set_units,
     write_multiblock,
     write_polydata,
     write_rectilinear,
@@ -117,5 +128,7 @@ __all__ = [
     "energy_balance_from_solver", "solver_entry", "build_summary", "format_summary",
     "write_summary", "read_summary", "interface_surface", "FIELD_UNITS", "NonFiniteFieldError",
     "check_finite", "host_cell_arrays", "decode_field_data", "write_rectilinear",
-    "RectilinearFields", "read_rectilinear", "write_polydata", "write_multiblock", "HostFaces"
+    "RectilinearFields", "read_rectilinear", "write_polydata", "write_multiblock", "HostFaces",
+    "NETWORK_UNITS", "PARALLEL_SPACING", "parallel_offsets", "plate_spacing", "SURFACE_UNITS",
+    "local_bulk_temperature", "main_flow_axis", "read_units", "set_name_table", "set_units",
 ]

@@ -8,7 +8,8 @@ then ``os.replace``):
   (``pump_heat``: the shaft power, see :mod:`solver.network.thermal`), CDU approach and heat
   rejected,
   facility return temperature, maldistribution, L/min per kW, TCS dT, controls;
-- ``network.vtp``: the network as VTK lines (one cell per branch) with point and cell data;
+- ``network.vtp``: the network as VTK lines (one cell per branch, parallel branches drawn side
+  by side) with point and cell data in SI units (:func:`network_polydata`);
 - ``images/network_branch_flows.png`` and ``images/network_pump_curve.png``.
 """
 
@@ -24,7 +25,7 @@ from solver.network.junctions import junctions_on
 from solver.network.ranges import curve_extrapolations
 from solver.output.atomic import write_csv, write_json
 from solver.output.figures import pyplot, save_figure
-from solver.output.vtk import write_polydata
+from solver.output.vtk import set_name_table, set_units, write_polydata
 from solver.units import LPM
 
 
@@ -104,27 +105,104 @@ def layout_positions(network):
     return pos
 
 
-def network_polydata(solution):
-    """The network as :class:`pyvista.PolyData` lines with point (node) and cell (branch) data."""
+#: Units of the arrays of ``network.vtp`` (SI), recorded in its field data.
+NETWORK_UNITS = {"pressure": "Pa", "temperature": "K", "node_id": "1", "mass_flow": "kg/s",
+                 "volume_flow": "m3/s", "pressure_drop": "Pa", "inlet_temperature": "K",
+                 "outlet_temperature": "K", "heat": "W", "component_id": "1", "kind_id": "1"}
+
+#: [m] default distance between the lines of branches that join the same two nodes.
+PARALLEL_SPACING = 0.05
+
+#: [-] where along a parallel branch its line bends out to its offset and back.
+BEND = 0.2
+
+
+def parallel_offsets(network, positions, spacing: float = PARALLEL_SPACING) -> np.ndarray:
+    """Sideways offset [m] (nb, 3) of each branch's line so that branches joining the same two
+    nodes (parallel plates) are drawn side by side instead of on one line.
+
+    The ``n`` branches of a node pair get offsets ``(j - (n - 1) / 2) spacing``, ``j = 0..n-1``
+    in the order of the network, along the horizontal normal of the line (``z`` up: ``z x d``;
+    ``x`` for a vertical line); a branch alone between its nodes gets 0.
+    """
+    c = network.compile()
+    offsets = np.zeros((len(network.branches), 3))
+    pairs: dict = {}
+    for i, (a, b) in enumerate(zip(c.inlet, c.outlet, strict=True)):
+        pairs.setdefault(frozenset((int(a), int(b))), []).append(i)
+    for members in pairs.values():
+        if len(members) < 2:
+            continue
+        first = members[0]
+        direction = positions[c.outlet[first]] - positions[c.inlet[first]]
+        normal = np.cross([0.0, 0.0, 1.0], direction)
+        if np.linalg.norm(normal) < 1e-12 * max(np.linalg.norm(direction), 1e-30):
+            normal = np.array([1.0, 0.0, 0.0])
+        normal /= np.linalg.norm(normal)
+        for j, i in enumerate(members):
+            offsets[i] = (j - 0.5 * (len(members) - 1)) * spacing * normal
+    return offsets
+
+
+def network_polydata(solution, spacing: float = PARALLEL_SPACING):
+    """The network as :class:`pyvista.PolyData` lines with point (node) and cell (branch) data.
+
+    Points ``0..nn-1`` are the nodes (``layout_positions``), one line cell per branch in the
+    network's order. A branch that shares both nodes with another (parallel plates) is drawn
+    offset sideways by :func:`parallel_offsets` (``spacing`` [m]): its line bends out at
+    :data:`BEND` of its length and back, through two extra points after the nodes, so that
+    each branch is its own visible line. Arrays (units in :data:`NETWORK_UNITS`, recorded in
+    the field data by :func:`~solver.output.vtk.set_units`): point data ``pressure``,
+    ``temperature`` and ``node_id`` (-1 on bend points, whose pressure and temperature are
+    interpolated linearly from the branch's inlet to its outlet, as ParaView does along a
+    line); cell data ``mass_flow``, ``volume_flow``, ``pressure_drop``, ``inlet_temperature``,
+    ``outlet_temperature``, ``heat``, ``component_id`` (the branch index, the row order of
+    ``network.csv``) and ``kind_id``. The names are field-data string arrays indexed by the
+    ids (:func:`~solver.output.vtk.set_name_table`): ``node_names``, ``component_names`` and
+    ``component_kinds``.
+    """
     import pyvista as pv
 
     net = solution.network
     c = net.compile()
-    points = layout_positions(net)
-    nb = len(net.branches)
-    lines = np.column_stack([np.full(nb, 2), c.inlet, c.outlet]).ravel()
-    poly = pv.PolyData(points, lines=lines)
-    poly.point_data["pressure [Pa]"] = solution.pressure
-    poly.point_data["temperature [K]"] = solution.node_temperature
-    poly.cell_data["mass_flow [kg/s]"] = solution.mass_flow
-    poly.cell_data["flow [L/min]"] = solution.volumetric_flow * LPM
-    poly.cell_data["pressure_drop [Pa]"] = solution.pressure_drop
-    poly.cell_data["inlet_temperature [K]"] = solution.inlet_temperature
-    poly.cell_data["outlet_temperature [K]"] = solution.outlet_temperature
-    poly.cell_data["heat [W]"] = solution.heat
+    nodes = layout_positions(net)
+    offsets = parallel_offsets(net, nodes, spacing)
+    points = [nodes]
+    pressure = [np.asarray(solution.pressure, dtype=float)]
+    temperature = [np.asarray(solution.node_temperature, dtype=float)]
+    node_ids = [np.arange(len(nodes))]
+    lines = []
+    count = len(nodes)
+    for i, (a, b) in enumerate(zip(c.inlet, c.outlet, strict=True)):
+        if not offsets[i].any():
+            lines.append([2, a, b])
+            continue
+        fractions = np.array([BEND, 1.0 - BEND])
+        points.append(nodes[a] + fractions[:, None] * (nodes[b] - nodes[a]) + offsets[i])
+        pressure.append(pressure[0][a] + fractions * (pressure[0][b] - pressure[0][a]))
+        t_in, t_out = solution.inlet_temperature[i], solution.outlet_temperature[i]
+        temperature.append(t_in + fractions * (t_out - t_in))
+        node_ids.append(np.full(2, -1))
+        lines.append([4, a, count, count + 1, b])
+        count += 2
+    poly = pv.PolyData(np.vstack(points), lines=np.concatenate(lines))
+    poly.point_data["pressure"] = np.concatenate(pressure)
+    poly.point_data["temperature"] = np.concatenate(temperature)
+    poly.point_data["node_id"] = np.concatenate(node_ids).astype(np.int32)
+    poly.cell_data["mass_flow"] = solution.mass_flow
+    poly.cell_data["volume_flow"] = solution.volumetric_flow
+    poly.cell_data["pressure_drop"] = solution.pressure_drop
+    poly.cell_data["inlet_temperature"] = solution.inlet_temperature
+    poly.cell_data["outlet_temperature"] = solution.outlet_temperature
+    poly.cell_data["heat"] = solution.heat
+    poly.cell_data["component_id"] = np.arange(len(net.branches), dtype=np.int32)
     kinds = sorted({b.kind for b in net.branches})
-    poly.cell_data["kind_id"] = np.array([kinds.index(b.kind) for b in net.branches])
-    poly.field_data["kinds"] = np.array(kinds)
+    poly.cell_data["kind_id"] = np.array([kinds.index(b.kind) for b in net.branches],
+                                         dtype=np.int32)
+    set_name_table(poly, "node_id", "node_names", [n.name for n in net.nodes])
+    set_name_table(poly, "component_id", "component_names", [b.name for b in net.branches])
+    set_name_table(poly, "kind_id", "component_kinds", kinds)
+    set_units(poly, NETWORK_UNITS)
     return poly
 
 

@@ -102,9 +102,9 @@ class Scene:
             raise ValueError(f"{result.fields} has no 'temperature' cell array")
         self.mesh.cell_data["temperature_C"] = self.mesh.cell_data["temperature"] - ZERO_CELSIUS
         n_cells = self.mesh.n_cells
-        if "material" not in self.mesh.cell_data:  # a bare temperature field: all solid
-            self.mesh.cell_data["material"] = np.zeros(n_cells, dtype=np.int32)
-        material = np.asarray(self.mesh.cell_data["material"])
+        if "body_id" not in self.mesh.cell_data:  # a bare temperature field: all solid
+            self.mesh.cell_data["body_id"] = np.zeros(n_cells, dtype=np.int32)
+        material = np.asarray(self.mesh.cell_data["body_id"])
         self.material = material
         self.occupied = material >= 0
         self.solid_ids = solid_ids(_material_table(result, metadata), material)
@@ -136,10 +136,10 @@ class Scene:
                 "title_font_size": 18, "label_font_size": 15}
 
     def occupied_part(self, dataset):
-        """Cells of ``dataset`` that are not empty (material >= 0)."""
-        if "material" not in dataset.cell_data or self.occupied.all():
+        """Cells of ``dataset`` that are not empty (body_id >= 0)."""
+        if "body_id" not in dataset.cell_data or self.occupied.all():
             return dataset
-        keep = np.flatnonzero(np.asarray(dataset.cell_data["material"]) >= 0)
+        keep = np.flatnonzero(np.asarray(dataset.cell_data["body_id"]) >= 0)
         return dataset.extract_cells(keep)
 
     def mid_slice(self, axis: int):
@@ -331,7 +331,7 @@ def _render_slice(scene: Scene, axis: int, scalars: str, bar_title: str, cmap: s
     fmt = "%.1f" if scalars.startswith("temperature") else "%.3g"
     if scalars == "speed" and section.n_cells:
         # speed only in the coolant; solids in grey for context
-        in_solid = np.isin(np.asarray(section.cell_data["material"]), scene.solid_ids)
+        in_solid = np.isin(np.asarray(section.cell_data["body_id"]), scene.solid_ids)
         if in_solid.any():
             plotter.add_mesh(section.extract_cells(np.flatnonzero(in_solid)), color="lightgrey")
         section = section.extract_cells(np.flatnonzero(~in_solid))

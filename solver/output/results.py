@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -107,14 +107,17 @@ class ResultDirectory:
 
     def write_fields(self, grid, cell_arrays: Mapping[str, Any],
                      field_data: Mapping[str, Any] | None = None,
-                     units: Mapping[str, str] | None = None, legacy: bool = True) -> list[Path]:
-        """Write ``fields.vtr`` and, when ``legacy``, ``fields.vtk`` (:func:`write_rectilinear`).
+                     units: Mapping[str, str] | None = None, legacy: bool = True,
+                     body_names: Sequence[str] | None = None) -> list[Path]:
+        """Write ``fields.vtr`` and, when ``legacy``, ``fields.vtk`` (:func:`write_rectilinear`;
+        ``body_names`` name the ids of the ``body_id`` array in ``fields.vtr``).
 
         Both files are checked for non-finite values before either is written.
         """
         arrays = host_cell_arrays(grid, cell_arrays)
         host_grid = HostFaces(tuple(grid.faces))
-        paths = [write_rectilinear(self.fields, host_grid, arrays, field_data, units)]
+        paths = [write_rectilinear(self.fields, host_grid, arrays, field_data, units,
+                                   body_names)]
         if legacy:
             paths.append(write_rectilinear(self.fields_legacy, host_grid, arrays))
         return paths

@@ -9,7 +9,7 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,16 +27,22 @@ from solver.output.atomic import (
     fsync_directory,
 )
 
-#: Units of the cell arrays coolsim writes (SI; ``"1"`` means dimensionless or an id).
+#: Units of the arrays coolsim writes into its VTK files (SI; ``"1"`` means dimensionless, an
+#: id or a name). Every file records the units of its arrays in its field data
+#: (:func:`set_units`, ``docs/results.md``).
 FIELD_UNITS: dict[str, str] = {
     "temperature": "K",
-    "material": "1",
+    "body_id": "1",
     "conductivity": "W/(m K)",
-    "heat_source": "W/m^3",
+    "heat_source": "W/m3",
     "velocity": "m/s",
     "pressure": "Pa",
-    "wall_heat_flux": "W/m^2",
+    "wall_heat_flux": "W/m2",
 }
+
+#: Field-data names of the unit table: two string arrays of equal length, entry ``i`` of
+#: ``array_units`` is the unit of the point, cell or field array named ``array_names[i]``.
+UNIT_NAMES, UNIT_VALUES = "array_names", "array_units"
 
 
 _FIELD_DATA_KEY = "coolsim"
@@ -94,36 +100,76 @@ def _from_vtk_order(array: np.ndarray, shape: tuple[int, int, int]) -> np.ndarra
                     axis=-1)
 
 
-def _encode_field_data(field_data: Mapping[str, Any] | None,
-                       units: Mapping[str, str]) -> dict[str, np.ndarray]:
+def _encode_field_data(field_data: Mapping[str, Any] | None) -> dict[str, np.ndarray]:
     """Numeric arrays stay arrays; everything else is stored as one JSON string entry."""
     out: dict[str, np.ndarray] = {}
     structured: dict[str, Any] = {}
     for name, value in (field_data or {}).items():
-        if name == _FIELD_DATA_KEY:
-            raise ValueError(f"field data name {_FIELD_DATA_KEY!r} is reserved")
+        if name in (_FIELD_DATA_KEY, UNIT_NAMES, UNIT_VALUES, "body_names"):
+            raise ValueError(f"field data name {name!r} is reserved")
         numeric = hasattr(value, "shape") or isinstance(value, int | float | np.number)
         array = np.asarray(to_host(value)) if numeric else None
         if array is not None and array.dtype.kind in "biuf" and array.size > 0:
             out[name] = np.atleast_1d(array)
         else:
             structured[name] = value
-    out[_FIELD_DATA_KEY] = np.array([dumps_json({"units": dict(units), "metadata": structured})])
+    out[_FIELD_DATA_KEY] = np.array([dumps_json({"metadata": structured})])
     return out
 
 
 def decode_field_data(mesh) -> tuple[dict[str, str], dict[str, Any]]:
-    units: dict[str, str] = {}
+    """Units (:func:`read_units`) and metadata (the JSON entry decoded, other field arrays as
+    arrays) of a data set written by coolsim."""
     metadata: dict[str, Any] = {}
     for name in mesh.field_data.keys():
         value = mesh.field_data[name]
         if name == _FIELD_DATA_KEY:
-            decoded = json.loads(str(np.atleast_1d(value)[0]))
-            units.update(decoded.get("units", {}))
-            metadata.update(decoded.get("metadata", {}))
-        else:
+            metadata.update(json.loads(str(np.atleast_1d(value)[0])).get("metadata", {}))
+        elif name not in (UNIT_NAMES, UNIT_VALUES):
             metadata[name] = np.asarray(value)
-    return units, metadata
+    return read_units(mesh), metadata
+
+
+def set_units(dataset, units: Mapping[str, str]) -> None:
+    """Record the unit of each array of ``dataset`` (a PyVista data set) in its field data.
+
+    ``units`` maps array names to SI units (``"K"``, ``"m3/s"``; ``"1"`` for dimensionless
+    numbers, ids and names); they are stored as the two string arrays ``array_names`` and
+    ``array_units`` (:data:`UNIT_NAMES`, :data:`UNIT_VALUES`), which ParaView's spreadsheet view
+    shows side by side under "Field Data". Every array of the data set must have a unit.
+    """
+    present = set(dataset.point_data.keys()) | set(dataset.cell_data.keys())
+    missing = sorted(present - set(units))
+    if missing:
+        raise ValueError(f"no unit given for the array(s) {', '.join(missing)}")
+    names = sorted(units)
+    dataset.field_data[UNIT_NAMES] = np.array(names, dtype=str)
+    dataset.field_data[UNIT_VALUES] = np.array([units[n] for n in names], dtype=str)
+
+
+def read_units(dataset) -> dict[str, str]:
+    """The units recorded by :func:`set_units`: array name -> unit (empty when none)."""
+    if UNIT_NAMES not in dataset.field_data.keys():
+        return {}
+    return dict(zip((str(n) for n in dataset.field_data[UNIT_NAMES]),
+                    (str(u) for u in dataset.field_data[UNIT_VALUES]), strict=True))
+
+
+def set_name_table(dataset, ids: str, table: str, names: Sequence[str]) -> None:
+    """Name the integer ids of the point or cell array ``ids`` of ``dataset``: the field-data
+    string array ``table`` holds the name of id ``i`` at entry ``i`` (-1: nothing).
+
+    Names stay in the field data, never as point or cell string arrays: VTK 9.7 filters that
+    interpolate (probe, resample, stream tracer, point-to-cell conversion) crash on those
+    (pyvista issues 9210 and 9227).
+    """
+    data = dataset.cell_data if ids in dataset.cell_data.keys() else dataset.point_data
+    values = np.asarray(data[ids])
+    names = np.array(list(names), dtype=str)
+    if values.size and values.max() >= names.size:
+        raise ValueError(f"{ids} {int(values.max())} has no name in {table!r} "
+                         f"({names.size} names given)")
+    dataset.field_data[table] = names
 
 
 def _legacy_rectilinear_bytes(faces, arrays: Mapping[str, np.ndarray]) -> bytes:
@@ -154,7 +200,8 @@ def _legacy_rectilinear_bytes(faces, arrays: Mapping[str, np.ndarray]) -> bytes:
 
 def write_rectilinear(path: str | os.PathLike, grid, cell_arrays: Mapping[str, Any],
                       field_data: Mapping[str, Any] | None = None,
-                      units: Mapping[str, str] | None = None) -> Path:
+                      units: Mapping[str, str] | None = None,
+                      body_names: Sequence[str] | None = None) -> Path:
     """Write cell fields on a rectilinear grid to a VTK file, atomically.
 
     Parameters
@@ -171,7 +218,11 @@ def write_rectilinear(path: str | os.PathLike, grid, cell_arrays: Mapping[str, A
         Extra metadata: numeric arrays are stored as VTK field arrays, anything else (e.g. the
         material table) as JSON text; :func:`read_rectilinear` returns both.
     units : mapping of str to str, optional
-        Units of the cell arrays; defaults from :data:`FIELD_UNITS`. Stored as JSON field data.
+        Units of the cell arrays not in :data:`FIELD_UNITS` (or overriding it); every array
+        needs one. Stored as the field-data unit table (:func:`set_units`).
+    body_names : sequence of str, optional
+        Names of the body ids in the cell array ``body_id``, stored as the field-data string
+        array ``body_names`` (:func:`set_name_table`). Not stored in ``.vtk``.
 
     Returns
     -------
@@ -187,8 +238,6 @@ def write_rectilinear(path: str | os.PathLike, grid, cell_arrays: Mapping[str, A
     path = Path(path)
     faces = tuple(np.asarray(f, dtype=np.float64) for f in grid.faces)
     arrays = host_cell_arrays(grid, cell_arrays)
-    all_units = {name: FIELD_UNITS[name] for name in arrays if name in FIELD_UNITS}
-    all_units.update(units or {})
     if path.suffix == ".vtk":
         return atomic_write_bytes(path, _legacy_rectilinear_bytes(faces, arrays))
     if path.suffix != ".vtr":
@@ -196,8 +245,12 @@ def write_rectilinear(path: str | os.PathLike, grid, cell_arrays: Mapping[str, A
     mesh = pv.RectilinearGrid(*faces)
     for name, array in arrays.items():
         mesh.cell_data[name] = _to_vtk_order(array)
-    for name, value in _encode_field_data(field_data, all_units).items():
+    if body_names is not None and "body_id" in arrays:
+        set_name_table(mesh, "body_id", "body_names", body_names)
+    for name, value in _encode_field_data(field_data).items():
         mesh.field_data[name] = value
+    set_units(mesh, {**{name: FIELD_UNITS[name] for name in mesh.cell_data.keys()
+                        if name in FIELD_UNITS}, **(units or {})})
     with atomic_path(path) as temporary:
         mesh.save(temporary)
     return path

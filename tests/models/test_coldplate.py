@@ -97,6 +97,14 @@ def test_wall_heat_flux_integrates_to_the_heat_input(tmp_path):
     heat = float(np.sum(surface.cell_data["wall_heat_flux"] * surface.cell_data["area"]))
     # all 2.5 W cross the fluid-solid interface (the lid and the sides are adiabatic)
     assert heat == pytest.approx(2.5, rel=5e-3)
+    # the run writes the wall temperature and h on the local bulk temperature, with units
+    # (validated in tests/models/test_heat_transfer_validation.py against Shah & London)
+    units = dict(zip(surface.field_data["array_names"], surface.field_data["array_units"],
+                     strict=True))
+    assert units["heat_transfer_coefficient"] == "W/(m2 K)" and units["wall_temperature"] == "K"
+    wall, bulk = surface.cell_data["wall_temperature"], surface.cell_data["bulk_temperature"]
+    assert np.all(wall > bulk)  # heat flows from the heated plate into the coolant everywhere
+    assert np.all(surface.cell_data["heat_transfer_coefficient"] > 0)
 
 
 def test_checkpoint_and_resume(tmp_path):

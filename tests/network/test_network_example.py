@@ -10,11 +10,12 @@ import json
 import tomllib
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from solver.case import NetworkSection
 from solver.materials import get_coolant
-from solver.output import load_network_result, rack_report
+from solver.output import PARALLEL_SPACING, load_network_result, rack_report
 from solver.pipeline import run_network_case
 
 CASE = Path(__file__).resolve().parents[2] / "cases" / "rack_network.toml"
@@ -86,8 +87,36 @@ def test_example_output_files(example):
     import pyvista as pv
 
     poly = pv.read(out / "network.vtp")
-    assert poly.n_cells == s["components"] and poly.n_points == s["nodes"]
-    assert "flow [L/min]" in poly.cell_data and "temperature [K]" in poly.point_data
+    # one line per component; each of the 6 parallel plates of a tray bends out through 2 points
+    assert poly.n_cells == s["components"]
+    assert poly.n_points == s["nodes"] + 2 * 6 * 18
+    units = dict(zip(poly.field_data["array_names"], poly.field_data["array_units"],
+                     strict=True))
+    assert units == {"pressure": "Pa", "temperature": "K", "node_id": "1",
+                     "mass_flow": "kg/s", "volume_flow": "m3/s", "pressure_drop": "Pa",
+                     "inlet_temperature": "K", "outlet_temperature": "K", "heat": "W",
+                     "component_id": "1", "kind_id": "1"}
+    assert set(units) == set(poly.point_data.keys()) | set(poly.cell_data.keys())
+    # names: field-data tables indexed by the integer id arrays (no string point/cell arrays)
+    names = [str(poly.field_data["component_names"][i]) for i in poly.cell_data["component_id"]]
+    assert names == [r["name"] for r in rows if r["type"] == "component"]
+    kinds = [str(poly.field_data["component_kinds"][i]) for i in poly.cell_data["kind_id"]]
+    assert kinds == [r["kind"] for r in rows if r["type"] == "component"]
+    flows = {r["name"]: float(r["flow [m3/s]"]) for r in rows if r["type"] == "component"}
+    np.testing.assert_allclose(poly.cell_data["volume_flow"], [flows[n] for n in names],
+                               rtol=1e-9)  # SI m3/s, as network.csv
+    node_ids = np.asarray(poly.point_data["node_id"])
+    assert [str(poly.field_data["node_names"][i]) for i in node_ids[node_ids >= 0]] == [
+        r["name"] for r in rows if r["type"] == "node"]
+    assert all(poly[n].dtype.kind in "biuf" for n in units)
+    # the parallel plates of a tray are distinct lines: only their two end nodes are shared
+    plates = [i for i, n in enumerate(names) if n.startswith("tray.3.")
+              and kinds[i] == "cold_plate"]
+    cells = [poly.get_cell(i).point_ids for i in plates]
+    assert all(len(c) == 4 and c[0] == cells[0][0] and c[-1] == cells[0][-1] for c in cells)
+    middles = np.array([poly.points[c[1:3]].mean(axis=0) for c in cells])
+    gaps = np.linalg.norm(middles[:, None] - middles[None], axis=-1)[np.triu_indices(6, 1)]
+    assert gaps.min() == pytest.approx(PARALLEL_SPACING, rel=1e-9)
     assert not list(out.glob(".*tmp*"))  # atomic writes leave no temporary files
 
 

@@ -26,6 +26,7 @@ from solver.output import (
     interface_surface,
     load_checkpoint,
     read_rectilinear,
+    read_units,
     save_checkpoint,
     write_csv,
     write_json,
@@ -49,12 +50,12 @@ def grid(backend):
 def _fields(grid):
     i, j, k = np.meshgrid(*(np.arange(n) for n in SHAPE), indexing="ij")
     temperature = 300.0 + 100 * i + 10 * j + k  # distinct per cell, encodes its index
-    material = (i + 3 * j + 12 * k).astype(np.int32)
+    body_id = (i + 3 * j + 12 * k).astype(np.int32)
     velocity = np.stack([i, j, k], axis=-1).astype(np.float64) * [1.0, 2.0, 3.0]
     xp = grid.backend
     return {
         "temperature": xp.asarray(temperature),
-        "material": xp.asarray(material),
+        "body_id": xp.asarray(body_id),
         "velocity": xp.asarray(velocity),
     }
 
@@ -71,7 +72,7 @@ def test_vtr_roundtrip_pyvista_index_order(tmp_path, grid):
     assert back.shape == SHAPE
     for name, array in _host(fields).items():
         np.testing.assert_array_equal(back[name], array)
-    assert back["material"].dtype == np.int32
+    assert back["body_id"].dtype == np.int32
     assert back.units["temperature"] == "K" and back.units["velocity"] == "m/s"
     assert back.metadata["materials"] == [{"id": 0, "name": "copper"}]
 
@@ -85,6 +86,31 @@ def test_vtr_roundtrip_pyvista_index_order(tmp_path, grid):
         cell = mesh.find_containing_cell([xc[i], yc[j], zc[k]])
         assert mesh.cell_data["temperature"][cell] == host["temperature"][i, j, k]
         np.testing.assert_array_equal(mesh.cell_data["velocity"][cell], host["velocity"][i, j, k])
+
+
+def test_vtr_names_its_bodies_and_the_unit_of_every_array(tmp_path, grid):
+    """ParaView conventions (docs/results.md): the field-data unit table names each array's SI
+    unit; ``body_id`` comes with the field-data table ``body_names``; no point or cell array
+    holds strings (VTK 9.7's probe and stream tracer crash on them, pyvista issues 9210/9227),
+    so probing the file works."""
+    ids = np.where(np.arange(np.prod(SHAPE)).reshape(SHAPE) % 4 == 3, -1,
+                   np.arange(np.prod(SHAPE)).reshape(SHAPE) % 3).astype(np.int32)
+    path = write_rectilinear(tmp_path / "fields.vtr", grid, {
+        "temperature": grid.backend.asarray(np.full(SHAPE, 300.0)), "body_id": ids},
+        body_names=["base", "channels", "die"])
+    mesh = pv.read(path)
+    assert list(mesh.field_data["body_names"]) == ["base", "channels", "die"]
+    np.testing.assert_array_equal(mesh.cell_data["body_id"], np.ravel(ids, order="F"))
+    assert all(np.asarray(mesh.cell_data[n]).dtype.kind in "biuf" for n in mesh.cell_data)
+    assert mesh.sample(mesh).n_points == mesh.n_points  # VTK's probe: no string array to crash
+    units = dict(zip(mesh.field_data["array_names"], mesh.field_data["array_units"],
+                     strict=True))
+    assert units == {"temperature": "K", "body_id": "1"}
+    assert read_units(mesh) == units
+    with pytest.raises(ValueError, match="no unit given for the array"):
+        write_rectilinear(tmp_path / "bad.vtr", grid, {"mystery": np.zeros(SHAPE)})
+    with pytest.raises(ValueError, match="body_id 2 has no name in 'body_names'"):
+        write_rectilinear(tmp_path / "bad.vtr", grid, {"body_id": ids}, body_names=["a", "b"])
 
 
 def test_legacy_vtk_read_by_meshio_in_index_order(tmp_path, grid):

@@ -23,7 +23,7 @@ def _synthetic_result(root, flow: bool) -> ResultDirectory:
     material[channel] = 1
     material[(z > 0.0045) & (x > 0.035)] = -1
     temperature = 298.15 + 40.0 * np.exp(-((x - 0.02) ** 2 + (y - 0.007) ** 2) / 1e-4)
-    arrays = {"temperature": temperature, "material": material}
+    arrays = {"temperature": temperature, "body_id": material}
     if flow:
         velocity = np.zeros((*grid.shape, 3))
         velocity[..., 0] = np.where(channel, 0.3, 0.0)
@@ -95,7 +95,7 @@ def test_show_window_path_builds_scene(tmp_path, monkeypatch):
 
 
 def test_render_bare_temperature_field(tmp_path):
-    """Fields without a material array or summary: every cell is drawn as solid."""
+    """Fields without a body_id array or summary: every cell is drawn as solid."""
     grid = Grid.uniform((0.02, 0.01, 0.004), (8, 4, 3))
     result = ResultDirectory(tmp_path, "bare").create()
     temperature = 300.0 + np.arange(96.0).reshape(8, 4, 3)
@@ -115,7 +115,7 @@ def test_streamlines_without_boundary_inflow_seed_in_coolant(tmp_path):
     velocity[:, [0, -1]] = 0.0
     material = np.ones((8, 8, 8), dtype=np.int32)
     result = ResultDirectory(tmp_path, "cavity").create()
-    result.write_fields(grid, {"temperature": 300.0 + x, "material": material,
+    result.write_fields(grid, {"temperature": 300.0 + x, "body_id": material,
                                "velocity": velocity}, field_data={"materials": MATERIALS},
                         legacy=False)
     assert render.Scene(result).inlet_seeds() is None
