@@ -401,6 +401,6 @@ def write_scenarios(directory, study: ScenarioStudy) -> dict[str, Path]:
         if outcome.report is not None:
             folder = directory / _folder(outcome.label)
             paths[outcome.label] = write_report(folder, outcome.report)["markdown"]
-            plot_rack_network(outcome.result.solution, folder / "images" /
-                              "rack_temperature.png", "temperature")
+            plot_rack_network(outcome.result.built, outcome.result.solution,
+                              folder / "images" / "rack_temperature.png", "temperature")
     return paths
