@@ -402,5 +402,6 @@ def write_scenarios(directory, study: ScenarioStudy) -> dict[str, Path]:
             folder = directory / _folder(outcome.label)
             paths[outcome.label] = write_report(folder, outcome.report)["markdown"]
             plot_rack_network(outcome.result.built, outcome.result.solution,
-                              folder / "images" / "rack_temperature.png", "temperature")
+                              folder / "images" / "rack_temperature.png", "temperature",
+                              outcome.label)
     return paths

@@ -235,7 +235,8 @@ def _labels(ax, built, solution, s: RackSchematic, quantity: str) -> None:
                     va="center", fontsize=6)
 
 
-def plot_rack_network(built, solution, path, quantity: str = "temperature") -> Path:
+def plot_rack_network(built, solution, path, quantity: str = "temperature",
+                      name: str = "rack") -> Path:
     """Draw the rack schematic coloured by ``quantity`` and write it as PNG (atomically).
 
     Parameters
@@ -247,6 +248,8 @@ def plot_rack_network(built, solution, path, quantity: str = "temperature") -> P
     quantity : {"temperature", "flow"}
         Coolant temperature [C] of every branch, or the flow deviation [%] of each tray from the
         mean tray flow and of each plate from the mean of its plate group.
+    name : str
+        Title (the case or scenario name).
 
     Returns
     -------
@@ -317,7 +320,7 @@ def plot_rack_network(built, solution, path, quantity: str = "temperature") -> P
     mean = float(np.mean([flows[net.branch_index(n)] for n in built.tray_inlets])) * LPM
     what = (f"flow deviation, mean tray flow {mean:.2f} L/min" if quantity == "flow"
             else "coolant temperature")
-    ax.set_title(f"rack: {what} ({len(s.trays)} trays, {len(s.plates)} cold plates)")
+    ax.set_title(f"{name}: {what} ({len(s.trays)} trays, {len(s.plates)} cold plates)")
     ax.set_xlim(-2.6, FACILITY_X + 2.8)
     ax.set_ylim(CDU_Y - 2.3, s.top + 2.3)
     ax.set_aspect("equal")
@@ -325,15 +328,15 @@ def plot_rack_network(built, solution, path, quantity: str = "temperature") -> P
     return save_figure(fig, path)
 
 
-def write_rack_pictures(built, solution, images) -> dict[str, Path]:
-    """Write ``rack_temperature.png`` and ``rack_flow.png`` into the folder ``images``; returns
-    their paths as ``rack_temperature_png`` and ``rack_flow_png``."""
+def write_rack_pictures(built, solution, images, name: str = "rack") -> dict[str, Path]:
+    """Write ``rack_temperature.png`` and ``rack_flow.png`` (titled ``name``) into the folder
+    ``images``; returns their paths as ``rack_temperature_png`` and ``rack_flow_png``."""
     images = Path(images)
     images.mkdir(parents=True, exist_ok=True)
-    return {"rack_temperature_png": plot_rack_network(built, solution,
-                                                      images / "rack_temperature.png"),
+    return {"rack_temperature_png": plot_rack_network(
+                built, solution, images / "rack_temperature.png", "temperature", name),
             "rack_flow_png": plot_rack_network(built, solution, images / "rack_flow.png",
-                                               "flow")}
+                                               "flow", name)}
 
 
 def plot_plate_temperature(fields: Mapping, path, title: str = "cold plate") -> Path:
