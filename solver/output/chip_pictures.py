@@ -151,8 +151,8 @@ def plot_chip_temperatures(report: Mapping, path) -> Path:
                             label="no coolant (drawn to its limit)"))
     legend.append(Line2D([], [], color="k", linewidth=1.5, label="limit of each chip"))
     axes[0, 0].legend(handles=legend, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
-    axes[0, 0].set_title(f"{report['name']}: chip temperatures (peak where solved in 3D, else "
-                         f"case), bars from the coolant supply {base:.1f} C", fontsize=10)
+    fig.suptitle(f"{report['name']}: chip temperatures (peak where solved in 3D, else case), "
+                 f"bars from the coolant supply {base:.1f} C", fontsize=10)
     return save_figure(fig, path)
 
 
