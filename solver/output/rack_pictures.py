@@ -339,22 +339,42 @@ def write_rack_pictures(built, solution, images, name: str = "rack") -> dict[str
                                                "flow", name)}
 
 
+def footprint_outline(mask: np.ndarray, x: np.ndarray, y: np.ndarray) -> list:
+    """The cell faces between ``mask`` (nx, ny) and the rest, as segments on the face
+    coordinates ``x`` (nx + 1), ``y`` (ny + 1)."""
+    pad = np.pad(mask, 1)
+    across_x = np.argwhere(pad[1:, 1:-1] != pad[:-1, 1:-1])  # face x[i] between cells i-1, i
+    across_y = np.argwhere(pad[1:-1, 1:] != pad[1:-1, :-1])
+    return ([[(x[i], y[j]), (x[i], y[j + 1])] for i, j in across_x]
+            + [[(x[i], y[j]), (x[i + 1], y[j])] for i, j in across_y])
+
+
 def plot_plate_temperature(fields: Mapping, path, title: str = "cold plate") -> Path:
     """Plan view (x-y) of a plate's peak temperature over z [C] from its cell fields.
 
-    ``fields`` as :attr:`solver.coupling.OperatingPoint.fields` (``faces`` and ``temperature``,
-    optionally ``material`` with -1 for empty cells, which are left blank).
+    ``fields`` as :attr:`solver.coupling.OperatingPoint.fields` (``faces`` [m] and
+    ``temperature`` [K], optionally ``material`` with -1 for empty cells, which are left blank).
+    With ``material``, the footprint of the body holding the hottest cell (the die) is outlined.
     """
     plt = pyplot()
+    from matplotlib.collections import LineCollection
 
     x, y, _ = (np.asarray(f, dtype=float) for f in fields["faces"])
     temperature = np.asarray(fields["temperature"], dtype=float) - ZERO_CELSIUS
     if "material" in fields:
-        temperature = np.where(np.asarray(fields["material"]) >= 0, temperature, -np.inf)
+        material = np.asarray(fields["material"])
+        temperature = np.where(material >= 0, temperature, -np.inf)
     peak = temperature.max(axis=2)
     peak = np.ma.masked_invalid(np.where(np.isfinite(peak), peak, np.nan))
     fig, ax = plt.subplots(figsize=(6.0, 4.0))
     mesh = ax.pcolormesh(x * 1e3, y * 1e3, peak.T, cmap="inferno", shading="flat")
+    if "material" in fields:
+        die = material.flat[int(np.argmax(temperature))]
+        ax.add_collection(LineCollection(footprint_outline((material == die).any(axis=2),
+                                                           x * 1e3, y * 1e3),
+                                         colors="cyan", linewidths=1.5,
+                                         label="footprint of the hottest body"))
+        ax.legend(loc="upper left", bbox_to_anchor=(0.0, -0.18), fontsize=8, frameon=False)
     ax.set_aspect("equal")
     ax.set_xlabel("x [mm]")
     ax.set_ylabel("y [mm]")
@@ -363,5 +383,5 @@ def plot_plate_temperature(fields: Mapping, path, title: str = "cold plate") -> 
     return save_figure(fig, path)
 
 
-__all__ = ["RackSchematic", "plate_flow_deviation", "plot_plate_temperature",
+__all__ = ["RackSchematic", "footprint_outline", "plate_flow_deviation", "plot_plate_temperature",
            "plot_rack_network", "rack_schematic", "tray_flow_deviation", "write_rack_pictures"]

@@ -269,9 +269,9 @@ def _fit_plane(plotter, view: str) -> None:
     fifth to the colour bar and a strip at the top to the title."""
     camera = plotter.camera
     camera.tight(padding=0.25, adjust_render_window=False, view=view)
-    camera.zoom(0.85)
-    # move the camera down (the plane up) by 7 % of the picture height
-    shift = 0.14 * camera.parallel_scale * np.asarray(camera.up)
+    camera.zoom(0.82)
+    # move the camera down (the plane up) by 5 % of the picture height
+    shift = 0.1 * camera.parallel_scale * np.asarray(camera.up)
     camera.position = np.asarray(camera.position) - shift
     camera.focal_point = np.asarray(camera.focal_point) - shift
 

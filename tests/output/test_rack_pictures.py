@@ -22,7 +22,9 @@ from solver.output.chip_pictures import bar_base, chip_order, plot_chip_temperat
 from solver.output.convergence import plot_coupling_convergence
 from solver.output.rack_pictures import (
     RETURN_X,
+    footprint_outline,
     plate_flow_deviation,
+    plot_plate_temperature,
     plot_rack_network,
     rack_schematic,
     tray_flow_deviation,
@@ -170,4 +172,25 @@ def test_coupling_convergence_picture(tmp_path):
     path = plot_coupling_convergence(history, tmp_path / "coupling_convergence.png", "rack",
                                      {"flow_change": 1e-3, "inlet_temperature_change": 0.05,
                                       "heat_mismatch": 5e-3})
+    assert _is_png(path)
+
+
+def test_plate_map_outlines_the_hottest_body(tmp_path):
+    # a 2 x 3 cell die in a 5 x 5 plan on 1 mm cells: its outline is its 10 mm perimeter, on faces
+    faces = np.arange(6.0)
+    mask = np.zeros((5, 5), bool)
+    mask[1:3, 1:4] = True
+    segments = np.array(footprint_outline(mask, faces, faces))
+    assert len(segments) == 10
+    assert np.linalg.norm(segments[:, 1] - segments[:, 0], axis=1).sum() == pytest.approx(10.0)
+    assert set(segments[..., 0].ravel()) == {1.0, 2.0, 3.0}
+    assert set(segments[..., 1].ravel()) == {1.0, 2.0, 3.0, 4.0}
+    # the picture: the die (id 0) under a copper plate (id 1), hottest in the die
+    x = np.linspace(0.0, 0.05, 11)
+    z = np.linspace(0.0, 0.004, 5)
+    material = np.ones((10, 10, 4), int)
+    material[3:7, 3:7, 0] = 0
+    temperature = np.where(material == 0, 360.0, 320.0)
+    path = plot_plate_temperature({"faces": (x, x, z), "temperature": temperature,
+                                   "material": material}, tmp_path / "plate.png", "plate")
     assert _is_png(path)
