@@ -332,6 +332,9 @@ def render_result(result_dir, window_size: tuple[int, int] = WINDOW_SIZE) -> lis
             streamlines = _render_streamlines(scene, result.image("streamlines"), window_size)
             if streamlines is not None:
                 written.append(streamlines)
+        else:
+            # a picture from an earlier run of the folder would be taken for this one's
+            result.image("streamlines").unlink(missing_ok=True)
     return written
 
 

@@ -79,8 +79,11 @@ def test_straight_channel_flow_gets_no_streamlines(tmp_path):
     seeds = scene.inlet_seeds()
     assert seeds is not None and seeds.n_points > 0
     np.testing.assert_allclose(seeds.points[:, 0], 0.04 / 24)  # first cell centres at x_min
+    result.images.mkdir(parents=True, exist_ok=True)
+    result.image("streamlines").write_bytes(b"from an earlier run")
     names = [p.name for p in render.render_result(result)]
     assert "streamlines.png" not in names and "velocity_slice_x.png" in names
+    assert not result.image("streamlines").exists()
 
 
 def test_heat_path_cuts_through_the_hottest_solid_cell(tmp_path):
