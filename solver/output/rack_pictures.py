@@ -112,7 +112,11 @@ def rack_schematic(built) -> RackSchematic:
                       for plate, x in zip(plates, centres, strict=True)]
             height = 0.9 * RAIL
         else:
-            lines.append(([(TRAY_IN_X, y), (TRAY_OUT_X, y)], supply))
+            # a chain: each leg coloured like the plate it leaves
+            stops = [TRAY_IN_X, *centres, TRAY_OUT_X]
+            owners = [supply, *(p.name for p in plates[:-1]), back]
+            lines += [([(a, y), (b, y)], owner)
+                      for a, b, owner in zip(stops[:-1], stops[1:], owners, strict=True)]
             height = 0.9 * RAIL
         s.tray_lines[tray] = lines
         for plate, x in zip(plates, centres, strict=True):
@@ -282,12 +286,12 @@ def plot_rack_network(built, solution, path, quantity: str = "temperature",
                  "plates: from the mean of their group")
     fig, ax = plt.subplots(figsize=(9.0, 3.0 + 0.42 * len(s.trays)))
     coloured, colours, grey = [], [], []
-    for name, points in s.lines.items():
+    for branch, points in s.lines.items():
         if values is None:
             grey.append(points)
         else:
             coloured.append(points)
-            colours.append(values[net.branch_index(name)])
+            colours.append(values[net.branch_index(branch)])
     for k, tray in enumerate(s.trays):
         for points, branch in s.tray_lines[tray]:
             coloured.append(points)
@@ -306,10 +310,11 @@ def plot_rack_network(built, solution, path, quantity: str = "temperature",
                             norm=norm, edgecolor="k", linewidths=0.4, zorder=3)
     ax.add_collection(boxes)
     flows = solution.volumetric_flow
-    for name, points in s.lines.items():
-        if name.startswith(("supply_header", "return_header")) and int(name.split(".")[-1]) % 4:
+    for branch, points in s.lines.items():
+        if branch.startswith(("supply_header", "return_header")) and int(
+                branch.split(".")[-1]) % 4:
             continue
-        _arrow(ax, points, "k", reverse=flows[net.branch_index(name)] < 0)
+        _arrow(ax, points, "k", reverse=flows[net.branch_index(branch)] < 0)
     for tray in s.trays:
         (supply, _), (back, _) = s.tray_lines[tray][:2]
         hose = net.branch_index(f"{tray}.supply_hose")
