@@ -11,8 +11,9 @@ right. Arrows point the way the coolant flows.
 
 - ``images/rack_flow.png``: each tray (hoses, quick disconnects, rails) coloured by the
   deviation of its flow from the mean tray flow [%], each plate by the deviation of its flow from
-  the mean flow of its plate group [%], on a diverging colour map centred on 0; headers, CDU
-  and facility lines grey with their flows written beside them.
+  the mean flow of its plate group [%], on a diverging colour map centred on 0 and symmetric
+  (at least +-1 %, so that a rack of near-equal trays stays pale instead of showing round-off
+  as full colour); headers, CDU and facility lines grey, the key flows written beside them.
 - ``images/rack_temperature.png``: every branch coloured by its coolant temperature, the mean
   of its inlet and outlet [C].
 """
