@@ -402,7 +402,8 @@ def write_scenarios(directory, study: ScenarioStudy) -> dict[str, Path]:
             folder = directory / _folder(outcome.label)
             (folder / "images").mkdir(parents=True, exist_ok=True)
             # the picture first: the report embeds every picture of its folder
-            plot_rack_network(outcome.result.solution, folder / "images" /
-                              "rack_temperature.png", "temperature")
+            plot_rack_network(outcome.result.built, outcome.result.solution,
+                              folder / "images" / "rack_temperature.png", "temperature",
+                              outcome.label)
             paths[outcome.label] = write_report(folder, outcome.report)["markdown"]
     return paths

@@ -16,7 +16,8 @@ from solver.coupling.characterize import (
 )
 from solver.coupling.curves import PlateCurves
 from solver.coupling.rack import build_rack, rebuilt, solve_rack, with_plate_curves
-from solver.output.rack_pictures import plot_plate_temperature, plot_rack_network
+from solver.output.convergence import plot_coupling_convergence
+from solver.output.rack_pictures import plot_plate_temperature
 from solver.output.rack_scene import rack_scene
 from solver.output.report import (
     DesignLimits,
@@ -68,6 +69,8 @@ class CoupledRack:
     converged : bool
     chip_limits : dict
         [K] chip name -> limit from the plate cases' ``max_temperature``.
+    tolerances : CouplingTolerances
+        The tolerances the passes were held to.
     """
 
     result: object
@@ -77,6 +80,7 @@ class CoupledRack:
     history: list
     converged: bool
     chip_limits: dict = field(default_factory=dict)
+    tolerances: CouplingTolerances = field(default_factory=CouplingTolerances)
 
     def report(self, limits=None, name: str = "rack") -> dict:
         """The rack report (:func:`solver.output.report.rack_report`) with the corrected curves.
@@ -96,18 +100,21 @@ class CoupledRack:
         return report
 
     def write(self, directory, limits=None, name: str = "rack") -> dict:
-        """Write the report (``report.md``/``.html``/``.json``, chip chart), the network pictures
-        (``images/rack_temperature.png``, ``images/rack_flow.png``), the hottest 3D plate's
-        temperature map (``images/hottest_plate.png``) and the scene ``rack.vtm``."""
+        """Write the coupling passes (``images/coupling_convergence.png``), the hottest 3D
+        plate's temperature map (``images/hottest_plate.png``), the scene ``rack.vtm``, then the
+        report (``report.md``/``.html``/``.json``, chip chart) with every picture then in
+        ``images/``. The rack schematics (``rack_flow.png``, ``rack_temperature.png``) come with
+        the network's files (:func:`solver.output.network.write_outputs`): write those first."""
 
         directory = Path(directory)
         paths = {}
         images = directory / "images"
         images.mkdir(parents=True, exist_ok=True)
-        solution = self.result.solution
-        paths["rack_temperature_png"] = plot_rack_network(
-            solution, images / "rack_temperature.png", "temperature")
-        paths["rack_flow_png"] = plot_rack_network(solution, images / "rack_flow.png", "flow")
+        tolerances = {"flow_change": self.tolerances.flow_rtol,
+                      "inlet_temperature_change": self.tolerances.temperature_tol,
+                      "heat_mismatch": self.tolerances.heat_rtol}
+        paths["coupling_convergence_png"] = plot_coupling_convergence(
+            self.history, images / "coupling_convergence.png", name, tolerances)
         with_fields = {n: p for n, p in self.operating_points.items() if p.fields}
         if with_fields:
             hottest = max(with_fields, key=lambda n: max(with_fields[n].case_temperatures.values(),
@@ -270,6 +277,7 @@ def couple_rack(section, coolant, plate_cases: Mapping, flows: Sequence[float], 
             break
     chip_limits = {chip.name: float(chip.max_temperature)
                    for case in plate_cases.values() for chip in getattr(case, "chips", [])}
-    return CoupledRack(result, curves_out, points, dp_factor, history, converged, chip_limits)
+    return CoupledRack(result, curves_out, points, dp_factor, history, converged, chip_limits,
+                       tolerances)
 
 

@@ -34,7 +34,8 @@ from solver.output.checkpoint import (
     load_checkpoint,
     save_checkpoint,
 )
-from solver.output.convergence import plot_convergence
+from solver.output.chip_pictures import plot_chip_temperatures
+from solver.output.convergence import plot_convergence, plot_coupling_convergence
 from solver.output.network import (
     CSV_UNITS,
     NETWORK_UNITS,
@@ -50,7 +51,11 @@ from solver.output.network import (
     system_curve,
     write_outputs,
 )
-from solver.output.rack_pictures import plot_plate_temperature, plot_rack_network
+from solver.output.rack_pictures import (
+    plot_plate_temperature,
+    plot_rack_network,
+    write_rack_pictures,
+)
 from solver.output.rack_scene import plate_spacing, rack_scene
 from solver.output.render import (
     AXIS_NAMES,
@@ -73,7 +78,6 @@ from solver.output.report import (
     format_console,
     format_report,
     load_network_result,
-    plot_chip_temperatures,
     rack_report,
     read_network_csv,
     write_report,
@@ -116,7 +120,8 @@ from solver.output.vtk import (
 __all__ = [
     "fsync_directory", "atomic_path", "atomic_open", "atomic_write_bytes", "atomic_write_text",
     "write_json", "read_json", "write_csv", "CHECKPOINT_FORMAT", "CHECKPOINT_VERSION",
-    "CheckpointError", "save_checkpoint", "load_checkpoint", "plot_convergence", "branch_table",
+    "CheckpointError", "save_checkpoint", "load_checkpoint", "plot_convergence",
+    "plot_coupling_convergence", "write_rack_pictures", "branch_table",
     "CSV_UNITS", "system_curve", "layout_positions", "network_polydata", "summarize",
     "plot_branch_flows", "plot_pump_curve", "write_outputs", "format_network_summary",
     "rack_scene", "WINDOW_SIZE", "FLUID_KINDS", "AXIS_NAMES", "TEMPERATURE_COLORMAP",

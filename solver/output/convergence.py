@@ -1,7 +1,13 @@
-"""The convergence picture of a run: residuals, the pressure-drop monitor (or, in a closed
-domain, the temperature change) and the pressure multigrid's convergence factor against the outer
-iteration (or, for a time-averaged run, against time with the averaging window shaded and the
-mean pressure drop drawn), with the flow-energy passes marked."""
+"""The convergence pictures of a run.
+
+:func:`plot_convergence`: residuals, the pressure-drop monitor (or, in a closed domain, the
+temperature change) and the pressure multigrid's convergence factor against the outer iteration
+(or, for a time-averaged run, against time with the averaging window shaded and the mean
+pressure drop drawn), with the flow-energy passes marked.
+
+:func:`plot_coupling_convergence`: a coupled rack's plate flow, inlet temperature and heat
+changes per coupling pass against the coupling tolerances.
+"""
 
 from __future__ import annotations
 
@@ -91,4 +97,61 @@ def plot_convergence(records: Sequence[Mapping], path, title: str,
     residual_axis.set_title(f"{title}: convergence"
                             + (f" ({len(pass_ends)} flow-energy passes, dashed)"
                                if len(pass_ends) > 1 else ""))
+    return save_figure(fig, path)
+
+
+# the coupled rack's per-pass changes: record key, axis label, what it is
+COUPLING_SERIES = (
+    ("flow_change", "flow change [-]",
+     "largest change of a plate flow from the previous pass, relative to that flow"),
+    ("inlet_temperature_change", "inlet T change [K]",
+     "largest change of a plate inlet temperature from the previous pass"),
+    ("heat_mismatch", "heat mismatch [-]",
+     "largest |m cp (T_out - T_in) - P| / P of the 3D plate solves"))
+
+
+def plot_coupling_convergence(history: Sequence[Mapping], path, title: str,
+                              tolerances: Mapping[str, float] | None = None) -> Path:
+    """Write ``images/coupling_convergence.png``: the coupled rack's changes per coupling pass.
+
+    Parameters
+    ----------
+    history : sequence of mapping
+        One per pass (:attr:`solver.coupling.CoupledRack.history`): ``pass`` and the changes
+        named in :data:`COUPLING_SERIES` (relative [-], [K], relative [-]); a change that is
+        None or infinite (the first pass has nothing to compare with) is left out.
+    path : path-like
+        Destination PNG, written atomically.
+    title : str
+        Figure title (the case name).
+    tolerances : mapping, optional
+        ``flow_change``, ``inlet_temperature_change``, ``heat_mismatch`` -> the tolerance that
+        ends the coupling (dashed line).
+
+    Returns
+    -------
+    Path
+    """
+    plt = pyplot()
+
+    fig, axes = plt.subplots(len(COUPLING_SERIES), 1, figsize=(7.0, 7.0), sharex=True)
+    passes = [int(h["pass"]) for h in history]
+    for ax, (key, label, meaning) in zip(axes, COUPLING_SERIES, strict=True):
+        points = [(h["pass"], h[key]) for h in history
+                  if h.get(key) is not None and math.isfinite(h[key])]
+        if points:
+            ax.semilogy([p[0] for p in points], [max(p[1], 1e-300) for p in points], "o-")
+        if tolerances and key in tolerances:
+            ax.axhline(tolerances[key], color="k", linestyle="--", linewidth=1.0,
+                       label=f"tolerance {tolerances[key]:.3g}")
+            ax.legend(loc="upper right", fontsize=8)
+        ax.set_ylabel(label)
+        ax.set_title(meaning, fontsize=8, loc="left")
+        ax.grid(True, which="major", alpha=0.3)
+    axes[-1].set_xlabel("coupling pass (network solve + 3D plate solves)")
+    if passes:
+        axes[-1].set_xticks(passes)
+        axes[-1].set_xlim(min(passes) - 0.3, max(passes) + 0.3)
+    fig.suptitle(f"{title}: coupling convergence, {len(passes)} passes (the first has no "
+                 "previous pass to compare)", fontsize=10)
     return save_figure(fig, path)

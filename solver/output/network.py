@@ -10,7 +10,9 @@ then ``os.replace``):
   facility return temperature, maldistribution, L/min per kW, TCS dT, controls;
 - ``network.vtp``: the network as VTK lines (one cell per branch, parallel branches drawn side
   by side) with point and cell data in SI units (:func:`network_polydata`);
-- ``images/network_branch_flows.png`` and ``images/network_pump_curve.png``.
+- ``images/network_branch_flows.png`` and ``images/network_pump_curve.png``;
+- for a rack, ``images/rack_flow.png`` and ``images/rack_temperature.png``
+  (:mod:`solver.output.rack_pictures`).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from solver.network.junctions import junctions_on
 from solver.network.ranges import curve_extrapolations
 from solver.output.atomic import write_csv, write_json
 from solver.output.figures import pyplot, save_figure
+from solver.output.rack_pictures import write_rack_pictures
 from solver.output.vtk import set_name_table, set_units, write_polydata
 from solver.units import LPM
 
@@ -370,6 +373,8 @@ def write_outputs(built, solution, summary, output_dir, plots=True):
         if built.pump:
             paths["pump_curve_png"] = images / "network_pump_curve.png"
             plot_pump_curve(built, solution, paths["pump_curve_png"])
+        if built.tray_inlets:
+            paths.update(write_rack_pictures(built, solution, images))
     return paths
 
 

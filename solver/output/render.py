@@ -6,9 +6,16 @@ file's field data) and writes into ``images/``:
 - ``solid_temperature.png`` and ``solid_temperature_below.png``: temperature [C] on the surfaces
   of the solid cells, isometric views from above and from below;
 - ``temperature_slice_x.png``, ``_y``, ``_z``: temperature [C] on the three mid-planes;
+- ``heat_path_across.png`` and ``heat_path_along.png``: the heat path from the die into the
+  coolant, temperature [C] on vertical cuts through the hottest solid cell, across and along the
+  main flow direction, solids and coolant alike, the hottest body (the die) outlined in black and
+  the coolant in white; the cut along the flow runs through the coolant nearest to that cell
+  and carries arrows at the inlet and outlet ends;
 - with a ``velocity`` field: ``velocity_slice_x/y/z.png`` (speed [m/s] on the mid-planes) and
   ``streamlines.png`` (streamlines seeded on the inlet, found as the domain face with the largest
-  inflow, over translucent solids).
+  inflow, over translucent solids), left out when the flow is straight (:func:`straightness`
+  of at least :data:`STRAIGHT_FLOW`: straight channels, where streamlines are parallel lines
+  that hide the plate).
 
 All temperature pictures share one colour range, so they can be compared. :func:`show` opens a
 window when a display exists and otherwise renders the PNGs and prints their paths; a result
@@ -36,6 +43,9 @@ FLUID_KINDS = ("fluid", "coolant")
 AXIS_NAMES = ("x", "y", "z")
 _VIEWS = {"x": "yz", "y": "xz", "z": "xy"}
 TEMPERATURE_COLORMAP = "turbo"
+# [-] speed-weighted share of the velocity along the main flow axis above which the flow counts
+# as straight and the streamline picture is left out
+STRAIGHT_FLOW = 0.98
 SPEED_COLORMAP = "viridis"
 
 
@@ -107,7 +117,9 @@ class Scene:
         material = np.asarray(self.mesh.cell_data["body_id"])
         self.material = material
         self.occupied = material >= 0
-        self.solid_ids = solid_ids(_material_table(result, metadata), material)
+        table = _material_table(result, metadata)
+        self.solid_ids = solid_ids(table, material)
+        self.material_names = {int(m["id"]): str(m.get("name", m["id"])) for m in table}
         self.solid = np.isin(material, self.solid_ids)
         temperature = np.asarray(self.mesh.cell_data["temperature_C"])
         shown = temperature[self.occupied] if self.occupied.any() else temperature
@@ -252,7 +264,22 @@ def _isometric(plotter, below: bool = False) -> None:
     plotter.camera.zoom(1.05)
 
 
+def _fit_plane(plotter, view: str) -> None:
+    """Fill the picture with a plane seen head-on (parallel projection), leaving its lowest
+    fifth to the colour bar and a strip at the top to the title."""
+    camera = plotter.camera
+    camera.tight(padding=0.25, adjust_render_window=False, view=view)
+    camera.zoom(0.82)
+    # move the camera down (the plane up) by 5 % of the picture height
+    shift = 0.1 * camera.parallel_scale * np.asarray(camera.up)
+    camera.position = np.asarray(camera.position) - shift
+    camera.focal_point = np.asarray(camera.focal_point) - shift
+
+
 def _save(plotter, path: Path) -> Path:
+    # tick labels under each colour bar, its title above it: they never overlap
+    for bar in plotter.scalar_bars.values():
+        bar.SetTextPositionToPrecedeScalarBar()
     try:
         with atomic_path(path) as temporary:
             plotter.screenshot(str(temporary))
@@ -290,6 +317,10 @@ def render_result(result_dir, window_size: tuple[int, int] = WINDOW_SIZE) -> lis
         written.append(_render_slice(scene, axis, "temperature_C", "Temperature [C]",
                                      TEMPERATURE_COLORMAP,
                                      scene.clim, result.image(name), window_size))
+    if scene.solid.any():
+        written += [_render_heat_path(scene, across, result.image(
+            "heat_path_across" if across else "heat_path_along"), window_size)
+            for across in (True, False)]
     if scene.has_velocity:
         speed = np.asarray(scene.mesh.cell_data["speed"])
         speed_clim = [0.0, float(speed.max()) or 1.0]
@@ -297,9 +328,13 @@ def render_result(result_dir, window_size: tuple[int, int] = WINDOW_SIZE) -> lis
             name = f"velocity_slice_{AXIS_NAMES[axis]}"
             written.append(_render_slice(scene, axis, "speed", "Speed [m/s]", SPEED_COLORMAP,
                                          speed_clim, result.image(name), window_size))
-        streamlines = _render_streamlines(scene, result.image("streamlines"), window_size)
-        if streamlines is not None:
-            written.append(streamlines)
+        if straightness(scene) < STRAIGHT_FLOW:
+            streamlines = _render_streamlines(scene, result.image("streamlines"), window_size)
+            if streamlines is not None:
+                written.append(streamlines)
+        else:
+            # a picture from an earlier run of the folder would be taken for this one's
+            result.image("streamlines").unlink(missing_ok=True)
     return written
 
 
@@ -350,8 +385,152 @@ def _render_slice(scene: Scene, axis: int, scalars: str, bar_title: str, cmap: s
         title += f" (vertical scale x{factor:g})"
     plotter.add_text(title, position="upper_left", font_size=12, color="black")
     plotter.add_axes(color="black")
-    # Fill the picture with the plane (parallel projection), leaving room for title and bar.
-    plotter.camera.tight(padding=0.25, adjust_render_window=False, view=_VIEWS[label])
+    _fit_plane(plotter, _VIEWS[label])
+    return _save(plotter, path)
+
+
+def _cell_grid(scene: Scene):
+    """Cell shape (nx, ny, nz) and cell-centre coordinates [m] per axis of the field."""
+    faces = (np.asarray(scene.mesh.x), np.asarray(scene.mesh.y), np.asarray(scene.mesh.z))
+    shape = tuple(f.size - 1 for f in faces)
+    return shape, [0.5 * (f[1:] + f[:-1]) for f in faces]
+
+
+def _coolant(scene: Scene) -> np.ndarray:
+    return scene.occupied & ~scene.solid
+
+
+def main_flow_axis(scene: Scene) -> tuple[int, float]:
+    """The horizontal axis (0: x, 1: y) the coolant mostly flows along and the direction along it
+    (+1 or -1), from the summed velocity components of the coolant cells; (0, +1) without a
+    velocity field."""
+    if not scene.has_velocity or not _coolant(scene).any():
+        return 0, 1.0
+    velocity = np.asarray(scene.mesh.cell_data["velocity"])[_coolant(scene)]
+    axis = int(np.argmax(np.abs(velocity[:, :2]).sum(axis=0)))
+    return axis, 1.0 if velocity[:, axis].sum() >= 0 else -1.0
+
+
+def straightness(scene: Scene) -> float:
+    """[-] How straight the coolant flows: the largest share, over the three axes, of the summed
+    coolant speed carried by one velocity component (sum |u_axis| / sum |u|). Straight channels
+    give about 1; a flow that turns or swirls around pins gives less. 1 without moving coolant."""
+    if not scene.has_velocity:
+        return 1.0
+    velocity = np.asarray(scene.mesh.cell_data["velocity"])[_coolant(scene)]
+    total = float(np.linalg.norm(velocity, axis=1).sum())
+    return float(np.abs(velocity).sum(axis=0).max() / total) if total > 0 else 1.0
+
+
+def heat_path_cut(scene: Scene, across: bool) -> tuple[int, float, int]:
+    """Where the heat-path picture cuts: ``(normal axis, position [m], id of the hottest
+    body)``. The cut is vertical through the centre of the hottest solid cell, normal to the main
+    flow axis (``across``) or along it; along the flow it moves to the nearest layer of cells
+    with coolant over the hottest cell (a channel beside a fin), so that the coolant is seen
+    beside the solids."""
+    shape, centres = _cell_grid(scene)
+    temperature = np.where(scene.solid, np.asarray(scene.mesh.cell_data["temperature_C"]),
+                           -np.inf)
+    hottest = int(np.argmax(temperature))
+    index = np.unravel_index(hottest, shape, order="F")
+    flow_axis, _ = main_flow_axis(scene)
+    normal = flow_axis if across else 1 - flow_axis
+    position = float(centres[normal][index[normal]])
+    # coolant on the vertical line across the flow through the hottest cell, by layer
+    coolant = np.take(_coolant(scene).reshape(shape, order="F"), index[flow_axis], flow_axis)
+    layers = np.flatnonzero(coolant.any(axis=1))
+    if not across and layers.size:
+        position = float(centres[normal][layers[np.argmin(np.abs(layers - index[normal]))]])
+    return normal, position, int(scene.material[hottest])
+
+
+def _add_outline(plotter, dataset, keep: np.ndarray, normal: int, colour: str,
+                 width: float) -> None:
+    """Draw the boundary edges of the cells ``keep`` of a planar ``dataset`` (normal to axis
+    ``normal``), once a hair in front of the plane and once behind, so that the cut's own
+    faces never hide them whichever side the camera is on."""
+    if not keep.any():
+        return
+    part = dataset.extract_cells(np.flatnonzero(keep)).extract_surface(
+        algorithm="dataset_surface")
+    edges = part.extract_feature_edges(boundary_edges=True, feature_edges=False,
+                                       manifold_edges=False, non_manifold_edges=False)
+    if not edges.n_points:
+        return
+    shift = 1e-3 * float(np.ptp(np.asarray(dataset.bounds).reshape(3, 2)))
+    for side in (-1.0, 1.0):
+        copy = edges.copy()
+        copy.points[:, normal] += side * shift
+        plotter.add_mesh(copy, color=colour, line_width=width)
+
+
+def _flow_arrows(scene: Scene, plotter, section, axis: int, sign: float, squash: float) -> None:
+    """Black arrows at the inlet and outlet ends of the cut along the flow, at the mean height
+    of its coolant, pointing the way the coolant flows; ``squash`` undoes the vertical stretch of
+    the picture on the arrows' own height."""
+    import pyvista as pv
+
+    material = np.asarray(section.cell_data["material"])
+    coolant = (material >= 0) & ~np.isin(material, scene.solid_ids)
+    if not coolant.any():
+        return
+    centres = section.cell_centers().points[coolant]
+    low, high = scene.bounds[axis]
+    length = 0.07 * (high - low)
+    start = centres.mean(axis=0)
+    direction = np.zeros(3)
+    direction[axis] = sign
+    upstream, downstream = (low, high) if sign > 0 else (high, low)
+    for end in (upstream - sign * 1.15 * length, downstream + sign * 0.15 * length):
+        start[axis] = end
+        arrow = pv.Arrow(start=start, direction=direction, scale=length, tip_length=0.35,
+                         tip_radius=0.18, shaft_radius=0.06)
+        arrow.points[:, 2] = start[2] + (arrow.points[:, 2] - start[2]) / squash
+        plotter.add_mesh(arrow, color="black")
+
+
+def _render_heat_path(scene: Scene, across: bool, path: Path, window_size) -> Path:
+    plotter = scene.plotter(window_size)
+    normal, position, body = heat_path_cut(scene, across)
+    origin = scene.center.copy()
+    origin[normal] = position
+    section = scene.occupied_part(scene.mesh.slice(normal=AXIS_NAMES[normal], origin=origin))
+    label = AXIS_NAMES[normal]
+    view = _VIEWS[label]
+    factor = vertical_exaggeration(scene.bounds, view)
+    if section.n_cells:
+        plotter.add_mesh(section, scalars="temperature_C", cmap=TEMPERATURE_COLORMAP,
+                         clim=scene.clim, preference="cell",
+                         scalar_bar_args=scene.scalar_bar("Temperature [C]"))
+        material = np.asarray(section.cell_data["material"])
+        _add_outline(plotter, section, (material >= 0) & ~np.isin(material, scene.solid_ids),
+                     normal, "white", 1.5)
+        _add_outline(plotter, section, material == body, normal, "black", 3.0)
+    flow_axis, sign = main_flow_axis(scene)
+    flow = f"{'+' if sign > 0 else '-'}{AXIS_NAMES[flow_axis]}"
+    name = scene.material_names.get(body, f"material {body}")
+    if not scene.has_velocity:
+        title = (f"{scene.case_name}: heat path, vertical cut {label} = {position * 1e3:.2f} mm"
+                 f" through the hottest point of '{name}' (black)")
+        note = "conduction only: no coolant flow in this model"
+    elif across:
+        title = (f"{scene.case_name}: heat path across the flow, {label} = {position * 1e3:.2f}"
+                 f" mm through the hottest point of '{name}' (black)")
+        note = f"coolant (white outlines) flows into the picture ({flow})"
+    else:
+        title = (f"{scene.case_name}: heat path along the flow, {label} = {position * 1e3:.2f}"
+                 f" mm beside the hottest point of '{name}' (black)")
+        note = f"coolant (white outlines) flows {flow}: arrows at the inlet and outlet"
+        if section.n_cells:
+            _flow_arrows(scene, plotter, section, flow_axis, sign, factor)
+    if factor > 1:
+        vertical = AXIS_NAMES.index(view[1])
+        plotter.set_scale(**{f"{AXIS_NAMES[vertical]}scale": factor}, reset_camera=False)
+        note += f"; vertical scale x{factor:g}"
+    plotter.add_text(title, position="upper_left", font_size=11, color="black")
+    plotter.add_text(note, position=(10, window_size[1] - 55), font_size=8, color="black")
+    plotter.add_axes(color="black")
+    _fit_plane(plotter, view)
     return _save(plotter, path)
 
 

@@ -51,7 +51,7 @@ from solver import __version__
 from solver.case.bodies import DEFAULT_CHIP_LIMIT
 from solver.case.network import WATER_CLASSES
 from solver.output.atomic import read_json, write_json
-from solver.output.figures import pyplot, save_figure
+from solver.output.chip_pictures import chip_kind, chip_tray, plot_chip_temperatures
 from solver.output.html_report import markdown_table, verdict_status, write_report_pages
 from solver.units import LPM, ZERO_CELSIUS
 
@@ -532,19 +532,6 @@ def _provenance(report: Mapping) -> list[str]:
     return lines + [""]
 
 
-def chip_kind(chip: Mapping) -> str:
-    """The kind of a report chip: its name on a 3D plate (``gpu``), else the plate group the
-    plate name carries (``tray.3.cpu.0`` -> ``cpu``)."""
-    parts = chip["name"].split(".")
-    return chip["chip"] if chip["source"] == "curves" else (
-        parts[-2] if len(parts) >= 3 else chip["name"])
-
-
-def _tray(chip: Mapping) -> str:
-    parts = chip["plate"].split(".")
-    return ".".join(parts[:2]) if len(parts) >= 3 else "-"
-
-
 def _chip_groups(chips) -> list[str]:
     """Markdown: the chips by kind (count, ranges, smallest margin, hottest) and by tray (the
     hottest of each kind), so that a rack of near-identical chips reads in a few rows."""
@@ -574,13 +561,13 @@ def _chip_groups(chips) -> list[str]:
     lines = ["## Chips by kind", ""]
     lines += _table(["kind", "count", "power [W] (mean)", "case [C]", "peak [C]",
                      "smallest margin [K]", "without coolant", "hottest"], rows)
-    trays = sorted({_tray(c) for c in chips if _tray(c) != "-"},
+    trays = sorted({chip_tray(c) for c in chips if chip_tray(c) != "-"},
                    key=lambda t: int(t.split(".")[1]) if t.split(".")[1].isdigit() else 0)
     if trays:
         header = ["tray"] + [f"{kind} hottest [C]" for kind in kinds]
         table = []
         for tray in trays:
-            table.append([tray] + [_celsius(hottest([c for c in group if _tray(c) == tray]))
+            table.append([tray] + [_celsius(hottest([c for c in group if chip_tray(c) == tray]))
                                    for group in kinds.values()])
         lines += ["## Chips by tray (the hottest of each kind: peak where solved in 3D, else "
                   "case)", ""] + _table(header, table)
@@ -719,39 +706,6 @@ def format_console(report: Mapping) -> str:
     lines.append("  " + ("all design checks pass" if report["passed"]
                          else "some design checks FAIL"))
     return "\n".join(lines)
-
-
-def plot_chip_temperatures(report: Mapping, path) -> Path:
-    """Bar chart of every chip's temperature [C] (peak when known, else case) with its limit.
-
-    Chips without coolant are drawn at their limit, hatched. Written atomically as PNG.
-    """
-    plt = pyplot()
-
-    chips = list(report["chips"])
-    names = [c["name"] for c in chips]
-    limits = [c["limit"] - ZERO_CELSIUS for c in chips]
-    values = [(c["temperature"] if c["temperature"] is not None else c["limit"]) - ZERO_CELSIUS
-              for c in chips]
-    colours = ["tab:red" if c["margin"] is None or c["margin"] < 0 else "tab:blue"
-               for c in chips]
-    fig, ax = plt.subplots(figsize=(max(6.0, 0.12 * len(chips)), 4.0))
-    bars = ax.bar(range(len(chips)), values, color=colours)
-    for bar, chip in zip(bars, chips, strict=True):
-        if chip["temperature"] is None:
-            bar.set_hatch("//")
-            bar.set_alpha(0.5)
-    ax.step(range(len(chips)), limits, where="mid", color="k", linestyle="--", label="limit")
-    ax.set_ylabel("chip temperature [C]")
-    ax.set_title(f"{report['name']}: chip temperatures (peak, else case)")
-    if len(chips) <= 40:
-        ax.set_xticks(range(len(chips)), names, rotation=90, fontsize=6)
-    else:
-        ax.set_xlabel(f"{len(chips)} chips in rack order")
-    low = min(values) if values else 0.0
-    ax.set_ylim(bottom=low - 5.0)
-    ax.legend(loc="lower right")
-    return save_figure(fig, path)
 
 
 def write_report(directory, report: Mapping, images: bool = True) -> dict[str, Path]:
