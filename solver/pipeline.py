@@ -57,7 +57,13 @@ from solver.output.network import (
     write_outputs,
 )
 from solver.output.plate_report import write_plate_report
-from solver.output.report import DesignLimits, format_console, load_network_result, rack_report
+from solver.output.report import (
+    DesignLimits,
+    format_console,
+    load_network_result,
+    rack_report,
+)
+from solver.output.report import headline as rack_headline
 from solver.output.report import write_report as write_rack_report
 from solver.output.results import ResultDirectory
 from solver.output.summary import (
@@ -330,13 +336,20 @@ def _add_scenarios_to_report(folder: Path, report: dict, study) -> None:
 
     report["scenarios"] = study.comparison
     _append_to_report(folder, report, format_comparison(study).replace(
-        "# Scenarios", "## Scenarios (side by side; one report each in scenarios/)", 1))
+        "# Scenarios", "## Scenarios (side by side; one report each in scenarios/)", 1),
+        headline=rack_headline(report))
 
 
-def _append_to_report(folder: Path, report: dict, section: str) -> None:
+def _append_to_report(folder: Path, report: dict, section: str,
+                      headline: str | None = None) -> None:
     """Append ``section`` (markdown) to ``report.md`` (its pictures stay last), write
-    ``report.html`` again and ``report`` as ``report.json``, all atomically."""
+    ``report.html`` again and ``report`` as ``report.json``, all atomically. ``headline``
+    replaces the verdict line (the first line that starts with ``**PASS**`` or ``**FAIL**``)."""
     markdown = without_pictures((Path(folder) / "report.md").read_text())
+    if headline is not None:
+        lines = markdown.split("\n")
+        first = next(i for i, line in enumerate(lines) if line.startswith(("**PASS**", "**FAIL**")))
+        markdown = "\n".join(lines[:first] + [headline] + lines[first + 1:])
     write_report_pages(folder, markdown.rstrip() + "\n\n" + section,
                        verdict_status(report["passed"]))
     write_json(Path(folder) / "report.json", report)

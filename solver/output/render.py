@@ -470,7 +470,7 @@ def _flow_arrows(scene: Scene, plotter, section, axis: int, sign: float, squash:
     the picture on the arrows' own height."""
     import pyvista as pv
 
-    material = np.asarray(section.cell_data["material"])
+    material = np.asarray(section.cell_data["body_id"])
     coolant = (material >= 0) & ~np.isin(material, scene.solid_ids)
     if not coolant.any():
         return
@@ -502,7 +502,7 @@ def _render_heat_path(scene: Scene, across: bool, path: Path, window_size) -> Pa
         plotter.add_mesh(section, scalars="temperature_C", cmap=TEMPERATURE_COLORMAP,
                          clim=scene.clim, preference="cell",
                          scalar_bar_args=scene.scalar_bar("Temperature [C]"))
-        material = np.asarray(section.cell_data["material"])
+        material = np.asarray(section.cell_data["body_id"])
         _add_outline(plotter, section, (material >= 0) & ~np.isin(material, scene.solid_ids),
                      normal, "white", 1.5)
         _add_outline(plotter, section, material == body, normal, "black", 3.0)

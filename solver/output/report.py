@@ -578,13 +578,24 @@ def _verdict(passed) -> str:
     return {True: "PASS", False: "**FAIL**", None: "n/a"}[passed]
 
 
-def format_report(report: Mapping, max_rows: int = 40) -> str:
-    """The report as Markdown: checks first, then chips, plates, trays, pump, CDU, facility."""
-    lines = [f"# Rack report: {report['name']}", ""]
+def headline(report: Mapping) -> str:
+    """The report's first line: PASS/FAIL of the design point (naming the failed checks), the
+    chip power, and the steady scenarios that fail (``report["scenarios"]``, design point
+    first)."""
     failed = [c["name"] for c in report["checks"] if c["passed"] is False]
     verdict = ("**PASS**: all design checks pass" if report["passed"]
                else f"**FAIL**: design checks failed: {', '.join(failed)}")
-    lines += [f"{verdict} ({report['total_power'] / 1e3:.2f} kW of chip power)", ""]
+    text = f"{verdict} ({report['total_power'] / 1e3:.2f} kW of chip power)"
+    failing = [row["scenario"] for row in (report.get("scenarios") or [])[1:]
+               if row.get("passed") is False or row.get("error")]
+    if failing:
+        text += f"; scenarios that fail: {', '.join(failing)} (see Scenarios)"
+    return text
+
+
+def format_report(report: Mapping, max_rows: int = 40) -> str:
+    """The report as Markdown: checks first, then chips, plates, trays, pump, CDU, facility."""
+    lines = [f"# Rack report: {report['name']}", "", headline(report), ""]
     if report.get("coolant"):
         described = (f" ({report['coolant_description']})"
                      if report.get("coolant_description") else "")
@@ -650,10 +661,51 @@ def format_report(report: Mapping, max_rows: int = 40) -> str:
               _fmt(tcs.get("delta_t"), ".2f"), _fmt(tcs.get("flow_lpm"), ".1f"),
               _fmt(tcs.get("lpm_per_kw"), ".3f"), _celsius(facility.get("supply_temperature")),
               _celsius(facility.get("return_temperature"))]])]
-    limits = report["limits"]
-    lines += ["## Thresholds used", "", "```",
-              *[f"{k} = {v}" for k, v in limits.items()], "```", ""]
+    lines += ["## Thresholds used", "", *_table(["threshold", "value", "case key"],
+                                                _threshold_rows(report["limits"])), ""]
     return "\n".join(lines)
+
+
+# how each DesignLimits field reads in the report: label, unit shown, scale from SI or "C"
+_THRESHOLDS = {
+    "chip_temperature_max": ("chip limit (chips without max_temperature)", "C", "C"),
+    "flow_per_kw_min": ("flow per heat, low", "L/min/kW", 1.0),
+    "flow_per_kw_max": ("flow per heat, high", "L/min/kW", 1.0),
+    "tcs_rise_min": ("TCS rise, low", "K", 1.0),
+    "tcs_rise_max": ("TCS rise, high", "K", 1.0),
+    "cdu_approach_min": ("CDU approach, low (note only)", "K", 1.0),
+    "cdu_approach_max": ("CDU approach, high", "K", 1.0),
+    "plate_pressure_drop_max": ("cold-plate pressure drop, largest", "kPa", 1e-3),
+    "rack_pressure_drop_max": ("rack pressure-drop budget", "kPa", 1e-3),
+    "channel_velocity_max": ("coolant velocity, largest", "m/s", 1.0),
+    "water_class": ("ASHRAE facility water class", "", None),
+    "room_dew_point": ("room dew point", "C", "C"),
+    "dew_point_margin_min": ("TCS supply margin above the dew point", "K", 1.0),
+    "heat_balance_tolerance": ("chip power vs heat to facility water", "%", 100.0),
+}
+
+
+def _threshold_rows(limits: Mapping) -> list[list[str]]:
+    """The design-check thresholds as rows (what, value with unit, the ``[report]`` key);
+    ``chip_limits`` (from each chip's ``max_temperature``) is one row counting them."""
+    rows = []
+    for key, (label, unit, scale) in _THRESHOLDS.items():
+        value = limits.get(key)
+        if value is None:
+            shown = "not checked"
+        elif scale == "C":
+            shown = f"{value - ZERO_CELSIUS:.1f} C"
+        elif scale is None:
+            shown = str(value)
+        else:
+            shown = f"{value * scale:g} {unit}"
+        rows.append([label, shown, f"[report] {key}"])
+    per_chip = limits.get("chip_limits") or {}
+    if per_chip:
+        shown = sorted({f"{v - ZERO_CELSIUS:.1f} C" for v in per_chip.values()})
+        rows.append([f"per-chip limits ({len(per_chip)} chips)", ", ".join(shown),
+                     "chips[].max_temperature"])
+    return rows
 
 
 def format_console(report: Mapping) -> str:

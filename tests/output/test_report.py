@@ -144,6 +144,32 @@ def test_chip_temperatures_from_curves(rack):
                                {"gpu": curves}))["chip_limits"]["passed"] is False
 
 
+def test_headline_names_failing_scenarios(rack):
+    """A design point that passes still reads PASS, and the headline names the steady scenarios
+    that fail (the design point is the first comparison row)."""
+    from solver.output.report import headline
+
+    section, coolant, result = rack
+    report = rack_report(result.summary, result.components, FULL)
+    assert headline(report).startswith("**PASS**: all design checks pass (")
+    report["scenarios"] = [{"scenario": "design", "passed": True},
+                           {"scenario": "power_x1_4", "passed": False},
+                           {"scenario": "pump_trip", "passed": True},
+                           {"scenario": "valve", "passed": None, "error": "did not converge"}]
+    assert headline(report).endswith("; scenarios that fail: power_x1_4, valve (see Scenarios)")
+    assert format_report(report).splitlines()[2] == headline(report)
+
+
+def test_every_threshold_has_a_report_row():
+    """A new DesignLimits field cannot reach report.md as a bare repr: each has a labelled row
+    (the per-chip limits are one summary row)."""
+    from dataclasses import fields
+
+    from solver.output.report import _THRESHOLDS
+
+    assert {f.name for f in fields(DesignLimits)} - {"chip_limits"} == set(_THRESHOLDS)
+
+
 def test_written_report_and_reading_network_files(rack, tmp_path):
     section, coolant, result = rack
     from solver.pipeline import run_network_case
@@ -163,6 +189,13 @@ def test_written_report_and_reading_network_files(rack, tmp_path):
     assert "## Design checks" in text and "| chip_limits | PASS |" in text
     # report.md: the report of the data as written, and its pictures
     assert "## Thresholds used" in text
+    # thresholds read in C, kPa, L/min/kW and % with the case key, never as a Python repr
+    assert "| chip limit (chips without max_temperature) | 95.0 C | [report] " \
+           "chip_temperature_max |" in text
+    assert "| rack pressure-drop budget | 50 kPa | [report] rack_pressure_drop_max |" in text
+    assert "| room dew point | 18.0 C | [report] room_dew_point |" in text
+    assert "| chip power vs heat to facility water | 0.5 % |" in text
+    assert "chip_limits =" not in text and "e+04" not in text
     assert text == with_pictures(format_report(data), tmp_path / "out")
     assert "![chip temperatures](images/chip_temperatures.png)" in text
     png = paths["chip_temperatures_png"]
