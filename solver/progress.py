@@ -549,8 +549,13 @@ class RunProgress:
             return index
         return None if slope >= 0 else index + int(math.ceil(distance / -slope - 1e-9))
 
-    def count(self, level: _Level) -> tuple[int | None, bool]:
-        """(units the level will run, whether that is an estimate); ``None`` if unknown."""
+    def count(self, name: str) -> tuple[int | None, bool]:
+        """(units the open level ``name`` will run, whether that is an estimate); the count is
+        ``None`` where unknown (or the level is not open)."""
+        level = next((level for level in self._stack if level.stage.name == name), None)
+        return (None, True) if level is None else self._count(level)
+
+    def _count(self, level: _Level) -> tuple[int | None, bool]:
         stage = level.stage
         if level.last:
             return level.index, False
@@ -615,7 +620,7 @@ class RunProgress:
                 add(self._left_in_unit(level, now))
             if pending_inner:
                 add(self._stage_total(inner))
-            count, _ = self.count(level)
+            count, _ = self._count(level)
             if count is None:
                 complete = False
                 continue
@@ -646,7 +651,7 @@ class RunProgress:
         for level in reversed(self._stack):
             if level.index == 0 or not level.stage.shown:
                 continue
-            count, estimated = self.count(level)
+            count, estimated = self._count(level)
             if count == 1 and not estimated:
                 continue
             shown = "" if count is None else f"/{'~' if estimated else ''}{count}"
