@@ -151,7 +151,7 @@ class Progress:
         self._printer = run.printer if run is not None else _Printer(stream, quiet,
                                                                     every_seconds)
         self._clock = run.clock if run is not None else (clock or time.monotonic)
-        self._start = self._clock()
+        self._start = self._solve_start = self._clock()
         self._history: deque[tuple[int, float, float]] = deque(maxlen=max(3, window))
         self._fraction: tuple[float, float] | None = None
         self.records: list[dict[str, float]] = []
@@ -241,7 +241,7 @@ class Progress:
             residuals = {"residual": residuals}
         now = self._clock()
         if fraction is not None:
-            self._fraction = (min(max(float(fraction), 0.0), 1.0), now - self._start)
+            self._fraction = (min(max(float(fraction), 0.0), 1.0), now - self._solve_start)
         self._history.append((int(iteration), self._distance(residuals), now))
         self.records.append({"iteration": int(iteration), "elapsed": now - self._start,
                              **{name: float(v) for name, v in residuals.items()},
@@ -254,9 +254,11 @@ class Progress:
 
     def restart(self) -> None:
         """Forget the residual trend (not the records): a new solve of the same equations
-        starts, e.g. the flow of the next flow-energy pass."""
+        starts, e.g. the flow of the next flow-energy pass (a ``fraction`` then counts from
+        here)."""
         self._history.clear()
         self._fraction = None
+        self._solve_start = self._clock()
 
     def begin(self, name: str, index: int, **plan) -> None:
         """Start unit ``index`` of the run level ``name`` (:meth:`RunProgress.begin`, with the
@@ -676,17 +678,6 @@ class RunProgress:
     def message(self, text: str) -> None:
         """Print ``text`` on its own line (not throttled; nothing when quiet)."""
         self.printer.message(text)
-
-    def done(self, text: str = "") -> None:
-        """Show the held-back update line, then ``text`` with the run's elapsed time."""
-        self.printer.finish()
-        if text:
-            self.printer.message(f"{text} ({format_duration(self.elapsed)})")
-
-    @property
-    def quiet(self) -> bool:
-        """Whether nothing is printed."""
-        return self.printer.quiet
 
     @property
     def elapsed(self) -> float:

@@ -187,13 +187,31 @@ def test_quiet_run_prints_nothing_and_output_goes_to_stderr(capsys):
         run = RunProgress(quiet=quiet, every_seconds=0.0, clock=FakeClock())
         run.begin("flow", 1, count=2)
         run.progress(1e-6).update(1, {"res": 1e-3})
-        run.message("flow 1/2 done")
         run.end("flow")
-        run.done("characterized")
+        run.message(f"flow 1/2 done | {run.status()}")
         out, err = capsys.readouterr()
         assert out == ""
         assert (err == "") == quiet
         if not quiet:
             assert err.splitlines() == [
                 "[flow 1/2] iter      1  res 1.00e-03 | elapsed 0.0s | left ?",
-                "flow 1/2 done", "characterized (0.0s)"]
+                "flow 1/2 done | elapsed 0.0s | left ~0.0s"]
+
+
+def test_a_new_pass_restarts_the_solve_estimate():
+    """A time-accurate pass reports the fraction of its own run done: after ``begin`` of the next
+    pass the time left counts from that pass's start (10 s into the run, half of a 4 s pass done
+    after 2 s: 2 s left, not 12 s), and the residual trend of the earlier pass is forgotten."""
+    clock = FakeClock()
+    run = RunProgress(quiet=True, clock=clock)
+    flow = run.progress(1e-6)
+    flow.begin("pass", 1)
+    clock.now = 10.0
+    flow.update(100, {"continuity": 1e-3}, fraction=0.5)
+    assert flow.seconds_left() == pytest.approx(10.0)
+    flow.begin("pass", 2)
+    assert flow.seconds_left() is None
+    clock.now = 12.0
+    flow.update(120, {"continuity": 1e-3}, fraction=0.5)
+    assert flow.seconds_left() == pytest.approx(2.0)
+    assert [r["elapsed"] for r in flow.records] == [10.0, 12.0]  # the history runs on
