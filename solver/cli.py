@@ -97,6 +97,9 @@ def _parser() -> argparse.ArgumentParser:
     characterize.add_argument("--scheduler", default=None, metavar="ADDRESS",
                               help="run the solves on the Dask scheduler at ADDRESS "
                                    "(tcp://host:8786)")
+    characterize.add_argument("--quiet", action="store_true",
+                              help="no progress on stderr (the curves and their files still "
+                                   "print)")
     characterize.add_argument("--no-impedance", action="store_true",
                               help="skip the transient step response Z_th(t) of the chips "
                                    "(and its Foster fit) at the case's flow")
@@ -201,9 +204,11 @@ def _characterize(args) -> int:
         from solver.distributed import jobs_mapper
 
         mapper = jobs_mapper(scheduler=args.scheduler, n_workers=max(args.workers, 1))
+    from solver.progress import RunProgress
+
     curves = coupling.characterize(
         case, flows, backend=args.backend or case.solver.backend, force=args.force,
-        mapper=mapper, progress=lambda line: print(line, file=sys.stderr, flush=True))
+        mapper=mapper, progress=RunProgress(quiet=args.quiet))
     print(coupling.format_curves(curves, args.fit))
     print(f"curves: {curves_path(case, flows)} (+ .csv)")
     if case.chips and not args.no_impedance:
@@ -215,7 +220,8 @@ def _characterize(args) -> int:
 
         data = characterize_impedance(
             case, backend=args.backend or case.solver.backend, force=args.force,
-            progress=lambda line: print(line, file=sys.stderr, flush=True))
+            progress=None if args.quiet else lambda line: print(line, file=sys.stderr,
+                                                                flush=True))
         print(format_impedance(data))
         print(f"thermal impedance: {impedance_path(case)} (+ .csv, .png)")
     return EXIT_OK

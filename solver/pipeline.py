@@ -30,8 +30,13 @@ from solver.case.loading import load_case
 from solver.case.schema import Case
 from solver.case.transient_scenarios import is_transient
 from solver.case.validate import plate_case_files
-from solver.coupling.coupled_rack import CouplingTolerances, couple_rack, plate_group
-from solver.coupling.rack import solve_settings
+from solver.coupling.coupled_rack import (
+    CouplingTolerances,
+    couple_rack,
+    coupling_stages,
+    plate_group,
+)
+from solver.coupling.rack import NETWORK_SOLVE, solve_settings
 from solver.grid import generation as meshing
 from solver.materials.registry import get_coolant
 from solver.models.energy.solve import ConductionSolve, solve_conduction
@@ -80,7 +85,7 @@ from solver.output.transient import (
     write_transient_scenarios,
 )
 from solver.output.vtk import write_polydata
-from solver.progress import Progress
+from solver.progress import Progress, RunProgress, Stage, format_duration
 from solver.scenarios import format_comparison, run_scenarios, scenario_from_dict, write_scenarios
 from solver.setup import (
     build_solid_model,
@@ -262,10 +267,11 @@ def run_network(case: Case, result_dir: ResultDirectory, quiet: bool = False) ->
         write_rack_report(result_dir.path, report)
         _tell(format_console(report))
         summary["report"] = {"passed": report["passed"], "checks": report["checks"]}
+        progress = RunProgress(_scenario_stages(case), quiet=quiet)
         if _steady_scenarios(case):
-            study = _run_case_scenarios(case, coolant, limits, None, result_dir.path, quiet)
+            study = _run_case_scenarios(case, coolant, limits, None, result_dir.path, progress)
             _add_scenarios_to_report(result_dir.path, report, study)
-        _run_case_transient(case, coolant, limits, None, result_dir.path, report, quiet)
+        _run_case_transient(case, coolant, limits, None, result_dir.path, report, progress)
     _tell(f"results: {result_dir.path}")
     return summary
 
@@ -281,8 +287,19 @@ def _steady_scenarios(case: Case) -> list:
     return [s for s in case.scenarios if not is_transient(s)]
 
 
+def _scenario_stages(case: Case) -> list[Stage]:
+    """The scenarios as stages of the run's progress: the design point and each steady
+    scenario (one network solve each), then those in time (one stage, its cost unknown)."""
+    stages = []
+    if _steady_scenarios(case):
+        stages.append(Stage("scenario", len(_steady_scenarios(case)) + 1, kind=NETWORK_SOLVE))
+    if any(is_transient(s) for s in case.scenarios):
+        stages.append(Stage("scenarios in time", 1))
+    return stages
+
+
 def _run_case_transient(case: Case, coolant, limits, plate_curves, folder: Path, report: dict,
-                        quiet: bool, backend=None) -> None:
+                        progress: RunProgress, backend=None) -> None:
     """Run the case's scenarios in time into ``folder/transient`` and add their table to
     ``report`` and ``report.md``/``report.json`` (nothing when the case has none). In a coupled
     rack, ``[network.transient] plates_in_3d`` hottest plates of each scenario run again in 3D
@@ -291,6 +308,7 @@ def _run_case_transient(case: Case, coolant, limits, plate_curves, folder: Path,
     specs = [s for s in case.scenarios if is_transient(s)]
     if not specs:
         return
+    progress.begin("scenarios in time", 1, count=1)
     fosters = plate_fosters(case.network, case.resolve)
     outcomes = run_transient_scenarios(case.network, coolant, specs, limits, plate_curves,
                                        fosters)
@@ -309,6 +327,9 @@ def _run_case_transient(case: Case, coolant, limits, plate_curves, folder: Path,
             if correction is not None:
                 outcome.row["network_corrected_by_3d"] = correction
             outcomes[index] = outcome
+    seconds = progress.end("scenarios in time")
+    progress.message(f"{len(specs)} scenario(s) in time solved in {format_duration(seconds)} | "
+                     f"{progress.status()}")
     write_transient_scenarios(Path(folder) / "transient", outcomes,
                               images=case.output.write_images)
     table = format_transient_table([o.row for o in outcomes])
@@ -320,11 +341,11 @@ def _run_case_transient(case: Case, coolant, limits, plate_curves, folder: Path,
 
 
 def _run_case_scenarios(case: Case, coolant, limits, plate_curves, folder: Path,
-                        quiet: bool):
+                        progress: RunProgress):
     """Solve the case's scenarios beside the design point into ``folder/scenarios``."""
 
     study = run_scenarios(case.network, coolant, _scenario_objects(case), limits,
-                          plate_curves=plate_curves, name=case.name)
+                          plate_curves=plate_curves, name=case.name, progress=progress)
     write_scenarios(Path(folder) / "scenarios", study)
     _tell(format_comparison(study))
     return study
@@ -396,12 +417,13 @@ def run_rack(case: Case, backend: Backend, result_dir: ResultDirectory,
                 f"({', '.join(f'{g}: {c.name}' for g, c in plate_cases.items())}), "
                 f"{len(settings.flows)} characterization flows")
 
-    def say(text):
-        _say(quiet, text)
-
+    progress = RunProgress([*coupling_stages(len(plate_cases), len(settings.flows),
+                                             settings.max_passes,
+                                             None if settings.every_plate else len(plate_cases)),
+                            *_scenario_stages(case)], quiet=quiet)
     coupled = couple_rack(case.network, coolant, plate_cases, settings.flows, backend,
                           every_plate=settings.every_plate, tolerances=tolerances,
-                          mapper=_mapper(case), progress=say)
+                          mapper=_mapper(case), progress=progress)
     solve_seconds = time.perf_counter() - start
     limits = design_limits(case)
     result = coupled.result
@@ -421,10 +443,10 @@ def run_rack(case: Case, backend: Backend, result_dir: ResultDirectory,
         curves = _scenario_curves(coupled)
         if _steady_scenarios(case):
             study = _run_case_scenarios(case, coolant, _with_chip_limits(limits, coupled),
-                                        curves, result_dir.path, quiet)
+                                        curves, result_dir.path, progress)
             _add_scenarios_to_report(result_dir.path, report, study)
         _run_case_transient(case, coolant, _with_chip_limits(limits, coupled), curves,
-                            result_dir.path, report, quiet, backend)
+                            result_dir.path, report, progress, backend)
     report["timings"] = {"coupled_solve": solve_seconds,
                          "total": time.perf_counter() - start}
     report["files"] = {k: str(v) for k, v in files.items()}
@@ -520,8 +542,8 @@ def run_conjugate(case, backend, result_dir, quiet: bool = False, resume: bool =
 
     use_checkpoint = checkpoint if case.output.checkpoint else None
     s = plate.settings
-    progress = Progress({"continuity": s.continuity_tolerance,
-                         "momentum": s.momentum_tolerance}, quiet=quiet)
+    progress = RunProgress(quiet=quiet).progress({"continuity": s.continuity_tolerance,
+                                                  "momentum": s.momentum_tolerance})
     setup_seconds = time.perf_counter() - start
     try:
         result = plate.solve(progress, use_checkpoint)

@@ -29,11 +29,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from solver.coupling.rack import RackResult, build_rack, rebuilt, solve_rack, with_plate_curves
+from solver.coupling.rack import (
+    NETWORK_SOLVE,
+    RackResult,
+    build_rack,
+    rebuilt,
+    solve_rack,
+    with_plate_curves,
+)
 from solver.network.errors import NetworkError
 from solver.output.atomic import atomic_write_text, write_json
 from solver.output.rack_pictures import plot_rack_network
 from solver.output.report import DesignLimits, rack_report, write_report
+from solver.progress import format_duration
 from solver.units import ZERO_CELSIUS
 
 
@@ -308,7 +316,7 @@ class ScenarioStudy:
 
 def run_scenarios(section, coolant, scenarios: Sequence[Scenario] | None = None,
                   limits: DesignLimits | None = None, plate_curves: Mapping | None = None,
-                  name: str = "rack") -> ScenarioStudy:
+                  name: str = "rack", progress=None) -> ScenarioStudy:
     """Solve the design point and each scenario and report them.
 
     Parameters
@@ -326,6 +334,9 @@ def run_scenarios(section, coolant, scenarios: Sequence[Scenario] | None = None,
         per-chip temperatures in the reports.
     name : str
         Title of the reports.
+    progress : solver.progress.RunProgress, optional
+        The run's progress: the design point and each scenario are units of the level
+        ``"scenario"`` (kind :data:`solver.coupling.rack.NETWORK_SOLVE`), with a line each.
 
     Returns
     -------
@@ -339,18 +350,28 @@ def run_scenarios(section, coolant, scenarios: Sequence[Scenario] | None = None,
     section = with_plate_curves(section, plate_curves or {})
     built = build_rack(section, coolant)
 
-    def solve(label, scenario):
+    def solve(number, label, scenario):
+        if progress:
+            progress.begin("scenario", number, count=len(scenarios) + 1, kind=NETWORK_SOLVE)
         try:
             variant, unserved = (built, []) if scenario is None else scenario.apply(built)
             result = solve_rack(variant, section, coolant, unserved)
         except (NetworkError, ValueError, ArithmeticError) as error:
-            return ScenarioOutcome(label, scenario, None, None, " ".join(str(error).split()))
-        report = rack_report(result.summary, result.components, limits, plate_curves,
-                             result.unserved, name=f"{name}: {label}")
-        return ScenarioOutcome(label, scenario, result, report)
+            outcome = ScenarioOutcome(label, scenario, None, None, " ".join(str(error).split()))
+        else:
+            report = rack_report(result.summary, result.components, limits, plate_curves,
+                                 result.unserved, name=f"{name}: {label}")
+            outcome = ScenarioOutcome(label, scenario, result, report)
+        if progress:
+            seconds = progress.end("scenario")
+            progress.message(f"scenario {number}/{len(scenarios) + 1}: {label} "
+                             f"{'solved' if outcome.result is not None else 'not solvable'} in "
+                             f"{format_duration(seconds)} | {progress.status()}")
+        return outcome
 
-    design = solve("design point", None)
-    return ScenarioStudy(design, [solve(s.label, s) for s in scenarios])
+    design = solve(1, "design point", None)
+    return ScenarioStudy(design, [solve(number, s.label, s)
+                                  for number, s in enumerate(scenarios, start=2)])
 
 
 def _c(value) -> str:

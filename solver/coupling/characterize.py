@@ -10,10 +10,15 @@ import numpy as np
 from solver.backend import get_backend
 from solver.case.hashing import case_hash
 from solver.coupling.curves import OperatingPoint, PlateCurves
+from solver.progress import format_duration
 from solver.setup import build_solid_model, curves_path, from_case, with_inlet_flow
 from solver.units import LPM, VOLUMETRIC_FLOW_UNITS
 
 Runner = Callable[..., OperatingPoint]
+
+# the kind of unit (solver.progress.Stage) of one 3D plate solve: characterization flows and the
+# coupled rack's plates pool their measured costs under it
+PLATE_SOLVE = "3D plate solve"
 
 
 def parse_flows(text: str) -> list[float]:
@@ -55,13 +60,14 @@ def _convert(value: float, unit) -> float:
     return value * float(unit)
 
 
-def coldplate_runner(case, flow: float, backend="cpu") -> OperatingPoint:
+def coldplate_runner(case, flow: float, backend="cpu", run=None) -> OperatingPoint:
     """Solve the conjugate cold plate of ``case`` at ``flow`` [m3/s] with
     :mod:`solver.models.coldplate`.
 
     Every inlet boundary of the case is set to the volumetric ``flow``; chip powers and the
     inlet temperature are those of the case. A case without chips reports its heated
-    (positive heat-flux) patches as one chip called ``"heater"``.
+    (positive heat-flux) patches as one chip called ``"heater"``. With ``run``
+    (:class:`solver.progress.RunProgress`) the solve reports its passes and iterations there.
 
     Returns
     -------
@@ -72,7 +78,9 @@ def coldplate_runner(case, flow: float, backend="cpu") -> OperatingPoint:
     variant = with_inlet_flow(case, flow)
     model = build_solid_model(variant, backend)
     plate = from_case(variant, model)
-    result = plate.solve()
+    settings = plate.settings
+    result = plate.solve(None if run is None else run.progress(
+        {"continuity": settings.continuity_tolerance, "momentum": settings.momentum_tolerance}))
     metrics = result.metrics
     chips = metrics.get("chips", {})
     temperature = backend.to_host(result.temperature)
@@ -114,9 +122,18 @@ def run_one(item):
     return runner(case, flow, backend)
 
 
+def solve_point(item, run=None):
+    """One job of :func:`run_one` in this process; with ``run``
+    (:class:`solver.progress.RunProgress`) the runner gets it as ``run=`` and reports there."""
+    if run is None:
+        return run_one(item)
+    runner, case, flow, backend = item
+    return runner(case, flow, backend, run=run)
+
+
 def characterize(case, flows: Sequence[float], backend="cpu", runner: Runner | None = None,
                  store: bool = True, force: bool = False, mapper: Callable | None = None,
-                 progress: Callable[[str], None] | None = None) -> PlateCurves:
+                 progress=None) -> PlateCurves:
     """Characterize the cold plate of ``case``: one solve per flow, curves stored and reused.
 
     Parameters
@@ -129,7 +146,8 @@ def characterize(case, flows: Sequence[float], backend="cpu", runner: Runner | N
         Passed to the runner.
     runner : callable, optional
         ``runner(case, flow, backend) -> OperatingPoint``; default :func:`coldplate_runner`.
-        Tests pass a cheap analytic runner.
+        Tests pass a cheap analytic runner. With ``progress`` and no ``mapper`` it is called
+        with ``run=progress`` too.
     store : bool
         Read and write the curves in the plate cache, one file per geometry and set of flows
         (:func:`solver.setup.curves_path`, plus ``.csv``; never inside the case folders).
@@ -138,8 +156,10 @@ def characterize(case, flows: Sequence[float], backend="cpu", runner: Runner | N
     mapper : callable, optional
         ``mapper(function, items) -> list`` running the solves, e.g.
         ``functools.partial(solver.distributed.map_jobs, n_workers=2)``; default serial.
-    progress : callable, optional
-        Receives one line of text per solve.
+    progress : solver.progress.RunProgress, optional
+        The run's progress: each flow is a unit of the level ``"flow"`` (kind
+        :data:`PLATE_SOLVE`), with one line when it is done (flow, dP, wall time); with a
+        ``mapper`` one line for all of them.
 
     Returns
     -------
@@ -158,18 +178,26 @@ def characterize(case, flows: Sequence[float], backend="cpu", runner: Runner | N
         if (stored.case_hash == key and stored.flows.size == len(flows)
                 and np.allclose(stored.flows, sorted(flows), rtol=1e-9, atol=0.0)):
             if progress:
-                progress(f"characterize: reusing {path}")
+                progress.message(f"characterize: reusing {path}")
             return stored
     items = [(runner, case, q, backend) for q in flows]
     if mapper is None:
         points = []
-        for item in items:
-            points.append(run_one(item))
+        for index, item in enumerate(items, start=1):
             if progress:
-                p = points[-1]
-                progress(f"characterize: {p.flow * LPM:.4g} L/min, dP {p.pressure_drop:.4g} Pa")
+                progress.begin("flow", index, count=len(items), kind=PLATE_SOLVE)
+            points.append(solve_point(item, progress))
+            if progress:
+                seconds = progress.end("flow")
+                progress.message(f"characterize: flow {index}/{len(items)}: "
+                                 f"{points[-1].flow * LPM:.4g} L/min, dP "
+                                 f"{points[-1].pressure_drop:.4g} Pa, done in "
+                                 f"{format_duration(seconds)} | {progress.status()}")
     else:
         points = list(mapper(run_one, items))
+        if progress:
+            progress.message(f"characterize: {len(items)} flows solved by the workers | "
+                             f"{progress.status()}")
     curves = PlateCurves.from_points(points, case_hash=key, name=case.name,
                                      coolant=coolant_name(case))
     if path is not None:
@@ -177,5 +205,5 @@ def characterize(case, flows: Sequence[float], backend="cpu", runner: Runner | N
         curves.write_json(path)
         curves.write_csv(path.with_suffix(".csv"))
         if progress:
-            progress(f"characterize: wrote {path} and {path.with_suffix('.csv').name}")
+            progress.message(f"characterize: wrote {path} and {path.with_suffix('.csv').name}")
     return curves

@@ -3,19 +3,28 @@ operating point, curve corrections, repeated until flows, inlet temperatures and
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from solver.coupling.characterize import (
+    PLATE_SOLVE,
     Runner,
     characterize,
     coldplate_runner,
     coolant_name,
     run_one,
+    solve_point,
 )
 from solver.coupling.curves import PlateCurves
-from solver.coupling.rack import build_rack, rebuilt, solve_rack, with_plate_curves
+from solver.coupling.rack import (
+    NETWORK_SOLVE,
+    build_rack,
+    rebuilt,
+    solve_rack,
+    with_plate_curves,
+)
 from solver.output.convergence import plot_coupling_convergence
 from solver.output.rack_pictures import plot_plate_temperature
 from solver.output.rack_scene import rack_scene
@@ -24,7 +33,9 @@ from solver.output.report import (
     rack_report,
     write_report,
 )
+from solver.progress import Stage, format_duration
 from solver.setup import case_at
+from solver.units import LPM
 
 
 @dataclass(frozen=True)
@@ -142,11 +153,57 @@ def _scaled_curves(curves: PlateCurves, resistance_factors: Mapping[str, float])
                                      for c, r in curves.peak_resistances.items()})
 
 
+def coupling_stages(groups: int, flows: int, max_passes: int,
+                    plates_per_pass: int | None) -> list[Stage]:
+    """The work of :func:`couple_rack` as stages of a :class:`solver.progress.RunProgress`.
+
+    The characterization of each of ``groups`` plate groups (``flows`` 3D solves each; a
+    group whose stored curves are reused costs nothing), then the coupling passes: at least 2
+    (the first has no earlier pass to compare with), refined from the convergence trend and
+    capped at ``max_passes``, each with ``plates_per_pass`` 3D plate solves (``None`` where
+    unknown, with ``every_plate``).
+    """
+    return [Stage("plate group", groups,
+                  inner=Stage("flow", flows, kind=PLATE_SOLVE, inner=Stage("pass"))),
+            Stage("coupling pass", 2, estimated=True, limit=max_passes,
+                  inner=Stage("plate", plates_per_pass, kind=PLATE_SOLVE, inner=Stage("pass")))]
+
+
+def _solve_plates(items, names, mapper, progress, index: int) -> list:
+    """The 3D solves of coupling pass ``index`` (``items`` for :func:`run_one`, plates
+    ``names``): by ``mapper`` at once, else one by one, each a unit ``"plate"`` of
+    ``progress`` with a line when done."""
+    if mapper is not None:
+        return list(mapper(run_one, items))
+    solved = []
+    for number, (name, item) in enumerate(zip(names, items, strict=True), start=1):
+        if progress:
+            progress.begin("plate", number, count=len(items), kind=PLATE_SOLVE)
+        solved.append(solve_point(item, progress))
+        if progress:
+            seconds = progress.end("plate")
+            point = solved[-1]
+            progress.message(
+                f"coupling pass {index}: plate {name} in 3D at {point.flow * LPM:.4g} L/min, "
+                f"inlet {point.inlet_temperature - 273.15:.2f} C: dP "
+                f"{point.pressure_drop:.4g} Pa, done in {format_duration(seconds)} | "
+                f"{progress.status()}")
+    return solved
+
+
+def _decades(flow_change: float, temperature_change: float, heat_mismatch: float,
+             tolerances: CouplingTolerances) -> float:
+    """How far a coupling pass is from converging: the largest ``log10(change / tolerance)``."""
+    return max(math.log10(max(value, 1e-300) / tolerance) for value, tolerance in (
+        (flow_change, tolerances.flow_rtol), (temperature_change, tolerances.temperature_tol),
+        (heat_mismatch, tolerances.heat_rtol)))
+
+
 def couple_rack(section, coolant, plate_cases: Mapping, flows: Sequence[float], backend="cpu",
                 runner: Runner | None = None, every_plate: bool = False,
                 tolerances: CouplingTolerances = CouplingTolerances(),
                 mapper: Callable | None = None, store: bool = True,
-                progress: Callable[[str], None] | None = None) -> CoupledRack:
+                progress=None) -> CoupledRack:
     """Solve the rack with its cold plates consistent between the network and the 3D model.
 
     1. Characterize each plate case over ``flows`` (:func:`characterize`; stored and reused).
@@ -183,8 +240,9 @@ def couple_rack(section, coolant, plate_cases: Mapping, flows: Sequence[float], 
         ``mapper(function, items)`` for the 3D solves of a pass (e.g. Dask).
     store : bool
         Store and reuse characterization curves next to the plate cases.
-    progress : callable, optional
-        Receives one line per pass.
+    progress : solver.progress.RunProgress, optional
+        The run's progress (the stages of :func:`coupling_stages`): the characterization flows,
+        each coupling pass (its network solve and its 3D plates) with a line when done.
 
     Returns
     -------
@@ -199,9 +257,14 @@ def couple_rack(section, coolant, plate_cases: Mapping, flows: Sequence[float], 
             raise ValueError(f"plate group '{group}': its case {case.name!r} uses coolant "
                              f"{plate_coolant!r} but the rack loop runs {rack_coolant!r}; "
                              "characterize the plate with the loop's coolant")
-    base = {g: characterize(c, flows, backend, runner, store=store, mapper=mapper,
-                            progress=progress)
-            for g, c in plate_cases.items()}
+    base = {}
+    for number, (group, case) in enumerate(plate_cases.items(), start=1):
+        if progress:
+            progress.begin("plate group", number, count=len(plate_cases))
+        base[group] = characterize(case, flows, backend, runner, store=store, mapper=mapper,
+                                   progress=progress)
+        if progress:
+            progress.end("plate group")
     built = build_rack(with_plate_curves(section, base), coolant)
     plates = [b for b in built.network.branches if b.kind == "cold_plate"]
     groups = {b.name: plate_group(b.name, plate_cases) for b in plates}
@@ -215,7 +278,13 @@ def couple_rack(section, coolant, plate_cases: Mapping, flows: Sequence[float], 
         branches = [replace(b, pressure_drops=tuple(p * dp_factor[b.name]
                                                     for p in b.pressure_drops))
                     if b.name in dp_factor else b for b in built.network.branches]
+        if progress:
+            # at least 2 passes: the first has no earlier one to compare with
+            progress.begin("coupling pass", index, count=2, estimated=True,
+                           limit=tolerances.max_passes)
+            progress.begin("network", 1, count=1, kind=NETWORK_SOLVE)
         result = solve_rack(rebuilt(built, branches), section, coolant)
+        network_seconds = progress.end("network") if progress else 0.0
         rows = {r["name"]: r for r in result.components if r.get("kind") == "cold_plate"}
         state = {n: (float(rows[n]["flow"]), float(rows[n]["inlet_temperature"]))
                  for n in dp_factor}
@@ -233,7 +302,7 @@ def couple_rack(section, coolant, plate_cases: Mapping, flows: Sequence[float], 
             q, t_in = state[name]
             case = case_at(plate_cases[groups[name]], t_in, float(rows[name]["heat"]))
             items.append((runner, case, q, backend))
-        solved = list(mapper(run_one, items)) if mapper else [run_one(i) for i in items]
+        solved = _solve_plates(items, chosen, mapper, progress, index)
         heat_mismatch = 0.0
         for name, point in zip(chosen, solved, strict=True):
             points[name] = point
@@ -266,14 +335,19 @@ def couple_rack(section, coolant, plate_cases: Mapping, flows: Sequence[float], 
         history.append({"pass": index, "flow_change": flow_change,
                         "inlet_temperature_change": temperature_change,
                         "heat_mismatch": heat_mismatch, "plates_solved_3d": len(chosen)})
-        if progress:
-            progress(f"coupling pass {index}: flow change {flow_change:.2e}, inlet T change "
-                     f"{temperature_change:.3g} K, heat mismatch {heat_mismatch:.2e}")
         previous = state
-        if (flow_change < tolerances.flow_rtol
-                and temperature_change < tolerances.temperature_tol
-                and heat_mismatch < tolerances.heat_rtol):
-            converged = True
+        converged = (flow_change < tolerances.flow_rtol
+                     and temperature_change < tolerances.temperature_tol
+                     and heat_mismatch < tolerances.heat_rtol)
+        if progress:
+            seconds = progress.end("coupling pass", last=converged, decades=_decades(
+                flow_change, temperature_change, heat_mismatch, tolerances))
+            progress.message(
+                f"coupling pass {index}: flow change {flow_change:.2e}, inlet T change "
+                f"{temperature_change:.3g} K, heat mismatch {heat_mismatch:.2e} (network "
+                f"{format_duration(network_seconds)}, {len(chosen)} plate(s) in 3D), done in "
+                f"{format_duration(seconds)} | {progress.status()}")
+        if converged:
             break
     chip_limits = {chip.name: float(chip.max_temperature)
                    for case in plate_cases.values() for chip in getattr(case, "chips", [])}

@@ -15,6 +15,9 @@ from solver.network.rack import build_network
 from solver.network.solve import CoupledSolve
 from solver.output.network import branch_table, coolant_entries, summarize
 
+# the kind of unit (solver.progress.Stage) of one solve of the rack network: the coupling passes'
+# network solves and the scenarios pool their measured costs under it
+NETWORK_SOLVE = "network solve"
 
 # ---------------------------------------------------------------------------------------------
 # solving a rack

@@ -327,7 +327,7 @@ class ColdPlate:
         self._set_properties(self.temperature)
         return change
 
-    def _solve_energy(self, corrections: int = 200):
+    def _solve_energy(self, progress=None, corrections: int = 200):
         """Energy over fluid and solids with the current mass fluxes (warm start).
 
         :func:`solver.models.energy.solve_energy` with multigrid-preconditioned flexible GMRES
@@ -354,7 +354,8 @@ class ColdPlate:
         try:
             result = solve_energy(self.grid, self.conductivity, self.boundaries,
                                   self.model.heat_source, self.face_mass_flux(), self.specific_heat,
-                                  scheme=s.energy_scheme, settings=settings, temperature=warm)
+                                  scheme=s.energy_scheme, settings=settings, temperature=warm,
+                                  progress=progress)
         except FloatingPointError:
             raise DivergenceError(message.format(what="non-finite"),
                                   self.flow.iteration) from None
@@ -409,11 +410,19 @@ class ColdPlate:
         if self.buoyant and self.flow.iteration == 0:
             # buoyancy from the first iteration on: the temperature of the initial flow
             self._update_temperature()
+        # a closed domain has no pressure drop, and its mean temperature is the reference
+        watched = (pass_peak,) if self.closed else (pass_dp, pass_out, pass_peak)
         for passes in range(1, s.max_passes + 1):
+            if progress is not None:  # a pass: the flow solve, then the energy solve
+                progress.begin("pass", passes, limit=s.max_passes)
+                progress.begin("solve", 1, count=2, shown=False)
             t0 = time.perf_counter()
             flow_converged = self._solve_flow(progress, checkpoint, history, monitor_dp)
             t1 = time.perf_counter()
-            energy = self._solve_energy()
+            if progress is not None:
+                progress.begin("solve", 2)
+            energy = self._solve_energy(progress and progress.sibling(s.temperature_tolerance,
+                                                                      counter="energy iter"))
             self.temperature = energy.temperature
             energy_seconds += time.perf_counter() - t1
             flow_seconds += t1 - t0
@@ -433,20 +442,19 @@ class ColdPlate:
                 progress.message(
                     f"pass {passes}: dp {dp:.4g} Pa, outlet {t_out - 273.15:.3f} C, peak "
                     f"{t_peak - 273.15:.3f} C, energy imbalance "
-                    f"{energy.energy_balance['relative_imbalance']:.2e}")
+                    f"{energy.energy_balance['relative_imbalance']:.2e}; {energy.describe()}")
             if not self.coupled:
                 variation = self.viscosity_variation(self.temperature)
-                if variation > s.property_tolerance and s.max_passes > 1:
-                    if progress is not None:
-                        progress.message(f"coolant viscosity varies by {100 * variation:.1f} % "
-                                         "over the fluid: coupling flow and energy")
-                    self.coupled = True
-                else:
-                    converged = flow_converged
-                    break
-            # (a closed domain: no pressure drop, and its mean temperature is the reference)
-            elif all(m.settled for m in ((pass_peak,) if self.closed
-                                         else (pass_dp, pass_out, pass_peak))):
+                last = not (variation > s.property_tolerance and s.max_passes > 1)
+                if not last and progress is not None:
+                    progress.message(f"coolant viscosity varies by {100 * variation:.1f} % "
+                                     "over the fluid: coupling flow and energy")
+                self.coupled = not last
+            else:
+                last = all(m.settled for m in watched)
+            if progress is not None:
+                progress.end("pass", decades=max(m.decades_to_go for m in watched), last=last)
+            if last:
                 converged = flow_converged
                 break
             self._set_properties(self.temperature)

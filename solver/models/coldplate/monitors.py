@@ -3,6 +3,7 @@ temperature) that decide convergence."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -131,4 +132,10 @@ class Monitor:
     def settled(self) -> bool:
         """True when the latest value is within ``tolerance`` of the last ``window`` values."""
         return self.change < self.tolerance
+
+    @property
+    def decades_to_go(self) -> float:
+        """``log10(change / tolerance)``: how far from settling (<= 0 settled, inf before a
+        change is known)."""
+        return math.log10(max(self.change, 1e-300) / self.tolerance)
 

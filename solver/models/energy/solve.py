@@ -93,6 +93,20 @@ class ConductionResult:
     outer_history: list = field(default_factory=list)
     converged: bool = True
 
+    def describe(self) -> str:
+        """One line on how the solve went: outer and linear iterations, the last temperature
+        change [K] and the last linear relative residual, e.g. for a progress message."""
+        linear = sum(int(entry.get("iterations", 0)) for entry in self.linear_history)
+        residual = self.linear_history[-1].get("relative_residual") if self.linear_history \
+            else None
+        parts = [f"temperature solve: {len(self.outer_history)} outer iteration(s)",
+                 f"{linear} linear iterations"]
+        if self.outer_history:
+            parts.append(f"last change {self.outer_history[-1]:.2e} K")
+        if residual is not None:
+            parts.append(f"residual {float(residual):.1e}")
+        return ", ".join(parts) + ("" if self.converged else " (not converged)")
+
 
 # ---------------------------------------------------------------------------------------------
 # solves
