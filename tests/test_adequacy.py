@@ -186,3 +186,15 @@ def test_a_flow_beyond_laminar_is_flagged():
     assert note.startswith("inlet Reynolds number 5,200 is beyond laminar duct flow")
     assert flow_warnings({"reynolds_number": 694.0}) == []
     assert flow_warnings({"reynolds_number": None}) == []
+
+
+def test_check_prints_the_warnings_and_the_grid_study_line():
+    """`coolsim check` (solver.cli.describe_case): the rack demo plate prints no warning and
+    its grid-study line; the test plate on stretched cells prints the stretch warning."""
+    from solver.cli import describe_case
+
+    demo = describe_case(load_case(ROOT / "cases" / "rack_gpu_plate.toml")).splitlines()
+    assert not any("warning:" in line for line in demo)
+    assert demo[-1].strip().startswith("no grid study stated")
+    stretched = describe_case(_plate(max_spacing=["1 mm", "0.04 mm", "0.5 mm"]))
+    assert "warning: coolant cells stretched across their passage" in stretched
