@@ -172,6 +172,7 @@ def coolant_growth(grid, fluid: np.ndarray) -> tuple[float, int, tuple]:
 
 
 def _millimetres(point) -> str:
+    """A point [m] as text in mm."""
     return "(" + ", ".join(f"{1e3 * c:.3g}" for c in point) + ") mm"
 
 
@@ -204,7 +205,7 @@ def mesh_quality_warnings(grid, fluid: np.ndarray, mirrored=None) -> list[str]:
 
 def case_warnings(case, grid, body_ids: np.ndarray) -> list[str]:
     """:func:`plate_warnings` of a plate case on its grid painted with its bodies
-    (``coolsim check``, a plate run, a coupled rack's 3D plates)."""
+    (``coolsim check``, a coupled rack's 3D plates)."""
     return plate_warnings(grid, boundary_conditions(case), fluid_cells(case, body_ids))
 
 
