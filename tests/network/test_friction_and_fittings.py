@@ -114,7 +114,7 @@ def test_constant_junction_keys_are_refused_with_crane_junctions():
 def test_rectangular_duct_friction_matches_shah_london_table(aspect, tabulated):
     """Shah & London's (1978) polynomial for laminar f Re in rectangular ducts reproduces their
     tabulated exact values (Darcy 56.91, 62.19, 72.93 and 96 between parallel plates; the same
-    table tests/models/test_flow.py checks its exact series against) within their stated 0.1 %."""
+    table tests/models/test_flow.py checks its exact series against) within 0.1 %."""
     from solver.network.friction import rectangular_duct_friction_reynolds
 
     assert rectangular_duct_friction_reynolds(aspect) == pytest.approx(tabulated, rel=1e-3)
