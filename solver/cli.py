@@ -392,6 +392,10 @@ def describe_case(case) -> str:
     if report is not None:
         lines.append(f"  grid: {report['line'].removeprefix('grid ')}")
     lines.extend(f"  warning: {note}" for note in notes)
+    if case.solver.physics == "conjugate":
+        from solver.adequacy import grid_study_status
+
+        lines.append(f"  {grid_study_status(case)}")
     return "\n".join(lines)
 
 

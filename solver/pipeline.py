@@ -23,7 +23,14 @@ from pathlib import Path
 
 import numpy as np
 
-from solver.adequacy import case_warnings, flow_warnings, plate_warnings
+from solver.adequacy import (
+    case_warnings,
+    characterized_power_warnings,
+    coolant_range_warnings,
+    grid_study_status,
+    plate_warnings,
+    solved_plate_warnings,
+)
 from solver.backend import CPU, Backend, get_backend
 from solver.case.hashing import case_hash
 from solver.case.loading import load_case
@@ -429,16 +436,22 @@ def run_rack(case: Case, backend: Backend, result_dir: ResultDirectory,
     result = coupled.result
     # the 3D plates' own adequacy warnings join the network's, in the summary and the report
     result.summary["warnings"] = [*result.summary.get("warnings", ()),
-                                  *_plate_case_warnings(plate_cases)]
+                                  *_plate_case_warnings(plate_cases),
+                                  *_operating_point_warnings(coupled, plate_cases),
+                                  *characterized_power_warnings(case, plate_cases)]
+    grid_studies = {group: grid_study_status(c) for group, c in plate_cases.items()}
     result.summary.update(case_file=str(case.source_path), case_hash=case_hash(case))
     summary = dict(result.summary)
     files = write_outputs(result.built, result.solution, summary, result_dir.path)
     files.update(coupled.write(result_dir.path, limits, name=case.name))
     report = coupled.report(limits, name=case.name)
+    report["grid_studies"] = grid_studies
     # the warnings once, in the rack report's lines
     _tell(format_network_summary({k: v for k, v in summary.items()
                                   if k not in ("checks", "warnings")}))
     _tell(format_console(report))
+    for group, status in grid_studies.items():
+        _tell(f"3D plate of group '{group}': {status}")
     if case.scenarios:
         curves = _scenario_curves(coupled)
         if _steady_scenarios(case):
@@ -492,6 +505,24 @@ def _plate_case_warnings(plate_cases: dict) -> list[str]:
     return notes
 
 
+def _operating_point_warnings(coupled, plate_cases: dict) -> list[str]:
+    """:func:`solver.adequacy.coolant_range_warnings` of each plate solved in 3D in the loop:
+    its inlet, outlet and hottest coolant-cell temperatures at its operating point."""
+    notes = []
+    for name, point in coupled.operating_points.items():
+        plate_case = plate_cases.get(plate_group(name, coupled.plate_curves) or name)
+        if plate_case is None or not point.fields:
+            continue
+        fluid = np.isin(point.fields["material"],
+                        [i for i, b in enumerate(plate_case.bodies) if b.is_fluid])
+        hottest = float(np.max(point.fields["temperature"][fluid])) if fluid.any() else None
+        notes += [f"3D plate {name}: {note}" for note in coolant_range_warnings(
+            plate_case.coolant_material(), {"inlet": point.inlet_temperature,
+                                            "outlet": point.outlet_temperature,
+                                            "hottest coolant cell (at a wall)": hottest})]
+    return notes
+
+
 def run_conjugate(case, backend, result_dir, quiet: bool = False, resume: bool = False,
                   start: float | None = None) -> dict:
     """Solve a ``physics = "conjugate"`` case and write its results (fields, summary, images).
@@ -529,6 +560,7 @@ def run_conjugate(case, backend, result_dir, quiet: bool = False, resume: bool =
     adequacy = plate_warnings(model.grid, model.boundaries, plate.fluid_host)
     for note in adequacy:
         _say(quiet, f"warning: {note}")
+    _say(quiet, grid_study_status(case))
     if resume:
         path = Path(result_dir.checkpoint)
         arrays, metadata = load_checkpoint(path, digest)
@@ -621,10 +653,12 @@ def run_conjugate(case, backend, result_dir, quiet: bool = False, resume: bool =
         case_file=case.source_path, case_hash=digest,
         physics="conjugate", grid_report=report,
     )
-    beyond = flow_warnings(result.metrics)
+    beyond = solved_plate_warnings(case, backend.to_host(model.body_ids), temperature,
+                                   result.metrics)
     for note in beyond:
         _say(quiet, f"warning: {note}")
     summary["warnings"] = [*adequacy, *beyond]
+    summary["grid_study"] = grid_study_status(case)
     if case.transient is not None:
         summary["transient"] = run_plate_transient(case, plate, result_dir, quiet, resume)
     return _finish(case, result_dir, summary, quiet)

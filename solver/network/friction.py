@@ -13,6 +13,8 @@ References
   Engineering 84(24), 91-92. One explicit formula for laminar, transitional and turbulent flow.
 - Colebrook, C. F. (1939). Turbulent flow in pipes, with particular reference to the transition
   region between the smooth and rough pipe laws. J. Inst. Civil Eng. 11, 133-156.
+- Shah, R. K. & London, A. L. (1978). Laminar Flow Forced Convection in Ducts. Academic Press,
+  eq. (341): fully developed laminar friction in rectangular ducts.
 """
 
 from __future__ import annotations
@@ -122,3 +124,16 @@ def colebrook(reynolds, relative_roughness):
 
 
 FRICTION_LAWS = {"churchill": churchill, "colebrook": colebrook}
+
+
+def rectangular_duct_friction_reynolds(aspect_ratio):
+    """Darcy ``f Re`` [-] of fully developed laminar flow in a rectangular duct of aspect ratio
+    ``aspect_ratio`` = short side / long side (0..1]: Shah & London (1978), eq. (341),
+    ``f_Fanning Re = 24 (1 - 1.3553 a + 1.9467 a^2 - 1.7012 a^3 + 0.9564 a^4 - 0.2537 a^5)``
+    (within 0.05 % of the exact series), times 4; 96 between parallel plates, 56.9 square.
+    ``Re`` and ``f`` on the hydraulic diameter ``2 w h / (w + h)``."""
+    a = np.asarray(aspect_ratio, dtype=float)
+    if np.any((a <= 0) | (a > 1)):
+        raise ValueError("aspect_ratio must be short side / long side, in (0, 1]")
+    series = 1 + a * (-1.3553 + a * (1.9467 + a * (-1.7012 + a * (0.9564 - 0.2537 * a))))
+    return 96.0 * series

@@ -278,6 +278,8 @@ def format_summary(summary: Mapping[str, Any]) -> str:
     if grid:
         shape = " x ".join(str(n) for n in grid.get("shape", []))
         lines.append(f"grid      {shape} = {grid.get('cells', 0):,} cells, {grid.get('dtype', '')}")
+    if summary.get("grid_study"):
+        lines.append(summary["grid_study"])
 
     bodies = summary.get("bodies") or {}
     if bodies:

@@ -1,6 +1,7 @@
 """The coupled rack example reduced for tests (shared by the coupled-rack test modules): the GPU
-plate on a 5 mm grid along the channels (13,860 cells instead of 27,900), two characterization
-flows, and the CDU pumps at a fixed speed (no flow control) so that a pump trip lowers the flow."""
+plate on a 5 mm grid along the channels (8 cells along x instead of 15: 23,520 cells instead of
+44,100; still 4 cells across each channel), two characterization flows, and the CDU pumps at a
+fixed speed (no flow control) so that a pump trip lowers the flow."""
 
 from pathlib import Path
 
@@ -12,7 +13,10 @@ def reduced_rack(tmp_path: Path, extra: str = "") -> Path:
     """Write the reduced rack (and its plate case) into ``tmp_path``, with ``extra`` TOML
     appended; returns the rack case path."""
     plate = (CASES / "rack_gpu_plate.toml").read_text()
-    plate = plate.replace('max_spacing = "2 mm"', 'max_spacing = "5 mm"')
+    for old in ('max_spacing = ["2.5 mm", "1 mm", "1 mm"]',
+                'max_spacing = ["2.5 mm", "0.125 mm", "1 mm"]'):
+        assert old in plate, old
+        plate = plate.replace(old, old.replace("2.5 mm", "5 mm"))
     (tmp_path / "rack_gpu_plate.toml").write_text(plate)
     rack = (CASES / "rack_coupled.toml").read_text()
     replacements = {

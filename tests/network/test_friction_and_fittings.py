@@ -107,3 +107,16 @@ def test_constant_junction_keys_are_refused_with_crane_junctions():
            "diameter": 0.02, "model": "crane", "k_run": 0.3}
     with pytest.raises(ValidationError, match="constant-K setting; model 'crane'"):
         NetworkSection(nodes=[{"name": n} for n in "abc"], components=[tee])
+
+
+@pytest.mark.parametrize("aspect, tabulated", [(1.0, 56.91), (0.5, 62.19), (0.25, 72.93),
+                                               (1e-6, 96.0)])
+def test_rectangular_duct_friction_matches_shah_london_table(aspect, tabulated):
+    """Shah & London's (1978) polynomial for laminar f Re in rectangular ducts reproduces their
+    tabulated exact values (Darcy 56.91, 62.19, 72.93 and 96 between parallel plates; the same
+    table tests/models/test_flow.py checks its exact series against) within 0.1 %."""
+    from solver.network.friction import rectangular_duct_friction_reynolds
+
+    assert rectangular_duct_friction_reynolds(aspect) == pytest.approx(tabulated, rel=1e-3)
+    with pytest.raises(ValueError):
+        rectangular_duct_friction_reynolds(2.0)
