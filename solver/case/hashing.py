@@ -34,8 +34,8 @@ def case_hash(case: Case, scope: Literal["full", "geometry"] = "full") -> str:
         boundary patches (not their values: flow, inlet temperature and chip power are what
         characterization varies or scales); for characterization curves. ``"full"`` adds chips,
         boundaries and the network (all values), for checkpoints.
-        The backend choice, the output settings and the name/description never
-        enter the hash.
+        The backend choice, the output settings, the grid-study note (``[grid] study``) and the
+        name/description never enter the hash.
 
     Returns
     -------
@@ -46,6 +46,7 @@ def case_hash(case: Case, scope: Literal["full", "geometry"] = "full") -> str:
         raise ValueError(f"scope must be one of {tuple(_HASH_SCOPES)}, got {scope!r}")
     data = case.model_dump(mode="json", include=set(_HASH_SCOPES[scope]))
     data["solver"].pop("backend", None)
+    data["grid"].pop("study", None)  # a note on the grid study, not part of the grid
     files = {}
     for body in case.bodies:
         if isinstance(body, MeshBody):

@@ -306,6 +306,10 @@ def test_case_hash(tmp_path):
     assert case_hash(base) == case_hash(same)  # name and description do not count
     backend = load_case(write(tmp_path, MINIMAL + '\n[solver]\nbackend = "cpu"\n', "c.toml"))
     assert case_hash(backend) == case_hash(base)
+    # the grid-study note does not change the grid, so the cached curves stay valid
+    noted = load_case(write(tmp_path, MINIMAL + '\n[grid]\nstudy = "none yet"\n', "f.toml"))
+    assert case_hash(noted) == case_hash(base)
+    assert case_hash(noted, "geometry") == case_hash(base, "geometry")
     power = load_case(write(tmp_path, MINIMAL.replace("0.1 kW", "0.2 kW"), "d.toml"))
     assert case_hash(power) != case_hash(base)
     assert case_hash(power, "geometry") == case_hash(base, "geometry")
