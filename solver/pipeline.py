@@ -72,6 +72,7 @@ from solver.output.transient import (
     write_transient_scenarios,
 )
 from solver.output.vtk import write_polydata
+from solver.plausibility import check_magnitudes
 from solver.progress import Progress
 from solver.scenarios import format_comparison, run_scenarios, scenario_from_dict, write_scenarios
 from solver.setup import (
@@ -228,6 +229,7 @@ def run(case: Case, backend: str | Backend | None = None, output: str | Path | N
         case_file=case.source_path, case_hash=case_hash(case),
         physics="conduction", grid_report=report,
     )
+    summary["warnings"] = check_magnitudes(case, model.grid, np.zeros(model.grid.shape, bool))
     return _finish(case, result_dir, summary, quiet)
 
 
@@ -486,7 +488,8 @@ def run_conjugate(case, backend, result_dir, quiet: bool = False, resume: bool =
                 f"{getattr(plate.coolant, 'name', 'coolant')}"
                 f"{_described(plate.coolant)} (rho {plate.density:.1f} kg/m3, "
                 f"mu {plate.viscosity_inlet:.3e} Pa s at the inlet)")
-    adequacy = plate_warnings(model.grid, model.boundaries, plate.fluid_host)
+    adequacy = [*check_magnitudes(case, model.grid, plate.fluid_host),
+                *plate_warnings(model.grid, model.boundaries, plate.fluid_host)]
     for note in adequacy:
         _say(quiet, f"warning: {note}")
     if resume:

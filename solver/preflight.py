@@ -14,10 +14,12 @@ and exit code 2:
 * a plate: the grid built and the bodies painted as a run does, every inlet and outlet on faces
   of its own in front of coolant (:func:`~solver.setup.check_ports`), every chip on cells of its
   body (:func:`~solver.setup.check_chips`);
-* a rack's 3D plate cases, each checked as a plate.
+* a rack's 3D plate cases, each checked as a plate;
+* magnitudes (:func:`solver.plausibility.check_magnitudes`): impossible ones refused, unusual
+  ones warned about.
 
-It also collects the warnings a run would print: grid warnings and a plate's adequacy warnings
-(:func:`solver.adequacy.case_warnings`).
+It also collects the warnings a run would print: grid warnings, unusual magnitudes and a plate's
+adequacy warnings (:func:`solver.adequacy.case_warnings`).
 """
 
 from __future__ import annotations
@@ -34,10 +36,12 @@ from solver.case.validate import plate_case_files
 from solver.network.errors import NetworkError
 from solver.network.rack import build_network
 from solver.network.thermal import check_heat_sinks
+from solver.plausibility import check_magnitudes
 from solver.setup import (
     build_grid,
     check_chips,
     check_ports,
+    fluid_cells,
     geometry_body,
     grid_report,
     network_section,
@@ -158,6 +162,7 @@ def check_plate(case) -> CaseCheck:
     body_ids = paint_bodies(grid, bodies)
     check_ports(case, grid, body_ids)
     check_chips(case, grid, bodies, body_ids)
+    notes += check_magnitudes(case, grid, fluid_cells(case, body_ids))
     if case.solver.physics == "conjugate":
         notes += case_warnings(case, grid, body_ids)
     return CaseCheck(grid=grid_report(case, grid), warnings=notes)
