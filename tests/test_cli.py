@@ -81,6 +81,34 @@ def test_characterize_rejects_a_malformed_plate_as_check_does(path, tmp_path, ca
     assert not (tmp_path / "cache").exists()
 
 
+@pytest.mark.parametrize("nested", ["[" * 30000 + "]" * 30000,
+                                    "{a = " * 30000 + "1" + "}" * 30000],
+                         ids=["arrays", "inline_tables"])
+def test_toml_nested_30000_deep_is_one_line(nested, tmp_path, capsys):
+    """30,000 nested arrays or inline tables exhaust the TOML reader's recursion: one line."""
+    path = tmp_path / "deep.toml"
+    path.write_text(f"[case]\nx = {nested}\n")
+    assert main(["check", str(path)]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line == f"{path}: invalid TOML: arrays or inline tables nested too deeply " \
+                   "(allowed: at most 16 levels)"
+
+
+def test_a_plate_case_that_is_a_rack_is_refused(tmp_path, capsys):
+    """Two racks naming each other as plate cases (A -> B -> A) are refused at the first link,
+    not followed until the recursion limit."""
+    rack = (ROOT / "tests" / "case" / "bad_cases" / "network_rack_plate_case_is_itself.toml")
+    text = rack.read_text()
+    (tmp_path / "a.toml").write_text(text.replace("network_rack_plate_case_is_itself.toml",
+                                                  "b.toml"))
+    (tmp_path / "b.toml").write_text(text.replace("network_rack_plate_case_is_itself.toml",
+                                                  "a.toml"))
+    assert main(["check", str(tmp_path / "a.toml")]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"{tmp_path / 'a.toml'}: network.rack.plates[0].case: the plate case "
+                           "holds a [network] of its own")
+
+
 def test_enough_network_and_plate_cases():
     """Issue 15: at least 15 network and plate defects that only a built network or grid shows."""
     assert len(NETWORK_CASES) + len(PLATE_CASES) >= 15
