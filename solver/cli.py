@@ -193,15 +193,15 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BUG
 
 
-def _checked_case(path: str):
+def _checked_case(path: str, backend: str | None = None):
     """The case in ``path``, loaded and checked as ``coolsim check`` does, before any work."""
     case = load_case(path)
-    check_case(case)
+    check_case(case, backend)
     return case
 
 
 def _run(args) -> int:
-    case = _checked_case(args.case)
+    case = _checked_case(args.case, args.backend)
     if getattr(args, "every_plate", False):
         coupling = case.coupling.model_copy(update={"every_plate": True})
         case = case.model_copy(update={"coupling": coupling})
@@ -221,7 +221,7 @@ def _check(args) -> int:
 def _characterize(args) -> int:
     from solver import coupling
 
-    case = _checked_case(args.case)
+    case = _checked_case(args.case, args.backend)
     try:
         flows = coupling.parse_flows(args.flows)
     except ValueError as error:

@@ -11,9 +11,10 @@ and exit code 2:
   to go; :func:`~solver.network.thermal.check_heat_sinks`: heat loads in a loop that cannot
   reject heat); the error names the ``[[network.components]]`` (or nodes, controls, rack) entry
   of the component the network layer names;
-* a plate: the grid built and the bodies painted as a run does, every inlet and outlet on faces
-  of its own in front of coolant (:func:`~solver.setup.check_ports`), every chip on cells of its
-  body (:func:`~solver.setup.check_chips`);
+* a plate: the grid built, its memory estimate within the memory of the device that would hold
+  it (:func:`solver.memory.check_grid_memory`), the bodies painted as a run does, every inlet
+  and outlet on faces of its own in front of coolant (:func:`~solver.setup.check_ports`), every
+  chip on cells of its body (:func:`~solver.setup.check_chips`);
 * a rack's 3D plate cases, each checked as a plate;
 * magnitudes (:func:`solver.plausibility.check_magnitudes`): impossible ones refused, unusual
   ones warned about.
@@ -33,6 +34,7 @@ from solver.backend import CPU
 from solver.case.errors import case_error
 from solver.case.loading import load_case
 from solver.case.validate import plate_case_files
+from solver.memory import check_grid_memory
 from solver.network.errors import NetworkError
 from solver.network.rack import build_network
 from solver.network.thermal import check_heat_sinks
@@ -71,8 +73,11 @@ class CaseCheck:
     network: str = ""
 
 
-def check_case(case) -> CaseCheck:
+def check_case(case, backend: str | None = None) -> CaseCheck:
     """Everything a run of ``case`` would reject before solving, without solving.
+
+    ``backend`` ("auto", "cpu", "gpu"; default ``[solver] backend``) is where the solve would
+    run, whose memory the grid must fit (:func:`solver.memory.check_grid_memory`).
 
     Raises
     ------
@@ -81,13 +86,14 @@ def check_case(case) -> CaseCheck:
         the key path of the entry at fault.
     """
     found = CaseCheck()
+    backend = backend or case.solver.backend
     if case.network is not None:
         found.network = check_network(case)
         for group, path in plate_case_files(case).items():
-            plate = check_plate(load_case(path))
+            plate = check_plate(load_case(path), backend)
             found.warnings += [f"3D plate of group '{group}': {note}" for note in plate.warnings]
     if case.bodies:
-        plate = check_plate(case)
+        plate = check_plate(case, backend)
         found.grid, found.warnings = plate.grid, found.warnings + plate.warnings
     return found
 
@@ -151,18 +157,21 @@ def network_key(section, message: str) -> str:
     return "network"
 
 
-def check_plate(case) -> CaseCheck:
-    """Build the grid a run of the plate ``case`` would build (on the CPU), paint its bodies and
-    check its ports and chips against it; collect the grid and adequacy warnings."""
+def check_plate(case, backend: str = "auto") -> CaseCheck:
+    """Build the grid a run of the plate ``case`` would build (on the CPU), check that it fits in
+    the memory of ``backend``, paint its bodies and check its ports, chips and magnitudes against
+    it; collect the grid and adequacy warnings."""
     bodies = [geometry_body(body, case.case_dir) for body in case.bodies]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         grid = build_grid(case, bodies, CPU)
     notes = [" ".join(str(w.message).split()) for w in caught]
+    report = grid_report(case, grid)
+    check_grid_memory(case, report, backend)
     body_ids = paint_bodies(grid, bodies)
     check_ports(case, grid, body_ids)
     check_chips(case, grid, bodies, body_ids)
     notes += check_magnitudes(case, grid, fluid_cells(case, body_ids))
     if case.solver.physics == "conjugate":
         notes += case_warnings(case, grid, body_ids)
-    return CaseCheck(grid=grid_report(case, grid), warnings=notes)
+    return CaseCheck(grid=report, warnings=notes)
