@@ -335,8 +335,9 @@ def describe_case(case) -> str:
     if case.case.description:
         lines.append(f"  {case.case.description}")
     solver = case.solver
-    lines.append(f"  physics {solver.physics}, backend {solver.backend}, {solver.dtype}, "
-                 f"linear solver {solver.linear.method}")
+    if case.bodies:
+        lines.append(f"  physics {solver.physics}, backend {solver.backend}, {solver.dtype}, "
+                     f"linear solver {solver.linear.method}")
     if solver.physics == "conjugate" or case.network is not None:
         coolant = case.coolant_material()
         described = f" ({coolant.description})" if coolant.description else ""

@@ -48,11 +48,12 @@ def check_grid_memory(case, report: dict, backend: str = "auto") -> None:
         :func:`solver.setup.grid_report` of the case's grid built on the host (its
         ``host_memory_mb`` is then every array of the solve).
     backend : {"auto", "cpu", "gpu"}
-        Where the solve would run: the GPU's free memory is compared for ``"gpu"`` (and for
-        ``"auto"`` when a GPU answers), the host's otherwise.
+        Where the solve would run: the GPU's free memory is compared for ``"gpu"`` and
+        ``"auto"`` when a GPU answers, the host's otherwise (``"gpu"`` on a machine without
+        one is the run's :class:`~solver.backend.BackendError`, not a memory question).
     """
     need = report["host_memory_mb"] * 1e6
-    on_gpu = backend == "gpu" or (backend == "auto" and gpu_available())
+    on_gpu = backend != "cpu" and gpu_available()
     where, available = (("GPU", gpu_memory_available()) if on_gpu
                         else ("host", host_memory_available()))
     if need <= available:

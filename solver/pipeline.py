@@ -77,6 +77,7 @@ from solver.progress import Progress
 from solver.scenarios import format_comparison, run_scenarios, scenario_from_dict, write_scenarios
 from solver.setup import (
     build_solid_model,
+    fluid_cells,
     from_case,
     grid_report,
 )
@@ -444,13 +445,16 @@ def _scenario_curves(coupled) -> dict:
 
 
 def _plate_case_warnings(plate_cases: dict) -> list[str]:
-    """The adequacy warnings (:func:`solver.adequacy.case_warnings`) of each 3D plate case of a
-    rack, prefixed with its plate group and case."""
+    """The magnitude and adequacy warnings (:func:`solver.plausibility.check_magnitudes`,
+    :func:`solver.adequacy.case_warnings`) of each 3D plate case of a rack, prefixed with its
+    plate group and case."""
     notes = []
     for group, plate_case in plate_cases.items():
         model = build_solid_model(plate_case, CPU)
+        fluid = fluid_cells(plate_case, model.body_ids)
         notes += [f"3D plate of group '{group}' ({plate_case.name}): {note}"
-                  for note in case_warnings(plate_case, model.grid, model.body_ids)]
+                  for note in [*check_magnitudes(plate_case, model.grid, fluid),
+                               *case_warnings(plate_case, model.grid, model.body_ids)]]
     return notes
 
 

@@ -30,7 +30,7 @@ import warnings
 from dataclasses import dataclass, field
 
 from solver.adequacy import case_warnings
-from solver.backend import CPU
+from solver.backend import CPU, gpu_available
 from solver.case.errors import case_error
 from solver.case.loading import load_case
 from solver.case.validate import plate_case_files
@@ -87,6 +87,9 @@ def check_case(case, backend: str | None = None) -> CaseCheck:
     """
     found = CaseCheck()
     backend = backend or case.solver.backend
+    if backend == "gpu" and not gpu_available():
+        found.warnings.append("backend \"gpu\" is chosen but this machine has no usable GPU "
+                              "(CuPy or a CUDA device missing): a run here would stop")
     if case.network is not None:
         found.network = check_network(case)
         for group, path in plate_case_files(case).items():

@@ -73,10 +73,20 @@ def test_the_limit_and_the_largest_grid_that_fits(cube, monkeypatch):
 
 
 def test_the_gpu_backend_is_checked_against_gpu_memory(cube, monkeypatch):
-    """With the GPU backend chosen the GPU's free memory is the limit (asked through CuPy only
-    then; here a stand-in answers)."""
+    """With the GPU backend chosen and a GPU present the GPU's free memory is the limit (asked
+    through CuPy only then; here stand-ins answer)."""
+    monkeypatch.setattr(memory, "gpu_available", lambda: True)
     monkeypatch.setattr(memory, "gpu_memory_available", lambda: 10**8)
     monkeypatch.setattr(memory, "host_memory_available", lambda: 10**12)
     with pytest.raises(CaseError, match="of GPU memory .* but 100 MB is available"):
         check_case(load_case(cube("8 mm")), "gpu")
     assert check_case(load_case(cube("8 mm")), "cpu").grid is not None
+
+
+def test_the_gpu_backend_without_a_gpu_is_a_warning_of_check(cube, monkeypatch):
+    """``--backend gpu`` checked on a machine without a GPU (a case prepared for a cluster):
+    check warns that a run here would stop, and checks the host's memory."""
+    monkeypatch.setattr(memory, "gpu_available", lambda: False)
+    monkeypatch.setattr("solver.preflight.gpu_available", lambda: False)
+    found = check_case(load_case(cube("8 mm")), "gpu")
+    assert found.warnings[0].startswith('backend "gpu" is chosen but this machine has no usable')
