@@ -9,6 +9,7 @@ from pathlib import Path
 from solver.case.bodies import EQUATIONS, BoxLike, Chip, CylinderBody, MeshBody
 from solver.case.errors import error_factory, name_list
 from solver.case.power_map import load_power_map
+from solver.case.schedules import schedule_from_table
 from solver.case.schema import Case
 from solver.case.sections import AXES
 from solver.case.transient_scenarios import check_transient_scenarios
@@ -26,6 +27,7 @@ from solver.materials.registry import (
     is_builtin_solid,
     is_glycol_name,
 )
+from solver.units import TEMPERATURE_UNITS
 
 
 def validate_case(case: Case) -> None:
@@ -238,6 +240,15 @@ def _check_transient(case: Case, err) -> None:
         if getattr(section, key) is not None and not inlets:
             raise err(f"transient.{key}", "the case has no inlet",
                       allowed="an inlet boundary, or no schedule")
+    if section.inlet_temperature is not None:
+        lowest, highest = schedule_from_table(section.inlet_temperature, TEMPERATURE_UNITS,
+                                              "transient.inlet_temperature").extremes(section.end)
+        lo, hi = getattr(case.coolant_material(), "valid_range", (0.0, float("inf")))
+        if lowest < lo or highest > hi:
+            raise err("transient.inlet_temperature", f"reaches {lowest - 273.15:.4g} C to "
+                      f"{highest - 273.15:.4g} C, outside the valid range of coolant "
+                      f"'{case.coolant.name}'",
+                      allowed=f"{lo - 273.15:.4g} C to {hi - 273.15:.4g} C")
 
 
 def plate_case_files(case: Case) -> dict[str, Path]:
