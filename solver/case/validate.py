@@ -53,6 +53,10 @@ def validate_case(case: Case) -> None:
     if not case.bodies and case.network is None:
         raise err("bodies", "nothing to solve: the case has no bodies and no network",
                   allowed="at least one [[bodies]] entry, or a [network] section")
+    if case.bodies and case.network is not None:
+        raise err("network", "a case is a cold plate ([[bodies]]) or a network, not both",
+                  allowed="the plate in its own case file, named by a rack plate group "
+                          "([[network.rack.plates]] case = \"plate.toml\")")
 
     # names: unique, user materials do not shadow built-ins
     for what, items in (("body", case.bodies), ("chip", case.chips),
