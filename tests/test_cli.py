@@ -279,6 +279,29 @@ def test_resume_without_a_checkpoint_is_one_line_exit_2(case, tmp_path, capsys):
     assert line.startswith(str(case)) and "--resume" in line
 
 
+@pytest.mark.parametrize("damage", ["foreign", "truncated"])
+def test_resume_from_a_damaged_checkpoint_is_one_line_exit_2(damage, tmp_path, capsys):
+    """A checkpoint that is not an .npz, or one cut in half (a full disk, a kill during a copy):
+    one line naming the file and saying how to go on, exit 2, no traceback."""
+    import numpy as np
+
+    from solver.output.checkpoint import save_checkpoint
+
+    path = tmp_path / "small_chip_plate" / "checkpoint.npz"
+    path.parent.mkdir()
+    if damage == "foreign":
+        path.write_text("root:x:0:0\n")
+    else:
+        save_checkpoint(path, {"u": np.ones(1000)}, {"case_hash": "x"})
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    code = main(["run", str(PLATE), "--output", str(tmp_path), "--quiet", "--resume"])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    (line,) = err.splitlines()
+    assert line.startswith(f"{PLATE}: --resume: {path} is not a readable checkpoint")
+    assert line.endswith("run without --resume to start from scratch")
+
+
 def test_ctrl_c_leaves_a_checkpoint_that_resume_continues(tmp_path, capsys, monkeypatch):
     """Ctrl-C (KeyboardInterrupt, what SIGINT raises in Python's main thread) in the middle of a
     flow iteration: the state before that iteration is written as the checkpoint, the message
