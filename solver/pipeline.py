@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from solver import plausibility
 from solver.adequacy import case_warnings, flow_warnings, plate_warnings
 from solver.backend import CPU, Backend, get_backend
 from solver.case.hashing import case_hash
@@ -72,7 +73,6 @@ from solver.output.transient import (
     write_transient_scenarios,
 )
 from solver.output.vtk import write_polydata
-from solver.plausibility import check_magnitudes
 from solver.progress import Progress
 from solver.scenarios import format_comparison, run_scenarios, scenario_from_dict, write_scenarios
 from solver.setup import (
@@ -230,7 +230,8 @@ def run(case: Case, backend: str | Backend | None = None, output: str | Path | N
         case_file=case.source_path, case_hash=case_hash(case),
         physics="conduction", grid_report=report,
     )
-    summary["warnings"] = check_magnitudes(case, model.grid, np.zeros(model.grid.shape, bool))
+    no_coolant = np.zeros(model.grid.shape, dtype=bool)
+    summary["warnings"] = plausibility.check_magnitudes(case, model.grid, no_coolant)
     return _finish(case, result_dir, summary, quiet)
 
 
@@ -453,7 +454,7 @@ def _plate_case_warnings(plate_cases: dict) -> list[str]:
         model = build_solid_model(plate_case, CPU)
         fluid = fluid_cells(plate_case, model.body_ids)
         notes += [f"3D plate of group '{group}' ({plate_case.name}): {note}"
-                  for note in [*check_magnitudes(plate_case, model.grid, fluid),
+                  for note in [*plausibility.check_magnitudes(plate_case, model.grid, fluid),
                                *case_warnings(plate_case, model.grid, model.body_ids)]]
     return notes
 
@@ -492,7 +493,7 @@ def run_conjugate(case, backend, result_dir, quiet: bool = False, resume: bool =
                 f"{getattr(plate.coolant, 'name', 'coolant')}"
                 f"{_described(plate.coolant)} (rho {plate.density:.1f} kg/m3, "
                 f"mu {plate.viscosity_inlet:.3e} Pa s at the inlet)")
-    adequacy = [*check_magnitudes(case, model.grid, plate.fluid_host),
+    adequacy = [*plausibility.check_magnitudes(case, model.grid, plate.fluid_host),
                 *plate_warnings(model.grid, model.boundaries, plate.fluid_host)]
     for note in adequacy:
         _say(quiet, f"warning: {note}")
