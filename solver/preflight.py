@@ -10,7 +10,8 @@ and exit code 2:
   sub-networks, loops without a pressure reference, dead-headed pumps, fixed flows with nowhere
   to go; :func:`~solver.network.thermal.check_heat_sinks`: heat loads in a loop that cannot
   reject heat); the error names the ``[[network.components]]`` (or nodes, controls, rack) entry
-  of the component the network layer names;
+  of the component the network layer names; each steady ``[[scenarios]]`` entry is applied to
+  it (a plate, pump or quick disconnect it names must exist, a pump trip must leave units);
 * a plate: the grid built, its memory estimate within the memory of the device that would hold
   it (:func:`solver.memory.check_grid_memory`), the bodies painted as a run does, every inlet
   and outlet on faces of its own in front of coolant (:func:`~solver.setup.check_ports`), every
@@ -33,12 +34,14 @@ from solver.adequacy import case_warnings
 from solver.backend import CPU, gpu_available
 from solver.case.errors import case_error
 from solver.case.loading import load_case
+from solver.case.transient_scenarios import is_transient
 from solver.case.validate import plate_case_files
 from solver.memory import check_grid_memory
 from solver.network.errors import NetworkError
 from solver.network.rack import build_network
 from solver.network.thermal import check_heat_sinks
 from solver.plausibility import check_magnitudes
+from solver.scenarios import scenario_from_dict
 from solver.setup import (
     build_grid,
     check_chips,
@@ -113,9 +116,10 @@ def check_network(case) -> str:
     ------
     CaseError
         For every :class:`~solver.network.NetworkError` of the build and the diagnosis, keyed to
-        the case entry of the component it names (:func:`network_key`).
+        the case entry of the component it names (:func:`network_key`), and for a steady
+        scenario that cannot be applied (``scenarios[i]``).
     """
-    section = network_section(case)
+    section = _with_stand_in_curves(network_section(case))
     coolant = case.coolant_material()
     try:
         built = build_network(section, float(coolant.density(section.initial_temperature)),
@@ -124,9 +128,28 @@ def check_network(case) -> str:
         check_heat_sinks(built.network)
     except NetworkError as error:
         raise case_error(case, network_key(section, str(error)), str(error)) from None
+    for i, spec in enumerate(case.scenarios):
+        if is_transient(spec):
+            continue
+        try:
+            scenario_from_dict(spec.model_dump()).apply(built)
+        except ValueError as error:
+            raise case_error(case, f"scenarios[{i}]", " ".join(str(error).split())) from None
     network = built.network
     return (f"{len(network.branches)} components, {len(network.nodes)} nodes, built and "
             "diagnosed")
+
+
+def _with_stand_in_curves(section):
+    """``section`` with a one-point dP curve (1 L/min at 10 kPa) for each rack plate group whose
+    curves come from its 3D case (characterized when the rack runs): the build and the
+    diagnosis look at the network's topology and sizes, which the curves do not change."""
+    rack = section.rack
+    if rack is None or not any(g.case and not g.flows for g in rack.plates):
+        return section
+    groups = [g.model_copy(update={"flows": [1e-3 / 60.0], "pressure_drops": [1e4]})
+              if g.case and not g.flows else g for g in rack.plates]
+    return section.model_copy(update={"rack": rack.model_copy(update={"plates": groups})})
 
 
 def network_key(section, message: str) -> str:

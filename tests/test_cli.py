@@ -148,6 +148,17 @@ def test_disk_and_memory_failures_are_one_line_exit_1(monkeypatch, capsys, examp
     assert err.startswith(f"{example_case}: run failed: ")
 
 
+EXAMPLES = sorted((ROOT / "cases").glob("*.toml"))
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_check_passes_every_example(path, capsys):
+    """The checks before solving refuse no example (a coupled rack's plate groups take their
+    curves from their 3D cases, characterized only when the rack runs)."""
+    assert main(["check", str(path)]) == 0, capsys.readouterr().err
+    assert f": OK ({path})" in capsys.readouterr().out
+
+
 def test_check_prints_the_plate_in_time(capsys):
     assert main(["check", str(ROOT / "cases" / "gpu_plate_training_job.toml")]) == 0
     out = capsys.readouterr().out
