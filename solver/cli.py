@@ -386,9 +386,10 @@ def describe_case(case) -> str:
             lines.append("    flow: " + ("the steady flow scaled with the inlet flow (frozen)"
                                         if t.flow == "frozen" else
                                         f"stepped in time, Courant number {t.flow_courant:g}"))
-    if found.grid is not None:
-        lines.append(f"  grid: {found.grid['line'].removeprefix('grid ')}")
-    lines.extend(f"  warning: {note}" for note in found.warnings)
+    report, notes = found.grid, found.warnings
+    if report is not None:
+        lines.append(f"  grid: {report['line'].removeprefix('grid ')}")
+    lines.extend(f"  warning: {note}" for note in notes)
     return "\n".join(lines)
 
 
