@@ -11,10 +11,21 @@
                            [--dew-point "18 C"] [--rack-dp-budget "50 kPa"]
     coolsim --version
 
-A problem with the case (a :class:`solver.case.CaseError`, or a materials, geometry or backend error
-raised while a run is set up) is printed as one line on stderr and gives exit code 2, never a
-traceback. The heavy modules (simulation, rendering) are imported only by the command that needs
-them, so ``coolsim check`` stays fast.
+Exit codes and the error path (one line on stderr for everything but a bug):
+
+* 0: done;
+* 1: the run failed (diverged, did not converge, out of memory, a file could not be written, a
+  feature not in this build): one line;
+* 2: the input is at fault (case file, command line, network, mesh, checkpoint): one line naming
+  the file and the key or component. ``check``, ``run``, ``characterize`` and ``scenarios`` run
+  the same checks before solving (:func:`solver.preflight.check_case`), so ``check`` rejects
+  what ``run`` would and ``run`` stops before it writes anything;
+* 70 (``EX_SOFTWARE`` of BSD ``sysexits.h``): a bug, any other exception: its traceback, then a
+  line asking to report it;
+* 130: interrupted (Ctrl-C), after a checkpoint where the run keeps one.
+
+The heavy modules (simulation, rendering) are imported only by the command that needs them, so
+``coolsim check`` stays fast.
 """
 
 from __future__ import annotations
@@ -22,6 +33,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
 from pathlib import Path
 
 from solver import __version__
@@ -31,20 +43,27 @@ from solver.case.loading import load_case
 from solver.geometry.primitives import GeometryError
 from solver.materials.properties import MaterialRangeError, UnknownMaterialError
 from solver.models.flow.solution import DivergenceError
+from solver.network.errors import NetworkConvergenceError, NetworkError
 from solver.output.checkpoint import CheckpointError, Interrupted
+from solver.preflight import check_case
 from solver.setup import curves_path, domain_bounds
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
+EXIT_BUG = 70  # EX_SOFTWARE (sysexits.h): an internal error, reported with its traceback
 EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), after a checkpoint where the run keeps one
 
 # exceptions that mean "the user's input is wrong": one line, exit code 2
 INPUT_ERRORS = (CaseError, MaterialRangeError, UnknownMaterialError, GeometryError, BackendError,
-                CheckpointError)
+                CheckpointError, NetworkError)
 
 # run failures that are not bugs: one line, exit code 1
-RUN_FAILURES = (NotImplementedError, DivergenceError)
+RUN_FAILURES = (NotImplementedError, DivergenceError, NetworkConvergenceError, MemoryError,
+                OSError)
+
+REPORT_LINE = ("coolsim: internal error, please report it with the case file and the traceback "
+               "above")
 
 
 def _one_line(error: BaseException, prefix: str = "") -> str:
@@ -140,7 +159,8 @@ def main(argv: list[str] | None = None) -> int:
     Returns
     -------
     int
-        Exit code: 0 success, 1 the command failed, 2 bad input (case file, command line).
+        Exit code: 0 success, 1 the command failed, 2 bad input (case file, command line),
+        70 a bug (traceback and a line asking to report it), 130 interrupted.
     """
     parser = _parser()
     try:
@@ -170,10 +190,21 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("coolsim: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED
+    except Exception:  # a bug: the one place a traceback is printed
+        traceback.print_exc()
+        print(REPORT_LINE, file=sys.stderr)
+        return EXIT_BUG
+
+
+def _checked_case(path: str, backend: str | None = None):
+    """The case in ``path``, loaded and checked as ``coolsim check`` does, before any work."""
+    case = load_case(path)
+    check_case(case, backend)
+    return case
 
 
 def _run(args) -> int:
-    case = load_case(args.case)
+    case = _checked_case(args.case, args.backend)
     if getattr(args, "every_plate", False):
         coupling = case.coupling.model_copy(update={"every_plate": True})
         case = case.model_copy(update={"coupling": coupling})
@@ -193,7 +224,7 @@ def _check(args) -> int:
 def _characterize(args) -> int:
     from solver import coupling
 
-    case = load_case(args.case)
+    case = _checked_case(args.case, args.backend)
     try:
         flows = coupling.parse_flows(args.flows)
     except ValueError as error:
@@ -242,7 +273,7 @@ def _scenarios(args) -> int:
     )
     from solver.setup import network_section
 
-    case = load_case(args.case)
+    case = _checked_case(args.case)
     section = network_section(case)
     try:
         # the case's [report] and [[scenarios]] first, then the command-line options
@@ -300,55 +331,28 @@ def _box_text(box) -> str:
             + "] mm")
 
 
-def grid_preview(case):
-    """The grid report of :mod:`solver.grid.generation` for the grid ``coolsim run`` would build.
-
-    Returns
-    -------
-    (dict or None, list of str)
-        :func:`solver.grid.generation.grid_report` of the grid (None for a case without bodies) and
-        the text of any grid warnings and, for a cold plate, of its adequacy warnings
-        (:func:`solver.adequacy.plate_warnings`).
-    """
-    if not case.bodies:
-        return None, []
-    import warnings
-
-    from solver.backend import CPU
-    from solver.setup import build_grid, check_ports, geometry_body, grid_report, paint_bodies
-
-    bodies = [geometry_body(body, case.case_dir) for body in case.bodies]
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        grid = build_grid(case, bodies, CPU)
-    notes = [" ".join(str(w.message).split()) for w in caught]
-    body_ids = paint_bodies(grid, bodies)
-    if any(b.port_plane is not None for b in case.boundaries):
-        check_ports(case, grid, body_ids)
-    if case.solver.physics == "conjugate":
-        from solver.adequacy import case_warnings
-
-        notes += case_warnings(case, grid, body_ids)
-    return grid_report(case, grid), notes
-
-
 def describe_case(case) -> str:
-    """A short, human-readable description of a validated case (what ``coolsim check`` prints)."""
+    """A short, human-readable description of a validated case (what ``coolsim check`` prints),
+    after :func:`solver.preflight.check_case` (which raises on what a run would reject)."""
     from solver.case.validate import body_bounds
 
+    found = check_case(case)
     lines = [f"{case.name}: OK ({case.source_path or 'in memory'})"]
     if case.case.description:
         lines.append(f"  {case.case.description}")
     solver = case.solver
-    lines.append(f"  physics {solver.physics}, backend {solver.backend}, {solver.dtype}, "
-                 f"linear solver {solver.linear.method}")
+    if case.bodies:
+        lines.append(f"  physics {solver.physics}, backend {solver.backend}, {solver.dtype}, "
+                     f"linear solver {solver.linear.method}")
     if solver.physics == "conjugate" or case.network is not None:
         coolant = case.coolant_material()
         described = f" ({coolant.description})" if coolant.description else ""
         lines.append(f"  coolant {coolant.name}{described}")
     if case.network is not None:
         lines.append(f"  network: {_network_text(case.network)}")
+        lines.append(f"    {found.network}")
     if not case.bodies:
+        lines.extend(f"  warning: {note}" for note in found.warnings)
         return "\n".join(lines)
     lines.append(f"  bodies ({len(case.bodies)}):")
     for body in case.bodies:
@@ -388,7 +392,7 @@ def describe_case(case) -> str:
             lines.append("    flow: " + ("the steady flow scaled with the inlet flow (frozen)"
                                         if t.flow == "frozen" else
                                         f"stepped in time, Courant number {t.flow_courant:g}"))
-    report, notes = grid_preview(case)
+    report, notes = found.grid, found.warnings
     if report is not None:
         lines.append(f"  grid: {report['line'].removeprefix('grid ')}")
     lines.extend(f"  warning: {note}" for note in notes)

@@ -23,6 +23,7 @@ from pathlib import Path
 
 import numpy as np
 
+from solver import plausibility
 from solver.adequacy import (
     case_warnings,
     characterized_power_warnings,
@@ -96,6 +97,7 @@ from solver.progress import Progress, RunProgress, Stage, format_duration
 from solver.scenarios import format_comparison, run_scenarios, scenario_from_dict, write_scenarios
 from solver.setup import (
     build_solid_model,
+    fluid_cells,
     from_case,
     grid_report,
 )
@@ -250,6 +252,8 @@ def run(case: Case, backend: str | Backend | None = None, output: str | Path | N
         case_file=case.source_path, case_hash=case_hash(case),
         physics="conduction", grid_report=report,
     )
+    no_coolant = np.zeros(model.grid.shape, dtype=bool)
+    summary["warnings"] = plausibility.check_magnitudes(case, model.grid, no_coolant)
     return _finish(case, result_dir, summary, quiet)
 
 
@@ -495,13 +499,16 @@ def _scenario_curves(coupled) -> dict:
 
 
 def _plate_case_warnings(plate_cases: dict) -> list[str]:
-    """The adequacy warnings (:func:`solver.adequacy.case_warnings`) of each 3D plate case of a
-    rack, prefixed with its plate group and case."""
+    """The magnitude and adequacy warnings (:func:`solver.plausibility.check_magnitudes`,
+    :func:`solver.adequacy.case_warnings`) of each 3D plate case of a rack, prefixed with its
+    plate group and case."""
     notes = []
     for group, plate_case in plate_cases.items():
         model = build_solid_model(plate_case, CPU)
+        fluid = fluid_cells(plate_case, model.body_ids)
         notes += [f"3D plate of group '{group}' ({plate_case.name}): {note}"
-                  for note in case_warnings(plate_case, model.grid, model.body_ids)]
+                  for note in [*plausibility.check_magnitudes(plate_case, model.grid, fluid),
+                               *case_warnings(plate_case, model.grid, model.body_ids)]]
     return notes
 
 
@@ -557,7 +564,8 @@ def run_conjugate(case, backend, result_dir, quiet: bool = False, resume: bool =
                 f"{getattr(plate.coolant, 'name', 'coolant')}"
                 f"{_described(plate.coolant)} (rho {plate.density:.1f} kg/m3, "
                 f"mu {plate.viscosity_inlet:.3e} Pa s at the inlet)")
-    adequacy = plate_warnings(model.grid, model.boundaries, plate.fluid_host)
+    adequacy = [*plausibility.check_magnitudes(case, model.grid, plate.fluid_host),
+                *plate_warnings(model.grid, model.boundaries, plate.fluid_host)]
     for note in adequacy:
         _say(quiet, f"warning: {note}")
     _say(quiet, grid_study_status(case))

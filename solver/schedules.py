@@ -47,6 +47,13 @@ class Schedule:
         """True when the value never changes."""
         return False
 
+    def extremes(self, t_end: float) -> tuple[float, float]:
+        """Lowest and highest value over ``[0, t_end]`` [s]: at the ends and on both sides of
+        every breakpoint (between breakpoints every schedule is constant or linear)."""
+        near = [max(b - 1e-9 * t_end, 0.0) for b in self.breakpoints(t_end)]
+        values = self.evaluate(np.array([0.0, t_end, *self.breakpoints(t_end), *near]))
+        return float(values.min()), float(values.max())
+
     def __mul__(self, factor: float) -> Schedule:
         return Scaled(self, float(factor))
 

@@ -13,7 +13,9 @@ import numpy as np
 from solver import boundaries as bc
 from solver import geometry
 from solver.backend import Backend
+from solver.boundaries.patches import SIDES, side_axis
 from solver.boundaries.ports import port_faces
+from solver.boundaries.thermal import face_owners
 from solver.case.bodies import (
     BoxBody,
     ChannelArrayBody,
@@ -35,7 +37,7 @@ from solver.grid.grid import Grid
 from solver.models.coldplate.model import ColdPlate
 from solver.models.coldplate.monitors import ColdPlateSettings, MonitorSettings
 from solver.models.conduction import SolidModel
-from solver.models.energy.sources import chip_heat_source
+from solver.models.energy.sources import chip_cells, chip_heat_source
 from solver.models.flow.settings import FlowSettings
 from solver.models.flow.time_stepping import TimeSettings
 
@@ -254,22 +256,70 @@ def fluid_cells(case: Case, body_ids: np.ndarray) -> np.ndarray:
 
 
 def check_ports(case: Case, grid, body_ids: np.ndarray) -> None:
-    """Each port on a face of the geometry (``at``) must cover faces with coolant on its inner
-    side and solid or nothing beyond; otherwise a :class:`~solver.case.CaseError` naming it."""
+    """Every inlet and outlet must open onto coolant: a port on a face of the geometry (``at``)
+    covers faces with coolant on its inner side and solid or nothing beyond; one on a domain side
+    keeps faces of its own (a later inlet or outlet on the same faces overrides it) and some of
+    them in front of coolant cells. Otherwise a :class:`~solver.case.CaseError` naming it."""
 
     fluid = fluid_cells(case, body_ids)
-    for i, (boundary, patch) in enumerate(zip(case.boundaries, boundary_conditions(case),
-                                              strict=True)):
-        if boundary.port_plane is None:
+    patches = boundary_conditions(case)
+    owners = {side: face_owners(grid, patches, side, kinds=bc.FLOW_KINDS) for side in SIDES}
+    for i, (boundary, patch) in enumerate(zip(case.boundaries, patches, strict=True)):
+        if boundary.type not in ("inlet", "outlet"):
             continue
-        if not port_faces(grid, patch.patch, fluid)[3].any():
-            axis = boundary.side[0]
-            raise case_error(
-                case, f"boundaries[{i}].at",
-                f"no face of the plane {axis} = {boundary.at:.6g} m inside `region` has coolant "
-                f"on the port's inner side (opposite to side = {boundary.side}) and solid or "
-                "nothing beyond", boundary.at,
-                f"the plane of a coolant face, e.g. a plenum ceiling with side = \"{axis}_max\"")
+        if boundary.port_plane is not None:
+            if not port_faces(grid, patch.patch, fluid)[3].any():
+                axis = boundary.side[0]
+                raise case_error(
+                    case, f"boundaries[{i}].at",
+                    f"no face of the plane {axis} = {boundary.at:.6g} m inside `region` has "
+                    f"coolant on the port's inner side (opposite to side = {boundary.side}) and "
+                    "solid or nothing beyond", boundary.at,
+                    "the plane of a coolant face, e.g. a plenum ceiling with "
+                    f"side = \"{axis}_max\"")
+            continue
+        key = f"boundaries[{i}].region" if boundary.region is not None else f"boundaries[{i}].side"
+        value = boundary.region.model_dump() if boundary.region is not None else boundary.side
+        own = owners[boundary.side] == i
+        if not own.any():
+            later = sorted(set(owners[boundary.side][patch.patch.face_mask(grid)].ravel()) - {-1})
+            over = ", ".join(f"boundaries[{j}] ({case.boundaries[j].type} "
+                             f"'{case.boundaries[j].name}')" for j in later)
+            raise case_error(case, key, f"{boundary.type} '{boundary.name}' keeps no face of its "
+                             f"own on {boundary.side}: {over or 'a later patch'} covers the same "
+                             "faces", value, "inlet and outlet on different faces")
+        axis, is_max = side_axis(boundary.side)
+        if not (own & np.take(fluid, -1 if is_max else 0, axis=axis)).any():
+            raise case_error(case, key, f"{boundary.type} '{boundary.name}' covers no coolant face "
+                             f"on {boundary.side}: every face of it lies in front of solid or "
+                             "empty cells", value, "a region over coolant cells of that side")
+
+
+def check_chips(case: Case, grid, bodies: list, body_ids: np.ndarray) -> None:
+    """Every chip must heat cells of its body on the grid: a body painted over by later bodies,
+    or thinner than the grid resolves, leaves its chip no cell, a
+    :class:`~solver.case.CaseError` naming the chip. ``bodies`` are the geometry bodies
+    (:func:`geometry_body`), ``body_ids`` from :func:`paint_bodies`."""
+    names = [b.name for b in case.bodies]
+    for i, chip in enumerate(case.chips):
+        index = names.index(chip.body)
+        if chip_cells(grid, body_ids, index, chip_footprint(case, chip)).any():
+            continue
+        alone = geometry.body_mask(grid, bodies[index])
+        if not alone.any():
+            lo, hi = body_bounds(case.bodies[index], case.case_dir)
+            thin = min(h - l for l, h in zip(lo, hi, strict=True))
+            why = (f"body '{chip.body}' gets no cell on the grid: at {thin:.3g} m it is thinner "
+                   "than the grid resolves")
+        else:
+            later = [names[j] for j in range(index + 1, len(names))
+                     if (alone & (body_ids == j)).any()]
+            why = (f"every cell of body '{chip.body}' under the chip is painted over by the "
+                   f"later {'body' if len(later) == 1 else 'bodies'} "
+                   f"{', '.join(repr(n) for n in later)}")
+        raise case_error(case, f"chips[{i}].body", f"chip '{chip.name}' heats no cell: {why}",
+                         allowed="a body that keeps cells under the chip (later bodies paint "
+                                 "over earlier ones)")
 
 
 def build_solid_model(case: Case, backend: Backend) -> SolidModel:
@@ -278,6 +328,7 @@ def build_solid_model(case: Case, backend: Backend) -> SolidModel:
     grid = build_grid(case, bodies, backend)
     body_ids = paint_bodies(grid, bodies)
     check_ports(case, grid, body_ids)
+    check_chips(case, grid, bodies, body_ids)
     names = [b.name for b in case.bodies]
     materials = [case.material(b.material) for b in case.bodies]
 

@@ -38,6 +38,127 @@ def test_malformed_case_gives_one_line_and_exit_2(path, capsys):
     assert f": {key}:" in line or f": {key}," in line, line
 
 
+@pytest.mark.parametrize("path", BAD_CASES, ids=[p.stem for p in BAD_CASES])
+def test_run_rejects_a_malformed_case_as_check_does_and_writes_nothing(path, tmp_path, capsys):
+    """``check`` and ``run`` agree on every malformed case: the same one line, exit 2, and run
+    stops before it writes anything (the output folder stays empty) or solves (the whole corpus
+    runs in seconds)."""
+    assert main(["check", str(path)]) == 2
+    checked = capsys.readouterr().err
+    output = tmp_path / "results"
+    code = main(["run", str(path), "--output", str(output), "--quiet"])
+    out, err = capsys.readouterr()
+    assert code == 2 and out == ""
+    assert err == checked
+    assert not output.exists() or not any(output.iterdir())
+
+
+NETWORK_CASES = [p for p in BAD_CASES if p.stem.startswith("network_")]
+
+
+@pytest.mark.parametrize("path", NETWORK_CASES, ids=[p.stem for p in NETWORK_CASES])
+def test_scenarios_reject_a_malformed_network_as_check_does(path, tmp_path, capsys):
+    """``coolsim scenarios`` on a malformed network: check's line, exit 2, nothing written."""
+    assert main(["check", str(path)]) == 2
+    checked = capsys.readouterr().err
+    code = main(["scenarios", str(path), "--output", str(tmp_path / "scenarios")])
+    assert code == 2 and capsys.readouterr().err == checked
+    assert not (tmp_path / "scenarios").exists()
+
+
+PLATE_CASES = [p for p in BAD_CASES if p.stem.startswith("plate_")]
+
+
+@pytest.mark.parametrize("path", PLATE_CASES, ids=[p.stem for p in PLATE_CASES])
+def test_characterize_rejects_a_malformed_plate_as_check_does(path, tmp_path, capsys,
+                                                              monkeypatch):
+    """``coolsim characterize`` on a malformed plate: check's line, exit 2, no curve stored."""
+    monkeypatch.setenv("COOLSIM_CACHE", str(tmp_path / "cache"))
+    assert main(["check", str(path)]) == 2
+    checked = capsys.readouterr().err
+    assert main(["characterize", str(path)]) == 2
+    assert capsys.readouterr().err == checked
+    assert not (tmp_path / "cache").exists()
+
+
+@pytest.mark.parametrize("nested", ["[" * 30000 + "]" * 30000,
+                                    "{a = " * 30000 + "1" + "}" * 30000],
+                         ids=["arrays", "inline_tables"])
+def test_toml_nested_30000_deep_is_one_line(nested, tmp_path, capsys):
+    """30,000 nested arrays or inline tables exhaust the TOML reader's recursion: one line."""
+    path = tmp_path / "deep.toml"
+    path.write_text(f"[case]\nx = {nested}\n")
+    assert main(["check", str(path)]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line == f"{path}: invalid TOML: arrays or inline tables nested too deeply " \
+                   "(allowed: at most 16 levels)"
+
+
+def test_a_plate_case_that_is_a_rack_is_refused(tmp_path, capsys):
+    """Two racks naming each other as plate cases (A -> B -> A) are refused at the first link,
+    not followed until the recursion limit."""
+    rack = (ROOT / "tests" / "case" / "bad_cases" / "network_rack_plate_case_is_itself.toml")
+    text = rack.read_text()
+    (tmp_path / "a.toml").write_text(text.replace("network_rack_plate_case_is_itself.toml",
+                                                  "b.toml"))
+    (tmp_path / "b.toml").write_text(text.replace("network_rack_plate_case_is_itself.toml",
+                                                  "a.toml"))
+    assert main(["check", str(tmp_path / "a.toml")]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"{tmp_path / 'a.toml'}: network.rack.plates[0].case: the plate case "
+                           "holds a [network] of its own")
+
+
+def test_enough_network_and_plate_cases():
+    """Issue 15: at least 15 network and plate defects that only a built network or grid shows."""
+    assert len(NETWORK_CASES) + len(PLATE_CASES) >= 15
+
+
+@pytest.mark.parametrize("command", ["check", "run"])
+def test_a_bug_prints_its_traceback_and_asks_to_report_it(command, monkeypatch, capsys,
+                                                          example_case, tmp_path):
+    """Any exception that is neither an input fault nor a known run failure is a bug: its
+    traceback, then one line asking to report it, exit 70 (EX_SOFTWARE, BSD sysexits.h)."""
+    def broken(*args, **kwargs):
+        raise RuntimeError("an impossible state")
+
+    monkeypatch.setattr("solver.cli.check_case", broken)
+    code = main([command, example_case, "--output", str(tmp_path)] if command == "run"
+                else [command, example_case])
+    err = capsys.readouterr().err
+    assert code == 70
+    lines = err.splitlines()
+    assert lines[0] == "Traceback (most recent call last):"
+    assert lines[-2] == "RuntimeError: an impossible state"
+    assert lines[-1] == "coolsim: internal error, please report it with the case file and the " \
+                        "traceback above"
+
+
+@pytest.mark.parametrize(("error", "code"), [
+    (OSError(28, "No space left on device"), 1), (MemoryError("grid arrays"), 1)])
+def test_disk_and_memory_failures_are_one_line_exit_1(monkeypatch, capsys, example_case, error,
+                                                      code):
+    def run(case, **kwargs):
+        raise error
+
+    monkeypatch.setattr("solver.pipeline.run", run)
+    assert main(["run", example_case, "--quiet"]) == code
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith(f"{example_case}: run failed: ")
+
+
+EXAMPLES = sorted((ROOT / "cases").glob("*.toml"))
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=[p.stem for p in EXAMPLES])
+def test_check_passes_every_example(path, capsys):
+    """The checks before solving refuse no example (a coupled rack's plate groups take their
+    curves from their 3D cases, characterized only when the rack runs)."""
+    assert main(["check", str(path)]) == 0, capsys.readouterr().err
+    assert f": OK ({path})" in capsys.readouterr().out
+
+
 def test_check_prints_the_plate_in_time(capsys):
     assert main(["check", str(ROOT / "cases" / "gpu_plate_training_job.toml")]) == 0
     out = capsys.readouterr().out
@@ -167,6 +288,29 @@ def test_resume_without_a_checkpoint_is_one_line_exit_2(case, tmp_path, capsys):
     assert code == 2 and "Traceback" not in err
     (line,) = err.splitlines()
     assert line.startswith(str(case)) and "--resume" in line
+
+
+@pytest.mark.parametrize("damage", ["foreign", "truncated"])
+def test_resume_from_a_damaged_checkpoint_is_one_line_exit_2(damage, tmp_path, capsys):
+    """A checkpoint that is not an .npz, or one cut in half (a full disk, a kill during a copy):
+    one line naming the file and saying how to go on, exit 2, no traceback."""
+    import numpy as np
+
+    from solver.output.checkpoint import save_checkpoint
+
+    path = tmp_path / "small_chip_plate" / "checkpoint.npz"
+    path.parent.mkdir()
+    if damage == "foreign":
+        path.write_text("root:x:0:0\n")
+    else:
+        save_checkpoint(path, {"u": np.ones(1000)}, {"case_hash": "x"})
+        path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    code = main(["run", str(PLATE), "--output", str(tmp_path), "--quiet", "--resume"])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    (line,) = err.splitlines()
+    assert line.startswith(f"{PLATE}: --resume: {path} is not a readable checkpoint")
+    assert line.endswith("run without --resume to start from scratch")
 
 
 def test_ctrl_c_leaves_a_checkpoint_that_resume_continues(tmp_path, capsys, monkeypatch):

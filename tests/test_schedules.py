@@ -40,6 +40,18 @@ def test_breakpoints_union_and_scaling():
     assert power.describe()["factor"] == 700.0
 
 
+def test_extremes_over_a_run_by_hand():
+    """Lowest and highest value over [0, t_end]: a step seen before and after it, a ramp cut by
+    the end of the run (10 + 10 (3 - 1) / 4 = 15 at t = 3 s), a table peaking at a point in
+    between, a square wave that has not started by the end."""
+    assert Step(30.0, 120.0, 5.0).extremes(10.0) == (30.0, 120.0)
+    assert Step(30.0, 120.0, 5.0).extremes(4.0) == (30.0, 30.0)
+    assert Ramp(10.0, 20.0, start=1.0, duration=4.0).extremes(3.0) == (10.0, 15.0)
+    assert Table((0.0, 1.0, 3.0), (0.0, 10.0, 0.0)).extremes(5.0) == (0.0, 10.0)
+    assert SquareWave(100.0, 1000.0, 10.0, 0.3, start=5.0).extremes(4.0) == (100.0, 100.0)
+    assert (700.0 * Step(0.2, 1.0, 2.0)).extremes(3.0) == pytest.approx((140.0, 700.0))
+
+
 def test_bad_definitions_are_refused():
     with pytest.raises(ValueError, match="increase"):
         Table((0.0, 0.0), (1.0, 2.0))

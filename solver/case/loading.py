@@ -11,11 +11,12 @@ from pydantic import (
     ValidationError,
 )
 
-from solver.case.errors import CaseError, error_factory
+from solver.case.errors import CaseError, error_factory, format_path
 from solver.case.messages import case_error_from_validation
 from solver.case.schema import Case
 from solver.case.validate import validate_case
 
+MAX_DEPTH = 16  # [-] nesting of tables and arrays a case file may use (cases/rack_1mw.toml: 7)
 _TOML_POSITION = re.compile(r"^(.*?)\s*\(at (?:line (\d+), column (\d+)|end of document)\)\s*$")
 
 
@@ -46,6 +47,9 @@ def load_case(path: str | Path, check: bool = True) -> Case:
     text = path.read_bytes().decode("utf-8", errors="replace")
     try:
         data = tomllib.loads(text)
+    except RecursionError:
+        raise CaseError(path, None, "invalid TOML: arrays or inline tables nested too deeply",
+                        allowed=f"at most {MAX_DEPTH} levels") from None
     except tomllib.TOMLDecodeError as error:
         match = _TOML_POSITION.match(str(error))
         if match:
@@ -56,12 +60,27 @@ def load_case(path: str | Path, check: bool = True) -> Case:
                 where = f"line {len(lines)}, column {len(lines[-1]) + 1} (end of file)"
             raise CaseError(path, where, f"invalid TOML: {match.group(1)}") from None
         raise CaseError(path, None, f"invalid TOML: {error}") from None
+    _check_depth(data, path)
     case = case_from_dict(data, path)
     if check:
         validate_case(case)
         _check_rack_plates(case, error_factory(case.display_path or case.source_path,
                                                 case.raw))
     return case
+
+
+def _check_depth(data: dict, path) -> None:
+    """Refuse tables and arrays nested deeper than :data:`MAX_DEPTH` (no case key is deeper
+    than a few levels; deeper data would only exhaust the validators' recursion)."""
+    stack = [(data, [], 0)]
+    while stack:
+        node, where, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            raise CaseError(path, format_path(where[:MAX_DEPTH]), "arrays or tables nested too "
+                            "deeply", allowed=f"at most {MAX_DEPTH} levels")
+        items = node.items() if isinstance(node, dict) else enumerate(node) \
+            if isinstance(node, list) else ()
+        stack.extend((value, [*where, key], depth + 1) for key, value in items)
 
 
 def case_from_dict(data: dict, path: str | Path | None = None) -> Case:
@@ -102,6 +121,12 @@ def _check_rack_plates(case: Case, err) -> None:
         if not path.is_file():
             raise err(key, f"cold-plate case file not found ({path})", group.case,
                       "a TOML case file, relative to this case")
+        if case.source_path is not None and path.resolve() == Path(case.source_path).resolve():
+            raise err(key, "the plate case is this rack case itself", group.case,
+                      "a cold-plate case file")
+        if load_case(path, check=False).network is not None:
+            raise err(key, "the plate case holds a [network] of its own (a rack, not a cold "
+                      "plate)", group.case, "a cold-plate case without [network]")
         plate = load_case(path)
         if plate.solver.physics != "conjugate":
             raise err(key, f"plate case {plate.name!r} has physics "

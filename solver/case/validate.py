@@ -9,6 +9,7 @@ from pathlib import Path
 from solver.case.bodies import EQUATIONS, BoxLike, Chip, CylinderBody, MeshBody
 from solver.case.errors import error_factory, name_list
 from solver.case.power_map import load_power_map
+from solver.case.schedules import schedule_from_table
 from solver.case.schema import Case
 from solver.case.sections import AXES
 from solver.case.transient_scenarios import check_transient_scenarios
@@ -26,6 +27,7 @@ from solver.materials.registry import (
     is_builtin_solid,
     is_glycol_name,
 )
+from solver.units import TEMPERATURE_UNITS
 
 
 def validate_case(case: Case) -> None:
@@ -51,6 +53,10 @@ def validate_case(case: Case) -> None:
     if not case.bodies and case.network is None:
         raise err("bodies", "nothing to solve: the case has no bodies and no network",
                   allowed="at least one [[bodies]] entry, or a [network] section")
+    if case.bodies and case.network is not None:
+        raise err("network", "a case is a cold plate ([[bodies]]) or a network, not both",
+                  allowed="the plate in its own case file, named by a rack plate group "
+                          "([[network.rack.plates]] case = \"plate.toml\")")
 
     # names: unique, user materials do not shadow built-ins
     for what, items in (("body", case.bodies), ("chip", case.chips),
@@ -212,6 +218,8 @@ def validate_case(case: Case) -> None:
                                       "no inlet and no outlet with [solver.flow] gravity: "
                                       "natural convection in a closed domain)")
         _check_coolant_temperatures(case, err)
+    if case.network is not None:
+        _check_network_temperatures(case, err)
     if case.transient is not None:
         _check_transient(case, err)
 
@@ -236,6 +244,15 @@ def _check_transient(case: Case, err) -> None:
         if getattr(section, key) is not None and not inlets:
             raise err(f"transient.{key}", "the case has no inlet",
                       allowed="an inlet boundary, or no schedule")
+    if section.inlet_temperature is not None:
+        lowest, highest = schedule_from_table(section.inlet_temperature, TEMPERATURE_UNITS,
+                                              "transient.inlet_temperature").extremes(section.end)
+        lo, hi = getattr(case.coolant_material(), "valid_range", (0.0, float("inf")))
+        if lowest < lo or highest > hi:
+            raise err("transient.inlet_temperature", f"reaches {lowest - 273.15:.4g} C to "
+                      f"{highest - 273.15:.4g} C, outside the valid range of coolant "
+                      f"'{case.coolant.name}'",
+                      allowed=f"{lo - 273.15:.4g} C to {hi - 273.15:.4g} C")
 
 
 def plate_case_files(case: Case) -> dict[str, Path]:
@@ -303,6 +320,44 @@ def _check_coolant_temperatures(case: Case, err) -> None:
         if not lo <= t <= hi:
             raise err(f"boundaries[{i}].temperature", f"outside the valid range of coolant "
                       f"'{case.coolant.name}'", f"{t - 273.15:.6g} C",
+                      f"{lo - 273.15:.6g} C to {hi - 273.15:.6g} C")
+
+
+def _check_network_temperatures(case: Case, err) -> None:
+    """The temperatures a ``[network]`` gives (fluid entering at boundaries, the facility supply,
+    supply setpoints, the first property guess) must lie in the valid range of their loop's
+    fluid: the technology loop's coolant, or the facility fluid on facility nodes."""
+    section = case.network
+    try:
+        facility = get_coolant(section.facility_fluid)
+    except UnknownMaterialError as error:
+        raise err("network.facility_fluid", str(error), section.facility_fluid,
+                  "a built-in coolant name") from None
+    fluids = {"coolant": (case.coolant_material(), case.coolant.name),
+              "facility": (facility, section.facility_fluid)}
+    node_fluid = {n.name: n.fluid for n in section.nodes}
+    given = [("network.initial_temperature", section.initial_temperature, "coolant")]
+    for i, comp in enumerate(section.components):
+        if comp.kind in ("pressure_boundary", "flow_boundary"):
+            given.append((f"network.components[{i}].temperature", comp.temperature,
+                          node_fluid.get(comp.node, "coolant")))
+    for i, control in enumerate(section.controls):
+        if control.temperature_setpoint is not None:
+            given.append((f"network.controls[{i}].temperature_setpoint",
+                          control.temperature_setpoint, node_fluid.get(control.node, "coolant")))
+    rack = section.rack
+    if rack is not None:
+        key = ("network.rack.facility.supply_temperature" if rack.facility.water_class is None
+               else "network.rack.facility.water_class")
+        given.append((key, rack.facility.supply_kelvin(), "facility"))
+        if rack.controls.supply_temperature is not None:
+            given.append(("network.rack.controls.supply_temperature",
+                          rack.controls.supply_temperature, "coolant"))
+    for key, t, loop in given:
+        fluid, name = fluids[loop]
+        lo, hi = getattr(fluid, "valid_range", (0.0, float("inf")))
+        if not lo <= t <= hi:
+            raise err(key, f"outside the valid range of {loop} '{name}'", f"{t - 273.15:.6g} C",
                       f"{lo - 273.15:.6g} C to {hi - 273.15:.6g} C")
 
 

@@ -56,10 +56,12 @@ def _non_negative(name, **values):
             raise NetworkError(f"component '{name}': {key} must be >= 0, got {value}")
 
 
-def fit_power_law(name, x, y, default_exponent=None):
+def fit_power_law(name, x, y, default_exponent=None, rising=False):
     """Least-squares fit ``y = c x^n`` in log-log through datasheet points.
 
-    With a single point, ``n = default_exponent``. Returns ``(c, n)``.
+    With a single point, ``n = default_exponent``. Returns ``(c, n)``. With ``rising`` (a
+    pressure drop against flow) a fit with ``n <= 0`` is a :class:`NetworkError`: the pressure
+    drop of a passive component rises with its flow.
     """
     x = np.asarray(x, dtype=float)
     y = np.asarray(y, dtype=float)
@@ -72,6 +74,9 @@ def fit_power_law(name, x, y, default_exponent=None):
             raise NetworkError(f"component '{name}': a one-point curve needs an exponent")
         return float(y[0] / x[0] ** default_exponent), float(default_exponent)
     n, log_c = np.polyfit(np.log(x), np.log(y), 1)
+    if rising and n <= 0.0:
+        raise NetworkError(f"component '{name}': pressure drop must rise with flow (its points "
+                           f"fit dP ~ Q^{n:.3g})")
     return float(np.exp(log_c)), float(n)
 
 
@@ -632,7 +637,7 @@ class ColdPlate(Branch):
             flows = np.asarray(flows, dtype=float) * ratio
             drops = np.asarray(drops, dtype=float) * ratio / (mu / mu_0)
             object.__setattr__(self, "reference", (rho_0, mu_0))
-        c, n = fit_power_law(self.name, flows, drops, self.exponent)
+        c, n = fit_power_law(self.name, flows, drops, self.exponent, rising=True)
         if len(self.resistance_flows):
             a, b = fit_power_law(self.name, self.resistance_flows, self.resistances, 0.0)
         elif self.resistance is not None:

@@ -200,11 +200,11 @@ class Network:
         index = {name: i for i, name in enumerate(node_names)}
         if len(index) != len(node_names):
             dup = sorted({n for n in node_names if node_names.count(n) > 1})
-            raise NetworkError(f"duplicate node names: {', '.join(dup)}")
+            raise NetworkError(f"duplicate node names: {', '.join(map(repr, dup))}")
         names = [b.name for b in self.branches]
         if len(set(names)) != len(names):
             dup = sorted({n for n in names if names.count(n) > 1})
-            raise NetworkError(f"duplicate component names: {', '.join(dup)}")
+            raise NetworkError(f"duplicate component names: {', '.join(map(repr, dup))}")
         if not self.branches:
             raise NetworkError("the network has no components")
         for b in self.branches:

@@ -169,7 +169,7 @@ def _qd_arguments(name, data):
     if flows is not None or drops is not None:
         if flows is None or drops is None:
             raise NetworkError(f"component '{name}': give both flows and pressure_drops")
-        c, n = fit_power_law(name, flows, drops, data.get("exponent", 2.0))
+        c, n = fit_power_law(name, flows, drops, data.get("exponent", 2.0), rising=True)
         data.update(rated_flow=float(flows[-1]), rated_pressure_drop=c * float(flows[-1]) ** n,
                     exponent=n)
     return data

@@ -100,6 +100,13 @@ def _floating_loops(network, c, has_bc_temp):
     return pinned, isolated
 
 
+def check_heat_sinks(network) -> None:
+    """Raise :class:`NetworkError` when heat loads sit in a closed loop with no heat exchanger
+    or boundary to reject their heat: what :func:`solve_temperatures` finds, before any solve."""
+    c = network.compile()
+    _floating_loops(network, c, np.isfinite(c.boundary_temperature))
+
+
 def pump_heat(network, mass_flow, pressure_drop, density):
     """Heat every pump adds to the coolant [W]: its shaft power ``Q dp / eta`` (module notes).
 

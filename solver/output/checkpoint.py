@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import zipfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -105,11 +106,17 @@ def load_checkpoint(path: str | os.PathLike,
     if not path.is_file():
         raise CheckpointError(f"--resume: no checkpoint at {path} (runs write one with [output] "
                               "checkpoint = true, and when interrupted with Ctrl-C)")
-    with np.load(path, allow_pickle=False) as data:
-        if _METADATA_KEY not in data.files:
-            raise CheckpointError(f"{path} is not a coolsim checkpoint (no metadata)")
-        metadata = json.loads(str(data[_METADATA_KEY]))
-        arrays = {name: data[name] for name in data.files if name != _METADATA_KEY}
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            if _METADATA_KEY not in data.files:
+                raise CheckpointError(f"{path} is not a coolsim checkpoint (no metadata)")
+            metadata = json.loads(str(data[_METADATA_KEY]))
+            arrays = {name: data[name] for name in data.files if name != _METADATA_KEY}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile) as error:
+        # a truncated or foreign file: NumPy, zipfile and json say so in their own words
+        raise CheckpointError(f"--resume: {path} is not a readable checkpoint (truncated or "
+                              f"not written by coolsim: {type(error).__name__}); run without "
+                              "--resume to start from scratch") from None
     if metadata.get("format") != CHECKPOINT_FORMAT:
         raise CheckpointError(f"{path} is not a coolsim checkpoint (format "
                               f"{metadata.get('format')!r})")

@@ -126,3 +126,24 @@ def test_quantities_accept_units():
                     "length": "150 cm", "diameter": "12 mm"}])
     pipe = build_network(sec).network.branches[0]
     assert pipe.length == pytest.approx(1.5) and pipe.diameter == pytest.approx(0.012)
+
+
+def test_a_pressure_drop_that_falls_with_flow_is_named():
+    """A passive component's pressure drop rises with its flow; points that fit dP ~ Q^n with
+    n <= 0 (here n = log(8/28)/log(2) = -1.81) are refused, naming the plate and the exponent."""
+    from solver.network.components import ColdPlate
+
+    with pytest.raises(NetworkError, match=r"'plate': pressure drop must rise .*Q\^-1.81"):
+        ColdPlate("plate", "a", "b", flows=(1e-3 / 60, 2e-3 / 60), pressure_drops=(2.8e4, 8e3))
+
+
+def test_heat_without_a_sink_is_found_before_solving():
+    """check_heat_sinks finds what the thermal solve would, on the unsolved network."""
+    from solver.network.thermal import check_heat_sinks
+
+    check_heat_sinks(loop())
+    net = loop()
+    net.branches[2] = HeatLoad("gpu_load", "c", "a", power=1000.0, rated_flow=1e-3,
+                               rated_pressure_drop=2e4)
+    with pytest.raises(NetworkError, match="'gpu_load' sit in a closed loop"):
+        check_heat_sinks(net)

@@ -52,7 +52,7 @@ from solver.models.energy.solve import (
     solve_conduction,
     solve_energy,
 )
-from solver.models.energy.sources import chip_heat_source, material_conductivity
+from solver.models.energy.sources import chip_cells, chip_heat_source, material_conductivity
 from solver.models.energy.terms import (
     AXIS_NAMES,
     HI,
@@ -70,6 +70,6 @@ __all__ = [
     "advection_correction", "SCHEMES", "assemble", "assemble_conduction", "assemble_energy",
     "flows_from_terms", "patch_heat_flows", "energy_balance", "heat_balance", "ConductionSolve",
     "ConductionResult", "solve_conduction", "solve_energy", "material_conductivity",
-    "chip_heat_source", "AXIS_NAMES", "LO", "HI", "cell_array", "check_mass_flux",
+    "chip_cells", "chip_heat_source", "AXIS_NAMES", "LO", "HI", "cell_array", "check_mass_flux",
     "check_no_flow_into_empty", "SideTerms", "side_terms", "cut_port_faces", "face_conductance"
 ]

@@ -57,6 +57,18 @@ def _overlaps(faces: np.ndarray, lo: float, hi: float, n: int) -> np.ndarray:
     return np.clip(right - left, 0.0, None)
 
 
+def chip_cells(grid, material_ids, body_id: int, footprint=None) -> np.ndarray:
+    """Host bool mask (nx, ny, nz) of the cells :func:`chip_heat_source` heats: cells of body
+    ``body_id`` whose x-y extent overlaps ``footprint`` ((x0, x1), (y0, y1)) [m] (None: the whole
+    domain plan)."""
+    if footprint is None:
+        footprint = (grid.bounds[0], grid.bounds[1])
+    (x0, x1), (y0, y1) = footprint
+    plan = np.outer(_overlaps(grid.x_faces, x0, x1, 1)[:, 0] > 0,
+                    _overlaps(grid.y_faces, y0, y1, 1)[:, 0] > 0)
+    return plan[:, :, None] & (to_host(material_ids) == body_id)
+
+
 def chip_heat_source(grid, material_ids, body_id: int, power: float, footprint=None,
                      power_map=None):
     """Volumetric heat source [W/m^3] spreading ``power`` over a body inside a footprint.
