@@ -30,14 +30,15 @@ groups = ["gpu"]
 """
 
 
-def _steady_peak(plate_case, flow, inlet, power):
-    """[K] peak die temperature of the plate solved steadily at ``flow`` [m3/s], ``inlet`` [K]
-    and ``power`` [W]."""
+def _steady(plate_case, flow, inlet, power):
+    """[K] peak die temperature and the gpu's case-face temperature of the plate solved
+    steadily at ``flow`` [m3/s], ``inlet`` [K] and ``power`` [W]."""
     case = with_inlet_flow(case_at(plate_case, inlet, power), flow)
     model = build_solid_model(case, get_backend("cpu"))
     plate = from_case(case, model)
     plate.solve()
-    return max(float(np.max(plate.temperature[mask])) for mask in model.chip_masks.values())
+    peak = max(float(np.max(plate.temperature[mask])) for mask in model.chip_masks.values())
+    return peak, plate.case_temperatures()["gpu"][0]
 
 
 def test_hottest_plate_replayed_in_3d_settles_to_its_steady_state(tmp_path):
@@ -45,9 +46,12 @@ def test_hottest_plate_replayed_in_3d_settles_to_its_steady_state(tmp_path):
     its network history, starts within 0.02 K of the steady 3D plate at 600 W and ends within
     0.5 K of the steady 3D plate at 1 kW (measured 0.23 K low: the replay keeps the flow field
     of its start, whose PG25 viscosity follows the 600 W temperatures, where the steady solve
-    at 1 kW couples the viscosity to the warmer coolant); its case-face peak, the temperature
+    at 1 kW couples the viscosity to the warmer coolant; with plenums the channel split follows
+    that viscosity too); the steady 3D plate's case face at the final inputs, the temperature
     the network's T_in + R(Q) P stands for, within 0.3 K of the network's chip peak (measured
-    0.05 K); the energy audit closes to 1e-6. The network corrected with the 3D plate's coolant
+    0.085 K: the curves' fit and power scaling; compared with the steady solve, not the
+    replay, so that the frozen-flow offset above is not counted twice); the energy audit
+    closes to 1e-6. The network corrected with the 3D plate's coolant
     heat (its copper stores part of the step first) is accepted within 3 passes, its energy
     balance closing to 1e-6 with that heat."""
     case = load_case(reduced_rack(tmp_path, SCENARIO))
@@ -62,8 +66,6 @@ def test_hottest_plate_replayed_in_3d_settles_to_its_steady_state(tmp_path):
     assert row["energy_balance_error"] < 1e-6
     assert entry["plate"] == row["hottest_chip"]
     assert entry["energy_audit_relative_error"] < 1e-6
-    case_peak = entry["chips"]["gpu"]["peak_case_temperature_K"]
-    assert case_peak == pytest.approx(entry["network_peak_temperature_K"], abs=0.3)
     replay = folder / "transient" / "gpu_step" / entry["plate"]
     series = np.genfromtxt(replay / "transient.csv", delimiter=",", names=True)
     assert (replay / "transient.pvd").is_file() and (replay / "images" / "transient.png").is_file()
@@ -75,5 +77,6 @@ def test_hottest_plate_replayed_in_3d_settles_to_its_steady_state(tmp_path):
         inlet = series["inlet_temperature_K"][i]
         flow = series["inlet_mass_flow_kg_per_s"][i] / float(
             plate_case.coolant_material().density(inlet))
-        steady = _steady_peak(plate_case, flow, inlet, power[i])
+        steady, steady_case = _steady(plate_case, flow, inlet, power[i])
         assert series["gpu_K"][i] == pytest.approx(steady, abs=bound)
+    assert steady_case == pytest.approx(entry["network_peak_temperature_K"], abs=0.3)
