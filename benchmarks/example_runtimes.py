@@ -12,7 +12,7 @@ Prints one JSON line per case and writes them all to ``benchmarks/results/exampl
 (atomically).
 
 Usage: ``python benchmarks/example_runtimes.py [case.toml ...]`` (default: every case in
-``cases/`` apart from the plates that only feed a rack).
+``cases/``; only the default run stores its records).
 """
 
 from __future__ import annotations
@@ -35,8 +35,6 @@ CASES = ROOT / "cases"
 RESULTS = ROOT / "benchmarks" / "results" / "example_runtimes.json"
 # the two cases `make demo` runs, in order (Makefile DEMO_CASES)
 DEMO_CASES = ("gpu_die_conduction", "rack_coupled")
-# plate cases that exist to feed a rack (they run inside it)
-RACK_PLATES = ("rack_gpu_plate",)
 
 
 def machine() -> dict:
@@ -77,7 +75,7 @@ def measure(case: Path) -> dict:
     """Run ``coolsim run case`` once with an empty cache and return its record."""
     with tempfile.TemporaryDirectory() as folder:
         output, cache = Path(folder) / "out", Path(folder) / "cache"
-        environment = dict(os.environ, COOLSIM_CACHE=str(cache), OPENBLAS_NUM_THREADS="1")
+        environment = dict(os.environ, COOLSIM_CACHE=str(cache))
         command = [sys.executable, "-m", "solver.cli", "run", str(case), "--output", str(output),
                    "--quiet"]
         load_before = os.getloadavg()[0]
@@ -105,7 +103,7 @@ def measure(case: Path) -> dict:
 def main(argv: list[str]) -> int:
     """Time the cases named in ``argv`` (default: every example), print and store the records."""
     cases = ([Path(a) for a in argv] if argv else
-             [p for p in sorted(CASES.glob("*.toml")) if p.stem not in RACK_PLATES])
+             sorted(CASES.glob("*.toml")))
     records = []
     for case in cases:
         record = measure(case)
