@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from solver.output.html_report import markdown_table, write_report_pages
-from solver.output.summary import format_transient, summary_verdict
+from solver.output.summary import format_transient, solver_state, summary_verdict
 from solver.units import ZERO_CELSIUS
 
 
@@ -123,13 +123,7 @@ def _provenance(summary: Mapping) -> list[str]:
                      f"{_number(grid.get('max_growth_ratio'), '.2f')}, largest aspect ratio "
                      f"{_number(grid.get('max_aspect_ratio'), '.1f')}")
     if solver:
-        state = {True: "converged", False: "NOT converged"}.get(solver.get("converged"), "?")
-        text = f"- solver {solver.get('method', '?')}: {state}"
-        if solver.get("iterations") is not None:
-            text += f" after {solver['iterations']} iterations"
-        if solver.get("final_residual") is not None:
-            text += f", final residual {_number(solver['final_residual'], '.2e')}"
-        lines.append(text)
+        lines.append(f"- solver {solver_state(solver)}")
     total = (summary.get("timings_s") or {}).get("total")
     if total is not None:
         lines.append(f"- run time {total:.1f} s")

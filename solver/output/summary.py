@@ -202,6 +202,18 @@ def build_summary(*, case_name: str, backend=None, grid=None, bodies=None, chips
 
 
 # -- text ---------------------------------------------------------------------------------------
+def solver_state(solver: Mapping) -> str:
+    """``"<method>: converged after N iterations, final residual R"`` from a summary's
+    ``solver`` entry (what is unknown is left out)."""
+    state = {True: "converged", False: "NOT converged"}.get(solver.get("converged"), "")
+    text = f"{solver.get('method', '?')}: {state}"
+    if solver.get("iterations") is not None:
+        text += f" after {solver['iterations']} iterations"
+    if solver.get("final_residual") is not None:
+        text += f", final residual {_num(solver['final_residual'], '.2e')}"
+    return text.rstrip(": ")
+
+
 def _num(value: Any, fmt: str) -> str:
     if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return "-"
@@ -361,13 +373,7 @@ def format_summary(summary: Mapping[str, Any]) -> str:
 
     solver = summary.get("solver") or {}
     if solver:
-        state = {True: "converged", False: "NOT converged"}.get(solver.get("converged"), "")
-        text = f"solver    {solver.get('method', '?')}: {state}"
-        if solver.get("iterations") is not None:
-            text += f" after {solver['iterations']} iterations"
-        if solver.get("final_residual") is not None:
-            text += f", final residual {_num(solver['final_residual'], '.2e')}"
-        lines += ["", text.rstrip(": ")]
+        lines += ["", f"solver    {solver_state(solver)}"]
         method = solver.get("flow_method")
         if method:
             outer = (f"nonlinear multigrid, {method.get('cycles')} cycles "
