@@ -43,8 +43,9 @@ class ResultDirectory:
         return os.fspath(self.path)
 
     def create(self) -> ResultDirectory:
-        """Create the folder and ``images/``; returns ``self``."""
-        self.images.mkdir(parents=True, exist_ok=True)
+        """Create the folder; returns ``self``. ``images/`` comes with the first picture (a run
+        without pictures leaves no empty folder)."""
+        self.path.mkdir(parents=True, exist_ok=True)
         return self
 
     def exists(self) -> bool:

@@ -148,7 +148,7 @@ def test_vtr_converted_for_meshio_keeps_order(tmp_path, grid):
 
 def test_result_directory_writes_both_field_files(tmp_path, grid):
     result = ResultDirectory(tmp_path / "results", "plate").create()
-    assert result.images.is_dir()
+    assert result.path.is_dir() and not result.images.exists()  # made by the first picture
     paths = result.write_fields(grid, _fields(grid))
     assert paths == [result.fields, result.fields_legacy]
     assert result.summary == tmp_path / "results" / "plate" / "summary.json"
