@@ -359,7 +359,8 @@ def plot_pump_curve(built, solution, path):
 
 
 def write_outputs(built, solution, summary, output_dir, plots=True):
-    """Write network.csv, network_summary.json, network.vtp and the plots; returns the paths."""
+    """Write network.csv, network_summary.json, network.vtp and the plots (the rack pictures
+    titled with the name of ``output_dir``, the case's result folder); returns the paths."""
     out = Path(output_dir)
     out.mkdir(parents=True, exist_ok=True)
     paths = {"csv": write_csv(out / "network.csv", branch_table(solution), CSV_UNITS),
@@ -374,7 +375,7 @@ def write_outputs(built, solution, summary, output_dir, plots=True):
             paths["pump_curve_png"] = images / "network_pump_curve.png"
             plot_pump_curve(built, solution, paths["pump_curve_png"])
         if built.tray_inlets:
-            paths.update(write_rack_pictures(built, solution, images))
+            paths.update(write_rack_pictures(built, solution, images, out.name))
     return paths
 
 
