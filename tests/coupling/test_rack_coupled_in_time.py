@@ -41,6 +41,7 @@ def _steady(plate_case, flow, inlet, power):
     return peak, plate.case_temperatures()["gpu"][0]
 
 
+@pytest.mark.slow  # the reduced rack, its scenario in time and a 3D replay: about 4 min
 def test_hottest_plate_replayed_in_3d_settles_to_its_steady_state(tmp_path):
     """GPU plates step from 60 % to full power at 1 s; the hottest one, run again in 3D along
     its network history, starts within 0.02 K of the steady 3D plate at 600 W and ends within
