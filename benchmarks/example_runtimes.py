@@ -115,7 +115,11 @@ def main(argv: list[str]) -> int:
     if all(name in by_case for name in DEMO_CASES):
         demo = sum(by_case[n]["wall_s"] for n in DEMO_CASES)
         result["make_demo_wall_s"] = round(demo, 1)
-        result["make_demo_quoted"] = f"`make demo` {duration_text(demo)} with an empty cache"
+        loads = [by_case[n][k] for n in DEMO_CASES for k in ("load_1min_before",
+                                                               "load_1min_after")]
+        result["make_demo_quoted"] = (f"`make demo` {duration_text(demo)} with an empty cache "
+                                      f"({os.cpu_count()} cores, load "
+                                      f"{min(loads):.1f}-{max(loads):.1f})")
         print(json.dumps({"benchmark": "example_runtimes", "make_demo_wall_s": round(demo, 1),
                           "quoted": result["make_demo_quoted"]}))
     if not argv:
