@@ -142,9 +142,10 @@ def plot_coupling_convergence(history: Sequence[Mapping], path, title: str,
         if points:
             ax.semilogy([p[0] for p in points], [max(p[1], 1e-300) for p in points], "o-")
         if tolerances and key in tolerances:
-            ax.axhline(tolerances[key], color="k", linestyle="--", linewidth=1.0,
-                       label=f"tolerance {tolerances[key]:.3g}")
-            ax.legend(loc="upper right", fontsize=8)
+            ax.axhline(tolerances[key], color="k", linestyle="--", linewidth=1.0)
+            # labelled on the line at the left edge: a legend box hid the points under it
+            ax.text(0.005, tolerances[key], f" tolerance {tolerances[key]:.3g}", fontsize=8,
+                    va="top", ha="left", transform=ax.get_yaxis_transform())
         ax.set_ylabel(label)
         ax.set_title(meaning, fontsize=8, loc="left")
         ax.grid(True, which="major", alpha=0.3)
