@@ -14,24 +14,12 @@ Units as people read them: C, kPa, L/min, W; the summary keeps SI.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from pathlib import Path
 
 from solver.output.html_report import markdown_table, write_report_pages
+from solver.output.report import format_celsius, format_number
 from solver.output.summary import format_transient, solver_state, summary_verdict
-from solver.units import ZERO_CELSIUS
-
-
-def _number(value, spec: str) -> str:
-    """``value`` formatted with ``spec``; ``-`` when missing or not finite."""
-    if value is None or (isinstance(value, float) and not math.isfinite(value)):
-        return "-"
-    return format(value, spec)
-
-
-def _celsius(kelvin, spec: str = ".2f") -> str:
-    return "-" if kelvin is None else _number(kelvin - ZERO_CELSIUS, spec)
 
 
 def _chips(chips: Mapping) -> list[str]:
@@ -40,11 +28,11 @@ def _chips(chips: Mapping) -> list[str]:
     for name, chip in chips.items():
         margin = chip.get("margin_K")
         result = "-" if margin is None else ("PASS" if margin >= 0.0 else "**FAIL**")
-        rows.append([name, _number(chip.get("power_W"), ".1f"),
-                     _celsius(chip.get("max_temperature_K")),
-                     _celsius(chip.get("mean_temperature_K")),
-                     _celsius(chip.get("limit_temperature_K"), ".1f"),
-                     _number(margin, ".2f"), result])
+        rows.append([name, format_number(chip.get("power_W"), ".1f"),
+                     format_celsius(chip.get("max_temperature_K")),
+                     format_celsius(chip.get("mean_temperature_K")),
+                     format_celsius(chip.get("limit_temperature_K"), ".1f"),
+                     format_number(margin, ".2f"), result])
     return ["## Chips", "", *markdown_table(
         ["chip", "power [W]", "max [C]", "mean [C]", "limit [C]", "margin [K]", "result"], rows)]
 
@@ -54,13 +42,13 @@ def _heat_and_flow(summary: Mapping) -> list[str]:
     energy = summary.get("energy_balance") or {}
     flow = summary.get("flow") or {}
     rows = [["heat released in the bodies (chips, sources) [W]",
-             _number(summary.get("total_heat_W"), ".1f")]]
+             format_number(summary.get("total_heat_W"), ".1f")]]
     if flow:
-        rows.append(["heat to coolant [W]", _number(flow.get("heat_to_coolant_W"), ".1f")])
+        rows.append(["heat to coolant [W]", format_number(flow.get("heat_to_coolant_W"), ".1f")])
     else:
-        rows += [[f"heat out through {patch} [W]", _number(value, ".1f")]
+        rows += [[f"heat out through {patch} [W]", format_number(value, ".1f")]
                  for patch, value in (energy.get("heat_out_W") or {}).items()]
-    rows.append(["energy balance error [-]", _number(energy.get("relative_error"), ".2e")])
+    rows.append(["energy balance error [-]", format_number(energy.get("relative_error"), ".2e")])
     flow_rows = [
         ("volumetric_flow_L_per_min", "flow [L/min]", 1.0, ".3f"),
         ("pressure_drop_Pa", "pressure drop [kPa]", 1e-3, ".3f"),
@@ -72,8 +60,8 @@ def _heat_and_flow(summary: Mapping) -> list[str]:
     for key, label, scale, spec in flow_rows:
         if flow.get(key) is None:
             continue
-        rows.append([label, _celsius(flow[key], spec) if scale is None
-                     else _number(flow[key] * scale, spec)])
+        rows.append([label, format_celsius(flow[key], spec) if scale is None
+                     else format_number(flow[key] * scale, spec)])
     lines = ["## Heat and flow", ""]
     if flow.get("coolant"):
         described = (f" ({flow['coolant_description']})"
@@ -81,9 +69,9 @@ def _heat_and_flow(summary: Mapping) -> list[str]:
         lines += [f"Coolant: {flow['coolant']}{described}", ""]
     lines += markdown_table(["quantity", "value"], rows)
     splits = [[name, str(len(split["channel_mass_flow_kg_per_s"])),
-               _number(min(split["channel_mass_flow_kg_per_s"])
+               format_number(min(split["channel_mass_flow_kg_per_s"])
                        / max(split["channel_mass_flow_kg_per_s"]), ".3f"),
-               _number(split.get("maldistribution"), ".2g")]
+               format_number(split.get("maldistribution"), ".2g")]
               for name, split in (flow.get("flow_split") or {}).items()
               if split.get("channel_mass_flow_kg_per_s")]
     if splits:
@@ -97,8 +85,8 @@ def _bodies(bodies: Mapping) -> list[str]:
     """Markdown: each body's maximum, mean and minimum temperature."""
     if not bodies:
         return []
-    rows = [[name, _celsius(b.get("max_temperature_K")), _celsius(b.get("mean_temperature_K")),
-             _celsius(b.get("min_temperature_K"))] for name, b in bodies.items()]
+    rows = [[name, *(format_celsius(b.get(f"{which}_temperature_K"))
+                     for which in ("max", "mean", "min"))] for name, b in bodies.items()]
     return ["## Bodies", "", *markdown_table(["body", "max [C]", "mean [C]", "min [C]"], rows)]
 
 
@@ -120,8 +108,8 @@ def _provenance(summary: Mapping) -> list[str]:
     if grid:
         lines.append(f"- grid {' x '.join(str(n) for n in grid.get('shape', []))} = "
                      f"{grid.get('cells', 0):,} cells, largest growth ratio "
-                     f"{_number(grid.get('max_growth_ratio'), '.2f')}, largest aspect ratio "
-                     f"{_number(grid.get('max_aspect_ratio'), '.1f')}")
+                     f"{format_number(grid.get('max_growth_ratio'), '.2f')}, largest aspect ratio "
+                     f"{format_number(grid.get('max_aspect_ratio'), '.1f')}")
     if solver:
         lines.append(f"- solver {solver_state(solver)}")
     total = (summary.get("timings_s") or {}).get("total")

@@ -464,7 +464,8 @@ def _scale(value, factor):
     return None if value is None else value * factor
 
 
-def _fmt(value, spec: str = ".4g") -> str:
+def format_number(value, spec: str = ".4g") -> str:
+    """``value`` formatted with ``spec``; ``-`` when missing or not a finite number."""
     value = _finite(value)
     return "-" if value is None else format(value, spec)
 
@@ -474,11 +475,14 @@ def _celsius_value(value):
     return None if value is None else value - ZERO_CELSIUS
 
 
-def _celsius(value, spec: str = ".2f") -> str:
-    return _fmt(_celsius_value(value), spec)
+def format_celsius(value, spec: str = ".2f") -> str:
+    """A temperature [K] in C formatted with ``spec``; ``-`` when missing or not finite."""
+    return format_number(_celsius_value(value), spec)
 
 
 _table = markdown_table
+_fmt = format_number
+_celsius = format_celsius
 
 
 def _first(items, max_rows: int) -> str:
