@@ -4,6 +4,7 @@ import json
 from pathlib import Path
 
 import pytest
+from box_case import box_case  # noqa: E402 (tests/ on the path)
 
 from solver import __version__
 from solver.cli import main
@@ -168,24 +169,7 @@ def test_check_prints_the_plate_in_time(capsys):
 
 def test_check_valid_case_prints_summary(tmp_path, capsys):
     path = tmp_path / "plate.toml"
-    path.write_text("""
-[case]
-[[bodies]]
-name = "plate"
-material = "copper"
-shape = "box"
-min = [0, 0, 0]
-max = ["30 mm", "30 mm", "4 mm"]
-[[chips]]
-name = "gpu"
-body = "plate"
-power = "1 kW"
-[[boundaries]]
-name = "top"
-side = "z_max"
-type = "temperature"
-temperature = "30 C"
-""")
+    path.write_text(box_case())
     assert main(["check", str(path)]) == 0
     out, err = capsys.readouterr()
     assert err == ""

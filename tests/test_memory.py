@@ -6,32 +6,15 @@ per cell for conduction, 12 x 8 + 4 = 100 bytes a cell; the largest grid that fi
 available over that (counted by hand below)."""
 
 import pytest
+from box_case import box_case  # noqa: E402 (tests/ on the path)
 
 from solver import memory
 from solver.case import CaseError, load_case
 from solver.cli import main
 from solver.preflight import check_case
 
-CUBE = """[case]
-name = "cube"
-[grid]
-max_spacing = "{spacing}"
-[[bodies]]
-name = "block"
-material = "copper"
-shape = "box"
-min = [0, 0, 0]
-max = ["1 m", "1 m", "1 m"]
-[[chips]]
-name = "gpu"
-body = "block"
-power = "1 kW"
-[[boundaries]]
-name = "top"
-side = "z_max"
-type = "temperature"
-temperature = "30 C"
-"""
+# a 1 m copper cube, its grid spacing to be chosen
+CUBE = box_case(("1 m", "1 m", "1 m"), extra='[grid]\nmax_spacing = "{spacing}"\n')
 
 
 @pytest.fixture

@@ -10,6 +10,7 @@ import tomllib
 from pathlib import Path
 
 import pytest
+from box_case import box_case  # noqa: E402 (tests/ on the path)
 
 from solver.backend import CPU
 from solver.case import CaseError, case_from_dict
@@ -108,26 +109,8 @@ def test_a_run_summary_carries_the_warnings(tmp_path, capsys):
     from solver.cli import main
 
     case = tmp_path / "box.toml"
-    case.write_text("""
-[case]
-[[bodies]]
-name = "plate"
-material = "copper"
-shape = "box"
-min = [0, 0, 0]
-max = ["10 mm", "10 mm", "2 mm"]
-[[chips]]
-name = "gpu"
-body = "plate"
-power = "10 W"
-[[boundaries]]
-name = "top"
-side = "z_max"
-type = "temperature"
-temperature = "200 C"
-[output]
-write_images = false
-""")
+    case.write_text(box_case(("10 mm", "10 mm", "2 mm"), "10 W", "200 C",
+                             "[output]\nwrite_images = false\n"))
     assert main(["check", str(case)]) == 0
     (warning,) = [line.strip() for line in capsys.readouterr().out.splitlines()
                   if "warning" in line]
