@@ -9,6 +9,8 @@
                               [--workers N | --scheduler ADDRESS] [--no-impedance]
     coolsim scenarios CASE [--scenarios FILE] [--output DIR] [--water-class W32]
                            [--dew-point "18 C"] [--rack-dp-budget "50 kPa"]
+    coolsim limits CASE [--questions minimum_flow,...] [--margin K] [--group NAME]
+                        [--output DIR] [--backend auto|cpu|gpu] [--quiet]
     coolsim --version
 
 Exit codes and the error path (one line on stderr for everything but a bug):
@@ -47,6 +49,10 @@ from solver.network.errors import NetworkConvergenceError, NetworkError
 from solver.output.checkpoint import CheckpointError, Interrupted
 from solver.preflight import check_case
 from solver.setup import curves_path, domain_bounds
+
+# the questions of ``coolsim limits`` (solver.limits.QUESTIONS, kept here so that the parser
+# does not import the network solvers)
+LIMIT_QUESTIONS = ("minimum_flow", "warmest_facility_supply", "maximum_power")
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -141,6 +147,21 @@ def _parser() -> argparse.ArgumentParser:
     scenarios.add_argument("--rack-dp-budget", default=None, metavar="DP",
                            help='rack pressure-drop budget, e.g. "50 kPa"')
 
+    limits = sub.add_parser("limits", help="operating limits of a rack: minimum flow, "
+                            "warmest facility water, maximum chip power (root-finding)")
+    limits.add_argument("case", metavar="CASE", help="TOML case file with a [network]")
+    limits.add_argument("--questions", default=",".join(LIMIT_QUESTIONS),
+                        help="comma-separated subset of: " + ", ".join(LIMIT_QUESTIONS))
+    limits.add_argument("--margin", default="0 K", metavar="K",
+                        help="margin every chip keeps below its limit (default 0 K)")
+    limits.add_argument("--group", default=None, metavar="NAME",
+                        help="plate group of maximum_power (default: the most powerful)")
+    limits.add_argument("--output", metavar="DIR", default=None,
+                        help="folder of limits.md/limits.json "
+                             "(default results/<case name>/limits)")
+    limits.add_argument("--backend", choices=("auto", "cpu", "gpu"), default=None,
+                        help="backend of a coupled rack's 3D plate solves")
+    limits.add_argument("--quiet", action="store_true", help="no progress lines")
     show = sub.add_parser("show", help="render a result (PNG files, and a window when possible)")
     show.add_argument("result", metavar="RESULT", help="results directory of a run")
     show.add_argument("--no-window", action="store_true",
@@ -168,7 +189,8 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exit_:
         return int(exit_.code or 0)
     command = {"run": _run, "check": _check, "show": _show,
-               "characterize": _characterize, "scenarios": _scenarios}[args.command]
+               "characterize": _characterize, "scenarios": _scenarios,
+               "limits": _limits}[args.command]
     where = getattr(args, "case", "")
     try:
         return command(args)
@@ -302,6 +324,35 @@ def _scenarios(args) -> int:
     print(format_comparison(study))
     print(f"reports: {output}")
     return EXIT_OK if study.design.report is not None else EXIT_FAILED
+
+
+def _limits(args) -> int:
+    from solver import units
+    from solver.limits import case_limits, format_limits, write_limits
+
+    case = _checked_case(args.case, args.backend)
+    if case.network is None:
+        print(f"{args.case}: limits: the case has no [network] (limits are searched on a rack "
+              "or network case)", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    questions = [q.strip() for q in args.questions.split(",") if q.strip()]
+    try:
+        margin = units.parse_quantity(args.margin, units.TEMPERATURE_DIFFERENCE_UNITS,
+                                      "margin [K]")
+        unknown = sorted(set(questions) - set(LIMIT_QUESTIONS))
+        if unknown or not questions:
+            raise ValueError(f"--questions: unknown {', '.join(unknown) or '(none given)'}; "
+                             f"allowed: {', '.join(LIMIT_QUESTIONS)}")
+        answers = case_limits(case, args.backend, questions, margin, args.group, args.quiet)
+    except ValueError as error:
+        print(f"{args.case}: {' '.join(str(error).split())}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    output = Path(args.output) if args.output else Path(case.output.directory) / case.name / \
+        "limits"
+    write_limits(output, answers, margin)
+    print(format_limits(answers, margin))
+    print(f"limits: {output}")
+    return EXIT_OK
 
 
 def _show(args) -> int:

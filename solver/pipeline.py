@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import replace
 from functools import partial
 from pathlib import Path
 
@@ -398,6 +397,31 @@ def _mapper(case: Case):
                        n_workers=max(settings.workers, 1))
 
 
+def couple_case(case: Case, backend: Backend, quiet: bool = False, stages=()):
+    """Characterize a rack case's 3D plate cases (cached) and couple them with its network
+    (:func:`solver.coupling.couple_rack` with the case's ``[coupling]`` settings).
+
+    ``stages`` (:class:`solver.progress.Stage`) follow the coupling on the run's progress.
+    Returns ``(CoupledRack, plate cases by group, RunProgress)``.
+    """
+    settings = case.coupling
+    plate_cases = {group: load_case(path) for group, path in plate_case_files(case).items()}
+    tolerances = CouplingTolerances(flow_rtol=settings.flow_rtol,
+                                    temperature_tol=settings.temperature_tol,
+                                    heat_rtol=settings.heat_rtol, max_passes=settings.max_passes)
+    _say(quiet, f"rack: {len(plate_cases)} 3D plate case(s) "
+                f"({', '.join(f'{g}: {c.name}' for g, c in plate_cases.items())}), "
+                f"{len(settings.flows)} characterization flows")
+    progress = RunProgress([*coupling_stages(len(plate_cases), len(settings.flows),
+                                             settings.max_passes,
+                                             None if settings.every_plate else len(plate_cases)),
+                            *stages], quiet=quiet)
+    coupled = couple_rack(case.network, case.coolant_material(), plate_cases, settings.flows,
+                          backend, every_plate=settings.every_plate, tolerances=tolerances,
+                          mapper=_mapper(case), progress=progress)
+    return coupled, plate_cases, progress
+
+
 def run_rack(case: Case, backend: Backend, result_dir: ResultDirectory,
              quiet: bool = False) -> dict:
     """Solve a coupled rack: the network with 3D cold plates, report, scene and scenarios.
@@ -418,23 +442,8 @@ def run_rack(case: Case, backend: Backend, result_dir: ResultDirectory,
     """
 
     start = time.perf_counter()
-    settings = case.coupling
     coolant = case.coolant_material()
-    plate_cases = {group: load_case(path) for group, path in plate_case_files(case).items()}
-    tolerances = CouplingTolerances(flow_rtol=settings.flow_rtol,
-                                    temperature_tol=settings.temperature_tol,
-                                    heat_rtol=settings.heat_rtol, max_passes=settings.max_passes)
-    _say(quiet, f"rack: {len(plate_cases)} 3D plate case(s) "
-                f"({', '.join(f'{g}: {c.name}' for g, c in plate_cases.items())}), "
-                f"{len(settings.flows)} characterization flows")
-
-    progress = RunProgress([*coupling_stages(len(plate_cases), len(settings.flows),
-                                             settings.max_passes,
-                                             None if settings.every_plate else len(plate_cases)),
-                            *_scenario_stages(case)], quiet=quiet)
-    coupled = couple_rack(case.network, coolant, plate_cases, settings.flows, backend,
-                          every_plate=settings.every_plate, tolerances=tolerances,
-                          mapper=_mapper(case), progress=progress)
+    coupled, plate_cases, progress = couple_case(case, backend, quiet, _scenario_stages(case))
     solve_seconds = time.perf_counter() - start
     limits = design_limits(case)
     result = coupled.result
@@ -457,12 +466,12 @@ def run_rack(case: Case, backend: Backend, result_dir: ResultDirectory,
     for group, status in grid_studies.items():
         _tell(f"3D plate of group '{group}': {status}")
     if case.scenarios:
-        curves = _scenario_curves(coupled)
+        curves = coupled.scenario_curves()
         if _steady_scenarios(case):
-            study = _run_case_scenarios(case, coolant, _with_chip_limits(limits, coupled),
+            study = _run_case_scenarios(case, coolant, coupled.with_chip_limits(limits),
                                         curves, result_dir.path, progress)
             _add_scenarios_to_report(result_dir.path, report, study)
-        _run_case_transient(case, coolant, _with_chip_limits(limits, coupled), curves,
+        _run_case_transient(case, coolant, coupled.with_chip_limits(limits), curves,
                             result_dir.path, report, progress, backend)
     report["timings"] = {"coupled_solve": solve_seconds,
                          "total": time.perf_counter() - start}
@@ -474,28 +483,6 @@ def run_rack(case: Case, backend: Backend, result_dir: ResultDirectory,
           f"({len(coupled.history)} coupling passes)")
     _tell(f"results: {result_dir.path}")
     return report
-
-
-def _with_chip_limits(limits, coupled):
-    """``limits`` with the plate cases' chip limits added (as :meth:`CoupledRack.report`)."""
-
-    return replace(limits, chip_limits={**coupled.chip_limits, **dict(limits.chip_limits)})
-
-
-def _scenario_curves(coupled) -> dict:
-    """Plate curves for the scenarios: the coupled (3D-corrected) R curves of each group with
-    its dP curve scaled by the coupling's pressure-drop factor (mean over the group)."""
-
-    groups: dict = {}
-    for plate, factor in coupled.pressure_drop_factors.items():
-        group = plate_group(plate, coupled.plate_curves) or plate
-        groups.setdefault(group, []).append(factor)
-    out = {}
-    for name, curves in coupled.plate_curves.items():
-        factors = groups.get(name)
-        out[name] = (curves.scaled_pressure_drop(float(np.mean(factors))) if factors
-                     else curves)
-    return out
 
 
 def _plate_case_warnings(plate_cases: dict) -> list[str]:

@@ -8,6 +8,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+import numpy as np
+
 from solver.coupling.characterize import (
     PLATE_SOLVE,
     Runner,
@@ -100,8 +102,7 @@ class CoupledRack:
         ``limits.chip_limits`` unless that already names the chip.
         """
 
-        limits = limits or DesignLimits()
-        limits = replace(limits, chip_limits={**self.chip_limits, **dict(limits.chip_limits)})
+        limits = self.with_chip_limits(limits or DesignLimits())
         report = rack_report(self.result.summary, self.result.components, limits,
                              self.plate_curves, self.result.unserved, name=name)
         report["coupling"] = {"passes": len(self.history), "converged": self.converged,
@@ -109,6 +110,26 @@ class CoupledRack:
                               "pressure_drop_factors": self.pressure_drop_factors,
                               "plates_solved_3d": sorted(self.operating_points)}
         return report
+
+    def with_chip_limits(self, limits: DesignLimits) -> DesignLimits:
+        """``limits`` with the plate cases' chip limits added (a chip ``limits`` names
+        keeps its own)."""
+        return replace(limits, chip_limits={**self.chip_limits, **dict(limits.chip_limits)})
+
+    def scenario_curves(self) -> dict:
+        """Plate curves by group for variations of the rack (scenarios, limit searches): the
+        coupled (3D-corrected) R curves of each group with its dP curve scaled by the
+        coupling's pressure-drop factor (mean over the group)."""
+        groups: dict = {}
+        for plate, factor in self.pressure_drop_factors.items():
+            group = plate_group(plate, self.plate_curves) or plate
+            groups.setdefault(group, []).append(factor)
+        out = {}
+        for name, curves in self.plate_curves.items():
+            factors = groups.get(name)
+            out[name] = (curves.scaled_pressure_drop(float(np.mean(factors))) if factors
+                         else curves)
+        return out
 
     def write(self, directory, limits=None, name: str = "rack") -> dict:
         """Write the coupling passes (``images/coupling_convergence.png``), the hottest 3D
