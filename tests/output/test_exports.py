@@ -63,7 +63,7 @@ def resistance(chip, flow):
     return c + d * flow ** (-M)
 
 
-def two_chip_runner(case, flow, backend):
+def two_chip_runner(case, flow, backend, run=None):
     """A two-chip plate whose curves are known exactly."""
     return OperatingPoint(
         flow=flow, pressure_drop=A * flow + B * flow**2, inlet_temperature=T_IN,
@@ -328,3 +328,20 @@ def test_network_csv_headers_carry_units(network_csv):
     text_columns = {"type", "name", "kind", "inlet", "outlet", "friction_law", "boundary"}
     for name in components[0]:
         assert name in text_columns or re.fullmatch(r".+ \[[^\]]+\]", name), name
+
+
+def test_cli_characterize_writes_and_names_the_exports(capsys, monkeypatch):
+    import sys
+
+    from solver import cli
+
+    # the module (the package's name ``characterize`` is the function)
+    monkeypatch.setattr(sys.modules["solver.coupling.characterize"], "coldplate_runner",
+                        two_chip_runner)
+    code = cli.main(["characterize", str(PLATE), "--flows", "0.4, 0.8, 1.2, 1.6, 2.4 L/min",
+                     "--no-impedance", "--quiet"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    paths = curve_export_paths(curves_path(load_case(PLATE), FLOWS))
+    assert all(path.is_file() for path in paths.values())
+    assert "-fits.csv, .mo Modelica Buildings record" in out.out
