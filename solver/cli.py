@@ -263,7 +263,8 @@ def _characterize(args) -> int:
         case, flows, backend=args.backend or case.solver.backend, force=args.force,
         mapper=mapper, progress=RunProgress(quiet=args.quiet))
     print(coupling.format_curves(curves, args.fit))
-    print(f"curves: {curves_path(case, flows)} (+ .csv)")
+    print(f"curves: {curves_path(case, flows)} (+ .csv, -fits.csv"
+          + (", .mo Modelica Buildings record)" if len(flows) >= 2 else ")"))
     if case.chips and not args.no_impedance:
         from solver.coupling.impedance import (
             characterize_impedance,
@@ -276,7 +277,7 @@ def _characterize(args) -> int:
             progress=None if args.quiet else lambda line: print(line, file=sys.stderr,
                                                                 flush=True))
         print(format_impedance(data))
-        print(f"thermal impedance: {impedance_path(case)} (+ .csv, .png)")
+        print(f"thermal impedance: {impedance_path(case)} (+ .csv, -foster.csv, .png)")
     return EXIT_OK
 
 

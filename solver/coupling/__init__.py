@@ -13,8 +13,9 @@ A cold plate seen from the rack network is two curves of the coolant flow ``Q`` 
 :func:`characterize` runs one cold-plate solve per flow through a *runner* callable (the default
 :func:`coldplate_runner` drives :mod:`solver.models.coldplate`), gathers the points in
 :class:`PlateCurves`, and stores them in the plate cache, outside the case folders, under
-``<cache>/plates/<case stem>-<geometry hash>/curves-<flows hash>.json`` (plus a CSV with units;
-:func:`solver.setup.curves_path`). The key is
+``<cache>/plates/<case stem>-<geometry hash>/curves-<flows hash>.json`` (plus the exports: the
+points and the fits as CSV with units, a Modelica Buildings record;
+:func:`solver.setup.curves_path`, :mod:`solver.output.exports`). The key is
 :func:`solver.case.case_hash` with ``scope="geometry"`` (grid, materials, coolant, bodies, solver
 settings, chip footprints and the positions of the flow patches, which fix the result too);
 stored curves are reused when the key and the flows match and recomputed otherwise.

@@ -10,6 +10,7 @@ import numpy as np
 from solver.backend import get_backend
 from solver.case.hashing import case_hash
 from solver.coupling.curves import OperatingPoint, PlateCurves
+from solver.output.exports import write_curve_exports
 from solver.progress import format_duration
 from solver.setup import build_solid_model, curves_path, from_case, with_inlet_flow
 from solver.units import LPM, VOLUMETRIC_FLOW_UNITS
@@ -116,6 +117,13 @@ def coolant_name(case) -> str:
     return getattr(getattr(case, "coolant", None), "name", "")
 
 
+def coolant_density(case, curves: PlateCurves) -> float:
+    """[kg/m3] density of the coolant of ``case`` at the mean coolant temperature of the
+    characterization (what the Modelica record's mass flows are converted with)."""
+    temperature = float(np.mean(curves.mean_temperatures))
+    return float(case.coolant_material().density(temperature))
+
+
 def run_one(item):
     """Module-level job for :func:`solver.distributed.map_jobs` (picklable)."""
     runner, case, flow, backend = item
@@ -150,7 +158,9 @@ def characterize(case, flows: Sequence[float], backend="cpu", runner: Runner | N
         with ``run=progress`` too.
     store : bool
         Read and write the curves in the plate cache, one file per geometry and set of flows
-        (:func:`solver.setup.curves_path`, plus ``.csv``; never inside the case folders).
+        (:func:`solver.setup.curves_path`; never inside the case folders), with their exports
+        beside them, also when reused: ``.csv`` (points), ``-fits.csv`` (fitted coefficients)
+        and ``.mo`` (a Modelica Buildings record; :mod:`solver.output.exports`).
     force : bool
         Recompute even when stored curves match.
     mapper : callable, optional
@@ -179,6 +189,8 @@ def characterize(case, flows: Sequence[float], backend="cpu", runner: Runner | N
                 and np.allclose(stored.flows, sorted(flows), rtol=1e-9, atol=0.0)):
             if progress:
                 progress.message(f"characterize: reusing {path}")
+            # curves stored before an export format existed get it too
+            write_curve_exports(stored, path, coolant_density(case, stored))
             return stored
     items = [(runner, case, q, backend) for q in flows]
     if mapper is None:
@@ -203,7 +215,8 @@ def characterize(case, flows: Sequence[float], backend="cpu", runner: Runner | N
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         curves.write_json(path)
-        curves.write_csv(path.with_suffix(".csv"))
+        written = write_curve_exports(curves, path, coolant_density(case, curves))
         if progress:
-            progress.message(f"characterize: wrote {path} and {path.with_suffix('.csv').name}")
+            progress.message(f"characterize: wrote {path} and "
+                             + ", ".join(p.name for p in written.values()))
     return curves

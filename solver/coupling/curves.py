@@ -473,13 +473,18 @@ class PlateCurves:
         return cls.from_dict(read_json(path))
 
     def csv_rows(self) -> list[dict]:
-        """Rows for the CSV export; column names carry units."""
+        """Rows for the CSV export; column names carry units. ``pressure_drop_fit`` and
+        ``R_<chip>_fit`` are the fitted laws (quadratic ``dP``) at each flow."""
         rows = []
+        dp_fit = self.pressure_drop_fit().pressure_drop(self.flows)
+        r_fits = {chip: self.resistance_fit(chip).resistance(self.flows) for chip in self.chips}
         for i, q in enumerate(self.flows):
             row = {"flow_rate [L/min]": q * LPM, "flow_rate [m3/s]": q,
-                   "pressure_drop [Pa]": self.pressure_drops[i]}
+                   "pressure_drop [Pa]": self.pressure_drops[i],
+                   "pressure_drop_fit [Pa]": dp_fit[i]}
             for chip in self.chips:
                 row[f"R_{chip} [K/W]"] = self.resistances[chip][i]
+                row[f"R_{chip}_fit [K/W]"] = r_fits[chip][i]
             for chip in self.peak_resistances:
                 row[f"R_peak_{chip} [K/W]"] = self.peak_resistances[chip][i]
             row["outlet_temperature [K]"] = self.outlet_temperatures[i]
@@ -492,9 +497,12 @@ class PlateCurves:
     def write_csv(self, path) -> Path:
         """Write the curve points as CSV with units in the headers (atomic).
 
-        Columns: ``flow_rate [L/min]``, ``flow_rate [m3/s]``, ``pressure_drop [Pa]``, one
-        ``R_<chip> [K/W]`` per chip (and ``R_peak_<chip> [K/W]`` when known),
-        ``outlet_temperature [K]``, ``inlet_temperature [K]``.
+        Columns: ``flow_rate [L/min]``, ``flow_rate [m3/s]``, ``pressure_drop [Pa]``,
+        ``pressure_drop_fit [Pa]``, per chip ``R_<chip> [K/W]`` and ``R_<chip>_fit [K/W]`` (and
+        ``R_peak_<chip> [K/W]`` when known), ``outlet_temperature [K]``,
+        ``inlet_temperature [K]``. Numbers at full precision (``repr``: they read back to the
+        same doubles); the fitted coefficients are in ``-fits.csv``
+        (:func:`solver.output.exports.fit_rows`).
         """
         import csv
         import io
@@ -512,7 +520,7 @@ class PlateCurves:
         writer = csv.DictWriter(buffer, fieldnames=list(rows[0]), lineterminator="\n")
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: f"{v:.10g}" for k, v in row.items()})
+            writer.writerow({k: repr(float(v)) for k, v in row.items()})
         return atomic_write_text(path, buffer.getvalue())
 
 

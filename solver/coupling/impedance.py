@@ -9,6 +9,9 @@ Written by ``coolsim characterize`` beside the steady curves:
   time constants [s]), the fit report and the steady resistance; the flow [m3/s], inlet
   temperature [K] and chip powers [W] of the run; the case hash the data belong to;
 * ``impedance-<hash16>.csv``: ``time_s`` and ``Z_th`` [K/W] of each chip;
+* ``impedance-<hash16>-foster.csv``: the Foster terms of each chip, ``chip``, ``term``,
+  ``resistance [K/W]``, ``time_constant [s]`` (:func:`solver.output.exports.write_foster_csv`;
+  also written when a stored result is reused);
 * ``impedance-<hash16>.png``: ``Z_th(t)`` on a log time axis with the Foster fit.
 
 The network reads the Foster networks with :func:`read_foster_networks` to use a plate as a
@@ -25,6 +28,7 @@ from solver.case.hashing import case_hash
 from solver.models.coldplate.transient import coolant_mass_flow, thermal_impedance
 from solver.numerics.foster import FosterNetwork
 from solver.output.atomic import read_json, write_csv, write_json
+from solver.output.exports import write_foster_csv
 from solver.output.impedance import plot_impedance
 from solver.setup import build_solid_model, from_case, plate_cache
 
@@ -33,6 +37,12 @@ def impedance_path(case) -> Path:
     """Where the thermal impedance of ``case`` is stored: beside its curves, keyed by the whole
     case (its flow and powers set the step response), ``<plate cache>/impedance-<hash16>.json``."""
     return plate_cache(case) / f"impedance-{case_hash(case)[:16]}.json"
+
+
+def foster_path(path) -> Path:
+    """The Foster-terms CSV beside a stored impedance ``impedance-<hash16>.json``."""
+    path = Path(path)
+    return path.with_name(f"{path.stem}-foster.csv")
 
 
 def characterize_impedance(case, backend="cpu", store: bool = True, force: bool = False,
@@ -64,6 +74,7 @@ def characterize_impedance(case, backend="cpu", store: bool = True, force: bool 
         if stored.get("case_hash") == key:
             if progress:
                 progress(f"thermal impedance: reusing {path}")
+            write_foster_csv(stored["chips"], foster_path(path))
             return stored
     if not case.chips:
         raise ValueError(f"{case.source_path or case.name}: the thermal impedance needs "
@@ -95,10 +106,11 @@ def characterize_impedance(case, backend="cpu", store: bool = True, force: bool 
         rows = [{"time_s": float(t), **{f"{n}_Z_th_K_per_W": float(z[n]["impedance"][i])
                                         for n in names}} for i, t in enumerate(times)]
         write_csv(path.with_suffix(".csv"), rows)
+        write_foster_csv(data["chips"], foster_path(path))
         plot_impedance({n: (z[n]["times"], z[n]["impedance"], z[n]["foster"]) for n in names},
                        path.with_suffix(".png"), title=f"{case.name}: thermal impedance")
         if progress:
-            progress(f"thermal impedance: wrote {path} (+ .csv, .png)")
+            progress(f"thermal impedance: wrote {path} (+ .csv, -foster.csv, .png)")
     return data
 
 

@@ -3,7 +3,9 @@
 All files are written atomically through :mod:`solver.output` (temporary file in the same folder,
 then ``os.replace``):
 
-- ``network.csv``: one row per component and per node (flow, velocity, Re, dp, T in/out, heat);
+- ``network.csv``: one row per component (flow, velocity, Re, dp, inlet and outlet pressure,
+  T in/out, heat, properties, plate R) and per node (pressure, temperature, boundary flow);
+  :func:`branch_table`;
 - ``network_summary.json``: pump operating point, power and heat into the coolant
   (``pump_heat``: the shaft power, see :mod:`solver.network.thermal`), CDU approach and heat
   rejected,
@@ -33,10 +35,29 @@ from solver.units import LPM
 
 
 def branch_table(solution):
-    """Rows (dicts, SI units) for every component of the solved network."""
+    """Rows (dicts, SI units) of ``network.csv``: one per component, then one per node.
+
+    A component row has its kind, inlet and outlet nodes, mass and volume flow, velocity,
+    Reynolds number, pressure drop (inlet minus outlet pressure, pumps negative), the pressures
+    at its inlet and outlet nodes, inlet and outlet temperature, heat into the coolant, the
+    density and viscosity its law used, and for a cold plate its thermal resistance and case
+    temperature. A node row has its pressure and (mixed) temperature, and
+    ``boundary_mass_flow``, the flow entering the network there from outside: a flow
+    boundary's fixed flow, or, at a node whose pressure a tank or pressure boundary holds, the
+    flow that reference supplies (named in ``boundary``), so that the flows of the
+    components into and out of every node and its ``boundary_mass_flow`` balance.
+    """
     net = solution.network
     rows = []
     q = solution.volumetric_flow
+    compiled = net.compile()
+    # net inflow from the components at each node; a fixed-pressure node's reference supplies
+    # the rest, a free node's is its fixed injection
+    into_node = compiled.incidence @ solution.mass_flow
+    boundary_flow = np.where(compiled.fixed, -into_node, compiled.injection) + 0.0  # no -0.0
+    boundaries = {}
+    for ref in (*net.tanks, *net.pressure_boundaries, *net.flow_boundaries):
+        boundaries.setdefault(ref.node, []).append(ref.name)
     for i, b in enumerate(net.branches):
         area, diameter = b.flow_area, b.hydraulic_diameter
         velocity = q[i] / area if area else float("nan")
@@ -49,22 +70,31 @@ def branch_table(solution):
                "inlet_temperature": solution.inlet_temperature[i],
                "outlet_temperature": solution.outlet_temperature[i],
                "heat": solution.heat[i], "pressure": float("nan"), "temperature": float("nan"),
-               "case_temperature": float("nan"), "friction_law": getattr(b, "friction", "")}
+               "inlet_pressure": solution.pressure[compiled.inlet[i]],
+               "outlet_pressure": solution.pressure[compiled.outlet[i]],
+               "density": solution.density[i], "viscosity": solution.viscosity[i],
+               "thermal_resistance": float("nan"), "case_temperature": float("nan"),
+               "friction_law": getattr(b, "friction", "")}
         if b.kind == "cold_plate":
+            row["thermal_resistance"] = b.thermal_resistance(q[i])
             row["case_temperature"] = (solution.inlet_temperature[i]
-                                       + b.thermal_resistance(q[i]) * b.power)
+                                       + row["thermal_resistance"] * b.power)
         rows.append(row)
     for n_i, node in enumerate(net.nodes):
         rows.append({"type": "node", "name": node.name, "kind": "node", "inlet": "",
                      "outlet": "", "pressure": solution.pressure[n_i],
-                     "temperature": solution.node_temperature[n_i], "friction_law": ""})
+                     "temperature": solution.node_temperature[n_i],
+                     "boundary_mass_flow": float(boundary_flow[n_i]),
+                     "boundary": " ".join(boundaries.get(node.name, ())), "friction_law": ""})
     return rows
 
 
 CSV_UNITS = {"mass_flow": "kg/s", "flow": "m3/s", "flow_lpm": "L/min", "velocity": "m/s",
              "reynolds": "-", "pressure_drop": "Pa", "inlet_temperature": "K",
              "outlet_temperature": "K", "heat": "W", "pressure": "Pa", "temperature": "K",
-             "case_temperature": "K"}
+             "inlet_pressure": "Pa", "outlet_pressure": "Pa", "density": "kg/m3",
+             "viscosity": "Pa s", "thermal_resistance": "K/W", "case_temperature": "K",
+             "boundary_mass_flow": "kg/s"}
 
 
 def system_curve(solution, pump_name, flows):
