@@ -8,6 +8,7 @@ from pathlib import Path
 
 from solver.case.bodies import EQUATIONS, BoxLike, Chip, CylinderBody, MeshBody
 from solver.case.errors import error_factory, name_list
+from solver.case.locations import check_locations
 from solver.case.power_map import load_power_map
 from solver.case.schedules import schedule_from_table
 from solver.case.schema import Case
@@ -39,6 +40,7 @@ def validate_case(case: Case) -> None:
         For the first problem found.
     """
     err = error_factory(case.display_path or case.source_path, case.raw)
+    check_locations(case, err)  # before any named file is opened
     solid_names = set(SOLIDS) - set(SOLID_ALIASES)
     coolant_names = set(COOLANTS) - set(COOLANT_ALIASES)
     user_solids = {n for n, m in case.materials.items() if m.kind == "solid"}
@@ -389,7 +391,7 @@ def _checked_body_bounds(case: Case, i: int, body, err):
     if not isinstance(body, MeshBody):
         return body_bounds(body)
     path = case.resolve(body.file)
-    if not path.is_file():
+    if not path.exists():
         raise err(f"bodies[{i}].file", "mesh file not found", body.file,
                   f"a mesh file (STL, OBJ, .msh, VTU) relative to {case.case_dir}")
     try:
