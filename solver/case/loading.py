@@ -131,7 +131,13 @@ def _check_rack_plates(case: Case, err) -> None:
         if case.source_path is not None and path.resolve() == Path(case.source_path).resolve():
             raise err(key, "the plate case is this rack case itself", group.case,
                       "a cold-plate case file")
-        if load_case(path, check=False, allow_outside=case.allow_outside).network is not None:
+        try:
+            plate = load_case(path, check=False, allow_outside=case.allow_outside)
+        except CaseError:
+            # not a case file at all: say so without quoting what the file holds
+            raise err(key, f"{path} is not a readable case file (run coolsim check on it for "
+                      "the details)", group.case, "a cold-plate case file") from None
+        if plate.network is not None:
             raise err(key, "the plate case holds a [network] of its own (a rack, not a cold "
                       "plate)", group.case, "a cold-plate case without [network]")
         plate = load_case(path, allow_outside=case.allow_outside)
