@@ -231,3 +231,28 @@ def test_a_system_file_as_power_map_is_refused_unread_and_unechoed(tmp_path, cap
         assert "chips[0].power_map" in line and first not in line
         assert ("outside the case file's folder tree" in line) == (not flags)
 
+
+
+@pytest.mark.parametrize("kind", ["folder", "unreadable"])
+def test_a_power_map_that_is_a_folder_or_unreadable_is_a_key_error(kind, tree, capsys,
+                                                                    monkeypatch):
+    """Exit 2 naming chips[0].power_map (an unreadable file used to end as 'run failed', exit 1;
+    unreadable is simulated: the tests may run as root, who reads everything)."""
+    import numpy as np
+
+    path = tree / "case" / "plate.toml"
+    if kind == "folder":
+        (tree / "case" / "maps").mkdir()
+        written, expected = "maps", "the power map is a folder"
+    else:
+        (tree / "case" / "map.csv").write_text("1, 2\n")
+        written, expected = "map.csv", "cannot read the power map (Permission denied)"
+
+        def denied(*args, **kwargs):
+            raise PermissionError(13, "Permission denied", "map.csv")
+
+        monkeypatch.setattr(np, "loadtxt", denied)
+    path.write_text(_power_map_case(written))
+    assert main(["check", str(path)]) == 2
+    (line,) = capsys.readouterr().err.splitlines()
+    assert line.startswith(f"{path}: chips[0].power_map: {expected}")

@@ -298,10 +298,15 @@ def _check_power_map(case: Case, i: int, chip: Chip, err) -> None:
     path = case.resolve(chip.power_map)
     key = f"chips[{i}].power_map"
     if not path.is_file():
-        raise err(key, "power-map file not found", chip.power_map,
-                  f"a CSV file relative to {case.case_dir}")
+        what = ("power-map file not found" if not path.exists() else
+                "the power map is a folder" if path.is_dir() else
+                "the power map is not a regular file (a device, pipe or socket)")
+        raise err(key, what, chip.power_map, f"a CSV file relative to {case.case_dir}")
     try:
         load_power_map(path)
+    except OSError as error:
+        raise err(key, f"cannot read the power map ({error.strerror or type(error).__name__})",
+                  chip.power_map, "a readable CSV file") from None
     except ValueError as error:
         text = str(error).replace(str(path), chip.power_map)
         raise err(key, f"unreadable power map: {text}", chip.power_map,

@@ -161,8 +161,12 @@ def _check_stl_size(path: Path, body: str) -> None:
     which the size decides, as meshio does.
     """
     size = path.stat().st_size
-    with path.open("rb") as stream:
-        head = stream.read(_STL_HEADER_BYTES)
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(_STL_HEADER_BYTES)
+    except OSError as error:
+        raise GeometryError(f"{body}: cannot read mesh file '{path}' "
+                            f"({error.strerror or type(error).__name__})") from None
     if head[:5].lower() == b"solid":
         return  # ASCII, or a binary whose size matches its count: meshio decides
     if size < _STL_HEADER_BYTES:

@@ -4,6 +4,7 @@ message quotes the file's contents."""
 
 import re
 import struct
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -143,17 +144,20 @@ def test_a_folder_or_a_device_is_not_a_mesh(tmp_path):
         MeshSolid("/dev/zero", "copper", name="plate")
 
 
-def test_an_unreadable_file_is_one_error_without_its_contents(tmp_path, monkeypatch):
-    """Permission denied (simulated: the tests may run as root, who reads everything)."""
+@pytest.mark.parametrize("suffix", [".obj", ".stl"])
+def test_an_unreadable_file_is_one_error_without_its_contents(suffix, tmp_path, monkeypatch):
+    """Permission denied (simulated: the tests may run as root, who reads everything), met by
+    the STL size check or by meshio's reader."""
     import meshio
 
-    path = tmp_path / "part.obj"
+    path = tmp_path / f"part{suffix}"
     path.write_text(_obj())
 
-    def denied(name):
-        raise PermissionError(13, "Permission denied", name)
+    def denied(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(path))
 
     monkeypatch.setattr(meshio.obj, "read", denied)
+    monkeypatch.setattr(Path, "open", denied)
     with pytest.raises(GeometryError, match=r"MeshSolid 'plate': cannot read mesh file "
-                                            r"'.*part\.obj' \(Permission denied\)$"):
+                                            r"'.*part\.(obj|stl)' \(Permission denied\)$"):
         MeshSolid(path, "copper", name="plate")
