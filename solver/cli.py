@@ -3,14 +3,16 @@
 ::
 
     coolsim run CASE [--backend auto|cpu|gpu] [--output DIR] [--quiet] [--resume] [--every-plate]
-    coolsim check CASE
+                     [--allow-outside]
+    coolsim check CASE [--allow-outside]
     coolsim show RESULT [--no-window]
     coolsim characterize CASE [--flows "0.5,1,1.5,2 L/min"] [--fit quadratic|power] [--force]
                               [--workers N | --scheduler ADDRESS] [--no-impedance]
+                              [--allow-outside]
     coolsim scenarios CASE [--scenarios FILE] [--output DIR] [--water-class W32]
-                           [--dew-point "18 C"] [--rack-dp-budget "50 kPa"]
+                           [--dew-point "18 C"] [--rack-dp-budget "50 kPa"] [--allow-outside]
     coolsim limits CASE [--questions minimum_flow,...] [--margin K] [--group NAME]
-                        [--output DIR] [--backend auto|cpu|gpu] [--quiet]
+                        [--output DIR] [--backend auto|cpu|gpu] [--quiet] [--allow-outside]
     coolsim --version
 
 Exit codes and the error path (one line on stderr for everything but a bug):
@@ -40,8 +42,9 @@ from pathlib import Path
 
 from solver import __version__
 from solver.backend import BackendError
-from solver.case.errors import CaseError
+from solver.case.errors import NOTHING, CaseError
 from solver.case.loading import load_case
+from solver.case.locations import file_in_the_way
 from solver.geometry.primitives import GeometryError
 from solver.materials.properties import MaterialRangeError, UnknownMaterialError
 from solver.models.flow.solution import DivergenceError
@@ -162,6 +165,13 @@ def _parser() -> argparse.ArgumentParser:
     limits.add_argument("--backend", choices=("auto", "cpu", "gpu"), default=None,
                         help="backend of a coupled rack's 3D plate solves")
     limits.add_argument("--quiet", action="store_true", help="no progress lines")
+
+    for command in (run, check, characterize, scenarios, limits):
+        command.add_argument("--allow-outside", action="store_true",
+                             help="let the files the case names (meshes, power maps, plate "
+                                  "cases, [output] directory) lie outside the case file's "
+                                  "folder tree")
+
     show = sub.add_parser("show", help="render a result (PNG files, and a window when possible)")
     show.add_argument("result", metavar="RESULT", help="results directory of a run")
     show.add_argument("--no-window", action="store_true",
@@ -218,15 +228,27 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BUG
 
 
-def _checked_case(path: str, backend: str | None = None):
-    """The case in ``path``, loaded and checked as ``coolsim check`` does, before any work."""
-    case = load_case(path)
+def _checked_case(args, backend: str | None = None):
+    """The case named on the command line, loaded and checked as ``coolsim check`` does, before
+    any work."""
+    case = load_case(args.case, allow_outside=args.allow_outside)
     check_case(case, backend)
     return case
 
 
+def _check_output_folder(args, folder: Path) -> None:
+    """The results folder must be creatable: no existing file at it or at one of its parents
+    (``--output`` naming a file is the input's fault, exit 2)."""
+    blocking = file_in_the_way(folder)
+    if blocking is not None:
+        raise CaseError(args.case, "--output" if args.output else "output.directory",
+                        f"the results folder {folder} cannot be made: {blocking} is a file",
+                        args.output or NOTHING, "a folder, or a path that does not exist yet")
+
+
 def _run(args) -> int:
-    case = _checked_case(args.case, args.backend)
+    case = _checked_case(args, args.backend)
+    _check_output_folder(args, Path(args.output or case.output_root) / case.name)
     if getattr(args, "every_plate", False):
         coupling = case.coupling.model_copy(update={"every_plate": True})
         case = case.model_copy(update={"coupling": coupling})
@@ -238,7 +260,7 @@ def _run(args) -> int:
 
 
 def _check(args) -> int:
-    case = load_case(args.case)
+    case = load_case(args.case, allow_outside=args.allow_outside)
     print(describe_case(case))
     return EXIT_OK
 
@@ -246,7 +268,7 @@ def _check(args) -> int:
 def _characterize(args) -> int:
     from solver import coupling
 
-    case = _checked_case(args.case, args.backend)
+    case = _checked_case(args, args.backend)
     try:
         flows = coupling.parse_flows(args.flows)
     except ValueError as error:
@@ -296,8 +318,10 @@ def _scenarios(args) -> int:
     )
     from solver.setup import network_section
 
-    case = _checked_case(args.case)
+    case = _checked_case(args)
     section = network_section(case)
+    output = Path(args.output) if args.output else case.output_root / case.name / "scenarios"
+    _check_output_folder(args, output)
     try:
         # the case's [report] and [[scenarios]] first, then the command-line options
         overrides = {}
@@ -320,7 +344,6 @@ def _scenarios(args) -> int:
         print(f"{args.case}: {' '.join(str(error).split())}", file=sys.stderr)
         return EXIT_BAD_INPUT
     study = run_scenarios(section, case.coolant_material(), scenarios, limits, name=case.name)
-    output = Path(args.output) if args.output else Path("results") / case.name / "scenarios"
     write_scenarios(output, study)
     print(format_comparison(study))
     print(f"reports: {output}")
@@ -331,11 +354,13 @@ def _limits(args) -> int:
     from solver import units
     from solver.limits import case_limits, format_limits, write_limits
 
-    case = _checked_case(args.case, args.backend)
+    case = _checked_case(args, args.backend)
     if case.network is None:
         print(f"{args.case}: limits: the case has no [network] (limits are searched on a rack "
               "or network case)", file=sys.stderr)
         return EXIT_BAD_INPUT
+    output = Path(args.output) if args.output else Path(case.output_root) / case.name / "limits"
+    _check_output_folder(args, output)
     questions = [q.strip() for q in args.questions.split(",") if q.strip()]
     try:
         margin = units.parse_quantity(args.margin, units.TEMPERATURE_DIFFERENCE_UNITS,
@@ -348,8 +373,6 @@ def _limits(args) -> int:
     except ValueError as error:
         print(f"{args.case}: {' '.join(str(error).split())}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    output = Path(args.output) if args.output else Path(case.output.directory) / case.name / \
-        "limits"
     write_limits(output, answers, margin)
     print(format_limits(answers, margin))
     print(f"limits: {output}")

@@ -194,7 +194,7 @@ def run(case: Case, backend: str | Backend | None = None, output: str | Path | N
     start = time.perf_counter()
     backend = get_backend(backend or case.solver.backend)
     _say(quiet, f"coolsim: case '{case.name}' on backend {backend.name} ({backend.device})")
-    result_dir = ResultDirectory(output or case.output.directory, case.name).create()
+    result_dir = ResultDirectory(output or case.output_root, case.name).create()
 
     if not case.bodies:
         if resume:
@@ -325,7 +325,8 @@ def _run_case_transient(case: Case, coolant, limits, plate_curves, folder: Path,
     cases = plate_case_files(case)
     settings = case.network.transient
     if settings.plates_in_3d and cases and backend is not None:
-        plate_cases = {group: load_case(path) for group, path in cases.items()}
+        plate_cases = {group: load_case(path, allow_outside=case.allow_outside)
+                       for group, path in cases.items()}
         for index, (spec, outcome) in enumerate(zip(specs, outcomes, strict=True)):
             rerun = None if not settings.correct_network else partial(
                 run_transient_scenario, case.network, coolant, spec, limits, plate_curves,
@@ -405,7 +406,8 @@ def couple_case(case: Case, backend: Backend, quiet: bool = False, stages=()):
     Returns ``(CoupledRack, plate cases by group, RunProgress)``.
     """
     settings = case.coupling
-    plate_cases = {group: load_case(path) for group, path in plate_case_files(case).items()}
+    plate_cases = {group: load_case(path, allow_outside=case.allow_outside)
+                   for group, path in plate_case_files(case).items()}
     tolerances = CouplingTolerances(flow_rtol=settings.flow_rtol,
                                     temperature_tol=settings.temperature_tol,
                                     heat_rtol=settings.heat_rtol, max_passes=settings.max_passes)

@@ -96,7 +96,7 @@ def check_case(case, backend: str | None = None) -> CaseCheck:
     if case.network is not None:
         found.network = check_network(case)
         for group, path in plate_case_files(case).items():
-            plate = check_plate(load_case(path), backend)
+            plate = check_plate(load_case(path, allow_outside=case.allow_outside), backend)
             found.warnings += [f"3D plate of group '{group}': {note}" for note in plate.warnings]
     if case.bodies:
         plate = check_plate(case, backend)

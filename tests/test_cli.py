@@ -21,7 +21,9 @@ def expected_key(path: Path) -> str:
 
 
 def test_enough_malformed_cases():
-    assert len(BAD_CASES) >= 15
+    """Issue 15 asks for at least 60; the corpus holds 114 (mesh and file-location cases
+    included)."""
+    assert len(BAD_CASES) >= 110
 
 
 @pytest.mark.parametrize("path", BAD_CASES, ids=[p.stem for p in BAD_CASES])

@@ -149,7 +149,9 @@ class MeshBody(BaseBody):
     """A solid read from a mesh file through meshio (STL, OBJ, Gmsh .msh, VTU); must be closed."""
 
     shape: Literal["mesh"] = Field(description="[-] 'mesh'")
-    file: str = Field(min_length=1, description="[-] mesh file, relative to the case file")
+    file: str = Field(min_length=1, description="[-] mesh file, relative to the case file and "
+                                                "inside its folder tree (--allow-outside "
+                                                "lifts that)")
     scale: float = Field(1.0, gt=0, description="[-] factor from file coordinates to metres "
                                                 "(0.001 for a file in mm), applied before "
                                                 "translate")
@@ -196,7 +198,8 @@ class Chip(Section):
                                                     "density over the footprint, one row per "
                                                     "y-strip (first row = lowest y) and one "
                                                     "column per x-strip; path relative to the "
-                                                    "case file; scaled to `power`")
+                                                    "case file, inside its folder tree; scaled "
+                                                    "to `power`")
     max_temperature: Temperature = Field(DEFAULT_CHIP_LIMIT, gt=0,
                                          description="[K] temperature limit for design checks "
                                                      "(default 95 C)")

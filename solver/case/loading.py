@@ -20,7 +20,7 @@ MAX_DEPTH = 16  # [-] nesting of tables and arrays a case file may use (cases/ra
 _TOML_POSITION = re.compile(r"^(.*?)\s*\(at (?:line (\d+), column (\d+)|end of document)\)\s*$")
 
 
-def load_case(path: str | Path, check: bool = True) -> Case:
+def load_case(path: str | Path, check: bool = True, allow_outside: bool = False) -> Case:
     """Read, validate and return the case in ``path``.
 
     Parameters
@@ -29,6 +29,10 @@ def load_case(path: str | Path, check: bool = True) -> Case:
         The TOML case file.
     check : bool
         Run the semantic pass :func:`validate_case` (default True).
+    allow_outside : bool
+        Let the files the case names (meshes, power maps, plate cases, ``[output] directory``)
+        lie outside the case file's folder tree (default False: such a path is an error, see
+        :mod:`solver.case.locations`). Plate cases of a rack are loaded the same way.
 
     Returns
     -------
@@ -61,7 +65,7 @@ def load_case(path: str | Path, check: bool = True) -> Case:
             raise CaseError(path, where, f"invalid TOML: {match.group(1)}") from None
         raise CaseError(path, None, f"invalid TOML: {error}") from None
     _check_depth(data, path)
-    case = case_from_dict(data, path)
+    case = case_from_dict(data, path, allow_outside)
     if check:
         validate_case(case)
         _check_rack_plates(case, error_factory(case.display_path or case.source_path,
@@ -83,7 +87,8 @@ def _check_depth(data: dict, path) -> None:
         stack.extend((value, [*where, key], depth + 1) for key, value in items)
 
 
-def case_from_dict(data: dict, path: str | Path | None = None) -> Case:
+def case_from_dict(data: dict, path: str | Path | None = None,
+                   allow_outside: bool = False) -> Case:
     """Validate a parsed TOML mapping against the schema (no semantic pass).
 
     Parameters
@@ -92,6 +97,8 @@ def case_from_dict(data: dict, path: str | Path | None = None) -> Case:
         The TOML document as read by :func:`tomllib.loads`.
     path : str or Path, optional
         The file it came from, for error messages and relative paths.
+    allow_outside : bool
+        Let named files lie outside the case file's folder tree (see :func:`load_case`).
 
     Raises
     ------
@@ -102,7 +109,7 @@ def case_from_dict(data: dict, path: str | Path | None = None) -> Case:
         case = Case.model_validate(data)
     except ValidationError as error:
         raise case_error_from_validation(error, data, path) from None
-    case.attach_source(path, data)
+    case.attach_source(path, data, allow_outside)
     return case
 
 
@@ -124,10 +131,16 @@ def _check_rack_plates(case: Case, err) -> None:
         if case.source_path is not None and path.resolve() == Path(case.source_path).resolve():
             raise err(key, "the plate case is this rack case itself", group.case,
                       "a cold-plate case file")
-        if load_case(path, check=False).network is not None:
+        try:
+            plate = load_case(path, check=False, allow_outside=case.allow_outside)
+        except CaseError:
+            # not a case file at all: say so without quoting what the file holds
+            raise err(key, f"{path} is not a readable case file (run coolsim check on it for "
+                      "the details)", group.case, "a cold-plate case file") from None
+        if plate.network is not None:
             raise err(key, "the plate case holds a [network] of its own (a rack, not a cold "
                       "plate)", group.case, "a cold-plate case without [network]")
-        plate = load_case(path)
+        plate = load_case(path, allow_outside=case.allow_outside)
         if plate.solver.physics != "conjugate":
             raise err(key, f"plate case {plate.name!r} has physics "
                            f"{plate.solver.physics!r}", group.case,

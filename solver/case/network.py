@@ -323,7 +323,8 @@ class PlateGroupSection(Section):
     count: Annotated[int, Field(ge=1)] = Field(1, description="[-] plates per tray")
     power: Power = Field(description="[W] heat load per plate")
     case: str | None = Field(
-        None, description="[-] 3D cold-plate case file (relative to the rack case) whose "
+        None, description="[-] 3D cold-plate case file (relative to the rack case, inside its "
+                          "folder tree) whose "
                           "characterization curves replace flows/pressure_drops/resistances, "
                           "and which is solved at the plate's operating point (coupled rack)")
     flows: list[VolumetricFlow] = Field([], description="[m3/s] dP curve flows (required "
@@ -340,7 +341,8 @@ class PlateGroupSection(Section):
     foster: FosterSpec | None = Field(None, description="[-] thermal impedance of one plate as "
                                       "a Foster network (transient scenarios)")
     thermal_impedance: str | None = Field(
-        None, description="[-] JSON file (relative to the case) with the plate's Foster network "
+        None, description="[-] JSON file (relative to the case, inside its folder tree) with "
+                          "the plate's Foster network "
                           "{resistances_K_per_W = [...], time_constants_s = [...]}, as "
                           "solver.numerics.FosterNetwork.describe() writes it")
 

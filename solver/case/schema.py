@@ -75,14 +75,24 @@ class Case(Section):
     _source_path: Path | None = PrivateAttr(None)
     _display_path: str | None = PrivateAttr(None)
     _raw: dict | None = PrivateAttr(None)
+    _allow_outside: bool = PrivateAttr(False)
 
-    def attach_source(self, path: str | Path | None, raw: dict) -> None:
-        """Record the file this case was read from (``path``, None for a mapping) and its parsed
-        TOML mapping ``raw`` (error messages quote the values as written)."""
+    def attach_source(self, path: str | Path | None, raw: dict,
+                      allow_outside: bool = False) -> None:
+        """Record the file this case was read from (``path``, None for a mapping), its parsed
+        TOML mapping ``raw`` (error messages quote the values as written) and whether the files
+        it names may lie outside its folder tree (:mod:`solver.case.locations`)."""
         if path is not None:
             self._source_path = Path(path).resolve()
             self._display_path = str(path)
         self._raw = raw
+        self._allow_outside = bool(allow_outside)
+
+    @property
+    def allow_outside(self) -> bool:
+        """Whether the files the case names may lie outside its folder tree (the user said so:
+        ``--allow-outside``); plate cases it names are loaded the same way."""
+        return self._allow_outside
 
     @property
     def display_path(self) -> str | None:
@@ -103,6 +113,15 @@ class Case(Section):
     def case_dir(self) -> Path:
         """Directory against which relative paths (meshes, power maps) are resolved."""
         return self._source_path.parent if self._source_path else Path.cwd()
+
+    @property
+    def output_root(self) -> Path:
+        """Results root: ``[output] directory`` as written in the case file, relative to the
+        case file; without that key, ``results`` in the working directory."""
+        written = (self._raw or {}).get("output", {})
+        if isinstance(written, dict) and "directory" in written:
+            return self.resolve(self.output.directory)
+        return Path(self.output.directory)
 
     @property
     def name(self) -> str:

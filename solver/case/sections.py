@@ -312,8 +312,10 @@ class OutputSection(Section):
     """``[output]``: what is written where."""
 
     directory: str = Field("results", min_length=1,
-                           description="[-] results go to <directory>/<case name>/; relative to "
-                                       "the working directory (--output overrides it)")
+                           description="[-] results go to <directory>/<case name>/; written "
+                                       "here: relative to the case file and inside its folder "
+                                       "tree; not written: 'results' in the working directory "
+                                       "(--output overrides both)")
     write_fields: bool = Field(True, description="[-] write VTK fields (.vtr/.vtm)")
     write_images: bool = Field(True, description="[-] render PNG images off-screen")
     checkpoint: bool = Field(True, description="[-] write checkpoints for --resume")

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from solver.case.bodies import EQUATIONS, BoxLike, Chip, CylinderBody, MeshBody
 from solver.case.errors import error_factory, name_list
+from solver.case.locations import check_locations
 from solver.case.power_map import load_power_map
 from solver.case.schedules import schedule_from_table
 from solver.case.schema import Case
@@ -39,6 +40,7 @@ def validate_case(case: Case) -> None:
         For the first problem found.
     """
     err = error_factory(case.display_path or case.source_path, case.raw)
+    check_locations(case, err)  # before any named file is opened
     solid_names = set(SOLIDS) - set(SOLID_ALIASES)
     coolant_names = set(COOLANTS) - set(COOLANT_ALIASES)
     user_solids = {n for n, m in case.materials.items() if m.kind == "solid"}
@@ -296,10 +298,15 @@ def _check_power_map(case: Case, i: int, chip: Chip, err) -> None:
     path = case.resolve(chip.power_map)
     key = f"chips[{i}].power_map"
     if not path.is_file():
-        raise err(key, "power-map file not found", chip.power_map,
-                  f"a CSV file relative to {case.case_dir}")
+        what = ("power-map file not found" if not path.exists() else
+                "the power map is a folder" if path.is_dir() else
+                "the power map is not a regular file (a device, pipe or socket)")
+        raise err(key, what, chip.power_map, f"a CSV file relative to {case.case_dir}")
     try:
         load_power_map(path)
+    except OSError as error:
+        raise err(key, f"cannot read the power map ({error.strerror or type(error).__name__})",
+                  chip.power_map, "a readable CSV file") from None
     except ValueError as error:
         text = str(error).replace(str(path), chip.power_map)
         raise err(key, f"unreadable power map: {text}", chip.power_map,
@@ -389,7 +396,7 @@ def _checked_body_bounds(case: Case, i: int, body, err):
     if not isinstance(body, MeshBody):
         return body_bounds(body)
     path = case.resolve(body.file)
-    if not path.is_file():
+    if not path.exists():
         raise err(f"bodies[{i}].file", "mesh file not found", body.file,
                   f"a mesh file (STL, OBJ, .msh, VTU) relative to {case.case_dir}")
     try:

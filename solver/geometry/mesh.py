@@ -36,6 +36,16 @@ _MESH_READERS = {".stl": "stl", ".obj": "obj", ".msh": "gmsh", ".vtu": "vtu", ".
                  ".ply": "ply", ".off": "off"}
 
 
+# [m] largest coordinate a mesh may reach after scale and translate: a rack is about 2 m tall, so
+# a coordinate beyond this is a unit error (a file in mm read without scale = 1e-3 reaches only
+# metres; 1e30 or a scale of 1e300 reaches here)
+MAX_MESH_COORDINATE = 100.0
+
+# binary STL: an 80-byte header, a uint32 triangle count, then 50 bytes per triangle
+_STL_HEADER_BYTES = 84
+_STL_TRIANGLE_BYTES = 50
+
+
 def _fan(polygons: np.ndarray) -> np.ndarray:
     """Split ``(n, k)`` convex polygons into ``(n * (k - 2), 3)`` fan triangles."""
     k = polygons.shape[1]
@@ -123,31 +133,111 @@ def _merge_vertices(points: np.ndarray, triangles: np.ndarray, tolerance: float)
     return points[used], inverse.reshape(triangles.shape)
 
 
+def _check_file(path: Path, body: str) -> None:
+    """The mesh file must be a non-empty regular file with a known extension."""
+    if not path.exists():
+        raise GeometryError(f"{body}: mesh file '{path}' does not exist (looked in "
+                            f"'{path.resolve().parent}'); check the path, which is relative to "
+                            "the working directory or the case file")
+    if path.is_dir():
+        raise GeometryError(f"{body}: mesh file '{path}' is a folder, not a mesh file")
+    if not path.is_file():
+        raise GeometryError(f"{body}: mesh file '{path}' is not a regular file (a device, pipe "
+                            "or socket); name a mesh file")
+    suffix = path.suffix.lower()
+    if suffix not in _MESH_READERS:
+        raise GeometryError(f"{body}: mesh file '{path}' has an unsupported extension "
+                            f"'{suffix}'; use one of {sorted(_MESH_READERS)}")
+    if path.stat().st_size == 0:
+        raise GeometryError(f"{body}: mesh file '{path}' is empty (0 bytes); export the solid "
+                            "again")
+
+
+def _check_stl_size(path: Path, body: str) -> None:
+    """A binary STL's triangle count must match the file size, before any reader allocates.
+
+    A file whose first bytes are not ``solid`` is binary (an ASCII STL starts with ``solid``);
+    one that starts with ``solid`` may still be binary (some exporters write it in the header),
+    which the size decides, as meshio does.
+    """
+    size = path.stat().st_size
+    try:
+        with path.open("rb") as stream:
+            head = stream.read(_STL_HEADER_BYTES)
+    except OSError as error:
+        raise GeometryError(f"{body}: cannot read mesh file '{path}' "
+                            f"({error.strerror or type(error).__name__})") from None
+    if head[:5].lower() == b"solid":
+        return  # ASCII, or a binary whose size matches its count: meshio decides
+    if size < _STL_HEADER_BYTES:
+        raise GeometryError(f"{body}: mesh file '{path}' is not an STL file: it does not start "
+                            f"with 'solid' (ASCII STL) and its {size} bytes are fewer than a "
+                            f"binary STL's {_STL_HEADER_BYTES}-byte header (truncated?)")
+    count = int.from_bytes(head[80:84], "little")
+    expected = _STL_HEADER_BYTES + _STL_TRIANGLE_BYTES * count
+    if expected != size:
+        raise GeometryError(f"{body}: mesh file '{path}' is read as a binary STL (it does not "
+                            f"start with 'solid'), but its header declares {count} triangles "
+                            f"({expected} bytes) and the file has {size} bytes; it is "
+                            "truncated or not an STL file")
+
+
+def _check_indices(kind: str, data: np.ndarray, n_points: int, path: Path, body: str,
+                   one_based: bool) -> None:
+    """Every vertex index of a cell block must name one of the file's ``n_points`` vertices.
+
+    ``one_based``: the file counts vertices from 1 (OBJ; meshio subtracts 1, so a 0 or a
+    negative, relative index arrives negative here).
+    """
+    if data.size == 0:
+        return
+    low, high = int(data.min()), int(data.max())
+    first = 1 if one_based else 0
+    if low < 0:
+        hint = (" (OBJ counts vertices from 1; 0 and negative, relative indices are not "
+                "supported)" if one_based else "")
+        raise GeometryError(f"{body}: mesh file '{path}' has {kind} cells with a vertex index "
+                            f"of {low + first} or less, outside {first}..{n_points - 1 + first}"
+                            f"{hint}")
+    if high >= n_points:
+        raise GeometryError(f"{body}: mesh file '{path}' has {kind} cells naming vertex "
+                            f"{high + first}, but the file has only {n_points} vertices "
+                            f"(numbered {first}..{n_points - 1 + first})")
+
+
 def _read_cells(path: Path, body: str):
     """Points and triangles of the surface (or volume boundary) stored in a mesh file."""
     import meshio
 
     suffix = path.suffix.lower()
-    if suffix not in _MESH_READERS:
-        raise GeometryError(f"{body}: mesh file '{path}' has an unsupported extension "
-                            f"'{suffix}'; use one of {sorted(_MESH_READERS)}")
+    if suffix == ".stl":
+        _check_stl_size(path, body)
     # the per-format readers raise instead of printing and exiting like meshio.read does
     reader = getattr(meshio, _MESH_READERS[suffix]).read
     try:
-        with np.errstate(over="ignore"):  # meshio's binary-STL size probe overflows on ASCII files
+        with np.errstate(all="ignore"):  # meshio's binary-STL size probe overflows on ASCII files
             mesh = reader(str(path))
+    except OSError as error:
+        raise GeometryError(f"{body}: cannot read mesh file '{path}' "
+                            f"({error.strerror or type(error).__name__})") from None
     except Exception as error:  # meshio raises many kinds for unreadable files
-        detail = f"{type(error).__name__}: {error}" if str(error) else type(error).__name__
+        # never the reader's message: it may quote the file's contents
         raise GeometryError(
-            f"{body}: cannot read mesh file '{path}' as {_MESH_READERS[suffix]} with meshio "
-            f"({detail}); is the file complete and in that format?"
-        ) from error
+            f"{body}: mesh file '{path}' is not a readable {_MESH_READERS[suffix]} file "
+            f"(meshio's reader stopped with {type(error).__name__}); is the file complete and "
+            "in that format?"
+        ) from None
     points = np.asarray(mesh.points, dtype=np.float64)
+    if points.size == 0:
+        raise GeometryError(f"{body}: mesh file '{path}' contains no vertices; export the solid "
+                            "as a closed surface (e.g. binary STL)")
     if points.ndim != 2 or points.shape[1] < 3:
         points = np.column_stack([points, np.zeros((len(points), 3 - points.shape[1]))])
     volume_faces, surface_tris, unsupported = [], [], []
     for block in mesh.cells:
         kind, data = block.type, np.asarray(block.data)
+        if kind not in _IGNORED_CELLS:
+            _check_indices(kind, data, len(points), path, body, one_based=suffix == ".obj")
         if kind in _VOLUME_CORNERS:
             volume_faces.extend(_cell_faces(kind, data[:, :_VOLUME_CORNERS[kind]], points))
         elif kind in _SURFACE_CORNERS:
@@ -213,12 +303,11 @@ def read_surface(path: str | Path, scale: float = 1.0, translate=(0.0, 0.0, 0.0)
         A surface whose normals all point inwards (negative volume) is accepted and flipped.
     """
     path = Path(path)
-    if not path.is_file():
-        raise GeometryError(f"{body}: mesh file '{path}' does not exist (looked in "
-                            f"'{path.resolve().parent}'); check the path, which is relative to "
-                            "the working directory or the case file")
+    _check_file(path, body)
     points, triangles, origin = _read_cells(path, body)
-    points = points * float(scale) + np.asarray(translate, dtype=np.float64)
+    used, triangles = np.unique(triangles, return_inverse=True)  # drop unused vertices
+    triangles = triangles.reshape(-1, 3)
+    points = _placed_points(points[used], float(scale), translate, path, body)
     if len(triangles) < 4:
         raise GeometryError(f"{body}: mesh file '{path}' has only {len(triangles)} triangles; a "
                             "closed solid needs at least 4")
@@ -275,6 +364,27 @@ def read_surface(path: str | Path, scale: float = 1.0, translate=(0.0, 0.0, 0.0)
         # all normals inward: the same solid, wound the other way
         surface = TriangleSurface(points, triangles[:, ::-1].copy())
     return surface
+
+
+def _placed_points(points: np.ndarray, scale: float, translate, path: Path,
+                   body: str) -> np.ndarray:
+    """``points`` scaled then translated [m], after checking that they are finite in the file
+    and stay finite and within :data:`MAX_MESH_COORDINATE` of the origin."""
+    bad = ~np.all(np.isfinite(points), axis=1)
+    if np.any(bad):
+        raise GeometryError(f"{body}: mesh file '{path}' has {int(bad.sum())} vertex(es) with "
+                            "a NaN or infinite coordinate; repair or re-export the mesh")
+    with np.errstate(over="ignore", invalid="ignore"):
+        placed = points * scale + np.asarray(translate, dtype=np.float64)
+        reach = float(np.max(np.abs(placed))) if placed.size else 0.0
+    if not np.isfinite(reach) or reach > MAX_MESH_COORDINATE:
+        shown = "beyond the floating-point range" if not np.isfinite(reach) \
+            else f"{reach:.3g} m"
+        raise GeometryError(f"{body}: mesh file '{path}' reaches coordinates of {shown} after "
+                            f"scale {scale:g} and translate, beyond {MAX_MESH_COORDINATE:g} m "
+                            "(far larger than any cold plate or rack); check scale (1e-3 for a "
+                            "file in mm) and the file's coordinates")
+    return placed
 
 
 def _edge_function(p, q, x, y):

@@ -199,7 +199,8 @@ def test_missing_file_is_rejected(tmp_path):
 def test_unreadable_and_unsupported_files(tmp_path):
     garbage = tmp_path / "garbage.msh"
     garbage.write_text("this is not a mesh\n")
-    with pytest.raises(GeometryError, match=r"cannot read mesh file '.*garbage\.msh' as gmsh"):
+    with pytest.raises(GeometryError, match=r"mesh file '.*garbage\.msh' is not a readable "
+                                            r"gmsh file"):
         MeshSolid(garbage, "copper")
     text = tmp_path / "notes.txt"
     text.write_text("x")
