@@ -5,6 +5,8 @@
     coolsim run CASE [--backend auto|cpu|gpu] [--output DIR] [--quiet] [--resume] [--every-plate]
     coolsim check CASE
     coolsim show RESULT [--no-window]
+    coolsim sweep CASE --set KEY=VALUES ... [--from-csv FILE] [--design factorial|lhs]
+                       [--samples N] [--seed S] [--output DIR] [--workers N | --scheduler ADDRESS]
     coolsim characterize CASE [--flows "0.5,1,1.5,2 L/min"] [--fit quadratic|power] [--force]
                               [--workers N | --scheduler ADDRESS] [--no-impedance]
     coolsim scenarios CASE [--scenarios FILE] [--output DIR] [--water-class W32]
@@ -141,6 +143,30 @@ def _parser() -> argparse.ArgumentParser:
     scenarios.add_argument("--rack-dp-budget", default=None, metavar="DP",
                            help='rack pressure-drop budget, e.g. "50 kPa"')
 
+    sweep = sub.add_parser("sweep", help="run a case over changed keys (sweep.csv, plots, "
+                                         "report; finished points are not run again)")
+    sweep.add_argument("case", metavar="CASE", help="TOML case file")
+    sweep.add_argument("--set", action="append", default=[], metavar="KEY=VALUES",
+                       help='a key path and its values: "0.5, 1, 1.5 L/min" or a range '
+                            '"0.5:2.0:7 L/min" (repeat for more keys)')
+    sweep.add_argument("--from-csv", default=None, metavar="FILE",
+                       help="points from a CSV file whose columns are key paths")
+    sweep.add_argument("--design", choices=("factorial", "lhs"), default="factorial",
+                       help="every combination (default) or a Latin hypercube")
+    sweep.add_argument("--samples", type=int, default=None, metavar="N",
+                       help="points of the Latin hypercube")
+    sweep.add_argument("--seed", type=int, default=None, help="seed of the Latin hypercube")
+    sweep.add_argument("--output", metavar="DIR", default=None,
+                       help="sweep folder (default: results/<case>_sweep)")
+    sweep.add_argument("--workers", type=int, default=None, metavar="N",
+                       help="local Dask worker processes (default: the CPU count; 1: run the "
+                            "points one after another in this process)")
+    sweep.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="run the points on the Dask scheduler at ADDRESS")
+    sweep.add_argument("--backend", choices=("auto", "cpu", "gpu"), default=None,
+                       help="array backend of every point")
+    sweep.add_argument("--quiet", action="store_true", help="no progress on stderr")
+
     show = sub.add_parser("show", help="render a result (PNG files, and a window when possible)")
     show.add_argument("result", metavar="RESULT", help="results directory of a run")
     show.add_argument("--no-window", action="store_true",
@@ -168,7 +194,8 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exit_:
         return int(exit_.code or 0)
     command = {"run": _run, "check": _check, "show": _show,
-               "characterize": _characterize, "scenarios": _scenarios}[args.command]
+               "characterize": _characterize, "scenarios": _scenarios,
+               "sweep": _sweep}[args.command]
     where = getattr(args, "case", "")
     try:
         return command(args)
@@ -302,6 +329,23 @@ def _scenarios(args) -> int:
     print(format_comparison(study))
     print(f"reports: {output}")
     return EXIT_OK if study.design.report is not None else EXIT_FAILED
+
+
+def _sweep(args) -> int:
+    from solver.sweep import design_points, run_sweep
+
+    case = _checked_case(args.case, args.backend)
+    points, design = design_points(args.set, args.from_csv, args.design, args.samples,
+                                   args.seed, where=args.case)
+    folder = Path(args.output) if args.output else Path("results") / f"{case.name}_sweep"
+    sweep = run_sweep(case, points, folder, workers=args.workers, scheduler=args.scheduler,
+                      backend=args.backend, quiet=args.quiet, design=design)
+    for record in sweep.failed:
+        print(f"{args.case}: point {record['index'] + 1} failed: {record['error']}",
+              file=sys.stderr)
+    print(f"sweep: {len(sweep.records)} points ({sweep.ran} run, {len(sweep.failed)} failed); "
+          f"results: {folder}")
+    return EXIT_FAILED if sweep.failed else EXIT_OK
 
 
 def _show(args) -> int:

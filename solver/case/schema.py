@@ -76,12 +76,14 @@ class Case(Section):
     _display_path: str | None = PrivateAttr(None)
     _raw: dict | None = PrivateAttr(None)
 
-    def attach_source(self, path: str | Path | None, raw: dict) -> None:
+    def attach_source(self, path: str | Path | None, raw: dict,
+                      display: str | None = None) -> None:
         """Record the file this case was read from (``path``, None for a mapping) and its parsed
-        TOML mapping ``raw`` (error messages quote the values as written)."""
+        TOML mapping ``raw`` (error messages quote the values as written); ``display`` is the
+        path as messages show it (default ``path`` as given)."""
         if path is not None:
             self._source_path = Path(path).resolve()
-            self._display_path = str(path)
+            self._display_path = display or str(path)
         self._raw = raw
 
     @property
