@@ -119,14 +119,17 @@ def write_sweep(sweep: Sweep) -> dict[str, Path]:
 
 
 def _series(sweep: Sweep, metric: str, key: str) -> list[tuple[float, float, tuple]]:
-    """(input, metric, the other inputs) of every point that has the metric."""
+    """(input, metric, the values of the other swept keys that vary) of every point that has
+    the metric."""
+    others = [k for k in _input_units(sweep)
+              if k != key and _varies([p.inputs[k][0] for p in sweep.points])]
     found = []
     for point, record in zip(sweep.points, sweep.records, strict=True):
         value = record["metrics"].get(metric)
         if value is None:
             continue
-        others = tuple((k, repr(v)) for k, (v, _) in point.inputs.items() if k != key)
-        found.append((point.inputs[key][0], value, others))
+        found.append((point.inputs[key][0], value,
+                      tuple((k, _cell(point.inputs[k][0])) for k in others)))
     return found
 
 
@@ -156,7 +159,8 @@ def _plots(sweep: Sweep, metrics: list[str], units: dict[str, str],
                 groups.setdefault(others, []).append((x, y))
             for others, pairs in groups.items():
                 pairs.sort()
-                name = ", ".join(f"{k.rsplit('.', 1)[-1]} {v}" for k, v in others)
+                name = ", ".join(f"{k.rsplit('.', 1)[-1]} {v} {inputs[k]}".rstrip()
+                                 for k, v in others)
                 ax.plot([p[0] for p in pairs], [p[1] for p in pairs], "o-", ms=4,
                         label=name or None)
             if 1 < len(groups) <= 6:
