@@ -148,9 +148,8 @@ def _plots(sweep: Sweep, metrics: list[str], units: dict[str, str],
     plt = pyplot() if keys and done else None
     pictures: dict[str, Path] = {}
     for metric in metrics:
-        values = [r["metrics"].get(metric) for r in done]
-        if metric in _NOT_PLOTTED or not keys or not _numeric([v for v in values if v is not None]) \
-                or not _varies(values):
+        values = [r["metrics"].get(metric) for r in done if r["metrics"].get(metric) is not None]
+        if metric in _NOT_PLOTTED or not keys or not _numeric(values) or not _varies(values):
             continue
         fig, axes = plt.subplots(1, len(keys), figsize=(5.2 * len(keys), 3.8), squeeze=False)
         for ax, key in zip(axes[0], keys, strict=True):
