@@ -370,8 +370,9 @@ def run_sweep(case: Case, points: Sequence[Mapping[str, Any]], folder: str | Pat
         records[point.index] = record
         progress.end("sweep point")
         outcome = record.get("error") or _short(record["metrics"], record["units"])
-        progress.message(f"point {point.index + 1} ({_inputs_text(point)}): {record['status']}"
-                         f", {outcome}")
+        progress.message(f"[sweep point {done}/{len(todo)}] point {point.index + 1} "
+                         f"({_inputs_text(point)}): {record['status']}, {outcome} | "
+                         f"{progress.status()}")
         if done < len(todo):
             progress.begin("sweep point", done + 1, count=len(todo))
     sweep = Sweep(case, planned, [r for r in records if r is not None], folder,
