@@ -275,6 +275,23 @@ def _cached(point: Point, sweep_folder: Path) -> dict[str, Any] | None:
             "units": units, "seconds": 0.0}
 
 
+def evaluate(case: Case, changes: Mapping[str, Any], folder: str | Path,
+             backend: str | None = None) -> dict[str, Any]:
+    """Run ``case`` with ``changes`` as one sweep point in ``folder`` and return its record
+    (``status``, ``metrics``, ``units``, ``case_hash``, ``seconds``, ``error`` when it failed);
+    a point already finished there is read back, not run again. What a search over one key
+    (the smallest flow keeping every chip within its limit) calls at each trial value.
+
+    Raises
+    ------
+    CaseError
+        A bad key or value.
+    """
+    folder = Path(folder)
+    point = plan(case, [changes])[0]
+    return _cached(point, folder) or run_point((point, folder, backend))
+
+
 @dataclass
 class Sweep:
     """A finished sweep: its points, their records (input order) and the sweep folder."""

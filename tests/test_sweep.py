@@ -14,6 +14,7 @@ from solver.cli import main
 from solver.output.sweep import pareto_front
 from solver.sweep import (
     design_points,
+    evaluate,
     full_factorial,
     latin_hypercube,
     parse_set,
@@ -212,3 +213,23 @@ def test_points_on_two_dask_workers_match_the_serial_sweep(coarse_cell, tmp_path
     parallel = run_sweep(coarse_cell, points, tmp_path / "dask", workers=2, quiet=True)
     assert [r["status"] for r in parallel.records] == ["done", "done"]
     assert [r["metrics"] for r in parallel.records] == [r["metrics"] for r in serial.records]
+
+
+def test_evaluate_runs_a_changed_rack_once(tmp_path, monkeypatch):
+    """One changed case as a sweep point (what a limit search calls per trial): the second call
+    reads the finished rack back from its report.json."""
+    real_run = solver.api.run
+    calls = []
+
+    def counted(case, *args, **kwargs):
+        calls.append(case.network.rack.trays)
+        return real_run(case, *args, **kwargs)
+
+    monkeypatch.setattr(solver.api, "run", counted)
+    rack = load_case(ROOT / "cases" / "rack_network.toml")
+    first = evaluate(rack, {"network.rack.trays": 4}, tmp_path)
+    second = evaluate(rack, {"network.rack.trays": 4}, tmp_path)
+    assert calls == [4]
+    assert (first["status"], second["status"]) == ("done", "cached")
+    assert second["metrics"] == first["metrics"]
+    assert first["units"]["pressure_drop"] == "Pa"
