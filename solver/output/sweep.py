@@ -156,6 +156,11 @@ def _plots(sweep: Sweep, metrics: list[str], units: dict[str, str],
             groups: dict[tuple, list] = {}
             for x, y, others in _series(sweep, metric, key):
                 groups.setdefault(others, []).append((x, y))
+            if all(len(pairs) == 1 for pairs in groups.values()):
+                # no two points share the other keys' values (a Latin hypercube): one scatter
+                pairs = sorted(p for group in groups.values() for p in group)
+                ax.plot([p[0] for p in pairs], [p[1] for p in pairs], "o", ms=5)
+                groups = {}
             for others, pairs in groups.items():
                 pairs.sort()
                 name = ", ".join(f"{k.rsplit('.', 1)[-1]} {v} {inputs[k]}".rstrip()
@@ -224,7 +229,9 @@ def _report(sweep: Sweep, metrics: list[str], units: dict[str, str], inputs: dic
              f"{len(sweep.records)} points: {sweep.ran - len(sweep.failed)} solved, {cached} "
              f"read back from an earlier run, {len(sweep.failed)} failed. Case file: "
              f"`{sweep.case.source_path or 'in memory'}`; design: "
-             + ", ".join(f"{k} {v}" for k, v in sweep.design.items() if k != "keys") + ".", "",
+             + ", ".join([str(sweep.design.get("kind", "given points")),
+                          *(f"{k} {v}" for k, v in sweep.design.items()
+                            if k not in ("kind", "keys"))]) + ".", "",
              "## Swept keys", ""]
     lines += markdown_table(["key", "unit", "values"], [
         [k, inputs[k] or "-", ", ".join(sorted({_cell(p.inputs[k][0]) for p in sweep.points},
