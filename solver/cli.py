@@ -6,6 +6,8 @@
                      [--allow-outside]
     coolsim check CASE [--allow-outside]
     coolsim show RESULT [--no-window]
+    coolsim sweep CASE --set KEY=VALUES ... [--from-csv FILE] [--design factorial|lhs]
+                       [--samples N] [--seed S] [--output DIR] [--workers N | --scheduler ADDRESS]
     coolsim characterize CASE [--flows "0.5,1,1.5,2 L/min"] [--fit quadratic|power] [--force]
                               [--workers N | --scheduler ADDRESS] [--no-impedance]
                               [--allow-outside]
@@ -166,7 +168,31 @@ def _parser() -> argparse.ArgumentParser:
                         help="backend of a coupled rack's 3D plate solves")
     limits.add_argument("--quiet", action="store_true", help="no progress lines")
 
-    for command in (run, check, characterize, scenarios, limits):
+    sweep = sub.add_parser("sweep", help="run a case over changed keys (sweep.csv, plots, "
+                                         "report; finished points are not run again)")
+    sweep.add_argument("case", metavar="CASE", help="TOML case file")
+    sweep.add_argument("--set", action="append", default=[], metavar="KEY=VALUES",
+                       help='a key path and its values: "0.5, 1, 1.5 L/min" or a range '
+                            '"0.5:2.0:7 L/min" (repeat for more keys)')
+    sweep.add_argument("--from-csv", default=None, metavar="FILE",
+                       help="points from a CSV file whose columns are key paths")
+    sweep.add_argument("--design", choices=("factorial", "lhs"), default="factorial",
+                       help="every combination (default) or a Latin hypercube")
+    sweep.add_argument("--samples", type=int, default=None, metavar="N",
+                       help="points of the Latin hypercube")
+    sweep.add_argument("--seed", type=int, default=None, help="seed of the Latin hypercube")
+    sweep.add_argument("--output", metavar="DIR", default=None,
+                       help="sweep folder (default: results/<case>_sweep)")
+    sweep.add_argument("--workers", type=int, default=None, metavar="N",
+                       help="local Dask worker processes (default: the CPU count; 1: run the "
+                            "points one after another in this process)")
+    sweep.add_argument("--scheduler", default=None, metavar="ADDRESS",
+                       help="run the points on the Dask scheduler at ADDRESS")
+    sweep.add_argument("--backend", choices=("auto", "cpu", "gpu"), default=None,
+                       help="array backend of every point")
+    sweep.add_argument("--quiet", action="store_true", help="no progress on stderr")
+
+    for command in (run, check, characterize, scenarios, limits, sweep):
         command.add_argument("--allow-outside", action="store_true",
                              help="let the files the case names (meshes, power maps, plate "
                                   "cases, [output] directory) lie outside the case file's "
@@ -200,7 +226,7 @@ def main(argv: list[str] | None = None) -> int:
         return int(exit_.code or 0)
     command = {"run": _run, "check": _check, "show": _show,
                "characterize": _characterize, "scenarios": _scenarios,
-               "limits": _limits}[args.command]
+               "limits": _limits, "sweep": _sweep}[args.command]
     where = getattr(args, "case", "")
     try:
         return command(args)
@@ -377,6 +403,23 @@ def _limits(args) -> int:
     print(format_limits(answers, margin))
     print(f"limits: {output}")
     return EXIT_OK
+
+
+def _sweep(args) -> int:
+    from solver.sweep import design_points, run_sweep
+
+    case = _checked_case(args, args.backend)
+    points, design = design_points(args.set, args.from_csv, args.design, args.samples,
+                                   args.seed, where=args.case)
+    folder = Path(args.output) if args.output else Path("results") / f"{case.name}_sweep"
+    sweep = run_sweep(case, points, folder, workers=args.workers, scheduler=args.scheduler,
+                      backend=args.backend, quiet=args.quiet, design=design)
+    for record in sweep.failed:
+        print(f"{args.case}: point {record['index'] + 1} failed: {record['error']}",
+              file=sys.stderr)
+    print(f"sweep: {len(sweep.records)} points ({sweep.ran} run, {len(sweep.failed)} failed); "
+          f"results: {folder}")
+    return EXIT_FAILED if sweep.failed else EXIT_OK
 
 
 def _show(args) -> int:

@@ -1,7 +1,7 @@
 """Independent jobs on Dask (``dask.distributed``): characterization runs, per-plate solves, sweeps.
 
 :func:`map_jobs` runs ``function(item)`` for every item on a Dask cluster and returns the results
-in input order:
+in input order (:func:`completed_jobs` yields each as it finishes):
 
 * **where**: a :class:`distributed.LocalCluster` of ``n_workers`` single-threaded workers by
   default (processes, or threads with ``processes=False``), a scheduler address
@@ -22,7 +22,8 @@ This is Dask's own scheduler: coolsim adds no scheduler of its own.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any
 
 
 def gpu_count() -> int:
@@ -115,11 +116,32 @@ def map_jobs(function: Callable, items: Iterable, scheduler=None, n_workers: int
     Exception
         The exception of a job that still fails after its retries.
     """
-    from distributed import Client
+    items = list(items)
+    results: list = [None] * len(items)
+    for position, result in completed_jobs(function, items, scheduler, n_workers, retries,
+                                           processes, gpus):
+        results[position] = result
+    return results
+
+
+def completed_jobs(function: Callable, items: Iterable, scheduler=None, n_workers: int = 2,
+                   retries: int = 2, processes: bool = True, gpus: bool | None = None
+                   ) -> Iterator[tuple[int, Any]]:
+    """Run ``function(item)`` for every item on Dask and yield ``(position, result)`` as each
+    job finishes (a sweep reports its progress and records each point as it comes).
+
+    Parameters as :func:`map_jobs`; ``position`` is the item's index in ``items``.
+
+    Raises
+    ------
+    Exception
+        The exception of a job that still fails after its retries.
+    """
+    from distributed import Client, as_completed
 
     items = list(items)
     if not items:
-        return []
+        return
     devices = gpu_count() if gpus is None or gpus else 0
     use_gpu = bool(devices) if gpus is None else bool(gpus)
     cluster = None
@@ -135,7 +157,9 @@ def map_jobs(function: Callable, items: Iterable, scheduler=None, n_workers: int
         futures = client.map(_run_on_worker, [function] * len(items), items,
                              [use_gpu] * len(items), [devices] * len(items), retries=retries,
                              pure=False, resources=resources)
-        return client.gather(futures)
+        positions = {future.key: position for position, future in enumerate(futures)}
+        for future in as_completed(futures):
+            yield positions[future.key], future.result()
     finally:
         if own_client:
             client.close()
@@ -153,4 +177,4 @@ def jobs_mapper(scheduler=None, n_workers: int = 2, retries: int = 2, processes:
     return mapper
 
 
-__all__ = ["gpu_count", "jobs_mapper", "local_cluster", "map_jobs"]
+__all__ = ["completed_jobs", "gpu_count", "jobs_mapper", "local_cluster", "map_jobs"]

@@ -17,6 +17,9 @@ Every problem is raised as a :class:`CaseError` whose ``str()`` is one line::
 
     <file>: <key.path>: <message> (got <value>; allowed: <...>)
 
+``case.with_changes({"chips[0].power": "1.2 kW"})`` returns a new case validated the same way
+(:mod:`solver.case.changes`).
+
 ``python -m solver.case reference`` prints the Markdown key reference generated from the models
 (committed as ``docs/case_reference.md``).
 
@@ -54,6 +57,7 @@ from solver.case.bodies import (
     TemperatureBoundary,
     WallBoundary,
 )
+from solver.case.changes import parse_key_path, value_at, with_changes
 from solver.case.errors import (
     NOTHING,
     CaseError,
@@ -80,7 +84,7 @@ from solver.case.introspection import (
     unit_of,
     unwrap,
 )
-from solver.case.loading import case_from_dict, load_case
+from solver.case.loading import case_from_dict, check_whole_case, load_case
 from solver.case.messages import case_error_from_validation
 from solver.case.network import (
     WATER_CLASSES,
@@ -154,6 +158,9 @@ from solver.case.sections import (
 )
 from solver.case.validate import body_bounds, plate_case_files, validate_case
 
+# bound here, not in schema.py: changing a case re-runs the validation, which imports the schema
+Case.with_changes = with_changes
+
 __all__ = [
     "BaseBody", "BoxLike", "BoxBody", "CylinderBody", "FinArrayBody", "PinFinArrayBody",
     "ChannelArrayBody", "MeshBody", "Body", "SHAPES", "Footprint", "DEFAULT_CHIP_LIMIT", "Chip",
@@ -177,5 +184,6 @@ __all__ = [
     "OutputSection", "CoolantChoice", "ConductivityTable", "Conductivity", "SolidMaterial",
     "CoolantMaterial", "Material", "CouplingSection", "ReportSection", "PumpFailedScenario",
     "PlateBlockedScenario", "FacilityOffsetScenario", "PowerScaleScenario", "QdMissingScenario",
-    "ScenarioSpec", "validate_case", "plate_case_files", "body_bounds"
+    "ScenarioSpec", "validate_case", "plate_case_files", "body_bounds", "check_whole_case",
+    "with_changes", "parse_key_path", "value_at"
 ]

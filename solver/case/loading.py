@@ -67,10 +67,21 @@ def load_case(path: str | Path, check: bool = True, allow_outside: bool = False)
     _check_depth(data, path)
     case = case_from_dict(data, path, allow_outside)
     if check:
-        validate_case(case)
-        _check_rack_plates(case, error_factory(case.display_path or case.source_path,
-                                                case.raw))
+        check_whole_case(case)
     return case
+
+
+def check_whole_case(case: Case) -> None:
+    """The semantic checks :func:`load_case` runs after the schema: :func:`validate_case`, then
+    the rack's plate case files (they exist and are conjugate plates with the loop's coolant).
+
+    Raises
+    ------
+    CaseError
+        For the first problem found.
+    """
+    validate_case(case)
+    _check_rack_plates(case, error_factory(case.display_path or case.source_path, case.raw))
 
 
 def _check_depth(data: dict, path) -> None:

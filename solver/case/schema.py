@@ -78,13 +78,14 @@ class Case(Section):
     _allow_outside: bool = PrivateAttr(False)
 
     def attach_source(self, path: str | Path | None, raw: dict,
-                      allow_outside: bool = False) -> None:
+                      allow_outside: bool = False, display: str | None = None) -> None:
         """Record the file this case was read from (``path``, None for a mapping), its parsed
-        TOML mapping ``raw`` (error messages quote the values as written) and whether the files
-        it names may lie outside its folder tree (:mod:`solver.case.locations`)."""
+        TOML mapping ``raw`` (error messages quote the values as written), whether the files
+        it names may lie outside its folder tree (:mod:`solver.case.locations`) and
+        ``display``, the path as messages show it (default ``path`` as given)."""
         if path is not None:
             self._source_path = Path(path).resolve()
-            self._display_path = str(path)
+            self._display_path = display or str(path)
         self._raw = raw
         self._allow_outside = bool(allow_outside)
 

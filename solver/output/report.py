@@ -47,13 +47,13 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from solver import __version__
 from solver.case.bodies import DEFAULT_CHIP_LIMIT
 from solver.case.network import WATER_CLASSES
 from solver.output.atomic import read_json, write_json
 from solver.output.chip_pictures import chip_kind, chip_tray, plot_chip_temperatures
 from solver.output.html_report import markdown_table, verdict_status, write_report_pages
 from solver.units import LPM, ZERO_CELSIUS
+from solver.version import __version__
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ from typing import Any
 
 import numpy as np
 
-from solver import __version__
 from solver.jsonable import to_jsonable
 from solver.models.temperature_stats import (
     kelvin_to_celsius,
@@ -26,6 +25,7 @@ from solver.output.atomic import atomic_write_text as _atomic_write_text
 from solver.output.atomic import read_json, write_json
 from solver.output.results import ResultDirectory
 from solver.units import ZERO_CELSIUS
+from solver.version import __version__
 
 SCHEMA = "coolsim-summary"
 
