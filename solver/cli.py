@@ -411,7 +411,8 @@ def _sweep(args) -> int:
     case = _checked_case(args, args.backend)
     points, design = design_points(args.set, args.from_csv, args.design, args.samples,
                                    args.seed, where=args.case)
-    folder = Path(args.output) if args.output else Path("results") / f"{case.name}_sweep"
+    folder = Path(args.output) if args.output else Path(case.output_root) / f"{case.name}_sweep"
+    _check_output_folder(args, folder)
     sweep = run_sweep(case, points, folder, workers=args.workers, scheduler=args.scheduler,
                       backend=args.backend, quiet=args.quiet, design=design)
     for record in sweep.failed:
