@@ -55,10 +55,6 @@ from solver.output.checkpoint import CheckpointError, Interrupted
 from solver.preflight import check_case
 from solver.setup import curves_path, domain_bounds
 
-# the questions of ``coolsim limits`` (solver.limits.QUESTIONS, kept here so that the parser
-# does not import the network solvers)
-LIMIT_QUESTIONS = ("minimum_flow", "warmest_facility_supply", "maximum_power")
-
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
@@ -152,11 +148,14 @@ def _parser() -> argparse.ArgumentParser:
     scenarios.add_argument("--rack-dp-budget", default=None, metavar="DP",
                            help='rack pressure-drop budget, e.g. "50 kPa"')
 
-    limits = sub.add_parser("limits", help="operating limits of a rack: minimum flow, "
-                            "warmest facility water, maximum chip power (root-finding)")
-    limits.add_argument("case", metavar="CASE", help="TOML case file with a [network]")
-    limits.add_argument("--questions", default=",".join(LIMIT_QUESTIONS),
-                        help="comma-separated subset of: " + ", ".join(LIMIT_QUESTIONS))
+    limits = sub.add_parser("limits", help="operating limits of a rack or a cold plate: "
+                            "minimum flow, warmest water, maximum chip power (root-finding)")
+    limits.add_argument("case", metavar="CASE",
+                        help="TOML case file: a rack or network, or a conjugate cold plate")
+    limits.add_argument("--questions", default=None,
+                        help="comma-separated subset of: minimum_flow, warmest_facility_supply, "
+                             "maximum_power (a rack); minimum_flow, warmest_inlet, "
+                             "maximum_power (a cold plate); default all")
     limits.add_argument("--margin", default="0 K", metavar="K",
                         help="margin every chip keeps below its limit (default 0 K)")
     limits.add_argument("--group", default=None, metavar="NAME",
@@ -381,26 +380,20 @@ def _limits(args) -> int:
     from solver.limits import case_limits, format_limits, write_limits
 
     case = _checked_case(args, args.backend)
-    if case.network is None:
-        print(f"{args.case}: limits: the case has no [network] (limits are searched on a rack "
-              "or network case)", file=sys.stderr)
-        return EXIT_BAD_INPUT
     output = Path(args.output) if args.output else Path(case.output_root) / case.name / "limits"
     _check_output_folder(args, output)
-    questions = [q.strip() for q in args.questions.split(",") if q.strip()]
+    questions = [q.strip() for q in args.questions.split(",") if q.strip()] \
+        if args.questions else None
     try:
         margin = units.parse_quantity(args.margin, units.TEMPERATURE_DIFFERENCE_UNITS,
                                       "margin [K]")
-        unknown = sorted(set(questions) - set(LIMIT_QUESTIONS))
-        if unknown or not questions:
-            raise ValueError(f"--questions: unknown {', '.join(unknown) or '(none given)'}; "
-                             f"allowed: {', '.join(LIMIT_QUESTIONS)}")
-        answers = case_limits(case, args.backend, questions, margin, args.group, args.quiet)
+        answers, model = case_limits(case, output, args.backend, questions, margin, args.group,
+                                     args.quiet)
     except ValueError as error:
         print(f"{args.case}: {' '.join(str(error).split())}", file=sys.stderr)
         return EXIT_BAD_INPUT
-    write_limits(output, answers, margin)
-    print(format_limits(answers, margin))
+    write_limits(output, answers, margin, model)
+    print(format_limits(answers, margin, model))
     print(f"limits: {output}")
     return EXIT_OK
 

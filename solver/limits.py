@@ -54,6 +54,10 @@ from solver.setup import network_section
 from solver.units import LPM, ZERO_CELSIUS
 
 QUESTIONS = ("minimum_flow", "warmest_facility_supply", "maximum_power")
+PLATE_QUESTIONS = ("minimum_flow", "warmest_inlet", "maximum_power")
+# the output of each 3D trial of a plate search (its summary is what the search reads)
+TRIAL_OUTPUT = {"output.write_fields": False, "output.write_images": False,
+                "output.checkpoint": False}
 
 
 @dataclass(frozen=True)
@@ -476,26 +480,33 @@ def find_limits(section, coolant, limits: DesignLimits | None = None,
 # ---------------------------------------------------------------------------------------------
 def _value_text(answer: LimitAnswer) -> str:
     v = answer.value
-    if answer.question == "warmest_facility_supply":
+    if answer.question in ("warmest_facility_supply", "warmest_inlet"):
         text = f"{v - ZERO_CELSIUS:.2f} C (+-{answer.tolerance:g} K)"
+        if answer.question == "warmest_inlet":
+            return text
         return text + (f", admits {answer.water_class}" if answer.water_class else
                        ", below every ASHRAE W-class")
     if answer.question == "maximum_power":
         return f"{v:.1f} W per plate (+-{answer.tolerance:.2g} W)"
-    text = f"{answer.quantity.split(' [')[0]} {v:.4g} (+-{answer.tolerance:.2g})"
-    if answer.flow is not None:
-        text += f": {answer.flow * LPM:.2f} L/min"
-        if answer.power > 0:
-            text += f" = {answer.flow * LPM / (answer.power / 1e3):.3f} L/min/kW"
-    if answer.plate_flow is not None:
+    if answer.quantity.endswith("[m3/s]"):  # a plate's inlet flow
+        text = f"{v * LPM:.4g} L/min (+-{answer.tolerance * LPM:.2g} L/min)"
+    else:
+        text = f"{answer.quantity.split(' [')[0]} {v:.4g} (+-{answer.tolerance:.2g})"
+        if answer.flow is not None:
+            text += f": {answer.flow * LPM:.2f} L/min"
+    if answer.flow is not None and answer.power > 0:
+        text += f" = {answer.flow * LPM / (answer.power / 1e3):.3f} L/min/kW"
+    if answer.plate_flow is not None and not answer.quantity.endswith("[m3/s]"):
         text += f"; limiting plate {answer.plate_flow * LPM:.3f} L/min"
     return text
 
 
 def _plain(answer: LimitAnswer, value: float) -> str:
-    """A value of the varied quantity: C for temperatures, else 5 digits."""
-    if answer.question == "warmest_facility_supply":
+    """A value of the varied quantity: C for temperatures, L/min for flows, else 5 digits."""
+    if answer.question in ("warmest_facility_supply", "warmest_inlet"):
         return f"{value - ZERO_CELSIUS:.2f} C"
+    if answer.quantity.endswith("[m3/s]"):
+        return f"{value * LPM:.4g} L/min"
     return f"{value:.5g}"
 
 
@@ -508,12 +519,13 @@ def _limit_text(answer: LimitAnswer) -> str:
     return text
 
 
-def format_limits(answers: Sequence[LimitAnswer], margin: float = 0.0) -> str:
-    """Markdown table of the answers: limit, limiting chip, bracket, solves."""
+def format_limits(answers: Sequence[LimitAnswer], margin: float = 0.0,
+                  model: str = "the rack network with its plate curves") -> str:
+    """Markdown table of the answers: limit, limiting chip, bracket, solves; ``model`` says
+    what each trial solves."""
     lines = ["# Operating limits", "",
              f"Every chip within its limit{f' less {margin:g} K' if margin else ''}; one "
-             "quantity varied at a time from the design point (root-finding on the rack "
-             "network with its plate curves).", "",
+             f"quantity varied at a time from the design point (root-finding on {model}).", "",
              "| question | limit | limiting chip | design value | bracket | solves | note |",
              "|---|---|---|---|---|---|---|"]
     for a in answers:
@@ -525,35 +537,157 @@ def format_limits(answers: Sequence[LimitAnswer], margin: float = 0.0) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
+# the questions on one cold plate (each trial a 3D solve)
+# ---------------------------------------------------------------------------------------------
+def _plate_trial(case, knob_changes: Callable[[float], dict], folder: Path, backend):
+    """``trial(value) -> Trial``: the plate case with ``knob_changes(value)`` solved in 3D as a
+    point of ``folder`` (:func:`solver.sweep.evaluate`: a value solved before is read back)."""
+    from solver.sweep import evaluate
+
+    def trial(value: float) -> Trial:
+        # a trial keeps its summary and tables; fields, pictures and checkpoints are left out
+        record = evaluate(case, {**knob_changes(value), **TRIAL_OUTPUT}, folder, backend)
+        metrics = record.get("metrics") or {}
+        if record["status"] == "failed":
+            return Trial(value, None, error=record.get("error", "the solve failed"))
+        if metrics.get("converged") is False:
+            return Trial(value, None, error="the flow or energy solve did not converge")
+        margins = {k.split(".")[1]: v for k, v in metrics.items()
+                   if k.startswith("chip.") and k.endswith(".margin") and v is not None}
+        if not margins:
+            return Trial(value, None, error="no chip temperatures in the result")
+        chip = min(margins, key=margins.get)
+        flow = metrics.get("volumetric_flow")
+        flow = None if flow is None else flow / LPM
+        return Trial(value, float(margins[chip]), chip, flow, flow)
+
+    return trial
+
+
+def _single_inlet(case):
+    """The plate's one inlet boundary (None when it has none or several)."""
+    inlets = [b for b in case.boundaries if b.type == "inlet"]
+    return inlets[0] if len(inlets) == 1 else None
+
+
+def plate_limits(case, folder, backend=None, questions: Sequence[str] = PLATE_QUESTIONS,
+                 margin: float = 0.0, say: Callable[[str], None] | None = None
+                 ) -> list[LimitAnswer]:
+    """Answer :data:`PLATE_QUESTIONS` on a conjugate cold-plate case, each trial one 3D solve
+    kept under ``folder/points`` (read back when asked again).
+
+    ``minimum_flow`` varies the inlet's volumetric flow [m3/s] (the case's velocity or mass flow
+    replaced by it), ``warmest_inlet`` its temperature [K], ``maximum_power`` every chip's power
+    in proportion (the answer is the total [W]). The criterion is each chip's peak temperature
+    against its ``max_temperature`` less ``margin`` [K].
+
+    Raises
+    ------
+    ValueError
+        An unknown question, a plate without chips, an inlet question on a plate without
+        exactly one inlet.
+    """
+    unknown = set(questions) - set(PLATE_QUESTIONS)
+    if unknown:
+        raise ValueError(f"unknown limit question(s) {', '.join(sorted(unknown))} for a plate "
+                         f"(known: {', '.join(PLATE_QUESTIONS)})")
+    if not case.chips:
+        raise ValueError("limits: the plate has no [[chips]] (the limits are chip "
+                         "temperatures)")
+    inlet = _single_inlet(case)
+    if inlet is None and set(questions) & {"minimum_flow", "warmest_inlet"}:
+        raise ValueError("limits: minimum_flow and warmest_inlet need exactly one inlet "
+                         "boundary")
+    folder = Path(folder)
+    total = sum(chip.power for chip in case.chips)
+
+    def powers(value):
+        return {f"chips[{chip.name}].power": chip.power * value / total for chip in case.chips}
+
+    knobs = {}
+    if inlet is not None:
+        design = _plate_trial(case, lambda value: {}, folder, backend)(0.0)
+        flow = design.flow
+        if flow is None:
+            raise ValueError(f"limits: the design point of the plate cannot be solved: "
+                             f"{design.error}")
+        key = f"boundaries[{inlet.name}]"
+        knobs["minimum_flow"] = (_Knob("minimum_flow", "inlet flow [m3/s]", None, flow,
+                                       flow / 50.0, 10.0 * flow, 1e-3 * flow, True),
+                                 lambda value: {f"{key}.volumetric_flow": value})
+        knobs["warmest_inlet"] = (_Knob("warmest_inlet", "inlet temperature [K]", None,
+                                        inlet.temperature, ZERO_CELSIUS + 5.0,
+                                        ZERO_CELSIUS + 70.0, 0.02, False),
+                                  lambda value: {f"{key}.temperature": value})
+    knobs["maximum_power"] = (_Knob("maximum_power", "total chip power [W]", None, total,
+                                    0.05 * total, 20.0 * total, 1e-3 * total, False), powers)
+    answers = []
+    for number, question in enumerate(questions, start=1):
+        start = time.perf_counter()
+        knob, changes = knobs[question]
+        # the design value itself is the unchanged case (its hash, its folder)
+        trial = _plate_trial(case, lambda value, changes=changes, knob=knob:
+                             {} if value == knob.design else changes(value), folder, backend)
+        answer = find_limit(trial, knob, margin, total)
+        answers.append(answer)
+        if say:
+            say(f"limit {number}/{len(questions)}: {question.replace('_', ' ')}: "
+                f"{_limit_text(answer)} after {answer.evaluations} 3D solves in "
+                f"{format_duration(time.perf_counter() - start)}")
+    return answers
+
+
+# ---------------------------------------------------------------------------------------------
 # a case
 # ---------------------------------------------------------------------------------------------
-def case_limits(case, backend=None, questions: Sequence[str] = QUESTIONS, margin: float = 0.0,
-                group: str | None = None, quiet: bool = False) -> list[LimitAnswer]:
-    """The limit answers of a case with a ``[network]``: a coupled rack (plate groups naming a
-    3D ``case``) is coupled first and searched with its 3D-corrected plate curves and the
-    plate cases' chip limits, as its scenarios are; a network rack with its own curves."""
+def case_limits(case, folder, backend=None, questions: Sequence[str] | None = None,
+                margin: float = 0.0, group: str | None = None,
+                quiet: bool = False) -> tuple[list[LimitAnswer], str]:
+    """The limit answers of a case and what each trial solved (for :func:`format_limits`).
+
+    A case with a ``[network]``: a coupled rack (plate groups naming a 3D ``case``) is coupled
+    first and searched with its 3D-corrected plate curves and the plate cases' chip limits, as
+    its scenarios are; a network rack with its own curves (:func:`find_limits`). A conjugate
+    cold plate: each trial a 3D solve under ``folder/points`` (:func:`plate_limits`).
+    ``questions`` defaults to every question of the kind.
+
+    Raises
+    ------
+    ValueError
+        A case that is neither, or a question the kind does not answer.
+    """
+    say = None if quiet else _stderr_line
+    if case.network is None:
+        if not case.bodies or case.solver.physics != "conjugate":
+            raise ValueError("limits: the case is neither a rack or network (no [network]) nor "
+                             "a conjugate cold plate")
+        return (plate_limits(case, Path(folder), backend, questions or PLATE_QUESTIONS, margin,
+                             say), "3D solves of the plate")
     limits = design_limits(case)
     curves = None
     if plate_case_files(case):
         coupled, _, _ = couple_case(case, get_backend(backend or case.solver.backend), quiet)
         curves, limits = coupled.scenario_curves(), coupled.with_chip_limits(limits)
-    return find_limits(network_section(case), case.coolant_material(), limits, curves,
-                       questions, margin, group, None if quiet else _stderr_line)
+    return (find_limits(network_section(case), case.coolant_material(), limits, curves,
+                        questions or QUESTIONS, margin, group, say),
+            "the rack network with its plate curves")
 
 
 def _stderr_line(text: str) -> None:
     print(text, file=sys.stderr, flush=True)
 
 
-def write_limits(directory, answers: Sequence[LimitAnswer], margin: float = 0.0) -> dict:
+def write_limits(directory, answers: Sequence[LimitAnswer], margin: float = 0.0,
+                 model: str = "the rack network with its plate curves") -> dict:
     """Write ``limits.md`` (the table and the warnings at each answer) and ``limits.json``
     (every answer with its trials, SI units) into ``directory``; returns their paths."""
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    text = format_limits(answers, margin)
+    text = format_limits(answers, margin, model)
     notes = [f"- {a.question.replace('_', ' ')}: {w}" for a in answers for w in a.warnings]
     if notes:
         text += "\nWarnings at the answers:\n\n" + "\n".join(notes) + "\n"
     return {"markdown": atomic_write_text(directory / "limits.md", text),
             "json": write_json(directory / "limits.json",
-                               {"margin": margin, "answers": [a.as_dict() for a in answers]})}
+                               {"margin": margin, "model": model,
+                                "answers": [a.as_dict() for a in answers]})}
