@@ -15,10 +15,11 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from channel_plate import channel_plate_case  # tests/ on the path
 
 from solver.case import NetworkSection, load_case
 from solver.coupling import build_rack, solve_rack
-from solver.limits import QUESTIONS, find_limits, format_limits, water_class_for
+from solver.limits import find_limits, format_limits, water_class_for
 from solver.materials import get_coolant
 from solver.output import DesignLimits
 from solver.scenarios import FacilityOffset, PowerScale
@@ -261,50 +262,7 @@ def test_command_line_answers_and_writes_its_table(tmp_path, capsys):
     assert len(err) == 1 and "neither a rack" in err[0]
 
 
-PLATE = """
-[case]
-name = "plate"
 
-[solver]
-physics = "conjugate"
-
-[grid]
-max_spacing = "2 mm"
-
-[[bodies]]
-name = "base"
-material = "copper"
-shape = "box"
-min = ["0 mm", "0 mm", "0 mm"]
-max = ["40 mm", "10 mm", "2 mm"]
-
-[[bodies]]
-name = "channel"
-material = "coolant"
-shape = "box"
-min = ["0 mm", "0 mm", "2 mm"]
-max = ["40 mm", "10 mm", "4 mm"]
-
-[[chips]]
-name = "gpu"
-body = "base"
-power = "10 W"
-max_temperature = "80 C"
-
-[[boundaries]]
-name = "inlet"
-type = "inlet"
-side = "x_min"
-region = { min = ["0 mm", "2 mm"], max = ["10 mm", "4 mm"] }
-volumetric_flow = "1 L/min"
-temperature = "35 C"
-
-[[boundaries]]
-name = "outlet"
-type = "outlet"
-side = "x_max"
-region = { min = ["0 mm", "2 mm"], max = ["10 mm", "4 mm"] }
-"""
 
 
 def test_plate_limits_agree_with_separate_3d_runs(tmp_path):
@@ -319,7 +277,7 @@ def test_plate_limits_agree_with_separate_3d_runs(tmp_path):
     from solver.sweep import evaluate
 
     path = tmp_path / "plate.toml"
-    path.write_text(PLATE)
+    path.write_text(channel_plate_case(power="10 W", spacing="2 mm", limit="80 C"))
     case = load_case(path)
     power, inlet = plate_limits(case, tmp_path / "limits", questions=["maximum_power",
                                                                          "warmest_inlet"])

@@ -10,6 +10,7 @@ import math
 
 import numpy as np
 import pytest
+from channel_plate import channel_plate_case  # tests/ on the path
 
 from solver.case import case_hash, load_case
 from solver.coupling import (
@@ -43,54 +44,12 @@ def analytic_runner(case, flow, backend):
 
 analytic_runner.calls = 0
 
-CASE = """
-[case]
-name = "plate"
 
-[solver]
-physics = "conjugate"
-
-[grid]
-max_spacing = "{spacing}"
-
-[[bodies]]
-name = "base"
-material = "copper"
-shape = "box"
-min = ["0 mm", "0 mm", "0 mm"]
-max = ["{length}", "10 mm", "2 mm"]
-
-[[bodies]]
-name = "channel"
-material = "coolant"
-shape = "box"
-min = ["0 mm", "0 mm", "2 mm"]
-max = ["{length}", "10 mm", "4 mm"]
-
-[[chips]]
-name = "gpu"
-body = "base"
-power = "{power}"
-
-[[boundaries]]
-name = "inlet"
-type = "inlet"
-side = "x_min"
-region = {{ min = ["0 mm", "2 mm"], max = ["10 mm", "4 mm"] }}
-volumetric_flow = "1 L/min"
-temperature = "{inlet}"
-
-[[boundaries]]
-name = "outlet"
-type = "outlet"
-side = "x_max"
-region = {{ min = ["0 mm", "2 mm"], max = ["10 mm", "4 mm"] }}
-"""
 
 
 def write_case(tmp_path, length="40 mm", power="1 kW", inlet="35 C", spacing="1 mm"):
     path = tmp_path / "plate.toml"
-    path.write_text(CASE.format(length=length, power=power, inlet=inlet, spacing=spacing))
+    path.write_text(channel_plate_case(length, power, inlet, spacing))
     return load_case(path)
 
 
