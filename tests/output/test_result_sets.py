@@ -291,6 +291,28 @@ def test_a_finished_run_removes_a_checkpoint_it_did_not_write(tmp_path):
     assert not checkpoint.exists()
 
 
+def test_ctrl_c_keeps_the_previous_set_and_the_next_run_cleans_up(tmp_path, capsys,
+                                                                  monkeypatch):
+    """Ctrl-C in the solve: exit 130, the previous set intact, the staging folder kept as
+    ``.box.interrupted-<run>`` (for ``--resume``), removed by the next run without --resume."""
+    case = _write_case(tmp_path)
+    out = tmp_path / "out"
+    assert main(["run", str(case), "--output", str(out), "--quiet"]) == 0
+    before = _run_id(out / "box")
+    from solver import pipeline
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(pipeline, "solve_conduction", interrupted)
+    assert main(["run", str(case), "--output", str(out), "--quiet"]) == 130
+    assert _run_id(out / "box") == before and verify(out / "box") == []
+    assert [p.name.split("-")[0] for p in out.glob(".box.*")] == [".box.interrupted"]
+    monkeypatch.undo()
+    assert main(["run", str(case), "--output", str(out), "--quiet"]) == 0
+    assert _leftovers(out) == [] and _run_id(out / "box") != before
+
+
 # -- kills --------------------------------------------------------------------------------------
 # SIGKILL this process at the n-th step of the switch: rename the old set aside (0), rename the
 # staging folder into place (1), delete the set put aside (2)
@@ -442,3 +464,45 @@ def test_network_runs_and_scenarios_write_sets(tmp_path):
     assert main(["scenarios", str(other), "--scenarios", str(scenarios),
                  "--output", str(folder / "scenarios")]) == 2
 
+
+
+def test_resume_continues_in_the_interrupted_runs_folder(tmp_path, monkeypatch):
+    """A plate in time writing a field every 5 steps, stopped by Ctrl-C after step 12 and
+    resumed: the resumed set holds the fields written before the stop (the staging folder of
+    the interrupted run is continued), every file ``transient.pvd`` names exists, and the set
+    verifies with nothing left over."""
+    import copy
+    import re
+    import tomllib
+
+    from solver.case import case_from_dict
+    from solver.pipeline import run
+    from solver.transient_run import PlateTransient
+
+    plate = ROOT / "tests" / "models" / "data" / "small_chip_plate.toml"
+    raw = copy.deepcopy(tomllib.loads(plate.read_text()))
+    raw["transient"] = {"end": "3 s", "checkpoint_every": 4, "fields_every": 5,
+                        "chip_power": {"die": "30 W"}}
+    raw["output"] = {"write_images": False, "write_fields": True, "checkpoint": True}
+    original = PlateTransient.run
+
+    def stopped(self, steps, progress=None, checkpoint=None, every=0, history=None):
+        def stop(energy, history_now):
+            checkpoint(energy, history_now)
+            if history_now.steps == 12:
+                raise KeyboardInterrupt
+        return original(self, steps, progress, stop, every, history)
+
+    monkeypatch.setattr(PlateTransient, "run", stopped)
+    with pytest.raises(KeyboardInterrupt):
+        run(case_from_dict(raw, plate), backend="cpu", output=tmp_path, quiet=True)
+    (kept,) = tmp_path.glob(".small_chip_plate.interrupted-*")
+    assert sorted(p.name for p in (kept / "transient").iterdir()) == [
+        "fields_000005.vtr", "fields_000010.vtr"]
+    monkeypatch.setattr(PlateTransient, "run", original)
+    run(case_from_dict(raw, plate), backend="cpu", output=tmp_path, quiet=True, resume=True)
+    folder = tmp_path / "small_chip_plate"
+    named = re.findall(r'file="([^"]+)"', (folder / "transient.pvd").read_text())
+    assert "transient/fields_000005.vtr" in named
+    assert all((folder / name).is_file() for name in named)
+    assert verify(folder) == [] and _leftovers(tmp_path) == []
