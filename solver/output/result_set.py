@@ -218,8 +218,10 @@ def verify(folder: str | os.PathLike, hashes: bool = True) -> list[str]:
             problems.append(f"{path}: changed since run {manifest.get('run_id')}")
     for path in sorted(folder.rglob("*")):
         name = path.relative_to(folder).as_posix()
+        in_progress = any(_LEFTOVER.match(part) for part in name.split("/")[:-1])
         if (path.is_file() and name != MANIFEST and name not in files and not inside_nested(name)
-                and not _is_picture(name) and temporary_owner(path.name) is None):
+                and not _is_picture(name) and temporary_owner(path.name) is None
+                and not in_progress):
             problems.append(f"{path}: not part of run {manifest.get('run_id')}")
     summary = folder / "summary.json"
     if summary.is_file() and "summary.json" in files:
@@ -352,10 +354,16 @@ class StagedResults(ResultDirectory):
 
 
 def _disk_error(error: OSError, staged: StagedResults) -> bool:
-    """An error of the disk the results go to (full, read-only, denied)."""
+    """An error of the disk the results go to (full, read-only, denied), or of a file under the
+    results root."""
     name = getattr(error, "filename", None)
-    return error.errno in _DISK_ERRORS or (
-        name is not None and str(staged.root) in str(name))
+    if error.errno in _DISK_ERRORS:
+        return True
+    try:
+        return name is not None and Path(os.fsdecode(name)).resolve().is_relative_to(
+            Path(staged.root).resolve())
+    except (TypeError, ValueError, OSError):
+        return False
 
 
 def _begin(final: ResultDirectory, case_file: str | None, case_hash: str, overwrite: bool,
@@ -373,8 +381,8 @@ def _begin(final: ResultDirectory, case_file: str | None, case_hash: str, overwr
             # continue in the folder of the run that --resume continues (its field series)
             os.rename(interrupted[-1], staged.path)
         _repair(root, final.case_name)
-        for path in root.glob(f".{final.case_name}.interrupted-*"):
-            if path != staged.path:
+        for state, _, path in _leftovers(root, final.case_name):
+            if state == "interrupted":  # not continued by this run: nothing will resume it
                 _remove(path)
         if not overwrite:
             _refuse_other_case(final.path, case_file, case_hash)
@@ -405,6 +413,7 @@ def staged_results(final: ResultDirectory, case_file: str | None, case_hash: str
         Continue in the staging folder of the interrupted run (``--resume``).
     """
     where = final.destination
+    new_root = not Path(final.root).exists()
     try:
         staged = _begin(final, case_file, case_hash, overwrite, resume)
     except OSError as error:
@@ -419,6 +428,7 @@ def staged_results(final: ResultDirectory, case_file: str | None, case_hash: str
         raise
     except OSError as error:
         staged.abandon()
+        _remove_if_empty(Path(final.root), new_root)
         if _disk_error(error, staged):
             raise ResultWriteError(f"could not write the results into {where}: "
                                    f"{error.strerror or error}; the previous results there are "
@@ -426,4 +436,12 @@ def staged_results(final: ResultDirectory, case_file: str | None, case_hash: str
         raise
     except BaseException:
         staged.abandon()
+        _remove_if_empty(Path(final.root), new_root)
         raise
+
+
+def _remove_if_empty(root: Path, made_by_this_run: bool) -> None:
+    """Remove the results root a failed run made, when nothing is in it."""
+    if made_by_this_run:
+        with contextlib.suppress(OSError):
+            root.rmdir()
