@@ -263,10 +263,13 @@ def _read_or_none(path: Path) -> dict | None:
 
 
 def _same_case(owner: dict, case_file: str | None, case_hash: str) -> bool:
-    """The same case: the same case file (edited or not), or the same case hash."""
+    """The same case: the same case file (edited or not), the same case hash, or two cases
+    built in memory (no file: a script or notebook changing its case between runs)."""
     if owner.get("case_hash") == case_hash:
         return True
     theirs = owner.get("case_file")
+    if theirs is None and case_file is None:
+        return True
     return bool(theirs and case_file) and Path(theirs).resolve() == Path(case_file).resolve()
 
 

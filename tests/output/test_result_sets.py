@@ -239,6 +239,27 @@ def test_another_case_with_the_same_name_is_refused_unless_overwrite(tmp_path, c
     assert verify(out / "box") == []
 
 
+def test_cases_in_memory_replace_each_other_but_not_a_case_files(tmp_path):
+    """Two cases built in memory (no file) with the same name are the same case (a script
+    changing its case between runs); a case file with that name is another case."""
+    import tomllib
+
+    from solver.case import case_from_dict, load_case
+    from solver.output.result_set import ResultFolderError
+    from solver.pipeline import run
+
+    def in_memory(power):
+        return case_from_dict(tomllib.loads(box_case(power=power, extra=NO_PICTURES)))
+
+    out = tmp_path / "out"
+    run(in_memory("1 kW"), output=out, quiet=True)
+    run(in_memory("2 kW"), output=out, quiet=True)
+    assert _power(out / "case") == pytest.approx(2000.0) and verify(out / "case") == []
+    with pytest.raises(ResultFolderError, match="--overwrite"):
+        run(load_case(_write_case(tmp_path, power="3 kW", name="case.toml")), output=out,
+            quiet=True)
+
+
 def test_a_folder_of_other_files_is_refused(tmp_path, capsys):
     """A results folder that holds files that are no coolsim results: refused, exit 2."""
     case = _write_case(tmp_path)
