@@ -55,6 +55,11 @@ def _leftovers(root: Path) -> list[str]:
                                                  or ".tmp" in p.name))
 
 
+def _names_no_staging_folder(folder: Path) -> bool:
+    """No file of the set names a staging folder (paths written while the run wrote there)."""
+    return not any(b".staging-" in p.read_bytes() for p in folder.rglob("*") if p.is_file())
+
+
 def _cli(*args: str, hook: str = "") -> subprocess.Popen:
     """``python -m solver.cli ARGS`` (after ``hook``, Python run first) in a subprocess."""
     code = f"{hook}\nimport sys\nfrom solver.cli import main\nsys.exit(main({list(args)!r}))"
@@ -83,7 +88,7 @@ def test_a_run_writes_one_complete_set_tied_to_its_run(tmp_path, capsys):
                                       "summary.txt", "report.md", "report.html"}
     assert json.loads((folder / "summary.json").read_text())["run_id"] == manifest["run_id"]
     assert verify(folder) == []
-    assert not any(b".staging-" in p.read_bytes() for p in folder.iterdir())
+    assert _names_no_staging_folder(folder)
     assert os.listdir(tmp_path / "out") == ["box"]
     capsys.readouterr()
     assert main(["show", str(folder), "--no-window"]) == 0
@@ -470,7 +475,7 @@ def test_network_runs_and_scenarios_write_sets(tmp_path):
     folder = out / "rack_network"
     files = json.loads((folder / MANIFEST).read_text())["files"]
     assert {"network.csv", "network_summary.json", "network.vtp", "report.md"} <= set(files)
-    assert verify(folder) == []
+    assert verify(folder) == [] and _names_no_staging_folder(folder)
     scenarios = tmp_path / "one.toml"
     scenarios.write_text('[[scenarios]]\nkind = "pump_failed"\nname = "one pump failed"\n')
     assert main(["scenarios", str(path), "--scenarios", str(scenarios),
@@ -527,3 +532,4 @@ def test_resume_continues_in_the_interrupted_runs_folder(tmp_path, monkeypatch):
     assert "transient/fields_000005.vtr" in named
     assert all((folder / name).is_file() for name in named)
     assert verify(folder) == [] and _leftovers(tmp_path) == []
+    assert _names_no_staging_folder(folder)
