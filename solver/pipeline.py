@@ -9,8 +9,9 @@ writes the results.
    cases (:func:`run_rack`);
 3. build the solver objects through :mod:`solver.setup` and solve with :mod:`solver.models`,
    :mod:`solver.network` and :mod:`solver.coupling`;
-4. write ``results/<case>/`` atomically through :mod:`solver.output` (fields, summary, report,
-   images) and print a readable summary.
+4. write ``results/<case>/`` through :mod:`solver.output` (fields, summary, report, images) as
+   one set: into a staging folder switched into place at the end
+   (:mod:`solver.output.result_set`), and print a readable summary.
 """
 
 from __future__ import annotations
@@ -558,7 +559,8 @@ def run_conjugate(case, backend, result_dir, quiet: bool = False, resume: bool =
         No progress lines (summaries, reports and the results folder still go to standard
         output).
     resume : bool
-        Continue from ``checkpoint.npz`` in the results folder (refused if the case changed).
+        Continue from ``ResultDirectory.checkpoint`` (beside the results folder; refused if the
+        case changed).
     start : float, optional
         ``time.perf_counter()`` at the start of the run (for the timings).
 

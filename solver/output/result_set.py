@@ -53,9 +53,9 @@ VERSION = 1
 _RUN_ID = r"\d{8}T\d{6}Z-(?P<pid>\d+)-[0-9a-f]{6}"
 _LEFTOVER = re.compile(rf"^\.(?P<case>.+)\.(?P<state>staging|replaced|interrupted)-"
                        rf"(?P<run>{_RUN_ID})$")
-# errors of the disk, not of the run: reported as "could not write the results"
-_DISK_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EACCES, errno.EPERM, errno.EIO,
-                errno.EFBIG}
+# errors of a full or read-only disk, whatever file they name: "could not write the results"
+# (a permission error counts when it names a file under the results root)
+_DISK_ERRORS = {errno.ENOSPC, errno.EDQUOT, errno.EROFS, errno.EFBIG}
 
 
 class ResultFolderError(Exception):
@@ -112,6 +112,7 @@ def _set_run_id(folder: Path) -> str | None:
 
 
 def _remove(path: Path) -> None:
+    """Delete a folder of a run that is over (what cannot be deleted stays for a later try)."""
     shutil.rmtree(path, ignore_errors=True)
 
 
@@ -141,12 +142,12 @@ def _repair(root: Path, case_name: str) -> list[str]:
         if path.exists() and state != "interrupted":
             _remove(path)
             done.append(f"removed {path.name}")
-    for folder in (root, final):
-        for entry in folder.iterdir() if folder.is_dir() else ():
-            owner = temporary_owner(entry.name)
-            if owner is not None and entry.is_file() and not process_alive(owner):
-                entry.unlink(missing_ok=True)
-                done.append(f"removed {entry}")
+    # temporary files beside the folder (checkpoints) and in it (pictures of `coolsim show`)
+    for entry in [*root.iterdir(), *(final.rglob("*") if final.is_dir() else ())]:
+        owner = temporary_owner(entry.name)
+        if owner is not None and entry.is_file() and not process_alive(owner):
+            entry.unlink(missing_ok=True)
+            done.append(f"removed {entry}")
     return done
 
 
