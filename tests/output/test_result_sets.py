@@ -416,25 +416,31 @@ def _kill_randomly(tmp_path: Path, kills: int, seed: int) -> dict:
     case = _write_case(tmp_path)
     out = tmp_path / "out"
     old = None
+    # "in the write phase": files in the staging folder, or the set switched in but the process
+    # killed before it exited
     counts = {"before the write phase": 0, "in the write phase": 0, "after the switch": 0}
     for attempt in range(kills):
         _write_case(tmp_path, power=f"{1 + attempt % 5} kW")
+        earlier = set(out.glob(".box.staging-*")) if out.is_dir() else set()
         process = _cli("run", str(case), "--output", str(out), "--quiet")
         start = time.monotonic()
         in_write_phase = attempt % 2 == 1
-        delay = rng.uniform(0.0, 0.15) if in_write_phase else rng.uniform(0.2, 3.0)
+        # the write phase of the box lasts 0.2-0.4 s here (first file to exit)
+        delay = rng.uniform(0.0, 0.15) if in_write_phase else rng.uniform(0.1, 2.0)
         while in_write_phase and process.poll() is None and time.monotonic() - start < 60:
-            staging = list(out.glob(".box.staging-*/*")) if out.is_dir() else []
-            if staging:
+            staging = set(out.glob(".box.staging-*")) - earlier if out.is_dir() else set()
+            if any(any(folder.iterdir()) for folder in staging if folder.is_dir()):
                 break
             time.sleep(0.002)
         time.sleep(delay)
         process.kill()
         process.communicate()
         finished = process.returncode == 0
-        staging = list(out.glob(".box.staging-*")) if out.is_dir() else []
+        staging = set(out.glob(".box.staging-*")) - earlier if out.is_dir() else set()
+        switched = (out / "box" / MANIFEST).is_file() and _run_id(out / "box") != old
         counts["after the switch" if finished else "in the write phase"
-               if any(any(s.iterdir()) for s in staging) else "before the write phase"] += 1
+               if any(any(s.iterdir()) for s in staging) or switched
+               else "before the write phase"] += 1
         old = _check_after_kill(out, old, 1000.0 * (1 + attempt % 5))
     assert _run_to_end(case, out)[0] == 0
     assert _leftovers(out) == [] and verify(out / "box") == []
