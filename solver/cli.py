@@ -3,7 +3,7 @@
 ::
 
     coolsim run CASE [--backend auto|cpu|gpu] [--output DIR] [--quiet] [--resume] [--every-plate]
-                     [--allow-outside]
+                     [--overwrite] [--allow-outside]
     coolsim check CASE [--allow-outside]
     coolsim show RESULT [--no-window]
     coolsim sweep CASE --set KEY=VALUES ... [--from-csv FILE] [--design factorial|lhs]
@@ -12,7 +12,8 @@
                               [--workers N | --scheduler ADDRESS] [--no-impedance]
                               [--allow-outside]
     coolsim scenarios CASE [--scenarios FILE] [--output DIR] [--water-class W32]
-                           [--dew-point "18 C"] [--rack-dp-budget "50 kPa"] [--allow-outside]
+                           [--dew-point "18 C"] [--rack-dp-budget "50 kPa"] [--overwrite]
+                           [--allow-outside]
     coolsim limits CASE [--questions minimum_flow,...] [--margin K] [--group NAME]
                         [--output DIR] [--backend auto|cpu|gpu] [--quiet] [--allow-outside]
     coolsim --version
@@ -22,8 +23,9 @@ Exit codes and the error path (one line on stderr for everything but a bug):
 * 0: done;
 * 1: the run failed (diverged, did not converge, out of memory, a file could not be written, a
   feature not in this build): one line;
-* 2: the input is at fault (case file, command line, network, mesh, checkpoint): one line naming
-  the file and the key or component. ``check``, ``run``, ``characterize`` and ``scenarios`` run
+* 2: the input is at fault (case file, command line, network, mesh, checkpoint, a results folder
+  that holds another case's results without ``--overwrite``): one line naming the file and the
+  key or component (or the folder). ``check``, ``run``, ``characterize`` and ``scenarios`` run
   the same checks before solving (:func:`solver.preflight.check_case`), so ``check`` rejects
   what ``run`` would and ``run`` stops before it writes anything;
 * 70 (``EX_SOFTWARE`` of BSD ``sysexits.h``): a bug, any other exception: its traceback, then a
@@ -52,6 +54,7 @@ from solver.materials.properties import MaterialRangeError, UnknownMaterialError
 from solver.models.flow.solution import DivergenceError
 from solver.network.errors import NetworkConvergenceError, NetworkError
 from solver.output.checkpoint import CheckpointError, Interrupted
+from solver.output.result_set import ResultFolderError
 from solver.preflight import check_case
 from solver.setup import curves_path, domain_bounds
 
@@ -63,7 +66,7 @@ EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), after a checkpoint where the ru
 
 # exceptions that mean "the user's input is wrong": one line, exit code 2
 INPUT_ERRORS = (CaseError, MaterialRangeError, UnknownMaterialError, GeometryError, BackendError,
-                CheckpointError, NetworkError)
+                CheckpointError, NetworkError, ResultFolderError)
 
 # run failures that are not bugs: one line, exit code 1
 RUN_FAILURES = (NotImplementedError, DivergenceError, NetworkConvergenceError, MemoryError,
@@ -81,6 +84,10 @@ def _one_line(error: BaseException, prefix: str = "") -> str:
     if not isinstance(error, CaseError) and prefix:
         text = f"{prefix}: {text}"
     return text
+
+
+OVERWRITE_HELP = ("replace a results folder that holds another case's results (the same case "
+                  "file's results are always replaced)")
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -103,6 +110,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--every-plate", action="store_true",
                      help="coupled rack: a 3D solve at every plate's operating point (default: "
                           "[coupling] every_plate, else the hottest plate of each group)")
+    run.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
 
     check = sub.add_parser("check", help="validate a case without solving it")
     check.add_argument("case", metavar="CASE", help="TOML case file")
@@ -147,6 +155,7 @@ def _parser() -> argparse.ArgumentParser:
                            help='room dew point for the dew-point margin check, e.g. "18 C"')
     scenarios.add_argument("--rack-dp-budget", default=None, metavar="DP",
                            help='rack pressure-drop budget, e.g. "50 kPa"')
+    scenarios.add_argument("--overwrite", action="store_true", help=OVERWRITE_HELP)
 
     limits = sub.add_parser("limits", help="operating limits of a rack or a cold plate: "
                             "minimum flow, warmest water, maximum chip power (root-finding)")
@@ -161,8 +170,8 @@ def _parser() -> argparse.ArgumentParser:
     limits.add_argument("--group", default=None, metavar="NAME",
                         help="plate group of maximum_power (default: the most powerful)")
     limits.add_argument("--output", metavar="DIR", default=None,
-                        help="folder of limits.md/limits.json "
-                             "(default results/<case name>/limits)")
+                        help="folder of limits.md/limits.json and a plate's trials "
+                             "(default results/<case name>_limits)")
     limits.add_argument("--backend", choices=("auto", "cpu", "gpu"), default=None,
                         help="backend of a coupled rack's 3D plate solves")
     limits.add_argument("--quiet", action="store_true", help="no progress lines")
@@ -280,7 +289,8 @@ def _run(args) -> int:
     from solver import pipeline
 
     result = pipeline.run(case, backend=args.backend or case.solver.backend,
-                          output=args.output, quiet=args.quiet, resume=args.resume)
+                          output=args.output, quiet=args.quiet, resume=args.resume,
+                          overwrite=args.overwrite)
     return result if isinstance(result, int) and not isinstance(result, bool) else EXIT_OK
 
 
@@ -332,7 +342,10 @@ def _scenarios(args) -> int:
     from dataclasses import replace
 
     from solver import units
+    from solver.case.hashing import case_hash
     from solver.case.transient_scenarios import is_transient
+    from solver.output.result_set import staged_results
+    from solver.output.results import ResultDirectory
     from solver.pipeline import design_limits
     from solver.scenarios import (
         format_comparison,
@@ -369,7 +382,10 @@ def _scenarios(args) -> int:
         print(f"{args.case}: {' '.join(str(error).split())}", file=sys.stderr)
         return EXIT_BAD_INPUT
     study = run_scenarios(section, case.coolant_material(), scenarios, limits, name=case.name)
-    write_scenarios(output, study)
+    source = str(case.source_path) if case.source_path is not None else None
+    with staged_results(ResultDirectory.at(output), source, case_hash(case),
+                        args.overwrite) as staged:
+        write_scenarios(staged.path, study)
     print(format_comparison(study))
     print(f"reports: {output}")
     return EXIT_OK if study.design.report is not None else EXIT_FAILED
@@ -380,7 +396,8 @@ def _limits(args) -> int:
     from solver.limits import case_limits, format_limits, write_limits
 
     case = _checked_case(args, args.backend)
-    output = Path(args.output) if args.output else Path(case.output_root) / case.name / "limits"
+    # beside the case's result set, not in it (as a sweep): a plate's trials stay in points/
+    output = Path(args.output) if args.output else Path(case.output_root) / f"{case.name}_limits"
     _check_output_folder(args, output)
     questions = [q.strip() for q in args.questions.split(",") if q.strip()] \
         if args.questions else None
@@ -417,9 +434,23 @@ def _sweep(args) -> int:
 
 
 def _show(args) -> int:
+    from solver.output import result_set
+    from solver.output.results import ResultDirectory
+
     result = Path(args.result)
+    if result.resolve().parent.is_dir() and result.resolve().name:
+        # a run killed during its switch: finish or undo it first
+        for line in result_set.repair(ResultDirectory.at(result.resolve())):
+            print(f"coolsim: {line}", file=sys.stderr)
     if not result.exists():
         print(f"{args.result}: no such results directory", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    checked = (result / result_set.MANIFEST).is_file()
+    problems = result_set.verify(result) if checked else []
+    if problems:
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        print(f"{args.result}: not one complete result set: {problems[0]}{more}",
+              file=sys.stderr)
         return EXIT_BAD_INPUT
     from solver.output import render
 
@@ -428,6 +459,9 @@ def _show(args) -> int:
     except FileNotFoundError as error:
         print(str(error), file=sys.stderr)
         return EXIT_BAD_INPUT
+    if not checked:
+        print(f"coolsim: {args.result}: no {result_set.MANIFEST} (an older coolsim's results?): "
+              "its files were not checked as one set", file=sys.stderr)
     return outcome if isinstance(outcome, int) and not isinstance(outcome, bool) else EXIT_OK
 
 

@@ -9,8 +9,9 @@ writes the results.
    cases (:func:`run_rack`);
 3. build the solver objects through :mod:`solver.setup` and solve with :mod:`solver.models`,
    :mod:`solver.network` and :mod:`solver.coupling`;
-4. write ``results/<case>/`` atomically through :mod:`solver.output` (fields, summary, report,
-   images) and print a readable summary.
+4. write ``results/<case>/`` through :mod:`solver.output` (fields, summary, report, images) as
+   one set: into a staging folder switched into place at the end
+   (:mod:`solver.output.result_set`), and print a readable summary.
 """
 
 from __future__ import annotations
@@ -77,6 +78,7 @@ from solver.output.report import (
 )
 from solver.output.report import headline as rack_headline
 from solver.output.report import write_report as write_rack_report
+from solver.output.result_set import staged_results
 from solver.output.results import ResultDirectory
 from solver.output.summary import (
     build_summary,
@@ -129,15 +131,16 @@ def _finish(case: Case, result_dir: ResultDirectory, summary: dict, quiet: bool)
     """Write ``summary.json``/``summary.txt`` (with the design verdict), the pictures and then
     ``report.md``/``report.html`` (with the pictures), print the summary, return it."""
     summary["verdict"] = summary_verdict(summary)
+    if result_dir.run_id is not None:
+        summary["run_id"] = result_dir.run_id  # the set's run (result_set.json)
     write_summary(result_dir, summary)
     if case.output.write_images and case.output.write_fields:
         # the 3D pictures are rendered from fields.vtr (the other pictures need no fields)
         from solver.output.render import render_result
 
-        render_result(result_dir.path)
+        render_result(result_dir)
     write_plate_report(result_dir.path, summary)
     _tell(format_summary(summary))
-    _tell(f"results: {result_dir.path}")
     return summary
 
 
@@ -169,8 +172,8 @@ def design_limits(case) -> DesignLimits:
 
 
 def run(case: Case, backend: str | Backend | None = None, output: str | Path | None = None,
-        quiet: bool = False, resume: bool = False) -> dict:
-    """Solve ``case`` and write its results.
+        quiet: bool = False, resume: bool = False, overwrite: bool = False) -> dict:
+    """Solve ``case`` and write its results as one set (:mod:`solver.output.result_set`).
 
     Parameters
     ----------
@@ -184,7 +187,10 @@ def run(case: Case, backend: str | Backend | None = None, output: str | Path | N
         No progress lines (summaries, reports and the results folder still go to standard
         output).
     resume : bool
-        Continue from the checkpoint in the results folder (conjugate runs).
+        Continue from the checkpoint beside the results folder (conjugate runs).
+    overwrite : bool
+        Replace a results folder that holds another case's results (else refused with
+        :class:`solver.output.result_set.ResultFolderError` before solving).
 
     Returns
     -------
@@ -194,8 +200,17 @@ def run(case: Case, backend: str | Backend | None = None, output: str | Path | N
     start = time.perf_counter()
     backend = get_backend(backend or case.solver.backend)
     _say(quiet, f"coolsim: case '{case.name}' on backend {backend.name} ({backend.device})")
-    result_dir = ResultDirectory(output or case.output_root, case.name).create()
+    final = ResultDirectory(output or case.output_root, case.name)
+    source = str(case.source_path) if case.source_path is not None else None
+    with staged_results(final, source, case_hash(case), overwrite, resume) as result_dir:
+        summary = _solve_into(case, backend, result_dir, quiet, resume, start)
+    _tell(f"results: {final.path}")
+    return summary
 
+
+def _solve_into(case: Case, backend: Backend, result_dir: ResultDirectory, quiet: bool,
+                resume: bool, start: float) -> dict:
+    """Dispatch ``case`` on what it holds and solve it into ``result_dir`` (see :func:`run`)."""
     if not case.bodies:
         if resume:
             raise CheckpointError("--resume: rack and network runs keep no checkpoint (a coupled "
@@ -282,7 +297,6 @@ def run_network(case: Case, result_dir: ResultDirectory, quiet: bool = False) ->
             study = _run_case_scenarios(case, coolant, limits, None, result_dir.path, progress)
             _add_scenarios_to_report(result_dir.path, report, study)
         _run_case_transient(case, coolant, limits, None, result_dir.path, report, progress)
-    _tell(f"results: {result_dir.path}")
     return summary
 
 
@@ -477,13 +491,14 @@ def run_rack(case: Case, backend: Backend, result_dir: ResultDirectory,
                             result_dir.path, report, progress, backend)
     report["timings"] = {"coupled_solve": solve_seconds,
                          "total": time.perf_counter() - start}
-    report["files"] = {k: str(v) for k, v in files.items()}
+    # names inside the results folder (the run writes into its staging folder)
+    report["files"] = {k: Path(v).relative_to(result_dir.path).as_posix()
+                       for k, v in files.items()}
     write_json(result_dir.path / "rack_summary.json", report)
     if not coupled.converged:
         _tell(f"WARNING: coupling not converged after {len(coupled.history)} passes")
     _tell(f"rack solved in {report['timings']['total']:.1f} s "
           f"({len(coupled.history)} coupling passes)")
-    _tell(f"results: {result_dir.path}")
     return report
 
 
@@ -533,7 +548,8 @@ def run_conjugate(case, backend, result_dir, quiet: bool = False, resume: bool =
         No progress lines (summaries, reports and the results folder still go to standard
         output).
     resume : bool
-        Continue from ``checkpoint.npz`` in the results folder (refused if the case changed).
+        Continue from ``ResultDirectory.checkpoint`` (beside the results folder; refused if the
+        case changed).
     start : float, optional
         ``time.perf_counter()`` at the start of the run (for the timings).
 

@@ -265,7 +265,7 @@ def run_plate_transient(case, plate, result_dir, quiet: bool = False,
     energy = transient.energy
     flow = transient.flow_in_time
     digest = case_hash(case)
-    checkpoint_path = Path(result_dir.path) / "transient_checkpoint.npz"
+    checkpoint_path = result_dir.transient_checkpoint
     history = None
     if resume and checkpoint_path.is_file():
         arrays, metadata = load_checkpoint(checkpoint_path, digest)

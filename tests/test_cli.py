@@ -8,6 +8,7 @@ from box_case import box_case  # noqa: E402 (tests/ on the path)
 
 from solver import __version__
 from solver.cli import main
+from solver.output.results import ResultDirectory
 
 ROOT = Path(__file__).resolve().parents[1]
 BAD_CASES = sorted((ROOT / "tests" / "case" / "bad_cases").glob("*.toml"))
@@ -212,7 +213,8 @@ def test_run_calls_the_pipeline(monkeypatch, example_case):
     monkeypatch.setattr("solver.pipeline.run", run)
     assert main(["run", example_case, "--backend", "cpu", "--output", "out", "--quiet"]) == 0
     assert calls["case"].name == "gpu_die_conduction"
-    assert calls["kwargs"] == {"backend": "cpu", "output": "out", "quiet": True, "resume": False}
+    assert calls["kwargs"] == {"backend": "cpu", "output": "out", "quiet": True, "resume": False,
+                                "overwrite": False}
 
 
 @pytest.mark.parametrize("error", ["case", "range", "geometry", "unknown", "backend"])
@@ -284,8 +286,7 @@ def test_resume_from_a_damaged_checkpoint_is_one_line_exit_2(damage, tmp_path, c
 
     from solver.output.checkpoint import save_checkpoint
 
-    path = tmp_path / "small_chip_plate" / "checkpoint.npz"
-    path.parent.mkdir()
+    path = ResultDirectory(tmp_path, "small_chip_plate").checkpoint
     if damage == "foreign":
         path.write_text("root:x:0:0\n")
     else:
@@ -317,7 +318,7 @@ def test_ctrl_c_leaves_a_checkpoint_that_resume_continues(tmp_path, capsys, monk
     code = main(["run", str(PLATE), "--output", str(tmp_path), "--quiet"])
     err = capsys.readouterr().err
     assert code == 130
-    checkpoint = tmp_path / "small_chip_plate" / "checkpoint.npz"
+    checkpoint = ResultDirectory(tmp_path, "small_chip_plate").checkpoint
     assert checkpoint.is_file()
     assert f"interrupted at flow iteration 40; checkpoint {checkpoint}" in err
     assert f"coolsim run {PLATE} --output {tmp_path} --resume" in err

@@ -13,6 +13,7 @@ from solver.case.validate import validate_case
 from solver.models.coldplate.transient import PlateTransient
 from solver.output.atomic import read_json
 from solver.output.checkpoint import load_checkpoint
+from solver.output.results import ResultDirectory
 from solver.pipeline import run
 
 PLATE = Path(__file__).resolve().parent / "models" / "data" / "small_chip_plate.toml"
@@ -46,8 +47,8 @@ def _stopped_and_resumed(transient, stop_at, tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         run(_case(transient), backend="cpu", output=tmp_path / "cut", quiet=True)
     # the interrupt kept the last step done, also between checkpoints
-    _, metadata = load_checkpoint(tmp_path / "cut" / "small_chip_plate"
-                                  / "transient_checkpoint.npz")
+    _, metadata = load_checkpoint(
+        ResultDirectory(tmp_path / "cut", "small_chip_plate").transient_checkpoint)
     assert metadata["steps"] == stop_at
     monkeypatch.setattr(PlateTransient, "run", original)
     resumed = run(_case(transient), backend="cpu", output=tmp_path / "cut", quiet=True,

@@ -13,6 +13,10 @@ Fortran order; the conversion happens only in this package (:func:`write_rectili
 ``backend.to_host``. Fields containing NaN or infinity are refused (:class:`NonFiniteFieldError`):
 a diverged solve keeps its last good state instead of writing garbage as a result.
 
+A run's files are one set too (:mod:`solver.output.result_set`): written into a staging folder
+beside ``results/<case>/`` and switched into place at the end, with ``result_set.json`` listing
+every file, so a kill leaves the previous complete set or the new one.
+
 The layout of ``results/<case>/`` and the ``summary.json`` schema are documented in
 ``docs/results.md``.
 """

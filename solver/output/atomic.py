@@ -8,6 +8,7 @@ import csv
 import io
 import json
 import os
+import re
 import tempfile
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
@@ -44,9 +45,45 @@ def fsync_directory(folder: Path) -> None:
 
 
 def _temporary_name(path: Path, suffix: str | None = None) -> Path:
-    """A unique hidden name beside ``path`` that keeps the suffix VTK writers dispatch on."""
+    """A unique hidden name beside ``path`` that keeps the suffix VTK writers dispatch on and
+    carries the writer's process id (:func:`temporary_owner`)."""
     suffix = path.suffix if suffix is None else suffix
-    return path.with_name(f".{path.name}.{uuid.uuid4().hex[:12]}.tmp{suffix}")
+    return path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:12]}.tmp{suffix}")
+
+
+# ``.<name>.<pid>.<random>.tmp[<suffix>]``: the names of both temporary-file makers below
+_TEMPORARY = re.compile(r"^\..+\.(\d+)\.[A-Za-z0-9_]+\.tmp(\.[A-Za-z0-9]+)?$")
+
+
+def temporary_owner(name: str) -> int | None:
+    """The process id in the name of a temporary file of this module, or None for any other
+    name (a temporary file of an older version carries none)."""
+    match = _TEMPORARY.match(name)
+    return int(match.group(1)) if match else None
+
+
+def process_alive(pid: int) -> bool:
+    """True while process ``pid`` runs (or exists under another user); False once it is gone."""
+    if pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def fsync_tree(folder: str | os.PathLike) -> None:
+    """``fsync`` every file and folder under ``folder`` (and ``folder`` itself), so a rename
+    that publishes the folder publishes data already on disk."""
+    folder = Path(folder)
+    for parent, _, names in os.walk(folder, topdown=False):
+        for name in names:
+            with open(Path(parent) / name, "rb") as handle:
+                os.fsync(handle.fileno())
+        fsync_directory(Path(parent))
 
 
 @contextlib.contextmanager
@@ -100,7 +137,8 @@ def atomic_open(path: str | os.PathLike, mode: str = "wb", encoding: str | None 
     path.parent.mkdir(parents=True, exist_ok=True)
     if mode == "w" and encoding is None:
         encoding = "utf-8"
-    fd, name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, name = tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp",
+                                dir=path.parent)
     temporary = Path(name)
     try:
         with os.fdopen(fd, mode, encoding=encoding, newline=newline) as handle:

@@ -15,6 +15,10 @@ from solver.output.vtk import HostFaces, host_cell_arrays, write_rectilinear
 class ResultDirectory:
     """Paths inside ``<root>/<case_name>/``, the results of one case (see ``docs/results.md``).
 
+    A run writes into a staging folder first (:class:`solver.output.result_set.StagedResults`,
+    whose ``path`` is that folder) and switches it into place at the end; the checkpoints live
+    beside the folder, not in it, so the switch never touches them.
+
     Parameters
     ----------
     root : path-like
@@ -22,6 +26,10 @@ class ResultDirectory:
     case_name : str
         Case name: a plain folder name (no path separators).
     """
+
+    #: Id of the run writing this folder (a staged run's; None for a folder read or written
+    #: in place).
+    run_id: str | None = None
 
     def __init__(self, root: str | os.PathLike, case_name: str):
         if not case_name or case_name in (".", "..") or re.search(r"[/\\\x00]", case_name):
@@ -93,9 +101,22 @@ class ResultDirectory:
         return self.path / "network.csv"
 
     @property
+    def destination(self) -> Path:
+        """The folder that holds the results once the run is done (``path`` here; the final
+        folder for a staged run)."""
+        return self.root / self.case_name
+
+    @property
     def checkpoint(self) -> Path:
-        """``checkpoint.npz``: solver state for resume."""
-        return self.path / "checkpoint.npz"
+        """``<root>/<case>.checkpoint.npz``: solver state for ``--resume``, beside the results
+        folder (not part of the result set: it outlives the switch of a new set into place)."""
+        return self.root / f"{self.case_name}.checkpoint.npz"
+
+    @property
+    def transient_checkpoint(self) -> Path:
+        """``<root>/<case>.transient_checkpoint.npz``: the plate in time for ``--resume``,
+        beside the results folder like :attr:`checkpoint`."""
+        return self.root / f"{self.case_name}.transient_checkpoint.npz"
 
     @property
     def images(self) -> Path:

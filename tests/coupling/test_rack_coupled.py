@@ -14,6 +14,7 @@ import pytest
 from reduced_rack import reduced_rack  # noqa: E402 (tests/coupling on the path)
 
 from solver.case import load_case
+from solver.output.result_set import verify
 from solver.pipeline import run
 from solver.units import ZERO_CELSIUS
 
@@ -92,6 +93,10 @@ def test_outputs_report_pictures_scene_scenarios(solved):
                  "images/chip_temperatures.png", "images/rack_temperature.png",
                  "images/hottest_plate.png", "scenarios/scenarios.md"):
         assert (folder / name).is_file(), name
+    # one complete set; the files it names are inside it (no staging folder named)
+    assert verify(folder) == []
+    named = json.loads((folder / "rack_summary.json").read_text())["files"]
+    assert all((folder / name).is_file() for name in named.values())
     stored = json.loads((folder / "report.json").read_text())
     assert stored["passed"] and stored["limits"]["water_class"] == "W32"
     markdown = (folder / "report.md").read_text()

@@ -12,7 +12,7 @@ from solver.boundaries import Inlet, Patch
 from solver.case import load_case
 from solver.models.coldplate import FluidFacePatch, Monitor
 from solver.models.flow import DivergenceError, FlowSolver
-from solver.output import load_checkpoint
+from solver.output import ResultDirectory, load_checkpoint
 from solver.pipeline import run
 from solver.setup import build_solid_model, from_case
 
@@ -68,9 +68,9 @@ def test_unit_cell_balances_and_resistance(tmp_path):
     assert flow["peak_temperature_K"] > flow["case_temperature_K"] > flow["outlet_temperature_K"]
     assert flow["pressure_drop_Pa"] > 0 and flow["total_pressure_drop_Pa"] > 0
     result = Path(tmp_path) / "coldplate_unit_cell"
-    for name in ("fields.vtr", "wall_heat_flux.vtp", "summary.json", "history.csv",
-                 "checkpoint.npz"):
+    for name in ("fields.vtr", "wall_heat_flux.vtp", "summary.json", "history.csv"):
         assert (result / name).is_file(), name
+    assert ResultDirectory(tmp_path, "coldplate_unit_cell").checkpoint.is_file()
 
 
 @pytest.mark.gpu
@@ -114,7 +114,7 @@ def test_checkpoint_and_resume(tmp_path):
     short = case.model_copy(update={"solver": case.solver.model_copy(update={"flow": flow})})
     first = run(short, backend="cpu", output=tmp_path, quiet=True)
     assert not first["solver"]["converged"]
-    path = Path(tmp_path) / "coldplate_unit_cell" / "checkpoint.npz"
+    path = ResultDirectory(tmp_path, "coldplate_unit_cell").checkpoint
     arrays, metadata = load_checkpoint(path)
     assert metadata["iteration"] == 32 and np.all(np.isfinite(arrays["u"]))
     # a resume continues from iteration 32 with a fresh iteration budget
@@ -144,7 +144,7 @@ def test_divergence_keeps_last_good_state_and_writes_no_fields(tmp_path, monkeyp
         run(case, backend="cpu", output=tmp_path, quiet=True)
     result = Path(tmp_path) / "coldplate_unit_cell"
     assert not (result / "fields.vtr").exists()
-    arrays, metadata = load_checkpoint(result / "checkpoint.npz")
+    arrays, metadata = load_checkpoint(ResultDirectory(tmp_path, "coldplate_unit_cell").checkpoint)
     assert all(np.all(np.isfinite(a)) for a in arrays.values())
 
 
