@@ -36,8 +36,8 @@ def _stopped_and_resumed(transient, stop_at, tmp_path, monkeypatch):
     original = PlateTransient.run
 
     def stopped(self, steps, progress=None, checkpoint=None, every=0, history=None):
-        def stop(energy, history_now):
-            checkpoint(energy, history_now)
+        def stop(energy, history_now, due):
+            checkpoint(energy, history_now, due)
             if history_now.steps == stop_at:
                 raise KeyboardInterrupt
         return original(self, steps, progress, stop, every, history)

@@ -198,7 +198,7 @@ class ColdPlate:
     # -- properties -----------------------------------------------------------------------------
     def _set_properties(self, temperature) -> None:
         """Coolant cp and k (and mu when coupled) from ``temperature`` [K]; solid k(T)."""
-        xp = self.xp
+        xp, self.property_temperature = self.xp, temperature
         t_fluid = temperature if self.coupled else self.grid.full(self.inlet_temperature)
         t_cells = xp.where(self.fluid, t_fluid, temperature)
         self.conductivity = self.model.conductivity(t_cells)
@@ -222,13 +222,13 @@ class ColdPlate:
 
     # -- state for checkpoints --------------------------------------------------------------------
     def state(self) -> dict:
-        """Arrays of the current state: the flow solver's (:meth:`FlowSolver.restart_state`:
-        velocities, pressure and the iteration's kept operators) and the temperature."""
-        return {**self.flow.restart_state(), "temperature": self.temperature}
+        """Arrays of the state: the flow solver's (:meth:`FlowSolver.restart_state`), the
+        temperature [K] and the one the properties were taken at (one pass behind at the end)."""
+        return {**self.flow.restart_state(), "temperature": self.temperature,
+                "property_temperature": self.property_temperature}
 
     def state_metadata(self) -> dict:
-        """JSON-able rest of the state: flow iteration, coupled passes or not, the monitors and
-        the pass under way (:class:`SolveMonitors`)."""
+        """JSON-able rest of the state: iteration, coupling, monitors (:class:`SolveMonitors`)."""
         return {"iteration": self.flow.iteration, "coupled": self.coupled,
                 "monitors": self.monitors.state()}
 
@@ -240,7 +240,8 @@ class ColdPlate:
         self.coupled = bool(metadata.get("coupled", False))
         if "monitors" in metadata:
             self.monitors.load_state(metadata["monitors"])
-        self._set_properties(self.temperature)
+        self._set_properties(self.xp.asarray(arrays.get("property_temperature", self.temperature),
+                                             dtype=self.grid.dtype))
 
     # -- solve ----------------------------------------------------------------------------------
     def _solve_flow(self, progress, checkpoint, history) -> bool:
@@ -387,11 +388,9 @@ class ColdPlate:
         progress : solver.progress.Progress, optional
             Receives one line per flow iteration (residuals, pressure drop) and per pass.
         checkpoint : callable, optional
-            ``checkpoint(cold_plate, iteration, due)`` offered after every outer flow step that
-            does not end the pass's flow solve (``due`` when ``checkpoint_interval`` iterations
-            have passed since the last one written) and at the end of each pass but the last,
-            after its energy solve (``due`` True). It returns whether it wrote one; it may also
-            write when its clock says so, or stop the run (an interrupt).
+            ``checkpoint(cold_plate, iteration, due) -> written`` after each outer flow step
+            that does not end a pass's flow (``due``: ``checkpoint_interval`` iterations
+            passed) and after the energy solve of each pass but the last (``due`` True).
 
         Returns
         -------
@@ -423,7 +422,10 @@ class ColdPlate:
                 progress.begin("pass", passes, limit=s.max_passes)
                 progress.begin("solve", 1, count=2, shown=False)
             t0 = time.perf_counter()
-            flow_converged = self._solve_flow(progress, checkpoint, history)
+            if m.finished:  # resumed at the end of a converged solve: its flow as it was
+                flow_converged, m.finished = True, None
+            else:
+                flow_converged = self._solve_flow(progress, checkpoint, history)
             t1 = time.perf_counter()
             if progress is not None:
                 progress.begin("solve", 2)
@@ -461,7 +463,7 @@ class ColdPlate:
             if progress is not None:
                 progress.end("pass", decades=max(m.decades_to_go for m in watched), last=last)
             if last:
-                converged = flow_converged
+                converged = m.finished = flow_converged
                 break
             self._set_properties(self.temperature)
             m.flow_dp.values.clear()

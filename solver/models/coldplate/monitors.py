@@ -166,6 +166,9 @@ class SolveMonitors:
         self.pass_outlet = Monitor(max(m.outlet_temperature, floor), 1)
         self.pass_peak = Monitor(max(m.peak_temperature, floor), 1)
         self.pass_number = 1
+        # None while the solve runs; at its end whether its flow converged (a resume of a
+        # converged solve does not iterate its flow again; one that was not goes on)
+        self.finished: bool | None = None
 
     def _named(self) -> dict[str, Monitor]:
         return {"flow_dp": self.flow_dp, "pass_dp": self.pass_dp,
@@ -174,11 +177,13 @@ class SolveMonitors:
     def state(self) -> dict:
         """JSON-able state: the pass under way and the values each monitor still compares
         (its last ``window + 1``)."""
-        return {"pass": self.pass_number,
+        return {"pass": self.pass_number, "finished": self.finished,
                 **{name: m.values[-m.window - 1:] for name, m in self._named().items()}}
 
     def load_state(self, state: dict) -> None:
         """Continue from a :meth:`state`."""
         self.pass_number = int(state["pass"])
+        finished = state.get("finished")
+        self.finished = None if finished is None else bool(finished)
         for name, monitor in self._named().items():
             monitor.values = [float(v) for v in state[name]]
