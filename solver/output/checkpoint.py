@@ -210,7 +210,8 @@ def load_checkpoint(path: str | os.PathLike, case_hash: str | None = None,
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"--resume: no checkpoint at {path} (runs write one with [output] "
-                              "checkpoint = true, and when interrupted with Ctrl-C)")
+                              "checkpoint = true, and when stopped by Ctrl-C or SIGTERM); run "
+                              "without --resume to start from scratch")
     try:
         with np.load(path, allow_pickle=False) as data:
             if _METADATA_KEY not in data.files:
