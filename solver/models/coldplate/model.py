@@ -408,9 +408,7 @@ class ColdPlate:
         m = self.monitors
         pass_dp, pass_out, pass_peak = m.pass_dp, m.pass_outlet, m.pass_peak
         flow_seconds = energy_seconds = 0.0
-        converged = False
-        energy = None
-        passes = 0
+        converged, energy, passes = False, None, 0
         if self.buoyant and self.flow.iteration == 0:
             # buoyancy from the first iteration on: the temperature of the initial flow
             self._update_temperature()
