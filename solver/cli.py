@@ -58,8 +58,7 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_BUG = 70  # EX_SOFTWARE (sysexits.h): an internal error, reported with its traceback
-EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), after a checkpoint where the run keeps one
-EXIT_TERMINATED = 143  # SIGTERM (128 + 15), after a checkpoint where the run keeps one
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT); SIGTERM: 143 (Interrupted.exit_code)
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 # exceptions that mean "the user's input is wrong": one line, exit code 2

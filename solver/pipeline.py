@@ -632,8 +632,12 @@ def run_conjugate(case, backend, result_dir, quiet: bool = False, resume: bool =
         raise
     progress.done("conjugate solve " + ("converged" if result.converged
                                         else "stopped at max_iterations (not converged)"))
-    if case.output.checkpoint:
+    if case.output.checkpoint or STOP.pending:
         save(plate)
+    if STOP.pending:  # a signal during the last energy solve: the solve is kept, the run stops
+        raise Interrupted(stopped_message("stopped after the last pass of the solve",
+                                          result_dir.checkpoint, case, result_dir),
+                          STOP.answered())
     progress.write_history(result_dir.history)
     solve_seconds = time.perf_counter() - start - setup_seconds
 
