@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from solver.case.hashing import case_hash
+from solver.case.hashing import case_hash, hash_case
 from solver.case.schedules import schedule_from_table
 from solver.models.coldplate.transient import PlateInputs, PlateTransient
 from solver.models.energy.transient import TransientHistory
@@ -262,7 +262,9 @@ def run_plate_transient(case, plate, result_dir, quiet: bool = False,
     section = case.transient
     start_clock = time.perf_counter()
     inputs = plate_inputs(case, plate)
-    digest = case_hash(case)
+    # the [transient] table is outside the case hash of the steady solve: an edited schedule
+    # makes the transient checkpoint stale too
+    digest = hash_case({"case": case_hash(case), "transient": section.model_dump(mode="json")})
     # beside the steady checkpoint (wherever the results folder keeps that)
     checkpoint_path = Path(result_dir.checkpoint).with_name("transient_checkpoint.npz")
     resuming = resume and checkpoint_path.is_file()

@@ -267,16 +267,23 @@ def test_a_case_edited_since_its_checkpoint_is_refused(tmp_path, capsys):
     assert str(tmp_path / "out" / "small_chip_plate" / "checkpoint.npz") in line
 
 
-def test_a_damaged_transient_checkpoint_is_one_line(tmp_path, capsys):
-    """The transient's own checkpoint cut short: one line naming it, exit 2."""
+@pytest.mark.parametrize("damage", ["truncated", "schedule edited"])
+def test_a_damaged_or_stale_transient_checkpoint_is_one_line(damage, tmp_path, capsys):
+    """The transient's own checkpoint cut short, or the ``[transient]`` table edited since it
+    was written (outside the steady solve's case hash, so only the transient checkpoint goes
+    stale): one line naming it, exit 2."""
     case = _variant(tmp_path, "write_images = false\nwrite_fields = false\n")
     case.write_text(case.read_text() + '\n[transient]\nend = "0.2 s"\n')
     assert main(["run", str(case), "--output", str(tmp_path / "out"), "--quiet"]) == 0
     capsys.readouterr()
     path = tmp_path / "out" / "small_chip_plate" / "transient_checkpoint.npz"
-    path.write_bytes(path.read_bytes()[:100])
+    if damage == "truncated":
+        path.write_bytes(path.read_bytes()[:100])
+    else:
+        case.write_text(case.read_text().replace('end = "0.2 s"', 'end = "0.3 s"'))
     line = _one_line_exit_2(case, tmp_path / "out", capsys)
-    assert f"--resume: {path} is not a readable checkpoint" in line
+    assert f"--resume: {path} " + ("is not a readable checkpoint" if damage == "truncated"
+                                   else "was written for a different case") in line
 
 
 # -- real signals to a real process -------------------------------------------------------------
