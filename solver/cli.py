@@ -30,7 +30,11 @@ Exit codes and the error path (one line on stderr for everything but a bug):
   what ``run`` would and ``run`` stops before it writes anything;
 * 70 (``EX_SOFTWARE`` of BSD ``sysexits.h``): a bug, any other exception: its traceback, then a
   line asking to report it;
-* 130: interrupted (Ctrl-C), after a checkpoint where the run keeps one.
+* 130 (128 + SIGINT, Ctrl-C) and 143 (128 + SIGTERM, ``kill``, a batch scheduler's stop): the
+  shells' convention for a process ended by a signal. A conjugate or transient run answers the
+  signal at its next iteration or time step with a checkpoint and one line naming it and the
+  command that resumes; anything else stops at once with one line. A second signal stops at
+  once. The handlers are installed by :func:`main` only, for the command's duration.
 
 The heavy modules (simulation, rendering) are imported only by the command that needs them, so
 ``coolsim check`` stays fast.
@@ -40,7 +44,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 import traceback
 from pathlib import Path
 
@@ -53,7 +59,7 @@ from solver.geometry.primitives import GeometryError
 from solver.materials.properties import MaterialRangeError, UnknownMaterialError
 from solver.models.flow.solution import DivergenceError
 from solver.network.errors import NetworkConvergenceError, NetworkError
-from solver.output.checkpoint import CheckpointError, Interrupted
+from solver.output.checkpoint import STOP, CheckpointError, Interrupted
 from solver.output.result_set import ResultFolderError
 from solver.preflight import check_case
 from solver.setup import curves_path, domain_bounds
@@ -62,7 +68,8 @@ EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_BUG = 70  # EX_SOFTWARE (sysexits.h): an internal error, reported with its traceback
-EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT), after a checkpoint where the run keeps one
+EXIT_INTERRUPTED = 130  # Ctrl-C (128 + SIGINT); SIGTERM: 143 (Interrupted.exit_code)
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 # exceptions that mean "the user's input is wrong": one line, exit code 2
 INPUT_ERRORS = (CaseError, MaterialRangeError, UnknownMaterialError, GeometryError, BackendError,
@@ -225,7 +232,8 @@ def main(argv: list[str] | None = None) -> int:
     -------
     int
         Exit code: 0 success, 1 the command failed, 2 bad input (case file, command line),
-        70 a bug (traceback and a line asking to report it), 130 interrupted.
+        70 a bug (traceback and a line asking to report it), 130 interrupted (SIGINT), 143
+        terminated (SIGTERM).
     """
     parser = _parser()
     try:
@@ -235,6 +243,31 @@ def main(argv: list[str] | None = None) -> int:
     command = {"run": _run, "check": _check, "show": _show,
                "characterize": _characterize, "scenarios": _scenarios,
                "limits": _limits, "sweep": _sweep}[args.command]
+    previous = _install_stop_handlers()
+    try:
+        return _dispatch(command, args)
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        STOP.signal_number = None
+
+
+def _on_signal(number, frame) -> None:
+    """SIGINT and SIGTERM: a stop request, answered by a run at its next safe point
+    (:class:`solver.output.checkpoint.StopRequests`); raises where nothing polls."""
+    STOP.request(number)
+
+
+def _install_stop_handlers() -> dict:
+    """Route SIGINT and SIGTERM to :func:`_on_signal`; returns the handlers they replace (none
+    outside the main thread, where Python allows no handler)."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    return {number: signal.signal(number, _on_signal) for number in STOP_SIGNALS}
+
+
+def _dispatch(command, args) -> int:
+    """Run ``command`` and turn what it raises into one line and an exit code."""
     where = getattr(args, "case", "")
     try:
         return command(args)
@@ -252,7 +285,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_OK
     except Interrupted as interrupt:
         print(f"coolsim: {interrupt}", file=sys.stderr)
-        return EXIT_INTERRUPTED
+        return interrupt.exit_code
     except KeyboardInterrupt:
         print("coolsim: interrupted", file=sys.stderr)
         return EXIT_INTERRUPTED

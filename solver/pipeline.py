@@ -55,11 +55,13 @@ from solver.network.rack import build_network
 from solver.numerics.linear.settings import LinearSolve
 from solver.output.atomic import write_json
 from solver.output.checkpoint import (
+    STOP,
+    CheckpointClock,
     CheckpointError,
     Interrupted,
     load_checkpoint,
-    resume_command,
     save_checkpoint,
+    stopped_message,
 )
 from solver.output.convergence import plot_convergence
 from solver.output.html_report import verdict_status, without_pictures, write_report_pages
@@ -576,41 +578,71 @@ def run_conjugate(case, backend, result_dir, quiet: bool = False, resume: bool =
     _say(quiet, grid_study_status(case))
     if resume:
         path = Path(result_dir.checkpoint)
-        arrays, metadata = load_checkpoint(path, digest)
-        plate.load_state(arrays, metadata)
-        _say(quiet, f"resumed from {path} at flow iteration {plate.flow.iteration}")
+        arrays, metadata = load_checkpoint(path, digest, case.name)
+        try:
+            plate.load_state(arrays, metadata)
+        except (KeyError, ValueError, TypeError) as error:
+            # a readable checkpoint of the right case that is not a steady plate state
+            raise CheckpointError(f"--resume: {path} holds no usable state of this plate "
+                                  f"({type(error).__name__}: {error}); run without --resume "
+                                  "to start from scratch") from None
+        _say(quiet, f"resumed from {path} at flow iteration {plate.flow.iteration}, pass "
+                    f"{plate.monitors.pass_number}")
 
-    def checkpoint(cold_plate, iteration):
+    def save(cold_plate):
         save_checkpoint(result_dir.checkpoint, cold_plate.state(),
-                        {"case_hash": digest, "iteration": iteration,
-                         "coupled": cold_plate.coupled}, backend)
+                        {**cold_plate.state_metadata(), "case_hash": digest,
+                         "case": case.name}, backend)
 
-    use_checkpoint = checkpoint if case.output.checkpoint else None
+    clock = CheckpointClock(case.output.checkpoint_seconds)
+
+    def checkpoint(cold_plate, iteration, due) -> bool:
+        """Offered at each safe point of the solve: writes when the iteration interval or a
+        pass boundary asks (``due``) or the clock says so, and on a stop request (SIGINT,
+        SIGTERM) also without ``[output] checkpoint``, then stops the run."""
+        if not STOP.pending and not (case.output.checkpoint and (due or clock.due)):
+            return False
+        save(cold_plate)
+        clock.restart()
+        if STOP.pending:
+            raise Interrupted(stopped_message(f"stopped at flow iteration {iteration}",
+                                              result_dir.checkpoint, case, result_dir),
+                              STOP.answered())
+        return True
+
     s = plate.settings
     progress = RunProgress(quiet=quiet).progress({"continuity": s.continuity_tolerance,
                                                   "momentum": s.momentum_tolerance})
     setup_seconds = time.perf_counter() - start
     try:
-        result = plate.solve(progress, use_checkpoint)
+        with STOP.polled():
+            result = plate.solve(progress, checkpoint)
+    except Interrupted:
+        raise
     except KeyboardInterrupt:
-        # Ctrl-C in the middle of an iteration: back to the state before it, kept for --resume
+        # Ctrl-C in the middle of an iteration (no signal handler of the command line): back
+        # to the state before it, kept for --resume
         plate.flow.restore_good_state()
-        checkpoint(plate, plate.flow.iteration)
-        raise Interrupted(f"interrupted at flow iteration {plate.flow.iteration}; checkpoint "
-                          f"{result_dir.checkpoint}; continue with: "
-                          f"{resume_command(case, result_dir)}") from None
+        save(plate)
+        raise Interrupted(stopped_message(f"interrupted at flow iteration "
+                                          f"{plate.flow.iteration}", result_dir.checkpoint,
+                                          case, result_dir)) from None
     except DivergenceError as error:
         # the flow solver restored its last good state: keep it for inspection and resume
-        if use_checkpoint is not None:
-            checkpoint(plate, plate.flow.iteration)
+        if case.output.checkpoint:
+            save(plate)
             raise DivergenceError(f"{error} Checkpoint with the last good state: "
                                   f"{result_dir.checkpoint}", error.iteration,
                                   getattr(error, "state", None)) from error
         raise
     progress.done("conjugate solve " + ("converged" if result.converged
                                         else "stopped at max_iterations (not converged)"))
-    if use_checkpoint is not None:
-        checkpoint(plate, plate.flow.iteration)
+    if case.output.checkpoint or STOP.pending:
+        save(plate)
+    if STOP.pending:  # a signal during the last energy solve: the solve is kept, the run stops
+        raise Interrupted(stopped_message("stopped after the last pass of the solve",
+                                          result_dir.checkpoint, case, result_dir),
+                          STOP.answered())
     progress.write_history(result_dir.history)
     solve_seconds = time.perf_counter() - start - setup_seconds
 

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from solver.case.hashing import case_hash
+from solver.case.hashing import case_hash, hash_case
 from solver.case.schedules import schedule_from_table
 from solver.models.coldplate.transient import PlateInputs, PlateTransient
 from solver.models.energy.transient import TransientHistory
@@ -28,10 +28,13 @@ from solver.numerics.statistics import first_crossing
 from solver.numerics.time_steps import TimeSteps
 from solver.output.atomic import write_csv
 from solver.output.checkpoint import (
+    STOP,
+    CheckpointClock,
+    CheckpointError,
     Interrupted,
     load_checkpoint,
-    resume_command,
     save_checkpoint,
+    stopped_message,
 )
 from solver.output.impedance import plot_chip_temperatures
 from solver.output.transient import scenario_folder
@@ -165,7 +168,7 @@ def replay_plate(plate_case, outcome, plate: str, folder: Path, backend,
     folder.mkdir(parents=True, exist_ok=True)
     series: list[tuple[float, str]] = []
 
-    def write_field(energy, history) -> None:
+    def write_field(energy, history, due) -> None:
         if history.steps % fields_every == 0:
             name = f"fields_{history.steps:06d}.vtr"
             (folder / "fields").mkdir(exist_ok=True)
@@ -259,21 +262,37 @@ def run_plate_transient(case, plate, result_dir, quiet: bool = False,
     section = case.transient
     start_clock = time.perf_counter()
     inputs = plate_inputs(case, plate)
-    transient = PlateTransient(plate, inputs, temperature=(
-        plate.inlet_temperature if section.start == "inlet" else None), flow=section.flow,
-        flow_settings=TimeSettings(cfl=section.flow_courant))
+    # the [transient] table is outside the case hash of the steady solve: an edited schedule
+    # makes the transient checkpoint stale too
+    digest = hash_case({"case": case_hash(case), "transient": section.model_dump(mode="json")})
+    checkpoint_path = result_dir.transient_checkpoint
+    resuming = resume and checkpoint_path.is_file()
+    if resuming:
+        arrays, metadata = load_checkpoint(checkpoint_path, digest, case.name)
+    # the starting field fixes the heat capacities of the run: a resume takes the saved one
+    start = (plate.inlet_temperature if section.start == "inlet"
+             else arrays.get("start_temperature", plate.temperature) if resuming
+             else plate.temperature.copy())
+    transient = PlateTransient(plate, inputs, temperature=plate.xp.asarray(start),
+                               flow=section.flow,
+                               flow_settings=TimeSettings(cfl=section.flow_courant))
     energy = transient.energy
     flow = transient.flow_in_time
-    digest = case_hash(case)
-    checkpoint_path = result_dir.transient_checkpoint
     history = None
-    if resume and checkpoint_path.is_file():
-        arrays, metadata = load_checkpoint(checkpoint_path, digest)
-        energy.load_state({"temperature": arrays["temperature"], "time": metadata["time"],
-                           "audit": metadata["audit"]})
-        if flow is not None:
-            flow.load_state({**arrays, **metadata["flow"]})
-        history = TransientHistory(metadata["times"], metadata["records"], metadata["steps"])
+    if resuming:
+        try:
+            energy.load_state({"temperature": arrays["temperature"], "time": metadata["time"],
+                               "audit": metadata["audit"]})
+            if flow is not None:
+                flow.load_state({**arrays, **metadata["flow"]})
+            history = TransientHistory(metadata["times"], metadata["records"],
+                                       metadata["steps"], rejected=metadata.get("rejected", 0),
+                                       step=metadata.get("step"),
+                                       proposed_step=metadata.get("proposed_step"))
+        except (KeyError, ValueError, TypeError) as error:
+            raise CheckpointError(f"--resume: {checkpoint_path} holds no usable state of this "
+                                  f"transient ({type(error).__name__}: {error}); run without "
+                                  "--resume to start from scratch") from None
     elif section.start == "steady":
         energy.settle(0.0)
     steps = time_steps(section)
@@ -294,37 +313,56 @@ def run_plate_transient(case, plate, result_dir, quiet: bool = False,
 
     def save(state: dict, flow_state, history_now) -> None:
         arrays, flow_scalars = {"temperature": state["temperature"]}, None
+        if np.ndim(start):
+            arrays["start_temperature"] = start
         if flow_state is not None:
             arrays.update({k: flow_state[k] for k in ("u", "v", "w", "pressure")})
             flow_scalars = {k: flow_state[k] for k in ("time", "settled", "factor")}
         save_checkpoint(checkpoint_path, arrays,
-                        {"case_hash": digest, "time": state["time"], "audit": state["audit"],
-                         "steps": history_now.steps, "times": history_now.times,
-                         "records": history_now.records, "series": series,
+                        {"case_hash": digest, "case": case.name, "time": state["time"],
+                         "audit": state["audit"], "steps": history_now.steps,
+                         "times": history_now.times, "records": history_now.records,
+                         "rejected": history_now.rejected, "step": history_now.step,
+                         "proposed_step": history_now.proposed_step, "series": series,
                          "flow": flow_scalars}, backend)
 
-    def checkpoint(energy_now, history_now) -> None:
+    clock = CheckpointClock(case.output.checkpoint_seconds)
+
+    def checkpoint(energy_now, history_now, due) -> None:
+        """After each step: fields every ``fields_every`` steps; a checkpoint every
+        ``checkpoint_every`` steps, on a breakpoint of the inputs (``due``) or when the clock
+        says so; on a stop request (SIGINT, SIGTERM) a checkpoint and the stop."""
         step = history_now.steps
         last.update(state=energy_now.state(), history=history_now)
         if section.fields_every and step % section.fields_every == 0:
             write_field(step)
-        if case.output.checkpoint and step % section.checkpoint_every == 0:
+        if STOP.pending or (case.output.checkpoint and (due or clock.due)):
             save(last["state"], None if flow is None else flow.state(), history_now)
+            clock.restart()
+        if STOP.pending:
+            raise Interrupted(stopped_message(f"stopped at t = {energy_now.time:.6g} s of the "
+                                              "transient", checkpoint_path, case, result_dir),
+                              STOP.answered())
 
     progress = Progress(1.0, quiet=quiet, counter="step")
     progress.message(f"transient: to {section.end:g} s from {energy.time:g} s, steps "
                      f"{steps.initial:g} s growing by {steps.growth:g} to {steps.largest:g} s")
     try:
-        result = transient.run(steps, progress, checkpoint, 1, history)
+        with STOP.polled():
+            result = transient.run(steps, progress, checkpoint, section.checkpoint_every,
+                                   history)
+    except Interrupted:
+        raise
     except KeyboardInterrupt:
         if not last:
             raise
-        # the last step done (the interrupted one is dropped), its flow too
+        # Ctrl-C without the command line's handler: the last step done (the interrupted one
+        # is dropped), its flow too
         state = last["state"]
         save(state, None if flow is None else flow.state_at(state["time"]), last["history"])
-        raise Interrupted(f"interrupted at t = {state['time']:.6g} s of the transient; "
-                          f"checkpoint {checkpoint_path}; continue with: "
-                          f"{resume_command(case, result_dir)}") from None
+        raise Interrupted(stopped_message(f"interrupted at t = {state['time']:.6g} s of the "
+                                          "transient", checkpoint_path, case, result_dir)
+                          ) from None
     progress.done(f"transient: {result.history.steps} steps to {result.times[-1]:g} s")
     if section.fields_every:
         if not series or series[-1][0] != energy.time:

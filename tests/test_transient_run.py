@@ -2,6 +2,7 @@
 errors, results written, the limit crossing, checkpoint and resume."""
 
 import copy
+import signal
 import tomllib
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from solver.case import CaseError, case_from_dict
 from solver.case.validate import validate_case
 from solver.models.coldplate.transient import PlateTransient
 from solver.output.atomic import read_json
-from solver.output.checkpoint import load_checkpoint
+from solver.output.checkpoint import STOP, Interrupted, load_checkpoint
 from solver.output.results import ResultDirectory
 from solver.pipeline import run
 
@@ -29,33 +30,41 @@ def _case(transient, output=None):
     return case
 
 
-def _stopped_and_resumed(transient, stop_at, tmp_path, monkeypatch):
-    """Run ``transient`` whole, then again stopped by Ctrl-C after step ``stop_at`` and resumed;
-    returns both summaries and the resumed run's CSV rows. The checkpoint left by the interrupt
-    holds step ``stop_at``."""
+def _rows(folder):
+    return np.genfromtxt(folder / "small_chip_plate" / "transient.csv", delimiter=",",
+                         names=True)
+
+
+def _stopped_and_resumed(transient, stop_at, tmp_path, monkeypatch, signalled=False):
+    """Run ``transient`` whole, then again stopped after step ``stop_at`` and resumed; returns
+    both summaries and both runs' CSV rows. The stop is Ctrl-C (KeyboardInterrupt, no handler)
+    or, ``signalled``, the stop request of the command line's SIGTERM handler, answered after
+    the step. The checkpoint left by the stop holds step ``stop_at``."""
     whole = run(_case(transient), backend="cpu", output=tmp_path / "whole", quiet=True)
     original = PlateTransient.run
 
     def stopped(self, steps, progress=None, checkpoint=None, every=0, history=None):
-        def stop(energy, history_now):
-            checkpoint(energy, history_now)
+        def stop(energy, history_now, due):
+            if signalled and history_now.steps == stop_at:
+                STOP.request(signal.SIGTERM)
+            checkpoint(energy, history_now, due)
             if history_now.steps == stop_at:
                 raise KeyboardInterrupt
         return original(self, steps, progress, stop, every, history)
 
     monkeypatch.setattr(PlateTransient, "run", stopped)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt) as interrupt:
         run(_case(transient), backend="cpu", output=tmp_path / "cut", quiet=True)
-    # the interrupt kept the last step done, also between checkpoints
+    assert isinstance(interrupt.value, Interrupted)
+    assert (interrupt.value.exit_code == 143) == signalled
+    # the stop kept the last step done, also between checkpoints
     _, metadata = load_checkpoint(
         ResultDirectory(tmp_path / "cut", "small_chip_plate").transient_checkpoint)
     assert metadata["steps"] == stop_at
     monkeypatch.setattr(PlateTransient, "run", original)
     resumed = run(_case(transient), backend="cpu", output=tmp_path / "cut", quiet=True,
                   resume=True)
-    rows = np.genfromtxt(tmp_path / "cut" / "small_chip_plate" / "transient.csv",
-                         delimiter=",", names=True)
-    return whole, resumed, rows
+    return whole, resumed, _rows(tmp_path / "whole"), _rows(tmp_path / "cut")
 
 
 @pytest.mark.parametrize("transient, key, allowed", [
@@ -117,18 +126,37 @@ def test_power_step_run_writes_series_and_finds_the_limit_crossing(tmp_path):
     assert read_json(folder / "summary.json")["transient"]["steps"] == entry["steps"]
 
 
-def test_an_interrupted_run_resumes_from_its_checkpoint(tmp_path, monkeypatch):
-    """A run stopped after step 30 resumes from the checkpoint of step 30 (every 10 steps): its
-    records before the stop are kept, time goes on from there, and the end state equals an
-    uninterrupted run's within 1e-3 K (the steps after the restart differ)."""
+@pytest.mark.parametrize("signalled", [False, True], ids=["ctrl_c", "sigterm"])
+def test_an_interrupted_run_resumes_from_its_checkpoint(signalled, tmp_path, monkeypatch):
+    """A run stopped after step 33 (between checkpoints every 10 steps) by Ctrl-C or by SIGTERM
+    resumes from step 33: its records before the stop are kept, and every record after it, the
+    step sequence included, equals the uninterrupted run's exactly (tolerance 0: the checkpoint
+    holds the step controller's last step and the starting field of the heat capacities)."""
     transient = {"end": "6 s", "checkpoint_every": 10, "chip_power": {
         "die": {"kind": "ramp", "start_value": "10 W", "end_value": "50 W", "start": "0.5 s",
                 "duration": "2 s"}}}
-    whole, resumed, rows = _stopped_and_resumed(transient, 30, tmp_path, monkeypatch)
+    whole, resumed, whole_rows, rows = _stopped_and_resumed(transient, 33, tmp_path,
+                                                            monkeypatch, signalled)
     assert rows["time_s"][0] == 0.0 and np.all(np.diff(rows["time_s"]) > 0)
-    assert resumed["transient"]["steps"] > 30
+    assert resumed["transient"]["steps"] == whole["transient"]["steps"] > 33
+    assert np.array_equal(rows, whole_rows)
     a, b = (s["transient"]["chips"]["die"]["final_temperature_K"] for s in (whole, resumed))
-    assert a == pytest.approx(b, abs=1e-3)
+    assert a == b
+
+
+def test_checkpoints_land_on_the_breakpoints_of_the_inputs(tmp_path, monkeypatch):
+    """With neither the step count (every 1000 steps) nor the clock (1 h) due, the transient
+    writes its checkpoints where the ramp of the chip power starts and ends (0.5 s, 2.5 s)."""
+    saved = []
+    monkeypatch.setattr("solver.transient_run.save_checkpoint",
+                        lambda path, arrays, metadata, backend: saved.append(metadata["time"]))
+    case = _case({"end": "3 s", "checkpoint_every": 1000, "chip_power": {
+        "die": {"kind": "ramp", "start_value": "10 W", "end_value": "50 W", "start": "0.5 s",
+                "duration": "2 s"}}},
+        {"write_images": False, "write_fields": False, "checkpoint": True,
+         "checkpoint_seconds": "1 h"})
+    run(case, backend="cpu", output=tmp_path, quiet=True)
+    assert saved == pytest.approx([0.5, 2.5], rel=1e-12)
 
 
 def test_error_controlled_run_from_the_case_file(tmp_path):
@@ -151,16 +179,17 @@ def test_time_accurate_flow_from_the_case_file_checkpoints_and_resumes(tmp_path,
     """``flow = "time-accurate"``: the flow halved at 0.5 s is stepped in time (flow steps taken
     and recorded in the summary) under error-controlled energy steps (steps taken again restore
     the flow of their start); a run stopped by Ctrl-C after step 13 (between checkpoints every
-    4 steps) keeps that step in its checkpoint, flow state included, and resumed ends within
-    1e-3 K of the uninterrupted run."""
+    4 steps) keeps that step in its checkpoint, flow state included, and resumed repeats every
+    record of the uninterrupted run exactly (tolerance 0)."""
     transient = {"end": "2 s", "tolerance": "0.01 K", "growth": 2.0, "checkpoint_every": 4,
                  "flow": "time-accurate", "inlet_flow": {
                      "kind": "step", "before": "0.2 L/min", "after": "0.1 L/min",
                      "time": "0.5 s"}}
-    whole, resumed, rows = _stopped_and_resumed(transient, 13, tmp_path, monkeypatch)
+    whole, resumed, whole_rows, rows = _stopped_and_resumed(transient, 13, tmp_path,
+                                                            monkeypatch)
     entry = whole["transient"]
     assert entry["flow"] == "time-accurate" and entry["flow_steps"] > 10
     flow = rows["inlet_mass_flow_kg_per_s"]
     assert flow[-1] == pytest.approx(0.5 * flow[0], rel=1e-12)
     a, b = (s["transient"]["chips"]["die"]["final_temperature_K"] for s in (whole, resumed))
-    assert a == pytest.approx(b, abs=1e-3)
+    assert a == b and np.array_equal(rows, whole_rows)

@@ -319,6 +319,11 @@ class OutputSection(Section):
     write_fields: bool = Field(True, description="[-] write VTK fields (.vtr/.vtm)")
     write_images: bool = Field(True, description="[-] render PNG images off-screen")
     checkpoint: bool = Field(True, description="[-] write checkpoints for --resume")
+    checkpoint_seconds: Duration = Field(
+        60.0, gt=0, description="[s] wall-clock time between checkpoints, besides those every "
+                                "[solver.flow] checkpoint_interval iterations or [transient] "
+                                "checkpoint_every steps and at each flow-energy pass "
+                                "(whichever comes first); e.g. 60 or \"10 min\"")
 
 
 class CoolantChoice(Section):

@@ -519,8 +519,8 @@ def test_resume_continues_in_the_interrupted_runs_folder(tmp_path, monkeypatch):
     original = PlateTransient.run
 
     def stopped(self, steps, progress=None, checkpoint=None, every=0, history=None):
-        def stop(energy, history_now):
-            checkpoint(energy, history_now)
+        def stop(energy, history_now, due):
+            checkpoint(energy, history_now, due)
             if history_now.steps == 12:
                 raise KeyboardInterrupt
         return original(self, steps, progress, stop, every, history)

@@ -77,7 +77,7 @@ from solver.boundaries.patches import SIDES, side_axis
 from solver.boundaries.ports import port_faces
 from solver.boundaries.thermal import FixedTemperature, HeatFlux, boundary_names, face_owners
 from solver.models.coldplate.inlet_faces import energy_boundaries
-from solver.models.coldplate.monitors import CORRECTION_RTOL, ColdPlateSettings, Monitor
+from solver.models.coldplate.monitors import CORRECTION_RTOL, ColdPlateSettings, SolveMonitors
 from solver.models.coldplate.probes import face_weights
 from solver.models.energy.solve import ConductionSolve, solve_energy
 from solver.models.flow.simplec import FlowSolver
@@ -192,12 +192,13 @@ class ColdPlate:
         # buoyancy couples flow and energy from the first pass on
         self.coupled = self.buoyant
         self.time_average = None
+        self.monitors = SolveMonitors(self.settings, self.flow.iterations_per_step)
         self._set_properties(self.temperature)
 
     # -- properties -----------------------------------------------------------------------------
     def _set_properties(self, temperature) -> None:
         """Coolant cp and k (and mu when coupled) from ``temperature`` [K]; solid k(T)."""
-        xp = self.xp
+        xp, self.property_temperature = self.xp, temperature
         t_fluid = temperature if self.coupled else self.grid.full(self.inlet_temperature)
         t_cells = xp.where(self.fluid, t_fluid, temperature)
         self.conductivity = self.model.conductivity(t_cells)
@@ -221,32 +222,36 @@ class ColdPlate:
 
     # -- state for checkpoints --------------------------------------------------------------------
     def state(self) -> dict:
-        """Arrays of the current state (flow region velocities, pressure, temperature)."""
-        u, v, w = self.flow.velocity
-        return {"u": u, "v": v, "w": w, "pressure": self.flow.pressure,
-                "temperature": self.temperature}
+        """Arrays of the state: the flow solver's (:meth:`FlowSolver.restart_state`), the
+        temperature [K] and the one the properties were taken at (one pass behind at the end)."""
+        return {**self.flow.restart_state(), "temperature": self.temperature,
+                "property_temperature": self.property_temperature}
+
+    def state_metadata(self) -> dict:
+        """JSON-able rest of the state: iteration, coupling, monitors (:class:`SolveMonitors`)."""
+        return {"iteration": self.flow.iteration, "coupled": self.coupled,
+                "monitors": self.monitors.state()}
 
     def load_state(self, arrays: dict, metadata: dict) -> None:
-        """Restore a state written by :meth:`state` (resume)."""
-        xp = self.xp
-        for name, current in zip(("u", "v", "w"), self.flow.velocity, strict=True):
-            xp.copyto(current, xp.asarray(arrays[name], dtype=self.grid.dtype))
-        xp.copyto(self.flow.pressure, xp.asarray(arrays["pressure"], dtype=self.grid.dtype))
-        # mass fluxes follow from the restored velocities (FlowSolver keeps F = rho A u)
-        self.flow.update_mass_flux()
+        """Restore a state written by :meth:`state` and :meth:`state_metadata` (resume)."""
+        self.flow.load_restart_state(arrays)
         self.flow.iteration = self.start_iteration = int(metadata.get("iteration", 0))
-        self.temperature = xp.asarray(arrays["temperature"], dtype=self.grid.dtype)
+        self.temperature = self.xp.asarray(arrays["temperature"], dtype=self.grid.dtype)
         self.coupled = bool(metadata.get("coupled", False))
-        self._set_properties(self.temperature)
+        if "monitors" in metadata:
+            self.monitors.load_state(metadata["monitors"])
+        self._set_properties(self.xp.asarray(arrays.get("property_temperature", self.temperature),
+                                             dtype=self.grid.dtype))
 
     # -- solve ----------------------------------------------------------------------------------
-    def _solve_flow(self, progress, checkpoint, history, monitor_dp: Monitor) -> bool:
+    def _solve_flow(self, progress, checkpoint, history) -> bool:
         """Outer SIMPLEC iterations until residuals and the pressure-drop monitor hold (or,
         with time settings, the time-averaged flow)."""
         s = self.settings
         if s.time is not None:
             return self._average_flow_in_time(progress, checkpoint, history)
         state = {"converged": False, "checkpointed": self.flow.iteration}
+        monitor_dp = self.monitors.flow_dp
 
         def callback(residuals, solver):
             dp = solver.pressure_drop().get("static", 0.0)
@@ -265,15 +270,18 @@ class ColdPlate:
                 progress.update(residuals.iteration,
                                 {"continuity": residuals.continuity,
                                  "momentum": max(residuals.momentum)}, monitors)
-            # (a multigrid cycle advances several iterations: checkpoint on crossing a multiple)
-            if (checkpoint is not None and s.checkpoint_interval
-                    and residuals.iteration // s.checkpoint_interval
-                    > state["checkpointed"] // s.checkpoint_interval):
-                checkpoint(self, residuals.iteration)
-                state["checkpointed"] = residuals.iteration
             done = (residuals.continuity < s.continuity_tolerance
                     and max(residuals.momentum) < s.momentum_tolerance and settled)
             state["converged"] = done
+            # offered after the convergence test (a resume repeats no decision); a converged
+            # flow goes on to the energy solve and the pass boundary's checkpoint after it.
+            # (a multigrid cycle advances several iterations: due on crossing a multiple)
+            if checkpoint is not None and not done:
+                due = bool(s.checkpoint_interval
+                           and residuals.iteration // s.checkpoint_interval
+                           > state["checkpointed"] // s.checkpoint_interval)
+                if checkpoint(self, residuals.iteration, due):
+                    state["checkpointed"] = residuals.iteration
             return done
 
         # max_iterations counts the iterations of this run (a resumed run gets a fresh budget)
@@ -297,9 +305,9 @@ class ColdPlate:
         def callback(record, values):
             history.append({"iteration": self.flow.iteration, **record.as_dict(),
                             "pressure_drop_Pa": values["dp_Pa"]})
-            if (checkpoint is not None and s.checkpoint_interval
-                    and record.step % s.checkpoint_interval == 0):
-                checkpoint(self, self.flow.iteration)
+            if checkpoint is not None:
+                checkpoint(self, self.flow.iteration,
+                           bool(s.checkpoint_interval and record.step % s.checkpoint_interval == 0))
 
         # a later pass starts from the last average: a shorter start-up
         start_up = s.time.later_start_up if self.time_average else s.time.start_up
@@ -380,8 +388,9 @@ class ColdPlate:
         progress : solver.progress.Progress, optional
             Receives one line per flow iteration (residuals, pressure drop) and per pass.
         checkpoint : callable, optional
-            ``checkpoint(cold_plate, iteration)`` every ``checkpoint_interval`` flow iterations
-            and at the end of each pass.
+            ``checkpoint(cold_plate, iteration, due) -> written`` after each outer flow step
+            that does not end a pass's flow (``due``: ``checkpoint_interval`` iterations
+            passed) and after the energy solve of each pass but the last (``due`` True).
 
         Returns
         -------
@@ -395,29 +404,26 @@ class ColdPlate:
         start = time.perf_counter()
         s = self.settings
         history: list[dict] = []
-        # the monitor window counts SIMPLEC iterations (a multigrid cycle holds several)
-        window = -(-s.monitors.window // self.flow.iterations_per_step)
-        monitor_dp = Monitor(s.monitors.pressure_drop, window)
-        # time-averaged passes settle within the statistical tolerance of their averages
-        floor = 0.0 if s.time is None else s.time.average_tolerance
-        pass_dp = Monitor(max(s.monitors.pressure_drop, floor), 1)
-        pass_out = Monitor(max(s.monitors.outlet_temperature, floor), 1)
-        pass_peak = Monitor(max(s.monitors.peak_temperature, floor), 1)
+        # fresh, or as a resumed checkpoint left them (pass under way, monitor values)
+        m = self.monitors
+        pass_dp, pass_out, pass_peak = m.pass_dp, m.pass_outlet, m.pass_peak
         flow_seconds = energy_seconds = 0.0
-        converged = False
-        energy = None
-        passes = 0
+        converged, energy, passes = False, None, 0
         if self.buoyant and self.flow.iteration == 0:
             # buoyancy from the first iteration on: the temperature of the initial flow
             self._update_temperature()
         # a closed domain has no pressure drop, and its mean temperature is the reference
         watched = (pass_peak,) if self.closed else (pass_dp, pass_out, pass_peak)
-        for passes in range(1, s.max_passes + 1):
+        for passes in range(min(m.pass_number, s.max_passes), s.max_passes + 1):
+            m.pass_number = passes
             if progress is not None:  # a pass: the flow solve, then the energy solve
                 progress.begin("pass", passes, limit=s.max_passes)
                 progress.begin("solve", 1, count=2, shown=False)
             t0 = time.perf_counter()
-            flow_converged = self._solve_flow(progress, checkpoint, history, monitor_dp)
+            if m.finished:  # resumed at the end of a converged solve: its flow as it was
+                flow_converged, m.finished = True, None
+            else:
+                flow_converged = self._solve_flow(progress, checkpoint, history)
             t1 = time.perf_counter()
             if progress is not None:
                 progress.begin("solve", 2)
@@ -455,12 +461,13 @@ class ColdPlate:
             if progress is not None:
                 progress.end("pass", decades=max(m.decades_to_go for m in watched), last=last)
             if last:
-                converged = flow_converged
+                converged = m.finished = flow_converged
                 break
             self._set_properties(self.temperature)
-            monitor_dp.values.clear()
-            if checkpoint is not None and s.checkpoint_interval:
-                checkpoint(self, self.flow.iteration)
+            m.flow_dp.values.clear()
+            m.pass_number = passes + 1
+            if checkpoint is not None:  # a kill loses no whole pass
+                checkpoint(self, self.flow.iteration, True)
         solution = self.flow.solution(converged, flow_seconds)
         metrics = self.metrics(solution, energy)
         metrics["passes"] = passes

@@ -139,3 +139,51 @@ class Monitor:
         change is known)."""
         return math.log10(max(self.change, 1e-300) / self.tolerance)
 
+
+
+class SolveMonitors:
+    """The monitors of one cold-plate solve and where it stands: the pressure drop over the
+    flow iterations of the current pass, the pass-to-pass changes of the pressure drop, outlet
+    and peak temperature rises, and the number of the pass under way. With the fields, this is
+    what a checkpoint needs to continue the solve exactly where it stopped
+    (:meth:`state`, :meth:`load_state`).
+
+    Parameters
+    ----------
+    settings : ColdPlateSettings
+    iterations_per_step : int
+        SIMPLE(C) iterations per outer step of the flow solver (a multigrid cycle holds
+        several; the monitor window counts SIMPLE(C) iterations).
+    """
+
+    def __init__(self, settings: ColdPlateSettings, iterations_per_step: int):
+        window = -(-settings.monitors.window // iterations_per_step)
+        self.flow_dp = Monitor(settings.monitors.pressure_drop, window)
+        # time-averaged passes settle within the statistical tolerance of their averages
+        floor = 0.0 if settings.time is None else settings.time.average_tolerance
+        m = settings.monitors
+        self.pass_dp = Monitor(max(m.pressure_drop, floor), 1)
+        self.pass_outlet = Monitor(max(m.outlet_temperature, floor), 1)
+        self.pass_peak = Monitor(max(m.peak_temperature, floor), 1)
+        self.pass_number = 1
+        # None while the solve runs; at its end whether its flow converged (a resume of a
+        # converged solve does not iterate its flow again; one that was not goes on)
+        self.finished: bool | None = None
+
+    def _named(self) -> dict[str, Monitor]:
+        return {"flow_dp": self.flow_dp, "pass_dp": self.pass_dp,
+                "pass_outlet": self.pass_outlet, "pass_peak": self.pass_peak}
+
+    def state(self) -> dict:
+        """JSON-able state: the pass under way and the values each monitor still compares
+        (its last ``window + 1``)."""
+        return {"pass": self.pass_number, "finished": self.finished,
+                **{name: m.values[-m.window - 1:] for name, m in self._named().items()}}
+
+    def load_state(self, state: dict) -> None:
+        """Continue from a :meth:`state`."""
+        self.pass_number = int(state["pass"])
+        finished = state.get("finished")
+        self.finished = None if finished is None else bool(finished)
+        for name, monitor in self._named().items():
+            monitor.values = [float(v) for v in state[name]]

@@ -428,6 +428,9 @@ class TransientHistory:
         Linear iterations of every stage solve.
     rejected : int
         Steps taken again, shorter, because their error estimate exceeded the tolerance.
+    step, proposed_step : float or None
+        [s] the last step taken and the error controller's proposal for the next one (None
+        before the first step): a resumed run continues the step sequence with them.
     """
 
     times: list = field(default_factory=list)
@@ -435,6 +438,8 @@ class TransientHistory:
     steps: int = 0
     linear_iterations: list = field(default_factory=list)
     rejected: int = 0
+    step: float | None = None
+    proposed_step: float | None = None
 
     def series(self, name: str) -> list:
         """The values of monitor ``name`` over the records."""
@@ -462,7 +467,9 @@ def run_transient(energy: TransientEnergy, steps, monitor: Callable | None = Non
         Receives ``(step, {}, {"t_s": t, **monitors}, fraction=steps done / steps in all)``
         after each step (monitors ending in ``_K`` shown in C).
     checkpoint : callable, optional
-        ``checkpoint(energy, history)`` every ``checkpoint_every`` steps.
+        ``checkpoint(energy, history, due)`` after every step; ``due`` every
+        ``checkpoint_every`` steps and on landing on a breakpoint (the callback decides what
+        to write).
     history : TransientHistory, optional
         The records so far of a resumed run (continued; its initial state is not recorded
         again).
@@ -483,7 +490,7 @@ def run_transient(energy: TransientEnergy, steps, monitor: Callable | None = Non
     total = steps.count(breaks, energy.time)
     tolerance = steps.tolerance
     energy.estimate_error = tolerance is not None
-    dt = proposed = None
+    dt, proposed = history.step, history.proposed_step
     while energy.time < steps.end * (1 - 1e-12):
         dt = steps.next_step(energy.time, dt, breaks, proposed)
         landing = [b for b in breaks if abs(energy.time + dt - b) <= 1e-9 * dt]
@@ -498,6 +505,7 @@ def run_transient(energy: TransientEnergy, steps, monitor: Callable | None = Non
                 history.rejected += 1
                 continue
         history.steps += 1
+        history.step, history.proposed_step = dt, proposed
         record()
         if progress is not None:
             shown = {(k[:-2] + "_C" if k.endswith("_K") else k):
@@ -506,8 +514,10 @@ def run_transient(energy: TransientEnergy, steps, monitor: Callable | None = Non
             done = (history.steps / total if tolerance is None
                     else (energy.time - start) / max(steps.end - start, 1e-300))
             progress.update(history.steps, {}, {"t_s": energy.time, **shown}, fraction=done)
-        if checkpoint is not None and checkpoint_every and history.steps % checkpoint_every == 0:
-            checkpoint(energy, history)
+        if checkpoint is not None:
+            checkpoint(energy, history,
+                       bool(landing) or bool(checkpoint_every
+                                             and history.steps % checkpoint_every == 0))
     history.linear_iterations = list(energy.linear_iterations)
     return history
 

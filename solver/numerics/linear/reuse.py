@@ -59,6 +59,18 @@ class ReusedMultigrid:
                                                 self._first_iterations + 1)
         return x, info
 
+    def state(self) -> dict:
+        """The set-up policy's counters: ``first_iterations`` (None before a solve) and
+        ``setup_due`` (for a restart, :meth:`load_state`)."""
+        return {"first_iterations": self._first_iterations, "setup_due": self._setup_due}
+
+    def load_state(self, state: dict) -> None:
+        """Take back the counters of :meth:`state` (after :meth:`prepare` built the hierarchy
+        a restart continues with)."""
+        first = state["first_iterations"]
+        self._first_iterations = None if first is None else int(first)
+        self._setup_due = bool(state["setup_due"])
+
     def reset(self) -> None:
         """Forget the hierarchy: the next :meth:`prepare` sets up a new one."""
         self.multigrid = None
