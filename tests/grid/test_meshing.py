@@ -218,6 +218,6 @@ def test_grid_report_on_a_gpu_backend_counts_device_memory():
     fake_gpu = Backend("gpu", np, "stand-in")
     grid = Grid.uniform((1, 1, 1), (100, 100, 100), backend=fake_gpu, dtype=np.float32)
     report = grid_report(grid, CONJUGATE_FLOW_ARRAYS)
-    assert report["device_memory_mb"] == pytest.approx(1e6 * (40 * 4 + 4) / 1e6)
+    assert report["device_memory_mb"] == pytest.approx(1e6 * (CONJUGATE_FLOW_ARRAYS * 4 + 4) / 1e6)
     assert report["host_memory_mb"] == pytest.approx(1e6 * (2 * 4 + 4) / 1e6)
     assert "float32" in report["line"] and "gpu" in report["line"]
