@@ -35,7 +35,6 @@ from dataclasses import replace
 import numpy as np
 
 from solver.grid.grid import Grid
-from solver.models.flow.staggered import along_axis
 
 MIN_CELLS = 8  # an axis is coarsened only while it holds at least this many cells
 MAX_COARSE_FRACTION = 0.75  # ... and only where its coarse cells are at most this fraction
@@ -45,13 +44,14 @@ MIN_COARSEST = 64  # no level below this many cells (the smallest only add launc
 PRE = POST = 2  # SIMPLEC iterations before and after the coarse-grid correction
 
 
-def fas_applies(flow) -> tuple[bool, str]:
-    """Whether nonlinear multigrid can run on ``flow`` (a FlowSolver), and why not."""
+def fas_applies(flow, agglomerate: bool = True) -> tuple[bool, str]:
+    """Whether nonlinear multigrid can run on ``flow`` (a FlowSolver), and why not
+    (``agglomerate``: as :func:`coarse_starts`)."""
     if flow.has_outlet_ports or flow.has_inlet_ports:
         return False, "the flow has ports on faces of the geometry"
     if flow.gravity is not None and flow.thermal_expansion:
         return False, "the flow is buoyant"
-    masks = coarse_masks(flow.grid.backend.to_host(flow.fluid))
+    masks = coarse_masks(flow.grid.backend.to_host(flow.fluid), agglomerate=agglomerate)
     if masks[-1].size * MIN_REDUCTION > masks[0].size:
         return False, (f"coarsening without merging coolant and solid cells reduces the "
                        f"grid only {masks[0].size / masks[-1].size:.3g}-fold (a coarsest level "
@@ -59,19 +59,21 @@ def fas_applies(flow) -> tuple[bool, str]:
     return True, ""
 
 
-def coarse_masks(fluid: np.ndarray, max_levels: int = MAX_LEVELS) -> list[np.ndarray]:
+def coarse_masks(fluid: np.ndarray, max_levels: int = MAX_LEVELS,
+                 agglomerate: bool = True) -> list[np.ndarray]:
     """The fluid mask of every level, finest first (see :func:`coarse_starts`)."""
-    return [mask for mask, _ in coarse_levels(fluid, max_levels)]
+    return [mask for mask, _ in coarse_levels(fluid, max_levels, agglomerate)]
 
 
-def coarse_levels(fluid: np.ndarray, max_levels: int = MAX_LEVELS) -> list:
+def coarse_levels(fluid: np.ndarray, max_levels: int = MAX_LEVELS,
+                  agglomerate: bool = True) -> list:
     """(fluid mask, per-axis first fine cell of each coarse cell or None) of every level,
     finest first; the finest level's starts are None, each coarser level's say how it
     agglomerates the level above."""
     levels = [(fluid, None)]
     while len(levels) < max_levels:
         mask = levels[-1][0]
-        starts = coarse_starts(mask)
+        starts = coarse_starts(mask, agglomerate)
         if starts is None:
             break
         coarse = mask[np.ix_(*(np.arange(n) if s is None else s
@@ -82,7 +84,7 @@ def coarse_levels(fluid: np.ndarray, max_levels: int = MAX_LEVELS) -> list:
     return levels
 
 
-def coarse_starts(fluid: np.ndarray) -> tuple | None:
+def coarse_starts(fluid: np.ndarray, agglomerate: bool = True) -> tuple | None:
     """Per axis the first fine cell of each coarse cell, or None where the axis is kept.
 
     Along an axis the cells are cut into runs in which every line of cells is of one kind
@@ -90,7 +92,8 @@ def coarse_starts(fluid: np.ndarray) -> tuple | None:
     run of odd length (a run of one cell stays), so that the coarse cells keep the fins, pins
     and walls exactly and the coarse faces are a subset of the fine faces. An axis is coarsened
     where it holds at least MIN_CELLS cells and its coarse cells number at most
-    MAX_COARSE_FRACTION of its cells. None when no axis qualifies.
+    MAX_COARSE_FRACTION of its cells. With ``agglomerate`` False an axis is coarsened only
+    where all its runs have an even length (plain 2:1 pairs). None when no axis qualifies.
     """
     result = []
     for a, n in enumerate(fluid.shape):
@@ -99,6 +102,9 @@ def coarse_starts(fluid: np.ndarray) -> tuple | None:
             other = tuple(d for d in range(3) if d != a)
             changes = np.any(np.diff(fluid, axis=a), axis=other)  # kind changes after cell i
             cuts = np.r_[0, np.flatnonzero(changes) + 1, n]
+            if not agglomerate and np.any(np.diff(cuts) % 2):
+                result.append(None)
+                continue
             starts = np.concatenate([_run_starts(lo, hi - lo)
                                      for lo, hi in zip(cuts[:-1], cuts[1:], strict=True)])
             if starts.size > MAX_COARSE_FRACTION * n:
@@ -118,7 +124,7 @@ def _run_starts(first: int, length: int) -> np.ndarray:
 
 class _AxisGather:
     """A linear map along one axis: output entry k is the sum over j of
-    ``weights[k, j] * values[index[k, j]]`` (index and weights on the host, padded with weight 0)."""
+    ``weights[k, j] * values[index[k, j]]`` (host index and weights, padded with weight 0)."""
 
     def __init__(self, xp, dtype, axis, index, weights):
         self.axis = axis
@@ -268,11 +274,13 @@ class NonlinearMultigrid:
         SIMPLEC iterations on the coarsest level.
     max_levels : int
         Most levels, the finest included.
+    agglomerate : bool
+        Coarsen runs of odd length too (3:1 cells; :func:`coarse_starts`).
     """
 
     def __init__(self, fine, pre: int = PRE, post: int = POST, coarsest: int = 10,
-                 max_levels: int = MAX_LEVELS):
-        applies, reason = fas_applies(fine)
+                 max_levels: int = MAX_LEVELS, agglomerate: bool = True):
+        applies, reason = fas_applies(fine, agglomerate)
         if not applies:
             raise ValueError(f"nonlinear multigrid does not apply: {reason}")
         self.pre, self.post, self.coarsest = pre, post, coarsest
@@ -280,7 +288,7 @@ class NonlinearMultigrid:
         self.transfers: list[Transfer] = []
         # the coarse levels iterate on their own grid only
         settings = replace(fine.settings, method="single_grid", potential_initialisation=False)
-        levels = coarse_levels(fine.grid.backend.to_host(fine.fluid), max_levels)
+        levels = coarse_levels(fine.grid.backend.to_host(fine.fluid), max_levels, agglomerate)
         for coarse_fluid, starts in levels[1:]:
             level = self.levels[-1]
             transfer = Transfer(level, starts)
