@@ -1,10 +1,12 @@
 """Nonlinear multigrid for steady flow: the full approximation scheme (FAS) with SIMPLEC
 iterations as the smoother on every level.
 
-Each level is a :class:`~solver.models.flow.FlowSolver` on a grid coarsened 2:1 along every axis
-that holds an even number of cells (at least 8) and whose neighbouring cell pairs are of one kind
-(coolant or solid), so that every coarse level keeps the fins, pins and walls of the finest
-exactly (semi-coarsening where they are thin). One V-cycle on level k:
+Each level is a :class:`~solver.models.flow.FlowSolver` on a grid that agglomerates the finer
+one along every axis of at least 8 cells: the cells of each run of one kind (coolant or solid,
+in every line along the axis) are merged 2:1, with one 3:1 cell in a run of odd length, so that
+every coarse level keeps the fins, pins and walls of the finest exactly (semi-coarsening where
+they are thin) and its faces are a subset of the fine faces (:func:`coarse_starts`). One
+V-cycle on level k:
 
 1. ``pre`` SIMPLEC iterations;
 2. restrict the state (face velocities flux-weighted, so the coarse mass fluxes are the sums of
@@ -14,8 +16,9 @@ exactly (semi-coarsening where they are thin). One V-cycle on level k:
 3. give level k+1 the FAS sources ``s = R r_k - r_{k+1}(R w_k)``, so that its residual at the
    restricted state equals the restricted fine residual, and cycle there (``coarsest``
    iterations on the last level);
-4. add the prolonged change of the coarse state (linear along each face's normal, constant
-   across it; constant per cell for the pressure) to the unknown faces and cells of level k;
+4. add the prolonged change of the coarse state (linear along each face's normal in the
+   position of the fine face between its two coarse faces, constant across it; constant per
+   cell for the pressure) to the unknown faces and cells of level k;
 5. ``post`` SIMPLEC iterations.
 
 The outer iteration count then barely grows with the grid where SIMPLEC alone grows about
@@ -24,7 +27,8 @@ J. H. & Peric, M. (2002) *Computational Methods for Fluid Dynamics*, 3rd ed., se
 multigrid SIMPLE on the lid-driven cavity). Measured: ``benchmarks/cavity.py --method fas``.
 
 Scope: flows without ports on faces of the geometry, buoyancy or time stepping, on grids with at
-least one axis that coarsens as above; :func:`fas_applies` says whether a solver qualifies.
+least one axis that coarsens as above; :func:`fas_applies` says whether a solver qualifies
+(``agglomerate=False``: plain 2:1 pairs only, the hierarchies ``method = "auto"`` takes).
 Units are SI (m/s, Pa, N, kg/s).
 """
 
