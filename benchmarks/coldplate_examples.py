@@ -49,6 +49,9 @@ def measure(path: Path, backend: str = "cpu") -> dict:
         "backend": summary["backend"]["name"],
         "dtype": summary["grid"]["dtype"],
         "cells": cells,
+        "flow_method": solver.get("flow_method", {}).get("outer"),
+        "flow_cycles": solver.get("flow_method", {}).get("cycles"),
+        "flow_energy_passes": solver.get("flow_method", {}).get("passes"),
         "flow_iterations": iterations,
         "flow_seconds": timings.get("flow"),
         "energy_seconds": timings.get("energy"),
@@ -64,6 +67,8 @@ def measure(path: Path, backend: str = "cpu") -> dict:
         "mass_balance_relative_error": flow.get("mass_balance_relative_error"),
         "thermal_resistance_K_per_W": flow.get("thermal_resistance_K_per_W"),
         "pressure_drop_Pa": flow.get("pressure_drop_Pa"),
+        "peak_chip_temperature_K": max((c["max_temperature_K"] for c in
+                                        summary.get("chips", {}).values()), default=None),
         "load_average_1min": os.getloadavg()[0],
     }
 

@@ -184,8 +184,9 @@ class FlowSection(Section):
         "auto", description="[-] outer iteration: 'multigrid' (nonlinear multigrid, FAS cycles "
                             "over the pressure-velocity coupling: cycle counts that barely grow "
                             "with the grid; where the grid coarsens 8-fold without merging "
-                            "coolant and solid cells, without ports on faces of the geometry or "
-                            "buoyancy), 'single_grid', or 'auto' (multigrid where it applies)")
+                            "coolant and solid cells, odd runs of cells agglomerated 3:1, "
+                            "without ports on faces of the geometry or buoyancy), 'single_grid', "
+                            "or 'auto' (multigrid where plain 2:1 coarsening reaches 8-fold)")
     max_iterations: int = Field(1000, ge=1, description="[-] maximum outer (pressure-velocity) "
                                                         "iterations (with multigrid: of the "
                                                         "finest grid, 4 per cycle)")

@@ -12,7 +12,7 @@ import pytest
 from solver.boundaries import Inlet, MovingWall, Outlet, Patch, Symmetry
 from solver.grid import Grid
 from solver.models.flow import FlowSettings, FlowSolver
-from solver.models.flow.fas import Transfer, coarse_ratios, fas_applies
+from solver.models.flow.fas import Transfer, coarse_starts, fas_applies
 
 RHO, MU = 1000.0, 1e-3
 
@@ -27,16 +27,19 @@ def channel(settings=None, shape=(64, 16, 1), fluid=None):
     return FlowSolver(grid, fluid, boundaries, RHO, MU, settings or FlowSettings())
 
 
-def test_restriction_conserves_mass():
-    """Flux-weighted face restriction on a stretched grid: the coarse net inflow of every
-    coarse cell equals the sum of its children's (to round-off), for any velocity field."""
-    flow = channel(shape=(16, 8, 4))
+@pytest.mark.parametrize("shape, coarse_shape", [((16, 8, 4), (8, 4, 4)),
+                                                  ((15, 9, 4), (7, 4, 4))])
+def test_restriction_conserves_mass(shape, coarse_shape):
+    """Flux-weighted face restriction on a stretched grid, even and odd cell counts (2:1 cells
+    with one 3:1 cell per odd line): the coarse net inflow of every coarse cell equals the sum
+    of its children's (to round-off), for any velocity field."""
+    flow = channel(shape=shape)
     rng = np.random.default_rng(3)
     for u, comp in zip(flow.velocity, flow.components, strict=True):
         u[...] = rng.standard_normal(comp.shape) * comp.active_f
     flow.update_mass_flux()
-    transfer = Transfer(flow, coarse_ratios(flow.fluid))
-    assert transfer.ratios == (2, 2, 1)  # z (4 cells) is too short to coarsen
+    transfer = Transfer(flow, coarse_starts(flow.fluid))
+    assert transfer.coarse_grid.shape == coarse_shape  # z (4 cells) is too short to coarsen
     coarse = FlowSolver(transfer.coarse_grid, np.ones(transfer.coarse_grid.shape, bool),
                         flow.boundaries, RHO, MU, FlowSettings(method="single_grid"),
                         domain_sides=flow.domain_sides)
@@ -48,11 +51,28 @@ def test_restriction_conserves_mass():
     assert np.max(np.abs(coarse.mass_imbalance() - expected)) < 1e-12 * scale
 
 
-def test_prolongation_is_linear_along_the_normal():
+@pytest.mark.parametrize("shape", [(16, 8, 4), (15, 9, 4)])
+def test_momentum_restriction_keeps_the_total(shape):
+    """Summing momentum residuals [N] into the coarse momentum volumes (a fine face's volume
+    split at the coarse cell centre) keeps their total along every axis, to round-off."""
+    flow = channel(shape=shape)
+    transfer = Transfer(flow, coarse_starts(flow.fluid))
+    rng = np.random.default_rng(5)
+    for a, comp in enumerate(flow.components):
+        residual = rng.standard_normal(comp.shape)
+        coarse = transfer.restrict_momentum(residual, a)
+        assert coarse.shape[a] == transfer.coarse_grid.shape[a] + 1
+        assert abs(coarse.sum() - residual.sum()) < 1e-12 * np.abs(residual).sum()
+
+
+@pytest.mark.parametrize("cells", [64, 63])
+def test_prolongation_is_linear_along_the_normal(cells):
     """A change that is linear in x on the coarse x-faces comes back exactly linear on the fine
-    faces (stretched grid), and zero on fixed faces (the inlet)."""
-    flow = channel()
-    transfer = Transfer(flow, coarse_ratios(flow.fluid))
+    faces (stretched grid; 63 cells give one 3:1 coarse cell), and zero on fixed faces (the
+    inlet)."""
+    flow = channel(shape=(cells, 16, 1))
+    transfer = Transfer(flow, coarse_starts(flow.fluid))
+    assert transfer.coarse_grid.shape[0] == cells // 2
     x_coarse = transfer.coarse_grid.faces[0]
     change = np.broadcast_to((3.0 * x_coarse - 1e-3)[:, None, None],
                              (x_coarse.size, *transfer.coarse_grid.shape[1:])).copy()
@@ -93,26 +113,56 @@ def test_multigrid_and_single_grid_reach_the_same_state():
     np.testing.assert_allclose(states[0].velocity[0], states[1].velocity[0], atol=1e-7 * 0.03)
 
 
+def multigrid_and_single_grid(fluid):
+    """The converged multigrid and single-grid solvers of the channel with ``fluid``."""
+    flows = []
+    for method in ("multigrid", "single_grid"):
+        flow = channel(FlowSettings(method=method, tolerance=1e-10, max_iterations=6000),
+                       shape=fluid.shape, fluid=fluid)
+        assert flow.solve().converged
+        flows.append(flow)
+    return flows
+
+
+def solid_volume(flow) -> float:
+    """Volume of the solid cells of a flow solver's grid [m^3]."""
+    return float(np.sum(flow.grid.cell_volumes()[~flow.fluid]))
+
+
 def test_solid_blocks_on_even_cells_keep_multigrid():
     """A solid block on whole 2x2 cell pairs survives every coarsening exactly: multigrid runs
     and reaches the single-grid state (pressure drop to 1e-7)."""
     fluid = np.ones((64, 16, 1), bool)
     fluid[8:12, 4:8, :] = False
-    drops = []
-    for method in ("multigrid", "single_grid"):
-        flow = channel(FlowSettings(method=method, tolerance=1e-10, max_iterations=6000),
-                       fluid=fluid)
-        solution = flow.solve()
-        assert solution.converged
-        drops.append(solution.pressure_drop["static"])
-    assert drops[0] == pytest.approx(drops[1], rel=1e-7)
+    multigrid, single = multigrid_and_single_grid(fluid)
+    assert multigrid.cycles > 0
+    assert multigrid.pressure_drop()["static"] == pytest.approx(
+        single.pressure_drop()["static"], rel=1e-7)
+
+
+def test_solid_blocks_on_odd_cells_keep_multigrid():
+    """Odd cell counts (63 x 15) and a solid block on odd cells (3 x 3): the coarse levels
+    agglomerate each run of one kind 2:1 with one 3:1 cell (63 -> 30, 15 -> 6 cells), keep the
+    block's volume exactly (1e-12) on every level, and multigrid reaches the single-grid state
+    (pressure drop to 1e-7)."""
+    fluid = np.ones((63, 15, 1), bool)
+    fluid[9:12, 5:8, :] = False
+    multigrid, single = multigrid_and_single_grid(fluid)
+    levels = multigrid._fas.levels
+    assert multigrid.cycles > 0 and levels[1].grid.shape == (30, 6, 1)
+    for level in levels[1:]:
+        assert solid_volume(level) == pytest.approx(solid_volume(multigrid), rel=1e-12)
+    assert multigrid.pressure_drop()["static"] == pytest.approx(
+        single.pressure_drop()["static"], rel=1e-7)
 
 
 def test_grids_that_do_not_coarsen_stay_on_a_single_grid():
-    """A solid block on odd cells: no axis coarsens without merging coolant and solid, so
-    'auto' iterates on the single grid and 'multigrid' is refused naming the reason."""
+    """Cells that change kind at every cell along x and along y (a line of one-cell solid
+    blocks on each axis): no axis coarsens without merging coolant and solid, so 'auto'
+    iterates on the single grid and 'multigrid' is refused naming the reason."""
     fluid = np.ones((64, 16, 1), bool)
-    fluid[9:12, 5:8, :] = False
+    fluid[1::2, 0, :] = False
+    fluid[0, 1::2, :] = False
     flow = channel(fluid=fluid)
     assert not flow.multigrid and "merging coolant and solid" in fas_applies(flow)[1]
     with pytest.raises(ValueError, match="'multigrid' does not apply.*merging coolant"):

@@ -1,10 +1,12 @@
 """Nonlinear multigrid for steady flow: the full approximation scheme (FAS) with SIMPLEC
 iterations as the smoother on every level.
 
-Each level is a :class:`~solver.models.flow.FlowSolver` on a grid coarsened 2:1 along every axis
-that holds an even number of cells (at least 8) and whose neighbouring cell pairs are of one kind
-(coolant or solid), so that every coarse level keeps the fins, pins and walls of the finest
-exactly (semi-coarsening where they are thin). One V-cycle on level k:
+Each level is a :class:`~solver.models.flow.FlowSolver` on a grid that agglomerates the finer
+one along every axis of at least 8 cells: the cells of each run of one kind (coolant or solid,
+in every line along the axis) are merged 2:1, with one 3:1 cell in a run of odd length, so that
+every coarse level keeps the fins, pins and walls of the finest exactly (semi-coarsening where
+they are thin) and its faces are a subset of the fine faces (:func:`coarse_starts`). One
+V-cycle on level k:
 
 1. ``pre`` SIMPLEC iterations;
 2. restrict the state (face velocities flux-weighted, so the coarse mass fluxes are the sums of
@@ -14,8 +16,9 @@ exactly (semi-coarsening where they are thin). One V-cycle on level k:
 3. give level k+1 the FAS sources ``s = R r_k - r_{k+1}(R w_k)``, so that its residual at the
    restricted state equals the restricted fine residual, and cycle there (``coarsest``
    iterations on the last level);
-4. add the prolonged change of the coarse state (linear along each face's normal, constant
-   across it; constant per cell for the pressure) to the unknown faces and cells of level k;
+4. add the prolonged change of the coarse state (linear along each face's normal in the
+   position of the fine face between its two coarse faces, constant across it; constant per
+   cell for the pressure) to the unknown faces and cells of level k;
 5. ``post`` SIMPLEC iterations.
 
 The outer iteration count then barely grows with the grid where SIMPLEC alone grows about
@@ -24,7 +27,8 @@ J. H. & Peric, M. (2002) *Computational Methods for Fluid Dynamics*, 3rd ed., se
 multigrid SIMPLE on the lid-driven cavity). Measured: ``benchmarks/cavity.py --method fas``.
 
 Scope: flows without ports on faces of the geometry, buoyancy or time stepping, on grids with at
-least one axis that coarsens as above; :func:`fas_applies` says whether a solver qualifies.
+least one axis that coarsens as above; :func:`fas_applies` says whether a solver qualifies
+(``agglomerate=False``: plain 2:1 pairs only, the hierarchies ``method = "auto"`` takes).
 Units are SI (m/s, Pa, N, kg/s).
 """
 
@@ -35,151 +39,230 @@ from dataclasses import replace
 import numpy as np
 
 from solver.grid.grid import Grid
-from solver.models.flow.staggered import along_axis
 
-MIN_CELLS = 8  # an axis is coarsened only while it holds at least this many (even) cells
+MIN_CELLS = 8  # an axis is coarsened only while it holds at least this many cells
+MAX_COARSE_FRACTION = 0.75  # ... and only where its coarse cells are at most this fraction
 MIN_REDUCTION = 8  # multigrid only where the coarsest level has at most 1/8 of the cells
 MAX_LEVELS = 8
 MIN_COARSEST = 64  # no level below this many cells (the smallest only add launch overhead)
 PRE = POST = 2  # SIMPLEC iterations before and after the coarse-grid correction
 
 
-def fas_applies(flow) -> tuple[bool, str]:
-    """Whether nonlinear multigrid can run on ``flow`` (a FlowSolver), and why not."""
+def fas_applies(flow, agglomerate: bool = True) -> tuple[bool, str]:
+    """Whether nonlinear multigrid can run on ``flow`` (a FlowSolver), and why not
+    (``agglomerate``: as :func:`coarse_starts`)."""
     if flow.has_outlet_ports or flow.has_inlet_ports:
         return False, "the flow has ports on faces of the geometry"
     if flow.gravity is not None and flow.thermal_expansion:
         return False, "the flow is buoyant"
-    masks = coarse_masks(flow.grid.backend.to_host(flow.fluid))
+    masks = coarse_masks(flow.grid.backend.to_host(flow.fluid), agglomerate=agglomerate)
     if masks[-1].size * MIN_REDUCTION > masks[0].size:
-        return False, (f"coarsening 2:1 without merging coolant and solid cells reduces the "
+        return False, (f"coarsening without merging coolant and solid cells reduces the "
                        f"grid only {masks[0].size / masks[-1].size:.3g}-fold (a coarsest level "
                        f"of {masks[-1].shape}; multigrid pays from {MIN_REDUCTION}-fold)")
     return True, ""
 
 
-def coarse_masks(fluid: np.ndarray, max_levels: int = MAX_LEVELS) -> list[np.ndarray]:
-    """The fluid mask of every level, finest first (see :func:`coarse_ratios`)."""
-    masks = [fluid]
-    while len(masks) < max_levels:
-        ratios = coarse_ratios(masks[-1])
-        if ratios is None or masks[-1].size // int(np.prod(ratios)) < MIN_COARSEST:
+def coarse_masks(fluid: np.ndarray, max_levels: int = MAX_LEVELS,
+                 agglomerate: bool = True) -> list[np.ndarray]:
+    """The fluid mask of every level, finest first (see :func:`coarse_starts`)."""
+    return [mask for mask, _ in coarse_levels(fluid, max_levels, agglomerate)]
+
+
+def coarse_levels(fluid: np.ndarray, max_levels: int = MAX_LEVELS,
+                  agglomerate: bool = True) -> list:
+    """(fluid mask, per-axis first fine cell of each coarse cell or None) of every level,
+    finest first; the finest level's starts are None, each coarser level's say how it
+    agglomerates the level above."""
+    levels = [(fluid, None)]
+    while len(levels) < max_levels:
+        mask = levels[-1][0]
+        starts = coarse_starts(mask, agglomerate)
+        if starts is None:
             break
-        masks.append(masks[-1][tuple(slice(None, None, r) for r in ratios)])
-    return masks
+        coarse = mask[np.ix_(*(np.arange(n) if s is None else s
+                              for n, s in zip(mask.shape, starts, strict=True)))]
+        if coarse.size < MIN_COARSEST:
+            break
+        levels.append((coarse, starts))
+    return levels
 
 
-def coarse_ratios(fluid: np.ndarray) -> tuple[int, int, int] | None:
-    """Per axis 2 where it holds an even number of at least MIN_CELLS cells and every pair of
-    neighbouring cells along it is of one kind (both coolant or both solid: the coarse cells
-    keep the fins, pins and walls exactly), else 1; None when no axis qualifies."""
-    ratios = []
+def coarse_starts(fluid: np.ndarray, agglomerate: bool = True) -> tuple | None:
+    """Per axis the first fine cell of each coarse cell, or None where the axis is kept.
+
+    Along an axis the cells are cut into runs in which every line of cells is of one kind
+    (coolant or solid) from cell to cell; each run is agglomerated 2:1, with one 3:1 cell in a
+    run of odd length (a run of one cell stays), so that the coarse cells keep the fins, pins
+    and walls exactly and the coarse faces are a subset of the fine faces. An axis is coarsened
+    where it holds at least MIN_CELLS cells and its coarse cells number at most
+    MAX_COARSE_FRACTION of its cells. With ``agglomerate`` False an axis is coarsened only
+    where all its runs have an even length (plain 2:1 pairs). None when no axis qualifies.
+    """
+    result = []
     for a, n in enumerate(fluid.shape):
-        pairs = n % 2 == 0 and n >= MIN_CELLS and np.array_equal(
-            fluid[along_axis(a, slice(0, None, 2))], fluid[along_axis(a, slice(1, None, 2))])
-        ratios.append(2 if pairs else 1)
-    return None if ratios == [1, 1, 1] else tuple(ratios)
+        starts = None
+        if n >= MIN_CELLS:
+            other = tuple(d for d in range(3) if d != a)
+            changes = np.any(np.diff(fluid, axis=a), axis=other)  # kind changes after cell i
+            cuts = np.r_[0, np.flatnonzero(changes) + 1, n]
+            if not agglomerate and np.any(np.diff(cuts) % 2):
+                result.append(None)
+                continue
+            starts = np.concatenate([_run_starts(lo, hi - lo)
+                                     for lo, hi in zip(cuts[:-1], cuts[1:], strict=True)])
+            if starts.size > MAX_COARSE_FRACTION * n:
+                starts = None
+        result.append(starts)
+    return None if all(s is None for s in result) else tuple(result)
 
 
-def _block_sum(xp, values, ratios):
-    """Sum of each block of ``ratios`` neighbouring entries (shape divisible by ratios)."""
-    shape = []
-    for n, r in zip(values.shape, ratios, strict=True):
-        shape += [n // r, r]
-    return xp.sum(values.reshape(shape), axis=(1, 3, 5))
+def _run_starts(first: int, length: int) -> np.ndarray:
+    """First cells of a run of ``length`` cells cut 2:1 (one 3:1 cell in its middle where the
+    length is odd; a run of one cell stays one cell)."""
+    sizes = np.full(max(length // 2, 1), 2)
+    if length % 2:
+        sizes[(sizes.size - 1) // 2] += 1 if length > 1 else -1
+    return first + np.r_[0, np.cumsum(sizes)[:-1]]
+
+
+class _AxisGather:
+    """A linear map along one axis: output entry k is the sum over j of
+    ``weights[k, j] * values[index[k, j]]`` (host index and weights, padded with weight 0)."""
+
+    def __init__(self, xp, dtype, axis, index, weights):
+        self.axis = axis
+        shape = [1, 1, 1]
+        shape[axis] = index.shape[0]
+        self.terms = [(xp.asarray(index[:, j]),
+                       None if np.all(weights[:, j] == 1.0)
+                       else xp.asarray(weights[:, j].reshape(shape), dtype=dtype))
+                      for j in range(index.shape[1])]
+        self.xp = xp
+
+    def __call__(self, values):
+        total = None
+        for index, weight in self.terms:
+            term = self.xp.take(values, index, axis=self.axis)
+            if weight is not None:
+                term = term * weight
+            total = term if total is None else total + term
+        return total
+
+
+def _padded(rows) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of (index, weight) pairs as index and weight arrays padded with weight 0."""
+    width = max(len(row) for row in rows)
+    index = np.zeros((len(rows), width), dtype=np.intp)
+    weights = np.zeros((len(rows), width))
+    for k, row in enumerate(rows):
+        for j, (i, w) in enumerate(row):
+            index[k, j], weights[k, j] = i, w
+    return index, weights
 
 
 class Transfer:
-    """Restriction and prolongation between a level's grid and the 2:1 coarser one.
+    """Restriction and prolongation between a level's grid and the coarser one that
+    agglomerates it (2:1, one 3:1 cell per odd run; see :func:`coarse_starts`).
 
     Parameters
     ----------
     fine : FlowSolver
         The finer level (its grid, face areas and cell volumes).
-    ratios : (int, int, int)
-        Coarsening ratio per axis (2 or 1).
+    starts : tuple
+        Per axis the first fine cell of each coarse cell, or None where the axis is kept.
     """
 
-    def __init__(self, fine, ratios):
+    def __init__(self, fine, starts):
         self.xp = xp = fine.xp
-        self.ratios = ratios
+        dtype = fine.grid.dtype
         grid = fine.grid
-        self.coarse_grid = Grid(*(f[::r] for f, r in zip(grid.faces, ratios, strict=True)),
-                                backend=grid.backend, dtype=grid.dtype)
+        self.starts = starts
+        self.sum_cells, self.faces_on_coarse, self.spread_cells = {}, {}, {}
+        self.spread_faces, self.sum_faces = {}, {}
+        coarse_faces = []
+        for a, s in enumerate(starts):
+            if s is None:
+                coarse_faces.append(grid.faces[a])
+                continue
+            n, m = grid.shape[a], s.size
+            ends = np.r_[s[1:], n]
+            on_coarse = np.r_[s, n]  # fine face index of each coarse face
+            x = grid.faces[a]  # host array [m]
+            big_x = x[on_coarse]
+            coarse_faces.append(grid.faces[a][on_coarse])
+            parent = np.repeat(np.arange(m), ends - s)  # coarse cell of each fine cell
+            self.sum_cells[a] = _AxisGather(xp, dtype, a, *_padded(
+                [[(i, 1.0) for i in range(lo, hi)] for lo, hi in zip(s, ends, strict=True)]))
+            self.faces_on_coarse[a] = xp.asarray(on_coarse)
+            self.spread_cells[a] = _AxisGather(xp, dtype, a, *_padded(
+                [[(j, 1.0)] for j in parent]))
+            # linear along the normal: fine face i between coarse faces lower[i] and lower[i]+1
+            lower = np.r_[parent, m - 1]
+            t = (x - big_x[lower]) / (big_x[lower + 1] - big_x[lower])
+            self.spread_faces[a] = _AxisGather(xp, dtype, a, *_padded(
+                [[(j, 1.0 - ti), (j + 1, ti)] for j, ti in zip(lower, t, strict=True)]))
+            # momentum volumes: each fine face's volume (between the neighbouring fine cell
+            # centres) split at the coarse cell centre between the coarse faces around it
+            centres = np.r_[x[0], 0.5 * (x[:-1] + x[1:]), x[-1]]
+            rows = [[] for _ in range(m + 1)]
+            for i in range(n + 1):
+                j = lower[i]
+                if t[i] in (0.0, 1.0):
+                    rows[j + int(t[i])].append((i, 1.0))
+                    continue
+                middle = 0.5 * (big_x[j] + big_x[j + 1])
+                upper = np.clip((centres[i + 1] - middle) / (centres[i + 1] - centres[i]),
+                                0.0, 1.0)
+                rows[j].append((i, 1.0 - upper))
+                rows[j + 1].append((i, upper))
+            self.sum_faces[a] = _AxisGather(xp, dtype, a, *_padded(rows))
+        self.coarse_grid = Grid(*coarse_faces, backend=grid.backend, dtype=dtype)
         self.volumes = grid.cell_volumes()
-        self.coarse_volumes = _block_sum(xp, self.volumes, ratios)
+        self.coarse_volumes = self._cells(self.sum_cells, self.volumes)
         self.areas = [xp.broadcast_to(c.area, c.shape) for c in fine.components]
         self.fine_active = [c.active_f for c in fine.components]
-        # position of each odd fine face between its two coarse faces (linear prolongation)
-        self.weights = []
-        for a in range(3):
-            faces = grid.faces[a]
-            if ratios[a] == 2:
-                t = (faces[1:-1:2] - faces[:-2:2]) / (faces[2::2] - faces[:-2:2])
-                shape = [1, 1, 1]
-                shape[a] = t.size
-                self.weights.append(xp.asarray(t.reshape(shape), dtype=grid.dtype))
-            else:
-                self.weights.append(None)
 
-    def _tangential(self, a):
-        ratios = list(self.ratios)
-        ratios[a] = 1
-        return tuple(ratios)
+    @staticmethod
+    def _cells(maps, values, skip: int | None = None):
+        """Apply the per-axis maps of ``maps`` to ``values`` (all axes but ``skip``)."""
+        for a, op in maps.items():
+            if a != skip:
+                values = op(values)
+        return values
 
     def restrict_mean(self, values):
         """Volume-weighted mean of the children (pressure [Pa], viscosity [Pa s])."""
-        return _block_sum(self.xp, values * self.volumes, self.ratios) / self.coarse_volumes
+        return self._cells(self.sum_cells, values * self.volumes) / self.coarse_volumes
 
     def restrict_cells(self, values):
         """Sum over the children (mass residuals [kg/s])."""
-        return _block_sum(self.xp, values, self.ratios)
+        return self._cells(self.sum_cells, values)
 
     def restrict_velocity(self, velocity, a):
         """Flux-weighted mean of the fine faces on each coarse face [m/s]."""
-        xp, r = self.xp, self.ratios[a]
-        flux = (velocity * self.areas[a])[along_axis(a, slice(None, None, r))]
-        area = self.areas[a][along_axis(a, slice(None, None, r))]
-        tangential = self._tangential(a)
-        return _block_sum(xp, flux, tangential) / _block_sum(xp, area, tangential)
+        flux, area = velocity * self.areas[a], self.areas[a]
+        if a in self.faces_on_coarse:
+            flux = self.xp.take(flux, self.faces_on_coarse[a], axis=a)
+            area = self.xp.take(area, self.faces_on_coarse[a], axis=a)
+        return self._cells(self.sum_cells, flux, a) / self._cells(self.sum_cells, area, a)
 
     def restrict_momentum(self, residual, a):
         """Momentum residuals [N] summed over the fine momentum volumes inside each coarse one
-        (the odd fine faces' volumes are split between their two coarse faces)."""
-        xp = self.xp
-        if self.ratios[a] == 2:
-            even = residual[along_axis(a, slice(None, None, 2))].copy()
-            odd = 0.5 * residual[along_axis(a, slice(1, None, 2))]
-            even[along_axis(a, slice(None, -1))] += odd
-            even[along_axis(a, slice(1, None))] += odd
-            residual = even
-        return _block_sum(xp, residual, self._tangential(a))
+        (a fine face's volume that a coarse cell centre cuts is split there)."""
+        if a in self.sum_faces:
+            residual = self.sum_faces[a](residual)
+        return self._cells(self.sum_cells, residual, a)
 
     def prolong_cells(self, change):
         """Constant per coarse cell."""
-        xp = self.xp
-        for a, r in enumerate(self.ratios):
-            if r == 2:
-                change = xp.repeat(change, 2, axis=a)
-        return change
+        return self._cells(self.spread_cells, change)
 
     def prolong_velocity(self, change, a):
         """Linear along the face normal, constant across it; zero on fixed fine faces."""
-        xp = self.xp
-        for d, r in enumerate(self.ratios):
-            if r == 2 and d != a:
-                change = xp.repeat(change, 2, axis=d)
-        if self.ratios[a] == 2:
-            shape = list(change.shape)
-            shape[a] = 2 * shape[a] - 1
-            fine = xp.empty(shape, dtype=change.dtype)
-            fine[along_axis(a, slice(None, None, 2))] = change
-            t = self.weights[a]
-            fine[along_axis(a, slice(1, None, 2))] = (
-                (1.0 - t) * change[along_axis(a, slice(None, -1))]
-                + t * change[along_axis(a, slice(1, None))])
-            change = fine
-        return change * self.fine_active[a]
+        if a in self.spread_faces:
+            change = self.spread_faces[a](change)
+        return self._cells(self.spread_cells, change, a) * self.fine_active[a]
 
 
 class NonlinearMultigrid:
@@ -195,11 +278,13 @@ class NonlinearMultigrid:
         SIMPLEC iterations on the coarsest level.
     max_levels : int
         Most levels, the finest included.
+    agglomerate : bool
+        Coarsen runs of odd length too (3:1 cells; :func:`coarse_starts`).
     """
 
     def __init__(self, fine, pre: int = PRE, post: int = POST, coarsest: int = 10,
-                 max_levels: int = MAX_LEVELS):
-        applies, reason = fas_applies(fine)
+                 max_levels: int = MAX_LEVELS, agglomerate: bool = True):
+        applies, reason = fas_applies(fine, agglomerate)
         if not applies:
             raise ValueError(f"nonlinear multigrid does not apply: {reason}")
         self.pre, self.post, self.coarsest = pre, post, coarsest
@@ -207,11 +292,10 @@ class NonlinearMultigrid:
         self.transfers: list[Transfer] = []
         # the coarse levels iterate on their own grid only
         settings = replace(fine.settings, method="single_grid", potential_initialisation=False)
-        masks = coarse_masks(fine.grid.backend.to_host(fine.fluid), max_levels)
-        for fluid, coarse_fluid in zip(masks[:-1], masks[1:], strict=True):
+        levels = coarse_levels(fine.grid.backend.to_host(fine.fluid), max_levels, agglomerate)
+        for coarse_fluid, starts in levels[1:]:
             level = self.levels[-1]
-            ratios = tuple(n // m for n, m in zip(fluid.shape, coarse_fluid.shape, strict=True))
-            transfer = Transfer(level, ratios)
+            transfer = Transfer(level, starts)
             coarse = type(fine)(transfer.coarse_grid, coarse_fluid, fine.boundaries,
                                 fine.density, transfer.restrict_mean(level.viscosity_cells),
                                 settings, domain_sides=fine.domain_sides)

@@ -29,9 +29,10 @@ class FlowSettings:
         Outer iteration: ``"multigrid"`` runs nonlinear multigrid (FAS V-cycles,
         :mod:`solver.models.flow.fas`) with the SIMPLE(C) iterations as smoother, whose cycle
         count barely grows with the grid; ``"single_grid"`` iterates on the grid alone;
-        ``"auto"`` takes multigrid wherever it applies (a grid that coarsens 8-fold without
-        merging coolant and solid cells, no ports on faces of the geometry, no buoyancy) and the
-        single grid elsewhere.
+        ``"auto"`` takes multigrid where plain 2:1 coarsening reduces the grid 8-fold without
+        merging coolant and solid cells (no ports on faces of the geometry, no buoyancy) and the
+        single grid elsewhere; ``"multigrid"`` also agglomerates odd runs of cells (3:1 cells),
+        which did not pay on the channel plate (docs/flow_methods.md).
     relax_velocity : float
         Implicit under-relaxation factor of momentum, 0 < alpha <= 1.
     relax_pressure : float, optional

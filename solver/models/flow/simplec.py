@@ -140,7 +140,11 @@ class FlowSolver:
         # multigrid: whether solve() runs nonlinear multigrid, decided once (it depends only on
         # the geometry and the settings; FlowSettings.method)
         method = self.settings.method
-        applies, reason = fas_applies(self) if method != "single_grid" else (False, "")
+        # 'auto' takes plain 2:1 hierarchies only (agglomeration on odd runs, 3:1 cells, did not
+        # pay on the channel plate: docs/flow_methods.md); 'multigrid' takes either
+        self._agglomerate = method == "multigrid"
+        applies, reason = (fas_applies(self, self._agglomerate) if method != "single_grid"
+                           else (False, ""))
         if method == "multigrid" and not applies:
             raise ValueError(f"flow method 'multigrid' does not apply here: {reason}; use "
                              "method 'auto' or 'single_grid'")
@@ -524,7 +528,7 @@ class FlowSolver:
         if not self.multigrid:
             return self.iterate
         if self._fas is None:
-            self._fas = NonlinearMultigrid(self)
+            self._fas = NonlinearMultigrid(self, agglomerate=self._agglomerate)
         return self._fas.cycle
 
     @property
