@@ -42,8 +42,9 @@ class JobLost(RuntimeError):
     def __init__(self, attempts: int, last_worker: str = ""):
         self.attempts = attempts
         on = f", the last on {last_worker}" if last_worker else ""
-        super().__init__(f"the worker running it died {attempts} times{on} (killed or out of "
-                         "memory); given up")
+        times = "once" if attempts == 1 else f"{attempts} times"
+        super().__init__(f"the worker running it died {times}{on} (killed or out of memory); "
+                         "given up")
 
 
 class FinishedJob(NamedTuple):
