@@ -129,7 +129,8 @@ def map_jobs(function: Callable, items: Iterable, scheduler=None, n_workers: int
     n_workers : int
         Workers of the local cluster.
     retries : int
-        Re-runs of a job that raised, and worker deaths a job may survive (local cluster).
+        Re-runs of a job that raised (Dask's ``retries=``), and new submissions of a job lost
+        with its worker (:func:`completed_jobs`).
     processes : bool
         Local cluster of processes (default) or threads.
     gpus : bool or None
@@ -145,6 +146,8 @@ def map_jobs(function: Callable, items: Iterable, scheduler=None, n_workers: int
     ------
     Exception
         The exception of a job that still fails after its retries.
+    JobLost
+        A job lost with its worker more than ``retries`` times.
     """
     items = list(items)
     results: list = [None] * len(items)
