@@ -419,6 +419,8 @@ def run_sweep(case: Case, points: Sequence[Mapping[str, Any]], folder: str | Pat
         records[point.index] = record
         progress.end("sweep point")
         outcome = record.get("error") or _short(record["metrics"], record["units"])
+        if lost and record["status"] != "failed":
+            outcome += f" (its worker died {lost} time(s); run again)"
         progress.message(f"[sweep point {done}/{len(todo)}] point {point.index + 1} "
                          f"({_inputs_text(point)}): {record['status']}, {outcome} | "
                          f"{progress.status()}")
