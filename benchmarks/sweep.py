@@ -18,8 +18,9 @@ average before and after.
 
 Run: ``.venv/bin/python benchmarks/sweep.py [--case channels] [--points 20] [--workers 2]
 [--grid "2 mm, 0.2 mm, 0.5 mm"]``. Expected runtime on 2 cores: about 1 minute for 8 unit-cell
-points; the 20-point channel plate at its own grid, about 26 s a point on an idle machine, takes
-some 15 minutes (serial and parallel).
+points; 8 channel-plate points on the grid "4 mm, 0.2 mm, 1 mm" took 680 s serially and 695 s
+on 2 workers (load 2-3 from other sessions; the time of a point grows with the flow), so the
+issue's 20 points at the plate's own grid take well over half an hour.
 """
 
 from __future__ import annotations
