@@ -8,6 +8,7 @@
     coolsim show RESULT [--no-window]
     coolsim sweep CASE --set KEY=VALUES ... [--from-csv FILE] [--design factorial|lhs]
                        [--samples N] [--seed S] [--output DIR] [--workers N | --scheduler ADDRESS]
+                       [--retries N]
     coolsim characterize CASE [--flows "0.5,1,1.5,2 L/min"] [--fit quadratic|power] [--force]
                               [--workers N | --scheduler ADDRESS] [--no-impedance]
                               [--allow-outside]
@@ -203,6 +204,9 @@ def _parser() -> argparse.ArgumentParser:
                             "points one after another in this process)")
     sweep.add_argument("--scheduler", default=None, metavar="ADDRESS",
                        help="run the points on the Dask scheduler at ADDRESS")
+    sweep.add_argument("--retries", type=int, default=2, metavar="N",
+                       help="times a point whose Dask worker died under it runs again before "
+                            "it is recorded as failed (default 2)")
     sweep.add_argument("--backend", choices=("auto", "cpu", "gpu"), default=None,
                        help="array backend of every point")
     sweep.add_argument("--quiet", action="store_true", help="no progress on stderr")
@@ -457,7 +461,8 @@ def _sweep(args) -> int:
     folder = Path(args.output) if args.output else Path(case.output_root) / f"{case.name}_sweep"
     _check_output_folder(args, folder)
     sweep = run_sweep(case, points, folder, workers=args.workers, scheduler=args.scheduler,
-                      backend=args.backend, quiet=args.quiet, design=design)
+                      backend=args.backend, quiet=args.quiet, design=design,
+                      retries=max(args.retries, 0))
     for record in sweep.failed:
         print(f"{args.case}: point {record['index'] + 1} failed: {record['error']}",
               file=sys.stderr)

@@ -11,11 +11,21 @@ in input order (:func:`completed_jobs` yields each as it finishes):
   for ``{"GPU": 1}``, so no two jobs share a device; the job selects the device of its worker
   (worker name modulo the device count). On a real cluster start each worker with
   ``--resources GPU=1`` (and its own ``CUDA_VISIBLE_DEVICES``) and pass ``gpus=True``;
-* **failures**: a job that raises is re-run up to ``retries`` times (Dask's ``retries=``); a job
-  whose worker dies (killed, out of memory) is re-scheduled by the scheduler on another worker,
-  up to ``distributed.scheduler.allowed-failures`` times, which the local cluster sets to
-  ``retries`` as well. A job that still fails raises its exception here: results are never
-  silently dropped.
+* **failures**: a job that raises is re-run up to ``retries`` times (Dask's ``retries=``, which
+  counts exceptions only). A job whose worker dies under it (killed, out of memory) is lost:
+  the scheduler reports it with :class:`distributed.KilledWorker` once more workers than
+  ``distributed.scheduler.allowed-failures`` died running it, and the local cluster sets that
+  to 0, so each loss reaches :func:`completed_jobs` at once. There the job is submitted
+  again, up to ``retries`` times, counting the losses; a job lost once more raises
+  :class:`JobLost` (or, with ``keep_going``, comes back as a :class:`JobLost` in place of its
+  result, and the others go on). On a scheduler address the scheduler's own
+  ``allowed-failures`` (Dask's default 3) re-runs a job first, unseen and uncounted here;
+  start it with ``DASK_DISTRIBUTED__SCHEDULER__ALLOWED_FAILURES=0`` to have every loss
+  counted. A result is
+  never silently dropped, and a result already returned is never computed again (its future
+  is released at once, so a worker that dies later takes nothing finished with it). Jobs are
+  handed to the scheduler no faster than the workers' threads take them, so a worker holds
+  only the job it runs and its death costs that job alone.
 
 This is Dask's own scheduler: coolsim adds no scheduler of its own.
 """
@@ -23,7 +33,28 @@ This is Dask's own scheduler: coolsim adds no scheduler of its own.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from typing import Any
+from typing import Any, NamedTuple
+
+
+class JobLost(RuntimeError):
+    """A job whose worker died under it every time it ran (``attempts`` tries)."""
+
+    def __init__(self, attempts: int, last_worker: str = ""):
+        self.attempts = attempts
+        on = f", the last on {last_worker}" if last_worker else ""
+        times = "once" if attempts == 1 else f"{attempts} times"
+        super().__init__(f"the worker running it died {times}{on} (killed or out of memory); "
+                         "given up")
+
+
+class FinishedJob(NamedTuple):
+    """What :func:`completed_jobs` yields per job: its ``position`` in the items, its
+    ``result`` (or a :class:`JobLost`), and ``lost``, the times a worker died under it (each
+    but a :class:`JobLost`'s last followed by a new submission)."""
+
+    position: int
+    result: Any
+    lost: int
 
 
 def gpu_count() -> int:
@@ -53,9 +84,10 @@ def _run_on_worker(function: Callable, item, use_gpu: bool, device_count: int):
     return function(item)
 
 
-def local_cluster(n_workers: int = 2, processes: bool = True, gpus: int = 0,
-                  retries: int = 2, **kwargs):
-    """A :class:`distributed.LocalCluster` for coolsim jobs.
+def local_cluster(n_workers: int = 2, processes: bool = True, gpus: int = 0, **kwargs):
+    """A :class:`distributed.LocalCluster` for coolsim jobs whose scheduler reports a job lost
+    with its worker at once (``allowed-failures`` 0: :func:`completed_jobs` counts and
+    resubmits it).
 
     Parameters
     ----------
@@ -67,8 +99,6 @@ def local_cluster(n_workers: int = 2, processes: bool = True, gpus: int = 0,
         faster; for tests and light jobs).
     gpus : int
         Devices to give one worker each, with the worker resource ``GPU=1``.
-    retries : int
-        Worker deaths a job may survive (``distributed.scheduler.allowed-failures``).
     **kwargs
         Passed to :class:`distributed.LocalCluster`.
     """
@@ -78,7 +108,7 @@ def local_cluster(n_workers: int = 2, processes: bool = True, gpus: int = 0,
     if gpus:
         n_workers = gpus
         kwargs.setdefault("resources", {"GPU": 1})
-    with dask.config.set({"distributed.scheduler.allowed-failures": int(retries)}):
+    with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
         return LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=processes,
                             dashboard_address=None, **kwargs)
 
@@ -99,7 +129,8 @@ def map_jobs(function: Callable, items: Iterable, scheduler=None, n_workers: int
     n_workers : int
         Workers of the local cluster.
     retries : int
-        Re-runs of a job that raised, and worker deaths a job may survive (local cluster).
+        Re-runs of a job that raised (Dask's ``retries=``), and new submissions of a job lost
+        with its worker (:func:`completed_jobs`).
     processes : bool
         Local cluster of processes (default) or threads.
     gpus : bool or None
@@ -115,29 +146,36 @@ def map_jobs(function: Callable, items: Iterable, scheduler=None, n_workers: int
     ------
     Exception
         The exception of a job that still fails after its retries.
+    JobLost
+        A job lost with its worker more than ``retries`` times.
     """
     items = list(items)
     results: list = [None] * len(items)
-    for position, result in completed_jobs(function, items, scheduler, n_workers, retries,
-                                           processes, gpus):
+    for position, result, _ in completed_jobs(function, items, scheduler, n_workers, retries,
+                                              processes, gpus):
         results[position] = result
     return results
 
 
 def completed_jobs(function: Callable, items: Iterable, scheduler=None, n_workers: int = 2,
-                   retries: int = 2, processes: bool = True, gpus: bool | None = None
-                   ) -> Iterator[tuple[int, Any]]:
-    """Run ``function(item)`` for every item on Dask and yield ``(position, result)`` as each
-    job finishes (a sweep reports its progress and records each point as it comes).
+                   retries: int = 2, processes: bool = True, gpus: bool | None = None,
+                   keep_going: bool = False) -> Iterator[FinishedJob]:
+    """Run ``function(item)`` for every item on Dask and yield a :class:`FinishedJob`
+    ``(position, result, lost)`` as each job finishes (a sweep reports its progress and
+    records each point as it comes).
 
-    Parameters as :func:`map_jobs`; ``position`` is the item's index in ``items``.
+    Parameters as :func:`map_jobs`; ``position`` is the item's index in ``items``. A job lost
+    with its worker is submitted again up to ``retries`` times; ``keep_going``: a job lost
+    more often comes back with a :class:`JobLost` as its result instead of raising.
 
     Raises
     ------
     Exception
         The exception of a job that still fails after its retries.
+    JobLost
+        A job lost with its worker more than ``retries`` times (without ``keep_going``).
     """
-    from distributed import Client, as_completed
+    from distributed import Client, KilledWorker, as_completed
 
     items = list(items)
     if not items:
@@ -148,18 +186,45 @@ def completed_jobs(function: Callable, items: Iterable, scheduler=None, n_worker
     if isinstance(scheduler, Client):
         client, own_client = scheduler, False
     elif scheduler is None:
-        cluster = local_cluster(n_workers, processes, devices if use_gpu else 0, retries)
+        cluster = local_cluster(n_workers, processes, devices if use_gpu else 0)
         client, own_client = Client(cluster), True
     else:
         client, own_client = Client(scheduler), True
+    resources = {"GPU": 1} if use_gpu else None
+
+    def submit(position: int):
+        return client.submit(_run_on_worker, function, items[position], use_gpu, devices,
+                             retries=retries, pure=False, resources=resources)
+
+    def capacity() -> int:
+        """Jobs the workers can run at once (at least one while a worker restarts)."""
+        return max(sum(client.nthreads().values()), 1)
+
     try:
-        resources = {"GPU": 1} if use_gpu else None
-        futures = client.map(_run_on_worker, [function] * len(items), items,
-                             [use_gpu] * len(items), [devices] * len(items), retries=retries,
-                             pure=False, resources=resources)
-        positions = {future.key: position for position, future in enumerate(futures)}
-        for future in as_completed(futures):
-            yield positions[future.key], future.result()
+        waiting = list(range(len(items)))[::-1]  # popped from the end: input order
+        positions: dict = {}
+        lost = [0] * len(items)
+        running = as_completed()
+        while waiting or positions:
+            while waiting and len(positions) < capacity():
+                future = submit(waiting[-1])
+                positions[future] = waiting.pop()
+                running.add(future)
+            future = next(running)
+            position = positions.pop(future)
+            try:
+                result = future.result()
+            except KilledWorker as error:
+                lost[position] += 1
+                if lost[position] <= retries:
+                    waiting.append(position)
+                    continue
+                result = JobLost(lost[position], getattr(error.last_worker, "address", ""))
+                if not keep_going:
+                    raise result from None
+            finally:
+                future.release()  # a finished result is never recomputed on a lost worker
+            yield FinishedJob(position, result, lost[position])
     finally:
         if own_client:
             client.close()
@@ -177,4 +242,5 @@ def jobs_mapper(scheduler=None, n_workers: int = 2, retries: int = 2, processes:
     return mapper
 
 
-__all__ = ["completed_jobs", "gpu_count", "jobs_mapper", "local_cluster", "map_jobs"]
+__all__ = ["FinishedJob", "JobLost", "completed_jobs", "gpu_count", "jobs_mapper",
+           "local_cluster", "map_jobs"]

@@ -7,6 +7,9 @@ Host memory available is ``MemAvailable`` of ``/proc/meminfo`` (Linux: free memo
 cache that can be dropped), else free pages from ``os.sysconf``; GPU memory available is the free
 memory CUDA reports (``cupy.cuda.runtime.memGetInfo``), asked only when the GPU backend is chosen
 (CuPy is never imported otherwise).
+
+The memory a process has used (:func:`resident_memory`, :func:`restart_peak_memory`): what a
+sweep records per point.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from solver.backend import gpu_available
 from solver.case.errors import case_error
 
 MEMINFO = Path("/proc/meminfo")
+PROC_STATUS = Path("/proc/self/status")
+CLEAR_REFS = Path("/proc/self/clear_refs")
 
 
 def host_memory_available() -> int:
@@ -28,6 +33,35 @@ def host_memory_available() -> int:
             if line.startswith("MemAvailable:"):
                 return int(line.split()[1]) * 1024
     return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+
+
+def resident_memory() -> tuple[int, int]:
+    """[bytes] this process's resident memory now and its peak since it started or since the
+    last :func:`restart_peak_memory`: ``VmRSS`` and ``VmHWM`` of ``/proc/self/status`` (Linux,
+    proc(5)); elsewhere the peak of ``getrusage`` for both."""
+    if PROC_STATUS.is_file():
+        fields = dict(line.split(":", 1) for line in PROC_STATUS.read_text().splitlines()
+                      if line.startswith(("VmRSS:", "VmHWM:")))
+        if len(fields) == 2:
+            return (int(fields["VmRSS"].split()[0]) * 1024,
+                    int(fields["VmHWM"].split()[0]) * 1024)
+    import resource
+    import sys
+
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss  # kB on Linux, bytes on macOS
+    peak = peak if sys.platform == "darwin" else peak * 1024
+    return peak, peak
+
+
+def restart_peak_memory() -> bool:
+    """Start the peak of :func:`resident_memory` afresh from the memory resident now (Linux
+    4.0 or later: ``5`` written to ``/proc/self/clear_refs``, proc(5)); False where that is not
+    possible (the peak then runs from the process's start)."""
+    try:
+        CLEAR_REFS.write_text("5")
+    except OSError:
+        return False
+    return True
 
 
 def gpu_memory_available() -> int:

@@ -16,7 +16,11 @@ by its key path (:mod:`solver.case.changes`):
   read back, not run again (an interrupted sweep continues where it stopped);
 * points run on Dask (:mod:`solver.distributed`: local worker processes, or a scheduler
   address), or in this process with one worker; a point that fails is recorded (one line) and
-  the others go on.
+  the others go on; a point whose worker dies under it (killed, out of memory) runs again on
+  another, up to ``retries`` times (counted in its ``worker_losses``), then is recorded as
+  failed;
+* each point's record holds its wall time and the peak resident memory of the process that
+  ran it (:func:`run_point`).
 
 The sweep folder gets ``sweep.csv``, ``sweep.json``, plots and ``report.md``
 (:mod:`solver.output.sweep`).
@@ -244,11 +248,17 @@ def _one_line(error: BaseException) -> str:
 def run_point(job: tuple) -> dict[str, Any]:
     """Run one point (``(point, sweep_folder, backend)``) through :func:`solver.api.run`; its
     record: ``status`` ``done`` or ``failed`` (``error``: one line), ``metrics``, ``units``,
-    ``case_hash``, ``seconds``. Output of the run is kept from the terminal (progress off, the
-    printed summary dropped: it is in the results folder)."""
+    ``case_hash``, ``seconds`` [s] (wall time of the run), ``peak_memory`` [MB] (the peak
+    resident memory of the process that ran the point, while it ran: interpreter and libraries
+    included) and ``memory_rise`` [MB] (that peak less the memory resident when the point
+    began: what the point itself added). Output of the run is kept from the terminal (progress
+    off, the printed summary dropped: it is in the results folder)."""
     from solver.api import run
+    from solver.memory import resident_memory, restart_peak_memory
 
     point, sweep_folder, backend = job
+    restart_peak_memory()
+    resident_before = resident_memory()[0]
     start = time.perf_counter()
     record: dict[str, Any] = {"index": point.index, "case_hash": case_hash(point.case)}
     try:
@@ -259,7 +269,17 @@ def run_point(job: tuple) -> dict[str, Any]:
     except Exception as error:  # noqa: BLE001 - one point's failure is recorded, the sweep goes on
         record.update(status="failed", error=_one_line(error), metrics={}, units={})
     record["seconds"] = time.perf_counter() - start
+    peak = resident_memory()[1]
+    record["peak_memory"] = peak / 1e6
+    record["memory_rise"] = max(peak - resident_before, 0) / 1e6
     return record
+
+
+def _lost_record(point: Point, lost: BaseException) -> dict[str, Any]:
+    """The record of a point given up after its workers died under it every time it ran."""
+    return {"index": point.index, "case_hash": case_hash(point.case), "status": "failed",
+            "error": _one_line(lost), "metrics": {}, "units": {}, "seconds": None,
+            "peak_memory": None, "memory_rise": None}
 
 
 def _cached(point: Point, sweep_folder: Path) -> dict[str, Any] | None:
@@ -272,7 +292,8 @@ def _cached(point: Point, sweep_folder: Path) -> dict[str, Any] | None:
         return None
     metrics, units = headline_metrics(folder)
     return {"index": point.index, "case_hash": digest, "status": "cached", "metrics": metrics,
-            "units": units, "seconds": 0.0}
+            "units": units, "seconds": 0.0, "peak_memory": None, "memory_rise": None,
+            "worker_losses": 0}
 
 
 def evaluate(case: Case, changes: Mapping[str, Any], folder: str | Path,
@@ -321,21 +342,26 @@ class Sweep:
         return pandas.DataFrame(sweep_rows(self))
 
 
-def _jobs(function: Callable, items: list, workers: int, scheduler) -> Iterable[tuple[int, Any]]:
-    """``(position, function(item))`` as jobs finish: in this process with one worker and no
-    scheduler, else on Dask (:func:`solver.distributed.completed_jobs`)."""
+def _jobs(function: Callable, items: list, workers: int, scheduler, retries: int
+          ) -> Iterable[tuple[int, Any, int]]:
+    """``(position, function(item), worker losses)`` as jobs finish: in this process with one
+    worker and no scheduler, else on Dask (:func:`solver.distributed.completed_jobs`: a job
+    lost with its worker runs again up to ``retries`` times, then comes back as a
+    :class:`solver.distributed.JobLost`)."""
     if scheduler is None and workers <= 1:
         for position, item in enumerate(items):
-            yield position, function(item)
+            yield position, function(item), 0
         return
     from solver.distributed import completed_jobs
 
-    yield from completed_jobs(function, items, scheduler=scheduler, n_workers=workers)
+    yield from completed_jobs(function, items, scheduler=scheduler, n_workers=workers,
+                              retries=retries, keep_going=True)
 
 
 def run_sweep(case: Case, points: Sequence[Mapping[str, Any]], folder: str | Path,
               workers: int | None = None, scheduler=None, backend: str | None = None,
-              quiet: bool = False, design: Mapping[str, Any] | None = None) -> Sweep:
+              quiet: bool = False, design: Mapping[str, Any] | None = None,
+              retries: int = 2) -> Sweep:
     """Run every point of a sweep of ``case`` and write the sweep folder.
 
     Parameters
@@ -356,6 +382,9 @@ def run_sweep(case: Case, points: Sequence[Mapping[str, Any]], folder: str | Pat
         No progress lines on standard error.
     design : mapping, optional
         How the points were chosen (recorded in ``sweep.json``).
+    retries : int
+        Times a point whose Dask worker died under it (killed, out of memory) runs again; a
+        point lost once more is recorded as failed (one line) and the others go on.
 
     Returns
     -------
@@ -381,12 +410,17 @@ def run_sweep(case: Case, points: Sequence[Mapping[str, Any]], folder: str | Pat
     if todo:
         progress.begin("sweep point", 1, count=len(todo))
     jobs = [(p, folder, backend) for p in todo]
-    for done, (position, record) in enumerate(_jobs(run_point, jobs, workers, scheduler),
-                                              start=1):
+    for done, (position, record, lost) in enumerate(
+            _jobs(run_point, jobs, workers, scheduler, retries), start=1):
         point = todo[position]
+        if isinstance(record, BaseException):
+            record = _lost_record(point, record)
+        record["worker_losses"] = lost
         records[point.index] = record
         progress.end("sweep point")
         outcome = record.get("error") or _short(record["metrics"], record["units"])
+        if lost and record["status"] != "failed":
+            outcome += f" (its worker died {lost} time(s); run again)"
         progress.message(f"[sweep point {done}/{len(todo)}] point {point.index + 1} "
                          f"({_inputs_text(point)}): {record['status']}, {outcome} | "
                          f"{progress.status()}")

@@ -1,8 +1,10 @@
 """``coolsim sweep``: values, designs, the sweep reproducing separate runs exactly, resuming
-without recomputing finished points, failures recorded, bad ``--set`` arguments refused."""
+without recomputing finished points, failures recorded, bad ``--set`` arguments refused; scale-out:
+a scheduler address, a rack on 2 workers, a worker killed mid-point, per-point time and memory."""
 
 import csv
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -233,3 +235,143 @@ def test_evaluate_runs_a_changed_rack_once(tmp_path, monkeypatch):
     assert (first["status"], second["status"]) == ("done", "cached")
     assert second["metrics"] == first["metrics"]
     assert first["units"]["pressure_drop"] == "Pa"
+
+
+def _rows(folder):
+    with open(Path(folder) / "sweep.csv", newline="") as handle:
+        return list(csv.DictReader(handle))
+
+
+def test_each_point_records_its_time_and_peak_memory(coarse_cell, tmp_path):
+    """sweep.csv gives every solved point its wall time [s], the peak resident memory of the
+    process that ran it [MB] and what the point added to it [MB]; a point read back has none."""
+    points = _velocity_points(0.1, 0.2)
+    first = run_sweep(coarse_cell, points[:1], tmp_path / "s", workers=1, quiet=True)
+    run_sweep(coarse_cell, points, tmp_path / "s", workers=1, quiet=True)
+    rows = _rows(tmp_path / "s")
+    assert [r["status"] for r in rows] == ["cached", "done"]
+    solved = rows[1]
+    assert float(solved["seconds [s]"]) > 0
+    # the whole process (interpreter, NumPy, SciPy) is resident: tens of MB at least
+    assert 30 < float(solved["peak_memory [MB]"]) < 64_000
+    assert 0 <= float(solved["memory_rise [MB]"]) <= float(solved["peak_memory [MB]"])
+    assert solved["worker_losses"] == "0"
+    assert rows[0]["peak_memory [MB]"] == "" and rows[0]["memory_rise [MB]"] == ""
+    assert first.records[0]["peak_memory"] > 30
+
+
+def test_a_point_lost_with_its_workers_is_one_failed_line(coarse_cell, tmp_path, monkeypatch,
+                                                          capsys):
+    """The fast stand-in for a worker killed every time it runs point 2: completed_jobs hands
+    back a JobLost for it (as it does after its retries); the sweep records it as failed with
+    one line, counts the losses, keeps the other points and exits 1, no traceback."""
+    import solver.distributed
+    from solver.distributed import FinishedJob, JobLost
+
+    def lost_second(function, items, **options):
+        assert options["keep_going"] and options["retries"] == 1
+        for position, item in enumerate(items):
+            if position == 1:
+                yield FinishedJob(1, JobLost(2, "tcp://127.0.0.1:1"), 2)
+            else:
+                yield FinishedJob(position, function(item), 1 if position == 2 else 0)
+
+    monkeypatch.setattr(solver.distributed, "completed_jobs", lost_second)
+    folder = tmp_path / "sweep"
+    code = main(["sweep", str(UNIT_CELL), "--set", f"{VELOCITY}=0.1, 0.2, 0.3 m/s",
+                 *COARSE_SETS, "--workers", "2", "--retries", "1", "--quiet",
+                 "--output", str(folder)])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.splitlines() == [f"{UNIT_CELL}: point 2 failed: JobLost: the worker running it "
+                                "died 2 times, the last on tcp://127.0.0.1:1 (killed or out of "
+                                "memory); given up"]
+    rows = _rows(folder)
+    assert [r["status"] for r in rows] == ["done", "failed", "done"]
+    assert [r["worker_losses"] for r in rows] == ["0", "2", "1"]
+    assert rows[1]["seconds [s]"] == "" and rows[1]["peak_memory [MB]"] == ""
+    report = (folder / "report.md").read_text()
+    assert "- point 3: its worker died 1 time(s); done" in report
+
+
+def test_a_worker_killed_mid_point_loses_only_that_point(coarse_cell, tmp_path):
+    """SIGKILL of the worker process running a point (2 local worker processes): the point runs
+    again on the restarted worker, the sweep completes with every point present once and the
+    numbers of the serial sweep, and only the killed point counts a worker loss."""
+    import signal
+    import threading
+    import time
+
+    from distributed import Client
+
+    from solver.distributed import local_cluster
+
+    points = _velocity_points(0.1, 0.2, 0.3)
+    serial = run_sweep(coarse_cell, points, tmp_path / "serial", workers=1, quiet=True)
+    killed = []
+    with local_cluster(2) as cluster, Client(cluster) as client:
+        pids = client.run(os.getpid)
+
+        def kill_the_first_busy_worker():
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                busy = [w for w, keys in client.processing().items() if keys]
+                if busy:
+                    killed.append(busy[0])
+                    os.kill(pids[busy[0]], signal.SIGKILL)
+                    return
+                time.sleep(0.02)
+
+        killer = threading.Thread(target=kill_the_first_busy_worker)
+        killer.start()
+        sweep = run_sweep(coarse_cell, points, tmp_path / "killed", scheduler=client,
+                          quiet=True)
+        killer.join()
+    assert len(killed) == 1
+    rows = _rows(tmp_path / "killed")
+    assert [r["point"] for r in rows] == ["1", "2", "3"]
+    assert [r["status"] for r in rows] == ["done"] * 3
+    assert sorted(r["worker_losses"] for r in rows) == ["0", "0", "1"]
+    assert [r["metrics"] for r in sweep.records] == [r["metrics"] for r in serial.records]
+
+
+def test_a_sweep_on_a_scheduler_address_matches_the_serial_sweep(coarse_cell, tmp_path,
+                                                                   capsys):
+    """``coolsim sweep --scheduler ADDRESS`` on a LocalCluster started here (2 worker
+    processes): the figures of the serial sweep, to the last bit."""
+    from distributed import LocalCluster
+
+    serial = run_sweep(coarse_cell, _velocity_points(0.15, 0.25), tmp_path / "serial",
+                       workers=1, quiet=True)
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster:
+        code = main(["sweep", str(UNIT_CELL), "--set", f"{VELOCITY}=0.15, 0.25 m/s",
+                     *COARSE_SETS, "--scheduler", cluster.scheduler_address, "--quiet",
+                     "--output", str(tmp_path / "cluster")])
+    assert code == 0, capsys.readouterr().err
+    rows = _rows(tmp_path / "cluster")
+    for row, record in zip(rows, serial.records, strict=True):
+        assert row["status"] == "done"
+        assert row["case_hash"] == record["case_hash"]
+        assert float(row["pressure_drop [Pa]"]) == record["metrics"]["pressure_drop"]
+        assert float(row["peak_temperature [C]"]) == record["metrics"]["peak_temperature"]
+
+
+def test_a_rack_sweep_on_two_local_workers_matches_the_serial_sweep(tmp_path):
+    """The network-only rack over its tray count on a LocalCluster of 2 workers: the serial
+    figures exactly. The CDU holds 124.2 L/min whatever the trays (cases/rack_network.toml),
+    so the flow per kW is 124.2 L/min over the trays' heat, 4.6 kW a tray (4 GPUs of 1 kW, 2
+    CPUs of 300 W), to the control's tolerance (1e-5 relative); with fewer trays each takes
+    more flow and the hottest GPU runs cooler."""
+    rack = load_case(ROOT / "cases" / "rack_network.toml")
+    points = [{"network.rack.trays": trays} for trays in (9, 18)]
+    serial = run_sweep(rack, points, tmp_path / "serial", workers=1, quiet=True)
+    parallel = run_sweep(rack, points, tmp_path / "dask", workers=2, quiet=True)
+    assert [r["status"] for r in parallel.records] == ["done", "done"]
+    assert [r["metrics"] for r in parallel.records] == [r["metrics"] for r in serial.records]
+    assert all(r["peak_memory"] > 30 for r in parallel.records)
+    for trays, record in zip((9, 18), parallel.records, strict=True):
+        assert record["metrics"]["flow_per_kw"] == pytest.approx(124.2 / (trays * 4.6),
+                                                                 rel=1e-5)
+    peaks = [r["metrics"]["peak_temperature"] for r in parallel.records]
+    assert peaks[0] < peaks[1]

@@ -3,8 +3,12 @@
 * ``sweep.csv``: one row per point: ``point``, each swept key with its SI unit in the header
   (``boundaries[inlet].velocity [m/s]``), every headline metric with its unit
   (``pressure_drop [Pa]``, :func:`solver.api.headline_metrics`), ``status`` (done, cached:
-  read back from an earlier run, failed), ``error`` (one line), ``seconds [s]``, ``case_hash``
-  and ``folder`` (the point's results, relative to the sweep folder);
+  read back from an earlier run, failed), ``error`` (one line), ``seconds [s]`` (wall time of
+  the point's run), ``peak_memory [MB]`` (peak resident memory of the process that ran it,
+  while it ran), ``memory_rise [MB]`` (that peak less the memory resident when it began),
+  ``worker_losses`` (times a Dask worker died under the point and it ran again), ``case_hash``
+  and ``folder`` (the point's results, relative to the sweep folder); a cached point has no
+  time or memory (0 s, empty);
 * ``sweep.json``: the case, the design, the swept keys and every point's record;
 * ``images/<metric>.png``: each numeric metric that varies against each numeric swept key (one
   panel per key; the points sharing the other keys' values joined by a line), and
@@ -73,6 +77,9 @@ def sweep_rows(sweep: Sweep) -> list[dict[str, Any]]:
         row["status"] = record["status"]
         row["error"] = record.get("error", "")
         row["seconds [s]"] = record["seconds"]
+        row["peak_memory [MB]"] = record.get("peak_memory")
+        row["memory_rise [MB]"] = record.get("memory_rise")
+        row["worker_losses"] = record.get("worker_losses", 0)
         row["case_hash"] = record["case_hash"]
         row["folder"] = str(point.folder(sweep.folder).relative_to(sweep.folder))
         rows.append(row)
@@ -107,6 +114,7 @@ def write_sweep(sweep: Sweep) -> dict[str, Path]:
         "design": sweep.design,
         "inputs": [{"key": k, "unit": u} for k, u in inputs.items()],
         "metric_units": units,
+        "record_units": {"seconds": "s", "peak_memory": "MB", "memory_rise": "MB"},
         "points": [{"point": p.index + 1, "changes": p.changes,
                     "inputs": {k: v for k, (v, _) in p.inputs.items()},
                     "folder": str(p.folder(folder).relative_to(folder)), **record}
@@ -247,6 +255,11 @@ def _report(sweep: Sweep, metrics: list[str], units: dict[str, str], inputs: dic
     if sweep.failed:
         lines += ["## Failed points", ""]
         lines += [f"- point {r['index'] + 1}: {r['error']}" for r in sweep.failed] + [""]
+    rerun = [r for r in sweep.records if r.get("worker_losses")]
+    if rerun:
+        lines += ["## Points run again after losing their worker", ""]
+        lines += [f"- point {r['index'] + 1}: its worker died {r['worker_losses']} "
+                  f"time(s); {r['status']}" for r in rerun] + [""]
     lines += ["Every metric of every point, with units: `sweep.csv` (and `sweep.json`); each "
               "point's own results and report: the `folder` column.", ""]
     if not pictures:

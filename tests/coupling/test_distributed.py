@@ -8,7 +8,7 @@ import pytest
 
 pytest.importorskip("distributed")
 
-from solver.distributed import jobs_mapper, map_jobs  # noqa: E402
+from solver.distributed import JobLost, completed_jobs, jobs_mapper, map_jobs  # noqa: E402
 
 
 def square_after(item):
@@ -42,6 +42,13 @@ def kills_its_worker_once(item):
     return value + 100
 
 
+def kills_every_worker(item):
+    """Job 0 kills whichever worker runs it, every time."""
+    if item == 0:
+        os._exit(1)
+    return item + 100
+
+
 def test_results_in_input_order():
     items = [(i, 0.05 * (4 - i)) for i in range(5)]
     assert map_jobs(square_after, items, n_workers=2, processes=False) == [0, 1, 4, 9, 16]
@@ -67,6 +74,27 @@ def test_lost_worker_is_retried(tmp_path):
     assert map_jobs(kills_its_worker_once, items, n_workers=2, retries=2,
                     processes=True) == [100, 101, 102, 103]
     assert (tmp_path / "killed_0").exists()
+
+
+def test_a_lost_job_is_counted_and_only_it_runs_again(tmp_path):
+    """Job 0 kills its worker once: it alone comes back with one loss (jobs are handed out no
+    faster than the workers take them, so the dead worker held no other)."""
+    items = [(str(tmp_path), i) for i in range(4)]
+    finished = sorted(completed_jobs(kills_its_worker_once, items, n_workers=2, retries=2))
+    assert [(job.position, job.result, job.lost) for job in finished] == [
+        (0, 100, 1), (1, 101, 0), (2, 102, 0), (3, 103, 0)]
+
+
+def test_a_job_that_kills_every_worker_is_given_up_after_its_retries():
+    """Job 0 kills every worker that runs it: with retries=1 it is lost twice, then given up,
+    raising :class:`JobLost`, or, with ``keep_going``, returned as one while the others go on."""
+    finished = sorted(completed_jobs(kills_every_worker, [0, 1, 2], n_workers=2, retries=1,
+                                     keep_going=True), key=lambda job: job.position)
+    assert [job.result for job in finished[1:]] == [101, 102]
+    assert isinstance(finished[0].result, JobLost) and finished[0].lost == 2
+    assert "died 2 times" in str(finished[0].result)
+    with pytest.raises(JobLost, match="died once"):
+        map_jobs(kills_every_worker, [0, 1], n_workers=2, retries=0)
 
 
 def test_mapper_drives_characterization(tmp_path):
