@@ -2,9 +2,9 @@
 
 Clones the repository's committed ``HEAD`` into a temporary folder and runs ``make test`` there
 (a new virtual environment, the install, then the fast test subset), recording the wall time [s],
-the counts pytest prints (passed, skipped, deselected, failed), the commit, and the 1-minute load
-average before and after. README quotes these figures (``tests/test_quoted_figures.py`` checks
-that they match).
+the counts pytest prints (passed, skipped, deselected, failed), the failed tests' summary lines,
+the commit, and the 1-minute load average before and after. README quotes these figures
+(``tests/test_quoted_figures.py`` checks that they match).
 
 Prints one JSON line and writes it to ``benchmarks/results/test_suite.json`` (atomically).
 
@@ -48,7 +48,11 @@ def main() -> int:
               for n, kind in COUNTS.findall(last)}
     record = {"benchmark": "test_suite", "command": "make test (fresh clone, install included)",
               "commit": commit, "exit_code": process.returncode, "wall_s": round(wall, 1),
-              "counts": counts, "summary_line": last, "cores": os.cpu_count(),
+              "counts": counts, "summary_line": last,
+              # pytest's short summary (-ra): which tests failed or erred, if any
+              "failures": [line for line in process.stdout.splitlines()
+                           if line.startswith(("FAILED ", "ERROR "))],
+              "cores": os.cpu_count(),
               "load_1min_before": round(load_before, 2),
               "load_1min_after": round(os.getloadavg()[0], 2),
               "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
