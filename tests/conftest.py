@@ -1,11 +1,21 @@
-"""Shared fixtures: every backend test runs on the CPU and, when a GPU answers, on the GPU too."""
+"""Shared fixtures: every backend test runs on the CPU and, when a GPU answers, on the GPU too.
+
+BLAS runs single-threaded in the tests (set before NumPy loads, unless the caller chose): Dask
+workers do so by default, and a multi-threaded BLAS sums dot products in another order, so a
+point solved in a worker or a subprocess would differ from the same solve here in the last bits,
+and the exact-agreement tests (sweeps, resumes) could not ask for equality. The test problems are
+small, so it is also faster on 2 cores.
+"""
 
 import importlib.util
 import os
 
-import pytest
+for _variable in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_variable, "1")
 
-from solver.backend import CPU, get_backend, gpu_available
+import pytest  # noqa: E402
+
+from solver.backend import CPU, get_backend, gpu_available  # noqa: E402
 
 if importlib.util.find_spec("cupy") is not None:
     import cupy
