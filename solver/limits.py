@@ -41,7 +41,6 @@ from scipy.optimize import brentq
 from solver.backend import get_backend
 from solver.case.network import WATER_CLASSES
 from solver.case.validate import plate_case_files
-from solver.coupling.coupled_rack import plate_group
 from solver.coupling.rack import build_rack, rebuilt, solve_rack, with_plate_curves
 from solver.network.controls import PumpSpeedControl
 from solver.network.errors import NetworkError
@@ -370,14 +369,13 @@ def _facility_knob(built) -> _Knob | None:
                  ZERO_CELSIUS + 5.0, ZERO_CELSIUS + 70.0, 0.02, rising_margin=False)
 
 
-def plate_groups(built, plate_curves: Mapping | None = None) -> dict[str, list[str]]:
-    """Cold plates of a built rack by group (``tray.3.gpu.0`` -> ``gpu``; plates of an
-    explicit network are each their own group)."""
-    names = sorted({p.split(".")[-2] if p.count(".") >= 2 else p for p in built.plates})
+def plate_groups(built) -> dict[str, list[str]]:
+    """Cold plates of a built rack by group, from their names (``tray.3.gpu.0`` -> ``gpu``;
+    plates of an explicit network are each their own group)."""
     groups: dict[str, list[str]] = {}
     for plate in built.plates:
-        group = plate_group(plate, {**dict.fromkeys(names), **dict(plate_curves or {})}) or plate
-        groups.setdefault(group, []).append(plate)
+        groups.setdefault(plate.split(".")[-2] if plate.count(".") >= 2 else plate,
+                          []).append(plate)
     return groups
 
 
@@ -446,7 +444,7 @@ def find_limits(section, coolant, limits: DesignLimits | None = None,
     section = with_plate_curves(section, plate_curves or {})
     built = build_rack(section, coolant)
     total = sum(b.power for b in built.network.branches if b.kind in ("cold_plate", "heat_load"))
-    groups = plate_groups(built, plate_curves)
+    groups = plate_groups(built)
     answers = []
     for number, question in enumerate(questions, start=1):
         start = time.perf_counter()
