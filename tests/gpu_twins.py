@@ -11,13 +11,16 @@ recurrence of ``solver.numerics.linear.smoothers``), so the stand-in runs checks
 indexing (layouts, colours, halos, aggregates) against the host path.
 """
 
+from types import SimpleNamespace
+
 import numpy as np
 
 import solver.pipeline  # noqa: F401 (imports every module that declares pointwise passes)
+from solver.models.flow.momentum import TVD_SCHEMES, Component
 from solver.numerics import pointwise
 from solver.numerics.linear.coarsening import coarsen_stencil
 from solver.numerics.linear.smoothers import thomas_factors, thomas_solve
-from solver.numerics.stencil import NEIGHBOURS, Stencil7
+from solver.numerics.stencil import NEIGHBOURS, Stencil7, along_axis
 
 
 def _covers(grid, block, count):
@@ -72,18 +75,60 @@ def zebra_lines(grid, block, args):
 
 def rbgs_residual_colour(grid, block, args):
     """Twin of ``rbgs_residual_colour`` (kernels/smoothers.cu): one colour of red-black
-    Gauss-Seidel in residual form on the active cells of an unpadded field."""
-    *operator, rhs, active, x, nx, ny, nz, colour = args
-    shape = (int(nx), int(ny), int(nz))
-    _covers(grid, block, int(np.prod(shape)))
-    field = _cells(x, shape)
-    residual = _operator(operator, shape).residual(field, _cells(rhs, shape))
-    update = (np.indices(shape).sum(axis=0) % 2 == int(colour)) & (_cells(active, shape) != 0)
-    field[update] += residual[update] / _cells(operator[0], shape)[update]
+    Gauss-Seidel in residual form on the active cells of up to three unpadded fields."""
+    fields, sizes, colour = args[:30], args[30:39], int(args[39])
+    shapes = [tuple(int(n) for n in sizes[3 * f:3 * f + 3]) for f in range(3)]
+    _covers(grid, block, sum(int(np.prod(shape)) for shape in shapes))
+    for f, shape in enumerate(shapes):
+        if not np.prod(shape):
+            continue
+        *operator, rhs, active, x = fields[10 * f:10 * f + 10]
+        field = _cells(x, shape)
+        residual = _operator(operator, shape).residual(field, _cells(rhs, shape))
+        update = (np.indices(shape).sum(axis=0) % 2 == colour) & (_cells(active, shape) != 0)
+        field[update] += residual[update] / _cells(operator[0], shape)[update]
 
 
 def _operator(arrays, shape):
     return Stencil7(*(_cells(a, shape) for a in arrays))
+
+
+def cell_operator(grid, block, args):
+    """Twin of ``cell_operator`` (kernels/stencil.cu): ``out = A x`` or ``rhs - A x`` on an
+    unpadded cell field."""
+    *operator, x, rhs, out, nx, ny, nz, residual = args
+    shape = (int(nx), int(ny), int(nz))
+    _covers(grid, block, int(np.prod(shape)))
+    stencil = _operator(operator, shape)
+    result = stencil.apply(_cells(x, shape))
+    _cells(out, shape)[...] = _cells(rhs, shape) - result if int(residual) else result
+
+
+def momentum_tvd_correction(grid, block, args):
+    """Twin of ``momentum_tvd_correction`` (numerics/kernels/convection.cu): the host path of
+    ``Component.deferred_correction`` (faces' corrections, then their difference into the
+    cells) on the arrays the kernel reads."""
+    (phi, flux, before, after, usable, *lines, rhs, nx, ny, nz, d, offset, masks, has_usable,
+     scheme) = args
+    shape, d, offset = (int(nx), int(ny), int(nz)), int(d), int(offset)
+    _covers(grid, block, int(np.prod(shape)))
+    n = shape[d]
+
+    def extent(e):
+        return tuple(e if axis == d else size for axis, size in enumerate(shape))
+
+    along_d = tuple(n - 1 if axis == d else 1 for axis in range(3))  # lines over the faces
+    info = {"axis": d, **{name: line[:n - 1].reshape(along_d) for name, line in zip(
+        ("x_lower", "x_upper", "x_lower2", "x_upper2", "x_face"), lines, strict=True)}}
+    if int(masks):
+        info["fluid_before"] = _cells(before, extent(n - 1))
+        info["fluid_after"] = _cells(after, extent(n - 1))
+    if int(has_usable):
+        info["usable"] = _cells(usable, extent(n + 2))
+    faces = _cells(flux, extent(n - 1 + 2 * offset))[along_axis(d, slice(offset,
+                                                                         offset + n - 1))]
+    Component.deferred_correction(SimpleNamespace(rhs=_cells(rhs, shape)), _cells(phi, shape),
+                                  info, faces, TVD_SCHEMES[int(scheme)], None)
 
 
 def stencil_apply(grid, block, args):
@@ -138,5 +183,6 @@ def coarsen_operator(grid, block, args):
 TWINS = {"coarsen_operator": coarsen_operator, "rbgs_residual_colour": rbgs_residual_colour,
          "line_factor": line_factor,
          "zebra_lines": zebra_lines, "stencil_apply": stencil_apply,
+         "cell_operator": cell_operator, "momentum_tvd_correction": momentum_tvd_correction,
          "residual_restrict": residual_restrict, "prolong_add": prolong_add,
          **{name: kernel.twin for name, kernel in pointwise.KERNELS.items()}}

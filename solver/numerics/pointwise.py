@@ -62,13 +62,15 @@ class Pointwise:
 
 
 class Reduction:
-    """A sum over all elements written into a 0-d array ``out``: CuPy ``ReductionKernel``
-    ``(inputs, "T out", map_expression, "a + b", "out = a", "0")`` on a GPU, ``host`` (returning
-    the value) on the host."""
+    """A reduction over all elements written into a 0-d array ``out``: CuPy ``ReductionKernel``
+    ``(inputs, "T out", map_expression, reduce, "out = a", identity)`` on a GPU (a sum unless
+    ``reduce`` says otherwise), ``host`` (returning the value) on the host."""
 
-    def __init__(self, name: str, inputs: str, map_expression: str, host: Callable):
+    def __init__(self, name: str, inputs: str, map_expression: str, host: Callable,
+                 reduce: str = "a + b", identity: str = "0"):
         self.name, self.inputs, self.map_expression, self.host = (
             name, inputs, map_expression, host)
+        self.reduce, self.identity = reduce, identity
         KERNELS[name] = self
 
     def twin(self, *arrays, axis=None, keepdims=False):
@@ -76,7 +78,7 @@ class Reduction:
         return self.host(*arrays)
 
     def __call__(self, xp, *arrays, out) -> None:
-        """Write the sum into ``out`` (a 0-d array on ``xp``'s device)."""
+        """Write the reduced value into ``out`` (a 0-d array on ``xp``'s device)."""
         if xp is np:
             out[...] = self.host(*arrays)
         else:
@@ -84,8 +86,8 @@ class Reduction:
 
     @functools.cache  # noqa: B019
     def _kernel(self, xp):
-        return xp.ReductionKernel(self.inputs, "T out", self.map_expression, "a + b",
-                                  "out = a", "0", self.name)
+        return xp.ReductionKernel(self.inputs, "T out", self.map_expression, self.reduce,
+                                  "out = a", self.identity, self.name)
 
 
 def _dot(a, b):
@@ -95,9 +97,55 @@ def _dot(a, b):
 dot_product = Reduction("dot_product", "T a, T b", "a * b", _dot)
 
 
+def _weighted_abs_sum(a, weight):
+    return (np.abs(a) * weight).sum()
+
+
+# sum |a| w (the scaled residual norms of the momentum equations)
+weighted_abs_sum = Reduction("weighted_abs_sum", "T a, T weight", "abs(a) * weight",
+                             _weighted_abs_sum)
+
+
+# the larger of a and b, NaN when either is (as NumPy's max)
+MAX_PROPAGATING_NAN = "((a != a || a > b) ? a : b)"
+
+
+def _largest_abs(a):
+    return np.abs(a).max()
+
+
+# max |a| (a speed scale; at least 0)
+largest_abs = Reduction("largest_abs", "T a", "abs(a)", _largest_abs,
+                        reduce=MAX_PROPAGATING_NAN)
+
+
+def _largest_abs_difference(a, b):
+    return np.abs(a - b).max()
+
+
+# max |a - b| (how far coefficients drifted from those a hierarchy was built for)
+largest_abs_difference = Reduction("largest_abs_difference", "T a, T b", "abs(a - b)",
+                                   _largest_abs_difference, reduce=MAX_PROPAGATING_NAN)
+
+
+def _safe_ratio(numerator, denominator, out):
+    nonzero = denominator != 0
+    out[...] = np.where(nonzero, numerator / np.where(nonzero, denominator, 1.0), 0.0)
+
+
+_SAFE_RATIO = Pointwise("safe_ratio", "T numerator, T denominator", "T out",
+                        "out = denominator != (T)0 ? numerator / denominator : (T)0",
+                        _safe_ratio)
+
+
 def safe_ratio(xp, numerator, denominator):
     """``numerator / denominator`` on ``xp``'s device, 0 where the denominator is 0 (a Krylov
     solve that converged or broke down between two residual checks then stands still instead of
-    turning into NaN)."""
-    nonzero = denominator != 0
-    return xp.where(nonzero, numerator / xp.where(nonzero, denominator, 1.0), 0.0)
+    turning into NaN); on a GPU one launch into a new device scalar."""
+    if xp is np:
+        nonzero = denominator != 0
+        return xp.where(nonzero, numerator / xp.where(nonzero, denominator, 1.0), 0.0)
+    dtype = np.result_type(*(getattr(v, "dtype", np.float64) for v in (numerator, denominator)))
+    out = xp.empty(np.broadcast_shapes(np.shape(numerator), np.shape(denominator)), dtype)
+    _SAFE_RATIO(xp, numerator, denominator, out)
+    return out

@@ -80,10 +80,13 @@ class Stencil7:
         return getattr(self, name)
 
     def apply(self, phi, out=None):
-        """Return ``A @ phi`` for a cell field ``phi`` (shape ``(nx, ny, nz)``)."""
+        """Return ``A @ phi`` for a cell field ``phi`` (shape ``(nx, ny, nz)``); on a GPU one
+        kernel launch (:meth:`_launch`)."""
         xp = array_namespace(phi)
         if out is None:
             out = xp.empty_like(phi)
+        if xp is not np and self._launch(xp, phi, phi, out, residual=0):
+            return out
         xp.multiply(self.diag, phi, out=out)
         for name in NEIGHBOURS:
             axis, offset = OFFSETS[name]
@@ -92,10 +95,34 @@ class Stencil7:
         return out
 
     def residual(self, phi, rhs, out=None):
-        """Return ``rhs - A @ phi``."""
+        """Return ``rhs - A @ phi``; on a GPU one kernel launch."""
+        xp = array_namespace(phi)
+        if out is None:
+            out = xp.empty_like(phi)
+        if xp is not np and self._launch(xp, phi, rhs, out, residual=1):
+            return out
         out = self.apply(phi, out=out)
-        array_namespace(phi).subtract(rhs, out, out=out)
+        xp.subtract(rhs, out, out=out)
         return out
+
+    def _launch(self, xp, phi, rhs, out, residual: int) -> bool:
+        """Run ``cell_operator`` (kernels/stencil.cu) when every array has the operator's
+        floating type and is C-contiguous (False otherwise: the caller runs the array
+        expressions)."""
+        arrays = (self.diag, *(self.neighbour(name) for name in NEIGHBOURS), phi, rhs, out)
+        dtype = self.diag.dtype
+        if dtype.name not in ("float64", "float32") or not all(
+                a.dtype == dtype and a.flags.c_contiguous and a.shape == self.diag.shape
+                for a in arrays):
+            return False
+        # imported here: solver.numerics.linear builds on this module (and only a GPU gets here)
+        from solver.numerics.linear.cuda import THREADS, cuda_kernels, launch_blocks
+
+        nx, ny, nz = self.shape
+        cuda_kernels(xp, dtype.name)["cell_operator"](
+            launch_blocks(nx * ny * nz), (THREADS,),
+            (*arrays, np.int32(nx), np.int32(ny), np.int32(nz), np.int32(residual)))
+        return True
 
     def to_scipy(self) -> sp.csr_matrix:
         """Assemble the operator as a SciPy CSR matrix (host) in C-order cell numbering."""

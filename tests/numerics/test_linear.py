@@ -566,9 +566,11 @@ def test_gpu_residual_form_sweep_matches_host(shape):
     stencil = _on(gpu, coefficients)
     device = gpu.asarray(phi0)
     kernel = cuda_kernels(gpu.xp, "float64")["rbgs_residual_colour"]
-    for colour in (0, 1, 0):
+    field = (stencil.diag, *(stencil.neighbour(n) for n in NEIGHBOURS), gpu.asarray(rhs),
+             gpu.asarray(active), device)
+    for colour in (0, 1, 0):  # the first of the kernel's three fields; the others absent
         kernel(launch_blocks(int(np.prod(shape))), (THREADS,),
-               (stencil.diag, *(stencil.neighbour(n) for n in NEIGHBOURS), gpu.asarray(rhs),
-                gpu.asarray(active), device, *(np.int32(n) for n in shape), np.int32(colour)))
+               (*field, *field, *field, *(np.int32(n) for n in shape), *(np.int32(0),) * 6,
+                np.int32(colour)))
     np.testing.assert_allclose(gpu.to_host(device), phi, rtol=1e-12,
                                atol=1e-12 * np.abs(phi).max())

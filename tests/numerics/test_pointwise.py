@@ -15,8 +15,8 @@ ELEMENTWISE = sorted(name for name, k in KERNELS.items() if isinstance(k, Pointw
 def test_passes_are_declared():
     """The K-cycle's passes are registered (the stand-in finds their twins by name)."""
     assert {"kcycle_step", "gcr_orthogonalise", "kcycle_combine_cg", "kcycle_combine_gcr",
-            "under_relax", "correction_simplec", "fixed_faces",
-            "tvd_correction_van_leer", "energy_tvd_face_correction"} <= set(ELEMENTWISE)
+            "under_relax", "correction_simplec", "fixed_faces", "energy_tvd_face_correction",
+            "add_cross_links", "velocity_correction"} <= set(ELEMENTWISE)
 
 
 @pytest.mark.skipif(shutil.which("nvcc") is None, reason="nvcc not installed")
@@ -41,14 +41,18 @@ def test_gpu_pass_matches_host(name):
 
     gpu = get_backend("gpu")
     kernel = KERNELS[name]
-    inputs = [p.split()[-1] for p in kernel.inputs.split(",")]
+    inputs = [p.split()[0] for p in kernel.inputs.split(",")]
     outputs = [p.split()[-1] for p in kernel.outputs.split(",")]
     rng = np.random.default_rng(3)
     shape = (5, 6, 7)
     guarded = name.startswith(("kcycle", "gcr"))
+
+    def value(kind, i):  # the first input a field, the others device scalars
+        v = rng.standard_normal(shape if i == 0 else ())
+        return np.asarray(v > 0.0 if kind == "bool" else v)
+
     for zero in (None, *(range(len(inputs)) if guarded else ())):
-        host = [rng.standard_normal(shape) if i == 0 else np.asarray(rng.standard_normal())
-                for i in range(len(inputs))]
+        host = [value(kind, i) for i, kind in enumerate(inputs)]
         if zero is not None:
             host[zero] = np.zeros_like(host[zero])
         out_host = [rng.standard_normal(shape) for _ in outputs]

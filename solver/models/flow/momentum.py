@@ -75,51 +75,57 @@ def _linear_upwind(xp, upwind, central):
     return upwind
 
 
-_TVD_LIMITERS = {  # the limited slope of each scheme, in CUDA, with its NumPy twin
-    "van_leer": ("({u} * {c} > 0 ? (T)2 * ({u} * {c}) / ({u} + {c}) : (T)0)", van_leer),
-    "minmod": ("({u} * {c} > 0 ? copysign(fmin(fabs({u}), fabs({c})), {c}) : (T)0)", minmod),
-    "linear_upwind": ("{u}", _linear_upwind)}
-
-
-def _tvd_pass(scheme: str) -> Pointwise:
-    cuda, host = _TVD_LIMITERS[scheme]
-
-    def limited(upwind: str) -> str:
-        return "(" + cuda.replace("{u}", "(" + upwind + ")").replace("{c}", "central") + ")"
-
-    return Pointwise(
-        f"tvd_correction_{scheme}",
-        "T lower, T upper, T lower2_node, T upper2_node, bool before, bool after, T x_lower, "
-        "T x_upper, T x_lower2, T x_upper2, T x_face, T flux, T usable_lower2, "
-        "T usable_upper2", "T out",
-        "const T lower2 = before ? lower2_node : lower;"
-        " const T upper2 = after ? upper2_node : upper;"
-        " const T central = (upper - lower) / (x_upper - x_lower);"
-        f" const T from_lower = {limited('(lower - lower2) / (x_lower - x_lower2)')}"
-        " * (x_face - x_lower) * usable_lower2;"
-        f" const T from_upper = {limited('(upper2 - upper) / (x_upper2 - x_upper)')}"
-        " * (x_face - x_upper) * usable_upper2;"
-        " out = flux * (flux > 0 ? from_lower : from_upper)", _tvd_host(host))
-
-
-# the deferred correction -F (phi_face_TVD - phi_face_upwind) of each convection scheme
-TVD_CORRECTION = {scheme: _tvd_pass(scheme) for scheme in _TVD_LIMITERS}
+# the deferred correction -F (phi_face_TVD - phi_face_upwind) of each convection scheme on the
+# host, by faces; on a GPU the kernel momentum_tvd_correction (numerics/kernels/convection.cu)
+# gathers it per cell, with the scheme's index in TVD_SCHEMES
+TVD_SCHEMES = ("van_leer", "minmod", "linear_upwind")
+TVD_CORRECTION = {scheme: _tvd_host(limiter) for scheme, limiter in
+                  zip(TVD_SCHEMES, (van_leer, minmod, _linear_upwind), strict=True)}
 
 
 def _fixed_faces(*arrays):
-    fixed, active, (rhs, *couplings) = arrays[:6], arrays[6:12], arrays[12:]
+    fixed, active, (own_active, own_fixed, rhs, diag, *couplings) = (
+        arrays[:6], arrays[6:12], arrays[12:])
     for coupling, value, mask in zip(couplings, fixed, active, strict=True):
         rhs += coupling * value
         coupling *= mask
+    np.copyto(diag, 1.0, where=~own_active)
+    np.copyto(rhs, own_fixed, where=~own_active)
 
 
-# couplings to fixed faces (inlets, walls) move to the right-hand side
+# couplings to fixed faces (inlets, walls) move to the right-hand side; the fixed faces
+# themselves become identity rows holding their value
 _FIXED_FACES = Pointwise(
     "fixed_faces", ", ".join([f"T fixed_{n}" for n in NEIGHBOURS]
-                             + [f"T active_{n}" for n in NEIGHBOURS]),
-    ", ".join(["T rhs"] + [f"T {n}" for n in NEIGHBOURS]),
-    " ".join(f"rhs += {n} * fixed_{n}; {n} *= active_{n};" for n in NEIGHBOURS),
+                             + [f"T active_{n}" for n in NEIGHBOURS]
+                             + ["bool own_active", "T own_fixed"]),
+    ", ".join(["T rhs", "T diag"] + [f"T {n}" for n in NEIGHBOURS]),
+    " ".join(f"rhs += {n} * fixed_{n}; {n} *= active_{n};" for n in NEIGHBOURS)
+    + " if (!own_active) { diag = (T)1; rhs = own_fixed; }",
     _fixed_faces)
+
+
+def _add_links(plus, minus, diag):
+    diag += plus
+    diag += minus
+
+
+# the links along the component's own axis into the diagonal (``plus`` is zero on the last
+# layer, ``minus`` on the first)
+_ADD_LINKS = Pointwise("add_links", "T plus, T minus", "T diag", "diag = (diag + plus) + minus",
+                       _add_links)
+
+
+def _add_cross_links(plus, wall_lower, minus, wall_upper, diag):
+    diag += plus + wall_lower
+    diag += minus + wall_upper
+
+
+# the links across the axis and the wall diffusion of both sides into the diagonal (cell
+# aligned: zero beyond the last face above and the first face below)
+_ADD_CROSS_LINKS = Pointwise(
+    "add_cross_links", "T plus, T wall_lower, T minus, T wall_upper", "T diag",
+    "diag = (diag + (plus + wall_lower)) + (minus + wall_upper)", _add_cross_links)
 
 
 def _upwind(x: str) -> str:
@@ -158,20 +164,14 @@ _OWN_LINKS = Pointwise(
     _own_links)
 
 
-def _cross_diagonal(link, wall, diag):
-    diag += link + wall
-
-
 def _cross_diagonal_ports(link, wall, face_flux, sign, keep, diag):
     diag += link + wall
     diag += np.maximum(sign * face_flux, 0.0) * (1.0 - keep)
 
 
-# one side of the faces across the axis: link + wall diffusion; with inlet ports also the
+# one side of the faces across the axis with inlet ports: link + wall diffusion and the
 # inflow through a port, which brings zero tangential momentum (sign -1 on the lower side,
 # +1 on the upper)
-_CROSS_DIAGONAL = Pointwise("momentum_cross_diagonal", "T link, T wall", "T diag",
-                            "diag += link + wall", _cross_diagonal)
 _CROSS_DIAGONAL_PORTS = Pointwise(
     "momentum_cross_diagonal_ports", "T link, T wall, T face_flux, T sign, T keep", "T diag",
     f"diag += link + wall; diag += {_upwind('sign * face_flux')} * ((T)1 - keep)",
@@ -188,6 +188,15 @@ _SIDE = Pointwise(
     "momentum_side", "T diffusion, T inlet, T nodes, T sign, T speed", "T diag, T rhs",
     f"diag += diffusion + inlet * {_upwind('sign * nodes')}; rhs += diffusion * speed",
     _side)
+
+
+def _face_average(lower, upper, out):
+    out[...] = 0.5 * (lower + upper)
+
+
+# mean of two neighbouring values (cross-axis fluxes onto the component's nodes)
+_FACE_AVERAGE = Pointwise("face_average", "T lower, T upper", "T out",
+                          "out = (T)0.5 * (lower + upper)", _face_average)
 
 
 class Component:
@@ -300,9 +309,7 @@ class Component:
             if d != a:
                 # across the flow a node inside solid is no upwind value (wall half a cell off):
                 # the correction falls back to upwind there, as on a cropped boundary
-                usable = pad_edge(xp, self.active_f, d)
-                info["usable_lower2"] = usable[along_axis(d, slice(None, -3))]
-                info["usable_upper2"] = usable[along_axis(d, slice(3, None))]
+                info["usable"] = pad_edge(xp, self.active_f, d)
             self.directions.append(info)
 
         # neighbour masks: couplings to fixed faces move to the right-hand side
@@ -327,8 +334,11 @@ class Component:
         self.black = (xp.asarray(~idx) & self.active).astype(solver.dtype)
         self.residual = xp.zeros(self.shape, dtype=solver.dtype)
 
-        self.stencil = Stencil7(*(xp.zeros(self.shape, dtype=solver.dtype) for _ in range(7)))
-        self.rhs = xp.zeros(self.shape, dtype=solver.dtype)
+        # the diagonal and the right-hand side in one block: cleared by one pass per assembly
+        self._accumulated = xp.zeros((2, *self.shape), dtype=solver.dtype)
+        self.stencil = Stencil7(self._accumulated[0], *(xp.zeros(self.shape, dtype=solver.dtype)
+                                                        for _ in range(6)))
+        self.rhs = self._accumulated[1]
         self.d_coefficient = xp.zeros(self.shape, dtype=solver.dtype)
         self.d_frozen = xp.zeros(self.shape, dtype=solver.dtype)
 
@@ -345,67 +355,100 @@ class Component:
             values = combine(lower, upper)
         return xp.asarray(values, dtype=solver.dtype)
 
-    def relax(self, phi, alpha: float, sweeps: int, simplec: bool, kernels) -> None:
-        """Under-relax the assembled equation by ``alpha``, run ``sweeps`` red-black
-        Gauss-Seidel sweeps on ``phi`` [m/s] (each colour update solves its rows exactly;
-        fixed faces keep their values) and store the velocity-correction coefficient
-        ``d_coefficient`` [m^2 s/kg]. ``kernels``: the compiled kernels on a GPU (one launch
-        per colour), None on the host."""
-        st, rhs, xp = self.stencil, self.rhs, self.xp
-        _UNDER_RELAX(xp, phi, alpha, st.diag, rhs)
-        operator = (st.diag, *(st.neighbour(name) for name in NEIGHBOURS))
-        if kernels is not None:
-            cells = int(np.prod(self.shape))
-            arguments = (*operator, rhs, self.active_f, phi,
-                         *(np.int32(n) for n in self.shape))
-            for _ in range(sweeps):
-                for colour in (0, 1):
-                    kernels["rbgs_residual_colour"](launch_blocks(cells), (THREADS,),
-                                                    (*arguments, np.int32(colour)))
-        else:
-            residual = self.residual
-            for _ in range(sweeps):
-                for colour in (self.red, self.black):
-                    st.residual(phi, rhs, out=residual)
-                    residual *= colour
-                    residual /= st.diag
-                    phi += residual
-        if simplec:
-            _CORRECTION_SIMPLEC(xp, self.area, self.active_f, *operator, self.d_coefficient)
-        else:
-            _CORRECTION_SIMPLE(xp, self.area, self.active_f, st.diag, self.d_coefficient)
+    def under_relax(self, phi, alpha: float) -> None:
+        """Under-relax the assembled equation of ``phi`` [m/s] implicitly by ``alpha``."""
+        _UNDER_RELAX(self.xp, phi, alpha, self.stencil.diag, self.rhs)
 
-    def deferred_correction(self, phi, info, face_flux, scheme: str) -> None:
+    def sweep_arguments(self, phi) -> tuple:
+        """The arguments of one field of ``rbgs_residual_colour`` (kernels/smoothers.cu)."""
+        st = self.stencil
+        return (st.diag, *(st.neighbour(name) for name in NEIGHBOURS), self.rhs, self.active_f,
+                phi)
+
+    def sweep(self, phi, sweeps: int) -> None:
+        """``sweeps`` red-black Gauss-Seidel sweeps on ``phi`` [m/s] on the host (each colour
+        update solves its rows exactly; fixed faces keep their values)."""
+        st, rhs, residual = self.stencil, self.rhs, self.residual
+        for _ in range(sweeps):
+            for colour in (self.red, self.black):
+                st.residual(phi, rhs, out=residual)
+                residual *= colour
+                residual /= st.diag
+                phi += residual
+
+    def store_correction(self, simplec: bool) -> None:
+        """The velocity-correction coefficient ``d_coefficient`` [m^2 s/kg] of the relaxed
+        equation (SIMPLEC or SIMPLE)."""
+        st = self.stencil
+        if simplec:
+            _CORRECTION_SIMPLEC(self.xp, self.area, self.active_f, st.diag,
+                                *(st.neighbour(name) for name in NEIGHBOURS), self.d_coefficient)
+        else:
+            _CORRECTION_SIMPLE(self.xp, self.area, self.active_f, st.diag, self.d_coefficient)
+
+    def deferred_correction(self, phi, info, face_flux, scheme: str, kernels) -> None:
         """Add ``-F (phi_face_TVD - phi_face_upwind)`` of ``scheme`` along ``info``'s axis to
-        the right-hand side, for the face mass fluxes ``face_flux`` [kg/s] (one elementwise
-        pass, then the two sides of each face)."""
-        xp, d, rhs = self.xp, info["axis"], self.rhs
-        padded = pad_edge(xp, phi, d)
-        lower = phi[along_axis(d, LOWER)]
-        upper = phi[along_axis(d, UPPER)]
+        the right-hand side, for the face mass fluxes ``face_flux`` [kg/s]. A node across a
+        ghost cell (beyond a port) is no upwind value: zero slope there (``fluid_before`` /
+        ``fluid_after``); across the flow a node in solid neither (``usable``). ``kernels``:
+        the compiled kernels on a GPU (one launch, :meth:`_deferred_correction_kernel`), None
+        on the host (the faces' corrections, then their difference into each cell)."""
+        if kernels is not None:
+            self._deferred_correction_kernel(phi, info, face_flux, scheme, kernels)
+            return
+        d, rhs = info["axis"], self.rhs
+        padded = pad_edge(np, phi, d)
         out = info.get("correction")
         if out is None:
-            out = info["correction"] = xp.empty(face_flux.shape, dtype=phi.dtype)
-        # a node across a ghost cell (beyond a port) is no upwind value: zero slope there
-        # (fluid_before/after); across the flow a node in solid neither (usable_*)
-        if "fluid_before" not in info:  # every node usable: device scalars, made once
-            info["fluid_before"] = info["fluid_after"] = xp.asarray(True)
-        if "usable_lower2" not in info:
-            info["usable_lower2"] = info["usable_upper2"] = xp.asarray(1.0, dtype=phi.dtype)
+            out = info["correction"] = np.empty(face_flux.shape, dtype=phi.dtype)
+        usable = info.get("usable")
         TVD_CORRECTION[scheme](
-            xp, lower, upper, padded[along_axis(d, slice(None, -3))],
-            padded[along_axis(d, slice(3, None))], info["fluid_before"], info["fluid_after"],
+            phi[along_axis(d, LOWER)], phi[along_axis(d, UPPER)],
+            padded[along_axis(d, slice(None, -3))], padded[along_axis(d, slice(3, None))],
+            info.get("fluid_before", True), info.get("fluid_after", True),
             info["x_lower"], info["x_upper"], info["x_lower2"], info["x_upper2"],
-            info["x_face"], face_flux, info["usable_lower2"], info["usable_upper2"], out)
+            info["x_face"], face_flux,
+            1.0 if usable is None else usable[along_axis(d, slice(None, -3))],
+            1.0 if usable is None else usable[along_axis(d, slice(3, None))], out)
         rhs[along_axis(d, LOWER)] -= out
         rhs[along_axis(d, UPPER)] += out
 
+    def _deferred_correction_kernel(self, phi, info, face_flux, scheme: str, kernels) -> None:
+        """One ``momentum_tvd_correction`` launch: each cell gathers the corrections of its two
+        faces along ``info``'s axis (the fluxes across the axis read from the face nodes,
+        offset by one)."""
+        xp, d = self.xp, info["axis"]
+        if "kernel_arguments" not in info:
+            masks = "fluid_before" in info
+            no_mask = xp.ones(1, dtype=bool)
+            info["kernel_arguments"] = (
+                xp.ascontiguousarray(info["fluid_before"]) if masks else no_mask,
+                xp.ascontiguousarray(info["fluid_after"]) if masks else no_mask,
+                info.get("usable", xp.ones(1, dtype=phi.dtype)),
+                *(xp.ascontiguousarray(info[name]).ravel()
+                  for name in ("x_lower", "x_upper", "x_lower2", "x_upper2", "x_face")),
+                int(masks), int("usable" in info))
+        before, after, usable, *lines, masks, has_usable = info["kernel_arguments"]
+        flux, offset = (face_flux, 0) if d == self.axis else (info["nodes"], 1)
+        cells = int(np.prod(self.shape))
+        kernels["momentum_tvd_correction"](
+            launch_blocks(cells), (THREADS,),
+            (phi, xp.ascontiguousarray(flux), before, after, usable, *lines, self.rhs,
+             *(np.int32(n) for n in self.shape), np.int32(d), np.int32(offset),
+             np.int32(masks), np.int32(has_usable), np.int32(TVD_SCHEMES.index(scheme))))
+
+    def clear(self) -> None:
+        """Zero the diagonal and the right-hand side before an assembly (the couplings are
+        written, not accumulated)."""
+        self._accumulated.fill(0.0)
+
     def move_fixed_faces(self) -> None:
-        """Move the couplings to fixed faces (inlets, walls) to the right-hand side."""
+        """Move the couplings to fixed faces (inlets, walls) to the right-hand side and make
+        the fixed faces identity rows holding their values."""
         st = self.stencil
         _FIXED_FACES(self.xp, *(self.neighbour_fixed[n] for n in NEIGHBOURS),
-                     *(self.neighbour_active[n] for n in NEIGHBOURS), self.rhs,
-                     *(st.neighbour(n) for n in NEIGHBOURS))
+                     *(self.neighbour_active[n] for n in NEIGHBOURS), self.active, self.fixed,
+                     self.rhs, st.diag, *(st.neighbour(n) for n in NEIGHBOURS))
 
     def links(self, info, mass_flux, fluid, inlet_ports: bool):
         """Upwind + diffusion couplings along ``info``'s axis into the stencil (its couplings
@@ -414,9 +457,9 @@ class Component:
         ``fluid``: 1 on fluid cells, 0 beyond outlet ports' ghosts (or the scalar 1)."""
         xp, a, d = self.xp, self.axis, info["axis"]
         st, diag, rhs = self.stencil, self.stencil.diag, self.rhs
+        # every coupling inside the grid is written below; those beyond it (the last layer of
+        # ``plus``, the first of ``minus``) stay zero from the allocation
         minus, plus = st.neighbour(NEIGHBOURS[2 * d]), st.neighbour(NEIGHBOURS[2 * d + 1])
-        minus.fill(0.0)
-        plus.fill(0.0)
         lower, upper = along_axis(d, LOWER), along_axis(d, UPPER)
         if d == a:
             flux = mass_flux[a]
@@ -425,11 +468,17 @@ class Component:
                 face_flux = info["face_flux"] = xp.empty(plus[lower].shape, dtype=diag.dtype)
             _OWN_LINKS(xp, flux[lower], flux[upper], info["diffusion"], fluid, face_flux,
                        plus[lower], minus[upper])
-            diag[lower] += plus[lower]
-            diag[upper] += minus[upper]
+            _ADD_LINKS(xp, plus, minus, diag)
             return face_flux
-        nodes = pad_zero(xp, mass_flux[d], a)
-        nodes = 0.5 * (nodes[along_axis(a, LOWER)] + nodes[along_axis(a, UPPER)])
+        padded = info.get("flux_padded")
+        if padded is None:  # the flux across d, zero beyond both ends of the component's axis
+            padded = info["flux_padded"] = pad_zero(xp, mass_flux[d], a)
+            info["nodes"] = xp.empty(self.shape[:d] + (self.shape[d] + 1,) + self.shape[d + 1:],
+                                     dtype=diag.dtype)
+        else:
+            xp.copyto(padded[along_axis(a, INTERIOR)], mass_flux[d])
+        nodes = info["nodes"]
+        _FACE_AVERAGE(xp, padded[along_axis(a, LOWER)], padded[along_axis(a, UPPER)], nodes)
         face_flux = nodes[along_axis(d, INTERIOR)]
         _CROSS_LINKS(xp, face_flux, info["diffusion"], info["keep_lower"], info["keep_upper"],
                      plus[lower], minus[upper])
@@ -439,11 +488,40 @@ class Component:
             _CROSS_DIAGONAL_PORTS(xp, minus[upper], info["wall_upper_diffusion"], face_flux,
                                   1.0, info["keep_upper"], diag[upper])
         else:
-            _CROSS_DIAGONAL(xp, plus[lower], info["wall_lower_diffusion"], diag[lower])
-            _CROSS_DIAGONAL(xp, minus[upper], info["wall_upper_diffusion"], diag[upper])
+            if info.get("walls_of") is not info["wall_lower_diffusion"]:  # viscosity changed
+                info["walls_of"] = info["wall_lower_diffusion"]
+                info["walls_cells"] = (
+                    pad_zero(xp, info["wall_lower_diffusion"], d)[along_axis(d, UPPER)],
+                    pad_zero(xp, info["wall_upper_diffusion"], d)[along_axis(d, LOWER)])
+            wall_lower, wall_upper = info["walls_cells"]
+            _ADD_CROSS_LINKS(xp, plus, wall_lower, minus, wall_upper, diag)
         first, last = along_axis(d, FIRST), along_axis(d, LAST)
         _SIDE(xp, info["diffusion_min"], info["inlet_min"], nodes[first], 1.0,
               info["wall_speed_min"], diag[first], rhs[first])
         _SIDE(xp, info["diffusion_max"], info["inlet_max"], nodes[last], -1.0,
               info["wall_speed_max"], diag[last], rhs[last])
         return face_flux
+
+
+def relax_components(components, velocities, alpha: float, sweeps: int, simplec: bool,
+                     kernels) -> None:
+    """Under-relax the assembled momentum equations by ``alpha``, run ``sweeps`` red-black
+    sweeps on each velocity component [m/s] and store the velocity-correction coefficients.
+    ``kernels``: the compiled kernels on a GPU, where one launch per colour sweeps all three
+    components (they are independent); None on the host."""
+    for comp, phi in zip(components, velocities, strict=True):
+        comp.under_relax(phi, alpha)
+    if kernels is not None:
+        arguments = [a for comp, phi in zip(components, velocities, strict=True)
+                     for a in comp.sweep_arguments(phi)]
+        sizes = [np.int32(n) for comp in components for n in comp.shape]
+        cells = sum(int(np.prod(comp.shape)) for comp in components)
+        for _ in range(sweeps):
+            for colour in (0, 1):
+                kernels["rbgs_residual_colour"](launch_blocks(cells), (THREADS,),
+                                                (*arguments, *sizes, np.int32(colour)))
+    else:
+        for comp, phi in zip(components, velocities, strict=True):
+            comp.sweep(phi, sweeps)
+    for comp in components:
+        comp.store_correction(simplec)

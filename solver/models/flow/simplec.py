@@ -12,9 +12,11 @@ from solver.boundaries.flow import INLET, OUTLET
 from solver.boundaries.flow_conditions import FlowConditions
 from solver.boundaries.patches import SIDES, side_axis
 from solver.grid.grid import Grid
+from solver.models.flow import passes
 from solver.models.flow.fas import POST, PRE, NonlinearMultigrid, fas_applies
-from solver.models.flow.momentum import Component
+from solver.models.flow.momentum import Component, relax_components
 from solver.models.flow.patch_pressures import patch_pressures
+from solver.models.flow.pressure_correction import assemble_pressure_correction
 from solver.models.flow.settings import FlowSettings
 from solver.models.flow.solution import (
     DivergenceError,
@@ -31,11 +33,11 @@ from solver.models.flow.staggered import (
     along_axis,
     half_widths,
     pad_edge,
-    pad_zero,
 )
 from solver.numerics.linear.cuda import cuda_kernels
 from solver.numerics.linear.reuse import ReusedMultigrid
 from solver.numerics.linear.settings import LinearSolve
+from solver.numerics.pointwise import largest_abs, largest_abs_difference, weighted_abs_sum
 from solver.numerics.stencil import Stencil7
 
 
@@ -116,6 +118,12 @@ class FlowSolver:
         self.thermal_expansion = float(thermal_expansion)
         self.reference_temperature = float(reference_temperature)
         self.components = [Component(self, a) for a in range(3)]
+        self._density_area = [self.density * comp.area for comp in self.components]
+        # device scalars written in place: face speeds, d drifts, and the monitors sent to the
+        # host (continuity, per component momentum norm and scale, the speed scale)
+        self._speeds, self._drift, self._monitors = (xp.zeros(n, self.dtype) for n in (3, 6, 8))
+        self._velocity_scale = self._monitors[7, ...]
+        self._p_corr_padded = xp.zeros(tuple(n + 2 for n in self.grid.shape), self.dtype)
         self.velocity = [comp.fixed.copy() for comp in self.components]
         self.mass_flux = [xp.zeros(comp.shape, dtype=self.dtype) for comp in self.components]
         self.pressure = xp.zeros(self.grid.shape, dtype=self.dtype)
@@ -292,16 +300,19 @@ class FlowSolver:
         self._velocity_scale = self._speed_scale()
         momentum = []
         for comp in self.components:
-            self._assemble_momentum(comp)
-            residual = comp.stencil.residual(self.velocity[comp.axis], comp.rhs)
-            momentum.append(residual * comp.active_f)
+            self._assemble_momentum(comp)  # (its residual b - A u into comp.residual)
+            momentum.append(comp.residual * comp.active_f)
         return momentum, self._mass_residual()
 
     def _mass_residual(self):
-        mass = self.mass_imbalance()
-        if self.mass_source is not None:
-            mass = mass + self.mass_source
-        return mass * self.fluid_f
+        fx, fy, fz = self.mass_flux
+        faces = (fx[:-1], fx[1:], fy[:, :-1], fy[:, 1:], fz[:, :, :-1], fz[:, :, 1:])
+        out = self.xp.empty(self.grid.shape, dtype=self.dtype)
+        if self.mass_source is None:
+            passes.NET_INFLOW(self.xp, *faces, self.fluid_f, out)
+        else:
+            passes.NET_INFLOW_SOURCE(self.xp, *faces, self.mass_source, self.fluid_f, out)
+        return out
 
     def set_temperature(self, temperature, coolant=None) -> None:
         """Take a cell temperature field [K] for buoyancy and, with ``coolant``, viscosity(T)."""
@@ -312,8 +323,9 @@ class FlowSolver:
     # -- fluxes and balances ---------------------------------------------------------------------
     def update_mass_flux(self) -> None:
         """Face mass fluxes [kg/s] from the face velocities (after the velocity changed)."""
-        for comp, u, flux in zip(self.components, self.velocity, self.mass_flux, strict=True):
-            self.xp.multiply(u, self.density * comp.area, out=flux)
+        for u, flux, density_area in zip(self.velocity, self.mass_flux, self._density_area,
+                                         strict=True):
+            self.xp.multiply(u, density_area, out=flux)
 
     def _boundary_flows(self) -> tuple[float, float]:
         """Total inflow and outflow mass rates [kg/s] over the domain boundary."""
@@ -356,29 +368,29 @@ class FlowSolver:
         return max(cross) or 1.0
 
     # -- momentum ----------------------------------------------------------------------------
-    def _assemble_momentum(self, comp: Component):
-        """Assemble the momentum equation of one component; return its scaled residual (a
-        device scalar)."""
+    def _assemble_momentum(self, comp: Component) -> None:
+        """Assemble the momentum equation of one component; its residual norm and scale sum go
+        to the monitors (device scalars)."""
         xp, a = self.xp, comp.axis
         st, rhs = comp.stencil, comp.rhs
         diag = st.diag
-        diag.fill(0.0)
-        rhs.fill(0.0)
+        comp.clear()
         phi = self.velocity[a]
         for info in comp.directions:
             d = info["axis"]
             face_flux = comp.links(info, self.mass_flux,
                                    self.fluid_f if d == a and self.has_outlet_ports else 1.0,
                                    self.has_inlet_ports)
-            if self.settings.convection != "upwind":
+            if (scheme := self.settings.convection) != "upwind":
                 if d == a and self.has_outlet_ports:
                     face_flux = face_flux * self.fluid_f
-                comp.deferred_correction(phi, info, face_flux, self.settings.convection)
+                comp.deferred_correction(phi, info, face_flux, scheme, self.kernels)
 
         # pressure force on the control volume (outlet pressure beyond boundary faces)
         p = xp.concatenate([comp.outlet_pressure[False], self.pressure,
                             comp.outlet_pressure[True]], axis=a)
-        rhs += comp.area * (p[along_axis(a, LOWER)] - p[along_axis(a, UPPER)])
+        passes.PRESSURE_FORCE(xp, comp.area, p[along_axis(a, LOWER)], p[along_axis(a, UPPER)],
+                              rhs)
         # Boussinesq buoyancy -rho beta (T - T_ref) g
         if self.gravity is not None and self.thermal_expansion and self.temperature is not None:
             if self.gravity[a] != 0.0:
@@ -392,51 +404,20 @@ class FlowSolver:
             rhs += source
         if self.momentum_source is not None:
             rhs += self.momentum_source[a]
-        # couplings to fixed faces (inlets, walls) move to the right-hand side
+        # couplings to fixed faces (inlets, walls) move to the right-hand side, fixed faces
+        # become identity rows
         comp.move_fixed_faces()
-        # fixed faces: identity rows
-        xp.copyto(diag, 1.0, where=~comp.active)
-        xp.copyto(rhs, comp.fixed, where=~comp.active)
-        # scaled residual of the unrelaxed system at the current velocity
-        # (scaled by sum |a_P| U_ref, one velocity scale for all components)
-        residual = st.residual(phi, rhs)
-        scale = xp.sum(xp.abs(diag) * comp.active_f) * self._velocity_scale
-        norm = xp.sum(xp.abs(residual) * comp.active_f)
-        # a device scalar: the caller brings all residuals to the host in one transfer
-        return xp.where(scale > 0.0, norm / xp.where(scale > 0.0, scale, 1.0), norm)
-
-    def _solve_momentum(self, comp: Component) -> None:
-        """Under-relax, sweep, and store the SIMPLE(C) velocity-correction coefficients."""
-        comp.relax(self.velocity[comp.axis], self.settings.relax_velocity,
-                   self.settings.momentum_sweeps, self.settings.algorithm == "simplec",
-                   self.kernels)
+        # the residual of the unrelaxed system at the current velocity and its scale sum
+        # |a_P| (times U_ref on the host) into the monitors
+        residual = st.residual(phi, rhs, out=comp.residual)
+        weighted_abs_sum(xp, residual, comp.active_f, out=self._monitors[1 + 2 * a, ...])
+        weighted_abs_sum(xp, diag, comp.active_f, out=self._monitors[2 + 2 * a, ...])
 
     # -- pressure ----------------------------------------------------------------------------
     def _assemble_pressure(self, coefficients):
         """Seven-point pressure-correction operator from face coefficients rho d A [kg/(s Pa)]."""
-        st = self._pressure_stencil
-        names = (("x_minus", "x_plus"), ("y_minus", "y_plus"), ("z_minus", "z_plus"))
-        st.diag.fill(0.0)
-        for a, c in enumerate(coefficients):
-            minus = getattr(st, names[a][0])
-            plus = getattr(st, names[a][1])
-            minus.fill(0.0)
-            plus.fill(0.0)
-            link = c[along_axis(a, INTERIOR)]
-            own = c[along_axis(a, LOWER)] + c[along_axis(a, UPPER)]
-            if self.has_outlet_ports:
-                # p' = 0 in the ghost cell beyond an outlet port: no link, no ghost row
-                link = (link * self.fluid_f[along_axis(a, LOWER)]
-                        * self.fluid_f[along_axis(a, UPPER)])
-                own = own * self.fluid_f
-            minus[along_axis(a, UPPER)] = link
-            plus[along_axis(a, LOWER)] = link
-            st.diag += own
-        # solid (or isolated) cells: decoupled rows with p' = 0. Their diagonal is kept tiny
-        # so that multigrid aggregates mixing solid and fluid cells gain no artificial sink.
-        xp = self.xp
-        scale = xp.max(st.diag)  # stays on the device
-        st.diag += (st.diag <= 0.0) * xp.where(scale > 0.0, 1e-9 * scale, 1.0)
+        st = assemble_pressure_correction(self.xp, self._pressure_stencil, coefficients,
+                                          self.fluid_f, self.has_outlet_ports)
         if not self.conditions.has_outlet:
             # closed box: pin the pressure level at the first fluid cell
             if self._pin is None:
@@ -474,15 +455,19 @@ class FlowSolver:
                 self._setup_d = [d.copy() for d in d_coefficients]
             self._prepare_pressure(d_coefficients)
         imbalance = self._mass_residual()
-        p_corr, info = self._pressure.solve(imbalance)
-        p_corr *= self.fluid
-        for comp, u, d in zip(self.components, self.velocity, d_coefficients, strict=True):
-            a = comp.axis
-            padded = pad_zero(xp, p_corr, a)
-            u += d * (padded[along_axis(a, LOWER)] - padded[along_axis(a, UPPER)])
-        self.update_mass_flux()
+        p_corr_solved, info = self._pressure.solve(imbalance)
+        # p' with a zero halo: the corrections of the faces on the domain's sides come out zero
+        padded = self._p_corr_padded
+        p_corr = padded[1:-1, 1:-1, 1:-1]
+        passes.MASKED(xp, p_corr_solved, self.fluid, p_corr)
+        for a, d in enumerate(d_coefficients):
+            lower, upper = ([LOWER if b == a else INTERIOR for b in range(3)],
+                            [UPPER if b == a else INTERIOR for b in range(3)])
+            passes.VELOCITY_CORRECTION(xp, d, padded[tuple(lower)], padded[tuple(upper)],
+                                       self._density_area[a], self.velocity[a],
+                                       self.mass_flux[a])
         if update_pressure:
-            self.pressure += correction_scale * p_corr
+            passes.ADD_SCALED(xp, p_corr, correction_scale, self.pressure)
         return imbalance, info
 
     def _prepare_pressure(self, d_coefficients) -> None:
@@ -564,8 +549,18 @@ class FlowSolver:
     def _speed_scale(self):
         """Largest face speed [m/s] as a device scalar (1 when the fluid is at rest)."""
         xp = self.xp
-        largest = xp.max(xp.stack([xp.max(xp.abs(u)) for u in self.velocity]))
-        return xp.where(largest > 0.0, largest, 1.0)
+        for k, u in enumerate(self.velocity):
+            largest_abs(xp, u, out=self._speeds[k, ...])
+        passes.SPEED_SCALE(xp, *(self._speeds[k, ...] for k in range(3)),
+                           self._velocity_scale)
+        return self._velocity_scale
+
+    def _freeze_d(self, d_coefficients) -> None:
+        """Keep ``d_coefficients`` for the velocity corrections, and their largest values for
+        the drift test."""
+        for k, (comp, d) in enumerate(zip(self.components, d_coefficients, strict=True)):
+            self.xp.copyto(comp.d_frozen, d)
+            self.xp.max(comp.d_frozen, out=self._drift[2 * k + 1, ...])
 
     def iterate(self) -> FlowResiduals:
         """One SIMPLE(C) outer iteration; returns the residuals.
@@ -577,11 +572,11 @@ class FlowSolver:
         start = time.perf_counter()
         xp = self.xp
         self._velocity_scale = self._speed_scale()
-        momentum = []
         for comp in self.components:
-            momentum.append(self._assemble_momentum(comp))
-        for comp in self.components:
-            self._solve_momentum(comp)
+            self._assemble_momentum(comp)
+        relax_components(self.components, self.velocity, self.settings.relax_velocity,
+                         self.settings.momentum_sweeps, self.settings.algorithm == "simplec",
+                         self.kernels)
         self.update_mass_flux()
         # the pressure operator (and its multigrid hierarchy) is refreshed every few
         # iterations, or as soon as a d coefficient drifted by more than 10% of the largest
@@ -589,19 +584,24 @@ class FlowSolver:
         # the velocity corrections use the same frozen d coefficients
         rebuild = self.iteration % self.settings.pressure_operator_interval == 0
         if not rebuild:
-            drift = [xp.max(xp.abs(c.d_coefficient - c.d_frozen)) > 0.1 * xp.max(c.d_frozen)
-                     for c in self.components if c.d_frozen.size]
-            rebuild = bool(xp.any(xp.stack(drift))) if drift else False
+            for k, c in enumerate(self.components):
+                largest_abs_difference(xp, c.d_coefficient, c.d_frozen,
+                                       out=self._drift[2 * k, ...])
+            drift = self.grid.backend.to_host(self._drift)
+            rebuild = bool(np.any(drift[0::2] > 0.1 * drift[1::2]))
         if rebuild:
-            for comp in self.components:
-                self.xp.copyto(comp.d_frozen, comp.d_coefficient)
+            self._freeze_d([c.d_coefficient for c in self.components])
         imbalance, pressure = self._correct([c.d_frozen for c in self.components],
                                             correction_scale=self.settings.relax_pressure,
                                             rebuild=rebuild)
         # every residual to the host in one transfer
-        values = self.grid.backend.to_host(xp.stack([xp.sum(xp.abs(imbalance)), *momentum]))
+        weighted_abs_sum(xp, imbalance, self.fluid_f, out=self._monitors[0, ...])
+        values = self.grid.backend.to_host(self._monitors)
         continuity = float(values[0]) / self._reference()
-        momentum = tuple(float(v) for v in values[1:])
+        # each momentum norm over sum |a_P| U_ref (one velocity scale for all components)
+        scales = [float(scale) * float(values[7]) for scale in values[2:7:2]]
+        momentum = tuple(float(norm) / scale if scale > 0.0 else float(norm)
+                         for norm, scale in zip(values[1:7:2], scales, strict=True))
         self.iteration += 1
         residuals = FlowResiduals(self.iteration, continuity, momentum, pressure.iterations,
                                   time.perf_counter() - start, pressure.convergence_factor)
@@ -727,8 +727,7 @@ class FlowSolver:
             self.iteration = int(arrays[prefix + "iteration"])
         if prefix + "d_x" not in arrays:
             return
-        for comp, axis in zip(self.components, "xyz", strict=True):
-            xp.copyto(comp.d_frozen, given(f"d_{axis}"))
+        self._freeze_d([given(f"d_{axis}") for axis in "xyz"])
         if prefix + "setup_d_x" in arrays:
             # the hierarchy as the solver had it: set up for the operator of its set-up, then
             # updated with the current one

@@ -1,6 +1,8 @@
-"""CUDA glue of the multigrid kernels: source files, compilation through CuPy's RawModule and
-launch sizes (the NumPy twins live in :mod:`solver.numerics.linear.smoothers` and
-:mod:`solver.numerics.linear.multigrid`)."""
+"""CUDA glue of the raw kernels: source files, compilation through CuPy's RawModule and launch
+sizes. The multigrid kernels (their NumPy twins in :mod:`solver.numerics.linear.smoothers` and
+:mod:`solver.numerics.linear.multigrid`), the cell operator of :class:`Stencil7` and the
+momentum equations' deferred convection correction (twin: the host path of
+:mod:`solver.models.flow.momentum`) compile as one module."""
 
 from __future__ import annotations
 
@@ -9,11 +11,13 @@ from pathlib import Path
 
 import numpy as np
 
-KERNEL_FILES = tuple(Path(__file__).parent / "kernels" / name
-                     for name in ("smoothers.cu", "stencil.cu"))
+KERNEL_FILES = (*(Path(__file__).parent / "kernels" / name for name in ("smoothers.cu",
+                                                                       "stencil.cu")),
+                Path(__file__).parents[1] / "kernels" / "convection.cu")
 
 KERNEL_NAMES = ("rbgs_colour", "rbgs_residual_colour", "line_factor", "zebra_lines",
-                "stencil_apply", "residual_restrict", "prolong_add", "coarsen_operator")
+                "stencil_apply", "residual_restrict", "prolong_add", "coarsen_operator",
+                "cell_operator", "momentum_tvd_correction")
 
 _CUDA_REAL = {"float64": "double", "float32": "float"}
 

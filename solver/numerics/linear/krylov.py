@@ -11,7 +11,7 @@ import numpy as np
 
 from solver.backend import to_host
 from solver.numerics.linear.settings import GMRES_RESTART, LinearSolve, SolveInfo
-from solver.numerics.pointwise import safe_ratio
+from solver.numerics.pointwise import Pointwise, safe_ratio
 
 if TYPE_CHECKING:  # annotations only: the module above imports this one
     from solver.numerics.linear.multigrid import DotProduct, Multigrid
@@ -81,6 +81,26 @@ class _History:
         return False
 
 
+def _pcg_step(p, q, alpha, x, r):
+    x += p * alpha
+    r -= q * alpha
+
+
+# x += alpha p, r -= alpha q
+_PCG_STEP = Pointwise("pcg_step", "T p, T q, T alpha", "T x, T r",
+                      "x += p * alpha; r -= q * alpha", _pcg_step)
+
+
+def _pcg_direction(z, beta, p):
+    p *= -beta
+    p += z
+
+
+# p = z - beta p (beta = (z, A p) / (p, A p): the flexible form)
+_PCG_DIRECTION = Pointwise("pcg_direction", "T z, T beta", "T p", "p = p * (-beta) + z",
+                           _pcg_direction)
+
+
 def _pcg(mg: Multigrid, x, r, history: _History, max_iterations: int) -> int:
     xp, dot, finest = mg.xp, mg.dot, mg.hierarchy[0]
     padded = xp.zeros(finest.x_padded.shape, dtype=r.dtype)
@@ -96,17 +116,13 @@ def _pcg(mg: Multigrid, x, r, history: _History, max_iterations: int) -> int:
         finest.apply(padded, q_padded, tmp)
         pq = dot(padded, q_padded)
         alpha = safe_ratio(xp, dot(r, z), pq)
-        xp.multiply(p, alpha, out=tmp)
-        x += tmp
-        xp.multiply(q, alpha, out=tmp)
-        r -= tmp
+        _PCG_STEP(xp, p, q, alpha, x, r)
         if history.done(r, k, k == max_iterations):
             return k
         # new direction A-conjugate to the last one; the flexible form (Notay 2000) stays
         # valid when the K-cycle makes the preconditioner vary between iterations
         mg.precondition(r, out=z)
-        p *= -safe_ratio(xp, dot(z, q), pq)
-        p += z
+        _PCG_DIRECTION(xp, z, safe_ratio(xp, dot(z, q), pq), p)
     return max_iterations
 
 

@@ -31,6 +31,16 @@ from solver.numerics.pointwise import Pointwise, dot_product, safe_ratio
 from solver.numerics.stencil import NEIGHBOURS, Stencil7, along_axis
 
 
+def _inverse_diagonal(diag, inverse):
+    np.divide(1.0, np.where(diag != 0, diag, 1.0), out=inverse)
+    inverse *= diag != 0
+
+
+# 1 / a_P, 0 on empty rows
+_INVERSE_DIAGONAL = Pointwise("inverse_diagonal", "T diag", "T inverse",
+                              "inverse = diag != (T)0 ? (T)1 / diag : (T)0", _inverse_diagonal)
+
+
 class Level:
     """Operator, work arrays and smoothers of one level (allocated once).
 
@@ -63,8 +73,7 @@ class Level:
 
     def _refresh_operator(self) -> None:
         xp, diag = self.xp, self.stencil.diag
-        xp.divide(1.0, xp.where(diag != 0, diag, 1.0), out=self.inverse)
-        self.inverse *= diag != 0
+        _INVERSE_DIAGONAL(xp, diag, self.inverse)
         if self.kernels is not None:
             for copy, array in zip(self.operator, (diag, *self.coefficients), strict=True):
                 if copy is not array:

@@ -163,25 +163,19 @@ extern "C" __global__ void zebra_lines(
     }
 }
 
-// One colour of red-black Gauss-Seidel in residual form on an unpadded field (the momentum
-// equations of the flow solver, solver/models/flow/simplec.py): on the cells with
-// (i + j + k) % 2 == colour and active != 0,
+// One colour of red-black Gauss-Seidel in residual form on one cell c of an unpadded field:
+// on the cells with (i + j + k) % 2 == colour and active != 0,
 //   x_P += (rhs - (diag x_P - sum_nb a_nb x_nb)) / diag,
 // the neighbours summed in the order of Stencil7.residual. Couplings that would reach outside
-// the grid are zero and not read. One thread per cell.
-extern "C" __global__ void rbgs_residual_colour(
+// the grid are zero and not read.
+__device__ __forceinline__ void rbgs_residual_cell(
     const real* __restrict__ diag,
     const real* __restrict__ x_minus, const real* __restrict__ x_plus,
     const real* __restrict__ y_minus, const real* __restrict__ y_plus,
     const real* __restrict__ z_minus, const real* __restrict__ z_plus,
     const real* __restrict__ rhs, const real* __restrict__ active, real* __restrict__ x,
-    const int nx, const int ny, const int nz, const int colour)
+    const long long c, const int nx, const int ny, const int nz, const int colour)
 {
-    const long long cells = (long long)nx * ny * nz;
-    const long long c = (long long)blockIdx.x * blockDim.x + threadIdx.x;
-    if (c >= cells) {
-        return;
-    }
     const Cell cell = cell_of(c, ny, nz);
     const int i = cell.i, j = cell.j, k = cell.k;
     if (((i + j + k) & 1) != colour || active[c] == (real)0) {
@@ -196,4 +190,49 @@ extern "C" __global__ void rbgs_residual_colour(
     if (k > 0) product -= z_minus[c] * x[c - 1];
     if (k < nz - 1) product -= z_plus[c] * x[c + 1];
     x[c] += (rhs[c] - product) / diag[c];
+}
+
+// One colour of the residual-form red-black sweep on up to three unpadded fields a, b, c of
+// their own shapes (the three momentum components of the flow solver,
+// solver/models/flow/momentum.py) in one launch: one thread per cell of the three; a field of
+// shape (0, 0, 0) is absent. The fields are independent, so this equals three launches.
+extern "C" __global__ void rbgs_residual_colour(
+    const real* __restrict__ diag_a,
+    const real* __restrict__ x_minus_a, const real* __restrict__ x_plus_a,
+    const real* __restrict__ y_minus_a, const real* __restrict__ y_plus_a,
+    const real* __restrict__ z_minus_a, const real* __restrict__ z_plus_a,
+    const real* __restrict__ rhs_a, const real* __restrict__ active_a,
+    real* __restrict__ x_a,
+    const real* __restrict__ diag_b,
+    const real* __restrict__ x_minus_b, const real* __restrict__ x_plus_b,
+    const real* __restrict__ y_minus_b, const real* __restrict__ y_plus_b,
+    const real* __restrict__ z_minus_b, const real* __restrict__ z_plus_b,
+    const real* __restrict__ rhs_b, const real* __restrict__ active_b,
+    real* __restrict__ x_b,
+    const real* __restrict__ diag_c,
+    const real* __restrict__ x_minus_c, const real* __restrict__ x_plus_c,
+    const real* __restrict__ y_minus_c, const real* __restrict__ y_plus_c,
+    const real* __restrict__ z_minus_c, const real* __restrict__ z_plus_c,
+    const real* __restrict__ rhs_c, const real* __restrict__ active_c,
+    real* __restrict__ x_c,
+    const int nx_a, const int ny_a, const int nz_a, const int nx_b, const int ny_b,
+    const int nz_b, const int nx_c, const int ny_c, const int nz_c, const int colour)
+{
+    const long long t = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    const long long cells_a = (long long)nx_a * ny_a * nz_a;
+    const long long cells_b = (long long)nx_b * ny_b * nz_b;
+    const long long cells_c = (long long)nx_c * ny_c * nz_c;
+    if (t < cells_a) {
+        rbgs_residual_cell(diag_a, x_minus_a, x_plus_a, y_minus_a, y_plus_a,
+                           z_minus_a, z_plus_a, rhs_a, active_a, x_a, t,
+                           nx_a, ny_a, nz_a, colour);
+    } else if (t < cells_a + cells_b) {
+        rbgs_residual_cell(diag_b, x_minus_b, x_plus_b, y_minus_b, y_plus_b,
+                           z_minus_b, z_plus_b, rhs_b, active_b, x_b, t - cells_a,
+                           nx_b, ny_b, nz_b, colour);
+    } else if (t < cells_a + cells_b + cells_c) {
+        rbgs_residual_cell(diag_c, x_minus_c, x_plus_c, y_minus_c, y_plus_c,
+                           z_minus_c, z_plus_c, rhs_c, active_c, x_c, t - cells_a - cells_b,
+                           nx_c, ny_c, nz_c, colour);
+    }
 }

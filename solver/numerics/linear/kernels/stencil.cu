@@ -212,3 +212,31 @@ extern "C" __global__ void coarsen_operator(
                       + coarse_plus[0] + coarse_minus[1] + coarse_plus[1] + coarse_minus[2]
                       + coarse_plus[2];
 }
+
+// On an unpadded cell field x: out = A x (residual 0) or out = rhs - A x (residual 1), the
+// couplings summed in the order of the host's Stencil7.apply (x_minus, x_plus, y_minus, ...),
+// each only where its neighbour exists. One thread per cell.
+extern "C" __global__ void cell_operator(
+    const real* __restrict__ diag,
+    const real* __restrict__ x_minus, const real* __restrict__ x_plus,
+    const real* __restrict__ y_minus, const real* __restrict__ y_plus,
+    const real* __restrict__ z_minus, const real* __restrict__ z_plus,
+    const real* __restrict__ x, const real* __restrict__ rhs, real* __restrict__ out,
+    const int nx, const int ny, const int nz, const int residual)
+{
+    const long long cells = (long long)nx * ny * nz;
+    const long long c = (long long)blockIdx.x * blockDim.x + threadIdx.x;
+    if (c >= cells) {
+        return;
+    }
+    const Cell cell = cell_of(c, ny, nz);
+    const long long sy = nz, sx = (long long)ny * nz;
+    real ax = diag[c] * x[c];
+    if (cell.i > 0) ax -= x_minus[c] * x[c - sx];
+    if (cell.i < nx - 1) ax -= x_plus[c] * x[c + sx];
+    if (cell.j > 0) ax -= y_minus[c] * x[c - sy];
+    if (cell.j < ny - 1) ax -= y_plus[c] * x[c + sy];
+    if (cell.k > 0) ax -= z_minus[c] * x[c - 1];
+    if (cell.k < nz - 1) ax -= z_plus[c] * x[c + 1];
+    out[c] = residual ? rhs[c] - ax : ax;
+}
