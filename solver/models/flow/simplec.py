@@ -34,10 +34,10 @@ from solver.models.flow.staggered import (
     half_widths,
     pad_edge,
 )
+from solver.numerics import pointwise
 from solver.numerics.linear.cuda import cuda_kernels
 from solver.numerics.linear.reuse import ReusedMultigrid
-from solver.numerics.linear.settings import LinearSolve
-from solver.numerics.pointwise import largest_abs, largest_abs_difference, weighted_abs_sum
+from solver.numerics.linear.settings import CarriedValues, LinearSolve
 from solver.numerics.stencil import Stencil7
 
 
@@ -120,9 +120,10 @@ class FlowSolver:
         self.components = [Component(self, a) for a in range(3)]
         self._density_area = [self.density * comp.area for comp in self.components]
         # device scalars written in place: face speeds, d drifts, and the monitors sent to the
-        # host (continuity, per component momentum norm and scale, the speed scale)
-        self._speeds, self._drift, self._monitors = (xp.zeros(n, self.dtype) for n in (3, 6, 8))
-        self._velocity_scale = self._monitors[7, ...]
+        # host (the pressure solve's two norms, continuity, per component momentum norm and
+        # scale, the speed scale)
+        self._speeds, self._drift, self._monitors = (xp.zeros(n, self.dtype) for n in (3, 7, 10))
+        self._velocity_scale = self._monitors[9, ...]
         self._p_corr_padded = xp.zeros(tuple(n + 2 for n in self.grid.shape), self.dtype)
         self.velocity = [comp.fixed.copy() for comp in self.components]
         self.mass_flux = [xp.zeros(comp.shape, dtype=self.dtype) for comp in self.components]
@@ -410,8 +411,8 @@ class FlowSolver:
         # the residual of the unrelaxed system at the current velocity and its scale sum
         # |a_P| (times U_ref on the host) into the monitors
         residual = st.residual(phi, rhs, out=comp.residual)
-        weighted_abs_sum(xp, residual, comp.active_f, out=self._monitors[1 + 2 * a, ...])
-        weighted_abs_sum(xp, diag, comp.active_f, out=self._monitors[2 + 2 * a, ...])
+        pointwise.weighted_abs_sum(xp, residual, comp.active_f, out=self._monitors[3 + 2 * a, ...])
+        pointwise.weighted_abs_sum(xp, diag, comp.active_f, out=self._monitors[4 + 2 * a, ...])
 
     # -- pressure ----------------------------------------------------------------------------
     def _assemble_pressure(self, coefficients):
@@ -438,7 +439,7 @@ class FlowSolver:
                            smoother="auto", cycle="k")
 
     def _correct(self, d_coefficients, correction_scale=1.0, update_pressure=True,
-                 rebuild=True):
+                 rebuild=True, carry=None, imbalance=None):
         """Solve for p' from the mass imbalance, correct velocities, fluxes and pressure.
 
         The pressure operator is assembled again and its hierarchy updated (set up again when
@@ -454,8 +455,11 @@ class FlowSolver:
                 # a new structure: keep what it is chosen for, a restart rebuilds it the same
                 self._setup_d = [d.copy() for d in d_coefficients]
             self._prepare_pressure(d_coefficients)
-        imbalance = self._mass_residual()
-        p_corr_solved, info = self._pressure.solve(imbalance)
+        if imbalance is None:
+            imbalance = self._mass_residual()
+        if carry is not None:  # the continuity residual travels with the solve's final norm
+            pointwise.weighted_abs_sum(xp, imbalance, self.fluid_f, out=carry.device[2, ...])
+        p_corr_solved, info = self._pressure.solve(imbalance, carry=carry)
         # p' with a zero halo: the corrections of the faces on the domain's sides come out zero
         padded = self._p_corr_padded
         p_corr = padded[1:-1, 1:-1, 1:-1]
@@ -548,10 +552,9 @@ class FlowSolver:
 
     def _speed_scale(self):
         """Largest face speed [m/s] as a device scalar (1 when the fluid is at rest)."""
-        xp = self.xp
         for k, u in enumerate(self.velocity):
-            largest_abs(xp, u, out=self._speeds[k, ...])
-        passes.SPEED_SCALE(xp, *(self._speeds[k, ...] for k in range(3)),
+            pointwise.largest_abs(self.xp, u, out=self._speeds[k, ...])
+        passes.SPEED_SCALE(self.xp, *(self._speeds[k, ...] for k in range(3)),
                            self._velocity_scale)
         return self._velocity_scale
 
@@ -563,11 +566,8 @@ class FlowSolver:
             self.xp.max(comp.d_frozen, out=self._drift[2 * k + 1, ...])
 
     def iterate(self) -> FlowResiduals:
-        """One SIMPLE(C) outer iteration; returns the residuals.
-
-        Host synchronisations: one for the pressure-operator drift test (when not rebuilt on
-        schedule), those of the pressure solve's residual checks, and one packed transfer of
-        the scaled residuals at the end.
+        """One SIMPLE(C) outer iteration; returns the residuals. Host synchronisations: the
+        drift test's transfer, and the pressure solve's checks (its last brings the monitors).
         """
         start = time.perf_counter()
         xp = self.xp
@@ -581,27 +581,30 @@ class FlowSolver:
         # the pressure operator (and its multigrid hierarchy) is refreshed every few
         # iterations, or as soon as a d coefficient drifted by more than 10% of the largest
         # (frozen d smaller than the consistent one over-corrects the pressure); in between
-        # the velocity corrections use the same frozen d coefficients
+        # the velocity corrections use the same frozen d coefficients. The drifts go to the
+        # host with the squared continuity residual (the pressure solve's initial norm)
         rebuild = self.iteration % self.settings.pressure_operator_interval == 0
         if not rebuild:
             for k, c in enumerate(self.components):
-                largest_abs_difference(xp, c.d_coefficient, c.d_frozen,
+                pointwise.largest_abs_difference(xp, c.d_coefficient, c.d_frozen,
                                        out=self._drift[2 * k, ...])
-            drift = self.grid.backend.to_host(self._drift)
-            rebuild = bool(np.any(drift[0::2] > 0.1 * drift[1::2]))
-        if rebuild:
+        imbalance = self._mass_residual()
+        pointwise.dot_product(xp, imbalance, imbalance, out=self._drift[6, ...])
+        drift = self.grid.backend.to_host(self._drift)
+        if rebuild or np.any(drift[0:6:2] > 0.1 * drift[1:6:2]):
             self._freeze_d([c.d_coefficient for c in self.components])
-        imbalance, pressure = self._correct([c.d_frozen for c in self.components],
-                                            correction_scale=self.settings.relax_pressure,
-                                            rebuild=rebuild)
-        # every residual to the host in one transfer
-        weighted_abs_sum(xp, imbalance, self.fluid_f, out=self._monitors[0, ...])
-        values = self.grid.backend.to_host(self._monitors)
-        continuity = float(values[0]) / self._reference()
+            rebuild = True
+        # every monitor to the host with the pressure solve's final norm, in one transfer
+        carry = CarriedValues(self._monitors, initial_squared=float(drift[6]))
+        _, pressure = self._correct([c.d_frozen for c in self.components],
+                                    correction_scale=self.settings.relax_pressure,
+                                    rebuild=rebuild, carry=carry, imbalance=imbalance)
+        values = carry.host
+        continuity = float(values[2]) / self._reference()
         # each momentum norm over sum |a_P| U_ref (one velocity scale for all components)
-        scales = [float(scale) * float(values[7]) for scale in values[2:7:2]]
+        scales = [float(scale) * float(values[9]) for scale in values[4:9:2]]
         momentum = tuple(float(norm) / scale if scale > 0.0 else float(norm)
-                         for norm, scale in zip(values[1:7:2], scales, strict=True))
+                         for norm, scale in zip(values[3:9:2], scales, strict=True))
         self.iteration += 1
         residuals = FlowResiduals(self.iteration, continuity, momentum, pressure.iterations,
                                   time.perf_counter() - start, pressure.convergence_factor)

@@ -87,6 +87,7 @@ from solver.numerics.linear.settings import (
     MAX_COARSEST,
     METHODS,
     SMOOTHERS,
+    CarriedValues,
     LevelInfo,
     LinearSolve,
     SolveInfo,
@@ -105,6 +106,7 @@ __all__ = [
     "THREADS", "cuda_source", "cuda_kernels", "launch_blocks", "run_krylov", "Level",
     "Transfer", "DotProduct", "Multigrid", "solve", "METHODS", "GMRES_RESTART", "SMOOTHERS",
     "CYCLES", "MAX_COARSEST", "LINE_RATIO", "LINE_FRACTION", "LinearSolve", "SolveInfo",
+    "CarriedValues",
     "LevelInfo", "SHIFTS", "shifted", "PointSmoother", "TridiagonalLines", "LineSmoother",
     "strong_line_axes", "ReusedMultigrid"
 ]

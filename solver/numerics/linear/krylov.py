@@ -10,8 +10,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from solver.backend import to_host
-from solver.numerics.linear.settings import GMRES_RESTART, LinearSolve, SolveInfo
-from solver.numerics.pointwise import Pointwise, safe_ratio
+from solver.numerics.linear.settings import (
+    GMRES_RESTART,
+    CarriedValues,
+    LinearSolve,
+    SolveInfo,
+)
+from solver.numerics.pointwise import Pointwise, dot_product, safe_ratio
 
 if TYPE_CHECKING:  # annotations only: the module above imports this one
     from solver.numerics.linear.multigrid import DotProduct, Multigrid
@@ -27,19 +32,41 @@ class _History:
     every iteration would give (to within one) at a fraction of the synchronisations. There the
     initial norm stays on the device until the first check brings it with the current one (a
     solve that starts converged then reports one iteration where the CPU reports none).
+
+    ``carried``: on a GPU, a :class:`CarriedValues` whose slots 0 and 1 the checks after the
+    first fill with the squared true residual (``true_residual()``, the final norm when the
+    check ends the solve) and the squared recursive one, so that the last check brings the
+    final norm and the caller's values in its one transfer (``final``, at ``final_iteration``).
     """
 
-    def __init__(self, xp, dot: DotProduct, settings: LinearSolve, residuals: list | None, r):
+    def __init__(self, xp, dot: DotProduct, settings: LinearSolve, residuals: list | None, r,
+                 carried: CarriedValues | None = None, true_residual=None):
         self.xp, self.dot, self.settings = xp, dot, settings
+        self.carried = None if xp is np else carried
+        self.true_residual = true_residual
+        self.final = self.final_iteration = None
         self.every = settings.check_every or (1 if xp is np else 4)
         self.adaptive = settings.check_every is None
         self.residuals = residuals
         self.initial = self.target = self.last = None
+        self.checked = 0  # iteration of the last check
+        self.next = 1 if self.adaptive else self.every
+        self._initial_squared = None
+        if self.carried is not None and self.carried.initial_squared is not None:
+            self._plan_first_check(math.sqrt(self.carried.initial_squared),
+                                   self.carried.expected_factor)
+            return
         self._initial_squared = dot(r, r)
         if xp is np:
             self._set_initial(math.sqrt(float(self._initial_squared)))
-        self.checked = 0  # iteration of the last check
-        self.next = 1 if self.adaptive else self.every
+
+    def _plan_first_check(self, initial: float, factor: float | None) -> None:
+        """Take the initial norm from the caller (no transfer) and, adaptively, plan the first
+        check where the last solve's convergence factor predicts the tolerance to be met."""
+        self._set_initial(initial)
+        if self.adaptive and factor is not None and 0.0 < factor < 1.0 and initial > self.target:
+            needed = math.log(self.target / initial) / math.log(factor)
+            self.next = min(max(math.ceil(needed - 1e-9), 1), self.every)
 
     def _set_initial(self, value: float) -> None:
         self.initial = self.last = value
@@ -62,6 +89,13 @@ class _History:
             initial, current = to_host(self.xp.stack([self._initial_squared, self.dot(r, r)]))
             self._set_initial(math.sqrt(float(initial)))
             current = math.sqrt(float(current))
+        elif self.carried is not None:
+            slots = self.carried.device
+            _squared_norm(self.xp, self.true_residual(), out=slots[0, ...])
+            _squared_norm(self.xp, r, out=slots[1, ...])
+            self.carried.host = to_host(slots)
+            self.final, self.final_iteration = math.sqrt(float(self.carried.host[0])), iteration
+            current = math.sqrt(float(self.carried.host[1]))
         else:
             current = self.dot.norm(r)
         previous, since = self.last, iteration - self.checked
@@ -285,7 +319,19 @@ def _vcycles(mg: Multigrid, x, r, history: _History, max_iterations: int) -> int
 _DRIVERS = {"pcg": _pcg, "bicgstab": _bicgstab, "fgmres": _fgmres, "multigrid": _vcycles}
 
 
-def run_krylov(mg: Multigrid, rhs, x0, settings: LinearSolve, residuals, setup_seconds: float):
+def _squared_norm(xp, a, out) -> None:
+    """``(a, a)`` into the device scalar ``out`` (through one of ``a``'s precision when the
+    two differ: float32 values carried with a float64 Krylov residual)."""
+    if out.dtype == a.dtype:
+        dot_product(xp, a, a, out=out)
+        return
+    value = xp.empty((), dtype=a.dtype)
+    dot_product(xp, a, a, out=value)
+    out[...] = value
+
+
+def run_krylov(mg: Multigrid, rhs, x0, settings: LinearSolve, residuals, setup_seconds: float,
+               carry: CarriedValues | None = None):
     start = time.perf_counter()
     xp = mg.xp
     # the Krylov iteration and its residuals run in float64 also for a float32 operator (whose
@@ -295,13 +341,27 @@ def run_krylov(mg: Multigrid, rhs, x0, settings: LinearSolve, residuals, setup_s
     x = xp.zeros(mg.stencil.shape, dtype=work) if x0 is None else xp.array(x0, dtype=work)
     rhs = xp.asarray(rhs, dtype=work)
     r = mg.stencil.residual(x, rhs)
-    history = _History(xp, mg.dot, settings, residuals, r)
+    r_true = xp.empty_like(r)
+    # the final norm with the caller's values at the last check (flexible CG on a GPU, whose
+    # last check is at the final x), else in a transfer of its own after the solve
+    if carry is not None and x0 is not None:  # the caller's initial norm is that of rhs
+        carry.initial_squared = None
+    history = _History(xp, mg.dot, settings, residuals, r,
+                       carry if settings.method == "pcg" else None,
+                       lambda: mg.stencil.residual(x, rhs, out=r_true))
     iterations = 0
     # on a GPU the initial norm is known after the first check: the driver always starts
     if history.initial is None or history.initial > history.target:
         iterations = _DRIVERS[settings.method](mg, x, r, history, settings.max_iterations)
-    # report the true residual, not the recursively updated one
-    final = mg.dot.norm(mg.stencil.residual(x, rhs))
+    # report the true residual, not the recursively updated one (with the carried values)
+    if history.final is not None and history.final_iteration == iterations:
+        final = history.final
+    elif carry is None:
+        final = mg.dot.norm(mg.stencil.residual(x, rhs, out=r_true))
+    else:
+        _squared_norm(xp, mg.stencil.residual(x, rhs, out=r_true), out=carry.device[0, ...])
+        carry.host = to_host(carry.device)
+        final = math.sqrt(float(carry.host[0]))
     relative = final / history.initial if history.initial > 0 else 0.0
     factor = relative ** (1.0 / iterations) if iterations else 0.0
     # converged: the stopping test was met and the true residual confirms it (the recursively

@@ -531,9 +531,10 @@ class Multigrid:
         self._cycle(0)
 
     def solve(self, rhs, x0=None, settings: LinearSolve | None = None,
-              residuals: list | None = None):
-        """Solve ``A x = rhs`` with this hierarchy; see :func:`solve` for the arguments."""
-        return run_krylov(self, rhs, x0, settings or self.settings, residuals, 0.0)
+              residuals: list | None = None, carry=None):
+        """Solve ``A x = rhs`` with this hierarchy; see :func:`solve` for the arguments
+        (``carry``: a :class:`CarriedValues` brought to the host with the final norm)."""
+        return run_krylov(self, rhs, x0, settings or self.settings, residuals, 0.0, carry)
 
 
 def solve(stencil: Stencil7, rhs, x0=None, settings: LinearSolve = LinearSolve(),

@@ -26,6 +26,7 @@ class ReusedMultigrid:
         self.settings = settings
         self.multigrid: Multigrid | None = None
         self._first_iterations = None  # of the first solve after the last set-up
+        self._last_factor = None  # convergence factor of the last solve
         self._setup_due = False
 
     def prepare(self, stencil: Stencil7) -> Multigrid:
@@ -49,10 +50,15 @@ class ReusedMultigrid:
         """The operator of the prepared hierarchy."""
         return self.multigrid.stencil
 
-    def solve(self, rhs, x0=None, settings: LinearSolve | None = None, residuals=None):
+    def solve(self, rhs, x0=None, settings: LinearSolve | None = None, residuals=None,
+              carry=None):
         """Solve with the prepared hierarchy (from ``x0``, zero by default; ``settings`` override
-        the hierarchy's); returns ``(x, SolveInfo)``."""
-        x, info = self.multigrid.solve(rhs, x0, settings, residuals)
+        the hierarchy's; ``carry``: values brought to the host with the final norm); returns
+        ``(x, SolveInfo)``."""
+        if carry is not None:
+            carry.expected_factor = self._last_factor
+        x, info = self.multigrid.solve(rhs, x0, settings, residuals, carry)
+        self._last_factor = info.convergence_factor
         if self._first_iterations is None:
             self._first_iterations = info.iterations
         self._setup_due = info.iterations > max(SETUP_SLOWDOWN * self._first_iterations,

@@ -102,6 +102,25 @@ class LinearSolve:
             raise ValueError(f"coarsest_size must be between 1 and {MAX_COARSEST}")
 
 
+class CarriedValues:
+    """What a caller shares with a solve on a GPU to save host synchronisations.
+
+    ``device``: a 1-D array of the caller's values that travels to the host with the solve's
+    final residual norm, in one transfer: the solve fills slot 0 with the squared final norm
+    (and slot 1 with its own use); after the solve ``host`` holds the copy of the whole array.
+    ``initial_squared``: the squared norm of the right-hand side when the caller already
+    brought it to the host (the initial residual of a solve from zero), so the first residual
+    check can be planned from ``expected_factor``, the convergence factor per iteration the
+    last solve of the same operator reached.
+    """
+
+    def __init__(self, device, initial_squared: float | None = None):
+        self.device = device
+        self.host = None
+        self.initial_squared = initial_squared
+        self.expected_factor = None
+
+
 @dataclass(frozen=True)
 class SolveInfo:
     """Outcome of a linear solve.
