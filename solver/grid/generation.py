@@ -47,8 +47,8 @@ CONDUCTION_ARRAYS = 12
 #: Cell-sized arrays held by a conjugate flow + energy solve (velocities and face fluxes,
 #: pressure and correction, momentum coefficients, energy stencil, multigrid hierarchies and
 #: Krylov vectors): the peak working set measured by benchmarks/memory.py on
-#: cases/coldplate_channels.toml, 1,607 B per cell = 201 float64 values (docs/scaling.md).
-CONJUGATE_FLOW_ARRAYS = 201
+#: cases/coldplate_channels.toml, 1,666 B per cell = 209 float64 values (docs/scaling.md).
+CONJUGATE_FLOW_ARRAYS = 209
 #: Cell-sized float arrays kept on the host when the fields live on a GPU (output copies).
 HOST_ARRAYS_WITH_GPU = 2
 
@@ -262,7 +262,7 @@ def grid_report(grid: Grid, arrays_per_cell: int = CONDUCTION_ARRAYS) -> dict:
     grid : Grid
     arrays_per_cell : int
         Number of cell-sized floating-point arrays the solve holds: :data:`CONDUCTION_ARRAYS`
-        (12, steady conduction) or :data:`CONJUGATE_FLOW_ARRAYS` (201, conjugate flow). Each costs
+        (12, steady conduction) or :data:`CONJUGATE_FLOW_ARRAYS` (209, conjugate flow). Each costs
         ``grid.dtype.itemsize`` bytes per cell (8 for float64); one int32 material id per cell is
         added.
 
