@@ -163,11 +163,31 @@ extern "C" __global__ void zebra_lines(
     }
 }
 
+// (A x)[c] = diag x_P - sum_nb a_nb x_nb for cell c = (i, j, k) of an unpadded field, the
+// neighbours subtracted in the order of the host's Stencil7.apply (x_minus, x_plus, y_minus,
+// ...), each only where it exists (couplings that would reach outside the grid are not read)
+__device__ __forceinline__ real unpadded_operator_at(
+    const real* __restrict__ diag,
+    const real* __restrict__ x_minus, const real* __restrict__ x_plus,
+    const real* __restrict__ y_minus, const real* __restrict__ y_plus,
+    const real* __restrict__ z_minus, const real* __restrict__ z_plus,
+    const real* __restrict__ x, const long long c, const Cell cell, const int nx, const int ny,
+    const int nz)
+{
+    const long long sy = nz, sx = (long long)ny * nz;
+    real product = diag[c] * x[c];
+    if (cell.i > 0) product -= x_minus[c] * x[c - sx];
+    if (cell.i < nx - 1) product -= x_plus[c] * x[c + sx];
+    if (cell.j > 0) product -= y_minus[c] * x[c - sy];
+    if (cell.j < ny - 1) product -= y_plus[c] * x[c + sy];
+    if (cell.k > 0) product -= z_minus[c] * x[c - 1];
+    if (cell.k < nz - 1) product -= z_plus[c] * x[c + 1];
+    return product;
+}
+
 // One colour of red-black Gauss-Seidel in residual form on one cell c of an unpadded field:
 // on the cells with (i + j + k) % 2 == colour and active != 0,
-//   x_P += (rhs - (diag x_P - sum_nb a_nb x_nb)) / diag,
-// the neighbours summed in the order of Stencil7.residual. Couplings that would reach outside
-// the grid are zero and not read.
+//   x_P += (rhs - (diag x_P - sum_nb a_nb x_nb)) / diag.
 __device__ __forceinline__ void rbgs_residual_cell(
     const real* __restrict__ diag,
     const real* __restrict__ x_minus, const real* __restrict__ x_plus,
@@ -177,18 +197,11 @@ __device__ __forceinline__ void rbgs_residual_cell(
     const long long c, const int nx, const int ny, const int nz, const int colour)
 {
     const Cell cell = cell_of(c, ny, nz);
-    const int i = cell.i, j = cell.j, k = cell.k;
-    if (((i + j + k) & 1) != colour || active[c] == (real)0) {
+    if (((cell.i + cell.j + cell.k) & 1) != colour || active[c] == (real)0) {
         return;
     }
-    const long long sy = nz, sx = (long long)ny * nz;
-    real product = diag[c] * x[c];
-    if (i > 0) product -= x_minus[c] * x[c - sx];
-    if (i < nx - 1) product -= x_plus[c] * x[c + sx];
-    if (j > 0) product -= y_minus[c] * x[c - sy];
-    if (j < ny - 1) product -= y_plus[c] * x[c + sy];
-    if (k > 0) product -= z_minus[c] * x[c - 1];
-    if (k < nz - 1) product -= z_plus[c] * x[c + 1];
+    const real product = unpadded_operator_at(diag, x_minus, x_plus, y_minus, y_plus, z_minus,
+                                              z_plus, x, c, cell, nx, ny, nz);
     x[c] += (rhs[c] - product) / diag[c];
 }
 

@@ -213,9 +213,8 @@ extern "C" __global__ void coarsen_operator(
                       + coarse_plus[2];
 }
 
-// On an unpadded cell field x: out = A x (residual 0) or out = rhs - A x (residual 1), the
-// couplings summed in the order of the host's Stencil7.apply (x_minus, x_plus, y_minus, ...),
-// each only where its neighbour exists. One thread per cell.
+// On an unpadded cell field x: out = A x (residual 0) or out = rhs - A x (residual 1)
+// (unpadded_operator_at of smoothers.cu). One thread per cell.
 extern "C" __global__ void cell_operator(
     const real* __restrict__ diag,
     const real* __restrict__ x_minus, const real* __restrict__ x_plus,
@@ -229,14 +228,7 @@ extern "C" __global__ void cell_operator(
     if (c >= cells) {
         return;
     }
-    const Cell cell = cell_of(c, ny, nz);
-    const long long sy = nz, sx = (long long)ny * nz;
-    real ax = diag[c] * x[c];
-    if (cell.i > 0) ax -= x_minus[c] * x[c - sx];
-    if (cell.i < nx - 1) ax -= x_plus[c] * x[c + sx];
-    if (cell.j > 0) ax -= y_minus[c] * x[c - sy];
-    if (cell.j < ny - 1) ax -= y_plus[c] * x[c + sy];
-    if (cell.k > 0) ax -= z_minus[c] * x[c - 1];
-    if (cell.k < nz - 1) ax -= z_plus[c] * x[c + 1];
+    const real ax = unpadded_operator_at(diag, x_minus, x_plus, y_minus, y_plus, z_minus,
+                                         z_plus, x, c, cell_of(c, ny, nz), nx, ny, nz);
     out[c] = residual ? rhs[c] - ax : ax;
 }
