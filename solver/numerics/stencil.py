@@ -22,6 +22,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from solver.backend import array_namespace, to_host
+from solver.numerics.cuda import THREADS, cuda_kernels, launch_blocks
 
 NEIGHBOURS = ("x_minus", "x_plus", "y_minus", "y_plus", "z_minus", "z_plus")
 
@@ -115,9 +116,6 @@ class Stencil7:
                 a.dtype == dtype and a.flags.c_contiguous and a.shape == self.diag.shape
                 for a in arrays):
             return False
-        # imported here: solver.numerics.linear builds on this module (and only a GPU gets here)
-        from solver.numerics.linear.cuda import THREADS, cuda_kernels, launch_blocks
-
         nx, ny, nz = self.shape
         cuda_kernels(xp, dtype.name)["cell_operator"](
             launch_blocks(nx * ny * nz), (THREADS,),

@@ -19,8 +19,8 @@ from solver.models.flow.staggered import (
     pad_edge,
     pad_zero,
 )
+from solver.numerics.cuda import THREADS, launch_blocks
 from solver.numerics.limiters import minmod, van_leer
-from solver.numerics.linear.cuda import THREADS, launch_blocks
 from solver.numerics.pointwise import Pointwise
 from solver.numerics.stencil import NEIGHBOURS, Stencil7
 

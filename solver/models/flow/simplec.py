@@ -35,7 +35,7 @@ from solver.models.flow.staggered import (
     pad_edge,
 )
 from solver.numerics import pointwise
-from solver.numerics.linear.cuda import cuda_kernels
+from solver.numerics.cuda import cuda_kernels
 from solver.numerics.linear.reuse import ReusedMultigrid
 from solver.numerics.linear.settings import CarriedValues, LinearSolve
 from solver.numerics.stencil import Stencil7

@@ -67,8 +67,7 @@ coarse levels) in float32 while the Krylov iteration, residuals and dot products
 (mixed-precision refinement); the solution is returned in the operator's dtype.
 """
 
-from solver.numerics.linear.coarsening import AXIS_PAIRS, choose_factors, coarsen_stencil
-from solver.numerics.linear.cuda import (
+from solver.numerics.cuda import (
     KERNEL_FILES,
     KERNEL_NAMES,
     THREADS,
@@ -76,6 +75,7 @@ from solver.numerics.linear.cuda import (
     cuda_source,
     launch_blocks,
 )
+from solver.numerics.linear.coarsening import AXIS_PAIRS, choose_factors, coarsen_stencil
 from solver.numerics.linear.krylov import run_krylov
 from solver.numerics.linear.multigrid import DotProduct, Level, Multigrid, Transfer, solve
 from solver.numerics.linear.reuse import ReusedMultigrid

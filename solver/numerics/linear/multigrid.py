@@ -11,8 +11,8 @@ import scipy.linalg
 import scipy.linalg.lapack
 
 from solver.backend import array_namespace, to_host
+from solver.numerics.cuda import THREADS, cuda_kernels, launch_blocks
 from solver.numerics.linear.coarsening import choose_factors, coarsen_stencil
-from solver.numerics.linear.cuda import THREADS, cuda_kernels, launch_blocks
 from solver.numerics.linear.krylov import run_krylov
 from solver.numerics.linear.settings import (
     LINE_FRACTION,

@@ -8,8 +8,8 @@ import scipy.linalg
 import scipy.linalg.lapack
 
 from solver.backend import array_namespace, to_host
+from solver.numerics.cuda import THREADS, launch_blocks
 from solver.numerics.linear.coarsening import AXIS_PAIRS
-from solver.numerics.linear.cuda import THREADS, launch_blocks
 from solver.numerics.stencil import Stencil7, along_axis
 
 SHIFTS = tuple((axis, offset) for axis in range(3) for offset in (-1, 1))  # order of NEIGHBOURS

@@ -1,5 +1,5 @@
 // Gauss-Seidel smoother kernels of solver/numerics/linear/smoothers.py (CuPy RawModule, loaded
-// by solver/numerics/linear/cuda.py).
+// by solver/numerics/cuda.py).
 //
 // The including code prepends a typedef that makes `real` double (or float), so the precision
 // follows the grid's dtype. Each kernel has a NumPy twin in solver/numerics/linear/smoothers.py

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import numpy as np
 
-KERNEL_FILES = (*(Path(__file__).parent / "kernels" / name for name in ("smoothers.cu",
-                                                                       "stencil.cu")),
-                Path(__file__).parents[1] / "kernels" / "convection.cu")
+KERNEL_FILES = (*(Path(__file__).parent / "linear" / "kernels" / name
+                  for name in ("smoothers.cu", "stencil.cu")),
+                Path(__file__).parent / "kernels" / "convection.cu")
 
 KERNEL_NAMES = ("rbgs_colour", "rbgs_residual_colour", "line_factor", "zebra_lines",
                 "stencil_apply", "residual_restrict", "prolong_add", "coarsen_operator",
