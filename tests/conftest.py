@@ -20,12 +20,15 @@ from solver.backend import CPU, get_backend, gpu_available  # noqa: E402
 if importlib.util.find_spec("cupy") is not None:
     import cupy
 
-    # the CuPy stand-in (../shared/tools/fakecupy) runs kernels through twins: register ours
+    # the CuPy stand-in (../shared/tools/fakecupy) runs kernels through twins: register ours,
+    # here and (through the environment) in the subprocesses and Dask workers tests start
     if hasattr(cupy, "register_twin"):
         from gpu_twins import TWINS
 
         for name, twin in TWINS.items():
             cupy.register_twin(name, twin)
+        os.environ.setdefault("FAKECUPY_TWINS", os.path.join(os.path.dirname(__file__),
+                                                             "gpu_twins.py"))
 
 _BACKENDS = ["cpu", "gpu"]
 
