@@ -587,7 +587,7 @@ class FlowSolver:
         if not rebuild:
             for k, c in enumerate(self.components):
                 pointwise.largest_abs_difference(xp, c.d_coefficient, c.d_frozen,
-                                       out=self._drift[2 * k, ...])
+                                                 out=self._drift[2 * k, ...])
         imbalance = self._mass_residual()
         pointwise.dot_product(xp, imbalance, imbalance, out=self._drift[6, ...])
         drift = self.grid.backend.to_host(self._drift)
