@@ -122,23 +122,32 @@ class Stencil7:
             (*arrays, np.int32(nx), np.int32(ny), np.int32(nz), np.int32(residual)))
         return True
 
-    def to_scipy(self) -> sp.csr_matrix:
-        """Assemble the operator as a SciPy CSR matrix (host) in C-order cell numbering."""
+    def entry_positions(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Where each matrix entry of the operator comes from (host arrays, C-order cell
+        numbering): ``rows``, ``cols``, ``source`` (flat index into the coefficients stacked
+        as ``diag`` then :data:`NEIGHBOURS`, shape ``(7, nx, ny, nz)``) and ``sign`` (+1 for
+        the diagonal, -1 for a neighbour). Couplings beyond the grid are left out."""
         shape = self.shape
         n = int(np.prod(shape))
         index = np.arange(n).reshape(shape)
-        rows = [index.ravel()]
-        cols = [index.ravel()]
-        vals = [to_host(self.diag).ravel()]
-        for name in NEIGHBOURS:
+        rows, cols, source = [index.ravel()], [index.ravel()], [index.ravel()]
+        for k, name in enumerate(NEIGHBOURS, start=1):
             axis, offset = OFFSETS[name]
             dst, src = _slices(axis, offset)
             rows.append(index[dst].ravel())
             cols.append(index[src].ravel())
-            vals.append(-to_host(self.neighbour(name))[dst].ravel())
-        return sp.csr_matrix(
-            (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n, n)
-        )
+            source.append(k * n + index[dst].ravel())
+        sign = np.full(sum(r.size for r in rows), -1.0)
+        sign[:n] = 1.0
+        return np.concatenate(rows), np.concatenate(cols), np.concatenate(source), sign
+
+    def to_scipy(self) -> sp.csr_matrix:
+        """Assemble the operator as a SciPy CSR matrix (host) in C-order cell numbering."""
+        n = int(np.prod(self.shape))
+        rows, cols, source, sign = self.entry_positions()
+        stacked = np.stack([to_host(self.diag), *(to_host(self.neighbour(name))
+                                                  for name in NEIGHBOURS)])
+        return sp.csr_matrix((stacked.ravel()[source] * sign, (rows, cols)), shape=(n, n))
 
     def is_symmetric(self, rtol: float = 1e-12) -> bool:
         """True when every coupling equals its transpose (``x_plus[i] == x_minus[i+1]`` etc.)."""

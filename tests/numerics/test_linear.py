@@ -574,3 +574,43 @@ def test_gpu_residual_form_sweep_matches_host(shape):
                 np.int32(colour)))
     np.testing.assert_allclose(gpu.to_host(device), phi, rtol=1e-12,
                                atol=1e-12 * np.abs(phi).max())
+
+
+@pytest.mark.gpu
+def test_gpu_coarsest_inverse_refreshed_on_device():
+    """After the coefficients change in place, the coarsest level's inverse refreshed on the
+    device (dense scatter and cuSOLVER LU: no host transfer) equals the host LU inverse of the
+    new operator to 1e-12 of its largest entry, with an isolated cell (an empty row, made an
+    identity row by both); a singular all-Neumann operator keeps the host pseudo-inverse."""
+    from solver.backend import get_backend
+    from solver.numerics.linear.multigrid import _CoarsestSolver
+
+    gpu = get_backend("gpu")
+    shape = (4, 3, 5)
+    first, second = _random_spd(shape, seed=21), _random_spd(shape, seed=22)
+    for coefficients in (first, second):
+        for name in coefficients:
+            coefficients[name][1, 2, 3] = 0.0  # isolated: no diagonal, no couplings
+        for name, (axis, offset) in (("x_plus", (0, -1)), ("x_minus", (0, 1)),
+                                     ("y_plus", (1, -1)), ("y_minus", (1, 1)),
+                                     ("z_plus", (2, -1)), ("z_minus", (2, 1))):
+            index = [1, 2, 3]
+            index[axis] += offset
+            if 0 <= index[axis] < shape[axis]:
+                coefficients[name][tuple(index)] = 0.0
+    device = _on(gpu, first)
+    coarsest = _CoarsestSolver(device)
+    assert not coarsest.singular
+    for name, value in second.items():
+        getattr(device, name)[...] = gpu.asarray(value)
+    coarsest.refresh()
+    expected = _CoarsestSolver(Stencil7(**second)).inverse
+    got = gpu.to_host(coarsest.inverse)
+    np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12 * np.abs(expected).max())
+    assert got[1 * 15 + 2 * 5 + 3, 1 * 15 + 2 * 5 + 3] == 1.0
+
+    neumann = _CoarsestSolver(_on(gpu, _random_spd(shape, seed=23, sink=False)))
+    assert neumann.singular
+    expected = _CoarsestSolver(Stencil7(**_random_spd(shape, seed=23, sink=False))).inverse
+    np.testing.assert_allclose(gpu.to_host(neumann.inverse), expected, rtol=0,
+                               atol=1e-12 * np.abs(expected).max())

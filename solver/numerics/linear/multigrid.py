@@ -214,22 +214,48 @@ def _cells(level) -> int:
 
 class _CoarsestSolver:
     """Direct solve of the coarsest level as a product with its dense inverse, kept on the
-    device (no host transfer or synchronisation per cycle). The inverse comes from an LU
-    factorisation on the host; a (numerically) singular operator, e.g. all-Neumann pressure
-    systems whose rows sum to zero, gets the pseudo-inverse (least-squares solution orthogonal
-    to the null space). Rows without any entry (empty aggregates) become identity rows."""
+    device (no host transfer or synchronisation per cycle). At set-up the inverse comes from
+    an LU factorisation on the host; a (numerically) singular operator, e.g. all-Neumann
+    pressure systems whose rows sum to zero, gets the pseudo-inverse (least-squares solution
+    orthogonal to the null space). Rows without any entry (empty aggregates) become identity
+    rows. On a GPU a regular operator is inverted again on the device after its coefficients
+    change (dense assembly by one scatter, LU in cuSOLVER: no host transfer); the host path
+    serves the CPU and the singular operators."""
 
     def __init__(self, stencil: Stencil7):
         xp = array_namespace(stencil.diag)
         self.xp, self.stencil, self.shape = xp, stencil, stencil.shape
         cells = int(np.prod(self.shape))
-        self.inverse = xp.empty((cells, cells), dtype=stencil.diag.dtype)
-        self.product = xp.empty(cells, dtype=stencil.diag.dtype)
-        self.refresh()
+        dtype = stencil.diag.dtype
+        self.inverse = xp.empty((cells, cells), dtype=dtype)
+        self.product = xp.empty(cells, dtype=dtype)
+        self._refresh_on_host()
+        self._on_device = xp is not np and not self.singular
+        if self._on_device:
+            # where each stacked coefficient goes in the dense matrix, sent once
+            rows, cols, source, sign = stencil.entry_positions()
+            self._target = xp.asarray(rows * cells + cols)
+            self._source = xp.asarray(source)
+            self._sign = xp.asarray(sign, dtype=dtype)
+            self._stacked = xp.empty((len(NEIGHBOURS) + 1, *self.shape), dtype=dtype)
+            self._matrix = xp.empty((cells, cells), dtype=dtype)
 
     def refresh(self) -> None:
-        """Invert the operator again after its coefficients changed in place (one transfer
-        each way; the device array is overwritten, not replaced)."""
+        """Invert the operator again after its coefficients changed in place (the device
+        array is overwritten, not replaced)."""
+        if not self._on_device:
+            self._refresh_on_host()
+            return
+        xp, stencil, matrix = self.xp, self.stencil, self._matrix
+        xp.stack([stencil.diag, *(stencil.neighbour(name) for name in NEIGHBOURS)],
+                 out=self._stacked)
+        matrix.fill(0.0)
+        matrix.ravel()[self._target] = self._stacked.ravel()[self._source] * self._sign
+        matrix.ravel()[::matrix.shape[0] + 1] += ~matrix.any(axis=1)  # empty rows: identity
+        self.inverse[...] = xp.linalg.inv(matrix)
+
+    def _refresh_on_host(self) -> None:
+        """LU factorisation on the host (one transfer each way); sets ``singular``."""
         xp, stencil = self.xp, self.stencil
         host = Stencil7(*to_host(xp.stack([stencil.diag, *(stencil.neighbour(name)
                                                             for name in NEIGHBOURS)])))
