@@ -668,6 +668,8 @@ def run_conjugate(case, backend, result_dir, quiet: bool = False, resume: bool =
     solver = solver_entry(result.energy.linear_history, result.energy.outer_history,
                           result.converged, settings=plate.settings)
     solver["flow_iterations"] = result.flow.iterations
+    solver["limiter_frozen_at"] = result.energy.limiter_frozen_at
+    solver["limiter_thawed_at"] = result.energy.limiter_thawed_at
     pressure = plate.flow.pressure_settings
     solver["flow_method"] = {
         "algorithm": plate.settings.flow.algorithm,

@@ -250,3 +250,75 @@ def test_bad_inputs_are_reported(backend):
     with pytest.raises(ValueError, match="NaN"):
         solve_energy(grid, backend.asarray(k), bcs, 0.0,
                      tuple(backend.asarray(f) for f in flux), 1.0)
+
+
+def test_frozen_limiter_reproduces_the_live_correction(backend):
+    """The limiter frozen at a temperature field (its blending fractions) gives, at that field,
+    the live TVD deferred correction to 1e-12 of its largest value on every axis, and the
+    fractions lie in [0, 1] (the clipped reconstruction stays between the two cells): random
+    temperatures and fluxes of both signs, an inlet and an outlet side, stretched cells."""
+    from solver.models.energy.advection import advection_correction
+    from solver.models.energy.assembly import freeze_limiter, interior_mass_flux
+    from solver.models.energy.terms import side_terms
+
+    rng = np.random.default_rng(31)
+    faces = [np.cumsum(np.r_[0.0, rng.uniform(0.5, 2.0, n)]) * 1e-3 for n in (6, 5, 4)]
+    grid = Grid(*faces, backend=backend)
+    shape = grid.shape
+    temperature = 300.0 + 20.0 * rng.random(shape)
+    flux = [rng.standard_normal([n + (a == axis) for a, n in enumerate(shape)]) * 1e-3
+            for axis in range(3)]
+    flux[0][0], flux[0][-1] = 1e-3, 1e-3
+    flux = tuple(backend.asarray(f) for f in flux)
+    bcs = [Inlet(Patch("x_min"), velocity=0.1, temperature=305.0), Outlet(Patch("x_max"))]
+    cp = backend.asarray(np.full(shape, 4000.0))
+    t = backend.asarray(temperature)
+    terms = side_terms(grid, backend.asarray(np.ones(shape)), bcs, flux, cp, "tvd", t)
+    fractions = freeze_limiter(grid, t, flux, terms)
+    interior = interior_mass_flux(grid, terms, flux)
+    for axis in range(3):
+        live = backend.to_host(advection_correction(grid, t, interior[axis], cp, axis, terms))
+        frozen = backend.to_host(advection_correction(grid, t, interior[axis], cp, axis, terms,
+                                                      fractions[axis]))
+        np.testing.assert_allclose(frozen, live, rtol=0, atol=1e-12 * np.abs(live).max())
+        fraction = backend.to_host(fractions[axis])
+        assert fraction.min() >= 0.0 and fraction.max() <= 1.0 + 1e-12
+        assert np.abs(live).max() > 0.0
+
+
+def test_frozen_limiter_that_diverges_goes_back_to_the_live_limiter(backend, monkeypatch):
+    """The skew step without under-relaxation stalls in a limiter limit cycle (largest change
+    0.1 K per outer iteration); frozen there, the explicit correction diverges on this almost
+    diffusion-free flow, so the solve goes back to the live limiter from the frozen iterate:
+    no blow-up, bounded temperatures, and the same stalled cycle as a solve that never froze
+    (its last change to 1 %), honestly reported as not converged."""
+    import solver.models.energy.solve as energy_solve
+
+    def skew_step_unrelaxed():
+        n, u = 30, 0.01
+        grid = Grid.uniform((1.0, 1.0, 0.1), (n, n, 1), backend=backend)
+        fx = np.broadcast_to(1000.0 * u * np.outer(grid.widths[1], grid.widths[2]),
+                             (n + 1, n, 1))
+        fy = np.broadcast_to((1000.0 * u * np.outer(grid.widths[0], grid.widths[2]))[:, None],
+                             (n, n + 1, 1))
+        flux = tuple(backend.asarray(np.ascontiguousarray(f))
+                     for f in (fx, fy, np.zeros((n, n, 2))))
+        bcs = [Inlet(Patch("x_min", ((0.0, 0.5), (0.0, 0.1))), velocity=u, temperature=300.0),
+               Inlet(Patch("x_min", ((0.5, 1.0), (0.0, 0.1))), velocity=u, temperature=400.0,
+                     name="hot_inlet"),
+               Inlet(Patch("y_min"), velocity=u, temperature=300.0),
+               Outlet(Patch("x_max")), Outlet(Patch("y_max"))]
+        return solve_energy(grid, 1e-6, bcs, 0.0, flux, 4000.0, "tvd",
+                            settings=ConductionSolve(tolerance=1e-6, max_iterations=120,
+                                                     relaxation=1.0))
+
+    result = skew_step_unrelaxed()
+    temperature = backend.to_host(result.temperature)
+    assert not result.converged and result.limiter_frozen_at is None
+    assert result.limiter_thawed_at is not None  # frozen, diverged, thawed
+    assert np.isfinite(temperature).all()
+    assert 299.0 < temperature.min() and temperature.max() < 401.0
+    monkeypatch.setattr(energy_solve, "STALL_WINDOW", 10**9)  # never freezes
+    never = skew_step_unrelaxed()
+    assert never.outer_history[-1] > 0.05
+    assert result.outer_history[-1] == pytest.approx(never.outer_history[-1], rel=0.01)

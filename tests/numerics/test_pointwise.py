@@ -16,7 +16,8 @@ def test_passes_are_declared():
     """The K-cycle's passes are registered (the stand-in finds their twins by name)."""
     assert {"kcycle_step", "gcr_orthogonalise", "kcycle_combine_cg", "kcycle_combine_gcr",
             "under_relax", "correction_simplec", "fixed_faces", "energy_tvd_face_correction",
-            "add_cross_links", "velocity_correction"} <= set(ELEMENTWISE)
+            "add_cross_links", "velocity_correction", "energy_tvd_limiter_fraction",
+            "energy_tvd_frozen_correction"} <= set(ELEMENTWISE)
 
 
 @pytest.mark.skipif(shutil.which("nvcc") is None, reason="nvcc not installed")

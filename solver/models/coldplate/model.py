@@ -108,6 +108,7 @@ class ColdPlateResult:
     passes : int
         Flow-energy passes made (1 with constant coolant properties).
     converged : bool
+        Flow tolerances and monitors met, and the last energy solve's temperature tolerance.
     timings : dict
         [s] ``flow``, ``energy`` and ``total`` wall times.
     history : list of dict
@@ -461,7 +462,7 @@ class ColdPlate:
             if progress is not None:
                 progress.end("pass", decades=max(m.decades_to_go for m in watched), last=last)
             if last:
-                converged = m.finished = flow_converged
+                m.finished, converged = flow_converged, flow_converged and energy.converged
                 break
             self._set_properties(self.temperature)
             m.flow_dp.values.clear()

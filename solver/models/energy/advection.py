@@ -11,17 +11,38 @@ from solver.numerics.pointwise import Pointwise
 from solver.numerics.stencil import along_axis
 
 
-def _face_correction_host(slope_before, slope_face, slope_after, t_lo, t_hi, half_lo, half_hi,
-                          flux, cp_lo, cp_hi, out):
+def _reconstructed_face(slope_before, slope_face, slope_after, t_lo, t_hi, half_lo, half_hi,
+                        flux):
+    """(forward, face temperature, upwind temperature): MUSCL reconstruction from the upwind
+    cell, clipped between the two cell values (host)."""
     forward = flux >= 0
-    # MUSCL reconstruction from the upwind cell, clipped between the two cell values
     from_lo = t_lo + half_lo * van_leer(np, slope_before, slope_face)
     from_hi = t_hi - half_hi * van_leer(np, slope_face, slope_after)
     t_face = np.clip(np.where(forward, from_lo, from_hi), np.minimum(t_lo, t_hi),
                      np.maximum(t_lo, t_hi))
-    t_up = np.where(forward, t_lo, t_hi)
+    return forward, t_face, np.where(forward, t_lo, t_hi)
+
+
+def _face_correction_host(slope_before, slope_face, slope_after, t_lo, t_hi, half_lo, half_hi,
+                          flux, cp_lo, cp_hi, out):
+    forward, t_face, t_up = _reconstructed_face(slope_before, slope_face, slope_after, t_lo,
+                                                t_hi, half_lo, half_hi, flux)
     cp_up = np.where(forward, cp_lo, cp_hi)
     out[...] = flux * cp_up * (t_face - t_up)
+
+
+def _limiter_fraction_host(slope_before, slope_face, slope_after, t_lo, t_hi, half_lo, half_hi,
+                           flux, out):
+    forward, t_face, t_up = _reconstructed_face(slope_before, slope_face, slope_after, t_lo,
+                                                t_hi, half_lo, half_hi, flux)
+    jump = np.where(forward, t_hi, t_lo) - t_up
+    out[...] = np.where(jump != 0, (t_face - t_up) / np.where(jump != 0, jump, 1.0), 0.0)
+
+
+def _frozen_correction_host(t_lo, t_hi, flux, cp_lo, cp_hi, fraction, out):
+    forward = flux >= 0
+    jump = np.where(forward, t_hi - t_lo, t_lo - t_hi)
+    out[...] = flux * np.where(forward, cp_lo, cp_hi) * (fraction * jump)
 
 
 def _van_leer_cuda(a: str, b: str) -> str:
@@ -29,20 +50,39 @@ def _van_leer_cuda(a: str, b: str) -> str:
     return f"({a} * {b} > (T)0 ? (T)2 * ({a} * {b}) / ({a} + {b}) : (T)0)"
 
 
-# the face's deferred-correction heat flow in one pass: the limited slopes of the two cells
-# beside the face (from the one-sided slopes before, at and after it) and the reconstruction
-_FACE_CORRECTION = Pointwise(
-    "energy_tvd_face_correction",
-    "T slope_before, T slope_face, T slope_after, T t_lo, T t_hi, T half_lo, T half_hi, "
-    "T flux, T cp_lo, T cp_hi", "T out",
+_SLOPE_INPUTS = "T slope_before, T slope_face, T slope_after, T t_lo, T t_hi, T half_lo, T half_hi"
+# CUDA of _reconstructed_face: forward, t_face and t_up
+_RECONSTRUCTED_FACE = (
     "const bool forward = flux >= (T)0;"
     f" const T from_lo = t_lo + half_lo * {_van_leer_cuda('slope_before', 'slope_face')};"
     f" const T from_hi = t_hi - half_hi * {_van_leer_cuda('slope_face', 'slope_after')};"
     " const T low = t_lo < t_hi ? t_lo : t_hi; const T high = t_lo < t_hi ? t_hi : t_lo;"
     " T t_face = forward ? from_lo : from_hi;"
     " t_face = t_face < low ? low : (t_face > high ? high : t_face);"
-    " out = flux * (forward ? cp_lo : cp_hi) * (t_face - (forward ? t_lo : t_hi))",
+    " const T t_up = forward ? t_lo : t_hi;")
+
+# the face's deferred-correction heat flow in one pass: the limited slopes of the two cells
+# beside the face (from the one-sided slopes before, at and after it) and the reconstruction
+_FACE_CORRECTION = Pointwise(
+    "energy_tvd_face_correction", f"{_SLOPE_INPUTS}, T flux, T cp_lo, T cp_hi", "T out",
+    _RECONSTRUCTED_FACE + " out = flux * (forward ? cp_lo : cp_hi) * (t_face - t_up)",
     _face_correction_host)
+
+# the limiter's blending fraction (t_face - t_up) / (t_down - t_up), in [0, 1], 0 where equal
+_LIMITER_FRACTION = Pointwise(
+    "energy_tvd_limiter_fraction", f"{_SLOPE_INPUTS}, T flux", "T out",
+    _RECONSTRUCTED_FACE + " const T jump = (forward ? t_hi : t_lo) - t_up;"
+    " out = jump != (T)0 ? (t_face - t_up) / jump : (T)0",
+    _limiter_fraction_host)
+
+# the deferred correction with a frozen fraction: F cp_up fraction (t_down - t_up)
+_FROZEN_CORRECTION = Pointwise(
+    "energy_tvd_frozen_correction", "T t_lo, T t_hi, T flux, T cp_lo, T cp_hi, T fraction",
+    "T out",
+    "const bool forward = flux >= (T)0;"
+    " const T jump = forward ? t_hi - t_lo : t_lo - t_hi;"
+    " out = flux * (forward ? cp_lo : cp_hi) * (fraction * jump)",
+    _frozen_correction_host)
 
 
 def _one_sided_slopes(grid, temperature, axis: int, terms: dict[str, SideTerms]):
@@ -82,18 +122,42 @@ def _one_sided_slopes(grid, temperature, axis: int, terms: dict[str, SideTerms])
     return slope
 
 
-def advection_correction(grid, temperature, mass_flux_axis, cp, axis, terms):
+def advection_correction(grid, temperature, mass_flux_axis, cp, axis, terms, fraction=None):
     """Deferred-correction heat flow [W] ``F cp (T_face^TVD - T_upwind)`` on interior faces:
     van Leer (harmonic-mean) limited slopes, MUSCL reconstruction from the upwind cell clipped
-    between the two cell values (one pass, :data:`_FACE_CORRECTION`)."""
+    between the two cell values (one pass, :data:`_FACE_CORRECTION`). With ``fraction`` (from
+    :func:`limiter_fraction`) the limiter is frozen: ``F cp fraction (T_downwind - T_upwind)``,
+    linear in the temperature."""
     xp = grid.backend.xp
+    lo, hi = along_axis(axis, LO), along_axis(axis, HI)
+    f = mass_flux_axis[along_axis(axis, slice(1, -1))]
+    out = xp.empty(f.shape, dtype=temperature.dtype)
+    if fraction is not None:
+        _FROZEN_CORRECTION(xp, temperature[lo], temperature[hi], f, cp[lo], cp[hi], fraction,
+                           out)
+        return out
+    _FACE_CORRECTION(xp, *_face_inputs(grid, temperature, f, axis, terms), cp[lo], cp[hi], out)
+    return out
+
+
+def limiter_fraction(grid, temperature, mass_flux_axis, axis, terms):
+    """The TVD limiter's blending fraction on interior faces along ``axis`` at
+    ``temperature`` [K]: ``(T_face - T_upwind) / (T_downwind - T_upwind)`` in [0, 1] (0 where
+    the two cells are equal), to freeze the limiter (:func:`advection_correction`)."""
+    xp = grid.backend.xp
+    f = mass_flux_axis[along_axis(axis, slice(1, -1))]
+    out = xp.empty(f.shape, dtype=temperature.dtype)
+    _LIMITER_FRACTION(xp, *_face_inputs(grid, temperature, f, axis, terms), out)
+    return out
+
+
+def _face_inputs(grid, temperature, f, axis, terms) -> tuple:
+    """The reconstruction's inputs on the interior faces along ``axis`` (slopes before, at
+    and after each face, the two cell temperatures and half widths, the mass flux ``f``)."""
     lo, hi = along_axis(axis, LO), along_axis(axis, HI)
     slope = _one_sided_slopes(grid, temperature, axis, terms)
     half = 0.5 * grid.width_array(axis)
-    f = mass_flux_axis[along_axis(axis, slice(1, -1))]
-    out = xp.empty(f.shape, dtype=temperature.dtype)
     n = slope.shape[axis]
-    _FACE_CORRECTION(xp, slope[along_axis(axis, slice(0, n - 2))],
-                     slope[along_axis(axis, slice(1, n - 1))], slope[along_axis(axis, slice(2, n))],
-                     temperature[lo], temperature[hi], half[lo], half[hi], f, cp[lo], cp[hi], out)
-    return out
+    return (slope[along_axis(axis, slice(0, n - 2))], slope[along_axis(axis, slice(1, n - 1))],
+            slope[along_axis(axis, slice(2, n))], temperature[lo], temperature[hi], half[lo],
+            half[hi], f)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from solver.boundaries.patches import Boundary
-from solver.models.energy.advection import advection_correction
+from solver.models.energy.advection import advection_correction, limiter_fraction
 from solver.models.energy.terms import (
     AXIS_NAMES,
     HI,
@@ -43,6 +43,25 @@ def check_inputs(grid, conductivity, heat_source=None, mass_flux=None, cp=None) 
         raise ValueError("conductivity must be >= 0 (0 marks empty cells)")
 
 
+def interior_mass_flux(grid, terms, mass_flux) -> tuple:
+    """[kg/s] the face mass fluxes (Fx, Fy, Fz) with the faces of ports on geometry faces cut:
+    port faces belong to their boundary terms, so no interior flux crosses them."""
+    if not any(t.port is not None for t in terms.values()):
+        return tuple(mass_flux)
+    return tuple(cut_port_faces(grid, terms, f, axis) for axis, f in enumerate(mass_flux))
+
+
+def freeze_limiter(grid, temperature, mass_flux, terms) -> tuple:
+    """The TVD limiter's blending fractions per axis at ``temperature`` [K]
+    (:func:`~solver.models.energy.advection.limiter_fraction`, on the interior faces of
+    :func:`interior_mass_flux`), for assemblies whose deferred correction is then linear in
+    the temperature (``limiter_fractions`` of :func:`assemble`)."""
+    flux = interior_mass_flux(grid, terms, mass_flux)
+    temperature = cell_array(grid, temperature, "temperature")
+    return tuple(limiter_fraction(grid, temperature, flux[axis], axis, terms)
+                 for axis in range(3))
+
+
 def energy_operator(grid, conductivity, terms, mass_flux=None, cp=None, solid_cells=None):
     """The seven-point operator [W/K] of conduction (with upwind convection when ``mass_flux``
     is given) and the boundary terms ``terms`` (:func:`side_terms`), with identity rows scaled
@@ -53,10 +72,7 @@ def energy_operator(grid, conductivity, terms, mass_flux=None, cp=None, solid_ce
     stencil = Stencil7.zeros_like(conductivity)
     ports = any(t.port is not None for t in terms.values())
     if mass_flux is not None:
-        # port faces belong to their boundary terms: no interior flux across them
-        if ports:
-            mass_flux = tuple(cut_port_faces(grid, terms, f, axis)
-                              for axis, f in enumerate(mass_flux))
+        mass_flux = interior_mass_flux(grid, terms, mass_flux)
         check_no_flow_into_empty(grid, conductivity, mass_flux)
     for axis in range(3):
         lo, hi = along_axis(axis, LO), along_axis(axis, HI)
@@ -95,16 +111,19 @@ def energy_operator(grid, conductivity, terms, mass_flux=None, cp=None, solid_ce
 
 
 def right_side(grid, empty, volumes, source, terms, sources, mass_flux=None, cp=None,
-               scheme="upwind", temperature=None):
+               scheme="upwind", temperature=None, limiter_fractions=None):
     """[W] the right side: heat generated (``source`` [W/m3] in cells of ``volumes`` [m3]),
     the TVD deferred correction at ``temperature`` [K] (with ``mass_flux`` cut at ports,
-    :func:`energy_operator`) and the boundary ``sources`` [W] of ``terms`` (those that add
+    :func:`energy_operator`; the limiter frozen at ``limiter_fractions`` when given,
+    :func:`freeze_limiter`) and the boundary ``sources`` [W] of ``terms`` (those that add
     heat); 0 in the ``empty`` cells."""
     xp = grid.backend.xp
     rhs = source * volumes
     if mass_flux is not None and scheme == "tvd":
         for axis in range(3):
-            correction = advection_correction(grid, temperature, mass_flux[axis], cp, axis, terms)
+            correction = advection_correction(
+                grid, temperature, mass_flux[axis], cp, axis, terms,
+                None if limiter_fractions is None else limiter_fractions[axis])
             rhs[along_axis(axis, LO)] -= correction
             rhs[along_axis(axis, HI)] += correction
     for t, src in zip(terms.values(), sources, strict=True):
@@ -114,9 +133,10 @@ def right_side(grid, empty, volumes, source, terms, sources, mass_flux=None, cp=
 
 
 def assemble(grid, conductivity, boundaries, heat_source, mass_flux=None, cp=None,
-              scheme="upwind", temperature=None):
+              scheme="upwind", temperature=None, limiter_fractions=None):
     """The seven-point system of the energy equation: operator [W/K], right side [W], the
-    boundary terms, the conductivity and the heat source as backend arrays."""
+    boundary terms, the conductivity and the heat source as backend arrays
+    (``limiter_fractions``: a frozen TVD limiter, :func:`freeze_limiter`)."""
     k = cell_array(grid, conductivity, "conductivity")
     source = cell_array(grid, heat_source if heat_source is not None else 0.0, "heat_source")
     if scheme not in SCHEMES:
@@ -129,7 +149,8 @@ def assemble(grid, conductivity, boundaries, heat_source, mass_flux=None, cp=Non
     terms = side_terms(grid, k, boundaries, mass_flux, cp, scheme, temperature)
     stencil, mass_flux = energy_operator(grid, k, terms, mass_flux, cp)
     rhs = right_side(grid, k <= 0, grid.cell_volumes(), source, terms,
-                     [t.src for t in terms.values()], mass_flux, cp, scheme, temperature)
+                     [t.src for t in terms.values()], mass_flux, cp, scheme, temperature,
+                     limiter_fractions)
     return stencil, rhs, terms, k, source
 
 

@@ -15,7 +15,7 @@ from solver.boundaries.thermal import (
     Convection,
     FixedTemperature,
 )
-from solver.models.energy.assembly import assemble
+from solver.models.energy.assembly import assemble, freeze_limiter
 from solver.models.energy.balance import (
     flows_from_terms,
     heat_balance,
@@ -84,6 +84,13 @@ class ConductionResult:
     converged : bool
         True when the outer loop met its tolerance (always True for a single linear solve that
         converged).
+    limiter_frozen_at : int or None
+        The outer iteration after which the TVD limiter was frozen because the deferred
+        correction had stalled (a limit cycle of the limiter); None when it never was or
+        was thawed.
+    limiter_thawed_at : int or None
+        The outer iteration at which the frozen limiter's correction diverged, so the solve
+        went back to the live limiter from the iterate it was frozen at (for good).
     """
 
     temperature: object
@@ -92,6 +99,8 @@ class ConductionResult:
     linear_history: list = field(default_factory=list)
     outer_history: list = field(default_factory=list)
     converged: bool = True
+    limiter_frozen_at: int | None = None
+    limiter_thawed_at: int | None = None
 
     def describe(self) -> str:
         """One line on how the solve went: outer and linear iterations, the last temperature
@@ -103,6 +112,10 @@ class ConductionResult:
                  f"{linear} linear iterations"]
         if self.outer_history:
             parts.append(f"last change {self.outer_history[-1]:.2e} K")
+        if self.limiter_frozen_at is not None:
+            parts.append(f"limiter frozen after outer iteration {self.limiter_frozen_at}")
+        if self.limiter_thawed_at is not None:
+            parts.append(f"frozen limiter diverged at outer iteration {self.limiter_thawed_at}")
         if residual is not None:
             parts.append(f"residual {float(residual):.1e}")
         return ", ".join(parts) + ("" if self.converged else " (not converged)")
@@ -175,11 +188,14 @@ def _solve_thermal(grid, conductivity, boundaries, heat_source, settings, progre
 
     linear_history, outer_history = [], []
     converged = False
+    # the TVD limiter once frozen, when, and the iterate it was frozen at
+    fractions = frozen_at = thawed_at = frozen_from = None
+    may_freeze = scheme == "tvd" and flux is not None
     solve_settings = linear_settings(settings.linear, symmetric=flux is None)
     multigrid = None
     for iteration in range(1, (settings.max_iterations if iterative else 1) + 1):
         stencil, rhs, terms, k, source = assemble(grid, k, boundaries, heat_source, flux, cp,
-                                                   scheme, temperature)
+                                                   scheme, temperature, fractions)
         if iteration == 1 and not any(bool(xp.any(t.coef > 0)) for t in terms.values()):
             raise ValueError("no fixed temperature, convection or inlet touches a conducting "
                              "cell: the steady temperature is not determined")
@@ -200,6 +216,14 @@ def _solve_thermal(grid, conductivity, boundaries, heat_source, settings, progre
         finite, change, *peaks = (float(v) for v in to_host(xp.stack([
             xp.all(xp.isfinite(new)), xp.max(xp.where(solid, xp.abs(new - temperature), 0.0)),
             *(xp.max(xp.where(solid, field, -xp.inf)) for field in candidates)])))
+        if fractions is not None and not change <= 2.0 * outer_history[frozen_at - 1]:
+            # the frozen correction diverges (an explicit deferred correction that blends
+            # faces towards the downwind cell can): back to the live limiter from the
+            # iterate it was frozen at, for good
+            outer_history.append(change)
+            temperature, fractions, frozen_at, may_freeze = frozen_from, None, None, False
+            thawed_at = iteration
+            continue
         if not finite:
             raise FloatingPointError("the temperature solve produced non-finite values; check "
                                      "conductivities, sources and boundary values for NaN/inf")
@@ -216,6 +240,12 @@ def _solve_thermal(grid, conductivity, boundaries, heat_source, settings, progre
             break
         if variable_k:
             k = cell_array(grid, conductivity(temperature), "conductivity")
+        if may_freeze and fractions is None and _stalled(outer_history):
+            # a limiter that switches between the iterates keeps the change from falling:
+            # frozen at the current iterate, the correction is linear and the loop converges
+            # (limiter freezing, Venkatakrishnan 1995, J. Comput. Phys. 118:120-130)
+            fractions, frozen_at = freeze_limiter(grid, temperature, flux, terms), iteration
+            frozen_from = temperature
     if not iterative:
         converged = linear_converged
 
@@ -229,7 +259,18 @@ def _solve_thermal(grid, conductivity, boundaries, heat_source, settings, progre
     solid = k > 0
     t_min = xp.min(xp.where(solid, temperature, xp.inf))
     temperature = xp.where(solid, temperature, t_min)
-    return temperature, k, balance, linear_history, outer_history, converged
+    return (temperature, k, balance, linear_history, outer_history, converged, frozen_at,
+            thawed_at)
+
+
+STALL_WINDOW = 5  # outer iterations over which the temperature change must fall 5 %
+
+
+def _stalled(outer_history: list) -> bool:
+    """True when the largest temperature change fell by less than 5 % over the last
+    :data:`STALL_WINDOW` outer iterations (a converging deferred correction falls faster)."""
+    return (len(outer_history) > STALL_WINDOW
+            and outer_history[-1] > 0.95 * outer_history[-1 - STALL_WINDOW])
 
 
 def solve_conduction(grid, conductivity, boundaries: Sequence[Boundary], heat_source=None,
@@ -274,7 +315,11 @@ def solve_energy(grid, conductivity, boundaries: Sequence[Boundary], heat_source
 
     Upwind needs one linear solve (plus Picard iterations for a callable conductivity); the TVD
     scheme iterates its deferred correction until the largest temperature change is below
-    ``settings.tolerance`` [K]; the default under-relaxation 0.7 avoids limiter limit cycles.
+    ``settings.tolerance`` [K]; the default under-relaxation 0.7 damps limiter limit cycles, and
+    one that persists (the change falls by less than 5 % over :data:`STALL_WINDOW` outer
+    iterations) freezes the limiter at the current iterate, which makes the correction linear
+    (``limiter_frozen_at`` of the result). A frozen correction that diverges goes back to the
+    live limiter (``limiter_thawed_at``).
     Parameters as in :func:`assemble_energy` and :func:`solve_conduction`; the energy balance
     includes the advected heat ``F cp T``.
     """
