@@ -17,6 +17,7 @@ from solver.models.flow.fas import POST, PRE, NonlinearMultigrid, fas_applies
 from solver.models.flow.momentum import Component, relax_components
 from solver.models.flow.patch_pressures import patch_pressures
 from solver.models.flow.pressure_correction import assemble_pressure_correction
+from solver.models.flow.restart import FlowRestart
 from solver.models.flow.settings import FlowSettings
 from solver.models.flow.solution import (
     DivergenceError,
@@ -40,8 +41,16 @@ from solver.numerics.linear.reuse import ReusedMultigrid
 from solver.numerics.linear.settings import CarriedValues, LinearSolve
 from solver.numerics.stencil import Stencil7
 
+DRIFT_SLOTS = 10  # where the d drifts and the squared continuity residual start in the monitors
 
-class FlowSolver:
+
+def _drifted(drift) -> bool:
+    """The drift test on the host: a d coefficient moved by more than 10 % of the largest
+    frozen one (``drift``: per component the largest change and the largest frozen d)."""
+    return bool(np.any(drift[0:6:2] > 0.1 * drift[1:6:2]))
+
+
+class FlowSolver(FlowRestart):
     """SIMPLE-family solver of steady incompressible laminar flow on a staggered grid.
 
     Parameters
@@ -119,11 +128,12 @@ class FlowSolver:
         self.reference_temperature = float(reference_temperature)
         self.components = [Component(self, a) for a in range(3)]
         self._density_area = [self.density * comp.area for comp in self.components]
-        # device scalars written in place: face speeds, d drifts, and the monitors sent to the
-        # host (the pressure solve's two norms, continuity, per component momentum norm and
-        # scale, the speed scale)
-        self._speeds, self._drift, self._monitors = (xp.zeros(n, self.dtype) for n in (3, 7, 10))
+        # device scalars written in place: face speeds, and the monitors sent to the host (the
+        # pressure solve's two norms, continuity, per component momentum norm and scale, the speed
+        # scale) and the d drifts with the squared continuity residual
+        self._speeds, self._monitors = (xp.zeros(n, self.dtype) for n in (3, DRIFT_SLOTS + 7))
         self._velocity_scale = self._monitors[9, ...]
+        self._drift = self._monitors[DRIFT_SLOTS:]
         self._p_corr_padded = xp.zeros(tuple(n + 2 for n in self.grid.shape), self.dtype)
         self.velocity = [comp.fixed.copy() for comp in self.components]
         self.mass_flux = [xp.zeros(comp.shape, dtype=self.dtype) for comp in self.components]
@@ -440,13 +450,20 @@ class FlowSolver:
 
     def _correct(self, d_coefficients, correction_scale=1.0, update_pressure=True,
                  rebuild=True, carry=None, imbalance=None):
-        """Solve for p' from the mass imbalance, correct velocities, fluxes and pressure.
+        """Solve for p' from the mass imbalance, correct velocities, fluxes and pressure
+        (:meth:`_solve_correction`, :meth:`_apply_correction`); returns the imbalance and the
+        solve's :class:`SolveInfo`."""
+        if imbalance is None:
+            imbalance = self._mass_residual()
+        p_corr_solved, info = self._solve_correction(d_coefficients, rebuild, carry, imbalance)
+        self._apply_correction(p_corr_solved, d_coefficients, correction_scale, update_pressure)
+        return imbalance, info
 
-        The pressure operator is assembled again and its hierarchy updated (set up again when
-        the kept structure converges clearly slower: :class:`ReusedMultigrid`); with
-        ``rebuild=False`` both are reused as they are (the caller then passes the same
-        ``d_coefficients`` as the last time).
-        """
+    def _solve_correction(self, d_coefficients, rebuild, carry, imbalance):
+        """p' from the mass ``imbalance`` [kg/s]. The pressure operator is assembled again and
+        its hierarchy updated (set up again when the kept structure converges clearly slower:
+        :class:`ReusedMultigrid`); with ``rebuild=False`` both are reused as they are (the
+        caller then passes the same ``d_coefficients`` as the last time)."""
         xp = self.xp
         if self._pressure is None:
             self._pressure = ReusedMultigrid(self.pressure_settings)
@@ -455,11 +472,15 @@ class FlowSolver:
                 # a new structure: keep what it is chosen for, a restart rebuilds it the same
                 self._setup_d = [d.copy() for d in d_coefficients]
             self._prepare_pressure(d_coefficients)
-        if imbalance is None:
-            imbalance = self._mass_residual()
         if carry is not None:  # the continuity residual travels with the solve's final norm
             pointwise.weighted_abs_sum(xp, imbalance, self.fluid_f, out=carry.device[2, ...])
-        p_corr_solved, info = self._pressure.solve(imbalance, carry=carry)
+        return self._pressure.solve(imbalance, carry=carry)
+
+    def _apply_correction(self, p_corr_solved, d_coefficients, correction_scale,
+                          update_pressure) -> None:
+        """Correct velocities and mass fluxes with ``p_corr_solved`` [Pa] and the
+        ``d_coefficients``, and the pressure by ``correction_scale`` times p'."""
+        xp = self.xp
         # p' with a zero halo: the corrections of the faces on the domain's sides come out zero
         padded = self._p_corr_padded
         p_corr = padded[1:-1, 1:-1, 1:-1]
@@ -472,7 +493,6 @@ class FlowSolver:
                                        self.mass_flux[a])
         if update_pressure:
             passes.ADD_SCALED(xp, p_corr, correction_scale, self.pressure)
-        return imbalance, info
 
     def _prepare_pressure(self, d_coefficients) -> None:
         """Assemble the pressure-correction operator from ``d_coefficients`` and prepare its
@@ -567,7 +587,8 @@ class FlowSolver:
 
     def iterate(self) -> FlowResiduals:
         """One SIMPLE(C) outer iteration; returns the residuals. Host synchronisations: the
-        drift test's transfer, and the pressure solve's checks (its last brings the monitors).
+        pressure solve's checks (the last brings the monitors and the drift test), and on the
+        CPU the drift test's transfer before the solve.
         """
         start = time.perf_counter()
         xp = self.xp
@@ -581,8 +602,7 @@ class FlowSolver:
         # the pressure operator (and its multigrid hierarchy) is refreshed every few
         # iterations, or as soon as a d coefficient drifted by more than 10% of the largest
         # (frozen d smaller than the consistent one over-corrects the pressure); in between
-        # the velocity corrections use the same frozen d coefficients. The drifts go to the
-        # host with the squared continuity residual (the pressure solve's initial norm)
+        # the velocity corrections use the same frozen d coefficients
         rebuild = self.iteration % self.settings.pressure_operator_interval == 0
         if not rebuild:
             for k, c in enumerate(self.components):
@@ -590,15 +610,9 @@ class FlowSolver:
                                                  out=self._drift[2 * k, ...])
         imbalance = self._mass_residual()
         pointwise.dot_product(xp, imbalance, imbalance, out=self._drift[6, ...])
-        drift = self.grid.backend.to_host(self._drift)
-        if rebuild or np.any(drift[0:6:2] > 0.1 * drift[1:6:2]):
-            self._freeze_d([c.d_coefficient for c in self.components])
-            rebuild = True
-        # every monitor to the host with the pressure solve's final norm, in one transfer
-        carry = CarriedValues(self._monitors, initial_squared=float(drift[6]))
-        _, pressure = self._correct([c.d_frozen for c in self.components],
-                                    correction_scale=self.settings.relax_pressure,
-                                    rebuild=rebuild, carry=carry, imbalance=imbalance)
+        p_corr, pressure, carry = self._pressure_correction(rebuild, imbalance)
+        self._apply_correction(p_corr, [c.d_frozen for c in self.components],
+                               self.settings.relax_pressure, True)
         values = carry.host
         continuity = float(values[2]) / self._reference()
         # each momentum norm over sum |a_P| U_ref (one velocity scale for all components)
@@ -610,6 +624,42 @@ class FlowSolver:
                                   time.perf_counter() - start, pressure.convergence_factor)
         self.history.append(residuals)
         return residuals
+
+    def _pressure_correction(self, rebuild: bool, imbalance):
+        """p' of an outer iteration, with the drift test; returns p', the solve's info and the
+        :class:`CarriedValues` whose host copy holds every monitor.
+
+        On the CPU the drifts come to the host before the solve. On a GPU they travel with the
+        solve's last check instead (with the continuity residual, the solve's initial norm):
+        the solve runs with the kept operator, and in the rare iteration whose d coefficients
+        drifted it is discarded (the set-up policy's counters restored) and solved again with
+        the refreshed operator, which is what the CPU solves. One transfer fewer per
+        iteration, the same iterates."""
+        current = [c.d_coefficient for c in self.components]
+        if self.xp is np:
+            drift = self.grid.backend.to_host(self._drift)
+            if rebuild or _drifted(drift):
+                self._freeze_d(current)
+                rebuild = True
+            carry = CarriedValues(self._monitors, initial_squared=float(drift[6]))
+            return (*self._solve_correction([c.d_frozen for c in self.components], rebuild,
+                                            carry, imbalance), carry)
+        if rebuild:
+            self._freeze_d(current)
+        speculative = not rebuild and self._pressure is not None and (
+            self._pressure.multigrid is not None)
+        counters = self._pressure.counters() if speculative else None
+        carry = CarriedValues(self._monitors, initial_slot=DRIFT_SLOTS + 6)
+        p_corr, info = self._solve_correction([c.d_frozen for c in self.components], rebuild,
+                                              carry, imbalance)
+        if speculative and _drifted(carry.host[DRIFT_SLOTS:]):
+            self._pressure.restore_counters(counters)
+            self._freeze_d(current)
+            carry = CarriedValues(self._monitors,
+                                  initial_squared=float(carry.host[DRIFT_SLOTS + 6]))
+            p_corr, info = self._solve_correction([c.d_frozen for c in self.components], True,
+                                                  carry, imbalance)
+        return p_corr, info, carry
 
     def _diverged(self, residuals: FlowResiduals, minimum: float) -> bool:
         values = (residuals.continuity, *residuals.momentum)
@@ -693,59 +743,6 @@ class FlowSolver:
         self._apply_ghost_pressure()
         self.update_mass_flux()
         self._state_given = True
-
-    # -- restarts ----------------------------------------------------------------------------
-    def restart_state(self, prefix: str = "") -> dict:
-        """Every array a restart needs to continue the iteration exactly as this solver would:
-        velocities ``u``, ``v``, ``w`` [m/s], ``pressure`` [Pa], the frozen velocity-correction
-        coefficients ``d_*`` [m^2 s/kg] of the pressure operator, the coefficients its multigrid
-        structure was chosen for ``setup_d_*``, the iteration and the structure's reuse counters
-        (as 0-d arrays); with nonlinear multigrid the same for each coarse level
-        (``level1_...``). :meth:`load_restart_state` takes them back."""
-        u, v, w = self.velocity
-        state = {"u": u, "v": v, "w": w, "pressure": self.pressure,
-                 "iteration": np.array(self.iteration)}
-        for comp, axis in zip(self.components, "xyz", strict=True):
-            state[f"d_{axis}"] = comp.d_frozen
-        if self._pressure is not None and self._setup_d is not None:
-            state.update({f"setup_d_{axis}": d for axis, d in zip("xyz", self._setup_d,
-                                                                   strict=True)})
-            state.update({f"pressure_setup_{k}": np.array(-1 if v is None else int(v))
-                          for k, v in self._pressure.state().items()})
-        if self._fas is not None:
-            for level, coarse in enumerate(self._fas.levels[1:], start=1):
-                state.update(coarse.restart_state(f"level{level}_"))
-        return {prefix + name: value for name, value in state.items()}
-
-    def load_restart_state(self, arrays: dict, prefix: str = "") -> None:
-        """Continue from :meth:`restart_state` (arrays on the host or the device; a state of
-        velocities and pressure alone, as older checkpoints hold, is taken too)."""
-        xp = self.xp
-
-        def given(name):
-            return xp.asarray(arrays[prefix + name], dtype=self.dtype)
-
-        self.set_state([given(name) for name in "uvw"], given("pressure"))
-        if prefix + "iteration" in arrays:
-            self.iteration = int(arrays[prefix + "iteration"])
-        if prefix + "d_x" not in arrays:
-            return
-        self._freeze_d([given(f"d_{axis}") for axis in "xyz"])
-        if prefix + "setup_d_x" in arrays:
-            # the hierarchy as the solver had it: set up for the operator of its set-up, then
-            # updated with the current one
-            self._pressure = ReusedMultigrid(self.pressure_settings)
-            self._setup_d = [given(f"setup_d_{axis}") for axis in "xyz"]
-            self._prepare_pressure(self._setup_d)
-            self._prepare_pressure([comp.d_frozen for comp in self.components])
-            self._pressure.load_state({
-                key: (None if int(arrays[f"{prefix}pressure_setup_{key}"]) < 0
-                      else int(arrays[f"{prefix}pressure_setup_{key}"]))
-                for key in self._pressure.state()})
-        if prefix + "level1_u" in arrays and self.multigrid:
-            self._outer_step()  # builds the coarse levels
-            for level, coarse in enumerate(self._fas.levels[1:], start=1):
-                coarse.load_restart_state(arrays, f"{prefix}level{level}_")
 
     # -- results -----------------------------------------------------------------------------
     def mass_flux_on_grid(self) -> tuple:

@@ -56,6 +56,9 @@ class _History:
             self._plan_first_check(math.sqrt(self.carried.initial_squared),
                                    self.carried.expected_factor)
             return
+        if self.carried is not None and self.carried.initial_slot is not None:
+            self._plan_relative_first_check(self.carried.expected_factor)
+            return
         self._initial_squared = dot(r, r)
         if xp is np:
             self._set_initial(math.sqrt(float(self._initial_squared)))
@@ -66,6 +69,16 @@ class _History:
         self._set_initial(initial)
         if self.adaptive and factor is not None and 0.0 < factor < 1.0 and initial > self.target:
             needed = math.log(self.target / initial) / math.log(factor)
+            self.next = min(max(math.ceil(needed - 1e-9), 1), self.every)
+
+    def _plan_relative_first_check(self, factor: float | None) -> None:
+        """With the initial norm still on the device: plan the first check where the last
+        solve's convergence factor predicts the relative tolerance to be met (the plan of
+        :meth:`_plan_first_check` when ``atol`` is 0)."""
+        rtol = self.settings.rtol
+        if (self.adaptive and factor is not None and 0.0 < factor < 1.0 and 0.0 < rtol < 1.0
+                and self.settings.atol == 0.0):
+            needed = math.log(rtol) / math.log(factor)
             self.next = min(max(math.ceil(needed - 1e-9), 1), self.every)
 
     def _set_initial(self, value: float) -> None:
@@ -84,7 +97,8 @@ class _History:
         """Record ``||r||`` when due and return True when the tolerance is met."""
         if iteration < self.next and not last_iteration:
             return False
-        if self.initial is None:
+        slot = None if self.carried is None else self.carried.initial_slot
+        if self.initial is None and slot is None:
             # the initial norm travels with the first check: one transfer for both
             initial, current = to_host(self.xp.stack([self._initial_squared, self.dot(r, r)]))
             self._set_initial(math.sqrt(float(initial)))
@@ -94,6 +108,8 @@ class _History:
             _squared_norm(self.xp, self.true_residual(), out=slots[0, ...])
             _squared_norm(self.xp, r, out=slots[1, ...])
             self.carried.host = to_host(slots)
+            if self.initial is None:  # the caller's slot held the initial norm
+                self._set_initial(math.sqrt(float(self.carried.host[slot])))
             self.final, self.final_iteration = math.sqrt(float(self.carried.host[0])), iteration
             current = math.sqrt(float(self.carried.host[1]))
         else:
@@ -345,7 +361,7 @@ def run_krylov(mg: Multigrid, rhs, x0, settings: LinearSolve, residuals, setup_s
     # the final norm with the caller's values at the last check (flexible CG on a GPU, whose
     # last check is at the final x), else in a transfer of its own after the solve
     if carry is not None and x0 is not None:  # the caller's initial norm is that of rhs
-        carry.initial_squared = None
+        carry.initial_squared = carry.initial_slot = None
     history = _History(xp, mg.dot, settings, residuals, r,
                        carry if settings.method == "pcg" else None,
                        lambda: mg.stencil.residual(x, rhs, out=r_true))

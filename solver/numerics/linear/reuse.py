@@ -77,6 +77,15 @@ class ReusedMultigrid:
         self._first_iterations = None if first is None else int(first)
         self._setup_due = bool(state["setup_due"])
 
+    def counters(self) -> tuple:
+        """What a solve changes in the set-up policy (first iterations, set-up due, the last
+        convergence factor), for :meth:`restore_counters` after a solve that is discarded."""
+        return self._first_iterations, self._setup_due, self._last_factor
+
+    def restore_counters(self, counters: tuple) -> None:
+        """Take back the :meth:`counters` of before a discarded solve."""
+        self._first_iterations, self._setup_due, self._last_factor = counters
+
     def reset(self) -> None:
         """Forget the hierarchy: the next :meth:`prepare` sets up a new one."""
         self.multigrid = None

@@ -111,13 +111,18 @@ class CarriedValues:
     ``initial_squared``: the squared norm of the right-hand side when the caller already
     brought it to the host (the initial residual of a solve from zero), so the first residual
     check can be planned from ``expected_factor``, the convergence factor per iteration the
-    last solve of the same operator reached.
+    last solve of the same operator reached. ``initial_slot``: instead, the slot of ``device``
+    where the caller left the squared norm of the right-hand side on the device; it travels
+    with the first residual check, which is planned from ``expected_factor`` and the relative
+    tolerance alone (so no transfer precedes the solve).
     """
 
-    def __init__(self, device, initial_squared: float | None = None):
+    def __init__(self, device, initial_squared: float | None = None,
+                 initial_slot: int | None = None):
         self.device = device
         self.host = None
         self.initial_squared = initial_squared
+        self.initial_slot = initial_slot
         self.expected_factor = None
 
 
