@@ -84,6 +84,12 @@ def _run_on_worker(function: Callable, item, use_gpu: bool, device_count: int):
     return function(item)
 
 
+def _workers_declare_gpus(client) -> bool:
+    """True when a worker of ``client``'s cluster declares the resource ``GPU``."""
+    workers = client.scheduler_info().get("workers", {}).values()
+    return any(worker.get("resources", {}).get("GPU") for worker in workers)
+
+
 def local_cluster(n_workers: int = 2, processes: bool = True, gpus: int = 0, **kwargs):
     """A :class:`distributed.LocalCluster` for coolsim jobs whose scheduler reports a job lost
     with its worker at once (``allowed-failures`` 0: :func:`completed_jobs` counts and
@@ -135,7 +141,8 @@ def map_jobs(function: Callable, items: Iterable, scheduler=None, n_workers: int
         Local cluster of processes (default) or threads.
     gpus : bool or None
         Run every job with the resource ``{"GPU": 1}`` on the device of its worker; None
-        detects GPUs (:func:`gpu_count`).
+        detects GPUs (:func:`gpu_count`), and on a given scheduler asks for the resource only
+        where its workers declare it (True there without such workers is an error).
 
     Returns
     -------
@@ -190,6 +197,12 @@ def completed_jobs(function: Callable, items: Iterable, scheduler=None, n_worker
         client, own_client = Client(cluster), True
     else:
         client, own_client = Client(scheduler), True
+    if use_gpu and cluster is None and not _workers_declare_gpus(client):
+        # a job asking for a resource no worker has would wait for ever
+        if gpus:
+            raise ValueError("gpus=True, but no worker of the Dask cluster declares the "
+                             "resource GPU (start the workers with --resources GPU=1)")
+        use_gpu = False
     resources = {"GPU": 1} if use_gpu else None
 
     def submit(position: int):

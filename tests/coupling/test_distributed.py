@@ -107,3 +107,28 @@ def test_mapper_drives_characterization(tmp_path):
                           mapper=jobs_mapper(n_workers=2, processes=False))
     assert curves.flows.size == len(FLOWS)
     assert curves.pressure_drop_fit().max_relative_error < 1e-10
+
+
+def test_a_given_cluster_without_gpu_workers_runs_the_jobs(monkeypatch):
+    """On a machine with a GPU, jobs sent to a scheduler whose workers declare no ``GPU``
+    resource run without asking for it (they used to wait for ever: found under the CuPy
+    stand-in, whose GPU the sweep tests' clusters did not declare); asking for GPUs there is
+    an error, not a wait."""
+    import threading
+
+    from distributed import Client
+
+    from solver import distributed as jobs
+    from solver.distributed import local_cluster
+
+    monkeypatch.setattr(jobs, "gpu_count", lambda: 1)
+    results = []
+    with local_cluster(2, processes=False) as cluster, Client(cluster) as client:
+        runner = threading.Thread(target=lambda: results.extend(
+            map_jobs(square_after, [(3, 0.0), (4, 0.0)], scheduler=client)))
+        runner.start()
+        runner.join(timeout=60)
+        assert not runner.is_alive(), "the jobs waited for a GPU resource no worker has"
+        assert results == [9, 16]
+        with pytest.raises(ValueError, match="no worker of the Dask cluster declares"):
+            map_jobs(square_after, [(3, 0.0)], scheduler=client, gpus=True)
