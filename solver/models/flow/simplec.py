@@ -448,17 +448,6 @@ class FlowSolver(FlowRestart):
                            max_iterations=self.settings.pressure_max_iterations,
                            smoother="auto", cycle="k")
 
-    def _correct(self, d_coefficients, correction_scale=1.0, update_pressure=True,
-                 rebuild=True, carry=None, imbalance=None):
-        """Solve for p' from the mass imbalance, correct velocities, fluxes and pressure
-        (:meth:`_solve_correction`, :meth:`_apply_correction`); returns the imbalance and the
-        solve's :class:`SolveInfo`."""
-        if imbalance is None:
-            imbalance = self._mass_residual()
-        p_corr_solved, info = self._solve_correction(d_coefficients, rebuild, carry, imbalance)
-        self._apply_correction(p_corr_solved, d_coefficients, correction_scale, update_pressure)
-        return imbalance, info
-
     def _solve_correction(self, d_coefficients, rebuild, carry, imbalance):
         """p' from the mass ``imbalance`` [kg/s]. The pressure operator is assembled again and
         its hierarchy updated (set up again when the kept structure converges clearly slower:
@@ -517,7 +506,8 @@ class FlowSolver(FlowRestart):
             half = half_widths(self.grid.widths[comp.axis])
             distances.append(comp.area * comp.active_f / self.broadcast_line(half, comp.axis))
         self.update_mass_flux()
-        self._correct(distances, update_pressure=False)
+        p_corr, _ = self._solve_correction(distances, True, None, self._mass_residual())
+        self._apply_correction(p_corr, distances, 1.0, update_pressure=False)
         self._pressure.reset()
 
     def start(self) -> None:
