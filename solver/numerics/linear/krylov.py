@@ -68,8 +68,7 @@ class _History:
         check where the last solve's convergence factor predicts the tolerance to be met."""
         self._set_initial(initial)
         if self.adaptive and factor is not None and 0.0 < factor < 1.0 and initial > self.target:
-            needed = math.log(self.target / initial) / math.log(factor)
-            self.next = min(max(math.ceil(needed - 1e-9), 1), self.every)
+            self.next = self._iterations_to(self.target / initial, factor)
 
     def _plan_relative_first_check(self, factor: float | None) -> None:
         """With the initial norm still on the device: plan the first check where the last
@@ -78,8 +77,13 @@ class _History:
         rtol = self.settings.rtol
         if (self.adaptive and factor is not None and 0.0 < factor < 1.0 and 0.0 < rtol < 1.0
                 and self.settings.atol == 0.0):
-            needed = math.log(rtol) / math.log(factor)
-            self.next = min(max(math.ceil(needed - 1e-9), 1), self.every)
+            self.next = self._iterations_to(rtol, factor)
+
+    def _iterations_to(self, reduction: float, factor: float) -> int:
+        """Iterations (1 to ``every``) a residual falling by ``factor`` per iteration needs to
+        fall by ``reduction`` (both in (0, 1))."""
+        needed = math.log(reduction) / math.log(factor)
+        return min(max(math.ceil(needed - 1e-9), 1), self.every)
 
     def _set_initial(self, value: float) -> None:
         self.initial = self.last = value
@@ -125,8 +129,7 @@ class _History:
         if self.adaptive and 0.0 < self.last < previous and since > 0:
             # iterations still needed at the rate measured since the last check
             rate = (self.last / previous) ** (1.0 / since)
-            needed = math.log(self.target / self.last) / math.log(rate)
-            step = min(max(math.ceil(needed - 1e-9), 1), self.every)
+            step = self._iterations_to(self.target / self.last, rate)
         self.next = iteration + step
         return False
 
