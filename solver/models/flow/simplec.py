@@ -626,29 +626,25 @@ class FlowSolver(FlowRestart):
         the refreshed operator, which is what the CPU solves. One transfer fewer per
         iteration, the same iterates."""
         current = [c.d_coefficient for c in self.components]
+        frozen = [c.d_frozen for c in self.components]  # refreshed in place by _freeze_d
         if self.xp is np:
             drift = self.grid.backend.to_host(self._drift)
-            if rebuild or _drifted(drift):
-                self._freeze_d(current)
-                rebuild = True
+            rebuild = rebuild or _drifted(drift)
             carry = CarriedValues(self._monitors, initial_squared=float(drift[6]))
-            return (*self._solve_correction([c.d_frozen for c in self.components], rebuild,
-                                            carry, imbalance), carry)
+        else:
+            carry = CarriedValues(self._monitors, initial_slot=DRIFT_SLOTS + 6)
+        speculative = carry.initial_slot is not None and not rebuild and (
+            self._pressure is not None and self._pressure.multigrid is not None)
         if rebuild:
             self._freeze_d(current)
-        speculative = not rebuild and self._pressure is not None and (
-            self._pressure.multigrid is not None)
         counters = self._pressure.counters() if speculative else None
-        carry = CarriedValues(self._monitors, initial_slot=DRIFT_SLOTS + 6)
-        p_corr, info = self._solve_correction([c.d_frozen for c in self.components], rebuild,
-                                              carry, imbalance)
+        p_corr, info = self._solve_correction(frozen, rebuild, carry, imbalance)
         if speculative and _drifted(carry.host[DRIFT_SLOTS:]):
             self._pressure.restore_counters(counters)
             self._freeze_d(current)
             carry = CarriedValues(self._monitors,
                                   initial_squared=float(carry.host[DRIFT_SLOTS + 6]))
-            p_corr, info = self._solve_correction([c.d_frozen for c in self.components], True,
-                                                  carry, imbalance)
+            p_corr, info = self._solve_correction(frozen, True, carry, imbalance)
         return p_corr, info, carry
 
     def _diverged(self, residuals: FlowResiduals, minimum: float) -> bool:
