@@ -146,7 +146,7 @@ def test_manufactured_advection_diffusion_3d(backend, stretches):
     assert errors["upwind"][-1] > 5 * errors["tvd"][-1]
 
 
-def _skew_step(backend, n, scheme):
+def _skew_step(backend, n, scheme, settings=None):
     grid = Grid.uniform((1.0, 1.0, 0.1), (n, n, 1), backend=backend)
     rho, u, cp = 1000.0, 0.01, 4000.0
     fx = np.broadcast_to(rho * u * np.outer(grid.widths[1], grid.widths[2]), (n + 1, n, 1))
@@ -159,8 +159,8 @@ def _skew_step(backend, n, scheme):
            Inlet(Patch("y_min"), velocity=u, temperature=300.0),
            Outlet(Patch("x_max")), Outlet(Patch("y_max"))]
     result = solve_energy(grid, 1e-6, bcs, 0.0, flux, cp, scheme,
-                          settings=ConductionSolve(tolerance=1e-6, max_iterations=300,
-                                                   relaxation=0.7))
+                          settings=settings or ConductionSolve(tolerance=1e-6, max_iterations=300,
+                                                               relaxation=0.7))
     temperature = backend.to_host(result.temperature)[:, :, 0]
     x, y = np.meshgrid(*grid.centers[:2], indexing="ij")
     exact = np.where(y - x > 0.5, 400.0, 300.0)
@@ -294,31 +294,13 @@ def test_frozen_limiter_that_diverges_goes_back_to_the_live_limiter(backend, mon
     (its last change to 1 %), honestly reported as not converged."""
     import solver.models.energy.solve as energy_solve
 
-    def skew_step_unrelaxed():
-        n, u = 30, 0.01
-        grid = Grid.uniform((1.0, 1.0, 0.1), (n, n, 1), backend=backend)
-        fx = np.broadcast_to(1000.0 * u * np.outer(grid.widths[1], grid.widths[2]),
-                             (n + 1, n, 1))
-        fy = np.broadcast_to((1000.0 * u * np.outer(grid.widths[0], grid.widths[2]))[:, None],
-                             (n, n + 1, 1))
-        flux = tuple(backend.asarray(np.ascontiguousarray(f))
-                     for f in (fx, fy, np.zeros((n, n, 2))))
-        bcs = [Inlet(Patch("x_min", ((0.0, 0.5), (0.0, 0.1))), velocity=u, temperature=300.0),
-               Inlet(Patch("x_min", ((0.5, 1.0), (0.0, 0.1))), velocity=u, temperature=400.0,
-                     name="hot_inlet"),
-               Inlet(Patch("y_min"), velocity=u, temperature=300.0),
-               Outlet(Patch("x_max")), Outlet(Patch("y_max"))]
-        return solve_energy(grid, 1e-6, bcs, 0.0, flux, 4000.0, "tvd",
-                            settings=ConductionSolve(tolerance=1e-6, max_iterations=120,
-                                                     relaxation=1.0))
-
-    result = skew_step_unrelaxed()
-    temperature = backend.to_host(result.temperature)
+    unrelaxed = ConductionSolve(tolerance=1e-6, max_iterations=120, relaxation=1.0)
+    result, temperature, _ = _skew_step(backend, 30, "tvd", unrelaxed)
     assert not result.converged and result.limiter_frozen_at is None
     assert result.limiter_thawed_at is not None  # frozen, diverged, thawed
     assert np.isfinite(temperature).all()
     assert 299.0 < temperature.min() and temperature.max() < 401.0
     monkeypatch.setattr(energy_solve, "STALL_WINDOW", 10**9)  # never freezes
-    never = skew_step_unrelaxed()
+    never, _, _ = _skew_step(backend, 30, "tvd", unrelaxed)
     assert never.outer_history[-1] > 0.05
     assert result.outer_history[-1] == pytest.approx(never.outer_history[-1], rel=0.01)

@@ -282,6 +282,20 @@ def test_case_with_ceiling_ports_runs_with_closed_balances(tmp_path):
     assert np.all((points[:, 2] > 2e-3) & (points[:, 2] < 3e-3))
 
 
+def _ported_channel_with_rib(backend):
+    """A channel between solid blocks with ports on the block faces (inflow 0.05 m/s) and a
+    rib across the flow: grid, fluid mask and boundaries on ``backend``."""
+    nx, ny = 16, 6
+    x = np.concatenate([[-BLOCK], np.linspace(0.0, LENGTH, nx + 1), [LENGTH + BLOCK]])
+    grid = Grid(x, np.linspace(0.0, GAP, ny + 1), np.linspace(0.0, GAP, 4), backend=backend)
+    fluid = np.ones(grid.shape, bool)
+    fluid[[0, -1]] = False
+    fluid[6:9, :3, 1] = False  # a rib across the flow
+    ports = [Inlet(Patch("x_min", position=0.0), velocity=0.05, temperature=300.0, name="in"),
+             Outlet(Patch("x_max", position=LENGTH), 0.0, name="out")]
+    return grid, fluid, ports
+
+
 @pytest.mark.gpu
 @pytest.mark.parametrize("scheme", ["van_leer", "minmod", "linear_upwind"])
 def test_gpu_matches_cpu_with_ports_and_each_scheme(scheme):
@@ -290,18 +304,9 @@ def test_gpu_matches_cpu_with_ports_and_each_scheme(scheme):
     residual history to 1e-10 (the per-cell convection kernel against the host's faces)."""
     from solver.backend import get_backend
 
-    nx, ny = 16, 6
-    x = np.concatenate([[-BLOCK], np.linspace(0.0, LENGTH, nx + 1), [LENGTH + BLOCK]])
-    y = np.linspace(0.0, GAP, ny + 1)
-    z = np.linspace(0.0, GAP, 4)
     runs = []
     for backend in ("cpu", "gpu"):
-        grid = Grid(x, y, z, backend=get_backend(backend))
-        fluid = np.ones(grid.shape, bool)
-        fluid[[0, -1]] = False
-        fluid[6:9, :3, 1] = False  # a rib across the flow
-        ports = [Inlet(Patch("x_min", position=0.0), velocity=0.05, temperature=300.0,
-                       name="in"), Outlet(Patch("x_max", position=LENGTH), 0.0, name="out")]
+        grid, fluid, ports = _ported_channel_with_rib(get_backend(backend))
         solver = FlowSolver(grid, fluid, ports, RHO, MU,
                             FlowSettings(convection=scheme, max_iterations=40,
                                          tolerance=1e-14))
@@ -324,9 +329,6 @@ def test_gpu_discarded_pressure_solves_give_the_cpu_iterates(monkeypatch):
     from solver.backend import get_backend
     from solver.models.flow import simplec
 
-    nx, ny = 16, 6
-    x = np.concatenate([[-BLOCK], np.linspace(0.0, LENGTH, nx + 1), [LENGTH + BLOCK]])
-    y, z = np.linspace(0.0, GAP, ny + 1), np.linspace(0.0, GAP, 4)
     solves = []
     original = simplec.FlowSolver._solve_correction
 
@@ -338,12 +340,7 @@ def test_gpu_discarded_pressure_solves_give_the_cpu_iterates(monkeypatch):
     for backend in ("cpu", "gpu"):
         if backend == "gpu":
             monkeypatch.setattr(simplec.FlowSolver, "_solve_correction", counted)
-        grid = Grid(x, y, z, backend=get_backend(backend))
-        fluid = np.ones(grid.shape, bool)
-        fluid[[0, -1]] = False
-        fluid[6:9, :3, 1] = False
-        ports = [Inlet(Patch("x_min", position=0.0), velocity=0.05, temperature=300.0,
-                       name="in"), Outlet(Patch("x_max", position=LENGTH), 0.0, name="out")]
+        grid, fluid, ports = _ported_channel_with_rib(get_backend(backend))
         solver = FlowSolver(grid, fluid, ports, RHO, MU,
                             FlowSettings(convection="van_leer", max_iterations=25, tolerance=1e-14,
                                          potential_initialisation=False))
