@@ -6,20 +6,22 @@ build in, for running the GPU path on a CPU (the elementwise passes and reductio
 convention of the stand-in: ``fn(grid, block, args)`` with every device array as its flat
 C-ordered NumPy buffer (a view: results are written into it).
 
-Each twin does its arithmetic with the host code of the solver (``Stencil7``, the Thomas
-recurrence of ``solver.numerics.linear.smoothers``), so the stand-in runs checks the kernels'
-indexing (layouts, colours, halos, aggregates) against the host path.
+Each twin does its arithmetic with NumPy array operations (``Stencil7``'s array path, the
+Thomas recurrence vectorised over lines below, the host path of the momentum deferred
+correction), independently of the kernels' loops, so the stand-in runs check the kernels'
+indexing (layouts, colours, halos, aggregates) against array code, and
+``tests/numerics/test_cuda_on_host.py`` checks the CUDA source and the Numba loops of
+``solver.numerics.host_kernels`` against these twins.
 """
 
-from types import SimpleNamespace
 
 import numpy as np
 
 import solver.pipeline  # noqa: F401 (imports every module that declares pointwise passes)
-from solver.models.flow.momentum import TVD_SCHEMES, Component
+from solver.models.flow.momentum import TVD_SCHEMES
 from solver.numerics import pointwise
+from solver.numerics.limiters import minmod, van_leer
 from solver.numerics.linear.coarsening import coarsen_stencil
-from solver.numerics.linear.smoothers import thomas_factors, thomas_solve
 from solver.numerics.stencil import NEIGHBOURS, Stencil7, along_axis
 
 
@@ -35,6 +37,36 @@ def _interior(buffer, shape):
     nx, ny, nz = shape
     return buffer[:(nx + 2) * (ny + 2) * (nz + 2)].reshape(nx + 2, ny + 2, nz + 2)[
         1:-1, 1:-1, 1:-1]
+
+
+def thomas_factors(xp, lower, diag, upper, inverse, upper_scaled) -> None:
+    """Thomas factors of tridiagonal systems ``d x_k - l x_(k-1) - u x_(k+1) = b`` stored with
+    the line index last: ``inverse`` (the inverse pivots, 0 where a pivot vanishes against the
+    diagonal: a decoupled row) and ``upper_scaled`` (``u`` times the inverse pivot), written in
+    place; one loop step per line position, vectorised over the lines."""
+    previous = xp.zeros_like(diag[..., 0])
+    for k in range(diag.shape[-1]):
+        pivot = diag[..., k] - lower[..., k] * previous
+        ok = xp.abs(pivot) > 1e-12 * xp.abs(diag[..., k])
+        inverse[..., k] = xp.where(ok, 1.0 / xp.where(ok, pivot, 1.0), 0.0)
+        upper_scaled[..., k] = upper[..., k] * inverse[..., k]
+        previous = upper_scaled[..., k]
+
+
+def thomas_solve(xp, lower, inverse, upper_scaled, work) -> None:
+    """Solve tridiagonal systems factorised by :func:`thomas_factors` in place: ``work`` holds
+    the right-hand sides on entry (line index last) and the solutions on exit."""
+    work[..., 0] *= inverse[..., 0]
+    for k in range(1, work.shape[-1]):
+        work[..., k] += lower[..., k] * work[..., k - 1]
+        work[..., k] *= inverse[..., k]
+    for k in range(work.shape[-1] - 2, -1, -1):
+        work[..., k] += upper_scaled[..., k] * work[..., k + 1]
+
+
+def _apply(stencil, x):
+    """``A x`` by the array expressions of ``Stencil7`` (not its compiled kernel)."""
+    return stencil.apply_arrays(x, np.empty(x.shape, dtype=x.dtype))
 
 
 def _line_layout(array, axis):
@@ -63,7 +95,7 @@ def zebra_lines(grid, block, args):
     # off-line neighbour terms: the operator without diagonal and on-line couplings
     off_line = {name: (c if name[0] != "xyz"[axis] else np.zeros(shape))
                 for name, c in zip(NEIGHBOURS, coefficients, strict=True)}
-    acc = _cells(rhs, shape) - Stencil7(diag=np.zeros(shape), **off_line).apply(interior)
+    acc = _cells(rhs, shape) - _apply(Stencil7(diag=np.zeros(shape), **off_line), interior)
     others = [n for a, n in enumerate(shape) if a != axis]
     selected = (np.add.outer(np.arange(others[0]), np.arange(others[1])) % 2) == int(colour)
     work = _line_layout(acc, axis)[selected]
@@ -84,7 +116,7 @@ def rbgs_residual_colour(grid, block, args):
             continue
         *operator, rhs, active, x = fields[10 * f:10 * f + 10]
         field = _cells(x, shape)
-        residual = _operator(operator, shape).residual(field, _cells(rhs, shape))
+        residual = _cells(rhs, shape) - _apply(_operator(operator, shape), field)
         update = (np.indices(shape).sum(axis=0) % 2 == colour) & (_cells(active, shape) != 0)
         field[update] += residual[update] / _cells(operator[0], shape)[update]
 
@@ -100,14 +132,33 @@ def cell_operator(grid, block, args):
     shape = (int(nx), int(ny), int(nz))
     _covers(grid, block, int(np.prod(shape)))
     stencil = _operator(operator, shape)
-    result = stencil.apply(_cells(x, shape))
+    result = _apply(stencil, _cells(x, shape))
     _cells(out, shape)[...] = _cells(rhs, shape) - result if int(residual) else result
 
 
+def _tvd_faces(limiter, lower, upper, lower2, upper2, x_lower, x_upper, x_lower2, x_upper2,
+               x_face, flux, usable_lower2, usable_upper2):
+    """``F (phi_face_TVD - phi_face_upwind)`` of every face by array operations."""
+    central = (upper - lower) / (x_upper - x_lower)
+    from_lower = limiter(np, (lower - lower2) / (x_lower - x_lower2), central) * (
+        x_face - x_lower) * usable_lower2
+    from_upper = limiter(np, (upper2 - upper) / (x_upper2 - x_upper), central) * (
+        x_face - x_upper) * usable_upper2
+    return flux * np.where(flux > 0.0, from_lower, from_upper)
+
+
+def _linear_upwind(xp, upwind, central):
+    return upwind
+
+
+LIMITERS = {"van_leer": van_leer, "minmod": minmod, "linear_upwind": _linear_upwind}
+
+
 def momentum_tvd_correction(grid, block, args):
-    """Twin of ``momentum_tvd_correction`` (numerics/kernels/convection.cu): the host path of
-    ``Component.deferred_correction`` (faces' corrections, then their difference into the
-    cells) on the arrays the kernel reads."""
+    """Twin of ``momentum_tvd_correction`` (numerics/kernels/convection.cu): the corrections
+    of all faces along ``d`` by array operations (upwind-side nodes edge-padded along ``d``,
+    those across a port replaced by the face's own node), then their difference into the
+    cells: ``rhs`` loses the face above and gains the face below."""
     (phi, flux, before, after, usable, *lines, rhs, nx, ny, nz, d, offset, masks, has_usable,
      scheme) = args
     shape, d, offset = (int(nx), int(ny), int(nz)), int(d), int(offset)
@@ -118,17 +169,30 @@ def momentum_tvd_correction(grid, block, args):
         return tuple(e if axis == d else size for axis, size in enumerate(shape))
 
     along_d = tuple(n - 1 if axis == d else 1 for axis in range(3))  # lines over the faces
-    info = {"axis": d, **{name: line[:n - 1].reshape(along_d) for name, line in zip(
-        ("x_lower", "x_upper", "x_lower2", "x_upper2", "x_face"), lines, strict=True)}}
+    x_lower, x_upper, x_lower2, x_upper2, x_face = (line[:n - 1].reshape(along_d)
+                                                    for line in lines)
+    phi = _cells(phi, shape)
+    padded = np.concatenate([phi[along_axis(d, slice(0, 1))], phi,
+                             phi[along_axis(d, slice(n - 1, n))]], axis=d)
+    lower, upper = phi[along_axis(d, slice(0, n - 1))], phi[along_axis(d, slice(1, n))]
+    lower2 = padded[along_axis(d, slice(0, n - 1))]
+    upper2 = padded[along_axis(d, slice(3, n + 2))]
     if int(masks):
-        info["fluid_before"] = _cells(before, extent(n - 1))
-        info["fluid_after"] = _cells(after, extent(n - 1))
+        lower2 = np.where(_cells(before, extent(n - 1)), lower2, lower)
+        upper2 = np.where(_cells(after, extent(n - 1)), upper2, upper)
+    usable_lower2 = usable_upper2 = 1.0
     if int(has_usable):
-        info["usable"] = _cells(usable, extent(n + 2))
+        usable = _cells(usable, extent(n + 2))
+        usable_lower2 = usable[along_axis(d, slice(0, n - 1))]
+        usable_upper2 = usable[along_axis(d, slice(3, n + 2))]
     faces = _cells(flux, extent(n - 1 + 2 * offset))[along_axis(d, slice(offset,
                                                                          offset + n - 1))]
-    Component.deferred_correction(SimpleNamespace(rhs=_cells(rhs, shape)), _cells(phi, shape),
-                                  info, faces, TVD_SCHEMES[int(scheme)], None)
+    out = _tvd_faces(LIMITERS[TVD_SCHEMES[int(scheme)]], lower, upper, lower2, upper2,
+                     x_lower, x_upper, x_lower2, x_upper2, x_face, faces, usable_lower2,
+                     usable_upper2)
+    rhs = _cells(rhs, shape)
+    rhs[along_axis(d, slice(0, n - 1))] -= out
+    rhs[along_axis(d, slice(1, n))] += out
 
 
 def stencil_apply(grid, block, args):
@@ -138,7 +202,7 @@ def stencil_apply(grid, block, args):
     shape = (int(nx), int(ny), int(nz))
     _covers(grid, block, int(np.prod(shape)))
     target = _interior(out, shape) if int(out_padded) else _cells(out, shape)
-    target[...] = _operator(operator, shape).apply(_interior(x, shape))
+    target[...] = _apply(_operator(operator, shape), _interior(x, shape))
 
 
 def residual_restrict(grid, block, args):
@@ -148,7 +212,7 @@ def residual_restrict(grid, block, args):
     shape, factors, coarse = ((int(nx), int(ny), int(nz)), (int(fx), int(fy), int(fz)),
                               (int(cx), int(cy), int(cz)))
     _covers(grid, block, int(np.prod(coarse)))
-    residual = _operator(operator, shape).residual(_interior(x, shape), _cells(rhs, shape))
+    residual = _cells(rhs, shape) - _apply(_operator(operator, shape), _interior(x, shape))
     blocks = np.zeros(tuple(c * f for c, f in zip(coarse, factors, strict=True)))
     blocks[:shape[0], :shape[1], :shape[2]] = residual
     _cells(coarse_rhs, coarse)[...] = blocks.reshape(

@@ -1,8 +1,7 @@
 """CUDA glue of the raw kernels: source files, compilation through CuPy's RawModule and launch
-sizes. The multigrid kernels (their NumPy twins in :mod:`solver.numerics.linear.smoothers` and
-:mod:`solver.numerics.linear.multigrid`), the cell operator of :class:`Stencil7` and the
-momentum equations' deferred convection correction (twin: the host path of
-:mod:`solver.models.flow.momentum`) compile as one module."""
+sizes. The multigrid kernels, the cell operator of :class:`Stencil7` and the momentum
+equations' deferred convection correction compile as one module; the CPU runs the same loops
+compiled by Numba (:mod:`solver.numerics.host_kernels`)."""
 
 from __future__ import annotations
 

@@ -22,7 +22,8 @@ import numpy as np
 import scipy.sparse as sp
 
 from solver.backend import array_namespace, to_host
-from solver.numerics.cuda import THREADS, cuda_kernels, launch_blocks
+from solver.numerics.cuda import THREADS, launch_blocks
+from solver.numerics.host_kernels import compiled_kernels
 
 NEIGHBOURS = ("x_minus", "x_plus", "y_minus", "y_plus", "z_minus", "z_plus")
 
@@ -81,13 +82,19 @@ class Stencil7:
         return getattr(self, name)
 
     def apply(self, phi, out=None):
-        """Return ``A @ phi`` for a cell field ``phi`` (shape ``(nx, ny, nz)``); on a GPU one
-        kernel launch (:meth:`_launch`)."""
+        """Return ``A @ phi`` for a cell field ``phi`` (shape ``(nx, ny, nz)``): one
+        ``cell_operator`` kernel call (:meth:`_launch`), or :meth:`apply_arrays`."""
         xp = array_namespace(phi)
         if out is None:
             out = xp.empty_like(phi)
-        if xp is not np and self._launch(xp, phi, phi, out, residual=0):
+        if self._launch(xp, phi, phi, out, residual=0):
             return out
+        return self.apply_arrays(phi, out)
+
+    def apply_arrays(self, phi, out):
+        """``A @ phi`` into ``out`` by array expressions, for fields of any layout and
+        precision (the kernel's NumPy twin: the same operations in the same order)."""
+        xp = array_namespace(phi)
         xp.multiply(self.diag, phi, out=out)
         for name in NEIGHBOURS:
             axis, offset = OFFSETS[name]
@@ -96,20 +103,20 @@ class Stencil7:
         return out
 
     def residual(self, phi, rhs, out=None):
-        """Return ``rhs - A @ phi``; on a GPU one kernel launch."""
+        """Return ``rhs - A @ phi``: one kernel call, or array expressions."""
         xp = array_namespace(phi)
         if out is None:
             out = xp.empty_like(phi)
-        if xp is not np and self._launch(xp, phi, rhs, out, residual=1):
+        if self._launch(xp, phi, rhs, out, residual=1):
             return out
-        out = self.apply(phi, out=out)
+        out = self.apply_arrays(phi, out)
         xp.subtract(rhs, out, out=out)
         return out
 
     def _launch(self, xp, phi, rhs, out, residual: int) -> bool:
-        """Run ``cell_operator`` (kernels/stencil.cu) when every array has the operator's
-        floating type and is C-contiguous (False otherwise: the caller runs the array
-        expressions)."""
+        """Run ``cell_operator`` (kernels/stencil.cu, or its Numba loop on the host) when every
+        array has the operator's floating type and is C-contiguous (False otherwise: the
+        caller runs the array expressions)."""
         arrays = (self.diag, *(self.neighbour(name) for name in NEIGHBOURS), phi, rhs, out)
         dtype = self.diag.dtype
         if dtype.name not in ("float64", "float32") or not all(
@@ -117,7 +124,7 @@ class Stencil7:
                 for a in arrays):
             return False
         nx, ny, nz = self.shape
-        cuda_kernels(xp, dtype.name)["cell_operator"](
+        compiled_kernels(xp, dtype.name)["cell_operator"](
             launch_blocks(nx * ny * nz), (THREADS,),
             (*arrays, np.int32(nx), np.int32(ny), np.int32(nz), np.int32(residual)))
         return True

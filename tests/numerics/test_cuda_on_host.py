@@ -1,9 +1,10 @@
-"""The CUDA sources themselves, run on the CPU (compiled as C++ by g++, threads one after
-another: ``tests/cuda_on_host.py``), against the NumPy twins that the CuPy stand-in runs and
-the host code of the solver: every raw kernel and every elementwise pass, on random inputs
-with odd sizes, to 1e-12 relative. With the stand-in's tests (twins against the host paths)
-this ties the CUDA source to the CPU path without a GPU; contraction into fused multiply-adds
-is off here, so a GPU may differ by a few ulps."""
+"""The compiled kernels against the NumPy twins that the CuPy stand-in runs
+(``tests/gpu_twins.py``) and the host code of the solver, on random inputs with odd sizes, to
+1e-12 relative, for both engines: the CUDA sources themselves, run on the CPU (compiled as C++ by
+g++, threads one after another: ``tests/cuda_on_host.py``), and the Numba loops of
+:mod:`solver.numerics.host_kernels` that the CPU backend runs. Every raw kernel and every
+elementwise pass; contraction into fused multiply-adds is off here, so a GPU may differ by a
+few ulps."""
 
 import shutil
 
@@ -11,17 +12,22 @@ import numpy as np
 import pytest
 from gpu_twins import TWINS
 
+from solver.numerics.host_kernels import host_kernels
 from solver.numerics.linear import THREADS, cuda_source, launch_blocks
 from solver.numerics.pointwise import KERNELS, Pointwise
 from solver.numerics.stencil import NEIGHBOURS, OFFSETS, Stencil7, along_axis
 
-pytestmark = pytest.mark.skipif(shutil.which("g++") is None, reason="g++ not installed")
-
 SHAPE = (7, 6, 5)
 
+NO_GXX = pytest.mark.skipif(shutil.which("g++") is None, reason="g++ not installed")
 
-@pytest.fixture(scope="module")
-def cuda(tmp_path_factory):
+
+@pytest.fixture(scope="module", params=[pytest.param("cuda source", marks=NO_GXX), "numba"])
+def cuda(request, tmp_path_factory):
+    """The raw kernels by name, called as CuPy calls them: the CUDA source compiled by g++,
+    or the host kernels."""
+    if request.param == "numba":
+        return host_kernels()
     from cuda_on_host import HostKernels
 
     return HostKernels(cuda_source("float64"), tmp_path_factory.mktemp("cuda"))
@@ -137,8 +143,8 @@ def test_cell_operator(cuda, residual, shape):
     (*_, out, _, _, _, _) = _both(cuda, "cell_operator", int(np.prod(shape)),
                                   (*_operator(shape, 20), x, rhs, np.zeros(shape),
                                    *_sizes(shape), np.int32(residual)))
-    stencil = Stencil7(*_operator(shape, 20))
-    expected = stencil.residual(x, rhs) if residual else stencil.apply(x)
+    product = Stencil7(*_operator(shape, 20)).apply_arrays(x, np.empty(shape))
+    expected = rhs - product if residual else product
     np.testing.assert_array_equal(out.reshape(shape), expected)
 
 
@@ -181,6 +187,7 @@ def test_residual_restrict_and_prolong_add(cuda, factors):
 
 @pytest.mark.parametrize("name", sorted(n for n, k in KERNELS.items()
                                         if isinstance(k, Pointwise)))
+@NO_GXX
 def test_elementwise_operation(tmp_path, name):
     """Each elementwise pass's CUDA operation (declared as CuPy declares it) equals its host
     function."""

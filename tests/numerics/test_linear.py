@@ -363,29 +363,37 @@ def test_isolated_cells_do_not_spoil_convergence(backend):
 
 
 @pytest.mark.parametrize("shape", [(5, 4, 9), (1, 1, 2), (3, 2, 1)])
-def test_line_solver_twins_agree(shape):
-    """The device line solver (vectorised Thomas) and the host one (LAPACK gttrs) agree with a
-    dense solve on random diagonally dominant lines (the NumPy twin of the GPU path)."""
-    from solver.numerics.linear import TridiagonalLines
+@pytest.mark.parametrize("axis", [0, 1, 2])
+def test_line_solves_are_exact(shape, axis):
+    """The line solves of the zebra smoother (``line_factor`` once, then ``zebra_lines`` of
+    both colours, here the host kernels) equal a dense solve of every line on random
+    diagonally dominant lines without off-line couplings."""
+    from solver.numerics.host_kernels import host_kernels
 
     rng = np.random.default_rng(11)
     lower = rng.uniform(0.1, 1.0, shape)
     upper = rng.uniform(0.1, 1.0, shape)
-    lower[..., 0] = 0.0
-    upper[..., -1] = 0.0
+    lower[along_axis(axis, 0)] = 0.0
+    upper[along_axis(axis, -1)] = 0.0
     diag = lower + upper + rng.uniform(0.01, 1.0, shape)
     rhs = rng.standard_normal(shape)
     expected = np.empty(shape)
-    for index in np.ndindex(shape[:-1]):
-        matrix = (np.diag(diag[index]) - np.diag(lower[index][1:], -1)
-                  - np.diag(upper[index][:-1], 1))
-        expected[index] = np.linalg.solve(matrix, rhs[index])
-    for thomas in (True, False):
-        if not thomas and diag.size < 3:
-            continue
-        work = rhs.copy()
-        TridiagonalLines(lower, diag, upper, thomas=thomas).solve(work)
-        np.testing.assert_allclose(work, expected, rtol=1e-12, atol=1e-12)
+    for index in np.ndindex(np.moveaxis(diag, axis, -1).shape[:-1]):
+        d, low, up, b = (np.moveaxis(a, axis, -1)[index] for a in (diag, lower, upper, rhs))
+        matrix = np.diag(d) - np.diag(low[1:], -1) - np.diag(up[:-1], 1)
+        np.moveaxis(expected, axis, -1)[index] = np.linalg.solve(matrix, b)
+    couplings = [np.zeros(shape) for _ in range(6)]
+    couplings[2 * axis], couplings[2 * axis + 1] = lower, upper
+    kernels = host_kernels()
+    lines = diag.size // shape[axis]
+    sizes = (np.int64(lines), *(np.int32(n) for n in shape), np.int32(axis))
+    inverse, scaled = np.empty(shape), np.empty(shape)
+    kernels["line_factor"](None, None, (lower, diag, upper, inverse, scaled, *sizes))
+    x = np.zeros(tuple(n + 2 for n in shape))
+    for colour in (0, 1):
+        kernels["zebra_lines"](None, None, (inverse, scaled, *couplings, rhs, x, *sizes,
+                                            np.int32(colour)))
+    np.testing.assert_allclose(x[1:-1, 1:-1, 1:-1], expected, rtol=1e-12, atol=1e-12)
 
 
 # -- CUDA kernels: compiled on every machine with nvcc, compared with their NumPy twins on a GPU

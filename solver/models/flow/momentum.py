@@ -20,7 +20,6 @@ from solver.models.flow.staggered import (
     pad_zero,
 )
 from solver.numerics.cuda import THREADS, launch_blocks
-from solver.numerics.limiters import minmod, van_leer
 from solver.numerics.pointwise import Pointwise
 from solver.numerics.stencil import NEIGHBOURS, Stencil7
 
@@ -55,32 +54,9 @@ _CORRECTION_SIMPLE = Pointwise("correction_simple", "T area, T active, T diag", 
                                "d = area * active / diag", _correction_simple)
 
 
-def _tvd_host(limiter):
-    def correction(lower, upper, lower2, upper2, before, after, x_lower, x_upper, x_lower2,
-                   x_upper2, x_face, flux, usable_lower2, usable_upper2, out):
-        lower2 = np.where(before, lower2, lower)
-        upper2 = np.where(after, upper2, upper)
-        central = (upper - lower) / (x_upper - x_lower)
-        from_lower = limiter(np, (lower - lower2) / (x_lower - x_lower2), central) * (
-            x_face - x_lower)
-        from_upper = limiter(np, (upper2 - upper) / (x_upper2 - x_upper), central) * (
-            x_face - x_upper)
-        from_lower *= usable_lower2
-        from_upper *= usable_upper2
-        out[...] = flux * np.where(flux > 0.0, from_lower, from_upper)
-    return correction
-
-
-def _linear_upwind(xp, upwind, central):
-    return upwind
-
-
-# the deferred correction -F (phi_face_TVD - phi_face_upwind) of each convection scheme on the
-# host, by faces; on a GPU the kernel momentum_tvd_correction (numerics/kernels/convection.cu)
-# gathers it per cell, with the scheme's index in TVD_SCHEMES
+# the convection schemes of the deferred correction -F (phi_face_TVD - phi_face_upwind), by
+# their index in the kernel momentum_tvd_correction (numerics/kernels/convection.cu)
 TVD_SCHEMES = ("van_leer", "minmod", "linear_upwind")
-TVD_CORRECTION = {scheme: _tvd_host(limiter) for scheme, limiter in
-                  zip(TVD_SCHEMES, (van_leer, minmod, _linear_upwind), strict=True)}
 
 
 def _fixed_faces(*arrays):
@@ -328,11 +304,7 @@ class Component:
             self.neighbour_active[name] = mask
             self.neighbour_fixed[name] = value
 
-        # red-black colouring of the faces
-        idx = np.indices(self.shape).sum(axis=0) % 2 == 0
-        self.red = (xp.asarray(idx) & self.active).astype(solver.dtype)
-        self.black = (xp.asarray(~idx) & self.active).astype(solver.dtype)
-        self.residual = xp.zeros(self.shape, dtype=solver.dtype)
+        self.residual = xp.zeros(self.shape, dtype=solver.dtype)  # b - A u of the assembly
 
         # the diagonal and the right-hand side in one block: cleared by one pass per assembly
         self._accumulated = xp.zeros((2, *self.shape), dtype=solver.dtype)
@@ -365,17 +337,6 @@ class Component:
         return (st.diag, *(st.neighbour(name) for name in NEIGHBOURS), self.rhs, self.active_f,
                 phi)
 
-    def sweep(self, phi, sweeps: int) -> None:
-        """``sweeps`` red-black Gauss-Seidel sweeps on ``phi`` [m/s] on the host (each colour
-        update solves its rows exactly; fixed faces keep their values)."""
-        st, rhs, residual = self.stencil, self.rhs, self.residual
-        for _ in range(sweeps):
-            for colour in (self.red, self.black):
-                st.residual(phi, rhs, out=residual)
-                residual *= colour
-                residual /= st.diag
-                phi += residual
-
     def store_correction(self, simplec: bool) -> None:
         """The velocity-correction coefficient ``d_coefficient`` [m^2 s/kg] of the relaxed
         equation (SIMPLEC or SIMPLE)."""
@@ -388,35 +349,12 @@ class Component:
 
     def deferred_correction(self, phi, info, face_flux, scheme: str, kernels) -> None:
         """Add ``-F (phi_face_TVD - phi_face_upwind)`` of ``scheme`` along ``info``'s axis to
-        the right-hand side, for the face mass fluxes ``face_flux`` [kg/s]. A node across a
-        ghost cell (beyond a port) is no upwind value: zero slope there (``fluid_before`` /
-        ``fluid_after``); across the flow a node in solid neither (``usable``). ``kernels``:
-        the compiled kernels on a GPU (one launch, :meth:`_deferred_correction_kernel`), None
-        on the host (the faces' corrections, then their difference into each cell)."""
-        if kernels is not None:
-            self._deferred_correction_kernel(phi, info, face_flux, scheme, kernels)
-            return
-        d, rhs = info["axis"], self.rhs
-        padded = pad_edge(np, phi, d)
-        out = info.get("correction")
-        if out is None:
-            out = info["correction"] = np.empty(face_flux.shape, dtype=phi.dtype)
-        usable = info.get("usable")
-        TVD_CORRECTION[scheme](
-            phi[along_axis(d, LOWER)], phi[along_axis(d, UPPER)],
-            padded[along_axis(d, slice(None, -3))], padded[along_axis(d, slice(3, None))],
-            info.get("fluid_before", True), info.get("fluid_after", True),
-            info["x_lower"], info["x_upper"], info["x_lower2"], info["x_upper2"],
-            info["x_face"], face_flux,
-            1.0 if usable is None else usable[along_axis(d, slice(None, -3))],
-            1.0 if usable is None else usable[along_axis(d, slice(3, None))], out)
-        rhs[along_axis(d, LOWER)] -= out
-        rhs[along_axis(d, UPPER)] += out
-
-    def _deferred_correction_kernel(self, phi, info, face_flux, scheme: str, kernels) -> None:
-        """One ``momentum_tvd_correction`` launch: each cell gathers the corrections of its two
-        faces along ``info``'s axis (the fluxes across the axis read from the face nodes,
-        offset by one)."""
+        the right-hand side, for the face mass fluxes ``face_flux`` [kg/s]: one
+        ``momentum_tvd_correction`` kernel call of ``kernels`` (the compiled kernels), each
+        cell gathering the corrections of its two faces (the fluxes across the axis read from
+        the face nodes, offset by one). A node across a ghost cell (beyond a port) is no
+        upwind value: zero slope there (``fluid_before`` / ``fluid_after``); across the flow a
+        node in solid neither (``usable``)."""
         xp, d = self.xp, info["axis"]
         if "kernel_arguments" not in info:
             masks = "fluid_before" in info
@@ -506,22 +444,19 @@ class Component:
 def relax_components(components, velocities, alpha: float, sweeps: int, simplec: bool,
                      kernels) -> None:
     """Under-relax the assembled momentum equations by ``alpha``, run ``sweeps`` red-black
-    sweeps on each velocity component [m/s] and store the velocity-correction coefficients.
-    ``kernels``: the compiled kernels on a GPU, where one launch per colour sweeps all three
-    components (they are independent); None on the host."""
+    sweeps on each velocity component [m/s] (each colour update solves its rows exactly; fixed
+    faces keep their values) and store the velocity-correction coefficients. ``kernels``: the
+    compiled kernels, one ``rbgs_residual_colour`` call per colour sweeping all three
+    components (they are independent)."""
     for comp, phi in zip(components, velocities, strict=True):
         comp.under_relax(phi, alpha)
-    if kernels is not None:
-        arguments = [a for comp, phi in zip(components, velocities, strict=True)
-                     for a in comp.sweep_arguments(phi)]
-        sizes = [np.int32(n) for comp in components for n in comp.shape]
-        cells = sum(int(np.prod(comp.shape)) for comp in components)
-        for _ in range(sweeps):
-            for colour in (0, 1):
-                kernels["rbgs_residual_colour"](launch_blocks(cells), (THREADS,),
-                                                (*arguments, *sizes, np.int32(colour)))
-    else:
-        for comp, phi in zip(components, velocities, strict=True):
-            comp.sweep(phi, sweeps)
+    arguments = [a for comp, phi in zip(components, velocities, strict=True)
+                 for a in comp.sweep_arguments(phi)]
+    sizes = [np.int32(n) for comp in components for n in comp.shape]
+    cells = sum(int(np.prod(comp.shape)) for comp in components)
+    for _ in range(sweeps):
+        for colour in (0, 1):
+            kernels["rbgs_residual_colour"](launch_blocks(cells), (THREADS,),
+                                            (*arguments, *sizes, np.int32(colour)))
     for comp in components:
         comp.store_correction(simplec)

@@ -36,7 +36,7 @@ from solver.models.flow.staggered import (
     pad_edge,
 )
 from solver.numerics import pointwise
-from solver.numerics.cuda import cuda_kernels
+from solver.numerics.host_kernels import compiled_kernels
 from solver.numerics.linear.reuse import ReusedMultigrid
 from solver.numerics.linear.settings import CarriedValues, LinearSolve
 from solver.numerics.stencil import Stencil7
@@ -88,8 +88,8 @@ class FlowSolver(FlowRestart):
         self.full_grid = grid
         self.xp = xp = grid.backend.xp
         self.dtype = grid.dtype
-        # compiled CUDA kernels on a GPU (None on the host)
-        self.kernels = None if xp is np else cuda_kernels(xp, np.dtype(self.dtype).name)
+        # the compiled kernels (Numba loops on the host, CUDA on a GPU)
+        self.kernels = compiled_kernels(xp, np.dtype(self.dtype).name)
         self.settings = settings or FlowSettings()
         full_fluid = xp.asarray(fluid).astype(bool)
         if full_fluid.shape != grid.shape:

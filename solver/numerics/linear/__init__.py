@@ -39,15 +39,15 @@ Algorithm: cell-centred agglomeration multigrid on the structured grid
 
 All numerics use the stencil's array namespace (NumPy or CuPy); work arrays are allocated once per
 level; Krylov coefficients stay on the device, and the residual norm is brought to the host only
-every ``check_every`` iterations. On the host, sweeps are strided array operations and line
-solves use LAPACK (``?gttrs``). On a GPU every pass of the cycle is one kernel launch
-(``kernels/*.cu``: a red-black colour, a zebra colour of line solves, the operator, the
-residual restricted to the next level, the prolonged correction, the coarse operators of an
-update; the K-cycle's coefficient updates are elementwise passes of
-:mod:`solver.numerics.pointwise`), nothing in the cycle allocates, and the preconditioning
-cycle is captured once per hierarchy as a CUDA graph and replayed by one host operation
-(``cuda_graph``). Every kernel has a NumPy twin; ``tests/numerics/test_cuda_on_host.py`` also runs
-the CUDA source itself on the CPU.
+every ``check_every`` iterations. Every pass of the cycle is one call of a compiled kernel
+(``kernels/*.cu`` on a GPU, their Numba loops of :mod:`solver.numerics.host_kernels` on the
+host: a red-black colour, a zebra colour of line solves, the operator, the residual restricted
+to the next level, the prolonged correction, the coarse operators of an update; the K-cycle's
+coefficient updates are elementwise passes of :mod:`solver.numerics.pointwise`), nothing in the
+cycle allocates, and on a GPU the preconditioning cycle is captured once per hierarchy as a
+CUDA graph and replayed by one host operation (``cuda_graph``). Every kernel has a NumPy twin
+(``tests/gpu_twins.py``); ``tests/numerics/test_cuda_on_host.py`` runs the CUDA source itself on
+the CPU and the Numba loops against the twins.
 
 A hierarchy can follow an operator whose coefficients change in place (same pattern):
 :meth:`Multigrid.update` recomputes the coarse operators with the kept aggregation and
@@ -96,7 +96,6 @@ from solver.numerics.linear.smoothers import (
     SHIFTS,
     LineSmoother,
     PointSmoother,
-    TridiagonalLines,
     shifted,
     strong_line_axes,
 )
@@ -107,6 +106,6 @@ __all__ = [
     "Transfer", "DotProduct", "Multigrid", "solve", "METHODS", "GMRES_RESTART", "SMOOTHERS",
     "CYCLES", "MAX_COARSEST", "LINE_RATIO", "LINE_FRACTION", "LinearSolve", "SolveInfo",
     "CarriedValues",
-    "LevelInfo", "SHIFTS", "shifted", "PointSmoother", "TridiagonalLines", "LineSmoother",
+    "LevelInfo", "SHIFTS", "shifted", "PointSmoother", "LineSmoother",
     "strong_line_axes", "ReusedMultigrid"
 ]

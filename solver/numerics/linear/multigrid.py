@@ -11,7 +11,8 @@ import scipy.linalg
 import scipy.linalg.lapack
 
 from solver.backend import array_namespace, to_host
-from solver.numerics.cuda import THREADS, cuda_kernels, launch_blocks
+from solver.numerics.cuda import THREADS, launch_blocks
+from solver.numerics.host_kernels import compiled_kernels
 from solver.numerics.linear.coarsening import choose_factors, coarsen_stencil
 from solver.numerics.linear.krylov import run_krylov
 from solver.numerics.linear.settings import (
@@ -28,7 +29,7 @@ from solver.numerics.linear.smoothers import (
     strong_line_axes,
 )
 from solver.numerics.pointwise import Pointwise, dot_product, safe_ratio
-from solver.numerics.stencil import NEIGHBOURS, Stencil7, along_axis
+from solver.numerics.stencil import NEIGHBOURS, Stencil7
 
 
 def _inverse_diagonal(diag, inverse):
@@ -42,11 +43,9 @@ _INVERSE_DIAGONAL = Pointwise("inverse_diagonal", "T diag", "T inverse",
 
 
 class Level:
-    """Operator, work arrays and smoothers of one level (allocated once).
-
-    On a GPU the level also holds its compiled kernels (``kernels``, by name) and the operator
-    as contiguous arrays ``(diag, x_minus, ..., z_plus)`` (``operator``) for them; on the host
-    ``kernels`` is None.
+    """Operator, work arrays and smoothers of one level (allocated once), with the compiled
+    kernels (``kernels``, by name: CUDA on a GPU, Numba loops on the host) and the operator as
+    contiguous arrays ``(diag, x_minus, ..., z_plus)`` (``operator``) for them.
     """
 
     def __init__(self, stencil: Stencil7, line_axes=()):
@@ -62,10 +61,8 @@ class Level:
         self.rhs = xp.zeros(self.shape, dtype=dtype)
         self.tmp = xp.empty(self.shape, dtype=dtype)
         self.inverse = xp.empty(self.shape, dtype=dtype)
-        self.kernels = None if xp is np else cuda_kernels(xp, dtype.name)
-        if self.kernels is not None:
-            self.operator = tuple(xp.ascontiguousarray(a)
-                                  for a in (stencil.diag, *self.coefficients))
+        self.kernels = compiled_kernels(xp, dtype.name)
+        self.operator = tuple(xp.ascontiguousarray(a) for a in (stencil.diag, *self.coefficients))
         self._refresh_operator()
         self.line_axes = tuple(line_axes)
         self.smoothers = ([LineSmoother(self, axis) for axis in self.line_axes]
@@ -74,14 +71,9 @@ class Level:
     def _refresh_operator(self) -> None:
         xp, diag = self.xp, self.stencil.diag
         _INVERSE_DIAGONAL(xp, diag, self.inverse)
-        if self.kernels is not None:
-            for copy, array in zip(self.operator, (diag, *self.coefficients), strict=True):
-                if copy is not array:
-                    copy[...] = array
-            self.active = [True] * len(NEIGHBOURS)  # the kernels take every coupling
-        else:
-            # which neighbours couple at all (host arrays: no transfer)
-            self.active = [bool(c.any()) for c in self.coefficients]
+        for copy, array in zip(self.operator, (diag, *self.coefficients), strict=True):
+            if copy is not array:
+                copy[...] = array
 
     def refresh(self) -> None:
         """Take the operator after its coefficients changed in place (same shape and
@@ -105,11 +97,10 @@ class Level:
         """``out = A x`` for a halo-padded ``x`` (halo zero). ``out`` is cell-shaped, or
         halo-padded (then its interior is written); ``tmp``: scratch of the cell shape.
 
-        On a GPU one ``stencil_apply`` launch, when ``x`` has the level's precision (the
-        float64 Krylov iteration on a float32 hierarchy applies the operator by array
-        operations)."""
+        One ``stencil_apply`` kernel call when ``x`` has the level's precision (the float64
+        Krylov iteration on a float32 hierarchy applies the operator by array operations)."""
         xp = self.xp
-        if self.kernels is not None and padded.dtype == self.rhs.dtype:
+        if padded.dtype == self.rhs.dtype:
             nx, ny, nz = self.shape
             self.kernels["stencil_apply"](
                 launch_blocks(nx * ny * nz), (THREADS,),
@@ -119,65 +110,38 @@ class Level:
         target = out if out.shape == self.shape else out[1:-1, 1:-1, 1:-1]
         tmp = self.tmp if tmp is None else tmp
         xp.multiply(self.stencil.diag, padded[1:-1, 1:-1, 1:-1], out=target)
-        for (axis, offset), coef, on in zip(SHIFTS, self.coefficients, self.active,
-                                            strict=True):
-            if on:
-                xp.multiply(coef, shifted(padded, self.shape, axis, offset), out=tmp)
-                target -= tmp
+        for (axis, offset), coef in zip(SHIFTS, self.coefficients, strict=True):
+            xp.multiply(coef, shifted(padded, self.shape, axis, offset), out=tmp)
+            target -= tmp
         return out
 
 
 class Transfer:
     """Restriction of a level's residual to the next coarser level (the sum over each
-    aggregate) and prolongation of the coarse correction (injected into every cell of the
-    aggregate). On the host through block views of one work array; on a GPU one
-    ``residual_restrict`` and one ``prolong_add`` launch."""
+    aggregate: one ``residual_restrict`` kernel call) and prolongation of the coarse correction
+    (injected into every cell of the aggregate: one ``prolong_add`` call)."""
 
     def __init__(self, fine: Level, coarse: Level, factors):
-        xp = fine.xp
         self.fine, self.coarse = fine, coarse
         self.factors = tuple(int(f) for f in factors)
-        if fine.kernels is not None:
-            return
-        padded = tuple(nc * f for nc, f in zip(coarse.shape, factors, strict=True))
-        residual = xp.zeros(padded, dtype=fine.rhs.dtype)
-        blocks = []
-        for nc, f in zip(coarse.shape, factors, strict=True):
-            blocks += [nc, f]
-        self.residual_blocks = residual.reshape(blocks)
-        self.residual = residual[tuple(slice(0, n) for n in fine.shape)]
-        self.correction = fine.x_padded[tuple(slice(1, 1 + p) for p in padded)].reshape(blocks)
-        # the last coarse cell of an odd axis overlaps the upper halo, which is re-zeroed
-        self.halos = [fine.x_padded[along_axis(axis, slice(-1, None))]
-                      for axis in range(3) if padded[axis] > fine.shape[axis]]
 
     def restrict_residual(self) -> None:
         """``coarse.rhs = R (fine.rhs - A fine.x)``."""
         fine, coarse = self.fine, self.coarse
-        if fine.kernels is not None:
-            (nx, ny, nz), (cx, cy, cz) = fine.shape, coarse.shape
-            fine.kernels["residual_restrict"](
-                launch_blocks(cx * cy * cz), (THREADS,),
-                (*fine.operator, fine.rhs, fine.x_padded, coarse.rhs,
-                 *(np.int32(n) for n in (nx, ny, nz, *self.factors, cx, cy, cz))))
-            return
-        fine.apply(fine.x_padded, self.residual)
-        fine.xp.subtract(fine.rhs, self.residual, out=self.residual)
-        self.residual_blocks.sum(axis=(1, 3, 5), out=coarse.rhs)
+        (nx, ny, nz), (cx, cy, cz) = fine.shape, coarse.shape
+        fine.kernels["residual_restrict"](
+            launch_blocks(cx * cy * cz), (THREADS,),
+            (*fine.operator, fine.rhs, fine.x_padded, coarse.rhs,
+             *(np.int32(n) for n in (nx, ny, nz, *self.factors, cx, cy, cz))))
 
     def add_correction(self) -> None:
         """``fine.x += P coarse.x`` (halos stay zero)."""
         fine, coarse = self.fine, self.coarse
-        if fine.kernels is not None:
-            nx, ny, nz = fine.shape
-            fine.kernels["prolong_add"](
-                launch_blocks(nx * ny * nz), (THREADS,),
-                (coarse.x_padded, fine.x_padded,
-                 *(np.int32(n) for n in (nx, ny, nz, *self.factors, *coarse.shape[1:]))))
-            return
-        self.correction += coarse.x[:, None, :, None, :, None]
-        for halo in self.halos:
-            halo.fill(0)
+        nx, ny, nz = fine.shape
+        fine.kernels["prolong_add"](
+            launch_blocks(nx * ny * nz), (THREADS,),
+            (coarse.x_padded, fine.x_padded,
+             *(np.int32(n) for n in (nx, ny, nz, *self.factors, *coarse.shape[1:]))))
 
 
 class DotProduct:
@@ -429,17 +393,12 @@ class Multigrid:
         start = time.perf_counter()
         for fine, coarse, factors in zip(self.hierarchy[:-1], self.hierarchy[1:],
                                          self._factors, strict=False):
-            if fine.kernels is not None:
-                # one launch per level, into the coarse level's own arrays (coarse operators
-                # come from coarsen_stencil: contiguous, so ``operator`` holds the very arrays)
-                fine.kernels["coarsen_operator"](
-                    launch_blocks(int(np.prod(coarse.shape))), (THREADS,),
-                    (*fine.operator, *coarse.operator,
-                     *(np.int32(n) for n in (*fine.shape, *factors, *coarse.shape))))
-                continue
-            new = coarsen_stencil(fine.stencil, factors)
-            for name in ("diag", *NEIGHBOURS):
-                getattr(coarse.stencil, name)[...] = getattr(new, name)
+            # one kernel call per level, into the coarse level's own arrays (coarse operators
+            # come from coarsen_stencil: contiguous, so ``operator`` holds the very arrays)
+            fine.kernels["coarsen_operator"](
+                launch_blocks(int(np.prod(coarse.shape))), (THREADS,),
+                (*fine.operator, *coarse.operator,
+                 *(np.int32(n) for n in (*fine.shape, *factors, *coarse.shape))))
         for level in self.hierarchy:
             level.refresh()
         self._coarsest.refresh()

@@ -1,0 +1,440 @@
+"""The CPU engine: the CUDA kernels of :mod:`solver.numerics.cuda` compiled for the host by
+Numba, with the CUDA kernels' arguments and arithmetic.
+
+Each function here is the loop nest of the CUDA kernel of the same name (one loop iteration per
+CUDA thread, the same index arithmetic on flat C-ordered arrays, the same order of floating-point
+operations), so the solver's code calls one kernel interface on both backends:
+:func:`host_kernels` returns them by name, called as a CuPy ``RawKernel`` is,
+``kernel(grid, block, arguments)`` (grid and block are ignored on the host). A kernel is one
+compiled loop without temporaries, where the NumPy expressions it replaces made one pass and one
+temporary per operator. Compiled code is cached on disk (``cache=True``), so only the first run on
+a machine pays the compilation. Threads: one (the loops are written to run in parallel, but a
+cold-plate sweep runs many solves side by side in processes, and serial loops keep results
+identical run to run).
+"""
+
+from __future__ import annotations
+
+import functools
+
+import numba
+import numpy as np
+
+from solver.numerics.cuda import cuda_kernels
+
+_compile = functools.partial(numba.njit, cache=True, nogil=True)
+# helpers of the kernels' loops, inlined into them (a call per cell would cost more than its
+# arithmetic)
+_inline = functools.partial(numba.njit, cache=True, inline="always")
+
+
+@_inline
+def _flat(array):
+    """The flat view of a C-contiguous array (refused for any other: no silent copy)."""
+    return array.reshape(array.size)
+
+
+@_compile
+def _rbgs_colour(inverse_diag, x_minus, x_plus, y_minus, y_plus, z_minus, z_plus, rhs, x,
+                 nx, ny, nz, colour):
+    inverse_diag, rhs, x = _flat(inverse_diag), _flat(rhs), _flat(x)
+    x_minus, x_plus, y_minus = _flat(x_minus), _flat(x_plus), _flat(y_minus)
+    y_plus, z_minus, z_plus = _flat(y_plus), _flat(z_minus), _flat(z_plus)
+    sy = nz + 2
+    sx = (ny + 2) * (nz + 2)
+    for i in range(nx):
+        for j in range(ny):
+            for k in range((colour + i + j) & 1, nz, 2):
+                c = (i * ny + j) * nz + k
+                p = (i + 1) * sx + (j + 1) * sy + (k + 1)
+                acc = rhs[c]
+                acc += x_minus[c] * x[p - sx]
+                acc += x_plus[c] * x[p + sx]
+                acc += y_minus[c] * x[p - sy]
+                acc += y_plus[c] * x[p + sy]
+                acc += z_minus[c] * x[p - 1]
+                acc += z_plus[c] * x[p + 1]
+                x[p] = acc * inverse_diag[c]
+
+
+@_compile
+def _line_factor(minus, diag, plus, inverse_pivot, plus_scaled, lines, nx, ny, nz, axis):
+    """``line_factor`` with the cells in C order, which takes every line's positions in
+    order: the recurrence's ``previous`` is the line's scaled coupling one position back."""
+    minus, diag, plus = _flat(minus), _flat(diag), _flat(plus)
+    inverse_pivot, plus_scaled = _flat(inverse_pivot), _flat(plus_scaled)
+    step = ny * nz if axis == 0 else (nz if axis == 1 else 1)
+    for i in range(nx):
+        for j in range(ny):
+            for k in range(nz):
+                c = (i * ny + j) * nz + k
+                first = (i if axis == 0 else (j if axis == 1 else k)) == 0
+                previous = 0.0 if first else plus_scaled[c - step]
+                pivot = diag[c] - minus[c] * previous
+                inverse = 1.0 / pivot if abs(pivot) > 1e-12 * abs(diag[c]) else 0.0
+                inverse_pivot[c] = inverse
+                plus_scaled[c] = plus[c] * inverse
+
+
+@_compile
+def _zebra_lines(inverse_pivot, plus_scaled, x_minus, x_plus, y_minus, y_plus, z_minus, z_plus,
+                 rhs, x, lines, nx, ny, nz, axis, colour):
+    """``zebra_lines`` with the lines of a colour swept side by side, the contiguous z index
+    innermost (lines along x or y advance one position for all of them at once): the same
+    recurrence per line as the CUDA kernel's, whose ``previous`` is the line's value at the
+    position before (the halo's zero before the first), read back from ``x`` here."""
+    inverse_pivot, plus_scaled, rhs, x = (_flat(inverse_pivot), _flat(plus_scaled),
+                                          _flat(rhs), _flat(x))
+    x_minus, x_plus, y_minus = _flat(x_minus), _flat(x_plus), _flat(y_minus)
+    y_plus, z_minus, z_plus = _flat(y_plus), _flat(z_minus), _flat(z_plus)
+    py, px = nz + 2, (ny + 2) * (nz + 2)
+    minus = x_minus if axis == 0 else (y_minus if axis == 1 else z_minus)
+    line_step = px if axis == 0 else (py if axis == 1 else 1)
+    # forward elimination with the off-line neighbours (the other colour), in line order
+    for i in range(nx):
+        for j in range(ny):
+            if axis == 2:
+                if (i + j) & 1 != colour:
+                    continue
+                first, stride = 0, 1
+            else:
+                first, stride = (colour + (j if axis == 0 else i)) & 1, 2
+            for k in range(first, nz, stride):
+                c = (i * ny + j) * nz + k
+                p = (i + 1) * px + (j + 1) * py + (k + 1)
+                acc = rhs[c]
+                if axis != 0:
+                    acc += x_minus[c] * x[p - px] + x_plus[c] * x[p + px]
+                if axis != 1:
+                    acc += y_minus[c] * x[p - py] + y_plus[c] * x[p + py]
+                if axis != 2:
+                    acc += z_minus[c] * x[p - 1] + z_plus[c] * x[p + 1]
+                x[p] = (acc + minus[c] * x[p - line_step]) * inverse_pivot[c]
+    # back substitution in reverse line order (the last cell of each line keeps its value)
+    for i in range(nx - 2 if axis == 0 else nx - 1, -1, -1):
+        for j in range(ny - 2 if axis == 1 else ny - 1, -1, -1):
+            if axis == 2:
+                if (i + j) & 1 != colour:
+                    continue
+                first, stop, stride = nz - 2, -1, -1
+            else:
+                first, stop, stride = (colour + (j if axis == 0 else i)) & 1, nz, 2
+            for k in range(first, stop, stride):
+                p = (i + 1) * px + (j + 1) * py + (k + 1)
+                x[p] += plus_scaled[(i * ny + j) * nz + k] * x[p + line_step]
+
+
+@_compile
+def _stencil_apply(diag, x_minus, x_plus, y_minus, y_plus, z_minus, z_plus, x, out, nx, ny, nz,
+                   out_padded):
+    diag, x, out = _flat(diag), _flat(x), _flat(out)
+    x_minus, x_plus, y_minus = _flat(x_minus), _flat(x_plus), _flat(y_minus)
+    y_plus, z_minus, z_plus = _flat(y_plus), _flat(z_minus), _flat(z_plus)
+    py, px = nz + 2, (ny + 2) * (nz + 2)
+    for i in range(nx):
+        for j in range(ny):
+            for k in range(nz):
+                c = (i * ny + j) * nz + k
+                p = (i + 1) * px + (j + 1) * py + (k + 1)
+                # (A x) at the cell: operator_at of stencil.cu
+                ax = diag[c] * x[p] - (x_minus[c] * x[p - px] + x_plus[c] * x[p + px]
+                                       + y_minus[c] * x[p - py] + y_plus[c] * x[p + py]
+                                       + z_minus[c] * x[p - 1] + z_plus[c] * x[p + 1])
+                out[p if out_padded else c] = ax
+
+
+@_compile
+def _residual_restrict(diag, x_minus, x_plus, y_minus, y_plus, z_minus, z_plus, rhs, x,
+                       coarse_rhs, nx, ny, nz, fx, fy, fz, cx, cy, cz):
+    """``residual_restrict`` streaming through the fine cells in order: each coarse cell
+    receives its fine residuals in the order of the CUDA kernel's loops (C order within the
+    aggregate), so the sums are the same."""
+    diag, rhs, x, coarse_rhs = _flat(diag), _flat(rhs), _flat(x), _flat(coarse_rhs)
+    x_minus, x_plus, y_minus = _flat(x_minus), _flat(x_plus), _flat(y_minus)
+    y_plus, z_minus, z_plus = _flat(y_plus), _flat(z_minus), _flat(z_plus)
+    py, px = nz + 2, (ny + 2) * (nz + 2)
+    coarse_rhs[:cx * cy * cz] = 0.0
+    for i in range(nx):
+        for j in range(ny):
+            row = ((i // fx) * cy + j // fy) * cz
+            for k in range(nz):
+                c = (i * ny + j) * nz + k
+                p = (i + 1) * px + (j + 1) * py + (k + 1)
+                # (A x) at the cell: operator_at of stencil.cu
+                ax = diag[c] * x[p] - (x_minus[c] * x[p - px] + x_plus[c] * x[p + px]
+                                       + y_minus[c] * x[p - py] + y_plus[c] * x[p + py]
+                                       + z_minus[c] * x[p - 1] + z_plus[c] * x[p + 1])
+                coarse_rhs[row + k // fz] += rhs[c] - ax
+
+
+@_compile
+def _prolong_add(coarse_x, x, nx, ny, nz, fx, fy, fz, cy, cz):
+    coarse_x, x = _flat(coarse_x), _flat(x)
+    for i in range(nx):
+        for j in range(ny):
+            for k in range(nz):
+                p = ((i + 1) * (ny + 2) + (j + 1)) * (nz + 2) + (k + 1)
+                q = ((i // fx + 1) * (cy + 2) + (j // fy + 1)) * (cz + 2) + (k // fz + 1)
+                x[p] += coarse_x[q]
+
+
+@_compile
+def _cell_operator(diag, x_minus, x_plus, y_minus, y_plus, z_minus, z_plus, x, rhs, out, nx, ny,
+                   nz, residual):
+    diag, x, rhs, out = _flat(diag), _flat(x), _flat(rhs), _flat(out)
+    x_minus, x_plus, y_minus = _flat(x_minus), _flat(x_plus), _flat(y_minus)
+    y_plus, z_minus, z_plus = _flat(y_plus), _flat(z_minus), _flat(z_plus)
+    sx = ny * nz
+    for i in range(nx):
+        for j in range(ny):
+            for k in range(nz):
+                c = (i * ny + j) * nz + k
+                # (A x) at the cell, each neighbour only where it exists, subtracted in the
+                # order of Stencil7.apply (unpadded_operator_at of smoothers.cu)
+                ax = diag[c] * x[c]
+                if i > 0:
+                    ax -= x_minus[c] * x[c - sx]
+                if i < nx - 1:
+                    ax -= x_plus[c] * x[c + sx]
+                if j > 0:
+                    ax -= y_minus[c] * x[c - nz]
+                if j < ny - 1:
+                    ax -= y_plus[c] * x[c + nz]
+                if k > 0:
+                    ax -= z_minus[c] * x[c - 1]
+                if k < nz - 1:
+                    ax -= z_plus[c] * x[c + 1]
+                out[c] = rhs[c] - ax if residual else ax
+
+
+@_compile
+def _rbgs_residual_field(diag, x_minus, x_plus, y_minus, y_plus, z_minus, z_plus, rhs, active, x,
+                         nx, ny, nz, colour):
+    """One colour of the residual-form red-black sweep on one unpadded field
+    (``rbgs_residual_cell`` of smoothers.cu on every cell)."""
+    diag, rhs, active, x = _flat(diag), _flat(rhs), _flat(active), _flat(x)
+    x_minus, x_plus, y_minus = _flat(x_minus), _flat(x_plus), _flat(y_minus)
+    y_plus, z_minus, z_plus = _flat(y_plus), _flat(z_minus), _flat(z_plus)
+    sx = ny * nz
+    for i in range(nx):
+        for j in range(ny):
+            for k in range((colour + i + j) & 1, nz, 2):
+                c = (i * ny + j) * nz + k
+                if active[c] == 0.0:
+                    continue
+                # (A x) at the cell, each neighbour only where it exists, subtracted in the
+                # order of Stencil7.apply (unpadded_operator_at of smoothers.cu)
+                ax = diag[c] * x[c]
+                if i > 0:
+                    ax -= x_minus[c] * x[c - sx]
+                if i < nx - 1:
+                    ax -= x_plus[c] * x[c + sx]
+                if j > 0:
+                    ax -= y_minus[c] * x[c - nz]
+                if j < ny - 1:
+                    ax -= y_plus[c] * x[c + nz]
+                if k > 0:
+                    ax -= z_minus[c] * x[c - 1]
+                if k < nz - 1:
+                    ax -= z_plus[c] * x[c + 1]
+                x[c] += (rhs[c] - ax) / diag[c]
+
+
+def _rbgs_residual_colour(*arguments):
+    """Up to three fields of their own shapes (``rbgs_residual_colour``: the momentum
+    components), one after the other; a field of shape (0, 0, 0) is absent."""
+    fields, sizes, colour = arguments[:30], arguments[30:39], arguments[39]
+    for f in range(3):
+        nx, ny, nz = sizes[3 * f:3 * f + 3]
+        if nx * ny * nz:
+            _rbgs_residual_field(*fields[10 * f:10 * f + 10], nx, ny, nz, colour)
+
+
+@_inline
+def _diffusive_link(plus, minus, c, step):
+    return max(min(plus[c], minus[c + step]), 0.0)
+
+
+@_inline
+def _boundary_series(sink, inward):
+    return 1.0 / (1.0 / sink + 0.5 / inward) if (sink > 0 and inward > 0) else sink
+
+
+@_compile
+def _coarsen_operator(diag, x_minus, x_plus, y_minus, y_plus, z_minus, z_plus, coarse_diag,
+                      coarse_x_minus, coarse_x_plus, coarse_y_minus, coarse_y_plus,
+                      coarse_z_minus, coarse_z_plus, nx, ny, nz, fx, fy, fz, cx, cy, cz):
+    diag = _flat(diag)
+    minus = (_flat(x_minus), _flat(y_minus), _flat(z_minus))
+    plus = (_flat(x_plus), _flat(y_plus), _flat(z_plus))
+    coarse_diag = _flat(coarse_diag)
+    coarse_minus_out = (_flat(coarse_x_minus), _flat(coarse_y_minus), _flat(coarse_z_minus))
+    coarse_plus_out = (_flat(coarse_x_plus), _flat(coarse_y_plus), _flat(coarse_z_plus))
+    nx, ny, nz = np.int64(nx), np.int64(ny), np.int64(nz)
+    fx, fy, fz = np.int64(fx), np.int64(fy), np.int64(fz)
+    n = (nx, ny, nz)
+    f = (fx, fy, fz)
+    step = (ny * nz, nz, np.int64(1))
+    for ci in range(cx):
+        for cj in range(cy):
+            for ck in range(cz):
+                cc = (ci * cy + cj) * cz + ck
+                first = (ci * fx, cj * fy, ck * fz)
+                coarse_minus = np.zeros(3)
+                coarse_plus = np.zeros(3)
+                coupled_sink = 0.0
+                coupled_cells = 0.0
+                isolated_sink = 0.0
+                for a in range(fx):
+                    for b in range(fy):
+                        for d in range(fz):
+                            index = (first[0] + a, first[1] + b, first[2] + d)
+                            if index[0] >= nx or index[1] >= ny or index[2] >= nz:
+                                continue
+                            c = index[0] * step[0] + index[1] * step[1] + index[2]
+                            sink = diag[c] - (minus[0][c] + plus[0][c] + minus[1][c]
+                                              + plus[1][c] + minus[2][c] + plus[2][c])
+                            isolated = (abs(minus[0][c]) + abs(plus[0][c]) + abs(minus[1][c])
+                                        + abs(plus[1][c]) + abs(minus[2][c]) + abs(plus[2][c])
+                                        == 0.0)
+                            boundary = sink
+                            for axis in range(3):
+                                i, size = index[axis], n[axis]
+                                shrink = 1.0 - 1.0 / f[axis]
+                                if f[axis] == 2 and size > 1:
+                                    if i == 0:
+                                        boundary = min(boundary, _boundary_series(
+                                            sink, _diffusive_link(plus[axis], minus[axis], c,
+                                                                  step[axis])))
+                                    if size % 2 == 0 and i == size - 1:
+                                        boundary = min(boundary, _boundary_series(
+                                            sink, _diffusive_link(plus[axis], minus[axis],
+                                                                  c - step[axis], step[axis])))
+                                if i == first[axis] + f[axis] - 1:
+                                    coarse_plus[axis] += plus[axis][c] - (
+                                        shrink * _diffusive_link(plus[axis], minus[axis], c,
+                                                                 step[axis])
+                                        if i < size - 1 else 0.0)
+                                if i == first[axis]:
+                                    coarse_minus[axis] += minus[axis][c] - (
+                                        shrink * _diffusive_link(plus[axis], minus[axis],
+                                                                 c - step[axis], step[axis])
+                                        if i > 0 else 0.0)
+                            if isolated:
+                                isolated_sink += sink
+                            else:
+                                coupled_sink += boundary
+                                coupled_cells += 1.0
+                for axis in range(3):
+                    coarse_minus_out[axis][cc] = coarse_minus[axis]
+                    coarse_plus_out[axis][cc] = coarse_plus[axis]
+                coarse_diag[cc] = ((coupled_sink if coupled_cells > 0 else isolated_sink)
+                                   + coarse_minus[0] + coarse_plus[0] + coarse_minus[1]
+                                   + coarse_plus[1] + coarse_minus[2] + coarse_plus[2])
+
+
+@_inline
+def _limited_slope(upwind, central, scheme):
+    if scheme == 2:
+        return upwind
+    product = upwind * central
+    if not product > 0.0:
+        return 0.0
+    if scheme == 0:
+        return 2.0 * product / (upwind + central)
+    return np.copysign(min(abs(upwind), abs(central)), central)
+
+
+@_inline
+def _index_along(i, j, k, d, m, ny, nz, extent):
+    if d == 0:
+        return (m * ny + j) * nz + k
+    if d == 1:
+        return (i * extent + m) * nz + k
+    return (i * ny + j) * extent + m
+
+
+@_compile
+def _momentum_tvd_correction(phi, flux, before, after, usable, x_lower, x_upper, x_lower2,
+                             x_upper2, x_face, rhs, nx, ny, nz, d, flux_offset, masks,
+                             has_usable, scheme):
+    phi, flux, rhs = _flat(phi), _flat(flux), _flat(rhs)
+    before, after, usable = _flat(before), _flat(after), _flat(usable)
+    n = nx if d == 0 else (ny if d == 1 else nz)
+    for i in range(nx):
+        for j in range(ny):
+            for k in range(nz):
+                m = i if d == 0 else (j if d == 1 else k)
+                below = 0.0
+                above = 0.0
+                for side in range(2):
+                    f = m - 1 + side
+                    if f < 0 or f > n - 2:
+                        continue
+                    face = _index_along(i, j, k, d, f, ny, nz, n - 1)
+                    lower = phi[_index_along(i, j, k, d, f, ny, nz, n)]
+                    upper = phi[_index_along(i, j, k, d, f + 1, ny, nz, n)]
+                    lower2 = (phi[_index_along(i, j, k, d, f - 1 if f > 0 else 0, ny, nz, n)]
+                              if (before[face] if masks else True) else lower)
+                    upper2 = (phi[_index_along(i, j, k, d, f + 2 if f + 2 < n else n - 1, ny,
+                                               nz, n)]
+                              if (after[face] if masks else True) else upper)
+                    usable_lower2 = (usable[_index_along(i, j, k, d, f, ny, nz, n + 2)]
+                                     if has_usable else 1.0)
+                    usable_upper2 = (usable[_index_along(i, j, k, d, f + 3, ny, nz, n + 2)]
+                                     if has_usable else 1.0)
+                    central = (upper - lower) / (x_upper[f] - x_lower[f])
+                    from_lower = (_limited_slope((lower - lower2) / (x_lower[f] - x_lower2[f]),
+                                                 central, scheme)
+                                  * (x_face[f] - x_lower[f]) * usable_lower2)
+                    from_upper = (_limited_slope((upper2 - upper) / (x_upper2[f] - x_upper[f]),
+                                                 central, scheme)
+                                  * (x_face[f] - x_upper[f]) * usable_upper2)
+                    flow = flux[_index_along(i, j, k, d, f + flux_offset, ny, nz,
+                                             n - 1 + 2 * flux_offset)]
+                    value = flow * (from_lower if flow > 0 else from_upper)
+                    if side == 0:
+                        below = value
+                    else:
+                        above = value
+                c = (i * ny + j) * nz + k
+                rhs[c] = (rhs[c] - above) + below
+
+
+class HostKernel:
+    """A compiled host loop called as a CuPy ``RawKernel``: ``kernel(grid, block, args)``."""
+
+    def __init__(self, function):
+        self.function = function
+
+    def __call__(self, grid, block, arguments) -> None:
+        self.function(*arguments)
+
+
+HOST_KERNELS = {
+    "rbgs_colour": _rbgs_colour,
+    "rbgs_residual_colour": _rbgs_residual_colour,
+    "line_factor": _line_factor,
+    "zebra_lines": _zebra_lines,
+    "stencil_apply": _stencil_apply,
+    "residual_restrict": _residual_restrict,
+    "prolong_add": _prolong_add,
+    "coarsen_operator": _coarsen_operator,
+    "cell_operator": _cell_operator,
+    "momentum_tvd_correction": _momentum_tvd_correction,
+}
+
+
+def compiled_kernels(xp, dtype_name: str) -> dict:
+    """The kernels by name for ``xp``'s arrays of precision ``dtype_name``: the host loops of
+    this module on NumPy, the CUDA kernels (:func:`solver.numerics.cuda.cuda_kernels`) on
+    CuPy."""
+    return host_kernels() if xp is np else cuda_kernels(xp, dtype_name)
+
+
+@functools.cache
+def host_kernels() -> dict:
+    """The compiled host kernels by name (:data:`HOST_KERNELS`), called as the CUDA kernels
+    of :func:`solver.numerics.cuda.cuda_kernels` are; Numba compiles each for the precision of
+    the arrays it is called with."""
+    return {name: HostKernel(function) for name, function in HOST_KERNELS.items()}
