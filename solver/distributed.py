@@ -32,6 +32,7 @@ This is Dask's own scheduler: coolsim adds no scheduler of its own.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, NamedTuple
 
@@ -98,8 +99,9 @@ def local_cluster(n_workers: int = 2, processes: bool = True, gpus: int = 0, **k
     Parameters
     ----------
     n_workers : int
-        Workers (each single-threaded: solves use the cores through NumPy/BLAS or the GPU).
-        With ``gpus > 0`` there is one worker per GPU.
+        Workers (each runs one job at a time; worker processes share the cores among their
+        compiled kernels' threads, ``NUMBA_NUM_THREADS``). With ``gpus > 0`` there is one
+        worker per GPU.
     processes : bool
         Worker processes (True, isolates crashes) or threads in this process (False, starts
         faster; for tests and light jobs).
@@ -114,6 +116,9 @@ def local_cluster(n_workers: int = 2, processes: bool = True, gpus: int = 0, **k
     if gpus:
         n_workers = gpus
         kwargs.setdefault("resources", {"GPU": 1})
+    if processes:  # the cores shared among the workers' compiled kernels (numerics.host_kernels)
+        threads = max(1, (os.cpu_count() or 1) // n_workers)
+        kwargs.setdefault("env", {"NUMBA_NUM_THREADS": str(threads)})
     with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
         return LocalCluster(n_workers=n_workers, threads_per_worker=1, processes=processes,
                             dashboard_address=None, **kwargs)

@@ -8,24 +8,45 @@ operations), so the solver's code calls one kernel interface on both backends:
 ``kernel(grid, block, arguments)`` (grid and block are ignored on the host). A kernel is one
 compiled loop without temporaries, where the NumPy expressions it replaces made one pass and one
 temporary per operator. Compiled code is cached on disk (``cache=True``), so only the first run on
-a machine pays the compilation. Threads: one (the loops are written to run in parallel, but a
-cold-plate sweep runs many solves side by side in processes, and serial loops keep results
-identical run to run).
+a machine pays the compilation.
+
+Threads: every kernel is compiled twice, serial and with its outermost loop (``prange``) split
+among Numba's threads (as many as the machine has cores, ``NUMBA_NUM_THREADS``); a call on at
+least :data:`PARALLEL_CELLS` cells takes the threaded one. Each loop iteration writes its own
+cells and reads none that another writes in the same call (a colour reads the other colour, a
+restriction's coarse cells are split among the threads whole), so both give the same bits.
 """
 
 from __future__ import annotations
 
 import functools
+import types
 
 import numba
 import numpy as np
+from numba import prange
 
 from solver.numerics.cuda import cuda_kernels
 
-_compile = functools.partial(numba.njit, cache=True, nogil=True)
+# a call on this many cells or more runs on all of Numba's threads (fewer: one thread, whose
+# loop costs less than waking the others)
+PARALLEL_CELLS = 8192
+
 # helpers of the kernels' loops, inlined into them (a call per cell would cost more than its
 # arithmetic)
 _inline = functools.partial(numba.njit, cache=True, inline="always")
+
+
+def _compiled(function, parallel: bool):
+    """``function`` compiled by Numba, its ``prange`` loops threaded when ``parallel``. The
+    threaded variant compiles a copy under its own name, so the two have separate disk
+    caches."""
+    if parallel:
+        function = types.FunctionType(function.__code__, function.__globals__,
+                                      function.__name__, function.__defaults__,
+                                      function.__closure__)
+        function.__qualname__ += "_threaded"
+    return numba.njit(function, cache=True, nogil=True, parallel=parallel)
 
 
 @_inline
@@ -34,7 +55,6 @@ def _flat(array):
     return array.reshape(array.size)
 
 
-@_compile
 def _rbgs_colour(inverse_diag, x_minus, x_plus, y_minus, y_plus, z_minus, z_plus, rhs, x,
                  nx, ny, nz, colour):
     inverse_diag, rhs, x = _flat(inverse_diag), _flat(rhs), _flat(x)
@@ -42,7 +62,8 @@ def _rbgs_colour(inverse_diag, x_minus, x_plus, y_minus, y_plus, z_minus, z_plus
     y_plus, z_minus, z_plus = _flat(y_plus), _flat(z_minus), _flat(z_plus)
     sy = nz + 2
     sx = (ny + 2) * (nz + 2)
-    for i in range(nx):
+    for row in prange(nx):
+        i = np.int64(row)  # (prange counts unsigned)
         for j in range(ny):
             for k in range((colour + i + j) & 1, nz, 2):
                 c = (i * ny + j) * nz + k
@@ -57,15 +78,17 @@ def _rbgs_colour(inverse_diag, x_minus, x_plus, y_minus, y_plus, z_minus, z_plus
                 x[p] = acc * inverse_diag[c]
 
 
-@_compile
 def _line_factor(minus, diag, plus, inverse_pivot, plus_scaled, lines, nx, ny, nz, axis):
-    """``line_factor`` with the cells in C order, which takes every line's positions in
-    order: the recurrence's ``previous`` is the line's scaled coupling one position back."""
+    """``line_factor`` with the lines side by side, each line's positions in order (the
+    outermost loop runs across the lines): the recurrence's ``previous`` is the line's scaled
+    coupling one position back."""
     minus, diag, plus = _flat(minus), _flat(diag), _flat(plus)
     inverse_pivot, plus_scaled = _flat(inverse_pivot), _flat(plus_scaled)
     step = ny * nz if axis == 0 else (nz if axis == 1 else 1)
-    for i in range(nx):
-        for j in range(ny):
+    lines_across = ny if axis == 0 else nx
+    for across in prange(lines_across):
+        for along in range(nx if axis == 0 else ny):
+            i, j = _line_cell(across, along, axis)
             for k in range(nz):
                 c = (i * ny + j) * nz + k
                 first = (i if axis == 0 else (j if axis == 1 else k)) == 0
@@ -76,13 +99,21 @@ def _line_factor(minus, diag, plus, inverse_pivot, plus_scaled, lines, nx, ny, n
                 plus_scaled[c] = plus[c] * inverse
 
 
-@_compile
+@_inline
+def _line_cell(across, along, axis):
+    """Indices ``(i, j)`` of a loop over lines along ``axis``: ``across`` indexes the outer
+    loop (y for lines along x, else x), ``along`` the middle one."""
+    across, along = np.int64(across), np.int64(along)  # (prange counts unsigned)
+    return (along, across) if axis == 0 else (across, along)
+
+
 def _zebra_lines(inverse_pivot, plus_scaled, x_minus, x_plus, y_minus, y_plus, z_minus, z_plus,
                  rhs, x, lines, nx, ny, nz, axis, colour):
     """``zebra_lines`` with the lines of a colour swept side by side, the contiguous z index
-    innermost (lines along x or y advance one position for all of them at once): the same
-    recurrence per line as the CUDA kernel's, whose ``previous`` is the line's value at the
-    position before (the halo's zero before the first), read back from ``x`` here."""
+    innermost (lines along x or y advance one position for all of them at once, the outermost
+    loop runs across the lines): the same recurrence per line as the CUDA kernel's, whose
+    ``previous`` is the line's value at the position before (the halo's zero before the
+    first), read back from ``x`` here."""
     inverse_pivot, plus_scaled, rhs, x = (_flat(inverse_pivot), _flat(plus_scaled),
                                           _flat(rhs), _flat(x))
     x_minus, x_plus, y_minus = _flat(x_minus), _flat(x_plus), _flat(y_minus)
@@ -90,9 +121,12 @@ def _zebra_lines(inverse_pivot, plus_scaled, x_minus, x_plus, y_minus, y_plus, z
     py, px = nz + 2, (ny + 2) * (nz + 2)
     minus = x_minus if axis == 0 else (y_minus if axis == 1 else z_minus)
     line_step = px if axis == 0 else (py if axis == 1 else 1)
-    # forward elimination with the off-line neighbours (the other colour), in line order
-    for i in range(nx):
-        for j in range(ny):
+    middle = nx if axis == 0 else ny
+    lines_across = ny if axis == 0 else nx
+    for across in prange(lines_across):
+        # forward elimination with the off-line neighbours (the other colour), in line order
+        for along in range(middle):
+            i, j = _line_cell(across, along, axis)
             if axis == 2:
                 if (i + j) & 1 != colour:
                     continue
@@ -110,9 +144,9 @@ def _zebra_lines(inverse_pivot, plus_scaled, x_minus, x_plus, y_minus, y_plus, z
                 if axis != 2:
                     acc += z_minus[c] * x[p - 1] + z_plus[c] * x[p + 1]
                 x[p] = (acc + minus[c] * x[p - line_step]) * inverse_pivot[c]
-    # back substitution in reverse line order (the last cell of each line keeps its value)
-    for i in range(nx - 2 if axis == 0 else nx - 1, -1, -1):
-        for j in range(ny - 2 if axis == 1 else ny - 1, -1, -1):
+        # back substitution in reverse line order (the last cell of each line keeps its value)
+        for along in range(middle - 2 if axis < 2 else middle - 1, -1, -1):
+            i, j = _line_cell(across, along, axis)
             if axis == 2:
                 if (i + j) & 1 != colour:
                     continue
@@ -124,14 +158,14 @@ def _zebra_lines(inverse_pivot, plus_scaled, x_minus, x_plus, y_minus, y_plus, z
                 x[p] += plus_scaled[(i * ny + j) * nz + k] * x[p + line_step]
 
 
-@_compile
 def _stencil_apply(diag, x_minus, x_plus, y_minus, y_plus, z_minus, z_plus, x, out, nx, ny, nz,
                    out_padded):
     diag, x, out = _flat(diag), _flat(x), _flat(out)
     x_minus, x_plus, y_minus = _flat(x_minus), _flat(x_plus), _flat(y_minus)
     y_plus, z_minus, z_plus = _flat(y_plus), _flat(z_minus), _flat(z_plus)
     py, px = nz + 2, (ny + 2) * (nz + 2)
-    for i in range(nx):
+    for row in prange(nx):
+        i = np.int64(row)  # (prange counts unsigned)
         for j in range(ny):
             for k in range(nz):
                 c = (i * ny + j) * nz + k
@@ -143,34 +177,35 @@ def _stencil_apply(diag, x_minus, x_plus, y_minus, y_plus, z_minus, z_plus, x, o
                 out[p if out_padded else c] = ax
 
 
-@_compile
 def _residual_restrict(diag, x_minus, x_plus, y_minus, y_plus, z_minus, z_plus, rhs, x,
                        coarse_rhs, nx, ny, nz, fx, fy, fz, cx, cy, cz):
-    """``residual_restrict`` streaming through the fine cells in order: each coarse cell
-    receives its fine residuals in the order of the CUDA kernel's loops (C order within the
-    aggregate), so the sums are the same."""
+    """``residual_restrict`` streaming through the fine cells of each layer of coarse cells
+    in order: each coarse cell receives its fine residuals in the order of the CUDA kernel's
+    loops (C order within the aggregate), so the sums are the same."""
     diag, rhs, x, coarse_rhs = _flat(diag), _flat(rhs), _flat(x), _flat(coarse_rhs)
     x_minus, x_plus, y_minus = _flat(x_minus), _flat(x_plus), _flat(y_minus)
     y_plus, z_minus, z_plus = _flat(y_plus), _flat(z_minus), _flat(z_plus)
     py, px = nz + 2, (ny + 2) * (nz + 2)
-    coarse_rhs[:cx * cy * cz] = 0.0
-    for i in range(nx):
-        for j in range(ny):
-            row = ((i // fx) * cy + j // fy) * cz
-            for k in range(nz):
-                c = (i * ny + j) * nz + k
-                p = (i + 1) * px + (j + 1) * py + (k + 1)
-                # (A x) at the cell: operator_at of stencil.cu
-                ax = diag[c] * x[p] - (x_minus[c] * x[p - px] + x_plus[c] * x[p + px]
-                                       + y_minus[c] * x[p - py] + y_plus[c] * x[p + py]
-                                       + z_minus[c] * x[p - 1] + z_plus[c] * x[p + 1])
-                coarse_rhs[row + k // fz] += rhs[c] - ax
+    for layer in prange(cx):  # a thread sums whole coarse cells
+        ci = np.int64(layer)
+        coarse_rhs[ci * cy * cz:(ci + 1) * cy * cz] = 0.0
+        for i in range(ci * fx, min(ci * fx + fx, nx)):
+            for j in range(ny):
+                row = (ci * cy + j // fy) * cz
+                for k in range(nz):
+                    c = (i * ny + j) * nz + k
+                    p = (i + 1) * px + (j + 1) * py + (k + 1)
+                    # (A x) at the cell: operator_at of stencil.cu
+                    ax = diag[c] * x[p] - (x_minus[c] * x[p - px] + x_plus[c] * x[p + px]
+                                           + y_minus[c] * x[p - py] + y_plus[c] * x[p + py]
+                                           + z_minus[c] * x[p - 1] + z_plus[c] * x[p + 1])
+                    coarse_rhs[row + k // fz] += rhs[c] - ax
 
 
-@_compile
 def _prolong_add(coarse_x, x, nx, ny, nz, fx, fy, fz, cy, cz):
     coarse_x, x = _flat(coarse_x), _flat(x)
-    for i in range(nx):
+    for row in prange(nx):
+        i = np.int64(row)  # (prange counts unsigned)
         for j in range(ny):
             for k in range(nz):
                 p = ((i + 1) * (ny + 2) + (j + 1)) * (nz + 2) + (k + 1)
@@ -178,14 +213,14 @@ def _prolong_add(coarse_x, x, nx, ny, nz, fx, fy, fz, cy, cz):
                 x[p] += coarse_x[q]
 
 
-@_compile
 def _cell_operator(diag, x_minus, x_plus, y_minus, y_plus, z_minus, z_plus, x, rhs, out, nx, ny,
                    nz, residual):
     diag, x, rhs, out = _flat(diag), _flat(x), _flat(rhs), _flat(out)
     x_minus, x_plus, y_minus = _flat(x_minus), _flat(x_plus), _flat(y_minus)
     y_plus, z_minus, z_plus = _flat(y_plus), _flat(z_minus), _flat(z_plus)
     sx = ny * nz
-    for i in range(nx):
+    for row in prange(nx):
+        i = np.int64(row)  # (prange counts unsigned)
         for j in range(ny):
             for k in range(nz):
                 c = (i * ny + j) * nz + k
@@ -207,7 +242,6 @@ def _cell_operator(diag, x_minus, x_plus, y_minus, y_plus, z_minus, z_plus, x, r
                 out[c] = rhs[c] - ax if residual else ax
 
 
-@_compile
 def _rbgs_residual_field(diag, x_minus, x_plus, y_minus, y_plus, z_minus, z_plus, rhs, active, x,
                          nx, ny, nz, colour):
     """One colour of the residual-form red-black sweep on one unpadded field
@@ -216,7 +250,8 @@ def _rbgs_residual_field(diag, x_minus, x_plus, y_minus, y_plus, z_minus, z_plus
     x_minus, x_plus, y_minus = _flat(x_minus), _flat(x_plus), _flat(y_minus)
     y_plus, z_minus, z_plus = _flat(y_plus), _flat(z_minus), _flat(z_plus)
     sx = ny * nz
-    for i in range(nx):
+    for row in prange(nx):
+        i = np.int64(row)  # (prange counts unsigned)
         for j in range(ny):
             for k in range((colour + i + j) & 1, nz, 2):
                 c = (i * ny + j) * nz + k
@@ -240,16 +275,6 @@ def _rbgs_residual_field(diag, x_minus, x_plus, y_minus, y_plus, z_minus, z_plus
                 x[c] += (rhs[c] - ax) / diag[c]
 
 
-def _rbgs_residual_colour(*arguments):
-    """Up to three fields of their own shapes (``rbgs_residual_colour``: the momentum
-    components), one after the other; a field of shape (0, 0, 0) is absent."""
-    fields, sizes, colour = arguments[:30], arguments[30:39], arguments[39]
-    for f in range(3):
-        nx, ny, nz = sizes[3 * f:3 * f + 3]
-        if nx * ny * nz:
-            _rbgs_residual_field(*fields[10 * f:10 * f + 10], nx, ny, nz, colour)
-
-
 @_inline
 def _diffusive_link(plus, minus, c, step):
     return max(min(plus[c], minus[c + step]), 0.0)
@@ -260,7 +285,6 @@ def _boundary_series(sink, inward):
     return 1.0 / (1.0 / sink + 0.5 / inward) if (sink > 0 and inward > 0) else sink
 
 
-@_compile
 def _coarsen_operator(diag, x_minus, x_plus, y_minus, y_plus, z_minus, z_plus, coarse_diag,
                       coarse_x_minus, coarse_x_plus, coarse_y_minus, coarse_y_plus,
                       coarse_z_minus, coarse_z_plus, nx, ny, nz, fx, fy, fz, cx, cy, cz):
@@ -275,7 +299,8 @@ def _coarsen_operator(diag, x_minus, x_plus, y_minus, y_plus, z_minus, z_plus, c
     n = (nx, ny, nz)
     f = (fx, fy, fz)
     step = (ny * nz, nz, np.int64(1))
-    for ci in range(cx):
+    for row in prange(cx):
+        ci = np.int64(row)
         for cj in range(cy):
             for ck in range(cz):
                 cc = (ci * cy + cj) * cz + ck
@@ -354,14 +379,14 @@ def _index_along(i, j, k, d, m, ny, nz, extent):
     return (i * ny + j) * extent + m
 
 
-@_compile
 def _momentum_tvd_correction(phi, flux, before, after, usable, x_lower, x_upper, x_lower2,
                              x_upper2, x_face, rhs, nx, ny, nz, d, flux_offset, masks,
                              has_usable, scheme):
     phi, flux, rhs = _flat(phi), _flat(flux), _flat(rhs)
     before, after, usable = _flat(before), _flat(after), _flat(usable)
     n = nx if d == 0 else (ny if d == 1 else nz)
-    for i in range(nx):
+    for row in prange(nx):
+        i = np.int64(row)  # (prange counts unsigned)
         for j in range(ny):
             for k in range(nz):
                 m = i if d == 0 else (j if d == 1 else k)
@@ -402,26 +427,43 @@ def _momentum_tvd_correction(phi, flux, before, after, usable, x_lower, x_upper,
 
 
 class HostKernel:
-    """A compiled host loop called as a CuPy ``RawKernel``: ``kernel(grid, block, args)``."""
+    """A compiled host loop called as a CuPy ``RawKernel``: ``kernel(grid, block, args)``;
+    the threaded variant where the array ``args[work]`` has at least ``parallel_cells``
+    elements."""
 
-    def __init__(self, function):
-        self.function = function
+    def __init__(self, function, work: int, parallel_cells: int):
+        self.serial = _compiled(function, parallel=False)
+        self.threaded = _compiled(function, parallel=True)
+        self.work, self.parallel_cells = work, parallel_cells
 
     def __call__(self, grid, block, arguments) -> None:
-        self.function(*arguments)
+        threaded = arguments[self.work].size >= self.parallel_cells
+        (self.threaded if threaded else self.serial)(*arguments)
 
 
+class ThreeFieldKernel(HostKernel):
+    """``rbgs_residual_colour``: up to three fields of their own shapes (the momentum
+    components), each swept by the one-field loop; a field of shape (0, 0, 0) is absent."""
+
+    def __call__(self, grid, block, arguments) -> None:
+        fields, sizes, colour = arguments[:30], arguments[30:39], arguments[39]
+        for f in range(3):
+            nx, ny, nz = sizes[3 * f:3 * f + 3]
+            if nx * ny * nz:
+                super().__call__(grid, block, (*fields[10 * f:10 * f + 10], nx, ny, nz, colour))
+
+
+# each kernel's loop nest, and the index of the argument whose size measures its work
 HOST_KERNELS = {
-    "rbgs_colour": _rbgs_colour,
-    "rbgs_residual_colour": _rbgs_residual_colour,
-    "line_factor": _line_factor,
-    "zebra_lines": _zebra_lines,
-    "stencil_apply": _stencil_apply,
-    "residual_restrict": _residual_restrict,
-    "prolong_add": _prolong_add,
-    "coarsen_operator": _coarsen_operator,
-    "cell_operator": _cell_operator,
-    "momentum_tvd_correction": _momentum_tvd_correction,
+    "rbgs_colour": (_rbgs_colour, 7),
+    "line_factor": (_line_factor, 1),
+    "zebra_lines": (_zebra_lines, 8),
+    "stencil_apply": (_stencil_apply, 0),
+    "residual_restrict": (_residual_restrict, 7),
+    "prolong_add": (_prolong_add, 1),
+    "coarsen_operator": (_coarsen_operator, 0),
+    "cell_operator": (_cell_operator, 0),
+    "momentum_tvd_correction": (_momentum_tvd_correction, 0),
 }
 
 
@@ -433,8 +475,13 @@ def compiled_kernels(xp, dtype_name: str) -> dict:
 
 
 @functools.cache
-def host_kernels() -> dict:
-    """The compiled host kernels by name (:data:`HOST_KERNELS`), called as the CUDA kernels
-    of :func:`solver.numerics.cuda.cuda_kernels` are; Numba compiles each for the precision of
-    the arrays it is called with."""
-    return {name: HostKernel(function) for name, function in HOST_KERNELS.items()}
+def host_kernels(parallel_cells: int = PARALLEL_CELLS) -> dict:
+    """The compiled host kernels by name (:data:`HOST_KERNELS` and
+    ``rbgs_residual_colour``), called as the CUDA kernels of
+    :func:`solver.numerics.cuda.cuda_kernels` are; threaded on ``parallel_cells`` cells or
+    more. Numba compiles each for the precision of the arrays it is called with."""
+    kernels = {name: HostKernel(function, work, parallel_cells)
+               for name, (function, work) in HOST_KERNELS.items()}
+    kernels["rbgs_residual_colour"] = ThreeFieldKernel(_rbgs_residual_field, 7,
+                                                       parallel_cells)
+    return kernels

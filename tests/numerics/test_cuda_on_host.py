@@ -1,10 +1,10 @@
 """The compiled kernels against the NumPy twins that the CuPy stand-in runs
 (``tests/gpu_twins.py``) and the host code of the solver, on random inputs with odd sizes, to
-1e-12 relative, for both engines: the CUDA sources themselves, run on the CPU (compiled as C++ by
-g++, threads one after another: ``tests/cuda_on_host.py``), and the Numba loops of
-:mod:`solver.numerics.host_kernels` that the CPU backend runs. Every raw kernel and every
-elementwise pass; contraction into fused multiply-adds is off here, so a GPU may differ by a
-few ulps."""
+1e-12 relative, for both engines: the CUDA sources themselves, run on the CPU (compiled as C++
+by g++, threads one after another: ``tests/cuda_on_host.py``), and the Numba loops of
+:mod:`solver.numerics.host_kernels` that the CPU backend runs, serial and threaded. Every raw
+kernel and every elementwise pass; contraction into fused multiply-adds is off here, so a GPU
+may differ by a few ulps."""
 
 import shutil
 
@@ -22,12 +22,15 @@ SHAPE = (7, 6, 5)
 NO_GXX = pytest.mark.skipif(shutil.which("g++") is None, reason="g++ not installed")
 
 
-@pytest.fixture(scope="module", params=[pytest.param("cuda source", marks=NO_GXX), "numba"])
+@pytest.fixture(scope="module", params=[pytest.param("cuda source", marks=NO_GXX), "numba",
+                                        "numba threaded"])
 def cuda(request, tmp_path_factory):
     """The raw kernels by name, called as CuPy calls them: the CUDA source compiled by g++,
-    or the host kernels."""
+    or the host kernels, serial or threaded (on every size)."""
     if request.param == "numba":
-        return host_kernels()
+        return host_kernels(parallel_cells=np.iinfo(np.int64).max)
+    if request.param == "numba threaded":
+        return host_kernels(parallel_cells=1)
     from cuda_on_host import HostKernels
 
     return HostKernels(cuda_source("float64"), tmp_path_factory.mktemp("cuda"))

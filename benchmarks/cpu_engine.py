@@ -1,0 +1,109 @@
+"""The CPU engine against earlier revisions, side by side in one run: the channel plate example
+(``cases/coldplate_channels.toml``) timed by ``benchmarks/coldplate_examples.py`` of each
+revision, the revisions taking turns (this machine's speed drifts by tens of percent from run to
+run, so alternating rounds compare like with like).
+
+Each earlier revision is checked out into a temporary ``git worktree`` and runs its own code
+and its own copy of the case file, in its own process, with the same Python environment; the
+working tree runs as it is. Per run it records flow, energy and total seconds, SIMPLEC
+iterations, the flow cost per cell and iteration [ns] and the pressure drop and thermal
+resistance (to show the revisions solve the same problem); per revision the best round and
+the median. The working tree's kernels are compiled before the first round (a warm-up run), so
+no round pays Numba's one-off compilation.
+
+Prints one JSON record and writes it to ``benchmarks/results/cpu_engine.json`` (atomically).
+
+Usage: ``python benchmarks/cpu_engine.py [--rounds N] REVISION [REVISION ...]`` (e.g. the
+revision an issue was filed at and the last one before a change).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from solver.output.atomic import atomic_write_text  # noqa: E402
+
+RESULTS = ROOT / "benchmarks" / "results" / "cpu_engine.json"
+CASE = Path("cases") / "coldplate_channels.toml"
+
+
+def _run(tree: Path) -> dict:
+    """One run of the channel plate by ``tree``'s own benchmark script and code."""
+    environment = {**os.environ, "PYTHONPATH": str(tree), "OPENBLAS_NUM_THREADS": "1"}
+    result = subprocess.run([sys.executable, str(tree / "benchmarks" / "coldplate_examples.py"),
+                             str(tree / CASE)], cwd=tree, env=environment, capture_output=True,
+                            text=True, check=True)
+    record = json.loads(result.stdout.strip().splitlines()[-1])
+    cells, iterations = record["cells"], record["flow_iterations"]
+    return {"flow_s": record["flow_seconds"], "energy_s": record["energy_seconds"],
+            "total_s": record["total_seconds"], "flow_iterations": iterations,
+            "flow_ns_per_cell_iteration": 1e9 * record["flow_seconds"] / (cells * iterations),
+            "pressure_drop_Pa": record["pressure_drop_Pa"],
+            "thermal_resistance_K_per_W": record["thermal_resistance_K_per_W"],
+            "load_1min": round(os.getloadavg()[0], 2)}
+
+
+def _summary(runs: list[dict]) -> dict:
+    keys = ("flow_s", "energy_s", "total_s", "flow_ns_per_cell_iteration")
+    return {"best": {k: round(min(r[k] for r in runs), 3) for k in keys},
+            "median": {k: round(statistics.median(r[k] for r in runs), 3) for k in keys}}
+
+
+def main(argv: list[str]) -> int:
+    rounds = 2
+    if "--rounds" in argv:
+        at = argv.index("--rounds")
+        rounds = int(argv[at + 1])
+        argv = argv[:at] + argv[at + 2:]
+    if not argv or any(a in ("-h", "--help") for a in argv):
+        print(__doc__)
+        return 0
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
+                          capture_output=True, check=True).stdout.strip()
+    dirty = bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
+                                cwd=ROOT, text=True, capture_output=True, check=True).stdout)
+    label = f"{head} (working tree{', modified' if dirty else ''})"
+    with tempfile.TemporaryDirectory() as folder:
+        trees = {label: ROOT}
+        for revision in argv:
+            tree = Path(folder) / revision
+            subprocess.run(["git", "worktree", "add", "--detach", str(tree), revision],
+                           cwd=ROOT, capture_output=True, check=True)
+            trees[revision] = tree
+        try:
+            _run(ROOT)  # compiles the working tree's kernels once
+            runs = {name: [] for name in trees}
+            for _ in range(rounds):
+                for name, tree in trees.items():
+                    runs[name].append(_run(tree))
+                    print(json.dumps({"revision": name, **runs[name][-1]}), file=sys.stderr,
+                          flush=True)
+        finally:
+            for tree in trees.values():
+                if tree != ROOT:
+                    subprocess.run(["git", "worktree", "remove", "--force", str(tree)],
+                                   cwd=ROOT, capture_output=True, check=False)
+    record = {"benchmark": "cpu_engine", "case": str(CASE),
+              "machine": {"cpu": platform.processor() or platform.machine(),
+                          "cores": os.cpu_count(), "python": platform.python_version()},
+              "rounds": rounds,
+              "revisions": {name: {**_summary(r), "runs": r} for name, r in runs.items()}}
+    text = json.dumps(record, indent=1)
+    print(text)
+    RESULTS.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(RESULTS, text + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))
