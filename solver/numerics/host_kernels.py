@@ -158,6 +158,15 @@ def _zebra_lines(inverse_pivot, plus_scaled, x_minus, x_plus, y_minus, y_plus, z
                 x[p] += plus_scaled[(i * ny + j) * nz + k] * x[p + line_step]
 
 
+@_inline
+def _operator_at(diag, x_minus, x_plus, y_minus, y_plus, z_minus, z_plus, centre, west, east,
+                 south, north, bottom, top):
+    """``(A x)`` at a cell from its coefficients and the values of ``x`` at it and its six
+    neighbours (``operator_at`` of stencil.cu; scalars only, so inlining costs nothing)."""
+    return diag * centre - (x_minus * west + x_plus * east + y_minus * south + y_plus * north
+                            + z_minus * bottom + z_plus * top)
+
+
 def _stencil_apply(diag, x_minus, x_plus, y_minus, y_plus, z_minus, z_plus, x, out, nx, ny, nz,
                    out_padded):
     diag, x, out = _flat(diag), _flat(x), _flat(out)
@@ -170,11 +179,10 @@ def _stencil_apply(diag, x_minus, x_plus, y_minus, y_plus, z_minus, z_plus, x, o
             for k in range(nz):
                 c = (i * ny + j) * nz + k
                 p = (i + 1) * px + (j + 1) * py + (k + 1)
-                # (A x) at the cell: operator_at of stencil.cu
-                ax = diag[c] * x[p] - (x_minus[c] * x[p - px] + x_plus[c] * x[p + px]
-                                       + y_minus[c] * x[p - py] + y_plus[c] * x[p + py]
-                                       + z_minus[c] * x[p - 1] + z_plus[c] * x[p + 1])
-                out[p if out_padded else c] = ax
+                out[p if out_padded else c] = _operator_at(
+                    diag[c], x_minus[c], x_plus[c], y_minus[c], y_plus[c], z_minus[c],
+                    z_plus[c], x[p], x[p - px], x[p + px], x[p - py], x[p + py], x[p - 1],
+                    x[p + 1])
 
 
 def _residual_restrict(diag, x_minus, x_plus, y_minus, y_plus, z_minus, z_plus, rhs, x,
@@ -195,11 +203,10 @@ def _residual_restrict(diag, x_minus, x_plus, y_minus, y_plus, z_minus, z_plus, 
                 for k in range(nz):
                     c = (i * ny + j) * nz + k
                     p = (i + 1) * px + (j + 1) * py + (k + 1)
-                    # (A x) at the cell: operator_at of stencil.cu
-                    ax = diag[c] * x[p] - (x_minus[c] * x[p - px] + x_plus[c] * x[p + px]
-                                           + y_minus[c] * x[p - py] + y_plus[c] * x[p + py]
-                                           + z_minus[c] * x[p - 1] + z_plus[c] * x[p + 1])
-                    coarse_rhs[row + k // fz] += rhs[c] - ax
+                    coarse_rhs[row + k // fz] += rhs[c] - _operator_at(
+                        diag[c], x_minus[c], x_plus[c], y_minus[c], y_plus[c], z_minus[c],
+                        z_plus[c], x[p], x[p - px], x[p + px], x[p - py], x[p + py],
+                        x[p - 1], x[p + 1])
 
 
 def _prolong_add(coarse_x, x, nx, ny, nz, fx, fy, fz, cy, cz):
@@ -213,52 +220,24 @@ def _prolong_add(coarse_x, x, nx, ny, nz, fx, fy, fz, cy, cz):
                 x[p] += coarse_x[q]
 
 
-def _cell_operator(diag, x_minus, x_plus, y_minus, y_plus, z_minus, z_plus, x, rhs, out, nx, ny,
-                   nz, residual):
-    diag, x, rhs, out = _flat(diag), _flat(x), _flat(rhs), _flat(out)
+def _unpadded_pass(diag, x_minus, x_plus, y_minus, y_plus, z_minus, z_plus, x, rhs, out, active,
+                   nx, ny, nz, sweep, residual, colour):
+    """The seven-point operator on an unpadded field, for two kernels: ``cell_operator``
+    (``sweep`` 0: ``out = A x``, or ``rhs - A x`` with ``residual``) and one field of
+    ``rbgs_residual_colour`` (``sweep`` 1: on the cells of ``colour`` where ``active`` is not
+    zero, ``x += (rhs - A x) / diag``). Each neighbour is taken only where it exists, subtracted
+    in the order of ``Stencil7.apply`` (``unpadded_operator_at`` of smoothers.cu)."""
+    diag, x, rhs, out, active = _flat(diag), _flat(x), _flat(rhs), _flat(out), _flat(active)
     x_minus, x_plus, y_minus = _flat(x_minus), _flat(x_plus), _flat(y_minus)
     y_plus, z_minus, z_plus = _flat(y_plus), _flat(z_minus), _flat(z_plus)
     sx = ny * nz
     for row in prange(nx):
         i = np.int64(row)  # (prange counts unsigned)
         for j in range(ny):
-            for k in range(nz):
+            for k in range((colour + i + j) & 1 if sweep else 0, nz, 2 if sweep else 1):
                 c = (i * ny + j) * nz + k
-                # (A x) at the cell, each neighbour only where it exists, subtracted in the
-                # order of Stencil7.apply (unpadded_operator_at of smoothers.cu)
-                ax = diag[c] * x[c]
-                if i > 0:
-                    ax -= x_minus[c] * x[c - sx]
-                if i < nx - 1:
-                    ax -= x_plus[c] * x[c + sx]
-                if j > 0:
-                    ax -= y_minus[c] * x[c - nz]
-                if j < ny - 1:
-                    ax -= y_plus[c] * x[c + nz]
-                if k > 0:
-                    ax -= z_minus[c] * x[c - 1]
-                if k < nz - 1:
-                    ax -= z_plus[c] * x[c + 1]
-                out[c] = rhs[c] - ax if residual else ax
-
-
-def _rbgs_residual_field(diag, x_minus, x_plus, y_minus, y_plus, z_minus, z_plus, rhs, active, x,
-                         nx, ny, nz, colour):
-    """One colour of the residual-form red-black sweep on one unpadded field
-    (``rbgs_residual_cell`` of smoothers.cu on every cell)."""
-    diag, rhs, active, x = _flat(diag), _flat(rhs), _flat(active), _flat(x)
-    x_minus, x_plus, y_minus = _flat(x_minus), _flat(x_plus), _flat(y_minus)
-    y_plus, z_minus, z_plus = _flat(y_plus), _flat(z_minus), _flat(z_plus)
-    sx = ny * nz
-    for row in prange(nx):
-        i = np.int64(row)  # (prange counts unsigned)
-        for j in range(ny):
-            for k in range((colour + i + j) & 1, nz, 2):
-                c = (i * ny + j) * nz + k
-                if active[c] == 0.0:
+                if sweep and active[c] == 0.0:
                     continue
-                # (A x) at the cell, each neighbour only where it exists, subtracted in the
-                # order of Stencil7.apply (unpadded_operator_at of smoothers.cu)
                 ax = diag[c] * x[c]
                 if i > 0:
                     ax -= x_minus[c] * x[c - sx]
@@ -272,7 +251,26 @@ def _rbgs_residual_field(diag, x_minus, x_plus, y_minus, y_plus, z_minus, z_plus
                     ax -= z_minus[c] * x[c - 1]
                 if k < nz - 1:
                     ax -= z_plus[c] * x[c + 1]
-                x[c] += (rhs[c] - ax) / diag[c]
+                if sweep:
+                    x[c] += (rhs[c] - ax) / diag[c]
+                else:
+                    out[c] = rhs[c] - ax if residual else ax
+
+
+_OFF, _ON = np.int32(0), np.int32(1)
+
+
+def _cell_operator_arguments(arguments):
+    """``cell_operator``'s arguments for :func:`_unpadded_pass` (``rhs`` stands in for the
+    unread ``active``)."""
+    *operator, x, rhs, out, nx, ny, nz, residual = arguments
+    return (*operator, x, rhs, out, rhs, nx, ny, nz, _OFF, residual, _OFF)
+
+
+def _rbgs_field_arguments(arguments):
+    """One field of ``rbgs_residual_colour`` for :func:`_unpadded_pass`."""
+    *operator, rhs, active, x, nx, ny, nz, colour = arguments
+    return (*operator, x, rhs, x, active, nx, ny, nz, _ON, _OFF, colour)
 
 
 @_inline
@@ -427,17 +425,21 @@ def _momentum_tvd_correction(phi, flux, before, after, usable, x_lower, x_upper,
 
 
 class HostKernel:
-    """A compiled host loop called as a CuPy ``RawKernel``: ``kernel(grid, block, args)``;
-    the threaded variant where the array ``args[work]`` has at least ``parallel_cells``
+    """A compiled host loop called as a CuPy ``RawKernel``: ``kernel(grid, block, args)``
+    (``arguments``, when given, turns the CUDA kernel's arguments into the loop's); the
+    threaded variant where the array ``args[work]`` has at least ``parallel_cells``
     elements."""
 
-    def __init__(self, function, work: int, parallel_cells: int):
+    def __init__(self, function, work: int, parallel_cells: int, arguments=None):
         self.serial = _compiled(function, parallel=False)
         self.threaded = _compiled(function, parallel=True)
         self.work, self.parallel_cells = work, parallel_cells
+        self.arguments = arguments
 
     def __call__(self, grid, block, arguments) -> None:
         threaded = arguments[self.work].size >= self.parallel_cells
+        if self.arguments is not None:
+            arguments = self.arguments(arguments)
         (self.threaded if threaded else self.serial)(*arguments)
 
 
@@ -462,7 +464,6 @@ HOST_KERNELS = {
     "residual_restrict": (_residual_restrict, 7),
     "prolong_add": (_prolong_add, 1),
     "coarsen_operator": (_coarsen_operator, 0),
-    "cell_operator": (_cell_operator, 0),
     "momentum_tvd_correction": (_momentum_tvd_correction, 0),
 }
 
@@ -476,12 +477,14 @@ def compiled_kernels(xp, dtype_name: str) -> dict:
 
 @functools.cache
 def host_kernels(parallel_cells: int = PARALLEL_CELLS) -> dict:
-    """The compiled host kernels by name (:data:`HOST_KERNELS` and
+    """The compiled host kernels by name (:data:`HOST_KERNELS`, ``cell_operator`` and
     ``rbgs_residual_colour``), called as the CUDA kernels of
     :func:`solver.numerics.cuda.cuda_kernels` are; threaded on ``parallel_cells`` cells or
     more. Numba compiles each for the precision of the arrays it is called with."""
     kernels = {name: HostKernel(function, work, parallel_cells)
                for name, (function, work) in HOST_KERNELS.items()}
-    kernels["rbgs_residual_colour"] = ThreeFieldKernel(_rbgs_residual_field, 7,
-                                                       parallel_cells)
+    kernels["cell_operator"] = HostKernel(_unpadded_pass, 0, parallel_cells,
+                                          _cell_operator_arguments)
+    kernels["rbgs_residual_colour"] = ThreeFieldKernel(_unpadded_pass, 7, parallel_cells,
+                                                       _rbgs_field_arguments)
     return kernels
