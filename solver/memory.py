@@ -14,6 +14,7 @@ sweep records per point.
 
 from __future__ import annotations
 
+import gc
 import importlib
 import os
 from pathlib import Path
@@ -56,7 +57,10 @@ def resident_memory() -> tuple[int, int]:
 def restart_peak_memory() -> bool:
     """Start the peak of :func:`resident_memory` afresh from the memory resident now (Linux
     4.0 or later: ``5`` written to ``/proc/self/clear_refs``, proc(5)); False where that is not
-    possible (the peak then runs from the process's start)."""
+    possible (the peak then runs from the process's start). Unreachable objects are collected
+    first: garbage of earlier work freed by a collection during the next would otherwise hide
+    that work's memory below the restarted peak."""
+    gc.collect()
     try:
         CLEAR_REFS.write_text("5")
     except OSError:
