@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -31,6 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from benchmarks.example_runtimes import machine  # noqa: E402
 from solver.output.atomic import atomic_write_text  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "cpu_engine.json"
@@ -94,8 +94,7 @@ def main(argv: list[str]) -> int:
                     subprocess.run(["git", "worktree", "remove", "--force", str(tree)],
                                    cwd=ROOT, capture_output=True, check=False)
     record = {"benchmark": "cpu_engine", "case": str(CASE),
-              "machine": {"cpu": platform.processor() or platform.machine(),
-                          "cores": os.cpu_count(), "python": platform.python_version()},
+              "machine": machine(),
               "rounds": rounds,
               "revisions": {name: {**_summary(r), "runs": r} for name, r in runs.items()}}
     text = json.dumps(record, indent=1)

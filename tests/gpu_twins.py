@@ -7,13 +7,12 @@ convention of the stand-in: ``fn(grid, block, args)`` with every device array as
 C-ordered NumPy buffer (a view: results are written into it).
 
 Each twin does its arithmetic with NumPy array operations (``Stencil7``'s array path, the
-Thomas recurrence vectorised over lines below, the host path of the momentum deferred
-correction), independently of the kernels' loops, so the stand-in runs check the kernels'
+Thomas recurrence vectorised over lines below, the momentum deferred correction face by
+face), independently of the kernels' loops, so the stand-in runs check the kernels'
 indexing (layouts, colours, halos, aggregates) against array code, and
 ``tests/numerics/test_cuda_on_host.py`` checks the CUDA source and the Numba loops of
 ``solver.numerics.host_kernels`` against these twins.
 """
-
 
 import numpy as np
 
@@ -39,21 +38,21 @@ def _interior(buffer, shape):
         1:-1, 1:-1, 1:-1]
 
 
-def thomas_factors(xp, lower, diag, upper, inverse, upper_scaled) -> None:
+def thomas_factors(lower, diag, upper, inverse, upper_scaled) -> None:
     """Thomas factors of tridiagonal systems ``d x_k - l x_(k-1) - u x_(k+1) = b`` stored with
     the line index last: ``inverse`` (the inverse pivots, 0 where a pivot vanishes against the
     diagonal: a decoupled row) and ``upper_scaled`` (``u`` times the inverse pivot), written in
     place; one loop step per line position, vectorised over the lines."""
-    previous = xp.zeros_like(diag[..., 0])
+    previous = np.zeros_like(diag[..., 0])
     for k in range(diag.shape[-1]):
         pivot = diag[..., k] - lower[..., k] * previous
-        ok = xp.abs(pivot) > 1e-12 * xp.abs(diag[..., k])
-        inverse[..., k] = xp.where(ok, 1.0 / xp.where(ok, pivot, 1.0), 0.0)
+        ok = np.abs(pivot) > 1e-12 * np.abs(diag[..., k])
+        inverse[..., k] = np.where(ok, 1.0 / np.where(ok, pivot, 1.0), 0.0)
         upper_scaled[..., k] = upper[..., k] * inverse[..., k]
         previous = upper_scaled[..., k]
 
 
-def thomas_solve(xp, lower, inverse, upper_scaled, work) -> None:
+def thomas_solve(lower, inverse, upper_scaled, work) -> None:
     """Solve tridiagonal systems factorised by :func:`thomas_factors` in place: ``work`` holds
     the right-hand sides on entry (line index last) and the solutions on exit."""
     work[..., 0] *= inverse[..., 0]
@@ -80,7 +79,7 @@ def line_factor(grid, block, args):
     minus, diag, plus, inverse, plus_scaled, lines, nx, ny, nz, axis = args
     shape, axis = (int(nx), int(ny), int(nz)), int(axis)
     _covers(grid, block, int(lines))
-    thomas_factors(np, *(_line_layout(_cells(a, shape), axis)
+    thomas_factors(*(_line_layout(_cells(a, shape), axis)
                          for a in (minus, diag, plus, inverse, plus_scaled)))
 
 
@@ -99,7 +98,7 @@ def zebra_lines(grid, block, args):
     others = [n for a, n in enumerate(shape) if a != axis]
     selected = (np.add.outer(np.arange(others[0]), np.arange(others[1])) % 2) == int(colour)
     work = _line_layout(acc, axis)[selected]
-    thomas_solve(np, _line_layout(coefficients[2 * axis], axis)[selected],
+    thomas_solve(_line_layout(coefficients[2 * axis], axis)[selected],
                  _line_layout(_cells(inverse, shape), axis)[selected],
                  _line_layout(_cells(plus_scaled, shape), axis)[selected], work)
     _line_layout(interior, axis)[selected] = work

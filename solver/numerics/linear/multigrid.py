@@ -8,7 +8,6 @@ import time
 
 import numpy as np
 import scipy.linalg
-import scipy.linalg.lapack
 
 from solver.backend import array_namespace, to_host
 from solver.numerics.cuda import THREADS, launch_blocks
