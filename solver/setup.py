@@ -367,6 +367,7 @@ def settings_from_case(case) -> ColdPlateSettings:
         monitors=MonitorSettings(m.pressure_drop, m.outlet_temperature, m.peak_temperature,
                                  m.window),
         max_passes=case.solver.nonlinear.max_iterations,
+        early_pass_factor=case.solver.nonlinear.early_pass_factor,
         checkpoint_interval=f.checkpoint_interval if case.output.checkpoint else 0,
         gravity=None if f.gravity is None else tuple(f.gravity),
         time=time_settings(f.time) if f.mode == "time_averaged" else None)

@@ -233,6 +233,11 @@ class NonlinearSection(Section):
                                                                      "change between Picard "
                                                                      "iterations at convergence")
     max_iterations: int = Field(20, ge=1, description="[-] maximum Picard iterations")
+    early_pass_factor: float = Field(
+        100.0, ge=1.0, description="[-] factor on the flow tolerances (residuals and pressure-drop "
+                                 "monitor) of the flow-energy passes before the pass monitors "
+                                 "settle; the passes after that converge fully (1: every pass "
+                                 "converges fully)")
 
 
 class SolverSection(Section):

@@ -41,7 +41,13 @@ tolerances **and** the inlet-to-outlet pressure drop changed by less than its re
 tolerance over the monitor window. The energy solve is a linear solve (upwind) or a converged
 deferred correction (TVD). In a coupled run, passes repeat until the pressure drop, the outlet
 temperature rise and the peak temperature rise change by less than their monitor tolerances
-from one pass to the next. A diverging run (NaN, residual growth) stops with
+from one pass to the next. Until they do, each pass stops its flow at ``early_pass_factor``
+(100 by default) times the flow tolerances: the properties it is solved with are still
+changing, so converging it fully buys nothing (an inexact Picard iteration). Once the monitors
+settle on such a loose flow, the passes converge fully and the monitors must settle again; a
+first pass is loose only where the bulk rise ``Q / (m cp)`` alone varies the viscosity by more
+than ``property_tolerance`` (so a run that stays one pass converges that pass fully). A
+diverging run (NaN, residual growth) stops with
 :class:`solver.models.flow.DivergenceError` naming the likely cause; the last good state is kept in
 the checkpoint and no field file is written.
 
@@ -77,7 +83,13 @@ from solver.boundaries.patches import SIDES, side_axis
 from solver.boundaries.ports import port_faces
 from solver.boundaries.thermal import FixedTemperature, HeatFlux, boundary_names, face_owners
 from solver.models.coldplate.inlet_faces import energy_boundaries
-from solver.models.coldplate.monitors import CORRECTION_RTOL, ColdPlateSettings, SolveMonitors
+from solver.models.coldplate.monitors import (
+    ACCELERATION_DEPTH,
+    CORRECTION_RTOL,
+    ColdPlateSettings,
+    SolveMonitors,
+)
+from solver.models.coldplate.passages import flow_split, inlet_reynolds_number
 from solver.models.coldplate.probes import face_weights
 from solver.models.energy.solve import ConductionSolve, solve_energy
 from solver.models.flow.simplec import FlowSolver
@@ -245,9 +257,31 @@ class ColdPlate:
                                              dtype=self.grid.dtype))
 
     # -- solve ----------------------------------------------------------------------------------
-    def _solve_flow(self, progress, checkpoint, history) -> bool:
-        """Outer SIMPLEC iterations until residuals and the pressure-drop monitor hold (or,
-        with time settings, the time-averaged flow)."""
+    def _flow_tolerance_factor(self, passes: int) -> float:
+        """Factor on this pass's flow tolerances (residuals and pressure-drop monitor):
+        ``early_pass_factor`` while the coolant properties still change from pass to pass, 1
+        once the pass monitors have settled (the passes from there on converge fully), in the
+        last pass allowed, and in a first pass that may stay the only one."""
+        s = self.settings
+        if (self.monitors.tight or passes >= s.max_passes or s.time is not None
+                or self.buoyant or s.early_pass_factor <= 1.0):
+            return 1.0
+        if self.coupled:
+            return s.early_pass_factor
+        # a first pass is loose only where the passes will surely be coupled: the bulk
+        # temperature rise Q / (m cp) alone changes the viscosity by more than the tolerance
+        heat = float(self.xp.sum(self.model.heat_source * self.grid.cell_volumes()))
+        capacity = self.flow.inflow_rate() * float(self.coolant.specific_heat(
+            self.inlet_temperature))
+        if heat <= 0.0 or capacity <= 0.0:
+            return 1.0
+        mu = float(self.coolant.viscosity(self.inlet_temperature + heat / capacity))
+        surely_coupled = abs(mu / self.viscosity_inlet - 1.0) > s.property_tolerance
+        return s.early_pass_factor if surely_coupled else 1.0
+
+    def _solve_flow(self, progress, checkpoint, history, factor: float = 1.0) -> bool:
+        """Outer SIMPLEC iterations until residuals and the pressure-drop monitor hold, their
+        tolerances times ``factor`` (or, with time settings, the time-averaged flow)."""
         s = self.settings
         if s.time is not None:
             return self._average_flow_in_time(progress, checkpoint, history)
@@ -260,7 +294,7 @@ class ColdPlate:
             record = {"iteration": residuals.iteration, "continuity": residuals.continuity,
                       "momentum": max(residuals.momentum), "pressure_drop_Pa": dp}
             monitors = {"dp_Pa": dp, "dp_change": min(monitor_dp.change, 1.0)}
-            settled = monitor_dp.settled
+            settled = monitor_dp.change < factor * monitor_dp.tolerance
             if self.buoyant:
                 # buoyancy: temperature and flow coupled within the outer iteration
                 change = self._update_temperature()
@@ -271,8 +305,8 @@ class ColdPlate:
                 progress.update(residuals.iteration,
                                 {"continuity": residuals.continuity,
                                  "momentum": max(residuals.momentum)}, monitors)
-            done = (residuals.continuity < s.continuity_tolerance
-                    and max(residuals.momentum) < s.momentum_tolerance and settled)
+            done = (residuals.continuity < factor * s.continuity_tolerance
+                    and max(residuals.momentum) < factor * s.momentum_tolerance and settled)
             state["converged"] = done
             # offered after the convergence test (a resume repeats no decision); a converged
             # flow goes on to the energy solve and the pass boundary's checkpoint after it.
@@ -344,7 +378,8 @@ class ColdPlate:
         the same path on NumPy and CuPy. FGMRES replaced BiCGStab here: on the pin-fin plate at
         2 cells per pin BiCGStab stagnated (omega breakdown) under the variable K-cycle and then
         overflowed; FGMRES is made for variable preconditioners and its residual never grows.
-        The TVD deferred correction (under-relaxed 0.8) re-solves with the hierarchy of the
+        The TVD deferred correction (under-relaxed 0.8, Anderson-accelerated over the last
+        ``ACCELERATION_DEPTH`` corrections) re-solves with the hierarchy of the
         upwind-plus-diffusion matrix; each correction solve only needs ``CORRECTION_RTOL``, the
         outer loop stops at ``temperature_tolerance``. Upwind is one solve to ``energy_rtol``.
         """
@@ -356,6 +391,7 @@ class ColdPlate:
                              cycle="k")
         settings = ConductionSolve(linear=linear, tolerance=s.temperature_tolerance,
                                    max_iterations=corrections, relaxation=0.8,
+                                   acceleration_depth=ACCELERATION_DEPTH,
                                    initial_temperature=self.inlet_temperature)
         message = ("energy solve produced {what} temperatures. Likely cause: a flow field far "
                    "from converged (check the continuity residual) or a heat source without a "
@@ -420,11 +456,12 @@ class ColdPlate:
             if progress is not None:  # a pass: the flow solve, then the energy solve
                 progress.begin("pass", passes, limit=s.max_passes)
                 progress.begin("solve", 1, count=2, shown=False)
+            factor = self._flow_tolerance_factor(passes)
             t0 = time.perf_counter()
             if m.finished:  # resumed at the end of a converged solve: its flow as it was
                 flow_converged, m.finished = True, None
             else:
-                flow_converged = self._solve_flow(progress, checkpoint, history)
+                flow_converged = self._solve_flow(progress, checkpoint, history, factor)
             t1 = time.perf_counter()
             if progress is not None:
                 progress.begin("solve", 2)
@@ -443,7 +480,7 @@ class ColdPlate:
                 monitor.add(value)
             history.append({"iteration": self.flow.iteration, "pass": passes,
                             "pressure_drop_Pa": dp, "outlet_temperature_K": t_out,
-                            "peak_temperature_K": t_peak,
+                            "peak_temperature_K": t_peak, "flow_tolerance_factor": factor,
                             "energy_imbalance": energy.energy_balance["relative_imbalance"]})
             if progress is not None:
                 progress.message(
@@ -459,12 +496,15 @@ class ColdPlate:
                 self.coupled = not last
             else:
                 last = all(m.settled for m in watched)
+            if last and factor > 1.0:  # settled on a loose flow: once more, fully converged
+                last, m.tight = False, True
             if progress is not None:
                 progress.end("pass", decades=max(m.decades_to_go for m in watched), last=last)
             if last:
                 m.finished, converged = flow_converged, flow_converged and energy.converged
                 break
-            self._set_properties(self.temperature)
+            if self.coupled:
+                self._set_properties(self.temperature)
             m.flow_dp.values.clear()
             m.pass_number = passes + 1
             if checkpoint is not None:  # a kill loses no whole pass
@@ -604,35 +644,6 @@ class ColdPlate:
             return float("nan"), 0.0
         return weighted / area_sum, heat
 
-    def flow_split(self, solution) -> dict:
-        """Mass flow [kg/s] through each channel at the mid-plane of each channel group."""
-        from scipy import ndimage
-
-        out = {}
-        flux = [self.backend.to_host(f) for f in solution.mass_flux]
-        for group in self.channel_groups:
-            axis = group["axis"]
-            lo, hi = np.asarray(group["min"]), np.asarray(group["max"])
-            faces = self.grid.faces[axis]
-            index = int(np.argmin(np.abs(faces - 0.5 * (lo[axis] + hi[axis]))))
-            plane = np.take(flux[axis], index, axis=axis)
-            a, b = [c for c in range(3) if c != axis]
-            ca, cb = self.grid.centers[a], self.grid.centers[b]
-            inside = np.outer((ca > lo[a]) & (ca < hi[a]), (cb > lo[b]) & (cb < hi[b]))
-            cell = min(index, self.grid.shape[axis] - 1)
-            fluid = np.take(self.fluid_host, cell, axis=axis) & inside
-            labels, count = ndimage.label(fluid)
-            # order channels along the in-plane axis (a) they are stacked on
-            flows = [float(plane[labels == i].sum()) for i in range(1, count + 1)]
-            centres = [float(np.mean(np.nonzero(labels == i)[0])) for i in range(1, count + 1)]
-            flows = [f for _, f in sorted(zip(centres, flows, strict=True))]
-            mean = np.mean(flows) if flows else 0.0
-            out[group["name"]] = {
-                "channel_mass_flow_kg_per_s": flows,
-                "maldistribution": float((max(flows) - min(flows)) / mean) if mean else None,
-                "plane_position_m": float(faces[index]), "axis": "xyz"[axis]}
-        return out
-
     def metrics(self, solution, energy) -> dict:
         """The ``flow`` summary entry (see the module docstring)."""
         if self.closed:
@@ -670,7 +681,9 @@ class ColdPlate:
             "continuity_residual": solution.history[-1].continuity if solution.history else None,
             "momentum_residual": (max(solution.history[-1].momentum) if solution.history
                                   else None),
-            "reynolds_number": self.reynolds_number(mass_flow),
+            "reynolds_number": inlet_reynolds_number(self.grid, self.boundaries, self.fluid_host,
+                                                     mass_flow, self.density,
+                                                     self.viscosity_inlet),
         }
         resistances = {}
         for chip, (t_case, area) in zip(self.chips, self.case_temperatures().values(),
@@ -695,7 +708,9 @@ class ColdPlate:
                 "(T_case - T_inlet) / Q; T_case = area-mean face temperature of the heated "
                 "(positive heat-flux) boundary patches, Q their heat")
         if self.channel_groups:
-            metrics["flow_split"] = self.flow_split(solution)
+            flux = [self.backend.to_host(f) for f in solution.mass_flux]
+            metrics["flow_split"] = flow_split(self.grid, self.fluid_host, self.channel_groups,
+                                               flux)
         if self.buoyant:
             metrics["buoyancy"] = self._buoyancy_entry()
         if self.time_average is not None:
@@ -740,34 +755,6 @@ class ColdPlate:
         names = boundary_names(self.boundaries)
         return any(isinstance(b, Inlet) and n == name
                    for b, n in zip(self.boundaries, names, strict=True))
-
-    def reynolds_number(self, mass_flow: float) -> float | None:
-        """Inlet Reynolds number ``rho U D_h / mu`` [-] on the fluid faces of the inlet patch.
-
-        ``D_h = 4 A / P`` with ``A`` the fluid face area and ``P`` the length of the outline of
-        the fluid faces (several channels: the mean channel); symmetry planes are not mirrored.
-        """
-        for b in self.boundaries:
-            if not isinstance(b, Inlet):
-                continue
-            axis, _ = side_axis(b.patch.side)
-            if b.patch.on_geometry:
-                faces = port_faces(self.grid, b.patch, self.fluid_host)[3]
-            else:
-                faces = b.patch.face_mask(self.grid)
-            a, c = [d for d in range(3) if d != axis]
-            wa, wc = self.grid.widths[a], self.grid.widths[c]
-            area = np.outer(wa, wc)[faces].sum()
-            if area <= 0:
-                return None
-            # outline: face edges between fluid and non-fluid (or the patch edge)
-            padded = np.pad(faces, 1)
-            across_a = (padded[1:, 1:-1] != padded[:-1, 1:-1]).sum(axis=0) @ wc
-            across_c = (padded[1:-1, 1:] != padded[1:-1, :-1]).sum(axis=1) @ wa
-            hydraulic_diameter = 4.0 * area / (across_a + across_c)
-            velocity = mass_flow / (self.density * area)
-            return float(self.density * velocity * hydraulic_diameter / self.viscosity_inlet)
-        return None
 
     def interface_heat_flow(self):
         """Conductive heat flow [W] through every interior face (+axis), for the wall heat flux."""

@@ -18,6 +18,11 @@ PROPERTY_TOLERANCE = 0.02  # relative viscosity variation that switches on flow-
 # (peer unit cell, 80k cells: 1e-2 and 1e-6 give the same field to 1e-6 K, 1.8 s vs 4-6 s)
 CORRECTION_RTOL = 1e-2
 
+# past TVD corrections Anderson acceleration combines (first energy solve of the pin-fin
+# example: 53 corrections and 142 linear iterations without, 21 and 64 with depth 3, 21 and 67
+# with 5, 20 and 83 with 10; the channel plate's: 19 and 22 without, 15 and 23 with 3)
+ACCELERATION_DEPTH = 3
+
 
 @dataclass(frozen=True)
 class MonitorSettings:
@@ -63,6 +68,10 @@ class ColdPlateSettings:
         Largest number of flow-energy passes when coolant properties vary with temperature.
     property_tolerance : float
         Relative viscosity variation above which the passes are coupled (see module docstring).
+    early_pass_factor : float
+        Factor on the flow tolerances (residuals, pressure-drop monitor) of the coupled passes
+        before the pass monitors settle; the passes after that converge fully
+        (:mod:`solver.models.coldplate.model`, "Convergence").
     checkpoint_interval : int
         Flow iterations between checkpoints (0: none).
     gravity : (float, float, float) or None
@@ -84,6 +93,7 @@ class ColdPlateSettings:
     monitors: MonitorSettings = field(default_factory=MonitorSettings)
     max_passes: int = 20
     property_tolerance: float = PROPERTY_TOLERANCE
+    early_pass_factor: float = 100.0
     checkpoint_interval: int = 200
     gravity: tuple[float, float, float] | None = None
     time: TimeSettings | None = None
@@ -166,6 +176,8 @@ class SolveMonitors:
         self.pass_outlet = Monitor(max(m.outlet_temperature, floor), 1)
         self.pass_peak = Monitor(max(m.peak_temperature, floor), 1)
         self.pass_number = 1
+        # True once the pass monitors have settled: every pass from then on converges fully
+        self.tight = False
         # None while the solve runs; at its end whether its flow converged (a resume of a
         # converged solve does not iterate its flow again; one that was not goes on)
         self.finished: bool | None = None
@@ -177,12 +189,13 @@ class SolveMonitors:
     def state(self) -> dict:
         """JSON-able state: the pass under way and the values each monitor still compares
         (its last ``window + 1``)."""
-        return {"pass": self.pass_number, "finished": self.finished,
+        return {"pass": self.pass_number, "finished": self.finished, "tight": self.tight,
                 **{name: m.values[-m.window - 1:] for name, m in self._named().items()}}
 
     def load_state(self, state: dict) -> None:
         """Continue from a :meth:`state`."""
         self.pass_number = int(state["pass"])
+        self.tight = bool(state.get("tight", False))
         finished = state.get("finished")
         self.finished = None if finished is None else bool(finished)
         for name, monitor in self._named().items():

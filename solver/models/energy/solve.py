@@ -21,6 +21,7 @@ from solver.models.energy.balance import (
     heat_balance,
 )
 from solver.models.energy.terms import cell_array, check_mass_flux, side_terms
+from solver.numerics.anderson import AndersonMixing
 from solver.numerics.linear.multigrid import Multigrid
 from solver.numerics.linear.settings import LinearSolve
 
@@ -48,6 +49,10 @@ class ConductionSolve:
         Under-relaxation of the outer update ``T <- T + relaxation (T_new - T)``, in (0, 1].
         Values below 1 damp the limit cycles that limiter switching can cause in the TVD
         deferred correction.
+    acceleration_depth : int
+        Past outer iterations combined by Anderson acceleration
+        (:class:`~solver.numerics.anderson.AndersonMixing`) into the next one; 0: the
+        under-relaxed update alone. The stopping test is the same either way.
     """
 
     linear: LinearSolve | None = None
@@ -55,10 +60,13 @@ class ConductionSolve:
     max_iterations: int = 50
     initial_temperature: float | None = None
     relaxation: float = 1.0
+    acceleration_depth: int = 0
 
     def __post_init__(self):
         if not 0.0 < self.relaxation <= 1.0:
             raise ValueError(f"relaxation must be in (0, 1], got {self.relaxation}")
+        if self.acceleration_depth < 0:
+            raise ValueError(f"acceleration_depth must be >= 0, got {self.acceleration_depth}")
         if self.tolerance <= 0 or self.max_iterations < 1:
             raise ValueError("tolerance must be > 0 and max_iterations >= 1")
 
@@ -193,6 +201,7 @@ def _solve_thermal(grid, conductivity, boundaries, heat_source, settings, progre
     may_freeze = scheme == "tvd" and flux is not None
     solve_settings = linear_settings(settings.linear, symmetric=flux is None)
     multigrid = None
+    mixing = AndersonMixing(settings.acceleration_depth, settings.relaxation)
     for iteration in range(1, (settings.max_iterations if iterative else 1) + 1):
         stencil, rhs, terms, k, source = assemble(grid, k, boundaries, heat_source, flux, cp,
                                                    scheme, temperature, fractions)
@@ -209,20 +218,23 @@ def _solve_thermal(grid, conductivity, boundaries, heat_source, settings, progre
         linear_history.append(entry)
         linear_converged = bool(entry.get("converged", True))
         solid = k > 0
-        relaxed = (None if not iterative or settings.relaxation == 1.0
-                   else temperature + settings.relaxation * (new - temperature))
+        relaxed = (None if not iterative or (settings.relaxation == 1.0 and mixing.depth == 0)
+                   else mixing.update(temperature, new, weight=k > 0))
         # finiteness, the change and the candidates' peak temperatures in one transfer
         candidates = [new] if relaxed is None else [new, relaxed]
         finite, change, *peaks = (float(v) for v in to_host(xp.stack([
             xp.all(xp.isfinite(new)), xp.max(xp.where(solid, xp.abs(new - temperature), 0.0)),
             *(xp.max(xp.where(solid, field, -xp.inf)) for field in candidates)])))
-        if fractions is not None and not change <= 2.0 * outer_history[frozen_at - 1]:
+        if fractions is not None and (
+                not change <= 2.0 * outer_history[frozen_at - 1]
+                or (iteration - frozen_at > STALL_WINDOW and _stalled(outer_history + [change]))):
             # the frozen correction diverges (an explicit deferred correction that blends
-            # faces towards the downwind cell can): back to the live limiter from the
-            # iterate it was frozen at, for good
+            # faces towards the downwind cell can), or, accelerated, stops converging: back
+            # to the live limiter from the iterate it was frozen at, for good
             outer_history.append(change)
             temperature, fractions, frozen_at, may_freeze = frozen_from, None, None, False
             thawed_at = iteration
+            mixing.reset()
             continue
         if not finite:
             raise FloatingPointError("the temperature solve produced non-finite values; check "
@@ -246,6 +258,7 @@ def _solve_thermal(grid, conductivity, boundaries, heat_source, settings, progre
             # (limiter freezing, Venkatakrishnan 1995, J. Comput. Phys. 118:120-130)
             fractions, frozen_at = freeze_limiter(grid, temperature, flux, terms), iteration
             frozen_from = temperature
+            mixing.reset()
     if not iterative:
         converged = linear_converged
 

@@ -155,7 +155,7 @@ class FlowSolver(FlowRestart):
         self._design_inflow = None  # inlet values of the boundary conditions (scale_inflow)
         self.set_viscosity(viscosity)
         self.update_mass_flux()
-        self._reference_flow = self._inflow_rate()
+        self._reference_flow = self.inflow_rate()
         # multigrid: whether solve() runs nonlinear multigrid, decided once (it depends only on
         # the geometry and the settings; FlowSettings.method)
         method = self.settings.method
@@ -352,7 +352,8 @@ class FlowSolver(FlowRestart):
             outflow += float(self.xp.sum(self.xp.maximum(-into, 0.0)))
         return inflow, outflow
 
-    def _inflow_rate(self) -> float:
+    def inflow_rate(self) -> float:
+        """[kg/s] total mass inflow over the domain boundary."""
         inflow, _ = self._boundary_flows()
         return inflow
 

@@ -1,0 +1,72 @@
+"""Anderson acceleration of a fixed-point iteration ``x = G(x)`` (Anderson 1965; the form of
+Walker, H. F. & Ni, P. (2011) SIAM J. Numer. Anal. 49:1715-1735): the next iterate combines
+the last ``depth`` iterates and their images so that the linearised residual ``G(x) - x`` is
+least in the 2-norm. On a linear map it is GMRES in disguise; on the TVD deferred correction
+of the energy equation it replaces a slowly contracting relaxation by a Krylov-like one."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from solver.backend import array_namespace, to_host
+
+
+class AndersonMixing:
+    """Mixing state of one fixed-point iteration (arrays of the iterate's shape and backend).
+
+    Parameters
+    ----------
+    depth : int
+        Number of past differences kept (``m``); 0 is plain relaxation.
+    relaxation : float
+        Damping ``beta`` of the new residual, in (0, 1].
+    """
+
+    def __init__(self, depth: int = 5, relaxation: float = 1.0):
+        self.depth = int(depth)
+        self.relaxation = float(relaxation)
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the history (after the map changed character, e.g. a limiter thawed)."""
+        self._x = self._f = None
+        self._dx: list = []
+        self._df: list = []
+
+    def update(self, x, image, weight=None):
+        """The next iterate from ``x`` and ``image = G(x)`` (new array; neither is modified).
+
+        ``weight`` (optional bool, x's shape): True where the residual counts in the
+        least-squares norm; elsewhere (cells without an equation) the next iterate is the
+        image itself."""
+        xp = array_namespace(x)
+        f = image - x
+        if weight is not None:
+            f = f * weight
+        if self._x is not None and self.depth > 0:
+            self._dx.append(x - self._x)
+            self._df.append(f - self._f)
+            if len(self._dx) > self.depth:
+                self._dx.pop(0)
+                self._df.pop(0)
+        self._x, self._f = x.copy(), f
+        new = x + self.relaxation * f
+        m = len(self._df)
+        if m == 0:
+            return new if weight is None else xp.where(weight, new, image)
+        # the normal equations' Gram matrix and right side in one transfer
+        products = [xp.vdot(self._df[i], self._df[j]) for i in range(m) for j in range(i, m)]
+        products += [xp.vdot(self._df[i], f) for i in range(m)]
+        values = to_host(xp.stack(products)).astype(np.float64)
+        gram = np.zeros((m, m))
+        index = 0
+        for i in range(m):
+            for j in range(i, m):
+                gram[i, j] = gram[j, i] = values[index]
+                index += 1
+        right = values[index:]
+        # least squares on the small system, singular directions dropped
+        gamma = np.linalg.lstsq(gram, right, rcond=1e-12)[0]
+        for g, dx, df in zip(gamma, self._dx, self._df, strict=True):
+            new -= float(g) * (dx + self.relaxation * df)
+        return new if weight is None else xp.where(weight, new, image)
