@@ -1,20 +1,22 @@
-"""The CPU engine against earlier revisions, side by side in one run: the channel plate example
-(``cases/coldplate_channels.toml``) timed by ``benchmarks/coldplate_examples.py`` of each
-revision, the revisions taking turns (this machine's speed drifts by tens of percent from run to
-run, so alternating rounds compare like with like).
+"""The CPU engine against earlier revisions, side by side in one run: a cold-plate example (the
+channel plate ``cases/coldplate_channels.toml`` unless ``--case`` names another) timed by
+``benchmarks/coldplate_examples.py`` of each revision, the revisions taking turns (this
+machine's speed drifts by tens of percent from run to run, so alternating rounds compare like
+with like).
 
 Each earlier revision is checked out into a temporary ``git worktree`` and runs its own code
 and its own copy of the case file, in its own process, with the same Python environment; the
 working tree runs as it is. Per run it records flow, energy and total seconds, SIMPLEC
-iterations, the flow cost per cell and iteration [ns] and the pressure drop and thermal
-resistance (to show the revisions solve the same problem); per revision the best round and
-the median. The working tree's kernels are compiled before the first round (a warm-up run), so
-no round pays Numba's one-off compilation.
+iterations and flow-energy passes, the flow cost per cell and iteration [ns] and the pressure
+drop and thermal resistance (to show the revisions solve the same problem); per revision the
+best round and the median. The working tree's kernels are compiled before the first round (a
+warm-up run), so no round pays Numba's one-off compilation.
 
-Prints one JSON record and writes it to ``benchmarks/results/cpu_engine.json`` (atomically).
+Prints one JSON record and writes it (atomically) to ``benchmarks/results/cpu_engine.json``
+for the channel plate, ``cpu_engine_<case file stem>.json`` for another case.
 
-Usage: ``python benchmarks/cpu_engine.py [--rounds N] REVISION [REVISION ...]`` (e.g. the
-revision an issue was filed at and the last one before a change).
+Usage: ``python benchmarks/cpu_engine.py [--rounds N] [--case cases/X.toml] REVISION
+[REVISION ...]`` (e.g. the revision an issue was filed at and the last one before a change).
 """
 
 from __future__ import annotations
@@ -33,20 +35,21 @@ sys.path.insert(0, str(ROOT))
 from benchmarks.example_runtimes import machine  # noqa: E402
 from solver.output.atomic import atomic_write_text  # noqa: E402
 
-RESULTS = ROOT / "benchmarks" / "results" / "cpu_engine.json"
+RESULTS = ROOT / "benchmarks" / "results"
 CASE = Path("cases") / "coldplate_channels.toml"
 
 
-def _run(tree: Path) -> dict:
-    """One run of the channel plate by ``tree``'s own benchmark script and code."""
+def _run(tree: Path, case: Path) -> dict:
+    """One run of ``case`` (relative to the tree) by ``tree``'s own benchmark script and code."""
     environment = {**os.environ, "PYTHONPATH": str(tree), "OPENBLAS_NUM_THREADS": "1"}
     result = subprocess.run([sys.executable, str(tree / "benchmarks" / "coldplate_examples.py"),
-                             str(tree / CASE)], cwd=tree, env=environment, capture_output=True,
+                             str(tree / case)], cwd=tree, env=environment, capture_output=True,
                             text=True, check=True)
     record = json.loads(result.stdout.strip().splitlines()[-1])
     cells, iterations = record["cells"], record["flow_iterations"]
     return {"flow_s": record["flow_seconds"], "energy_s": record["energy_seconds"],
             "total_s": record["total_seconds"], "flow_iterations": iterations,
+            "flow_energy_passes": record["flow_energy_passes"],
             "flow_ns_per_cell_iteration": 1e9 * record["flow_seconds"] / (cells * iterations),
             "pressure_drop_Pa": record["pressure_drop_Pa"],
             "thermal_resistance_K_per_W": record["thermal_resistance_K_per_W"],
@@ -60,10 +63,14 @@ def _summary(runs: list[dict]) -> dict:
 
 
 def main(argv: list[str]) -> int:
-    rounds = 2
+    rounds, case = 2, CASE
     if "--rounds" in argv:
         at = argv.index("--rounds")
         rounds = int(argv[at + 1])
+        argv = argv[:at] + argv[at + 2:]
+    if "--case" in argv:
+        at = argv.index("--case")
+        case = Path(argv[at + 1])
         argv = argv[:at] + argv[at + 2:]
     if not argv or any(a in ("-h", "--help") for a in argv):
         print(__doc__)
@@ -81,11 +88,11 @@ def main(argv: list[str]) -> int:
                            cwd=ROOT, capture_output=True, check=True)
             trees[revision] = tree
         try:
-            _run(ROOT)  # compiles the working tree's kernels once
+            _run(ROOT, case)  # compiles the working tree's kernels once
             runs = {name: [] for name in trees}
             for _ in range(rounds):
                 for name, tree in trees.items():
-                    runs[name].append(_run(tree))
+                    runs[name].append(_run(tree, case))
                     print(json.dumps({"revision": name, **runs[name][-1]}), file=sys.stderr,
                           flush=True)
         finally:
@@ -93,14 +100,15 @@ def main(argv: list[str]) -> int:
                 if tree != ROOT:
                     subprocess.run(["git", "worktree", "remove", "--force", str(tree)],
                                    cwd=ROOT, capture_output=True, check=False)
-    record = {"benchmark": "cpu_engine", "case": str(CASE),
+    record = {"benchmark": "cpu_engine", "case": str(case),
               "machine": machine(),
               "rounds": rounds,
               "revisions": {name: {**_summary(r), "runs": r} for name, r in runs.items()}}
     text = json.dumps(record, indent=1)
     print(text)
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_text(RESULTS, text + "\n")
+    name = "cpu_engine" if case == CASE else f"cpu_engine_{case.stem}"
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(RESULTS / f"{name}.json", text + "\n")
     return 0
 
 

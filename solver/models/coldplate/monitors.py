@@ -19,8 +19,8 @@ PROPERTY_TOLERANCE = 0.02  # relative viscosity variation that switches on flow-
 CORRECTION_RTOL = 1e-2
 
 # past TVD corrections Anderson acceleration combines (first energy solve of the pin-fin
-# example: 53 corrections and 142 linear iterations without, 21 and 64 with depth 3, 21 and 67
-# with 5, 20 and 83 with 10; the channel plate's: 19 and 22 without, 15 and 23 with 3)
+# example: 44 corrections and 142 linear iterations without, 20 and 60 with depth 3, 20 and 66
+# with 5, 20 and 70 with 10; the channel plate's: 19 and 27 without, 14 and 20 with 3, 5 or 10)
 ACCELERATION_DEPTH = 3
 
 
