@@ -9,8 +9,8 @@ and its own copy of the case file, in its own process, with the same Python envi
 working tree runs as it is. Per run it records flow, energy and total seconds, SIMPLEC
 iterations and flow-energy passes, the flow cost per cell and iteration [ns] and the pressure
 drop and thermal resistance (to show the revisions solve the same problem); per revision the
-best round and the median. The working tree's kernels are compiled before the first round (a
-warm-up run), so no round pays Numba's one-off compilation.
+best round and the median. Each revision runs once before the first round (a warm-up run,
+not recorded), so no round pays Numba's one-off compilation.
 
 Prints one JSON record and writes it (atomically) to ``benchmarks/results/cpu_engine.json``
 for the channel plate, ``cpu_engine_<case file stem>.json`` for another case.
@@ -49,7 +49,7 @@ def _run(tree: Path, case: Path) -> dict:
     cells, iterations = record["cells"], record["flow_iterations"]
     return {"flow_s": record["flow_seconds"], "energy_s": record["energy_seconds"],
             "total_s": record["total_seconds"], "flow_iterations": iterations,
-            "flow_energy_passes": record["flow_energy_passes"],
+            "flow_energy_passes": record.get("flow_energy_passes"),
             "flow_ns_per_cell_iteration": 1e9 * record["flow_seconds"] / (cells * iterations),
             "pressure_drop_Pa": record["pressure_drop_Pa"],
             "thermal_resistance_K_per_W": record["thermal_resistance_K_per_W"],
@@ -88,7 +88,8 @@ def main(argv: list[str]) -> int:
                            cwd=ROOT, capture_output=True, check=True)
             trees[revision] = tree
         try:
-            _run(ROOT, case)  # compiles the working tree's kernels once
+            for tree in trees.values():  # compiles each revision's kernels once
+                _run(tree, case)
             runs = {name: [] for name in trees}
             for _ in range(rounds):
                 for name, tree in trees.items():
