@@ -41,6 +41,18 @@ switch to flexible GMRES (same preconditioner; 2026-11-24, 80,000 cells, quiet m
 in all, energy 1.65 s, 15 corrections, 30 FGMRES iterations, factor 0.032; OpenFOAM rerun the
 same day: 61.1 s serial, 242 s on 2 ranks (the peer README's quiet 2-rank best, 27.8 s, is the
 reference: 8.2x).
+
+Side by side on 2026-12-07 (``--levels coarse medium --openfoam``, one run: OpenFOAM first, then
+coolsim at load 1.5 on 2 cores, each coolsim state within 0.1 % of its converged reference):
+8,000 cells, coolsim 1.07 s (``auto``: nonlinear multigrid, 10 cycles) against OpenFOAM 1.89 s
+serial and 1.53 s on 2 ranks (1.4x); 80,000 cells, coolsim 2.78 s (multigrid; flow 1.87 s,
+energy 0.88 s, 13 TVD corrections, 21 FGMRES iterations) against 55.2 s serial and 23.6 s on 2
+ranks (8.5x against the best). Right after, coolsim alone (``--levels medium --methods auto
+single_grid``, load 0.9-1.0): multigrid 2.65 s (8.9x), single grid 1.92 s (61 SIMPLEC
+iterations; 12.2x). Peak rise 7.640 K against OpenFOAM's 7.667 K, dp 190.7 Pa (195.2 at the
+face) against 191.05 Pa. With the CPU engine a SIMPLEC iteration got cheaper than the cycle's
+coarse-level overhead at this size: at 640,000 cells multigrid is still ahead (16.1 s against
+24.7 s, ``--no-reference``: not checked against a converged run).
 """
 
 from __future__ import annotations
