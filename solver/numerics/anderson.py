@@ -54,17 +54,14 @@ class AndersonMixing:
         m = len(self._df)
         if m == 0:
             return new if weight is None else xp.where(weight, new, image)
-        # the normal equations' Gram matrix and right side in one transfer
-        products = [xp.vdot(self._df[i], self._df[j]) for i in range(m) for j in range(i, m)]
-        products += [xp.vdot(self._df[i], f) for i in range(m)]
+        # the normal equations' Gram matrix (its upper triangle) and right side in one transfer
+        rows, columns = np.triu_indices(m)
+        products = [xp.vdot(self._df[i], self._df[j]) for i, j in zip(rows, columns, strict=True)]
+        products += [xp.vdot(df, f) for df in self._df]
         values = to_host(xp.stack(products)).astype(np.float64)
         gram = np.zeros((m, m))
-        index = 0
-        for i in range(m):
-            for j in range(i, m):
-                gram[i, j] = gram[j, i] = values[index]
-                index += 1
-        right = values[index:]
+        gram[rows, columns] = gram[columns, rows] = values[:rows.size]
+        right = values[rows.size:]
         # least squares on the small system, singular directions dropped
         gamma = np.linalg.lstsq(gram, right, rcond=1e-12)[0]
         for g, dx, df in zip(gamma, self._dx, self._df, strict=True):

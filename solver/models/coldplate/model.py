@@ -294,7 +294,7 @@ class ColdPlate:
             record = {"iteration": residuals.iteration, "continuity": residuals.continuity,
                       "momentum": max(residuals.momentum), "pressure_drop_Pa": dp}
             monitors = {"dp_Pa": dp, "dp_change": min(monitor_dp.change, 1.0)}
-            settled = monitor_dp.change < factor * monitor_dp.tolerance
+            settled = monitor_dp.settled_within(factor)
             if self.buoyant:
                 # buoyancy: temperature and flow coupled within the outer iteration
                 change = self._update_temperature()

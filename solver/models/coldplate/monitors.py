@@ -141,7 +141,12 @@ class Monitor:
     @property
     def settled(self) -> bool:
         """True when the latest value is within ``tolerance`` of the last ``window`` values."""
-        return self.change < self.tolerance
+        return self.settled_within(1.0)
+
+    def settled_within(self, factor: float) -> bool:
+        """True when the latest value is within ``factor`` times ``tolerance`` of the last
+        ``window`` values (a loosened test, e.g. of a flow whose properties still change)."""
+        return self.change < factor * self.tolerance
 
     @property
     def decades_to_go(self) -> float:

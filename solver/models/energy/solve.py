@@ -219,7 +219,7 @@ def _solve_thermal(grid, conductivity, boundaries, heat_source, settings, progre
         linear_converged = bool(entry.get("converged", True))
         solid = k > 0
         relaxed = (None if not iterative or (settings.relaxation == 1.0 and mixing.depth == 0)
-                   else mixing.update(temperature, new, weight=k > 0))
+                   else mixing.update(temperature, new, weight=solid))
         # finiteness, the change and the candidates' peak temperatures in one transfer
         candidates = [new] if relaxed is None else [new, relaxed]
         finite, change, *peaks = (float(v) for v in to_host(xp.stack([
