@@ -21,6 +21,7 @@ Usage: ``python benchmarks/cpu_engine.py [--rounds N] [--case cases/X.toml] REVI
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import statistics
@@ -63,18 +64,13 @@ def _summary(runs: list[dict]) -> dict:
 
 
 def main(argv: list[str]) -> int:
-    rounds, case = 2, CASE
-    if "--rounds" in argv:
-        at = argv.index("--rounds")
-        rounds = int(argv[at + 1])
-        argv = argv[:at] + argv[at + 2:]
-    if "--case" in argv:
-        at = argv.index("--case")
-        case = Path(argv[at + 1])
-        argv = argv[:at] + argv[at + 2:]
-    if not argv or any(a in ("-h", "--help") for a in argv):
-        print(__doc__)
-        return 0
+    parser = argparse.ArgumentParser(
+        description="Time a cold-plate example with this tree and earlier revisions, in turns.")
+    parser.add_argument("revisions", nargs="+", help="earlier revisions to time beside the tree")
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--case", type=Path, default=CASE, help="case file, relative to the tree")
+    args = parser.parse_args(argv)
+    rounds, case = args.rounds, args.case
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, text=True,
                           capture_output=True, check=True).stdout.strip()
     dirty = bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"],
@@ -82,7 +78,7 @@ def main(argv: list[str]) -> int:
     label = f"{head} (working tree{', modified' if dirty else ''})"
     with tempfile.TemporaryDirectory() as folder:
         trees = {label: ROOT}
-        for revision in argv:
+        for revision in args.revisions:
             tree = Path(folder) / revision
             subprocess.run(["git", "worktree", "add", "--detach", str(tree), revision],
                            cwd=ROOT, capture_output=True, check=True)
