@@ -182,6 +182,14 @@ def test_time_averaged_mode_of_a_steady_plate_equals_the_steady_run(tmp_path):
     assert json.loads((result / "summary.json").read_text())["flow"]["time_average"]
 
 
+def _coarse_channel_plate(**changes):
+    """The channel plate on a coarse grid (4 x 0.2 x 1 mm cells), no images."""
+    case = load_case(CASES / "coldplate_channels.toml").with_changes(
+        {"grid.max_spacing": ["4 mm", "0.2 mm", "1 mm"], "output.write_images": False,
+         **changes})
+    return from_case(case, build_solid_model(case, get_backend("cpu")))
+
+
 def test_stalled_energy_correction_converges_with_a_frozen_limiter(monkeypatch):
     """The channel plate at 0.5 L/min on a coarse grid: its TVD energy correction stalls in a
     limiter limit cycle (the largest change stays at 2.7e-3 K per outer iteration, above the
@@ -196,15 +204,11 @@ def test_stalled_energy_correction_converges_with_a_frozen_limiter(monkeypatch):
     import solver.models.energy.solve as energy_solve
 
     monkeypatch.setattr(cold_plate, "ACCELERATION_DEPTH", 0)  # the relaxed correction alone
-    case = load_case(CASES / "coldplate_channels.toml").with_changes(
-        {"boundaries[inlet].volumetric_flow": "0.5 L/min",
-         "grid.max_spacing": ["4 mm", "0.2 mm", "1 mm"], "output.write_images": False})
-    model = build_solid_model(case, get_backend("cpu"))
-    plate = from_case(case, model)
+    plate = _coarse_channel_plate(**{"boundaries[inlet].volumetric_flow": "0.5 L/min"})
     plate.solve()
     tolerance = plate.settings.temperature_tolerance
     assert tolerance == pytest.approx(1e-3)
-    inlet = np.full(model.grid.shape, plate.inlet_temperature)
+    inlet = np.full(plate.grid.shape, plate.inlet_temperature)
 
     plate.temperature = inlet.copy()
     frozen = plate._solve_energy(corrections=80)
@@ -226,14 +230,6 @@ def test_stalled_energy_correction_converges_with_a_frozen_limiter(monkeypatch):
     print(accelerated.describe(), np.abs(accelerated.temperature - frozen.temperature).max())
     assert accelerated.converged and accelerated.limiter_frozen_at is None
     assert abs(accelerated.temperature.max() - frozen.temperature.max()) <= tolerance
-
-
-def _coarse_channel_plate(**changes):
-    """The channel plate on a coarse grid (4 x 0.2 x 1 mm cells), no images."""
-    case = load_case(CASES / "coldplate_channels.toml").with_changes(
-        {"grid.max_spacing": ["4 mm", "0.2 mm", "1 mm"], "output.write_images": False,
-         **changes})
-    return from_case(case, build_solid_model(case, get_backend("cpu")))
 
 
 def test_loose_early_passes_reach_the_fully_converged_state():
