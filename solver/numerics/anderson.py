@@ -29,7 +29,7 @@ class AndersonMixing:
 
     def reset(self) -> None:
         """Forget the history (after the map changed character, e.g. a limiter thawed)."""
-        self._x = self._f = None
+        self._x = self._f = self._pending = None
         self._dx: list = []
         self._df: list = []
 
@@ -38,7 +38,16 @@ class AndersonMixing:
 
         ``weight`` (optional bool, x's shape): True where the residual counts in the
         least-squares norm; elsewhere (cells without an equation) the next iterate is the
-        image itself."""
+        image itself. One host transfer (:meth:`products` then :meth:`next_iterate`)."""
+        products = self.products(x, image, weight)
+        xp = array_namespace(x)
+        return self.next_iterate(to_host(xp.stack(products)) if products else [])
+
+    def products(self, x, image, weight=None) -> list:
+        """Record ``x`` and ``image = G(x)`` (as :meth:`update`) and return the device scalars
+        :meth:`next_iterate` needs: the upper triangle of the normal equations' Gram matrix and
+        their right side (empty without history), for the caller to copy to the host in one
+        transfer with its own scalars."""
         xp = array_namespace(x)
         f = image - x
         if weight is not None:
@@ -50,20 +59,25 @@ class AndersonMixing:
                 self._dx.pop(0)
                 self._df.pop(0)
         self._x, self._f = x.copy(), f
-        new = x + self.relaxation * f
+        self._pending = (x + self.relaxation * f, image, weight)
+        rows, columns = np.triu_indices(len(self._df))
+        return ([xp.vdot(self._df[i], self._df[j]) for i, j in zip(rows, columns, strict=True)]
+                + [xp.vdot(df, f) for df in self._df])
+
+    def next_iterate(self, values):
+        """The next iterate from the host values of :meth:`products` (in its order)."""
+        xp = array_namespace(self._f)
+        new, image, weight = self._pending
+        self._pending = None
         m = len(self._df)
-        if m == 0:
-            return new if weight is None else xp.where(weight, new, image)
-        # the normal equations' Gram matrix (its upper triangle) and right side in one transfer
-        rows, columns = np.triu_indices(m)
-        products = [xp.vdot(self._df[i], self._df[j]) for i, j in zip(rows, columns, strict=True)]
-        products += [xp.vdot(df, f) for df in self._df]
-        values = to_host(xp.stack(products)).astype(np.float64)
-        gram = np.zeros((m, m))
-        gram[rows, columns] = gram[columns, rows] = values[:rows.size]
-        right = values[rows.size:]
-        # least squares on the small system, singular directions dropped
-        gamma = np.linalg.lstsq(gram, right, rcond=1e-12)[0]
-        for g, dx, df in zip(gamma, self._dx, self._df, strict=True):
-            new -= float(g) * (dx + self.relaxation * df)
+        if m:
+            values = np.asarray(values, dtype=np.float64)
+            rows, columns = np.triu_indices(m)
+            gram = np.zeros((m, m))
+            gram[rows, columns] = gram[columns, rows] = values[:rows.size]
+            right = values[rows.size:]
+            # least squares on the small system, singular directions dropped
+            gamma = np.linalg.lstsq(gram, right, rcond=1e-12)[0]
+            for g, dx, df in zip(gamma, self._dx, self._df, strict=True):
+                new -= float(g) * (dx + self.relaxation * df)
         return new if weight is None else xp.where(weight, new, image)

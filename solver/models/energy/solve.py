@@ -218,13 +218,12 @@ def _solve_thermal(grid, conductivity, boundaries, heat_source, settings, progre
         linear_history.append(entry)
         linear_converged = bool(entry.get("converged", True))
         solid = k > 0
-        relaxed = (None if not iterative or (settings.relaxation == 1.0 and mixing.depth == 0)
-                   else mixing.update(temperature, new, weight=solid))
-        # finiteness, the change and the candidates' peak temperatures in one transfer
-        candidates = [new] if relaxed is None else [new, relaxed]
-        finite, change, *peaks = (float(v) for v in to_host(xp.stack([
+        relaxed = iterative and not (settings.relaxation == 1.0 and mixing.depth == 0)
+        products = mixing.products(temperature, new, weight=solid) if relaxed else []
+        # finiteness, the change, the peak temperature and the mixing's products: one transfer
+        finite, change, peak, *values = (float(v) for v in to_host(xp.stack([
             xp.all(xp.isfinite(new)), xp.max(xp.where(solid, xp.abs(new - temperature), 0.0)),
-            *(xp.max(xp.where(solid, field, -xp.inf)) for field in candidates)])))
+            xp.max(xp.where(solid, new, -xp.inf)), *products])))
         if fractions is not None and (
                 not change <= 2.0 * outer_history[frozen_at - 1]
                 or (iteration - frozen_at > STALL_WINDOW and _stalled(outer_history + [change]))):
@@ -240,12 +239,10 @@ def _solve_thermal(grid, conductivity, boundaries, heat_source, settings, progre
             raise FloatingPointError("the temperature solve produced non-finite values; check "
                                      "conductivities, sources and boundary values for NaN/inf")
         outer_history.append(change)
-        # under-relaxed outer update; the converged field is the last linear solution itself
+        # under-relaxed (accelerated) outer update; the converged field is the last linear
+        # solution itself
         done = iterative and change < settings.tolerance
-        if done or relaxed is None:
-            temperature, peak = new, peaks[0]
-        else:
-            temperature, peak = relaxed, peaks[1]
+        temperature = new if done or not relaxed else mixing.next_iterate(values)
         _report(progress, iteration, change, {"max_temperature_K": peak})
         if done:
             converged = linear_converged
