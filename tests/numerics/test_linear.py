@@ -584,6 +584,37 @@ def test_gpu_residual_form_sweep_matches_host(shape):
                                atol=1e-12 * np.abs(phi).max())
 
 
+def _dense_inverse(stencil):
+    """The inverse of a stencil's dense matrix, empty rows made identity rows."""
+    matrix = stencil.to_scipy().toarray()
+    empty = ~matrix.any(axis=1)
+    matrix[empty, empty] = 1.0
+    return np.linalg.inv(matrix)
+
+
+def test_cpu_coarsest_solve_matches_the_dense_inverse():
+    """On the CPU the coarsest level solves with its LU factors (no inverse formed): the
+    result equals the dense inverse's product to 1e-12 of its largest entry, with an isolated
+    cell (an empty row: identity)."""
+    from solver.numerics.linear.multigrid import _CoarsestSolver
+
+    shape = (4, 3, 5)
+    coefficients = _random_spd(shape, seed=24)
+    for name in coefficients:
+        coefficients[name][1, 2, 3] = 0.0
+    coefficients["x_plus"][0, 2, 3] = coefficients["x_minus"][2, 2, 3] = 0.0
+    coefficients["y_plus"][1, 1, 3] = coefficients["z_plus"][1, 2, 2] = 0.0
+    coefficients["z_minus"][1, 2, 4] = 0.0
+    stencil = Stencil7(**coefficients)
+    coarsest = _CoarsestSolver(stencil)
+    assert coarsest.factors is not None and coarsest.inverse is None
+    rhs = np.random.default_rng(4).standard_normal(shape)
+    out = np.empty(shape)
+    coarsest.solve(rhs, out)
+    expected = (_dense_inverse(stencil) @ rhs.ravel()).reshape(shape)
+    np.testing.assert_allclose(out, expected, rtol=0, atol=1e-12 * np.abs(expected).max())
+
+
 @pytest.mark.gpu
 def test_gpu_coarsest_inverse_refreshed_on_device():
     """After the coefficients change in place, the coarsest level's inverse refreshed on the
@@ -612,7 +643,7 @@ def test_gpu_coarsest_inverse_refreshed_on_device():
     for name, value in second.items():
         getattr(device, name)[...] = gpu.asarray(value)
     coarsest.refresh()
-    expected = _CoarsestSolver(Stencil7(**second)).inverse
+    expected = _dense_inverse(Stencil7(**second))
     got = gpu.to_host(coarsest.inverse)
     np.testing.assert_allclose(got, expected, rtol=0, atol=1e-12 * np.abs(expected).max())
     assert got[1 * 15 + 2 * 5 + 3, 1 * 15 + 2 * 5 + 3] == 1.0
@@ -620,5 +651,6 @@ def test_gpu_coarsest_inverse_refreshed_on_device():
     neumann = _CoarsestSolver(_on(gpu, _random_spd(shape, seed=23, sink=False)))
     assert neumann.singular
     expected = _CoarsestSolver(Stencil7(**_random_spd(shape, seed=23, sink=False))).inverse
+    assert expected is not None  # the CPU keeps the pseudo-inverse of a singular operator
     np.testing.assert_allclose(gpu.to_host(neumann.inverse), expected, rtol=0,
                                atol=1e-12 * np.abs(expected).max())

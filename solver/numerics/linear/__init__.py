@@ -29,9 +29,9 @@ Algorithm: cell-centred agglomeration multigrid on the structured grid
   keeps the convergence factor from degrading with the number of levels, wherever the doubled
   visits keep that level's work per cycle within half the finest level's (all levels below
   the first with full 2x2x2 coarsening); ``cycle="v"`` gives the plain V-cycle.
-* **Coarsest level.** (at most ``coarsest_size`` cells) A dense inverse computed once on the
-  host (LU, or the pseudo-inverse when the operator is singular) and applied on the device, so
-  a cycle needs no host transfer.
+* **Coarsest level.** (at most ``coarsest_size`` cells) Dense LU on the host: on the CPU its
+  triangular solves, on a GPU the inverse applied on the device, so a cycle needs no host
+  transfer (the pseudo-inverse on both where the operator is singular).
 * **Krylov acceleration.** The cycle preconditions flexible CG (``"pcg"``, symmetric systems) or
   BiCGStab (``"bicgstab"``, non-symmetric); ``"multigrid"`` runs cycles as a stationary
   iteration, each correction scaled by the step that minimises the residual norm (the scaled

@@ -176,21 +176,25 @@ def _cells(level) -> int:
 
 
 class _CoarsestSolver:
-    """Direct solve of the coarsest level as a product with its dense inverse, kept on the
-    device (no host transfer or synchronisation per cycle). At set-up the inverse comes from
-    an LU factorisation on the host; a (numerically) singular operator, e.g. all-Neumann
-    pressure systems whose rows sum to zero, gets the pseudo-inverse (least-squares solution
-    orthogonal to the null space). Rows without any entry (empty aggregates) become identity
-    rows. On a GPU a regular operator is inverted again on the device after its coefficients
-    change (dense assembly by one scatter, LU in cuSOLVER: no host transfer); the host path
-    serves the CPU and the singular operators."""
+    """Direct solve of the coarsest level. On a GPU a product with its dense inverse, kept on
+    the device (no host transfer or synchronisation per cycle); on the CPU the two triangular
+    solves of its LU factors (the same O(n^2) work per solve, without the inverse's O(n^3)
+    at every refresh). The LU factorisation is made on the host; a (numerically) singular
+    operator, e.g. all-Neumann pressure systems whose rows sum to zero, gets the
+    pseudo-inverse on either backend (least-squares solution orthogonal to the null space).
+    Rows without any entry (empty aggregates) become identity rows. On a GPU a regular
+    operator is inverted again on the device after its coefficients change (dense assembly by
+    one scatter, LU in cuSOLVER: no host transfer); the host path serves the CPU and the
+    singular operators."""
 
     def __init__(self, stencil: Stencil7):
         xp = array_namespace(stencil.diag)
         self.xp, self.stencil, self.shape = xp, stencil, stencil.shape
         cells = int(np.prod(self.shape))
         dtype = stencil.diag.dtype
-        self.inverse = xp.empty((cells, cells), dtype=dtype)
+        # the inverse (GPU: overwritten in place, captured cycles read it; CPU: singular only)
+        self.inverse = xp.empty((cells, cells), dtype=dtype) if xp is not np else None
+        self.factors = None  # CPU, regular operator: the LU factors and pivots
         self.product = xp.empty(cells, dtype=dtype)
         self._refresh_on_host()
         self._on_device = xp is not np and not self.singular
@@ -228,15 +232,26 @@ class _CoarsestSolver:
         lu, pivots = scipy.linalg.lu_factor(matrix, check_finite=False)
         pivot_size = np.abs(np.diag(lu))
         self.singular = bool(pivot_size.min() <= 1e-12 * pivot_size.max())
-        if self.singular:
-            inverse = scipy.linalg.pinv(matrix)
+        self.factors = None
+        dtype = self.product.dtype
+        if xp is np:
+            if self.singular:
+                self.inverse = scipy.linalg.pinv(matrix).astype(dtype, copy=False)
+            else:
+                self.factors = (lu.astype(dtype, copy=False), pivots)
+        elif self.singular:
+            self.inverse[...] = xp.asarray(scipy.linalg.pinv(matrix), dtype=dtype)
         else:
             inverse = scipy.linalg.lu_solve((lu, pivots), np.eye(matrix.shape[0]))
-        self.inverse[...] = xp.asarray(inverse, dtype=self.inverse.dtype)
+            self.inverse[...] = xp.asarray(inverse, dtype=self.inverse.dtype)
 
     def solve(self, rhs, out) -> None:
         """``out = A^-1 rhs`` (arrays of the coarsest level's shape, on the device; ``rhs``
         contiguous)."""
+        if self.factors is not None:
+            out[...] = scipy.linalg.lu_solve(self.factors, rhs.reshape(-1),
+                                             check_finite=False).reshape(self.shape)
+            return
         self.xp.matmul(self.inverse, rhs.reshape(-1), out=self.product)
         out[...] = self.product.reshape(self.shape)
 
