@@ -677,6 +677,7 @@ def run_conjugate(case, backend, result_dir, quiet: bool = False, resume: bool =
         "passes": result.passes,
         "mode": "steady" if plate.settings.time is None else "time_averaged",
         "outer": "multigrid" if plate.flow.multigrid else "single_grid",
+        "single_grid_reason": plate.flow.single_grid_reason or None,
         "cycles": result.flow.cycles,
         "pressure_solver": {"method": pressure.method, "preconditioner": "multigrid",
                             "cycle": pressure.cycle, "smoother": pressure.smoother}}

@@ -379,7 +379,9 @@ def format_summary(summary: Mapping[str, Any]) -> str:
             outer = (f"nonlinear multigrid, {method.get('cycles')} cycles "
                      f"({solver.get('flow_iterations')} SIMPLEC iterations)"
                      if method.get("outer") == "multigrid"
-                     else f"{solver.get('flow_iterations')} SIMPLEC iterations")
+                     else f"{solver.get('flow_iterations')} SIMPLEC iterations"
+                     + (f" (single grid: {method['single_grid_reason']})"
+                        if method.get("single_grid_reason") else ""))
             lines.append(f"flow      {method.get('mode', 'steady')}: {outer}; flow-energy "
                          f"passes: {method.get('passes')}")
 

@@ -12,6 +12,7 @@ import pytest
 from solver.boundaries import Inlet, MovingWall, Outlet, Patch, Symmetry
 from solver.grid import Grid
 from solver.models.flow import FlowSettings, FlowSolver
+from solver.models.flow import fas
 from solver.models.flow.fas import Transfer, coarse_starts, fas_applies
 
 RHO, MU = 1000.0, 1e-3
@@ -154,6 +155,24 @@ def test_solid_blocks_on_odd_cells_keep_multigrid():
         assert solid_volume(level) == pytest.approx(solid_volume(multigrid), rel=1e-12)
     assert multigrid.pressure_drop()["static"] == pytest.approx(
         single.pressure_drop()["static"], rel=1e-7)
+
+
+def test_auto_takes_multigrid_for_large_through_flows_and_closed_domains(monkeypatch):
+    """'auto': a through-flow grid below AUTO_MIN_CELLS (the 1,024-cell channel) stays on the
+    single grid, naming why; from AUTO_MIN_CELLS cells it takes multigrid, and a closed domain
+    (the lid-driven cavity, 1,024 cells) takes it at any size; 'multigrid' runs it below the
+    threshold too."""
+    flow = channel()
+    assert not flow.multigrid and "below" in flow.single_grid_reason
+    assert channel(FlowSettings(method="multigrid")).multigrid
+    grid = Grid.uniform((1.0, 1.0, 1.0 / 32), (32, 32, 1))
+    cavity = FlowSolver(grid, np.ones(grid.shape, bool),
+                        [MovingWall(Patch("y_max"), velocity=(1.0, 0.0, 0.0)),
+                         Symmetry(Patch("z_min")), Symmetry(Patch("z_max"))], 1.0, 0.01,
+                        FlowSettings())
+    assert cavity.multigrid and cavity.single_grid_reason == ""
+    monkeypatch.setattr(fas, "AUTO_MIN_CELLS", flow.grid.n_cells)
+    assert channel().multigrid
 
 
 def test_grids_that_do_not_coarsen_stay_on_a_single_grid():

@@ -46,6 +46,13 @@ MIN_REDUCTION = 8  # multigrid only where the coarsest level has at most 1/8 of 
 MAX_LEVELS = 8
 MIN_COARSEST = 64  # no level below this many cells (the smallest only add launch overhead)
 PRE = POST = 2  # SIMPLEC iterations before and after the coarse-grid correction
+#: ``method = "auto"`` takes multigrid on a domain with an outlet (through-flow) only where
+#: the flow grid (the coolant's bounding box) has this many cells: below, the single grid
+#: reaches the converged state as fast or faster (the peer unit cell, whose flow grid is 3/8
+#: of its cells: even at 30,000 flow cells, single grid 2.2x faster at 3,000, multigrid 1.2x
+#: faster at 40,000 and 1.7x at 240,000; docs/flow_methods.md). A closed domain (recirculating:
+#: the cavity) takes it at any size, as its single-grid count grows 3x per halving of the cells.
+AUTO_MIN_CELLS = 40_000
 
 
 def fas_applies(flow, agglomerate: bool = True) -> tuple[bool, str]:
@@ -60,6 +67,20 @@ def fas_applies(flow, agglomerate: bool = True) -> tuple[bool, str]:
         return False, (f"coarsening without merging coolant and solid cells reduces the "
                        f"grid only {masks[0].size / masks[-1].size:.3g}-fold (a coarsest level "
                        f"of {masks[-1].shape}; multigrid pays from {MIN_REDUCTION}-fold)")
+    return True, ""
+
+
+def auto_takes_multigrid(flow) -> tuple[bool, str]:
+    """Whether ``method = "auto"`` runs nonlinear multigrid on ``flow`` (plain 2:1 hierarchies,
+    closed domains at any size, through-flow from :data:`AUTO_MIN_CELLS` cells of the flow
+    grid), and why not."""
+    applies, reason = fas_applies(flow, agglomerate=False)
+    if not applies:
+        return False, reason
+    cells = flow.grid.n_cells
+    if flow.conditions.has_outlet and cells < AUTO_MIN_CELLS:
+        return False, (f"a through-flow grid of {cells:,} cells: below {AUTO_MIN_CELLS:,} the "
+                       "single grid is faster")
     return True, ""
 
 

@@ -13,7 +13,8 @@ from solver.boundaries.flow_conditions import FlowConditions
 from solver.boundaries.patches import SIDES, side_axis
 from solver.grid.grid import Grid
 from solver.models.flow import passes
-from solver.models.flow.fas import POST, PRE, NonlinearMultigrid, fas_applies
+from solver.models.flow.fas import (POST, PRE, NonlinearMultigrid, auto_takes_multigrid,
+                                    fas_applies)
 from solver.models.flow.momentum import Component, relax_components
 from solver.models.flow.patch_pressures import patch_pressures
 from solver.models.flow.pressure_correction import assemble_pressure_correction
@@ -160,14 +161,20 @@ class FlowSolver(FlowRestart):
         # the geometry and the settings; FlowSettings.method)
         method = self.settings.method
         # 'auto' takes plain 2:1 hierarchies only (agglomeration on odd runs, 3:1 cells, did not
-        # pay on the channel plate: docs/flow_methods.md); 'multigrid' takes either
+        # pay on the channel plate: docs/flow_methods.md) and small through-flow grids on the
+        # single grid; 'multigrid' takes either hierarchy wherever one applies
         self._agglomerate = method == "multigrid"
-        applies, reason = (fas_applies(self, self._agglomerate) if method != "single_grid"
-                           else (False, ""))
-        if method == "multigrid" and not applies:
-            raise ValueError(f"flow method 'multigrid' does not apply here: {reason}; use "
-                             "method 'auto' or 'single_grid'")
+        if method == "multigrid":
+            applies, reason = fas_applies(self, agglomerate=True)
+            if not applies:
+                raise ValueError(f"flow method 'multigrid' does not apply here: {reason}; use "
+                                 "method 'auto' or 'single_grid'")
+        elif method == "auto":
+            applies, reason = auto_takes_multigrid(self)
+        else:
+            applies, reason = False, "method 'single_grid'"
         self.multigrid = applies
+        self.single_grid_reason = reason  # why the outer iteration is a single grid ('' if not)
 
     # -- set-up ------------------------------------------------------------------------------
     def _set_up_ports(self) -> None:
