@@ -218,8 +218,8 @@ def _solve_thermal(grid, conductivity, boundaries, heat_source, settings, progre
         linear_history.append(entry)
         linear_converged = bool(entry.get("converged", True))
         solid = k > 0
-        relaxed = iterative and not (settings.relaxation == 1.0 and mixing.depth == 0)
-        products = mixing.products(temperature, new, weight=solid) if relaxed else []
+        mixed = iterative and not (settings.relaxation == 1.0 and mixing.depth == 0)
+        products = mixing.products(temperature, new, weight=solid) if mixed else []
         # finiteness, the change, the peak temperature and the mixing's products: one transfer
         finite, change, peak, *values = (float(v) for v in to_host(xp.stack([
             xp.all(xp.isfinite(new)), xp.max(xp.where(solid, xp.abs(new - temperature), 0.0)),
@@ -242,7 +242,7 @@ def _solve_thermal(grid, conductivity, boundaries, heat_source, settings, progre
         # under-relaxed (accelerated) outer update; the converged field is the last linear
         # solution itself
         done = iterative and change < settings.tolerance
-        temperature = new if done or not relaxed else mixing.next_iterate(values)
+        temperature = new if done or not mixed else mixing.next_iterate(values)
         _report(progress, iteration, change, {"max_temperature_K": peak})
         if done:
             converged = linear_converged
