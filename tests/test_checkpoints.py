@@ -376,6 +376,7 @@ def test_kill_9_at_random_points_then_resume_gives_the_same_figures(case_path, d
     text = case_path.read_text()
     if case_path == UNIT_CELL:  # the cycles' checkpoints ('auto' takes the single grid here)
         text = text.replace("[solver.flow]\n", '[solver.flow]\nmethod = "multigrid"\n', 1)
+        assert 'method = "multigrid"' in text
     body = text.split("[output]")[0] if "[output]" in text else text
     case = tmp_path / case_path.name
     case.write_text(body + "\n[output]\nwrite_images = false\nwrite_fields = false\n"

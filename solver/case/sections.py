@@ -188,8 +188,7 @@ class FlowSection(Section):
                             "without ports on faces of the geometry or buoyancy), 'single_grid', "
                             "or 'auto' (multigrid where plain 2:1 coarsening reaches 8-fold, "
                             "for a domain with an outlet from 40,000 cells of the coolant's "
-                            "bounding box, for a closed one "
-                            "at any size)")
+                            "bounding box, for a closed one at any size)")
     max_iterations: int = Field(1000, ge=1, description="[-] maximum outer (pressure-velocity) "
                                                         "iterations (with multigrid: of the "
                                                         "finest grid, 4 per cycle)")
