@@ -48,8 +48,10 @@ class Outlet(Boundary):
     Parameters
     ----------
     pressure : float
-        [Pa] static (gauge) pressure. For energy the patch is zero-gradient (outflow takes the
-        upwind cell temperature; no diffusive flux).
+        [Pa] static (gauge) pressure of the outflow. Reverse flow (a recirculation reaching
+        the outlet) enters from rest at this pressure: it is then a total pressure, the static
+        pressure inside being ``pressure - rho u^2 / 2``. For energy the patch is zero-gradient
+        (outflow takes the upwind cell temperature, backflow enters at it; no diffusive flux).
     """
 
     port_capable: ClassVar[bool] = True

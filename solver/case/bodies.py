@@ -313,11 +313,13 @@ FLOW_SPECS = ("velocity", "volumetric_flow", "mass_flow")
 
 
 class OutletBoundary(_Boundary):
-    """Coolant outlet at a fixed static pressure."""
+    """Coolant outlet at a fixed static pressure (reverse flow, where a recirculation reaches
+    the outlet, enters from rest at it: the static pressure there is its value less rho u^2 / 2)."""
 
     type: Literal["outlet"] = Field(description="[-] 'outlet'")
     at: Length | None = Field(None, description=PORT_PLANE)
-    pressure: Pressure = Field(0.0, description="[Pa] static (gauge) pressure")
+    pressure: Pressure = Field(0.0, description="[Pa] static (gauge) pressure of the outflow; "
+                                                "the total pressure of any backflow")
 
 
 class WallBoundary(_Boundary):

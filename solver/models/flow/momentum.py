@@ -140,6 +140,20 @@ _OWN_LINKS = Pointwise(
     _own_links)
 
 
+def _backflow(outward, phi, diag):
+    diag += np.maximum(-outward * phi, 0.0)
+
+
+# reverse flow through a pressure outlet enters from the outlet's total pressure: the ghost
+# pressure is p_out - rho u^2 / 2 there, i.e. the force rho |u| u A / 2 against the inflow,
+# implicit in the diagonal (``outward`` = +-rho A / 2, signed along the outward normal); outflow
+# is unchanged (the usual pressure-outlet treatment of backflow, as Fluent's default and
+# OpenFOAM's totalPressure). Without it a backflow face's equation keeps only its viscous link
+# and the steady iteration lets reverse flow grow without bound.
+_BACKFLOW = Pointwise("outlet_backflow", "T outward, T phi", "T diag",
+                      f"diag += {_upwind('-outward * phi')}", _backflow)
+
+
 def _cross_diagonal_ports(link, wall, face_flux, sign, keep, diag):
     diag += link + wall
     diag += np.maximum(sign * face_flux, 0.0) * (1.0 - keep)
@@ -196,12 +210,15 @@ class Component:
         self.fixed = xp.zeros(self.shape, dtype=solver.dtype)
         # openings normal to this axis (domain sides and ports): outlet faces are unknowns,
         # inlet faces fixed at the inflow velocity (signed along +axis)
+        outlets = []
         for opening in solver.conditions.openings(a):
             layer = along_axis(a, slice(opening.face, opening.face + 1))
             inner = opening.face - 1 if opening.is_max else opening.face
             wet = fluid[along_axis(a, slice(inner, inner + 1))]
             outlet = xp.asarray(np.expand_dims(opening.kind == OUTLET, a)) & wet
             self.active[layer] |= outlet
+            if bool(xp.any(outlet)):
+                outlets.append((layer, outlet, 1.0 if opening.is_max else -1.0))
             inlet = np.expand_dims(opening.kind == INLET, a)
             inflow = np.expand_dims(opening.inflow_velocity, a)
             signed = xp.asarray(-inflow if opening.is_max else inflow, dtype=solver.dtype)
@@ -221,6 +238,11 @@ class Component:
             half = xp.where(self.active, fluid_half[along_axis(a, LOWER)]
                             + fluid_half[along_axis(a, UPPER)], half)
         self.volume = half * self.area
+        # per outlet layer: rho A / 2 signed along the outward normal on its outlet faces
+        area = xp.broadcast_to(self.area, self.shape)
+        self.backflow = [(layer, xp.where(outlet, 0.5 * sign * solver.density * area[layer],
+                                          0.0).astype(solver.dtype))
+                         for layer, outlet, sign in outlets]
 
         # per direction: geometry of the viscous coefficients and the convection stencil
         self.directions = []
@@ -326,6 +348,12 @@ class Component:
         else:
             values = combine(lower, upper)
         return xp.asarray(values, dtype=solver.dtype)
+
+    def add_backflow_resistance(self, phi) -> None:
+        """Reverse flow [m/s] through outlet faces enters from the outlet's total pressure:
+        ``rho |u| A / 2`` onto those faces' diagonal (outflow is untouched)."""
+        for layer, outward in self.backflow:
+            _BACKFLOW(self.xp, outward, phi[layer], self.stencil.diag[layer])
 
     def under_relax(self, phi, alpha: float) -> None:
         """Under-relax the assembled equation of ``phi`` [m/s] implicitly by ``alpha``."""

@@ -404,6 +404,7 @@ class FlowSolver(FlowRestart):
                 if d == a and self.has_outlet_ports:
                     face_flux = face_flux * self.fluid_f
                 comp.deferred_correction(phi, info, face_flux, scheme, self.kernels)
+        comp.add_backflow_resistance(phi)
 
         # pressure force on the control volume (outlet pressure beyond boundary faces)
         p = xp.concatenate([comp.outlet_pressure[False], self.pressure,
