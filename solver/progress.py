@@ -193,10 +193,16 @@ class Progress:
         times = np.array([p[2] for p in points])
         if np.ptp(iterations) == 0:
             return None
-        slope = np.polyfit(iterations, distance, 1)[0]  # decades per iteration
+        slope, intercept = np.polyfit(iterations, distance, 1)  # decades per iteration
         if distance[-1] <= 0:
             return 0.0
-        if slope >= 0:
+        # a stalled or wandering residual has no trend: its fitted slope flips sign or hovers
+        # near zero from one update to the next (an estimate of seconds, then of hours); give
+        # one only when the fall is clear, twice the slope's standard error
+        scatter = distance - (slope * iterations + intercept)
+        spread = np.sum((iterations - iterations.mean()) ** 2)
+        error = math.sqrt(np.sum(scatter**2) / max(len(points) - 2, 1) / spread)
+        if slope + 2.0 * error >= 0:
             return None
         iterations_left = distance[-1] / -slope
         seconds_per_iteration = (times[-1] - times[0]) / (iterations[-1] - iterations[0])
@@ -643,7 +649,9 @@ class RunProgress:
             if seconds is not None:
                 return seconds
         cost = self._unit_cost(level.stage, level.index, self._parent(level))
-        return None if cost is None else max(cost - (now - level.started), 0.0)
+        spent = now - level.started
+        # a unit past its measured cost has no estimate left (not a time left of zero)
+        return None if cost is None or spent > cost else cost - spent
 
     # -- the output -----------------------------------------------------------------------------
     def position(self) -> str:

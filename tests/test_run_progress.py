@@ -215,3 +215,20 @@ def test_a_new_pass_restarts_the_solve_estimate():
     flow.update(120, {"continuity": 1e-3}, fraction=0.5)
     assert flow.seconds_left() == pytest.approx(2.0)
     assert [r["elapsed"] for r in flow.records] == [10.0, 12.0]  # the history runs on
+
+
+def test_a_unit_past_its_measured_cost_gives_a_lower_bound():
+    """A second network solve that has run longer than the first (2 s) while its solve has no
+    estimate of its own: the time left is a lower bound (the third solve's 2 s), not a
+    confident '~' built on a zero for the running one."""
+    clock = FakeClock()
+    run = RunProgress([Stage("network", 3, kind="network")], quiet=True, clock=clock)
+    run.begin("network", 1)
+    clock.now += 2.0
+    run.end("network")
+    run.begin("network", 2)
+    clock.now += 1.0
+    assert run.seconds_left() == (pytest.approx(1.0 + 2.0), True)  # within the measured cost
+    clock.now += 3.0
+    assert run.seconds_left() == (pytest.approx(2.0), False)
+    assert run.status().endswith("left >2.0s")
