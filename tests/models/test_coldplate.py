@@ -77,8 +77,8 @@ def test_unit_cell_balances_and_resistance(tmp_path):
 @pytest.mark.gpu
 def test_unit_cell_gpu_run_matches_cpu(tmp_path):
     """The whole pipeline on the GPU backend (kernels, captured preconditioning cycles,
-    hierarchies updated in place) gives the CPU's iterations, pressure drop and thermal resistance to 1e-8 and
-    closes the same balances."""
+    hierarchies updated in place) gives the CPU's iterations, pressure drop and thermal
+    resistance to 1e-8 and closes the same balances."""
     results = {backend: run(unit_cell_case(), backend=backend, output=tmp_path / backend,
                             quiet=True)["flow"] for backend in ("cpu", "gpu")}
     cpu, gpu = results["cpu"], results["gpu"]

@@ -11,8 +11,7 @@ import pytest
 
 from solver.boundaries import Inlet, MovingWall, Outlet, Patch, Symmetry
 from solver.grid import Grid
-from solver.models.flow import FlowSettings, FlowSolver
-from solver.models.flow import fas
+from solver.models.flow import FlowSettings, FlowSolver, fas
 from solver.models.flow.fas import Transfer, coarse_starts, fas_applies
 
 RHO, MU = 1000.0, 1e-3

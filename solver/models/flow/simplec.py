@@ -13,8 +13,7 @@ from solver.boundaries.flow_conditions import FlowConditions
 from solver.boundaries.patches import SIDES, side_axis
 from solver.grid.grid import Grid
 from solver.models.flow import passes
-from solver.models.flow.fas import (POST, PRE, NonlinearMultigrid, auto_takes_multigrid,
-                                    fas_applies)
+from solver.models.flow.fas import POST, PRE, NonlinearMultigrid, auto_takes_multigrid, fas_applies
 from solver.models.flow.momentum import Component, relax_components
 from solver.models.flow.patch_pressures import patch_pressures
 from solver.models.flow.pressure_correction import assemble_pressure_correction
