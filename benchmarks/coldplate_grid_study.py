@@ -26,7 +26,15 @@ coarse   1      2, 0.1, 0.5 (case)  1.3     4 / 3        7      14        6     
 refined  3      2, 0.1, 0.5 (case)  1.3     4 / 3        7      14        6     161,760
 refined  2      1.4, 0.075, 0.36    1.2     6 / 4        10     21        9     480,810
 refined  1      1, 0.05, 0.25       1.14    8 / 6        14     28        12    1,032,720
+ends     3      as refined 3        1.3     4 / 3        7      14        6     396,312
+ends     2      as refined 2        1.2     6 / 4        10     21        9     917,910
+ends     1      as refined 1        1.14    8 / 6        14     28        12    2,117,076
 =======  =====  ==================  ======  ===========  =====  ========  ====  =========
+
+The "ends" set is the refined set with x cells of at most 0.4 / 0.28 / 0.2 mm within 1 mm of
+each end of the channels (``[[grid.refine]]`` boxes x 3-5 and 35-37 mm), where the contraction
+into the channels, the expansion out of them and the jets into the outlet plenum are decided
+(49 / 63 / 82 x cells against 20 / 33 / 40).
 
 Refinement ratio. The controlling direction is across the 0.4 mm channels: the heat flux into the
 fins and the wall shear are set by the gradients across the gap (the channels are 7.5x taller
@@ -99,8 +107,11 @@ the case grid the time-averaged run gives the steady run's state (dp +7.8e-5, R 
 relative). The refined fine grid took 18 min (3,220 SIMPLEC iterations over 3 passes of 2.5-3
 flow-through times each).
 
-Run: ``.venv/bin/python benchmarks/coldplate_grid_study.py [--set coarse|refined]``
-(``--dry-run`` prints the grids only, ``--progress`` shows the solver's progress on stderr).
+Run: ``.venv/bin/python benchmarks/coldplate_grid_study.py [--set coarse|refined|ends]``
+(``--dry-run`` prints the grids only, ``--progress`` shows the solver's progress on stderr and
+the summaries on stdout: keep the lines that start with ``{``; ``--grids medium`` solves one
+grid; ``--inlet-temperature 50 --passes 1`` runs the flow at one uniform viscosity, as
+``docs/flow_methods.md``'s backflow probe does).
 Prints one JSON line per grid and one with the extrapolation. About 2 minutes on 2 cores (the
 coarse set); the refined set in the time-averaged mode about 26 minutes.
 """
@@ -119,6 +130,7 @@ import numpy as np
 
 from solver.backend import CPU
 from solver.case import load_case
+from solver.case.sections import RefineRegion
 from solver.pipeline import run
 from solver.setup import build_grid, geometry_body
 
@@ -133,11 +145,22 @@ PROBE_CHANNEL = 21
 
 @dataclass(frozen=True)
 class GridLevel:
-    """One grid of the study: per-axis ``max_spacing`` [m] and ``growth_ratio``."""
+    """One grid of the study: per-axis ``max_spacing`` [m] and ``growth_ratio``; ``end_spacing``
+    [m], when given, is the largest x spacing within 1 mm of each end of the channels."""
 
     name: str
     max_spacing: tuple[float, float, float]
     growth_ratio: float
+    end_spacing: float | None = None
+
+    def refine_boxes(self) -> list[dict]:
+        """``[[grid.refine]]`` boxes at the channel ends (x 3-5 mm and 35-37 mm), [m]."""
+        if self.end_spacing is None:
+            return []
+        (x0, x1), _, _ = BANK
+        spacing = (self.end_spacing, *self.max_spacing[1:])
+        return [{"min": (x - 1e-3, 0.0, 0.0), "max": (x + 1e-3, 33.1e-3, 6.55e-3),
+                 "max_spacing": spacing} for x in (x0, x1)]
 
 
 #: Grid sets, coarse to fine. "refined": 4 / 6 / 8 cells across a channel (7 / 10 / 14 per pitch),
@@ -148,6 +171,11 @@ GRID_SETS = {
         GridLevel("coarse", (2.0e-3, 0.1e-3, 0.5e-3), 1.3),
         GridLevel("medium", (1.4e-3, 0.075e-3, 0.36e-3), 1.2),
         GridLevel("fine", (1.0e-3, 0.05e-3, 0.25e-3), 1.14),
+    ),
+    "ends": (
+        GridLevel("coarse", (2.0e-3, 0.1e-3, 0.5e-3), 1.3, 0.4e-3),
+        GridLevel("medium", (1.4e-3, 0.075e-3, 0.36e-3), 1.2, 0.28e-3),
+        GridLevel("fine", (1.0e-3, 0.05e-3, 0.25e-3), 1.14, 0.2e-3),
     ),
     "coarse": (
         GridLevel("coarse", (28e-3 / 6, 0.3e-3, 1.0e-3), 1.85),
@@ -206,15 +234,26 @@ def _cells_between(faces: np.ndarray, lower: float, upper: float) -> int:
     return int(np.sum((faces > lower + tol) & (faces < upper - tol))) + 1
 
 
-def level_case(level: GridLevel, flow_settings: dict | None = None):
+def level_case(level: GridLevel, flow_settings: dict | None = None,
+               inlet_temperature: float | None = None, passes: int | None = None):
     """The case with ``level``'s grid settings and no field or image output.
 
     ``flow_settings`` overrides ``[solver.flow]`` keys on every grid, e.g.
     ``{"pressure_rtol": 1e-4, "relaxation.velocity": 0.6}`` (they change the iteration path,
     not the converged steady solution), or ``{"mode": "time_averaged", "time.cfl": 2}`` (the
-    time average, for grids whose steady iteration does not converge).
+    time average, for grids whose steady iteration does not converge). ``inlet_temperature``
+    [K] replaces the inlet's; ``passes`` caps the flow-energy passes (``[solver.nonlinear]
+    max_iterations``; 1: the flow at the inlet temperature's viscosity only).
     """
     case = load_case(CASE)
+    if inlet_temperature is not None:
+        case = case.model_copy(update={"boundaries": [
+            b.model_copy(update={"temperature": inlet_temperature}) if b.type == "inlet" else b
+            for b in case.boundaries]})
+    if passes is not None:
+        nonlinear = case.solver.nonlinear.model_copy(update={"max_iterations": passes})
+        case = case.model_copy(update={
+            "solver": case.solver.model_copy(update={"nonlinear": nonlinear})})
     flow = case.solver.flow
     for key, value in (flow_settings or {}).items():
         if "." in key:  # a key of a sub-section: relaxation., tolerances., monitors., time.
@@ -224,9 +263,11 @@ def level_case(level: GridLevel, flow_settings: dict | None = None):
         else:
             flow = flow.model_copy(update={key: value})
     case = case.model_copy(update={"solver": case.solver.model_copy(update={"flow": flow})})
+    refine = [RefineRegion(**box) for box in level.refine_boxes()]
     grid = case.grid.model_copy(update={
         "max_spacing": level.max_spacing, "growth_ratio": level.growth_ratio,
-        "min_spacing": min(case.grid.min_spacing, *level.max_spacing)})
+        "min_spacing": min(case.grid.min_spacing, *level.max_spacing),
+        "refine": [*case.grid.refine, *refine]})
     out = case.output.model_copy(update={"write_images": False, "write_fields": False,
                                          "checkpoint": False})
     return case.model_copy(update={"grid": grid, "output": out,
@@ -259,12 +300,15 @@ def describe_grid(case) -> dict:
 
 
 def solve(level: GridLevel, output: Path, quiet: bool = True,
-          flow_settings: dict | None = None) -> dict:
-    """Run the case on ``level``'s grid; returns the grid description, R, dp, balances, seconds."""
-    case = level_case(level, flow_settings)
+          flow_settings: dict | None = None, **changes) -> dict:
+    """Run the case on ``level``'s grid (``changes``: :func:`level_case`'s inlet temperature
+    and passes); returns the grid description, R, dp, balances, seconds."""
+    case = level_case(level, flow_settings, **changes)
     entry = {"grid": level.name, "max_spacing_m": list(level.max_spacing),
-             "growth_ratio": level.growth_ratio,
-             "flow_settings": flow_settings or {}, **describe_grid(case)}
+             "growth_ratio": level.growth_ratio, "end_spacing_m": level.end_spacing,
+             "flow_settings": flow_settings or {},
+             "inlet_temperature_K": changes.get("inlet_temperature"),
+             "pass_cap": changes.get("passes"), **describe_grid(case)}
     start = time.perf_counter()
     summary = run(case, backend="cpu", output=output, quiet=quiet)
     seconds = time.perf_counter() - start
@@ -295,6 +339,10 @@ def main() -> None:
     parser.add_argument("--flow", nargs="*", default=[], metavar="KEY=VALUE",
                         help="[solver.flow] overrides on every grid, e.g. pressure_rtol=1e-4 "
                              "relaxation.velocity=0.6, or mode=time_averaged time.cfl=2")
+    parser.add_argument("--inlet-temperature", type=float, default=None, metavar="C",
+                        help="inlet temperature [C] instead of the case's 30 C")
+    parser.add_argument("--passes", type=int, default=None,
+                        help="cap on the flow-energy passes (1: the inlet viscosity only)")
     parser.add_argument("--grids", nargs="+", choices=["coarse", "medium", "fine"],
                         default=["coarse", "medium", "fine"],
                         help="solve only these grids (the extrapolation needs all three)")
@@ -317,7 +365,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         for level in (g for g in grids if g.name in args.grids):
             entry = solve(level, Path(folder), quiet=not args.progress,
-                          flow_settings=flow_settings)
+                          flow_settings=flow_settings, passes=args.passes,
+                          inlet_temperature=None if args.inlet_temperature is None
+                          else args.inlet_temperature + 273.15)
             results.append(entry)
             print(json.dumps({"benchmark": "coldplate_grid_study", "set": args.set, **entry}),
                   flush=True)
