@@ -84,8 +84,24 @@ balance 2e-8, mass 1e-9 or less):
   of 0.25 mm from 3 to 5 mm and from 35 to 37 mm (``[[grid.refine]]`` boxes; 436,752 cells,
   steady, ``benchmarks/coldplate_examples.py``, 10 min: 8 flow-energy passes, the case's cap,
   so not certified converged) gives dp 901.7 Pa against 878.7 Pa and R 0.035843 against
-  0.036014 K/W: the channel ends alone move dp by 23 Pa, as much as a refinement step of the
-  set. A set that refines x at the channel ends with the rest is the next study.
+  0.036014 K/W: the channel ends alone seemed to move dp by 23 Pa. The "ends" set refutes
+  that (below): the steady iteration does not settle on that grid (rerun after outlet backflow
+  was treated: pass 1 wanders at continuity 0.09-0.2, dp 1003-1010 Pa over iterations 228-373,
+  where the time average of the ends set's coarse grid gives 1005 Pa), so the probe's 901.7 Pa
+  was where the wandering iteration stopped (``docs/flow_methods.md``: the outlet plenum's
+  states).
+
+The "ends" set, the channel ends refined with the rest (``--set ends --flow
+mode=time_averaged time.cfl=10 time.start_up=1 time.later_start_up=0.5 time.min_average=0.5
+time.max_flow_through_times=3``, 2026-12-07, load 2-4 with other runs; coarse 3.2 min, medium
+34 min; 3 flow-energy passes each, energy balance 5e-8 / 2e-8, mass 6e-11 / 7e-11):
+dp = 868.0 / 916.0 Pa, R = 0.035932 / 0.035695 K/W on 396,312 / 917,910 cells. Against the
+refined set's grids of the same cross-channel spacing the channel ends move dp by -10.7 Pa
+(-1.2 %) and -1.1 Pa (-0.12 %), R by -0.23 % and -0.07 %: the x cells at the channel ends are
+not what keeps dp from the asymptotic range (the step from 4 to 6 cells per channel grows to
+48 Pa); dp still changes with the spacing across and up the channels (the sharp fin ends'
+corners, where the contraction and expansion losses form, are the likeliest low-order source).
+The fine grid (2,117,076 cells) was not finished in that session.
 
 The steady iteration does not settle on the finer grids (on the 480,810-cell grid: pass 1 at the
 inlet viscosity converges, later passes' continuity residual stalls near 7e-3 and grows, with
