@@ -30,6 +30,9 @@ every plate summary carries, each with the number and what to change.
   usual upper bound and the coarsest ``[grid] growth_ratio`` coolsim's examples use.
 * **Beyond laminar flow.** After the solve: an inlet Reynolds number above 2300, the end of
   laminar duct flow, where the laminar flow model does not hold.
+* **A steady solve that did not converge.** After the solve: stopped at its iteration limits,
+  with what to look at (residuals that wander point at a flow with no single steady state: a
+  recirculation reaching an outlet, merging jets; ``mode = "time_averaged"`` runs it in time).
 * **Beyond the coolant's property data.** After the solve: the inlet, outlet and hottest
   coolant-cell (wall) temperatures against the range over which the coolant's property
   correlations hold (``Coolant.valid_range``: from the mixture's freezing point to 100 C for
@@ -288,6 +291,25 @@ def flow_warnings(metrics: dict) -> list[str]:
             "transfer are not to be trusted; check the inlet flow"]
 
 
+def unconverged_flow_warning(metrics: dict) -> str:
+    """The warning of a steady plate solve that stopped at its iteration limits (``metrics`` of
+    ``ColdPlate.metrics``): its results carry an unknown iteration error, and a residual that
+    wanders rather than falls points at a flow with no single steady state."""
+    facts = [f"continuity residual {metrics['continuity_residual']:.1e}"
+             if metrics.get("continuity_residual") is not None else None,
+             f"{metrics['flow_iterations']} flow iterations"
+             if metrics.get("flow_iterations") is not None else None]
+    shown = ", ".join(f for f in facts if f)
+    return (f"the steady solve stopped at its iteration limits without converging"
+            f"{f' ({shown})' if shown else ''}: pressure drop, R and "
+            "temperatures carry an unknown iteration error. If the residuals wander rather "
+            "than fall (history.csv, images/convergence.png), the flow may be unsteady or have "
+            "several nearly steady states (a recirculation reaching an outlet, merging jets): "
+            "run it in time with [solver.flow] mode = \"time_averaged\" "
+            "(docs/flow_methods.md); if they still fall, raise [solver.flow] max_iterations "
+            "or [solver.nonlinear] max_iterations")
+
+
 def plate_warnings(grid, boundaries, fluid: np.ndarray) -> list[str]:
     """The adequacy warnings of a cold plate's grid and inlets (see the module docstring)."""
     notes = []
@@ -316,4 +338,5 @@ __all__ = ["MIN_CELLS_ACROSS", "LAMINAR_REYNOLDS", "MAX_CROSS_ASPECT", "MAX_GROW
            "POWER_TOLERANCE", "run_lengths", "cells_across", "symmetry_sides", "inlet_passages",
            "passage_axes", "cross_aspect_ratios", "coolant_growth", "mesh_quality_warnings",
            "plate_warnings", "case_warnings", "flow_warnings", "coolant_range_warnings",
-           "solved_plate_warnings", "characterized_power_warnings", "grid_study_status"]
+           "solved_plate_warnings", "unconverged_flow_warning", "characterized_power_warnings",
+           "grid_study_status"]

@@ -31,6 +31,7 @@ from solver.adequacy import (
     grid_study_status,
     plate_warnings,
     solved_plate_warnings,
+    unconverged_flow_warning,
 )
 from solver.backend import CPU, Backend, get_backend
 from solver.case.hashing import case_hash
@@ -703,6 +704,8 @@ def run_conjugate(case, backend, result_dir, quiet: bool = False, resume: bool =
     )
     beyond = solved_plate_warnings(case, backend.to_host(model.body_ids), temperature,
                                    result.metrics)
+    if not result.converged and case.solver.flow.mode == "steady":
+        beyond.append(unconverged_flow_warning(result.metrics))
     for note in beyond:
         _say(quiet, f"warning: {note}")
     summary["warnings"] = [*adequacy, *beyond]

@@ -115,6 +115,9 @@ def test_checkpoint_and_resume(tmp_path):
     short = case.model_copy(update={"solver": case.solver.model_copy(update={"flow": flow})})
     first = run(short, backend="cpu", output=tmp_path, quiet=True)
     assert not first["solver"]["converged"]
+    # an unconverged steady solve says so among the warnings, and what to do
+    (note,) = [w for w in first["warnings"] if w.startswith("the steady solve stopped")]
+    assert "32 flow iterations" in note and 'mode = "time_averaged"' in note
     path = ResultDirectory(tmp_path, "coldplate_unit_cell").checkpoint
     arrays, metadata = load_checkpoint(path)
     assert metadata["iteration"] == 32 and np.all(np.isfinite(arrays["u"]))
