@@ -117,8 +117,11 @@ passes everywhere, one pass, ``benchmarks/time_averaged.py --time-only --passes 
 (within 1.4e-5), R 0.0358293 / 0.0358291 / 0.0358291 K/W and an rms fluctuation of 0.25 /
 0.22 / 0.22 Pa (3e-4 of dp, a start-up drift: batch lag-1 correlation 0.6) that does not grow
 when steps 8x shorter (0.33 ms) resolve a shedding period (about 3 ms for a Strouhal number
-of 0.2 at 0.5 m/s past 0.3 mm). So on these grids the flow is steady,
-and the steady solver's stall on them is an instability of the iteration, not of the flow. On
+of 0.2 at 0.5 m/s past 0.3 mm). So on these grids the flow sheds no vortices; over longer times
+the outlet plenum's merging jets can still move between nearly steady states (the multigrid
+iteration, once outlet backflow was treated, settles at 804.7 Pa on this 50 C grid, a state a
+time-accurate run then keeps; ``docs/flow_methods.md``), which is what the steady iteration
+wanders between. On
 the case grid the time-averaged run gives the steady run's state (dp +7.8e-5, R +8e-6
 relative). The refined fine grid took 18 min (3,220 SIMPLEC iterations over 3 passes of 2.5-3
 flow-through times each).
