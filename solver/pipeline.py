@@ -704,7 +704,7 @@ def run_conjugate(case, backend, result_dir, quiet: bool = False, resume: bool =
     )
     beyond = solved_plate_warnings(case, backend.to_host(model.body_ids), temperature,
                                    result.metrics)
-    if not result.converged and case.solver.flow.mode == "steady":
+    if not result.converged and solver["flow_method"]["mode"] == "steady":
         beyond.append(unconverged_flow_warning(result.metrics))
     for note in beyond:
         _say(quiet, f"warning: {note}")

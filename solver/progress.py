@@ -193,16 +193,16 @@ class Progress:
         times = np.array([p[2] for p in points])
         if np.ptp(iterations) == 0:
             return None
-        slope, intercept = np.polyfit(iterations, distance, 1)  # decades per iteration
         if distance[-1] <= 0:
             return 0.0
+        from scipy.stats import linregress  # (scipy.stats takes 0.4 s to import: when needed)
+
+        fit = linregress(iterations, distance)  # slope: decades per iteration
+        slope = fit.slope
         # a stalled or wandering residual has no trend: its fitted slope flips sign or hovers
         # near zero from one update to the next (an estimate of seconds, then of hours); give
         # one only when the fall is clear, twice the slope's standard error
-        scatter = distance - (slope * iterations + intercept)
-        spread = np.sum((iterations - iterations.mean()) ** 2)
-        error = math.sqrt(np.sum(scatter**2) / max(len(points) - 2, 1) / spread)
-        if slope + 2.0 * error >= 0:
+        if slope + 2.0 * fit.stderr >= 0:
             return None
         iterations_left = distance[-1] / -slope
         seconds_per_iteration = (times[-1] - times[0]) / (iterations[-1] - iterations[0])
