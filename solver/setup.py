@@ -144,7 +144,8 @@ def flow_settings(case: Case):
         max_iterations=settings.max_iterations,
         tolerance=min(settings.tolerances.continuity, settings.tolerances.momentum),
         pressure_rtol=settings.pressure_rtol,
-        pressure_max_iterations=settings.pressure_max_iterations)
+        pressure_max_iterations=settings.pressure_max_iterations,
+        wall_gradient=settings.wall_gradient)
 
 
 def chip_footprint(case: Case, chip: Chip):

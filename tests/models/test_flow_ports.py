@@ -16,6 +16,8 @@ solid or empty cells inside the domain. It must act exactly like a port on a dom
   with a heated floor; the heat leaving through the port equals ``m cp T_out``.
 """
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -52,9 +54,14 @@ def solve_heat(grid, fluid, boundaries, mass_flux):
     return result.temperature, balance
 
 
-@pytest.mark.parametrize("forward", [True, False], ids=["ports_min_to_max", "ports_max_to_min"])
-def test_ports_on_block_faces_equal_domain_side_ports(forward):
-    """Ports on the faces of blocks inside the domain reproduce domain-side ports (1e-7)."""
+@pytest.mark.parametrize("forward, wall_gradient",
+                         [(True, "linear"), (False, "linear"), (True, "quadratic")],
+                         ids=["ports_min_to_max", "ports_max_to_min", "quadratic_wall"])
+def test_ports_on_block_faces_equal_domain_side_ports(forward, wall_gradient):
+    """Ports on the faces of blocks inside the domain reproduce domain-side ports (1e-7),
+    also with the quadratic wall gradient (an inlet's zero tangential velocity taken as a
+    wall's, on the side and on the block face alike)."""
+    settings = dataclasses.replace(TIGHT, wall_gradient=wall_gradient)
     nx, ny = 32, 8
     x = np.linspace(0.0, LENGTH, nx + 1)
     y = np.linspace(0.0, GAP, ny + 1)
@@ -66,7 +73,7 @@ def test_ports_on_block_faces_equal_domain_side_ports(forward):
     fluid_sides = np.ones(sides.shape, bool)
     ports_sides = [Inlet(Patch(inlet_side), velocity=0.02, temperature=300.0, name="in"),
                    Outlet(Patch(outlet_side), 0.0, name="out")]
-    _, reference = solve_flow(sides, fluid_sides, SPANWISE + ports_sides)
+    _, reference = solve_flow(sides, fluid_sides, SPANWISE + ports_sides, settings)
 
     blocks = Grid(np.concatenate([[-BLOCK], x, [LENGTH + BLOCK]]), y, z)
     fluid_blocks = np.ones(blocks.shape, bool)
@@ -75,7 +82,7 @@ def test_ports_on_block_faces_equal_domain_side_ports(forward):
         Inlet(Patch(inlet_side, position=plane[inlet_side]), velocity=0.02, temperature=300.0,
               name="in"),
         Outlet(Patch(outlet_side, position=plane[outlet_side]), 0.0, name="out")]
-    solver, ported = solve_flow(blocks, fluid_blocks, SPANWISE + ports_blocks)
+    solver, ported = solve_flow(blocks, fluid_blocks, SPANWISE + ports_blocks, settings)
 
     scale = np.abs(reference.velocity[0]).max()
     for axis in range(3):

@@ -109,26 +109,28 @@ def _upwind(x: str) -> str:
     return f"({x} > (T)0 ? {x} : (T)0)"
 
 
-def _cross_links(face_flux, diffusion, keep_lower, keep_upper, plus, minus):
-    plus[...] = (diffusion + np.maximum(-face_flux, 0.0)) * keep_lower
-    minus[...] = (diffusion + np.maximum(face_flux, 0.0)) * keep_upper
+def _cross_links(face_flux, link_plus, link_minus, keep_lower, keep_upper, plus, minus):
+    plus[...] = (link_plus + np.maximum(-face_flux, 0.0)) * keep_lower
+    minus[...] = (link_minus + np.maximum(face_flux, 0.0)) * keep_upper
 
 
-def _links_cuda(lower: str, upper: str) -> str:
+def _links_cuda(link_plus: str, link_minus: str, lower: str, upper: str) -> str:
     """CUDA of :func:`_cross_links`: upwind + diffusion, kept by the masks of each side."""
-    return (f"plus = (diffusion + {_upwind('-face_flux')}) * {lower};"
-            f" minus = (diffusion + {_upwind('face_flux')}) * {upper}")
+    return (f"plus = ({link_plus} + {_upwind('-face_flux')}) * {lower};"
+            f" minus = ({link_minus} + {_upwind('face_flux')}) * {upper}")
 
 
-# links across the component's axis (none into solid: the wall is then half a cell off)
+# links across the component's axis (none into solid: the wall is then half a cell off); the
+# diffusion of each side's link holds the quadratic wall gradient's pull (wall_factors)
 _CROSS_LINKS = Pointwise(
-    "momentum_cross_links", "T face_flux, T diffusion, T keep_lower, T keep_upper",
-    "T plus, T minus", _links_cuda("keep_lower", "keep_upper"), _cross_links)
+    "momentum_cross_links",
+    "T face_flux, T link_plus, T link_minus, T keep_lower, T keep_upper", "T plus, T minus",
+    _links_cuda("link_plus", "link_minus", "keep_lower", "keep_upper"), _cross_links)
 
 
 def _own_links(flux_lower, flux_upper, diffusion, fluid, face_flux, plus, minus):
     face_flux[...] = 0.5 * (flux_lower + flux_upper)
-    _cross_links(face_flux, diffusion, fluid, fluid, plus, minus)
+    _cross_links(face_flux, diffusion, diffusion, fluid, fluid, plus, minus)
 
 
 # links along the component's own axis: the face flux, then the links as across the axis
@@ -136,8 +138,8 @@ def _own_links(flux_lower, flux_upper, diffusion, fluid, face_flux, plus, minus)
 _OWN_LINKS = Pointwise(
     "momentum_own_links", "T flux_lower, T flux_upper, T diffusion, T fluid",
     "T face_flux, T plus, T minus",
-    "face_flux = (T)0.5 * (flux_lower + flux_upper); " + _links_cuda("fluid", "fluid"),
-    _own_links)
+    "face_flux = (T)0.5 * (flux_lower + flux_upper); "
+    + _links_cuda("diffusion", "diffusion", "fluid", "fluid"), _own_links)
 
 
 def _backflow(outward, phi, diag):
@@ -187,6 +189,67 @@ def _face_average(lower, upper, out):
 # mean of two neighbouring values (cross-axis fluxes onto the component's nodes)
 _FACE_AVERAGE = Pointwise("face_average", "T lower, T upper", "T out",
                           "out = (T)0.5 * (lower + upper)", _face_average)
+
+
+def wall_geometry(xp, widths, centers, d: int, active, walls_below, walls_above, line,
+                  quadratic: bool) -> dict:
+    """Where and how the wall shear across axis ``d`` is taken (see :func:`wall_factors`).
+
+    A node whose wall lies half a cell off (``delta1 = w / 2``) takes the wall's velocity
+    gradient either from itself alone, ``u1 / delta1`` (``"linear"``: first order at the wall),
+    or (``quadratic``) from the parabola through the wall, itself and the next node away from
+    the wall at ``delta2 = delta1 + s`` (``s`` the node spacing), where that node is an unknown
+    too (two or more cells across the passage): ``du/dn = c1 u1 - c2 u2`` with
+    ``c1 = delta2 / (delta1 s)`` and ``c2 = delta1 / (delta2 s)``, exact for a parabolic
+    profile (plane Poiseuille flow).
+
+    ``widths``, ``centers``: the cells along ``d`` [m]; ``active``: the component's unknown
+    nodes; ``walls_below`` / ``walls_above``: pairs of (the interior faces with a shearing wall
+    beyond, seen from the wall's upper / lower node; the first / last layer's no-slip side:
+    a wall, or an inlet's zero tangential velocity). Returns the node masks
+    ``quadratic_above`` / ``quadratic_below`` (a wall above / below taken quadratically) and
+    the lines ``half`` (``delta1``), ``step_below`` / ``step_above`` (``s`` to the node below
+    / above) [m].
+    """
+    n = len(widths)
+    step = np.diff(centers)
+    first = along_axis(d, FIRST)
+    geometry = {"half": line(0.5 * widths, d),
+                "step_below": line(np.concatenate([[1.0], step]), d),
+                "step_above": line(np.concatenate([step, [1.0]]), d)}
+    if not quadratic or n < 2:
+        geometry["quadratic_above"] = geometry["quadratic_below"] = None
+        return geometry
+    layer = active[first]  # the side walls' masks cover one layer
+    inner, side = walls_below
+    below = xp.concatenate([xp.broadcast_to(side, layer.shape), inner], axis=d)
+    inner, side = walls_above
+    above = xp.concatenate([inner, xp.broadcast_to(side, layer.shape)], axis=d)
+    none = xp.zeros_like(layer)
+    # the parabola only where the node and its neighbour away from the wall are unknowns
+    geometry["quadratic_above"] = above & active & xp.concatenate(
+        [none, active[along_axis(d, LOWER)]], axis=d)
+    geometry["quadratic_below"] = below & active & xp.concatenate(
+        [active[along_axis(d, UPPER)], none], axis=d)
+    return geometry
+
+
+def wall_factors(xp, geometry: dict, side: str, area):
+    """The wall's diagonal and pull factors [m] of the nodes with a wall ``side`` ("above" or
+    "below") of them, per :func:`wall_geometry`: the node's equation gets ``mu area (c1 - c2)``
+    on its diagonal beside its link sum (``mu area / delta1`` where linear) and
+    ``mu area c2`` added to its link away from the wall (zero where linear): the links stay
+    positive and, as ``c1 > c2``, the row diagonally dominant."""
+    half = geometry["half"]
+    quadratic = geometry[f"quadratic_{side}"]
+    linear = area / half
+    if quadratic is None:
+        return linear, None
+    step = geometry["step_below" if side == "above" else "step_above"]
+    far = half + step
+    diagonal = xp.where(quadratic, area * (half + far) / (half * far), linear)
+    pull = xp.where(quadratic, area * half / (far * step), 0.0)
+    return diagonal, pull
 
 
 class Component:
@@ -271,10 +334,6 @@ class Component:
                     return cross[along_axis(d, s)] if cross.shape[d] == self.shape[d] else cross
 
                 info["g"] = 0.5 * (at(LOWER) + at(UPPER)) / line(np.diff(centers[d]), d)
-                info["g_wall_lower"] = at(LOWER) / line(0.5 * widths[d][:-1], d)
-                info["g_wall_upper"] = at(UPPER) / line(0.5 * widths[d][1:], d)
-                info["g_min"] = at(FIRST) / (0.5 * widths[d][0])
-                info["g_max"] = at(LAST) / (0.5 * widths[d][-1])
                 # a solid layer beyond the face: wall half a cell from the node
                 info["wall_lower"] = solid_node[along_axis(d, UPPER)]
                 info["wall_upper"] = solid_node[along_axis(d, LOWER)]
@@ -289,6 +348,12 @@ class Component:
                     info[f"noslip_{tag}"] = self._to_nodes(xp, noslip, a, np.logical_or, solver)
                     info[f"inlet_{tag}"] = self._to_nodes(xp, inlet, a, np.logical_or, solver)
                     info[f"wall_speed_{tag}"] = self._to_nodes(xp, speed, a, None, solver)
+                info["wall_area"] = at(slice(None))
+                info["walls"] = wall_geometry(
+                    xp, widths[d], centers[d], d, self.active,
+                    (info["shear_upper"], info["noslip_min"] > 0),
+                    (info["shear_lower"], info["noslip_max"] > 0), line,
+                    quadratic=solver.settings.wall_gradient == "quadratic")
                 node_x = centers[d]
                 face_x = faces[d][1:-1]
             # node and face coordinates for the TVD correction (mirrored ghost nodes)
@@ -335,6 +400,31 @@ class Component:
         self.rhs = self._accumulated[1]
         self.d_coefficient = xp.zeros(self.shape, dtype=solver.dtype)
         self.d_frozen = xp.zeros(self.shape, dtype=solver.dtype)
+
+    def set_cross_viscosity(self, info, mu_nodes) -> None:
+        """The viscous couplings across the axis of ``info`` for the viscosity ``mu_nodes``
+        [Pa s] at the component's nodes: the links of each face (``link_plus`` from its lower
+        node, ``link_minus`` from its upper node), the wall diffusion of the interior walls and
+        of the domain sides (:func:`wall_factors`) [kg/s]."""
+        xp, d = self.xp, info["axis"]
+        lower, upper = along_axis(d, LOWER), along_axis(d, UPPER)
+        mu_lower, mu_upper = mu_nodes[lower], mu_nodes[upper]
+        area, walls = info["wall_area"], info["walls"]
+        above, pull_above = wall_factors(xp, walls, "above", area)
+        below, pull_below = wall_factors(xp, walls, "below", area)
+        diffusion = 0.5 * (mu_lower + mu_upper) * info["g"]
+        if pull_above is None:
+            info["link_plus"] = info["link_minus"] = diffusion
+        else:
+            info["link_plus"] = diffusion + mu_lower * pull_below[lower]
+            info["link_minus"] = diffusion + mu_upper * pull_above[upper]
+        info["wall_lower_diffusion"] = xp.where(info["shear_lower"], mu_lower * above[lower], 0.0)
+        info["wall_upper_diffusion"] = xp.where(info["shear_upper"], mu_upper * below[upper], 0.0)
+        info["keep_lower"] = (~info["wall_lower"]).astype(mu_nodes.dtype)
+        info["keep_upper"] = (~info["wall_upper"]).astype(mu_nodes.dtype)
+        first, last = along_axis(d, FIRST), along_axis(d, LAST)
+        info["diffusion_min"] = info["noslip_min"] * mu_nodes[first] * below[first]
+        info["diffusion_max"] = info["noslip_max"] * mu_nodes[last] * above[last]
 
     @staticmethod
     def _to_nodes(xp, cell_values, a, combine, solver):
@@ -446,8 +536,8 @@ class Component:
         nodes = info["nodes"]
         _FACE_AVERAGE(xp, padded[along_axis(a, LOWER)], padded[along_axis(a, UPPER)], nodes)
         face_flux = nodes[along_axis(d, INTERIOR)]
-        _CROSS_LINKS(xp, face_flux, info["diffusion"], info["keep_lower"], info["keep_upper"],
-                     plus[lower], minus[upper])
+        _CROSS_LINKS(xp, face_flux, info["link_plus"], info["link_minus"], info["keep_lower"],
+                     info["keep_upper"], plus[lower], minus[upper])
         if inlet_ports:
             _CROSS_DIAGONAL_PORTS(xp, plus[lower], info["wall_lower_diffusion"], face_flux,
                                   -1.0, info["keep_lower"], diag[lower])

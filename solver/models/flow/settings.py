@@ -14,6 +14,9 @@ ALGORITHMS = ("simplec", "simple")
 METHODS = ("auto", "multigrid", "single_grid")
 
 
+WALL_GRADIENTS = ("linear", "quadratic")
+
+
 @dataclass(frozen=True)
 class FlowSettings:
     """Settings of the steady flow solve (frozen; echoed into result metadata).
@@ -57,6 +60,11 @@ class FlowSettings:
         Stop with :class:`DivergenceError` when a residual grows by this factor over its minimum.
     potential_initialisation : bool
         Start from the potential flow that satisfies continuity (one pressure-type solve).
+    wall_gradient : {"linear", "quadratic"}
+        The velocity gradient at a no-slip wall half a cell from the node: ``"linear"`` from
+        the nearest node alone, ``"quadratic"`` from the parabola through the wall and the two
+        nearest nodes (second order at the wall; where a passage is one cell across, linear;
+        :func:`solver.models.flow.momentum.wall_geometry`).
     """
 
     convection: str = "van_leer"
@@ -72,6 +80,7 @@ class FlowSettings:
     pressure_operator_interval: int = 10
     divergence_factor: float = 1e6
     potential_initialisation: bool = True
+    wall_gradient: str = "linear"
 
     def __post_init__(self):
         if self.convection not in CONVECTION_SCHEMES:
@@ -80,6 +89,8 @@ class FlowSettings:
             raise ValueError(f"algorithm must be one of {ALGORITHMS}")
         if self.method not in METHODS:
             raise ValueError(f"method must be one of {METHODS}")
+        if self.wall_gradient not in WALL_GRADIENTS:
+            raise ValueError(f"wall_gradient must be one of {WALL_GRADIENTS}")
         if self.relax_pressure is None:
             object.__setattr__(self, "relax_pressure",
                                1.0 if self.algorithm == "simplec" else 0.3)

@@ -26,9 +26,7 @@ from solver.models.flow.solution import (
     divergence_message,
 )
 from solver.models.flow.staggered import (
-    FIRST,
     INTERIOR,
-    LAST,
     LOWER,
     UPPER,
     along_axis,
@@ -256,18 +254,7 @@ class FlowSolver(FlowRestart):
                 if d == a:
                     info["diffusion"] = mu * info["g"]
                     continue
-                mu_face = 0.5 * (mu_nodes[along_axis(d, LOWER)] + mu_nodes[along_axis(d, UPPER)])
-                info["diffusion"] = mu_face * info["g"]
-                info["wall_lower_diffusion"] = xp.where(
-                    info["shear_lower"], mu_nodes[along_axis(d, LOWER)] * info["g_wall_lower"], 0.0)
-                info["wall_upper_diffusion"] = xp.where(
-                    info["shear_upper"], mu_nodes[along_axis(d, UPPER)] * info["g_wall_upper"], 0.0)
-                info["keep_lower"] = (~info["wall_lower"]).astype(self.dtype)
-                info["keep_upper"] = (~info["wall_upper"]).astype(self.dtype)
-                info["diffusion_min"] = (info["noslip_min"] * mu_nodes[along_axis(d, FIRST)]
-                                          * info["g_min"])
-                info["diffusion_max"] = (info["noslip_max"] * mu_nodes[along_axis(d, LAST)]
-                                          * info["g_max"])
+                comp.set_cross_viscosity(info, mu_nodes)
 
     def set_unsteady_terms(self, terms) -> None:
         """Add the discrete time derivative to the momentum equations (None: steady).
