@@ -29,7 +29,7 @@ def port_faces(grid, patch: Patch, fluid) -> tuple[int, int, int, np.ndarray]:
     axis, is_max = side_axis(patch.side)
     face = patch.plane_index(grid)
     inner, outer = (face - 1, face) if is_max else (face, face - 1)
-    to_host = grid.backend.to_host
-    wet = to_host(grid.backend.xp.take(fluid, inner, axis=axis)).astype(bool)
-    beyond = to_host(grid.backend.xp.take(fluid, outer, axis=axis)).astype(bool)
+    fluid = grid.backend.to_host(fluid)  # host or device mask; set-up work on the host
+    wet = np.take(fluid, inner, axis=axis).astype(bool)
+    beyond = np.take(fluid, outer, axis=axis).astype(bool)
     return axis, face, inner, patch.face_mask(grid) & wet & ~beyond
