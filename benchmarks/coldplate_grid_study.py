@@ -107,7 +107,8 @@ With the quadratic wall gradient (``--set refined --flow mode=time_averaged time
 time.start_up=1 time.later_start_up=0.5 time.min_average=2 time.max_flow_through_times=6
 wall_gradient=quadratic``, 2026-12-07, load 3-4 beside other runs; 2.6 min, 28 min, 46 min;
 every grid 3 passes, converged, energy balance <= 4e-8, mass <= 6e-10): the friction error of
-the first-order wall is what kept dp from converging (``docs/coldplate.md``, wall shear).
+the first-order wall is most of what kept dp from converging (``docs/coldplate.md``, wall
+shear).
 
 - dp = 963.8 / 972.8 / 985.3 Pa: monotone, observed order 1.22 (h_bank 2.85, global h 3.64),
   extrapolated 1010 Pa, fine-grid GCI 3.1 % (1.2 %, 1.0 %); with p = 2: 998 Pa, GCI 1.7 %.
@@ -122,8 +123,8 @@ channels; R extrapolates to the linear wall's value (0.035519 against 0.03549 K/
 asymptotic range. At the inlet's viscosity throughout (``--passes 1``, steady) the quadratic
 wall's dp is 1106.8 / 1144.1 / 1173.8 Pa (order 0.48, GCI 18 %; linear wall 1012.8 / 1083.9 /
 1130.8 Pa): part of the heated case's convergence is cancellation with the viscosity's
-dependence on the near-wall temperature. The case's own grid with the default linear wall gives R 1.4 % above and dp
-13 % below these values.
+dependence on the near-wall temperature. The case's own grid with the default linear wall
+gives R 1.4 % above and dp 13 % below these values.
 
 The steady iteration does not settle on the finer grids (on the 480,810-cell grid: pass 1 at the
 inlet viscosity converges, later passes' continuity residual stalls near 7e-3 and grows, with

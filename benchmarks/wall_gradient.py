@@ -26,7 +26,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import sys
 import time
+from pathlib import Path
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
@@ -36,61 +38,29 @@ from solver.boundaries import Inlet, Outlet, Patch, Symmetry  # noqa: E402
 from solver.grid import Grid  # noqa: E402
 from solver.models.flow import FlowSettings, FlowSolver  # noqa: E402
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "models"))
+from test_flow_walls import exact_square_duct_fre, plates, square_duct  # noqa: E402
+
 GRADIENTS = ("quadratic", "linear")
-RHO, MU, U_IN = 1000.0, 1e-3, 0.01  # the straight-duct cases (any Reynolds number: Stokes-like)
 WATER_30C = (995.6, 7.97e-4)  # [kg/m^3], [Pa s] (solver.materials water at 303.15 K, rounded)
 
 
-def _solve(grid, fluid, boundaries, wall_gradient, density=RHO, viscosity=MU):
+def _solve(grid, fluid, boundaries, wall_gradient, density, viscosity):
     settings = FlowSettings(tolerance=1e-9, max_iterations=20000, wall_gradient=wall_gradient)
-    start = time.perf_counter()
     solution = FlowSolver(grid, fluid, boundaries, density, viscosity, settings).solve()
     if not solution.converged:
         raise RuntimeError(f"not converged on {grid.shape}")
-    return solution, time.perf_counter() - start
+    return solution
 
 
-def _developed_fre(solution, grid, fluid, hydraulic_diameter) -> float:
-    """Darcy f Re from the mean pressure gradient between 60 % and 90 % of the length."""
-    nx = grid.shape[0]
-    p = np.array([solution.pressure[i][fluid[i]].mean() for i in range(nx)])
-    i0, i1 = int(0.6 * nx), int(0.9 * nx)
-    gradient = -(p[i1] - p[i0]) / (grid.centers[0][i1] - grid.centers[0][i0])
-    return gradient * hydraulic_diameter**2 * 2.0 / (MU * U_IN)
+def timed(function, *args):
+    """``function(*args)``'s first value (f Re) and the seconds it took."""
+    start = time.perf_counter()
+    value = function(*args)
+    return (value[0] if isinstance(value, tuple) else value), time.perf_counter() - start
 
 
-def exact_square_duct_fre(terms: int = 2000) -> float:
-    """White (1991) eq. 3-48 for the square duct -1 < y, z < 1 (hydraulic diameter 2)."""
-    i = np.arange(1, 2 * terms, 2)
-    flow = 4.0 / 3.0 * (1 - 192 / np.pi**5 * np.sum(np.tanh(i * np.pi / 2) / i**5))
-    return 2 * 2.0**2 / (flow / 4.0)
-
-
-def plates(cells: int, wall_gradient: str) -> tuple[float, float]:
-    """f Re between plates 1 mm apart, ``cells`` across, and the seconds."""
-    gap, h = 1e-3, 1e-3 / cells
-    grid = Grid(np.linspace(0.0, 6e-3, 25), np.linspace(0.0, gap, cells + 1), np.array([0.0, h]))
-    fluid = np.ones(grid.shape, bool)
-    boundaries = [Inlet(Patch("x_min"), velocity=U_IN, temperature=300.0),
-                  Outlet(Patch("x_max"), pressure=0.0),
-                  Symmetry(Patch("z_min")), Symmetry(Patch("z_max"))]
-    solution, seconds = _solve(grid, fluid, boundaries, wall_gradient)
-    return _developed_fre(solution, grid, fluid, 2 * gap), seconds
-
-
-def square_duct(cells: int, wall_gradient: str) -> tuple[float, float]:
-    """f Re of a 1 mm square duct, ``cells`` a side, and the seconds."""
-    side = 1e-3
-    grid = Grid(np.linspace(0.0, 6 * side, 13), np.linspace(0.0, side, cells + 1),
-                np.linspace(0.0, side, cells + 1))
-    fluid = np.ones(grid.shape, bool)
-    boundaries = [Inlet(Patch("x_min"), velocity=U_IN, temperature=300.0),
-                  Outlet(Patch("x_max"), pressure=0.0)]
-    solution, seconds = _solve(grid, fluid, boundaries, wall_gradient)
-    return _developed_fre(solution, grid, fluid, side), seconds
-
-
-def fin_bank_2d(cells: int, wall_gradient: str) -> tuple[float, float]:
+def fin_bank_2d(cells: int, wall_gradient: str) -> float:
     """Static pressure drop [Pa] of the 2-D fin-bank unit with ``cells`` across the channel."""
     h = 0.4e-3 / cells
     inlet_end, fin_end, length = 1e-3, 7e-3, 9e-3
@@ -102,11 +72,11 @@ def fin_bank_2d(cells: int, wall_gradient: str) -> tuple[float, float]:
     boundaries = [Inlet(Patch("x_min"), velocity=0.5 * 0.2 / 0.35, temperature=303.15),
                   Outlet(Patch("x_max"), pressure=0.0)]
     boundaries += [Symmetry(Patch(side)) for side in ("y_min", "y_max", "z_min", "z_max")]
-    solution, seconds = _solve(grid, fluid, boundaries, wall_gradient, *WATER_30C)
-    return float(np.mean(solution.pressure[0, :, 0])), seconds
+    solution = _solve(grid, fluid, boundaries, wall_gradient, *WATER_30C)
+    return float(np.mean(solution.pressure[0, :, 0]))
 
 
-FLOWS = {
+FLOWS = {  # the straight ducts are the tests' (tests/models/test_flow_walls.py)
     "plates": (plates, (4, 8, 16), 96.0),
     "square_duct": (square_duct, (4, 8, 16), exact_square_duct_fre()),
     "fin_bank_2d": (fin_bank_2d, (8, 16, 32, 64), None),
@@ -120,7 +90,8 @@ def main() -> None:
     for name in args.flows:
         function, sizes, exact = FLOWS[name]
         for wall_gradient in GRADIENTS:
-            values, seconds = zip(*(function(n, wall_gradient) for n in sizes), strict=True)
+            values, seconds = zip(*(timed(function, n, wall_gradient) for n in sizes),
+                                  strict=True)
             record = {"benchmark": "wall_gradient", "flow": name, "wall_gradient": wall_gradient,
                       "cells_across": list(sizes), "values": list(values),
                       "seconds": [round(s, 2) for s in seconds],
