@@ -420,8 +420,8 @@ class Component:
             info["link_minus"] = diffusion + mu_upper * pull_above[upper]
         info["wall_lower_diffusion"] = xp.where(info["shear_lower"], mu_lower * above[lower], 0.0)
         info["wall_upper_diffusion"] = xp.where(info["shear_upper"], mu_upper * below[upper], 0.0)
-        info["keep_lower"] = (~info["wall_lower"]).astype(mu_nodes.dtype)
-        info["keep_upper"] = (~info["wall_upper"]).astype(mu_nodes.dtype)
+        info["keep_lower"] = (~info["wall_lower"]).astype(self.fixed.dtype)
+        info["keep_upper"] = (~info["wall_upper"]).astype(self.fixed.dtype)
         first, last = along_axis(d, FIRST), along_axis(d, LAST)
         info["diffusion_min"] = info["noslip_min"] * mu_nodes[first] * below[first]
         info["diffusion_max"] = info["noslip_max"] * mu_nodes[last] * above[last]
