@@ -18,6 +18,9 @@ import pytest  # noqa: E402
 from solver.backend import CPU, get_backend, gpu_available  # noqa: E402
 
 if importlib.util.find_spec("cupy") is not None:
+    # the CuPy stand-in refuses host arrays in device operations as CuPy does (its default only
+    # records them; FAKECUPY_MIXED=record restores that); real CuPy ignores the variable
+    os.environ.setdefault("FAKECUPY_MIXED", "raise")
     import cupy
 
     # the CuPy stand-in (../shared/tools/fakecupy) runs kernels through twins: register ours,
