@@ -39,7 +39,8 @@ from solver.grid import Grid  # noqa: E402
 from solver.models.flow import FlowSettings, FlowSolver  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "models"))
-from test_flow_walls import exact_square_duct_fre, plates, square_duct  # noqa: E402
+from test_flow import exact_duct_fre  # noqa: E402
+from test_flow_walls import plates, square_duct  # noqa: E402
 
 GRADIENTS = ("quadratic", "linear")
 WATER_30C = (995.6, 7.97e-4)  # [kg/m^3], [Pa s] (solver.materials water at 303.15 K, rounded)
@@ -76,9 +77,9 @@ def fin_bank_2d(cells: int, wall_gradient: str) -> float:
     return float(np.mean(solution.pressure[0, :, 0]))
 
 
-FLOWS = {  # the straight ducts are the tests' (tests/models/test_flow_walls.py)
+FLOWS = {  # the straight ducts are the tests' (tests/models/test_flow_walls.py, test_flow.py)
     "plates": (plates, (4, 8, 16), 96.0),
-    "square_duct": (square_duct, (4, 8, 16), exact_square_duct_fre()),
+    "square_duct": (square_duct, (4, 8, 16), exact_duct_fre(1.0)),
     "fin_bank_2d": (fin_bank_2d, (8, 16, 32, 64), None),
 }
 

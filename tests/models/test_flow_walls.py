@@ -22,11 +22,13 @@ from the parabola through the wall and the two nearest nodes (second order at th
 import numpy as np
 import pytest
 
+# the fluid, the mean speed, the developed f Re and the duct series of the flow tests
+from test_flow import MU, RHO, U_IN, developed_fre, exact_duct_fre  # (tests/models)
+
 from solver.boundaries import Inlet, Outlet, Patch, Symmetry
 from solver.grid import Grid
 from solver.models.flow import FlowSettings, FlowSolver
-
-RHO, MU, U_IN = 1000.0, 1e-3, 0.01
+from solver.numerics.stencil import NEIGHBOURS
 
 
 def _solve(grid, fluid, boundaries, wall_gradient):
@@ -34,15 +36,6 @@ def _solve(grid, fluid, boundaries, wall_gradient):
     solution = FlowSolver(grid, fluid, boundaries, RHO, MU, settings).solve()
     assert solution.converged
     return solution
-
-
-def _developed_fre(solution, grid, fluid, hydraulic_diameter):
-    """Darcy f Re from the mean pressure gradient between 60 % and 90 % of the length."""
-    nx = grid.shape[0]
-    p = np.array([solution.pressure[i][fluid[i]].mean() for i in range(nx)])
-    i0, i1 = int(0.6 * nx), int(0.9 * nx)
-    gradient = -(p[i1] - p[i0]) / (grid.centers[0][i1] - grid.centers[0][i0])
-    return gradient * hydraulic_diameter**2 * 2.0 / (MU * U_IN)
 
 
 def plates(cells: int, wall_gradient: str, solid_walls: bool = False):
@@ -59,7 +52,7 @@ def plates(cells: int, wall_gradient: str, solid_walls: bool = False):
                   Outlet(Patch("x_max"), pressure=0.0),
                   Symmetry(Patch("z_min")), Symmetry(Patch("z_max"))]
     solution = _solve(grid, fluid, boundaries, wall_gradient)
-    return _developed_fre(solution, grid, fluid, 2 * gap), solution
+    return developed_fre(solution, grid, fluid, 2 * gap, U_IN), solution
 
 
 def square_duct(cells: int, wall_gradient: str) -> float:
@@ -70,16 +63,8 @@ def square_duct(cells: int, wall_gradient: str) -> float:
     fluid = np.ones(grid.shape, bool)
     boundaries = [Inlet(Patch("x_min"), velocity=U_IN, temperature=300.0),
                   Outlet(Patch("x_max"), pressure=0.0)]
-    return _developed_fre(_solve(grid, fluid, boundaries, wall_gradient), grid, fluid, side)
-
-
-def exact_square_duct_fre(terms: int = 2000) -> float:
-    """White (1991) eq. 3-48 for the square duct -1 < y, z < 1 (hydraulic diameter 2, unit
-    pressure gradient over the viscosity): 56.91 (Shah & London 1978)."""
-    i = np.arange(1, 2 * terms, 2)
-    series = np.sum(np.tanh(i * np.pi / 2) / i**5)
-    flow = 4.0 / 3.0 * (1 - 192 / np.pi**5 * series)
-    return 2 * 2.0**2 / (flow / 4.0)
+    return developed_fre(_solve(grid, fluid, boundaries, wall_gradient), grid, fluid, side,
+                         U_IN)
 
 
 @pytest.mark.parametrize("cells", [4, 8])
@@ -102,7 +87,7 @@ def test_linear_wall_is_first_order_at_the_wall():
 
 def test_square_duct_quadratic_wall_order():
     """Square duct: error order >= 1.8 from 8 to 16 cells, and 6x below the linear wall's."""
-    exact = exact_square_duct_fre()
+    exact = exact_duct_fre(1.0)
     coarse, fine = (abs(square_duct(n, "quadratic") / exact - 1.0) for n in (8, 16))
     linear = abs(square_duct(16, "linear") / exact - 1.0)
     assert np.log2(coarse / fine) > 1.8
@@ -142,8 +127,7 @@ def test_wall_rows_stay_diagonally_dominant():
     solver.solve()
     for comp in solver.components:
         st = comp.stencil
-        links = [st.neighbour(name) for name in ("x_minus", "x_plus", "y_minus", "y_plus",
-                                                  "z_minus", "z_plus")]
+        links = [st.neighbour(name) for name in NEIGHBOURS]
         assert all(np.all(link >= 0.0) for link in links)
         rows = comp.active
         assert np.all(st.diag[rows] >= sum(links)[rows] * (1 - 1e-12))
