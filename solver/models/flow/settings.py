@@ -60,11 +60,12 @@ class FlowSettings:
         Stop with :class:`DivergenceError` when a residual grows by this factor over its minimum.
     potential_initialisation : bool
         Start from the potential flow that satisfies continuity (one pressure-type solve).
-    wall_gradient : {"linear", "quadratic"}
-        The velocity gradient at a no-slip wall half a cell from the node: ``"linear"`` from
-        the nearest node alone, ``"quadratic"`` from the parabola through the wall and the two
-        nearest nodes (second order at the wall; where a passage is one cell across, linear;
-        :func:`solver.models.flow.momentum.wall_geometry`).
+    wall_gradient : {"quadratic", "linear"}
+        The velocity gradient at a no-slip wall half a cell from the node: ``"quadratic"``
+        from the parabola through the wall and the two nearest nodes (second order at the wall;
+        where a passage is one cell across, linear;
+        :func:`solver.models.flow.momentum.wall_geometry`), ``"linear"`` from the nearest node
+        alone (first order: friction low on coarse passages).
     """
 
     convection: str = "van_leer"
@@ -80,7 +81,7 @@ class FlowSettings:
     pressure_operator_interval: int = 10
     divergence_factor: float = 1e6
     potential_initialisation: bool = True
-    wall_gradient: str = "linear"
+    wall_gradient: str = "quadratic"
 
     def __post_init__(self):
         if self.convection not in CONVECTION_SCHEMES:
