@@ -71,6 +71,14 @@ coolsim at load 1.6-1.7, warm-up 0.82 s): 80,000 cells, ``auto`` (single grid, 6
 0.1 % of the converged reference (single grid 9.1e-4 from it, multigrid 9e-7). 8,000 cells:
 0.24 s (single grid) and 0.55 s (multigrid) against 1.82 / 1.38 s (5.7x). Peak rise 7.638 K,
 dp 190.5 Pa against OpenFOAM's 7.667 K, 191.05 Pa.
+
+With the quadratic wall gradient as default (2026-12-07, the same command, coolsim at load
+1.7-1.8, warm-up 1.19 s): 80,000 cells, ``auto`` (single grid, 61 iterations) 2.50 s and
+multigrid (10 cycles) 2.98 s against 60.7 s serial and 27.3 s on 2 ranks: **10.9x** and 9.2x
+the best; states within 9.0e-4 (single grid) and 1.3e-6 (multigrid) of the converged
+reference. 8,000 cells: 0.28 s and
+0.61 s against 1.94 / 1.53 s (5.5x). Peak rise 7.6676 K, dp 192.7 Pa against OpenFOAM's
+7.667 K, 191.05 Pa (the linear wall: 7.638 K, 190.5 Pa).
 """
 
 from __future__ import annotations
