@@ -306,8 +306,10 @@ def unconverged_flow_warning(metrics: dict) -> str:
             "than fall (history.csv, images/convergence.png), the flow may be unsteady or have "
             "several nearly steady states (a recirculation reaching an outlet, merging jets): "
             "run it in time with [solver.flow] mode = \"time_averaged\" "
-            "(docs/flow_methods.md); if they still fall, raise [solver.flow] max_iterations "
-            "or [solver.nonlinear] max_iterations")
+            "(docs/flow_methods.md), or, where passages are only 2 cells across, try "
+            "[solver.flow] wall_gradient = \"linear\" (docs/coldplate.md, wall shear); if "
+            "they still fall, raise [solver.flow] max_iterations or [solver.nonlinear] "
+            "max_iterations")
 
 
 def plate_warnings(grid, boundaries, fluid: np.ndarray) -> list[str]:

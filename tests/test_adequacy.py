@@ -202,12 +202,14 @@ def test_check_prints_the_warnings_and_the_grid_study_line():
 
 def test_an_unconverged_steady_solve_is_flagged():
     """A steady solve stopped at its limits names its last continuity residual and iterations
-    and points at the time-averaged mode; unknown figures are left out."""
+    and points at the time-averaged mode and, for 2-cell passages, the linear wall gradient;
+    unknown figures are left out."""
     from solver.adequacy import unconverged_flow_warning
 
     note = unconverged_flow_warning({"continuity_residual": 0.153, "flow_iterations": 1500})
     assert note.startswith("the steady solve stopped at its iteration limits without "
                            "converging (continuity residual 1.5e-01, 1500 flow iterations)")
     assert 'mode = "time_averaged"' in note and "max_iterations" in note
+    assert 'wall_gradient = "linear"' in note
     assert unconverged_flow_warning({}).startswith(
         "the steady solve stopped at its iteration limits without converging: pressure drop")
