@@ -153,8 +153,8 @@ relative). The refined fine grid took 18 min (3,220 SIMPLEC iterations over 3 pa
 flow-through times each).
 
 Run: ``.venv/bin/python benchmarks/coldplate_grid_study.py [--set coarse|refined|ends]``
-(``--dry-run`` prints the grids only, ``--progress`` shows the solver's progress on stderr and
-the summaries on stdout: keep the lines that start with ``{``; ``--grids medium`` solves one
+(``--dry-run`` prints the grids only, ``--progress`` shows the solver's progress and the run
+summaries on stderr, stdout keeps the JSON lines; ``--grids medium`` solves one
 grid; ``--inlet-temperature 50 --passes 1`` runs the flow at one uniform viscosity, as
 ``docs/flow_methods.md``'s backflow probe does; ``--flow wall_gradient=quadratic`` the quadratic
 wall gradient).
@@ -165,8 +165,10 @@ coarse set); the refined set in the time-averaged mode about 26 minutes.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import math
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -356,7 +358,8 @@ def solve(level: GridLevel, output: Path, quiet: bool = True,
              "inlet_temperature_K": changes.get("inlet_temperature"),
              "pass_cap": changes.get("passes"), **describe_grid(case)}
     start = time.perf_counter()
-    summary = run(case, backend="cpu", output=output, quiet=quiet)
+    with contextlib.redirect_stdout(sys.stderr):  # stdout holds the JSON lines alone
+        summary = run(case, backend="cpu", output=output, quiet=quiet)
     seconds = time.perf_counter() - start
     if summary["grid"]["cells"] != entry["cells"]:
         raise RuntimeError(f"run built {summary['grid']['cells']} cells, expected {entry['cells']}")
