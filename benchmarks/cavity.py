@@ -16,8 +16,21 @@ script (``../shared/peers/openfoam-cavity/run.sh``) in the same benchmark run (i
 initial residuals 1e-6 in its own norm), and a comparison line gives the peer's wall time over
 coolsim's time to the converged state and to its own scaled residual 1e-6.
 
+``--self-convergence`` runs both wall gradients (``[solver.flow] wall_gradient``) on each of
+``--sizes`` instead and prints each grid's largest centreline difference from the finest
+grid's solutions and from Ghia: Ghia's values are themselves a 129 x 129 solution, so the
+deviation from Ghia of a fine grid is Ghia's own error. Measured 2026-12-07 (Re 1000, sizes 128
+256 512, load about 1.5, 3 min): on 512^2 the two walls agree
+to 1.3e-4 (u) and 1.9e-4 (v) and differ from Ghia by 0.0063 / 0.018 (quadratic) and 0.0063 /
+0.018 (linear); against the quadratic 512^2 solution the quadratic wall's 128^2 / 256^2
+centrelines differ by 0.0035 / 0.00054 (u) and 0.0065 / 0.0011 (v), the linear wall's by
+0.0057 / 0.0011 and 0.0095 / 0.0018: the quadratic wall is 1.5-2x nearer the grid-converged
+profile, and the linear wall's smaller deviation from Ghia at 128^2 (0.0053 against 0.0074) is
+its error partly cancelling Ghia's.
+
 Usage: ``python benchmarks/cavity.py [--re 1000] [--sizes 64 128] [--methods multigrid
-single_grid] [--backend cpu|gpu] [--peer]`` (about 2 min on 2 cores without the peer).
+single_grid] [--backend cpu|gpu] [--peer] [--self-convergence]`` (about 2 min on 2 cores
+without the peer).
 """
 
 from __future__ import annotations
@@ -103,6 +116,45 @@ def cavity(reynolds: float, n: int, method: str, backend: str = "cpu") -> dict:
             "load_average_1min": os.getloadavg()[0]}
 
 
+def centrelines(reynolds: float, n: int, wall_gradient: str) -> tuple:
+    """u(y) and v(x) on the centrelines at Ghia's points [lid speeds], from a multigrid solve
+    of the ``n x n`` cavity to scaled residuals 1e-7 with ``wall_gradient``."""
+    grid = Grid.uniform((1.0, 1.0, 1.0 / n), (n, n, 1))
+    boundaries = [MovingWall(Patch("y_max"), velocity=(1.0, 0.0, 0.0)),
+                  Symmetry(Patch("z_min")), Symmetry(Patch("z_max"))]
+    settings = FlowSettings(tolerance=1e-7, max_iterations=20000, method="multigrid",
+                            wall_gradient=wall_gradient)
+    solution = FlowSolver(grid, np.ones(grid.shape, bool), boundaries, 1.0, 1.0 / reynolds,
+                          settings).solve()
+    if not solution.converged:
+        raise RuntimeError(f"cavity {n}^2 ({wall_gradient} wall) did not converge")
+    u = solution.velocity[0][n // 2, :, 0]
+    v = solution.velocity[1][:, n // 2, 0]
+    y, x = grid.centers[1], grid.centers[0]
+    return (np.interp(GHIA_Y, np.r_[0.0, y, 1.0], np.r_[0.0, u, 1.0]),
+            np.interp(GHIA_X, np.r_[0.0, x, 1.0], np.r_[0.0, v, 0.0]))
+
+
+def self_convergence(reynolds: float, sizes) -> list[dict]:
+    """Each wall gradient's centrelines on ``sizes`` against the finest grid's (both walls'),
+    and against Ghia: which coarse grid is nearer the grid-converged profile."""
+    lines = {(wall, n): centrelines(reynolds, n, wall)
+             for wall in ("quadratic", "linear") for n in sizes}
+    finest = max(sizes)
+    records = []
+    for (wall, n), (u, v) in lines.items():
+        record = {"benchmark": "cavity", "study": "self_convergence", "reynolds": reynolds,
+                  "wall_gradient": wall, "cells": n * n,
+                  "max_error_u_vs_ghia": float(np.max(np.abs(u - GHIA_U[int(reynolds)]))),
+                  "max_error_v_vs_ghia": float(np.max(np.abs(v - GHIA_V[int(reynolds)])))}
+        for reference in ("quadratic", "linear"):
+            u_ref, v_ref = lines[(reference, finest)]
+            record[f"max_difference_u_vs_{reference}_{finest}"] = float(np.max(np.abs(u - u_ref)))
+            record[f"max_difference_v_vs_{reference}_{finest}"] = float(np.max(np.abs(v - v_ref)))
+        records.append(record)
+    return records
+
+
 def openfoam(reynolds: float, n: int) -> dict:
     """The peer's serial ``simpleFoam`` run (its own script; stops at initial residuals 1e-6)."""
     with tempfile.TemporaryDirectory() as folder:
@@ -130,7 +182,14 @@ def main(argv=None) -> int:
     parser.add_argument("--peer", action="store_true",
                         help="also run OpenFOAM simpleFoam serial on each grid (needs the peer "
                              "script in ../shared/peers/openfoam-cavity and simpleFoam)")
+    parser.add_argument("--self-convergence", action="store_true",
+                        help="instead: both wall gradients on --sizes, each grid's centrelines "
+                             "against the finest grid's")
     args = parser.parse_args(argv)
+    if args.self_convergence:
+        for record in self_convergence(args.re, args.sizes):
+            print(json.dumps(record), flush=True)
+        return 0
     if args.peer and not (PEER.is_file() and shutil.which("simpleFoam")):
         parser.error(f"--peer needs {PEER} and simpleFoam on the PATH")
     for n in args.sizes:
