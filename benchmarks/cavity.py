@@ -63,6 +63,18 @@ STATE_TOLERANCE = 1e-4  # [lid speed] converged-state criterion on the centrelin
 PEER = Path(__file__).resolve().parents[2] / "shared" / "peers" / "openfoam-cavity" / "run.sh"
 
 
+def ghia_lines(grid, velocity) -> tuple:
+    """u(y) on the vertical and v(x) on the horizontal centreline [lid speeds] of the face
+    velocities ``velocity`` (u, v, w) on ``grid``, interpolated to Ghia's points (the walls'
+    values at the ends)."""
+    n = grid.shape[0]
+    u = grid.backend.to_host(velocity[0])[n // 2, :, 0]
+    v = grid.backend.to_host(velocity[1])[:, n // 2, 0]
+    y, x = grid.centers[1], grid.centers[0]
+    return (np.interp(GHIA_Y, np.r_[0.0, y, 1.0], np.r_[0.0, u, 1.0]),
+            np.interp(GHIA_X, np.r_[0.0, x, 1.0], np.r_[0.0, v, 0.0]))
+
+
 def cavity(reynolds: float, n: int, method: str, backend: str = "cpu") -> dict:
     """Solve the cavity to scaled residuals 1e-9, recording the centrelines every outer step
     (a SIMPLEC iteration, or a multigrid cycle)."""
@@ -89,11 +101,7 @@ def cavity(reynolds: float, n: int, method: str, backend: str = "cpu") -> dict:
     unsettled = [i for i, d in enumerate(deviation) if d > STATE_TOLERANCE]
     settled = unsettled[-1] + 1 if unsettled else 0
     to_residual = next((i + 1 for i, r in enumerate(residuals) if r < 1e-6), None)
-    u = to_host(solution.velocity[0])[n // 2, :, 0]
-    v = to_host(solution.velocity[1])[:, n // 2, 0]
-    y, x = grid.centers[1], grid.centers[0]
-    u_line = np.interp(GHIA_Y, np.r_[0.0, y, 1.0], np.r_[0.0, u, 1.0])
-    v_line = np.interp(GHIA_X, np.r_[0.0, x, 1.0], np.r_[0.0, v, 0.0])
+    u_line, v_line = ghia_lines(grid, solution.velocity)
     factors = [h.pressure_convergence_factor for h in solution.history
                if h.pressure_convergence_factor is not None
                and math.isfinite(h.pressure_convergence_factor)
@@ -128,11 +136,7 @@ def centrelines(reynolds: float, n: int, wall_gradient: str) -> tuple:
                           settings).solve()
     if not solution.converged:
         raise RuntimeError(f"cavity {n}^2 ({wall_gradient} wall) did not converge")
-    u = solution.velocity[0][n // 2, :, 0]
-    v = solution.velocity[1][:, n // 2, 0]
-    y, x = grid.centers[1], grid.centers[0]
-    return (np.interp(GHIA_Y, np.r_[0.0, y, 1.0], np.r_[0.0, u, 1.0]),
-            np.interp(GHIA_X, np.r_[0.0, x, 1.0], np.r_[0.0, v, 0.0]))
+    return ghia_lines(grid, solution.velocity)
 
 
 def self_convergence(reynolds: float, sizes) -> list[dict]:
