@@ -337,6 +337,8 @@ class Component:
                 # a solid layer beyond the face: wall half a cell from the node
                 info["wall_lower"] = solid_node[along_axis(d, UPPER)]
                 info["wall_upper"] = solid_node[along_axis(d, LOWER)]
+                info["keep_lower"] = (~info["wall_lower"]).astype(solver.dtype)
+                info["keep_upper"] = (~info["wall_upper"]).astype(solver.dtype)
                 info["shear_lower"] = shear_node[along_axis(d, UPPER)]
                 info["shear_upper"] = shear_node[along_axis(d, LOWER)]
                 for tag, side in (("min", f"{'xyz'[d]}_min"), ("max", f"{'xyz'[d]}_max")):
@@ -420,8 +422,6 @@ class Component:
             info["link_minus"] = diffusion + mu_upper * pull_above[upper]
         info["wall_lower_diffusion"] = xp.where(info["shear_lower"], mu_lower * above[lower], 0.0)
         info["wall_upper_diffusion"] = xp.where(info["shear_upper"], mu_upper * below[upper], 0.0)
-        info["keep_lower"] = (~info["wall_lower"]).astype(self.fixed.dtype)
-        info["keep_upper"] = (~info["wall_upper"]).astype(self.fixed.dtype)
         first, last = along_axis(d, FIRST), along_axis(d, LAST)
         info["diffusion_min"] = info["noslip_min"] * mu_nodes[first] * below[first]
         info["diffusion_max"] = info["noslip_max"] * mu_nodes[last] * above[last]
