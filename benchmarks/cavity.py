@@ -63,6 +63,17 @@ STATE_TOLERANCE = 1e-4  # [lid speed] converged-state criterion on the centrelin
 PEER = Path(__file__).resolve().parents[2] / "shared" / "peers" / "openfoam-cavity" / "run.sh"
 
 
+def cavity_solver(reynolds: float, n: int, settings: FlowSettings,
+                  backend: str = "cpu") -> tuple[Grid, FlowSolver]:
+    """The grid and flow solver of the ``n x n`` cavity (unit square, lid speed 1, one cell
+    deep)."""
+    grid = Grid.uniform((1.0, 1.0, 1.0 / n), (n, n, 1), backend=get_backend(backend))
+    boundaries = [MovingWall(Patch("y_max"), velocity=(1.0, 0.0, 0.0)),
+                  Symmetry(Patch("z_min")), Symmetry(Patch("z_max"))]
+    return grid, FlowSolver(grid, np.ones(grid.shape, bool), boundaries, 1.0, 1.0 / reynolds,
+                            settings)
+
+
 def ghia_lines(grid, velocity) -> tuple:
     """u(y) on the vertical and v(x) on the horizontal centreline [lid speeds] of the face
     velocities ``velocity`` (u, v, w) on ``grid``, interpolated to Ghia's points (the walls'
@@ -78,12 +89,9 @@ def ghia_lines(grid, velocity) -> tuple:
 def cavity(reynolds: float, n: int, method: str, backend: str = "cpu") -> dict:
     """Solve the cavity to scaled residuals 1e-9, recording the centrelines every outer step
     (a SIMPLEC iteration, or a multigrid cycle)."""
-    grid = Grid.uniform((1.0, 1.0, 1.0 / n), (n, n, 1), backend=get_backend(backend))
+    grid, solver = cavity_solver(reynolds, n, FlowSettings(tolerance=1e-9, max_iterations=20000,
+                                                           method=method), backend)
     to_host = grid.backend.to_host
-    boundaries = [MovingWall(Patch("y_max"), velocity=(1.0, 0.0, 0.0)),
-                  Symmetry(Patch("z_min")), Symmetry(Patch("z_max"))]
-    solver = FlowSolver(grid, np.ones(grid.shape, bool), boundaries, 1.0, 1.0 / reynolds,
-                        FlowSettings(tolerance=1e-9, max_iterations=20000, method=method))
     profiles, clock, residuals, iterations = [], [], [], []
     start = time.perf_counter()
 
@@ -127,13 +135,9 @@ def cavity(reynolds: float, n: int, method: str, backend: str = "cpu") -> dict:
 def centrelines(reynolds: float, n: int, wall_gradient: str) -> tuple:
     """u(y) and v(x) on the centrelines at Ghia's points [lid speeds], from a multigrid solve
     of the ``n x n`` cavity to scaled residuals 1e-7 with ``wall_gradient``."""
-    grid = Grid.uniform((1.0, 1.0, 1.0 / n), (n, n, 1))
-    boundaries = [MovingWall(Patch("y_max"), velocity=(1.0, 0.0, 0.0)),
-                  Symmetry(Patch("z_min")), Symmetry(Patch("z_max"))]
-    settings = FlowSettings(tolerance=1e-7, max_iterations=20000, method="multigrid",
-                            wall_gradient=wall_gradient)
-    solution = FlowSolver(grid, np.ones(grid.shape, bool), boundaries, 1.0, 1.0 / reynolds,
-                          settings).solve()
+    grid, solver = cavity_solver(reynolds, n, FlowSettings(
+        tolerance=1e-7, max_iterations=20000, method="multigrid", wall_gradient=wall_gradient))
+    solution = solver.solve()
     if not solution.converged:
         raise RuntimeError(f"cavity {n}^2 ({wall_gradient} wall) did not converge")
     return ghia_lines(grid, solution.velocity)

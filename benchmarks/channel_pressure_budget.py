@@ -53,14 +53,13 @@ import numpy as np  # noqa: E402
 
 from solver.backend import get_backend  # noqa: E402
 from solver.grid import Grid  # noqa: E402
-from solver.models.flow import FlowSettings, FlowSolver  # noqa: E402
 from solver.network.friction import rectangular_duct_friction_reynolds  # noqa: E402
 from solver.setup import build_solid_model, from_case  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "models"))
 from coldplate_grid_study import BANK, CHANNEL_WIDTH, GRID_SETS, level_case  # noqa: E402
-from test_flow import MU, RHO, U_IN, channel_boundaries, developed_fre  # noqa: E402
+from test_flow import U_IN, channel_boundaries, developed_fre, solve  # noqa: E402
 
 FIT_WINDOW = (16e-3, 32e-3)  # [m] x range of the developed-flow line
 CHANNEL_HEIGHT = BANK[2][1] - BANK[2][0]  # [m]
@@ -103,10 +102,8 @@ def duct_friction(cells_across: int, cells_up: int, wall_gradient: str) -> float
                 np.linspace(0.0, CHANNEL_WIDTH, cells_across + 1),
                 np.linspace(0.0, CHANNEL_HEIGHT, cells_up + 1))
     fluid = np.ones(grid.shape, bool)
-    settings = FlowSettings(tolerance=1e-9, max_iterations=4000, wall_gradient=wall_gradient)
-    solution = FlowSolver(grid, fluid, channel_boundaries(False), RHO, MU, settings).solve()
-    if not solution.converged:
-        raise RuntimeError(f"duct {cells_across} x {cells_up} did not converge")
+    solution = solve(grid, fluid, channel_boundaries(False), tolerance=1e-9, max_iterations=4000,
+                     wall_gradient=wall_gradient)  # asserts convergence and the mass balance
     return developed_fre(solution, grid, fluid, hydraulic_diameter, U_IN)
 
 

@@ -22,20 +22,13 @@ from the parabola through the wall and the two nearest nodes (second order at th
 import numpy as np
 import pytest
 
-# the fluid, the mean speed, the developed f Re and the duct series of the flow tests
-from test_flow import MU, RHO, U_IN, developed_fre, exact_duct_fre  # (tests/models)
+# the fluid, the mean speed, the solve, the developed f Re and the duct series of the flow tests
+from test_flow import MU, RHO, U_IN, developed_fre, exact_duct_fre, solve  # (tests/models)
 
 from solver.boundaries import Inlet, Outlet, Patch, Symmetry
 from solver.grid import Grid
 from solver.models.flow import FlowSettings, FlowSolver
 from solver.numerics.stencil import NEIGHBOURS
-
-
-def _solve(grid, fluid, boundaries, wall_gradient):
-    settings = FlowSettings(tolerance=1e-9, max_iterations=3000, wall_gradient=wall_gradient)
-    solution = FlowSolver(grid, fluid, boundaries, RHO, MU, settings).solve()
-    assert solution.converged
-    return solution
 
 
 def plates(cells: int, wall_gradient: str, solid_walls: bool = False):
@@ -51,7 +44,7 @@ def plates(cells: int, wall_gradient: str, solid_walls: bool = False):
     boundaries = [Inlet(Patch("x_min"), volumetric_flow=U_IN * gap * h, temperature=300.0),
                   Outlet(Patch("x_max"), pressure=0.0),
                   Symmetry(Patch("z_min")), Symmetry(Patch("z_max"))]
-    solution = _solve(grid, fluid, boundaries, wall_gradient)
+    solution = solve(grid, fluid, boundaries, tolerance=1e-9, wall_gradient=wall_gradient)
     return developed_fre(solution, grid, fluid, 2 * gap, U_IN), solution
 
 
@@ -63,8 +56,8 @@ def square_duct(cells: int, wall_gradient: str) -> float:
     fluid = np.ones(grid.shape, bool)
     boundaries = [Inlet(Patch("x_min"), velocity=U_IN, temperature=300.0),
                   Outlet(Patch("x_max"), pressure=0.0)]
-    return developed_fre(_solve(grid, fluid, boundaries, wall_gradient), grid, fluid, side,
-                         U_IN)
+    solution = solve(grid, fluid, boundaries, tolerance=1e-9, wall_gradient=wall_gradient)
+    return developed_fre(solution, grid, fluid, side, U_IN)
 
 
 @pytest.mark.parametrize("cells", [4, 8])
