@@ -133,7 +133,7 @@ def _safe_ratio(numerator, denominator, out):
     out[...] = np.where(nonzero, numerator / np.where(nonzero, denominator, 1.0), 0.0)
 
 
-_SAFE_RATIO = Pointwise("safe_ratio", "T numerator, T denominator", "T out",
+SAFE_RATIO = Pointwise("safe_ratio", "T numerator, T denominator", "T out",
                         "out = denominator != (T)0 ? numerator / denominator : (T)0",
                         _safe_ratio)
 
@@ -147,5 +147,5 @@ def safe_ratio(xp, numerator, denominator):
         return xp.where(nonzero, numerator / xp.where(nonzero, denominator, 1.0), 0.0)
     dtype = np.result_type(*(getattr(v, "dtype", np.float64) for v in (numerator, denominator)))
     out = xp.empty(np.broadcast_shapes(np.shape(numerator), np.shape(denominator)), dtype)
-    _SAFE_RATIO(xp, numerator, denominator, out)
+    SAFE_RATIO(xp, numerator, denominator, out)
     return out

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from solver.backend import array_namespace
 from solver.boundaries.flow import INLET, OUTLET, WALL
 from solver.models.flow.staggered import (
     FIRST,
@@ -191,6 +192,17 @@ _FACE_AVERAGE = Pointwise("face_average", "T lower, T upper", "T out",
                           "out = (T)0.5 * (lower + upper)", _face_average)
 
 
+def keep_in_place(store: dict, key: str, value) -> None:
+    """``store[key] = value``, written into the array already there when it has the same
+    shape and dtype: the captured CUDA graphs of the iteration (:mod:`solver.numerics.graphs`)
+    keep reading the arrays they were captured with."""
+    old = store.get(key)
+    if old is not None and old.shape == value.shape and old.dtype == value.dtype:
+        array_namespace(old).copyto(old, value)
+    else:
+        store[key] = value
+
+
 def wall_geometry(xp, widths, centers, d: int, active, walls_below, walls_above, line,
                   quadratic: bool) -> dict:
     """Where and how the wall shear across axis ``d`` is taken (see :func:`wall_factors`).
@@ -291,6 +303,11 @@ class Component:
                                dtype=solver.dtype)
             for is_max, side in ((False, f"{'xyz'[a]}_min"), (True, f"{'xyz'[a]}_max"))}
         self.active_f = self.active.astype(solver.dtype)
+        # the cell pressure [Pa] with the outlet pressure beyond both ends of the axis (the
+        # interior refreshed before each assembly)
+        self.pressure_padded = xp.concatenate(
+            [self.outlet_pressure[False], xp.zeros(grid.shape, dtype=solver.dtype),
+             self.outlet_pressure[True]], axis=a)
 
         # pressure-force area and control volume
         self.area = line(widths[others[0]], others[0]) * line(widths[others[1]], others[1])
@@ -415,16 +432,22 @@ class Component:
         above, pull_above = wall_factors(xp, walls, "above", area)
         below, pull_below = wall_factors(xp, walls, "below", area)
         diffusion = 0.5 * (mu_lower + mu_upper) * info["g"]
-        if pull_above is None:
-            info["link_plus"] = info["link_minus"] = diffusion
-        else:
-            info["link_plus"] = diffusion + mu_lower * pull_below[lower]
-            info["link_minus"] = diffusion + mu_upper * pull_above[upper]
-        info["wall_lower_diffusion"] = xp.where(info["shear_lower"], mu_lower * above[lower], 0.0)
-        info["wall_upper_diffusion"] = xp.where(info["shear_upper"], mu_upper * below[upper], 0.0)
         first, last = along_axis(d, FIRST), along_axis(d, LAST)
-        info["diffusion_min"] = info["noslip_min"] * mu_nodes[first] * below[first]
-        info["diffusion_max"] = info["noslip_max"] * mu_nodes[last] * above[last]
+        wall_lower = xp.where(info["shear_lower"], mu_lower * above[lower], 0.0)
+        wall_upper = xp.where(info["shear_upper"], mu_upper * below[upper], 0.0)
+        values = {
+            "link_plus": diffusion if pull_above is None else (
+                diffusion + mu_lower * pull_below[lower]),
+            "link_minus": diffusion if pull_above is None else (
+                diffusion + mu_upper * pull_above[upper]),
+            "wall_lower_diffusion": wall_lower, "wall_upper_diffusion": wall_upper,
+            # the same on the cells beside the wall faces (the diagonal's wall terms)
+            "walls_cells_lower": pad_zero(xp, wall_lower, d)[along_axis(d, UPPER)],
+            "walls_cells_upper": pad_zero(xp, wall_upper, d)[along_axis(d, LOWER)],
+            "diffusion_min": info["noslip_min"] * mu_nodes[first] * below[first],
+            "diffusion_max": info["noslip_max"] * mu_nodes[last] * above[last]}
+        for key, value in values.items():
+            keep_in_place(info, key, value)
 
     @staticmethod
     def _to_nodes(xp, cell_values, a, combine, solver):
@@ -544,13 +567,8 @@ class Component:
             _CROSS_DIAGONAL_PORTS(xp, minus[upper], info["wall_upper_diffusion"], face_flux,
                                   1.0, info["keep_upper"], diag[upper])
         else:
-            if info.get("walls_of") is not info["wall_lower_diffusion"]:  # viscosity changed
-                info["walls_of"] = info["wall_lower_diffusion"]
-                info["walls_cells"] = (
-                    pad_zero(xp, info["wall_lower_diffusion"], d)[along_axis(d, UPPER)],
-                    pad_zero(xp, info["wall_upper_diffusion"], d)[along_axis(d, LOWER)])
-            wall_lower, wall_upper = info["walls_cells"]
-            _ADD_CROSS_LINKS(xp, plus, wall_lower, minus, wall_upper, diag)
+            _ADD_CROSS_LINKS(xp, plus, info["walls_cells_lower"], minus,
+                             info["walls_cells_upper"], diag)
         first, last = along_axis(d, FIRST), along_axis(d, LAST)
         _SIDE(xp, info["diffusion_min"], info["inlet_min"], nodes[first], 1.0,
               info["wall_speed_min"], diag[first], rhs[first])

@@ -66,6 +66,11 @@ class FlowSettings:
         where a passage is one cell across, linear;
         :func:`solver.models.flow.momentum.wall_geometry`), ``"linear"`` from the nearest node
         alone (first order: friction low on coarse passages).
+    cuda_graph : bool
+        On a GPU, run the momentum stage of each SIMPLE(C) iteration (assembly, relaxation,
+        sweeps, mass fluxes, continuity residual) as one captured CUDA graph
+        (:mod:`solver.numerics.graphs`); False launches its kernels one by one. No effect on
+        the CPU.
     """
 
     convection: str = "van_leer"
@@ -82,6 +87,7 @@ class FlowSettings:
     divergence_factor: float = 1e6
     potential_initialisation: bool = True
     wall_gradient: str = "quadratic"
+    cuda_graph: bool = True
 
     def __post_init__(self):
         if self.convection not in CONVECTION_SCHEMES:

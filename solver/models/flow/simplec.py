@@ -14,7 +14,7 @@ from solver.boundaries.patches import SIDES, side_axis
 from solver.grid.grid import Grid
 from solver.models.flow import passes
 from solver.models.flow.fas import POST, PRE, NonlinearMultigrid, auto_takes_multigrid, fas_applies
-from solver.models.flow.momentum import Component, relax_components
+from solver.models.flow.momentum import Component, keep_in_place, relax_components
 from solver.models.flow.patch_pressures import patch_pressures
 from solver.models.flow.pressure_correction import assemble_pressure_correction
 from solver.models.flow.restart import FlowRestart
@@ -34,6 +34,7 @@ from solver.models.flow.staggered import (
     pad_edge,
 )
 from solver.numerics import pointwise
+from solver.numerics.graphs import GraphedStages
 from solver.numerics.host_kernels import compiled_kernels
 from solver.numerics.linear.reuse import ReusedMultigrid
 from solver.numerics.linear.settings import CarriedValues, LinearSolve
@@ -133,13 +134,19 @@ class FlowSolver(FlowRestart):
         self._velocity_scale = self._monitors[9, ...]
         self._drift = self._monitors[DRIFT_SLOTS:]
         self._p_corr_padded = xp.zeros(tuple(n + 2 for n in self.grid.shape), self.dtype)
+        self._imbalance = xp.zeros(self.grid.shape, self.dtype)  # continuity residual [kg/s]
+        self._p_corr_solved = xp.zeros(self.grid.shape, self.dtype)  # an iteration's p' [Pa]
+        # the momentum stage of an iteration as a CUDA graph on a GPU (FlowSettings.cuda_graph)
+        self._stages = GraphedStages(xp, self.settings.cuda_graph)
         self.velocity = [comp.fixed.copy() for comp in self.components]
         self.mass_flux = [xp.zeros(comp.shape, dtype=self.dtype) for comp in self.components]
         self.pressure = xp.zeros(self.grid.shape, dtype=self.dtype)
         self._apply_ghost_pressure()
         self.temperature = None
+        self._buoyancy = {}  # per component the Boussinesq force [N] on its faces
         self.unsteady = None
         self.momentum_source = self.mass_source = None
+        self._sources = {}  # the coarse-level sources' arrays, kept between cycles
         self.history: list[FlowResiduals] = []
         self.iteration = 0
         self._pressure_stencil = Stencil7(*(xp.zeros(self.grid.shape, dtype=self.dtype)
@@ -252,7 +259,7 @@ class FlowSolver(FlowRestart):
             for info in comp.directions:
                 d = info["axis"]
                 if d == a:
-                    info["diffusion"] = mu * info["g"]
+                    keep_in_place(info, "diffusion", mu * info["g"])
                     continue
                 comp.set_cross_viscosity(info, mu_nodes)
 
@@ -264,7 +271,12 @@ class FlowSolver(FlowRestart):
         each row reads ``(a_P + inertia) u - sum a_nb u_nb = b + source`` (see
         :mod:`solver.models.flow.time_stepping`).
         """
-        self.unsteady = None if terms is None else list(terms)
+        terms = None if terms is None else list(terms)
+        if terms is not None and self.unsteady is not None and any(
+                new is not old for pair, kept in zip(terms, self.unsteady, strict=True)
+                for new, old in zip(pair, kept, strict=True)):
+            self._stages.invalidate()  # other arrays than the captured graphs read
+        self.unsteady = terms
 
     def scale_inflow(self, factor: float) -> None:
         """Set every inlet's velocity to ``factor`` [-] times its boundary condition's (the
@@ -294,8 +306,14 @@ class FlowSolver(FlowRestart):
         the momentum rows; ``mass`` [kg/s] per cell is added to the net inflow, so continuity
         reads ``inflow - outflow + mass = 0``.
         """
-        self.momentum_source = None if momentum is None else list(momentum)
-        self.mass_source = mass
+        self.momentum_source = None if momentum is None else [
+            self._kept_source(f"momentum{a}", value) for a, value in enumerate(momentum)]
+        self.mass_source = None if mass is None else self._kept_source("mass", mass)
+
+    def _kept_source(self, key: str, value):
+        """``value`` copied into the array kept for source ``key`` (its first value)."""
+        keep_in_place(self._sources, key, self.xp.array(value, dtype=self.dtype))
+        return self._sources[key]
 
     def residual_fields(self) -> tuple[list, object]:
         """Residuals of the current state, sources included: per component the momentum
@@ -308,10 +326,11 @@ class FlowSolver(FlowRestart):
             momentum.append(comp.residual * comp.active_f)
         return momentum, self._mass_residual()
 
-    def _mass_residual(self):
+    def _mass_residual(self, out=None):
+        """The continuity residual [kg/s] per cell, into ``out`` (a new array when omitted)."""
         fx, fy, fz = self.mass_flux
         faces = (fx[:-1], fx[1:], fy[:, :-1], fy[:, 1:], fz[:, :, :-1], fz[:, :, 1:])
-        out = self.xp.empty(self.grid.shape, dtype=self.dtype)
+        out = self.xp.empty(self.grid.shape, dtype=self.dtype) if out is None else out
         if self.mass_source is None:
             passes.NET_INFLOW(self.xp, *faces, self.fluid_f, out)
         else:
@@ -320,9 +339,21 @@ class FlowSolver(FlowRestart):
 
     def set_temperature(self, temperature, coolant=None) -> None:
         """Take a cell temperature field [K] for buoyancy and, with ``coolant``, viscosity(T)."""
+        xp = self.xp
         self.temperature = self._crop(temperature)
         if coolant is not None:
             self.set_viscosity(coolant.viscosity(self.temperature))
+        if self.gravity is None or not self.thermal_expansion:
+            return
+        for comp in self.components:
+            a = comp.axis
+            if self.gravity[a] != 0.0:
+                # Boussinesq buoyancy -rho beta (T - T_ref) g on the face control volumes
+                t_nodes = pad_edge(xp, self.temperature, a)
+                t_nodes = 0.5 * (t_nodes[along_axis(a, LOWER)] + t_nodes[along_axis(a, UPPER)])
+                keep_in_place(self._buoyancy, a, (
+                    self.density * self.thermal_expansion * self.gravity[a]
+                    * (t_nodes - self.reference_temperature) * comp.volume))
 
     # -- fluxes and balances ---------------------------------------------------------------------
     def update_mass_flux(self) -> None:
@@ -388,22 +419,19 @@ class FlowSolver(FlowRestart):
                                    self.has_inlet_ports)
             if (scheme := self.settings.convection) != "upwind":
                 if d == a and self.has_outlet_ports:
-                    face_flux = face_flux * self.fluid_f
+                    if "face_flux_fluid" not in info:
+                        info["face_flux_fluid"] = xp.empty_like(face_flux)
+                    face_flux = xp.multiply(face_flux, self.fluid_f, out=info["face_flux_fluid"])
                 comp.deferred_correction(phi, info, face_flux, scheme, self.kernels)
         comp.add_backflow_resistance(phi)
 
         # pressure force on the control volume (outlet pressure beyond boundary faces)
-        p = xp.concatenate([comp.outlet_pressure[False], self.pressure,
-                            comp.outlet_pressure[True]], axis=a)
+        p = comp.pressure_padded
+        xp.copyto(p[along_axis(a, slice(1, -1))], self.pressure)
         passes.PRESSURE_FORCE(xp, comp.area, p[along_axis(a, LOWER)], p[along_axis(a, UPPER)],
                               rhs)
-        # Boussinesq buoyancy -rho beta (T - T_ref) g
-        if self.gravity is not None and self.thermal_expansion and self.temperature is not None:
-            if self.gravity[a] != 0.0:
-                t_nodes = pad_edge(xp, self.temperature, a)
-                t_nodes = 0.5 * (t_nodes[along_axis(a, LOWER)] + t_nodes[along_axis(a, UPPER)])
-                rhs -= (self.density * self.thermal_expansion * self.gravity[a]
-                        * (t_nodes - self.reference_temperature) * comp.volume)
+        if a in self._buoyancy:  # Boussinesq buoyancy (set_temperature)
+            rhs -= self._buoyancy[a]
         if self.unsteady is not None:
             inertia, source = self.unsteady[a]
             diag += inertia
@@ -458,7 +486,7 @@ class FlowSolver(FlowRestart):
             self._prepare_pressure(d_coefficients)
         if carry is not None:  # the continuity residual travels with the solve's final norm
             pointwise.weighted_abs_sum(xp, imbalance, self.fluid_f, out=carry.device[2, ...])
-        return self._pressure.solve(imbalance, carry=carry)
+        return self._pressure.solve(imbalance, carry=carry, out=self._p_corr_solved)
 
     def _apply_correction(self, p_corr_solved, d_coefficients, correction_scale,
                           update_pressure) -> None:
@@ -477,6 +505,13 @@ class FlowSolver(FlowRestart):
                                        self.mass_flux[a])
         if update_pressure:
             passes.ADD_SCALED(xp, p_corr, correction_scale, self.pressure)
+
+    def _correct(self) -> None:
+        """The correction stage of an outer iteration: velocities, mass fluxes and the
+        (relaxed) pressure from the solved p' and the frozen d coefficients (one graph launch
+        on a GPU)."""
+        self._apply_correction(self._p_corr_solved, [c.d_frozen for c in self.components],
+                               self.settings.relax_pressure, True)
 
     def _prepare_pressure(self, d_coefficients) -> None:
         """Assemble the pressure-correction operator from ``d_coefficients`` and prepare its
@@ -570,34 +605,42 @@ class FlowSolver(FlowRestart):
             self.xp.copyto(comp.d_frozen, d)
             self.xp.max(comp.d_frozen, out=self._drift[2 * k + 1, ...])
 
-    def iterate(self) -> FlowResiduals:
-        """One SIMPLE(C) outer iteration; returns the residuals. Host synchronisations: the
-        pressure solve's checks (the last brings the monitors and the drift test), and on the
-        CPU the drift test's transfer before the solve.
-        """
-        start = time.perf_counter()
+    def _momentum_stage(self) -> None:
+        """The momentum half of an outer iteration: assemble, relax and sweep the momentum
+        equations, the new mass fluxes, the d drifts and the continuity residual (into
+        ``_imbalance``) with its square sum. Nothing in it allocates or waits for the device:
+        on a GPU it runs as one CUDA graph (:class:`GraphedStages`)."""
         xp = self.xp
-        self._velocity_scale = self._speed_scale()
+        self._speed_scale()
         for comp in self.components:
             self._assemble_momentum(comp)
         relax_components(self.components, self.velocity, self.settings.relax_velocity,
                          self.settings.momentum_sweeps, self.settings.algorithm == "simplec",
                          self.kernels)
         self.update_mass_flux()
+        for k, c in enumerate(self.components):
+            pointwise.largest_abs_difference(xp, c.d_coefficient, c.d_frozen,
+                                             out=self._drift[2 * k, ...])
+        self._mass_residual(out=self._imbalance)
+        pointwise.dot_product(xp, self._imbalance, self._imbalance, out=self._drift[6, ...])
+
+    def iterate(self) -> FlowResiduals:
+        """One SIMPLE(C) outer iteration; returns the residuals. Host synchronisations: the
+        pressure solve's checks (the last brings the monitors and the drift test), and on the
+        CPU the drift test's transfer before the solve. On a GPU the momentum stage is one
+        graph launch (a graph per variant: sources, unsteady terms, buoyancy).
+        """
+        start = time.perf_counter()
+        self._stages.run(("momentum", self.momentum_source is not None,
+                          self.mass_source is not None, self.unsteady is not None,
+                          tuple(self._buoyancy)), self._momentum_stage)
         # the pressure operator (and its multigrid hierarchy) is refreshed every few
         # iterations, or as soon as a d coefficient drifted by more than 10% of the largest
         # (frozen d smaller than the consistent one over-corrects the pressure); in between
         # the velocity corrections use the same frozen d coefficients
         rebuild = self.iteration % self.settings.pressure_operator_interval == 0
-        if not rebuild:
-            for k, c in enumerate(self.components):
-                pointwise.largest_abs_difference(xp, c.d_coefficient, c.d_frozen,
-                                                 out=self._drift[2 * k, ...])
-        imbalance = self._mass_residual()
-        pointwise.dot_product(xp, imbalance, imbalance, out=self._drift[6, ...])
-        p_corr, pressure, carry = self._pressure_correction(rebuild, imbalance)
-        self._apply_correction(p_corr, [c.d_frozen for c in self.components],
-                               self.settings.relax_pressure, True)
+        pressure, carry = self._pressure_correction(rebuild, self._imbalance)
+        self._stages.run("correction", self._correct)
         values = carry.host
         continuity = float(values[2]) / self._reference()
         # each momentum norm over sum |a_P| U_ref (one velocity scale for all components)
@@ -611,8 +654,8 @@ class FlowSolver(FlowRestart):
         return residuals
 
     def _pressure_correction(self, rebuild: bool, imbalance):
-        """p' of an outer iteration, with the drift test; returns p', the solve's info and the
-        :class:`CarriedValues` whose host copy holds every monitor.
+        """p' of an outer iteration (into ``_p_corr_solved``), with the drift test; returns
+        the solve's info and the :class:`CarriedValues` whose host copy holds every monitor.
 
         On the CPU the drifts come to the host before the solve. On a GPU they travel with the
         solve's last check instead (with the continuity residual, the solve's initial norm):
@@ -633,14 +676,14 @@ class FlowSolver(FlowRestart):
         if rebuild:
             self._freeze_d(current)
         counters = self._pressure.counters() if speculative else None
-        p_corr, info = self._solve_correction(frozen, rebuild, carry, imbalance)
+        _, info = self._solve_correction(frozen, rebuild, carry, imbalance)
         if speculative and _drifted(carry.host[DRIFT_SLOTS:]):
             self._pressure.restore_counters(counters)
             self._freeze_d(current)
             carry = CarriedValues(self._monitors,
                                   initial_squared=float(carry.host[DRIFT_SLOTS + 6]))
-            p_corr, info = self._solve_correction(frozen, True, carry, imbalance)
-        return p_corr, info, carry
+            _, info = self._solve_correction(frozen, True, carry, imbalance)
+        return info, carry
 
     def _diverged(self, residuals: FlowResiduals, minimum: float) -> bool:
         values = (residuals.continuity, *residuals.momentum)

@@ -16,7 +16,7 @@ from solver.numerics.linear.settings import (
     LinearSolve,
     SolveInfo,
 )
-from solver.numerics.pointwise import Pointwise, dot_product, safe_ratio
+from solver.numerics.pointwise import SAFE_RATIO, Pointwise, dot_product, safe_ratio
 
 if TYPE_CHECKING:  # annotations only: the module above imports this one
     from solver.numerics.linear.multigrid import DotProduct, Multigrid
@@ -97,8 +97,22 @@ class _History:
             self._set_initial(math.sqrt(float(self._initial_squared)))
         return self.initial
 
-    def done(self, r, iteration: int, last_iteration: bool) -> bool:
-        """Record ``||r||`` when due and return True when the tolerance is met."""
+    def check_on_device(self) -> bool:
+        """True when the device part of the next check is the carried slots'
+        (:meth:`fill_slots`), which can run with the iterations before it."""
+        return self.carried is not None and not (
+            self.initial is None and self.carried.initial_slot is None)
+
+    def fill_slots(self, r) -> None:
+        """The device part of a carried check: the squared true and recursive residual norms
+        into the carried slots 0 and 1."""
+        slots = self.carried.device
+        _squared_norm(self.xp, self.true_residual(), out=slots[0, ...])
+        _squared_norm(self.xp, r, out=slots[1, ...])
+
+    def done(self, r, iteration: int, last_iteration: bool, filled: bool = False) -> bool:
+        """Record ``||r||`` when due and return True when the tolerance is met (``filled``:
+        the carried slots hold this check's norms already)."""
         if iteration < self.next and not last_iteration:
             return False
         slot = None if self.carried is None else self.carried.initial_slot
@@ -108,10 +122,9 @@ class _History:
             self._set_initial(math.sqrt(float(initial)))
             current = math.sqrt(float(current))
         elif self.carried is not None:
-            slots = self.carried.device
-            _squared_norm(self.xp, self.true_residual(), out=slots[0, ...])
-            _squared_norm(self.xp, r, out=slots[1, ...])
-            self.carried.host = to_host(slots)
+            if not filled:
+                self.fill_slots(r)
+            self.carried.host = to_host(self.carried.device)
             if self.initial is None:  # the caller's slot held the initial norm
                 self._set_initial(math.sqrt(float(self.carried.host[slot])))
             self.final, self.final_iteration = math.sqrt(float(self.carried.host[0])), iteration
@@ -154,28 +167,76 @@ _PCG_DIRECTION = Pointwise("pcg_direction", "T z, T beta", "T p", "p = p * (-bet
                            _pcg_direction)
 
 
+class _PcgWork:
+    """The work arrays and device scalars of flexible CG on one hierarchy, kept with it so
+    that an iteration touches the same memory in every solve (on a GPU it is captured once as
+    a CUDA graph and replayed, :class:`~solver.numerics.graphs.GraphedStages`)."""
+
+    def __init__(self, xp, finest, dtype):
+        self.padded = xp.zeros(finest.x_padded.shape, dtype=dtype)
+        self.p = self.padded[1:-1, 1:-1, 1:-1]
+        self.q_padded = xp.zeros_like(self.padded)
+        self.q = self.q_padded[1:-1, 1:-1, 1:-1]
+        self.z = xp.empty(finest.shape, dtype=dtype)
+        self.tmp = xp.empty_like(self.z)
+        scalars = xp.zeros(5, dtype=dtype)
+        self.rz, self.pq, self.alpha, self.zq, self.beta = (scalars[k, ...] for k in range(5))
+
+
 def _pcg(mg: Multigrid, x, r, history: _History, max_iterations: int) -> int:
+    """Flexible CG; the iterations (preconditioning, new direction, step) between two residual
+    checks are one stage of ``mg.stages``: one graph launch on a GPU, ``x`` and ``r`` being
+    the hierarchy's kept arrays (:meth:`Multigrid.workspace`)."""
     xp, dot, finest = mg.xp, mg.dot, mg.hierarchy[0]
-    padded = xp.zeros(finest.x_padded.shape, dtype=r.dtype)
-    p = padded[1:-1, 1:-1, 1:-1]
-    q_padded = xp.zeros_like(padded)
-    q = q_padded[1:-1, 1:-1, 1:-1]
-    z = xp.empty_like(r)
-    tmp = xp.empty_like(r)
-    mg.precondition(r, out=z)
-    p[...] = z
-    for k in range(1, max_iterations + 1):
+    work = mg.workspace("pcg", lambda: _PcgWork(xp, finest, r.dtype))
+    p, q, z = work.p, work.q, work.z
+
+    def dot_into(out, a, b):
+        if xp is np:
+            out[...] = dot(a, b)
+        else:
+            dot_product(xp, a, b, out=out)
+
+    def step():
         # step along p: alpha = (r, z) / (p, A p)
-        finest.apply(padded, q_padded, tmp)
-        pq = dot(padded, q_padded)
-        alpha = safe_ratio(xp, dot(r, z), pq)
-        _PCG_STEP(xp, p, q, alpha, x, r)
-        if history.done(r, k, k == max_iterations):
-            return k
+        finest.apply(work.padded, work.q_padded, work.tmp)
+        dot_into(work.pq, work.padded, work.q_padded)
+        dot_into(work.rz, r, z)
+        SAFE_RATIO(xp, work.rz, work.pq, work.alpha)
+        _PCG_STEP(xp, p, q, work.alpha, x, r)
+
+    def first():
+        mg.precondition(r, out=z, graph=False)
+        xp.copyto(p, z)
+        step()
+
+    def following():
         # new direction A-conjugate to the last one; the flexible form (Notay 2000) stays
         # valid when the K-cycle makes the preconditioner vary between iterations
-        mg.precondition(r, out=z)
-        _PCG_DIRECTION(xp, z, safe_ratio(xp, dot(z, q), pq), p)
+        mg.precondition(r, out=z, graph=False)
+        dot_into(work.zq, z, q)
+        SAFE_RATIO(xp, work.zq, work.pq, work.beta)
+        _PCG_DIRECTION(xp, z, work.beta, p)
+        step()
+
+    def iterations(start: bool, count: int, check: bool):
+        def run():
+            for i in range(count):
+                (first if start and i == 0 else following)()
+            if check:
+                history.fill_slots(r)
+        return run
+
+    k = 0
+    while k < max_iterations:
+        # the iterations up to the next residual check, with the check's device part: one
+        # stage (every iteration on the CPU, up to ``check_every`` on a GPU)
+        count = max(min(history.next, max_iterations) - k, 1)
+        check = history.check_on_device()
+        mg.stages.run(("pcg", k == 0, count, check), iterations(k == 0, count, check))
+        k += count
+        if history.done(r, k, k == max_iterations, filled=check):
+            return k
     return max_iterations
 
 
@@ -349,18 +410,30 @@ def _squared_norm(xp, a, out) -> None:
     out[...] = value
 
 
-def run_krylov(mg: Multigrid, rhs, x0, settings: LinearSolve, residuals, setup_seconds: float,
-               carry: CarriedValues | None = None):
+def run_krylov(mg: Multigrid, rhs_given, x0, settings: LinearSolve, residuals,
+               setup_seconds: float, carry: CarriedValues | None = None, out=None):
+    """Solve ``A x = rhs`` with ``settings.method`` preconditioned by ``mg``'s cycle; returns
+    the solution (written into ``out`` when given) and its :class:`SolveInfo`."""
     start = time.perf_counter()
     xp = mg.xp
     # the Krylov iteration and its residuals run in float64 also for a float32 operator (whose
     # hierarchy then preconditions in float32): mixed-precision refinement
     dtype = mg.hierarchy[0].x.dtype
     work = np.promote_types(dtype, np.float64)
-    x = xp.zeros(mg.stencil.shape, dtype=work) if x0 is None else xp.array(x0, dtype=work)
-    rhs = xp.asarray(rhs, dtype=work)
-    r = mg.stencil.residual(x, rhs)
-    r_true = xp.empty_like(r)
+    # the iterate, the right-hand side and the residuals in arrays kept with the hierarchy
+    # (captured iterations find them in every solve); the solution is returned as a copy
+    shape = mg.stencil.shape
+    x = mg.workspace(("x", work), lambda: xp.zeros(shape, dtype=work))
+    if x0 is None:
+        x.fill(0)
+    else:
+        xp.copyto(x, xp.asarray(x0, dtype=work))
+    kept = {name: mg.workspace((name, work), lambda: xp.empty(shape, dtype=work))
+            for name in ("rhs", "r", "r_true")}
+    rhs = kept["rhs"]
+    xp.copyto(rhs, xp.asarray(rhs_given, dtype=work))
+    r = mg.stencil.residual(x, rhs, out=kept["r"])
+    r_true = kept["r_true"]
     # the final norm with the caller's values at the last check (flexible CG on a GPU, whose
     # last check is at the final x), else in a transfer of its own after the solve
     if carry is not None and x0 is not None:  # the caller's initial norm is that of rhs
@@ -390,4 +463,7 @@ def run_krylov(mg: Multigrid, rhs, x0, settings: LinearSolve, residuals, setup_s
                      initial_residual=history.initial, final_residual=final,
                      relative_residual=relative, convergence_factor=factor,
                      seconds=setup_seconds + time.perf_counter() - start)
-    return x.astype(dtype, copy=False), info
+    if out is None:
+        return x.astype(dtype, copy=True), info
+    xp.copyto(out, x)
+    return out, info

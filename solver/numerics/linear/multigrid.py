@@ -11,6 +11,7 @@ import scipy.linalg
 
 from solver.backend import array_namespace, to_host
 from solver.numerics.cuda import THREADS, launch_blocks
+from solver.numerics.graphs import CapturedWork, GraphedStages
 from solver.numerics.host_kernels import compiled_kernels
 from solver.numerics.linear.coarsening import choose_factors, coarsen_stencil
 from solver.numerics.linear.krylov import run_krylov
@@ -307,28 +308,6 @@ _KCYCLE_COMBINE_GCR = Pointwise(
     " x = (num1 - gamma * a2) / rho * v1 + a2 * v2", _kcycle_combine_gcr)
 
 
-class CapturedCycle:
-    """A multigrid cycle captured once as a CUDA graph and replayed by one host operation.
-
-    Every array the cycle touches is allocated with its hierarchy and every coefficient is a
-    device scalar in a preallocated slot, so the captured launches stay valid for the
-    hierarchy's life. The graph runs on a blocking stream: CUDA orders it after the work queued
-    before on the legacy default stream (where the rest of the solver runs) and that stream's
-    later work after it, so no event is needed.
-    """
-
-    def __init__(self, xp, cycle):
-        self.stream = xp.cuda.Stream()  # blocking (non_blocking=False)
-        with self.stream:
-            self.stream.begin_capture()
-            cycle()
-            self.graph = self.stream.end_capture()
-
-    def launch(self) -> None:
-        """Run the captured cycle."""
-        self.graph.launch(self.stream)
-
-
 class Multigrid:
     """Cell-centred agglomeration multigrid hierarchy of a seven-point operator.
 
@@ -392,6 +371,9 @@ class Multigrid:
                                    tuple(scalars[k:k + 1].reshape(()) for k in range(5)))
                 visits *= 2
         self._graph = None  # the captured preconditioning cycle (GPU)
+        # the Krylov iterations' kept arrays and their graphs (GPU)
+        self._workspace = {}
+        self.stages = GraphedStages(self.xp, settings.cuda_graph)
         self.levels = [LevelInfo(lvl.shape, f, int(np.prod(lvl.shape)), lvl.line_axes)
                        for lvl, f in zip(self.hierarchy, self._factors, strict=True)]
         self.setup_seconds = time.perf_counter() - start
@@ -499,11 +481,20 @@ class Multigrid:
         x[...] = finest.x
         return x
 
-    def precondition(self, r, out=None):
+    def workspace(self, key, make):
+        """The work arrays ``key`` of the Krylov drivers, made by ``make()`` the first time
+        and kept with the hierarchy (so a captured iteration finds them in every solve)."""
+        if key not in self._workspace:
+            self._workspace[key] = make()
+        return self._workspace[key]
+
+    def precondition(self, r, out=None, graph: bool = True):
         """One cycle from a zero guess for ``A z = r``: the preconditioner ``z = M^-1 r``.
 
         On a GPU with ``settings.cuda_graph`` the cycle is captured as a CUDA graph the first
-        time and replayed afterwards (:class:`CapturedCycle`).
+        time and replayed afterwards (:class:`~solver.numerics.graphs.CapturedWork`; every array
+        the cycle touches is allocated with its hierarchy and every coefficient is a device
+        scalar in a preallocated slot, so the graph stays valid for the hierarchy's life).
 
         Parameters
         ----------
@@ -511,12 +502,14 @@ class Multigrid:
             Residual (equation units).
         out : array, optional
             Where to write ``z``; a new array when omitted.
+        graph : bool
+            False runs the cycle's launches (inside work being captured as a whole).
         """
         finest = self.hierarchy[0]
         finest.rhs[...] = r
-        if self.xp is not np and self.settings.cuda_graph:
+        if graph and self.xp is not np and self.settings.cuda_graph:
             if self._graph is None:
-                self._graph = CapturedCycle(self.xp, self._cycle_from_zero)
+                self._graph = CapturedWork(self.xp, self._cycle_from_zero)
             self._graph.launch()
         else:
             self._cycle_from_zero()
@@ -530,10 +523,11 @@ class Multigrid:
         self._cycle(0)
 
     def solve(self, rhs, x0=None, settings: LinearSolve | None = None,
-              residuals: list | None = None, carry=None):
+              residuals: list | None = None, carry=None, out=None):
         """Solve ``A x = rhs`` with this hierarchy; see :func:`solve` for the arguments
-        (``carry``: a :class:`CarriedValues` brought to the host with the final norm)."""
-        return run_krylov(self, rhs, x0, settings or self.settings, residuals, 0.0, carry)
+        (``carry``: a :class:`CarriedValues` brought to the host with the final norm;
+        ``out``: where to write the solution, a new array when omitted)."""
+        return run_krylov(self, rhs, x0, settings or self.settings, residuals, 0.0, carry, out)
 
 
 def solve(stencil: Stencil7, rhs, x0=None, settings: LinearSolve = LinearSolve(),

@@ -51,13 +51,13 @@ class ReusedMultigrid:
         return self.multigrid.stencil
 
     def solve(self, rhs, x0=None, settings: LinearSolve | None = None, residuals=None,
-              carry=None):
+              carry=None, out=None):
         """Solve with the prepared hierarchy (from ``x0``, zero by default; ``settings`` override
-        the hierarchy's; ``carry``: values brought to the host with the final norm); returns
-        ``(x, SolveInfo)``."""
+        the hierarchy's; ``carry``: values brought to the host with the final norm; ``out``:
+        where to write the solution, a new array when omitted); returns ``(x, SolveInfo)``."""
         if carry is not None:
             carry.expected_factor = self._last_factor
-        x, info = self.multigrid.solve(rhs, x0, settings, residuals, carry)
+        x, info = self.multigrid.solve(rhs, x0, settings, residuals, carry, out)
         self._last_factor = info.convergence_factor
         if self._first_iterations is None:
             self._first_iterations = info.iterations
