@@ -13,8 +13,9 @@ from solver.boundaries.flow_conditions import FlowConditions
 from solver.boundaries.patches import SIDES, side_axis
 from solver.grid.grid import Grid
 from solver.models.flow import passes
+from solver.models.flow.changes import FlowChanges
 from solver.models.flow.fas import POST, PRE, NonlinearMultigrid, auto_takes_multigrid, fas_applies
-from solver.models.flow.momentum import Component, keep_in_place, relax_components
+from solver.models.flow.momentum import Component, relax_components
 from solver.models.flow.patch_pressures import patch_pressures
 from solver.models.flow.pressure_correction import assemble_pressure_correction
 from solver.models.flow.restart import FlowRestart
@@ -31,7 +32,6 @@ from solver.models.flow.staggered import (
     UPPER,
     along_axis,
     half_widths,
-    pad_edge,
 )
 from solver.numerics import pointwise
 from solver.numerics.graphs import GraphedStages
@@ -49,7 +49,7 @@ def _drifted(drift) -> bool:
     return bool(np.any(drift[0:6:2] > 0.1 * drift[1:6:2]))
 
 
-class FlowSolver(FlowRestart):
+class FlowSolver(FlowChanges, FlowRestart):
     """SIMPLE-family solver of steady incompressible laminar flow on a staggered grid.
 
     Parameters
@@ -241,80 +241,6 @@ class FlowSolver(FlowRestart):
         full[tuple(region)] = values
         return full
 
-    def set_viscosity(self, viscosity) -> None:
-        """Set the dynamic viscosity [Pa s] (scalar or cell array) and rebuild the viscous terms."""
-        xp = self.xp
-        mu = self._crop(viscosity)
-        fluid_mu = xp.where(self.fluid, mu, 0.0)
-        # solid cells take the mean fluid viscosity (only wall-adjacent averages see them)
-        mean_mu = xp.sum(fluid_mu) / xp.sum(self.fluid)
-        mu = xp.where(self.fluid, mu, mean_mu)
-        self.viscosity_cells = mu
-        if self._fas is not None:
-            self._fas.set_viscosity()
-        for comp in self.components:
-            a = comp.axis
-            mu_nodes = pad_edge(xp, mu, a)
-            mu_nodes = 0.5 * (mu_nodes[along_axis(a, LOWER)] + mu_nodes[along_axis(a, UPPER)])
-            for info in comp.directions:
-                d = info["axis"]
-                if d == a:
-                    keep_in_place(info, "diffusion", mu * info["g"])
-                    continue
-                comp.set_cross_viscosity(info, mu_nodes)
-
-    def set_unsteady_terms(self, terms) -> None:
-        """Add the discrete time derivative to the momentum equations (None: steady).
-
-        ``terms`` holds one ``(inertia, source)`` pair per component, face arrays in kg/s:
-        ``inertia`` joins the diagonal and ``source`` [kg m/s^2] the right-hand side, so that
-        each row reads ``(a_P + inertia) u - sum a_nb u_nb = b + source`` (see
-        :mod:`solver.models.flow.time_stepping`).
-        """
-        terms = None if terms is None else list(terms)
-        if terms is not None and self.unsteady is not None and any(
-                new is not old for pair, kept in zip(terms, self.unsteady, strict=True)
-                for new, old in zip(pair, kept, strict=True)):
-            self._stages.invalidate()  # other arrays than the captured graphs read
-        self.unsteady = terms
-
-    def scale_inflow(self, factor: float) -> None:
-        """Set every inlet's velocity to ``factor`` [-] times its boundary condition's (the
-        inflow of a flow that changes in time); outlets, walls and the residual scales stay.
-
-        Only inlet faces hold non-zero fixed velocities (walls fix the normal velocity at 0),
-        so the fixed values, their couplings moved to the right-hand side and the inlet face
-        velocities are scaled from the boundary conditions' values, kept at the first call.
-        """
-        xp = self.xp
-        if self._design_inflow is None:
-            self._design_inflow = [(comp.fixed.copy(), {name: value.copy() for name, value
-                                                        in comp.neighbour_fixed.items()})
-                                   for comp in self.components]
-        for comp, u, (fixed, couplings) in zip(self.components, self.velocity,
-                                               self._design_inflow, strict=True):
-            xp.multiply(fixed, factor, out=comp.fixed)
-            for name, value in couplings.items():
-                xp.multiply(value, factor, out=comp.neighbour_fixed[name])
-            xp.copyto(u, comp.fixed, where=~comp.active)
-        self.update_mass_flux()
-
-    def set_sources(self, momentum=None, mass=None) -> None:
-        """Fixed sources of a coarse level in nonlinear multigrid (None: none).
-
-        ``momentum`` holds one face array [N] per component, added to the right-hand side of
-        the momentum rows; ``mass`` [kg/s] per cell is added to the net inflow, so continuity
-        reads ``inflow - outflow + mass = 0``.
-        """
-        self.momentum_source = None if momentum is None else [
-            self._kept_source(f"momentum{a}", value) for a, value in enumerate(momentum)]
-        self.mass_source = None if mass is None else self._kept_source("mass", mass)
-
-    def _kept_source(self, key: str, value):
-        """``value`` copied into the array kept for source ``key`` (its first value)."""
-        keep_in_place(self._sources, key, self.xp.array(value, dtype=self.dtype))
-        return self._sources[key]
-
     def residual_fields(self) -> tuple[list, object]:
         """Residuals of the current state, sources included: per component the momentum
         residual ``b - A u`` [N] on each face (zero on fixed faces), and the mass residual
@@ -336,24 +262,6 @@ class FlowSolver(FlowRestart):
         else:
             passes.NET_INFLOW_SOURCE(self.xp, *faces, self.mass_source, self.fluid_f, out)
         return out
-
-    def set_temperature(self, temperature, coolant=None) -> None:
-        """Take a cell temperature field [K] for buoyancy and, with ``coolant``, viscosity(T)."""
-        xp = self.xp
-        self.temperature = self._crop(temperature)
-        if coolant is not None:
-            self.set_viscosity(coolant.viscosity(self.temperature))
-        if self.gravity is None or not self.thermal_expansion:
-            return
-        for comp in self.components:
-            a = comp.axis
-            if self.gravity[a] != 0.0:
-                # Boussinesq buoyancy -rho beta (T - T_ref) g on the face control volumes
-                t_nodes = pad_edge(xp, self.temperature, a)
-                t_nodes = 0.5 * (t_nodes[along_axis(a, LOWER)] + t_nodes[along_axis(a, UPPER)])
-                keep_in_place(self._buoyancy, a, (
-                    self.density * self.thermal_expansion * self.gravity[a]
-                    * (t_nodes - self.reference_temperature) * comp.volume))
 
     # -- fluxes and balances ---------------------------------------------------------------------
     def update_mass_flux(self) -> None:
