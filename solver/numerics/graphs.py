@@ -72,6 +72,11 @@ class GraphedStages:
             graph = self._graphs[key] = CapturedWork(self.xp, work)
         graph.launch()
 
+    def discard(self, key: Hashable) -> None:
+        """Forget the stage ``key`` (its work now touches other arrays)."""
+        self._graphs.pop(key, None)
+        self._seen.discard(key)
+
     def invalidate(self) -> None:
         """Forget every captured graph (after arrays the stages use were replaced)."""
         self._graphs.clear()

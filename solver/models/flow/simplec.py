@@ -136,6 +136,12 @@ class FlowSolver(FlowChanges, FlowRestart):
         self._p_corr_padded = xp.zeros(tuple(n + 2 for n in self.grid.shape), self.dtype)
         self._imbalance = xp.zeros(self.grid.shape, self.dtype)  # continuity residual [kg/s]
         self._p_corr_solved = xp.zeros(self.grid.shape, self.dtype)  # an iteration's p' [Pa]
+        # the pressure operator's face coefficients rho d A and the assembly's scratch
+        self._pressure_coefficients = [xp.zeros(comp.shape, self.dtype)
+                                       for comp in self.components]
+        self._pressure_scratch = (xp.zeros(self.grid.shape, self.dtype),
+                                  xp.zeros((), self.dtype))
+        self._graphed_hierarchy = None  # the hierarchy the operator update was captured for
         # the momentum stage of an iteration as a CUDA graph on a GPU (FlowSettings.cuda_graph)
         self._stages = GraphedStages(xp, self.settings.cuda_graph)
         self.velocity = [comp.fixed.copy() for comp in self.components]
@@ -359,7 +365,8 @@ class FlowSolver(FlowChanges, FlowRestart):
     def _assemble_pressure(self, coefficients):
         """Seven-point pressure-correction operator from face coefficients rho d A [kg/(s Pa)]."""
         st = assemble_pressure_correction(self.xp, self._pressure_stencil, coefficients,
-                                          self.fluid_f, self.has_outlet_ports)
+                                          self.fluid_f, self.has_outlet_ports,
+                                          *self._pressure_scratch)
         if not self.conditions.has_outlet:
             # closed box: pin the pressure level at the first fluid cell
             if self._pin is None:
@@ -384,7 +391,6 @@ class FlowSolver(FlowChanges, FlowRestart):
         its hierarchy updated (set up again when the kept structure converges clearly slower:
         :class:`ReusedMultigrid`); with ``rebuild=False`` both are reused as they are (the
         caller then passes the same ``d_coefficients`` as the last time)."""
-        xp = self.xp
         if self._pressure is None:
             self._pressure = ReusedMultigrid(self.pressure_settings)
         if rebuild or self._pressure.multigrid is None:
@@ -392,8 +398,6 @@ class FlowSolver(FlowChanges, FlowRestart):
                 # a new structure: keep what it is chosen for, a restart rebuilds it the same
                 self._setup_d = [d.copy() for d in d_coefficients]
             self._prepare_pressure(d_coefficients)
-        if carry is not None:  # the continuity residual travels with the solve's final norm
-            pointwise.weighted_abs_sum(xp, imbalance, self.fluid_f, out=carry.device[2, ...])
         return self._pressure.solve(imbalance, carry=carry, out=self._p_corr_solved)
 
     def _apply_correction(self, p_corr_solved, d_coefficients, correction_scale,
@@ -423,10 +427,28 @@ class FlowSolver(FlowChanges, FlowRestart):
 
     def _prepare_pressure(self, d_coefficients) -> None:
         """Assemble the pressure-correction operator from ``d_coefficients`` and prepare its
-        hierarchy (a new one or the kept one updated, :class:`ReusedMultigrid`)."""
-        coefficients = [self.density * comp.area * d
-                        for comp, d in zip(self.components, d_coefficients, strict=True)]
-        self._pressure.prepare(self._assemble_pressure(coefficients))
+        hierarchy (a new one or the kept one updated, :class:`ReusedMultigrid`). The update of
+        the kept hierarchy for the frozen coefficients is a stage: one graph launch on a GPU,
+        then the coarsest level's inverse."""
+        def assemble():
+            for coefficient, density_area, d in zip(self._pressure_coefficients,
+                                                    self._density_area, d_coefficients,
+                                                    strict=True):
+                self.xp.multiply(density_area, d, out=coefficient)
+            self._assemble_pressure(self._pressure_coefficients)
+
+        stencil, kept = self._pressure_stencil, self._pressure.multigrid
+        frozen = all(d is c.d_frozen for d, c in zip(d_coefficients, self.components,
+                                                       strict=True))
+        if not (frozen and self._pressure.reuses(stencil)):
+            assemble()
+            self._pressure.prepare(stencil)
+            return
+        if kept is not self._graphed_hierarchy:
+            self._stages.discard("pressure_operator")
+            self._graphed_hierarchy = kept
+        self._stages.run("pressure_operator", lambda: (assemble(), kept.update_levels()))
+        kept.refresh_coarsest()
 
     @property
     def pressure_operator(self) -> Stencil7 | None:
@@ -531,6 +553,8 @@ class FlowSolver(FlowChanges, FlowRestart):
                                              out=self._drift[2 * k, ...])
         self._mass_residual(out=self._imbalance)
         pointwise.dot_product(xp, self._imbalance, self._imbalance, out=self._drift[6, ...])
+        # the continuity residual's monitor (travels with the pressure solve's final norm)
+        pointwise.weighted_abs_sum(xp, self._imbalance, self.fluid_f, out=self._monitors[2, ...])
 
     def iterate(self) -> FlowResiduals:
         """One SIMPLE(C) outer iteration; returns the residuals. Host synchronisations: the
@@ -582,12 +606,12 @@ class FlowSolver(FlowChanges, FlowRestart):
         speculative = carry.initial_slot is not None and not rebuild and (
             self._pressure is not None and self._pressure.multigrid is not None)
         if rebuild:
-            self._freeze_d(current)
+            self._stages.run("freeze", lambda: self._freeze_d(current))
         counters = self._pressure.counters() if speculative else None
         _, info = self._solve_correction(frozen, rebuild, carry, imbalance)
         if speculative and _drifted(carry.host[DRIFT_SLOTS:]):
             self._pressure.restore_counters(counters)
-            self._freeze_d(current)
+            self._stages.run("freeze", lambda: self._freeze_d(current))
             carry = CarriedValues(self._monitors,
                                   initial_squared=float(carry.host[DRIFT_SLOTS + 6]))
             _, info = self._solve_correction(frozen, True, carry, imbalance)

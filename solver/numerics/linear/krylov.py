@@ -399,6 +399,17 @@ def _vcycles(mg: Multigrid, x, r, history: _History, max_iterations: int) -> int
 _DRIVERS = {"pcg": _pcg, "bicgstab": _bicgstab, "fgmres": _fgmres, "multigrid": _vcycles}
 
 
+def _krylov_start(given, x, rhs, r):
+    x[...] = 0.0
+    rhs[...] = given
+    r[...] = given
+
+
+# a solve from x = 0: the kept right-hand side and the residual are the given right-hand side
+_KRYLOV_START = Pointwise("krylov_start", "T given", "T x, T rhs, T r",
+                          "x = (T)0; rhs = given; r = given", _krylov_start)
+
+
 def _squared_norm(xp, a, out) -> None:
     """``(a, a)`` into the device scalar ``out`` (through one of ``a``'s precision when the
     two differ: float32 values carried with a float64 Krylov residual)."""
@@ -423,17 +434,14 @@ def run_krylov(mg: Multigrid, rhs_given, x0, settings: LinearSolve, residuals,
     # the iterate, the right-hand side and the residuals in arrays kept with the hierarchy
     # (captured iterations find them in every solve); the solution is returned as a copy
     shape = mg.stencil.shape
-    x = mg.workspace(("x", work), lambda: xp.zeros(shape, dtype=work))
-    if x0 is None:
-        x.fill(0)
+    x, rhs, r, r_true = (mg.workspace((name, work), lambda: xp.zeros(shape, dtype=work))
+                         for name in ("x", "rhs", "r", "r_true"))
+    if x0 is None:  # x = 0, r = rhs: one pass
+        _KRYLOV_START(xp, xp.asarray(rhs_given, dtype=work), x, rhs, r)
     else:
         xp.copyto(x, xp.asarray(x0, dtype=work))
-    kept = {name: mg.workspace((name, work), lambda: xp.empty(shape, dtype=work))
-            for name in ("rhs", "r", "r_true")}
-    rhs = kept["rhs"]
-    xp.copyto(rhs, xp.asarray(rhs_given, dtype=work))
-    r = mg.stencil.residual(x, rhs, out=kept["r"])
-    r_true = kept["r_true"]
+        xp.copyto(rhs, xp.asarray(rhs_given, dtype=work))
+        mg.stencil.residual(x, rhs, out=r)
     # the final norm with the caller's values at the last check (flexible CG on a GPU, whose
     # last check is at the final x), else in a transfer of its own after the solve
     if carry is not None and x0 is not None:  # the caller's initial norm is that of rhs

@@ -387,6 +387,13 @@ class Multigrid:
         chosen for the operator at set-up: build a new hierarchy when the couplings changed
         character (a convergence factor that degrades says so)."""
         start = time.perf_counter()
+        self.update_levels()
+        self.refresh_coarsest()
+        self.setup_seconds = time.perf_counter() - start
+
+    def update_levels(self) -> None:
+        """The device part of :meth:`update`: the coarse operators and every level's smoother
+        factors (kernel launches only: it can run inside a captured CUDA graph)."""
         for fine, coarse, factors in zip(self.hierarchy[:-1], self.hierarchy[1:],
                                          self._factors, strict=False):
             # one kernel call per level, into the coarse level's own arrays (coarse operators
@@ -397,8 +404,11 @@ class Multigrid:
                  *(np.int32(n) for n in (*fine.shape, *factors, *coarse.shape))))
         for level in self.hierarchy:
             level.refresh()
+
+    def refresh_coarsest(self) -> None:
+        """The rest of :meth:`update`: the coarsest level's inverse again (a host transfer, or
+        a dense inverse on the device)."""
         self._coarsest.refresh()
-        self.setup_seconds = time.perf_counter() - start
 
     # -- cycles ------------------------------------------------------------------------------
     def _cycle(self, index: int) -> None:

@@ -32,12 +32,18 @@ class ReusedMultigrid:
     def prepare(self, stencil: Stencil7) -> Multigrid:
         """The hierarchy for ``stencil`` (new, or the kept one updated when ``stencil`` is the
         operator it was built for, changed in place)."""
-        if self.multigrid is None or self._setup_due or self.multigrid.stencil is not stencil:
+        if not self.reuses(stencil):
             self.multigrid = Multigrid(stencil, self.settings)
             self._first_iterations = None
         else:
             self.multigrid.update()
         return self.multigrid
+
+    def reuses(self, stencil: Stencil7) -> bool:
+        """True when :meth:`prepare` would update the kept hierarchy for ``stencil`` (then
+        ``multigrid.update()`` may be called instead)."""
+        return not (self.multigrid is None or self._setup_due
+                    or self.multigrid.stencil is not stencil)
 
     @property
     def setup_due(self) -> bool:
