@@ -378,13 +378,16 @@ class FlowSolver(FlowChanges, FlowRestart):
     @property
     def pressure_settings(self) -> LinearSolve:
         """Settings of the pressure-correction solve (multigrid-preconditioned CG)."""
-        # K-cycles with the automatic smoother: zebra lines across thin channels (the strongly
-        # coupled axis), semi-coarsening along them; on the channel plate's operator this
-        # converges at 0.09-0.11 per iteration where point sweeps (coarsening across the fins,
-        # merging channels) stall at 0.92 (benchmarks/pressure_multigrid.py)
+        # V-cycles of 3 + 3 sweeps with the automatic smoother: zebra lines across thin
+        # channels (the strongly coupled axis), semi-coarsening along them. On the example
+        # plates' operators (benchmarks/pressure_multigrid.py) they converge at 0.07-0.14 per
+        # iteration, as the K-cycles of 2 + 2 sweeps did (0.10-0.14), at a third of their CPU
+        # time on the channel plate and about a fifth of their kernels on a GPU (the K-cycle
+        # visits each coarse level of a semi-coarsened hierarchy up to 32 times); point sweeps
+        # (coarsening across the fins, merging channels) stall at 0.87
         return LinearSolve(method="pcg", rtol=self.settings.pressure_rtol,
                            max_iterations=self.settings.pressure_max_iterations,
-                           smoother="auto", cycle="k")
+                           smoother="auto", cycle="v", pre_sweeps=3, post_sweeps=3)
 
     def _solve_correction(self, d_coefficients, rebuild, carry, imbalance):
         """p' from the mass ``imbalance`` [kg/s]. The pressure operator is assembled again and
