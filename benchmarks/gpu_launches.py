@@ -78,6 +78,9 @@ def measure(case: str, fakecupy: Path, max_iterations: int | None) -> dict:
         "thermal_resistance_K_per_W": outcome["thermal_resistance_K_per_W"],
         "per_iteration": {
             "host_launches": per_call["launches"]["mean"],
+            # the median iteration: the mean also carries the first iterations of a pressure
+            # hierarchy (stages run once directly, then captured)
+            "host_launches_median": per_call["launches"]["median"],
             "graph_launches": per_call["graph"]["mean"],
             "syncs": per_call["sync"]["mean"],
             "host_to_device": per_call["h2d"]["mean"],
@@ -91,6 +94,8 @@ def measure(case: str, fakecupy: Path, max_iterations: int | None) -> dict:
             "kernel_bytes_per_cell_and_flow_iteration":
                 launches["kernel_bytes"] / cells / max(outcome["flow_iterations"] or 1, 1),
             "bandwidth_time_s": launches["kernel_bytes"] / 3.0e12,
+            "modelled_gpu_busy_over_bandwidth_time":
+                model["5"]["gpu_busy_s"] / (launches["kernel_bytes"] / 3.0e12),
             "modelled_wall_s": {us: model[us]["wall_s"] for us in model},
             "modelled_gpu_busy_s": model["5"]["gpu_busy_s"]},
     }
