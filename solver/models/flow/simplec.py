@@ -384,10 +384,12 @@ class FlowSolver(FlowChanges, FlowRestart):
         # iteration, as the K-cycles of 2 + 2 sweeps did (0.10-0.14), at a third of their CPU
         # time on the channel plate and about a fifth of their kernels on a GPU (the K-cycle
         # visits each coarse level of a semi-coarsened hierarchy up to 32 times); point sweeps
-        # (coarsening across the fins, merging channels) stall at 0.87
+        # (coarsening across the fins, merging channels) stall at 0.87. The residual checks are
+        # the GPU's on both backends: the same iterations, so CPU and GPU runs agree
         return LinearSolve(method="pcg", rtol=self.settings.pressure_rtol,
                            max_iterations=self.settings.pressure_max_iterations,
-                           smoother="auto", cycle="v", pre_sweeps=3, post_sweeps=3)
+                           smoother="auto", cycle="v", pre_sweeps=3, post_sweeps=3,
+                           gpu_check_schedule=True)
 
     def _solve_correction(self, d_coefficients, rebuild, carry, imbalance):
         """p' from the mass ``imbalance`` [kg/s]. The pressure operator is assembled again and

@@ -25,7 +25,8 @@ if TYPE_CHECKING:  # annotations only: the module above imports this one
 class _History:
     """Residual norms brought to the host on a schedule, with the stopping test.
 
-    On the CPU the norm is checked every iteration, or every ``check_every`` when set. On a
+    On the CPU the norm is checked every iteration, or every ``check_every`` when set, or as on
+    a GPU with ``gpu_check_schedule`` (then the CPU makes the GPU's iterations). On a
     GPU each check is a host synchronisation, so by default checks are at most 4 iterations
     apart: the first after one iteration, then as far ahead as the measured convergence rate
     predicts the tolerance to be met, so that the reported iteration count is the one a check
@@ -42,10 +43,11 @@ class _History:
     def __init__(self, xp, dot: DotProduct, settings: LinearSolve, residuals: list | None, r,
                  carried: CarriedValues | None = None, true_residual=None):
         self.xp, self.dot, self.settings = xp, dot, settings
-        self.carried = None if xp is np else carried
+        as_on_gpu = xp is not np or settings.gpu_check_schedule
+        self.carried = carried if as_on_gpu else None
         self.true_residual = true_residual
         self.final = self.final_iteration = None
-        self.every = settings.check_every or (1 if xp is np else 4)
+        self.every = settings.check_every or (4 if as_on_gpu else 1)
         self.adaptive = settings.check_every is None
         self.residuals = residuals
         self.initial = self.target = self.last = None

@@ -66,6 +66,11 @@ class LinearSolve:
         this many iterations; the history then holds one entry per check. ``None``: every
         iteration on the CPU; on a GPU at most 4 apart, sooner when the measured convergence
         rate predicts the tolerance is met before then.
+    gpu_check_schedule : bool
+        Check the residual on the CPU as on a GPU (with ``check_every=None``: at most 4
+        iterations apart, the first check planned from the last solve's convergence factor, the
+        caller's :class:`CarriedValues` brought with the last check), so that both backends
+        make the same iterations and agree to round-off: the flow's pressure correction sets it.
     cuda_graph : bool
         On a GPU, capture the preconditioning cycle of a hierarchy as a CUDA graph the first
         time it runs and replay it afterwards: one host operation per cycle instead of one per
@@ -81,6 +86,7 @@ class LinearSolve:
     coarsest_size: int = 512
     anisotropy_threshold: float = 0.25
     check_every: int | None = None
+    gpu_check_schedule: bool = False
     smoother: str = "auto"
     cycle: str = "k"
     cuda_graph: bool = True
