@@ -13,8 +13,10 @@
 #    unit cell (80k cells) and the GPU plate's thermal impedance in time benchmarks on both
 #    backends -> benchmarks.jsonl.
 #
-# If the GPU tests fail in the captured multigrid cycle (CUDA graphs), LinearSolve.cuda_graph
-# = False turns capture off; the parity tests say which kernel differs.
+# If the GPU tests fail in a captured CUDA graph, FlowSettings.cuda_graph = False runs the
+# SIMPLEC iteration's stages launch by launch and LinearSolve.cuda_graph = False the multigrid
+# cycles and CG iterations (tests/numerics/test_graphs.py compares graphs with launches); the
+# parity tests say which kernel differs.
 #
 # The image there has CuPy but may lack this project's other dependencies and cannot download:
 # put wheels in `.wheels/` (e.g. `pip download -d .wheels pydantic meshio`, ignored by git),
