@@ -67,10 +67,11 @@ class FlowSettings:
         :func:`solver.models.flow.momentum.wall_geometry`), ``"linear"`` from the nearest node
         alone (first order: friction low on coarse passages).
     cuda_graph : bool
-        On a GPU, run the momentum stage of each SIMPLE(C) iteration (assembly, relaxation,
-        sweeps, mass fluxes, continuity residual) as one captured CUDA graph
-        (:mod:`solver.numerics.graphs`); False launches its kernels one by one. No effect on
-        the CPU.
+        On a GPU, run each SIMPLE(C) iteration as a few captured CUDA graphs
+        (:mod:`solver.numerics.graphs`): the momentum stage (assembly, relaxation, sweeps, mass
+        fluxes, continuity residual), the pressure solve's CG iterations between residual
+        checks, the pressure operator's update and the correction; False launches every kernel
+        one by one. No effect on the CPU.
     """
 
     convection: str = "van_leer"

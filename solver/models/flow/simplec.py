@@ -389,7 +389,7 @@ class FlowSolver(FlowChanges, FlowRestart):
         return LinearSolve(method="pcg", rtol=self.settings.pressure_rtol,
                            max_iterations=self.settings.pressure_max_iterations,
                            smoother="auto", cycle="v", pre_sweeps=3, post_sweeps=3,
-                           gpu_check_schedule=True)
+                           gpu_check_schedule=True, cuda_graph=self.settings.cuda_graph)
 
     def _solve_correction(self, d_coefficients, rebuild, carry, imbalance):
         """p' from the mass ``imbalance`` [kg/s]. The pressure operator is assembled again and
