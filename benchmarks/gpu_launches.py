@@ -5,8 +5,9 @@ stand-in's modelled GPU wall time, for the example plates.
 Each case runs as ``coolsim`` would run it on the GPU backend (images off), through
 ``../shared/tools/fakecupy/fakecupy_report.py`` with this project's kernel twins
 (``tests/gpu_twins.py``); the per-iteration figures are those of
-``FlowSolver.iterate`` (host operations: launches, captured-graph launches counted once), the
-totals those of the whole run (flow and energy). The modelled times assume 5, 8 and 12 us of
+``FlowSolver.iterate`` (host operations: launches, captured-graph launches counted once) and,
+per call, those of the pressure-drop monitor read after every iteration
+(``FlowSolver.pressure_drop``); the totals are those of the whole run (flow and energy). The modelled times assume 5, 8 and 12 us of
 host time per operation and an H200-class device (3 TB/s, 2 us per kernel): read them as a
 range, not a prediction (the stand-in's README says what the model leaves out).
 
@@ -42,6 +43,7 @@ CASES = {"unit_cell": "cases/coldplate_unit_cell.toml",
          "channels": "cases/coldplate_channels.toml",
          "pin_fin": "cases/coldplate_pinfin.toml"}
 ITERATE = "solver.models.flow.simplec.FlowSolver.iterate"
+PRESSURE_DROP = "solver.models.flow.simplec.FlowSolver.pressure_drop"
 STEP = "solver.models.energy.transient.TransientEnergy.step"
 MONITOR = "solver.models.coldplate.transient.PlateTransient.monitor"
 
@@ -53,7 +55,8 @@ def measure(case: str, fakecupy: Path, max_iterations: int | None) -> dict:
     with tempfile.TemporaryDirectory() as scratch:
         report = Path(scratch) / "report.json"
         command = [sys.executable, str(fakecupy / "fakecupy_report.py"), "--twins",
-                   str(ROOT / "tests" / "gpu_twins.py"), "--per-iteration", ITERATE, "--json",
+                   str(ROOT / "tests" / "gpu_twins.py"), "--per-iteration", ITERATE,
+                   "--per-iteration", PRESSURE_DROP, "--json",
                    str(report), "--top", "0", "--", str(fakecupy / "run_case.py"),
                    str(ROOT / CASES[case])]
         if max_iterations:
@@ -87,6 +90,12 @@ def measure(case: str, fakecupy: Path, max_iterations: int | None) -> dict:
             "allocations": per_call["alloc"]["mean"],
             "modelled_ms": {us: per_call[f"modelled_ms_at_{us}us"]["mean"]
                             for us in (5, 8, 12)}},
+        # the pressure-drop monitor, read after every iteration (outside FlowSolver.iterate)
+        "pressure_drop_monitor": {
+            "calls": data["per_iteration"][PRESSURE_DROP]["calls"],
+            **{key: _per_call(data, PRESSURE_DROP, name) for key, name in (
+                ("host_launches", "launches"), ("graph_launches", "graph"),
+                ("syncs", "sync"))}},
         "run": {
             "host_launches": launches["total"], "graph_launches": launches["graph_launches"],
             "kernels_in_graphs": launches["kernels_in_graph_launches"],

@@ -1,26 +1,75 @@
 """Pressures on the inlets and outlets of a flow: the area-weighted static pressure (the inlet
 face value extrapolated from the first two cells), the flow-weighted total pressure and the
-first cells' pressure, read one cell layer at a time (this runs every outer iteration)."""
+first cells' pressure. This runs every outer iteration (the pressure-drop monitor): the cell
+and face layers it reads are gathered on the device into one kept buffer (a captured stage on
+a GPU) and brought to the host in one transfer."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from solver.boundaries.flow import OUTLET
+from solver.boundaries.flow import INLET, OUTLET
 from solver.models.flow.staggered import along_axis
 
 
-def patch_pressures(solver, kind: int):
+class PatchLayers:
+    """The layers next to a flow's openings that :func:`patch_pressures` reads: the fluid mask
+    and pressure of the first two cells, the face mass flux and the cell layer's face
+    velocities across the opening, copied by :meth:`gather` into one device buffer and
+    brought to the host by :meth:`to_host` (one transfer)."""
+
+    def __init__(self, solver):
+        self.solver = solver
+        requests = []
+        for opening in solver.conditions.openings():
+            if not np.any((opening.kind == INLET) | (opening.kind == OUTLET)):
+                continue
+            axis, face = opening.axis, opening.face
+            inner, step = (face - 1, -1) if opening.is_max else (face, 1)
+            cells = [inner] + ([inner + step]
+                               if 0 <= inner + step < solver.grid.shape[axis] else [])
+            requests += [(name, None, index, axis) for index in cells
+                         for name in ("fluid", "pressure")]
+            requests.append(("flux", axis, face, axis))
+            requests += [("velocity", d, inner, axis) for d in range(3) if d != axis]
+        self.requests = list(dict.fromkeys(requests))
+        shapes = [self._source(request).shape for request in self.requests]
+        sizes = [int(np.prod(shape)) for shape in shapes]
+        self.buffer = solver.xp.zeros(sum(sizes), dtype=solver.dtype)
+        offsets = np.concatenate([[0], np.cumsum(sizes)])
+        self.views = [self.buffer[offsets[k]:offsets[k + 1]].reshape(shape)
+                      for k, shape in enumerate(shapes)]
+        self._slices = [(int(offsets[k]), int(offsets[k + 1]), shape)
+                        for k, shape in enumerate(shapes)]
+
+    def _source(self, request):
+        """The device layer of ``request`` (a view of the solver's array)."""
+        name, d, index, axis = request
+        solver = self.solver
+        array = {"fluid": solver.fluid_f, "pressure": solver.pressure,
+                 "flux": None if d is None else solver.mass_flux[d],
+                 "velocity": None if d is None else solver.velocity[d]}[name]
+        return array[along_axis(axis, index)]
+
+    def gather(self) -> None:
+        """Copy every layer into the buffer (launches only: a captured stage on a GPU)."""
+        for request, view in zip(self.requests, self.views, strict=True):
+            self.solver.xp.copyto(view, self._source(request))
+
+    def to_host(self) -> dict:
+        """The gathered layers on the host, by request (one transfer)."""
+        host = self.solver.grid.backend.to_host(self.buffer)
+        return {request: host[start:stop].reshape(shape)
+                for request, (start, stop, shape) in zip(self.requests, self._slices,
+                                                         strict=True)}
+
+
+def patch_pressures(solver, kind: int, layers: dict):
     """Area-weighted static, flow-weighted total pressure [Pa], flow [kg/s] and area-weighted
     first-cell pressure [Pa] over the openings of ``kind`` (INLET or OUTLET) of ``solver`` (a
-    FlowSolver); None when it has none."""
-    xp = solver.xp
-    to_host = solver.grid.backend.to_host
+    FlowSolver), from its gathered ``layers`` (:meth:`PatchLayers.to_host`); None when it has
+    none."""
     area_sum = static_sum = cell_sum = total_sum = flow_sum = 0.0
-    def layer(array, index, axis):
-        # one cell layer to the host (this runs every iteration: no whole-array copies)
-        return to_host(xp.take(array, index, axis=axis))
-
     for opening in solver.conditions.openings():
         faces = opening.kind == kind
         if not np.any(faces):
@@ -28,25 +77,25 @@ def patch_pressures(solver, kind: int):
         axis, face = opening.axis, opening.face
         # the fluid cell at the opening and the next one inward
         inner, step = (face - 1, -1) if opening.is_max else (face, 1)
-        fluid = layer(solver.fluid, inner, axis)
+        fluid = layers[("fluid", None, inner, axis)] > 0.5
         faces = faces & fluid
         areas = np.outer(*(solver.grid.widths[d] for d in range(3) if d != axis))
-        p_cell = layer(solver.pressure, inner, axis)
+        p_cell = layers[("pressure", None, inner, axis)]
         second = inner + step
         if kind == OUTLET:
             p_face = opening.pressure
         elif 0 <= second < solver.grid.shape[axis]:
             # linear extrapolation of the two cells next to the opening
-            p_next = layer(solver.pressure, second, axis)
+            p_next = layers[("pressure", None, second, axis)]
             w0, w1 = solver.grid.widths[axis][inner], solver.grid.widths[axis][second]
             p_face = p_cell + (p_cell - p_next) * (0.5 * w0) / (0.5 * (w0 + w1))
-            p_face = np.where(fluid & layer(solver.fluid, second, axis), p_face, p_cell)
+            p_face = np.where(fluid & (layers[("fluid", None, second, axis)] > 0.5), p_face,
+                              p_cell)
         else:
             p_face = p_cell
-        flux = to_host(solver.mass_flux[axis][along_axis(axis, slice(face, face + 1))]).reshape(
-            p_cell.shape)
+        flux = layers[("flux", axis, face, axis)].reshape(p_cell.shape)
         normal = flux / (solver.density * areas)
-        speed2 = normal**2 + _tangential_speed2(solver, inner, axis, layer)
+        speed2 = normal**2 + _tangential_speed2(layers, inner, axis)
         total = p_face + 0.5 * solver.density * speed2
         flow = np.abs(flux[faces])
         area_sum += areas[faces].sum()
@@ -60,14 +109,14 @@ def patch_pressures(solver, kind: int):
     return static_sum / area_sum, total, flow_sum, cell_sum / area_sum
 
 
-def _tangential_speed2(solver, index: int, axis: int, layer):
+def _tangential_speed2(layers: dict, index: int, axis: int):
     """Squared cell-centred velocity along the two other axes [m2/s2] on cell layer ``index``
-    normal to ``axis`` (host), read from the face velocities of that layer only."""
+    normal to ``axis`` (host), from the face velocities of that layer."""
     total = 0.0
-    for d, u in enumerate(solver.velocity):
+    for d in range(3):
         if d == axis:
             continue
-        faces = layer(u, index, axis)  # the layer's faces normal to d
+        faces = layers[("velocity", d, index, axis)]  # the layer's faces normal to d
         position = d if d < axis else d - 1
         n = faces.shape[position] - 1
         centre = 0.5 * (np.take(faces, np.arange(n), axis=position)

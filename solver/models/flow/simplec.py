@@ -16,7 +16,7 @@ from solver.models.flow import passes
 from solver.models.flow.changes import FlowChanges
 from solver.models.flow.fas import POST, PRE, NonlinearMultigrid, auto_takes_multigrid, fas_applies
 from solver.models.flow.momentum import Component, relax_components
-from solver.models.flow.patch_pressures import patch_pressures
+from solver.models.flow.patch_pressures import PatchLayers, patch_pressures
 from solver.models.flow.pressure_correction import assemble_pressure_correction
 from solver.models.flow.restart import FlowRestart
 from solver.models.flow.settings import FlowSettings
@@ -142,6 +142,7 @@ class FlowSolver(FlowChanges, FlowRestart):
         self._pressure_scratch = (xp.zeros(self.grid.shape, self.dtype),
                                   xp.zeros((), self.dtype))
         self._graphed_hierarchy = None  # the hierarchy the operator update was captured for
+        self._patch_layers = None  # the layers the pressure-drop monitor reads
         # the momentum stage of an iteration as a CUDA graph on a GPU (FlowSettings.cuda_graph)
         self._stages = GraphedStages(xp, self.settings.cuda_graph)
         self.velocity = [comp.fixed.copy() for comp in self.components]
@@ -734,8 +735,12 @@ class FlowSolver(FlowChanges, FlowRestart):
         ``"total"`` adds the dynamic pressure, flow-weighted. ``"mass_flow"`` [kg/s] is the
         inflow. Returns an empty dict when the domain has no inlet or no outlet.
         """
-        inlet = patch_pressures(self, INLET)
-        outlet = patch_pressures(self, OUTLET)
+        if self._patch_layers is None:
+            self._patch_layers = PatchLayers(self)
+        self._stages.run("patch_layers", self._patch_layers.gather)
+        layers = self._patch_layers.to_host()
+        inlet = patch_pressures(self, INLET, layers)
+        outlet = patch_pressures(self, OUTLET, layers)
         if inlet is None or outlet is None:
             return {}
         return {"static": float(inlet[0] - outlet[0]), "total": float(inlet[1] - outlet[1]),
