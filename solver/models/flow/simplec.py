@@ -143,7 +143,7 @@ class FlowSolver(FlowChanges, FlowRestart):
                                   xp.zeros((), self.dtype))
         self._graphed_hierarchy = None  # the hierarchy the operator update was captured for
         self._patch_layers = None  # the layers the pressure-drop monitor reads
-        # the momentum stage of an iteration as a CUDA graph on a GPU (FlowSettings.cuda_graph)
+        # the stages of an iteration as CUDA graphs on a GPU (FlowSettings.cuda_graph)
         self._stages = GraphedStages(xp, self.settings.cuda_graph)
         self.velocity = [comp.fixed.copy() for comp in self.components]
         self.mass_flux = [xp.zeros(comp.shape, dtype=self.dtype) for comp in self.components]
