@@ -88,6 +88,7 @@ def test_flow_iterations_as_graphs_match_launches(buoyant):
         np.testing.assert_allclose(a, b, rtol=0.0, atol=1e-12 * np.abs(b).max())
     assert graphed._stages.captured >= 2 and launched._stages.captured == 0
     assert graphed._pressure.multigrid.stages.captured >= 1
+    assert launched._pressure.multigrid.stages.captured == 0
 
 
 @pytest.mark.gpu
