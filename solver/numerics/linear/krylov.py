@@ -295,8 +295,10 @@ def _fgmres(mg: Multigrid, x, r, history: _History, max_iterations: int) -> int:
 
     Each new direction is orthogonalised by classical Gram-Schmidt applied twice (Giraud, L.,
     Langou, J. & Rozloznik, M. (2005) Comput. Math. Appl. 50:1069-1075: orthogonal to working
-    precision like modified Gram-Schmidt), so that one iteration brings three scalars' worth of
-    transfers to the host instead of one per basis vector.
+    precision like modified Gram-Schmidt). On a GPU the basis is one 2-D array, each pass two
+    matrix-vector products, and the Hessenberg column (both passes' projections and the new
+    norm) comes to the host in one transfer per iteration; on the CPU the projections are the
+    pairwise-summed dot products of :class:`DotProduct`.
 
     The preconditioned directions ``z_j`` are kept (the K-cycle is a variable preconditioner);
     the least-squares problem is solved by Givens rotations on the host (small), the update
@@ -304,7 +306,8 @@ def _fgmres(mg: Multigrid, x, r, history: _History, max_iterations: int) -> int:
     """
     xp, dot, finest = mg.xp, mg.dot, mg.hierarchy[0]
     m = GMRES_RESTART
-    basis = [xp.empty_like(r) for _ in range(m + 1)]
+    basis_block = xp.empty((m + 1, r.size), dtype=r.dtype)
+    basis = [basis_block[i].reshape(r.shape) for i in range(m + 1)]
     directions = [xp.zeros(finest.x_padded.shape, dtype=r.dtype) for _ in range(m)]
     w = xp.empty_like(r)
     tmp = xp.empty_like(r)
@@ -325,14 +328,7 @@ def _fgmres(mg: Multigrid, x, r, history: _History, max_iterations: int) -> int:
         for j in range(m):
             mg.precondition(basis[j], out=directions[j][inner])
             finest.apply(directions[j], w, tmp)
-            # classical Gram-Schmidt, twice (CGS2: as stable as the modified one, Giraud et
-            # al. 2005), each pass's products brought to the host in one transfer
-            for _ in range(2):
-                products = to_host(xp.stack([dot(w, basis[i]) for i in range(j + 1)]))
-                for i in range(j + 1):
-                    w -= products[i] * basis[i]
-                hessenberg[:j + 1, j] += products
-            hessenberg[j + 1, j] = float(dot.norm(w))
+            hessenberg[:j + 2, j] = _orthogonalise(xp, dot, w, basis, basis_block[:j + 1])
             used, k = j + 1, k + 1
             if hessenberg[j + 1, j] > 0.0:
                 xp.multiply(w, 1.0 / hessenberg[j + 1, j], out=basis[j + 1])
@@ -364,6 +360,30 @@ def _fgmres(mg: Multigrid, x, r, history: _History, max_iterations: int) -> int:
         if history.done(r, k, True):
             return k
     return max_iterations
+
+
+def _orthogonalise(xp, dot: DotProduct, w, basis, block) -> np.ndarray:
+    """Classical Gram-Schmidt, twice (CGS2: as stable as the modified one, Giraud et al. 2005),
+    of ``w`` against the first ``len(block)`` basis vectors, in place; returns the Hessenberg
+    column on the host: both passes' projections summed, then the norm of the new ``w``. On a
+    GPU ``block`` (those basis vectors as the rows of a 2-D array) makes each pass two
+    matrix-vector products and the column one transfer."""
+    count = len(block)
+    if xp is not np:
+        flat = w.reshape(-1)
+        first = block @ flat
+        flat -= first @ block
+        second = block @ flat
+        flat -= second @ block
+        return to_host(xp.concatenate([first + second, xp.sqrt(dot(w, w)).reshape(1)]))
+    column = np.zeros(count + 1)
+    for _ in range(2):
+        products = np.array([dot(w, basis[i]) for i in range(count)])
+        for i in range(count):
+            w -= products[i] * basis[i]
+        column[:count] += products
+    column[count] = dot.norm(w)
+    return column
 
 
 def _minimal_residual_step(mg: Multigrid, c_padded, c, ac, x, r, tmp):
