@@ -27,7 +27,8 @@ class FlowRestart:
         if self._pressure is not None and self._setup_d is not None:
             state.update({f"setup_d_{axis}": d for axis, d in zip("xyz", self._setup_d,
                                                                    strict=True)})
-            state.update({f"pressure_setup_{k}": np.array(-1 if v is None else int(v))
+            # the set-up policy's counters as floats, NaN for None
+            state.update({f"pressure_setup_{k}": np.array(np.nan if v is None else float(v))
                           for k, v in self._pressure.state().items()})
         if self._fas is not None:
             for level, coarse in enumerate(self._fas.levels[1:], start=1):
@@ -55,11 +56,18 @@ class FlowRestart:
             self._setup_d = [given(f"setup_d_{axis}") for axis in "xyz"]
             self._prepare_pressure(self._setup_d)
             self._prepare_pressure([comp.d_frozen for comp in self.components])
-            self._pressure.load_state({
-                key: (None if int(arrays[f"{prefix}pressure_setup_{key}"]) < 0
-                      else int(arrays[f"{prefix}pressure_setup_{key}"]))
-                for key in self._pressure.state()})
+            self._pressure.load_state({key: _setup_counter(arrays, f"{prefix}pressure_setup_{key}")
+                                       for key in self._pressure.state()})
         if prefix + "level1_u" in arrays and self.multigrid:
             self._outer_step()  # builds the coarse levels
             for level, coarse in enumerate(self._fas.levels[1:], start=1):
                 coarse.load_restart_state(arrays, f"{prefix}level{level}_")
+
+
+def _setup_counter(arrays: dict, name: str):
+    """A set-up policy counter of a checkpoint: None where it is missing, NaN or negative (the
+    -1 of older checkpoints)."""
+    if name not in arrays:
+        return None
+    value = float(arrays[name])
+    return None if np.isnan(value) or value < 0 else value

@@ -72,16 +72,22 @@ class ReusedMultigrid:
         return x, info
 
     def state(self) -> dict:
-        """The set-up policy's counters: ``first_iterations`` (None before a solve) and
-        ``setup_due`` (for a restart, :meth:`load_state`)."""
-        return {"first_iterations": self._first_iterations, "setup_due": self._setup_due}
+        """The set-up policy's counters: ``first_iterations`` (None before a solve),
+        ``setup_due`` and ``last_factor``, the last solve's convergence factor, from which a
+        solve checking as on a GPU plans its first residual check (None before a solve; for
+        a restart, :meth:`load_state`)."""
+        return {"first_iterations": self._first_iterations, "setup_due": self._setup_due,
+                "last_factor": self._last_factor}
 
     def load_state(self, state: dict) -> None:
         """Take back the counters of :meth:`state` (after :meth:`prepare` built the hierarchy
-        a restart continues with)."""
+        a restart continues with; a missing ``last_factor``, as older checkpoints have, is
+        None)."""
         first = state["first_iterations"]
         self._first_iterations = None if first is None else int(first)
         self._setup_due = bool(state["setup_due"])
+        factor = state.get("last_factor")
+        self._last_factor = None if factor is None else float(factor)
 
     def counters(self) -> tuple:
         """What a solve changes in the set-up policy (first iterations, set-up due, the last
