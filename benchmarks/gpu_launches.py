@@ -7,9 +7,10 @@ Each case runs as ``coolsim`` would run it on the GPU backend (images off), thro
 (``tests/gpu_twins.py``); the per-iteration figures are those of
 ``FlowSolver.iterate`` (host operations: launches, captured-graph launches counted once) and,
 per call, those of the pressure-drop monitor read after every iteration
-(``FlowSolver.pressure_drop``); the totals are those of the whole run (flow and energy). The modelled times assume 5, 8 and 12 us of
-host time per operation and an H200-class device (3 TB/s, 2 us per kernel): read them as a
-range, not a prediction (the stand-in's README says what the model leaves out).
+(``FlowSolver.pressure_drop``); the totals are those of the whole run (flow and energy). The
+modelled times assume 5, 8 and 12 us of host time per operation and an H200-class device
+(3 TB/s, 2 us per kernel): read them as a range, not a prediction (the stand-in's README says
+what the model leaves out).
 
 The ``plate_transient`` case runs ``benchmarks/plate_transient_steps.py`` (the 1,800-cell test
 plate, TVD, 12 steps of 20 ms, the chip from 10 to 50 W at 20 ms) and reports per transient
