@@ -440,3 +440,35 @@ def test_a_stop_during_the_last_energy_solve_keeps_the_solve(tmp_path, monkeypat
     assert (dp2, iterations2) == (dp, iterations) and passes == 5
     tolerance = 1e-3  # [K] temperature_tolerance of the energy solve (ColdPlateSettings)
     assert abs(peak2 - peak) < tolerance and abs(r2 - r) < tolerance / 50.0
+
+
+def test_a_checkpoint_of_an_older_version_restores_the_pressure_counters():
+    """The pressure hierarchy's counters in a checkpoint: since stop 32 floats with NaN for
+    None, and the last convergence factor among them (a resumed flow plans its first residual
+    check from it); an older checkpoint's -1 for None and missing factor are read as None."""
+    from solver.backend import CPU
+    from solver.grid import Grid
+    from tests.models.test_flow import MU, RHO, channel_boundaries
+
+    def channel():
+        x, y, z = np.linspace(0, 4e-3, 13), np.linspace(0, 1e-3, 7), np.linspace(0, 1e-3, 7)
+        return FlowSolver(Grid(x, y, z, backend=CPU), np.ones((12, 6, 6), bool),
+                          channel_boundaries(False), RHO, MU)
+
+    solver = channel()
+    solver.start()
+    for _ in range(3):
+        solver.iterate()
+    state = solver.restart_state()
+    counters = solver._pressure.state()
+    assert counters["last_factor"] is not None
+    resumed = channel()
+    resumed.load_restart_state(state)
+    assert resumed._pressure.state() == counters
+    older = {key: value for key, value in state.items() if key != "pressure_setup_last_factor"}
+    older["pressure_setup_first_iterations"] = np.array(-1)
+    resumed = channel()
+    resumed.load_restart_state(older)
+    assert resumed._pressure.state() == {"first_iterations": None,
+                                         "setup_due": counters["setup_due"],
+                                         "last_factor": None}
