@@ -110,6 +110,16 @@ weighted_abs_sum = Reduction("weighted_abs_sum", "T a, T weight", "abs(a) * weig
 MAX_PROPAGATING_NAN = "((a != a || a > b) ? a : b)"
 
 
+def _largest(a):
+    return a.max()
+
+
+# max a (NaN when any is): a reduction kernel, which a captured CUDA graph can hold (CuPy's
+# max may take CUB, whose scratch memory is allocated at the call)
+largest = Reduction("largest", "T a", "a", _largest, reduce=MAX_PROPAGATING_NAN,
+                    identity="-(T)1e300")
+
+
 def _largest_abs(a):
     return np.abs(a).max()
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 
 from solver.models.flow.staggered import INTERIOR, LOWER, UPPER, along_axis
-from solver.numerics.pointwise import MAX_PROPAGATING_NAN, Pointwise, Reduction
+from solver.numerics.pointwise import Pointwise, largest
 from solver.numerics.stencil import Stencil7
 
 _PAIRS = (("x_minus", "x_plus"), ("y_minus", "y_plus"), ("z_minus", "z_plus"))
@@ -29,15 +29,6 @@ def _floor_diagonal(scale, diag):
 _FLOOR_DIAGONAL = Pointwise(
     "pressure_floor_diagonal", "T scale", "T diag",
     "diag += (T)(diag <= (T)0) * (scale > (T)0 ? (T)1e-9 * scale : (T)1)", _floor_diagonal)
-
-
-def _largest(a):
-    return a.max()
-
-
-# max a (NaN when any is)
-_LARGEST = Reduction("largest", "T a", "a", _largest, reduce=MAX_PROPAGATING_NAN,
-                     identity="-(T)1e300")
 
 
 def assemble_pressure_correction(xp, st: Stencil7, coefficients, fluid_f,
@@ -68,6 +59,6 @@ def assemble_pressure_correction(xp, st: Stencil7, coefficients, fluid_f,
         if cut_ghost_links:
             own *= fluid_f
         st.diag += own
-    _LARGEST(xp, st.diag, out=scale)
+    largest(xp, st.diag, out=scale)
     _FLOOR_DIAGONAL(xp, scale, st.diag)
     return st

@@ -539,7 +539,7 @@ class FlowSolver(FlowChanges, FlowRestart):
         the drift test."""
         for k, (comp, d) in enumerate(zip(self.components, d_coefficients, strict=True)):
             self.xp.copyto(comp.d_frozen, d)
-            self.xp.max(comp.d_frozen, out=self._drift[2 * k + 1, ...])
+            pointwise.largest(self.xp, comp.d_frozen, out=self._drift[2 * k + 1, ...])
 
     def _momentum_stage(self) -> None:
         """The momentum half of an outer iteration: assemble, relax and sweep the momentum
