@@ -144,8 +144,8 @@ def _safe_ratio(numerator, denominator, out):
 
 
 SAFE_RATIO = Pointwise("safe_ratio", "T numerator, T denominator", "T out",
-                        "out = denominator != (T)0 ? numerator / denominator : (T)0",
-                        _safe_ratio)
+                       "out = denominator != (T)0 ? numerator / denominator : (T)0",
+                       _safe_ratio)
 
 
 def safe_ratio(xp, numerator, denominator):

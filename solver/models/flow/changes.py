@@ -5,8 +5,8 @@ iteration's captured CUDA graphs (:mod:`solver.numerics.graphs`) stay valid."""
 
 from __future__ import annotations
 
-from solver.models.flow.momentum import keep_in_place
 from solver.models.flow.staggered import LOWER, UPPER, along_axis, pad_edge
+from solver.numerics.graphs import keep_in_place
 
 
 class FlowChanges:
@@ -26,8 +26,7 @@ class FlowChanges:
             self._fas.set_viscosity()
         for comp in self.components:
             a = comp.axis
-            mu_nodes = pad_edge(xp, mu, a)
-            mu_nodes = 0.5 * (mu_nodes[along_axis(a, LOWER)] + mu_nodes[along_axis(a, UPPER)])
+            mu_nodes = _on_faces(xp, mu, a)
             for info in comp.directions:
                 d = info["axis"]
                 if d == a:
@@ -99,8 +98,14 @@ class FlowChanges:
             a = comp.axis
             if self.gravity[a] != 0.0:
                 # Boussinesq buoyancy -rho beta (T - T_ref) g on the face control volumes
-                t_nodes = pad_edge(xp, self.temperature, a)
-                t_nodes = 0.5 * (t_nodes[along_axis(a, LOWER)] + t_nodes[along_axis(a, UPPER)])
+                t_nodes = _on_faces(xp, self.temperature, a)
                 keep_in_place(self._buoyancy, a, (
                     self.density * self.thermal_expansion * self.gravity[a]
                     * (t_nodes - self.reference_temperature) * comp.volume))
+
+
+def _on_faces(xp, cells, axis: int):
+    """Cell values on the faces normal to ``axis``: the mean of the two cells beside each face
+    (the boundary faces take their cell's value)."""
+    padded = pad_edge(xp, cells, axis)
+    return 0.5 * (padded[along_axis(axis, LOWER)] + padded[along_axis(axis, UPPER)])

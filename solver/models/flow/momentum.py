@@ -7,7 +7,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from solver.backend import array_namespace
 from solver.boundaries.flow import INLET, OUTLET, WALL
 from solver.models.flow.staggered import (
     FIRST,
@@ -21,6 +20,7 @@ from solver.models.flow.staggered import (
     pad_zero,
 )
 from solver.numerics.cuda import THREADS, launch_blocks
+from solver.numerics.graphs import keep_in_place
 from solver.numerics.pointwise import Pointwise
 from solver.numerics.stencil import NEIGHBOURS, Stencil7
 
@@ -190,17 +190,6 @@ def _face_average(lower, upper, out):
 # mean of two neighbouring values (cross-axis fluxes onto the component's nodes)
 _FACE_AVERAGE = Pointwise("face_average", "T lower, T upper", "T out",
                           "out = (T)0.5 * (lower + upper)", _face_average)
-
-
-def keep_in_place(store: dict, key: str, value) -> None:
-    """``store[key] = value``, written into the array already there when it has the same
-    shape and dtype: the captured CUDA graphs of the iteration (:mod:`solver.numerics.graphs`)
-    keep reading the arrays they were captured with."""
-    old = store.get(key)
-    if old is not None and old.shape == value.shape and old.dtype == value.dtype:
-        array_namespace(old).copyto(old, value)
-    else:
-        store[key] = value
 
 
 def wall_geometry(xp, widths, centers, d: int, active, walls_below, walls_above, line,

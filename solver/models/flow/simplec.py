@@ -565,8 +565,9 @@ class FlowSolver(FlowChanges, FlowRestart):
     def iterate(self) -> FlowResiduals:
         """One SIMPLE(C) outer iteration; returns the residuals. Host synchronisations: the
         pressure solve's checks (the last brings the monitors and the drift test), and on the
-        CPU the drift test's transfer before the solve. On a GPU the momentum stage is one
-        graph launch (a graph per variant: sources, unsteady terms, buoyancy).
+        CPU the drift test's transfer before the solve. On a GPU the momentum and correction
+        stages are a graph launch each (the momentum stage a graph per variant: sources,
+        unsteady terms, buoyancy), the pressure solve's CG iterations between two checks one.
         """
         start = time.perf_counter()
         self._stages.run(("momentum", self.momentum_source is not None,

@@ -117,20 +117,19 @@ class _History:
         the carried slots hold this check's norms already)."""
         if iteration < self.next and not last_iteration:
             return False
-        slot = None if self.carried is None else self.carried.initial_slot
-        if self.initial is None and slot is None:
-            # the initial norm travels with the first check: one transfer for both
-            initial, current = to_host(self.xp.stack([self._initial_squared, self.dot(r, r)]))
-            self._set_initial(math.sqrt(float(initial)))
-            current = math.sqrt(float(current))
-        elif self.carried is not None:
+        if self.check_on_device():
             if not filled:
                 self.fill_slots(r)
             self.carried.host = to_host(self.carried.device)
             if self.initial is None:  # the caller's slot held the initial norm
-                self._set_initial(math.sqrt(float(self.carried.host[slot])))
+                self._set_initial(math.sqrt(float(self.carried.host[self.carried.initial_slot])))
             self.final, self.final_iteration = math.sqrt(float(self.carried.host[0])), iteration
             current = math.sqrt(float(self.carried.host[1]))
+        elif self.initial is None:
+            # the initial norm travels with the first check: one transfer for both
+            initial, current = to_host(self.xp.stack([self._initial_squared, self.dot(r, r)]))
+            self._set_initial(math.sqrt(float(initial)))
+            current = math.sqrt(float(current))
         else:
             current = self.dot.norm(r)
         previous, since = self.last, iteration - self.checked
@@ -193,17 +192,11 @@ def _pcg(mg: Multigrid, x, r, history: _History, max_iterations: int) -> int:
     work = mg.workspace("pcg", lambda: _PcgWork(xp, finest, r.dtype))
     p, q, z = work.p, work.q, work.z
 
-    def dot_into(out, a, b):
-        if xp is np:
-            out[...] = dot(a, b)
-        else:
-            dot_product(xp, a, b, out=out)
-
     def step():
         # step along p: alpha = (r, z) / (p, A p)
         finest.apply(work.padded, work.q_padded, work.tmp)
-        dot_into(work.pq, work.padded, work.q_padded)
-        dot_into(work.rz, r, z)
+        dot.into(work.padded, work.q_padded, work.pq)
+        dot.into(r, z, work.rz)
         SAFE_RATIO(xp, work.rz, work.pq, work.alpha)
         _PCG_STEP(xp, p, q, work.alpha, x, r)
 
@@ -216,7 +209,7 @@ def _pcg(mg: Multigrid, x, r, history: _History, max_iterations: int) -> int:
         # new direction A-conjugate to the last one; the flexible form (Notay 2000) stays
         # valid when the K-cycle makes the preconditioner vary between iterations
         mg.precondition(r, out=z, graph=False)
-        dot_into(work.zq, z, q)
+        dot.into(z, q, work.zq)
         SAFE_RATIO(xp, work.zq, work.pq, work.beta)
         _PCG_DIRECTION(xp, z, work.beta, p)
         step()

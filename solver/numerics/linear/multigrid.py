@@ -167,6 +167,14 @@ class DotProduct:
         np.multiply(a, b, out=work)
         return work.sum()
 
+    def into(self, a, b, out) -> None:
+        """``sum(a * b)`` into the 0-d array ``out`` (on a device one reduction kernel, which a
+        captured CUDA graph can hold)."""
+        if self.xp is np:
+            out[...] = self(a, b)
+        else:
+            dot_product(self.xp, a, b, out=out)
+
     def norm(self, a) -> float:
         """Euclidean norm, brought to the host."""
         return math.sqrt(float(self(a, a)))
