@@ -49,7 +49,7 @@ class LinearSolve:
         Gauss-Seidel sweeps (point or line) before and after the coarse-grid correction.
     coarsest_size : int
         Stop coarsening when a level has at most this many cells (at most 2048); it is solved
-        directly (dense inverse).
+        directly (banded LU on the CPU, dense inverse on a GPU).
     anisotropy_threshold : float
         An axis is coarsened only where its mean coupling is at least this fraction of the
         strongest axis' coupling (semi-coarsening for thin layers and stretched cells).
@@ -83,7 +83,7 @@ class LinearSolve:
     max_iterations: int = 200
     pre_sweeps: int = 2
     post_sweeps: int = 2
-    coarsest_size: int = 512
+    coarsest_size: int = 1024
     anisotropy_threshold: float = 0.25
     check_every: int | None = None
     gpu_check_schedule: bool = False
