@@ -227,16 +227,17 @@ class KeptAssembly:
         self._inputs = (conductivity, mass_flux, boundaries)
         return self.stencil
 
-    def right_side(self, source, temperature=None):
+    def right_side(self, source, temperature=None, limiter_fractions=None):
         """[W] the right side for the heat ``source`` [W/m3] and (TVD) the ``temperature`` [K]
-        of the deferred correction, with the operator of the last :meth:`prepare`."""
+        of the deferred correction (the limiter frozen at ``limiter_fractions`` when given,
+        :func:`freeze_limiter`), with the operator of the last :meth:`prepare`."""
         xp = self.grid.backend.xp
         if self.scheme == "tvd" and self._flux is not None and temperature is None:
             raise ValueError("the TVD scheme needs the previous temperature iterate")
         sources = [t.source(xp, temperature) if t.adds_heat else None
                    for t in self.terms.values()]
         return right_side(self.grid, self._empty, self._volumes, source, self.terms, sources,
-                          self._flux, self.cp, self.scheme, temperature)
+                          self._flux, self.cp, self.scheme, temperature, limiter_fractions)
 
 
 def assemble_conduction(grid, conductivity, boundaries: Sequence[Boundary], heat_source=None):

@@ -15,7 +15,7 @@ from solver.boundaries.thermal import (
     Convection,
     FixedTemperature,
 )
-from solver.models.energy.assembly import assemble, freeze_limiter
+from solver.models.energy.assembly import KeptAssembly, check_inputs, freeze_limiter
 from solver.models.energy.balance import (
     flows_from_terms,
     heat_balance,
@@ -202,9 +202,15 @@ def _solve_thermal(grid, conductivity, boundaries, heat_source, settings, progre
     solve_settings = linear_settings(settings.linear, symmetric=flux is None)
     multigrid = None
     mixing = AndersonMixing(settings.acceleration_depth, settings.relaxation)
+    # the operator is kept while the conductivity stays (the TVD deferred correction changes
+    # the right side alone); assembled again for each k(T)
+    assembly = KeptAssembly(grid, cp, scheme)
+    source = cell_array(grid, heat_source if heat_source is not None else 0.0, "heat_source")
+    check_inputs(grid, k, source)
     for iteration in range(1, (settings.max_iterations if iterative else 1) + 1):
-        stencil, rhs, terms, k, source = assemble(grid, k, boundaries, heat_source, flux, cp,
-                                                   scheme, temperature, fractions)
+        stencil = assembly.prepare(k, boundaries, flux)
+        rhs = assembly.right_side(source, temperature, fractions)
+        terms = assembly.terms
         if iteration == 1 and not any(bool(xp.any(t.coef > 0)) for t in terms.values()):
             raise ValueError("no fixed temperature, convection or inlet touches a conducting "
                              "cell: the steady temperature is not determined")
