@@ -91,7 +91,7 @@ from solver.models.coldplate.monitors import (
 )
 from solver.models.coldplate.passages import flow_split, inlet_reynolds_number
 from solver.models.coldplate.probes import face_weights
-from solver.models.energy.solve import ConductionSolve, solve_energy
+from solver.models.energy.solve import ConductionSolve, KeptEnergySystem, solve_energy
 from solver.models.flow.simplec import FlowSolver
 from solver.models.flow.solution import DivergenceError
 from solver.models.flow.time_stepping import TimeStepper, run_time_averaged
@@ -205,6 +205,7 @@ class ColdPlate:
         # buoyancy couples flow and energy from the first pass on
         self.coupled = self.buoyant
         self.time_average = None
+        self._kept_energy = None  # the energy operator's arrays and hierarchy, between passes
         self.monitors = SolveMonitors(self.settings, self.flow.iterations_per_step)
         self._set_properties(self.temperature)
 
@@ -382,6 +383,8 @@ class ColdPlate:
         ``ACCELERATION_DEPTH`` corrections) re-solves with the hierarchy of the
         upwind-plus-diffusion matrix; each correction solve only needs ``CORRECTION_RTOL``, the
         outer loop stops at ``temperature_tolerance``. Upwind is one solve to ``energy_rtol``.
+        The operator's arrays and the hierarchy are kept from pass to pass and updated in
+        place (:class:`~solver.models.energy.solve.KeptEnergySystem`).
         """
         s = self.settings
         warm = None if self.flow.iteration == 0 and not self.buoyant else self.temperature
@@ -393,6 +396,8 @@ class ColdPlate:
                                    max_iterations=corrections, relaxation=0.8,
                                    acceleration_depth=ACCELERATION_DEPTH,
                                    initial_temperature=self.inlet_temperature)
+        if self._kept_energy is None:
+            self._kept_energy = KeptEnergySystem(self.grid, s.energy_scheme, linear)
         message = ("energy solve produced {what} temperatures. Likely cause: a flow field far "
                    "from converged (check the continuity residual) or a heat source without a "
                    "path to the coolant; the last good state is kept")
@@ -400,7 +405,7 @@ class ColdPlate:
             result = solve_energy(self.grid, self.conductivity, self.boundaries,
                                   self.model.heat_source, self.face_mass_flux(), self.specific_heat,
                                   scheme=s.energy_scheme, settings=settings, temperature=warm,
-                                  progress=progress)
+                                  progress=progress, kept=self._kept_energy)
         except FloatingPointError:
             raise DivergenceError(message.format(what="non-finite"),
                                   self.flow.iteration) from None

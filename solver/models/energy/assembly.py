@@ -19,7 +19,7 @@ from solver.models.energy.terms import (
     face_conductance,
     side_terms,
 )
-from solver.numerics.stencil import Stencil7
+from solver.numerics.stencil import NEIGHBOURS, Stencil7
 
 SCHEMES = ("upwind", "tvd")
 
@@ -62,14 +62,21 @@ def freeze_limiter(grid, temperature, mass_flux, terms) -> tuple:
                  for axis in range(3))
 
 
-def energy_operator(grid, conductivity, terms, mass_flux=None, cp=None, solid_cells=None):
+def energy_operator(grid, conductivity, terms, mass_flux=None, cp=None, solid_cells=None,
+                    out: Stencil7 | None = None):
     """The seven-point operator [W/K] of conduction (with upwind convection when ``mass_flux``
     is given) and the boundary terms ``terms`` (:func:`side_terms`), with identity rows scaled
     to the mean diagonal in empty cells; returns it and the mass fluxes with the faces of ports
     on geometry faces cut (the interior fluxes the TVD correction uses). ``solid_cells``: the
-    number of conducting cells, when known (else counted: a host transfer)."""
+    number of conducting cells, when known (else counted: a host transfer); ``out``: a
+    stencil of the grid's shape to write the operator into (its arrays overwritten)."""
     xp = grid.backend.xp
-    stencil = Stencil7.zeros_like(conductivity)
+    if out is None:
+        stencil = Stencil7.zeros_like(conductivity)
+    else:
+        stencil = out
+        for array in (stencil.diag, *(stencil.neighbour(name) for name in NEIGHBOURS)):
+            array.fill(0.0)
     ports = any(t.port is not None for t in terms.values())
     if mass_flux is not None:
         mass_flux = interior_mass_flux(grid, terms, mass_flux)
@@ -172,10 +179,10 @@ class KeptAssembly:
     each heat source and temperature (the TVD deferred correction), from the kept device
     arrays, with no host transfer.
 
-    The operator is assembled again when the conductivity or the mass-flux arrays are other
-    objects than the last ones, or a boundary's kind, patch or heat-transfer coefficient
-    changed; the boundary terms alone when only a boundary value changed (an inlet
-    temperature). The input checks run at each new operator.
+    The operator is assembled again, into the same arrays, when the conductivity or the
+    mass-flux arrays are other objects than the last ones, or a boundary's kind, patch or
+    heat-transfer coefficient changed; the boundary terms alone when only a boundary value
+    changed (an inlet temperature). The input checks run at each new operator.
 
     Parameters
     ----------
@@ -199,9 +206,15 @@ class KeptAssembly:
         self._uploads: dict = {}  # of the boundaries' terms (terms.side_terms' ``kept``)
         self._solid_cells = None  # (conductivity, its number of conducting cells)
 
-    def prepare(self, conductivity, boundaries, mass_flux=None) -> Stencil7:
+    def prepare(self, conductivity, boundaries, mass_flux=None, cp=None) -> Stencil7:
         """The operator [W/K] for ``conductivity`` [W/m/K] (cell array), ``boundaries`` and
-        ``mass_flux`` [kg/s] (checked face arrays or ``None``), kept or assembled again."""
+        ``mass_flux`` [kg/s] (checked face arrays or ``None``), kept or assembled again (into
+        the arrays of the kept one: :attr:`stencil` stays the same object); ``cp``
+        [J/kg/K]: another specific-heat array than the assembly's, which it then takes."""
+        if cp is not None and cp is not self.cp:
+            self.cp = cp
+            if self._inputs is not None:  # a new operator, the boundaries' uploads kept
+                self._inputs = (None, None, self._inputs[2])
         boundaries = list(boundaries)
         k, flux, before = self._inputs or (None, None, None)
         same_arrays = conductivity is k and _same_arrays(mass_flux, flux)
@@ -221,7 +234,8 @@ class KeptAssembly:
                 self._solid_cells = (conductivity, int(grid.backend.xp.count_nonzero(
                     conductivity > 0)))
             self.stencil, self._flux = energy_operator(grid, conductivity, self.terms,
-                                                       mass_flux, self.cp, self._solid_cells[1])
+                                                       mass_flux, self.cp, self._solid_cells[1],
+                                                       out=self.stencil)
             self._empty = conductivity <= 0
             self.version += 1
         self._inputs = (conductivity, mass_flux, boundaries)

@@ -23,6 +23,7 @@ from solver.models.energy.balance import (
 from solver.models.energy.terms import cell_array, check_mass_flux, side_terms
 from solver.numerics.anderson import AndersonMixing
 from solver.numerics.linear.multigrid import Multigrid
+from solver.numerics.linear.reuse import ReusedMultigrid
 from solver.numerics.linear.settings import LinearSolve
 
 
@@ -129,6 +130,29 @@ class ConductionResult:
         return ", ".join(parts) + ("" if self.converged else " (not converged)")
 
 
+class KeptEnergySystem:
+    """What the steady energy solves of one grid keep between calls whose inputs change
+    little (the passes of a cold plate's flow-energy iteration): the operator's arrays
+    (:class:`~solver.models.energy.assembly.KeptAssembly`, each new operator assembled into
+    them) and the multigrid hierarchy, updated in place for each new operator
+    (:class:`~solver.numerics.linear.reuse.ReusedMultigrid`: its aggregation and smoothing
+    axes kept, set up again when a solve needs clearly more iterations than the first after
+    the last set-up; on a GPU the captured preconditioning cycle stays valid).
+
+    Parameters
+    ----------
+    grid : Grid
+    scheme : {"upwind", "tvd"}
+        Convection scheme of the solves.
+    settings : LinearSolve
+        Settings of the hierarchy (those of :func:`linear_settings`).
+    """
+
+    def __init__(self, grid, scheme: str, settings: LinearSolve):
+        self.assembly = KeptAssembly(grid, None, scheme)
+        self.hierarchy = ReusedMultigrid(settings)
+
+
 # ---------------------------------------------------------------------------------------------
 # solves
 # ---------------------------------------------------------------------------------------------
@@ -179,7 +203,8 @@ def _report(progress, iteration: int, change: float, monitors: dict) -> None:
 
 
 def _solve_thermal(grid, conductivity, boundaries, heat_source, settings, progress,
-                   mass_flux=None, specific_heat=None, scheme="upwind", temperature=None):
+                   mass_flux=None, specific_heat=None, scheme="upwind", temperature=None,
+                   kept: KeptEnergySystem | None = None):
     xp = grid.backend.xp
     flux = cp = None
     if mass_flux is not None:
@@ -204,11 +229,17 @@ def _solve_thermal(grid, conductivity, boundaries, heat_source, settings, progre
     mixing = AndersonMixing(settings.acceleration_depth, settings.relaxation)
     # the operator is kept while the conductivity stays (the TVD deferred correction changes
     # the right side alone); assembled again for each k(T)
-    assembly = KeptAssembly(grid, cp, scheme)
+    if kept is None:
+        assembly, hierarchy = KeptAssembly(grid, cp, scheme), None
+    elif kept.assembly.scheme != scheme:
+        raise ValueError(f"the kept energy system is for the {kept.assembly.scheme!r} scheme, "
+                         f"not {scheme!r}")
+    else:
+        assembly, hierarchy = kept.assembly, kept.hierarchy
     source = cell_array(grid, heat_source if heat_source is not None else 0.0, "heat_source")
     check_inputs(grid, k, source)
     for iteration in range(1, (settings.max_iterations if iterative else 1) + 1):
-        stencil = assembly.prepare(k, boundaries, flux)
+        stencil = assembly.prepare(k, boundaries, flux, cp)
         rhs = assembly.right_side(source, temperature, fractions)
         terms = assembly.terms
         if iteration == 1 and not any(bool(xp.any(t.coef > 0)) for t in terms.values()):
@@ -218,8 +249,10 @@ def _solve_thermal(grid, conductivity, boundaries, heat_source, settings, progre
         # correction changes the right-hand side alone
         rebuild = multigrid is None or variable_k
         if rebuild:
-            multigrid = Multigrid(stencil, solve_settings)
-        new, entry = linear_solve(multigrid, rhs, temperature, solve_settings)
+            multigrid = (Multigrid(stencil, solve_settings) if hierarchy is None
+                         else hierarchy.prepare(stencil))
+        new, entry = linear_solve(multigrid if hierarchy is None else hierarchy, rhs,
+                                  temperature, solve_settings)
         entry["setup_seconds"] = multigrid.setup_seconds if rebuild else 0.0
         linear_history.append(entry)
         linear_converged = bool(entry.get("converged", True))
@@ -326,7 +359,7 @@ def solve_conduction(grid, conductivity, boundaries: Sequence[Boundary], heat_so
 def solve_energy(grid, conductivity, boundaries: Sequence[Boundary], heat_source, mass_flux,
                  specific_heat, scheme: str = "upwind",
                  settings: ConductionSolve = ConductionSolve(relaxation=0.7), progress=None,
-                 temperature=None) -> ConductionResult:
+                 temperature=None, kept: KeptEnergySystem | None = None) -> ConductionResult:
     """Solve steady advection-diffusion for a given mass-flux field (see :func:`assemble_energy`).
 
     Upwind needs one linear solve (plus Picard iterations for a callable conductivity); the TVD
@@ -337,8 +370,10 @@ def solve_energy(grid, conductivity, boundaries: Sequence[Boundary], heat_source
     (``limiter_frozen_at`` of the result). A frozen correction that diverges goes back to the
     live limiter (``limiter_thawed_at``).
     Parameters as in :func:`assemble_energy` and :func:`solve_conduction`; the energy balance
-    includes the advected heat ``F cp T``.
+    includes the advected heat ``F cp T``. ``kept``: the operator's arrays and the hierarchy
+    kept from the caller's last solve on this grid (:class:`KeptEnergySystem`), updated in
+    place instead of made anew.
     """
     out = _solve_thermal(grid, conductivity, boundaries, heat_source, settings, progress,
-                         mass_flux, specific_heat, scheme, temperature)
+                         mass_flux, specific_heat, scheme, temperature, kept)
     return ConductionResult(*out)
