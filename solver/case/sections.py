@@ -247,8 +247,9 @@ class NonlinearSection(Section):
     early_pass_factor: float = Field(
         100.0, ge=1.0, description="[-] factor on the flow tolerances (residuals and pressure-drop "
                                  "monitor) of the flow-energy passes before the pass monitors "
-                                 "settle; the passes after that converge fully (1: every pass "
-                                 "converges fully)")
+                                 "settle, its square root on their energy solve's temperature "
+                                 "tolerance; the passes after that converge fully (1: every "
+                                 "pass converges fully)")
 
 
 class SolverSection(Section):

@@ -70,8 +70,9 @@ class ColdPlateSettings:
         Relative viscosity variation above which the passes are coupled (see module docstring).
     early_pass_factor : float
         Factor on the flow tolerances (residuals, pressure-drop monitor) of the coupled passes
-        before the pass monitors settle; the passes after that converge fully
-        (:mod:`solver.models.coldplate.model`, "Convergence").
+        before the pass monitors settle, its square root on their ``temperature_tolerance``;
+        the passes after that converge fully (:mod:`solver.models.coldplate.model`,
+        "Convergence").
     checkpoint_interval : int
         Flow iterations between checkpoints (0: none).
     gravity : (float, float, float) or None
