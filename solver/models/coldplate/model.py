@@ -46,7 +46,7 @@ from one pass to the next. Until they do, each pass stops its flow at ``early_pa
 root of it (10) times ``temperature_tolerance``: the properties it is solved with are still
 changing, so converging it fully buys nothing (an inexact Picard iteration; with the full
 factor on the energy too, the pin-fin example's passes took 7 % more flow iterations, with
-the square root as many). Once the monitors
+the square root 1 % more). Once the monitors
 settle on such a loose flow, the passes converge fully and the monitors must settle again; a
 first pass is loose only where the bulk rise ``Q / (m cp)`` alone varies the viscosity by more
 than ``property_tolerance`` (so a run that stays one pass converges that pass fully). A
