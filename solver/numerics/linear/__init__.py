@@ -30,11 +30,11 @@ Algorithm: cell-centred agglomeration multigrid on the structured grid
   visits keep that level's work per cycle within half the finest level's (all levels below
   the first with full 2x2x2 coarsening); ``cycle="v"`` gives the plain V-cycle.
 * **Coarsest level.** (at most ``coarsest_size`` cells, 1,024 by default) Solved directly: on
-  the CPU by its banded LU factors (cells numbered along the longest axis last, so the band is
-  cells / longest extent wide: a few sweeps' work per solve), on a GPU by its dense inverse
-  applied on the device (8 MB at 1,024 cells, inverted on the device), so a cycle needs no host
-  transfer (the pseudo-inverse on both where the operator is singular). A larger coarsest level
-  takes the smallest levels' many small kernels out of every cycle.
+  the CPU by its banded LU factors (cells numbered with the longest axis varying slowest, so
+  the band is cells / longest extent wide: a few sweeps' work per solve), on a GPU by its dense
+  inverse applied on the device (8 MB at 1,024 cells, inverted on the device), so a cycle needs
+  no host transfer (the pseudo-inverse on both where the operator is singular). A larger
+  coarsest level takes the smallest levels' many small kernels out of every cycle.
 * **Krylov acceleration.** The cycle preconditions flexible CG (``"pcg"``, symmetric systems) or
   BiCGStab (``"bicgstab"``, non-symmetric); ``"multigrid"`` runs cycles as a stationary
   iteration, each correction scaled by the step that minimises the residual norm (the scaled
