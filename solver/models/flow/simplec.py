@@ -578,7 +578,7 @@ class FlowSolver(FlowChanges, FlowRestart):
         # (frozen d smaller than the consistent one over-corrects the pressure); in between
         # the velocity corrections use the same frozen d coefficients
         rebuild = self.iteration % self.settings.pressure_operator_interval == 0
-        pressure, carry = self._pressure_correction(rebuild, self._imbalance)
+        pressure, carry = self._pressure_correction(rebuild)
         self._stages.run("correction", self._correct)
         values = carry.host
         continuity = float(values[2]) / self._reference()
@@ -592,9 +592,10 @@ class FlowSolver(FlowChanges, FlowRestart):
         self.history.append(residuals)
         return residuals
 
-    def _pressure_correction(self, rebuild: bool, imbalance):
-        """p' of an outer iteration (into ``_p_corr_solved``), with the drift test; returns
-        the solve's info and the :class:`CarriedValues` whose host copy holds every monitor.
+    def _pressure_correction(self, rebuild: bool):
+        """p' of an outer iteration (into ``_p_corr_solved``) from the continuity residual
+        ``_imbalance`` of the momentum stage, with the drift test; returns the solve's info
+        and the :class:`CarriedValues` whose host copy holds every monitor.
 
         On the CPU the drifts come to the host before the solve. On a GPU they travel with the
         solve's last check instead (with the continuity residual, the solve's initial norm):
@@ -615,13 +616,13 @@ class FlowSolver(FlowChanges, FlowRestart):
         if rebuild:
             self._stages.run("freeze", lambda: self._freeze_d(current))
         counters = self._pressure.counters() if speculative else None
-        _, info = self._solve_correction(frozen, rebuild, carry, imbalance)
+        _, info = self._solve_correction(frozen, rebuild, carry, self._imbalance)
         if speculative and _drifted(carry.host[DRIFT_SLOTS:]):
             self._pressure.restore_counters(counters)
             self._stages.run("freeze", lambda: self._freeze_d(current))
             carry = CarriedValues(self._monitors,
                                   initial_squared=float(carry.host[DRIFT_SLOTS + 6]))
-            _, info = self._solve_correction(frozen, True, carry, imbalance)
+            _, info = self._solve_correction(frozen, True, carry, self._imbalance)
         return info, carry
 
     def _diverged(self, residuals: FlowResiduals, minimum: float) -> bool:
