@@ -3,46 +3,64 @@ correction heat flow on interior faces."""
 
 from __future__ import annotations
 
-import numpy as np
+import numba
 
 from solver.models.energy.terms import AXIS_NAMES, HI, LO, SideTerms
-from solver.numerics.limiters import van_leer
 from solver.numerics.pointwise import Pointwise
 from solver.numerics.stencil import along_axis
 
 
+def _signatures(arguments: int) -> list[str]:
+    """Numba signatures of an elementwise function of ``arguments`` values, float64 and
+    float32."""
+    return [f"{real}({', '.join([real] * arguments)})" for real in ("float64", "float32")]
+
+
+@numba.njit(cache=True, inline="always")
+def _van_leer(a, b):
+    """:func:`solver.numerics.limiters.van_leer` of two slopes (scalars)."""
+    product = a * b
+    return 2.0 * product / (a + b) if product > 0.0 else 0.0
+
+
+@numba.njit(cache=True, inline="always")
 def _reconstructed_face(slope_before, slope_face, slope_after, t_lo, t_hi, half_lo, half_hi,
                         flux):
-    """(forward, face temperature, upwind temperature): MUSCL reconstruction from the upwind
-    cell, clipped between the two cell values (host)."""
-    forward = flux >= 0
-    from_lo = t_lo + half_lo * van_leer(np, slope_before, slope_face)
-    from_hi = t_hi - half_hi * van_leer(np, slope_face, slope_after)
-    t_face = np.clip(np.where(forward, from_lo, from_hi), np.minimum(t_lo, t_hi),
-                     np.maximum(t_lo, t_hi))
-    return forward, t_face, np.where(forward, t_lo, t_hi)
+    """(forward, face temperature, upwind temperature) of one face: MUSCL reconstruction from
+    the upwind cell, clipped between the two cell values (:data:`_RECONSTRUCTED_FACE`)."""
+    forward = flux >= 0.0
+    from_lo = t_lo + half_lo * _van_leer(slope_before, slope_face)
+    from_hi = t_hi - half_hi * _van_leer(slope_face, slope_after)
+    low, high = min(t_lo, t_hi), max(t_lo, t_hi)
+    t_face = from_lo if forward else from_hi
+    t_face = low if t_face < low else (high if t_face > high else t_face)
+    return forward, t_face, t_lo if forward else t_hi
 
 
+# the host functions of the passes below: Numba ufuncs, one compiled loop over the faces
+# without temporaries (NumPy expressions made a dozen passes and temporaries per call)
+@numba.vectorize(_signatures(10), cache=True)
 def _face_correction_host(slope_before, slope_face, slope_after, t_lo, t_hi, half_lo, half_hi,
-                          flux, cp_lo, cp_hi, out):
+                          flux, cp_lo, cp_hi):
     forward, t_face, t_up = _reconstructed_face(slope_before, slope_face, slope_after, t_lo,
                                                 t_hi, half_lo, half_hi, flux)
-    cp_up = np.where(forward, cp_lo, cp_hi)
-    out[...] = flux * cp_up * (t_face - t_up)
+    return flux * (cp_lo if forward else cp_hi) * (t_face - t_up)
 
 
+@numba.vectorize(_signatures(8), cache=True)
 def _limiter_fraction_host(slope_before, slope_face, slope_after, t_lo, t_hi, half_lo, half_hi,
-                           flux, out):
+                           flux):
     forward, t_face, t_up = _reconstructed_face(slope_before, slope_face, slope_after, t_lo,
                                                 t_hi, half_lo, half_hi, flux)
-    jump = np.where(forward, t_hi, t_lo) - t_up
-    out[...] = np.where(jump != 0, (t_face - t_up) / np.where(jump != 0, jump, 1.0), 0.0)
+    jump = (t_hi if forward else t_lo) - t_up
+    return (t_face - t_up) / jump if jump != 0.0 else 0.0
 
 
-def _frozen_correction_host(t_lo, t_hi, flux, cp_lo, cp_hi, fraction, out):
-    forward = flux >= 0
-    jump = np.where(forward, t_hi - t_lo, t_lo - t_hi)
-    out[...] = flux * np.where(forward, cp_lo, cp_hi) * (fraction * jump)
+@numba.vectorize(_signatures(6), cache=True)
+def _frozen_correction_host(t_lo, t_hi, flux, cp_lo, cp_hi, fraction):
+    forward = flux >= 0.0
+    jump = t_hi - t_lo if forward else t_lo - t_hi
+    return flux * (cp_lo if forward else cp_hi) * (fraction * jump)
 
 
 def _van_leer_cuda(a: str, b: str) -> str:
