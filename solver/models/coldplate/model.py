@@ -473,8 +473,11 @@ class ColdPlate:
             t1 = time.perf_counter()
             if progress is not None:
                 progress.begin("solve", 2)
+            # a loose pass's energy stops at the square root of the flow's factor
+            energy_factor = factor ** 0.5
             energy = self._solve_energy(progress and progress.sibling(
-                factor * s.temperature_tolerance, counter="energy iter"), factor=factor ** 0.5)
+                energy_factor * s.temperature_tolerance, counter="energy iter"),
+                factor=energy_factor)
             self.temperature = energy.temperature
             energy_seconds += time.perf_counter() - t1
             flow_seconds += t1 - t0
