@@ -26,9 +26,9 @@ import tempfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-CASES = {"unit_cell": "cases/coldplate_unit_cell.toml",
-         "channels": "cases/coldplate_channels.toml",
-         "pin_fin": "cases/coldplate_pinfin.toml"}
+sys.path.insert(0, str(ROOT))
+
+from benchmarks.gpu_launches import CASES  # noqa: E402
 
 
 def count(case_file: str, top: int) -> dict:
