@@ -9,9 +9,10 @@
 #    multigrid, time-stepping and energy parity tests) -> gpu_tests.log / gpu_tests.xml;
 # 3. the example plates run as `coolsim run`, CPU then GPU on the same machine, and one JSON
 #    line per run with the wall times, iterations, R and dp from summary.json -> runs.jsonl;
-# 4. the conduction multigrid (64^3, 128^3, GPU), the cavity (multigrid, 128^2), the peer
-#    unit cell (80k cells) and the GPU plate's thermal impedance in time benchmarks on both
-#    backends -> benchmarks.jsonl.
+# 4. the conduction multigrid (64^3, 128^3, GPU), the line smoothers' Thomas and cyclic
+#    reduction kernels per sweep (GPU), the cavity (multigrid, 128^2), the peer unit cell (80k
+#    cells) and the GPU plate's thermal impedance in time benchmarks on both backends
+#    -> benchmarks.jsonl.
 #
 # If the GPU tests fail in a captured CUDA graph, FlowSettings.cuda_graph = False runs the
 # SIMPLEC iteration's stages launch by launch and LinearSolve.cuda_graph = False the multigrid
@@ -89,6 +90,9 @@ cat "$OUT/runs.jsonl"
 #    cell, the multigrid conduction solve (with and without the captured cycle on the GPU)
 : > "$OUT/benchmarks.jsonl"
 "$PY" benchmarks/conduction.py --sizes 64 128 --backend gpu \
+  >> "$OUT/benchmarks.jsonl" 2>> "$OUT/benchmarks.log"
+# the line smoothers' two kernels per colour sweep (decides SHORT_LINE in smoothers.py)
+"$PY" benchmarks/line_smoothers.py --backend gpu \
   >> "$OUT/benchmarks.jsonl" 2>> "$OUT/benchmarks.log"
 for backend in cpu gpu; do
   "$PY" benchmarks/cavity.py --re 1000 --sizes 128 --methods multigrid --backend "$backend" \

@@ -4,7 +4,14 @@ each replay), attributed to the source lines that issue them and to the part of 
 
 The parts: ``flow_iterations`` (inside ``FlowSolver.iterate``), ``pressure_drop_monitor``
 (``FlowSolver.pressure_drop``, read after every iteration) and ``other`` (the energy solves,
-the hierarchies' set-ups, properties and output). A kernel captured into a graph is counted
+the hierarchies' set-ups, properties and output).
+
+Also the line smoothers' dependent steps (``line_solve_dependent_steps``: per colour sweep the
+critical path of its line solves, 2 n - 1 for the Thomas recurrence on lines of n cells, about
+log2 n for cyclic reduction, and n per Thomas factorisation), the latency that the stand-in's
+model (2 us + bytes / bandwidth per kernel) does not see; ``line_solve_latency_s`` prices it
+at 0.1 us per step (a round trip to the GPU's L2 cache, about 200 cycles: an estimate only a
+GPU can check). A kernel captured into a graph is counted
 at every launch of that graph, under the line that issued it during the capture, so the
 figures say which loops to fuse next; ``benchmarks/gpu_launches.py`` gives the per-iteration
 host operations, synchronisations and the modelled times of the same run.
@@ -40,9 +47,12 @@ def count(case_file: str, top: int) -> dict:
     from solver import simulation
     from solver.case import load_case
     from solver.models.flow import simplec
+    from solver.numerics.linear import smoothers
 
     tally = collections.Counter()  # (part, host or graph, site) -> kernels
+    steps = collections.Counter()  # part -> dependent steps of line solves
     part = ["other"]
+    pending = [0]  # dependent steps of the line-solve kernel about to be launched
     launch = _trace.launch
 
     def counted_launch(kind, nbytes, replay=None, kernels=1):
@@ -51,10 +61,13 @@ def count(case_file: str, top: int) -> dict:
             if _trace.CAPTURES:  # remembered by the graph, counted at each of its launches
                 graph = _trace.CAPTURES[-1]
                 if not hasattr(graph, "sites"):
-                    graph.sites = collections.Counter()
+                    graph.sites, graph.steps = collections.Counter(), 0
                 graph.sites[where] += kernels
+                graph.steps += pending[0]
             else:
                 tally[(part[-1], "host", where)] += kernels
+                steps[part[-1]] += pending[0]
+            pending[0] = 0
         return launch(kind, nbytes, replay, kernels)
 
     graph_launch = cuda.Graph.launch
@@ -62,7 +75,18 @@ def count(case_file: str, top: int) -> dict:
     def counted_graph_launch(graph, stream=None):
         for where, n in getattr(graph, "sites", {}).items():
             tally[(part[-1], "graph", where)] += n
+        steps[part[-1]] += getattr(graph, "steps", 0)
         return graph_launch(graph, stream)
+
+    sweep, refresh = smoothers.LineSmoother.sweep, smoothers.LineSmoother.refresh
+
+    def counted_sweep(smoother, colour):
+        pending[0] = smoother.dependent_steps
+        sweep(smoother, colour)
+
+    def counted_refresh(smoother, level):
+        pending[0] = smoother.length if smoother.factor is not None else 0
+        refresh(smoother, level)
 
     def within(name, method):
         def run(*args, **kwargs):
@@ -75,6 +99,8 @@ def count(case_file: str, top: int) -> dict:
 
     _trace.launch = cupy._launch = _kernels.launch = counted_launch
     cuda.Graph.launch = counted_graph_launch
+    smoothers.LineSmoother.sweep = counted_sweep
+    smoothers.LineSmoother.refresh = counted_refresh
     simplec.FlowSolver.iterate = within("flow_iterations", simplec.FlowSolver.iterate)
     simplec.FlowSolver.pressure_drop = within("pressure_drop_monitor",
                                               simplec.FlowSolver.pressure_drop)
@@ -94,6 +120,8 @@ def count(case_file: str, top: int) -> dict:
             "host_launches": sum(n for (_, how, _), n in tally.items() if how == "host"),
             "kernels_in_graphs": sum(n for (_, how, _), n in tally.items() if how == "graph"),
             "by_part": dict(parts.most_common()),
+            "line_solve_dependent_steps": dict(steps.most_common()),
+            "line_solve_latency_s": sum(steps.values()) * 0.1e-6,
             "top_sites": [{"part": name, "site": where, "kernels": n}
                           for (name, where), n in sites.most_common(top)],
             "load_1min": os.getloadavg()[0]}

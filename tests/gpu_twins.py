@@ -7,9 +7,9 @@ convention of the stand-in: ``fn(grid, block, args)`` with every device array as
 C-ordered NumPy buffer (a view: results are written into it).
 
 Each twin does its arithmetic with NumPy array operations (``Stencil7``'s array path, the
-Thomas recurrence vectorised over lines below, the momentum deferred correction face by
-face), independently of the kernels' loops, so the stand-in runs check the kernels'
-indexing (layouts, colours, halos, aggregates) against array code, and
+Thomas recurrence and cyclic reduction vectorised over lines below, the momentum deferred
+correction face by face), independently of the kernels' loops, so the stand-in runs check the
+kernels' indexing (layouts, colours, halos, aggregates) against array code, and
 ``tests/numerics/test_cuda_on_host.py`` checks the CUDA source and the Numba loops of
 ``solver.numerics.host_kernels`` against these twins.
 """
@@ -102,6 +102,57 @@ def zebra_lines(grid, block, args):
                  _line_layout(_cells(inverse, shape), axis)[selected],
                  _line_layout(_cells(plus_scaled, shape), axis)[selected], work)
     _line_layout(interior, axis)[selected] = work
+
+
+def cyclic_reduction(lower, centre, upper, value) -> np.ndarray:
+    """Solve tridiagonal systems ``lower x_(k-1) + centre x_k + upper x_(k+1) = value`` (line
+    index last, couplings beyond the ends zero) by parallel cyclic reduction: each step
+    eliminates the unknowns ``stride`` away with the rows there, until each row holds one
+    unknown; returns ``x``."""
+    n = centre.shape[-1]
+    stride = 1
+    while stride < n:
+        below, above = np.zeros_like(centre), np.zeros_like(centre)
+        below[..., stride:] = -lower[..., stride:] / centre[..., :-stride]
+        above[..., :-stride] = -upper[..., :-stride] / centre[..., stride:]
+        new_lower, new_upper = np.zeros_like(lower), np.zeros_like(upper)
+        new_lower[..., stride:] = below[..., stride:] * lower[..., :-stride]
+        new_upper[..., :-stride] = above[..., :-stride] * upper[..., stride:]
+        new_centre, new_value = centre.copy(), value.copy()
+        new_centre[..., stride:] += below[..., stride:] * upper[..., :-stride]
+        new_value[..., stride:] += below[..., stride:] * value[..., :-stride]
+        new_centre[..., :-stride] += above[..., :-stride] * lower[..., stride:]
+        new_value[..., :-stride] += above[..., :-stride] * value[..., stride:]
+        lower, centre, upper, value = new_lower, new_centre, new_upper, new_value
+        stride *= 2
+    return value / centre
+
+
+def zebra_lines_pcr(grid, block, args):
+    """Twin of ``zebra_lines_pcr`` (kernels/smoothers.cu): the lines of one colour along
+    ``axis`` (one block per line, a block of at least the line's cells) solved by cyclic
+    reduction with the off-line neighbours of the other colour; a zero diagonal makes the row
+    ``x = 0``."""
+    diag, *coefficients, rhs, x, lines, nx, ny, nz, axis, colour = args
+    shape, axis = (int(nx), int(ny), int(nz)), int(axis)
+    assert int(np.prod(grid)) >= int(lines), "one block per line"
+    assert shape[axis] <= int(np.prod(block)) <= 1024, "a thread per cell of the line"
+    interior = _interior(x, shape)
+    diag = _cells(diag, shape)
+    coefficients = [_cells(c, shape) for c in coefficients]
+    off_line = {name: (c if name[0] != "xyz"[axis] else np.zeros(shape))
+                for name, c in zip(NEIGHBOURS, coefficients, strict=True)}
+    acc = _cells(rhs, shape) - _apply(Stencil7(diag=np.zeros(shape), **off_line), interior)
+    others = [n for a, n in enumerate(shape) if a != axis]
+    selected = (np.add.outer(np.arange(others[0]), np.arange(others[1])) % 2) == int(colour)
+    centre = _line_layout(diag, axis)[selected]
+    empty = centre == 0.0
+    lower = np.where(empty, 0.0, -_line_layout(coefficients[2 * axis], axis)[selected])
+    upper = np.where(empty, 0.0, -_line_layout(coefficients[2 * axis + 1], axis)[selected])
+    lower[..., 0] = upper[..., -1] = 0.0
+    value = np.where(empty, 0.0, _line_layout(acc, axis)[selected])
+    _line_layout(interior, axis)[selected] = cyclic_reduction(
+        lower, np.where(empty, 1.0, centre), upper, value)
 
 
 def rbgs_residual_colour(grid, block, args):
@@ -245,7 +296,8 @@ def coarsen_operator(grid, block, args):
 
 TWINS = {"coarsen_operator": coarsen_operator, "rbgs_residual_colour": rbgs_residual_colour,
          "line_factor": line_factor,
-         "zebra_lines": zebra_lines, "stencil_apply": stencil_apply,
+         "zebra_lines": zebra_lines, "zebra_lines_pcr": zebra_lines_pcr,
+         "stencil_apply": stencil_apply,
          "cell_operator": cell_operator, "momentum_tvd_correction": momentum_tvd_correction,
          "residual_restrict": residual_restrict, "prolong_add": prolong_add,
          **{name: kernel.twin for name, kernel in pointwise.KERNELS.items()}}

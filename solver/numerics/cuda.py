@@ -15,6 +15,7 @@ KERNEL_FILES = (*(Path(__file__).parent / "linear" / "kernels" / name
                 Path(__file__).parent / "kernels" / "convection.cu")
 
 KERNEL_NAMES = ("rbgs_colour", "rbgs_residual_colour", "line_factor", "zebra_lines",
+                "zebra_lines_pcr",
                 "stencil_apply", "residual_restrict", "prolong_add", "coarsen_operator",
                 "cell_operator", "momentum_tvd_correction")
 

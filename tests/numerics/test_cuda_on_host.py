@@ -128,6 +128,59 @@ def test_line_factor_and_zebra_lines(cuda, axis):
                np.int32(colour)))
 
 
+@pytest.mark.parametrize("empty_cells", [False, True])
+@pytest.mark.parametrize("length", [37, 13])
+@pytest.mark.parametrize("axis", [0, 1, 2])
+def test_zebra_lines_pcr(cuda, axis, length, empty_cells):
+    """The GPU's zebra sweep of longer lines, a block per line solving by cyclic reduction,
+    against its twin and against the Thomas sweep (``zebra_lines``, what the CPU runs), both
+    colours on lines of 37 and 13 cells (blocks of 64 and 16 threads); with empty cells (zero
+    rows, as empty aggregates leave), whose unknowns both make 0."""
+    shape = [6, 5, 4]
+    shape[axis] = length
+    block = 1 << (length - 1).bit_length()
+    shape = tuple(shape)
+    diag, *couplings = _operator(shape, 11)
+    if empty_cells:
+        empty = np.random.default_rng(12).random(shape) < 0.1
+        diag[empty] = 0.0
+        for name, c in zip(NEIGHBOURS, couplings, strict=True):
+            c[empty] = 0.0
+            along, offset = OFFSETS[name]  # the neighbours' couplings towards an empty cell
+            c[np.roll(empty, -offset, axis=along)] = 0.0
+    lines = int(np.prod(shape)) // shape[axis]
+    sizes = (np.int64(lines), *_sizes(shape), np.int32(axis))
+    inverse, scaled = np.zeros(shape), np.zeros(shape)
+    TWINS["line_factor"](launch_blocks(lines), (THREADS,),
+                         [a.ravel() for a in (couplings[2 * axis], diag,
+                                              couplings[2 * axis + 1], inverse, scaled)]
+                         + list(sizes))
+    rhs = np.random.default_rng(13).standard_normal(shape)
+    for colour in (0, 1):
+        x = _padded(shape, 14 + colour)
+        thomas = [a.ravel().copy() if isinstance(a, np.ndarray) else a for a in (
+            inverse, scaled, *couplings, rhs, x, *sizes, np.int32(colour))]
+        TWINS["zebra_lines"](launch_blocks(lines), (THREADS,), thomas)
+        arguments = (diag, *couplings, rhs, x, *sizes, np.int32(colour))
+        twin = [a.ravel().copy() if isinstance(a, np.ndarray) else a for a in arguments]
+        TWINS["zebra_lines_pcr"]((lines,), (block,), twin)
+        scale = np.abs(thomas[9]).max()
+        np.testing.assert_allclose(twin[8], thomas[9], rtol=1e-12, atol=1e-12 * scale)
+        if "zebra_lines_pcr" in getattr(cuda, "signatures", {}):  # the CUDA source
+            got = [a.ravel().copy() if isinstance(a, np.ndarray) else a for a in arguments]
+            cuda["zebra_lines_pcr"]((lines,), (block,), got, shared_mem=4 * block * 8)
+            np.testing.assert_allclose(got[8], twin[8], rtol=1e-12, atol=1e-12 * scale)
+        else:  # the CPU engine's Thomas sweep
+            got = [a.ravel().copy() if isinstance(a, np.ndarray) else a for a in (
+                inverse, scaled, *couplings, rhs, x, *sizes, np.int32(colour))]
+            cuda["zebra_lines"](launch_blocks(lines), (THREADS,), got)
+            np.testing.assert_allclose(got[9], twin[8], rtol=1e-12, atol=1e-12 * scale)
+        if empty_cells:  # on this colour's lines
+            on_colour = (np.indices(shape).sum(axis=0) - np.indices(shape)[axis]) % 2 == colour
+            solved = twin[8].reshape(x.shape)[1:-1, 1:-1, 1:-1]
+            assert np.all(solved[empty & on_colour] == 0.0) and np.any(empty & on_colour)
+
+
 @pytest.mark.parametrize("out_padded", [0, 1])
 def test_stencil_apply(cuda, out_padded):
     out = np.zeros(tuple(n + 2 for n in SHAPE)) if out_padded else np.zeros(SHAPE)

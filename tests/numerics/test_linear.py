@@ -411,13 +411,13 @@ def test_cuda_kernels_compile(tmp_path, dtype):
 
 
 @pytest.mark.gpu
-@pytest.mark.parametrize("shape", [(13, 7, 5), (16, 16, 16), (1, 9, 4)])
+@pytest.mark.parametrize("shape", [(13, 7, 5), (16, 16, 16), (1, 9, 4), (40, 3, 6)])
 @pytest.mark.parametrize("line_axes", [(), (0,), (1,), (2,), (0, 2)])
 def test_gpu_smoothers_match_numpy_twins(shape, line_axes):
     """Red-black point sweeps (rbgs_colour) and zebra line sweeps along each axis and two axes
-    (line_factor, zebra_lines: one thread per line in the cell layout) equal the host's
-    sub-lattice sweeps with LAPACK line solves to round-off (1e-12 relative) on random inputs,
-    forward and reversed."""
+    (lines of up to 8 cells: line_factor, zebra_lines, one thread per line; longer lines:
+    zebra_lines_pcr, a block per line) equal the host's sweeps (the Thomas recurrence) to
+    round-off (1e-12 relative) on random inputs, forward and reversed."""
     from solver.backend import CPU, get_backend
     from solver.numerics.linear import Level
 

@@ -21,9 +21,11 @@ Algorithm: cell-centred agglomeration multigrid on the structured grid
   every level.
 * **Smoother.** Red-black point Gauss-Seidel; on levels where cells couple much more strongly
   along one axis (thin layers, stretched cells) zebra line Gauss-Seidel along that axis (exact
-  tridiagonal line solves) with coarsening only across the lines, which is robust for any
-  aspect ratio along that axis. Pre-smoothing runs the colours forward, post-smoothing
-  backward, so the cycle is symmetric for symmetric operators.
+  tridiagonal line solves: the Thomas recurrence, on a GPU parallel cyclic reduction by a
+  thread block per line for lines of more than 8 cells) with coarsening only across the
+  lines, which is robust for any aspect ratio along that axis. Pre-smoothing runs the
+  colours forward, post-smoothing backward, so the cycle is symmetric for symmetric
+  operators.
 * **Cycle.** K-cycle by default (Notay & Vassilevski 2008): the coarse problem of an
   intermediate level is solved by two Krylov steps preconditioned by that level's cycle, which
   keeps the convergence factor from degrading with the number of levels, wherever the doubled

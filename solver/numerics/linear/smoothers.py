@@ -1,7 +1,7 @@
-"""Multigrid smoothers: red-black point Gauss-Seidel and zebra line Gauss-Seidel (Thomas
-factorisation along strongly coupled axes), each colour one call of a compiled kernel (CUDA on a
-GPU, Numba on the host: :func:`solver.numerics.host_kernels.compiled_kernels`), and the choice
-of line axes."""
+"""Multigrid smoothers: red-black point Gauss-Seidel and zebra line Gauss-Seidel (exact line
+solves along strongly coupled axes: the Thomas recurrence, or on a GPU cyclic reduction for
+long lines), each colour one call of a compiled kernel (CUDA on a GPU, Numba on the host:
+:func:`solver.numerics.host_kernels.compiled_kernels`), and the choice of line axes."""
 
 from __future__ import annotations
 
@@ -13,6 +13,12 @@ from solver.numerics.linear.coarsening import AXIS_PAIRS
 from solver.numerics.stencil import Stencil7, along_axis
 
 SHIFTS = tuple((axis, offset) for axis in range(3) for offset in (-1, 1))  # order of NEIGHBOURS
+
+# On a GPU, lines of more than SHORT_LINE cells (up to PARALLEL_LINE_LIMIT, the threads of a
+# block) are solved by a block of threads each (cyclic reduction: about log2 n dependent
+# steps), shorter ones by a thread each (the Thomas recurrence: 2 n - 1 steps)
+SHORT_LINE = 8
+PARALLEL_LINE_LIMIT = 1024
 
 
 def shifted(padded, shape, axis, offset):
@@ -48,38 +54,66 @@ class LineSmoother:
     colour at once); lines of one colour are checkerboarded in the other two axes. Robust
     where cells are thin across that axis (strong coupling).
 
-    One ``zebra_lines`` kernel call sweeps a colour (one thread per line on a GPU; on the host
-    the lines advance side by side), on the Thomas factors that one ``line_factor`` call
-    computes per operator.
+    One kernel call sweeps a colour. On the host (and on a GPU for lines of at most
+    :data:`SHORT_LINE` cells) ``zebra_lines``: the Thomas recurrence, one thread per line (on
+    the host the lines advance side by side), on the factors that one ``line_factor`` call
+    computes per operator. On a GPU for longer lines ``zebra_lines_pcr``: one block of threads
+    per line, parallel cyclic reduction in shared memory (the same solution to round-off, in
+    about log2 n dependent steps instead of 2 n, no factors kept).
     """
 
-    def __init__(self, level, axis: int):
+    def __init__(self, level, axis: int, parallel: bool | None = None):
+        """``parallel``: cyclic reduction (True, GPU only) or the Thomas recurrence (False);
+        by default cyclic reduction on a GPU for lines of more than :data:`SHORT_LINE`."""
         xp = level.xp
         self.axis = axis
         nx, ny, nz = level.shape
-        lines = nx * ny * nz // level.shape[axis]
-        inverse_pivot = xp.empty(level.shape, dtype=level.rhs.dtype)
-        plus_scaled = xp.empty_like(inverse_pivot)
+        n = self.length = level.shape[axis]
+        lines = nx * ny * nz // n
         sizes = (np.int64(lines), np.int32(nx), np.int32(ny), np.int32(nz), np.int32(axis))
         diag, *coefficients = level.operator
+        self.factor = None
+        if parallel is None:
+            parallel = xp is not np and SHORT_LINE < n <= PARALLEL_LINE_LIMIT
+        if parallel:
+            if xp is np or n > PARALLEL_LINE_LIMIT:
+                raise ValueError(f"cyclic reduction runs on a GPU, lines of up to "
+                                 f"{PARALLEL_LINE_LIMIT} cells ({n} on {xp.__name__})")
+            self.kernel = level.kernels["zebra_lines_pcr"]
+            self.grid, self.block = (lines,), (1 << (n - 1).bit_length(),)
+            self.arguments = (diag, *coefficients, level.rhs, level.x_padded, *sizes)
+            # dynamic shared memory: four rows' values per thread
+            self.options = {"shared_mem": 4 * self.block[0] * level.rhs.dtype.itemsize}
+            return
+        inverse_pivot = xp.empty(level.shape, dtype=level.rhs.dtype)
+        plus_scaled = xp.empty_like(inverse_pivot)
         self.factor = (level.kernels["line_factor"], launch_blocks(lines), (THREADS,),
                        (coefficients[2 * axis], diag, coefficients[2 * axis + 1],
                         inverse_pivot, plus_scaled, *sizes))
         self.kernel = level.kernels["zebra_lines"]
-        self.grid = launch_blocks(lines)
+        self.grid, self.block, self.options = launch_blocks(lines), (THREADS,), {}
         self.arguments = (inverse_pivot, plus_scaled, *coefficients, level.rhs,
                           level.x_padded, *sizes)
         self.refresh(level)
 
+    @property
+    def dependent_steps(self) -> int:
+        """Dependent steps of one colour's line solve (its critical path: the Thomas
+        recurrence's forward and backward passes, or the cyclic reduction's steps and the
+        final division), a latency the kernel's bytes do not show."""
+        n = self.length
+        return 2 * n - 1 if self.factor is not None else (n - 1).bit_length() + 1
+
     def refresh(self, level) -> None:
         """Factorise the lines of the level's operator again after its coefficients changed
-        in place (into the same arrays)."""
-        kernel, grid, block, arguments = self.factor
-        kernel(grid, block, arguments)
+        in place (into the same arrays; cyclic reduction reads the operator itself)."""
+        if self.factor is not None:
+            kernel, grid, block, arguments = self.factor
+            kernel(grid, block, arguments)
 
     def sweep(self, colour: int) -> None:
         """Solve the lines of ``colour`` (the parity of their indices across the axis)."""
-        self.kernel(self.grid, (THREADS,), (*self.arguments, np.int32(colour)))
+        self.kernel(self.grid, self.block, (*self.arguments, np.int32(colour)), **self.options)
 
 
 def strong_line_axes(stencil: Stencil7, ratio: float, fraction: float) -> tuple[int, ...]:

@@ -2,9 +2,10 @@
 // by solver/numerics/cuda.py).
 //
 // The including code prepends a typedef that makes `real` double (or float), so the precision
-// follows the grid's dtype. Each kernel has a NumPy twin in solver/numerics/linear/smoothers.py
-// that runs the same arithmetic (PointSmoother sub-lattice sweeps; thomas_factors and
-// thomas_solve, the Thomas recurrence, vectorised over the lines of LineSmoother).
+// follows the grid's dtype. Each kernel has a NumPy twin in tests/gpu_twins.py that runs the
+// same arithmetic with array operations (the Thomas recurrence and cyclic reduction
+// vectorised over the lines) and a Numba loop in solver/numerics/host_kernels.py
+// (zebra_lines_pcr excepted: the host runs zebra_lines).
 //
 // Layout: cell arrays are C-ordered (nx, ny, nz); the unknown x carries one halo cell on every
 // side, shape (nx + 2, ny + 2, nz + 2), and its halo holds zeros.
@@ -160,6 +161,91 @@ extern "C" __global__ void zebra_lines(
         const long long c = l.cell + m * l.step;
         const long long p = l.padded + m * l.padded_step;
         x[p] += plus_scaled[c] * x[p + l.padded_step];
+    }
+}
+
+// The same zebra colour for longer lines (up to 1,024 cells), one thread block per line (grid:
+// every line, the lines of the other colour return at once; block: a power of two of at least
+// the line's cells; dynamic shared memory: four values of `real` per thread) solving its
+// tridiagonal system by parallel cyclic reduction (Hockney 1965; Zhang, Cohen & Owens 2010):
+// ceil(log2 n) steps, each combining every row with the rows `stride` above and below, so that
+// after the last one each row holds one unknown. The one-thread-per-line Thomas recurrence
+// takes 2 n - 1 dependent steps of global-memory latency; this kernel ceil(log2 n) of
+// shared-memory latency, without the Thomas factors. A row with a zero diagonal (an empty
+// aggregate) is the identity row x = 0, as its zero inverse pivot makes it in zebra_lines;
+// the lines are diagonally dominant (no pivoting).
+extern "C" __global__ void zebra_lines_pcr(
+    const real* __restrict__ diag,
+    const real* __restrict__ x_minus, const real* __restrict__ x_plus,
+    const real* __restrict__ y_minus, const real* __restrict__ y_plus,
+    const real* __restrict__ z_minus, const real* __restrict__ z_plus,
+    const real* __restrict__ rhs, real* __restrict__ x, const long long lines,
+    const int nx, const int ny, const int nz, const int axis, const int colour)
+{
+    // row m: lower[m] x_(m-1) + centre[m] x_m + upper[m] x_(m+1) = value[m]
+    extern __shared__ real rows[];
+    real* lower = rows;
+    real* centre = rows + blockDim.x;
+    real* upper = rows + 2 * blockDim.x;
+    real* value = rows + 3 * blockDim.x;
+    const Line l = line_of((long long)blockIdx.x, nx, ny, nz, axis);
+    if ((long long)blockIdx.x >= lines || l.colour != colour) {
+        return;  // the whole block: no thread reaches a barrier
+    }
+    const int m = threadIdx.x;
+    const long long py = nz + 2, px = (long long)(ny + 2) * (nz + 2);
+    const real* minus = axis == 0 ? x_minus : (axis == 1 ? y_minus : z_minus);
+    const real* plus = axis == 0 ? x_plus : (axis == 1 ? y_plus : z_plus);
+    if (m < l.n) {
+        const long long c = l.cell + m * l.step;
+        const long long p = l.padded + m * l.padded_step;
+        real acc = rhs[c];
+        if (axis != 0) {
+            acc += x_minus[c] * x[p - px] + x_plus[c] * x[p + px];
+        }
+        if (axis != 1) {
+            acc += y_minus[c] * x[p - py] + y_plus[c] * x[p + py];
+        }
+        if (axis != 2) {
+            acc += z_minus[c] * x[p - 1] + z_plus[c] * x[p + 1];
+        }
+        const bool empty = diag[c] == (real)0;
+        lower[m] = m > 0 && !empty ? -minus[c] : (real)0;
+        upper[m] = m < l.n - 1 && !empty ? -plus[c] : (real)0;
+        centre[m] = empty ? (real)1 : diag[c];
+        value[m] = empty ? (real)0 : acc;
+    }
+    __syncthreads();
+    for (int stride = 1; stride < l.n; stride *= 2) {
+        real a = 0, b = 1, u = 0, v = 0;
+        if (m < l.n) {
+            // eliminate x_(m-stride) with row m-stride and x_(m+stride) with row m+stride
+            const real below = m >= stride ? -lower[m] / centre[m - stride] : (real)0;
+            const real above = m + stride < l.n ? -upper[m] / centre[m + stride] : (real)0;
+            a = m >= stride ? below * lower[m - stride] : (real)0;
+            u = m + stride < l.n ? above * upper[m + stride] : (real)0;
+            b = centre[m];
+            v = value[m];
+            if (m >= stride) {
+                b += below * upper[m - stride];
+                v += below * value[m - stride];
+            }
+            if (m + stride < l.n) {
+                b += above * lower[m + stride];
+                v += above * value[m + stride];
+            }
+        }
+        __syncthreads();
+        if (m < l.n) {
+            lower[m] = a;
+            centre[m] = b;
+            upper[m] = u;
+            value[m] = v;
+        }
+        __syncthreads();
+    }
+    if (m < l.n) {
+        x[l.padded + m * l.padded_step] = value[m] / centre[m];
     }
 }
 
