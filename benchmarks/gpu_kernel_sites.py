@@ -2,9 +2,11 @@
 whole run of an example plate (host launches, and the kernels inside captured CUDA graphs at
 each replay), attributed to the source lines that issue them and to the part of the run.
 
-The parts: ``flow_iterations`` (inside ``FlowSolver.iterate``), ``pressure_drop_monitor``
-(``FlowSolver.pressure_drop``, read after every iteration) and ``other`` (the energy solves,
-the hierarchies' set-ups, properties and output).
+The parts: ``flow_iterations`` (inside ``FlowSolver.iterate``, which also gathers the
+pressure-drop monitor's layers), ``pressure_drop_monitor`` (``FlowSolver.pressure_drop`` and
+``monitored_pressure_drop``: the monitor after every iteration, the current state's pressure
+drop at pass boundaries and for the results) and ``other`` (the energy solves, the
+hierarchies' set-ups, properties and output).
 
 Also the line smoothers' dependent steps (``line_solve_dependent_steps``: per colour sweep the
 critical path of its line solves, 2 n - 1 for the Thomas recurrence on lines of n cells, about
@@ -102,8 +104,9 @@ def count(case_file: str, top: int) -> dict:
     smoothers.LineSmoother.sweep = counted_sweep
     smoothers.LineSmoother.refresh = counted_refresh
     simplec.FlowSolver.iterate = within("flow_iterations", simplec.FlowSolver.iterate)
-    simplec.FlowSolver.pressure_drop = within("pressure_drop_monitor",
-                                              simplec.FlowSolver.pressure_drop)
+    for name in ("pressure_drop", "monitored_pressure_drop"):
+        setattr(simplec.FlowSolver, name, within("pressure_drop_monitor",
+                                                 getattr(simplec.FlowSolver, name)))
     case = load_case(ROOT / case_file)
     case = case.model_copy(update={"output": case.output.model_copy(
         update={"write_images": False})})

@@ -7,7 +7,10 @@ Each case runs as ``coolsim`` would run it on the GPU backend (images off), thro
 (``tests/gpu_twins.py``); the per-iteration figures are those of
 ``FlowSolver.iterate`` (host operations: launches, captured-graph launches counted once) and,
 per call, those of the pressure-drop monitor read after every iteration
-(``FlowSolver.pressure_drop``); the totals are those of the whole run (flow and energy). The
+(``FlowSolver.monitored_pressure_drop``, whose layers reach the host with the iteration's
+residuals) and of the current state's pressure drop read at pass boundaries and for the
+results (``FlowSolver.pressure_drop``, a transfer of its own); the totals are those of the
+whole run (flow and energy). The
 modelled times assume 5, 8 and 12 us of host time per operation and an H200-class device
 (3 TB/s, 2 us per kernel): read them as a range, not a prediction (the stand-in's README says
 what the model leaves out).
@@ -45,6 +48,7 @@ CASES = {"unit_cell": "cases/coldplate_unit_cell.toml",
          "pin_fin": "cases/coldplate_pinfin.toml"}
 ITERATE = "solver.models.flow.simplec.FlowSolver.iterate"
 PRESSURE_DROP = "solver.models.flow.simplec.FlowSolver.pressure_drop"
+MONITORED = "solver.models.flow.simplec.FlowSolver.monitored_pressure_drop"
 STEP = "solver.models.energy.transient.TransientEnergy.step"
 MONITOR = "solver.models.coldplate.transient.PlateTransient.monitor"
 
@@ -57,7 +61,7 @@ def measure(case: str, fakecupy: Path, max_iterations: int | None) -> dict:
         report = Path(scratch) / "report.json"
         command = [sys.executable, str(fakecupy / "fakecupy_report.py"), "--twins",
                    str(ROOT / "tests" / "gpu_twins.py"), "--per-iteration", ITERATE,
-                   "--per-iteration", PRESSURE_DROP, "--json",
+                   "--per-iteration", PRESSURE_DROP, "--per-iteration", MONITORED, "--json",
                    str(report), "--top", "0", "--", str(fakecupy / "run_case.py"),
                    str(ROOT / CASES[case])]
         if max_iterations:
@@ -91,12 +95,14 @@ def measure(case: str, fakecupy: Path, max_iterations: int | None) -> dict:
             "allocations": per_call["alloc"]["mean"],
             "modelled_ms": {us: per_call[f"modelled_ms_at_{us}us"]["mean"]
                             for us in (5, 8, 12)}},
-        # the pressure-drop monitor, read after every iteration (outside FlowSolver.iterate)
-        "pressure_drop_monitor": {
-            "calls": data["per_iteration"][PRESSURE_DROP]["calls"],
-            **{key: _per_call(data, PRESSURE_DROP, name) for key, name in (
-                ("host_launches", "launches"), ("graph_launches", "graph"),
-                ("syncs", "sync"))}},
+        # the pressure-drop monitor, read after every iteration (outside FlowSolver.iterate),
+        # and the current state's pressure drop (pass boundaries, results)
+        **{key: {"calls": data["per_iteration"][name]["calls"],
+                 **{figure: _per_call(data, name, count) for figure, count in (
+                     ("host_launches", "launches"), ("graph_launches", "graph"),
+                     ("syncs", "sync"))}}
+           for key, name in (("pressure_drop_monitor", MONITORED),
+                             ("pressure_drop_reads", PRESSURE_DROP))},
         "run": {
             "host_launches": launches["total"], "graph_launches": launches["graph_launches"],
             "kernels_in_graphs": launches["kernels_in_graph_launches"],

@@ -1,8 +1,9 @@
 """Pressures on the inlets and outlets of a flow: the area-weighted static pressure (the inlet
 face value extrapolated from the first two cells), the flow-weighted total pressure and the
-first cells' pressure. This runs every outer iteration (the pressure-drop monitor): the cell
-and face layers it reads are gathered on the device into one kept buffer (a captured stage on
-a GPU) and brought to the host in one transfer."""
+first cells' pressure. The pressure-drop monitor reads them every outer iteration: the cell
+and face layers they need are gathered on the device into a kept buffer (the tail of the
+solver's monitors, so that they reach the host with the iteration's residuals, in the same
+transfer) or, for the current state, gathered and brought to the host on their own."""
 
 from __future__ import annotations
 
@@ -15,8 +16,9 @@ from solver.models.flow.staggered import along_axis
 class PatchLayers:
     """The layers next to a flow's openings that :func:`patch_pressures` reads: the fluid mask
     and pressure of the first two cells, the face mass flux and the cell layer's face
-    velocities across the opening, copied by :meth:`gather` into one device buffer and
-    brought to the host by :meth:`to_host` (one transfer)."""
+    velocities across the opening, copied by :meth:`gather` into one device buffer
+    (:meth:`bind`, ``size`` values) and brought to the host by :meth:`to_host` (one transfer)
+    or unpacked from a host copy by :meth:`unpack`."""
 
     def __init__(self, solver):
         self.solver = solver
@@ -33,14 +35,27 @@ class PatchLayers:
             requests.append(("flux", axis, face, axis))
             requests += [("velocity", d, inner, axis) for d in range(3) if d != axis]
         self.requests = list(dict.fromkeys(requests))
-        shapes = [self._source(request).shape for request in self.requests]
-        sizes = [int(np.prod(shape)) for shape in shapes]
-        self.buffer = solver.xp.zeros(sum(sizes), dtype=solver.dtype)
-        offsets = np.concatenate([[0], np.cumsum(sizes)])
-        self.views = [self.buffer[offsets[k]:offsets[k + 1]].reshape(shape)
-                      for k, shape in enumerate(shapes)]
+        shapes = [self._shape(request) for request in self.requests]
+        offsets = np.concatenate([[0], np.cumsum([int(np.prod(s)) for s in shapes])]).astype(int)
+        self.size = int(offsets[-1])
         self._slices = [(int(offsets[k]), int(offsets[k + 1]), shape)
                         for k, shape in enumerate(shapes)]
+        self.buffer = self.views = None
+
+    def _shape(self, request) -> tuple:
+        """The shape of ``request``'s layer: the grid's (one more along the axis of a face
+        field) without the opening's axis."""
+        name, d, _, axis = request
+        shape = list(self.solver.grid.shape)
+        if name in ("flux", "velocity"):
+            shape[d] += 1
+        del shape[axis]
+        return tuple(shape)
+
+    def bind(self, buffer) -> None:
+        """Gather into ``buffer`` (a 1-D device array of ``size`` values)."""
+        self.buffer = buffer
+        self.views = [buffer[start:stop].reshape(shape) for start, stop, shape in self._slices]
 
     def _source(self, request):
         """The device layer of ``request`` (a view of the solver's array)."""
@@ -52,13 +67,17 @@ class PatchLayers:
         return array[along_axis(axis, index)]
 
     def gather(self) -> None:
-        """Copy every layer into the buffer (launches only: a captured stage on a GPU)."""
+        """Copy every layer into the buffer (launches only: part of a captured stage on a
+        GPU)."""
         for request, view in zip(self.requests, self.views, strict=True):
             self.solver.xp.copyto(view, self._source(request))
 
     def to_host(self) -> dict:
         """The gathered layers on the host, by request (one transfer)."""
-        host = self.solver.grid.backend.to_host(self.buffer)
+        return self.unpack(self.solver.grid.backend.to_host(self.buffer))
+
+    def unpack(self, host) -> dict:
+        """The layers in ``host`` (a host copy of the buffer), by request."""
         return {request: host[start:stop].reshape(shape)
                 for request, (start, stop, shape) in zip(self.requests, self._slices,
                                                          strict=True)}

@@ -41,6 +41,7 @@ from solver.numerics.linear.settings import CarriedValues, LinearSolve
 from solver.numerics.stencil import Stencil7
 
 DRIFT_SLOTS = 10  # where the d drifts and the squared continuity residual start in the monitors
+LAYER_SLOTS = DRIFT_SLOTS + 7  # where the pressure-drop monitor's layers start in the monitors
 
 
 def _drifted(drift) -> bool:
@@ -129,10 +130,15 @@ class FlowSolver(FlowChanges, FlowRestart):
         self._density_area = [self.density * comp.area for comp in self.components]
         # device scalars written in place: face speeds, and the monitors sent to the host (the
         # pressure solve's two norms, continuity, per component momentum norm and scale, the speed
-        # scale) and the d drifts with the squared continuity residual
-        self._speeds, self._monitors = (xp.zeros(n, self.dtype) for n in (3, DRIFT_SLOTS + 7))
+        # scale), the d drifts with the squared continuity residual, and the layers next to the
+        # openings that the pressure-drop monitor reads (gathered as an iteration starts)
+        self._patch_layers = PatchLayers(self)
+        self._speeds = xp.zeros(3, self.dtype)
+        self._monitors = xp.zeros(LAYER_SLOTS + self._patch_layers.size, self.dtype)
         self._velocity_scale = self._monitors[9, ...]
-        self._drift = self._monitors[DRIFT_SLOTS:]
+        self._drift = self._monitors[DRIFT_SLOTS:LAYER_SLOTS]
+        self._patch_layers.bind(self._monitors[LAYER_SLOTS:])
+        self._entering_layers = None  # host copy of the layers the last iteration started from
         self._p_corr_padded = xp.zeros(tuple(n + 2 for n in self.grid.shape), self.dtype)
         self._imbalance = xp.zeros(self.grid.shape, self.dtype)  # continuity residual [kg/s]
         self._p_corr_solved = xp.zeros(self.grid.shape, self.dtype)  # an iteration's p' [Pa]
@@ -142,7 +148,6 @@ class FlowSolver(FlowChanges, FlowRestart):
         self._pressure_scratch = (xp.zeros(self.grid.shape, self.dtype),
                                   xp.zeros((), self.dtype))
         self._graphed_hierarchy = None  # the hierarchy the operator update was captured for
-        self._patch_layers = None  # the layers the pressure-drop monitor reads
         # the stages of an iteration as CUDA graphs on a GPU (FlowSettings.cuda_graph)
         self._stages = GraphedStages(xp, self.settings.cuda_graph)
         self.velocity = [comp.fixed.copy() for comp in self.components]
@@ -545,8 +550,10 @@ class FlowSolver(FlowChanges, FlowRestart):
         """The momentum half of an outer iteration: assemble, relax and sweep the momentum
         equations, the new mass fluxes, the d drifts and the continuity residual (into
         ``_imbalance``) with its square sum. Nothing in it allocates or waits for the device:
-        on a GPU it runs as one CUDA graph (:class:`GraphedStages`)."""
+        on a GPU it runs as one CUDA graph (:class:`GraphedStages`). It starts by gathering the
+        pressure-drop monitor's layers of the state it starts from."""
         xp = self.xp
+        self._patch_layers.gather()
         self._speed_scale()
         for comp in self.components:
             self._assemble_momentum(comp)
@@ -581,6 +588,7 @@ class FlowSolver(FlowChanges, FlowRestart):
         pressure, carry = self._pressure_correction(rebuild)
         self._stages.run("correction", self._correct)
         values = carry.host
+        self._entering_layers = self._patch_layers.unpack(np.array(values[LAYER_SLOTS:]))
         continuity = float(values[2]) / self._reference()
         # each momentum norm over sum |a_P| U_ref (one velocity scale for all components)
         scales = [float(scale) * float(values[9]) for scale in values[4:9:2]]
@@ -678,7 +686,7 @@ class FlowSolver(FlowChanges, FlowRestart):
                                       self.solution(False, time.perf_counter() - start))
             minimum = min(minimum, residuals.largest)
             if progress is not None:
-                drop = self.pressure_drop()
+                drop = self.monitored_pressure_drop()
                 monitors = {"dp_Pa": drop["static"]} if drop else None
                 progress.update(residuals.iteration, residuals.as_dict(), monitors)
             stop = callback(residuals, self) if callback is not None else False
@@ -729,7 +737,8 @@ class FlowSolver(FlowChanges, FlowRestart):
                             self.mass_balance_error(), seconds, self.settings, self.cycles)
 
     def pressure_drop(self) -> dict:
-        """Inlet-to-outlet pressure drop [Pa]: static (area-weighted) and total (flow-weighted).
+        """Inlet-to-outlet pressure drop [Pa] of the current state: static (area-weighted) and
+        total (flow-weighted); one transfer of the layers next to the openings.
 
         ``"static"`` extrapolates the inlet pressure linearly from the first two cells to the
         face; ``"static_inlet_cells"`` takes the first cells' pressure instead (the value of
@@ -737,10 +746,19 @@ class FlowSolver(FlowChanges, FlowRestart):
         ``"total"`` adds the dynamic pressure, flow-weighted. ``"mass_flow"`` [kg/s] is the
         inflow. Returns an empty dict when the domain has no inlet or no outlet.
         """
-        if self._patch_layers is None:
-            self._patch_layers = PatchLayers(self)
         self._stages.run("patch_layers", self._patch_layers.gather)
-        layers = self._patch_layers.to_host()
+        return self._pressure_drop_from(self._patch_layers.to_host())
+
+    def monitored_pressure_drop(self) -> dict:
+        """:meth:`pressure_drop` of the state the last iteration started from, which its
+        residuals describe too, from the layers that reached the host with them (no transfer
+        of its own: the monitor of every iteration); of the current state before the first
+        iteration."""
+        if self._entering_layers is None:
+            return self.pressure_drop()
+        return self._pressure_drop_from(self._entering_layers)
+
+    def _pressure_drop_from(self, layers: dict) -> dict:
         inlet = patch_pressures(self, INLET, layers)
         outlet = patch_pressures(self, OUTLET, layers)
         if inlet is None or outlet is None:
