@@ -10,15 +10,15 @@ from __future__ import annotations
 import numpy as np
 
 from solver.boundaries.flow import INLET, OUTLET
-from solver.models.flow.staggered import along_axis
 
 
 class PatchLayers:
     """The layers next to a flow's openings that :func:`patch_pressures` reads: the fluid mask
     and pressure of the first two cells, the face mass flux and the cell layer's face
     velocities across the opening, copied by :meth:`gather` into one device buffer
-    (:meth:`bind`, ``size`` values) and brought to the host by :meth:`to_host` (one transfer)
-    or unpacked from a host copy by :meth:`unpack`."""
+    (:meth:`bind`, ``size`` values; one gathering pass per field read, whatever the number of
+    openings and layers) and brought to the host by :meth:`to_host` (one transfer) or
+    unpacked from a host copy by :meth:`unpack`."""
 
     def __init__(self, solver):
         self.solver = solver
@@ -34,13 +34,40 @@ class PatchLayers:
                          for name in ("fluid", "pressure")]
             requests.append(("flux", axis, face, axis))
             requests += [("velocity", d, inner, axis) for d in range(3) if d != axis]
-        self.requests = list(dict.fromkeys(requests))
+        # the layers of each field next to each other in the buffer
+        self.requests = sorted(dict.fromkeys(requests), key=self._field)
         shapes = [self._shape(request) for request in self.requests]
         offsets = np.concatenate([[0], np.cumsum([int(np.prod(s)) for s in shapes])]).astype(int)
         self.size = int(offsets[-1])
         self._slices = [(int(offsets[k]), int(offsets[k + 1]), shape)
                         for k, shape in enumerate(shapes)]
-        self.buffer = self.views = None
+        # per field: its part of the buffer and the flat positions of its layers' values
+        fields = {}
+        for request, (start, stop, _) in zip(self.requests, self._slices, strict=True):
+            part = fields.setdefault(self._field(request), [start, stop, []])
+            part[1] = stop
+            part[2].append(self._positions(request))
+        xp = solver.xp
+        self._fields = [(field, start, stop, xp.asarray(np.concatenate(positions)))
+                        for field, (start, stop, positions) in fields.items()]
+        self.buffer = None
+
+    @staticmethod
+    def _field(request) -> tuple:
+        """The field a request reads: ``(name, component)``."""
+        name, d, _, _ = request
+        return (name, -1 if d is None else d)
+
+    def _positions(self, request) -> np.ndarray:
+        """Flat (C-order) positions of ``request``'s layer in its field."""
+        name, d, index, axis = request
+        shape = list(self.solver.grid.shape)
+        if name in ("flux", "velocity"):
+            shape[d] += 1
+        ranges = [np.arange(n) for n in shape]
+        ranges[axis] = np.array([index])
+        layer = np.meshgrid(*ranges, indexing="ij")
+        return np.ravel_multi_index(layer, shape).ravel()
 
     def _shape(self, request) -> tuple:
         """The shape of ``request``'s layer: the grid's (one more along the axis of a face
@@ -55,22 +82,20 @@ class PatchLayers:
     def bind(self, buffer) -> None:
         """Gather into ``buffer`` (a 1-D device array of ``size`` values)."""
         self.buffer = buffer
-        self.views = [buffer[start:stop].reshape(shape) for start, stop, shape in self._slices]
 
-    def _source(self, request):
-        """The device layer of ``request`` (a view of the solver's array)."""
-        name, d, index, axis = request
+    def _source(self, field):
+        """The solver's (contiguous) array of ``field``."""
+        name, d = field
         solver = self.solver
-        array = {"fluid": solver.fluid_f, "pressure": solver.pressure,
-                 "flux": None if d is None else solver.mass_flux[d],
-                 "velocity": None if d is None else solver.velocity[d]}[name]
-        return array[along_axis(axis, index)]
+        return {"fluid": solver.fluid_f, "pressure": solver.pressure,
+                "flux": solver.mass_flux[d] if d >= 0 else None,
+                "velocity": solver.velocity[d] if d >= 0 else None}[name]
 
     def gather(self) -> None:
-        """Copy every layer into the buffer (launches only: part of a captured stage on a
-        GPU)."""
-        for request, view in zip(self.requests, self.views, strict=True):
-            self.solver.xp.copyto(view, self._source(request))
+        """Copy every layer into the buffer, one ``take`` per field (launches only: part of a
+        captured stage on a GPU)."""
+        for field, start, stop, positions in self._fields:
+            self.solver.xp.take(self._source(field), positions, out=self.buffer[start:stop])
 
     def to_host(self) -> dict:
         """The gathered layers on the host, by request (one transfer)."""
