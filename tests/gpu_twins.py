@@ -83,6 +83,18 @@ def line_factor(grid, block, args):
                          for a in (minus, diag, plus, inverse, plus_scaled)))
 
 
+def _line_right_sides(coefficients, rhs, interior, shape, axis, colour):
+    """The right-hand sides of the lines of ``colour`` along ``axis`` (rhs plus the couplings to
+    the off-line neighbours, the operator without diagonal and on-line couplings), line index
+    last, and the mask of those lines among all."""
+    off_line = {name: (c if name[0] != "xyz"[axis] else np.zeros(shape))
+                for name, c in zip(NEIGHBOURS, coefficients, strict=True)}
+    acc = _cells(rhs, shape) - _apply(Stencil7(diag=np.zeros(shape), **off_line), interior)
+    others = [n for a, n in enumerate(shape) if a != axis]
+    selected = (np.add.outer(np.arange(others[0]), np.arange(others[1])) % 2) == int(colour)
+    return _line_layout(acc, axis)[selected], selected
+
+
 def zebra_lines(grid, block, args):
     """Twin of ``zebra_lines`` (kernels/smoothers.cu): the lines of one colour along ``axis``
     solved with the off-line neighbours of the other colour."""
@@ -91,13 +103,7 @@ def zebra_lines(grid, block, args):
     _covers(grid, block, int(lines))
     interior = _interior(x, shape)
     coefficients = [_cells(c, shape) for c in coefficients]
-    # off-line neighbour terms: the operator without diagonal and on-line couplings
-    off_line = {name: (c if name[0] != "xyz"[axis] else np.zeros(shape))
-                for name, c in zip(NEIGHBOURS, coefficients, strict=True)}
-    acc = _cells(rhs, shape) - _apply(Stencil7(diag=np.zeros(shape), **off_line), interior)
-    others = [n for a, n in enumerate(shape) if a != axis]
-    selected = (np.add.outer(np.arange(others[0]), np.arange(others[1])) % 2) == int(colour)
-    work = _line_layout(acc, axis)[selected]
+    work, selected = _line_right_sides(coefficients, rhs, interior, shape, axis, colour)
     thomas_solve(_line_layout(coefficients[2 * axis], axis)[selected],
                  _line_layout(_cells(inverse, shape), axis)[selected],
                  _line_layout(_cells(plus_scaled, shape), axis)[selected], work)
@@ -140,17 +146,13 @@ def zebra_lines_pcr(grid, block, args):
     interior = _interior(x, shape)
     diag = _cells(diag, shape)
     coefficients = [_cells(c, shape) for c in coefficients]
-    off_line = {name: (c if name[0] != "xyz"[axis] else np.zeros(shape))
-                for name, c in zip(NEIGHBOURS, coefficients, strict=True)}
-    acc = _cells(rhs, shape) - _apply(Stencil7(diag=np.zeros(shape), **off_line), interior)
-    others = [n for a, n in enumerate(shape) if a != axis]
-    selected = (np.add.outer(np.arange(others[0]), np.arange(others[1])) % 2) == int(colour)
+    acc, selected = _line_right_sides(coefficients, rhs, interior, shape, axis, colour)
     centre = _line_layout(diag, axis)[selected]
     empty = centre == 0.0
     lower = np.where(empty, 0.0, -_line_layout(coefficients[2 * axis], axis)[selected])
     upper = np.where(empty, 0.0, -_line_layout(coefficients[2 * axis + 1], axis)[selected])
     lower[..., 0] = upper[..., -1] = 0.0
-    value = np.where(empty, 0.0, _line_layout(acc, axis)[selected])
+    value = np.where(empty, 0.0, acc)
     _line_layout(interior, axis)[selected] = cyclic_reduction(
         lower, np.where(empty, 1.0, centre), upper, value)
 

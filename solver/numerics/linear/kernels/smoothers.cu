@@ -119,6 +119,29 @@ extern "C" __global__ void line_factor(
     }
 }
 
+// The right-hand side of cell c (padded position p) on its line along `axis`: rhs plus the
+// couplings to the off-line neighbours (the other colour, not written by the sweep).
+__device__ __forceinline__ real line_right_side(
+    const real* __restrict__ x_minus, const real* __restrict__ x_plus,
+    const real* __restrict__ y_minus, const real* __restrict__ y_plus,
+    const real* __restrict__ z_minus, const real* __restrict__ z_plus,
+    const real* __restrict__ rhs, const real* __restrict__ x, const long long c,
+    const long long p, const int ny, const int nz, const int axis)
+{
+    const long long py = nz + 2, px = (long long)(ny + 2) * (nz + 2);
+    real acc = rhs[c];
+    if (axis != 0) {
+        acc += x_minus[c] * x[p - px] + x_plus[c] * x[p + px];
+    }
+    if (axis != 1) {
+        acc += y_minus[c] * x[p - py] + y_plus[c] * x[p + py];
+    }
+    if (axis != 2) {
+        acc += z_minus[c] * x[p - 1] + z_plus[c] * x[p + 1];
+    }
+    return acc;
+}
+
 extern "C" __global__ void zebra_lines(
     const real* __restrict__ inverse_pivot, const real* __restrict__ plus_scaled,
     const real* __restrict__ x_minus, const real* __restrict__ x_plus,
@@ -135,24 +158,15 @@ extern "C" __global__ void zebra_lines(
     if (l.colour != colour) {
         return;
     }
-    const long long py = nz + 2, px = (long long)(ny + 2) * (nz + 2);
     const real* minus = axis == 0 ? x_minus : (axis == 1 ? y_minus : z_minus);
-    // forward elimination: right-hand side with the off-line neighbours (the other colour,
-    // not written by this launch), the line's own solution kept in x as it is produced
+    // forward elimination with the off-line neighbours, the line's own solution kept in x as
+    // it is produced
     real previous = 0;
     for (int m = 0; m < l.n; ++m) {
         const long long c = l.cell + m * l.step;
         const long long p = l.padded + m * l.padded_step;
-        real acc = rhs[c];
-        if (axis != 0) {
-            acc += x_minus[c] * x[p - px] + x_plus[c] * x[p + px];
-        }
-        if (axis != 1) {
-            acc += y_minus[c] * x[p - py] + y_plus[c] * x[p + py];
-        }
-        if (axis != 2) {
-            acc += z_minus[c] * x[p - 1] + z_plus[c] * x[p + 1];
-        }
+        const real acc = line_right_side(x_minus, x_plus, y_minus, y_plus, z_minus, z_plus,
+                                         rhs, x, c, p, ny, nz, axis);
         previous = (acc + minus[c] * previous) * inverse_pivot[c];
         x[p] = previous;
     }
@@ -193,22 +207,13 @@ extern "C" __global__ void zebra_lines_pcr(
         return;  // the whole block: no thread reaches a barrier
     }
     const int m = threadIdx.x;
-    const long long py = nz + 2, px = (long long)(ny + 2) * (nz + 2);
     const real* minus = axis == 0 ? x_minus : (axis == 1 ? y_minus : z_minus);
     const real* plus = axis == 0 ? x_plus : (axis == 1 ? y_plus : z_plus);
     if (m < l.n) {
         const long long c = l.cell + m * l.step;
-        const long long p = l.padded + m * l.padded_step;
-        real acc = rhs[c];
-        if (axis != 0) {
-            acc += x_minus[c] * x[p - px] + x_plus[c] * x[p + px];
-        }
-        if (axis != 1) {
-            acc += y_minus[c] * x[p - py] + y_plus[c] * x[p + py];
-        }
-        if (axis != 2) {
-            acc += z_minus[c] * x[p - 1] + z_plus[c] * x[p + 1];
-        }
+        const real acc = line_right_side(x_minus, x_plus, y_minus, y_plus, z_minus, z_plus,
+                                         rhs, x, c, l.padded + m * l.padded_step, ny, nz,
+                                         axis);
         const bool empty = diag[c] == (real)0;
         lower[m] = m > 0 && !empty ? -minus[c] : (real)0;
         upper[m] = m < l.n - 1 && !empty ? -plus[c] : (real)0;
