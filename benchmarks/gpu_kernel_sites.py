@@ -6,17 +6,17 @@ The parts: ``flow_iterations`` (inside ``FlowSolver.iterate``, which also gather
 pressure-drop monitor's layers), ``pressure_drop_monitor`` (``FlowSolver.pressure_drop`` and
 ``monitored_pressure_drop``: the monitor after every iteration, the current state's pressure
 drop at pass boundaries and for the results) and ``other`` (the energy solves, the
-hierarchies' set-ups, properties and output).
+hierarchies' set-ups, properties and output). A kernel captured into a graph is counted at
+every launch of that graph, under the line that issued it during the capture, so the figures
+say which loops to fuse next; ``benchmarks/gpu_launches.py`` gives the per-iteration host
+operations, synchronisations and the modelled times of the same run.
 
 Also the line smoothers' dependent steps (``line_solve_dependent_steps``: per colour sweep the
 critical path of its line solves, 2 n - 1 for the Thomas recurrence on lines of n cells, about
 log2 n for cyclic reduction, and n per Thomas factorisation), the latency that the stand-in's
 model (2 us + bytes / bandwidth per kernel) does not see; ``line_solve_latency_s`` prices it
 at 0.1 us per step (a round trip to the GPU's L2 cache, about 200 cycles: an estimate only a
-GPU can check). A kernel captured into a graph is counted
-at every launch of that graph, under the line that issued it during the capture, so the
-figures say which loops to fuse next; ``benchmarks/gpu_launches.py`` gives the per-iteration
-host operations, synchronisations and the modelled times of the same run.
+GPU can check).
 
 Run: ``.venv/bin/python benchmarks/gpu_kernel_sites.py [--case channels|unit_cell|pin_fin]
 [--top 25] [--fakecupy ../shared/tools/fakecupy]``; it re-runs itself on the stand-in and
