@@ -410,6 +410,27 @@ def test_cuda_kernels_compile(tmp_path, dtype):
     assert all(f".entry {name}(" in ptx for name in KERNEL_NAMES)
 
 
+def test_line_smoother_kernel_choice(backend):
+    """A GPU solves lines of more than SHORT_LINE (8) cells by cyclic reduction, a thread block
+    per line of a power of two of threads (ceil(log2 n) + 1 dependent steps: 7 for 40 cells),
+    shorter ones by the Thomas recurrence (2 n - 1: 11 for 6 cells), as the CPU solves every
+    line; the host refuses cyclic reduction, and so does a GPU beyond 1,024 cells."""
+    from solver.numerics.linear import Level
+    from solver.numerics.linear.smoothers import LineSmoother
+
+    level = Level(_on(backend, _random_spd((40, 3, 6), seed=3)), line_axes=(0, 2))
+    long, short = level.smoothers
+    gpu = backend.xp is not np
+    assert (long.factor is None, long.dependent_steps) == ((True, 7) if gpu else (False, 79))
+    assert (short.factor is None, short.dependent_steps) == (False, 11)
+    if gpu:
+        assert long.block == (64,) and long.grid == (18,)
+        assert long.options == {"shared_mem": 4 * 64 * 8}
+        level = Level(_on(backend, _random_spd((1030, 1, 2), seed=4)), line_axes=())
+    with pytest.raises(ValueError, match="cyclic reduction"):
+        LineSmoother(level, 0, parallel=True)
+
+
 @pytest.mark.gpu
 @pytest.mark.parametrize("shape", [(13, 7, 5), (16, 16, 16), (1, 9, 4), (40, 3, 6)])
 @pytest.mark.parametrize("line_axes", [(), (0,), (1,), (2,), (0, 2)])
