@@ -58,26 +58,25 @@ class PatchLayers:
         name, d, _, _ = request
         return (name, -1 if d is None else d)
 
+    def _field_shape(self, request) -> tuple:
+        """The shape of the field ``request`` reads: the grid's, one more along the axis of a
+        face field."""
+        name, d, _, _ = request
+        return tuple(n + (name in ("flux", "velocity") and a == d)
+                     for a, n in enumerate(self.solver.grid.shape))
+
     def _positions(self, request) -> np.ndarray:
         """Flat (C-order) positions of ``request``'s layer in its field."""
-        name, d, index, axis = request
-        shape = list(self.solver.grid.shape)
-        if name in ("flux", "velocity"):
-            shape[d] += 1
+        _, _, index, axis = request
+        shape = self._field_shape(request)
         ranges = [np.arange(n) for n in shape]
         ranges[axis] = np.array([index])
-        layer = np.meshgrid(*ranges, indexing="ij")
-        return np.ravel_multi_index(layer, shape).ravel()
+        return np.ravel_multi_index(np.meshgrid(*ranges, indexing="ij"), shape).ravel()
 
     def _shape(self, request) -> tuple:
-        """The shape of ``request``'s layer: the grid's (one more along the axis of a face
-        field) without the opening's axis."""
-        name, d, _, axis = request
-        shape = list(self.solver.grid.shape)
-        if name in ("flux", "velocity"):
-            shape[d] += 1
-        del shape[axis]
-        return tuple(shape)
+        """The shape of ``request``'s layer: its field's without the opening's axis."""
+        axis = request[3]
+        return tuple(n for a, n in enumerate(self._field_shape(request)) if a != axis)
 
     def bind(self, buffer) -> None:
         """Gather into ``buffer`` (a 1-D device array of ``size`` values)."""
